@@ -1,0 +1,96 @@
+"""Register export files (CSV, Excel, Parquet) with an in-process DuckDB as Ibis tables.
+
+Text files are read with every column as text: typing happens once, in the mapping layer, where
+a value that does not parse is reported with its row instead of failing the whole read.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+
+from salesops_lib.data.encoding import utf8_path
+from salesops_lib.errors import SourceError
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq")
+
+
+def list_data_files(folder: Path) -> list[str]:
+    """Names of the readable files in ``folder`` (sorted)."""
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+
+
+def resolve_file(folder: Path, name: str) -> Path:
+    """``folder / name``; when it does not exist, an error that lists what is there."""
+    path = folder / name
+    if path.is_file():
+        return path
+    available = list_data_files(folder) if folder.is_dir() else []
+    close = difflib.get_close_matches(name, available, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise SourceError(
+        f"file {name!r} not found",
+        where=str(folder),
+        fix=f"{hint}files here: {', '.join(available) or '(none)'}",
+    )
+
+
+def read_file(
+    con: ibis.BaseBackend,
+    path: Path,
+    *,
+    encoding: str = "auto",
+    sheet: str | int | None = None,
+    delimiter: str | None = None,
+) -> ir.Table:
+    """Read one export file into ``con`` (a DuckDB backend) and return it as a table."""
+    if path.stat().st_size == 0:
+        raise SourceError("file is empty (0 bytes)", where=str(path), fix="re-export the table with its header row")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            return con.read_parquet(str(path))  # type: ignore[attr-defined,no-any-return]
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_excel(con, path, sheet)
+        return _read_text(con, path, encoding=encoding, delimiter=delimiter or ("\t" if suffix == ".tsv" else None))
+    except SourceError:
+        raise
+    except Exception as exc:  # the engine's own message is the most precise one we have
+        raise SourceError(
+            f"cannot read the file: {_first_line(exc)}",
+            where=str(path),
+            fix="check that it is a well-formed export (one header row, one record per line)",
+        ) from exc
+
+
+def _read_text(con: ibis.BaseBackend, path: Path, *, encoding: str, delimiter: str | None) -> ir.Table:
+    readable = utf8_path(path, encoding)
+    options: dict[str, object] = {"all_varchar": True, "header": True}
+    if delimiter:
+        options["delim"] = delimiter
+    table = con.read_csv(str(readable), **options)  # type: ignore[attr-defined]
+    if len(table.columns) == 1 and table.columns[0] in ("column0", "column00"):
+        raise SourceError("file has no header row", where=str(path), fix="export it with column names in the first row")
+    return table  # type: ignore[no-any-return]
+
+
+def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> ir.Table:
+    import pandas as pd
+
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl")
+    except ValueError as exc:
+        raise SourceError(f"cannot read the workbook: {_first_line(exc)}", where=str(path),
+                          fix="name an existing sheet with `sheet:` in the mapping") from exc
+    if frame.columns.empty:
+        raise SourceError("sheet is empty", where=str(path), fix="export the table with its header row")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return con.create_table(f"xlsx_{abs(hash(path)) % 10**10}", frame, temp=True, overwrite=True)  # type: ignore[attr-defined,no-any-return]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
