@@ -52,14 +52,17 @@ class ConformedTable:
 
 def conform(spec: Table, parts: Sequence[SourcePart], *, backend: str, mapping_origin: str) -> ConformedTable:
     """Build the canonical expression of ``spec`` from one or more source parts."""
-    staged_parts = [_stage(spec, p, backend=backend, mapping_origin=mapping_origin) for p in parts]
+    staged_parts = [
+        _stage(spec, p, alias=f"src_{spec.name}_{i}", backend=backend, mapping_origin=mapping_origin)
+        for i, p in enumerate(parts)
+    ]
     staged = staged_parts[0] if len(staged_parts) == 1 else ibis.union(*staged_parts, distinct=False)
     expr = staged.select(*spec.column_names)
     origin = " + ".join(dict.fromkeys(p.origin for p in parts))
     return ConformedTable(name=spec.name, expr=expr, staged=staged, origin=origin)
 
 
-def _stage(spec: Table, source: SourcePart, *, backend: str, mapping_origin: str) -> ir.Table:
+def _stage(spec: Table, source: SourcePart, *, alias: str, backend: str, mapping_origin: str) -> ir.Table:
     rules = source.part.rules()
     where = f"{mapping_origin} → tables.{spec.name} (source {source.origin})"
     columns = list(source.table.columns)
@@ -71,11 +74,11 @@ def _stage(spec: Table, source: SourcePart, *, backend: str, mapping_origin: str
             fix=f"map them under tables.{spec.name}.columns (source columns: {', '.join(columns)})",
         )
     items = [f"{_select_item(c, rules.get(c.name), columns, where)} AS {_ident(c.name)}" for c in spec.columns]
-    sql = f"SELECT {', '.join(items)} FROM src"
+    sql = f"SELECT {', '.join(items)} FROM {alias}"
     if source.part.where:
         sql += f" WHERE {source.part.where}"
     try:
-        selected = source.table.alias("src").sql(sql, dialect="duckdb")
+        selected = source.table.alias(alias).sql(sql, dialect="duckdb")
     except Exception as exc:
         raise MappingError(
             f"the mapping's SQL for table {spec.name!r} does not compile: {str(exc).strip().splitlines()[0]}",

@@ -1,0 +1,92 @@
+"""The metric dictionary: each KPI defined once, with labels, unit, direction and definition.
+
+A metric's ``build`` function returns an Ibis expression with one row per
+``period × unit [× dimension]`` and two columns, ``numerator`` and ``denominator``; the
+value is their ratio (or the numerator alone for sums). Keeping both parts lets any caller
+re-aggregate correctly (a region's win rate is not the mean of its reps' win rates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis.expr.types as ir
+
+from salesops_lib.data import Dataset
+from salesops_lib.errors import MetricError
+from salesops_lib.metrics.grain import Grain, Level
+
+Unit = Literal["ratio", "currency", "days", "count", "currency_per_fte", "count_per_fte"]
+Builder = Callable[[Dataset, Grain], ir.Table]
+
+ALL_LEVELS: tuple[Level, ...] = ("company", "region", "team", "rep")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One KPI."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    unit: Unit
+    #: True when a higher value is better
+    higher_is_better: bool
+    #: exact definition in words: cohort or period basis, what is excluded
+    definition: str
+    #: canonical tables the metric reads
+    tables: tuple[str, ...]
+    build: Builder
+    #: "ratio": numerator / denominator; "sum": the numerator alone
+    kind: Literal["ratio", "sum"] = "ratio"
+    levels: tuple[Level, ...] = ALL_LEVELS
+    #: columns of the fact table usable as ``Grain.dimension``
+    dimensions: tuple[str, ...] = ()
+    #: alternative table sets: the metric can also be built from these (e.g. revenue from won deals)
+    fallback_tables: tuple[str, ...] = ()
+
+    def label(self, lang: str = "en") -> str:
+        """Label in ``lang`` ("zh" or "en")."""
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def available(self, ds: Dataset) -> bool:
+        """True when ``ds`` provides what the metric needs."""
+        return ds.has(*self.tables) or bool(self.fallback_tables and ds.has(*self.fallback_tables))
+
+    def check(self, ds: Dataset, grain: Grain) -> None:
+        """Raise a clear error when the metric cannot be computed at ``grain`` from ``ds``."""
+        if not self.available(ds):
+            ds.require(*self.tables)
+        if grain.level not in self.levels:
+            raise MetricError(
+                f"{self.name} is not defined at the {grain.level} level",
+                fix=f"use one of: {', '.join(self.levels)}",
+            )
+        if grain.dimension is not None and grain.dimension not in self.dimensions:
+            raise MetricError(
+                f"{self.name} cannot be broken down by {grain.dimension!r}",
+                column=grain.dimension,
+                fix=f"dimensions for {self.name}: {', '.join(self.dimensions) or '(none)'}",
+            )
+
+
+METRICS: dict[str, Metric] = {}
+"""Every metric by name, in the order they were registered."""
+
+
+def register(metric: Metric) -> Metric:
+    """Add ``metric`` to :data:`METRICS` (names are unique)."""
+    if metric.name in METRICS:
+        raise ValueError(f"metric {metric.name!r} is defined twice")
+    METRICS[metric.name] = metric
+    return metric
+
+
+def get_metric(name: str) -> Metric:
+    """The metric called ``name``; an unknown name is a clear error listing the known ones."""
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise MetricError(f"unknown metric {name!r}", fix=f"known metrics: {', '.join(METRICS)}") from None

@@ -1,0 +1,59 @@
+"""Fact expressions shared by several metrics (all lazy, all in the engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.types as ir
+
+from salesops_lib.data import Dataset
+from salesops_lib.metrics.grain import Grain, period_of, unit_via_rep, within
+
+Agg = Callable[[ir.Table], ir.Scalar]
+
+
+def group(facts: ir.Table, grain: Grain, date_column: str, *, numerator: Agg, denominator: Agg | None = None) -> ir.Table:
+    """Filter ``facts`` (which carry ``unit``) to the window, place them in periods and aggregate."""
+    inside = facts.filter(within(facts[date_column], grain))
+    placed = inside.mutate(period=period_of(inside[date_column], grain.period))
+    keys = ["period", "unit", *([grain.dimension] if grain.dimension else [])]
+    den = denominator(placed) if denominator else ibis.literal(None, type="float64")
+    return placed.group_by(keys).agg(numerator=numerator(placed).cast("float64"), denominator=den.cast("float64"))
+
+
+def revenue_events(ds: Dataset) -> ir.Table:
+    """Booked revenue: ``at``, ``rep_id``, ``customer_id``, ``amount``, ``cost``.
+
+    From ``orders`` when the source has them; otherwise from won opportunities (amount at
+    ``closed_at``, no cost), the bookings of a CRM that has no order table.
+    """
+    if ds.has("orders"):
+        o = ds.table("orders")
+        return o.select(at=o.ordered_at, rep_id=o.rep_id, customer_id=o.customer_id, amount=o.amount, cost=o.cost)
+    w = won_deals(ds)
+    return w.select(at=w.closed_at, rep_id=w.rep_id, customer_id=w.customer_id, amount=w.amount,
+                    cost=ibis.null("float64"))
+
+
+def won_deals(ds: Dataset) -> ir.Table:
+    """Won opportunities with a close date."""
+    o = ds.table("opportunities")
+    return o.filter((o.status == "won") & o.closed_at.notnull())
+
+
+def closed_deals(ds: Dataset) -> ir.Table:
+    """Won and lost opportunities with a close date."""
+    o = ds.table("opportunities")
+    return o.filter(o.status.isin(["won", "lost"]) & o.closed_at.notnull())
+
+
+def with_unit(ds: Dataset, facts: ir.Table, grain: Grain, rep_column: str = "rep_id") -> ir.Table:
+    """``facts`` with the ``unit`` column of the grain's level (through the rep)."""
+    return unit_via_rep(ds, facts, grain.level, rep_column)
+
+
+def first_orders(ds: Dataset) -> ir.Table:
+    """One row per customer: first booking date and the rep credited with it."""
+    r = revenue_events(ds).filter(lambda t: t.customer_id.notnull())
+    return r.group_by("customer_id").agg(first_at=r.at.min(), rep_id=r.rep_id.argmin(r.at))

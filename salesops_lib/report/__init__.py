@@ -1,0 +1,1 @@
+"""Presentation: console and HTML rendering, labels (zh/en), plot theme."""
