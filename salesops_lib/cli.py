@@ -13,6 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from salesops_lib.config import project_root
 from salesops_lib.errors import SalesOpsError
@@ -70,7 +72,7 @@ def metrics(
     grain = _grain(Grain, period=period, level=level)
     wanted = [n.strip() for n in names.split(",")] if names else None
     frame = metric_summary(connect(source, mapping), wanted, grain)
-    print_metric_summary(frame, out, title=f"Metrics — {source} ({period} × {level})", lang=lang)
+    print_metric_summary(frame, out, title=f"Metrics — {escape(source)} ({period} × {level})", lang=lang)
 
 
 @app.command("metric-catalog")
@@ -143,9 +145,12 @@ def _grain(model: type, **values: object) -> object:
 def main() -> None:
     """Console entry point: user errors become one message and exit code 2."""
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click does not exit: a command's ``typer.Exit(code)`` comes back
+        # as the return value (``validate`` exits 2 on data errors this way).
+        code = app(standalone_mode=False)
     except SalesOpsError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc.render()}", markup=True, highlight=False)
+        # plain Text, not markup: file names, columns and values may contain "[...]"
+        err.print(Text.assemble(("error: ", "bold red"), exc.render()), highlight=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -159,6 +164,8 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

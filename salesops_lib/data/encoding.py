@@ -19,7 +19,7 @@ _UTF8_NAMES = {"utf-8", "utf8", "utf_8", "utf-8-sig", "utf_8_sig"}
 _GBK_FAMILY = {"gbk", "gb2312", "gb18030", "cp936"}
 
 
-def normalize_encoding(name: str) -> str:
+def normalize_encoding(name: str, *, where: str | None = None) -> str:
     """Canonical codec name (``auto`` stays ``auto``); unknown names are a clear error."""
     if name.lower() == "auto":
         return "auto"
@@ -28,7 +28,9 @@ def normalize_encoding(name: str) -> str:
     except LookupError:
         raise SourceError(
             f"unknown text encoding {name!r}",
-            fix="use auto, utf-8, utf-8-sig, gbk, gb18030, latin-1 or another Python codec name",
+            where=where,
+            fix="set `encoding:` in the mapping to auto, utf-8, utf-8-sig, gbk, gb18030, latin-1 "
+            "or another Python codec name",
         ) from None
 
 
@@ -77,7 +79,7 @@ def utf8_path(path: Path, encoding: str = "auto") -> Path:
     ``encoding`` is what the mapping declares: ``auto`` tries UTF-8 (with or without BOM), then
     GB18030. A declared UTF-8 that does not decode is an error that says where and what to set.
     """
-    enc = normalize_encoding(encoding)
+    enc = normalize_encoding(encoding, where=str(path))
     if enc in ("utf-8", "utf-8-sig") or enc == "auto":
         bad = _first_bad_utf8(path)
         if bad is None:

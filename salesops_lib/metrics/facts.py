@@ -54,6 +54,13 @@ def with_unit(ds: Dataset, facts: ir.Table, grain: Grain, rep_column: str = "rep
 
 
 def first_orders(ds: Dataset) -> ir.Table:
-    """One row per customer: first booking date and the rep credited with it."""
+    """One row per customer: first booking date and the rep credited with it.
+
+    Several bookings on the first date credit the smallest ``rep_id``, so that every engine
+    gives the same answer (a plain ``argmin`` would pick any of the tied rows).
+    """
     r = revenue_events(ds).filter(lambda t: t.customer_id.notnull())
-    return r.group_by("customer_id").agg(first_at=r.at.min(), rep_id=r.rep_id.argmin(r.at))
+    order = ibis.row_number().over(group_by=r.customer_id, order_by=[r.at, r.rep_id])
+    ranked = r.mutate(__n=order)
+    first = ranked.filter(ranked.__n == 0)
+    return first.select(customer_id=first.customer_id, first_at=first.at, rep_id=first.rep_id)

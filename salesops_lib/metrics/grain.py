@@ -73,7 +73,9 @@ def unit_via_rep(ds: Dataset, facts: ir.Table, level: Level, rep_column: str = "
     if level == "rep":
         return facts.mutate(unit=facts[rep_column])
     reps = ds.table("reps")
-    lookup = reps.select(__rep=reps.rep_id, unit=reps[level]).distinct(on="__rep", keep="first")
+    # one unit per rep even if the key repeats; min() rather than distinct(keep="first"), which
+    # compiles to FIRST(), an aggregate PostgreSQL lacks (and that DuckDB resolves arbitrarily)
+    lookup = reps.group_by(__rep=reps.rep_id).agg(unit=reps[level].min())
     joined = facts.left_join(lookup, facts[rep_column] == lookup["__rep"])
     return joined.drop("__rep")
 

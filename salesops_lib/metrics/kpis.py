@@ -305,7 +305,8 @@ def _campaign_facts(ds: Dataset, g: Grain) -> ir.Table:
 def _cost_per_lead(ds: Dataset, g: Grain) -> ir.Table:
     c = _campaign_facts(ds, g)
     leads = ds.table("leads")
-    per = leads.filter(leads.campaign_id.notnull()).group_by("campaign_id").agg(leads=leads.count())
+    sourced = leads.filter(leads.campaign_id.notnull())
+    per = sourced.group_by("campaign_id").agg(leads=sourced.count())
     joined = c.left_join(per, "campaign_id")
     joined = joined.select(*[col for col in joined.columns if col != "campaign_id_right"])
     return group(joined, g, "start_date", numerator=lambda t: t.cost.sum(),

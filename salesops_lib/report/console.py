@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 from rich.text import Text
 
@@ -16,7 +17,7 @@ from salesops_lib.metrics import METRICS
 
 def print_quality_report(report: QualityReport, console: Console) -> None:
     """A table per source (rows, nulls, duplicates, errors, warnings), then each issue with examples."""
-    overview = RichTable(title=f"Data quality — {report.source}", title_justify="left")
+    overview = RichTable(title=f"Data quality — {escape(report.source)}", title_justify="left")
     for col in ("table", "source", "rows", "columns with nulls", "dup. keys", "errors", "warnings"):
         overview.add_column(col, justify="right" if col in ("rows", "dup. keys", "errors", "warnings") else "left")
     for p in report.profiles:
@@ -25,12 +26,12 @@ def print_quality_report(report: QualityReport, console: Console) -> None:
         errors = sum(1 for i in issues if i.severity == "error")
         warnings = sum(1 for i in issues if i.severity == "warning")
         overview.add_row(
-            p.table, p.origin, f"{p.rows:,}", nulls, f"{p.duplicate_keys:,}",
+            p.table, escape(p.origin), f"{p.rows:,}", nulls, f"{p.duplicate_keys:,}",
             Text(str(errors), style="bold red" if errors else ""), Text(str(warnings), style="yellow" if warnings else ""),
         )
     console.print(overview)
     if report.missing:
-        console.print("[dim]not provided: " + "; ".join(f"{k} ({v})" for k, v in report.missing.items()) + "[/dim]")
+        console.print("[dim]not provided: " + "; ".join(f"{k} ({escape(v)})" for k, v in report.missing.items()) + "[/dim]")
     for issue in report.issues:
         style = "bold red" if issue.severity == "error" else "yellow"
         where = issue.table + (f".{issue.column}" if issue.column else "")

@@ -1,0 +1,1 @@
+"""Analyses: one module per analysis, each a pure ``compute(data, params) -> Result``."""

@@ -1,0 +1,1 @@
+"""Runner: papermill/nbconvert/voila orchestration of the registered reports."""
