@@ -15,8 +15,13 @@ For each size the script generates (once, cached) a DuckDB file with the canonic
 ``sql``     one hand-written DuckDB query — the floor the metric layer can hope for.
 
 Each worker reports its wall time from process start (interpreter start-up, imports and
-connecting included), the split import / load / compute, and its peak RSS
-(``getrusage(RUSAGE_SELF).ru_maxrss``); the parent also times the whole subprocess. The
+connecting included), the split import / load / compute, its CPU time (less sensitive than
+wall time to other work on the machine) and its peak RSS. Peak RSS is ``VmHWM`` from
+``/proc/self/status``, the high-water mark of the worker's own address space: ``ru_maxrss``
+is also recorded but on Linux it starts from the parent's RSS when ``subprocess`` spawns with
+vfork, so it can report the parent's memory rather than the worker's. The parent also times
+the whole subprocess, and the data are generated in their own process before any
+measurement. The
 results of all modes must agree (rows, won and closed counts, month-weighted counts): a
 mismatch exits with status 1 before any figure is judged. The figures go to stdout and to
 ``<out>/bench_metrics.json``.
@@ -151,7 +156,9 @@ def _dataset(data_dir: Path, n: int) -> tuple[Path, float | None]:
     data_dir.mkdir(parents=True, exist_ok=True)
     print(f"generating {path.name} ({n:,} opportunities) …", flush=True)
     t = time.perf_counter()
-    _generate(path, n)
+    # in its own process, so that the parent stays small and its memory cannot leak into the figures
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--generate", str(n), str(path)],
+                   check=True, cwd=ROOT)
     took = time.perf_counter() - t
     print(f"  done in {took:.1f} s, {path.stat().st_size / 2**20:,.0f} MB on disk", flush=True)
     return path, took
@@ -178,7 +185,16 @@ def _checksum(frame, period: str, rep: str, num: str, den: str) -> dict[str, flo
     }
 
 
-def _work_metric(path: str) -> tuple[dict[str, float], dict[str, float]]:
+def _duckdb_memory(con) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """DuckDB's own accounting (MB by tag), e.g. BASE_TABLE = table blocks kept in the buffer pool."""
+    rows = con.sql("SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0").fetchall()
+    return {tag: round(b / 2**20, 1) for tag, b in rows}
+
+
+Work = tuple[dict[str, float], dict[str, float], dict[str, float]]
+
+
+def _work_metric(path: str) -> Work:
     t = time.perf_counter()
     from salesops_lib.data import connect
     from salesops_lib.metrics import Grain, compute_metric
@@ -189,10 +205,11 @@ def _work_metric(path: str) -> tuple[dict[str, float], dict[str, float]]:
     result = compute_metric(ds, "win_rate", Grain(period="month", level="rep"))
     t_compute = time.perf_counter()
     check = _checksum(result, "period", "unit", "numerator", "denominator")
-    return check, {"import": t_import - t, "load": t_load - t_import, "compute": t_compute - t_load}
+    split = {"import": t_import - t, "load": t_load - t_import, "compute": t_compute - t_load}
+    return check, split, _duckdb_memory(ds.backend.con)
 
 
-def _work_pandas(path: str) -> tuple[dict[str, float], dict[str, float]]:
+def _work_pandas(path: str) -> Work:
     t = time.perf_counter()
     import duckdb
     import pandas as pd
@@ -210,12 +227,13 @@ def _work_pandas(path: str) -> tuple[dict[str, float], dict[str, float]]:
     result["win_rate"] = result["won"] / result["closed"]
     t_compute = time.perf_counter()
     check = _checksum(result, "period", "rep_id", "won", "closed")
-    return check, {"import": t_import - t, "load": t_load - t_import, "compute": t_compute - t_load}
+    return check, {"import": t_import - t, "load": t_load - t_import, "compute": t_compute - t_load}, {}
 
 
-def _work_sql(path: str) -> tuple[dict[str, float], dict[str, float]]:
+def _work_sql(path: str) -> Work:
     t = time.perf_counter()
     import duckdb
+    import pandas  # noqa: F401  (.df() would import it; count it as import, not compute)
 
     t_import = time.perf_counter()
     con = duckdb.connect(path, read_only=True)
@@ -230,27 +248,45 @@ def _work_sql(path: str) -> tuple[dict[str, float], dict[str, float]]:
     """).df()
     t_compute = time.perf_counter()
     check = _checksum(result, "period", "rep_id", "won", "closed")
-    return check, {"import": t_import - t, "load": t_load - t_import, "compute": t_compute - t_load}
+    split = {"import": t_import - t, "load": t_load - t_import, "compute": t_compute - t_load}
+    return check, split, _duckdb_memory(con)
 
 
 WORKERS = {"metric": _work_metric, "pandas": _work_pandas, "sql": _work_sql}
 
 
+def _peak_rss_mb() -> float | None:
+    """High-water RSS of this process's own address space (VmHWM), None where /proc is absent."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return None
+
+
 def _worker(mode: str, path: str) -> None:
     """Run one mode and print one JSON line: checksum, timings, peak RSS."""
-    check, split = WORKERS[mode](path)
+    check, split, duck_mem = WORKERS[mode](path)
     t_end = time.perf_counter()
     import psutil
 
     proc = psutil.Process()
     since_start = time.time() - proc.create_time()  # includes interpreter start-up
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    maxrss_mb = usage.ru_maxrss / 1024  # KB on Linux
+    hwm = _peak_rss_mb()
     print(json.dumps({
         "mode": mode,
         "check": check,
         "wall_from_module_s": t_end - _T0,
         "wall_from_process_start_s": since_start,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "split_s": split,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KB on Linux
+        "peak_rss_mb": hwm if hwm is not None else maxrss_mb,
+        "ru_maxrss_mb": maxrss_mb,
+        "duckdb_memory_mb": duck_mem,
         "threads": proc.num_threads(),
     }))
 
@@ -274,7 +310,7 @@ def _run(mode: str, path: Path) -> dict:  # type: ignore[type-arg]
 
 
 def _best(runs: list[dict]) -> dict:  # type: ignore[type-arg]
-    """Of repeated runs: the median wall time and the highest peak RSS."""
+    """Of repeated runs: the run with the median wall time, reporting the highest peak RSS."""
     walls = sorted(r["wall_parent_s"] for r in runs)
     best = dict(min(runs, key=lambda r: abs(r["wall_parent_s"] - walls[len(walls) // 2])))
     best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
@@ -296,10 +332,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_OUT, help="where the DuckDB files are cached")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where bench_metrics.json is written")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=2, metavar=("ROWS", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
         _worker(*args.worker)
+        return 0
+    if args.generate:
+        _generate(Path(args.generate[1]), int(args.generate[0]))
         return 0
 
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else list(
@@ -312,16 +352,20 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[int, dict[str, dict]] = {}  # type: ignore[type-arg]
     generated: dict[int, float | None] = {}
+    paths: dict[int, Path] = {}
+    for n in sizes:  # all data first: no measurement runs while a file is being written
+        paths[n], generated[n] = _dataset(args.data_dir, n)
+    if any(t is not None for t in generated.values()):
+        os.sync()
     for n in sizes:
-        path, took = _dataset(args.data_dir, n)
-        generated[n] = took
+        path = paths[n]
         runs: dict[str, list[dict]] = {m: [] for m in modes}  # type: ignore[type-arg]
         for _ in range(args.repeat):
             for mode in modes:  # interleaved, so a warm or cold machine affects every mode alike
                 r = _run(mode, path)
                 runs[mode].append(r)
                 print(f"  {_size_label(n):>5} {mode:<7} {r['wall_parent_s']:6.2f} s  "
-                      f"{r['peak_rss_mb']:7.0f} MB", flush=True)
+                      f"{r['cpu_s']:6.2f} s CPU  {r['peak_rss_mb']:7.0f} MB", flush=True)
         results[n] = {m: _best(rs) for m, rs in runs.items()}
 
     # correctness first: every mode must produce the same numbers
@@ -338,17 +382,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"win rate by rep × month — {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} cores")
     header = (f"{'size':>6} {'mode':<7} {'wall s':>7} {'(in proc)':>9} {'import':>7} {'load':>7} "
-              f"{'compute':>8} {'peak RSS MB':>12} {'result rows':>12}")
+              f"{'compute':>8} {'CPU s':>6} {'peak RSS MB':>12} {'DuckDB buf MB':>14} {'result rows':>12}")
     print(header)
     print("-" * len(header))
     for n, by_mode in results.items():
         for m, r in by_mode.items():
             s = r["split_s"]
+            buf = r["duckdb_memory_mb"].get("BASE_TABLE")
             print(f"{_size_label(n):>6} {m:<7} {r['wall_parent_s']:7.2f} {r['wall_from_process_start_s']:9.2f} "
-                  f"{s['import']:7.2f} {s['load']:7.2f} {s['compute']:8.2f} {r['peak_rss_mb']:12.0f} "
-                  f"{r['check']['rows']:12,}")
-    print("wall s = the subprocess as timed by the parent; (in proc) = from process start, as seen by the worker")
-    print("load = connect() for metric/sql, reading the table into pandas for pandas")
+                  f"{s['import']:7.2f} {s['load']:7.2f} {s['compute']:8.2f} {r['cpu_s']:6.2f} "
+                  f"{r['peak_rss_mb']:12.0f} {'' if buf is None else f'{buf:.0f}':>14} {r['check']['rows']:12,}")
+    print("wall s = the subprocess as timed by the parent; (in proc) = from process start, as seen by the worker;")
+    print("load = connect() for metric/sql, reading the table into pandas for pandas; peak RSS = VmHWM;")
+    print("DuckDB buf = table blocks DuckDB keeps cached after the query (duckdb_memory() BASE_TABLE)")
 
     # ratios and targets
     ratios: dict[str, float] = {}

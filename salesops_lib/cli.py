@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from salesops_lib.config import project_root
-from salesops_lib.errors import SalesOpsError
+from salesops_lib.errors import SalesOpsError, engine_errors
 
 app = typer.Typer(
     name="salesops",
@@ -71,7 +71,9 @@ def metrics(
 
     grain = _grain(Grain, period=period, level=level)
     wanted = [n.strip() for n in names.split(",")] if names else None
-    frame = metric_summary(connect(source, mapping), wanted, grain)
+    dataset = connect(source, mapping)
+    with engine_errors("cannot compute the metrics", where=dataset.source):
+        frame = metric_summary(dataset, wanted, grain)
     print_metric_summary(frame, out, title=f"Metrics — {escape(source)} ({period} × {level})", lang=lang)
 
 

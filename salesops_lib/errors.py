@@ -7,7 +7,8 @@ with :attr:`SalesOpsError.exit_code` — never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 
 class SalesOpsError(Exception):
@@ -77,3 +78,34 @@ class DataValidationError(SalesOpsError):
 
 class MetricError(SalesOpsError):
     """A metric was asked for at a grain or with inputs it cannot be computed from."""
+
+
+#: top-level modules of database drivers: their exceptions are about the data, not our code
+_ENGINE_MODULES = frozenset({"duckdb", "_duckdb", "psycopg", "psycopg2", "pyarrow"})
+
+
+@contextmanager
+def engine_errors(what: str, *, where: str | None = None) -> Iterator[None]:
+    """Turn a database engine's error while a query runs into a :class:`SourceError`.
+
+    Sources are read lazily, so a malformed file (a CSV line with too many fields past the part
+    DuckDB sniffed) only fails when a query scans it. ``what`` says what was being done.
+    """
+    try:
+        yield
+    except SalesOpsError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in _ENGINE_MODULES:
+            raise
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        headline = lines[0] if lines else type(exc).__name__
+        detail = next((f" ({line})" for line in lines[1:] if line.startswith("Expected Number of Columns")), "")
+        original = [line.removeprefix("Original Line:").strip() for line in lines if line.startswith("Original Line:")]
+        if "CSV Error" in headline:
+            fix = "fix that line of the file (quote values that contain the delimiter) or re-export it"
+        elif "Conversion Error" in headline:
+            fix = "use TRY_CAST instead of CAST in the mapping's `expr:` (values that do not convert are then reported)"
+        else:
+            fix = "check the mapping's `expr:` and `where:` against the source values the engine names"
+        raise SourceError(f"{what}: {headline}{detail}", where=where, examples=original, fix=fix) from exc

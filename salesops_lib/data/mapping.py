@@ -28,11 +28,13 @@ mapping, and values that do not parse are reported by ``salesops validate`` with
 
 from __future__ import annotations
 
+import difflib
+import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from salesops_lib.config import FrozenModel, StageOrder
 from salesops_lib.data.canonical import TABLES
@@ -149,17 +151,24 @@ class Mapping(FrozenModel):
     def _known_tables(self) -> Mapping:
         for name in [*self.tables, *self.absent]:
             if name not in TABLES:
-                raise ValueError(f"unknown canonical table {name!r}; known: {', '.join(TABLES)}")
+                raise ValueError(
+                    f"unknown canonical table {name!r}{_did_you_mean(name, TABLES)}; known: {', '.join(TABLES)}"
+                )
         for name, table in self.tables.items():
-            known = set(TABLES[name].column_names)
+            known = TABLES[name].column_names
             for part in table.parts():
-                unknown = sorted(set(part.columns) - known)
+                unknown = sorted(set(part.columns) - set(known))
                 if unknown:
                     raise ValueError(
-                        f"table {name!r} maps unknown canonical column(s) {unknown}; "
-                        f"its columns are: {', '.join(TABLES[name].column_names)}"
+                        f"table {name!r} maps unknown canonical column(s) {', '.join(unknown)}"
+                        f"{_did_you_mean(unknown[0], known)}; its columns are: {', '.join(known)}"
                     )
         return self
+
+
+def _did_you_mean(name: str, choices: Any) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -168,10 +177,21 @@ def load_mapping(path: str | Path) -> Mapping:
     if not file.is_file():
         raise MappingError("mapping file not found", where=str(file), fix="check the path given to --mapping")
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MappingError(f"mapping is not valid YAML: {exc}".splitlines()[0], where=str(file),
-                           fix="fix the YAML syntax (indentation, quotes)") from exc
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MappingError(
+            f"mapping file is not valid UTF-8 (byte {exc.start:,}: {exc.object[exc.start:exc.start + 4]!r})",
+            where=str(file),
+            fix="save the mapping as UTF-8; the data files may stay GBK (declare them with `encoding:`)",
+        ) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise MappingError(f"mapping is not valid YAML{at}: {problem}", where=str(file),
+                           fix="fix the YAML syntax there (indentation, quotes, a missing `:`)") from None
     if not isinstance(raw, dict):
         raise MappingError("mapping must be a YAML mapping with a `tables:` key", where=str(file))
     return parse_mapping(raw, origin=str(file))
@@ -179,13 +199,80 @@ def load_mapping(path: str | Path) -> Mapping:
 
 def parse_mapping(raw: dict[str, Any], *, origin: str = "<inline>") -> Mapping:
     """Validate a mapping given as a dictionary."""
+    data = {**raw, "origin": origin}
     try:
-        return Mapping.model_validate({**raw, "origin": origin})
+        return Mapping.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        location = ".".join(str(p) for p in first["loc"])
-        raise MappingError(
-            f"invalid mapping: {first['msg']}",
-            where=f"{origin} at `{location}`" if location else origin,
-            fix="see the mapping format in salesops_lib/data/mapping.py or parameters/sources/maven_crm.yaml",
-        ) from None
+        raise _mapping_error(exc, data, origin) from None
+
+
+_FORMAT_HINT = "see the mapping format in salesops_lib/data/mapping.py or parameters/sources/maven_crm.yaml"
+
+
+def _mapping_error(exc: ValidationError, data: dict[str, Any], origin: str) -> MappingError:
+    """pydantic's most telling error, located by the keys of the file (not pydantic's union tags)."""
+    errors = exc.errors()
+    # a column given as a dict fails the `str` member of `str | ColumnRule` too: that is noise
+    useful = [e for e in errors if not (e["type"] == "string_type" and isinstance(e["input"], dict))] or errors
+    # an unknown key explains a "field required" beside it (`colums:` for `columns:`), so it comes first
+    first = min(useful, key=lambda e: e["type"] != "extra_forbidden")
+    loc = _file_loc(data, first)
+    where = f"{origin} at `{'.'.join(map(str, loc))}`" if loc else origin
+    if first["type"] == "extra_forbidden":
+        allowed = _keys_at(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        return MappingError(
+            f"unknown key `{loc[-1]}` in the mapping", where=where,
+            fix=hint + (f"keys allowed here: {', '.join(allowed)}" if allowed else _FORMAT_HINT),
+        )
+    return MappingError(f"invalid mapping: {first['msg'].removeprefix('Value error, ')}", where=where, fix=_FORMAT_HINT)
+
+
+def _file_loc(data: Any, error: Any) -> tuple[str | int, ...]:
+    """The error's location as keys of the file: union-member tags (`str`, `function-after[…]`) dropped."""
+    node, out = data, []
+    loc = error["loc"]
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif not (error["type"] == "missing" and i == len(loc) - 1):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _keys_at(loc: tuple[str | int, ...]) -> list[str]:
+    """The keys the mapping format accepts at ``loc`` (empty when unknown)."""
+    node: Any = Mapping
+    for part in loc:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = next((f for n, f in node.model_fields.items() if part in (n, f.alias)), None)
+            if field is None:
+                return []
+            node = field.annotation
+        elif get_origin(node) is dict:
+            node = get_args(node)[1]
+        elif get_origin(node) is tuple:
+            node = get_args(node)[0]
+        else:
+            return []
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [f.alias or n for n, f in node.model_fields.items() if n != "origin"]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` → ``X``; ``str | ColumnRule`` → ``ColumnRule`` (the member with keys)."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        keyed = [
+            a for a in members
+            if get_origin(a) in (dict, tuple) or (isinstance(a, type) and issubclass(a, BaseModel))
+        ]
+        return (keyed or members)[0]
+    return annotation

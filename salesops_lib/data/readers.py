@@ -6,6 +6,7 @@ a value that does not parse is reported with its row instead of failing the whol
 
 from __future__ import annotations
 
+import csv
 import difflib
 from pathlib import Path
 
@@ -74,7 +75,32 @@ def _read_text(con: ibis.BaseBackend, path: Path, *, encoding: str, delimiter: s
     table = con.read_csv(str(readable), **options)  # type: ignore[attr-defined]
     if len(table.columns) == 1 and table.columns[0] in ("column0", "column00"):
         raise SourceError("file has no header row", where=str(path), fix="export it with column names in the first row")
+    if len(table.columns) == 1 and not delimiter:
+        _check_split(path, readable, table.columns[0])
     return table  # type: ignore[no-any-return]
+
+
+def _check_split(path: Path, readable: Path, header: str) -> None:
+    """A one-column read whose header holds commas: DuckDB's sniffer gave up, usually on a ragged row."""
+    if "," not in header:
+        return  # a genuine one-column file, or another delimiter (declared with `delimiter:`)
+    with readable.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        names = next(reader, [])
+        for row in reader:
+            if row and len(row) != len(names):
+                raise SourceError(
+                    f"cannot split the file into columns: line {reader.line_num} has {len(row)} fields, "
+                    f"the header has {len(names)}",
+                    where=str(path),
+                    examples=[",".join(row)],
+                    fix="quote values that contain a comma, or remove the extra fields on that line",
+                )
+    raise SourceError(
+        "cannot split the file into columns (it was read as one column)",
+        where=str(path),
+        fix="check the quoting of the file, or declare its `delimiter:` in the mapping",
+    )
 
 
 def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> ir.Table:

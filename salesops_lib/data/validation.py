@@ -19,6 +19,7 @@ from salesops_lib.data.canonical import TABLES, Column, Severity, Table
 from salesops_lib.data.conform import RAW_SUFFIX, ConformedTable
 from salesops_lib.data.contracts import check_structure
 from salesops_lib.data.dataset import Dataset
+from salesops_lib.errors import engine_errors
 
 MAX_EXAMPLES = 5
 
@@ -128,10 +129,12 @@ def validate(dataset: Dataset) -> QualityReport:
         if structure:
             issues += [Issue(name, "structure", "error", msg, 0, fix="check the mapping of this table") for msg in structure]
             continue
-        profile, found = _check_table(spec, conformed, dataset)
+        with engine_errors(f"cannot read table {name!r}", where=f"{conformed.origin} (in {dataset.source})"):
+            profile, found = _check_table(spec, conformed, dataset)
         profiles.append(profile)
         issues += found
-    issues += _cross_table_rules(dataset)
+    with engine_errors("cannot check the rules across tables", where=dataset.source):
+        issues += _cross_table_rules(dataset)
     return QualityReport(dataset.source, tuple(profiles), dict(dataset.missing), tuple(issues))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -13,6 +12,7 @@ from rich.text import Text
 
 from salesops_lib.data.validation import QualityReport
 from salesops_lib.metrics import METRICS
+from salesops_lib.metrics.formatting import format_value
 
 
 def print_quality_report(report: QualityReport, console: Console) -> None:
@@ -59,7 +59,7 @@ def print_metric_summary(frame: pd.DataFrame, console: Console, *, title: str, l
         table.add_column(header, justify="right")
     for name in [c for c in frame.columns if c not in ("period", "unit")]:
         metric = METRICS[name]
-        table.add_row(metric.label(lang), *[_format_value(v, metric.unit) for v in frame[name]])
+        table.add_row(metric.label(lang), *[format_value(v, metric.unit) for v in frame[name]])
     console.print(table)
 
 
@@ -68,18 +68,6 @@ def _header(row: pd.Series) -> str:
     if pd.isna(period):
         return str(row["unit"])
     return f"{row['unit']} {pd.Timestamp(period):%Y-%m}"
-
-
-def _format_value(value: Any, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if unit == "ratio":
-        return f"{value:.1%}"
-    if unit == "days":
-        return f"{value:,.1f}"
-    if unit in ("count_per_fte",):
-        return f"{value:,.2f}"
-    return f"{value:,.0f}"
 
 
 def _fmt(value: Any) -> str:

@@ -1,0 +1,62 @@
+"""Findings: the structured statements every analysis returns and the monthly review reuses.
+
+A finding says what happened, how much, where, the likely cause and the recommended action,
+as data — the words (zh/en) are made from it by :mod:`salesops_lib.report.findings_text`, so the
+same finding reads the same in the review, the alerts and the dashboard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["high", "medium", "low", "info"]
+SEVERITY_RANK: dict[str, int] = {"high": 3, "medium": 2, "low": 1, "info": 0}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One statement about the period.
+
+    ``kind`` names the template that words it; ``facts`` holds the numbers and names the
+    template uses. ``cause`` and ``action`` are template keys with their own facts.
+    """
+
+    analysis: str
+    kind: str
+    severity: Severity
+    #: where: org level and unit id ("company", "company") or ("region", "east")
+    level: str
+    unit: str
+    metric: str
+    value: float | None
+    baseline: float | None
+    period: str
+    #: money at stake in the currency (for ranking across analyses)
+    at_stake: float = 0.0
+    facts: dict[str, Any] = field(default_factory=dict)
+    cause: str = ""
+    action: str = ""
+
+    @property
+    def id(self) -> str:
+        """Stable across reruns of the same period: analysis, kind, unit, metric, period."""
+        key = f"{self.analysis}|{self.kind}|{self.level}|{self.unit}|{self.metric}|{self.period}"
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of value against baseline (None when not defined)."""
+        if self.value is None or self.baseline in (None, 0):
+            return None
+        return self.value / self.baseline - 1  # type: ignore[operator]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (findings.json)."""
+        return {"id": self.id, **asdict(self), "change": self.change}
+
+
+def rank(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
+    """Most severe first, then most money at stake."""
+    return sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], -abs(f.at_stake), f.unit))

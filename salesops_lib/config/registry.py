@@ -1,0 +1,48 @@
+"""The one registry of reports: name → notebook, parameter model, required tables, title.
+
+The CLI, the runner, the index page, the dashboards and the tests all iterate over
+:data:`REPORTS`; an analysis becomes a report by adding one :class:`ReportSpec` here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from salesops_lib.config.params import KpiOverviewParams, ReportParams
+from salesops_lib.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One publishable report."""
+
+    name: str
+    #: notebook path relative to ``notebooks/``
+    notebook: str
+    params: type[ReportParams]
+    #: canonical tables the report cannot run without (it is skipped, with the reason, otherwise)
+    requires: tuple[str, ...]
+    title_zh: str
+    title_en: str
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+REPORTS: dict[str, ReportSpec] = {
+    spec.name: spec
+    for spec in (
+        ReportSpec(
+            "kpi_overview", "kpi_overview.ipynb", KpiOverviewParams, ("opportunities", "reps"),
+            "核心指标总览", "KPI overview",
+        ),
+    )
+}
+
+
+def get_report(name: str) -> ReportSpec:
+    """The report called ``name``; an unknown name is a clear error listing the known ones."""
+    try:
+        return REPORTS[name]
+    except KeyError:
+        raise ConfigError(f"unknown report {name!r}", fix=f"known reports: {', '.join(REPORTS)}") from None

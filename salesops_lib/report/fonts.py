@@ -1,0 +1,65 @@
+"""The CJK font the project controls: Noto Sans SC (SIL Open Font License).
+
+The font comes from the pinned PyPI package ``justmytype-intl-cjk`` as a variable font whose
+default instance is Thin (wght 100), which matplotlib would use for every label. A static
+Regular (wght 400) instance is made once with fontTools — at set-up by ``./workbench``, or on
+first use — and kept in ``~/.cache/salesops-fonts`` (shared by every checkout of the user; falls back
+to ``<prefix>/share/salesops/fonts`` or the cache when that is read-only). Nothing depends on the fonts a machine happens to have.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+from salesops_lib.config import cache_dir
+
+FAMILY = "Noto Sans SC"
+_VARIABLE = ("fonts", "ofl", "notosanssc", "NotoSansSC[wght].ttf")
+_STATIC_NAME = "NotoSansSC-Regular.ttf"
+
+
+def variable_font_path() -> Path:
+    """The variable Noto Sans SC shipped by ``justmytype-intl-cjk``."""
+    return Path(str(files("justmytype_intl_cjk").joinpath(*_VARIABLE)))
+
+
+def _candidate_dirs() -> list[Path]:
+    dirs = []
+    if os.environ.get("SALESOPS_FONT_DIR"):
+        dirs.append(Path(os.environ["SALESOPS_FONT_DIR"]))
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    user_cache = (Path(xdg) if xdg else Path.home() / ".cache") / "salesops-fonts"
+    dirs += [user_cache, Path(sys.prefix) / "share" / "salesops" / "fonts", cache_dir() / "fonts"]
+    return dirs
+
+
+def cjk_font_path() -> Path:
+    """A static Regular Noto Sans SC, made from the variable font on first use (~20 s, once)."""
+    for folder in _candidate_dirs():
+        if (folder / _STATIC_NAME).is_file():
+            return folder / _STATIC_NAME
+    for folder in _candidate_dirs():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return _instantiate(folder / _STATIC_NAME)
+        except OSError:
+            continue
+    raise OSError("no writable folder for the CJK font; set SALESOPS_FONT_DIR")
+
+
+def _instantiate(target: Path) -> Path:
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    font = instantiateVariableFont(TTFont(variable_font_path()), {"wght": 400}, updateFontNames=True)
+    partial = target.with_suffix(f".{os.getpid()}.part")
+    font.save(partial)
+    partial.replace(target)
+    return target
+
+
+if __name__ == "__main__":  # ``python -m salesops_lib.report.fonts`` prepares the font at set-up
+    print(cjk_font_path())

@@ -1,0 +1,75 @@
+"""Small HTML fragments for notebook outputs and index pages. Every text from data is escaped."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from salesops_lib.analyses.findings import Finding, rank
+from salesops_lib.metrics.formatting import format_change, format_value
+from salesops_lib.report.findings_text import finding_text
+from salesops_lib.report.i18n import t
+
+TILE_CSS = """
+.so-tiles{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0 16px}
+.so-tile{border:1px solid #d8dee6;border-radius:6px;padding:10px 14px;min-width:150px;background:#fafbfc}
+.so-tile .so-label{color:#51606f;font-size:12px}
+.so-tile .so-value{font-size:22px;font-weight:600;color:#1f2d3d;margin:2px 0}
+.so-tile .so-delta{font-size:12px;color:#51606f}
+.so-good{color:#2e7d4f!important}.so-bad{color:#c8423b!important}
+.so-findings li{margin:4px 0}.so-sev{font-size:11px;padding:1px 6px;border-radius:8px;margin-right:6px;color:#fff}
+.so-sev-high{background:#c8423b}.so-sev-medium{background:#e07b39}.so-sev-low{background:#6b7b8c}.so-sev-info{background:#9aa6b2}
+"""
+
+
+@dataclass(frozen=True)
+class HtmlFragment:
+    """HTML that displays itself in Jupyter and in nbconvert pages."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def e(value: object) -> str:
+    """Escape any value for HTML text and attributes."""
+    return html.escape(str(value), quote=True)
+
+
+def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
+    """KPI tiles: value, then the change vs previous month and vs last year, coloured by direction."""
+    parts = []
+    for row in tiles.itertuples():
+        deltas = []
+        for key, change in (("vs_prev", row.change_prev), ("vs_yoy", row.change_yoy)):
+            css = ""
+            if change == change and change is not None:  # not NaN
+                css = "so-good" if (change >= 0) == bool(row.higher_is_better) else "so-bad"
+            deltas.append(f"<span class='{css}'>{e(t(key, lang))} {e(format_change(change))}</span>")
+        parts.append(
+            f"<div class='so-tile'><div class='so-label'>{e(row.label)}</div>"
+            f"<div class='so-value'>{e(format_value(row.value, row.unit))}</div>"
+            f"<div class='so-delta'>{' · '.join(deltas)}</div></div>"
+        )
+    return f"<style>{TILE_CSS}</style><div class='so-tiles'>{''.join(parts)}</div>"
+
+
+def findings_html(findings: Iterable[Finding], lang: str, *, limit: int | None = None) -> str:
+    """Findings as a list, most severe first, each as its zh/en sentence."""
+    ranked = rank(list(findings))[:limit]
+    if not ranked:
+        return f"<p>{e(t('no_findings', lang))}</p>"
+    items = "".join(
+        f"<li><span class='so-sev so-sev-{e(f.severity)}'>{e(f.severity)}</span>{e(finding_text(f, lang))}</li>"
+        for f in ranked
+    )
+    return f"<style>{TILE_CSS}</style><ul class='so-findings'>{items}</ul>"
+
+
+def table_html(frame: pd.DataFrame, *, index: bool = True) -> str:
+    """A data frame as an escaped HTML table."""
+    return frame.to_html(index=index, escape=True, na_rep="—", border=0, classes="so-table")

@@ -1,0 +1,88 @@
+"""What a report notebook calls: open the run, show things, hand the result to the runner.
+
+A notebook is a ``parameters`` cell, ``report = start_report(...)``, the analysis' ``compute``
+and displays. :meth:`ReportContext.publish` emits the result's findings as a display output of
+MIME type :data:`PAYLOAD_MIME`, which the runner reads from the executed notebook (no files are
+written by the notebook itself).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from salesops_lib.analyses.findings import Finding
+from salesops_lib.config.params import ReportParams
+from salesops_lib.config.registry import ReportSpec, get_report
+from salesops_lib.data import Dataset, connect
+from salesops_lib.report.html import HtmlFragment, findings_html
+from salesops_lib.report.i18n import t
+from salesops_lib.report.theme import apply_theme
+
+PAYLOAD_MIME = "application/vnd.salesops.report+json"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """One report run: its spec, validated parameters and the opened source."""
+
+    spec: ReportSpec
+    params: ReportParams
+    data: Dataset
+
+    @property
+    def lang(self) -> str:
+        return self.params.lang
+
+    def heading(self) -> HtmlFragment:
+        """The page's title line."""
+        title = self.spec.title(self.lang)
+        return HtmlFragment(f"<h1>{_e(title)} · {_e(self.params.period)}</h1>")
+
+    def findings(self, findings: tuple[Finding, ...] | list[Finding]) -> HtmlFragment:
+        """The findings section."""
+        return HtmlFragment(f"<h2>{_e(t('findings', self.lang))}</h2>" + findings_html(findings, self.lang))
+
+    def publish(self, findings: tuple[Finding, ...] | list[Finding], **extra: Any) -> None:
+        """Hand the structured result to the runner (invisible on the page)."""
+        from IPython.display import display
+
+        payload = {
+            "report": self.spec.name,
+            "period": self.params.period,
+            "lang": self.lang,
+            "findings": [f.to_dict() for f in findings],
+            **extra,
+        }
+        display({PAYLOAD_MIME: json_safe(payload)}, raw=True)
+
+
+def start_report(name: str, **values: Any) -> ReportContext:
+    """Validate the notebook's parameters, apply the theme and open the source."""
+    spec = get_report(name)
+    params = spec.params.load(values, where=f"notebook {spec.notebook}")
+    apply_theme()
+    data = connect(params.source, params.mapping or None)
+    return ReportContext(spec=spec, params=params, data=data)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN/inf as None and non-JSON objects (dates, numpy scalars) as plain values."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        return json_safe(value.item())
+    return str(value)
+
+
+def _e(text: object) -> str:
+    import html
+
+    return html.escape(str(text))

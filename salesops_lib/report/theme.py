@@ -1,0 +1,42 @@
+"""One seaborn theme for every plot, with the project's CJK font registered after it.
+
+``sns.set_theme()`` resets matplotlib's font list, so the font goes in *after* the theme;
+:func:`apply_theme` does both, and is what every notebook and dashboard calls.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+from salesops_lib.report.fonts import FAMILY, cjk_font_path
+
+PALETTE = ["#1f5aa6", "#e07b39", "#3a9d5d", "#c8423b", "#7d5ba6", "#8c6d46", "#d16ba5", "#6b7b8c"]
+"""Brand colours: blue for the company, then one per series; red is kept for alerts."""
+
+_applied = False
+
+
+def apply_theme(*, force: bool = False) -> None:
+    """Apply the workbench theme (idempotent): seaborn whitegrid, palette, CJK-capable fonts."""
+    global _applied
+    if _applied and not force:
+        return
+    import seaborn as sns
+    from matplotlib import font_manager
+
+    sns.set_theme(style="whitegrid", palette=PALETTE, rc={
+        "figure.figsize": (8.0, 4.0),
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "axes.titleweight": "normal",  # the CJK font ships one weight: no synthetic bold
+        "axes.titlesize": 13,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    })
+    path = cjk_font_path()
+    if str(path) not in {f.fname for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(path))
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [FAMILY, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font's minus sign renders; U+2212 may not
+    _applied = True

@@ -1,0 +1,133 @@
+"""Run one report in a worker process: papermill on a warm kernel, then its HTML page.
+
+Each worker process keeps one warm kernel (see :mod:`salesops_lib.runner.kernels`). A report
+that raises, runs past its timeout or kills its kernel comes back as ``failed`` with an error
+excerpt; the worker replaces its kernel and goes on with the next report.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import nbformat
+
+Status = Literal["published", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class ReportTask:
+    """What a worker needs to run one report."""
+
+    name: str
+    notebook: Path
+    parameters: dict[str, Any]
+    out_dir: Path
+    timeout: float
+    title: str
+    meta: str
+    home: str
+    toc_label: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """How one report went."""
+
+    name: str
+    status: Status
+    seconds: float = 0.0
+    error: str = ""
+    notebook_file: str | None = None
+    html_file: str | None = None
+    html_bytes: int = 0
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+_kernel: Any = None
+_cwd: str | None = None
+
+
+def init_worker(cwd: str) -> None:
+    """Process-pool initializer: remember the working directory; the kernel starts lazily."""
+    global _cwd
+    _cwd = cwd
+
+
+def run_report(task: ReportTask) -> ReportOutcome:
+    """Execute ``task`` on this worker's warm kernel and export its page."""
+    import papermill as pm
+
+    from salesops_lib.runner.kernels import KERNEL_NAME, replace_kernel, reset_kernel
+
+    global _kernel
+    started = time.perf_counter()
+    if _kernel is None or not reset_kernel(_kernel):
+        _kernel = replace_kernel(_kernel, cwd=_cwd)
+    output = task.out_dir / f"{task.name}.ipynb"
+    timed_out = threading.Event()
+    kernel = _kernel
+
+    def expire() -> None:
+        timed_out.set()
+        try:
+            kernel.shutdown_kernel(now=True)
+        except Exception:
+            pass
+
+    watchdog = threading.Timer(task.timeout, expire)
+    watchdog.start()
+    error = ""
+    try:
+        pm.execute_notebook(
+            str(task.notebook), str(output), parameters=task.parameters, kernel_name=KERNEL_NAME,
+            km=kernel, progress_bar=False, log_output=False, execution_timeout=task.timeout,
+            cwd=_cwd, autosave_cell_every=3600,
+        )
+    except pm.PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue}".strip()
+    except Exception as exc:  # dead kernel, timeout, start-up failure
+        error = f"timed out after {task.timeout:g} s" if timed_out.is_set() else f"{type(exc).__name__}: {exc}"
+        _kernel = None  # replaced before the next report
+    finally:
+        watchdog.cancel()
+    if timed_out.is_set():
+        error, _kernel = f"timed out after {task.timeout:g} s", None
+    seconds = time.perf_counter() - started
+    notebook_file = output.name if output.exists() else None
+    if error:
+        return ReportOutcome(task.name, "failed", seconds, _excerpt(error), notebook_file)
+    return _publish_page(task, output, seconds)
+
+
+def _publish_page(task: ReportTask, output: Path, seconds: float) -> ReportOutcome:
+    from salesops_lib.runner.html_export import export_html
+
+    page = export_html(output, task.out_dir / f"{task.name}.html", title=task.title, meta=task.meta,
+                       home=task.home, toc_label=task.toc_label, lang=task.lang)
+    payload = read_payload(output)
+    return ReportOutcome(task.name, "published", seconds, "", output.name, page.path.name, page.bytes, payload)
+
+
+def read_payload(notebook: Path) -> dict[str, Any]:
+    """The structured result a report handed over with ``report.publish(...)`` (empty if none)."""
+    from salesops_lib.report.notebook import PAYLOAD_MIME
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if PAYLOAD_MIME in data:
+                return dict(data[PAYLOAD_MIME])
+    return {}
+
+
+def _excerpt(text: str, limit: int = 600) -> str:
+    import re
+
+    clean = re.sub(r"\x1b\[[0-9;]*m", "", text)  # ANSI colours from IPython tracebacks
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"

@@ -1,0 +1,106 @@
+"""Executed notebook → static HTML page: no code, no prompts, images embedded, no CDN, a TOC.
+
+Headings that reports display (``<h1>``–``<h3>`` in HTML outputs) become anchors and the
+table of contents. The runner's payload output, stderr noise and analysts' markdown notes are
+left out of the page; the executed notebook keeps everything (it is the audit log).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+
+from salesops_lib.report.notebook import PAYLOAD_MIME
+
+TEMPLATES = Path(__file__).parent / "templates"
+PAGE_CSS = (TEMPLATES / "page.css").read_text(encoding="utf-8") if (TEMPLATES / "page.css").exists() else ""
+MAX_PAGE_BYTES = 3 * 1024 * 1024
+_HEADING = re.compile(r"<h([1-3])([^>]*)>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A written page: where, how big, and whether it kept within the size budget."""
+
+    path: Path
+    bytes: int
+
+    @property
+    def within_budget(self) -> bool:
+        return self.bytes <= MAX_PAGE_BYTES
+
+
+class _ReportOutputs(Preprocessor):  # type: ignore[misc]
+    """Drop payload and stderr outputs; anchor headings and collect the table of contents."""
+
+    def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        toc: list[dict[str, Any]] = []
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            kept = []
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    continue
+                data = output.get("data", {})
+                if PAYLOAD_MIME in data:
+                    continue
+                if "text/html" in data:
+                    data["text/html"] = self._anchor(_text(data["text/html"]), toc)
+                kept.append(output)
+            cell.outputs = kept
+        resources["salesops_toc"] = toc
+        return nb, resources
+
+    @staticmethod
+    def _anchor(html: str, toc: list[dict[str, Any]]) -> str:
+        def replace(match: re.Match[str]) -> str:
+            level, attrs, inner = match.group(1), match.group(2), match.group(3)
+            anchor = f"s{len(toc) + 1}"
+            text = _TAGS.sub("", inner).strip()
+            import html as html_lib
+
+            toc.append({"level": int(level), "anchor": anchor, "text": html_lib.unescape(text)})
+            return f'<h{level}{attrs} id="{anchor}">{inner}</h{level}>'
+
+        return _HEADING.sub(replace, html)
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def export_html(notebook: Path, target: Path, *, title: str, meta: str, home: str, toc_label: str,
+                lang: str) -> Page:
+    """Write the report page for an executed ``notebook`` to ``target``."""
+    nb = nbformat.read(notebook, as_version=4)
+    exporter = HTMLExporter(
+        template_name="salesops",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_markdown=True,
+        exclude_raw=True,
+    )
+    exporter.register_preprocessor(_ReportOutputs(), enabled=True)
+    resources = {
+        "salesops_css": PAGE_CSS,
+        "salesops_title": title,
+        "salesops_meta": meta,
+        "salesops_home": home,
+        "salesops_toc_label": toc_label,
+        "language_code": "zh-CN" if lang == "zh" else "en",
+        "metadata": {"name": title},
+    }
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    target.write_text(body, encoding="utf-8")
+    return Page(target, target.stat().st_size)

@@ -1,0 +1,166 @@
+"""The real warehouse path: the Maven CRM tables in PostgreSQL, opened through an SQL URL.
+
+The canonical tables conformed on DuckDB are copied into a fresh PostgreSQL database, which is
+then opened as a source like any warehouse (``postgres://user@host:port/db``, password from the
+environment). Every metric must give exactly the DuckDB figures there, and validation the same
+report. Needs the loopback server of ``scripts/test-services.sh start``: without it these tests
+skip, and fail under CI.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+import psycopg
+import pytest
+from psycopg import sql
+
+from salesops_lib.data import Dataset, connect
+from salesops_lib.data.sources import PASSWORD_ENV
+from salesops_lib.data.validation import QualityReport, validate
+from salesops_lib.errors import SourceError
+from salesops_lib.metrics import Grain, compute_metric
+
+METRICS = (
+    "win_rate", "won_value", "avg_deal_size", "sales_cycle_days",
+    "revenue", "revenue_per_fte", "customer_ltv", "new_customers_per_fte",
+)
+GRAINS = (
+    Grain(period="all", level="company"),
+    Grain(period="year", level="region"),
+    Grain(period="quarter", level="team"),
+    Grain(period="month", level="rep"),
+)
+CASES = [(m, g) for m in METRICS for g in GRAINS]
+CASES.append(("win_rate", Grain(period="quarter", level="company", dimension="product")))
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """Where the test server listens and how the ``salesops`` role logs in."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+    def url(self, database: str) -> str:
+        """A source URL without the password, as users write it."""
+        return f"postgres://{self.user}@{self.host}:{self.port}/{database}"
+
+    def connect(self, database: str | None = None) -> psycopg.Connection:
+        """An autocommit psycopg connection (fails fast when nothing listens)."""
+        return psycopg.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password,
+            dbname=database or self.database, connect_timeout=3, autocommit=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> PgServer:
+    """The server of ``scripts/test-services.sh``; skip when unreachable (fail under CI)."""
+    server = PgServer(
+        host="127.0.0.1",
+        port=int(os.environ.get("SALESOPS_TEST_PG_PORT", "54329")),
+        user="salesops",
+        password=os.environ.get("SALESOPS_TEST_PG_PASSWORD", "salesops-test"),
+        database="salesops_test",
+    )
+    try:
+        server.connect().close()
+    except psycopg.OperationalError as exc:
+        reason = (f"PostgreSQL test server not reachable at {server.host}:{server.port} "
+                  f"({str(exc).strip().splitlines()[0]}); run `scripts/test-services.sh start`")
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return server
+
+
+@pytest.fixture(scope="module")
+def pg_database(pg_server: PgServer) -> Iterator[str]:
+    """A fresh, empty database for this module, dropped afterwards."""
+    name = f"salesops_t_{uuid.uuid4().hex[:12]}"
+    with pg_server.connect() as con:
+        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield name
+    with pg_server.connect() as con:
+        con.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def pg_maven(pg_server: PgServer, pg_database: str, maven: Dataset) -> Iterator[Dataset]:
+    """The Maven canonical tables written to ``pg_database`` and opened through its SQL URL."""
+    loader = ibis.postgres.connect(host=pg_server.host, port=pg_server.port, user=pg_server.user,
+                                   password=pg_server.password, database=pg_database)
+    try:
+        for name in maven.tables:
+            loader.create_table(name, maven.table(name).to_pyarrow())
+    finally:
+        loader.disconnect()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(PASSWORD_ENV, pg_server.password)
+        env.delenv("PGPASSWORD", raising=False)
+        dataset = connect(pg_server.url(pg_database), stages=maven.stages)
+    yield dataset
+    dataset.backend.disconnect()
+
+
+@pytest.mark.postgres
+def test_tables_arrive_whole_with_canonical_types(pg_maven: Dataset, maven: Dataset) -> None:
+    assert pg_maven.kind == "sql" and pg_maven.backend.name == "postgres"
+    assert list(pg_maven.tables) == list(maven.tables)
+    for name in maven.tables:
+        assert pg_maven.table(name).schema() == maven.table(name).schema(), name
+        assert pg_maven.table(name).count().execute() == maven.table(name).count().execute(), name
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("metric", "grain"), CASES,
+    ids=[f"{m}-{g.period}-{g.level}" + (f"-{g.dimension}" if g.dimension else "") for m, g in CASES],
+)
+def test_metric_on_postgres_equals_duckdb(pg_maven: Dataset, maven: Dataset, metric: str, grain: Grain) -> None:
+    expected = compute_metric(maven, metric, grain)
+    actual = compute_metric(pg_maven, metric, grain)
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False, rtol=1e-9, atol=0)
+
+
+def _summary(report: QualityReport) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    """Warnings as (rule, table, column, count) and profiles as (table, rows, nulls, duplicates)."""
+    warnings = {(i.rule, i.table, i.column, i.count) for i in report.warnings}
+    profiles = {(p.table, p.rows, tuple(sorted(p.nulls.items())), p.duplicate_keys) for p in report.profiles}
+    return warnings, profiles
+
+
+@pytest.mark.postgres
+def test_validation_on_postgres_equals_duckdb(pg_maven: Dataset, maven: Dataset) -> None:
+    report = validate(pg_maven)
+    assert report.errors == ()
+    assert _summary(report) == _summary(validate(maven))
+    assert report.warnings  # the Maven export has known gaps (e.g. Prospecting deals without a date)
+
+
+@pytest.mark.postgres
+def test_wrong_password_is_a_source_error_that_keeps_it_secret(
+    pg_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, "not-the-password-42")
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    with pytest.raises(SourceError, match="cannot connect") as caught:
+        connect(pg_server.url(pg_server.database))
+    assert "not-the-password-42" not in str(caught.value)
+
+
+def test_password_in_the_url_is_refused_and_not_echoed() -> None:
+    with pytest.raises(SourceError, match="contains a password") as caught:
+        connect("postgres://salesops:secret@127.0.0.1:54329/x")
+    assert "secret" not in str(caught.value)
+    assert PASSWORD_ENV in str(caught.value)
