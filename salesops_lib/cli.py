@@ -93,6 +93,46 @@ def metric_catalog(lang: Annotated[str, typer.Option(help="zh or en")] = "en") -
     out.print(table)
 
 
+@app.command("demo-data")
+def demo_data(
+    size: Annotated[str, typer.Option(help="small (tests, ~40 reps), default (~400 reps) or large (~10 M deals).")] = "default",
+    variant: Annotated[str, typer.Option(help="planted (with the planted effects) or null (the same world without).")] = "planted",
+    seed: Annotated[int, typer.Option(help="Seed of every random stream.")] = 42,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Last day of the history, YYYY-MM-DD (default: end of last month).")] = None,
+    out_path: Annotated[Optional[Path], typer.Option("--out", help="DuckDB file to write (default: demo-<size>-<variant>.duckdb).")] = None,
+) -> None:
+    """Write a deterministic demo DuckDB file with every canonical table and its truth manifest."""
+    import resource
+    import time
+
+    from rich.table import Table
+
+    from salesops_lib.data.demo import generate_demo, truth_path
+    from salesops_lib.data.demo.cache import progress_bar
+    from salesops_lib.data.demo.generate import check_output
+    from salesops_lib.data.demo.spec import resolve_config
+
+    cfg = resolve_config(size, variant, seed, as_of)  # bad size, variant, seed or date: one message, exit 2
+    target = out_path or Path(f"demo-{size}-{variant}.duckdb")
+    check_output(target)
+    started = time.perf_counter()
+    with progress_bar(f"demo {size}/{variant} as of {cfg.as_of}") as report:
+        truth = generate_demo(target, size=size, variant=variant, seed=seed, as_of=cfg.as_of, progress=report)
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform == "darwin" else 1)
+    table = Table(title=f"{escape(str(target))} (history {truth.start} … {truth.as_of})", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in truth.tables.items():
+        table.add_row(name, f"{rows:,}")
+    total = sum(truth.tables.values())
+    table.add_row("[bold]total[/bold]", f"[bold]{total:,}[/bold]")
+    out.print(table)
+    planted = ", ".join(e.kind for e in truth.planted)
+    out.print(f"truth manifest: {escape(str(truth_path(target)))} (also in table _truth); active: {planted}")
+    out.print(f"{seconds:.1f} s, {total / seconds:,.0f} rows/s, peak RSS {peak_kb / 1024:,.0f} MB")
+
+
 @app.command()
 def example(
     source: Annotated[str, typer.Option(help="Folder of the Maven CRM export.")] = EXAMPLE_SOURCE,
@@ -115,6 +155,142 @@ def example(
     for grain in (Grain(period="all", level="company"), Grain(period="all", level="region")):
         frame = metric_summary(dataset, None, grain)
         print_metric_summary(frame, out, title=f"Maven CRM — {grain.level}")
+
+
+ReportsOpt = Annotated[Optional[str], typer.Option("--reports", help="Comma-separated reports (default: all).")]
+
+
+@app.command()
+def review(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Run configuration YAML.")] = Path(
+        "parameters/monthly_review.yaml"),
+    period: Annotated[Optional[str], typer.Option(help="YYYY-MM or last-month.")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL.")] = None,
+    mapping: MappingOpt = None,
+    lang: Annotated[Optional[str], typer.Option(help="zh or en.")] = None,
+    jobs: Annotated[Optional[int], typer.Option(help="Parallel reports (0 = one per core).")] = None,
+    reports: ReportsOpt = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Folder that holds the published periods.")] = None,
+) -> None:
+    """Run every registered report for a period and publish reports/<period>/ (exit 0 only if none failed)."""
+    overrides: dict[str, object] = {"period": period, "source": source, "lang": lang, "jobs": jobs,
+                                    "mapping": str(mapping) if mapping else None,
+                                    "output_dir": str(output) if output else None,
+                                    "reports": _split(reports) if reports else None}
+    _run_and_report(_review_config(config, overrides), merge=False)
+
+
+@app.command()
+def run(
+    report: Annotated[str, typer.Argument(help="Registered report name (see `salesops reports`).")],
+    param: Annotated[list[str], typer.Option("--param", "-p", help="key=value (repeatable).")] = [],  # noqa: B006
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Parameters YAML.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Folder that holds the published periods.")] = None,
+) -> None:
+    """Run one report and publish it into its period (the period's other reports are kept)."""
+    from salesops_lib.config.params import ReviewConfig
+    from salesops_lib.config.registry import get_report
+
+    spec = get_report(report)
+    values: dict[str, object] = dict(_read_yaml(file)) if file else {}
+    for item in param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            from salesops_lib.errors import ConfigError
+
+            raise ConfigError(f"parameter {item!r} is not key=value", fix="write e.g. -p period=2026-10")
+        values[key.strip()] = value
+    spec.params.load(values, where=f"parameters of {report}")  # unknown keys and bad values fail here
+    common = set(ReviewConfig.model_fields) & set(values)
+    config = {k: values[k] for k in common}
+    extras = {k: v for k, v in values.items() if k not in common}
+    config.update(reports=[report], report_params={report: extras}, jobs=1)
+    if output:
+        config["output_dir"] = str(output)
+    _run_and_report(_validated(ReviewConfig, config, "parameters"), merge=True)
+
+
+@app.command("reports")
+def list_reports(lang: Annotated[str, typer.Option(help="zh or en")] = "en") -> None:
+    """List the registered reports with their notebooks and required tables."""
+    from rich.table import Table
+
+    from salesops_lib.config.registry import REPORTS
+
+    table = Table()
+    for col in ("report", "title", "notebook", "requires"):
+        table.add_column(col)
+    for spec in REPORTS.values():
+        table.add_row(spec.name, spec.title(lang), f"notebooks/{spec.notebook}", ", ".join(spec.requires))
+    out.print(table)
+
+
+def _review_config(path: Path, overrides: dict[str, object]) -> object:
+    from salesops_lib.config.params import ReviewConfig
+
+    values: dict[str, object] = dict(_read_yaml(path)) if path.exists() else {}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return _validated(ReviewConfig, values, str(path))
+
+
+def _run_and_report(config: object, *, merge: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from salesops_lib.runner.review import run_review
+
+    total = len(config.reports) if config.reports else None  # type: ignore[attr-defined]
+    if total is None:
+        from salesops_lib.config.registry import REPORTS
+
+        total = len(REPORTS)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(f"reports for {config.period}", total=total)  # type: ignore[attr-defined]
+        result = run_review(config, progress=lambda _o: bar.advance(task), merge=merge)  # type: ignore[arg-type]
+    table = Table(title=f"{result.period} — {result.seconds:.1f} s", title_justify="left")
+    for col in ("report", "status", "seconds", "detail"):
+        table.add_column(col)
+    styles = {"published": "green", "failed": "bold red", "skipped": "dim"}
+    for o in result.outcomes:
+        table.add_row(o.name, Text(o.status, style=styles[o.status]), f"{o.seconds:.1f}", o.error or (o.html_file or ""))
+    out.print(table)
+    out.print(f"published: {result.index}")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _read_yaml(path: Path) -> dict[str, object]:
+    import yaml
+
+    from salesops_lib.errors import ConfigError
+
+    if not path.is_file():
+        raise ConfigError("parameters file not found", where=str(path), fix="check the path")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {str(exc).splitlines()[0]}", where=str(path)) from None
+    if not isinstance(data, dict):
+        raise ConfigError("parameters must be a YAML mapping of key: value", where=str(path))
+    return data
+
+
+def _validated(model: type, values: dict[str, object], where: str) -> object:
+    from pydantic import ValidationError
+
+    from salesops_lib.errors import ConfigError
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(
+            "invalid parameters: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+            where=where, fix=f"valid keys: {', '.join(model.model_fields)}",
+        ) from None
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 @app.command()

@@ -55,8 +55,13 @@ def connect(
     """
     plan = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
     text = str(source)
+    if (text == "demo" or text.startswith("demo:")) and not Path(text).exists():
+        # the embedded default: a cached demo DuckDB file, generated on first use (demo:small, demo:null, …)
+        from salesops_lib.data.demo.cache import demo_source_path, parse_demo_source
+
+        text = str(demo_source_path(**parse_demo_source(text)))  # type: ignore[arg-type]
     if "://" in text:
-        backend, kind, label = _open_url(text), "sql", _redact(text)
+        backend, kind, label = _open_url(text), "sql", redact_url(text)
         loader: Callable[[TablePart], ir.Table] = _table_loader(backend, label)
     else:
         path = Path(text).expanduser()
@@ -116,7 +121,7 @@ def _open_url(url: str) -> ibis.BaseBackend:
     if parts.password:
         raise SourceError(
             "the source URL contains a password",
-            where=_redact(url),
+            where=redact_url(url),
             fix=f"remove it from the URL and set it in the environment variable {PASSWORD_ENV} (or PGPASSWORD)",
         )
     kwargs: dict[str, str] = {}
@@ -131,12 +136,13 @@ def _open_url(url: str) -> ibis.BaseBackend:
             message = message.replace(secret, "***")
         raise SourceError(
             f"cannot connect: {message}",
-            where=_redact(url),
+            where=redact_url(url),
             fix=f"check host, port, database and user; the password comes from {PASSWORD_ENV} or PGPASSWORD",
         ) from None
 
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``."""
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -63,3 +63,38 @@ def _instantiate(target: Path) -> Path:
 
 if __name__ == "__main__":  # ``python -m salesops_lib.report.fonts`` prepares the font at set-up
     print(cjk_font_path())
+
+
+WEB_FAMILY = "SalesOps CJK"
+"""Family name of the font subset embedded in published pages."""
+
+
+def font_face_css(text: str) -> str:
+    """An ``@font-face`` rule embedding Noto Sans SC, cut to the CJK characters of ``text``.
+
+    Published pages must show Chinese without relying on the reader's fonts and without any
+    request to a font CDN: the glyphs they use travel inside the page as a data URI (a page's
+    few hundred distinct characters make a subset of tens of kilobytes). Empty when ``text``
+    has no character beyond Latin, Greek and Cyrillic.
+    """
+    import base64
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    codepoints = sorted({ord(c) for c in text if ord(c) >= 0x2E80})
+    if not codepoints:
+        return ""
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.hinting = False
+    options.notdef_outline = True
+    font = TTFont(str(cjk_font_path()), lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=codepoints)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'@font-face{{font-family:"{WEB_FAMILY}";src:url(data:font/ttf;base64,{data}) format("truetype");}}'

@@ -53,16 +53,27 @@ _cwd: str | None = None
 
 
 def init_worker(cwd: str) -> None:
-    """Process-pool initializer: remember the working directory; the kernel starts lazily."""
+    """Process-pool initializer: remember the working directory; the kernel starts lazily and
+    is shut down when the worker process exits."""
+    from multiprocessing.util import Finalize
+
     global _cwd
     _cwd = cwd
+    Finalize(None, _shutdown_kernel, exitpriority=10)
+
+
+def _shutdown_kernel() -> None:
+    from salesops_lib.runner.kernels import shutdown
+
+    if _kernel is not None:
+        shutdown(_kernel)
 
 
 def run_report(task: ReportTask) -> ReportOutcome:
     """Execute ``task`` on this worker's warm kernel and export its page."""
     import papermill as pm
 
-    from salesops_lib.runner.kernels import KERNEL_NAME, replace_kernel, reset_kernel
+    from salesops_lib.runner.kernels import KERNEL_NAME, kill, replace_kernel, reset_kernel
 
     global _kernel
     started = time.perf_counter()
@@ -74,10 +85,7 @@ def run_report(task: ReportTask) -> ReportOutcome:
 
     def expire() -> None:
         timed_out.set()
-        try:
-            kernel.shutdown_kernel(now=True)
-        except Exception:
-            pass
+        kill(kernel)
 
     watchdog = threading.Timer(task.timeout, expire)
     watchdog.start()

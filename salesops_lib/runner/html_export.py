@@ -73,6 +73,14 @@ class _ReportOutputs(Preprocessor):  # type: ignore[misc]
         return _HEADING.sub(replace, html)
 
 
+def with_embedded_font(page: str) -> str:
+    """``page`` with the CJK glyphs it uses embedded in its ``<head>`` (see ``font_face_css``)."""
+    from salesops_lib.report.fonts import font_face_css
+
+    css = font_face_css(page)
+    return page.replace("</head>", f"<style>{css}</style>\n</head>", 1) if css else page
+
+
 def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
@@ -102,5 +110,5 @@ def export_html(notebook: Path, target: Path, *, title: str, meta: str, home: st
     }
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(with_embedded_font(body), encoding="utf-8")
     return Page(target, target.stat().st_size)

@@ -4,14 +4,20 @@ Starting a kernel and importing pandas/ibis/seaborn costs seconds; a worker pays
 then runs report after report, resetting the user namespace in between (modules stay imported,
 variables do not). A kernel that died or timed out is shut down and a fresh one started.
 Starting retries the known transient failures (port collisions, slow start-ups).
+
+Kernels are managed by an *async* kernel manager, as nbclient expects: with a blocking one,
+nbclient's output polling blocks its event loop and a dead or hung kernel is never noticed.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 from jupyter_client.blocking.client import BlockingKernelClient
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager as KernelManager
+from jupyter_core.utils import run_sync
 
 KERNEL_NAME = "salesops"
 WARM_UP = (
@@ -23,6 +29,9 @@ WARM_UP = (
 RESET = "get_ipython().run_line_magic('reset', '-f')\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
 
 
+_SOCKET_DIRS: dict[int, Path] = {}
+
+
 class KernelStartError(RuntimeError):
     """The kernel could not be started after the retries."""
 
@@ -32,11 +41,13 @@ def start_kernel(kernel_name: str = KERNEL_NAME, *, attempts: int = 3, timeout: 
     """Start a kernel, retrying port collisions and start-up time-outs, and warm it up."""
     last: Exception | None = None
     for attempt in range(1, attempts + 1):
-        km = KernelManager(kernel_name=kernel_name)
+        # IPC sockets in a private temp folder: no TCP ports to collide, nothing on the network
+        socket_dir = Path(tempfile.mkdtemp(prefix="salesops-kernel-"))
+        km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(socket_dir / "k"))
+        _SOCKET_DIRS[id(km)] = socket_dir
         try:
-            km.start_kernel(cwd=cwd)
-            client = km.client()
-            client.start_channels()
+            run_sync(km.start_kernel)(cwd=cwd)
+            client = _client(km)
             try:
                 client.wait_for_ready(timeout=timeout)
                 _run(client, WARM_UP, timeout=timeout * 2)
@@ -45,17 +56,16 @@ def start_kernel(kernel_name: str = KERNEL_NAME, *, attempts: int = 3, timeout: 
             return km
         except Exception as exc:  # ZMQ "address in use", RuntimeError on start-up timeout, …
             last = exc
-            _shutdown(km)
+            shutdown(km)
             time.sleep(0.5 * attempt)
     raise KernelStartError(f"kernel {kernel_name!r} did not start after {attempts} attempts: {last}")
 
 
 def reset_kernel(km: KernelManager, *, timeout: float = 30.0) -> bool:
     """Clear the user namespace for the next report; False when the kernel is unusable."""
-    if not km.is_alive():
+    if not run_sync(km.is_alive)():
         return False
-    client = km.client()
-    client.start_channels()
+    client = _client(km)
     try:
         client.wait_for_ready(timeout=timeout)
         return _run(client, RESET, timeout=timeout)
@@ -68,8 +78,23 @@ def reset_kernel(km: KernelManager, *, timeout: float = 30.0) -> bool:
 def replace_kernel(km: KernelManager | None, **kwargs: object) -> KernelManager:
     """Shut ``km`` down (if any) and start a fresh warm kernel."""
     if km is not None:
-        _shutdown(km)
+        shutdown(km)
     return start_kernel(**kwargs)  # type: ignore[arg-type]
+
+
+def _client(km: KernelManager) -> BlockingKernelClient:
+    client = BlockingKernelClient()
+    client.load_connection_info(km.get_connection_info())
+    client.start_channels()
+    return client
+
+
+def kill(km: KernelManager) -> None:
+    """Stop the kernel at once (from any thread): used by the report timeout."""
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:
+        pass
 
 
 def _run(client: BlockingKernelClient, code: str, *, timeout: float) -> bool:
@@ -79,8 +104,11 @@ def _run(client: BlockingKernelClient, code: str, *, timeout: float) -> bool:
     return True
 
 
-def _shutdown(km: KernelManager) -> None:
-    try:
-        km.shutdown_kernel(now=True)
-    except Exception:
-        pass
+def shutdown(km: KernelManager) -> None:
+    """Stop the kernel and remove its socket folder (errors ignored: it may be dead already)."""
+    kill(km)
+    socket_dir = _SOCKET_DIRS.pop(id(km), None)
+    if socket_dir is not None:
+        import shutil
+
+        shutil.rmtree(socket_dir, ignore_errors=True)

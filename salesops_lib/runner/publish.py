@@ -1,0 +1,186 @@
+"""Publishing a period: index page, manifest, findings, and the atomic swap into ``reports/``.
+
+A run builds everything in ``reports/.staging-<period>-<pid>/`` and only then swaps it in:
+the previous publication is renamed aside, the new one renamed into place, the old one
+removed. A run that fails or is killed before the swap leaves the previous publication
+untouched; a stale staging folder is cleaned by the next run, and a swap interrupted between
+its two renames is repaired by it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from salesops_lib.analyses.findings import Finding, rank
+from salesops_lib.config.registry import REPORTS
+from salesops_lib.report.html import TILE_CSS, findings_html, tiles_html
+from salesops_lib.report.i18n import t
+from salesops_lib.runner.execute import ReportOutcome
+from salesops_lib.runner.html_export import PAGE_CSS, TEMPLATES, with_embedded_font
+
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+HEADLINE_FINDINGS = 10
+
+
+def staging_dir(root: Path, period: str) -> Path:
+    """A fresh staging folder for ``period`` (stale ones of dead runs are removed first)."""
+    root.mkdir(parents=True, exist_ok=True)
+    recover(root, period)
+    for stale in root.glob(f".staging-{period}-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    path = root / f".staging-{period}-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir()
+    return path
+
+
+def recover(root: Path, period: str) -> None:
+    """Finish or undo a swap that was interrupted between its two renames."""
+    live, old = root / period, root / f".old-{period}"
+    if old.exists() and not live.exists():
+        old.rename(live)
+    elif old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def swap_in(staging: Path, root: Path, period: str) -> Path:
+    """Make ``staging`` the publication of ``period``; returns its final path."""
+    live, old = root / period, root / f".old-{period}"
+    if live.exists():
+        live.rename(old)
+    staging.rename(live)
+    shutil.rmtree(old, ignore_errors=True)
+    return live
+
+
+def findings_of(outcomes: list[ReportOutcome]) -> list[Finding]:
+    """Every finding the published reports handed over."""
+    out = []
+    for outcome in outcomes:
+        for raw in outcome.payload.get("findings", []):
+            fields = {k: v for k, v in raw.items() if k not in ("id", "change")}
+            out.append(Finding(**fields))
+    return out
+
+
+def write_findings(staging: Path, outcomes: list[ReportOutcome]) -> list[Finding]:
+    """``findings.json``: every finding with its id and a link to its report page."""
+    findings = rank(findings_of(outcomes))
+    pages = {o.name: o.html_file for o in outcomes}
+    records = [{**f.to_dict(), "link": pages.get(f.analysis) or ""} for f in findings]
+    (staging / "findings.json").write_text(json.dumps(records, ensure_ascii=False, indent=2, default=str), "utf-8")
+    return findings
+
+
+def write_manifest(staging: Path, *, config: dict[str, Any], fingerprint: str, outcomes: list[ReportOutcome],
+                   started: dt.datetime, seconds: float) -> dict[str, Any]:
+    """``manifest.json``: parameters, source fingerprint, package versions, timings, statuses."""
+    manifest = {
+        "period": config["period"],
+        "generated_at": started.isoformat(timespec="seconds"),
+        "seconds": round(seconds, 2),
+        "parameters": config,
+        "source_fingerprint": fingerprint,
+        "packages": package_versions(),
+        "reports": [
+            {k: v for k, v in asdict(o).items() if k != "payload"} | {"findings": len(o.payload.get("findings", []))}
+            for o in outcomes
+        ],
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), "utf-8")
+    return manifest
+
+
+def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes: list[ReportOutcome],
+                findings: list[Finding], generated: str) -> None:
+    """The period's ``index.html``: KPI tiles, headline findings, every report with its status."""
+    import pandas as pd
+
+    tiles = next((o.payload.get("tiles") for o in outcomes if o.payload.get("tiles")), None)
+    rows = [
+        {
+            **asdict(o),
+            "title": REPORTS[o.name].title(lang) if o.name in REPORTS else o.name,
+            "status_label": t(o.status, lang),
+        }
+        for o in outcomes
+    ]
+    page = _env.get_template("review_index.html.j2").render(
+        lang=lang,
+        title=f"{t('monthly_review', lang)} · {period}",
+        meta=f"{t('source', lang)}: {source} · {t('generated', lang)}: {generated}",
+        css=PAGE_CSS, tile_css=TILE_CSS,
+        tiles_html=_markup(tiles_html(pd.DataFrame(tiles), lang)) if tiles else "",
+        findings_html=_markup(findings_html(findings, lang, limit=HEADLINE_FINDINGS)),
+        reports=rows,
+        periods_label=t("periods", lang), findings_label=t("findings", lang), reports_label=t("report", lang),
+        report_label=t("report", lang), status_label=t("status", lang), seconds_label=t("seconds", lang),
+        reason_label=t("reason", lang), audit_label=t("audit_log", lang),
+    )
+    (staging / "index.html").write_text(with_embedded_font(page), encoding="utf-8")
+
+
+def write_periods_index(root: Path, lang: str) -> None:
+    """``reports/index.html``: every published period, newest first."""
+    periods = []
+    for manifest_path in sorted(root.glob("*/manifest.json"), reverse=True):
+        if manifest_path.parent.name.startswith("."):
+            continue
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        counts: dict[str, int] = {}
+        for report in manifest.get("reports", []):
+            counts[report["status"]] = counts.get(report["status"], 0) + 1
+        summary = ", ".join(f"{t(k, lang)} {v}" for k, v in sorted(counts.items()))
+        periods.append({"period": manifest_path.parent.name, "summary": summary,
+                        "generated": manifest.get("generated_at", "")})
+    page = _env.get_template("periods_index.html.j2").render(
+        lang=lang, title=t("periods", lang), css=PAGE_CSS, periods=periods,
+        period_label=t("periods", lang), status_label=t("status", lang), generated_label=t("generated", lang),
+    )
+    tmp = root / ".index.html.part"
+    tmp.write_text(with_embedded_font(page), encoding="utf-8")
+    tmp.replace(root / "index.html")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape the numbers and the pages."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = ["salesops-workbench", "pandas", "numpy", "ibis-framework", "duckdb", "sqlglot", "statsmodels",
+             "seaborn", "matplotlib", "papermill", "nbconvert", "pandera", "pydantic"]
+    out = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    import platform
+
+    out["python"] = platform.python_version()
+    return out
+
+
+def _markup(html: str) -> Any:
+    from markupsafe import Markup
+
+    return Markup(html)  # built by salesops_lib.report.html, which escapes every data value
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

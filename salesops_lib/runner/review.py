@@ -1,0 +1,169 @@
+"""Run registered reports for a period and publish them: ``salesops review`` and ``salesops run``.
+
+Parameters are validated for every report before anything runs; reports whose required
+tables the source lacks are skipped with the reason; the others run in a bounded pool of
+worker processes (each with a warm kernel); the period is published atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from salesops_lib.config import project_root
+from salesops_lib.config.params import ReviewConfig
+from salesops_lib.config.registry import REPORTS, ReportSpec, get_report
+from salesops_lib.data import connect
+from salesops_lib.data.sources import redact_url
+from salesops_lib.report.i18n import t
+from salesops_lib.runner import publish
+from salesops_lib.runner.execute import ReportOutcome, ReportTask, init_worker, read_payload, run_report
+
+Progress = Callable[[ReportOutcome], None]
+
+
+@dataclass(frozen=True)
+class ReviewRun:
+    """The outcome of a review run."""
+
+    period: str
+    path: Path
+    outcomes: tuple[ReportOutcome, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when no report failed (skipped reports are not failures)."""
+        return all(o.status != "failed" for o in self.outcomes)
+
+    @property
+    def index(self) -> Path:
+        return self.path / "index.html"
+
+
+def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge: bool = False) -> ReviewRun:
+    """Run ``config.reports`` (all when empty) for ``config.period`` and publish them.
+
+    With ``merge=True`` (``salesops run``) the other reports already published for the period
+    are kept and only the reports run here are replaced.
+    """
+    started_at = dt.datetime.now().astimezone()
+    started = time.perf_counter()
+    specs = [get_report(name) for name in (config.reports or tuple(REPORTS))]
+    params = {spec.name: _report_params(spec, config) for spec in specs}  # validates before any work
+    dataset = connect(config.source, config.mapping or None)
+    root = Path(config.output_dir).resolve()
+    staging = publish.staging_dir(root, config.period)
+    try:
+        kept = _carry_over(root / config.period, staging, {s.name for s in specs}) if merge else []
+        skipped = [
+            ReportOutcome(s.name, "skipped", error=_skip_reason(s, dataset)) for s in specs if _skip_reason(s, dataset)
+        ]
+        tasks = [_task(s, params[s.name], staging, config) for s in specs if not _skip_reason(s, dataset)]
+        for outcome in skipped:
+            if progress:
+                progress(outcome)
+        ran = _execute(tasks, jobs=config.jobs or os.cpu_count() or 1, progress=progress)
+        order = {name: i for i, name in enumerate(REPORTS)}
+        outcomes = sorted([*kept, *skipped, *ran], key=lambda o: order.get(o.name, len(order)))
+        findings = publish.write_findings(staging, outcomes)
+        seconds = time.perf_counter() - started
+        publish.write_manifest(staging, config=_public_config(config), fingerprint=dataset.fingerprint,
+                               outcomes=outcomes, started=started_at, seconds=seconds)
+        publish.write_index(staging, period=config.period, lang=config.lang, source=redact_url(config.source),
+                            outcomes=outcomes, findings=findings, generated=started_at.strftime("%Y-%m-%d %H:%M"))
+        path = publish.swap_in(staging, root, config.period)
+        publish.write_periods_index(root, config.lang)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ReviewRun(config.period, path, tuple(outcomes), time.perf_counter() - started)
+
+
+def _report_params(spec: ReportSpec, config: ReviewConfig) -> dict[str, Any]:
+    values = {**config.common(), **config.report_params.get(spec.name, {})}
+    return spec.params.load(values, where=f"parameters for report {spec.name}").model_dump()
+
+
+def _skip_reason(spec: ReportSpec, dataset: Any) -> str:
+    missing = [name for name in spec.requires if not dataset.has(name)]
+    if not missing:
+        return ""
+    return "; ".join(f"{name}: {dataset.missing.get(name, 'not provided')}" for name in missing)
+
+
+def _task(spec: ReportSpec, params: dict[str, Any], staging: Path, config: ReviewConfig) -> ReportTask:
+    return ReportTask(
+        name=spec.name,
+        notebook=notebook_path(spec),
+        parameters=params,
+        out_dir=staging,
+        timeout=config.timeout_seconds,
+        title=f"{spec.title(config.lang)} · {config.period}",
+        meta=f"{t('source', config.lang)}: {redact_url(config.source)}",
+        home=t("monthly_review", config.lang),
+        toc_label=t("contents", config.lang),
+        lang=config.lang,
+    )
+
+
+def notebook_path(spec: ReportSpec) -> Path:
+    """The notebook file of ``spec`` (relative names live in ``notebooks/``)."""
+    path = Path(spec.notebook)
+    return path if path.is_absolute() else project_root() / "notebooks" / path
+
+
+def _execute(tasks: list[ReportTask], *, jobs: int, progress: Progress | None) -> list[ReportOutcome]:
+    if not tasks:
+        return []
+    outcomes = []
+    context = multiprocessing.get_context("spawn")
+    workers = max(1, min(jobs, len(tasks)))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
+                             initargs=(str(project_root()),)) as pool:
+        futures = {pool.submit(run_report, task): task for task in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the worker process itself died
+                outcome = ReportOutcome(task.name, "failed", error=f"worker failed: {type(exc).__name__}: {exc}")
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+    return outcomes
+
+
+def _carry_over(live: Path, staging: Path, replaced: set[str]) -> list[ReportOutcome]:
+    """Copy the published reports that this run does not replace into ``staging``."""
+    import json
+
+    manifest_path = live / "manifest.json"
+    if not manifest_path.exists():
+        return []
+    kept = []
+    for entry in json.loads(manifest_path.read_text(encoding="utf-8")).get("reports", []):
+        if entry["name"] in replaced:
+            continue
+        for key in ("notebook_file", "html_file"):
+            if entry.get(key) and (live / entry[key]).exists():
+                shutil.copy2(live / entry[key], staging / entry[key])
+        notebook = staging / entry["notebook_file"] if entry.get("notebook_file") else None
+        payload = read_payload(notebook) if notebook and notebook.exists() and entry["status"] == "published" else {}
+        fields = {k: entry[k] for k in ("name", "status", "seconds", "error", "notebook_file", "html_file", "html_bytes")}
+        kept.append(ReportOutcome(**fields, payload=payload))
+    return kept
+
+
+def _public_config(config: ReviewConfig) -> dict[str, Any]:
+    data = config.model_dump(mode="json")
+    data["source"] = redact_url(config.source)
+    return data

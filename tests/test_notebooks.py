@@ -1,0 +1,58 @@
+"""Notebooks: committed without outputs; parameters cell == parameter model ⊇ YAML examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+import yaml
+
+from salesops_lib.config.params import ReviewConfig
+from salesops_lib.config.registry import REPORTS
+from salesops_lib.runner.review import notebook_path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_committed_without_outputs(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: clear outputs before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_hold_no_logic(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "def " not in code and "class " not in code and "lambda" not in code
+    assert nb.metadata["kernelspec"]["name"] == "salesops"
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_parameters_cell_matches_the_model_and_has_help(name: str) -> None:
+    spec = REPORTS[name]
+    inferred = pm.inspect_notebook(str(notebook_path(spec)))
+    assert set(inferred) == set(spec.params.model_fields), "notebook parameters and model fields differ"
+    for param in inferred.values():
+        assert param["help"], f"{param['name']} needs a `# help:` comment"
+        assert param["inferred_type_name"] != "None", f"{param['name']} needs a type annotation"
+    defaults = {key: eval(value["default"]) for key, value in inferred.items()}  # literals only
+    spec.params.load(defaults)  # the notebook's defaults are valid parameters
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "parameters").glob("*.yaml")), ids=lambda p: p.name)
+def test_parameter_files_only_use_known_keys(path: Path) -> None:
+    values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if path.stem in REPORTS:
+        spec = REPORTS[path.stem]
+        assert set(values) <= set(pm.inspect_notebook(str(notebook_path(spec))))
+        spec.params.load(values, where=str(path))
+    else:
+        config = ReviewConfig.model_validate(values)
+        for report, extra in config.report_params.items():
+            REPORTS[report].params.load({**config.common(), **extra})

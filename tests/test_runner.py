@@ -1,0 +1,121 @@
+"""The runner: failure isolation, atomic publishing, offline HTML, languages, escaping, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from salesops_lib.config.params import ReportParams, ReviewConfig
+from salesops_lib.config.registry import REPORTS, ReportSpec
+from salesops_lib.runner.review import ReviewRun, run_review
+from tests.conftest import MAVEN_MAPPING, ROOT
+
+FIXTURES = ROOT / "tests" / "notebooks"
+PERIOD = "2017-12"
+
+
+def _fixture(name: str) -> ReportSpec:
+    return ReportSpec(name, str(FIXTURES / f"{name}.ipynb"), ReportParams, ("opportunities",), name, name)
+
+
+def _maven_config(out: Path, **extra: object) -> ReviewConfig:
+    values = {"source": str(ROOT / "examples" / "maven_crm"), "mapping": str(MAVEN_MAPPING), "period": PERIOD,
+              "lang": "en", "output_dir": str(out), "jobs": 2, **extra}
+    return ReviewConfig.model_validate(values)
+
+
+@pytest.fixture(scope="module")
+def isolated_run(tmp_path_factory: pytest.TempPathFactory) -> ReviewRun:
+    """One review with the KPI overview and three broken fixture reports (fails, hangs, dies)."""
+    out = tmp_path_factory.mktemp("published")
+    patch = pytest.MonkeyPatch()
+    for name in ("broken", "hang", "dies"):
+        patch.setitem(REPORTS, name, _fixture(name))
+    try:
+        return run_review(_maven_config(out, timeout_seconds=20,
+                                        reports=("kpi_overview", "broken", "hang", "dies")))
+    finally:
+        patch.undo()
+
+
+def test_failures_are_isolated_and_reported(isolated_run: ReviewRun) -> None:
+    status = {o.name: o for o in isolated_run.outcomes}
+    assert status["kpi_overview"].status == "published"
+    assert status["broken"].status == "failed" and "ZeroDivisionError" in status["broken"].error
+    assert status["hang"].status == "failed" and "timed out" in status["hang"].error
+    assert status["dies"].status == "failed"
+    assert not isolated_run.ok
+    index = (isolated_run.path / "index.html").read_text(encoding="utf-8")
+    assert "ZeroDivisionError" in index and 'href="broken.ipynb"' in index and 'href="kpi_overview.html"' in index
+    manifest = json.loads((isolated_run.path / "manifest.json").read_text(encoding="utf-8"))
+    assert {r["name"]: r["status"] for r in manifest["reports"]}["broken"] == "failed"
+    assert manifest["source_fingerprint"] and manifest["packages"]["pandas"]
+    executed = json.loads((isolated_run.path / "broken.ipynb").read_text(encoding="utf-8"))
+    assert any("about to fail" in "".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", []))
+
+
+def test_report_page_is_offline_small_and_without_code(isolated_run: ReviewRun) -> None:
+    page = (isolated_run.path / "kpi_overview.html").read_text(encoding="utf-8")
+    assert len(page.encode()) <= 3 * 1024 * 1024
+    assert not re.search(r"<script[^>]+src=", page, re.I)
+    assert not re.search(r"<link[^>]+href=[\"']?https?:", page, re.I)
+    assert not re.search(r"@import|url\(\s*[\"']?(https?:|//)", page, re.I)
+    assert all(src.startswith("data:") for src in re.findall(r"url\(\s*[\"']?([^\"')]+)", page))
+    assert "data:image/png;base64" in page
+    assert "start_report(" not in page and "In&nbsp;[" not in page and "jp-InputArea" not in page.split("</style>")[-1]
+    assert "application/vnd.salesops" not in page
+    assert 'class="so-toc"' in page and "Regions this month" in page
+
+
+def test_findings_and_periods_index(isolated_run: ReviewRun) -> None:
+    findings = json.loads((isolated_run.path / "findings.json").read_text(encoding="utf-8"))
+    assert all({"id", "analysis", "severity", "metric", "value", "baseline", "link"} <= set(f) for f in findings)
+    root_index = (isolated_run.path.parent / "index.html").read_text(encoding="utf-8")
+    assert f'href="{PERIOD}/index.html"' in root_index
+
+
+def test_rerun_of_a_single_report_keeps_the_others(isolated_run: ReviewRun) -> None:
+    before = {o.name for o in isolated_run.outcomes}
+    again = run_review(_maven_config(isolated_run.path.parent, reports=("kpi_overview",)), merge=True)
+    assert {o.name for o in again.outcomes} == before
+    assert (again.path / "broken.ipynb").exists()
+
+
+def test_chinese_page_has_chinese_labels(tmp_path: Path) -> None:
+    run = run_review(_maven_config(tmp_path, lang="zh", reports=("kpi_overview",)))
+    page = (run.path / "kpi_overview.html").read_text(encoding="utf-8")
+    for label in ("核心指标总览", "赢单率", "环比", "同比", "各大区本月表现", "目录"):
+        assert label in page
+    index = (run.path / "index.html").read_text(encoding="utf-8")
+    assert "月度经营回顾" in index and "已发布" in index
+
+
+def test_interrupted_run_leaves_the_previous_publication(tmp_path: Path) -> None:
+    previous = tmp_path / PERIOD
+    previous.mkdir()
+    (previous / "index.html").write_text("previous publication", encoding="utf-8")
+    script = Path(sys.executable).parent / "salesops"
+    proc = subprocess.Popen(
+        [str(script), "review", "--source", str(ROOT / "examples" / "maven_crm"), "--mapping", str(MAVEN_MAPPING),
+         "--period", PERIOD, "--output", str(tmp_path), "--reports", "kpi_overview"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob(f".staging-{PERIOD}-*/*.ipynb")):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (previous / "index.html").read_text(encoding="utf-8") == "previous publication"
+    assert sorted(p.name for p in previous.iterdir()) == ["index.html"]
+    # the next run cleans the dead run's staging folder and publishes
+    run = run_review(_maven_config(tmp_path, reports=("kpi_overview",)))
+    assert run.ok and not list(tmp_path.glob(".staging-*"))
+    assert "previous publication" not in (run.path / "index.html").read_text(encoding="utf-8")
