@@ -10,6 +10,7 @@ skip, and fail under CI.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -164,3 +165,21 @@ def test_password_in_the_url_is_refused_and_not_echoed() -> None:
         connect("postgres://salesops:secret@127.0.0.1:54329/x")
     assert "secret" not in str(caught.value)
     assert PASSWORD_ENV in str(caught.value)
+
+
+@pytest.mark.postgres
+def test_review_from_the_warehouse_never_writes_the_password(
+    pg_server: PgServer, pg_maven: Dataset, pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from salesops_lib.config.params import ReviewConfig
+    from salesops_lib.runner.review import run_review
+
+    monkeypatch.setenv(PASSWORD_ENV, pg_server.password)
+    config = ReviewConfig(source=pg_server.url(pg_database), period="2017-12", lang="en", output_dir=str(tmp_path),
+                          reports=("kpi_overview",), jobs=1)
+    run = run_review(config)
+    assert run.ok, [o.error for o in run.outcomes]
+    files = [f for f in tmp_path.rglob("*") if f.is_file()]
+    assert any(f.suffix == ".ipynb" for f in files) and any(f.suffix == ".html" for f in files)
+    for file in files:
+        assert pg_server.password.encode() not in file.read_bytes(), file

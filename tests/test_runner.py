@@ -119,3 +119,28 @@ def test_interrupted_run_leaves_the_previous_publication(tmp_path: Path) -> None
     run = run_review(_maven_config(tmp_path, reports=("kpi_overview",)))
     assert run.ok and not list(tmp_path.glob(".staging-*"))
     assert "previous publication" not in (run.path / "index.html").read_text(encoding="utf-8")
+
+
+def test_names_from_data_are_escaped_in_published_pages(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    from tests.builders import dataset_from_frames, reps_frame
+
+    script, img = "<script>alert('x')</script>", "<img src=x onerror=alert(1)>"
+    reps = reps_frame([("r1", img, script), ("r2", "t2", "north")])
+    opps = pd.DataFrame({
+        "opp_id": ["o1", "o2", "o3"], "rep_id": ["r1", "r2", "r1"], "customer_id": [script, img, None],
+        "status": ["won", "lost", "won"], "amount": [10.0, 5.0, 7.0],
+        "created_at": [dt.date(2024, 1, 2)] * 3, "closed_at": [dt.date(2024, 1, 20)] * 3,
+    })
+    dataset_from_frames(tmp_path / "src", {"reps": reps, "opportunities": opps})
+    config = ReviewConfig(source=str(tmp_path / "src"), period="2024-01", lang="en", output_dir=str(tmp_path / "out"),
+                          reports=("kpi_overview",), jobs=1)
+    run = run_review(config)
+    assert run.ok, [o.error for o in run.outcomes]
+    for page in ("kpi_overview.html", "index.html"):
+        text = (run.path / page).read_text(encoding="utf-8")
+        assert script not in text and img not in text and "<img src=x" not in text
+    assert "&lt;script&gt;alert(" in (run.path / "kpi_overview.html").read_text(encoding="utf-8")
