@@ -1,41 +1,100 @@
-"""Words for findings: zh/en templates filled from a finding's structured facts."""
+"""Words for findings: zh/en templates filled from a finding's structured facts.
+
+Each analysis' presentation module ``salesops_lib.report.<analysis>`` declares
+``FINDING_TEXT: dict[kind, FindingText]``; a finding is worded by the template of its
+``analysis`` and ``kind``. Templates are ``str.format`` strings over the finding's ``facts``
+plus the standard fields below, so the words never drift from the numbers.
+
+Standard fields: ``where`` (unit, or nothing at company level), ``metric`` (label),
+``value``, ``baseline`` (formatted for the metric's unit), ``change`` (relative, as %),
+``direction`` (rose/fell · 上升/下降), ``at_stake`` (money).
+"""
 
 from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_value
-from salesops_lib.report.i18n import t
 
-_TEMPLATES: dict[str, dict[str, str]] = {
-    "kpi_move": {
-        "zh": "{where}{metric}{basis}{direction}{change}（{value}，上期 {baseline}）。",
-        "en": "{where}{metric} {direction} {change} {basis} ({value}, was {baseline}).",
-    },
-}
-_BASIS = {"prev": {"zh": "环比", "en": "vs previous month"}, "yoy": {"zh": "同比", "en": "vs last year"}}
-_ACTIONS = {
-    "review_detail": {"zh": "请查看明细报告，确认原因。", "en": "Check the detail report for the cause."},
-}
+
+@dataclass(frozen=True)
+class FindingText:
+    """The zh and en sentence of one kind of finding.
+
+    ``words`` translates coded facts: ``{"basis": {"prev": ("环比", "vs the previous month")}}``
+    makes ``{basis}`` read 环比 or "vs the previous month". ``actions`` words the finding's
+    ``action`` code (zh, en), appended to the sentence.
+    """
+
+    zh: str
+    en: str
+    words: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    actions: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+GENERIC = FindingText(
+    zh="{where}{metric}{direction}{change}（本期 {value}，基准 {baseline}）。",
+    en="{where}{metric} {direction} {change} ({value} vs {baseline}).",
+)
+
+
+def template_for(finding: Finding) -> FindingText:
+    """The template of ``finding`` (the generic one when its analysis declares none)."""
+    try:
+        module = importlib.import_module(f"salesops_lib.report.{finding.analysis}")
+    except ImportError:
+        return GENERIC
+    templates: dict[str, FindingText] = getattr(module, "FINDING_TEXT", {})
+    return templates.get(finding.kind, GENERIC)
+
+
+def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
+    """The standard fields plus the finding's own facts, formatted for ``lang``."""
+    metric = METRICS.get(finding.metric)
+    unit = metric.unit if metric else "count"
+    change = finding.facts.get("change", finding.change)
+    zh = lang == "zh"
+    where = "" if finding.level == "company" else (f"{finding.unit}：" if zh else f"{finding.unit}: ")
+    rose = change is not None and change >= 0
+    fields: dict[str, Any] = {
+        "where": where,
+        "unit": finding.unit,
+        "metric": metric.label(lang) if metric else finding.metric,
+        "value": format_value(finding.value, unit),
+        "baseline": format_value(finding.baseline, unit),
+        "change": "—" if change is None else f"{abs(change):.1%}",
+        "direction": ("上升" if rose else "下降") if zh else ("rose" if rose else "fell"),
+        "at_stake": format_value(finding.at_stake, "currency"),
+        "period": finding.period,
+    }
+    for key, value in finding.facts.items():
+        fields.setdefault(key, value)
+    return fields
 
 
 def finding_text(finding: Finding, lang: str) -> str:
-    """One sentence (plus the recommended action) for ``finding`` in ``lang``."""
-    lang = "zh" if lang == "zh" else "en"
-    metric = METRICS.get(finding.metric)
-    unit = metric.unit if metric else "ratio"
-    change = finding.facts.get("change", finding.change or 0.0)
-    where = "" if finding.level == "company" else f"{finding.unit} "
-    if lang == "zh" and where:
-        where = f"{finding.unit}："
-    text = _TEMPLATES.get(finding.kind, _TEMPLATES["kpi_move"])[lang].format(
-        where=where,
-        metric=metric.label(lang) if metric else finding.metric,
-        basis=_BASIS.get(finding.facts.get("basis", "prev"), _BASIS["prev"])[lang],
-        direction=("上升" if change >= 0 else "下降") if lang == "zh" else ("rose" if change >= 0 else "fell"),
-        change=f"{abs(change):.1%}",
-        value=format_value(finding.value, unit),
-        baseline=format_value(finding.baseline, unit),
-    )
-    action = _ACTIONS.get(finding.action, {}).get(lang, "")
-    return f"{text} {action}".strip() if lang == "en" else text + action
+    """One sentence plus the recommended action for ``finding`` in ``lang`` (zh or en)."""
+    template = template_for(finding)
+    zh = lang == "zh"
+    fields = _Defaulting(finding_fields(finding, lang))
+    for key, table in template.words.items():
+        pair = table.get(str(finding.facts.get(key)))
+        if pair:
+            fields[key] = pair[0] if zh else pair[1]
+    sentence = (template.zh if zh else template.en).format_map(fields)
+    pair = template.actions.get(finding.action)
+    if not pair:
+        return sentence
+    action = (pair[0] if zh else pair[1]).format_map(fields)
+    return sentence + action if zh else f"{sentence} {action}"
+
+
+class _Defaulting(dict[str, Any]):
+    """Missing template fields print as a dash rather than failing a whole page."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from salesops_lib.analyses.kpi_overview import KpiOverviewResult
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_value
+from salesops_lib.report.findings_text import FindingText
 from salesops_lib.report.html import HtmlFragment, e, table_html, tiles_html
 from salesops_lib.report.i18n import t
 from salesops_lib.report.plots import small_multiples
@@ -37,3 +38,13 @@ def regions(result: KpiOverviewResult) -> HtmlFragment:
     }, index=[METRICS[m].label(result.lang) for m in result.by_region.index])
     shown.index.name = t("metric", result.lang)
     return HtmlFragment(f"<h2>{e(t('by_region_title', result.lang))}</h2>" + table_html(shown))
+
+
+FINDING_TEXT: dict[str, FindingText] = {
+    "kpi_move": FindingText(
+        zh="{where}{metric}{basis}{direction}{change}（{value}，对比 {baseline}）。",
+        en="{where}{metric} {direction} {change} {basis} ({value}, was {baseline}).",
+        words={"basis": {"prev": ("环比", "vs the previous month"), "yoy": ("同比", "vs the same month last year")}},
+        actions={"review_detail": ("请查看明细报告确认原因。", "Check the detail reports for the cause.")},
+    ),
+}
