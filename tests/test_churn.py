@@ -1,0 +1,55 @@
+"""Key-account churn risk: hand-built accounts, then the demo's planted account (and none on null)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from salesops_lib.analyses.churn import key_account_risk
+from tests.builders import dataset_from_frames, reps_frame
+
+
+def _orders(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(len(rows))], "customer_id": [r[0] for r in rows],
+        "rep_id": ["r1"] * len(rows), "ordered_at": [dt.date.fromisoformat(r[1]) for r in rows],
+        "amount": [r[2] for r in rows], "cost": [0.0] * len(rows),
+    })
+
+
+def test_decline_silence_and_steady_accounts(tmp_path: Path) -> None:
+    rows = []
+    for month in range(1, 13):
+        day = f"2024-{month:02d}-10"
+        rows.append(("steady", day, 100.0))
+        rows.append(("falling", day, 100.0 if month <= 6 else 30.0))
+        if month <= 8:
+            rows.append(("silent", day, 100.0))
+    ds = dataset_from_frames(tmp_path / "src", {"reps": reps_frame([("r1", "t", "n")]), "orders": _orders(rows)})
+    risk = key_account_risk(ds, dt.date(2024, 12, 31)).set_index("customer_id")
+    assert set(risk.index) == {"falling", "silent"}
+    assert risk.loc["falling", "reason"] == "decline"
+    assert risk.loc["falling", "change"] == -0.7
+    assert risk.loc["falling", "value_at_risk"] == (600 - 180) * 2
+    assert risk.loc["silent", "reason"] in ("decline", "silence")
+    assert risk.loc["falling", "owner"] == "r1"
+
+
+def test_no_orders_gives_an_empty_frame(tmp_path: Path) -> None:
+    ds = dataset_from_frames(tmp_path / "src", {"reps": reps_frame([("r1", "t", "n")]),
+                                                 "orders": _orders([("a", "2020-01-01", 1.0)])})
+    assert key_account_risk(ds, dt.date(2024, 12, 31)).empty
+
+
+def test_demo_planted_churn_account_is_found_and_null_is_quiet() -> None:
+    from salesops_lib.data import connect
+    from salesops_lib.data.demo import load_truth
+
+    planted = connect("demo:small:2025-06-30")
+    truth = load_truth(Path(planted.source)).effect("churn_risk")
+    risk = key_account_risk(planted, dt.date(2025, 6, 30))
+    assert risk["customer_id"].iloc[0] == truth.where["customer_id"]
+    assert risk["owner"].iloc[0] == truth.where["owner_rep_id"]
+    assert key_account_risk(connect("demo:small:null:2025-06-30"), dt.date(2025, 6, 30)).empty
