@@ -3,6 +3,8 @@ metric's own labels, so a zh page has no English left in it (a test checks)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 LABELS: dict[str, dict[str, str]] = {
     "month": {"zh": "本月", "en": "This month"},
     "vs_prev": {"zh": "环比", "en": "vs previous month"},
@@ -30,6 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str) -> str:
-    """The label ``key`` in ``lang`` (zh or en)."""
-    return LABELS[key]["zh" if lang == "zh" else "en"]
+def t(key: str, lang: str, labels: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """The label ``key`` in ``lang`` (zh or en), from ``labels`` (a report's own) or the shared ones."""
+    table = labels if labels is not None and key in labels else LABELS
+    return table[key]["zh" if lang == "zh" else "en"]
