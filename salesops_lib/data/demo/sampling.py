@@ -1,0 +1,83 @@
+"""Seeded random streams and the vectorized sampling helpers every module shares.
+
+Each concern draws from its own stream (``stream(seed, "payments", chunk)``), so changing how
+many numbers one part draws never shifts another part's randomness.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+
+def stream(seed: int, name: str, *keys: int) -> np.random.Generator:
+    """An independent PCG64 generator for ``name`` (and optional integer keys such as the chunk)."""
+    entropy = [int(seed), zlib.crc32(name.encode()), *(int(k) for k in keys)]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
+
+
+def lognormal1(rng: np.random.Generator, sd: float, size: int | tuple[int, ...]) -> np.ndarray:
+    """Log-normal noise with mean exactly 1 and log-sd ``sd``."""
+    return rng.lognormal(-0.5 * sd * sd, sd, size)
+
+
+def choose(rng: np.random.Generator, p: np.ndarray | tuple[float, ...], size: int) -> np.ndarray:
+    """Indices drawn with probabilities ``p`` (one uniform per draw)."""
+    cdf = np.cumsum(np.asarray(p, dtype=np.float64))
+    cdf /= cdf[-1]
+    return np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), cdf.size - 1)
+
+
+def choose_rows(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per row of ``weights`` (n × k), the column picked by uniform ``u`` (n,) proportionally."""
+    cdf = np.cumsum(weights, axis=1)
+    total = cdf[:, -1:]
+    cdf = np.divide(cdf, total, out=np.ones_like(cdf), where=total > 0)
+    return np.minimum((cdf < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+
+
+def split_amounts(rng: np.random.Generator, totals: np.ndarray, counts: np.ndarray, alpha: float = 2.0) -> np.ndarray:
+    """Split each total into ``counts`` parts (Dirichlet(alpha) shares), rounded to cents.
+
+    The parts of a group add up exactly (to the cent) to the rounded total; groups with a zero
+    count produce nothing. Returns the parts in group order.
+    """
+    counts = counts.astype(np.int64)
+    group = np.repeat(np.arange(counts.size), counts)
+    if group.size == 0:
+        return np.zeros(0)
+    shares = rng.gamma(alpha, 1.0, group.size)
+    sums = np.bincount(group, shares, minlength=counts.size)
+    parts = np.round(totals[group] * shares / sums[group], 2)
+    target = np.round(totals, 2)
+    residual = target - np.bincount(group, parts, minlength=counts.size)
+    first = np.cumsum(counts) - counts
+    has = counts > 0
+    parts[first[has]] += residual[has]
+    return np.round(parts, 2)
+
+
+def sample_in_ranges(u: np.ndarray, row: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Column index in ``[lo, hi)`` of ``weights[row]`` picked proportionally to the weights.
+
+    ``weights`` is a non-negative matrix (rows × columns); every requested range must have a
+    positive total. One uniform ``u`` per draw.
+    """
+    cum = np.cumsum(weights, axis=1)
+    totals = cum[:, -1].copy()
+    totals[totals == 0] = 1.0
+    flat = (cum / totals[:, None] + np.arange(weights.shape[0])[:, None]).ravel()
+    ncol = weights.shape[1]
+    base = row * ncol
+    below = np.where(lo > 0, flat[base + np.maximum(lo - 1, 0)], row.astype(np.float64))
+    top = flat[base + hi - 1]
+    target = below + np.clip(u, 1e-9, 1 - 1e-9) * (top - below)
+    idx = np.searchsorted(flat, target, side="left") - base
+    return np.clip(idx, lo, hi - 1)
+
+
+def round_random(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
+    """Stochastic rounding: ⌊mean⌋ + Bernoulli(mean − ⌊mean⌋) — the right mean, little variance."""
+    base = np.floor(mean)
+    return (base + (rng.random(np.shape(mean)) < mean - base)).astype(np.int64)

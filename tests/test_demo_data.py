@@ -1,0 +1,554 @@
+"""Demo data with planted truth: determinism, contracts, and every planted effect re-measured from
+the raw tables with plain SQL — found on the planted variant, absent (within noise) on the null.
+
+Noise bands used below (small size, fixed seed and as_of; see docs/demo_data.md):
+conversion ±0.10 relative for any region-month; team revenue per FTE > −0.15 vs company;
+campaign pipeline ÷ cost ≥ 3; weekly rule fires for no one; top-20 accounts decline < 30 %;
+follow-up days 15 ± 1; overdue share within 0.5–1.5 × the other regions; collection rate ± 15 % of its
+own history; budgets ± 5 %.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from salesops_lib.data import connect
+from salesops_lib.data.canonical import TABLES
+from salesops_lib.data.demo import (
+    EFFECT_KINDS, Truth, demo_source_path, generate_demo, load_truth, parse_demo_source, table_checksums, truth_path,
+)
+from salesops_lib.data.validation import validate
+from salesops_lib.errors import ConfigError
+
+AS_OF = dt.date(2025, 6, 30)
+SEED = 42
+SQL_TYPES = {"string": "VARCHAR", "date": "DATE", "float": "DOUBLE", "int": "BIGINT"}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+class Demo:
+    """A generated demo file, its manifest and a read-only connection."""
+
+    def __init__(self, path: Path, truth: Truth) -> None:
+        self.path, self.truth = path, truth
+        self.con = duckdb.connect(str(path), read_only=True)
+
+    def sql(self, query: str, params: list[object] | None = None) -> list[tuple]:
+        return self.con.execute(query, params or []).fetchall()
+
+    def where(self, kind: str) -> dict:
+        return self.truth.effect(kind).where
+
+    def measured(self, kind: str) -> dict:
+        return self.truth.effect(kind).magnitude["measured"]
+
+
+@pytest.fixture(scope="session")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    path = tmp_path_factory.mktemp("demo") / "planted.duckdb"
+    return Demo(path, generate_demo(path, size="small", variant="planted", seed=SEED, as_of=AS_OF))
+
+
+@pytest.fixture(scope="session")
+def null(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    path = tmp_path_factory.mktemp("demo") / "null.duckdb"
+    return Demo(path, generate_demo(path, size="small", variant="null", seed=SEED, as_of=AS_OF))
+
+
+@pytest.fixture(params=["planted", "null"])
+def variant(request: pytest.FixtureRequest) -> Demo:
+    return request.getfixturevalue(request.param)
+
+
+def month_add(day: dt.date, months: int) -> dt.date:
+    i = day.year * 12 + day.month - 1 + months
+    return dt.date(i // 12, i % 12 + 1, 1)
+
+
+# --------------------------------------------------------------------------- determinism and contracts
+
+
+def test_same_arguments_give_the_same_checksums_and_another_seed_does_not(planted: Demo, tmp_path: Path) -> None:
+    again = tmp_path / "again.duckdb"
+    truth = generate_demo(again, size="small", variant="planted", seed=SEED, as_of=AS_OF)
+    first, second = table_checksums(planted.path), table_checksums(again)
+    assert set(first) == set(TABLES) | {"_truth"}
+    assert first == second  # every table, the truth manifest included
+    assert truth == planted.truth
+    other = tmp_path / "other.duckdb"
+    generate_demo(other, size="small", variant="planted", seed=SEED + 1, as_of=AS_OF)
+    changed = {k for k, v in table_checksums(other).items() if v != first[k]}
+    assert changed >= set(TABLES) - {"products"}
+
+
+def test_checksums_detect_a_changed_value(planted: Demo, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(planted.path.read_bytes())
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE orders SET amount = amount + 0.01 WHERE order_id = (SELECT min(order_id) FROM orders)")
+    con.close()
+    before, after = table_checksums(planted.path), table_checksums(copy)
+    assert before["orders"] != after["orders"] and before["leads"] == after["leads"]
+
+
+def test_every_canonical_table_with_its_exact_columns_and_types(variant: Demo) -> None:
+    for name, spec in TABLES.items():
+        cols = variant.sql(f'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? '
+                           f'ORDER BY ordinal_position', [name])
+        assert cols == [(c.name, SQL_TYPES[c.kind]) for c in spec.columns], name
+        assert variant.sql(f'SELECT count(*) FROM "{name}"')[0][0] > 0, name
+
+
+def test_validate_reports_zero_errors_and_no_warnings(variant: Demo) -> None:
+    report = validate(connect(variant.path))
+    assert report.errors == (), [(i.table, i.message, i.count) for i in report.errors]
+    assert len(report.warnings) == 0, [(i.table, i.message, i.count) for i in report.warnings]
+    assert not report.missing
+
+
+def test_truth_manifest_in_the_file_and_beside_it(planted: Demo, null: Demo) -> None:
+    beside = json.loads(truth_path(planted.path).read_text(encoding="utf-8"))
+    inside = json.loads(planted.sql("SELECT manifest FROM _truth")[0][0])
+    assert beside == inside == json.loads(planted.truth.to_json())
+    assert load_truth(planted.path) == planted.truth
+    assert [e.kind for e in planted.truth.effects] == list(EFFECT_KINDS)
+    assert [e.kind for e in null.truth.effects] == list(EFFECT_KINDS)
+    generator = {"forecast_truth", "activity_effect", "ramp_curve"}
+    assert all(e.active for e in planted.truth.effects)
+    assert {e.kind for e in null.truth.effects if e.active} == generator
+    for e in planted.truth.effects:
+        assert e.where and e.metric and e.direction and e.measure and "measured" in e.magnitude, e.kind
+    assert (planted.truth.size, planted.truth.variant, planted.truth.as_of) == ("small", "planted", "2025-06-30")
+
+
+# --------------------------------------------------------------------------- planted effects
+
+
+def conversion_by_month(demo: Demo, region: str, channel: str | None = None) -> list[float]:
+    """Lead→opportunity conversion of a region (and channel) for the as_of month and the 6 before."""
+    rows = dict(demo.sql("""
+        SELECT date_trunc('month', l.created_at)::DATE,
+               avg(CASE WHEN l.lead_id IN (SELECT lead_id FROM opportunities WHERE lead_id IS NOT NULL) THEN 1.0 ELSE 0 END)
+        FROM leads l JOIN reps r ON r.rep_id = l.rep_id
+        WHERE r.region = ? AND (? IS NULL OR l.channel = ?) AND l.created_at BETWEEN ? AND ?
+        GROUP BY 1""", [region, channel, channel, month_add(AS_OF, -6), AS_OF]))
+    return [rows[month_add(AS_OF, k)] for k in range(-6, 1)]
+
+
+def relative_change(series: list[float]) -> float:
+    return series[-1] / float(np.mean(series[:-1])) - 1
+
+
+def test_conversion_drop_found_in_its_region_channel_and_stage(planted: Demo, null: Demo) -> None:
+    where = planted.where("conversion_drop")
+    assert where["stage"] == "lead" and where["channel"] == "web"
+    regions = [r for (r,) in planted.sql("SELECT DISTINCT region FROM reps ORDER BY 1")]
+    change = {r: relative_change(conversion_by_month(planted, r)) for r in regions}
+    assert change[where["unit_id"]] == pytest.approx(-0.15, abs=0.02)
+    assert change[where["unit_id"]] == pytest.approx(planted.measured("conversion_drop")["relative_change"], abs=1e-3)
+    assert min(change, key=change.get) == where["unit_id"]  # the funnel finds the region …
+    assert all(abs(v) < 0.10 for r, v in change.items() if r != where["unit_id"])
+    channels = [c for (c,) in planted.sql("SELECT DISTINCT channel FROM leads WHERE channel <> 'expo' ORDER BY 1")]
+    by_channel = {c: relative_change(conversion_by_month(planted, where["unit_id"], c)) for c in channels}
+    assert min(by_channel, key=by_channel.get) == "web" and by_channel["web"] < -0.30  # … and the channel
+    assert all(abs(v) < 0.15 for c, v in by_channel.items() if c != "web")
+    # null: no region-month moves beyond noise
+    assert all(abs(relative_change(conversion_by_month(null, r))) < 0.10 for r in regions)
+
+
+def revenue_per_fte_gaps(demo: Demo) -> dict[str, float]:
+    first = month_add(AS_OF, -5)
+    rows = demo.sql("""
+        WITH fte AS (SELECT team, sum(greatest(0, date_diff('day', greatest(coalesce(hire_date, $1), $1),
+                                                           least(coalesce(exit_date, $2), $2)) + 1)) AS days
+                     FROM reps GROUP BY team),
+             rev AS (SELECT r.team, sum(o.amount) AS revenue FROM orders o JOIN reps r USING (rep_id)
+                     WHERE o.ordered_at BETWEEN $1 AND $2 GROUP BY r.team)
+        SELECT team, coalesce(revenue, 0), days FROM fte LEFT JOIN rev USING (team)""", [first, AS_OF])
+    company = sum(r[1] for r in rows) / sum(r[2] for r in rows)
+    return {team: revenue / days / company - 1 for team, revenue, days in rows}
+
+
+def test_low_efficiency_team_is_the_only_one_20_percent_below(planted: Demo, null: Demo) -> None:
+    team = planted.where("low_efficiency_team")["unit_id"]
+    gaps = revenue_per_fte_gaps(planted)
+    assert gaps[team] <= -0.20
+    assert gaps[team] == pytest.approx(planted.measured("low_efficiency_team")["gap"], abs=1e-3)
+    assert [t for t, g in gaps.items() if g <= -0.20] == [team]
+    assert min(revenue_per_fte_gaps(null).values()) > -0.15
+
+
+def campaign_sources(demo: Demo) -> dict[str, tuple]:
+    rows = demo.sql("""
+        SELECT c.campaign_id, c.type, c.start_date, c.cost, count(DISTINCT l.lead_id), count(o.opp_id),
+               coalesce(sum(o.amount), 0)
+        FROM campaigns c LEFT JOIN leads l USING (campaign_id) LEFT JOIN opportunities o ON o.lead_id = l.lead_id
+        GROUP BY ALL""")
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_expo_costing_100k_sources_20k_of_pipeline(planted: Demo, null: Demo) -> None:
+    cid = planted.where("expo_low_roi")["campaign_id"]
+    kind, start, cost, leads, opps, pipeline = campaign_sources(planted)[cid]
+    assert kind == "expo" and cost == pytest.approx(100_000, rel=0.05) and pipeline == pytest.approx(20_000, rel=0.2)
+    assert leads >= 50 and opps >= 1
+    assert pipeline == pytest.approx(planted.measured("expo_low_roi")["pipeline"], abs=0.01)
+    for demo in (planted, null):
+        others = [v[5] / v[2] for k, v in campaign_sources(demo).items()
+                  if k != cid and AS_OF - dt.timedelta(365) <= v[1] <= AS_OF - dt.timedelta(90)]
+        assert len(others) > 20 and min(others) >= 3.0  # a normal campaign sources ≥ 3× its cost
+    _, _, cost, _, _, pipeline = campaign_sources(null)[cid]
+    assert pipeline / cost >= 3.0  # without the planted effect the same expo is normal
+
+
+def weekly_attainment(demo: Demo) -> dict[str, list[float | None]]:
+    """Per rep, attainment of the last 8 complete ISO weeks (None: not employed all 7 days)."""
+    last_sunday = AS_OF - dt.timedelta(days=(AS_OF.weekday() + 1) % 7)
+    weeks = [last_sunday - dt.timedelta(days=6 + 7 * k) for k in range(7, -1, -1)]
+    rows = demo.sql("""
+        WITH days AS (SELECT w AS week, w + INTERVAL (i) DAY AS day
+                      FROM unnest($1::DATE[]) t(w), range(7) r(i)),
+             target AS (SELECT r.rep_id, d.week,
+                               sum(t.amount / day(last_day(d.day))) AS target,
+                               bool_and(d.day >= r.hire_date AND (r.exit_date IS NULL OR d.day <= r.exit_date)) AS employed
+                        FROM days d CROSS JOIN reps r
+                        LEFT JOIN targets t ON t.level = 'rep' AND t.unit_id = r.rep_id
+                                           AND t.period = date_trunc('month', d.day)
+                        GROUP BY ALL),
+             actual AS (SELECT rep_id, date_trunc('week', ordered_at)::DATE AS week, sum(amount) AS amount
+                        FROM orders GROUP BY ALL)
+        SELECT t.rep_id, t.week, CASE WHEN t.employed AND t.target > 0 THEN coalesce(a.amount, 0) / t.target END
+        FROM target t LEFT JOIN actual a ON a.rep_id = t.rep_id AND a.week = t.week
+        ORDER BY 1, 2""", [weeks])
+    out: dict[str, list[float | None]] = {}
+    for rep, _, value in rows:
+        out.setdefault(rep, []).append(value)
+    return out
+
+
+def fires(values: list[float | None]) -> bool:
+    run = 0
+    for v in values:
+        run = run + 1 if v is not None and v < 0.80 else 0
+        if run == 3:
+            return True
+    return False
+
+
+def test_weekly_alert_fires_for_the_underperformer_only_and_not_for_the_edge_case(planted: Demo, null: Demo) -> None:
+    weekly = weekly_attainment(planted)
+    low, edge = planted.where("persistent_underperformance")["unit_id"], planted.where("edge_no_alert")["unit_id"]
+    assert all(0.55 <= v < 0.80 for v in weekly[low][-3:]) and weekly[low][-4] >= 0.80
+    assert weekly[edge][-3:] == pytest.approx([0.79, 0.81, 0.79], abs=0.005)
+    assert weekly[edge][-3:] == pytest.approx(planted.measured("edge_no_alert")["weekly_attainment"][-3:], abs=1e-5)
+    assert [rep for rep, values in weekly.items() if fires(values)] == [low]
+    assert not fires(weekly[edge])
+    assert [rep for rep, values in weekly_attainment(null).items() if fires(values)] == []
+
+
+def account_changes(demo: Demo) -> list[tuple[str, float]]:
+    """Top-20 accounts by trailing-12-month orders, with last 6 months ÷ 6 before − 1."""
+    rows = demo.sql("""
+        SELECT customer_id, sum(amount) FILTER (WHERE ordered_at >= $1) / sum(amount) FILTER (WHERE ordered_at < $1) - 1
+        FROM orders WHERE ordered_at BETWEEN $2 AND $3
+        GROUP BY 1 ORDER BY sum(amount) DESC, 1 LIMIT 20""", [month_add(AS_OF, -5), month_add(AS_OF, -11), AS_OF])
+    return [(r[0], r[1]) for r in rows]
+
+
+def test_key_account_churn_is_the_only_large_decline(planted: Demo, null: Demo) -> None:
+    account = planted.where("churn_risk")["customer_id"]
+    top = account_changes(planted)
+    rank = [c for c, _ in top].index(account) + 1
+    change = dict(top)[account]
+    assert rank <= 10 and change <= -0.50
+    assert change == pytest.approx(planted.measured("churn_risk")["account"]["change"], abs=1e-3)
+    owner = planted.sql("SELECT DISTINCT rep_id FROM orders WHERE customer_id = ?", [account])
+    assert owner == [(planted.where("churn_risk")["owner_rep_id"],)]
+    assert all(c > -0.30 for a, c in top if a != account)
+    assert all(c > -0.30 for _, c in account_changes(null))
+
+
+def follow_up_days(demo: Demo, change: dt.date) -> dict[tuple[str, bool], float]:
+    rows = demo.sql("""
+        WITH fu AS (SELECT s.opp_id, s.entered_at,
+                           (SELECT min(n.entered_at) FROM stage_history n
+                            WHERE n.opp_id = s.opp_id AND n.stage IN ('proposal', 'lost')) AS left_at
+                    FROM stage_history s WHERE s.stage = 'follow-up')
+        SELECT r.region, fu.entered_at >= $1, avg(date_diff('day', fu.entered_at, fu.left_at))
+        FROM fu JOIN opportunities o USING (opp_id) JOIN reps r ON r.rep_id = o.rep_id
+        WHERE fu.left_at IS NOT NULL AND fu.entered_at BETWEEN $1 - INTERVAL 180 DAY AND $2 - INTERVAL 60 DAY
+        GROUP BY ALL""", [change, AS_OF])
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def test_process_change_cuts_follow_up_from_15_to_10_days_where_adopted(planted: Demo, null: Demo) -> None:
+    where, when = planted.where("process_change"), planted.truth.effect("process_change").when
+    change = dt.date.fromisoformat(when["date"])
+    days = follow_up_days(planted, change)
+    for region in where["adopting"]:
+        assert days[(region, False)] == pytest.approx(15, abs=1) and days[(region, True)] == pytest.approx(10, abs=1)
+    for region in where["not_adopting"]:
+        assert days[(region, False)] == pytest.approx(15, abs=1) and days[(region, True)] == pytest.approx(15, abs=1)
+    assert all(v == pytest.approx(15, abs=1) for v in follow_up_days(null, change).values())
+
+
+def overdue_share(demo: Demo, cut: dt.date) -> dict[str, float]:
+    return dict(demo.sql("""
+        WITH paid AS (SELECT invoice_id, sum(amount) AS paid FROM payments WHERE paid_at <= $1 GROUP BY 1)
+        SELECT r.region, sum(i.amount - least(i.amount, coalesce(p.paid, 0))) / sum(i.amount)
+        FROM invoices i JOIN orders o USING (order_id) JOIN reps r ON r.rep_id = o.rep_id
+        LEFT JOIN paid p USING (invoice_id)
+        WHERE i.amount > 0 AND i.due_at > $1 - INTERVAL 91 DAY AND i.due_at <= $1
+        GROUP BY 1""", [cut]))
+
+
+def test_collections_slip_in_one_region(planted: Demo, null: Demo) -> None:
+    region = planted.where("collections_slip")["unit_id"]
+    now = overdue_share(planted, AS_OF)
+    others = [v for r, v in now.items() if r != region]
+    assert now[region] >= 2 * np.mean(others) and now[region] >= 1.8 * max(others)
+    assert now[region] == pytest.approx(planted.measured("collections_slip")["overdue_share_at"][AS_OF.isoformat()][region], abs=1e-3)
+    history = [overdue_share(planted, AS_OF - dt.timedelta(91 * k))[region] for k in range(1, 5)]
+    assert now[region] >= 1.8 * max(history)
+    base = overdue_share(null, AS_OF)
+    assert 0.5 <= base[region] / np.mean([v for r, v in base.items() if r != region]) <= 1.5
+    # the collection-rate metric: invoices due in a month, share paid by that month's end
+    for demo, slipped in ((planted, True), (null, False)):
+        rate = collection_rate(demo)
+        recent = {r: v[True] for r, v in rate.items()}
+        before = {r: v[False] for r, v in rate.items()}
+        drop = recent[region] / before[region] - 1
+        others = [recent[r] / before[r] - 1 for r in rate if r != region]
+        if slipped:
+            assert drop < -0.25 and all(abs(o) < 0.15 for o in others)
+            assert recent[region] == pytest.approx(
+                demo.measured("collections_slip")["collection_rate"][region]["last_3_months"], abs=1e-3)
+        else:
+            assert abs(drop) < 0.15 and all(abs(o) < 0.15 for o in others)
+
+
+def collection_rate(demo: Demo) -> dict[str, dict[bool, float]]:
+    """Per region: collection rate of the last 3 due-months (True) and the 12 before (False)."""
+    rows = demo.sql("""
+        WITH inv AS (SELECT i.invoice_id, i.amount, date_trunc('month', i.due_at)::DATE AS month, r.region
+                     FROM invoices i JOIN orders o USING (order_id) JOIN reps r ON r.rep_id = o.rep_id
+                     WHERE i.amount > 0 AND i.due_at BETWEEN $1 AND $2),
+             paid AS (SELECT invoice_id, sum(p.amount) AS paid FROM payments p JOIN inv USING (invoice_id)
+                      WHERE p.paid_at < inv.month + INTERVAL 1 MONTH GROUP BY 1)
+        SELECT region, month >= $3, sum(least(coalesce(paid, 0), amount)) / sum(amount)
+        FROM inv LEFT JOIN paid USING (invoice_id) GROUP BY 1, 2""",
+        [month_add(AS_OF, -14), AS_OF, month_add(AS_OF, -2)])
+    out: dict[str, dict[bool, float]] = {}
+    for region, recent, rate in rows:
+        out.setdefault(region, {})[recent] = rate
+    return out
+
+
+def budget_overrun(demo: Demo) -> dict[str, float]:
+    jan = dt.date(AS_OF.year, 1, 1)
+    spent = dict(demo.sql("SELECT category, sum(amount) FROM expenses WHERE spent_at BETWEEN ? AND ? GROUP BY 1", [jan, AS_OF]))
+    budget = dict(demo.sql("SELECT category, sum(amount) FROM budgets WHERE period BETWEEN ? AND ? GROUP BY 1", [jan, AS_OF]))
+    return {c: spent[c] / budget[c] - 1 for c in budget}
+
+
+def test_entertainment_overruns_its_budget_and_nothing_else(planted: Demo, null: Demo) -> None:
+    category = planted.where("budget_overrun")["category"]
+    over = budget_overrun(planted)
+    assert over[category] == pytest.approx(0.20, abs=0.03)
+    assert over[category] == pytest.approx(planted.measured("budget_overrun")[category]["over"], abs=1e-3)
+    assert all(abs(v) <= 0.05 for c, v in over.items() if c != category)
+    assert all(abs(v) <= 0.05 for v in budget_overrun(null).values())
+    assert set(over) == {"travel", "entertainment", "events", "promotion"}
+
+
+# --------------------------------------------------------------------------- generator properties
+
+
+def monthly_revenue(demo: Demo) -> dict[str, float]:
+    return {m.isoformat(): v for m, v in demo.sql(
+        "SELECT date_trunc('month', ordered_at)::DATE, sum(amount) FROM orders GROUP BY 1 ORDER BY 1")}
+
+
+def test_forecast_truth_matches_the_generated_history(variant: Demo) -> None:
+    truth = variant.truth.effect("forecast_truth")
+    expected = truth.magnitude["designed"]["expected_monthly"]
+    actual = monthly_revenue(variant)
+    last12 = [month_add(AS_OF, k).isoformat() for k in range(-11, 1)]
+    assert sum(actual[m] for m in last12) == pytest.approx(sum(expected[m] for m in last12), rel=0.03)
+    for m in actual:
+        assert actual[m] == pytest.approx(expected[m], rel=0.12), m
+    nxt = truth.magnitude["designed"]["next_quarter"]
+    assert list(nxt) == ["2025-07-01", "2025-08-01", "2025-09-01"] and truth.when["next_quarter"] == "2025Q3"
+    model = truth.magnitude["designed"]["model"]
+    i = 36  # July 2025 is month 36 from July 2022
+    assert nxt["2025-07-01"] == pytest.approx(model["base_monthly"] * (1 + model["growth_per_year"]) ** ((i + 0.5) / 12)
+                                              * model["season"][6], rel=1e-6)
+    assert truth.magnitude["designed"]["next_quarter_total"] == pytest.approx(sum(nxt.values()), abs=0.05)
+
+
+def test_seasonality_strong_q4_and_spring_festival_dip(null: Demo) -> None:
+    by_quarter = dict(null.sql("""SELECT quarter(ordered_at), sum(amount) FROM orders
+                                  WHERE ordered_at BETWEEN DATE '2023-01-01' AND DATE '2024-12-31' GROUP BY 1"""))
+    assert by_quarter[4] > max(by_quarter[q] for q in (1, 2, 3))
+    revenue = monthly_revenue(null)
+    for year, cny_month in ((2023, "01"), (2024, "02")):  # Spring Festival: 22 Jan 2023, 10 Feb 2024
+        spring = revenue[f"{year}-{cny_month}-01"]
+        assert spring < 0.8 * np.mean([revenue[f"{year}-03-01"], revenue[f"{year}-04-01"]])
+    assert revenue["2024-06-01"] > 1.05 * revenue["2022-07-01"]  # growth
+
+
+def twoway_ols(y: np.ndarray, x: np.ndarray, g1: list[str], g2: list[str]) -> np.ndarray:
+    data = np.column_stack([y, x])
+    groups = [np.unique(g, return_inverse=True)[1] for g in (g1, g2)]
+    for _ in range(1000):
+        for g in groups:
+            n = np.bincount(g)
+            data = data - np.stack([np.bincount(g, data[:, k]) / n for k in range(data.shape[1])], axis=1)[g]
+    return np.linalg.lstsq(data[:, 1:], data[:, 0], rcond=None)[0]
+
+
+def rep_month_regression(demo: Demo) -> np.ndarray:
+    """log revenue ~ log visits + log calls + tenure-month dummies | rep + team×month (full months)."""
+    rows = demo.sql("""
+        WITH m AS (SELECT DISTINCT date_trunc('month', ordered_at)::DATE AS month FROM orders WHERE ordered_at < $1),
+             rm AS (SELECT rep_id, team, month, date_diff('month', date_trunc('month', hire_date), month) AS tenure
+                    FROM reps, m WHERE hire_date < month AND (exit_date IS NULL OR exit_date >= last_day(month))),
+             rev AS (SELECT rep_id, date_trunc('month', ordered_at)::DATE AS month, sum(amount) AS revenue
+                     FROM orders GROUP BY ALL),
+             act AS (SELECT rep_id, date_trunc('month', "at")::DATE AS month,
+                            sum((type = 'visit')::INT) AS visits, sum((type = 'call')::INT) AS calls
+                     FROM activities GROUP BY ALL)
+        SELECT rep_id, team || month, tenure, ln(revenue), ln(visits), ln(calls)
+        FROM rm JOIN rev USING (rep_id, month) JOIN act USING (rep_id, month)
+        WHERE revenue > 0 AND visits > 0 AND calls > 0""", [date_trunc_month(AS_OF)])
+    tenure = np.array([r[2] for r in rows])
+    x = np.column_stack([[r[4] for r in rows], [r[5] for r in rows],
+                         (tenure[:, None] == np.arange(1, 13)[None, :]).astype(float)])
+    return twoway_ols(np.array([r[3] for r in rows]), x, [r[0] for r in rows], [r[1] for r in rows])
+
+
+def date_trunc_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def test_activities_drive_revenue_with_the_recorded_elasticities_and_ramp(null: Demo) -> None:
+    coef = rep_month_regression(null)
+    designed = null.truth.effect("activity_effect").magnitude["designed"]
+    assert coef[0] == pytest.approx(designed["visit_elasticity"], abs=0.07)
+    assert coef[1] == pytest.approx(designed["call_elasticity"], abs=0.07)
+    ramp = null.truth.effect("ramp_curve").magnitude["designed"]["by_month"]
+    for month in (1, 2, 3, 6):
+        assert np.exp(coef[1 + month]) == pytest.approx(ramp[str(month)], abs=0.10)
+
+
+# --------------------------------------------------------------------------- structure and realism
+
+
+def test_targets_roll_up_exactly_for_last_year_and_this_year(planted: Demo) -> None:
+    mismatches = planted.sql("""
+        WITH t AS (SELECT * FROM targets),
+             team AS (SELECT t.period, r.team AS unit, sum(t.amount) AS s FROM t JOIN reps r ON r.rep_id = t.unit_id
+                      WHERE t.level = 'rep' GROUP BY ALL),
+             region AS (SELECT t.period, r.region AS unit, sum(t.amount) AS s
+                        FROM t JOIN (SELECT DISTINCT team, region FROM reps) r ON r.team = t.unit_id
+                        WHERE t.level = 'team' GROUP BY ALL),
+             company AS (SELECT period, 'company' AS unit, sum(amount) AS s FROM t WHERE level = 'region' GROUP BY ALL),
+             children AS (SELECT 'team' AS level, * FROM team UNION ALL SELECT 'region', * FROM region
+                          UNION ALL SELECT 'company', * FROM company)
+        SELECT count(*) FROM children c FULL JOIN (SELECT * FROM t WHERE level <> 'rep') p
+               ON p.level = c.level AND p.unit_id = c.unit AND p.period = c.period
+        WHERE p.amount IS DISTINCT FROM c.s""")
+    assert mismatches == [(0,)]
+    years = planted.sql("SELECT DISTINCT year(period) FROM targets WHERE level = 'rep' ORDER BY 1")
+    assert {(2024,), (2025,)} <= set(years)
+    assert planted.sql("SELECT count(*) FROM targets WHERE amount <> round(amount)") == [(0,)]
+    assert planted.sql("SELECT max(period) FROM targets")[0][0] == dt.date(2025, 12, 1)
+
+
+def test_realistic_shape(planted: Demo) -> None:
+    q = planted.sql
+    hires, exits = q("SELECT count(*) FILTER (WHERE hire_date >= DATE '2022-07-01'), count(exit_date) FROM reps")[0]
+    assert hires >= 10 and exits >= 10
+    assert q("SELECT count(DISTINCT region), count(DISTINCT team) FROM reps") == [(5, 10)]
+    assert q("SELECT count(DISTINCT channel) FROM leads")[0][0] == 6
+    assert {t for (t,) in q("SELECT DISTINCT type FROM campaigns")} == {"online", "seminar", "expo"}
+    assert {t for (t,) in q("SELECT DISTINCT type FROM activities")} == {"visit", "call", "meeting", "proposal"}
+    late, median = q("""SELECT avg((p.paid_at > i.due_at)::INT), median(p.paid_at - i.due_at)
+                        FROM payments p JOIN invoices i USING (invoice_id)""")[0]
+    assert 0.2 < late < 0.6 and -5 <= median <= 10
+    assert q("SELECT count(*) FROM invoices i WHERE i.amount > 0 AND i.due_at < DATE '2025-06-30' - 300 "
+             "AND i.invoice_id NOT IN (SELECT invoice_id FROM payments)")[0][0] > 0  # a few never pay
+    win_rate = q("SELECT avg((status = 'won')::INT) FROM opportunities WHERE status <> 'open'")[0][0]
+    assert 0.25 < win_rate < 0.5
+    assert q("SELECT count(*) FROM opportunities WHERE status = 'open' AND closed_at IS NOT NULL") == [(0,)]
+    assert q("SELECT count(*) FROM opportunities WHERE status <> 'open' AND closed_at IS NULL") == [(0,)]
+    assert q("SELECT count(*) FROM orders WHERE opp_id IS NULL")[0][0] > 0  # key-account call-offs
+    assert q("SELECT count(*) FROM expenses WHERE amount < 0")[0][0] > 0  # refunds
+    assert set(q("SELECT DISTINCT level FROM budgets")) == {("region",)}
+
+
+def test_stage_history_starts_at_lead_and_runs_in_order(planted: Demo) -> None:
+    q = planted.sql
+    assert {s for (s,) in q("SELECT DISTINCT stage FROM stage_history")} == {
+        "lead", "follow-up", "proposal", "negotiation", "won", "lost"}
+    assert q("""SELECT count(*) FROM opportunities o LEFT JOIN stage_history s ON s.opp_id = o.opp_id AND s.stage = 'lead'
+                WHERE s.entered_at IS DISTINCT FROM o.created_at""") == [(0,)]
+    assert q("""SELECT count(*) FROM (
+                  SELECT entered_at < lag(entered_at) OVER (PARTITION BY opp_id ORDER BY
+                      CASE stage WHEN 'lead' THEN 0 WHEN 'follow-up' THEN 1 WHEN 'proposal' THEN 2
+                                 WHEN 'negotiation' THEN 3 ELSE 4 END) AS bad FROM stage_history) WHERE bad""") == [(0,)]
+    assert q("""SELECT count(*) FROM opportunities o JOIN stage_history s USING (opp_id)
+                WHERE s.stage IN ('won', 'lost') AND (s.stage <> o.status OR s.entered_at <> o.closed_at)""") == [(0,)]
+    assert q("SELECT max(entered_at) FROM stage_history")[0][0] <= AS_OF
+
+
+# --------------------------------------------------------------------------- source shortcut, cache, CLI
+
+
+def test_connect_demo_shortcut_generates_once_into_the_cache(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_demo_source("demo:small:null:seed=7:2025-06-30") == {
+        "size": "small", "variant": "null", "seed": 7, "as_of": dt.date(2025, 6, 30)}
+    ds = connect("demo:small:2025-06-30")
+    assert set(ds.tables) == set(TABLES) and ds.kind == "duckdb"
+    path = demo_source_path("small", as_of="2025-06-30", show_progress=False)
+    assert path.name == "demo-small-planted-s42-20250630-v1.duckdb" and path.parent.name == "demo"
+    stamp = path.stat().st_mtime_ns
+    connect("demo:small:2025-06-30")
+    assert path.stat().st_mtime_ns == stamp  # cached, not regenerated
+    assert "generating" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="unknown demo option"):
+        connect("demo:huge")
+
+
+def test_cli_writes_a_file_and_refuses_bad_options(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "salesops"
+    out = tmp_path / "cli.duckdb"
+    ok = subprocess.run([str(script), "demo-data", "--size", "small", "--variant", "null", "--seed", "3",
+                         "--as-of", "2025-06-30", "--out", str(out)], capture_output=True, text=True, cwd=tmp_path,
+                        env={"PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    assert ok.returncode == 0, ok.stderr
+    assert out.is_file() and truth_path(out).is_file()
+    assert "opportunities" in ok.stdout and "rows/s" in ok.stdout and "peak RSS" in ok.stdout
+    assert load_truth(out).variant == "null"
+    for args, message in ((["--size", "huge"], "unknown demo size"), (["--as-of", "2025-02-30"], "invalid as-of date"),
+                          (["--out", str(tmp_path / "missing" / "x.duckdb")], "output folder does not exist")):
+        bad = subprocess.run([str(script), "demo-data", *args], capture_output=True, text=True, cwd=tmp_path,
+                             env={"PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_progress_is_reported_up_to_done(tmp_path: Path) -> None:
+    seen: list[tuple[str, float]] = []
+    generate_demo(tmp_path / "p.duckdb", size="small", as_of=AS_OF, progress=lambda d, f: seen.append((d, f)))
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and seen[-1][0] == "done"
