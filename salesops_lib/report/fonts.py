@@ -66,7 +66,10 @@ if __name__ == "__main__":  # ``python -m salesops_lib.report.fonts`` prepares t
 
 
 WEB_FAMILY = "SalesOps CJK"
-"""Family name of the font subset embedded in published pages."""
+"""Family name of the font subset embedded in published pages. It comes first in the pages' font
+stack and covers only CJK code points (``unicode-range``), so Latin text keeps the system font and
+Chinese never falls to a system font without CJK glyphs."""
+CJK_RANGES = "U+2E80-2FDF,U+3000-303F,U+3040-30FF,U+3100-312F,U+31C0-31EF,U+3200-9FFF,U+F900-FAFF,U+FE30-FE4F,U+FF00-FFEF,U+20000-2FA1F"
 
 
 def font_face_css(text: str) -> str:
@@ -83,7 +86,7 @@ def font_face_css(text: str) -> str:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    codepoints = sorted({ord(c) for c in text if ord(c) >= 0x2E80})
+    codepoints = sorted({ord(c) for c in text if ord(c) >= 0x2E80 and not 0xE000 <= ord(c) <= 0xF8FF})
     if not codepoints:
         return ""
     options = subset.Options()
@@ -97,4 +100,5 @@ def font_face_css(text: str) -> str:
     buffer = io.BytesIO()
     font.save(buffer)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'@font-face{{font-family:"{WEB_FAMILY}";src:url(data:font/ttf;base64,{data}) format("truetype");}}'
+    return (f'@font-face{{font-family:"{WEB_FAMILY}";src:url(data:font/ttf;base64,{data}) format("truetype");'
+            f"unicode-range:{CJK_RANGES};}}")
