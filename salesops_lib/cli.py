@@ -210,6 +210,32 @@ def run(
     _run_and_report(_validated(ReviewConfig, config, "parameters"), merge=True)
 
 
+@app.command()
+def notify(
+    webhook: Annotated[str, typer.Option(help="Webhook URL (its secret is never printed).")],
+    period: Annotated[str, typer.Option(help="YYYY-MM or last-month.")] = "last-month",
+    fmt: Annotated[str, typer.Option("--format", help="generic, wecom, dingtalk or slack.")] = "generic",
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    min_severity: Annotated[str, typer.Option(help="Lowest severity posted: high, medium, low, info.")] = "medium",
+    output: Annotated[Path, typer.Option("--output", help="Folder that holds the published periods.")] = Path("reports"),
+) -> None:
+    """Post the period's new findings to a chat webhook (each finding once per webhook)."""
+    from salesops_lib.config.params import resolve_period
+    from salesops_lib.errors import ConfigError
+    from salesops_lib.runner.notify import notify as post_findings
+
+    if fmt not in ("generic", "wecom", "dingtalk", "slack"):
+        raise ConfigError(f"unknown format {fmt!r}", fix="use generic, wecom, dingtalk or slack")
+    try:
+        resolved = resolve_period(period)
+    except ValueError as exc:
+        raise ConfigError(str(exc), fix="write --period 2026-10 or --period last-month") from None
+    result = post_findings(output.resolve(), resolved, webhook, fmt=fmt, lang=lang,  # type: ignore[arg-type]
+                           min_severity=min_severity)
+    out.print(f"{result.posted} new finding(s) posted in {result.messages} message(s) to {result.webhook}; "
+              f"{result.skipped_known} already posted")
+
+
 @app.command("reports")
 def list_reports(lang: Annotated[str, typer.Option(help="zh or en")] = "en") -> None:
     """List the registered reports with their notebooks and required tables."""
