@@ -144,3 +144,11 @@ def test_names_from_data_are_escaped_in_published_pages(tmp_path: Path) -> None:
         text = (run.path / page).read_text(encoding="utf-8")
         assert script not in text and img not in text and "<img src=x" not in text
     assert "&lt;script&gt;alert(" in (run.path / "kpi_overview.html").read_text(encoding="utf-8")
+
+
+def test_findings_json_follows_the_documented_schema(isolated_run: ReviewRun) -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "findings.schema.json").read_text(encoding="utf-8"))
+    records = json.loads((isolated_run.path / "findings.json").read_text(encoding="utf-8"))
+    jsonschema.validate(records, schema)

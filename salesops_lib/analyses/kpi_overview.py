@@ -115,6 +115,8 @@ def _change(value: float, baseline: float) -> float:
 def _findings(tiles: pd.DataFrame, params: KpiOverviewParams) -> list[Finding]:
     out = []
     for row in tiles.itertuples():
+        if METRICS[row.metric].cohort:  # the month's cohort is still maturing: no move to report yet
+            continue
         for basis, change, baseline in (("prev", row.change_prev, row.previous), ("yoy", row.change_yoy, row.last_year)):
             if pd.isna(change) or abs(change) < MOVE_THRESHOLD:
                 continue

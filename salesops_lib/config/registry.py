@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from salesops_lib.config.params import KpiOverviewParams, ReportParams
+from salesops_lib.config.reports.monthly_review import MonthlyReviewParams
+from salesops_lib.config.reports.team_efficiency import TeamEfficiencyParams
 from salesops_lib.errors import ConfigError
 
 
@@ -24,6 +26,9 @@ class ReportSpec:
     requires: tuple[str, ...]
     title_zh: str
     title_en: str
+    #: dotted module whose ``compute(data, params)`` returns a result with ``findings``
+    #: (lets the monthly review collect findings when it runs outside the runner)
+    module: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -34,7 +39,15 @@ REPORTS: dict[str, ReportSpec] = {
     for spec in (
         ReportSpec(
             "kpi_overview", "kpi_overview.ipynb", KpiOverviewParams, ("opportunities", "reps"),
-            "核心指标总览", "KPI overview",
+            "核心指标总览", "KPI overview", module="salesops_lib.analyses.kpi_overview",
+        ),
+        ReportSpec(
+            "monthly_review", "monthly_review.ipynb", MonthlyReviewParams, ("opportunities", "reps"),
+            "月度经营回顾", "Monthly review",
+        ),
+        ReportSpec(
+            "team_efficiency", "team_efficiency.ipynb", TeamEfficiencyParams, ("opportunities", "reps"),
+            "团队效能", "Team efficiency", module="salesops_lib.analyses.efficiency",
         ),
     )
 }

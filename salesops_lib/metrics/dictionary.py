@@ -47,6 +47,11 @@ class Metric:
     #: alternative table sets: the metric can also be built from these (e.g. revenue from won deals)
     fallback_tables: tuple[str, ...] = ()
 
+    @property
+    def cohort(self) -> bool:
+        """True for cohort metrics: a recent cohort is still maturing, so its value is provisional."""
+        return self.definition.startswith("Cohort")
+
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` ("zh" or "en")."""
         return self.label_zh if lang == "zh" else self.label_en

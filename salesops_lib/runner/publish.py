@@ -106,7 +106,9 @@ def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes:
     """The period's ``index.html``: KPI tiles, headline findings, every report with its status."""
     import pandas as pd
 
-    tiles = next((o.payload.get("tiles") for o in outcomes if o.payload.get("tiles")), None)
+    summary = next((o for o in outcomes if o.payload.get("summary") and o.status == "published"), None)
+    tiles = summary.payload.get("tiles") if summary else None
+    tiles = tiles or next((o.payload.get("tiles") for o in outcomes if o.payload.get("tiles")), None)
     rows = [
         {
             **asdict(o),
@@ -123,6 +125,8 @@ def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes:
         tiles_html=_markup(tiles_html(pd.DataFrame(tiles), lang)) if tiles else "",
         findings_html=_markup(findings_html(findings, lang, limit=HEADLINE_FINDINGS)),
         reports=rows,
+        summary_link=summary.html_file if summary else "",
+        summary_title=REPORTS[summary.name].title(lang) if summary and summary.name in REPORTS else "",
         periods_label=t("periods", lang), findings_label=t("findings", lang), reports_label=t("report", lang),
         report_label=t("report", lang), status_label=t("status", lang), seconds_label=t("seconds", lang),
         reason_label=t("reason", lang), audit_label=t("audit_log", lang),

@@ -14,7 +14,7 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ from salesops_lib.runner import publish
 from salesops_lib.runner.execute import ReportOutcome, ReportTask, init_worker, read_payload, run_report
 
 Progress = Callable[[ReportOutcome], None]
+SUMMARY_REPORT = "monthly_review"
+"""Runs after every other report and reads their findings (``findings_file`` parameter)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,14 @@ def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge:
         for outcome in skipped:
             if progress:
                 progress(outcome)
-        ran = _execute(tasks, jobs=config.jobs or os.cpu_count() or 1, progress=progress)
+        summary = [task for task in tasks if task.name == SUMMARY_REPORT]
+        ran = _execute([t for t in tasks if t.name != SUMMARY_REPORT], jobs=config.jobs or os.cpu_count() or 1,
+                       progress=progress)
+        if summary:  # the executive summary runs last, on what the others found
+            publish.write_findings(staging, [*kept, *ran])
+            task = summary[0]
+            params = {**task.parameters, "findings_file": str(staging / "findings.json")}
+            ran += _execute([replace(task, parameters=params)], jobs=1, progress=progress)
         order = {name: i for i, name in enumerate(REPORTS)}
         outcomes = sorted([*kept, *skipped, *ran], key=lambda o: order.get(o.name, len(order)))
         findings = publish.write_findings(staging, outcomes)
