@@ -1,46 +1,94 @@
-"""Smoke run of every registered report through `salesops review` on the small demo data.
-
-Every notebook must run top to bottom and publish in both languages' machinery; the zh run is
-the one leadership reads, so that is the one published here.
-"""
+"""The whole monthly review on the small demo data: every report publishes, and the review's
+findings recall every planted effect of the truth manifest (right unit, right direction) while
+the null variant raises no high-severity finding."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from salesops_lib.config.params import ReviewConfig
 from salesops_lib.config.registry import REPORTS
+from salesops_lib.data import connect
+from salesops_lib.data.demo import load_truth
 from salesops_lib.runner.review import ReviewRun, run_review
 
-SOURCE = "demo:small:2025-06-30"
+PLANTED, NULL, PERIOD = "demo:small:2025-06-30", "demo:small:null:2025-06-30", "2025-06"
+
+# truth effect kind → (finding kinds that report it, key of its unit in the truth, expected sign of value − baseline)
+RECALL: dict[str, tuple[tuple[str, ...], str, int]] = {
+    "conversion_drop": (("conversion_drop",), "unit_id", -1),
+    "low_efficiency_team": (("low_efficiency",), "unit_id", -1),
+    "expo_low_roi": (("campaign_low_roi",), "campaign_id", -1),
+    "persistent_underperformance": (("persistent_underperformance",), "unit_id", -1),
+    "churn_risk": (("key_account_churn", "key_account_risk", "churn_risk"), "customer_id", -1),
+    "collections_slip": (("collections_slip",), "unit_id", 0),
+    "budget_overrun": (("budget_overrun", "category_overrun"), "category", +1),
+    "process_change": (("process_change_effect",), "", -1),
+}
+
+
+def _review(tmp_path_factory: pytest.TempPathFactory, source: str, lang: str) -> ReviewRun:
+    out = tmp_path_factory.mktemp("review")
+    return run_review(ReviewConfig(source=source, period=PERIOD, lang=lang, output_dir=str(out), jobs=2))
 
 
 @pytest.fixture(scope="module")
-def review(tmp_path_factory: pytest.TempPathFactory) -> ReviewRun:
-    out = tmp_path_factory.mktemp("review")
-    return run_review(ReviewConfig(source=SOURCE, period="2025-06", lang="zh", output_dir=str(out), jobs=2))
+def planted(tmp_path_factory: pytest.TempPathFactory) -> ReviewRun:
+    return _review(tmp_path_factory, PLANTED, "zh")
 
 
-def test_every_registered_report_publishes(review: ReviewRun) -> None:
-    status = {o.name: (o.status, o.error) for o in review.outcomes}
+@pytest.fixture(scope="module")
+def null(tmp_path_factory: pytest.TempPathFactory) -> ReviewRun:
+    return _review(tmp_path_factory, NULL, "en")
+
+
+def _findings(run: ReviewRun) -> list[dict[str, Any]]:
+    return json.loads((run.path / "findings.json").read_text(encoding="utf-8"))
+
+
+def test_every_registered_report_publishes(planted: ReviewRun) -> None:
+    status = {o.name: (o.status, o.error) for o in planted.outcomes}
     assert set(status) == set(REPORTS)
     failed = {name: err for name, (state, err) in status.items() if state != "published"}
     assert not failed, failed
 
 
-def test_pages_are_within_budget_and_in_chinese(review: ReviewRun) -> None:
-    for outcome in review.outcomes:
-        page = review.path / str(outcome.html_file)
+def test_pages_are_within_budget_and_in_chinese(planted: ReviewRun) -> None:
+    for outcome in planted.outcomes:
+        page = planted.path / str(outcome.html_file)
         assert page.stat().st_size <= 3 * 1024 * 1024, page.name
         text = page.read_text(encoding="utf-8")
-        assert "lang=\"zh-CN\"" in text and "目录" in text
-    assert (review.path / "index.html").exists() and (review.path / "manifest.json").exists()
-
-
-def test_index_lists_every_report(review: ReviewRun) -> None:
-    index = (review.path / "index.html").read_text(encoding="utf-8")
+        assert 'lang="zh-CN"' in text and "目录" in text
+    index = (planted.path / "index.html").read_text(encoding="utf-8")
+    assert 'href="monthly_review.html"' in index.split("<section>")[0]  # the executive summary first
     for spec in REPORTS.values():
         assert spec.title_zh in index
-    assert Path(review.path.parent / "index.html").exists()
+
+
+@pytest.mark.parametrize("effect", list(RECALL))
+def test_review_recalls_every_planted_effect(planted: ReviewRun, effect: str) -> None:
+    truth = load_truth(Path(connect(PLANTED).source)).effect(effect)
+    kinds, unit_key, sign = RECALL[effect]
+    hits = [f for f in _findings(planted) if f["kind"] in kinds]
+    if unit_key:
+        hits = [f for f in hits if str(truth.where[unit_key]) in (f["unit"], *str(f["unit"]).split(","))]
+    assert hits, f"{effect} at {truth.where} not among the review's findings"
+    if sign and hits[0]["value"] is not None and hits[0]["baseline"] is not None:
+        assert (hits[0]["value"] - hits[0]["baseline"]) * sign > 0, hits[0]
+
+
+def test_edge_rep_does_not_trigger(planted: ReviewRun) -> None:
+    edge = load_truth(Path(connect(PLANTED).source)).effect("edge_no_alert").where["unit_id"]
+    assert not [f for f in _findings(planted) if f["kind"] == "persistent_underperformance" and f["unit"] == edge]
+
+
+def test_null_variant_raises_no_high_severity_finding(null: ReviewRun) -> None:
+    assert all(o.status == "published" for o in null.outcomes), [(o.name, o.error) for o in null.outcomes]
+    high = [f for f in _findings(null) if f["severity"] == "high"]
+    assert not high, high
+    planted_kinds = {kind for kinds, _, _ in RECALL.values() for kind in kinds}
+    assert not [f for f in _findings(null) if f["kind"] in planted_kinds and f["severity"] != "info"]
