@@ -41,6 +41,8 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
 class ReportParams(FrozenModel):
     """Parameters every report takes. Subclasses add the report's own."""
 
+    model_config = FrozenModel.model_config | {"validate_default": True}  # "last-month" resolves too
+
     #: data source: "demo", a DuckDB file, a folder of exports or an SQL URL
     source: str = "demo"
     #: mapping YAML for the source ("" = canonical table and column names)
@@ -86,6 +88,8 @@ class KpiOverviewParams(ReportParams):
 
 class ReviewConfig(FrozenModel):
     """A run of several reports for one period (``parameters/monthly_review.yaml``)."""
+
+    model_config = FrozenModel.model_config | {"validate_default": True}
 
     #: data source: "demo", a DuckDB file, a folder of exports or an SQL URL
     source: str = "demo"

@@ -64,7 +64,7 @@ def findings_html(findings: Iterable[Finding], lang: str, *, limit: int | None =
     if not ranked:
         return f"<p>{e(t('no_findings', lang))}</p>"
     items = "".join(
-        f"<li><span class='so-sev so-sev-{e(f.severity)}'>{e(f.severity)}</span>{e(finding_text(f, lang))}</li>"
+        f"<li><span class='so-sev so-sev-{e(f.severity)}'>{e(t(f.severity, lang))}</span>{e(finding_text(f, lang))}</li>"
         for f in ranked
     )
     return f"<style>{TILE_CSS}</style><ul class='so-findings'>{items}</ul>"

@@ -29,6 +29,10 @@ LABELS: dict[str, dict[str, str]] = {
     "generated": {"zh": "生成时间", "en": "Generated"},
     "reason": {"zh": "原因", "en": "Reason"},
     "company": {"zh": "公司", "en": "Company"},
+    "high": {"zh": "高", "en": "high"},
+    "medium": {"zh": "中", "en": "medium"},
+    "low": {"zh": "低", "en": "low"},
+    "info": {"zh": "提示", "en": "info"},
 }
 
 

@@ -28,10 +28,6 @@ LABELS = {
     "target": {"zh": "目标", "en": "target"},
     "vs_target": {"zh": "达成", "en": "of target"},
     "coverage": {"zh": "各报告发现数量", "en": "Findings per report"},
-    "high": {"zh": "高", "en": "high"},
-    "medium": {"zh": "中", "en": "medium"},
-    "low": {"zh": "低", "en": "low"},
-    "info": {"zh": "提示", "en": "info"},
 }
 FINDING_TEXT: dict[str, FindingText] = {}
 

@@ -97,6 +97,7 @@ def export_html(notebook: Path, target: Path, *, title: str, meta: str, home: st
         exclude_output_prompt=True,
         exclude_markdown=True,
         exclude_raw=True,
+        language_code="zh" if lang == "zh" else "en",  # nbconvert overwrites resources["language_code"]
     )
     exporter.register_preprocessor(_ReportOutputs(), enabled=True)
     resources = {
@@ -105,7 +106,6 @@ def export_html(notebook: Path, target: Path, *, title: str, meta: str, home: st
         "salesops_meta": meta,
         "salesops_home": home,
         "salesops_toc_label": toc_label,
-        "language_code": "zh-CN" if lang == "zh" else "en",
         "metadata": {"name": title},
     }
     nb.metadata["title"] = title

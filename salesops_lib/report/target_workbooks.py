@@ -1,0 +1,134 @@
+"""Excel workbooks of a target split: a company summary and one workbook per region.
+
+* ``<year>_targets_company.xlsx`` — regions by month (company first), teams by year, settings;
+* ``<year>_targets_<region>.xlsx`` — the region and its teams by month, its reps by month.
+
+Amounts are written as numbers (the split's exact integer steps × step), so every parent row is
+exactly the sum of its children in Excel too. Headers follow the result's language.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from salesops_lib.analyses.targets import TargetSplitResult
+from salesops_lib.report.i18n import t
+
+LABELS: dict[str, dict[str, str]] = {
+    "regions": {"zh": "大区月度目标", "en": "Regions by month"},
+    "teams": {"zh": "团队", "en": "Teams"},
+    "teams_monthly": {"zh": "团队月度目标", "en": "Teams by month"},
+    "reps_monthly": {"zh": "销售代表月度目标", "en": "Reps by month"},
+    "settings": {"zh": "参数", "en": "Settings"},
+    "level": {"zh": "层级", "en": "Level"},
+    "unit": {"zh": "单位", "en": "Unit"},
+    "name": {"zh": "姓名", "en": "Name"},
+    "parent": {"zh": "上级", "en": "Parent"},
+    "year": {"zh": "全年", "en": "Year"},
+    "base": {"zh": "基数", "en": "Base"},
+    "growth": {"zh": "增长", "en": "Growth"},
+    "fte": {"zh": "FTE", "en": "FTE"},
+    "key": {"zh": "项目", "en": "Setting"},
+    "value": {"zh": "取值", "en": "Value"},
+    "plan_year": {"zh": "计划期间", "en": "Plan period"},
+    "company_target": {"zh": "公司目标", "en": "Company target"},
+    "step": {"zh": "取整步长", "en": "Rounding step"},
+    "base_window": {"zh": "基数窗口", "en": "Base window"},
+    "company": {"zh": "公司", "en": "Company"},
+    "region": {"zh": "大区", "en": "Region"},
+    "team": {"zh": "团队", "en": "Team"},
+    "rep": {"zh": "销售代表", "en": "Rep"},
+}
+
+
+def write_workbooks(result: TargetSplitResult, folder: Path) -> list[Path]:
+    """Write the company summary and one workbook per region (only the ``region`` in scope, if
+    any) into ``folder``; returns the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lang, plan = result.lang, result.plan
+    wide = _wide(result)
+    units = plan.units
+    paths = []
+    book = Workbook()
+    _sheet(book.active, _t("regions", lang), wide[wide["level"].isin(["company", "region"])], lang, plan.step)
+    teams = units[units["level"] == "team"][["unit_id", "region", "base", "target", "growth", "fte"]]
+    _frame_sheet(book.create_sheet(), _t("teams", lang), teams.rename(columns={
+        "unit_id": _t("team", lang), "region": _t("region", lang), "base": _t("base", lang),
+        "target": _t("year", lang), "growth": _t("growth", lang), "fte": _t("fte", lang)}), plan.step)
+    label = plan.label
+    settings = pd.DataFrame({_t("key", lang): [_t("plan_year", lang), _t("company_target", lang), _t("step", lang),
+                                               _t("base_window", lang)],
+                             _t("value", lang): [label, plan.company_target, plan.step,
+                                                 f"{plan.base_window[0]:%Y-%m} … {plan.base_window[1]:%Y-%m}"]})
+    _frame_sheet(book.create_sheet(), _t("settings", lang), settings, plan.step)
+    paths.append(_save(book, folder / f"{label}_targets_company.xlsx"))
+    regions = [result.region] if result.region else list(units.loc[units["level"] == "region", "unit_id"])
+    for region in regions:
+        book = Workbook()
+        in_region = wide["region"] == region
+        upper = wide[in_region & wide["level"].isin(["region", "team"])]
+        _sheet(book.active, _t("teams_monthly", lang), upper, lang, plan.step)
+        reps = wide[in_region & (wide["level"] == "rep")]
+        _sheet(book.create_sheet(), _t("reps_monthly", lang), reps, lang, plan.step)
+        paths.append(_save(book, folder / f"{label}_targets_{_safe(region)}.xlsx"))
+    return paths
+
+
+def _t(key: str, lang: str) -> str:
+    return t(key, lang, labels=LABELS)
+
+
+def _wide(result: TargetSplitResult) -> pd.DataFrame:
+    plan = result.plan
+    months = plan.monthly.pivot_table(index=["level", "unit_id"], columns="month", values="amount", aggfunc="sum",
+                                      sort=False)
+    months.columns = [c.strftime("%Y-%m") for c in months.columns]
+    keys = plan.units[["level", "unit_id", "name", "parent_id", "region", "team", "target"]]
+    return keys.merge(months.reset_index(), on=["level", "unit_id"], how="left")
+
+
+def _sheet(sheet: Worksheet, title: str, frame: pd.DataFrame, lang: str, step: float) -> None:
+    month_columns = [c for c in frame.columns if re.fullmatch(r"\d{4}-\d{2}", str(c))]
+    shown = pd.DataFrame({
+        _t("level", lang): frame["level"].map(lambda x: _t(x, lang)),
+        _t("unit", lang): frame["unit_id"],
+        _t("name", lang): frame["name"].fillna(""),
+        _t("parent", lang): frame["parent_id"].fillna(""),
+        **{c: frame[c] for c in month_columns},
+        _t("year", lang): frame["target"],
+    })
+    _frame_sheet(sheet, title, shown, step)
+
+
+def _frame_sheet(sheet: Worksheet, title: str, frame: pd.DataFrame, step: float) -> None:
+    sheet.title = title[:31]
+    sheet.append([str(c) for c in frame.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in frame.itertuples(index=False):
+        sheet.append([None if isinstance(v, float) and v != v else v for v in row])
+    number = "#,##0.00" if step < 1 else "#,##0"
+    for col, name in enumerate(frame.columns, start=1):
+        values = frame[name]
+        if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+            fmt = "0.0%" if str(name) in {_t("growth", "zh"), _t("growth", "en")} else number
+            for row in range(2, len(frame) + 2):
+                sheet.cell(row=row, column=col).number_format = fmt
+        sheet.column_dimensions[get_column_letter(col)].width = max(10, min(28, len(str(name)) + 4))
+    sheet.freeze_panes = "C2"
+
+
+def _save(book: Workbook, path: Path) -> Path:
+    book.save(path)
+    return path
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^\w\-]+", "_", str(text)).strip("_") or "region"
