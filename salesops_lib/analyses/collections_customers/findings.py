@@ -1,0 +1,157 @@
+"""The findings of the collections and customer-value report (coded facts; words live in
+``salesops_lib.report.collections_customers``).
+
+Kinds and severities:
+
+* ``collections_slip`` (high / medium) — a region's overdue share rose significantly against its
+  own history and its peers (:mod:`.slip`); high when the rise is at least twice the material
+  threshold. Money at stake: the unpaid amount above the higher baseline.
+* ``key_account_churn`` (high for a decline, medium for a silence) — a key account of
+  :func:`salesops_lib.analyses.churn.key_account_risk`; money at stake: the yearly value at risk.
+* ``overdue_chase`` (low) — the overdue invoices to chase first.
+* ``doubtful_debt`` (low) — invoices more than a year past due: review for write-off.
+* ``credit_balances`` (low) — over-payments and unapplied credit notes to refund or apply.
+* ``ltv_calibration`` (info; low when the hold-out check is off by more than 15 %).
+* ``ltv_outlook`` (info) — predicted gross profit of the current customers and the segment
+  that yields most per customer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from salesops_lib.analyses.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from salesops_lib.analyses.collections_customers.analysis import CollectionsCustomersResult
+    from salesops_lib.config.reports.collections_customers import CollectionsCustomersParams
+
+ANALYSIS = "collections_customers"
+CALIBRATION_BAND = (0.85, 1.15)
+"""Hold-out predicted ÷ actual purchases inside this band reads as calibrated."""
+
+
+def build_findings(result: CollectionsCustomersResult, params: CollectionsCustomersParams) -> list[Finding]:
+    """Every finding of ``result``."""
+    scope = ("region", params.region) if params.region else ("company", "company")
+    out: list[Finding] = []
+    if result.receivables is not None:
+        out += _slip(result, params)
+        out += _receivable_actions(result, params.period, scope)
+    out += _churn(result.churn, params.period)
+    out += _ltv(result, params.period, scope)
+    return out
+
+
+def _slip(result: CollectionsCustomersResult, params: CollectionsCustomersParams) -> list[Finding]:
+    receivables = result.receivables
+    assert receivables is not None
+    rates = receivables.collection_by_region.set_index("unit")
+    out = []
+    for row in receivables.slip[receivables.slip["slipping"]].itertuples():
+        if params.region and row.unit != params.region:
+            continue
+        recent = _num(rates["recent"].get(row.unit)) if "recent" in rates else None
+        previous = _num(rates["previous"].get(row.unit)) if "previous" in rates else None
+        severity: Severity = "high" if row.increase_vs_history >= 2 * params.min_overdue_increase else "medium"
+        out.append(Finding(
+            analysis=ANALYSIS, kind="collections_slip", severity=severity, level="region", unit=str(row.unit),
+            metric="collection_rate", value=recent, baseline=previous, period=params.period,
+            at_stake=float(row.excess_unpaid), cause="customers_pay_later", action="chase_region",
+            facts={"share": float(row.share), "history_share": float(row.history_share),
+                   "peer_share": float(row.peer_share), "window_days": params.overdue_window_days,
+                   "z_history": float(row.z_history), "z_peers": float(row.z_peers),
+                   "unpaid": float(row.unpaid)},
+        ))
+    return out
+
+
+def _receivable_actions(result: CollectionsCustomersResult, period: str, scope: tuple[str, str]) -> list[Finding]:
+    receivables = result.receivables
+    assert receivables is not None
+    out = []
+    chase = receivables.chase
+    if not chase.empty:
+        first = chase.iloc[0]
+        out.append(Finding(
+            analysis=ANALYSIS, kind="overdue_chase", severity="low", level=scope[0], unit=scope[1], metric="",
+            value=float(chase["open"].sum()), baseline=None, period=period,
+            at_stake=float(chase["expected_unpaid"].sum()), action="chase_first",
+            facts={"invoices": len(chase), "open": float(chase["open"].sum()),
+                   "customer": str(first["customer"]), "owner": str(first["owner_name"]),
+                   "first_open": float(first["open"]), "first_days": int(first["days_past_due"])},
+        ))
+    if receivables.doubtful > 0:
+        out.append(Finding(
+            analysis=ANALYSIS, kind="doubtful_debt", severity="low", level=scope[0], unit=scope[1], metric="",
+            value=receivables.doubtful, baseline=None, period=period, at_stake=receivables.doubtful,
+            action="write_off_review", facts={"amount": receivables.doubtful, "invoices": receivables.doubtful_invoices},
+        ))
+    if receivables.credit_total > 0:
+        out.append(Finding(
+            analysis=ANALYSIS, kind="credit_balances", severity="low", level=scope[0], unit=scope[1], metric="",
+            value=receivables.credit_total, baseline=None, period=period, at_stake=receivables.credit_total,
+            action="refund_or_apply",
+            facts={"amount": receivables.credit_total, "customers": len(receivables.credits)},
+        ))
+    return out
+
+
+def _churn(churn: pd.DataFrame, period: str) -> list[Finding]:
+    out = []
+    for row in churn.itertuples():
+        severity: Severity = "high" if row.reason == "decline" else "medium"
+        out.append(Finding(
+            analysis=ANALYSIS, kind="key_account_churn", severity=severity, level="customer",
+            unit=str(row.customer_id), metric="revenue", value=float(row.last_window),
+            baseline=float(row.previous_window), period=period, at_stake=float(row.value_at_risk),
+            cause=str(row.reason), action="account_review",
+            facts={"name": str(row.name), "owner": str(row.owner_name), "owner_id": str(row.owner),
+                   "reason": str(row.reason), "days_since_last": int(row.days_since_last),
+                   **({"change": float(row.change)} if pd.notna(row.change) else {})},
+        ))
+    return out
+
+
+def _ltv(result: CollectionsCustomersResult, period: str, scope: tuple[str, str]) -> list[Finding]:
+    prediction = result.customers.prediction
+    if prediction is None:
+        return []
+    ratio = float(prediction.holdout["ratio"])
+    calibrated = CALIBRATION_BAND[0] <= ratio <= CALIBRATION_BAND[1]
+    low, high = prediction.calibration["ratio"].iloc[0], prediction.calibration["ratio"].iloc[-1]
+    out = [Finding(
+        analysis=ANALYSIS, kind="ltv_calibration", severity="info" if calibrated else "low", level=scope[0],
+        unit=scope[1], metric="", value=float(prediction.holdout["predicted"]),
+        baseline=float(prediction.holdout["actual"]), period=period,
+        action="" if calibrated else "read_as_range",
+        facts={"ratio": ratio, "months": _months(prediction.holdout), "low_decile": float(low),
+               "high_decile": float(high), "calibrated": "yes" if calibrated else "no"},
+    )]
+    segments = prediction.by_dimension.get("segment", pd.DataFrame())
+    if not segments.empty:
+        best = segments.sort_values("per_customer", ascending=False).iloc[0]
+        average = prediction.total_gp / max(float(segments["customers"].sum()), 1.0)
+        out.append(Finding(
+            analysis=ANALYSIS, kind="ltv_outlook", severity="info", level=scope[0], unit=scope[1], metric="",
+            value=prediction.total_gp, baseline=None, period=period, action="protect_best_segment",
+            facts={"total": prediction.total_gp, "months": prediction.horizon_months, "segment": str(best["segment"]),
+                   "per_customer": float(best["per_customer"]), "average": float(average),
+                   "index": float(best["per_customer"] / average) if average else float("nan")},
+        ))
+    return out
+
+
+def _months(holdout: dict[str, float | str]) -> int:
+    start, end = pd.Timestamp(str(holdout["cutoff"])), pd.Timestamp(str(holdout["end"]))
+    return int(round((end - start).days / 30.44))
+
+
+def _num(value: object) -> float | None:
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else number

@@ -1,0 +1,177 @@
+"""Predictive LTV: BG/NBD purchases × Gamma-Gamma value, checked on a hold-out window.
+
+A purchase is a day with bookings (several orders on one day are one purchase). The engine
+summarises each customer's history — first and last purchase day, purchases, value — and only
+those per-customer rows reach the models of :mod:`.ltv_model` (time unit: weeks).
+
+The check: fit on the history up to ``as_of − holdout_months``, predict every customer's
+purchases (and value) in the hold-out window, and compare with what they actually did, by
+decile of the prediction. The forecast: refit up to ``as_of`` and predict the next
+``horizon_months``; predicted gross profit = predicted revenue × the customer's own gross margin
+to date (the overall margin when it has no revenue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from salesops_lib.analyses.collections_customers.customers import DIMENSIONS, UNKNOWN, bookings, with_attributes
+from salesops_lib.analyses.collections_customers.ltv_model import BgNbd, GammaGamma, fit_bgnbd, fit_gamma_gamma
+from salesops_lib.data import Dataset
+
+MIN_CUSTOMERS = 50
+"""Fewer customers with a purchase history than this, and the models are not fitted."""
+DECILES = 10
+
+
+@dataclass(frozen=True)
+class LtvPrediction:
+    """The fitted models, their hold-out check and the forecast."""
+
+    horizon_months: int
+    #: hold-out check by decile of the prediction: ``decile`` (1 = lowest), ``customers``,
+    #: ``predicted`` / ``actual`` purchases per customer, ``ratio`` (predicted ÷ actual), and the
+    #: same for revenue (``predicted_revenue``, ``actual_revenue``, ``revenue_ratio``)
+    calibration: pd.DataFrame
+    #: ``cutoff``, ``end``, ``customers``, ``predicted``, ``actual``, ``ratio`` (purchases, total),
+    #: ``predicted_revenue``, ``actual_revenue``, ``revenue_ratio``
+    holdout: dict[str, float | str]
+    purchase_model: BgNbd
+    spend_model: GammaGamma
+    #: predicted gross profit over the horizon per segment / industry / channel:
+    #: ``customers``, ``predicted_gp``, ``per_customer``, ``share``
+    by_dimension: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: customers with the highest predicted gross profit: ``customer_id``, ``name``, ``segment``,
+    #: ``purchases``, ``p_alive``, ``predicted_purchases``, ``predicted_value``, ``predicted_gp``
+    top: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: predicted gross profit of all current customers over the horizon
+    total_gp: float = 0.0
+
+
+def purchase_histories(data: Dataset, cutoff: dt.date, *, region: str = "", attributes: bool = False) -> pd.DataFrame:
+    """Per customer with a purchase by ``cutoff``: ``x`` (repeat purchases), ``t_x`` and ``T``
+    (weeks from the first purchase to the last one and to the cutoff), ``monetary`` (mean value of
+    the repeat purchases), ``revenue``, ``gross_profit`` — summarised in the engine."""
+    ev = bookings(data, cutoff, region=region)
+    days = ev.group_by(["customer_id", "at"]).agg(value=ev.amount.sum(), profit=ev.profit.sum())
+    days = days.mutate(__n=ibis.row_number().over(group_by=days.customer_id, order_by=days.at))
+    per = days.group_by("customer_id").agg(
+        first_at=days.at.min(), last_at=days.at.max(), purchases=days.count(), revenue=days.value.sum(),
+        gross_profit=days.profit.sum(), first_value=days.value.sum(where=days["__n"] == 0))
+    if attributes:
+        per = with_attributes(data, per)
+    frame = per.execute()
+    first, last = pd.to_datetime(frame["first_at"]), pd.to_datetime(frame["last_at"])
+    frame["x"] = frame["purchases"].astype(float) - 1
+    frame["t_x"] = (last - first).dt.days / 7.0
+    frame["T"] = (pd.Timestamp(cutoff) - first).dt.days / 7.0
+    repeat_value = frame["revenue"] - frame["first_value"]
+    frame["monetary"] = (repeat_value / frame["x"]).where(frame["x"] > 0)
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
+def window_purchases(data: Dataset, after: dt.date, until: dt.date, *, region: str = "") -> pd.DataFrame:
+    """Per customer: purchase days and revenue in (``after``, ``until``]."""
+    ev = bookings(data, until, region=region)
+    ev = ev.filter(ev.at > after)
+    per = ev.group_by("customer_id").agg(actual=ev.at.nunique(), actual_revenue=ev.amount.sum())
+    return per.execute()
+
+
+def predict_ltv(data: Dataset, as_of: dt.date, *, holdout_months: int = 6, horizon_months: int = 12,
+                region: str = "", top: int = 15) -> LtvPrediction | None:
+    """Fit, check on the hold-out window, and forecast; None when there are too few customers.
+
+    Examples
+    --------
+    >>> prediction = predict_ltv(connect("demo"), dt.date(2026, 10, 31))  # doctest: +SKIP
+    >>> prediction.calibration[["decile", "predicted", "actual", "ratio"]]  # doctest: +SKIP
+    """
+    cutoff = (pd.Timestamp(as_of) - pd.DateOffset(months=holdout_months)).date()
+    calibration_set = purchase_histories(data, cutoff, region=region)
+    if len(calibration_set) < MIN_CUSTOMERS or (calibration_set["x"] > 0).sum() < 3:
+        return None
+    bg, gg = _fit(calibration_set)
+    weeks = (as_of - cutoff).days / 7.0
+    predicted = bg.expected_purchases(weeks, calibration_set["x"], calibration_set["t_x"], calibration_set["T"])
+    value = _expected_value(gg, calibration_set)
+    actual = window_purchases(data, cutoff, as_of, region=region)
+    check = calibration_set[["customer_id"]].assign(predicted=predicted, predicted_revenue=predicted * value)
+    check = check.merge(actual, on="customer_id", how="left").fillna({"actual": 0, "actual_revenue": 0.0})
+    calibration = calibration_table(check)
+    holdout: dict[str, float | str] = {
+        "cutoff": cutoff.isoformat(), "end": as_of.isoformat(), "customers": float(len(check)),
+        "predicted": float(check["predicted"].sum()), "actual": float(check["actual"].sum()),
+        "predicted_revenue": float(check["predicted_revenue"].sum()),
+        "actual_revenue": float(check["actual_revenue"].sum()),
+    }
+    holdout["ratio"] = _ratio(holdout["predicted"], holdout["actual"])  # type: ignore[arg-type]
+    holdout["revenue_ratio"] = _ratio(holdout["predicted_revenue"], holdout["actual_revenue"])  # type: ignore[arg-type]
+
+    current = purchase_histories(data, as_of, region=region, attributes=True)
+    bg, gg = _fit(current)
+    horizon = ((pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months)) - pd.Timestamp(as_of)).days / 7.0
+    current["p_alive"] = bg.p_alive(current["x"], current["t_x"], current["T"])
+    current["predicted_purchases"] = bg.expected_purchases(horizon, current["x"], current["t_x"], current["T"])
+    current["predicted_value"] = _expected_value(gg, current)
+    overall_margin = current["gross_profit"].sum() / current["revenue"].sum() if current["revenue"].sum() else 1.0
+    margin = (current["gross_profit"] / current["revenue"]).where(current["revenue"] > 0, overall_margin)
+    current["predicted_gp"] = current["predicted_purchases"] * current["predicted_value"] * margin.clip(0, 1)
+    shown = current.sort_values(["predicted_gp", "customer_id"], ascending=[False, True]).head(top)
+    return LtvPrediction(
+        horizon_months=horizon_months, calibration=calibration, holdout=holdout, purchase_model=bg, spend_model=gg,
+        by_dimension={d: _by(current, d) for d in DIMENSIONS},
+        top=shown[["customer_id", "name", "segment", "purchases", "p_alive", "predicted_purchases",
+                   "predicted_value", "predicted_gp"]].reset_index(drop=True),
+        total_gp=float(current["predicted_gp"].sum()),
+    )
+
+
+def calibration_table(check: pd.DataFrame, deciles: int = DECILES) -> pd.DataFrame:
+    """Predicted vs actual per decile of ``check["predicted"]`` (ties broken by order)."""
+    rank = check["predicted"].rank(method="first")
+    groups = pd.qcut(rank, min(deciles, len(check)), labels=False) + 1
+    grouped = check.assign(decile=groups).groupby("decile")
+    table = grouped.agg(customers=("predicted", "size"), predicted=("predicted", "mean"), actual=("actual", "mean"),
+                        predicted_revenue=("predicted_revenue", "mean"), actual_revenue=("actual_revenue", "mean"))
+    table["ratio"] = [_ratio(p, a) for p, a in zip(table["predicted"], table["actual"], strict=True)]
+    table["revenue_ratio"] = [_ratio(p, a) for p, a in zip(table["predicted_revenue"], table["actual_revenue"],
+                                                             strict=True)]
+    return table.reset_index()[["decile", "customers", "predicted", "actual", "ratio", "predicted_revenue",
+                                "actual_revenue", "revenue_ratio"]]
+
+
+def _fit(histories: pd.DataFrame) -> tuple[BgNbd, GammaGamma]:
+    bg = fit_bgnbd(histories["x"].to_numpy(float), histories["t_x"].to_numpy(float), histories["T"].to_numpy(float))
+    repeat = histories[(histories["x"] > 0) & (histories["monetary"] > 0)]
+    gg = fit_gamma_gamma(repeat["x"].to_numpy(float), repeat["monetary"].to_numpy(float))
+    return bg, gg
+
+
+def _expected_value(gg: GammaGamma, histories: pd.DataFrame) -> np.ndarray:
+    """Gamma-Gamma expected purchase value; customers without repeat purchases get the population mean,
+    or — when the fitted q ≤ 1 leaves that undefined — their first purchase's value."""
+    x = histories["x"].to_numpy(float)
+    value = gg.expected_value(x, histories["monetary"].fillna(0.0).to_numpy(float))
+    if not np.isfinite(gg.population_mean):
+        value = np.where(x > 0, value, histories["first_value"].to_numpy(float))
+    return value
+
+
+def _by(current: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    keys = current[dimension].fillna(UNKNOWN) if dimension in current else pd.Series(UNKNOWN, index=current.index)
+    grouped = current.assign(**{dimension: keys}).groupby(dimension)
+    out = grouped.agg(customers=("customer_id", "size"), predicted_gp=("predicted_gp", "sum"))
+    out["per_customer"] = out["predicted_gp"] / out["customers"]
+    total = out["predicted_gp"].sum()
+    out["share"] = out["predicted_gp"] / total if total else np.nan
+    return out.sort_values("predicted_gp", ascending=False).reset_index()
+
+
+def _ratio(predicted: float, actual: float) -> float:
+    return float(predicted / actual) if actual else float("nan")
