@@ -1,0 +1,240 @@
+"""Target tracking: the persistence rule at its edges, weekly targets across month ends, pacing,
+hand-built reps with known answers, and the demo's planted under-performer (and the null variant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesops_lib.analyses import tracking
+from salesops_lib.analyses.tracking import TargetTrackingResult
+from salesops_lib.analyses.tracking.calendar import complete_weeks, daily_targets, last_complete_week_end
+from salesops_lib.analyses.tracking.persistence import alerts, below, current_run
+from salesops_lib.config.reports.target_tracking import TargetTrackingParams
+from salesops_lib.data import Dataset
+from salesops_lib.errors import ConfigError
+from tests.builders import dataset_from_frames, reps_frame
+
+# --------------------------------------------------------------------------- the rule at its edges
+
+
+def test_rule_fires_at_n_periods_and_not_at_n_minus_one() -> None:
+    target = np.full((3, 5), 100.0)
+    actual = np.array([[90, 70, 70, 70, 70], [90, 90, 70, 70, 70], [90, 90, 90, 70, 70]], float)
+    evaluated = np.ones_like(target, dtype=bool)
+    assert alerts(actual, target, evaluated, 0.8, 3).tolist() == [4, 3, 0]
+
+
+def test_rule_does_not_fire_at_exactly_the_threshold() -> None:
+    target = np.array([[100.0, 100.0, 100.0], [0.3, 0.3, 0.3]])
+    actual = np.array([[80.0, 80.0, 80.0], [0.1 + 0.14, 0.24, 0.24]])  # 0.24/0.3 = 0.7999999999999999 in floats
+    evaluated = np.ones_like(target, dtype=bool)
+    assert not below(actual, target, evaluated, 0.8).any()
+    assert below(actual - 1e-6, target, evaluated, 0.8).all()
+
+
+def test_a_period_that_is_not_evaluated_breaks_the_run() -> None:
+    flags = below(np.full((1, 4), 50.0), np.full((1, 4), 100.0), np.array([[True, False, True, True]]), 0.8)
+    assert current_run(flags).tolist() == [2]
+    assert current_run(np.zeros((2, 0), bool)).tolist() == [0, 0]
+
+
+def test_weeks_are_complete_iso_weeks_on_or_before_as_of() -> None:
+    assert last_complete_week_end(dt.date(2025, 6, 30)) == dt.date(2025, 6, 29)  # a Monday: last week ended Sunday
+    assert last_complete_week_end(dt.date(2025, 6, 29)) == dt.date(2025, 6, 29)  # a Sunday completes its week
+    weeks = complete_weeks(dt.date(2025, 6, 30), 3)
+    assert [w.date() for w in weeks] == [dt.date(2025, 6, 9), dt.date(2025, 6, 16), dt.date(2025, 6, 23)]
+
+
+def test_weekly_target_takes_each_months_daily_share() -> None:
+    months = pd.date_range("2024-01-01", periods=2, freq="MS")
+    days = pd.date_range("2024-01-29", periods=7, freq="D")  # Mon 29 Jan … Sun 4 Feb 2024 (leap year)
+    week = daily_targets(np.array([[3100.0, 2900.0]]), months, days).sum()
+    assert week == pytest.approx(3 * 3100 / 31 + 4 * 2900 / 29)
+
+
+# --------------------------------------------------------------------------- hand-built reps
+
+AS_OF = dt.date(2024, 3, 31)  # a Sunday: the week of 25 March is complete
+WEEKS = pd.date_range("2024-01-01", "2024-03-25", freq="7D")
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """Four reps with 3,100 a month in January and March (100 a day) and 2,900 in February (100 a day):
+    every week's target is 700. r_low books 70 % in the last 3 weeks; r_edge exactly 80 %; r_two 70 % in the
+    last 2 weeks only; r_new 50 % in the last 3 weeks but was hired on Wednesday of the third-to-last week."""
+    pattern = {"r_low": [0.7, 0.7, 0.7], "r_edge": [0.8, 0.8, 0.8], "r_two": [1.0, 0.7, 0.7], "r_new": [0.5, 0.5, 0.5]}
+    rows = []
+    for i, week in enumerate(WEEKS):
+        for rep, last3 in pattern.items():
+            share = last3[i - (len(WEEKS) - 3)] if i >= len(WEEKS) - 3 else 1.0
+            rows.append((rep, (week + pd.Timedelta(days=2)).date(), 700 * share))  # booked on Wednesday
+    orders = pd.DataFrame({"order_id": [f"o{i}" for i in range(len(rows))], "customer_id": "c1",
+                           "rep_id": [r[0] for r in rows], "ordered_at": [r[1] for r in rows],
+                           "amount": [r[2] for r in rows], "cost": 0.0})
+    months = pd.date_range("2024-01-01", "2024-12-01", freq="MS")
+    lines = [(m.date(), "rep", rep, 100.0 * m.days_in_month) for m in months for rep in pattern]
+    target_frame = pd.DataFrame(lines, columns=["period", "level", "unit_id", "amount"])
+    reps = reps_frame([("r_low", "t1", "north"), ("r_edge", "t1", "north"), ("r_two", "t2", "north"),
+                       ("r_new", "t2", "north")], hire={"r_new": "2024-03-13"})
+    opps = pd.DataFrame({"opp_id": ["x"], "rep_id": ["r_low"], "status": ["open"], "created_at": [dt.date(2024, 1, 1)]})
+    return dataset_from_frames(tmp_path_factory.mktemp("tracking") / "src",
+                               {"reps": reps, "orders": orders, "targets": target_frame, "opportunities": opps})
+
+
+def _track(ds: Dataset, **values: object) -> TargetTrackingResult:
+    params = TargetTrackingParams.load({"period": "2024-03", **values})
+    return tracking.compute(ds, params)  # type: ignore[arg-type]
+
+
+def test_only_the_persistent_rep_is_flagged_with_who_since_and_the_gap(hand: Dataset) -> None:
+    result = _track(hand)
+    assert result.alerts["unit_id"].tolist() == ["r_low"]
+    alert = result.alerts.iloc[0]
+    assert alert["since"] == pd.Timestamp("2024-03-11") and alert["periods"] == 3
+    assert alert["attainments"] == [0.7, 0.7, 0.7] and alert["shortfall"] == pytest.approx(3 * 210)
+    # recovery by the end of Q2: 91 days of 100 a day left, 13 weeks
+    assert alert["weeks_left"] == 13 and alert["remaining_target"] == pytest.approx(9100)
+    assert alert["extra_per_week"] == pytest.approx(630 / 13)
+    assert alert["required_per_week"] == pytest.approx((9100 + 630) / 13)
+    assert set(result.watch["unit_id"]) == {"r_two", "r_new"}  # too short; r_new's first week was partial
+    finding = next(f for f in result.findings if f.kind == "persistent_underperformance")
+    assert (finding.unit, finding.level) == ("r_low", "rep")
+    assert (finding.facts["since"], finding.facts["periods"]) == ("2024-03-11", 3)
+    assert finding.at_stake == pytest.approx(630)
+
+
+def test_weekly_attainment_and_employment(hand: Dataset) -> None:
+    weekly = _track(hand).weekly.set_index(["unit_id", "period"])
+    assert weekly.loc[("r_low", pd.Timestamp("2024-03-25")), "target"] == pytest.approx(700)
+    assert weekly.loc[("r_edge", pd.Timestamp("2024-03-25")), "attainment"] == pytest.approx(0.8)
+    assert not weekly.loc[("r_new", pd.Timestamp("2024-03-11")), "evaluated"]
+    assert weekly.loc[("r_new", pd.Timestamp("2024-03-18")), "evaluated"]
+    team = weekly.loc[("t1", pd.Timestamp("2024-03-25"))]
+    assert team["target"] == pytest.approx(1400) and team["actual"] == pytest.approx(490 + 560)
+
+
+def test_team_level_rule_and_a_higher_threshold(hand: Dataset) -> None:
+    teams = _track(hand, alert_levels="team")
+    # t1: 490 + 560 of 1,400 = 75 %; t2: 700 + 350 then 490 + 350 (r_new's weeks count for the team)
+    assert teams.alerts["unit_id"].tolist() == ["t1", "t2"]
+    assert teams.alerts["attainments"].tolist() == [[0.75, 0.75, 0.75], [0.75, 0.6, 0.6]]
+    assert {f.severity for f in teams.findings if f.kind == "persistent_underperformance"} == {"high"}
+    strict = _track(hand, alert_threshold=0.81)
+    assert set(strict.alerts["unit_id"]) == {"r_low", "r_edge"}
+    longer = _track(hand, alert_periods=4)
+    assert longer.alerts.empty
+
+
+def test_monthly_rule(hand: Dataset) -> None:
+    result = _track(hand, alert_grain="month", alert_periods=1, alert_threshold=0.95)
+    # March: r_low books 700 + 3 × 490 = 2,170 of 3,100 (70 %), r_edge 700 + 3 × 560 = 2,380 (77 %)
+    assert "r_low" in set(result.alerts["unit_id"]) and "r_edge" in set(result.alerts["unit_id"])
+    assert (result.alerts["grain"] == "month").all()
+
+
+def test_pacing_is_seasonal_and_projects_the_run_rate(hand: Dataset) -> None:
+    result = _track(hand)
+    company = result.pacing[result.pacing["level"] == "company"].set_index("horizon")
+    year_target = 4 * 100 * 366
+    assert company.loc["year", "target"] == pytest.approx(year_target)
+    assert company.loc["year", "expected"] == pytest.approx(4 * 100 * 91)  # January–March exactly
+    assert company.loc["year", "projection"] == pytest.approx(company.loc["year", "attainment"] * year_target)
+    assert company.loc["quarter", "elapsed"] == 1.0
+    mid = _track(hand, as_of="2024-03-15").pacing
+    half = mid[(mid["level"] == "company") & (mid["horizon"] == "month")].iloc[0]
+    assert 0 < half["expected"] < 4 * 3100 and half["linear"] == pytest.approx(4 * 3100 * 15 / 31)
+
+
+def test_parameters_are_checked() -> None:
+    for bad in ({"as_of": "2024-04-01"}, {"as_of": "yesterday"}, {"alert_levels": "galaxy"}, {"alert_periods": 0},
+                {"alert_threshold": 0}):
+        with pytest.raises(ConfigError):
+            TargetTrackingParams.load({"period": "2024-03", **bad})
+    params = TargetTrackingParams.load({"period": "2024-03"})
+    assert params.as_of_date == dt.date(2024, 3, 31)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+@pytest.fixture(scope="module")
+def demo_runs() -> dict[str, tuple[TargetTrackingResult, object]]:
+    from salesops_lib.data import connect
+    from salesops_lib.data.demo import load_truth
+
+    out = {}
+    for variant, source in (("planted", "demo:small:2025-06-30"), ("null", "demo:small:null:2025-06-30")):
+        ds = connect(source)
+        params = TargetTrackingParams.load({"source": source, "period": "2025-06", "alert_levels": "rep,team,region"})
+        out[variant] = (tracking.compute(ds, params), load_truth(Path(ds.source)))  # type: ignore[arg-type]
+    return out
+
+
+def test_demo_flags_the_planted_rep_and_not_the_edge_rep(demo_runs: dict) -> None:
+    result, truth = demo_runs["planted"]
+    planted = truth.effect("persistent_underperformance")
+    edge = truth.effect("edge_no_alert")
+    assert result.alerts["unit_id"].tolist() == [planted.where["unit_id"]]
+    assert edge.where["unit_id"] not in set(result.alerts["unit_id"])
+    alert = result.alerts.iloc[0]
+    assert alert["since"] == pd.Timestamp(planted.when["weeks"][0]) and alert["periods"] == 3
+    assert alert["team"] == planted.where["team"] and alert["region"] == planted.where["region"]
+    kinds = [f for f in result.findings if f.kind == "persistent_underperformance"]
+    assert [f.unit for f in kinds] == [planted.where["unit_id"]]
+
+
+@pytest.mark.parametrize("variant", ["planted", "null"])
+def test_weekly_attainment_matches_the_truths_measurement(demo_runs: dict, variant: str) -> None:
+    result, truth = demo_runs[variant]
+    weekly = result.weekly[result.weekly["level"] == "rep"].set_index(["unit_id", "period"])["attainment"]
+    for kind in ("persistent_underperformance", "edge_no_alert"):
+        effect = truth.effect(kind)
+        measured = effect.magnitude["measured"]["weekly_attainment"]
+        ours = [weekly[(effect.where["unit_id"], pd.Timestamp(w))] for w in effect.when["window"]]
+        np.testing.assert_allclose(ours, measured, atol=1e-6)
+
+
+def test_demo_null_raises_no_alert(demo_runs: dict) -> None:
+    result, _ = demo_runs["null"]
+    assert result.alerts.empty
+    assert not [f for f in result.findings if f.severity == "high" or f.kind == "persistent_underperformance"]
+
+
+def test_demo_pacing_rolls_up_exactly(demo_runs: dict) -> None:
+    result, _ = demo_runs["planted"]
+    year = result.pacing[result.pacing["horizon"] == "year"]
+    company = year[year["level"] == "company"].iloc[0]
+    for level in ("region", "team", "rep"):
+        assert year.loc[year["level"] == level, "actual"].sum() == pytest.approx(company["actual"])
+    assert year.loc[year["level"] == "region", "target"].sum() == pytest.approx(company["target"])
+    assert company["expected"] != pytest.approx(company["linear"], rel=1e-3)  # seasonal, not a straight line
+
+
+def test_pages_and_findings_render_in_both_languages(demo_runs: dict) -> None:
+    import dataclasses
+    import string
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from salesops_lib.report import target_tracking as view
+    from salesops_lib.report.findings_text import finding_fields, finding_text
+
+    result, _ = demo_runs["planted"]
+    for lang in ("zh", "en"):
+        localized = dataclasses.replace(result, lang=lang)
+        for show in (view.overview, view.curve, view.alerts, view.watch, view.units, view.monthly,
+                     view.weekly_heading, view.weekly_heatmap):
+            assert show(localized) is not None
+        assert "江晨" in view.alerts(localized).html or lang == "en"
+        for finding in localized.findings:
+            template = view.FINDING_TEXT[finding.kind]
+            fields = {name for _, name, _, _ in string.Formatter().parse(getattr(template, lang)) if name}
+            assert fields <= set(finding_fields(finding, lang)) | set(template.words), (finding.kind, lang)
+            assert "{" not in finding_text(finding, lang)
