@@ -1,0 +1,67 @@
+"""The forecast's result: a frozen record of tables that displays itself in Jupyter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from salesops_lib.analyses.findings import Finding
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """Projected attainment of the target period with calibrated bands, the evidence behind it
+    (backtest accuracy, interval coverage, model choices) and the risk warnings."""
+
+    period: str
+    lang: str
+    as_of: dt.date
+    #: the target period ("2025Q3"), its months and how many of them are still ahead
+    target_label: str
+    target_months: tuple[str, ...]
+    months_ahead: int
+    #: the root of the hierarchy ("company", "company") or ("region", id)
+    root_level: str
+    root: str
+    #: the root's line: booked, remaining, forecast, lo80/hi80, lo95/hi95, target, attainment,
+    #: p_hit, ts, pipeline (period totals), blend_weight
+    headline: dict[str, Any]
+    #: root by month: actual (history), forecast and its bands (ahead), target
+    monthly: pd.DataFrame
+    #: one row per (level, unit) for the target period: booked, remaining, forecast, bands,
+    #: target, attainment, p_hit, ts, pipeline, sigma, name
+    units: pd.DataFrame
+    #: how the forecast was made: methods per top node, seasonality, reconciliation, blend weight
+    model: dict[str, Any]
+    #: top nodes × candidate methods: rolling-origin MASE (monthly, steps 1..h)
+    scores: pd.DataFrame
+    #: level × method: MAPE, MASE, bias, HubSpot accuracy, error vs seasonal naive (period totals)
+    accuracy: pd.DataFrame
+    #: level × band: empirical coverage before and after the correction, factor
+    calibration: pd.DataFrame
+    #: origin × unit: actual and every method's period total (the backtest itself)
+    backtest: pd.DataFrame
+    #: per (level, unit): pipeline coverage of the remaining target vs the unit's usual coverage
+    coverage: pd.DataFrame
+    #: open deals that slipped more than once
+    slipping: pd.DataFrame
+    #: key accounts with declining or stopped orders (shared churn rule)
+    key_accounts: pd.DataFrame
+    findings: tuple[Finding, ...]
+
+    def _repr_html_(self) -> str:
+        h = self.headline
+        zh = self.lang == "zh"
+        if pd.notna(h.get("attainment")):
+            text = (f"{self.target_label} 预计达成目标的 {h['attainment']:.0%}（80% 区间 {h['lo80'] / h['target']:.0%}–"
+                    f"{h['hi80'] / h['target']:.0%}），达成 100% 的概率 {h['p_hit']:.0%}" if zh else
+                    f"{self.target_label} expected at {h['attainment']:.0%} of target, 80 % interval "
+                    f"{h['lo80'] / h['target']:.0%}–{h['hi80'] / h['target']:.0%}, {h['p_hit']:.0%} chance of hitting")
+        else:
+            text = (f"{self.target_label} 预计 {h['forecast']:,.0f}（80% 区间 {h['lo80']:,.0f}–{h['hi80']:,.0f}）" if zh else
+                    f"{self.target_label} expected at {h['forecast']:,.0f} (80 % interval {h['lo80']:,.0f}–{h['hi80']:,.0f})")
+        return f"<p class='salesops-forecast'>{html.escape(text)}</p>"

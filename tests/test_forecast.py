@@ -1,0 +1,308 @@
+"""Forecast: the time-series engine, interval calibration, reconciliation and the pipeline on
+hand-built data (with the awkward cases: empty pipeline, one month of history, zeros), then the
+demo's planted truth (and the null variant), 20 M3 series and the Maven CRM export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesops_lib.analyses.forecast import compute, target_quarter
+from salesops_lib.analyses.forecast import pipeline as pl
+from salesops_lib.analyses.forecast.accuracy import accuracy_table, hubspot_accuracy
+from salesops_lib.analyses.forecast.intervals import calibrate, probability_at_least
+from salesops_lib.analyses.forecast.reconcile import Hierarchy, is_coherent, reconcile
+from salesops_lib.analyses.forecast.series import forecast_many, forecast_series
+from salesops_lib.analyses.forecast.smoothing import fit_arima011, seasonal_profile
+from salesops_lib.config.reports.forecast import ForecastParams
+from salesops_lib.errors import ConfigError
+from tests.builders import d, dataset_from_frames, reps_frame
+
+M3 = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "m3_competition"
+
+
+# --------------------------------------------------------------------------- engine
+
+
+@pytest.mark.parametrize("values", [[], [5.0], [3.0, 4.0], [1, 2, 3, 4, 5], [0.0] * 9, [3, 0, 2, 0, 5, 0, 1, 2, 0, 4]])
+def test_short_or_sparse_series_never_fail(values: list[float]) -> None:
+    result = forecast_series(np.array(values, dtype=float), 3)
+    assert result.mean.shape == (3,)
+    assert np.all(np.isfinite(result.mean)) and np.all(result.mean >= 0)
+    if len(values) == 1:
+        assert result.mean.tolist() == [5.0, 5.0, 5.0]
+
+
+def test_seasonal_series_is_decomposed_and_forecast_closely() -> None:
+    months = np.arange(60)
+    season = np.array([0.9, 0.85, 1.0, 1.0, 1.05, 1.1, 0.9, 0.85, 1.0, 0.95, 1.1, 1.3])
+    y = 100 * 1.01 ** months * season[months % 12]
+    truth = 100 * 1.01 ** np.arange(60, 66) * season[np.arange(60, 66) % 12]
+    assert not np.allclose(seasonal_profile(y, 12), 1.0)
+    result = forecast_series(y, 6)
+    assert np.max(np.abs(result.mean / truth - 1)) < 0.03
+
+
+def test_weekly_series() -> None:
+    weeks = np.arange(156)
+    y = 50 + 0.1 * weeks + 8 * np.sin(2 * np.pi * weeks / 52) + np.random.default_rng(1).normal(0, 1, 156)
+    result = forecast_series(y, 8, period=52)
+    truth = 50 + 0.1 * np.arange(156, 164) + 8 * np.sin(2 * np.pi * np.arange(156, 164) / 52)
+    assert np.mean(np.abs(result.mean - truth)) < 4
+
+
+def test_arima_css_matches_statsmodels() -> None:
+    from statsmodels.tsa.arima.model import ARIMA
+
+    y = np.log(100 + np.cumsum(np.random.default_rng(0).normal(0.5, 1, 48)))
+    ours = fit_arima011(y[None, :], 3).forecast[0]
+    theirs = np.asarray(ARIMA(y, order=(0, 1, 1), trend="t").fit().forecast(3))
+    assert np.allclose(ours, theirs, rtol=0, atol=0.01)
+
+
+@pytest.mark.skipif(not M3.is_dir(), reason="M3 data not available")
+def test_m3_sanity_on_20_series() -> None:
+    long = pd.read_csv(M3 / "m3_monthly_long.csv")
+    ids = sorted(long["series_id"].unique())[:20]
+    long = long[long["series_id"].isin(ids)].sort_values(["series_id", "step"])
+    train = [g.loc[g["split"] == "train", "value"].to_numpy(float) for _, g in long.groupby("series_id")]
+    test = np.array([g.loc[g["split"] == "test", "value"].to_numpy(float)[:18] for _, g in long.groupby("series_id")])
+    out = forecast_many(train, 18)
+    smape = {m: float(np.mean(200 * np.abs(test - f) / (np.abs(test) + np.abs(f)))) for m, f in out.items()}
+    assert all(np.isfinite(v) for v in smape.values())
+    assert smape["comb"] < smape["snaive"]
+    assert smape["comb"] <= 1.05 * min(smape[m] for m in ("ses", "damped", "theta", "arima"))
+
+
+# --------------------------------------------------------------------------- intervals, accuracy
+
+
+def test_calibration_widens_too_narrow_bands_and_keeps_good_ones() -> None:
+    rng = np.random.default_rng(0)
+    wide = calibrate(rng.normal(0, 2, (12, 3)))[0.8]
+    assert wide.coverage_raw < 0.7 and wide.factor > 1.3 and wide.coverage_calibrated > wide.coverage_raw
+    good = calibrate(rng.normal(0, 1, (200, 3)))[0.8]
+    assert good.factor == 1.0 and abs(good.coverage_raw - 0.8) < 0.05
+    assert calibrate(np.array([[0.5, np.nan]]))[0.8].factor == 1.0  # too few errors: left alone
+
+
+def test_probability_of_hitting() -> None:
+    assert probability_at_least(100, 100, 0.1) == pytest.approx(0.5)
+    assert probability_at_least(90, 100, 0.05) > 0.9
+    assert probability_at_least(0, 100, 0.1) == 1.0  # nothing left to book
+    assert probability_at_least(100, 0, 0.1) == 0.0
+
+
+def test_accuracy_metrics() -> None:
+    assert hubspot_accuracy(np.array([100.0, 100.0, 0.0]), np.array([90.0, 250.0, 5.0]))[:2].tolist() == [0.9, 0.0]
+    windows = pd.DataFrame({"level": "company", "unit": "company", "origin": [1, 2], "actual": [100.0, 200.0],
+                            "blend": [110.0, 180.0], "snaive": [80.0, 160.0]})
+    row = accuracy_table(windows, pd.Series({("company", "company"): 10.0})).iloc[0]
+    assert row["mape"] == pytest.approx(0.1) and row["bias"] == pytest.approx(-10 / 300)
+    assert row["mase"] == pytest.approx(1.5) and row["vs_snaive"] == pytest.approx(0.5)
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def _tree(n: int) -> pd.DataFrame:
+    teams = [f"t{i % 4}" for i in range(n)]
+    return pd.DataFrame({"rep_id": [f"r{i:02d}" for i in range(n)], "team": teams,
+                         "region": ["n" if t in ("t0", "t1") else "s" for t in teams]})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(4, 30), st.integers(0, 10_000))
+def test_reconciled_children_sum_to_parents(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h = Hierarchy.from_tree(_tree(n))
+    base = rng.uniform(0, 100, (len(h.nodes), 3))
+    variance = rng.uniform(0.1, 50, len(h.nodes))
+    idle = rng.random(n) < 0.2
+    for method in ("wls_var", "bottom_up"):
+        out = reconcile(h, base, variance, method, fixed_zero=idle)
+        assert is_coherent(h, out)
+        assert np.allclose(out[len(h.nodes) - n:][idle], 0)
+
+
+def test_reconciliation_keeps_accurate_aggregates() -> None:
+    h = Hierarchy.from_tree(_tree(8))
+    base = np.full((len(h.nodes), 1), 1.0)
+    base[0] = 100.0  # an accurate company forecast; noisy reps that add up to 8
+    variance = np.where(h.nodes["level"] == "company", 1.0, 1e4)
+    assert reconcile(h, base, variance)[0, 0] > 95
+    assert not is_coherent(h, base)
+
+
+# --------------------------------------------------------------------------- hand-built sources
+
+
+def _orders(months: list[str], amount: float = 100.0, reps: tuple[str, ...] = ("a", "b", "c")) -> pd.DataFrame:
+    rows = [(f"o{m}{r}", r, d(f"{m}-10"), amount) for m in months for r in reps]
+    return pd.DataFrame({"order_id": [r[0] for r in rows], "opp_id": None, "customer_id": [f"c-{r[1]}" for r in rows],
+                         "rep_id": [r[1] for r in rows], "ordered_at": [r[2] for r in rows],
+                         "amount": [r[3] for r in rows], "cost": 0.0}).astype({"opp_id": "object"})
+
+
+def _opportunities(rows: list[tuple[str, str, str, str | None, float, str | None]]) -> pd.DataFrame:
+    """(opp_id, rep_id, created, closed or None, amount, status)."""
+    return pd.DataFrame({
+        "opp_id": [r[0] for r in rows], "lead_id": None, "customer_id": "c-a", "rep_id": [r[1] for r in rows],
+        "product": "p", "amount": [r[4] for r in rows], "created_at": [d(r[2]) for r in rows],
+        "status": [r[5] for r in rows], "closed_at": [d(r[3]) if r[3] else None for r in rows],
+        "expected_close": None, "lost_reason": None,
+    }).astype({"closed_at": "object", "expected_close": "object", "lead_id": "object"})
+
+
+def _reps() -> pd.DataFrame:
+    return reps_frame([("a", "t1", "north"), ("b", "t1", "north"), ("c", "t2", "south")])
+
+
+def _monthly(n: int, last: str = "2025-06") -> list[str]:
+    return [f"{m:%Y-%m}" for m in pd.date_range(end=pd.Timestamp(f"{last}-01"), periods=n, freq="MS")]
+
+
+def test_single_month_history_and_empty_pipeline(tmp_path: Path) -> None:
+    empty = _opportunities([("x", "a", "2025-06-01", "2025-06-05", 1.0, "lost")])
+    ds = dataset_from_frames(tmp_path / "src", {"reps": _reps(), "orders": _orders(["2025-06"]), "opportunities": empty})
+    result = compute(ds, ForecastParams(source=str(tmp_path / "src"), period="2025-06"))
+    h = result.headline
+    assert result.target_label == "2025Q3" and np.isfinite(h["forecast"]) and h["forecast"] > 0
+    assert h["lo80"] <= h["forecast"] <= h["hi80"]
+    assert h["pipeline"] >= 0 and np.isnan(h["target"])
+    assert [f.kind for f in result.findings][0] == "outlook_no_target"
+
+
+def test_hierarchy_forecasts_add_up(tmp_path: Path) -> None:
+    months = _monthly(30)
+    deals = [(f"d{i}", "abc"[i % 3], f"{m}-02", f"{m}-20", 50.0, "won" if i % 2 else "lost")
+             for i, m in enumerate(months)]
+    deals.append(("open1", "a", "2025-06-15", None, 80.0, "open"))
+    ds = dataset_from_frames(tmp_path / "src", {"reps": _reps(), "orders": _orders(months),
+                                                 "opportunities": _opportunities(deals)})
+    result = compute(ds, ForecastParams(source=str(tmp_path / "src"), period="2025-06"))
+    total = result.units.set_index(["level", "unit"])["forecast"]
+    assert total[("company", "company")] == pytest.approx(total.xs("region").sum(), rel=1e-9)
+    assert total[("region", "north")] == pytest.approx(total[("team", "t1")], rel=1e-9)
+    assert total[("team", "t1")] == pytest.approx(total[("rep", "a")] + total[("rep", "b")], rel=1e-9)
+    assert total[("company", "company")] == pytest.approx(900, rel=0.1)  # 3 reps × 100 × 3 months
+    # deals open and close within a month, so no month-end pipeline: the pipeline forecast is its run-rate
+    assert result.headline["pipeline"] == pytest.approx(900, rel=0.15)
+
+
+def test_win_probability_of_a_stage_and_age(tmp_path: Path) -> None:
+    # at each month-end 2024-01..06 four deals sit in "proposal"; one of each two is won next month
+    rows, history = [], []
+    for k, m in enumerate(pd.date_range("2024-01-01", periods=6, freq="MS")):
+        for j in range(4):
+            opp = f"o{k}{j}"
+            closed = (m + pd.DateOffset(months=1, days=5)).strftime("%Y-%m-%d")
+            rows.append((opp, "a", m.strftime("%Y-%m-%d"), closed, 100.0, "won" if j % 2 else "lost"))
+            history.append((opp, "proposal", d(m.strftime("%Y-%m-%d"))))
+    stage_history = pd.DataFrame(history, columns=["opp_id", "stage", "entered_at"])
+    ds = dataset_from_frames(tmp_path / "src", {"reps": _reps(), "opportunities": _opportunities(rows),
+                                                 "stage_history": stage_history})
+    origins = [pl.month_end(m) for m in pd.date_range("2024-01-01", periods=6, freq="MS")]
+    snaps = pl.snapshots(ds, origins, 1, dt.date(2024, 8, 31))
+    q = pl.win_probabilities(snaps)
+    assert set(q["stage"]) == {"proposal"} and q["q"].iloc[0] == pytest.approx(0.5)
+
+
+def test_expected_close_slippage_times_the_deals(tmp_path: Path) -> None:
+    # 40 won deals closed 30 days after their expected close: an open deal expected tomorrow
+    # will most likely close next month, not in a window that ends in 10 days
+    slips = np.full(40, 30.0)
+    origin = pd.Timestamp("2025-06-30")
+    p = pl.timing_probability(slips, pd.Series([0, 0]), origin, origin, origin + pd.Timedelta(days=10))
+    assert p.tolist() == [0.0, 0.0]
+    p = pl.timing_probability(slips, pd.Series([0]), origin, origin, origin + pd.Timedelta(days=60))
+    assert p.tolist() == [1.0]
+
+
+def test_target_period_choice() -> None:
+    assert target_quarter("current", dt.date(2025, 6, 30))[0] == "2025Q3"
+    assert target_quarter("current", dt.date(2025, 5, 31))[0] == "2025Q2"
+    assert target_quarter("next", dt.date(2025, 5, 31))[0] == "2025Q3"
+    assert target_quarter("2026Q1", dt.date(2025, 6, 30))[0] == "2026Q1"
+    with pytest.raises(ConfigError):
+        target_quarter("2025Q2", dt.date(2025, 6, 30))
+    with pytest.raises(ConfigError):
+        ForecastParams.load({"target_period": "Q3"})
+
+
+# --------------------------------------------------------------------------- demo planted truth
+
+
+@pytest.fixture(scope="session")
+def demo_results() -> dict[str, object]:
+    from salesops_lib.data import connect
+
+    out: dict[str, object] = {}
+    for variant, source in (("planted", "demo:small:2025-06-30"), ("null", "demo:small:null:2025-06-30")):
+        ds = connect(source)
+        out[variant] = (ds, compute(ds, ForecastParams(source=source, period="2025-06")))
+    return out
+
+
+@pytest.mark.parametrize("variant", ["planted", "null"])
+def test_demo_next_quarter_matches_the_generator(demo_results: dict[str, object], variant: str) -> None:
+    from salesops_lib.data.demo import load_truth
+
+    ds, result = demo_results[variant]  # type: ignore[misc]
+    truth = load_truth(Path(ds.source)).effect("forecast_truth")
+    assert result.target_label == truth.when["next_quarter"]
+    expected = truth.magnitude["designed"]["next_quarter_total"]
+    h = result.headline
+    assert abs(h["forecast"] / expected - 1) < 0.05
+    assert h["lo80"] <= expected <= h["hi80"]
+    assert 0 < h["p_hit"] < 1 and result.model["reconciliation"] == "wls_var"
+
+
+def test_demo_planted_churn_account_is_a_risk(demo_results: dict[str, object]) -> None:
+    from salesops_lib.data.demo import load_truth
+
+    ds, result = demo_results["planted"]  # type: ignore[misc]
+    where = load_truth(Path(ds.source)).effect("churn_risk").where
+    assert result.key_accounts["customer_id"].iloc[0] == where["customer_id"]
+    churn = [f for f in result.findings if f.kind == "key_account_decline"]
+    assert [f.unit for f in churn] == [where["customer_id"]] and churn[0].severity == "high"
+
+
+def test_demo_null_raises_no_alarm(demo_results: dict[str, object]) -> None:
+    _ds, result = demo_results["null"]  # type: ignore[misc]
+    assert not [f for f in result.findings if f.severity == "high" or f.kind == "key_account_decline"]
+    assert result.key_accounts.empty
+
+
+def test_demo_backtest_and_calibration_are_reported(demo_results: dict[str, object]) -> None:
+    _ds, result = demo_results["planted"]  # type: ignore[misc]
+    levels = set(result.accuracy["level"])
+    assert levels == {"company", "region", "team", "rep"}
+    company = result.accuracy[result.accuracy["level"] == "company"].set_index("method")
+    assert company.loc["blend", "vs_snaive"] < 1  # better than the seasonal naive forecast
+    assert {0.8, 0.95} <= set(result.calibration["band"])
+    assert result.calibration["coverage_raw"].between(0, 1).all()
+
+
+# --------------------------------------------------------------------------- Maven (real data)
+
+
+def test_maven_q4_2017_from_september(maven) -> None:  # type: ignore[no-untyped-def]
+    result = compute(maven, ForecastParams(period="2017-09"))
+    o = maven.table("opportunities")
+    won = o.filter((o.status == "won") & (o.closed_at >= dt.date(2017, 10, 1)) & (o.closed_at <= dt.date(2017, 12, 31)))
+    actual = float(won.amount.sum().execute())
+    h = result.headline
+    blend_error, ts_error = h["forecast"] / actual - 1, h["ts"] / actual - 1
+    print(f"\nMaven Q4 2017 won value: actual {actual:,.0f}; blend {h['forecast']:,.0f} ({blend_error:+.1%}); "
+          f"time series only {h['ts']:,.0f} ({ts_error:+.1%}); pipeline {h['pipeline']:,.0f}; "
+          f"weight {h['blend_weight']:.2f}; 80 % band {h['lo80']:,.0f}–{h['hi80']:,.0f}")
+    assert result.target_label == "2017Q4" and np.isnan(h["target"])
+    assert abs(blend_error) < 0.35 and abs(ts_error) < 0.35
+    assert len(result.slipping) > 0 and result.slipping["reason"].eq("age").all()
