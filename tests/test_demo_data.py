@@ -515,7 +515,10 @@ def test_stage_history_starts_at_lead_and_runs_in_order(planted: Demo) -> None:
 # --------------------------------------------------------------------------- source shortcut, cache, CLI
 
 
-def test_connect_demo_shortcut_generates_once_into_the_cache(capsys: pytest.CaptureFixture[str]) -> None:
+def test_connect_demo_shortcut_generates_once_into_the_cache(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SALESOPS_CACHE", str(tmp_path / "fresh-cache"))  # other tests may have filled the shared one
     assert parse_demo_source("demo:small:null:seed=7:2025-06-30") == {
         "size": "small", "variant": "null", "seed": 7, "as_of": dt.date(2025, 6, 30)}
     ds = connect("demo:small:2025-06-30")
