@@ -152,3 +152,15 @@ def test_findings_json_follows_the_documented_schema(isolated_run: ReviewRun) ->
     schema = json.loads((ROOT / "docs" / "findings.schema.json").read_text(encoding="utf-8"))
     records = json.loads((isolated_run.path / "findings.json").read_text(encoding="utf-8"))
     jsonschema.validate(records, schema)
+
+
+def test_report_tables_download_as_excel(isolated_run: ReviewRun) -> None:
+    from openpyxl import load_workbook
+
+    page = (isolated_run.path / "kpi_overview.html").read_text(encoding="utf-8")
+    assert 'href="kpi_overview.xlsx"' in page
+    book = load_workbook(isolated_run.path / "kpi_overview.xlsx")
+    sheet = book[book.sheetnames[0]]
+    assert "Regions" in sheet.title
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert any(isinstance(v, float) for v in values) and "Win rate" in values

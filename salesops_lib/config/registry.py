@@ -9,7 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from salesops_lib.config.params import KpiOverviewParams, ReportParams
+from salesops_lib.config.reports.collections_customers import CollectionsCustomersParams
+from salesops_lib.config.reports.expense_roi import ExpenseRoiParams
+from salesops_lib.config.reports.forecast import ForecastParams
+from salesops_lib.config.reports.funnel_diagnosis import FunnelDiagnosisParams
 from salesops_lib.config.reports.monthly_review import MonthlyReviewParams
+from salesops_lib.config.reports.target_split import TargetSplitParams
+from salesops_lib.config.reports.target_tracking import TargetTrackingParams
 from salesops_lib.config.reports.team_efficiency import TeamEfficiencyParams
 from salesops_lib.errors import ConfigError
 
@@ -48,6 +54,32 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec(
             "team_efficiency", "team_efficiency.ipynb", TeamEfficiencyParams, ("opportunities", "reps"),
             "团队效能", "Team efficiency", module="salesops_lib.analyses.efficiency",
+        ),
+        ReportSpec(
+            "expense_roi", "expense_roi.ipynb", ExpenseRoiParams, ("expenses",),
+            "费用投入产出与预算控制", "Expense ROI and budget control", module="salesops_lib.analyses.expenses",
+        ),
+        ReportSpec(
+            "target_split", "target_split.ipynb", TargetSplitParams, ("reps", "opportunities"),
+            "目标分解", "Target split", module="salesops_lib.analyses.targets",
+        ),
+        ReportSpec(
+            "target_tracking", "target_tracking.ipynb", TargetTrackingParams, ("reps", "targets", "opportunities"),
+            "目标达成跟踪与预警", "Target tracking and early warnings", module="salesops_lib.analyses.tracking",
+        ),
+        ReportSpec(
+            "funnel_diagnosis", "funnel_diagnosis.ipynb", FunnelDiagnosisParams,
+            ("opportunities", "stage_history", "reps"), "销售漏斗诊断", "Funnel diagnosis",
+            module="salesops_lib.analyses.funnel",
+        ),
+        ReportSpec(
+            "collections_customers", "collections_customers.ipynb", CollectionsCustomersParams,
+            ("reps", "opportunities"), "回款与客户价值", "Collections and customer value",
+            module="salesops_lib.analyses.collections_customers",
+        ),
+        ReportSpec(
+            "forecast", "forecast.ipynb", ForecastParams, ("reps", "opportunities"),
+            "业绩预测与风险预警", "Forecast and risk warnings", module="salesops_lib.analyses.forecast",
         ),
     )
 }

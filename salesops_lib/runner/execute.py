@@ -115,8 +115,12 @@ def run_report(task: ReportTask) -> ReportOutcome:
 def _publish_page(task: ReportTask, output: Path, seconds: float) -> ReportOutcome:
     from salesops_lib.runner.html_export import export_html
 
+    from salesops_lib.runner.tables_export import write_workbook
+
+    workbook = write_workbook(output, task.out_dir / f"{task.name}.xlsx")
     page = export_html(output, task.out_dir / f"{task.name}.html", title=task.title, meta=task.meta,
-                       home=task.home, toc_label=task.toc_label, lang=task.lang)
+                       home=task.home, toc_label=task.toc_label, lang=task.lang,
+                       excel=workbook.name if workbook else "")
     payload = read_payload(output)
     return ReportOutcome(task.name, "published", seconds, "", output.name, page.path.name, page.bytes, payload)
 

@@ -86,7 +86,7 @@ def _text(value: Any) -> str:
 
 
 def export_html(notebook: Path, target: Path, *, title: str, meta: str, home: str, toc_label: str,
-                lang: str) -> Page:
+                lang: str, excel: str = "") -> Page:
     """Write the report page for an executed ``notebook`` to ``target``."""
     nb = nbformat.read(notebook, as_version=4)
     exporter = HTMLExporter(
@@ -106,6 +106,8 @@ def export_html(notebook: Path, target: Path, *, title: str, meta: str, home: st
         "salesops_meta": meta,
         "salesops_home": home,
         "salesops_toc_label": toc_label,
+        "salesops_excel": excel,
+        "salesops_excel_label": "下载表格（Excel）" if lang == "zh" else "Download tables (Excel)",
         "metadata": {"name": title},
     }
     nb.metadata["title"] = title
