@@ -63,8 +63,22 @@ def compute(data: Dataset, params: MonthlyReviewParams, findings: Sequence[Findi
             tiles.loc[mask, "target"] = float(att["denominator"].iloc[0])
             tiles.loc[mask, "vs_target"] = float(att["value"].iloc[0])
     in_period = [f for f in findings if f.period == params.period]
-    ranked = tuple(rank(in_period)[: params.top])
+    ranked = tuple(_distinct(rank(in_period))[: params.top])
     coverage = (pd.DataFrame([{"analysis": f.analysis, "severity": f.severity} for f in in_period])
                 .value_counts().rename("findings").reset_index()) if in_period else pd.DataFrame(
         columns=["analysis", "severity", "findings"])
     return MonthlyReviewResult(params.period, params.lang, tiles, ranked, coverage)
+
+
+def _distinct(ranked: list[Finding]) -> list[Finding]:
+    """Drop repeats: one customer flagged by several analyses (forecast risks, collections) is
+    listed once, under its most severe finding."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for finding in ranked:
+        key = (finding.level, finding.unit) if finding.level == "customer" else (finding.id, "")
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(finding)
+    return out

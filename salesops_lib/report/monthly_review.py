@@ -55,7 +55,9 @@ def findings_table(result: MonthlyReviewResult) -> HtmlFragment:
         f"<td><a href='{e(f.analysis)}.html'>{e(_title(f.analysis, lang))}</a></td></tr>"
         for f in result.findings
     )
-    head = "".join(f"<th>{e(t(k, lang, LABELS))}</th>" for k in ("severity", "what", "at_stake", "detail"))
+    left = " style='text-align:left'"
+    head = "".join(f"<th{left if k == 'what' else ''}>{e(t(k, lang, LABELS))}</th>"
+                   for k in ("severity", "what", "at_stake", "detail"))
     body = (f"<table class='so-table'><tr>{head}</tr>{rows}</table>" if rows
             else f"<p>{e(t('no_findings', lang))}</p>")
     return HtmlFragment(f"<style>{TILE_CSS}</style><h2>{e(t('top_findings', lang, LABELS))}</h2>{body}")
