@@ -16,7 +16,8 @@ import pytest
 
 from salesops_lib.analyses.efficiency import TeamEfficiencyResult, compute, flags, incentives, per_fte, scorecard
 from salesops_lib.analyses.efficiency.drivers import fit_drivers, reading
-from salesops_lib.analyses.efficiency.panel import rep_months, reps_table
+from salesops_lib.analyses.efficiency.panel import rep_months
+from salesops_lib.metrics.facts import rep_roster
 from salesops_lib.analyses.efficiency.ramp import ramp_curve
 from salesops_lib.config.reports.team_efficiency import TeamEfficiencyParams
 from salesops_lib.errors import ConfigError
@@ -73,7 +74,7 @@ def test_window_fte_counts_employed_days_and_vacancies_as_zero(hires_and_exits) 
     for row in direct.itertuples():
         assert months.loc[(row.unit, row.period), "fte"] == pytest.approx(row.denominator)
         assert months.loc[(row.unit, row.period), "revenue"] == pytest.approx(row.numerator)
-    heads = per_fte.headcount(reps_table(hires_and_exits), "team", start, end).set_index("unit")
+    heads = per_fte.headcount(rep_roster(hires_and_exits), "team", start, end).set_index("unit")
     assert heads.loc["A"].tolist() == [1, 1, 1]  # r1 at the end; r1 hired, r2 left within the window
 
 

@@ -1,4 +1,5 @@
-"""Fact expressions shared by several metrics (all lazy, all in the engine)."""
+"""Fact expressions shared by several metrics and analyses (lazy, in the engine), and the small rep
+roster analyses need in pandas."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from salesops_lib.data import Dataset
 from salesops_lib.metrics.grain import Grain, period_of, unit_via_rep, within
@@ -64,3 +66,14 @@ def first_orders(ds: Dataset) -> ir.Table:
     ranked = r.mutate(__n=order)
     first = ranked.filter(ranked.__n == 0)
     return first.select(customer_id=first.customer_id, first_at=first.at, rep_id=first.rep_id)
+
+
+def rep_roster(ds: Dataset) -> pd.DataFrame:
+    """The reps dimension (small, one row per rep, by id): name (the id when missing), team, region,
+    hire and exit dates as timestamps — what analyses need in pandas for pro-rating and labels."""
+    reps = ds.table("reps").select("rep_id", "name", "team", "region", "hire_date", "exit_date").execute()
+    reps = reps.drop_duplicates("rep_id").sort_values("rep_id").reset_index(drop=True)
+    reps["name"] = reps["name"].fillna(reps["rep_id"])
+    for column in ("hire_date", "exit_date"):
+        reps[column] = pd.to_datetime(reps[column])
+    return reps

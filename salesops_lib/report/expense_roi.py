@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -10,11 +9,12 @@ import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import LogLocator, NullFormatter
 
 from salesops_lib.analyses.expenses import ExpenseRoiResult
 from salesops_lib.analyses.expenses.budget import TOTAL, UNASSIGNED
 from salesops_lib.report.findings_text import FindingText
+from salesops_lib.report.formats import integer, missing, money, money_axis, number, paragraph, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.i18n import t
 from salesops_lib.report.theme import PALETTE, apply_theme
@@ -354,35 +354,23 @@ Formatter = Callable[[Any], str]
 NOTE_CSS = "color:#51606f;font-size:13px"
 
 
-def _missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float | np.floating) and not math.isfinite(float(v)))
 
 
-def _money(v: Any) -> str:
-    return "—" if _missing(v) else f"{float(v):,.0f}"
 
 
-def _pct(v: Any) -> str:
-    return "—" if _missing(v) else f"{float(v):.1%}"
 
 
-def _signed_pct(v: Any) -> str:
-    return "—" if _missing(v) else f"{float(v):+.1%}"
 
 
-def _num(v: Any, digits: int = 2) -> str:
-    return "—" if _missing(v) else f"{float(v):,.{digits}f}"
 
 
-def _int(v: Any) -> str:
-    return "—" if _missing(v) else f"{int(v):,d}"
 
 
 def _points(v: Any) -> str:
-    return "—" if _missing(v) else f"{float(v) * 100:+.1f} pt"
+    return "—" if missing(v) else f"{float(v) * 100:+.1f} pt"
 
 
-def _intervals(frame: pd.DataFrame, low: str, high: str, fmt: Formatter = _num) -> list[str]:
+def _intervals(frame: pd.DataFrame, low: str, high: str, fmt: Formatter = number) -> list[str]:
     return [f"{fmt(lo)} ~ {fmt(hi)}" for lo, hi in zip(frame[low], frame[high], strict=True)]
 
 
@@ -399,9 +387,6 @@ def _section(title_key: str, lang: str, body: str = "") -> HtmlFragment:
     return HtmlFragment(f"<h2>{e(_t(title_key, lang))}</h2>{body}")
 
 
-def _p(text: str, css: str = "") -> str:
-    style = f" style='{css}'" if css else ""
-    return f"<p{style}>{e(text)}</p>"
 
 
 def _skipped(result: ExpenseRoiResult, section: str) -> str:
@@ -409,26 +394,13 @@ def _skipped(result: ExpenseRoiResult, section: str) -> str:
         return ""
     code, detail = result.skipped[section]
     reason = _t(f"reason_{code}", result.lang).format(detail=detail)
-    return _p(_t("skipped", result.lang).format(reason=reason), NOTE_CSS)
+    return paragraph(_t("skipped", result.lang).format(reason=reason), NOTE_CSS)
 
 
 def _notes(codes: tuple[str, ...], lang: str) -> str:
-    return "".join(_p(_t(f"note_{c}", lang), NOTE_CSS) for c in codes)
+    return "".join(paragraph(_t(f"note_{c}", lang), NOTE_CSS) for c in codes)
 
 
-def _money_axis(lang: str) -> FuncFormatter:
-    """Axis money in 万 (zh) or k / M (en), with as many decimals as the ticks need."""
-    def short(value: float) -> str:
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-    def fmt(value: float, _pos: int) -> str:
-        if lang == "zh":
-            return f"{short(value / 1e4)}万" if abs(value) >= 1e4 else short(value)
-        if abs(value) >= 1e6:
-            return f"{short(value / 1e6)}M"
-        return f"{short(value / 1e3)}k" if abs(value) >= 1e3 else short(value)
-
-    return FuncFormatter(fmt)
 
 
 def _grid(count: int, width: float, height: float) -> tuple[Figure, np.ndarray]:
@@ -449,25 +421,25 @@ def summary(result: ExpenseRoiResult) -> HtmlFragment:
     tiles: list[tuple[str, str, str, bool | None]] = []
     if result.budget is not None:
         total = result.budget.company.set_index("category").loc[TOTAL]
-        tiles.append((_t("tile_spent", lang), _money(total["spent_ytd"]),
-                      f"{_t('vs_budget', lang)} {_signed_pct(total['variance_pct'])}", total["variance_pct"] > 0))
-        tiles.append((_t("tile_projected", lang), _money(total["projected"]),
-                      f"{_t('vs_annual', lang)} {_signed_pct(total['projected_over_pct'])}",
+        tiles.append((_t("tile_spent", lang), money(total["spent_ytd"]),
+                      f"{_t('vs_budget', lang)} {signed_pct(total['variance_pct'])}", total["variance_pct"] > 0))
+        tiles.append((_t("tile_projected", lang), money(total["projected"]),
+                      f"{_t('vs_annual', lang)} {signed_pct(total['projected_over_pct'])}",
                       total["projected_over_pct"] > 0))
     if result.campaigns is not None:
         totals = result.campaigns.totals()
         count = f"{int(totals['campaigns'])} {_t('campaigns_in_window', lang)}"
-        tiles.append((_t("tile_campaign_roi", lang), _pct(totals["roi"]), count, None))
-        tiles.append((_t("tile_pipeline_ratio", lang), _num(totals["pipeline_to_cost"]), count, None))
+        tiles.append((_t("tile_campaign_roi", lang), pct(totals["roi"]), count, None))
+        tiles.append((_t("tile_pipeline_ratio", lang), number(totals["pipeline_to_cost"]), count, None))
     if result.alignment is not None:
-        tiles.append((_t("tile_expense_ratio", lang), _pct(result.alignment.company_ratio), "", None))
+        tiles.append((_t("tile_expense_ratio", lang), pct(result.alignment.company_ratio), "", None))
     parts = []
     for label, value, delta, bad in tiles:
         css = "" if bad is None else ("so-bad" if bad else "so-good")
         parts.append(f"<div class='so-tile'><div class='so-label'>{e(label)}</div>"
                      f"<div class='so-value'>{e(value)}</div>"
                      f"<div class='so-delta'><span class='{css}'>{e(delta)}</span></div></div>")
-    caveat = _p(_t("simulated_caveat", lang), "color:#c8423b") if result.simulated else ""
+    caveat = paragraph(_t("simulated_caveat", lang), "color:#c8423b") if result.simulated else ""
     return HtmlFragment(f"<style>{TILE_CSS}</style>{caveat}<div class='so-tiles'>{''.join(parts)}</div>")
 
 
@@ -484,12 +456,12 @@ def budget_section(result: ExpenseRoiResult) -> HtmlFragment:
         threshold=b.thresholds.overrun, amount=b.thresholds.min_amount)
     company = b.company.assign(months_over=b.company["months_over"].where(b.company["category"] != TOTAL))
     shown = _shown(company, {
-        "category": _words(lang), "annual_budget": _money, "budget_ytd": _money, "spent_ytd": _money,
-        "refunds_ytd": _money, "variance": _money, "variance_pct": _signed_pct, "burn": _pct,
-        "expected_burn": _pct, "projected": _money, "projected_over_pct": _signed_pct,
-        "months_over": _int, "status": _words(lang),
+        "category": _words(lang), "annual_budget": money, "budget_ytd": money, "spent_ytd": money,
+        "refunds_ytd": money, "variance": money, "variance_pct": signed_pct, "burn": pct,
+        "expected_burn": pct, "projected": money, "projected_over_pct": signed_pct,
+        "months_over": integer, "status": _words(lang),
     }, lang)
-    return _section("budget_title", lang, _p(method, NOTE_CSS) + _notes(b.notes, lang) + table_html(shown, index=False))
+    return _section("budget_title", lang, paragraph(method, NOTE_CSS) + _notes(b.notes, lang) + table_html(shown, index=False))
 
 
 def budget_plot(result: ExpenseRoiResult) -> Figure | HtmlFragment:
@@ -510,7 +482,7 @@ def budget_plot(result: ExpenseRoiResult) -> Figure | HtmlFragment:
             pace = spent[done].iloc[-1] / budget[done].iloc[-1]
             ax.plot(month, budget * pace, color=PALETTE[3], linestyle=":", label=_t("projected_line", lang))
         ax.set_title(_title(category, lang), fontsize=11)
-        ax.yaxis.set_major_formatter(_money_axis(lang))
+        ax.yaxis.set_major_formatter(money_axis(lang))
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     axes.flat[0].legend(fontsize=8, loc="upper left")
     fig.suptitle(_t("budget_plot_title", lang), fontsize=13)
@@ -525,8 +497,8 @@ def units_section(result: ExpenseRoiResult) -> HtmlFragment:
         return HtmlFragment("")
     lang, units = result.lang, result.budget.units
     marks = {"over": " ▲", "under": " ▼"}
-    text = [f"{_signed_pct(pct)}{marks.get(status, '') if flag else ''}"
-            for pct, flag, status in zip(units["variance_pct"], units["flag"], units["status"], strict=True)]
+    text = [f"{signed_pct(share)}{marks.get(status, '') if flag else ''}"
+            for share, flag, status in zip(units["variance_pct"], units["flag"], units["status"], strict=True)]
     pivot = units.assign(text=text).pivot(index="unit", columns="category", values="text").fillna("—")
     pivot.columns = [word(c, lang) for c in pivot.columns]
     pivot.index = pd.Index([word(u, lang) for u in pivot.index], name=_t("unit", lang))
@@ -546,20 +518,20 @@ def campaign_section(result: ExpenseRoiResult) -> HtmlFragment:
         rule=_t(f"rule_{c.attribution}", lang), start=c.window_start, as_of=c.as_of,
         maturity=rule.maturity_days, min_cost=rule.min_cost, fraction=rule.fraction)
     types = _shown(c.types, {
-        "type": _words(lang), "campaigns": _int, "cost": _money, "leads": _int, "pipeline": _money,
-        "won_revenue": _money, "new_customers": _int, "cost_per_lead": _money, "cac": _money, "roi": _pct,
-        "typical_return": _num, "elasticity": _num, "marginal_return": _num, "low_roi": _int,
+        "type": _words(lang), "campaigns": integer, "cost": money, "leads": integer, "pipeline": money,
+        "won_revenue": money, "new_customers": integer, "cost_per_lead": money, "cac": money, "roi": pct,
+        "typical_return": number, "elasticity": number, "marginal_return": number, "low_roi": integer,
     }, lang)
     worst = pd.concat([c.low_roi, c.judged.nsmallest(8, "pipeline_to_cost")]).drop_duplicates("campaign_id")
     worst = worst.assign(campaign=worst["name"].fillna(worst["campaign_id"]))
     listing = _shown(worst, {
         "campaign": str, "type": _words(lang), "region": _words(lang),
-        "start_date": lambda v: str(pd.Timestamp(v).date()), "cost": _money, "leads": _int,
-        "opportunities": _int, "pipeline": _money, "pipeline_to_cost": _num, "peer_median_ratio": _num,
-        "won_revenue": _money, "roi": _pct, "cost_per_lead": _money, "cost_per_won": _money, "cac": _money,
-        "payback_months": lambda v: _num(v, 1), "low_roi": lambda v: _t("flagged", lang) if v else "",
+        "start_date": lambda v: str(pd.Timestamp(v).date()), "cost": money, "leads": integer,
+        "opportunities": integer, "pipeline": money, "pipeline_to_cost": number, "peer_median_ratio": number,
+        "won_revenue": money, "roi": pct, "cost_per_lead": money, "cost_per_won": money, "cac": money,
+        "payback_months": lambda v: number(v, 1), "low_roi": lambda v: _t("flagged", lang) if v else "",
     }, lang)
-    body = (_p(method, NOTE_CSS) + _notes(c.notes, lang)
+    body = (paragraph(method, NOTE_CSS) + _notes(c.notes, lang)
             + f"<h3>{e(_t('by_type', lang))}</h3>" + table_html(types, index=False)
             + f"<h3>{e(_t('low_roi_list', lang))}</h3>" + table_html(listing, index=False))
     return _section("campaign_title", lang, body)
@@ -592,7 +564,7 @@ def campaign_plot(result: ExpenseRoiResult) -> Figure | HtmlFragment:
     ax.set_yscale("log")
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        axis.set_major_formatter(_money_axis(lang))
+        axis.set_major_formatter(money_axis(lang))
         axis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(_t("x_cost", lang))
     ax.set_ylabel(_t("y_pipeline", lang))
@@ -611,25 +583,25 @@ def reallocation_section(result: ExpenseRoiResult) -> HtmlFragment:
     lang, parts = result.lang, []
     if result.campaigns is not None:
         if result.moves.empty:
-            parts.append(_p(_t("no_moves", lang)))
+            parts.append(paragraph(_t("no_moves", lang)))
         else:
             frame = result.moves.rename(columns={"name": "campaign", "from_type": "type",
                                                  "to_marginal_return": "marginal_return"})
-            moves = _shown(frame, {"campaign": str, "type": _words(lang), "amount": _money, "to_type": _words(lang),
-                                   "marginal_return": _num, "expected_pipeline": _money,
-                                   "pipeline_gain": _money}, lang)
-            parts.append(_p(_t("moves_intro", lang)) + table_html(moves, index=False))
+            moves = _shown(frame, {"campaign": str, "type": _words(lang), "amount": money, "to_type": _words(lang),
+                                   "marginal_return": number, "expected_pipeline": money,
+                                   "pipeline_gain": money}, lang)
+            parts.append(paragraph(_t("moves_intro", lang)) + table_html(moves, index=False))
     shift, model = result.shift, result.response
     if shift is not None and model is not None:
         if shift.moved > 0:
             intro = _t("shift_intro", lang).format(
                 period_word=_t(f"period_{model.period}", lang), share=result.max_shift, gain=shift.gain,
                 low=shift.gain_low, high=shift.gain_high)
-            table = _shown(shift.table, {"category": _words(lang), "current": _money, "suggested": _money,
-                                         "change": _money, "marginal_now": _num}, lang)
-            parts.append(_p(intro) + table_html(table, index=False) + _p(_t("warn_observational", lang), NOTE_CSS))
+            table = _shown(shift.table, {"category": _words(lang), "current": money, "suggested": money,
+                                         "change": money, "marginal_now": number}, lang)
+            parts.append(paragraph(intro) + table_html(table, index=False) + paragraph(_t("warn_observational", lang), NOTE_CSS))
         else:
-            parts.append(_p(_t("no_shift", lang)))
+            parts.append(paragraph(_t("no_shift", lang)))
     return _section("realloc_title", lang, "".join(parts)) if parts else HtmlFragment("")
 
 
@@ -648,20 +620,20 @@ def response_section(result: ExpenseRoiResult) -> HtmlFragment:
         periods=m.periods, first=m.first, last=m.last, r2=m.fit["r2"])
     est = m.estimates
     est = est.assign(
-        interval=_intervals(est, "beta_low", "beta_high", _money),
-        ridge=[f"{_money(b)} ({i})" for b, i in zip(est["ridge_beta"],
-                                                     _intervals(est, "ridge_low", "ridge_high", _money), strict=True)],
+        interval=_intervals(est, "beta_low", "beta_high", money),
+        ridge=[f"{money(b)} ({i})" for b, i in zip(est["ridge_beta"],
+                                                     _intervals(est, "ridge_low", "ridge_high", money), strict=True)],
         roi_interval=_intervals(est, "roi_low", "roi_high"),
         marginal_interval=_intervals(est, "marginal_low", "marginal_high"),
     )
     table = _shown(est, {
-        "category": _words(lang), "decay": lambda v: _num(v, 1), "beta": _money, "interval": str, "ridge": str,
-        "vif": lambda v: _num(v, 1), "spend": _money, "contribution_share": _pct, "roi": _num, "roi_interval": str,
-        "current_spend": _money, "marginal_roi": _num, "marginal_interval": str,
+        "category": _words(lang), "decay": lambda v: number(v, 1), "beta": money, "interval": str, "ridge": str,
+        "vif": lambda v: number(v, 1), "spend": money, "contribution_share": pct, "roi": number, "roi_interval": str,
+        "current_spend": money, "marginal_roi": number, "marginal_interval": str,
     }, lang)
     warnings = "".join(f"<li>{e(_warning(code, detail, lang))}</li>" for code, detail in m.warnings)
-    caveat = _p(_t("simulated_caveat", lang), "color:#c8423b") if result.simulated else ""
-    body = (caveat + _p(method, NOTE_CSS) + table_html(table, index=False)
+    caveat = paragraph(_t("simulated_caveat", lang), "color:#c8423b") if result.simulated else ""
+    body = (caveat + paragraph(method, NOTE_CSS) + table_html(table, index=False)
             + f"<h3>{e(_t('warnings', lang))}</h3><ul>{warnings}</ul>")
     return _section("response_title", lang, body)
 
@@ -690,8 +662,8 @@ def response_plot(result: ExpenseRoiResult) -> Figure | HtmlFragment:
                    label=_t("current_marker", lang))
         ax.axhline(0, color="#999999", linewidth=0.6)
         ax.set_title(_title(category, lang), fontsize=11)
-        ax.xaxis.set_major_formatter(_money_axis(lang))
-        ax.yaxis.set_major_formatter(_money_axis(lang))
+        ax.xaxis.set_major_formatter(money_axis(lang))
+        ax.yaxis.set_major_formatter(money_axis(lang))
         ax.tick_params(labelsize=8)
     axes.flat[0].legend(fontsize=8, loc="upper left")
     fig.supxlabel(_t("x_spend", lang), fontsize=10)
@@ -709,13 +681,13 @@ def alignment_section(result: ExpenseRoiResult) -> HtmlFragment:
     lang, a = result.lang, result.alignment
     if a is None:
         return _section("alignment_title", lang, _skipped(result, "alignment"))
-    method = _t("alignment_method", lang).format(ratio=_pct(a.company_ratio))
+    method = _t("alignment_method", lang).format(ratio=pct(a.company_ratio))
     table = _shown(a.table, {
-        "unit": _words(lang), "expenses": _money, "revenue": _money, "expense_ratio": _pct,
-        "ratio_vs_company": _signed_pct, "target": _money, "attainment": _pct, "expense_share": _pct,
-        "target_share": _pct, "alignment_gap": _points,
+        "unit": _words(lang), "expenses": money, "revenue": money, "expense_ratio": pct,
+        "ratio_vs_company": signed_pct, "target": money, "attainment": pct, "expense_share": pct,
+        "target_share": pct, "alignment_gap": _points,
     }, lang)
-    return _section("alignment_title", lang, _p(method, NOTE_CSS) + table_html(table, index=False))
+    return _section("alignment_title", lang, paragraph(method, NOTE_CSS) + table_html(table, index=False))
 
 
 # --------------------------------------------------------------------------- findings' words

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,8 +10,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from salesops_lib.analyses.forecast import ForecastResult
-from salesops_lib.metrics.formatting import format_value
 from salesops_lib.report.findings_text import FindingText
+from salesops_lib.report.formats import money, number, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.i18n import t
 from salesops_lib.report.theme import PALETTE, apply_theme
@@ -116,14 +115,6 @@ def _t(key: str, lang: str) -> str:
     return t(key, lang, labels=LABELS)
 
 
-def _money(value: float) -> str:
-    return format_value(value, "currency")
-
-
-def _pct(value: float, digits: int = 0) -> str:
-    return "—" if value is None or not np.isfinite(value) else f"{value:.{digits}%}"
-
-
 def _label(prefix: str, code: str, lang: str) -> str:
     key = f"{prefix}_{code}"
     return _t(key, lang) if key in LABELS else str(code)
@@ -132,16 +123,16 @@ def _label(prefix: str, code: str, lang: str) -> str:
 def headline(result: ForecastResult) -> HtmlFragment:
     """The seed's sentence and the headline tiles."""
     h, lang = result.headline, result.lang
-    tiles = [(_t("forecast", lang), _money(h["forecast"]))]
+    tiles = [(_t("forecast", lang), money(h["forecast"]))]
     if np.isfinite(h["target"]) and h["target"] > 0:
-        tiles += [(_t("target", lang), _money(h["target"])), (_t("attainment", lang), _pct(h["attainment"])),
-                  (_t("interval80", lang), f"{_pct(h['lo80'] / h['target'])}–{_pct(h['hi80'] / h['target'])}"),
-                  (_t("p_hit", lang), _pct(h["p_hit"]))]
+        tiles += [(_t("target", lang), money(h["target"])), (_t("attainment", lang), pct(h["attainment"], 0)),
+                  (_t("interval80", lang), f"{pct(h['lo80'] / h['target'], 0)}–{pct(h['hi80'] / h['target'], 0)}"),
+                  (_t("p_hit", lang), pct(h["p_hit"], 0))]
     else:
-        tiles.append((_t("interval80", lang), f"{_money(h['lo80'])}–{_money(h['hi80'])}"))
-    tiles += [(_t("booked", lang), _money(h["booked"])), (_t("ts_part", lang), _money(h["ts"]))]
+        tiles.append((_t("interval80", lang), f"{money(h['lo80'])}–{money(h['hi80'])}"))
+    tiles += [(_t("booked", lang), money(h["booked"])), (_t("ts_part", lang), money(h["ts"]))]
     if np.isfinite(h.get("pipeline", np.nan)):
-        tiles += [(_t("pipeline_part", lang), _money(h["pipeline"])), (_t("weight", lang), _pct(h["blend_weight"]))]
+        tiles += [(_t("pipeline_part", lang), money(h["pipeline"])), (_t("weight", lang), pct(h["blend_weight"], 0))]
     body = "".join(f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div></div>"
                    for k, v in tiles)
     sentence = result._repr_html_()
@@ -189,13 +180,13 @@ def _units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     table = pd.DataFrame({
         _t("unit", lang): [_t("level_company", lang) if lvl == "company" else name
                            for lvl, name in zip(rows["level"], rows["name"], strict=True)],
-        _t("forecast", lang): rows["forecast"].map(_money),
-        _t("interval80", lang): [f"{_money(lo)}–{_money(hi)}" for lo, hi in zip(rows["lo80"], rows["hi80"], strict=True)],
+        _t("forecast", lang): rows["forecast"].map(money),
+        _t("interval80", lang): [f"{money(lo)}–{money(hi)}" for lo, hi in zip(rows["lo80"], rows["hi80"], strict=True)],
     })
     if has_target:
-        table[_t("target", lang)] = rows["target"].map(_money)
-        table[_t("attainment", lang)] = rows["attainment"].map(_pct)
-        table[_t("p_hit", lang)] = rows["p_hit"].map(_pct)
+        table[_t("target", lang)] = rows["target"].map(money)
+        table[_t("attainment", lang)] = rows["attainment"].map(lambda v: pct(v, 0))
+        table[_t("p_hit", lang)] = rows["p_hit"].map(lambda v: pct(v, 0))
     table[_t("method", lang)] = [_label("m", m, lang) for m in rows["method"]]
     return table
 
@@ -252,10 +243,10 @@ def risks(result: ForecastResult) -> HtmlFragment:
     else:
         parts.append(table_html(pd.DataFrame({
             _t("unit", lang): cov["unit"].map(lambda u: _t("level_company", lang) if u == "company" else u),
-            _t("open_pipeline", lang): cov["open_pipeline"].map(_money),
-            _t("remaining_target", lang): cov["remaining_target"].map(_money),
-            _t("coverage", lang): cov["coverage"].map(lambda v: _pct(v)),
-            _t("usual_coverage", lang): cov["usual_coverage"].map(lambda v: _pct(v)),
+            _t("open_pipeline", lang): cov["open_pipeline"].map(money),
+            _t("remaining_target", lang): cov["remaining_target"].map(money),
+            _t("coverage", lang): cov["coverage"].map(lambda v: pct(v, 0)),
+            _t("usual_coverage", lang): cov["usual_coverage"].map(lambda v: pct(v, 0)),
             _t("thin", lang): cov["thin"].map(lambda v: _t("yes" if v else "no", lang)),
         }), index=False))
     parts.append(f"<h3>{e(_t('slipping_title', lang))}</h3>")
@@ -265,7 +256,7 @@ def risks(result: ForecastResult) -> HtmlFragment:
     else:
         parts.append(table_html(pd.DataFrame({
             _t("deal", lang): slip["opp_id"], _t("rep", lang): slip["rep_id"], _t("customer", lang): slip["customer_id"],
-            _t("stage", lang): slip["stage"], _t("value", lang): slip["value"].map(_money),
+            _t("stage", lang): slip["stage"], _t("value", lang): slip["value"].map(money),
             _t("expected_close", lang): slip["expected_close"].map(lambda d: "—" if pd.isna(d) else str(d)[:10]),
             _t("age_days", lang): slip["age_days"], _t("slips", lang): slip["slips"],
         }), index=False))
@@ -276,11 +267,11 @@ def risks(result: ForecastResult) -> HtmlFragment:
     else:
         parts.append(table_html(pd.DataFrame({
             _t("account", lang): acc["name"], _t("owner", lang): acc["owner"],
-            _t("value_12m", lang): acc["value_12m"].map(_money),
-            _t("previous_window", lang): acc["previous_window"].map(_money),
-            _t("last_window", lang): acc["last_window"].map(_money),
+            _t("value_12m", lang): acc["value_12m"].map(money),
+            _t("previous_window", lang): acc["previous_window"].map(money),
+            _t("last_window", lang): acc["last_window"].map(money),
             _t("change", lang): acc["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.0%}"),
-            _t("value_at_risk", lang): acc["value_at_risk"].map(_money),
+            _t("value_at_risk", lang): acc["value_at_risk"].map(money),
         }), index=False))
     return HtmlFragment("".join(parts))
 
@@ -298,7 +289,7 @@ def method(result: ForecastResult) -> HtmlFragment:
     shown = pd.DataFrame({_t("unit", lang): [
         _t("level_company", lang) if u == "company" else u for u in scores["unit"]]})
     for m in methods:
-        shown[_label("m", m, lang)] = scores[m].map(lambda v: "—" if not np.isfinite(v) else f"{v:.2f}")
+        shown[_label("m", m, lang)] = scores[m].map(number)
     chosen = result.units.set_index(["level", "unit"])["method"]
     shown[_t("chosen", lang)] = [_label("m", chosen.get((lvl, u), ""), lang)
                                  for lvl, u in zip(scores["level"], scores["unit"], strict=True)]
@@ -316,10 +307,10 @@ def accuracy(result: ForecastResult) -> HtmlFragment:
         _t("level", lang): [_label("level", x, lang) for x in frame["level"]],
         _t("method", lang): [_label("m", x, lang) for x in frame["method"]],
         _t("units_n", lang): frame["units"], _t("origins", lang): frame["origins"],
-        _t("mape", lang): frame["mape"].map(lambda v: _pct(v, 1)), _t("mase", lang): frame["mase"].map(_num),
-        _t("bias", lang): frame["bias"].map(lambda v: "—" if not np.isfinite(v) else f"{v:+.1%}"),
-        _t("accuracy", lang): frame["accuracy"].map(lambda v: _pct(v, 1)),
-        _t("vs_snaive", lang): frame["vs_snaive"].map(_num),
+        _t("mape", lang): frame["mape"].map(lambda v: pct(v, 1)), _t("mase", lang): frame["mase"].map(number),
+        _t("bias", lang): frame["bias"].map(signed_pct),
+        _t("accuracy", lang): frame["accuracy"].map(lambda v: pct(v, 1)),
+        _t("vs_snaive", lang): frame["vs_snaive"].map(number),
     })
     return HtmlFragment(f"<h2>{e(_t('accuracy_title', lang))}</h2>" + table_html(shown, index=False))
 
@@ -332,16 +323,12 @@ def calibration(result: ForecastResult) -> HtmlFragment:
     shown = pd.DataFrame({
         _t("level", lang): [_label("level", x, lang) for x in frame["level"]],
         _t("band", lang): frame["band"].map(lambda v: f"{v:.0%}"),
-        _t("coverage_raw", lang): frame["coverage_raw"].map(_pct),
-        _t("factor", lang): frame["factor"].map(_num),
-        _t("coverage_calibrated", lang): frame["coverage_calibrated"].map(_pct),
+        _t("coverage_raw", lang): frame["coverage_raw"].map(lambda v: pct(v, 0)),
+        _t("factor", lang): frame["factor"].map(number),
+        _t("coverage_calibrated", lang): frame["coverage_calibrated"].map(lambda v: pct(v, 0)),
         _t("errors", lang): frame["errors"],
     })
     return HtmlFragment(f"<h2>{e(_t('calibration_title', lang))}</h2>" + table_html(shown, index=False))
-
-
-def _num(value: float) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:.2f}"
 
 
 _SCOPES = {"month": ("月度公司预测", "the monthly root forecast"), "company": ("公司季度预测", "the company's period total"),

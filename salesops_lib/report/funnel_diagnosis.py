@@ -13,9 +13,11 @@ from salesops_lib.analyses.funnel.process_change import BEFORE_DAYS, SETTLE_DAYS
 from salesops_lib.report.funnel_plots import (
     bridge_plot, change_plot, cohort_plot, funnel_plot, process_plot, segment_plot,
 )
+from salesops_lib.report.formats import money, pct
+from salesops_lib.report.formats import signed_pct as signed
 from salesops_lib.report.funnel_words import (
-    FINDING_TEXT, LABELS, compare_words, days, factor_word, h2, h3, label, money, note, num, p_text, pct, points,
-    signed, signed_points, step_word, frame_table, unit_word, word,
+    FINDING_TEXT, LABELS, compare_words, days, factor_word, h2, h3, label, note, num, p_text, points,
+    signed_points, step_word, frame_table, unit_word, word,
 )
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 

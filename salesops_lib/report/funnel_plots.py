@@ -10,7 +10,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from salesops_lib.analyses.funnel import FunnelResult
 from salesops_lib.analyses.funnel.stages import LEADS
-from salesops_lib.report.funnel_words import factor_word, label, money, signed, step_word, unit_word, word
+from salesops_lib.report.formats import money
+from salesops_lib.report.formats import signed_pct as signed
+from salesops_lib.report.funnel_words import factor_word, label, step_word, unit_word, word
 from salesops_lib.report.html import HtmlFragment
 from salesops_lib.report.theme import PALETTE, apply_theme
 

@@ -271,14 +271,6 @@ def factor_word(name: str, result: FunnelResult, lang: str) -> str:
     return label(name, lang)
 
 
-def pct(value: float, digits: int = 1) -> str:
-    return "—" if value is None or not np.isfinite(value) else f"{value:.{digits}%}"
-
-
-def signed(value: float) -> str:
-    return "—" if value is None or not np.isfinite(value) else f"{value:+.1%}"
-
-
 def points(value: float) -> str:
     return "—" if value is None or not np.isfinite(value) else f"{value * 100:+.2f}"
 
@@ -289,10 +281,6 @@ def signed_points(value: float) -> str:
 
 def num(value: float) -> str:
     return format_value(value, "count")
-
-
-def money(value: float) -> str:
-    return format_value(value, "currency")
 
 
 def days(value: float) -> str:

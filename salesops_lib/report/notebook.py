@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.config.params import ReportParams
 from salesops_lib.config.registry import ReportSpec, get_report
@@ -45,15 +47,18 @@ class ReportContext:
         return HtmlFragment(f"<h2>{_e(t('findings', self.lang))}</h2>" + findings_html(findings, self.lang))
 
     def publish(self, findings: tuple[Finding, ...] | list[Finding], **extra: Any) -> None:
-        """Hand the structured result to the runner (invisible on the page)."""
+        """Hand the structured result to the runner (invisible on the page); data frames in
+        ``extra`` (e.g. ``tiles=result.tiles``) travel as lists of records."""
         from IPython.display import display
 
+        tables = {k: v.to_dict(orient="records") for k, v in extra.items() if isinstance(v, pd.DataFrame)}
         payload = {
             "report": self.spec.name,
             "period": self.params.period,
             "lang": self.lang,
             "findings": [f.to_dict() for f in findings],
             **extra,
+            **tables,
         }
         display({PAYLOAD_MIME: json_safe(payload)}, raw=True)
 

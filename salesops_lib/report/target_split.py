@@ -15,7 +15,7 @@ from salesops_lib.analyses.targets import TargetSplitResult
 from salesops_lib.report.findings_text import FindingText
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.i18n import t
-from salesops_lib.report.target_format import heading, labelled_table, money, money_axis, paragraph, pct
+from salesops_lib.report.formats import heading, labelled_table, money, money_axis, paragraph, pct, signed_pct
 from salesops_lib.report.target_workbooks import write_workbooks
 from salesops_lib.report.theme import PALETTE, apply_theme
 
@@ -220,7 +220,7 @@ def units(result: TargetSplitResult) -> HtmlFragment:
     frame["unit"] = [_unit_label(r, lang) for r in frame.itertuples()]
     frame["level_label"] = frame["level"].map(lambda x: _t(x, lang))
     columns = {"level_label": ("level", str), "unit": ("unit", str), "base": ("base", money),
-               "target": ("target", money), "growth": ("growth", lambda v: pct(v, True)), "share": ("share", pct),
+               "target": ("target", money), "growth": ("growth", signed_pct), "share": ("share", pct),
                "w_history": ("w_history", pct), "w_capacity": ("w_capacity", pct)}
     if frame["w_potential"].notna().any():
         columns["w_potential"] = ("w_potential", pct)
@@ -290,7 +290,7 @@ def reps(result: TargetSplitResult) -> HtmlFragment:
     assessed = result.achievability.set_index(["level", "unit_id"])["assessment"]
     frame["assessment"] = [assessed.get(("rep", u), "unknown") for u in frame["unit_id"]]
     columns = {"team": ("team", str), "unit": ("unit", str), "base": ("base", money), "target": ("target", money),
-               "growth": ("growth", lambda v: pct(v, True)), "fte": ("fte", lambda v: f"{float(v):.2f}"),
+               "growth": ("growth", signed_pct), "fte": ("fte", lambda v: f"{float(v):.2f}"),
                "per_fte": ("per_fte", money), "assessment": ("assessment", lambda a: _t(f"as_{a}", lang)),
                "bound": ("bound", lambda c: _bound(c, lang))}
     table = labelled_table(frame, columns, lambda k: _t(k, lang))
@@ -315,8 +315,8 @@ def achievability(result: TargetSplitResult) -> HtmlFragment:
     upper["level_label"] = upper["level"].map(lambda x: _t(x, lang))
     upper["reference"] = upper["reference"].where(upper["assessment"] != "unknown", "")
     columns = {"level_label": ("level", str), "unit_id": ("unit", str), "target": ("target", money),
-               "implied_growth": ("implied", lambda v: pct(v, True)), "low": ("low", lambda v: pct(v, True)),
-               "median": ("median", lambda v: pct(v, True)), "high": ("high", lambda v: pct(v, True)),
+               "implied_growth": ("implied", signed_pct), "low": ("low", signed_pct),
+               "median": ("median", signed_pct), "high": ("high", signed_pct),
                "reference": ("reference", lambda r: _t(f"ref_{r}", lang) if r else "—"),
                "assessment": ("assessment", lambda a: _t(f"as_{a}", lang))}
     counts = frame[frame["level"] == "rep"]["assessment"].value_counts()
@@ -418,7 +418,7 @@ def whatif(result: TargetSplitResult) -> HtmlFragment:
                      for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)]
     columns = {"level_label": ("level", str), "unit": ("unit", str), "target": ("target", money),
                "target_whatif": ("target_whatif", money), "difference": ("difference", money),
-               "change": ("change", lambda v: pct(v, True))}
+               "change": ("change", signed_pct)}
     upper = frame[frame["level"].isin(["company", "region", "team"])]
     reps = frame[frame["level"] == "rep"]
     movers = reps.reindex(reps["difference"].abs().sort_values(ascending=False).index).head(WHATIF_REPS)

@@ -12,7 +12,7 @@ from salesops_lib.analyses.tracking import TargetTrackingResult
 from salesops_lib.report.findings_text import FindingText
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.i18n import t
-from salesops_lib.report.target_format import heading, labelled_table, money, money_axis, paragraph, pct
+from salesops_lib.report.formats import heading, labelled_table, money, money_axis, paragraph, pct
 from salesops_lib.report.theme import PALETTE, apply_theme
 
 LABELS: dict[str, dict[str, str]] = {

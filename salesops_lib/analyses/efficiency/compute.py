@@ -17,11 +17,12 @@ import pandas as pd
 from salesops_lib.analyses.efficiency import explain, flags, incentives, per_fte, scorecard
 from salesops_lib.analyses.efficiency import findings as statements
 from salesops_lib.analyses.efficiency.drivers import PanelFit, fit_drivers, reading
-from salesops_lib.analyses.efficiency.panel import rep_months, reps_table
+from salesops_lib.analyses.efficiency.panel import rep_months
 from salesops_lib.analyses.efficiency.ramp import RampCurve, ramp_curve
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.config.reports.team_efficiency import TeamEfficiencyParams
 from salesops_lib.data import Dataset
+from salesops_lib.metrics.facts import rep_roster
 
 TREND_MONTHS = 12
 STAR_QUARTERS = 4
@@ -107,7 +108,7 @@ def compute(data: Dataset, params: TeamEfficiencyParams) -> TeamEfficiencyResult
                 _month(params.period, -3 * STAR_QUARTERS))
     panel = rep_months(data, first.date(), end_day, activity_types=params.activity_types,
                        proposal_stage=params.proposal_stage)
-    reps = reps_table(data)
+    reps = rep_roster(data)
     team_region = reps.drop_duplicates("team").set_index("team")["region"]
     notes = _notes(data, panel, params)
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
-from salesops_lib.metrics.facts import closed_deals
+from salesops_lib.metrics.facts import closed_deals, rep_roster
 
 KEYS = ["rep_id", "month"]
 #: metric of the dictionary → (numerator column, denominator column) it contributes to the panel
@@ -77,7 +77,7 @@ def rep_months(data: Dataset, start: dt.date, end: dt.date, *, activity_types: t
             frame[column] = frame[column].fillna(0.0)
     frame = frame[frame["month"].between(pd.Timestamp(start), pd.Timestamp(end))]
     frame = frame[(frame["fte"].fillna(0) > 0) | (frame["revenue"].fillna(0) != 0)]
-    return _with_reps(frame, reps_table(data)).sort_values(KEYS).reset_index(drop=True)
+    return _with_reps(frame, rep_roster(data)).sort_values(KEYS).reset_index(drop=True)
 
 
 def _activities(data: Dataset, start: dt.date, end: dt.date, types: tuple[str, ...]) -> pd.DataFrame | None:
@@ -127,12 +127,3 @@ def _with_reps(frame: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     )
     return out.drop(columns=["hire_date", "exit_date"])
 
-
-def reps_table(data: Dataset) -> pd.DataFrame:
-    """The reps dimension (small): id, name, team, region, hire and exit dates as timestamps."""
-    reps = data.table("reps").select("rep_id", "name", "team", "region", "hire_date", "exit_date").execute()
-    reps = reps.drop_duplicates("rep_id").copy()
-    reps["name"] = reps["name"].fillna(reps["rep_id"])
-    for column in ("hire_date", "exit_date"):
-        reps[column] = pd.to_datetime(reps[column])
-    return reps.reset_index(drop=True)

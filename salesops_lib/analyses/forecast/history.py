@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.facts import revenue_events
+from salesops_lib.metrics.facts import rep_roster, revenue_events
 
 UNASSIGNED = "(unassigned)"
 MAX_HISTORY_MONTHS = 60
@@ -56,8 +56,7 @@ def org_tree(data: Dataset, rep_ids: list[str], as_of: dt.date, *, region: str =
 
     With ``region`` only that region's reps are kept.
     """
-    reps = data.table("reps").select("rep_id", "name", "team", "region", "hire_date", "exit_date").execute()
-    reps = reps.drop_duplicates("rep_id")
+    reps = rep_roster(data)
     unknown = sorted(set(rep_ids) - set(reps["rep_id"]))
     if unknown:
         extra = pd.DataFrame({"rep_id": unknown, "name": unknown, "team": UNASSIGNED, "region": UNASSIGNED,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from salesops_lib.analyses.targets.capacity import month_starts
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.facts import revenue_events
+from salesops_lib.metrics.facts import rep_roster, revenue_events
 
 HISTORY_MONTHS = 36
 """Months of bookings read (ending with the as-of month): base window, seasonality, achieved growth."""
@@ -43,8 +43,7 @@ def load_inputs(data: Dataset, as_of: dt.date, plan_months: pd.DatetimeIndex) ->
     """Read the inputs of a split as of ``as_of`` (the last day of the reporting month) for the
     planned months (their year's market potential, the targets already set for them)."""
     months = month_starts(pd.Timestamp(as_of) - pd.DateOffset(months=HISTORY_MONTHS - 1), HISTORY_MONTHS)
-    reps = data.table("reps").select("rep_id", "name", "team", "region", "hire_date", "exit_date").execute()
-    reps = reps.drop_duplicates("rep_id").sort_values("rep_id").reset_index(drop=True)
+    reps = rep_roster(data)
     events = revenue_events(data)
     events = events.filter((events.at >= months[0].date()) & (events.at <= as_of) & events.rep_id.notnull())
     by_month = events.group_by(rep_id=events.rep_id, month=events.at.truncate("M")).agg(amount=events.amount.sum())

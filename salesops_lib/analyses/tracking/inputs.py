@@ -12,7 +12,7 @@ import pandas as pd
 
 from salesops_lib.analyses.tracking.calendar import month_index
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.facts import revenue_events
+from salesops_lib.metrics.facts import rep_roster, revenue_events
 
 PROFILE_DAYS = 182
 """Days of company bookings before the as-of date that set the weekday profile of pacing."""
@@ -43,8 +43,7 @@ class TrackingInputs:
 
 def load_inputs(data: Dataset, as_of: dt.date, first_day: dt.date, last_month: dt.date) -> TrackingInputs:
     """Read targets for the months ``first_day`` … ``last_month`` and bookings from ``first_day`` to ``as_of``."""
-    reps = data.table("reps").select("rep_id", "name", "team", "region", "hire_date", "exit_date").execute()
-    reps = reps.drop_duplicates("rep_id").sort_values("rep_id").reset_index(drop=True)
+    reps = rep_roster(data)
     months = month_index(first_day, last_month)
     t = data.table("targets")
     t = t.filter((t.period >= months[0].date()) & (t.period <= months[-1].date()))

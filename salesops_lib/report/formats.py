@@ -1,0 +1,83 @@
+"""Cell, axis and block formatting shared by every report page (a dash for anything missing)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+from matplotlib.ticker import FuncFormatter
+
+from salesops_lib.metrics.formatting import format_value
+from salesops_lib.report.html import e, table_html
+
+
+def missing(value: Any) -> bool:
+    """True for None, NaN and infinities."""
+    if value is None:
+        return True
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def money(value: Any) -> str:
+    """Whole currency units with thousands separators."""
+    return "—" if missing(value) else format_value(float(value), "currency")
+
+
+def pct(value: Any, digits: int = 1, signed: bool = False) -> str:
+    """A ratio as a percentage (``signed`` adds the + sign)."""
+    if missing(value):
+        return "—"
+    return f"{float(value):+.{digits}%}" if signed else f"{float(value):.{digits}%}"
+
+
+def signed_pct(value: Any) -> str:
+    """A change as a signed percentage with one decimal."""
+    return pct(value, signed=True)
+
+
+def number(value: Any, digits: int = 2) -> str:
+    """A number with thousands separators and ``digits`` decimals."""
+    return "—" if missing(value) else f"{float(value):,.{digits}f}"
+
+
+def integer(value: Any) -> str:
+    """A whole number with thousands separators."""
+    return "—" if missing(value) else f"{int(value):,d}"
+
+
+def money_axis(lang: str) -> FuncFormatter:
+    """Axis money in 万 (zh) or k / M (en), with as many decimals as the ticks need."""
+    def short(value: float) -> str:
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+    def fmt(value: float, _pos: int) -> str:
+        if lang == "zh":
+            return f"{short(value / 1e4)}万" if abs(value) >= 1e4 else short(value)
+        if abs(value) >= 1e6:
+            return f"{short(value / 1e6)}M"
+        return f"{short(value / 1e3)}k" if abs(value) >= 1e3 else short(value)
+
+    return FuncFormatter(fmt)
+
+
+def labelled_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Callable[[Any], str]]],
+                   label: Callable[[str], str]) -> str:
+    """``frame``'s ``columns`` (name → (label key, formatter)) as an escaped HTML table, headed in the page language."""
+    shown = pd.DataFrame({label(key): frame[name].map(fmt) for name, (key, fmt) in columns.items()})
+    return table_html(shown, index=False)
+
+
+def heading(text: str) -> str:
+    """A section heading (it enters the page's table of contents)."""
+    return f"<h2>{e(text)}</h2>"
+
+
+def paragraph(text: str, css: str = "") -> str:
+    """An escaped paragraph, optionally styled."""
+    style = f" style='{css}'" if css else ""
+    return f"<p{style}>{e(text)}</p>"
