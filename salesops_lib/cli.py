@@ -333,6 +333,51 @@ def lab(
     os.execv(sys.executable, args)
 
 
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8866,
+    host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
+    token: Annotated[Optional[str], typer.Option(
+        help="Secret viewers add as ?token=…; also read from SALESOPS_DASHBOARD_TOKEN.")] = None,
+    source: Annotated[str, typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL.")] = "demo",
+    mapping: MappingOpt = None,
+    period: Annotated[str, typer.Option(help="Latest period shown, YYYY-MM or last-month.")] = "last-month",
+    months: Annotated[int, typer.Option(help="Periods offered in the period filter (each built once, then cached).")] = 3,
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    pool: Annotated[int, typer.Option(help="Preheated kernels kept ready (0: start one per viewer).")] = 2,
+    cull_idle: Annotated[int, typer.Option(help="Seconds before an idle kernel of a closed page is shut down (0: never).")] = 300,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Rebuild the dashboard data even if cached.")] = False,
+) -> None:
+    """Serve the leadership dashboard with Voila (builds each period's data once, then serves it)."""
+    from salesops_lib.config.params import resolve_period
+    from salesops_lib.dashboard.cube import ensure_cubes, recent_periods
+    from salesops_lib.dashboard.server import ServerOptions, check_options, url, voila_argv, voila_env
+    from salesops_lib.data import connect
+    from salesops_lib.errors import ConfigError
+
+    options = ServerOptions(port=port, host=host, token=token or os.environ.get("SALESOPS_DASHBOARD_TOKEN", ""),
+                            pool=pool, cull_idle=cull_idle)
+    check_options(options)  # before any expensive work
+    if lang not in ("zh", "en"):
+        raise ConfigError(f"--lang {lang!r} is not zh or en", where="--lang", fix="use --lang zh or --lang en")
+    if not 1 <= months <= 24:
+        raise ConfigError(f"--months {months} is out of range", where="--months", fix="use 1 to 24")
+    try:
+        latest = resolve_period(period)
+    except ValueError as exc:
+        raise ConfigError(str(exc), where="--period", fix="use YYYY-MM or last-month") from None
+    with engine_errors("building the dashboard data", where=source):
+        ds = connect(source, mapping)
+        root = ensure_cubes(ds, recent_periods(latest, months), refresh=refresh,
+                            progress=lambda msg: err.print(f"[dashboard] {escape(msg)}", highlight=False))
+    base = {k: v for k, v in os.environ.items() if k != "SALESOPS_DASHBOARD_TOKEN"}  # kernels have no use for it
+    env = voila_env(base, {"SALESOPS_DASHBOARD_CUBES": str(root), "SALESOPS_DASHBOARD_PERIOD": latest,
+                           "SALESOPS_DASHBOARD_LANG": lang})
+    err.print(f"[dashboard] serving {url(options)} (Ctrl-C stops)", highlight=False)
+    sys.stderr.flush()
+    os.execve(sys.executable, voila_argv(options), env)
+
+
 def _grain(model: type, **values: object) -> object:
     from pydantic import ValidationError
 

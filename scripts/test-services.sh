@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Services the test suite needs: a private PostgreSQL cluster on the loopback interface.
+# Services the test suite needs: a private PostgreSQL cluster on the loopback interface, and
+# Debian's Chromium for the dashboard's browser tests (Playwright drives it; no bundled browser).
 #
 #   scripts/test-services.sh start    install PostgreSQL if missing, init the cluster once, start it
 #   scripts/test-services.sh stop     stop the cluster (the data directory is kept)
@@ -46,6 +47,28 @@ install_postgres() {
         "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >"$BASE/install.log" 2>&1; then
         tail -n 5 "$BASE/install.log" >&2
         return 1
+    fi
+}
+
+# Install Debian's chromium when missing (the browser tests skip without it, and fail under CI=true).
+ensure_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        return 0
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1 || ! sudo -n true 2>/dev/null; then
+            say "chromium is not installed; installing it needs root or passwordless sudo (browser tests will skip)"
+            return 0
+        fi
+        sudo=(sudo -n)
+    fi
+    mkdir -p "$BASE"
+    say "installing chromium (apt-get, one time)"
+    if ! { "${sudo[@]}" apt-get update -qq &&
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$BASE/chromium-install.log" 2>&1; then
+        tail -n 5 "$BASE/chromium-install.log" >&2
+        say "chromium could not be installed: the browser tests will skip (and fail under CI=true)"
     fi
 }
 
@@ -113,6 +136,7 @@ SQL
 
 start() {
     local started=$SECONDS action
+    ensure_chromium
     if ! BIN="$(find_bindir)" && ! { install_postgres && BIN="$(find_bindir)"; }; then
         say "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin:" \
             "the postgres tests will skip (and fail under CI=true)"

@@ -82,14 +82,16 @@ def compute(data: Dataset, params: KpiOverviewParams) -> KpiOverviewResult:
             region_parts.append(regional.set_index("unit")["value"].rename(name))
     trend = pd.concat(trend_parts, axis=1).sort_index() if trend_parts else pd.DataFrame()
     by_region = pd.concat(region_parts, axis=1).T if region_parts else pd.DataFrame()
-    tiles = _tiles(trend, start, params.lang)
+    tiles = tiles_from_trend(trend, start, params.lang)
     return KpiOverviewResult(
         period=params.period, lang=params.lang, tiles=tiles, trend=trend, by_region=by_region,
         findings=tuple(_findings(tiles, params)),
     )
 
 
-def _tiles(trend: pd.DataFrame, start: dt.date, lang: str) -> pd.DataFrame:
+def tiles_from_trend(trend: pd.DataFrame, start: dt.date, lang: str) -> pd.DataFrame:
+    """One tile per metric column of ``trend`` (month × metric): the month, the previous month,
+    the same month last year and the relative changes (also what the dashboard keeps per unit)."""
     current, previous, last_year = (pd.Timestamp(d) for d in (start, _months_back(start, 1), _months_back(start, 12)))
     rows = []
     for name in trend.columns:

@@ -50,8 +50,9 @@ def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
             if change == change and change is not None:  # not NaN
                 css = "so-good" if (change >= 0) == bool(row.higher_is_better) else "so-bad"
             deltas.append(f"<span class='{css}'>{e(t(key, lang))} {e(format_change(change))}</span>")
+        metric = getattr(row, "metric", "")
         parts.append(
-            f"<div class='so-tile'><div class='so-label'>{e(row.label)}</div>"
+            f"<div class='so-tile' data-metric='{e(metric)}'><div class='so-label'>{e(row.label)}</div>"
             f"<div class='so-value'>{e(format_value(row.value, row.unit))}</div>"
             f"<div class='so-delta'>{' · '.join(deltas)}</div></div>"
         )

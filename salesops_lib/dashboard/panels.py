@@ -1,0 +1,208 @@
+"""The dashboard's panels as HTML (every text from data escaped) and its two plots as inline PNG."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from salesops_lib.analyses.findings import Finding
+from salesops_lib.dashboard import views
+from salesops_lib.dashboard.cube import DashboardCube
+from salesops_lib.dashboard.labels import LABELS
+from salesops_lib.dashboard.scope import Scope
+from salesops_lib.metrics import METRICS
+from salesops_lib.metrics.formatting import format_value
+from salesops_lib.report.formats import integer, money, money_axis, pct, signed_pct
+from salesops_lib.report.html import e, findings_html, tiles_html
+from salesops_lib.report.i18n import t
+from salesops_lib.report.theme import PALETTE, apply_theme
+
+DASHBOARD_CSS = """
+.so-dash{font-family:"SalesOps CJK",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2d3d}
+.so-dash h1{font-size:22px;margin:4px 0 2px}.so-dash h2{font-size:16px;margin:14px 0 6px;color:#1f5aa6}
+.so-dash .so-meta{color:#6b7b8c;font-size:12px}
+.so-dash table.so-table{border-collapse:collapse;font-size:13px;width:100%}
+.so-dash table.so-table th,.so-dash table.so-table td{padding:3px 8px;border-bottom:1px solid #e3e8ee;text-align:right}
+.so-dash table.so-table th:first-child,.so-dash table.so-table td:first-child{text-align:left}
+.so-dash tr.so-selected td{background:#eef4fc;font-weight:600}
+.so-dash .so-flag{color:#c8423b;font-weight:600}
+.so-dash .so-note{color:#51606f;font-size:13px;margin:4px 0}
+.so-dash img.so-plot{max-width:100%;height:auto}
+.so-dash .so-row{display:flex;flex-wrap:wrap;gap:24px}.so-dash .so-cell{flex:1 1 440px;min-width:0}
+.so-filters select,.so-filters label,.so-filters .widget-label{font-family:"SalesOps CJK",system-ui,sans-serif}
+.so-filters{gap:12px;flex-wrap:wrap}
+"""
+
+
+def _t(key: str, lang: str, **facts: Any) -> str:
+    text = t(key, lang, LABELS)
+    return text.format(**facts) if facts else text
+
+
+def _h2(key: str, lang: str, **facts: Any) -> str:
+    return f"<h2>{e(_t(key, lang, **facts))}</h2>"
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[Any], str]]], lang: str,
+           *, row_class: Callable[[pd.Series], str] | None = None) -> str:
+    head = "".join(f"<th>{e(_t(label, lang))}</th>" for label, _ in columns.values())
+    body = []
+    for _, row in frame.iterrows():
+        css = row_class(row) if row_class else ""
+        cells = "".join(f"<td>{e(fmt(row[col]))}</td>" for col, (_, fmt) in columns.items())
+        body.append(f"<tr class='{e(css)}'>{cells}</tr>")
+    return f"<table class='so-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _no_data(lang: str) -> str:
+    return f"<p class='so-note'>{e(_t('no_data', lang))}</p>"
+
+
+def kpi_tiles(cube: DashboardCube, scope: Scope, lang: str) -> str:
+    """The scope's KPI tiles (the monthly review's headline set), revenue with its target."""
+    tiles = views.tiles(cube, scope)
+    if tiles.empty:
+        return _h2("kpis", lang) + _no_data(lang)
+    shown = tiles.assign(label=[METRICS[m].label(lang) for m in tiles["metric"]]).rename(columns={"unit": "scope_unit"})
+    shown = shown.rename(columns={"unit_kind": "unit"})
+    html = tiles_html(shown, lang)
+    revenue = tiles[tiles["metric"] == "revenue"]
+    if not revenue.empty and pd.notna(revenue["target"].iloc[0]) and revenue["target"].iloc[0] > 0:
+        row = revenue.iloc[0]
+        html += (f"<p class='so-note so-target'>{e(METRICS['revenue'].label(lang))} {e(money(row['value']))} / "
+                 f"{e(_t('target', lang))} {e(money(row['target']))} = "
+                 f"{e(pct(row['value'] / row['target']))} {e(_t('vs_target', lang))}</p>")
+    return f"<div class='so-kpis' data-scope='{e(scope.level)}:{e(scope.unit)}'>{_h2('kpis', lang)}{html}</div>"
+
+
+def attainment(cube: DashboardCube, scope: Scope, lang: str) -> str:
+    """Pacing against target for month, quarter and year, and the forecast of the target quarter."""
+    html = _h2("attainment", lang)
+    pace = views.pacing(cube, scope)
+    if pace.empty:
+        html += _no_data(lang)
+    else:
+        pace = pace.assign(horizon=[_t(f"horizon_{h}", lang) for h in pace["horizon"]])
+        html += _table(pace, {
+            "horizon": ("period", str), "target": ("target", money), "actual": ("actual", money),
+            "expected": ("expected", money), "projection": ("projection", money),
+            "projected_attainment": ("projected_attainment", pct),
+        }, lang)
+    row = views.outlook(cube, scope)
+    if row is None:
+        html += f"<p class='so-note'>{e(_t('no_forecast', lang))}</p>"
+    else:
+        html += "<p class='so-note so-forecast'>" + e(_t(
+            "forecast_line", lang, quarter=cube.forecast_target, forecast=money(row["forecast"]),
+            lo=money(row["lo80"]), hi=money(row["hi80"]), target=money(row["target"]),
+            att=pct(row["attainment"]), p=pct(row["p_hit"], 0))) + "</p>"
+    return html
+
+
+def breakdown(cube: DashboardCube, scope: Scope, lang: str) -> str:
+    """The drill table: the units one level down, weakest attainment first."""
+    table = views.breakdown(cube, scope)
+    if table.empty:
+        return ""
+    level = t(scope.child_level, lang, LABELS)
+    return _h2("breakdown", lang, level=level) + _table(table, {
+        "name": ("unit", str), "revenue": ("revenue", money), "attainment": ("month_attainment", pct),
+        "win_rate": ("win_rate", pct), "forecast_attainment": ("forecast_attainment", pct),
+        "p_hit": ("p_hit", lambda v: pct(v, 0)),
+    }, lang)
+
+
+def funnel(cube: DashboardCube, scope: Scope, lang: str) -> str:
+    """Deals reaching each funnel step and the step conversion, for the scope."""
+    rows = views.funnel(cube, scope)
+    if rows.empty:
+        return _h2("funnel", lang) + _no_data(lang)
+    return _h2("funnel", lang) + _table(rows, {
+        "step": ("step", str), "reached": ("reached", integer), "conversion": ("conversion", pct),
+    }, lang)
+
+
+def ranking(cube: DashboardCube, scope: Scope, lang: str, *, limit: int = 15) -> str:
+    """Revenue per FTE of the units one level down, best first (the selected rep highlighted)."""
+    rows = views.ranking(cube, scope)
+    if rows.empty:
+        return _h2("efficiency", lang) + _no_data(lang)
+    if len(rows) > limit:  # the best and the weakest matter; the middle is elided
+        rows = pd.concat([rows.head(limit - 5), rows.tail(5)]).drop_duplicates("unit")
+    rows = rows.assign(flag=[_t("flagged", lang) if f else "" for f in rows["flagged"].fillna(False)])
+    return _h2("efficiency", lang) + _table(rows, {
+        "name": ("unit", str), "fte": ("fte", lambda v: f"{v:.1f}" if pd.notna(v) else "—"),
+        "revenue_per_fte": ("revenue_per_fte", money), "win_rate": ("win_rate", pct),
+        "gap": ("gap", signed_pct), "flag": ("flagged", str),
+    }, lang, row_class=lambda r: "so-selected" if r.get("selected") else "")
+
+
+def expenses(cube: DashboardCube, scope: Scope, lang: str) -> str:
+    """Campaign ROI by type in the scope's region, and the region's expense ratio."""
+    html = _h2("expenses", lang)
+    rows = views.campaign_roi(cube, scope)
+    html += _no_data(lang) if rows.empty else _table(rows, {
+        "type": ("type", str), "campaigns": ("campaigns", integer), "cost": ("cost", money),
+        "won_revenue": ("won_revenue", money), "roi": ("roi", pct), "low_roi": ("low_roi", integer),
+    }, lang)
+    ratio = views.expense_ratio(cube, scope)
+    if ratio is not None:
+        company = ratio["expense_ratio"] / (1 + ratio["ratio_vs_company"]) if pd.notna(ratio.get("ratio_vs_company")) else None
+        html += "<p class='so-note'>" + e(_t("expense_ratio_line", lang, region=scope.region,
+                                              ratio=pct(ratio["expense_ratio"]), company=pct(company))) + "</p>"
+    return html
+
+
+def alerts(cube: DashboardCube, scope: Scope, lang: str) -> str:
+    """The open alerts (the analyses' findings) inside the scope."""
+    found: list[Finding] = views.alerts(cube, scope)
+    if not found:
+        return _h2("alerts", lang) + f"<p class='so-note'>{e(_t('no_alerts', lang))}</p>"
+    return _h2("alerts", lang) + findings_html(found, lang)
+
+
+def notes(cube: DashboardCube, lang: str) -> str:
+    """When the data was built and which analyses are missing from it."""
+    parts = [e(_t("built", lang, built=cube.built_at, source=cube.source))]
+    parts += [e(_t("missing_analysis", lang, analysis=a, why=w)) for a, w in cube.skipped.items()]
+    return "".join(f"<p class='so-meta'>{p}</p>" for p in parts)
+
+
+def trend_plot(cube: DashboardCube, scope: Scope, lang: str) -> str:
+    """Monthly revenue (bars) against target (line) for the scope, as an inline PNG."""
+    rows = views.trend(cube, scope)
+    if rows.empty:
+        return ""
+    apply_theme()
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.2, 2.8), dpi=96)
+    ax = fig.add_subplot()
+    months = pd.to_datetime(rows["period"]).dt.strftime("%y-%m")
+    ax.bar(months, rows["actual"], color=PALETTE[0], label=_t("actual", lang))
+    ax.plot(months, rows["target"], color=PALETTE[1], marker="o", lw=2, label=_t("target", lang))
+    ax.yaxis.set_major_formatter(money_axis(lang))
+    ax.set_title(_t("trend_title", lang) + f" · {views.display_name(cube, scope.level, scope.unit) if scope.level != 'company' else _t('company', lang)}")
+    ax.tick_params(axis="x", labelsize=8)
+    top = max(rows["actual"].max(), rows["target"].max())
+    if top == top and top > 0:
+        ax.set_ylim(0, top * 1.25)  # room for the legend above the bars
+    ax.legend(loc="upper left", ncol=2, fontsize=8, frameon=False)
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.12)  # fixed margins: tight_layout costs 30 ms
+    return _png(fig, "trend")
+
+
+def _png(fig: Any, name: str) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img class='so-plot' data-plot='{e(name)}' alt='{e(name)}' src='data:image/png;base64,{data}'/>"
+
+
+def format_tile(metric: str, value: float) -> str:
+    """How a tile shows ``value`` of ``metric`` (the browser tests compare against this)."""
+    return format_value(value, METRICS[metric].unit)

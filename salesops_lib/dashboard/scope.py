@@ -1,0 +1,80 @@
+"""The drill path: company → region → team → rep, and which org units a scope contains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+CHILD_LEVEL = {"company": "region", "region": "team", "team": "rep", "rep": ""}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the dashboard looks: empty strings mean "all" at that level."""
+
+    region: str = ""
+    team: str = ""
+    rep: str = ""
+
+    @property
+    def level(self) -> str:
+        return "rep" if self.rep else "team" if self.team else "region" if self.region else "company"
+
+    @property
+    def unit(self) -> str:
+        return self.rep or self.team or self.region or "company"
+
+    @property
+    def child_level(self) -> str:
+        return CHILD_LEVEL[self.level]
+
+
+def resolve(org: pd.DataFrame, region: str = "", team: str = "", rep: str = "") -> Scope:
+    """A consistent scope: a team outside the region, or a rep outside the team, is dropped."""
+    if rep and not ((org["rep_id"] == rep) & _match(org, region, team)).any():
+        rep = ""
+    if team and not ((org["team"] == team) & _match(org, region, "")).any():
+        team, rep = "", ""
+    if region and not (org["region"] == region).any():
+        region, team, rep = "", "", ""
+    return Scope(region, team, rep)
+
+
+def _match(org: pd.DataFrame, region: str, team: str) -> pd.Series:
+    mask = pd.Series(True, index=org.index)
+    if region:
+        mask &= org["region"] == region
+    if team:
+        mask &= org["team"] == team
+    return mask
+
+
+def members(org: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The reps in ``scope`` (one row per rep, with team and region)."""
+    rows = org[_match(org, scope.region, scope.team)]
+    return rows[rows["rep_id"] == scope.rep] if scope.rep else rows
+
+
+def children(org: pd.DataFrame, scope: Scope) -> list[str]:
+    """Ids of the units one level down from ``scope`` (regions, teams or reps), sorted."""
+    level = scope.child_level
+    if not level:
+        return []
+    column = "rep_id" if level == "rep" else level
+    return sorted(members(org, scope)[column].dropna().unique().tolist())
+
+
+def contains(org: pd.DataFrame, scope: Scope, level: str, unit: str) -> bool:
+    """True when the org unit ``level``/``unit`` lies inside ``scope`` (company findings only at the top)."""
+    if scope.level == "company":
+        return True
+    inside = members(org, scope)
+    column = {"region": "region", "team": "team", "rep": "rep_id"}.get(level)
+    if column is None:
+        return False
+    if level == "region":
+        return scope.level == "region" and unit == scope.region
+    if level == "team" and scope.level == "rep":
+        return False
+    return bool((inside[column] == unit).any())

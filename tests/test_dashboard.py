@@ -1,0 +1,201 @@
+"""Dashboard without a browser: scope rules, views on a hand-built cube, the cube against the
+analyses it comes from, widget callbacks, and the server's safety checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from salesops_lib.analyses.findings import Finding
+from salesops_lib.dashboard import views
+from salesops_lib.dashboard.cube import DashboardCube, build_cube, load_cube, recent_periods, save_cube
+from salesops_lib.dashboard.scope import Scope, children, contains, resolve
+from salesops_lib.dashboard.server import ServerOptions, check_options, is_loopback, url, voila_argv
+from salesops_lib.errors import ConfigError
+
+ORG = pd.DataFrame({
+    "rep_id": ["r1", "r2", "r3", "r4"],
+    "name": ["甲", "乙", "<b>丙</b>", "丁"],
+    "team": ["n-1", "n-1", "n-2", "s-1"],
+    "region": ["north", "north", "north", "south"],
+})
+
+
+def _finding(level: str, unit: str, at_stake: float = 0.0, severity: str = "medium") -> Finding:
+    return Finding(analysis="target_tracking", kind="pace_behind", severity=severity, level=level, unit=unit,
+                   metric="attainment", value=0.8, baseline=1.0, period="2026-10", at_stake=at_stake)
+
+
+def hand_cube() -> DashboardCube:
+    """Two regions, three teams, four reps; revenue adds up the org tree."""
+    revenue = {("company", "company"): 100.0, ("region", "north"): 70.0, ("region", "south"): 30.0,
+               ("team", "n-1"): 50.0, ("team", "n-2"): 20.0, ("team", "s-1"): 30.0,
+               ("rep", "r1"): 30.0, ("rep", "r2"): 20.0, ("rep", "r3"): 20.0, ("rep", "r4"): 30.0}
+    tiles = pd.DataFrame([
+        {"level": lv, "unit": u, "metric": m, "unit_kind": "currency" if m == "revenue" else "ratio",
+         "higher_is_better": True, "value": v if m == "revenue" else v / 100, "previous": v * 0.9,
+         "last_year": v * 0.8, "change_prev": 1 / 0.9 - 1, "change_yoy": 0.25,
+         "target": v * 1.1 if m == "revenue" else float("nan")}
+        for (lv, u), v in revenue.items() for m in ("revenue", "attainment", "win_rate")])
+    forecast = pd.DataFrame([{"level": lv, "unit": u, "forecast": v * 3, "lo80": v * 2.7, "hi80": v * 3.3,
+                              "target": v * 3.2, "attainment": 3 / 3.2, "p_hit": 0.3}
+                             for (lv, u), v in revenue.items()])
+    efficiency = pd.DataFrame([
+        {"level": "rep", "unit": r, "name": n, "team": tm, "region": rg, "fte": 1.0, "revenue": 1.0,
+         "revenue_per_fte": rpf, "win_rate": 0.3, "benchmark": 25.0, "gap": rpf / 25 - 1, "flagged": rpf < 20,
+         "eligible": True}
+        for (r, n, tm, rg), rpf in zip(ORG.itertuples(index=False), [30.0, 20.0, 10.0, 40.0])])
+    funnel = pd.DataFrame({"level": ["company"] * 3 + ["region"] * 3, "unit": ["company"] * 3 + ["north"] * 3,
+                           "step": ["lead", "proposal", "won"] * 2, "k": [0, 1, 2] * 2,
+                           "reached": [100.0, 50.0, 20.0, 60.0, 30.0, 15.0]})
+    campaigns = pd.DataFrame({"campaign_id": ["c1", "c2", "c3"], "type": ["expo", "online", "expo"],
+                              "region": ["north", "north", "south"], "cost": [10.0, 20.0, 30.0],
+                              "won_revenue": [5.0, 60.0, 60.0], "low_roi": [True, False, False]})
+    findings = (_finding("company", "company", 5), _finding("region", "south", 50, "high"),
+                _finding("team", "n-2", 10), _finding("rep", "r1", 1), _finding("campaign", "c1", 3))
+    return DashboardCube(
+        period="2026-10", source="hand", fingerprint="hand", built_at="2026-11-01T00:00:00", org=ORG, tiles=tiles,
+        pacing=pd.DataFrame(), monthly=pd.DataFrame(), forecast=forecast, efficiency=efficiency, funnel=funnel,
+        campaigns=campaigns, expense_units=pd.DataFrame(), findings=findings, forecast_target="2026Q4")
+
+
+def test_scope_levels_children_and_consistency() -> None:
+    assert Scope().level == "company" and Scope("north", "n-1").unit == "n-1"
+    assert children(ORG, Scope()) == ["north", "south"]
+    assert children(ORG, Scope("north")) == ["n-1", "n-2"]
+    assert children(ORG, Scope("north", "n-1")) == ["r1", "r2"]
+    assert resolve(ORG, "south", "n-1", "r1") == Scope("south")  # a team outside the region is dropped
+    assert resolve(ORG, "north", "n-1", "r4") == Scope("north", "n-1")
+    assert resolve(ORG, "mars") == Scope()
+    assert contains(ORG, Scope("north"), "rep", "r3") and not contains(ORG, Scope("north"), "rep", "r4")
+    assert not contains(ORG, Scope("north", "n-1"), "region", "north")  # a parent is not inside its child
+
+
+def test_views_cut_the_cube_to_the_scope() -> None:
+    cube = hand_cube()
+    tiles = views.tiles(cube, Scope("north"))
+    assert tiles.set_index("metric").loc["revenue", "value"] == 70.0
+    table = views.breakdown(cube, Scope("north"))
+    assert list(table["unit"]) == ["n-2", "n-1"]  # weakest attainment first
+    assert table.set_index("unit").loc["n-1", "revenue"] == 50.0
+    assert views.breakdown(cube, Scope("north", "n-1", "r1")).empty  # a rep has no children
+    ranking = views.ranking(cube, Scope("north", "n-1", "r2"))
+    assert list(ranking["unit"]) == ["r1", "r2"] and ranking["selected"].tolist() == [False, True]
+    assert views.outlook(cube, Scope("south"))["forecast"] == 90.0
+    funnel = views.funnel(cube, Scope("north"))
+    assert funnel["conversion"].round(2).tolist()[1:] == [0.5, 0.5]
+
+
+def test_campaign_roi_follows_the_expense_analysis_definition() -> None:
+    cube = hand_cube()
+    company = views.campaign_roi(cube, Scope()).set_index("type")
+    assert company.loc["expo", "cost"] == 40.0 and company.loc["expo", "roi"] == pytest.approx(65 / 40 - 1)
+    north = views.campaign_roi(cube, Scope("north")).set_index("type")
+    assert north.loc["expo", "roi"] == pytest.approx(-0.5) and north.loc["expo", "low_roi"] == 1
+
+
+def test_alerts_stay_inside_the_scope() -> None:
+    cube = hand_cube()
+    everything = views.alerts(cube, Scope())
+    assert len(everything) == 5 and everything[0].unit == "south"  # most severe first
+    north = {(f.level, f.unit) for f in views.alerts(cube, Scope("north"))}
+    assert north == {("team", "n-2"), ("rep", "r1"), ("campaign", "c1")}
+    assert {(f.level, f.unit) for f in views.alerts(cube, Scope("north", "n-1"))} == {("rep", "r1")}
+    assert views.alerts(cube, Scope("south", "s-1", "r4")) == []
+
+
+def test_panels_escape_names_from_the_data() -> None:
+    from salesops_lib.dashboard.app import render_page
+
+    page = render_page(hand_cube(), Scope("north", "n-2"), "zh")
+    assert "<b>丙</b>" not in page and "&lt;b&gt;丙&lt;/b&gt;" in page
+    assert "data-scope='team:n-2'" in page
+
+
+def test_widget_callbacks_requery_and_cache(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from salesops_lib.dashboard.app import CubeStore, LeadershipDashboard
+
+    save_cube(hand_cube(), tmp_path)
+    dash = LeadershipDashboard(CubeStore(tmp_path), "2026-10", "en")
+    assert "data-scope='company:company'" in dash.page.value
+    dash.region.value = "north"
+    assert [v for _, v in dash.team.options] == ["", "n-1", "n-2"] and "data-scope='region:north'" in dash.page.value
+    dash.team.value = "n-1"
+    assert [v for _, v in dash.rep.options] == ["", "r1", "r2"]
+    dash.rep.value = "r2"
+    assert dash.scope == Scope("north", "n-1", "r2") and "data-scope='rep:r2'" in dash.page.value
+    dash.region.value = "south"  # team and rep outside the new region are dropped
+    assert dash.scope == Scope("south") and dash.team.value == "" and dash.rep.value == ""
+    before = len(dash.cache._items)
+    dash.region.value = "north"
+    assert len(dash.cache._items) == before  # already rendered: served from the cache
+
+
+def test_cube_round_trips_through_storage(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    cube = hand_cube()
+    loaded = load_cube(save_cube(cube, tmp_path))
+    pd.testing.assert_frame_equal(loaded.tiles, cube.tiles, check_dtype=False)
+    assert loaded.findings == cube.findings and loaded.forecast_target == "2026Q4"
+    with pytest.raises(ConfigError, match="no dashboard data"):
+        load_cube(tmp_path / "2030-01")
+
+
+def test_recent_periods() -> None:
+    assert recent_periods("2026-02", 3) == ["2026-02", "2026-01", "2025-12"]
+
+
+@pytest.mark.slow
+def test_cube_holds_what_the_analyses_found() -> None:
+    """Built on the small demo: tiles are the monthly review's, the rest the analyses' own frames."""
+    from salesops_lib.analyses import monthly_review
+    from salesops_lib.analyses.tracking import compute as tracking
+    from salesops_lib.config.reports.monthly_review import MonthlyReviewParams
+    from salesops_lib.config.reports.target_tracking import TargetTrackingParams
+    from salesops_lib.data import connect
+    from salesops_lib.metrics import Grain, compute_metric
+
+    ds = connect("demo:small")
+    cube = build_cube(ds, "2026-10")
+    assert cube.skipped == {}
+    review = monthly_review.compute(ds, MonthlyReviewParams(period="2026-10"), [])
+    mine = views.tiles(cube, Scope()).set_index("metric")
+    for row in review.tiles.itertuples():
+        assert mine.loc[row.metric, "value"] == pytest.approx(row.value, nan_ok=True), row.metric
+    assert mine.loc["revenue", "target"] == pytest.approx(review.tiles.set_index("metric").loc["revenue", "target"])
+    start, end = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+    teams = compute_metric(ds, "win_rate", Grain(period="month", level="team", start=start, end=end))
+    some = teams.iloc[0]
+    region = ds.table("reps").filter(lambda t: t.team == some["unit"]).select("region").execute()["region"].iloc[0]
+    scoped = views.tiles(cube, Scope(region, some["unit"])).set_index("metric")
+    assert scoped.loc["win_rate", "value"] == pytest.approx(some["value"])
+    pace = tracking(ds, TargetTrackingParams(period="2026-10")).pacing
+    assert len(cube.pacing) == len(pace)
+    assert {f.analysis for f in cube.findings} >= {"target_tracking", "team_efficiency", "forecast"}
+
+
+def test_server_is_safe_by_default() -> None:
+    check_options(ServerOptions())  # loopback without a token is fine
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")
+    with pytest.raises(ConfigError, match="without a token"):
+        check_options(ServerOptions(host="0.0.0.0"))
+    with pytest.raises(ConfigError, match="shorter"):
+        check_options(ServerOptions(host="0.0.0.0", token="short"))
+    check_options(ServerOptions(host="0.0.0.0", token="a-long-enough-secret"))
+    argv = voila_argv(ServerOptions(pool=3, cull_idle=120))
+    joined = " ".join(argv)
+    assert "--strip_sources=True" in argv and "--template=salesops" in argv and "--Voila.ip=127.0.0.1" in argv
+    assert "--pool_size=3" in joined and "cull_idle_timeout=120" in joined and "--preheat_kernel=True" in argv
+    assert "--preheat_kernel=True" not in voila_argv(ServerOptions(pool=0))
+    assert url(ServerOptions(token="a-long-enough-secret")).endswith("?token=a-long-enough-secret")
+
+
+def test_cli_refuses_an_exposed_host_without_a_token() -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "salesops_lib.cli", "dashboard", "--host", "0.0.0.0"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "without a token" in run.stderr and "Traceback" not in run.stderr
