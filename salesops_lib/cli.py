@@ -350,7 +350,7 @@ def dashboard(
 ) -> None:
     """Serve the leadership dashboard with Voila (builds each period's data once, then serves it)."""
     from salesops_lib.config.params import resolve_period
-    from salesops_lib.dashboard.cube import ensure_cubes, recent_periods
+    from salesops_lib.dashboard.build import ensure_cubes, recent_periods
     from salesops_lib.dashboard.server import ServerOptions, check_options, url, voila_argv, voila_env
     from salesops_lib.data import connect
     from salesops_lib.errors import ConfigError

@@ -10,7 +10,8 @@ import pytest
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.dashboard import views
-from salesops_lib.dashboard.cube import DashboardCube, build_cube, load_cube, recent_periods, save_cube
+from salesops_lib.dashboard.build import build_cube, recent_periods
+from salesops_lib.dashboard.cube import DashboardCube, load_cube, save_cube
 from salesops_lib.dashboard.scope import Scope, children, contains, resolve
 from salesops_lib.dashboard.server import ServerOptions, check_options, is_loopback, url, voila_argv
 from salesops_lib.errors import ConfigError
@@ -199,3 +200,22 @@ def test_cli_refuses_an_exposed_host_without_a_token() -> None:
     run = subprocess.run([sys.executable, "-m", "salesops_lib.cli", "dashboard", "--host", "0.0.0.0"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "without a token" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_notebook_runs_top_to_bottom_outside_voila(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What an analyst gets in JupyterLab: the notebook builds the period's cube and shows the widgets."""
+    import papermill as pm
+
+    from salesops_lib.config import project_root
+    from salesops_lib.dashboard.server import NOTEBOOK
+
+    out = tmp_path / "leadership.ipynb"
+    pm.execute_notebook(str(project_root() / "notebooks" / NOTEBOOK), str(out), kernel_name="salesops",
+                        parameters={"source": "demo:small", "period": "2026-10", "lang": "en"}, progress_bar=False)
+    import nbformat
+
+    outputs = [o for c in nbformat.read(out, 4).cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    kinds = {k for o in outputs for k in o.get("data", {})}
+    assert "application/vnd.jupyter.widget-view+json" in kinds
+    assert any("Sales leadership dashboard" in o.get("data", {}).get("text/html", "") for o in outputs)

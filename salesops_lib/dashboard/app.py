@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from salesops_lib.config.params import resolve_period
 from salesops_lib.config.paths import cache_dir
 from salesops_lib.dashboard import panels
-from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, ensure_cubes, load_cube
+from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, load_cube
 from salesops_lib.dashboard.labels import LABELS
 from salesops_lib.dashboard.scope import Scope, children, resolve
 from salesops_lib.errors import ConfigError
@@ -95,6 +95,9 @@ class LeadershipDashboard:
         self.region = widgets.Dropdown(description=word("region"))
         self.team = widgets.Dropdown(description=word("team"))
         self.rep = widgets.Dropdown(description=word("rep"))
+        for box in (self.period, self.region, self.team, self.rep):
+            box.layout.width = "250px"
+            box.style.description_width = "40px"
         self.page = widgets.HTML()
         self.page.add_class("so-dash")
         self._updating = False
@@ -175,11 +178,10 @@ def font_css(cube: DashboardCube, lang: str) -> str:
     words = [v for entry in LABELS.values() for v in entry.values()]
     text = "".join(words) + "".join(cube.org["name"].astype(str)) + "".join(cube.org["team"].astype(str))
     if lang == "zh":
-        from salesops_lib.report.findings_text import finding_text
-        from salesops_lib.report.i18n import LABELS as SHARED
         from salesops_lib.metrics import METRICS
+        from salesops_lib.report.i18n import LABELS as SHARED
 
-        text += "".join(finding_text(f, lang) for f in cube.findings)
+        text += "".join(texts.get("zh", "") for texts in cube.finding_texts.values())
         text += "".join(v["zh"] for v in SHARED.values()) + "".join(m.label("zh") for m in METRICS.values())
     chars = "".join(sorted(set(text)))
     digest = hashlib.sha256(chars.encode()).hexdigest()[:16]
@@ -214,12 +216,13 @@ def show(source: str = "", mapping: str = "", period: str = "", lang: str = "",
     if root_text and not source:
         root = Path(root_text)
     else:
+        from salesops_lib.dashboard.build import ensure_cubes
         from salesops_lib.data import connect
 
         ds = connect(setting("source", source, "demo"), setting("mapping", mapping, "") or None)
         root = cube_root(ds.fingerprint)
         if wanted not in available_periods(root):
-            ensure_cubes(ds, [wanted], progress=progress)
+            ensure_cubes(ds, [wanted], progress=progress or (lambda msg: print(msg, flush=True)))
     store = CubeStore(root)
     if not store.periods:
         raise ConfigError(t("no_cube", "en", LABELS), where=str(root), fix="run `salesops dashboard` to build it")

@@ -17,9 +17,9 @@ from salesops_lib.dashboard.scope import Scope
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_value
 from salesops_lib.report.formats import integer, money, money_axis, pct, signed_pct
-from salesops_lib.report.html import e, findings_html, tiles_html
+from salesops_lib.report.html import e, tiles_html
 from salesops_lib.report.i18n import t
-from salesops_lib.report.theme import PALETTE, apply_theme
+from salesops_lib.report.theme import PALETTE, apply_light_theme
 
 DASHBOARD_CSS = """
 .so-dash{font-family:"SalesOps CJK",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2d3d}
@@ -162,7 +162,10 @@ def alerts(cube: DashboardCube, scope: Scope, lang: str) -> str:
     found: list[Finding] = views.alerts(cube, scope)
     if not found:
         return _h2("alerts", lang) + f"<p class='so-note'>{e(_t('no_alerts', lang))}</p>"
-    return _h2("alerts", lang) + findings_html(found, lang)
+    items = "".join(
+        f"<li><span class='so-sev so-sev-{e(f.severity)}'>{e(t(f.severity, lang))}</span>"
+        f"{e(cube.finding_texts.get(f.id, {}).get(lang, f.kind))}</li>" for f in found)
+    return _h2("alerts", lang) + f"<ul class='so-findings'>{items}</ul>"
 
 
 def notes(cube: DashboardCube, lang: str) -> str:
@@ -177,7 +180,7 @@ def trend_plot(cube: DashboardCube, scope: Scope, lang: str) -> str:
     rows = views.trend(cube, scope)
     if rows.empty:
         return ""
-    apply_theme()
+    apply_light_theme()
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.2, 2.8), dpi=96)

@@ -90,7 +90,7 @@ def voila_argv(options: ServerOptions, notebook: Path | None = None) -> list[str
         f"--Voila.token={options.token}",
     ]
     if options.pool > 0:
-        argv += ["--preheat_kernel=True", f"--pool_size={options.pool}", "--VoilaKernelManager.fill_delay=0"]
+        argv += ["--preheat_kernel=True", f"--pool_size={options.pool}", "--VoilaKernelManager.fill_delay=3"]
     if options.cull_idle > 0:
         argv += [f"--MappingKernelManager.cull_idle_timeout={options.cull_idle}",
                  f"--MappingKernelManager.cull_interval={max(5, min(60, options.cull_idle // 2))}",

@@ -22,7 +22,6 @@ def apply_theme(*, force: bool = False) -> None:
     if _applied and not force:
         return
     import seaborn as sns
-    from matplotlib import font_manager
 
     sns.set_theme(style="whitegrid", palette=PALETTE, rc={
         "figure.figsize": (8.0, 4.0),
@@ -33,10 +32,30 @@ def apply_theme(*, force: bool = False) -> None:
         "axes.spines.top": False,
         "axes.spines.right": False,
     })
+    _register_font()
+    _applied = True
+
+
+def _register_font() -> None:
+    from matplotlib import font_manager
+
     path = cjk_font_path()
     if str(path) not in {f.fname for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(path))
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [FAMILY, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font's minus sign renders; U+2212 may not
-    _applied = True
+
+
+def apply_light_theme() -> None:
+    """The same look for live dashboards without importing seaborn (and with it scipy.stats, about
+    1.5 s per kernel): white grid, palette, top and right spines off, the project's font."""
+    from cycler import cycler
+
+    matplotlib.rcParams.update({
+        "axes.prop_cycle": cycler(color=PALETTE), "axes.grid": True, "axes.facecolor": "white",
+        "axes.edgecolor": "#cccccc", "grid.color": "#e3e3e3", "axes.axisbelow": True,
+        "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 13,
+        "xtick.color": "#333333", "ytick.color": "#333333", "axes.labelcolor": "#333333",
+    })
+    _register_font()

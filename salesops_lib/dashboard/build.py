@@ -1,0 +1,171 @@
+"""Build dashboard cubes from the analyses: each registered analysis' ``compute`` with its default
+parameters (the monthly review's), keeping the frames the panels show at every org level, the
+metric layer's KPI tiles per org unit, and the findings worded in both languages.
+
+Nothing here re-implements an analysis; this runs once per source and period (``salesops
+dashboard`` or the notebook in JupyterLab), never in a viewer's callback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from salesops_lib.analyses import kpi_overview
+from salesops_lib.analyses.monthly_review import HEADLINE_METRICS
+from salesops_lib.config.params import period_bounds, resolve_period
+from salesops_lib.config.registry import REPORTS
+from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, save_cube
+from salesops_lib.data import Dataset
+from salesops_lib.metrics import METRICS, Grain, compute_metric
+from salesops_lib.metrics.facts import rep_roster
+from salesops_lib.report.findings_text import finding_text
+
+LEVELS = ("company", "region", "team", "rep")
+
+ANALYSES = ("target_tracking", "forecast", "team_efficiency", "funnel_diagnosis", "expense_roi",
+            "collections_customers", "kpi_overview")
+"""Registered analyses whose results the dashboard shows (their findings are the open alerts)."""
+
+
+def recent_periods(latest: str, months: int) -> list[str]:
+    """``months`` periods ending with ``latest`` (YYYY-MM), newest first."""
+    first = pd.Period(latest, freq="M")
+    return [str(first - i) for i in range(months)]
+
+
+def build_cube(ds: Dataset, period: str, *, progress: Callable[[str], None] | None = None) -> DashboardCube:
+    """Run the analyses for ``period`` and keep what the dashboard shows."""
+    period = resolve_period(period)
+    say = progress or (lambda _msg: None)
+    results, skipped = {}, {}
+    for name in ANALYSES:
+        spec = REPORTS[name]
+        missing = [t for t in spec.requires if not ds.has(t)]
+        if missing:
+            skipped[name] = f"missing table {missing[0]}"
+            continue
+        started = time.perf_counter()
+        module = importlib.import_module(spec.module)
+        params = spec.params(source=ds.source, period=period)
+        try:
+            results[name] = module.compute(ds, params)
+        except Exception as exc:  # one analysis failing must not take the dashboard down
+            skipped[name] = f"{type(exc).__name__}: {exc}"
+        say(f"{name} {time.perf_counter() - started:.1f}s")
+    tracking, forecast = results.get("target_tracking"), results.get("forecast")
+    efficiency, funnel = results.get("team_efficiency"), results.get("funnel_diagnosis")
+    expenses = results.get("expense_roi")
+    campaigns = expenses.campaigns.campaigns if expenses is not None and expenses.campaigns is not None else None
+    alignment = expenses.alignment.table if expenses is not None and expenses.alignment is not None else None
+    findings = tuple(f for r in results.values() for f in r.findings if f.period == period)
+    return DashboardCube(
+        period=period, source=ds.source, fingerprint=ds.fingerprint,
+        built_at=dt.datetime.now().isoformat(timespec="seconds"),
+        org=_org(ds), tiles=unit_tiles(ds, period),
+        pacing=_frame(tracking.pacing if tracking else None),
+        monthly=_frame(tracking.monthly if tracking else None),
+        forecast=_frame(forecast.units if forecast else None),
+        efficiency=_efficiency(efficiency),
+        funnel=_funnel(funnel),
+        campaigns=_frame(campaigns),
+        expense_units=_frame(alignment),
+        findings=findings,
+        finding_texts={f.id: {lang: finding_text(f, lang) for lang in ("zh", "en")} for f in findings},
+        forecast_target=forecast.target_label if forecast else "",
+        skipped=skipped,
+    )
+
+
+def _frame(frame: pd.DataFrame | None) -> pd.DataFrame:
+    return pd.DataFrame() if frame is None else frame.reset_index(drop=True)
+
+
+def _org(ds: Dataset) -> pd.DataFrame:
+    roster = rep_roster(ds)[["rep_id", "name", "team", "region"]]
+    return roster.astype({"rep_id": str, "name": str, "team": str, "region": str})
+
+
+def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
+    """The monthly review's headline tiles for every org unit: value, previous month, same month
+    last year, the changes and (for revenue) the month's target, from the metric layer at each level."""
+    start, end = period_bounds(period)
+    first = _months_back(start, 12)
+    names = [n for n in HEADLINE_METRICS if METRICS[n].available(ds)]
+    parts, targets = [], []
+    for level in LEVELS:
+        grain = Grain(period="month", level=level, start=first, end=end)
+        series = [compute_metric(ds, n, grain).assign(metric=n) for n in names if level in METRICS[n].levels]
+        if not series:
+            continue
+        long = pd.concat(series, ignore_index=True)
+        long["unit"] = long["unit"].astype(str)
+        trend = long.pivot_table(index=["unit", "period"], columns="metric", values="value", aggfunc="first",
+                                 dropna=False)
+        for unit, frame in trend.groupby(level="unit", sort=True):
+            tiles = kpi_overview.tiles_from_trend(frame.droplevel("unit")[[n for n in names if n in frame]], start, "en")
+            parts.append(tiles.rename(columns={"unit": "unit_kind"}).assign(level=level, unit=unit))
+        if "attainment" in names:
+            att = compute_metric(ds, "attainment", Grain(period="month", level=level, start=start, end=end))
+            targets.append(pd.DataFrame({"level": level, "unit": att["unit"].astype(str), "metric": "revenue",
+                                         "target": att["denominator"].astype("float64")}))
+    columns = ["level", "unit", "metric", "unit_kind", "higher_is_better", "value", "previous", "last_year",
+               "change_prev", "change_yoy", "target"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    frame = pd.concat(parts, ignore_index=True)
+    if targets:
+        frame = frame.merge(pd.concat(targets, ignore_index=True), on=["level", "unit", "metric"], how="left")
+    else:
+        frame["target"] = np.nan
+    return frame[columns]
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
+
+
+def _efficiency(result: object | None) -> pd.DataFrame:
+    if result is None:
+        return pd.DataFrame()
+    columns = ["level", "unit", "name", "team", "region", "fte", "revenue", "revenue_per_fte", "win_rate",
+               "benchmark", "gap", "flagged", "eligible"]
+    units = result.units.assign(name=result.units["unit"])
+    if "team" not in units:
+        units["team"] = np.where(units["level"] == "team", units["unit"], "")
+    reps = result.reps.assign(unit=result.reps["rep_id"])
+    both = pd.concat([units.reindex(columns=columns), reps.reindex(columns=columns)], ignore_index=True)
+    for column in ("name", "team", "region", "unit", "level"):
+        both[column] = both[column].fillna("").astype(str)
+    return both
+
+
+def _funnel(result: object | None) -> pd.DataFrame:
+    if result is None:
+        return pd.DataFrame()
+    company = result.funnel.assign(level="company", unit="company")[["level", "unit", "step", "k", "reached"]]
+    segments = result.segments
+    segments = segments[segments["dimension"].isin(["region", "team", "rep"])]
+    segments = segments.rename(columns={"dimension": "level", "segment": "unit"})[["level", "unit", "step", "k", "reached"]]
+    out = pd.concat([company, segments], ignore_index=True)
+    out["unit"] = out["unit"].astype(str)
+    return out
+
+
+def ensure_cubes(ds: Dataset, periods: list[str], *, refresh: bool = False,
+                 progress: Callable[[str], None] | None = None) -> Path:
+    """Build (once) and store the cubes of ``periods`` for ``ds``; returns the source's cube folder."""
+    root = cube_root(ds.fingerprint)
+    have = set(available_periods(root))
+    for period in periods:
+        if refresh or period not in have:
+            if progress:
+                progress(f"building dashboard data for {period}")
+            save_cube(build_cube(ds, period, progress=progress), root)
+    return root

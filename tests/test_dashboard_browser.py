@@ -1,0 +1,119 @@
+"""The leadership dashboard in a real Chromium (Debian's, driven by Playwright): it loads, its KPI
+tiles show the period's figures, a region filter changes figures and plot, a screenshot is
+saved, and names carrying HTML or script never execute.
+
+The source is the small demo with hostile names written into it: a rep and every customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from salesops_lib.dashboard.process import DashboardProcess, change_filter, chromium_path, launch_chromium, open_dashboard
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+PERIOD = "2026-10"
+REP_PAYLOAD = '<img src=x onerror="window.__xss=1">R'
+CUSTOMER_PAYLOAD = "<script>window.__xss=2</script>C"
+
+pytestmark = pytest.mark.browser
+
+
+def _need_chromium() -> None:
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing under CI: scripts/test-services.sh start installs it")
+        pytest.skip("chromium is not installed (scripts/test-services.sh start installs it)")
+
+
+@pytest.fixture(scope="module")
+def hostile_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo (period 2026-10) with a rep of north and every customer renamed to HTML."""
+    import duckdb
+
+    from salesops_lib.data.demo.cache import demo_source_path
+
+    target = tmp_path_factory.mktemp("hostile") / "demo-hostile.duckdb"
+    shutil.copy(demo_source_path("small", show_progress=False), target)
+    with duckdb.connect(str(target)) as con:
+        rep = con.execute("SELECT rep_id FROM reps WHERE region = 'north' ORDER BY rep_id LIMIT 1").fetchone()[0]
+        con.execute("UPDATE reps SET name = ? WHERE rep_id = ?", [REP_PAYLOAD, rep])
+        con.execute("UPDATE customers SET name = ? || customer_id", [CUSTOMER_PAYLOAD])
+    return target
+
+
+@pytest.fixture(scope="module")
+def server(hostile_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
+    _need_chromium()
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    with DashboardProcess(source=str(hostile_source), period=PERIOD, log=log, pool=1) as proc:
+        proc.wait_ready()
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def browser(server: DashboardProcess) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+def _expected_revenue(source: Path, level: str, unit: str) -> str:
+    from salesops_lib.data import connect
+    from salesops_lib.metrics import Grain, compute_metric
+    from salesops_lib.metrics.formatting import format_value
+
+    grain = Grain(period="month", level=level, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    frame = compute_metric(connect(source), "revenue", grain)
+    return format_value(float(frame.loc[frame["unit"].astype(str) == unit, "value"].iloc[0]), "currency")
+
+
+def test_dashboard_loads_with_the_periods_figures_and_filters(browser, server, hostile_source) -> None:  # type: ignore[no-untyped-def]
+    page, seconds = open_dashboard(browser, server.url)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(hostile_source, "company", "company")
+    assert page.get_attribute(".so-kpis", "data-scope") == "company:company"
+    plot_before = page.get_attribute("img[data-plot=trend]", "src")
+    assert "2026-10" in page.inner_text(".so-filters")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-company.png"), full_page=True)
+
+    change_filter(page, 1, "north")
+    assert page.get_attribute(".so-kpis", "data-scope") == "region:north"
+    assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(hostile_source, "region", "north")
+    assert page.get_attribute("img[data-plot=trend]", "src") != plot_before
+    teams = page.locator(".so-filters select").nth(2).locator("option").all_inner_texts()
+    assert len(teams) > 1 and all(t.startswith("north") for t in teams[1:])  # drill: north's teams only
+    page.screenshot(path=str(ARTIFACTS / "dashboard-north.png"), full_page=True)
+    assert (ARTIFACTS / "dashboard-north.png").stat().st_size > 10_000
+    assert errors == []
+    page.context.close()
+
+
+def test_html_in_names_is_shown_as_text_and_never_runs(browser, server) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_dashboard(browser, server.url)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    assert CUSTOMER_PAYLOAD in page.inner_text("body")  # the planted key account is among the open alerts
+    change_filter(page, 1, "north")
+    team_select = page.locator(".so-filters select").nth(2)
+    for team in team_select.locator("option").all_inner_texts()[1:]:
+        change_filter(page, 2, team)
+        if REP_PAYLOAD in page.inner_text("body"):
+            break
+    body = page.inner_text("body")
+    assert REP_PAYLOAD in body  # the name is shown, as text
+    assert page.evaluate("window.__xss") is None and dialogs == []
+    assert page.locator("img[src='x']").count() == 0 and page.locator("script:text('__xss')").count() == 0
+    page.context.close()
