@@ -50,7 +50,8 @@ class KpiOverviewResult:
         return f"<table class='salesops-tiles'><tr>{head}</tr>{rows}</table>"
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
+def months_back(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier."""
     return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
 
 
@@ -66,7 +67,7 @@ def compute(data: Dataset, params: KpiOverviewParams) -> KpiOverviewResult:
     names = [n.strip() for n in params.metrics.split(",") if n.strip()] or list(METRICS)
     names = [n for n in names if METRICS[n].available(data)]
     level = "region" if params.region else "company"
-    history = Grain(period="month", level=level, start=_months_back(start, 12), end=end)
+    history = Grain(period="month", level=level, start=months_back(start, 12), end=end)
     month = Grain(period="month", level="region", start=start, end=end)
     trend_parts, region_parts = [], []
     for name in names:
@@ -92,7 +93,7 @@ def compute(data: Dataset, params: KpiOverviewParams) -> KpiOverviewResult:
 def tiles_from_trend(trend: pd.DataFrame, start: dt.date, lang: str) -> pd.DataFrame:
     """One tile per metric column of ``trend`` (month × metric): the month, the previous month,
     the same month last year and the relative changes (also what the dashboard keeps per unit)."""
-    current, previous, last_year = (pd.Timestamp(d) for d in (start, _months_back(start, 1), _months_back(start, 12)))
+    current, previous, last_year = (pd.Timestamp(d) for d in (start, months_back(start, 1), months_back(start, 12)))
     rows = []
     for name in trend.columns:
         metric = METRICS[name]

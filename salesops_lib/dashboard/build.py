@@ -96,7 +96,7 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
     """The monthly review's headline tiles for every org unit: value, previous month, same month
     last year, the changes and (for revenue) the month's target, from the metric layer at each level."""
     start, end = period_bounds(period)
-    first = _months_back(start, 12)
+    first = kpi_overview.months_back(start, 12)
     names = [n for n in HEADLINE_METRICS if METRICS[n].available(ds)]
     parts, targets = [], []
     for level in LEVELS:
@@ -111,9 +111,9 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
         for unit, frame in trend.groupby(level="unit", sort=True):
             tiles = kpi_overview.tiles_from_trend(frame.droplevel("unit")[[n for n in names if n in frame]], start, "en")
             parts.append(tiles.rename(columns={"unit": "unit_kind"}).assign(level=level, unit=unit))
-        if "attainment" in names:
-            att = compute_metric(ds, "attainment", Grain(period="month", level=level, start=start, end=end))
-            targets.append(pd.DataFrame({"level": level, "unit": att["unit"].astype(str), "metric": "revenue",
+        att = long[(long["metric"] == "attainment") & (long["period"] == pd.Timestamp(start))]
+        if not att.empty:  # attainment's denominator is the month's target (as in the monthly review)
+            targets.append(pd.DataFrame({"level": level, "unit": att["unit"], "metric": "revenue",
                                          "target": att["denominator"].astype("float64")}))
     columns = ["level", "unit", "metric", "unit_kind", "higher_is_better", "value", "previous", "last_year",
                "change_prev", "change_yoy", "target"]
@@ -125,10 +125,6 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
     else:
         frame["target"] = np.nan
     return frame[columns]
-
-
-def _months_back(day: dt.date, months: int) -> dt.date:
-    return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
 
 
 def _efficiency(result: object | None) -> pd.DataFrame:

@@ -16,8 +16,8 @@ from salesops_lib.dashboard.labels import LABELS
 from salesops_lib.dashboard.scope import Scope
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_value
-from salesops_lib.report.formats import integer, money, money_axis, pct, signed_pct
-from salesops_lib.report.html import e, tiles_html
+from salesops_lib.report.formats import heading, integer, labelled_table, money, money_axis, pct, signed_pct
+from salesops_lib.report.html import e, findings_html, tiles_html
 from salesops_lib.report.i18n import t
 from salesops_lib.report.theme import PALETTE, apply_light_theme
 
@@ -28,7 +28,6 @@ DASHBOARD_CSS = """
 .so-dash table.so-table{border-collapse:collapse;font-size:13px;width:100%}
 .so-dash table.so-table th,.so-dash table.so-table td{padding:3px 8px;border-bottom:1px solid #e3e8ee;text-align:right}
 .so-dash table.so-table th:first-child,.so-dash table.so-table td:first-child{text-align:left}
-.so-dash tr.so-selected td{background:#eef4fc;font-weight:600}
 .so-dash .so-flag{color:#c8423b;font-weight:600}
 .so-dash .so-note{color:#51606f;font-size:13px;margin:4px 0}
 .so-dash img.so-plot{max-width:100%;height:auto}
@@ -44,18 +43,11 @@ def _t(key: str, lang: str, **facts: Any) -> str:
 
 
 def _h2(key: str, lang: str, **facts: Any) -> str:
-    return f"<h2>{e(_t(key, lang, **facts))}</h2>"
+    return heading(_t(key, lang, **facts))
 
 
-def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[Any], str]]], lang: str,
-           *, row_class: Callable[[pd.Series], str] | None = None) -> str:
-    head = "".join(f"<th>{e(_t(label, lang))}</th>" for label, _ in columns.values())
-    body = []
-    for _, row in frame.iterrows():
-        css = row_class(row) if row_class else ""
-        cells = "".join(f"<td>{e(fmt(row[col]))}</td>" for col, (_, fmt) in columns.items())
-        body.append(f"<tr class='{e(css)}'>{cells}</tr>")
-    return f"<table class='so-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[Any], str]]], lang: str) -> str:
+    return labelled_table(frame, columns, lambda key: _t(key, lang))
 
 
 def _no_data(lang: str) -> str:
@@ -133,12 +125,13 @@ def ranking(cube: DashboardCube, scope: Scope, lang: str, *, limit: int = 15) ->
         return _h2("efficiency", lang) + _no_data(lang)
     if len(rows) > limit:  # the best and the weakest matter; the middle is elided
         rows = pd.concat([rows.head(limit - 5), rows.tail(5)]).drop_duplicates("unit")
-    rows = rows.assign(flag=[_t("flagged", lang) if f else "" for f in rows["flagged"].fillna(False)])
+    rows = rows.assign(flag=[_t("flagged", lang) if f else "" for f in rows["flagged"].fillna(False)],
+                       name=[f"▶ {n}" if s else n for n, s in zip(rows["name"], rows["selected"], strict=True)])
     return _h2("efficiency", lang) + _table(rows, {
         "name": ("unit", str), "fte": ("fte", lambda v: f"{v:.1f}" if pd.notna(v) else "—"),
         "revenue_per_fte": ("revenue_per_fte", money), "win_rate": ("win_rate", pct),
         "gap": ("gap", signed_pct), "flag": ("flagged", str),
-    }, lang, row_class=lambda r: "so-selected" if r.get("selected") else "")
+    }, lang)
 
 
 def expenses(cube: DashboardCube, scope: Scope, lang: str) -> str:
@@ -162,10 +155,8 @@ def alerts(cube: DashboardCube, scope: Scope, lang: str) -> str:
     found: list[Finding] = views.alerts(cube, scope)
     if not found:
         return _h2("alerts", lang) + f"<p class='so-note'>{e(_t('no_alerts', lang))}</p>"
-    items = "".join(
-        f"<li><span class='so-sev so-sev-{e(f.severity)}'>{e(t(f.severity, lang))}</span>"
-        f"{e(cube.finding_texts.get(f.id, {}).get(lang, f.kind))}</li>" for f in found)
-    return _h2("alerts", lang) + f"<ul class='so-findings'>{items}</ul>"
+    worded = lambda f: cube.finding_texts.get(f.id, {}).get(lang, f.kind)  # noqa: E731  (worded at build time)
+    return _h2("alerts", lang) + findings_html(found, lang, wording=worded)
 
 
 def notes(cube: DashboardCube, lang: str) -> str:

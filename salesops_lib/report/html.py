@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -59,13 +59,16 @@ def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
     return f"<style>{TILE_CSS}</style><div class='so-tiles'>{''.join(parts)}</div>"
 
 
-def findings_html(findings: Iterable[Finding], lang: str, *, limit: int | None = None) -> str:
-    """Findings as a list, most severe first, each as its zh/en sentence."""
+def findings_html(findings: Iterable[Finding], lang: str, *, limit: int | None = None,
+                  wording: Callable[[Finding], str] | None = None) -> str:
+    """Findings as a list, most severe first, each as its zh/en sentence (``wording`` supplies
+    sentences made earlier, e.g. stored with the dashboard's cube)."""
+    word = wording or (lambda f: finding_text(f, lang))
     ranked = rank(list(findings))[:limit]
     if not ranked:
         return f"<p>{e(t('no_findings', lang))}</p>"
     items = "".join(
-        f"<li><span class='so-sev so-sev-{e(f.severity)}'>{e(t(f.severity, lang))}</span>{e(finding_text(f, lang))}</li>"
+        f"<li><span class='so-sev so-sev-{e(f.severity)}'>{e(t(f.severity, lang))}</span>{e(word(f))}</li>"
         for f in ranked
     )
     return f"<style>{TILE_CSS}</style><ul class='so-findings'>{items}</ul>"
