@@ -16,6 +16,10 @@ from salesops_lib.dashboard.scope import Scope, children, contains, resolve
 from salesops_lib.dashboard.server import ServerOptions, check_options, is_loopback, url, voila_argv
 from salesops_lib.errors import ConfigError
 
+AS_OF = "2025-06-30"
+"""Demo data are pinned: the planted effects sit in the as-of month whatever today is."""
+PERIOD = AS_OF[:7]
+
 ORG = pd.DataFrame({
     "rep_id": ["r1", "r2", "r3", "r4"],
     "name": ["甲", "乙", "<b>丙</b>", "丁"],
@@ -157,21 +161,21 @@ def test_cube_holds_what_the_analyses_found() -> None:
     from salesops_lib.data import connect
     from salesops_lib.metrics import Grain, compute_metric
 
-    ds = connect("demo:small")
-    cube = build_cube(ds, "2026-10")
+    ds = connect(f"demo:small:{AS_OF}")
+    cube = build_cube(ds, PERIOD)
     assert cube.skipped == {}
-    review = monthly_review.compute(ds, MonthlyReviewParams(period="2026-10"), [])
+    review = monthly_review.compute(ds, MonthlyReviewParams(period=PERIOD), [])
     mine = views.tiles(cube, Scope()).set_index("metric")
     for row in review.tiles.itertuples():
         assert mine.loc[row.metric, "value"] == pytest.approx(row.value, nan_ok=True), row.metric
     assert mine.loc["revenue", "target"] == pytest.approx(review.tiles.set_index("metric").loc["revenue", "target"])
-    start, end = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+    start, end = dt.date(2025, 6, 1), dt.date.fromisoformat(AS_OF)
     teams = compute_metric(ds, "win_rate", Grain(period="month", level="team", start=start, end=end))
     some = teams.iloc[0]
     region = ds.table("reps").filter(lambda t: t.team == some["unit"]).select("region").execute()["region"].iloc[0]
     scoped = views.tiles(cube, Scope(region, some["unit"])).set_index("metric")
     assert scoped.loc["win_rate", "value"] == pytest.approx(some["value"])
-    pace = tracking(ds, TargetTrackingParams(period="2026-10")).pacing
+    pace = tracking(ds, TargetTrackingParams(period=PERIOD)).pacing
     assert len(cube.pacing) == len(pace)
     assert {f.analysis for f in cube.findings} >= {"target_tracking", "team_efficiency", "forecast"}
 
@@ -212,7 +216,7 @@ def test_notebook_runs_top_to_bottom_outside_voila(tmp_path) -> None:  # type: i
 
     out = tmp_path / "leadership.ipynb"
     pm.execute_notebook(str(project_root() / "notebooks" / NOTEBOOK), str(out), kernel_name="salesops",
-                        parameters={"source": "demo:small", "period": "2026-10", "lang": "en"}, progress_bar=False)
+                        parameters={"source": f"demo:small:{AS_OF}", "period": PERIOD, "lang": "en"}, progress_bar=False)
     import nbformat
 
     outputs = [o for c in nbformat.read(out, 4).cells if c.cell_type == "code" for o in c.get("outputs", [])]

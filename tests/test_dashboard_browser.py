@@ -19,7 +19,9 @@ from salesops_lib.dashboard.process import DashboardProcess, change_filter, chro
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-PERIOD = "2026-10"
+AS_OF = "2025-06-30"
+"""Demo data are pinned: the planted effects sit in the as-of month whatever today is."""
+PERIOD = AS_OF[:7]
 REP_PAYLOAD = '<img src=x onerror="window.__xss=1">R'
 CUSTOMER_PAYLOAD = "<script>window.__xss=2</script>C"
 
@@ -35,13 +37,13 @@ def _need_chromium() -> None:
 
 @pytest.fixture(scope="module")
 def hostile_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo (period 2026-10) with a rep of north and every customer renamed to HTML."""
+    """The small demo (period 2025-06) with a rep of north and every customer renamed to HTML."""
     import duckdb
 
     from salesops_lib.data.demo.cache import demo_source_path
 
     target = tmp_path_factory.mktemp("hostile") / "demo-hostile.duckdb"
-    shutil.copy(demo_source_path("small", show_progress=False), target)
+    shutil.copy(demo_source_path("small", as_of=AS_OF, show_progress=False), target)
     with duckdb.connect(str(target)) as con:
         rep = con.execute("SELECT rep_id FROM reps WHERE region = 'north' ORDER BY rep_id LIMIT 1").fetchone()[0]
         con.execute("UPDATE reps SET name = ? WHERE rep_id = ?", [REP_PAYLOAD, rep])
@@ -73,7 +75,7 @@ def _expected_revenue(source: Path, level: str, unit: str) -> str:
     from salesops_lib.metrics import Grain, compute_metric
     from salesops_lib.metrics.formatting import format_value
 
-    grain = Grain(period="month", level=level, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    grain = Grain(period="month", level=level, start=dt.date(2025, 6, 1), end=dt.date.fromisoformat(AS_OF))
     frame = compute_metric(connect(source), "revenue", grain)
     return format_value(float(frame.loc[frame["unit"].astype(str) == unit, "value"].iloc[0]), "currency")
 
@@ -85,7 +87,7 @@ def test_dashboard_loads_with_the_periods_figures_and_filters(browser, server, h
     assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(hostile_source, "company", "company")
     assert page.get_attribute(".so-kpis", "data-scope") == "company:company"
     plot_before = page.get_attribute("img[data-plot=trend]", "src")
-    assert "2026-10" in page.inner_text(".so-filters")
+    assert PERIOD in page.inner_text(".so-filters")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-company.png"), full_page=True)
 
