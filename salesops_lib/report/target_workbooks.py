@@ -4,7 +4,8 @@
 * ``<year>_targets_<region>.xlsx`` — the region and its teams by month, its reps by month.
 
 Amounts are written as numbers (the split's exact integer steps × step), so every parent row is
-exactly the sum of its children in Excel too. Headers follow the result's language.
+exactly the sum of its children in Excel too. Headers follow the result's language. Names are
+string cells, never formulas (:mod:`salesops_lib.report.xlsx`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from salesops_lib.analyses.targets import TargetSplitResult
 from salesops_lib.report.i18n import t
+from salesops_lib.report.xlsx import write_row
 
 LABELS: dict[str, dict[str, str]] = {
     "regions": {"zh": "大区月度目标", "en": "Regions by month"},
@@ -109,11 +111,10 @@ def _sheet(sheet: Worksheet, title: str, frame: pd.DataFrame, lang: str, step: f
 
 def _frame_sheet(sheet: Worksheet, title: str, frame: pd.DataFrame, step: float) -> None:
     sheet.title = title[:31]
-    sheet.append([str(c) for c in frame.columns])
-    for cell in sheet[1]:
+    for cell in write_row(sheet, 1, [str(c) for c in frame.columns]):
         cell.font = Font(bold=True)
-    for row in frame.itertuples(index=False):
-        sheet.append([None if isinstance(v, float) and v != v else v for v in row])
+    for index, row in enumerate(frame.itertuples(index=False), start=2):
+        write_row(sheet, index, [None if isinstance(v, float) and v != v else v for v in row])
     number = "#,##0.00" if step < 1 else "#,##0"
     for col, name in enumerate(frame.columns, start=1):
         values = frame[name]

@@ -6,6 +6,12 @@ reruns of the review and of ``notify`` post each finding once. Requests have a t
 retried with backoff on network errors, 429 and 5xx. The webhook URL carries its secret in the
 path or query (WeCom ``key=``, Slack's path, DingTalk ``access_token=``): it is never printed or
 logged — messages show only its scheme and host.
+
+Hardening: redirects are never followed (a 3xx answer is a failed delivery, so a finding is
+only marked delivered when the webhook itself accepted it); the findings' words are escaped for
+the target's markup (Slack mrkdwn, WeCom/DingTalk markdown), so a name such as ``<!channel>``,
+``@all`` or ``[x](http://evil)`` reads as text and neither mentions anyone nor links anywhere;
+a state or findings file that is not what notify expects is a :class:`SalesOpsError`.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from salesops_lib.analyses.findings import SEVERITY_RANK, Finding
 from salesops_lib.errors import ConfigError, SalesOpsError
@@ -31,9 +37,13 @@ MAX_MESSAGE_CHARS = 3500  # WeCom markdown allows 4096 bytes; DingTalk and Slack
 
 
 class DeliveryError(SalesOpsError):
-    """The webhook did not accept the message after the retries."""
+    """The webhook did not accept the message after the retries (or answered with a redirect)."""
 
     exit_code = 1
+
+
+class NotifyStateError(SalesOpsError):
+    """The notify state file is not JSON, or not the shape notify writes."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +58,12 @@ class NotifyResult:
 
 def webhook_label(url: str) -> str:
     """The webhook as it may be shown: scheme and host only (the rest may hold a secret)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or '?'}{':' + str(parts.port) if parts.port else ''}/…"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a malformed port or host: show nothing of it
+        return "?://?/…"
+    return f"{parts.scheme}://{parts.hostname or '?'}{':' + str(port) if port else ''}/…"
 
 
 def notify(reports_dir: Path, period: str, webhook: str, *, fmt: Format = "generic", lang: str = "zh",
@@ -64,11 +78,11 @@ def notify(reports_dir: Path, period: str, webhook: str, *, fmt: Format = "gener
     if not findings_file.exists():
         raise ConfigError(f"no published findings for {period}", where=str(findings_file),
                           fix=f"run `salesops review --period {period}` first")
-    records = json.loads(findings_file.read_text(encoding="utf-8"))
+    records = _read_findings(findings_file, period)
     floor = SEVERITY_RANK[min_severity]
     wanted = [r for r in records if SEVERITY_RANK.get(r.get("severity", "info"), 0) >= floor]
     state_path = reports_dir / STATE_FILE
-    state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
+    state = _read_state(state_path)
     key = hashlib.sha256(webhook.encode()).hexdigest()[:16]
     known = set(state.get(key, {}).get(period, []))
     new = [r for r in wanted if r["id"] not in known]
@@ -83,19 +97,103 @@ def notify(reports_dir: Path, period: str, webhook: str, *, fmt: Format = "gener
     return NotifyResult(len(new), len(wanted) - len(new), len(messages), webhook_label(webhook))
 
 
+def _read_findings(path: Path, period: str) -> list[dict[str, Any]]:
+    """The published findings of ``path``; a ConfigError when they are not what review writes."""
+    fix = f"run `salesops review --period {period}` again to republish them"
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"the published findings cannot be read ({type(exc).__name__})", where=str(path),
+                          fix=fix) from None
+    if not isinstance(records, list):
+        raise ConfigError("the published findings are not a list of findings", where=str(path), fix=fix)
+    bad = [r for r in records if not _is_finding(r)]
+    if bad:
+        raise ConfigError("some published findings are not the shape review writes", where=str(path),
+                          rows=len(bad), examples=[r.get("id", "?") if isinstance(r, dict) else r for r in bad],
+                          fix=fix)
+    return records
+
+
+def _is_finding(record: object) -> bool:
+    if not (isinstance(record, dict) and isinstance(record.get("id"), str)
+            and isinstance(record.get("severity", "info"), str)):
+        return False
+    try:
+        Finding(**{k: v for k, v in record.items() if k not in ("id", "change", "link")})
+    except TypeError:
+        return False
+    return True
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    """Delivered ids by webhook hash and period; a NotifyStateError when the file is not that."""
+    if not path.exists():
+        return {}
+    fix = (f"delete {path.name} to start afresh (the next notify posts the period's findings again) "
+           "or restore it from a backup")
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise NotifyStateError(f"the notify state file cannot be read ({type(exc).__name__})", where=str(path),
+                               fix=fix) from None
+    if not _is_state(state):
+        raise NotifyStateError("the notify state file is not the shape notify writes "
+                               "({webhook hash: {period: [finding ids]}})", where=str(path), fix=fix)
+    return state
+
+
+def _is_state(state: object) -> bool:
+    return isinstance(state, dict) and all(
+        isinstance(periods, dict) and all(
+            isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in periods.values())
+        for periods in state.values())
+
+
 def _save(path: Path, state: dict[str, Any]) -> None:
     tmp = path.with_suffix(".part")
     tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
     tmp.replace(path)
 
 
-def _lines(records: list[dict[str, Any]], lang: str) -> list[str]:
+#: WeCom/DingTalk markdown: syntax characters become their full-width look-alikes (the renderers
+#: document no backslash escapes); ``@`` too, so ``@all`` or ``@13800000000`` mentions nobody
+_MARKDOWN_TEXT = str.maketrans({
+    "[": "［", "]": "］", "(": "（", ")": "）", "*": "＊", "_": "＿", "`": "｀", "#": "＃", "<": "＜",
+    ">": "＞", "@": "＠", "&": "＆", "~": "～", "\\": "＼",
+})
+
+
+def escape_text(text: str, fmt: Format) -> str:
+    """``text`` (data: names, numbers' words) made inert in ``fmt``'s markup, on one line.
+
+    Slack mrkdwn gets ``&``, ``<``, ``>`` escaped (no ``<!channel>``, ``<@U123>``, ``<url|x>``) and
+    a word joiner after ``@``; WeCom/DingTalk markdown get their syntax characters and ``@``
+    replaced by full-width look-alikes. Line breaks become spaces (nothing of the data starts a
+    line: no heading, quote or list). The generic JSON format is left as it is.
+
+    Examples
+    --------
+    >>> escape_text("<!channel> & [x](http://evil)", "slack")
+    '&lt;!channel&gt; &amp; [x](http://evil)'
+    >>> escape_text("@all [x](http://evil)", "wecom")
+    '＠all ［x］（http://evil）'
+    """
+    if fmt == "generic":
+        return text
+    flat = " ".join(str(text).split())
+    if fmt == "slack":
+        return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u2060")
+    return flat.translate(_MARKDOWN_TEXT)
+
+
+def _lines(records: list[dict[str, Any]], lang: str, fmt: Format) -> list[str]:
     out = []
     for record in records:
         fields = {k: v for k, v in record.items() if k not in ("id", "change", "link")}
         finding = Finding(**fields)
-        link = f" ({record['link']})" if record.get("link") else ""
-        out.append(f"[{finding.severity}] {finding_text(finding, lang)}{link}")
+        link = f" ({escape_text(str(record['link']), fmt)})" if record.get("link") else ""
+        out.append(f"[{escape_text(finding.severity, fmt)}] {escape_text(finding_text(finding, lang), fmt)}{link}")
     return out
 
 
@@ -103,11 +201,11 @@ def _messages(records: list[dict[str, Any]], period: str, fmt: Format, lang: str
     """Message bodies (each within the platforms' size limit) with the finding ids they carry."""
     if not records:
         return []
-    title = f"{'销售经营预警' if lang == 'zh' else 'Sales findings'} · {period}"
+    title = f"{'销售经营预警' if lang == 'zh' else 'Sales findings'} · {escape_text(period, fmt)}"
     chunks: list[list[str]] = [[]]
     groups: list[list[dict[str, Any]]] = [[]]
     size = 0
-    for record, line in zip(records, _lines(records, lang), strict=True):
+    for record, line in zip(records, _lines(records, lang, fmt), strict=True):
         if size + len(line) > MAX_MESSAGE_CHARS and chunks[-1]:
             chunks.append([])
             groups.append([])
@@ -138,14 +236,22 @@ def _post(url: str, body: bytes, send: Callable[[urllib.request.Request, float],
                                      headers={"Content-Type": "application/json; charset=utf-8"})
     last = ""
     for attempt in range(retries + 1):
+        location = ""
         try:
             status = send(request, timeout)
         except urllib.error.HTTPError as exc:
-            status = exc.code
+            status, location = exc.code, (exc.headers.get("Location") or "") if exc.headers else ""
+            exc.close()
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             status, last = 0, type(exc).__name__
         if 200 <= status < 300:
             return
+        if 300 <= status < 400:
+            raise DeliveryError(f"the webhook answered with a redirect (HTTP {status}){_redirect_to(url, location)}; "
+                                "redirects are not followed, so the message was not delivered",
+                                where=webhook_label(url),
+                                fix="pass the webhook's final URL to --webhook (copy it again from the chat "
+                                    "app's robot settings); findings not delivered are posted next time")
         if status and status not in (408, 429) and status < 500:
             raise DeliveryError(f"the webhook refused the message (HTTP {status})", where=webhook_label(url),
                                 fix="check the webhook URL and the message format (--format)")
@@ -156,6 +262,23 @@ def _post(url: str, body: bytes, send: Callable[[urllib.request.Request, float],
                         fix="check the network and the webhook; findings not delivered are posted next time")
 
 
+def _redirect_to(url: str, location: str) -> str:
+    """`` to <scheme://host/…>`` of a redirect's Location header (nothing when there is none)."""
+    try:
+        return f" to {webhook_label(urljoin(url, location))}" if location else ""
+    except ValueError:
+        return ""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows no redirect: urllib then raises the 3xx answer as an HTTPError."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> None:
+        return None
+
+
 def _send(request: urllib.request.Request, timeout: float) -> int:
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) checked above)
+    opener = urllib.request.build_opener(_NoRedirect)
+    with opener.open(request, timeout=timeout) as response:  # http(s) checked in notify()
         return int(response.status)

@@ -2,7 +2,8 @@
 
 Every HTML table in the executed notebook's outputs becomes a sheet named after the heading
 above it; cells that read as numbers (``12,345``, ``37.2%``, ``-4.1``) are written as numbers
-(percentages as fractions, formatted as % in Excel), everything else as text.
+(percentages as fractions, formatted as % in Excel), everything else as text — string cells,
+never formulas (:mod:`salesops_lib.report.xlsx`), so a name such as ``=HYPERLINK(…)`` stays text.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def write_workbook(notebook: Path, target: Path) -> Path | None:
     """Write the page's tables to ``target`` (.xlsx); None when the page has no table."""
     from openpyxl import Workbook
 
+    from salesops_lib.report.xlsx import write_cell
+
     tables = page_tables(notebook)
     if not tables:
         return None
@@ -91,7 +94,7 @@ def write_workbook(notebook: Path, target: Path) -> Path | None:
         for r, row in enumerate(table.rows, start=1):
             for c, text in enumerate(row, start=1):
                 value, percent = _value(text)
-                cell = sheet.cell(row=r, column=c, value=value)
+                cell = write_cell(sheet, r, c, value)
                 if percent:
                     cell.number_format = "0.0%"
     partial = target.with_suffix(".xlsx.part")
