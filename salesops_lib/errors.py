@@ -80,6 +80,11 @@ class MetricError(SalesOpsError):
     """A metric was asked for at a grain or with inputs it cannot be computed from."""
 
 
+class PublishError(SalesOpsError):
+    """A run cannot publish: another run holds the period, the source changed during the run,
+    or the output folder cannot be written (full disk, read-only folder)."""
+
+
 #: top-level modules of database drivers: their exceptions are about the data, not our code
 _ENGINE_MODULES = frozenset({"duckdb", "_duckdb", "psycopg", "psycopg2", "pyarrow"})
 

@@ -34,14 +34,17 @@ def _maven_config(out: Path, **extra: object) -> ReviewConfig:
 
 @pytest.fixture(scope="module")
 def isolated_run(tmp_path_factory: pytest.TempPathFactory) -> ReviewRun:
-    """One review with the KPI overview and three broken fixture reports (fails, hangs, dies)."""
+    """One review with the KPI overview and two broken fixture reports (fails, dies).
+
+    The time-out is generous: on a loaded machine the KPI overview alone may take a minute, and
+    the test is about isolation, not speed (the time-out has its own test).
+    """
     out = tmp_path_factory.mktemp("published")
     patch = pytest.MonkeyPatch()
-    for name in ("broken", "hang", "dies"):
+    for name in ("broken", "dies"):
         patch.setitem(REPORTS, name, _fixture(name))
     try:
-        return run_review(_maven_config(out, timeout_seconds=20,
-                                        reports=("kpi_overview", "broken", "hang", "dies")))
+        return run_review(_maven_config(out, timeout_seconds=900, reports=("kpi_overview", "broken", "dies")))
     finally:
         patch.undo()
 
@@ -50,7 +53,6 @@ def test_failures_are_isolated_and_reported(isolated_run: ReviewRun) -> None:
     status = {o.name: o for o in isolated_run.outcomes}
     assert status["kpi_overview"].status == "published"
     assert status["broken"].status == "failed" and "ZeroDivisionError" in status["broken"].error
-    assert status["hang"].status == "failed" and "timed out" in status["hang"].error
     assert status["dies"].status == "failed"
     assert not isolated_run.ok
     index = (isolated_run.path / "index.html").read_text(encoding="utf-8")
@@ -60,6 +62,13 @@ def test_failures_are_isolated_and_reported(isolated_run: ReviewRun) -> None:
     assert manifest["source_fingerprint"] and manifest["packages"]["pandas"]
     executed = json.loads((isolated_run.path / "broken.ipynb").read_text(encoding="utf-8"))
     assert any("about to fail" in "".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", []))
+
+
+def test_a_report_past_its_time_out_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(REPORTS, "hang", _fixture("hang"))
+    run = run_review(_maven_config(tmp_path, timeout_seconds=5, reports=("hang",)))
+    (outcome,) = run.outcomes
+    assert outcome.status == "failed" and "timed out after 5 s" in outcome.error
 
 
 def test_report_page_is_offline_small_and_without_code(isolated_run: ReviewRun) -> None:

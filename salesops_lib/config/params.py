@@ -12,12 +12,12 @@ import datetime as dt
 import re
 from typing import Any
 
-from pydantic import ValidationError, field_validator
+from pydantic import ValidationError, field_validator, model_validator
 
 from salesops_lib.config.models import FrozenModel, Language
 from salesops_lib.errors import ConfigError
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")  # fullmatch: `$` would accept a trailing newline
 
 
 def resolve_period(text: str, *, today: dt.date | None = None) -> str:
@@ -27,7 +27,7 @@ def resolve_period(text: str, *, today: dt.date | None = None) -> str:
         first = today.replace(day=1)
         previous = first - dt.timedelta(days=1)
         return f"{previous.year:04d}-{previous.month:02d}"
-    if not _PERIOD.match(text):
+    if not _PERIOD.fullmatch(text):
         raise ValueError(f"period must be YYYY-MM or last-month, got {text!r}")
     return text
 
@@ -109,6 +109,8 @@ class ReviewConfig(FrozenModel):
     timeout_seconds: float = 900.0
     #: where periods are published
     output_dir: str = "reports"
+    #: Jupyter kernel the reports run on (the project's, installed by ./workbench setup)
+    kernel: str = "salesops"
     #: extra parameters per report, e.g. {kpi_overview: {metrics: "win_rate,revenue"}}
     report_params: dict[str, dict[str, Any]] = {}
 
@@ -123,6 +125,20 @@ class ReviewConfig(FrozenModel):
         if value < 0:
             raise ValueError("jobs must be 0 (one per core) or more")
         return value
+
+    @model_validator(mode="after")
+    def _known_reports(self) -> ReviewConfig:
+        # the registry imports this module, so it is imported here, when a config is validated
+        from salesops_lib.config.registry import REPORTS
+
+        for key, names in (("reports", self.reports), ("report_params", tuple(self.report_params))):
+            unknown = [name for name in names if name not in REPORTS]
+            if unknown:
+                raise ValueError(
+                    f"`{key}` names unknown report(s) {', '.join(map(repr, unknown))}; "
+                    f"registered reports: {', '.join(REPORTS)}"
+                )
+        return self
 
     def common(self) -> dict[str, Any]:
         """The parameters every report receives."""

@@ -5,6 +5,10 @@ derived expressions, the ``where`` filter), compiled by Ibis for whatever backen
 data. Typing to the canonical kinds follows in Ibis; on DuckDB it uses ``TRY_CAST`` so that a
 value which does not parse becomes a reportable row instead of a failed query. The staged
 table keeps each typed column's source text as ``<column>__raw`` for that report.
+
+The mapping's own SQL (``expr:``, ``where:``) enters the query only as
+:func:`~salesops_lib.data.sql_guard.checked_sql` writes it back: one expression of allowed
+functions, never a query or a file read.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import ibis.expr.types as ir
 
 from salesops_lib.data.canonical import Column, Table
 from salesops_lib.data.mapping import ColumnRule, TablePart
+from salesops_lib.data.sql_guard import checked_sql
 from salesops_lib.errors import MappingError
 
 RAW_SUFFIX = "__raw"
@@ -73,10 +78,13 @@ def _stage(spec: Table, source: SourcePart, *, alias: str, backend: str, mapping
             where=where,
             fix=f"map them under tables.{spec.name}.columns (source columns: {', '.join(columns)})",
         )
-    items = [f"{_select_item(c, rules.get(c.name), columns, where)} AS {_ident(c.name)}" for c in spec.columns]
+    items = [
+        f"{_select_item(spec.name, c, rules.get(c.name), columns, where)} AS {_ident(c.name)}" for c in spec.columns
+    ]
     sql = f"SELECT {', '.join(items)} FROM {alias}"
     if source.part.where:
-        sql += f" WHERE {source.part.where}"
+        # the mapping validated it already; what runs is the checked text, so nothing else can
+        sql += f" WHERE {checked_sql(source.part.where, kind='where', table=spec.name, where=where)}"
     try:
         selected = source.table.alias(alias).sql(sql, dialect="duckdb")
     except Exception as exc:
@@ -95,13 +103,13 @@ def _stage(spec: Table, source: SourcePart, *, alias: str, backend: str, mapping
     return selected.select(**typed)
 
 
-def _select_item(col: Column, rule: ColumnRule | None, columns: list[str], where: str) -> str:
+def _select_item(table: str, col: Column, rule: ColumnRule | None, columns: list[str], where: str) -> str:
     if rule is None:
         return "NULL"
     if rule.is_const:
         return _literal(rule.const)
     if rule.expr is not None:
-        return f"({rule.expr})"
+        return f"({checked_sql(rule.expr, kind='expr', table=table, column=col.name, where=where)})"
     source = rule.source or ""
     if source not in columns:
         close = difflib.get_close_matches(source, columns, n=1)

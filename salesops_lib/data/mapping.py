@@ -22,6 +22,11 @@ table in the database), and per canonical column where the value comes from::
     absent:
       leads: the CRM export has no lead table
 
+``expr:`` and ``where:`` are one SQL expression each over the source's columns: literals,
+operators, CASE, CAST/TRY_CAST and the scalar functions listed in
+:data:`salesops_lib.data.sql_guard.FUNCTIONS`. Nothing else (no queries, no file-reading
+functions such as ``read_csv``) is accepted. YAML anchors and aliases are refused.
+
 Text files arrive with every column as text; typing to the canonical kinds happens after the
 mapping, and values that do not parse are reported by ``salesops validate`` with examples.
 """
@@ -37,7 +42,9 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from salesops_lib.config import FrozenModel, StageOrder
+from salesops_lib.config.yaml_safe import load_yaml
 from salesops_lib.data.canonical import TABLES
+from salesops_lib.data.sql_guard import checked_sql
 from salesops_lib.errors import MappingError
 
 Scalar = str | int | float | bool | None
@@ -163,7 +170,21 @@ class Mapping(FrozenModel):
                         f"table {name!r} maps unknown canonical column(s) {', '.join(unknown)}"
                         f"{_did_you_mean(unknown[0], known)}; its columns are: {', '.join(known)}"
                     )
+        self._check_sql()
         return self
+
+    def _check_sql(self) -> None:
+        """Every `expr:` and `where:` is one allowed SQL expression (see :mod:`salesops_lib.data.sql_guard`)."""
+        for name, table in self.tables.items():
+            for i, part in enumerate(table.parts()):
+                key = f"tables.{name}" + (f".union.{i}" if table.union is not None else "")
+                if part.where is not None:
+                    where = f"{self.origin} at `{key}.where` (source {part.source})"
+                    checked_sql(part.where, kind="where", table=name, where=where)
+                for column, rule in part.rules().items():
+                    if rule.expr is not None:
+                        where = f"{self.origin} at `{key}.columns.{column}` (source {part.source})"
+                        checked_sql(rule.expr, kind="expr", table=name, column=column, where=where)
 
 
 def _did_you_mean(name: str, choices: Any) -> str:
@@ -185,7 +206,7 @@ def load_mapping(path: str | Path) -> Mapping:
             fix="save the mapping as UTF-8; the data files may stay GBK (declare them with `encoding:`)",
         ) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text, where=str(file), error=MappingError)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]

@@ -3,6 +3,11 @@
 Credentials never travel in a URL: a password in a source URL is refused, and the backend gets
 it from the environment (``SALESOPS_DB_PASSWORD``, or the backend's own variables such as
 libpq's ``PGPASSWORD``).
+
+The DuckDB connections opened here for folders and DuckDB files never install or load an
+extension on their own; once the sources are registered they may open only the export files
+those sources read (``enable_external_access = false`` with ``allowed_paths``), and their
+configuration is locked. The mapping's SQL is checked before that (:mod:`.sql_guard`).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import ibis
 import ibis.expr.types as ir
@@ -26,6 +31,11 @@ from salesops_lib.errors import MappingError, SourceError
 
 PASSWORD_ENV = "SALESOPS_DB_PASSWORD"
 _DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
+#: DuckDB settings of every connection the data layer opens: no extension is fetched or loaded
+#: behind our back (``read_text('http://…')`` would otherwise download httpfs)
+_DUCKDB_CONFIG: dict[str, object] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+#: name under which a DuckDB source file is attached (read-only) to the connection's own database
+_ATTACHED = "source_db"
 
 
 def connect(
@@ -60,14 +70,15 @@ def connect(
         from salesops_lib.data.demo.cache import demo_source_path, parse_demo_source
 
         text = str(demo_source_path(**parse_demo_source(text)))  # type: ignore[arg-type]
+    engine_files: set[Path] = set()  # files the engine reads at query time (folder sources)
     if "://" in text:
         backend, kind, label = _open_url(text), "sql", redact_url(text)
         loader: Callable[[TablePart], ir.Table] = _table_loader(backend, label)
     else:
         path = Path(text).expanduser()
         if path.is_dir():
-            backend, kind, label = ibis.duckdb.connect(), "folder", str(path)
-            loader = _file_loader(backend, path, plan.encoding if plan else "auto")
+            backend, kind, label = ibis.duckdb.connect(**_DUCKDB_CONFIG), "folder", str(path)
+            loader = _file_loader(backend, path, plan.encoding if plan else "auto", engine_files)
         elif path.is_file() and path.suffix.lower() in _DUCKDB_SUFFIXES:
             backend, kind, label = _open_duckdb(path), "duckdb", str(path)
             loader = _table_loader(backend, label)
@@ -84,7 +95,7 @@ def connect(
                 fix="pass an existing folder of exports, a .duckdb file, or an SQL URL like postgres://user@host/db",
             )
     if plan is None:
-        plan = _identity_mapping(backend, kind, Path(text) if kind == "folder" else None)
+        plan = _identity_mapping(backend, kind, Path(text) if kind == "folder" else None, engine_files)
     tables: dict[str, ConformedTable] = {}
     missing: dict[str, str] = {}
     for name, spec in TABLES.items():
@@ -93,6 +104,10 @@ def connect(
             tables[name] = conform(spec, parts, backend=backend.name, mapping_origin=plan.origin)
         else:
             missing[name] = plan.absent.get(name, "not provided by the source")
+    if kind == "folder":
+        _seal(backend, engine_files)  # every file is registered: the engine reads those and nothing else
+    elif kind == "duckdb":
+        _seal(backend, None if _has_views(backend) else set())
     return Dataset(
         source=label,
         kind=kind,
@@ -106,21 +121,61 @@ def connect(
 
 
 def _open_duckdb(path: Path) -> ibis.BaseBackend:
+    """A private in-memory DuckDB with ``path`` attached read-only and in use.
+
+    Attaching (rather than opening the file) keeps this connection's settings its own: DuckDB
+    shares one database instance per file within a process, so settings made on a direct
+    connection would reach every other user of the file (another ``connect``, the demo truth).
+    """
+    backend = ibis.duckdb.connect(**_DUCKDB_CONFIG)
+    con = backend.con  # type: ignore[attr-defined]
     try:
-        return ibis.duckdb.connect(str(path), read_only=True)
+        con.execute(f"ATTACH {_sql_text(str(path.resolve()))} AS {_ATTACHED} (READ_ONLY)")
+        con.execute(f"USE {_ATTACHED}")
     except Exception as exc:
+        backend.disconnect()
         raise SourceError(
             f"cannot open the DuckDB file: {str(exc).strip().splitlines()[0]}",
             where=str(path),
             fix="check that it is a DuckDB database and that no other program holds it open for writing",
         ) from exc
+    return backend
+
+
+def _has_views(backend: ibis.BaseBackend) -> bool:
+    """True when the attached DuckDB file defines views (they may read files at query time)."""
+    row = backend.con.execute(  # type: ignore[attr-defined]
+        "SELECT count(*) FROM duckdb_views() WHERE database_name = ? AND NOT internal", [_ATTACHED]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _seal(backend: ibis.BaseBackend, engine_files: set[Path] | None) -> None:
+    """Limit a DuckDB connection, once its sources are registered, to what they need.
+
+    ``engine_files`` are the only files the engine may still open (the views over CSV/Parquet
+    exports read them at query time); ``None`` keeps file access as it is (a DuckDB source file
+    whose own views may read files). The configuration is then locked, so no SQL can undo it.
+    The spill folder (``temp_directory``) stays usable: DuckDB allows it itself.
+    """
+    con = backend.con  # type: ignore[attr-defined]
+    if engine_files is not None:
+        con.execute(f"SET allowed_paths = [{', '.join(_sql_text(str(p)) for p in sorted(engine_files))}]")
+        con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _open_url(url: str) -> ibis.BaseBackend:
     parts = urlsplit(url)
-    if parts.password:
+    secret_keys = [key for key, _ in parse_qsl(parts.query, keep_blank_values=True) if _is_secret_key(key)]
+    if parts.password or secret_keys:
+        what = "a password" if parts.password else f"a secret in its query ({', '.join(secret_keys)}=…)"
         raise SourceError(
-            "the source URL contains a password",
+            f"the source URL contains {what}",
             where=redact_url(url),
             fix=f"remove it from the URL and set it in the environment variable {PASSWORD_ENV} (or PGPASSWORD)",
         )
@@ -141,16 +196,52 @@ def _open_url(url: str) -> ibis.BaseBackend:
         ) from None
 
 
+#: query keys whose values are credentials (compared case-insensitively, ``-`` read as ``_``)
+SECRET_QUERY_KEYS = frozenset({
+    "password", "passwd", "pwd", "pass", "secret", "token", "access_token", "auth_token", "api_key", "apikey",
+    "key", "sslpassword", "client_secret", "private_key", "credentials", "sig", "signature",
+})
+
+
+def _is_secret_key(key: str) -> bool:
+    norm = key.strip().lower().replace("-", "_")
+    return norm in SECRET_QUERY_KEYS or norm.endswith(("password", "_secret", "_token"))
+
+
 def redact_url(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``url`` with its password and the values of secret query keys replaced by ``***``.
+
+    Anything that is not a URL is returned as it is.
+
+    Examples
+    --------
+    >>> redact_url("postgres://ana:s3cret@db:5432/crm?sslmode=require&password=x")
+    'postgres://ana:***@db:5432/crm?sslmode=require&password=***'
+    >>> redact_url("examples/maven_crm")
+    'examples/maven_crm'
+    """
+    if "://" not in url:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # a malformed port or netloc: show nothing after the scheme
+        return url.split("://", 1)[0] + "://***"
+    netloc = parts.netloc
+    if password is not None:
+        user_info, _, host = netloc.rpartition("@")
+        netloc = f"{user_info.split(':', 1)[0]}:***@{host}"
+    query = "&".join(
+        f"{key}={'***' if _is_secret_key(unquote(key)) else value}" if sep else item
+        for item in parts.query.split("&") if item
+        for key, sep, value in [item.partition("=")]
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-def _file_loader(backend: ibis.BaseBackend, folder: Path, default_encoding: str) -> Callable[[TablePart], ir.Table]:
+def _file_loader(
+    backend: ibis.BaseBackend, folder: Path, default_encoding: str, engine_files: set[Path]
+) -> Callable[[TablePart], ir.Table]:
     cache: dict[tuple[str, str | None, str | int | None, str | None], ir.Table] = {}
 
     def load(part: TablePart) -> ir.Table:
@@ -158,7 +249,8 @@ def _file_loader(backend: ibis.BaseBackend, folder: Path, default_encoding: str)
         key = (part.source, encoding, part.sheet, part.delimiter)
         if key not in cache:
             path = resolve_file(folder, part.source)
-            cache[key] = read_file(backend, path, encoding=encoding, sheet=part.sheet, delimiter=part.delimiter)
+            cache[key] = read_file(backend, path, encoding=encoding, sheet=part.sheet, delimiter=part.delimiter,
+                                   engine_files=engine_files)
         return cache[key]
 
     return load
@@ -179,7 +271,9 @@ def _table_loader(backend: ibis.BaseBackend, label: str) -> Callable[[TablePart]
     return load
 
 
-def _identity_mapping(backend: ibis.BaseBackend, kind: str, folder: Path | None) -> Mapping:
+def _identity_mapping(
+    backend: ibis.BaseBackend, kind: str, folder: Path | None, engine_files: set[Path]
+) -> Mapping:
     """Without a mapping file: tables and columns that already carry the canonical names."""
     sources: dict[str, str] = {}
     if folder is not None:
@@ -189,7 +283,7 @@ def _identity_mapping(backend: ibis.BaseBackend, kind: str, folder: Path | None)
     else:
         sources = {name: name for name in backend.list_tables() if name in TABLES}
     tables: dict[str, object] = {}
-    loader = _file_loader(backend, folder, "auto") if folder is not None else _table_loader(backend, kind)
+    loader = _file_loader(backend, folder, "auto", engine_files) if folder is not None else _table_loader(backend, kind)
     for name, src in sources.items():
         part = TablePart(source=src, columns={})
         present = set(loader(part).columns)

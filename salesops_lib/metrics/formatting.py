@@ -6,8 +6,14 @@ import math
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """``value`` formatted for its metric unit: ratios as %, money and counts without decimals."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """``value`` formatted for its metric unit: ratios as %, money and counts without decimals.
+
+    A missing or non-finite value (None, NaN, ±inf) is a dash.
+
+    >>> format_value(0.1234, "ratio"), format_value(None, "currency"), format_value(float("inf"), "count")
+    ('12.3%', '—', '—')
+    """
+    if _missing(value):
         return "—"
     if unit == "ratio":
         return f"{value:.1%}"
@@ -18,6 +24,14 @@ def format_value(value: float | None, unit: str) -> str:
 
 def format_change(value: float | None) -> str:
     """A relative change with its sign (+4.2%), or a dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "—"
     return f"{value:+.1%}"
+
+
+def _missing(value: object) -> bool:
+    """True for None, NaN, ±inf and anything that is not a number."""
+    try:
+        return value is None or not math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True

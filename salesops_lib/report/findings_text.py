@@ -13,6 +13,7 @@ Standard fields: ``where`` (unit, or nothing at company level), ``metric`` (labe
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,7 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
     metric = METRICS.get(finding.metric)
     unit = metric.unit if metric else "count"
     change = finding.facts.get("change", finding.change)
+    change = None if _is_missing(change) else change
     zh = lang == "zh"
     where = "" if finding.level == "company" else (f"{finding.unit}：" if zh else f"{finding.unit}: ")
     rose = change is not None and change >= 0
@@ -72,13 +74,23 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
         "period": finding.period,
     }
     for key, value in finding.facts.items():
-        fields.setdefault(key, value)
+        fields.setdefault(key, MISSING if _is_missing(value) else value)
     return fields
 
 
 def finding_text(finding: Finding, lang: str) -> str:
-    """One sentence plus the recommended action for ``finding`` in ``lang`` (zh or en)."""
-    template = template_for(finding)
+    """One sentence plus the recommended action for ``finding`` in ``lang`` (zh or en).
+
+    A finding whose facts do not fit its template (a missing value, a wrong type) is worded by
+    the generic template instead: one odd finding never fails a page.
+    """
+    try:
+        return _worded(finding, lang, template_for(finding))
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return _worded(finding, lang, GENERIC)
+
+
+def _worded(finding: Finding, lang: str, template: FindingText) -> str:
     zh = lang == "zh"
     fields = _Defaulting(finding_fields(finding, lang))
     for key, table in template.words.items():
@@ -93,8 +105,30 @@ def finding_text(finding: Finding, lang: str) -> str:
     return sentence + action if zh else f"{sentence} {action}"
 
 
+class _Missing:
+    """A missing fact: prints as a dash whatever format spec the template gives it."""
+
+    def __format__(self, spec: str) -> str:
+        return "—"
+
+    def __str__(self) -> str:
+        return "—"
+
+
+MISSING = _Missing()
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return isinstance(value, float | int) and not math.isfinite(value)
+    except TypeError:
+        return False
+
+
 class _Defaulting(dict[str, Any]):
     """Missing template fields print as a dash rather than failing a whole page."""
 
-    def __missing__(self, key: str) -> str:
-        return "—"
+    def __missing__(self, key: str) -> _Missing:
+        return MISSING

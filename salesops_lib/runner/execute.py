@@ -3,10 +3,16 @@
 Each worker process keeps one warm kernel (see :mod:`salesops_lib.runner.kernels`). A report
 that raises, runs past its timeout or kills its kernel comes back as ``failed`` with an error
 excerpt; the worker replaces its kernel and goes on with the next report.
+
+A worker dies with the run: it watches its parent process and, when the parent is gone (even
+after ``kill -9``), kills its kernel and exits; the kernel itself watches the worker the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +38,7 @@ class ReportTask:
     home: str
     toc_label: str
     lang: str
+    kernel: str = "salesops"
 
 
 @dataclass(frozen=True)
@@ -53,13 +60,26 @@ _cwd: str | None = None
 
 
 def init_worker(cwd: str) -> None:
-    """Process-pool initializer: remember the working directory; the kernel starts lazily and
-    is shut down when the worker process exits."""
+    """Process-pool initializer: remember the working directory, die with the parent; the kernel
+    starts lazily and is shut down when the worker process exits."""
     from multiprocessing.util import Finalize
 
     global _cwd
     _cwd = cwd
     Finalize(None, _shutdown_kernel, exitpriority=10)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """Kill this worker's kernel and exit as soon as ``parent`` is no longer our parent."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    kernel = _kernel
+    pid = getattr(getattr(kernel, "provisioner", None), "pid", None)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    os._exit(1)
 
 
 def _shutdown_kernel() -> None:
@@ -73,12 +93,12 @@ def run_report(task: ReportTask) -> ReportOutcome:
     """Execute ``task`` on this worker's warm kernel and export its page."""
     import papermill as pm
 
-    from salesops_lib.runner.kernels import KERNEL_NAME, kill, replace_kernel, reset_kernel
+    from salesops_lib.runner.kernels import kill, replace_kernel, reset_kernel
 
     global _kernel
     started = time.perf_counter()
-    if _kernel is None or not reset_kernel(_kernel):
-        _kernel = replace_kernel(_kernel, cwd=_cwd)
+    if _kernel is None or _kernel.kernel_name != task.kernel or not reset_kernel(_kernel):
+        _kernel = replace_kernel(_kernel, kernel_name=task.kernel, cwd=_cwd)
     output = task.out_dir / f"{task.name}.ipynb"
     timed_out = threading.Event()
     kernel = _kernel
@@ -92,7 +112,7 @@ def run_report(task: ReportTask) -> ReportOutcome:
     error = ""
     try:
         pm.execute_notebook(
-            str(task.notebook), str(output), parameters=task.parameters, kernel_name=KERNEL_NAME,
+            str(task.notebook), str(output), parameters=task.parameters, kernel_name=task.kernel,
             km=kernel, progress_bar=False, log_output=False, execution_timeout=task.timeout,
             cwd=_cwd, autosave_cell_every=3600,
         )

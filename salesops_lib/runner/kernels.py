@@ -83,8 +83,14 @@ def replace_kernel(km: KernelManager | None, **kwargs: object) -> KernelManager:
 
 
 def _client(km: KernelManager) -> BlockingKernelClient:
-    client = BlockingKernelClient()
-    client.load_connection_info(km.get_connection_info())
+    """A blocking client whose liveness check is the manager's process check, not the heartbeat.
+
+    A client without a parent manager judges liveness by heartbeats with a 1 s deadline, so a
+    kernel that is merely slow (a loaded machine, a long import) is declared dead. With the
+    manager as parent, "dead" means the kernel process exited; slowness is bounded by the
+    ready timeout alone.
+    """
+    client = BlockingKernelClient(parent=km, **km.get_connection_info(session=True))
     client.start_channels()
     return client
 

@@ -5,15 +5,22 @@ the previous publication is renamed aside, the new one renamed into place, the o
 removed. A run that fails or is killed before the swap leaves the previous publication
 untouched; a stale staging folder is cleaned by the next run, and a swap interrupted between
 its two renames is repaired by it.
+
+A finished run replaces the period's publication only when it is at least as complete (see
+:class:`Completeness`); otherwise it is set aside in ``reports/.rejected-<period>/`` and the
+good publication stays.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import shutil
-from dataclasses import asdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from salesops_lib.analyses.findings import Finding, rank
 from salesops_lib.config.registry import REPORTS
+from salesops_lib.errors import PublishError
 from salesops_lib.report.html import TILE_CSS, findings_html, tiles_html
 from salesops_lib.report.i18n import t
 from salesops_lib.runner.execute import ReportOutcome
@@ -61,6 +69,68 @@ def swap_in(staging: Path, root: Path, period: str) -> Path:
     staging.rename(live)
     shutil.rmtree(old, ignore_errors=True)
     return live
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How complete a publication is: whether its summary report published, and how many did."""
+
+    summary: bool
+    published: int
+
+    def at_least(self, other: Completeness) -> bool:
+        """True when this publication loses nothing ``other`` had: as many pages, and the summary
+        if ``other`` had it."""
+        return self.published >= other.published and (self.summary or not other.summary)
+
+    def describe(self) -> str:
+        return f"{self.published} report(s) published" + (", with the summary" if self.summary else ", no summary")
+
+
+def completeness_of(outcomes: list[ReportOutcome], summary: str) -> Completeness:
+    """The completeness of a run's outcomes (``summary`` is the name of the summary report)."""
+    published = {o.name for o in outcomes if o.status == "published"}
+    return Completeness(summary in published, len(published))
+
+
+def published_completeness(root: Path, period: str, summary: str) -> Completeness | None:
+    """The completeness of the live publication of ``period`` (None when there is none)."""
+    path = root / period / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        reports = json.loads(path.read_text(encoding="utf-8")).get("reports", [])
+        published = {r["name"] for r in reports if r.get("status") == "published"}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Completeness(False, 0)  # an unreadable manifest is not a good publication to keep
+    return Completeness(summary in published, len(published))
+
+
+def set_aside(staging: Path, root: Path, period: str) -> Path:
+    """Keep a run that must not replace the publication in ``.rejected-<period>/`` (the latest one)."""
+    target = root / f".rejected-{period}"
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return target
+
+
+@contextmanager
+def output_errors(root: Path) -> Iterator[None]:
+    """Turn a full disk, a read-only or forbidden output folder into a :class:`PublishError`."""
+    try:
+        yield
+    except OSError as exc:
+        fixes = {
+            errno.ENOSPC: "free disk space (or choose another --output folder) and run again",
+            errno.EDQUOT: "free disk space (or choose another --output folder) and run again",
+            errno.EROFS: "the folder is read-only: choose another --output folder",
+            errno.EACCES: "the folder is not writable for this user: fix its permissions or choose another --output",
+            errno.EPERM: "the folder is not writable for this user: fix its permissions or choose another --output",
+        }
+        if exc.errno not in fixes:
+            raise
+        raise PublishError(f"cannot write the reports: {exc.strerror}", where=str(exc.filename or root),
+                           fix=fixes[exc.errno] + "; the previous publication is untouched") from None
 
 
 def findings_of(outcomes: list[ReportOutcome]) -> list[Finding]:

@@ -1,8 +1,11 @@
 """Run registered reports for a period and publish them: ``salesops review`` and ``salesops run``.
 
-Parameters are validated for every report before anything runs; reports whose required
-tables the source lacks are skipped with the reason; the others run in a bounded pool of
-worker processes (each with a warm kernel); the period is published atomically.
+Parameters are validated for every report before anything runs, and the source is checked
+(the period has data, the region exists); reports whose required tables the source lacks are
+skipped with the reason; the others run in a bounded pool of worker processes (each with a
+warm kernel). One run per period at a time (a lock); the source's fingerprint is taken at the
+start and checked at the end; the period is published atomically, and only when the run is at
+least as complete as the publication it would replace (or ``force``).
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from salesops_lib.config.params import ReviewConfig
 from salesops_lib.config.registry import REPORTS, ReportSpec, get_report
 from salesops_lib.data import connect
 from salesops_lib.data.sources import redact_url
+from salesops_lib.errors import PublishError
 from salesops_lib.report.i18n import t
 from salesops_lib.runner import publish
+from salesops_lib.runner.lock import period_lock
+from salesops_lib.runner.preflight import check_run
 from salesops_lib.runner.execute import ReportOutcome, ReportTask, init_worker, read_payload, run_report
 
 Progress = Callable[[ReportOutcome], None]
@@ -40,61 +46,98 @@ class ReviewRun:
     path: Path
     outcomes: tuple[ReportOutcome, ...]
     seconds: float
+    #: why the run did not replace the live publication ("" when it did; ``path`` is then the
+    #: set-aside folder ``.rejected-<period>``)
+    kept_previous: str = ""
 
     @property
     def ok(self) -> bool:
-        """True when no report failed (skipped reports are not failures)."""
-        return all(o.status != "failed" for o in self.outcomes)
+        """True when the run was published and no report failed (skipped reports are not failures)."""
+        return not self.kept_previous and all(o.status != "failed" for o in self.outcomes)
 
     @property
     def index(self) -> Path:
         return self.path / "index.html"
 
 
-def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge: bool = False) -> ReviewRun:
+def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge: bool = False,
+               force: bool = False) -> ReviewRun:
     """Run ``config.reports`` (all when empty) for ``config.period`` and publish them.
 
     With ``merge=True`` (``salesops run``) the other reports already published for the period
-    are kept and only the reports run here are replaced.
+    are kept and only the reports run here are replaced. A run less complete than the live
+    publication is set aside instead of published, unless ``force``.
     """
     started_at = dt.datetime.now().astimezone()
     started = time.perf_counter()
     specs = [get_report(name) for name in (config.reports or tuple(REPORTS))]
     params = {spec.name: _report_params(spec, config) for spec in specs}  # validates before any work
     dataset = connect(config.source, config.mapping or None)
+    check_run(dataset, config)
     root = Path(config.output_dir).resolve()
-    staging = publish.staging_dir(root, config.period)
-    try:
-        kept = _carry_over(root / config.period, staging, {s.name for s in specs}) if merge else []
-        skipped = [
-            ReportOutcome(s.name, "skipped", error=_skip_reason(s, dataset)) for s in specs if _skip_reason(s, dataset)
-        ]
-        tasks = [_task(s, params[s.name], staging, config) for s in specs if not _skip_reason(s, dataset)]
-        for outcome in skipped:
-            if progress:
-                progress(outcome)
-        summary = [task for task in tasks if task.name == SUMMARY_REPORT]
-        ran = _execute([t for t in tasks if t.name != SUMMARY_REPORT], jobs=config.jobs or os.cpu_count() or 1,
-                       progress=progress)
-        if summary:  # the executive summary runs last, on what the others found
-            publish.write_findings(staging, [*kept, *ran])
-            task = summary[0]
-            params = {**task.parameters, "findings_file": str(staging / "findings.json")}
-            ran += _execute([replace(task, parameters=params)], jobs=1, progress=progress)
-        order = {name: i for i, name in enumerate(REPORTS)}
-        outcomes = sorted([*kept, *skipped, *ran], key=lambda o: order.get(o.name, len(order)))
-        findings = publish.write_findings(staging, outcomes)
-        seconds = time.perf_counter() - started
-        publish.write_manifest(staging, config=_public_config(config), fingerprint=dataset.fingerprint,
-                               outcomes=outcomes, started=started_at, seconds=seconds)
-        publish.write_index(staging, period=config.period, lang=config.lang, source=redact_url(config.source),
-                            outcomes=outcomes, findings=findings, generated=started_at.strftime("%Y-%m-%d %H:%M"))
-        path = publish.swap_in(staging, root, config.period)
-        publish.write_periods_index(root, config.lang)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return ReviewRun(config.period, path, tuple(outcomes), time.perf_counter() - started)
+    with publish.output_errors(root), period_lock(root, config.period):
+        staging = publish.staging_dir(root, config.period)
+        try:
+            outcomes = _run_reports(specs, params, dataset, staging, config, root, merge=merge, progress=progress)
+            findings = publish.write_findings(staging, outcomes)
+            seconds = time.perf_counter() - started
+            publish.write_manifest(staging, config=_public_config(config), fingerprint=dataset.fingerprint,
+                                   outcomes=outcomes, started=started_at, seconds=seconds)
+            publish.write_index(staging, period=config.period, lang=config.lang, source=redact_url(config.source),
+                                outcomes=outcomes, findings=findings, generated=started_at.strftime("%Y-%m-%d %H:%M"))
+            _check_source_unchanged(config, dataset.fingerprint)
+            kept = "" if force else _keep_previous(root, config.period, outcomes)
+            if kept:
+                path = publish.set_aside(staging, root, config.period)
+            else:
+                path = publish.swap_in(staging, root, config.period)
+                publish.write_periods_index(root, config.lang)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return ReviewRun(config.period, path, tuple(outcomes), time.perf_counter() - started, kept)
+
+
+def _run_reports(specs: list[ReportSpec], params: dict[str, dict[str, Any]], dataset: Any, staging: Path,
+                 config: ReviewConfig, root: Path, *, merge: bool, progress: Progress | None) -> list[ReportOutcome]:
+    """Skip what the source cannot feed, run the rest (the summary last), in registry order."""
+    kept = _carry_over(root / config.period, staging, {s.name for s in specs}) if merge else []
+    reasons = {s.name: _skip_reason(s, dataset) for s in specs}
+    skipped = [ReportOutcome(s.name, "skipped", error=reasons[s.name]) for s in specs if reasons[s.name]]
+    tasks = [_task(s, params[s.name], staging, config) for s in specs if not reasons[s.name]]
+    for outcome in skipped:
+        if progress:
+            progress(outcome)
+    summary = [task for task in tasks if task.name == SUMMARY_REPORT]
+    ran = _execute([t for t in tasks if t.name != SUMMARY_REPORT], jobs=config.jobs or os.cpu_count() or 1,
+                   progress=progress)
+    if summary:  # the executive summary runs last, on what the others found
+        publish.write_findings(staging, [*kept, *ran])
+        task = summary[0]
+        summary_params = {**task.parameters, "findings_file": str(staging / "findings.json")}
+        ran += _execute([replace(task, parameters=summary_params)], jobs=1, progress=progress)
+    order = {name: i for i, name in enumerate(REPORTS)}
+    return sorted([*kept, *skipped, *ran], key=lambda o: order.get(o.name, len(order)))
+
+
+def _keep_previous(root: Path, period: str, outcomes: list[ReportOutcome]) -> str:
+    """Why the live publication of ``period`` must stay ("" when this run may replace it)."""
+    live = publish.published_completeness(root, period, SUMMARY_REPORT)
+    new = publish.completeness_of(outcomes, SUMMARY_REPORT)
+    if live is None or new.at_least(live):
+        return ""
+    return f"the publication of {period} has {live.describe()}; this run has {new.describe()}"
+
+
+def _check_source_unchanged(config: ReviewConfig, fingerprint: str) -> None:
+    """The reports each open the source: a source rewritten during the run mixes data."""
+    now = connect(config.source, config.mapping or None).fingerprint
+    if now != fingerprint:
+        raise PublishError(
+            "the source changed while the reports ran: their figures may mix old and new data; nothing was published",
+            where=redact_url(config.source),
+            fix="run again once the export is complete (the previous publication is untouched)",
+        )
 
 
 def _report_params(spec: ReportSpec, config: ReviewConfig) -> dict[str, Any]:
@@ -121,6 +164,7 @@ def _task(spec: ReportSpec, params: dict[str, Any], staging: Path, config: Revie
         home=t("monthly_review", config.lang),
         toc_label=t("contents", config.lang),
         lang=config.lang,
+        kernel=config.kernel,
     )
 
 

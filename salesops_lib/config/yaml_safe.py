@@ -1,0 +1,67 @@
+"""Read YAML that users hand the workbench (mapping files, run parameters) without surprises.
+
+``yaml.safe_load`` already refuses ``!!python/…`` tags, but it follows anchors and aliases: a
+1 KB "billion laughs" file (each level an alias list of the one before) becomes billions of
+values once anything walks it. Our files never need anchors, so :class:`StrictLoader` refuses
+them, and :func:`load_yaml` turns that (and the other ways a tiny file can exhaust the
+interpreter: nesting thousands deep, integers of thousands of digits) into a
+:class:`~salesops_lib.errors.SalesOpsError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.nodes import Node
+
+from salesops_lib.errors import ConfigError, SalesOpsError
+
+
+class AliasError(ComposerError):
+    """A YAML anchor (``&name``) or alias (``*name``): refused by :class:`StrictLoader`."""
+
+
+class StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses anchors and aliases (no ``!!python`` tags either)."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise AliasError(None, None, f"YAML aliases are not allowed (`*{event.anchor}`)", event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise AliasError(None, None, f"YAML anchors are not allowed (`&{event.anchor}`)", event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def load_yaml(text: str, *, where: str, error: type[SalesOpsError] = ConfigError) -> Any:
+    """Parse ``text`` with :class:`StrictLoader`.
+
+    Anchors, aliases, absurd nesting and absurd integers raise ``error`` naming ``where`` and
+    the line; other syntax errors stay :class:`yaml.YAMLError` so callers word them as before.
+
+    Examples
+    --------
+    >>> load_yaml("period: 2026-10", where="run.yaml")
+    {'period': '2026-10'}
+    >>> load_yaml("a: &x [1]\\nb: *x", where="run.yaml")
+    Traceback (most recent call last):
+    ...
+    salesops_lib.errors.ConfigError: YAML anchors are not allowed (`&x`) at line 1, column 4
+    ...
+    """
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+    except AliasError as exc:
+        mark = exc.problem_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise error(
+            f"{exc.problem}{at}", where=where,
+            fix="write the values out in full: anchors (&name), aliases (*name) and `<<:` merges are not accepted",
+        ) from None
+    except RecursionError:
+        raise error("YAML nested too deeply", where=where,
+                    fix="flatten the file: nesting is a few levels at most") from None
+    except ValueError as exc:  # int("9" * 5000) and the like, raised by the constructor
+        raise error(f"YAML value cannot be read: {exc}", where=where, fix="shorten or quote the value") from None
