@@ -8,7 +8,7 @@ from pydantic import field_validator
 
 from salesops_lib.config.params import ReportParams
 
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_QUARTER = re.compile(r"(\d{4})Q([1-4])")  # fullmatch: `$` would accept a trailing newline
 
 
 class ForecastParams(ReportParams):
@@ -49,7 +49,7 @@ class ForecastParams(ReportParams):
     @field_validator("target_period")
     @classmethod
     def _target(cls, value: str) -> str:
-        if value not in ("current", "next") and not _QUARTER.match(value):
+        if value not in ("current", "next") and not _QUARTER.fullmatch(value):
             raise ValueError(f"target_period is current, next or a quarter like 2025Q3, got {value!r}")
         return value
 

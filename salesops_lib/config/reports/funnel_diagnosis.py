@@ -13,7 +13,7 @@ DIMENSIONS = ("region", "team", "rep", "channel", "product", "industry")
 """Dimensions a funnel can be broken down by: the org levels, the lead's channel, the deal's
 product and the account's industry."""
 
-_COMPARE = re.compile(r"^(previous-(\d+)-months?|previous-month|same-month-last-year)$")
+_COMPARE = re.compile(r"previous-(\d+)-months?|previous-month|same-month-last-year")  # used with fullmatch
 
 
 class FunnelDiagnosisParams(ReportParams):
@@ -50,7 +50,7 @@ class FunnelDiagnosisParams(ReportParams):
     @field_validator("compare_to")
     @classmethod
     def _compare_to(cls, value: str) -> str:
-        if not _COMPARE.match(value):
+        if not _COMPARE.fullmatch(value):
             raise ValueError("compare_to must be previous-N-months, previous-month or same-month-last-year")
         return value
 
@@ -127,7 +127,7 @@ class FunnelDiagnosisParams(ReportParams):
             return (12,)
         if self.compare_to == "previous-month":
             return (1,)
-        n = int(_COMPARE.match(self.compare_to).group(2))  # type: ignore[union-attr]
+        n = int(_COMPARE.fullmatch(self.compare_to).group(1))  # type: ignore[union-attr]
         return tuple(range(n, 0, -1))
 
 
