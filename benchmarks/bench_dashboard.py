@@ -128,7 +128,8 @@ def main() -> None:
     lines.append(summary("(2) region filter change, revisit (cached)", again, "ms"))
     lines.append(summary(f"(3) {args.viewers} viewers at once, pool of {args.pool}", crowd_default))
 
-    with DashboardProcess(**common, pool=args.viewers, log=logs / "crowd.log") as server:
+    crowd_cap = ("--max-kernels", str(max(8, args.viewers)))  # the pool itself must fit under the kernel cap
+    with DashboardProcess(**common, pool=args.viewers, log=logs / "crowd.log", extra=crowd_cap) as server:
         server.wait_ready(timeout=900)
         time.sleep(max(args.gap, args.viewers * 3.0))  # every pooled notebook executed
         crowd_sized = asyncio.run(crowd(server.url, args.viewers))

@@ -186,15 +186,16 @@ def test_server_is_safe_by_default() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")
     with pytest.raises(ConfigError, match="without a token"):
         check_options(ServerOptions(host="0.0.0.0"))
-    with pytest.raises(ConfigError, match="shorter"):
+    with pytest.raises(ConfigError, match="too weak"):
         check_options(ServerOptions(host="0.0.0.0", token="short"))
-    check_options(ServerOptions(host="0.0.0.0", token="a-long-enough-secret"))
+    check_options(ServerOptions(host="0.0.0.0", token="Zq3-mX8rT1vL0pK7wY2nB5cJ9hF4dG6s"))
     argv = voila_argv(ServerOptions(pool=3, cull_idle=120))
     joined = " ".join(argv)
     assert "--strip_sources=True" in argv and "--template=salesops" in argv and "--Voila.ip=127.0.0.1" in argv
     assert "--pool_size=3" in joined and "cull_idle_timeout=120" in joined and "--preheat_kernel=True" in argv
+    assert "max_kernels=8" in joined and "cull_unconnected=60" in joined
     assert "--preheat_kernel=True" not in voila_argv(ServerOptions(pool=0))
-    assert url(ServerOptions(token="a-long-enough-secret")).endswith("?token=a-long-enough-secret")
+    assert url(ServerOptions(token="Zq3-mX8rT1vL0pK7wY2nB5cJ9hF4dG6s")) == "http://127.0.0.1:8866/"  # never the token
 
 
 def test_cli_refuses_an_exposed_host_without_a_token() -> None:

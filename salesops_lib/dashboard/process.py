@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -47,13 +48,15 @@ def free_port() -> int:
 
 
 class DashboardProcess:
-    """``salesops dashboard`` on a free loopback port, until the context exits."""
+    """``salesops dashboard`` on a free loopback port, until the context exits; ``env`` adds to the
+    environment it inherits (e.g. ``SALESOPS_DASHBOARD_TOKEN``)."""
 
     def __init__(self, *, source: str, period: str, log: Path, pool: int = 2, months: int = 1,
-                 lang: str = "zh", extra: tuple[str, ...] = ()) -> None:
+                 lang: str = "zh", extra: tuple[str, ...] = (), env: Mapping[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log
+        self.env = dict(env or {})
         self.argv = [sys.executable, "-m", "salesops_lib.cli", "dashboard", "--source", source, "--period", period,
                      "--months", str(months), "--pool", str(pool), "--port", str(self.port), "--lang", lang, *extra]
         self.proc: subprocess.Popen[bytes] | None = None
@@ -61,7 +64,8 @@ class DashboardProcess:
     def __enter__(self) -> DashboardProcess:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                         env={**os.environ, **self.env})
         return self
 
     def wait_ready(self, timeout: float = 600.0) -> None:
