@@ -25,8 +25,19 @@ def list_data_files(folder: Path) -> list[str]:
 
 
 def resolve_file(folder: Path, name: str) -> Path:
-    """``folder / name``; when it does not exist, an error that lists what is there."""
-    path = folder / name
+    """``folder / name``; when it does not exist, an error that lists what is there.
+
+    A mapping names files *in* the source folder: an absolute path or a ``..`` that climbs out
+    of the folder is refused, so a mapping cannot read ``/etc/passwd`` with ``from:`` either.
+    """
+    relative = Path(name)
+    if relative.is_absolute() or relative.drive or ".." in relative.parts:
+        raise SourceError(
+            f"file {name!r} is outside the source folder",
+            where=str(folder),
+            fix="name a file inside the source folder (e.g. `from: sales_pipeline.csv`), or pass another folder",
+        )
+    path = folder / relative
     if path.is_file():
         return path
     available = list_data_files(folder) if folder.is_dir() else []
@@ -46,17 +57,26 @@ def read_file(
     encoding: str = "auto",
     sheet: str | int | None = None,
     delimiter: str | None = None,
+    engine_files: set[Path] | None = None,
 ) -> ir.Table:
-    """Read one export file into ``con`` (a DuckDB backend) and return it as a table."""
+    """Read one export file into ``con`` (a DuckDB backend) and return it as a table.
+
+    CSV and Parquet files stay lazy views that the engine reads at query time; the absolute
+    paths it will read (the file, or its UTF-8 transcode in the cache) are added to
+    ``engine_files`` so the connection can be limited to exactly those files.
+    """
     if path.stat().st_size == 0:
         raise SourceError("file is empty (0 bytes)", where=str(path), fix="re-export the table with its header row")
     suffix = path.suffix.lower()
+    files = engine_files if engine_files is not None else set()
     try:
         if suffix in (".parquet", ".pq"):
-            return con.read_parquet(str(path))  # type: ignore[attr-defined,no-any-return]
+            files.add(path.resolve())
+            return con.read_parquet(str(path.resolve()))  # type: ignore[attr-defined,no-any-return]
         if suffix in (".xlsx", ".xlsm"):
             return _read_excel(con, path, sheet)
-        return _read_text(con, path, encoding=encoding, delimiter=delimiter or ("\t" if suffix == ".tsv" else None))
+        return _read_text(con, path, encoding=encoding, delimiter=delimiter or ("\t" if suffix == ".tsv" else None),
+                          engine_files=files)
     except SourceError:
         raise
     except Exception as exc:  # the engine's own message is the most precise one we have
@@ -67,12 +87,18 @@ def read_file(
         ) from exc
 
 
-def _read_text(con: ibis.BaseBackend, path: Path, *, encoding: str, delimiter: str | None) -> ir.Table:
-    readable = utf8_path(path, encoding)
-    options: dict[str, object] = {"all_varchar": True, "header": True}
+def _read_text(
+    con: ibis.BaseBackend, path: Path, *, encoding: str, delimiter: str | None, engine_files: set[Path]
+) -> ir.Table:
+    readable = utf8_path(path, encoding, delimiter=delimiter)
+    # never drop or pad a row silently: a malformed line fails the query with its line number
+    options: dict[str, object] = {
+        "all_varchar": True, "header": True, "ignore_errors": False, "null_padding": False, "strict_mode": True,
+    }
     if delimiter:
         options["delim"] = delimiter
-    table = con.read_csv(str(readable), **options)  # type: ignore[attr-defined]
+    engine_files.add(readable.resolve())
+    table = con.read_csv(str(readable.resolve()), **options)  # type: ignore[attr-defined]
     if len(table.columns) == 1 and table.columns[0] in ("column0", "column00"):
         raise SourceError("file has no header row", where=str(path), fix="export it with column names in the first row")
     if len(table.columns) == 1 and not delimiter:
@@ -107,7 +133,9 @@ def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> i
     import pandas as pd
 
     try:
-        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl")
+        # only empty cells are missing: the text "NA" (a region code) or "NaN" stays text, as in a CSV
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl",
+                              keep_default_na=False, na_values=[""])
     except ValueError as exc:
         raise SourceError(f"cannot read the workbook: {_first_line(exc)}", where=str(path),
                           fix="name an existing sheet with `sheet:` in the mapping") from exc

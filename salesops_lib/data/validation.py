@@ -2,6 +2,15 @@
 
 Each rule returns a count and at most five example rows, so validating a 10-million-row table
 moves a handful of rows into Python. Errors make ``salesops validate`` exit 2; warnings do not.
+:func:`validate_for_run` is the check before a review run: it raises on errors and returns the
+report, whose warnings belong at the top of the published page.
+
+Numbers: a value that is NaN or ±infinity (text such as ``NaN``/``inf`` in a CSV, or a real
+float in Parquet/DuckDB) is an error in every float column; an empty cell is a *missing* value,
+checked by the column's null rule. In number text, a comma may only group thousands
+(``1,234.50``; Indian ``12,34,567`` too); any other comma (``1.234,50``, ``12,5``) or dotted
+thousands (``1.234.567``) is an error, because the comma-stripping parse would read
+``1.234,50`` as 1.2345. A lone ``1.234`` cannot be told apart and reads as 1.234.
 """
 
 from __future__ import annotations
@@ -19,9 +28,17 @@ from salesops_lib.data.canonical import TABLES, Column, Severity, Table
 from salesops_lib.data.conform import RAW_SUFFIX, ConformedTable
 from salesops_lib.data.contracts import check_structure
 from salesops_lib.data.dataset import Dataset
-from salesops_lib.errors import engine_errors
+from salesops_lib.errors import DataValidationError, engine_errors
 
 MAX_EXAMPLES = 5
+
+_NUMBER_SPACES = r"[\s¥$€£￥]"
+#: number text made of digits, dots and commas only (after spaces and currency signs are removed)
+_NUMERIC_SHAPE = r"^[+-]?[0-9][0-9.,]*$"
+#: commas that group thousands: 1,234 / 1,234.50 / 12,345,678 / Indian 12,34,567.00
+_THOUSANDS_COMMAS = r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]{1,2}(,[0-9]{2})+,[0-9]{3})(\.[0-9]+)?$"
+#: dots that group thousands (1.234.567): a European number without decimals
+_THOUSANDS_DOTS = r"^[+-]?[0-9]{1,3}(\.[0-9]{3}){2,}$"
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,15 @@ class Issue:
     column: str | None = None
     examples: tuple[dict[str, Any], ...] = ()
     fix: str = ""
+
+    def describe(self) -> str:
+        """One line: table.column, what, how many rows, examples and the fix (for pages and errors)."""
+        where = self.table + (f".{self.column}" if self.column else "")
+        shown = "; ".join(
+            ", ".join(f"{k}={'∅' if v is None else v}" for k, v in e.items()) for e in self.examples[:3]
+        )
+        rows = f" — {self.count:,} row(s)" + (f" (e.g. {shown})" if shown else "") if self.count else ""
+        return f"{where}: {self.message}{rows}" + (f"; fix: {self.fix}" if self.fix else "")
 
 
 @dataclass(frozen=True)
@@ -73,6 +99,18 @@ class QualityReport:
 
     def for_table(self, table: str) -> tuple[Issue, ...]:
         return tuple(i for i in self.issues if i.table == table)
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`DataValidationError` listing every error (with rows, examples, fix); no-op when ok."""
+        errors = self.errors
+        if not errors:
+            return
+        raise DataValidationError(
+            f"the data has {len(errors)} error(s):\n" + "\n".join(f"  - {i.describe()}" for i in errors),
+            where=self.source,
+            rows=sum(i.count for i in errors),
+            fix="fix the source or the mapping as each line says; `salesops validate` prints the full report",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (for manifests and machine checks)."""
@@ -112,6 +150,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def validate_for_run(dataset: Dataset) -> QualityReport:
+    """Validate ``dataset`` before a run: raise on any error, return the report for its warnings.
+
+    Every rule is an aggregate query in the engine (no table is pulled into pandas). Errors
+    (``report.errors``: types, NaN/infinity, ambiguous number text, missing required values,
+    ranges, keys, references, date order, …) raise :class:`DataValidationError` (exit code 2),
+    so the run stops; warnings (``report.warnings``) do not, and ``issue.describe()`` words each
+    for the index page. An unreadable source raises :class:`SourceError` / :class:`MappingError`.
+
+    Examples
+    --------
+    >>> report = validate_for_run(connect("examples/maven_crm", "parameters/sources/maven_crm.yaml"))  # doctest: +SKIP
+    >>> [w.describe() for w in report.warnings][:1]  # doctest: +SKIP
+    ['opportunities.customer_id: 1,425 row(s) have no customer_id — 1,425 row(s) …']
+    """
+    report = validate(dataset)
+    report.raise_for_errors()
+    return report
+
+
 def validate(dataset: Dataset) -> QualityReport:
     """Run every rule of every provided canonical table and collect the report.
 
@@ -144,9 +202,12 @@ def _check_table(spec: Table, conformed: ConformedTable, dataset: Dataset) -> tu
     for col in spec.columns:
         aggs[f"null:{col.name}"] = t[col.name].isnull().sum()
         if col.kind != "string":
-            aggs[f"parse:{col.name}"] = (staged[col.name + RAW_SUFFIX].notnull() & staged[col.name].isnull()).sum()
+            aggs[f"parse:{col.name}"] = _parse_failed(staged, col).sum()
+        if col.kind == "float":
+            aggs[f"nonfinite:{col.name}"] = _non_finite(t[col.name]).sum()
+            aggs[f"format:{col.name}"] = _ambiguous_number(staged[col.name + RAW_SUFFIX]).sum()
         if col.ge is not None:
-            aggs[f"ge:{col.name}"] = (t[col.name] < col.ge).sum()
+            aggs[f"ge:{col.name}"] = _below(t, col).sum()
         accepted = _accepted(col, dataset)
         if accepted is not None:
             aggs[f"in:{col.name}"] = (t[col.name].notnull() & ~t[col.name].isin(accepted)).sum()
@@ -185,6 +246,31 @@ def _check_table(spec: Table, conformed: ConformedTable, dataset: Dataset) -> tu
     return TableProfile(spec.name, conformed.origin, rows, nulls, duplicates), issues
 
 
+def _non_finite(value: ir.Value) -> ir.BooleanValue:
+    return value.isnan() | value.isinf()  # type: ignore[attr-defined,no-any-return]
+
+
+def _ambiguous_number(raw: ir.Value) -> ir.BooleanValue:
+    """Number text whose comma is no thousands separator, or with dotted thousands (1.234,50; 12,5; 1.234.567)."""
+    text = raw.re_replace(_NUMBER_SPACES, "")  # type: ignore[attr-defined]
+    comma = text.contains(",") & text.re_search(_NUMERIC_SHAPE) & ~text.re_search(_THOUSANDS_COMMAS)
+    return (comma | text.re_search(_THOUSANDS_DOTS)).fill_null(False)  # type: ignore[no-any-return]
+
+
+def _parse_failed(staged: ir.Table, col: Column) -> ir.BooleanValue:
+    """Source text that did not become a value (blank text is missing; ambiguous numbers are reported apart)."""
+    raw = staged[col.name + RAW_SUFFIX]
+    failed = raw.strip().nullif("").notnull() & staged[col.name].isnull()
+    return failed & ~_ambiguous_number(raw) if col.kind == "float" else failed
+
+
+def _below(t: ir.Table, col: Column) -> ir.BooleanValue:
+    """Below the column's bound; -infinity is reported as non-finite, not here."""
+    assert col.ge is not None
+    below = t[col.name] < col.ge
+    return below & ~t[col.name].isinf() if col.kind == "float" else below  # type: ignore[attr-defined]
+
+
 def _accepted(col: Column, dataset: Dataset) -> Sequence[str] | None:
     if col.accepted == "stages":
         return dataset.stages.all
@@ -197,10 +283,32 @@ def _column_issues(
     t = staged = conformed.staged
     out: list[Issue] = []
     show = [*key_cols, col.name] if col.name not in key_cols else key_cols
+    raw = col.name + RAW_SUFFIX
+    non_finite = counts.get(f"nonfinite:{col.name}", 0)
+    if non_finite:
+        out.append(Issue(
+            spec.name, "non_finite", "error",
+            f"{non_finite:,} value(s) are not finite numbers (NaN or ±infinity) in {conformed.origin}", non_finite,
+            column=col.name,
+            examples=_examples(staged.filter(_non_finite(staged[col.name])), [*key_cols, raw], rename={raw: col.name}),
+            fix=f"put the real {col.name} in the source, or leave the cell empty when it is unknown "
+                "(one NaN makes every total it enters NaN)",
+        ))
+    ambiguous = counts.get(f"format:{col.name}", 0)
+    if ambiguous:
+        out.append(Issue(
+            spec.name, "number_format", "error",
+            f"{ambiguous:,} value(s) in {conformed.origin} have a decimal comma or dotted thousands "
+            "(1.234,50 would be read as 1.2345)", ambiguous,
+            column=col.name,
+            examples=_examples(staged.filter(_ambiguous_number(staged[raw])), [*key_cols, raw], rename={raw: col.name}),
+            fix="if the column uses a decimal comma, map it as "
+                f"`{col.name}: {{expr: \"replace(replace(<source column>, '.', ''), ',', '.')\"}}`; "
+                "otherwise correct the values (a comma may only group thousands, as in 1,234.50)",
+        ))
     parse_failed = counts.get(f"parse:{col.name}", 0)
     if parse_failed:
-        raw = col.name + RAW_SUFFIX
-        bad = staged.filter(staged[raw].notnull() & staged[col.name].isnull())
+        bad = staged.filter(_parse_failed(staged, col))
         out.append(Issue(
             spec.name, "type", "error", f"{parse_failed:,} value(s) are not a valid {col.kind}", parse_failed,
             column=col.name,
@@ -221,7 +329,7 @@ def _column_issues(
     if below:
         out.append(Issue(
             spec.name, "range", "error", f"{col.name} below {col.ge:g}", below, column=col.name,
-            examples=_examples(t.filter(t[col.name] < col.ge), show),
+            examples=_examples(t.filter(_below(t, col)), show),
             fix=f"{col.name} must be ≥ {col.ge:g}; fix the rows or filter them out with `where:`",
         ))
     outside = counts.get(f"in:{col.name}", 0)
