@@ -158,6 +158,8 @@ def example(
 
 
 ReportsOpt = Annotated[Optional[str], typer.Option("--reports", help="Comma-separated reports (default: all).")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Publish even when the run is less complete than the period's current publication.")]
 
 
 @app.command()
@@ -171,13 +173,14 @@ def review(
     jobs: Annotated[Optional[int], typer.Option(help="Parallel reports (0 = one per core).")] = None,
     reports: ReportsOpt = None,
     output: Annotated[Optional[Path], typer.Option("--output", help="Folder that holds the published periods.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Run every registered report for a period and publish reports/<period>/ (exit 0 only if none failed)."""
     overrides: dict[str, object] = {"period": period, "source": source, "lang": lang, "jobs": jobs,
                                     "mapping": str(mapping) if mapping else None,
                                     "output_dir": str(output) if output else None,
                                     "reports": _split(reports) if reports else None}
-    _run_and_report(_review_config(config, overrides), merge=False)
+    _run_and_report(_review_config(config, overrides), merge=False, force=force)
 
 
 @app.command()
@@ -186,6 +189,7 @@ def run(
     param: Annotated[list[str], typer.Option("--param", "-p", help="key=value (repeatable).")] = [],  # noqa: B006
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Parameters YAML.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", help="Folder that holds the published periods.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Run one report and publish it into its period (the period's other reports are kept)."""
     from salesops_lib.config.params import ReviewConfig
@@ -207,7 +211,7 @@ def run(
     config.update(reports=[report], report_params={report: extras}, jobs=1)
     if output:
         config["output_dir"] = str(output)
-    _run_and_report(_validated(ReviewConfig, config, "parameters"), merge=True)
+    _run_and_report(_validated(ReviewConfig, config, "parameters"), merge=True, force=force)
 
 
 @app.command()
@@ -259,7 +263,7 @@ def _review_config(path: Path, overrides: dict[str, object]) -> object:
     return _validated(ReviewConfig, values, str(path))
 
 
-def _run_and_report(config: object, *, merge: bool) -> None:
+def _run_and_report(config: object, *, merge: bool, force: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -273,7 +277,8 @@ def _run_and_report(config: object, *, merge: bool) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(f"reports for {config.period}", total=total)  # type: ignore[attr-defined]
-        result = run_review(config, progress=lambda _o: bar.advance(task), merge=merge)  # type: ignore[arg-type]
+        result = run_review(config, progress=lambda _o: bar.advance(task), merge=merge,  # type: ignore[arg-type]
+                            force=force)
     table = Table(title=f"{result.period} — {result.seconds:.1f} s", title_justify="left")
     for col in ("report", "status", "seconds", "detail"):
         table.add_column(col)
@@ -281,7 +286,13 @@ def _run_and_report(config: object, *, merge: bool) -> None:
     for o in result.outcomes:
         table.add_row(o.name, Text(o.status, style=styles[o.status]), f"{o.seconds:.1f}", o.error or (o.html_file or ""))
     out.print(table)
-    out.print(f"published: {result.index}")
+    if result.kept_previous:
+        err.print(Text.assemble(
+            ("not published: ", "bold red"),
+            f"{result.kept_previous}, so the previous publication stays. This run's pages are in "
+            f"{result.path}; run again with --force to publish them anyway."), highlight=False, soft_wrap=True)
+    else:
+        out.print(f"published: {result.index}")
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -293,7 +304,9 @@ def _read_yaml(path: Path) -> dict[str, object]:
     if not path.is_file():
         raise ConfigError("parameters file not found", where=str(path), fix="check the path")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        from salesops_lib.config.yaml_safe import load_yaml
+
+        data = load_yaml(path.read_text(encoding="utf-8"), where=str(path)) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {str(exc).splitlines()[0]}", where=str(path)) from None
     if not isinstance(data, dict):
@@ -336,9 +349,11 @@ def lab(
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8866,
-    host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
-    token: Annotated[Optional[str], typer.Option(
-        help="Secret viewers add as ?token=…; also read from SALESOPS_DASHBOARD_TOKEN.")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs a token.")] = "127.0.0.1",
+    token_file: Annotated[Optional[Path], typer.Option(
+        help="File holding the secret viewers add once as ?token=… (created with a random one if missing); "
+             "or set SALESOPS_DASHBOARD_TOKEN.")] = None,
+    token: Annotated[Optional[str], typer.Option(hidden=True)] = None,
     source: Annotated[str, typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL.")] = "demo",
     mapping: MappingOpt = None,
     period: Annotated[str, typer.Option(help="Latest period shown, YYYY-MM or last-month.")] = "last-month",
@@ -346,17 +361,27 @@ def dashboard(
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     pool: Annotated[int, typer.Option(help="Preheated kernels kept ready (0: start one per viewer).")] = 2,
     cull_idle: Annotated[int, typer.Option(help="Seconds before an idle kernel of a closed page is shut down (0: never).")] = 300,
+    max_kernels: Annotated[int, typer.Option(help="Most kernels at once, preheated ones included (~200 MB each); "
+                                                  "more viewers get a 'try again' page.")] = 8,
+    cull_unconnected: Annotated[int, typer.Option(help="Seconds before the kernel of a page that never connected "
+                                                       "is shut down (0: as --cull-idle).")] = 60,
     refresh: Annotated[bool, typer.Option("--refresh", help="Rebuild the dashboard data even if cached.")] = False,
 ) -> None:
     """Serve the leadership dashboard with Voila (builds each period's data once, then serves it)."""
     from salesops_lib.config.params import resolve_period
     from salesops_lib.dashboard.build import ensure_cubes, recent_periods
-    from salesops_lib.dashboard.server import ServerOptions, check_options, url, voila_argv, voila_env
+    from salesops_lib.dashboard.server import (TOKEN_ENV, ServerOptions, check_options, read_token, url, voila_argv,
+                                               voila_env)
     from salesops_lib.data import connect
     from salesops_lib.errors import ConfigError
 
-    options = ServerOptions(port=port, host=host, token=token or os.environ.get("SALESOPS_DASHBOARD_TOKEN", ""),
-                            pool=pool, cull_idle=cull_idle)
+    if token is not None:
+        raise ConfigError("--token puts the secret on the command line, where `ps` shows it to every user",
+                          where="--token", fix=f"put it in a file only you can read and pass --token-file FILE, "
+                                               f"or set {TOKEN_ENV}")
+    secret, origin = read_token(token_file, os.environ)
+    options = ServerOptions(port=port, host=host, token=secret, pool=pool, cull_idle=cull_idle,
+                            max_kernels=max_kernels, cull_unconnected=cull_unconnected)
     check_options(options)  # before any expensive work
     if lang not in ("zh", "en"):
         raise ConfigError(f"--lang {lang!r} is not zh or en", where="--lang", fix="use --lang zh or --lang en")
@@ -369,11 +394,12 @@ def dashboard(
     with engine_errors("building the dashboard data", where=source):
         ds = connect(source, mapping)
         root = ensure_cubes(ds, recent_periods(latest, months), refresh=refresh,
-                            progress=lambda msg: err.print(f"[dashboard] {escape(msg)}", highlight=False))
-    base = {k: v for k, v in os.environ.items() if k != "SALESOPS_DASHBOARD_TOKEN"}  # kernels have no use for it
-    env = voila_env(base, {"SALESOPS_DASHBOARD_CUBES": str(root), "SALESOPS_DASHBOARD_PERIOD": latest,
-                           "SALESOPS_DASHBOARD_LANG": lang})
-    err.print(f"[dashboard] serving {url(options)} (Ctrl-C stops)", highlight=False)
+                            progress=lambda msg: err.print(f"[dashboard] {msg}", markup=False, highlight=False))
+    env = voila_env(os.environ, {"SALESOPS_DASHBOARD_CUBES": str(root), "SALESOPS_DASHBOARD_PERIOD": latest,
+                                 "SALESOPS_DASHBOARD_LANG": lang}, token=secret)
+    access = f"viewers add ?token=<the token from {origin}> once" if secret else "no token (loopback only)"
+    err.print(f"[dashboard] serving {url(options)}; {access} (Ctrl-C stops)", markup=False, highlight=False,
+              soft_wrap=True)
     sys.stderr.flush()
     os.execve(sys.executable, voila_argv(options), env)
 
@@ -406,15 +432,23 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except OSError as exc:  # a full disk, a read-only folder outside the runner's own checks
+        err.print(Text.assemble(("error: ", "bold red"), f"{exc.strerror or exc}",
+                                f"\n  where:  {exc.filename}" if exc.filename else "",
+                                "\n  fix:    check free disk space and the folder's permissions"), highlight=False)
+        sys.exit(2)
+    except Exception as exc:  # click usage errors (typer's own copy of click) arrive here
+        if not _is_usage_error(exc):
+            raise
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """A click usage error (unknown option, missing value), from click or typer's vendored copy."""
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__) and hasattr(exc, "show")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -175,11 +175,24 @@ def test_review_from_the_warehouse_never_writes_the_password(
     from salesops_lib.runner.review import run_review
 
     monkeypatch.setenv(PASSWORD_ENV, pg_server.password)
-    config = ReviewConfig(source=pg_server.url(pg_database), period="2017-12", lang="en", output_dir=str(tmp_path),
-                          reports=("kpi_overview",), jobs=1)
+    mapping = _warehouse_mapping(pg_maven, tmp_path / "warehouse.yaml")
+    out = tmp_path / "reports"
+    config = ReviewConfig(source=pg_server.url(pg_database), mapping=str(mapping), period="2017-12", lang="en",
+                          output_dir=str(out), reports=("kpi_overview",), jobs=1)
     run = run_review(config)
     assert run.ok, [o.error for o in run.outcomes]
-    files = [f for f in tmp_path.rglob("*") if f.is_file()]
+    files = [f for f in out.rglob("*") if f.is_file()]
     assert any(f.suffix == ".ipynb" for f in files) and any(f.suffix == ".html" for f in files)
     for file in files:
         assert pg_server.password.encode() not in file.read_bytes(), file
+
+
+def _warehouse_mapping(dataset: Dataset, path: Path) -> Path:
+    """A mapping of the warehouse's canonical tables (names as they are) with the Maven stages:
+    without its stage names, validation stops the run (Maven's stages are not the default ones)."""
+    import yaml
+
+    tables = {name: {"from": name, "columns": {c: c for c in dataset.table(name).columns}} for name in dataset.tables}
+    stages = {"open_stages": list(dataset.stages.open_stages), "won": dataset.stages.won, "lost": dataset.stages.lost}
+    path.write_text(yaml.safe_dump({"name": "warehouse", "stages": stages, "tables": tables}), encoding="utf-8")
+    return path

@@ -23,6 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
     "skipped": {"zh": "已跳过", "en": "skipped"},
     "seconds": {"zh": "耗时（秒）", "en": "Seconds"},
     "audit_log": {"zh": "执行记录", "en": "executed notebook"},
+    "data_quality": {"zh": "数据质量提示", "en": "Data quality warnings"},
     "monthly_review": {"zh": "月度经营回顾", "en": "Monthly review"},
     "periods": {"zh": "已发布期间", "en": "Published periods"},
     "source": {"zh": "数据源", "en": "Source"},

@@ -153,14 +153,15 @@ def write_findings(staging: Path, outcomes: list[ReportOutcome]) -> list[Finding
 
 
 def write_manifest(staging: Path, *, config: dict[str, Any], fingerprint: str, outcomes: list[ReportOutcome],
-                   started: dt.datetime, seconds: float) -> dict[str, Any]:
-    """``manifest.json``: parameters, source fingerprint, package versions, timings, statuses."""
+                   started: dt.datetime, seconds: float, data_warnings: list[str] | None = None) -> dict[str, Any]:
+    """``manifest.json``: parameters, source fingerprint, data warnings, package versions, timings, statuses."""
     manifest = {
         "period": config["period"],
         "generated_at": started.isoformat(timespec="seconds"),
         "seconds": round(seconds, 2),
         "parameters": config,
         "source_fingerprint": fingerprint,
+        "data_warnings": data_warnings or [],
         "packages": package_versions(),
         "reports": [
             {k: v for k, v in asdict(o).items() if k != "payload"} | {"findings": len(o.payload.get("findings", []))}
@@ -172,8 +173,9 @@ def write_manifest(staging: Path, *, config: dict[str, Any], fingerprint: str, o
 
 
 def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes: list[ReportOutcome],
-                findings: list[Finding], generated: str) -> None:
-    """The period's ``index.html``: KPI tiles, headline findings, every report with its status."""
+                findings: list[Finding], generated: str, data_warnings: list[str] | None = None) -> None:
+    """The period's ``index.html``: KPI tiles, the source's data-quality warnings, headline
+    findings, every report with its status."""
     import pandas as pd
 
     summary = next((o for o in outcomes if o.payload.get("summary") and o.status == "published"), None)
@@ -200,6 +202,7 @@ def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes:
         periods_label=t("periods", lang), findings_label=t("findings", lang), reports_label=t("report", lang),
         report_label=t("report", lang), status_label=t("status", lang), seconds_label=t("seconds", lang),
         reason_label=t("reason", lang), audit_label=t("audit_log", lang),
+        data_warnings=data_warnings or [], data_quality_label=t("data_quality", lang),
     )
     (staging / "index.html").write_text(with_embedded_font(page), encoding="utf-8")
 

@@ -1,7 +1,8 @@
 """Run registered reports for a period and publish them: ``salesops review`` and ``salesops run``.
 
 Parameters are validated for every report before anything runs, and the source is checked
-(the period has data, the region exists); reports whose required tables the source lacks are
+(validation: errors stop the run, warnings go on the index page; the period has data, the
+region exists); reports whose required tables the source lacks are
 skipped with the reason; the others run in a bounded pool of worker processes (each with a
 warm kernel). One run per period at a time (a lock); the source's fingerprint is taken at the
 start and checked at the end; the period is published atomically, and only when the run is at
@@ -26,6 +27,7 @@ from salesops_lib.config.params import ReviewConfig
 from salesops_lib.config.registry import REPORTS, ReportSpec, get_report
 from salesops_lib.data import connect
 from salesops_lib.data.sources import redact_url
+from salesops_lib.data.validation import validate_for_run
 from salesops_lib.errors import PublishError
 from salesops_lib.report.i18n import t
 from salesops_lib.runner import publish
@@ -73,6 +75,7 @@ def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge:
     specs = [get_report(name) for name in (config.reports or tuple(REPORTS))]
     params = {spec.name: _report_params(spec, config) for spec in specs}  # validates before any work
     dataset = connect(config.source, config.mapping or None)
+    warnings = [issue.describe() for issue in validate_for_run(dataset).warnings]  # errors stop the run here
     check_run(dataset, config)
     root = Path(config.output_dir).resolve()
     with publish.output_errors(root), period_lock(root, config.period):
@@ -82,9 +85,10 @@ def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge:
             findings = publish.write_findings(staging, outcomes)
             seconds = time.perf_counter() - started
             publish.write_manifest(staging, config=_public_config(config), fingerprint=dataset.fingerprint,
-                                   outcomes=outcomes, started=started_at, seconds=seconds)
+                                   outcomes=outcomes, started=started_at, seconds=seconds, data_warnings=warnings)
             publish.write_index(staging, period=config.period, lang=config.lang, source=redact_url(config.source),
-                                outcomes=outcomes, findings=findings, generated=started_at.strftime("%Y-%m-%d %H:%M"))
+                                outcomes=outcomes, findings=findings, generated=started_at.strftime("%Y-%m-%d %H:%M"),
+                                data_warnings=warnings)
             _check_source_unchanged(config, dataset.fingerprint)
             kept = "" if force else _keep_previous(root, config.period, outcomes)
             if kept:
