@@ -210,20 +210,29 @@ def test_a_read_only_output_folder_is_a_message(fixtures: None, source: Path, tm
         out.chmod(0o755)
 
 
-def test_a_full_disk_is_a_message(fixtures: None, source: Path, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_or_read_only_folder_is_a_message(fixtures: None, source: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a full disk or a read-only mount does to the last writes of a run (as root, a real
+    read-only folder cannot be made, so the file system's answer is simulated)."""
     import errno
 
     from salesops_lib.runner import publish
 
-    def full(*_args: object, **_kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "manifest.json"))
+    out = tmp_path / "out"
+    good = run_review(_config(source, out, "ok"))
+    before = (good.path / "index.html").read_bytes()
+    for code, text, fix in (("ENOSPC", "No space left on device", "free disk space"),
+                            ("EROFS", "Read-only file system", "read-only"),
+                            ("EACCES", "Permission denied", "not writable")):
+        def failing(*_args: object, _code: str = code, _text: str = text, **_kwargs: object) -> None:
+            raise OSError(getattr(errno, _code), _text, str(out / "manifest.json"))
 
-    monkeypatch.setattr(publish, "write_manifest", full)
-    with pytest.raises(PublishError, match="No space left") as info:
-        run_review(_config(source, tmp_path / "out", "ok"))
-    assert "free disk space" in str(info.value)
-    assert not list((tmp_path / "out").glob(".staging-*"))
+        monkeypatch.setattr(publish, "write_manifest", failing)
+        with pytest.raises(PublishError, match=text) as info:
+            run_review(_config(source, out, "ok"))
+        assert fix in str(info.value) and "previous publication is untouched" in str(info.value)
+        assert not list(out.glob(".staging-*"))
+        assert (out / PERIOD / "index.html").read_bytes() == before
 
 
 # -- kill -9 leaves nothing behind ----------------------------------------------------------------
