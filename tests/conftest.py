@@ -1,10 +1,13 @@
-"""Shared fixtures: paths to the real datasets and the bundled example."""
+"""Shared fixtures: paths to the real datasets and the bundled example, and the loopback
+PostgreSQL server of the warehouse tests (``tests/postgres_fixtures.py``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from tests.postgres_fixtures import pg_server  # noqa: F401  (a session fixture of the warehouse tests)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"

@@ -9,23 +9,18 @@ skip, and fail under CI.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from pathlib import Path
 
-import ibis
 import pandas as pd
-import psycopg
 import pytest
-from psycopg import sql
 
 from salesops_lib.data import Dataset, connect
 from salesops_lib.data.sources import PASSWORD_ENV
 from salesops_lib.data.validation import QualityReport, validate
 from salesops_lib.errors import SourceError
 from salesops_lib.metrics import Grain, compute_metric
+from tests.postgres_fixtures import PgServer, copy_tables, fresh_database, open_warehouse
 
 METRICS = (
     "win_rate", "won_value", "avg_deal_size", "sales_cycle_days",
@@ -41,74 +36,18 @@ CASES = [(m, g) for m in METRICS for g in GRAINS]
 CASES.append(("win_rate", Grain(period="quarter", level="company", dimension="product")))
 
 
-@dataclass(frozen=True)
-class PgServer:
-    """Where the test server listens and how the ``salesops`` role logs in."""
-
-    host: str
-    port: int
-    user: str
-    password: str
-    database: str
-
-    def url(self, database: str) -> str:
-        """A source URL without the password, as users write it."""
-        return f"postgres://{self.user}@{self.host}:{self.port}/{database}"
-
-    def connect(self, database: str | None = None) -> psycopg.Connection:
-        """An autocommit psycopg connection (fails fast when nothing listens)."""
-        return psycopg.connect(
-            host=self.host, port=self.port, user=self.user, password=self.password,
-            dbname=database or self.database, connect_timeout=3, autocommit=True,
-        )
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> PgServer:
-    """The server of ``scripts/test-services.sh``; skip when unreachable (fail under CI)."""
-    server = PgServer(
-        host="127.0.0.1",
-        port=int(os.environ.get("SALESOPS_TEST_PG_PORT", "54329")),
-        user="salesops",
-        password=os.environ.get("SALESOPS_TEST_PG_PASSWORD", "salesops-test"),
-        database="salesops_test",
-    )
-    try:
-        server.connect().close()
-    except psycopg.OperationalError as exc:
-        reason = (f"PostgreSQL test server not reachable at {server.host}:{server.port} "
-                  f"({str(exc).strip().splitlines()[0]}); run `scripts/test-services.sh start`")
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return server
-
-
 @pytest.fixture(scope="module")
 def pg_database(pg_server: PgServer) -> Iterator[str]:
     """A fresh, empty database for this module, dropped afterwards."""
-    name = f"salesops_t_{uuid.uuid4().hex[:12]}"
-    with pg_server.connect() as con:
-        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield name
-    with pg_server.connect() as con:
-        con.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with fresh_database(pg_server) as name:
+        yield name
 
 
 @pytest.fixture(scope="module")
 def pg_maven(pg_server: PgServer, pg_database: str, maven: Dataset) -> Iterator[Dataset]:
     """The Maven canonical tables written to ``pg_database`` and opened through its SQL URL."""
-    loader = ibis.postgres.connect(host=pg_server.host, port=pg_server.port, user=pg_server.user,
-                                   password=pg_server.password, database=pg_database)
-    try:
-        for name in maven.tables:
-            loader.create_table(name, maven.table(name).to_pyarrow())
-    finally:
-        loader.disconnect()
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(PASSWORD_ENV, pg_server.password)
-        env.delenv("PGPASSWORD", raising=False)
-        dataset = connect(pg_server.url(pg_database), stages=maven.stages)
+    copy_tables(pg_server, pg_database, maven)
+    dataset = open_warehouse(pg_server, pg_database, stages=maven.stages)
     yield dataset
     dataset.backend.disconnect()
 

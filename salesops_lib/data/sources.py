@@ -183,7 +183,7 @@ def _open_url(url: str) -> ibis.BaseBackend:
     if os.environ.get(PASSWORD_ENV):
         kwargs["password"] = os.environ[PASSWORD_ENV]
     try:
-        return ibis.connect(url, **kwargs)
+        backend = ibis.connect(url, **kwargs)
     except Exception as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         secret = kwargs.get("password")
@@ -194,6 +194,29 @@ def _open_url(url: str) -> ibis.BaseBackend:
             where=redact_url(url),
             fix=f"check host, port, database and user; the password comes from {PASSWORD_ENV} or PGPASSWORD",
         ) from None
+    _tune_session(backend)
+    return backend
+
+
+def _tune_session(backend: ibis.BaseBackend) -> None:
+    """Session settings for the workbench's queries on a warehouse connection.
+
+    PostgreSQL: JIT off. The canonical tables reach the engine through cleaning expressions
+    (trimmed keys), so the planner cannot use column statistics for joins and estimates
+    millions of rows; above ``jit_above_cost`` it then spends up to a second compiling a small
+    aggregate (40 % of the dashboard build on the demo data). Only this session is changed; a
+    server that rejects the setting (no JIT, a PostgreSQL look-alike) is left as it is.
+    """
+    if backend.name != "postgres":
+        return
+    import psycopg
+
+    con = backend.con  # type: ignore[attr-defined]
+    try:
+        with con.cursor() as cursor, con.transaction():
+            cursor.execute("SET jit = off")
+    except psycopg.Error:
+        pass
 
 
 #: query keys whose values are credentials (compared case-insensitively, ``-`` read as ``_``)

@@ -9,6 +9,7 @@ import ibis.expr.types as ir
 
 from salesops_lib.data import Dataset
 from salesops_lib.metrics.dictionary import Builder, Metric, register
+from salesops_lib.metrics.engine import indicator
 from salesops_lib.metrics.facts import closed_deals, first_orders, group, revenue_events, with_unit, won_deals
 from salesops_lib.metrics.grain import Grain, calendar, next_period, period_of, unit_direct, within
 
@@ -18,7 +19,7 @@ from salesops_lib.metrics.grain import Grain, calendar, next_period, period_of, 
 def _lead_conversion(ds: Dataset, g: Grain) -> ir.Table:
     leads, opps = ds.table("leads"), ds.table("opportunities")
     converted = leads.lead_id.isin(opps.filter(opps.lead_id.notnull()).lead_id)
-    facts = with_unit(ds, leads.mutate(converted=converted.cast("int64")), g)
+    facts = with_unit(ds, leads.mutate(converted=indicator(converted)), g)
     return group(facts, g, "created_at", numerator=lambda t: t.converted.sum(), denominator=lambda t: t.count())
 
 

@@ -48,6 +48,26 @@ def source(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One good publication of the ``ok`` fixture report; tests start from a copy of it."""
+    root = tmp_path_factory.mktemp("published")
+    source = root / "maven"
+    shutil.copytree(MAVEN_BUNDLED, source)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(REPORTS, "ok", ReportSpec("ok", str(FIXTURES / "ok.ipynb"), ReportParams, ("opportunities",),
+                                                "ok", "ok"))
+        run = run_review(_config(source, root / "out", "ok"))
+    assert run.ok and run.path == root / "out" / PERIOD
+    return root / "out"
+
+
+def _start_from(published: Path, out: Path) -> bytes:
+    """Copy the good publication to ``out``; returns its index page's bytes."""
+    shutil.copytree(published, out, ignore=shutil.ignore_patterns(".lock-*"))
+    return (out / PERIOD / "index.html").read_bytes()
+
+
 def _config(source: Path, out: Path, *reports: str, **extra: object) -> ReviewConfig:
     return ReviewConfig.model_validate({"source": str(source), "mapping": str(MAVEN_MAPPING), "period": PERIOD,
                                         "lang": "en", "output_dir": str(out), "jobs": 1, "reports": reports,
@@ -101,11 +121,11 @@ def test_a_kernel_frozen_at_start_still_publishes(fixtures: None, source: Path, 
 
 # -- a failed run never replaces a good publication -----------------------------------------------
 
-def test_a_failed_run_keeps_the_good_publication(fixtures: None, source: Path, tmp_path: Path) -> None:
+def test_a_failed_run_keeps_the_good_publication(fixtures: None, source: Path, tmp_path: Path,
+                                                published: Path) -> None:
     out = tmp_path / "out"
-    good = run_review(_config(source, out, "ok"))
-    assert good.ok and good.path == out / PERIOD
-    before = {p.name: p.read_bytes() for p in good.path.iterdir()}
+    _start_from(published, out)
+    before = {p.name: p.read_bytes() for p in (out / PERIOD).iterdir()}
 
     bad = run_review(_config(source, out, "broken"))
     assert bad.kept_previous and not bad.ok
@@ -169,10 +189,10 @@ def test_another_period_is_not_blocked(tmp_path: Path) -> None:
 
 # -- the source must not change under the run -----------------------------------------------------
 
-def test_a_source_rewritten_mid_run_is_not_published(fixtures: None, source: Path, tmp_path: Path) -> None:
+def test_a_source_rewritten_mid_run_is_not_published(fixtures: None, source: Path, tmp_path: Path,
+                                                     published: Path) -> None:
     out = tmp_path / "out"
-    good = run_review(_config(source, out, "ok"))
-    before = (good.path / "index.html").read_bytes()
+    before = _start_from(published, out)
     with pytest.raises(PublishError, match="source changed while the reports ran"):
         run_review(_config(source, out, "touches_source"))
     assert (out / PERIOD / "index.html").read_bytes() == before
@@ -198,41 +218,46 @@ def test_an_unknown_region_is_refused(fixtures: None, source: Path, tmp_path: Pa
 
 # -- unwritable output -----------------------------------------------------------------------------
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_output_folder_is_a_message(fixtures: None, source: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    out.chmod(0o555)
-    try:
-        with pytest.raises(PublishError, match="cannot write the reports"):
-            run_review(_config(source, out, "ok"))
-    finally:
-        out.chmod(0o755)
-
-
-def test_a_full_disk_or_read_only_folder_is_a_message(fixtures: None, source: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a full disk or a read-only mount does to the last writes of a run (as root, a real
-    read-only folder cannot be made, so the file system's answer is simulated)."""
+def test_a_full_disk_is_a_message_and_keeps_the_publication(fixtures: None, source: Path, tmp_path: Path,
+                                                            published: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up while the run writes its last files (simulated: as root a real full
+    disk cannot be made here)."""
     import errno
 
     from salesops_lib.runner import publish
 
-    out = tmp_path / "out"
-    good = run_review(_config(source, out, "ok"))
-    before = (good.path / "index.html").read_bytes()
-    for code, text, fix in (("ENOSPC", "No space left on device", "free disk space"),
-                            ("EROFS", "Read-only file system", "read-only"),
-                            ("EACCES", "Permission denied", "not writable")):
-        def failing(*_args: object, _code: str = code, _text: str = text, **_kwargs: object) -> None:
-            raise OSError(getattr(errno, _code), _text, str(out / "manifest.json"))
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "manifest.json"))
 
-        monkeypatch.setattr(publish, "write_manifest", failing)
-        with pytest.raises(PublishError, match=text) as info:
-            run_review(_config(source, out, "ok"))
-        assert fix in str(info.value) and "previous publication is untouched" in str(info.value)
-        assert not list(out.glob(".staging-*"))
-        assert (out / PERIOD / "index.html").read_bytes() == before
+    out = tmp_path / "out"
+    before = _start_from(published, out)
+    monkeypatch.setattr(publish, "write_manifest", full)
+    with pytest.raises(PublishError, match="No space left on device") as info:
+        run_review(_config(source, out, "ok"))
+    assert "free disk space" in str(info.value) and "previous publication is untouched" in str(info.value)
+    assert not list(out.glob(".staging-*"))
+    assert (out / PERIOD / "index.html").read_bytes() == before
+
+
+@pytest.mark.parametrize(("code", "text", "fix"), [
+    ("EROFS", "Read-only file system", "read-only"),
+    ("EACCES", "Permission denied", "not writable"),
+])
+def test_a_read_only_or_forbidden_output_folder_is_a_message(fixtures: None, source: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, code: str, text: str,
+                                                             fix: str) -> None:
+    """The output folder refuses the run's first write (simulated: root may write anywhere)."""
+    import errno
+
+    from salesops_lib.runner import publish
+
+    def refused(root: Path, _period: str) -> Path:
+        raise OSError(getattr(errno, code), text, str(root))
+
+    monkeypatch.setattr(publish, "staging_dir", refused)
+    with pytest.raises(PublishError, match=text) as info:
+        run_review(_config(source, tmp_path / "out", "ok"))
+    assert fix in str(info.value) and str(tmp_path / "out") in str(info.value)
 
 
 # -- kill -9 leaves nothing behind ----------------------------------------------------------------

@@ -17,6 +17,7 @@ import pandas as pd
 
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
+from salesops_lib.metrics.engine import indicator
 from salesops_lib.metrics.facts import closed_deals, rep_roster
 
 KEYS = ["rep_id", "month"]
@@ -105,7 +106,7 @@ def _proposals(data: Dataset, start: dt.date, end: dt.date, stage: str) -> pd.Da
         proposals=entered.count().cast("float64")).execute()
     closed = closed_deals(data)
     closed = closed.filter((closed.closed_at >= start) & (closed.closed_at <= end))
-    closed = closed.mutate(reached=closed.opp_id.isin(reached.opp_id).cast("float64"))
+    closed = closed.mutate(reached=indicator(closed.opp_id.isin(reached.opp_id), "float64"))
     with_proposal = closed.group_by(rep_id=closed.rep_id, month=closed.closed_at.truncate("M")).agg(
         closed_with_proposal=closed.reached.sum()).execute()
     both = proposals.assign(month=pd.to_datetime(proposals["month"])).merge(

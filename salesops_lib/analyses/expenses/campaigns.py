@@ -37,6 +37,7 @@ from salesops_lib.analyses.expenses.attribution import credited_deals
 from salesops_lib.analyses.expenses.money import ANALYSIS, finite_or, safe_ratio, to_cents
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.data import Dataset
+from salesops_lib.metrics.engine import indicator
 from salesops_lib.metrics.facts import revenue_events
 
 MIN_PEERS = 3
@@ -157,7 +158,7 @@ def _outcomes(data: Dataset, ids: ir.Column, as_of: dt.date, attribution: str) -
     won = (deals.status == "won") & deals.closed_at.notnull() & (deals.closed_at <= as_of)
     per = deals.group_by("campaign_id").agg(
         opportunities=deals.count(), pipeline=deals.amount.sum().fill_null(0.0),
-        won_deals=won.cast("int64").sum(), won_revenue=deals.amount.sum(where=won).fill_null(0.0),
+        won_deals=indicator(won).sum(), won_revenue=deals.amount.sum(where=won).fill_null(0.0),
     ).execute()
     wins = deals.filter(won)
     has_costs = False

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.data import Dataset
+from salesops_lib.metrics.engine import asof_left_join
 
 AGE_BANDS: tuple[tuple[int, str], ...] = ((30, "0-29"), (60, "30-59"), (90, "60-89"), (180, "90-179"))
 OLDEST_BAND = "180+"
@@ -142,7 +143,7 @@ def _with_stage(data: Dataset, pairs: ir.Table) -> ir.Table:
     entries = sh.select(s_opp=sh.opp_id, stage=sh.stage, stage_entered=sh.entered_at,
                         s_key=sh.entered_at.cast("timestamp") + rank * ibis.interval(seconds=1))
     keyed = pairs.mutate(p_key=pairs.origin.cast("timestamp") + ibis.interval(hours=23))
-    joined = keyed.asof_join(entries, on=keyed.p_key >= entries.s_key, predicates=keyed.opp_id == entries.s_opp)
+    joined = asof_left_join(keyed, entries, by=("opp_id", "s_opp"), at=("p_key", "s_key"))
     return joined.mutate(stage=joined.stage.fill_null(UNKNOWN)).drop("s_opp", "s_key", "p_key")
 
 

@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 from salesops_lib.config import StageOrder
 from salesops_lib.data import Dataset
 from salesops_lib.errors import ConfigError
+from salesops_lib.metrics.engine import indicator
 
 NONE = "(none)"
 """Segment value of deals without one (no lead → no channel, no account → no industry)."""
@@ -163,7 +164,7 @@ def lead_facts(data: Dataset, as_of: dt.date, *, since: dt.date | None = None, r
     facts = t.select(
         created=t.created_at.cast("date"),
         region=_labelled(t.region), team=_labelled(t.team), rep=_labelled(t.rep_id), channel=_labelled(t.channel),
-        converted=converted.cast("int64"),
+        converted=indicator(converted),
         lag=t.first_deal.delta(t.created_at, unit="day"),
     )
     if region:

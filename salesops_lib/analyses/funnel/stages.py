@@ -18,6 +18,7 @@ import pandas as pd
 
 from salesops_lib.analyses.funnel.facts import StagePlan, entry, exit_
 from salesops_lib.analyses.funnel.stats import rate, wilson
+from salesops_lib.metrics.engine import indicator
 
 LEADS = "leads"
 """Step key of the lead → opportunity conversion (the leads table)."""
@@ -103,7 +104,7 @@ def stays(deals: ir.Table, plan: StagePlan) -> ir.Table:
         parts.append(part.select(
             k=ibis.literal(k, type="int64"), entered=entered, left=left,
             days=left.delta(entered, unit="day").cast("int64"),
-            advanced=(part.furthest > k).cast("int64"), recorded=part[entry(k)].notnull(),
+            advanced=indicator(part.furthest > k), recorded=part[entry(k)].notnull(),
             amount=part.amount, created=part.created, status=part.status,
             **{d: part[d] for d in DIMENSION_COLUMNS},
         ))
