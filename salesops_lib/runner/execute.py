@@ -92,6 +92,7 @@ def _shutdown_kernel() -> None:
 def run_report(task: ReportTask) -> ReportOutcome:
     """Execute ``task`` on this worker's warm kernel and export its page."""
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError
 
     from salesops_lib.runner.kernels import kill, replace_kernel, reset_kernel
 
@@ -118,8 +119,9 @@ def run_report(task: ReportTask) -> ReportOutcome:
         )
     except pm.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}".strip()
-    except Exception as exc:  # dead kernel, timeout, start-up failure
-        error = f"timed out after {task.timeout:g} s" if timed_out.is_set() else f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # dead kernel, timeout (ours or nbclient's, whichever fires first), start-up failure
+        timed = timed_out.is_set() or isinstance(exc, CellTimeoutError)
+        error = f"timed out after {task.timeout:g} s" if timed else f"{type(exc).__name__}: {exc}"
         _kernel = None  # replaced before the next report
     finally:
         watchdog.cancel()
