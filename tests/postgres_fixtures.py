@@ -114,3 +114,12 @@ def open_warehouse(server: PgServer, database: str, stages: StageOrder | None = 
         env.setenv(PASSWORD_ENV, server.password)
         env.delenv("PGPASSWORD", raising=False)
         return connect(server.url(database), stages=stages)
+
+
+def assert_same_tables(warehouse: Dataset, local: Dataset) -> None:
+    """The warehouse holds every canonical table of ``local`` whole, with the canonical types."""
+    assert warehouse.kind == "sql" and warehouse.backend.name == "postgres"
+    assert list(warehouse.tables) == list(local.tables)
+    for name in local.tables:
+        assert warehouse.table(name).schema() == local.table(name).schema(), name
+        assert warehouse.table(name).count().execute() == local.table(name).count().execute(), name

@@ -29,7 +29,7 @@ from salesops_lib.dashboard.cube import DashboardCube
 from salesops_lib.data import Dataset, connect
 from salesops_lib.data.sources import PASSWORD_ENV
 from salesops_lib.metrics import METRICS, Grain, compute_metric
-from tests.postgres_fixtures import PgServer, copy_tables, fresh_database, open_warehouse
+from tests.postgres_fixtures import PgServer, assert_same_tables, copy_tables, fresh_database, open_warehouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -130,11 +130,7 @@ def _both_missing(a: object, b: object) -> bool:
 
 
 def test_demo_tables_arrive_whole_on_a_tuned_session(pg_demo: Dataset, demo: Dataset) -> None:
-    assert pg_demo.kind == "sql" and pg_demo.backend.name == "postgres"
-    assert list(pg_demo.tables) == list(demo.tables)
-    for name in demo.tables:
-        assert pg_demo.table(name).schema() == demo.table(name).schema(), name
-        assert pg_demo.table(name).count().execute() == demo.table(name).count().execute(), name
+    assert_same_tables(pg_demo, demo)
     cursor = pg_demo.backend.raw_sql("SHOW jit")  # see salesops_lib.data.sources._tune_session
     try:
         assert cursor.fetchone()[0] == "off"

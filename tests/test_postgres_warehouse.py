@@ -20,7 +20,7 @@ from salesops_lib.data.sources import PASSWORD_ENV
 from salesops_lib.data.validation import QualityReport, validate
 from salesops_lib.errors import SourceError
 from salesops_lib.metrics import Grain, compute_metric
-from tests.postgres_fixtures import PgServer, copy_tables, fresh_database, open_warehouse
+from tests.postgres_fixtures import PgServer, assert_same_tables, copy_tables, fresh_database, open_warehouse
 
 METRICS = (
     "win_rate", "won_value", "avg_deal_size", "sales_cycle_days",
@@ -54,11 +54,7 @@ def pg_maven(pg_server: PgServer, pg_database: str, maven: Dataset) -> Iterator[
 
 @pytest.mark.postgres
 def test_tables_arrive_whole_with_canonical_types(pg_maven: Dataset, maven: Dataset) -> None:
-    assert pg_maven.kind == "sql" and pg_maven.backend.name == "postgres"
-    assert list(pg_maven.tables) == list(maven.tables)
-    for name in maven.tables:
-        assert pg_maven.table(name).schema() == maven.table(name).schema(), name
-        assert pg_maven.table(name).count().execute() == maven.table(name).count().execute(), name
+    assert_same_tables(pg_maven, maven)
 
 
 @pytest.mark.postgres

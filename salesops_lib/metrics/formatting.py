@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -29,8 +30,17 @@ def format_change(value: float | None) -> str:
     return f"{value:+.1%}"
 
 
+def is_missing_number(value: object) -> bool:
+    """True for None and for a number that is NaN or ±inf (texts and other values are not missing).
+
+    >>> is_missing_number(None), is_missing_number(float("nan")), is_missing_number(3), is_missing_number("north")
+    (True, True, False, False)
+    """
+    return value is None or (isinstance(value, numbers.Real) and not math.isfinite(value))
+
+
 def _missing(value: object) -> bool:
-    """True for None, NaN, ±inf and anything that is not a number."""
+    """True for None, NaN, ±inf and anything that does not convert to a number (a Decimal does)."""
     try:
         return value is None or not math.isfinite(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):

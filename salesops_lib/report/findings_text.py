@@ -13,13 +13,12 @@ Standard fields: ``where`` (unit, or nothing at company level), ``metric`` (labe
 from __future__ import annotations
 
 import importlib
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import format_value
+from salesops_lib.metrics.formatting import format_value, is_missing_number
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
     metric = METRICS.get(finding.metric)
     unit = metric.unit if metric else "count"
     change = finding.facts.get("change", finding.change)
-    change = None if _is_missing(change) else change
+    change = None if is_missing_number(change) else change
     zh = lang == "zh"
     where = "" if finding.level == "company" else (f"{finding.unit}：" if zh else f"{finding.unit}: ")
     rose = change is not None and change >= 0
@@ -74,7 +73,7 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
         "period": finding.period,
     }
     for key, value in finding.facts.items():
-        fields.setdefault(key, MISSING if _is_missing(value) else value)
+        fields.setdefault(key, MISSING if is_missing_number(value) else value)
     return fields
 
 
@@ -116,15 +115,6 @@ class _Missing:
 
 
 MISSING = _Missing()
-
-
-def _is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return isinstance(value, float | int) and not math.isfinite(value)
-    except TypeError:
-        return False
 
 
 class _Defaulting(dict[str, Any]):
