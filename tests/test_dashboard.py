@@ -10,7 +10,7 @@ import pytest
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.dashboard import views
-from salesops_lib.dashboard.build import build_cube, recent_periods
+from salesops_lib.dashboard.build import recent_periods
 from salesops_lib.dashboard.cube import DashboardCube, load_cube, save_cube
 from salesops_lib.dashboard.scope import Scope, children, contains, resolve
 from salesops_lib.dashboard.server import ServerOptions, check_options, is_loopback, url, voila_argv
@@ -151,8 +151,21 @@ def test_recent_periods() -> None:
     assert recent_periods("2026-02", 3) == ["2026-02", "2026-01", "2025-12"]
 
 
+@pytest.fixture(scope="module")
+def small_demo_cube(tmp_path_factory: pytest.TempPathFactory) -> DashboardCube:
+    """The small demo's cube of PERIOD, built once into this session's cache (where the notebook
+    run below finds it, as an analyst's JupyterLab finds the cube ``salesops dashboard`` built)."""
+    from salesops_lib.dashboard.build import ensure_cubes
+    from salesops_lib.data import connect
+
+    with pytest.MonkeyPatch.context() as patch:  # the cache folder conftest gives every test
+        patch.setenv("SALESOPS_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+        root = ensure_cubes(connect(f"demo:small:{AS_OF}"), [PERIOD], refresh=True)
+    return load_cube(root / PERIOD)
+
+
 @pytest.mark.slow
-def test_cube_holds_what_the_analyses_found() -> None:
+def test_cube_holds_what_the_analyses_found(small_demo_cube: DashboardCube) -> None:
     """Built on the small demo: tiles are the monthly review's, the rest the analyses' own frames."""
     from salesops_lib.analyses import monthly_review
     from salesops_lib.analyses.tracking import compute as tracking
@@ -162,7 +175,7 @@ def test_cube_holds_what_the_analyses_found() -> None:
     from salesops_lib.metrics import Grain, compute_metric
 
     ds = connect(f"demo:small:{AS_OF}")
-    cube = build_cube(ds, PERIOD)
+    cube = small_demo_cube
     assert cube.skipped == {}
     review = monthly_review.compute(ds, MonthlyReviewParams(period=PERIOD), [])
     mine = views.tiles(cube, Scope()).set_index("metric")
@@ -208,8 +221,9 @@ def test_cli_refuses_an_exposed_host_without_a_token() -> None:
 
 
 @pytest.mark.slow
-def test_notebook_runs_top_to_bottom_outside_voila(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """What an analyst gets in JupyterLab: the notebook builds the period's cube and shows the widgets."""
+def test_notebook_runs_top_to_bottom_outside_voila(tmp_path, small_demo_cube) -> None:  # type: ignore[no-untyped-def]
+    """What an analyst gets in JupyterLab: the notebook finds the period's stored cube (built by
+    the fixture, not again) and shows the widgets."""
     import papermill as pm
 
     from salesops_lib.config import project_root
@@ -224,3 +238,4 @@ def test_notebook_runs_top_to_bottom_outside_voila(tmp_path) -> None:  # type: i
     kinds = {k for o in outputs for k in o.get("data", {})}
     assert "application/vnd.jupyter.widget-view+json" in kinds
     assert any("Sales leadership dashboard" in o.get("data", {}).get("text/html", "") for o in outputs)
+    assert not any("building dashboard data" in o.get("text", "") for o in outputs)  # loaded, not rebuilt

@@ -88,6 +88,40 @@ def test_values_constants_expressions_filters_and_formats(tmp_path: Path) -> Non
     assert report.ok, [i.message for i in report.errors]
 
 
+def test_canonical_views_have_the_expressions_types(tmp_path: Path, maven) -> None:  # type: ignore[no-untyped-def]
+    """On DuckDB each canonical table is read through a temporary view whose types are taken from
+    its expression; what DuckDB itself says of the view must be the same."""
+    from salesops_lib.data.sources import staged_view_name
+
+    mapped = tmp_path / "mapped"
+    mapped.mkdir()
+    (mapped / "reps.csv").write_text("id,team,region\nR1,T,north\n", encoding="utf-8")
+    (mapped / "deals.csv").write_text("id,rep,stage,value,opened,closed\nD1,R1,Won,\"1,234.50\",2024/01/05,\n"
+                                      "D2,R1,Lost,x,2024/01/06,2024/02/01\n", encoding="utf-8")
+    mapping = parse_mapping({"name": "t", "tables": {
+        "reps": {"from": "reps.csv", "columns": {"rep_id": "id", "team": "team", "region": "region"}},
+        "opportunities": {"from": "deals.csv", "columns": {
+            "opp_id": "id", "rep_id": "rep", "status": {"from": "stage", "values": {"Won": "won", "Lost": "lost"}},
+            "amount": "value", "created_at": "opened", "closed_at": "closed"}},
+    }})
+    for ds in (connect("demo:small:2025-06-30"), maven, connect(mapped, mapping)):
+        for name, conformed in ds.tables.items():
+            actual = ds.backend.table(staged_view_name(name), database="temp").schema()
+            assert actual == conformed.staged.schema(), (ds.source, name)
+
+
+def test_fingerprint_without_opening_equals_the_connections(tmp_path: Path, maven_folder: Path) -> None:
+    from salesops_lib.data.sources import source_fingerprint
+    from tests.conftest import MAVEN_MAPPING
+
+    (tmp_path / "reps.csv").write_text("rep_id,team,region\nR1,T,north\n", encoding="utf-8")
+    for source, mapping in ((maven_folder, MAVEN_MAPPING), ("demo:small:2025-06-30", None), (tmp_path, None)):
+        assert source_fingerprint(source, mapping) == connect(source, mapping).fingerprint, source
+    before = source_fingerprint(tmp_path)
+    (tmp_path / "reps.csv").write_text("rep_id,team,region\nR1,T,south\n", encoding="utf-8")
+    assert source_fingerprint(tmp_path) != before
+
+
 def test_unmapped_values_can_become_null(tmp_path: Path) -> None:
     (tmp_path / "reps.csv").write_text("id,team,region\nR1,T,north\nR2,T,North \n", encoding="utf-8")
     mapping = parse_mapping({"tables": {"reps": {"from": "reps.csv", "columns": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -91,23 +92,20 @@ def test_findings_and_periods_index(isolated_run: ReviewRun) -> None:
     assert f'href="{PERIOD}/index.html"' in root_index
 
 
-def test_rerun_of_a_single_report_keeps_the_others(isolated_run: ReviewRun) -> None:
+def test_rerun_of_a_single_report_keeps_the_others_and_speaks_chinese(isolated_run: ReviewRun, tmp_path: Path) -> None:
     before = {o.name for o in isolated_run.outcomes}
-    again = run_review(_maven_config(isolated_run.path.parent, reports=("kpi_overview",)), merge=True)
+    shutil.copytree(isolated_run.path.parent, tmp_path / "out", ignore=shutil.ignore_patterns(".lock-*"))
+    again = run_review(_maven_config(tmp_path / "out", lang="zh", reports=("kpi_overview",)), merge=True)
     assert {o.name for o in again.outcomes} == before
     assert (again.path / "broken.ipynb").exists()
-
-
-def test_chinese_page_has_chinese_labels(tmp_path: Path) -> None:
-    run = run_review(_maven_config(tmp_path, lang="zh", reports=("kpi_overview",)))
-    page = (run.path / "kpi_overview.html").read_text(encoding="utf-8")
+    page = (again.path / "kpi_overview.html").read_text(encoding="utf-8")
     for label in ("核心指标总览", "赢单率", "环比", "同比", "各大区本月表现", "目录"):
         assert label in page
-    index = (run.path / "index.html").read_text(encoding="utf-8")
+    index = (again.path / "index.html").read_text(encoding="utf-8")
     assert "月度经营回顾" in index and "已发布" in index
 
 
-def test_interrupted_run_leaves_the_previous_publication(tmp_path: Path) -> None:
+def test_interrupted_run_leaves_the_previous_publication(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     previous = tmp_path / PERIOD
     previous.mkdir()
     (previous / "index.html").write_text("previous publication", encoding="utf-8")
@@ -125,7 +123,8 @@ def test_interrupted_run_leaves_the_previous_publication(tmp_path: Path) -> None
     assert (previous / "index.html").read_text(encoding="utf-8") == "previous publication"
     assert sorted(p.name for p in previous.iterdir()) == ["index.html"]
     # the next run cleans the dead run's staging folder and publishes
-    run = run_review(_maven_config(tmp_path, reports=("kpi_overview",)))
+    monkeypatch.setitem(REPORTS, "ok", _fixture("ok"))
+    run = run_review(_maven_config(tmp_path, reports=("ok",)))
     assert run.ok and not list(tmp_path.glob(".staging-*"))
     assert "previous publication" not in (run.path / "index.html").read_text(encoding="utf-8")
 

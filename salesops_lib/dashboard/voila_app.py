@@ -283,14 +283,15 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._starting: set[str] = set()
+        self._stopping: dict[str, int | None] = {}  # kernel id → its process, until that has exited
         self._handed_at: dict[str, float] = {}
         self._connected_once: set[str] = set()
         self._room = asyncio.Event()
         self._closing = False
 
     def kernel_count(self) -> int:
-        """Kernels alive or starting."""
-        return len(set(self._kernels) | self._starting)
+        """Kernels alive, starting, or shut down but with their process not yet gone."""
+        return len(set(self._kernels) | self._starting | set(self._stopping))
 
     def has_room(self) -> bool:
         return self.kernel_count() < self.max_kernels
@@ -322,11 +323,15 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         return started
 
     async def shutdown_kernel(self, kernel_id: str, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
+        km = self._kernels.get(kernel_id)
+        self._stopping[kernel_id] = getattr(getattr(km, "provisioner", None), "pid", None)
         try:
             await super().shutdown_kernel(kernel_id, now=now, restart=restart)
         finally:
             self._handed_at.pop(kernel_id, None)
             self._connected_once.discard(kernel_id)
+            await _process_gone(self._stopping.get(kernel_id))
+            self._stopping.pop(kernel_id, None)
             self._room.set()
 
     async def shutdown_all(self, now: bool = False) -> None:  # type: ignore[override]
@@ -374,6 +379,21 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         if self.cull_idle_timeout > 0 and idle > self.cull_idle_timeout:
             self.log.info("Culling kernel %s: its page was closed, idle %.0f s", kernel_id, idle)
             await ensure_async(self.shutdown_kernel(kernel_id))
+
+
+async def _process_gone(pid: int | None, *, timeout: float = 10.0) -> None:
+    """Until process ``pid`` has exited (a zombie counts as gone), at most ``timeout`` s: a slot
+    is free only once the kernel's memory is."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while pid and time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.Error:
+            return
+        await asyncio.sleep(0.05)
 
 
 def _ready(task: asyncio.Future[Any]) -> bool:

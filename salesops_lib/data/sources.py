@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from salesops_lib.config import StageOrder
@@ -63,13 +64,8 @@ def connect(
     >>> ds.table("opportunities").count().execute()  # doctest: +SKIP
     8800
     """
-    plan = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
-    text = str(source)
-    if (text == "demo" or text.startswith("demo:")) and not Path(text).exists():
-        # the embedded default: a cached demo DuckDB file, generated on first use (demo:small, demo:null, …)
-        from salesops_lib.data.demo.cache import demo_source_path, parse_demo_source
-
-        text = str(demo_source_path(**parse_demo_source(text)))  # type: ignore[arg-type]
+    plan = given = _plan(mapping)
+    text = _resolved(source)
     engine_files: set[Path] = set()  # files the engine reads at query time (folder sources)
     if "://" in text:
         backend, kind, label = _open_url(text), "sql", redact_url(text)
@@ -108,6 +104,8 @@ def connect(
         _seal(backend, engine_files)  # every file is registered: the engine reads those and nothing else
     elif kind == "duckdb":
         _seal(backend, None if _has_views(backend) else set())
+    if kind in ("folder", "duckdb"):
+        tables = {name: _as_views(backend, conformed) for name, conformed in tables.items()}
     return Dataset(
         source=label,
         kind=kind,
@@ -116,8 +114,33 @@ def connect(
         missing=missing,
         stages=stages or plan.stages or StageOrder(),
         mapping_origin=None if plan.origin.startswith("<") else plan.origin,
-        fingerprint=_fingerprint(kind, label, plan),
+        fingerprint=_fingerprint(kind, label, given),
     )
+
+
+def source_fingerprint(source: str | Path, mapping: str | Path | Mapping | None = None) -> str:
+    """``connect(source, mapping).fingerprint`` without opening the source (file names, sizes and
+    times, the mapping, or the URL): cheap enough to ask again at the end of a run."""
+    plan, text = _plan(mapping), _resolved(source)
+    if "://" in text:
+        return _fingerprint("sql", redact_url(text), plan)
+    path = Path(text).expanduser()
+    return _fingerprint("folder" if path.is_dir() else "duckdb", str(path), plan)
+
+
+def _plan(mapping: str | Path | Mapping | None) -> Mapping | None:
+    return mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
+
+
+def _resolved(source: str | Path) -> str:
+    """``source`` as text, a demo shortcut (demo, demo:small, demo:null, …) as its cached DuckDB
+    file, generated on first use."""
+    text = str(source)
+    if (text == "demo" or text.startswith("demo:")) and not Path(text).exists():
+        from salesops_lib.data.demo.cache import demo_source_path, parse_demo_source
+
+        text = str(demo_source_path(**parse_demo_source(text)))  # type: ignore[arg-type]
+    return text
 
 
 def _open_duckdb(path: Path) -> ibis.BaseBackend:
@@ -163,6 +186,32 @@ def _seal(backend: ibis.BaseBackend, engine_files: set[Path] | None) -> None:
         con.execute(f"SET allowed_paths = [{', '.join(_sql_text(str(p)) for p in sorted(engine_files))}]")
         con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+
+
+def staged_view_name(table: str) -> str:
+    """The temporary view that holds canonical ``table`` (with its raw text columns) on DuckDB."""
+    return f"salesops_staged_{table}"
+
+
+def _as_views(backend: ibis.BaseBackend, conformed: ConformedTable) -> ConformedTable:
+    """``conformed`` read through a temporary view of this private DuckDB connection.
+
+    A canonical table is a deep expression (the mapping's SQL, typing, raw text); every query on
+    it would compile all of that again. As a view, it is compiled once and each analysis query
+    starts from a plain table. A table whose view does not bind keeps its expression, so its
+    problem is reported by validation as before.
+    """
+    name = staged_view_name(conformed.name)
+    try:
+        backend.con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {backend.compile(conformed.staged)}')  # type: ignore[attr-defined]
+    except Exception:
+        return conformed
+    # the view's columns are the expression's, each typed by an explicit cast (asking DuckDB for
+    # them would bind the view again: half a second on a folder of CSVs)
+    staged = ops.DatabaseTable(name, schema=conformed.staged.schema(), source=backend,
+                               namespace=ops.Namespace(catalog=None, database="temp")).to_expr()
+    expr = staged.select(*conformed.expr.columns)
+    return ConformedTable(name=conformed.name, expr=expr, staged=staged, origin=conformed.origin)
 
 
 def _sql_text(value: str) -> str:
@@ -317,10 +366,11 @@ def _identity_mapping(
         raise MappingError(str(exc)) from exc
 
 
-def _fingerprint(kind: str, label: str, plan: Mapping) -> str:
-    """A short hash of what the data came from: files' names, sizes and times, or the URL."""
+def _fingerprint(kind: str, label: str, plan: Mapping | None) -> str:
+    """A short hash of what the data came from: files' names, sizes and times, or the URL, and
+    the mapping (none: the canonical names, which the files' own stamps already cover)."""
     digest = hashlib.sha256()
-    digest.update(f"{kind}|{label}|{plan.model_dump_json()}".encode())
+    digest.update(f"{kind}|{label}|{plan.model_dump_json() if plan else '<canonical names>'}".encode())
     path = Path(label)
     if kind == "folder":
         for file in sorted(path.iterdir()):

@@ -1,9 +1,10 @@
 """Warm Jupyter kernels: started once per worker, reused across reports, replaced when broken.
 
-Starting a kernel and importing pandas/ibis/seaborn costs seconds; a worker pays it once and
-then runs report after report, resetting the user namespace in between (modules stay imported,
-variables do not). A kernel that died or timed out is shut down and a fresh one started.
-Starting retries the known transient failures (port collisions, slow start-ups).
+Starting a kernel and importing pandas/ibis/seaborn costs seconds; a worker pays it once (its
+first report imports them) and then runs report after report, resetting the user namespace in
+between (modules stay imported, variables do not). A kernel that died or timed out is shut down
+and a fresh one started. Starting retries the known transient failures (port collisions, slow
+start-ups) and checks that the kernel sees this library.
 
 Kernels are managed by an *async* kernel manager, as nbclient expects: with a blocking one,
 nbclient's output polling blocks its event loop and a dead or hung kernel is never noticed.
@@ -20,12 +21,9 @@ from jupyter_client.manager import AsyncKernelManager as KernelManager
 from jupyter_core.utils import run_sync
 
 KERNEL_NAME = "salesops"
-WARM_UP = (
-    "import pandas, numpy, ibis, duckdb, seaborn, matplotlib.pyplot\n"
-    "import salesops_lib.metrics, salesops_lib.report.notebook, salesops_lib.report.plots\n"
-    "from salesops_lib.report.theme import apply_theme\n"
-    "apply_theme()\n"
-)
+WARM_UP = "import salesops_lib\n"
+"""Run once at start: a kernel that cannot import the library fails here, not in every report.
+(Pre-importing the analyses' modules would only move their import time, not save it.)"""
 RESET = "get_ipython().run_line_magic('reset', '-f')\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
 
 

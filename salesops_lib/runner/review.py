@@ -18,6 +18,7 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from salesops_lib.config import project_root
 from salesops_lib.config.params import ReviewConfig
 from salesops_lib.config.registry import REPORTS, ReportSpec, get_report
 from salesops_lib.data import connect
-from salesops_lib.data.sources import redact_url
+from salesops_lib.data.sources import redact_url, source_fingerprint
 from salesops_lib.data.validation import validate_for_run
 from salesops_lib.errors import PublishError
 from salesops_lib.report.i18n import t
@@ -113,13 +114,17 @@ def _run_reports(specs: list[ReportSpec], params: dict[str, dict[str, Any]], dat
         if progress:
             progress(outcome)
     summary = [task for task in tasks if task.name == SUMMARY_REPORT]
-    ran = _execute([t for t in tasks if t.name != SUMMARY_REPORT], jobs=config.jobs or os.cpu_count() or 1,
-                   progress=progress)
-    if summary:  # the executive summary runs last, on what the others found
-        publish.write_findings(staging, [*kept, *ran])
-        task = summary[0]
-        summary_params = {**task.parameters, "findings_file": str(staging / "findings.json")}
-        ran += _execute([replace(task, parameters=summary_params)], jobs=1, progress=progress)
+    others = [task for task in tasks if task.name != SUMMARY_REPORT]
+    ran: list[ReportOutcome] = []
+    if tasks:
+        # one pool for both rounds: the summary reuses a worker whose kernel is already warm
+        with _worker_pool(min(config.jobs or os.cpu_count() or 1, max(1, len(others)))) as pool:
+            ran = _execute(pool, others, progress=progress)
+            if summary:  # the executive summary runs last, on what the others found
+                publish.write_findings(staging, [*kept, *ran])
+                task = summary[0]
+                summary_params = {**task.parameters, "findings_file": str(staging / "findings.json")}
+                ran += _execute_summary(pool, replace(task, parameters=summary_params), progress=progress)
     order = {name: i for i, name in enumerate(REPORTS)}
     return sorted([*kept, *skipped, *ran], key=lambda o: order.get(o.name, len(order)))
 
@@ -135,7 +140,10 @@ def _keep_previous(root: Path, period: str, outcomes: list[ReportOutcome]) -> st
 
 def _check_source_unchanged(config: ReviewConfig, fingerprint: str) -> None:
     """The reports each open the source: a source rewritten during the run mixes data."""
-    now = connect(config.source, config.mapping or None).fingerprint
+    try:
+        now = source_fingerprint(config.source, config.mapping or None)
+    except OSError:  # the export was moved or deleted meanwhile
+        now = ""
     if now != fingerprint:
         raise PublishError(
             "the source changed while the reports ran: their figures may mix old and new data; nothing was published",
@@ -178,24 +186,32 @@ def notebook_path(spec: ReportSpec) -> Path:
     return path if path.is_absolute() else project_root() / "notebooks" / path
 
 
-def _execute(tasks: list[ReportTask], *, jobs: int, progress: Progress | None) -> list[ReportOutcome]:
-    if not tasks:
-        return []
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Report workers, each with its own warm kernel (started by the first report it runs)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker,
+                               initargs=(str(project_root()),))
+
+
+def _execute_summary(pool: ProcessPoolExecutor, task: ReportTask, *, progress: Progress | None) -> list[ReportOutcome]:
+    try:
+        return _execute(pool, [task], progress=progress)
+    except BrokenProcessPool:  # a worker process died in the first round: a fresh one runs the summary
+        with _worker_pool(1) as fresh:
+            return _execute(fresh, [task], progress=progress)
+
+
+def _execute(pool: ProcessPoolExecutor, tasks: list[ReportTask], *, progress: Progress | None) -> list[ReportOutcome]:
     outcomes = []
-    context = multiprocessing.get_context("spawn")
-    workers = max(1, min(jobs, len(tasks)))
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
-                             initargs=(str(project_root()),)) as pool:
-        futures = {pool.submit(run_report, task): task for task in tasks}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker process itself died
-                outcome = ReportOutcome(task.name, "failed", error=f"worker failed: {type(exc).__name__}: {exc}")
-            outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+    futures = {pool.submit(run_report, task): task for task in tasks}
+    for future in as_completed(futures):
+        task = futures[future]
+        try:
+            outcome = future.result()
+        except Exception as exc:  # the worker process itself died
+            outcome = ReportOutcome(task.name, "failed", error=f"worker failed: {type(exc).__name__}: {exc}")
+        outcomes.append(outcome)
+        if progress:
+            progress(outcome)
     return outcomes
 
 

@@ -24,7 +24,7 @@ from salesops_lib.config.params import ReportParams, ReviewConfig
 from salesops_lib.config.registry import REPORTS, ReportSpec
 from salesops_lib.errors import ConfigError, PublishError
 from salesops_lib.runner.lock import period_lock
-from salesops_lib.runner.review import run_review
+from salesops_lib.runner.review import SUMMARY_REPORT, run_review
 from tests.conftest import MAVEN_BUNDLED, MAVEN_MAPPING, ROOT
 
 FIXTURES = ROOT / "tests" / "notebooks"
@@ -140,6 +140,19 @@ def test_a_failed_run_keeps_the_good_publication(fixtures: None, source: Path, t
     assert [r["status"] for r in manifest["reports"]] == ["failed"]
 
 
+def test_the_summary_still_runs_when_a_worker_process_died(source: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report that kills its worker process (not only its kernel) breaks that worker pool; the
+    executive summary, which runs after the others, gets a fresh worker."""
+    for name, notebook in (("kills_worker", "kills_worker"), (SUMMARY_REPORT, "ok")):
+        monkeypatch.setitem(REPORTS, name, ReportSpec(name, str(FIXTURES / f"{notebook}.ipynb"), ReportParams,
+                                                      ("opportunities",), name, name))
+    run = run_review(_config(source, tmp_path / "out", "kills_worker", SUMMARY_REPORT))
+    status = {o.name: o for o in run.outcomes}
+    assert status["kills_worker"].status == "failed" and "worker failed" in status["kills_worker"].error
+    assert status[SUMMARY_REPORT].status == "published", status[SUMMARY_REPORT].error
+
+
 def test_a_more_complete_run_replaces_the_publication(fixtures: None, source: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_review(_config(source, out, "broken"))
@@ -153,8 +166,9 @@ def test_cli_says_the_previous_publication_stays(fixtures: None, source: Path, t
     manifest = {"reports": [{"name": n, "status": "published"} for n in ("kpi_overview", "monthly_review")]}
     (out / PERIOD / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (out / PERIOD / "index.html").write_text("the good one", encoding="utf-8")
+    # the export has no expenses: the expense analysis is skipped, so this run publishes nothing
     cli = subprocess.run([str(SALESOPS), "review", "--source", str(source), "--mapping", str(MAVEN_MAPPING),
-                          "--period", PERIOD, "--output", str(out), "--reports", "kpi_overview", "--lang", "en"],
+                          "--period", PERIOD, "--output", str(out), "--reports", "expense_roi", "--lang", "en"],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert cli.returncode == 1, cli.stderr
     assert "previous publication stays" in cli.stderr and "--force" in cli.stderr and "Traceback" not in cli.stderr
