@@ -16,9 +16,12 @@ from salesops_lib.dashboard.scope import Scope, children, contains, resolve
 from salesops_lib.dashboard.server import ServerOptions, check_options, is_loopback, url, voila_argv
 from salesops_lib.errors import ConfigError
 
-AS_OF = "2025-06-30"
-"""Demo data are pinned: the planted effects sit in the as-of month whatever today is."""
+from tests.conftest import SMALL_DEMO_AS_OF as AS_OF
+from tests.conftest import SMALL_DEMO_CUBE_GROUP
+
+pytestmark = SMALL_DEMO_CUBE_GROUP
 PERIOD = AS_OF[:7]
+"""Demo data are pinned: the planted effects sit in the as-of month whatever today is."""
 
 ORG = pd.DataFrame({
     "rep_id": ["r1", "r2", "r3", "r4"],
@@ -149,19 +152,6 @@ def test_cube_round_trips_through_storage(tmp_path) -> None:  # type: ignore[no-
 
 def test_recent_periods() -> None:
     assert recent_periods("2026-02", 3) == ["2026-02", "2026-01", "2025-12"]
-
-
-@pytest.fixture(scope="module")
-def small_demo_cube(tmp_path_factory: pytest.TempPathFactory) -> DashboardCube:
-    """The small demo's cube of PERIOD, built once into this session's cache (where the notebook
-    run below finds it, as an analyst's JupyterLab finds the cube ``salesops dashboard`` built)."""
-    from salesops_lib.dashboard.build import ensure_cubes
-    from salesops_lib.data import connect
-
-    with pytest.MonkeyPatch.context() as patch:  # the cache folder conftest gives every test
-        patch.setenv("SALESOPS_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
-        root = ensure_cubes(connect(f"demo:small:{AS_OF}"), [PERIOD], refresh=True)
-    return load_cube(root / PERIOD)
 
 
 @pytest.mark.slow

@@ -29,11 +29,12 @@ from salesops_lib.dashboard.cube import DashboardCube
 from salesops_lib.data import Dataset, connect
 from salesops_lib.data.sources import PASSWORD_ENV
 from salesops_lib.metrics import METRICS, Grain, compute_metric
+from tests.conftest import SMALL_DEMO_AS_OF, SMALL_DEMO_CUBE_GROUP
 from tests.postgres_fixtures import PgServer, assert_same_tables, copy_tables, fresh_database, open_warehouse
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, SMALL_DEMO_CUBE_GROUP]
 
-AS_OF = "2025-06-30"
+AS_OF = SMALL_DEMO_AS_OF
 PERIOD = AS_OF[:7]
 DEMO = f"demo:small:{AS_OF}"
 STATEMENT_TIMEOUT_MS = 120_000
@@ -81,8 +82,8 @@ def _timed_cube(dataset: Dataset) -> TimedCube:
 
 
 @pytest.fixture(scope="module")
-def duck_cube(demo: Dataset) -> TimedCube:
-    return _timed_cube(demo)
+def duck_cube(small_demo_cube: DashboardCube) -> DashboardCube:
+    return small_demo_cube
 
 
 @pytest.fixture(scope="module")
@@ -174,10 +175,10 @@ def test_dashboard_cube_builds_in_bounded_time(pg_cube: TimedCube, record_proper
     assert pg_cube.seconds < CUBE_SECONDS
 
 
-def test_dashboard_tiles_equal_duckdb(pg_cube: TimedCube, duck_cube: TimedCube) -> None:
+def test_dashboard_tiles_equal_duckdb(pg_cube: TimedCube, duck_cube: DashboardCube) -> None:
     keys = ["level", "unit", "metric"]
     actual = pg_cube.cube.tiles.sort_values(keys).reset_index(drop=True)
-    expected = duck_cube.cube.tiles.sort_values(keys).reset_index(drop=True)
+    expected = duck_cube.tiles.sort_values(keys).reset_index(drop=True)
     assert len(expected) > 0 and set(expected["level"]) == {"company", "region", "team", "rep"}
     assert actual[keys].equals(expected[keys])
     for column in ("value", "previous", "last_year", "change_prev", "change_yoy", "target"):
@@ -187,12 +188,12 @@ def test_dashboard_tiles_equal_duckdb(pg_cube: TimedCube, duck_cube: TimedCube) 
     assert (actual["higher_is_better"] == expected["higher_is_better"]).all()
 
 
-def test_dashboard_cube_equals_duckdb(pg_cube: TimedCube, duck_cube: TimedCube) -> None:
+def test_dashboard_cube_equals_duckdb(pg_cube: TimedCube, duck_cube: DashboardCube) -> None:
     """Every frame and finding the panels show comes out the same, row for row."""
     for f in dataclasses.fields(DashboardCube):
         if f.name not in CUBE_FIELDS_ELSEWHERE:
-            assert_same(getattr(pg_cube.cube, f.name), getattr(duck_cube.cube, f.name), f"cube.{f.name}")
-    assert len(duck_cube.cube.findings) > 0
+            assert_same(getattr(pg_cube.cube, f.name), getattr(duck_cube, f.name), f"cube.{f.name}")
+    assert len(duck_cube.findings) > 0
 
 
 # --------------------------------------------------------------------------- metrics and analyses
