@@ -1,9 +1,9 @@
 """Shared fixtures: paths to the real datasets and the bundled example, the small demo's dashboard
 cube, and the loopback PostgreSQL server of the warehouse tests (``tests/postgres_fixtures.py``).
 
-Under ``pytest -n`` (``./workbench test``) each test file runs whole on one worker, so that its
-module fixtures are built once; files marked with the same ``xdist_group`` share a worker, and
-with it the session fixtures they use (the small demo's cube).
+Under ``pytest -n`` (``./workbench test``) each test file runs whole on one worker
+(``--dist loadfile``), so its module fixtures are built once; session fixtures are built once
+per worker.
 """
 
 from __future__ import annotations
@@ -23,17 +23,6 @@ MAVEN_MAPPING = ROOT / "parameters" / "sources" / "maven_crm.yaml"
 
 SMALL_DEMO_AS_OF = "2025-06-30"
 """The pinned small demo of the dashboard tests (its planted effects sit in June 2025)."""
-SMALL_DEMO_CUBE_GROUP = pytest.mark.xdist_group("small_demo_cube")
-"""Mark of the test files that use :func:`small_demo_cube` (one worker builds it once)."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test without an ``xdist_group`` goes with its file (``--dist loadgroup``)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))
-
-
 @pytest.fixture(scope="session")
 def small_demo_cube(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The dashboard cube of the small demo for June 2025, built once per session and stored in

@@ -17,9 +17,7 @@ from salesops_lib.dashboard.server import ServerOptions, check_options, is_loopb
 from salesops_lib.errors import ConfigError
 
 from tests.conftest import SMALL_DEMO_AS_OF as AS_OF
-from tests.conftest import SMALL_DEMO_CUBE_GROUP
 
-pytestmark = SMALL_DEMO_CUBE_GROUP
 PERIOD = AS_OF[:7]
 """Demo data are pinned: the planted effects sit in the as-of month whatever today is."""
 

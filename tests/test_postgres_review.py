@@ -29,10 +29,10 @@ from salesops_lib.dashboard.cube import DashboardCube
 from salesops_lib.data import Dataset, connect
 from salesops_lib.data.sources import PASSWORD_ENV
 from salesops_lib.metrics import METRICS, Grain, compute_metric
-from tests.conftest import SMALL_DEMO_AS_OF, SMALL_DEMO_CUBE_GROUP
+from tests.conftest import SMALL_DEMO_AS_OF
 from tests.postgres_fixtures import PgServer, assert_same_tables, copy_tables, fresh_database, open_warehouse
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, SMALL_DEMO_CUBE_GROUP]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 AS_OF = SMALL_DEMO_AS_OF
 PERIOD = AS_OF[:7]
