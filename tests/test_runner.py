@@ -67,9 +67,12 @@ def test_failures_are_isolated_and_reported(isolated_run: ReviewRun) -> None:
 
 def test_a_report_past_its_time_out_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(REPORTS, "hang", _fixture("hang"))
-    run = run_review(_maven_config(tmp_path, timeout_seconds=5, reports=("hang",)))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))  # where the workers put their kernels' sockets
+    run = run_review(_maven_config(tmp_path / "out", timeout_seconds=5, reports=("hang",)))
     (outcome,) = run.outcomes
     assert outcome.status == "failed" and "timed out after 5 s" in outcome.error
+    assert not list((tmp_path / "tmp").glob("salesops-kernel-*"))  # the stopped kernel left nothing behind
 
 
 def test_report_page_is_offline_small_and_without_code(isolated_run: ReviewRun) -> None:

@@ -79,6 +79,9 @@ def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
     if pid:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+    from salesops_lib.runner.kernels import remove_socket_dirs
+
+    remove_socket_dirs()
     os._exit(1)
 
 
@@ -87,6 +90,16 @@ def _shutdown_kernel() -> None:
 
     if _kernel is not None:
         shutdown(_kernel)
+
+
+def _discard_kernel() -> None:
+    """Stop this worker's kernel (if still running) and remove its socket folder."""
+    from salesops_lib.runner.kernels import shutdown
+
+    global _kernel
+    if _kernel is not None:
+        shutdown(_kernel)
+    _kernel = None
 
 
 def run_report(task: ReportTask) -> ReportOutcome:
@@ -122,11 +135,12 @@ def run_report(task: ReportTask) -> ReportOutcome:
     except Exception as exc:  # dead kernel, timeout (ours or nbclient's, whichever fires first), start-up failure
         timed = timed_out.is_set() or isinstance(exc, CellTimeoutError)
         error = f"timed out after {task.timeout:g} s" if timed else f"{type(exc).__name__}: {exc}"
-        _kernel = None  # replaced before the next report
+        _discard_kernel()  # a fresh one is started for the next report
     finally:
         watchdog.cancel()
     if timed_out.is_set():
-        error, _kernel = f"timed out after {task.timeout:g} s", None
+        error = f"timed out after {task.timeout:g} s"
+        _discard_kernel()
     seconds = time.perf_counter() - started
     notebook_file = output.name if output.exists() else None
     if error:

@@ -12,6 +12,7 @@ nbclient's output polling blocks its event loop and a dead or hung kernel is nev
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -113,6 +114,11 @@ def shutdown(km: KernelManager) -> None:
     kill(km)
     socket_dir = _SOCKET_DIRS.pop(id(km), None)
     if socket_dir is not None:
-        import shutil
-
         shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def remove_socket_dirs() -> None:
+    """Remove every socket folder of this process's kernels (a worker leaving in a hurry)."""
+    for socket_dir in list(_SOCKET_DIRS.values()):
+        shutil.rmtree(socket_dir, ignore_errors=True)
+    _SOCKET_DIRS.clear()
