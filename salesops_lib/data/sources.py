@@ -105,7 +105,7 @@ def connect(
     elif kind == "duckdb":
         _seal(backend, None if _has_views(backend) else set())
     if kind in ("folder", "duckdb"):
-        tables = {name: _as_views(backend, conformed) for name, conformed in tables.items()}
+        tables = {name: _as_view(backend, conformed) for name, conformed in tables.items()}
     return Dataset(
         source=label,
         kind=kind,
@@ -193,7 +193,7 @@ def staged_view_name(table: str) -> str:
     return f"salesops_staged_{table}"
 
 
-def _as_views(backend: ibis.BaseBackend, conformed: ConformedTable) -> ConformedTable:
+def _as_view(backend: ibis.BaseBackend, conformed: ConformedTable) -> ConformedTable:
     """``conformed`` read through a temporary view of this private DuckDB connection.
 
     A canonical table is a deep expression (the mapping's SQL, typing, raw text); every query on

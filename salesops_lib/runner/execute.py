@@ -66,7 +66,7 @@ def init_worker(cwd: str) -> None:
 
     global _cwd
     _cwd = cwd
-    Finalize(None, _shutdown_kernel, exitpriority=10)
+    Finalize(None, _discard_kernel, exitpriority=10)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
 
 
@@ -83,13 +83,6 @@ def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
 
     remove_socket_dirs()
     os._exit(1)
-
-
-def _shutdown_kernel() -> None:
-    from salesops_lib.runner.kernels import shutdown
-
-    if _kernel is not None:
-        shutdown(_kernel)
 
 
 def _discard_kernel() -> None:
