@@ -23,18 +23,6 @@ MAVEN_MAPPING = ROOT / "parameters" / "sources" / "maven_crm.yaml"
 
 SMALL_DEMO_AS_OF = "2025-06-30"
 """The pinned small demo of the dashboard tests (its planted effects sit in June 2025)."""
-LONGEST_FIRST = ("test_postgres_review.py", "test_review_smoke.py", "test_run_safety.py",
-                 "test_runner.py", "test_dashboard_browser.py", "test_dashboard_server.py", "test_dashboard.py")
-"""Files that take a minute or more: collected first, so xdist hands them out first and the
-workers finish together instead of one waiting for a long file handed out last."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Longest files first; the order within a file and of the other files stays."""
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
-
 @pytest.fixture(scope="session")
 def small_demo_cube(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The dashboard cube of the small demo for June 2025, built once per session and stored in
