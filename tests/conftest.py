@@ -23,6 +23,8 @@ MAVEN_MAPPING = ROOT / "parameters" / "sources" / "maven_crm.yaml"
 
 SMALL_DEMO_AS_OF = "2025-06-30"
 """The pinned small demo of the dashboard tests (its planted effects sit in June 2025)."""
+
+
 @pytest.fixture(scope="session")
 def small_demo_cube(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The dashboard cube of the small demo for June 2025, built once per session and stored in

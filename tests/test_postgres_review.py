@@ -82,11 +82,6 @@ def _timed_cube(dataset: Dataset) -> TimedCube:
 
 
 @pytest.fixture(scope="module")
-def duck_cube(small_demo_cube: DashboardCube) -> DashboardCube:
-    return small_demo_cube
-
-
-@pytest.fixture(scope="module")
 def pg_cube(pg_demo: Dataset) -> TimedCube:
     return _timed_cube(pg_demo)
 
@@ -175,10 +170,10 @@ def test_dashboard_cube_builds_in_bounded_time(pg_cube: TimedCube, record_proper
     assert pg_cube.seconds < CUBE_SECONDS
 
 
-def test_dashboard_tiles_equal_duckdb(pg_cube: TimedCube, duck_cube: DashboardCube) -> None:
+def test_dashboard_tiles_equal_duckdb(pg_cube: TimedCube, small_demo_cube: DashboardCube) -> None:
     keys = ["level", "unit", "metric"]
     actual = pg_cube.cube.tiles.sort_values(keys).reset_index(drop=True)
-    expected = duck_cube.tiles.sort_values(keys).reset_index(drop=True)
+    expected = small_demo_cube.tiles.sort_values(keys).reset_index(drop=True)
     assert len(expected) > 0 and set(expected["level"]) == {"company", "region", "team", "rep"}
     assert actual[keys].equals(expected[keys])
     for column in ("value", "previous", "last_year", "change_prev", "change_yoy", "target"):
@@ -188,12 +183,12 @@ def test_dashboard_tiles_equal_duckdb(pg_cube: TimedCube, duck_cube: DashboardCu
     assert (actual["higher_is_better"] == expected["higher_is_better"]).all()
 
 
-def test_dashboard_cube_equals_duckdb(pg_cube: TimedCube, duck_cube: DashboardCube) -> None:
+def test_dashboard_cube_equals_duckdb(pg_cube: TimedCube, small_demo_cube: DashboardCube) -> None:
     """Every frame and finding the panels show comes out the same, row for row."""
     for f in dataclasses.fields(DashboardCube):
         if f.name not in CUBE_FIELDS_ELSEWHERE:
-            assert_same(getattr(pg_cube.cube, f.name), getattr(duck_cube, f.name), f"cube.{f.name}")
-    assert len(duck_cube.findings) > 0
+            assert_same(getattr(pg_cube.cube, f.name), getattr(small_demo_cube, f.name), f"cube.{f.name}")
+    assert len(small_demo_cube.findings) > 0
 
 
 # --------------------------------------------------------------------------- metrics and analyses
