@@ -78,16 +78,15 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    from salesops_lib.config.params import ReviewConfig
-    from salesops_lib.config.registry import REPORTS
+    from salesops_lib.catalog import CATALOG as REPORTS
     from salesops_lib.data import connect
-    from salesops_lib.runner.review import notebook_path
+    from salesops_lib.runner.config import ReviewConfig
 
     config = ReviewConfig(source=args.source, mapping=args.mapping, period=args.period, lang=args.lang,
                           reports=tuple(r for r in args.reports.split(",") if r), jobs=args.jobs)
     dataset = connect(config.source, config.mapping or None)  # make sure a demo file exists before timing
     names = [n for n in (config.reports or tuple(REPORTS)) if dataset.has(*REPORTS[n].requires)]
-    tasks = [(str(notebook_path(REPORTS[n])), {**config.common(), **config.report_params.get(n, {})}) for n in names]
+    tasks = [(str(REPORTS[n].notebook), {**config.common(), **config.report_params.get(n, {})}) for n in names]
     print(f"reports: {', '.join(names)} · source {config.source} · period {config.period}")
     out = Path(tempfile.mkdtemp(prefix="bench-review-"))
     figures: dict[str, float] = {}

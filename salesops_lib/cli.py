@@ -192,8 +192,8 @@ def run(
     force: ForceOpt = False,
 ) -> None:
     """Run one report and publish it into its period (the period's other reports are kept)."""
-    from salesops_lib.config.params import ReviewConfig
-    from salesops_lib.config.registry import get_report
+    from salesops_lib.catalog import get_report
+    from salesops_lib.runner.config import ReviewConfig
 
     spec = get_report(report)
     values: dict[str, object] = dict(_read_yaml(file)) if file else {}
@@ -204,7 +204,7 @@ def run(
 
             raise ConfigError(f"parameter {item!r} is not key=value", fix="write e.g. -p period=2026-10")
         values[key.strip()] = value
-    spec.params.load(values, where=f"parameters of {report}")  # unknown keys and bad values fail here
+    spec.load(values, where=f"parameters of {report}")  # unknown keys and bad values fail here
     common = set(ReviewConfig.model_fields) & set(values)
     config = {k: values[k] for k in common}
     extras = {k: v for k, v in values.items() if k not in common}
@@ -245,18 +245,18 @@ def list_reports(lang: Annotated[str, typer.Option(help="zh or en")] = "en") -> 
     """List the registered reports with their notebooks and required tables."""
     from rich.table import Table
 
-    from salesops_lib.config.registry import REPORTS
+    from salesops_lib.catalog import CATALOG
 
     table = Table()
     for col in ("report", "title", "notebook", "requires"):
         table.add_column(col)
-    for spec in REPORTS.values():
-        table.add_row(spec.name, spec.title(lang), f"notebooks/{spec.notebook}", ", ".join(spec.requires))
+    for spec in CATALOG.values():
+        table.add_row(spec.name, spec.title(lang), f"notebooks/{spec.notebook.name}", ", ".join(spec.requires))
     out.print(table)
 
 
 def _review_config(path: Path, overrides: dict[str, object]) -> object:
-    from salesops_lib.config.params import ReviewConfig
+    from salesops_lib.runner.config import ReviewConfig
 
     values: dict[str, object] = dict(_read_yaml(path)) if path.exists() else {}
     values.update({k: v for k, v in overrides.items() if v is not None})
@@ -271,7 +271,7 @@ def _run_and_report(config: object, *, merge: bool, force: bool) -> None:
 
     total = len(config.reports) if config.reports else None  # type: ignore[attr-defined]
     if total is None:
-        from salesops_lib.config.registry import REPORTS
+        from salesops_lib.catalog import CATALOG as REPORTS
 
         total = len(REPORTS)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

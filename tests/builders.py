@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.catalog import Report
 from salesops_lib.config import StageOrder
+from salesops_lib.config.scope import AnalysisParams, RunScope
 from salesops_lib.data import Dataset, connect
 
 
@@ -37,3 +40,15 @@ def reps_frame(rows: list[tuple[str, str, str]], hire: Mapping[str, str] | None 
         "hire_date": [d(hire[r[0]]) if r[0] in hire else None for r in rows],
         "exit_date": [d(exit[r[0]]) if r[0] in exit else None for r in rows],
     }).astype({"hire_date": "object", "exit_date": "object"})
+
+
+def fixture_report(name: str, notebook: str | None = None) -> Report:
+    """A catalog entry for the fixture notebook ``tests/notebooks/<notebook or name>.ipynb``
+    (parameters: the run scope only; needs ``opportunities``)."""
+
+    def no_compute(data: Dataset, scope: RunScope, params: AnalysisParams) -> None:
+        raise AssertionError("fixture reports run their notebook, not an analysis")
+
+    spec = AnalysisSpec(name, AnalysisParams, no_compute, ("opportunities",), ())  # type: ignore[type-var]
+    notebook_path = Path(__file__).parent / "notebooks" / f"{notebook or name}.ipynb"
+    return Report(spec, notebook_path, fixed_title=(name, name))

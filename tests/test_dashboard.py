@@ -155,17 +155,16 @@ def test_recent_periods() -> None:
 @pytest.mark.slow
 def test_cube_holds_what_the_analyses_found(small_demo_cube: DashboardCube) -> None:
     """Built on the small demo: tiles are the monthly review's, the rest the analyses' own frames."""
-    from salesops_lib.analyses import monthly_review
-    from salesops_lib.analyses.tracking import compute as tracking
-    from salesops_lib.config.reports.monthly_review import MonthlyReviewParams
-    from salesops_lib.config.reports.target_tracking import TargetTrackingParams
+    from salesops_lib.catalog import CATALOG
+    from salesops_lib.config.scope import RunScope
     from salesops_lib.data import connect
     from salesops_lib.metrics import Grain, compute_metric
 
     ds = connect(f"demo:small:{AS_OF}")
     cube = small_demo_cube
     assert cube.skipped == {}
-    review = monthly_review.compute(ds, MonthlyReviewParams(period=PERIOD), [])
+    scope = RunScope(source=ds.source, period=PERIOD)
+    review = CATALOG["monthly_review"].spec.run(ds, scope)
     mine = views.tiles(cube, Scope()).set_index("metric")
     for row in review.tiles.itertuples():
         assert mine.loc[row.metric, "value"] == pytest.approx(row.value, nan_ok=True), row.metric
@@ -176,7 +175,7 @@ def test_cube_holds_what_the_analyses_found(small_demo_cube: DashboardCube) -> N
     region = ds.table("reps").filter(lambda t: t.team == some["unit"]).select("region").execute()["region"].iloc[0]
     scoped = views.tiles(cube, Scope(region, some["unit"])).set_index("metric")
     assert scoped.loc["win_rate", "value"] == pytest.approx(some["value"])
-    pace = tracking(ds, TargetTrackingParams(period=PERIOD)).pacing
+    pace = CATALOG["target_tracking"].spec.run(ds, scope).pacing
     assert len(cube.pacing) == len(pace)
     assert {f.analysis for f in cube.findings} >= {"target_tracking", "team_efficiency", "forecast"}
 

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops_lib.config.params import ReviewConfig
-from salesops_lib.config.registry import REPORTS
+from salesops_lib.runner.config import ReviewConfig
+from salesops_lib.catalog import CATALOG as REPORTS
+from salesops_lib.config.scope import RunScope
 from salesops_lib.dashboard.build import build_cube
 from salesops_lib.dashboard.cube import DashboardCube
 from salesops_lib.data import Dataset, connect
@@ -213,11 +214,8 @@ def test_every_metric_at_team_level_equals_duckdb(pg_demo: Dataset, demo: Datase
 @pytest.mark.parametrize("report", ["target_split", "collections_customers"])
 def test_analysis_result_equals_duckdb(pg_demo: Dataset, demo: Dataset, report: str) -> None:
     """Two analyses the cube does not show, whole results (frames, findings) compared."""
-    import importlib
-
-    spec = REPORTS[report]
-    module = importlib.import_module(spec.module)
-    expected = module.compute(demo, spec.params(source=demo.source, period=PERIOD))
-    actual = module.compute(pg_demo, spec.params(source=pg_demo.source, period=PERIOD))
+    spec = REPORTS[report].spec
+    expected = spec.run(demo, RunScope(source=demo.source, period=PERIOD))
+    actual = spec.run(pg_demo, RunScope(source=pg_demo.source, period=PERIOD))
     assert_same(actual, expected, report)
     assert expected.findings

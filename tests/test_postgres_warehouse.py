@@ -106,7 +106,7 @@ def test_password_in_the_url_is_refused_and_not_echoed() -> None:
 def test_review_from_the_warehouse_never_writes_the_password(
     pg_server: PgServer, pg_maven: Dataset, pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from salesops_lib.config.params import ReviewConfig
+    from salesops_lib.runner.config import ReviewConfig
     from salesops_lib.runner.review import run_review
 
     monkeypatch.setenv(PASSWORD_ENV, pg_server.password)

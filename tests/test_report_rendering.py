@@ -48,7 +48,7 @@ def test_embedded_page_font_covers_the_page_text() -> None:
 
 
 def test_html_fragments_escape_text_from_data() -> None:
-    tiles = pd.DataFrame([{"label": XSS[0], "unit": "ratio", "higher_is_better": True, "value": 0.5,
+    tiles = pd.DataFrame([{"metric": XSS[0], "unit": "ratio", "higher_is_better": True, "value": 0.5,
                            "change_prev": 0.1, "change_yoy": None}])
     finding = Finding("kpi_overview", "kpi_move", "low", "region", XSS[1], "win_rate", 0.5, 0.4, "2024-01",
                       facts={"basis": "prev", "change": 0.25})
@@ -59,7 +59,7 @@ def test_html_fragments_escape_text_from_data() -> None:
 
 
 def test_monthly_review_lists_a_customer_once() -> None:
-    from salesops_lib.analyses.monthly_review import _distinct
+    from salesops_lib.analyses.monthly_review.compute import _distinct
 
     base = dict(metric="revenue", value=1.0, baseline=2.0, period="2025-06")
     churn_a = Finding("forecast", "key_account_risk", "high", "customer", "C1", at_stake=10.0, **base)  # type: ignore[arg-type]

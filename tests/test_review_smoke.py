@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from salesops_lib.config.params import ReviewConfig
-from salesops_lib.config.registry import REPORTS
+from salesops_lib.runner.config import ReviewConfig
+from salesops_lib.catalog import CATALOG as REPORTS
 from salesops_lib.data import connect
 from salesops_lib.data.demo import load_truth
 from salesops_lib.runner.review import ReviewRun, run_review
@@ -65,8 +65,8 @@ def test_pages_are_within_budget_and_in_chinese(planted: ReviewRun) -> None:
         assert 'lang="zh"' in text and "目录" in text
     index = (planted.path / "index.html").read_text(encoding="utf-8")
     assert 'href="monthly_review.html"' in index.split("<section>")[0]  # the executive summary first
-    for spec in REPORTS.values():
-        assert spec.title_zh in index
+    for report in REPORTS.values():
+        assert report.title("zh") in index
 
 
 @pytest.mark.parametrize("effect", list(RECALL))

@@ -14,17 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from salesops_lib.config.params import ReportParams, ReviewConfig
-from salesops_lib.config.registry import REPORTS, ReportSpec
+from salesops_lib.runner.config import ReviewConfig
+from salesops_lib.catalog import CATALOG, Report
 from salesops_lib.runner.review import ReviewRun, run_review
+from tests.builders import fixture_report
 from tests.conftest import MAVEN_MAPPING, ROOT
 
 FIXTURES = ROOT / "tests" / "notebooks"
 PERIOD = "2017-12"
 
 
-def _fixture(name: str) -> ReportSpec:
-    return ReportSpec(name, str(FIXTURES / f"{name}.ipynb"), ReportParams, ("opportunities",), name, name)
+def _fixture(name: str) -> Report:
+    return fixture_report(name)
 
 
 def _maven_config(out: Path, **extra: object) -> ReviewConfig:
@@ -43,7 +44,7 @@ def isolated_run(tmp_path_factory: pytest.TempPathFactory) -> ReviewRun:
     out = tmp_path_factory.mktemp("published")
     patch = pytest.MonkeyPatch()
     for name in ("broken", "dies"):
-        patch.setitem(REPORTS, name, _fixture(name))
+        patch.setitem(CATALOG, name, _fixture(name))
     try:
         return run_review(_maven_config(out, timeout_seconds=900, reports=("kpi_overview", "broken", "dies")))
     finally:
@@ -66,7 +67,7 @@ def test_failures_are_isolated_and_reported(isolated_run: ReviewRun) -> None:
 
 
 def test_a_report_past_its_time_out_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(REPORTS, "hang", _fixture("hang"))
+    monkeypatch.setitem(CATALOG, "hang", _fixture("hang"))
     (tmp_path / "tmp").mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))  # where the workers put their kernels' sockets
     run = run_review(_maven_config(tmp_path / "out", timeout_seconds=5, reports=("hang",)))
@@ -126,7 +127,7 @@ def test_interrupted_run_leaves_the_previous_publication(tmp_path: Path, monkeyp
     assert (previous / "index.html").read_text(encoding="utf-8") == "previous publication"
     assert sorted(p.name for p in previous.iterdir()) == ["index.html"]
     # the next run cleans the dead run's staging folder and publishes
-    monkeypatch.setitem(REPORTS, "ok", _fixture("ok"))
+    monkeypatch.setitem(CATALOG, "ok", _fixture("ok"))
     run = run_review(_maven_config(tmp_path, reports=("ok",)))
     assert run.ok and not list(tmp_path.glob(".staging-*"))
     assert "previous publication" not in (run.path / "index.html").read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ same finding reads the same in the review, the alerts and the dashboard.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -53,8 +54,24 @@ class Finding:
         return self.value / self.baseline - 1  # type: ignore[operator]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (findings.json)."""
+        """JSON-ready form (findings.json): the fields plus the derived ``id`` and ``change``."""
         return {"id": self.id, **asdict(self), "change": self.change}
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Finding:
+        """The finding written by :meth:`to_dict` (derived and extra keys such as ``link`` are
+        ignored); a record missing a field, or with an unknown one, is a :class:`TypeError`."""
+        return cls(**{k: v for k, v in record.items() if k not in DERIVED_KEYS})
+
+
+DERIVED_KEYS = frozenset({"id", "change", "link"})
+"""Keys of a finding record that are not fields: derived (``id``, ``change``) or added by the
+runner (``link`` to the report page)."""
+
+
+def findings_from_json(text: str) -> list[Finding]:
+    """The findings of a ``findings.json`` text (a list of :meth:`Finding.to_dict` records)."""
+    return [Finding.from_dict(record) for record in json.loads(text)]
 
 
 def rank(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:

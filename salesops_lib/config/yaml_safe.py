@@ -65,3 +65,18 @@ def load_yaml(text: str, *, where: str, error: type[SalesOpsError] = ConfigError
                     fix="flatten the file: nesting is a few levels at most") from None
     except ValueError as exc:  # int("9" * 5000) and the like, raised by the constructor
         raise error(f"YAML value cannot be read: {exc}", where=where, fix="shorten or quote the value") from None
+
+
+class UniqueKeyLoader(StrictLoader):
+    """:class:`StrictLoader` that also refuses a key written twice in one mapping (plain
+    ``yaml.safe_load`` keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is written twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)

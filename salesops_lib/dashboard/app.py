@@ -179,10 +179,10 @@ def font_css(cube: DashboardCube, lang: str) -> str:
     text = "".join(words) + "".join(cube.org["name"].astype(str)) + "".join(cube.org["team"].astype(str))
     if lang == "zh":
         from salesops_lib.metrics import METRICS
-        from salesops_lib.report.i18n import LABELS as SHARED
+        from salesops_lib.report.i18n import glossary
 
         text += "".join(texts.get("zh", "") for texts in cube.finding_texts.values())
-        text += "".join(v["zh"] for v in SHARED.values()) + "".join(m.label("zh") for m in METRICS.values())
+        text += "".join(v["zh"] for v in glossary().values()) + "".join(m.label("zh") for m in METRICS.values())
     chars = "".join(sorted(set(text)))
     digest = hashlib.sha256(chars.encode()).hexdigest()[:16]
     path = cache_dir() / "dashboard" / "fonts" / f"{digest}.css"

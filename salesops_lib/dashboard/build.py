@@ -9,7 +9,6 @@ dashboard`` or the notebook in JupyterLab), never in a viewer's callback.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses import kpi_overview
+from salesops_lib.analyses.kpi_overview import tiles_from_trend
 from salesops_lib.analyses.monthly_review import HEADLINE_METRICS
 from salesops_lib.config.params import period_bounds, resolve_period
-from salesops_lib.config.registry import REPORTS
+from salesops_lib.config.scope import RunScope
+from salesops_lib.core.periods import add_months
+from salesops_lib.catalog import CATALOG
 from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, save_cube
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
@@ -29,9 +30,6 @@ from salesops_lib.report.findings_text import finding_text
 
 LEVELS = ("company", "region", "team", "rep")
 
-ANALYSES = ("target_tracking", "forecast", "team_efficiency", "funnel_diagnosis", "expense_roi",
-            "collections_customers", "kpi_overview")
-"""Registered analyses whose results the dashboard shows (their findings are the open alerts)."""
 
 
 def recent_periods(latest: str, months: int) -> list[str]:
@@ -45,17 +43,18 @@ def build_cube(ds: Dataset, period: str, *, progress: Callable[[str], None] | No
     period = resolve_period(period)
     say = progress or (lambda _msg: None)
     results, skipped = {}, {}
-    for name in ANALYSES:
-        spec = REPORTS[name]
-        missing = [t for t in spec.requires if not ds.has(t)]
+    scope = RunScope(source=ds.source, period=period)
+    for report in CATALOG.values():
+        spec, name = report.spec, report.name
+        if spec.summary or not spec.on_dashboard:
+            continue
+        missing = spec.missing_tables(ds)
         if missing:
             skipped[name] = f"missing table {missing[0]}"
             continue
         started = time.perf_counter()
-        module = importlib.import_module(spec.module)
-        params = spec.params(source=ds.source, period=period)
         try:
-            results[name] = module.compute(ds, params)
+            results[name] = spec.run(ds, scope)
         except Exception as exc:  # one analysis failing must not take the dashboard down
             skipped[name] = f"{type(exc).__name__}: {exc}"
         say(f"{name} {time.perf_counter() - started:.1f}s")
@@ -96,7 +95,7 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
     """The monthly review's headline tiles for every org unit: value, previous month, same month
     last year, the changes and (for revenue) the month's target, from the metric layer at each level."""
     start, end = period_bounds(period)
-    first = kpi_overview.months_back(start, 12)
+    first = add_months(start, -12)
     names = [n for n in HEADLINE_METRICS if METRICS[n].available(ds)]
     parts, targets = [], []
     for level in LEVELS:
@@ -109,7 +108,7 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
         trend = long.pivot_table(index=["unit", "period"], columns="metric", values="value", aggfunc="first",
                                  dropna=False)
         for unit, frame in trend.groupby(level="unit", sort=True):
-            tiles = kpi_overview.tiles_from_trend(frame.droplevel("unit")[[n for n in names if n in frame]], start, "en")
+            tiles = tiles_from_trend(frame.droplevel("unit")[[n for n in names if n in frame]], start)
             parts.append(tiles.rename(columns={"unit": "unit_kind"}).assign(level=level, unit=unit))
         att = long[(long["metric"] == "attainment") & (long["period"] == pd.Timestamp(start))]
         if not att.empty:  # attainment's denominator is the month's target (as in the monthly review)

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,7 +119,7 @@ def load_cube(folder: Path) -> DashboardCube:
         raise ConfigError(f"no dashboard data in {folder}: {exc}", where=str(folder),
                           fix="run `salesops dashboard` (it builds the data), or `--refresh` to rebuild it") from exc
     frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
-    findings = tuple(Finding(**record) for record in meta["findings"])
+    findings = tuple(Finding.from_dict(record) for record in meta["findings"])
     return DashboardCube(period=meta["period"], source=meta["source"], fingerprint=meta["fingerprint"],
                          built_at=meta["built_at"], findings=findings, forecast_target=meta["forecast_target"],
                          finding_texts=meta.get("finding_texts", {}),
@@ -133,8 +134,8 @@ def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False)
 
 
-def _finding_record(finding: Finding) -> dict:
-    return {k: v for k, v in finding.to_dict().items() if k not in ("id", "change")}
+def _finding_record(finding: Finding) -> dict[str, Any]:
+    return finding.to_dict()
 
 
 def _json_default(value: object) -> object:

@@ -1,8 +1,8 @@
 """Words for findings: zh/en templates filled from a finding's structured facts.
 
-Each analysis' presentation module ``salesops_lib.report.<analysis>`` declares
-``FINDING_TEXT: dict[kind, FindingText]``; a finding is worded by the template of its
-``analysis`` and ``kind``. Templates are ``str.format`` strings over the finding's ``facts``
+Each report's word catalogue (``report/<analysis>/labels.yaml``, section ``findings``) holds one
+entry per finding kind; a finding is worded by the entry of its ``analysis`` and ``kind``, and
+an unknown analysis or kind is an error, never a silent generic sentence. Templates are ``str.format`` strings over the finding's ``facts``
 plus the standard fields below, so the words never drift from the numbers.
 
 Standard fields: ``where`` (unit, or nothing at company level), ``metric`` (label),
@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_value, is_missing_number
+from salesops_lib.report.i18n import catalogue
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,52 @@ GENERIC = FindingText(
 )
 
 
+def templates(analysis: str) -> dict[str, FindingText]:
+    """Every finding template of ``analysis``, by kind, from its word catalogue."""
+    return _templates(analysis)
+
+
+@cache
+def _templates(analysis: str) -> dict[str, FindingText]:
+    if _legacy(analysis):  # not yet moved to its catalogue: the module's own table
+        module = importlib.import_module(f"salesops_lib.report.{analysis}")
+        return dict(getattr(module, "FINDING_TEXT", {}))
+    return {kind: _from_entry(entry) for kind, entry in catalogue(analysis).findings.items()}
+
+
+def _legacy(analysis: str) -> bool:
+    return analysis in _LEGACY
+
+
+_LEGACY = {
+    "team_efficiency",
+    "expense_roi",
+    "target_split",
+    "target_tracking",
+    "funnel_diagnosis",
+    "collections_customers",
+    "forecast",
+}
+
+
+def _from_entry(entry: dict[str, Any]) -> FindingText:
+    return FindingText(
+        zh=entry["zh"], en=entry["en"],
+        words={fact: {str(code): (pair[0], pair[1]) for code, pair in table.items()}
+               for fact, table in (entry.get("words") or {}).items()},
+        actions={str(code): (pair[0], pair[1]) for code, pair in (entry.get("actions") or {}).items()},
+    )
+
+
 def template_for(finding: Finding) -> FindingText:
-    """The template of ``finding`` (the generic one when its analysis declares none)."""
-    try:
-        module = importlib.import_module(f"salesops_lib.report.{finding.analysis}")
-    except ImportError:
-        return GENERIC
-    templates: dict[str, FindingText] = getattr(module, "FINDING_TEXT", {})
-    return templates.get(finding.kind, GENERIC)
+    """The template of ``finding``; an analysis or kind without words is a :class:`KeyError`."""
+    table = templates(finding.analysis)
+    if finding.kind not in table and _legacy(finding.analysis):
+        return GENERIC  # transitional: a report not yet moved to its catalogue
+    if finding.kind not in table:
+        raise KeyError(f"no words for finding kind {finding.kind!r} of {finding.analysis!r}: "
+                       f"add them under `findings:` in report/{finding.analysis}/labels.yaml")
+    return table[finding.kind]
 
 
 def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
@@ -83,8 +123,9 @@ def finding_text(finding: Finding, lang: str) -> str:
     A finding whose facts do not fit its template (a missing value, a wrong type) is worded by
     the generic template instead: one odd finding never fails a page.
     """
+    template = template_for(finding)
     try:
-        return _worded(finding, lang, template_for(finding))
+        return _worded(finding, lang, template)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return _worded(finding, lang, GENERIC)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, rank
+from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_change, format_value
 from salesops_lib.report.findings_text import finding_text
 from salesops_lib.report.i18n import t
@@ -50,13 +51,17 @@ def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
             if change == change and change is not None:  # not NaN
                 css = "so-good" if (change >= 0) == bool(row.higher_is_better) else "so-bad"
             deltas.append(f"<span class='{css}'>{e(t(key, lang))} {e(format_change(change))}</span>")
-        metric = getattr(row, "metric", "")
+        metric = row.metric
         parts.append(
-            f"<div class='so-tile' data-metric='{e(metric)}'><div class='so-label'>{e(row.label)}</div>"
+            f"<div class='so-tile' data-metric='{e(metric)}'><div class='so-label'>{e(_metric_label(metric, lang))}</div>"
             f"<div class='so-value'>{e(format_value(row.value, row.unit))}</div>"
             f"<div class='so-delta'>{' · '.join(deltas)}</div></div>"
         )
     return f"<style>{TILE_CSS}</style><div class='so-tiles'>{''.join(parts)}</div>"
+
+
+def _metric_label(metric: str, lang: str) -> str:
+    return METRICS[metric].label(lang) if metric in METRICS else metric
 
 
 def findings_html(findings: Iterable[Finding], lang: str, *, limit: int | None = None,

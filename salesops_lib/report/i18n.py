@@ -1,43 +1,94 @@
-"""Labels in Chinese and English. Every user-visible word of a page comes from here or from a
-metric's own labels, so a zh page has no English left in it (a test checks)."""
+"""Words as data: one glossary plus one catalogue per report, zh and en side by side.
+
+``report/glossary.yaml`` holds the words every page shares; ``report/<name>/labels.yaml`` holds
+one report's own: its ``title``, its ``labels`` and the sentences of its ``findings`` (see
+:class:`~salesops_lib.report.findings_text.FindingText`). A key lives in exactly one file, a
+file never writes a key twice, and every entry has both languages (tests check all three).
+:func:`t` is the one lookup.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
 
-LABELS: dict[str, dict[str, str]] = {
-    "month": {"zh": "本月", "en": "This month"},
-    "vs_prev": {"zh": "环比", "en": "vs previous month"},
-    "vs_yoy": {"zh": "同比", "en": "vs same month last year"},
-    "metric": {"zh": "指标", "en": "Metric"},
-    "region": {"zh": "大区", "en": "Region"},
-    "trend_title": {"zh": "近13个月趋势", "en": "Last 13 months"},
-    "by_region_title": {"zh": "各大区本月表现", "en": "Regions this month"},
-    "findings": {"zh": "主要发现", "en": "Findings"},
-    "no_findings": {"zh": "本期无显著变化。", "en": "No notable changes this period."},
-    "contents": {"zh": "目录", "en": "Contents"},
-    "status": {"zh": "状态", "en": "Status"},
-    "report": {"zh": "报告", "en": "Report"},
-    "published": {"zh": "已发布", "en": "published"},
-    "failed": {"zh": "失败", "en": "failed"},
-    "skipped": {"zh": "已跳过", "en": "skipped"},
-    "seconds": {"zh": "耗时（秒）", "en": "Seconds"},
-    "audit_log": {"zh": "执行记录", "en": "executed notebook"},
-    "data_quality": {"zh": "数据质量提示", "en": "Data quality warnings"},
-    "monthly_review": {"zh": "月度经营回顾", "en": "Monthly review"},
-    "periods": {"zh": "已发布期间", "en": "Published periods"},
-    "source": {"zh": "数据源", "en": "Source"},
-    "generated": {"zh": "生成时间", "en": "Generated"},
-    "reason": {"zh": "原因", "en": "Reason"},
-    "company": {"zh": "公司", "en": "Company"},
-    "high": {"zh": "高", "en": "high"},
-    "medium": {"zh": "中", "en": "medium"},
-    "low": {"zh": "低", "en": "low"},
-    "info": {"zh": "提示", "en": "info"},
-}
+import yaml
+
+from salesops_lib.config.yaml_safe import UniqueKeyLoader
+from salesops_lib.errors import ConfigError
+
+LANGUAGES = ("zh", "en")
+Pair = tuple[str, str]
 
 
-def t(key: str, lang: str, labels: Mapping[str, Mapping[str, str]] | None = None) -> str:
-    """The label ``key`` in ``lang`` (zh or en), from ``labels`` (a report's own) or the shared ones."""
-    table = labels if labels is not None and key in labels else LABELS
-    return table[key]["zh" if lang == "zh" else "en"]
+@dataclass(frozen=True)
+class Catalogue:
+    """The words of one file: labels (key → (zh, en)), the title and finding sentences."""
+
+    name: str
+    labels: dict[str, Pair]
+    title: Pair | None = None
+    #: finding kind → its raw entry (``zh``, ``en``, optional ``words`` and ``actions``)
+    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _pair(entry: Any, where: str) -> Pair:
+    if not isinstance(entry, dict) or set(entry) != set(LANGUAGES) or not all(
+            isinstance(entry[lang], str) for lang in LANGUAGES):
+        raise ConfigError(f"{where} must give exactly zh and en text", where=where)
+    return entry["zh"], entry["en"]
+
+
+def _path(name: str) -> Any:
+    root = files("salesops_lib.report")
+    return root / "glossary.yaml" if name == "glossary" else root / name / "labels.yaml"
+
+
+@cache
+def catalogue(name: str) -> Catalogue:
+    """The catalogue of report ``name`` (``"glossary"`` for the shared words); an unknown name
+    is a :class:`ConfigError`."""
+    path = _path(name)
+    if not path.is_file():
+        raise ConfigError(f"no word catalogue for {name!r}", where=str(path),
+                          fix="`salesops new-analysis NAME` writes one; add the report's words there")
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader) or {}  # noqa: S506 - a SafeLoader
+    where = f"{path}"
+    labels = {key: _pair(entry, f"{where}: labels.{key}") for key, entry in (raw.get("labels") or {}).items()}
+    title = _pair(raw["title"], f"{where}: title") if "title" in raw else None
+    findings = raw.get("findings") or {}
+    for kind, entry in findings.items():
+        _pair({lang: entry.get(lang) for lang in LANGUAGES}, f"{where}: findings.{kind}")
+    return Catalogue(name, labels, title, findings)
+
+
+def t(key: str, lang: str, labels: Mapping[str, Mapping[str, str]] | str | None = None) -> str:
+    """The label ``key`` in ``lang`` (zh or en): from report ``labels`` (a report name, or a
+    legacy dict of its own labels) when it has the key, else from the glossary."""
+    index = 0 if lang == "zh" else 1
+    if isinstance(labels, str):
+        own = catalogue(labels).labels
+        if key in own:
+            return own[key][index]
+    elif labels is not None and key in labels:
+        return labels[key]["zh" if lang == "zh" else "en"]
+    shared = catalogue("glossary").labels
+    if key not in shared:
+        raise KeyError(f"label {key!r} is in neither the glossary nor {labels if isinstance(labels, str) else 'the report'}")
+    return shared[key][index]
+
+
+def title(report: str, lang: str) -> str:
+    """The title of report ``report`` in ``lang``."""
+    pair = catalogue(report).title
+    if pair is None:
+        raise ConfigError(f"the word catalogue of {report!r} has no title", where=str(_path(report)))
+    return pair[0 if lang == "zh" else 1]
+
+
+def glossary() -> dict[str, dict[str, str]]:
+    """The glossary as ``{key: {"zh": …, "en": …}}``."""
+    return {key: {"zh": zh, "en": en} for key, (zh, en) in catalogue("glossary").labels.items()}

@@ -1,7 +1,7 @@
-"""What a report notebook calls: open the run, show things, hand the result to the runner.
+"""What a report notebook holds once opened: the run, its displays, the hand-over to the runner.
 
-A notebook is a ``parameters`` cell, ``report = start_report(...)``, the analysis' ``compute``
-and displays. :meth:`ReportContext.publish` emits the result's findings as a display output of
+A notebook is a ``parameters`` cell, ``report = start_report("<name>", globals())`` (see
+:mod:`salesops_lib.catalog`), ``result = report.compute()`` and displays. :meth:`ReportContext.publish` emits the result's findings as a display output of
 MIME type :data:`PAYLOAD_MIME`, which the runner reads from the executed notebook (no files are
 written by the notebook itself).
 """
@@ -15,32 +15,40 @@ from typing import Any
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding
-from salesops_lib.config.params import ReportParams
-from salesops_lib.config.registry import ReportSpec, get_report
-from salesops_lib.data import Dataset, connect
+from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.config.scope import RunScope
+from salesops_lib.data import Dataset
 from salesops_lib.report.html import HtmlFragment, findings_html
 from salesops_lib.report.i18n import t
-from salesops_lib.report.theme import apply_theme
 
 PAYLOAD_MIME = "application/vnd.salesops.report+json"
 
 
 @dataclass(frozen=True)
 class ReportContext:
-    """One report run: its spec, validated parameters and the opened source."""
+    """One report run: its name and title, run scope, validated parameters and the opened source."""
 
-    spec: ReportSpec
-    params: ReportParams
+    spec: AnalysisSpec[Any, Any]
+    title: str
+    scope: RunScope
+    params: Any
     data: Dataset
 
     @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def compute(self, **extra: Any) -> Any:
+        """The analysis' result for this run (``extra``: inputs only a summary takes)."""
+        return self.spec.compute(self.data, self.scope, self.params, **extra)  # type: ignore[call-arg]
+
+    @property
     def lang(self) -> str:
-        return self.params.lang
+        return self.scope.lang
 
     def heading(self) -> HtmlFragment:
         """The page's title line."""
-        title = self.spec.title(self.lang)
-        return HtmlFragment(f"<h1>{_e(title)} · {_e(self.params.period)}</h1>")
+        return HtmlFragment(f"<h1>{_e(self.title)} · {_e(self.scope.period)}</h1>")
 
     def findings(self, findings: tuple[Finding, ...] | list[Finding]) -> HtmlFragment:
         """The findings section."""
@@ -53,23 +61,14 @@ class ReportContext:
 
         tables = {k: v.to_dict(orient="records") for k, v in extra.items() if isinstance(v, pd.DataFrame)}
         payload = {
-            "report": self.spec.name,
-            "period": self.params.period,
+            "report": self.name,
+            "period": self.scope.period,
             "lang": self.lang,
             "findings": [f.to_dict() for f in findings],
             **extra,
             **tables,
         }
         display({PAYLOAD_MIME: json_safe(payload)}, raw=True)
-
-
-def start_report(name: str, **values: Any) -> ReportContext:
-    """Validate the notebook's parameters, apply the theme and open the source."""
-    spec = get_report(name)
-    params = spec.params.load(values, where=f"notebook {spec.notebook}")
-    apply_theme()
-    data = connect(params.source, params.mapping or None)
-    return ReportContext(spec=spec, params=params, data=data)
 
 
 def json_safe(value: Any) -> Any:

@@ -120,7 +120,7 @@ def _is_finding(record: object) -> bool:
             and isinstance(record.get("severity", "info"), str)):
         return False
     try:
-        Finding(**{k: v for k, v in record.items() if k not in ("id", "change", "link")})
+        Finding.from_dict(record)
     except TypeError:
         return False
     return True
@@ -190,8 +190,7 @@ def escape_text(text: str, fmt: Format) -> str:
 def _lines(records: list[dict[str, Any]], lang: str, fmt: Format) -> list[str]:
     out = []
     for record in records:
-        fields = {k: v for k, v in record.items() if k not in ("id", "change", "link")}
-        finding = Finding(**fields)
+        finding = Finding.from_dict(record)
         link = f" ({escape_text(str(record['link']), fmt)})" if record.get("link") else ""
         out.append(f"[{escape_text(finding.severity, fmt)}] {escape_text(finding_text(finding, lang), fmt)}{link}")
     return out

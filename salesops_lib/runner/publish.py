@@ -27,7 +27,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from salesops_lib.analyses.findings import Finding, rank
-from salesops_lib.config.registry import REPORTS
+from salesops_lib.catalog import CATALOG
 from salesops_lib.errors import PublishError
 from salesops_lib.report.html import TILE_CSS, findings_html, tiles_html
 from salesops_lib.report.i18n import t
@@ -138,8 +138,7 @@ def findings_of(outcomes: list[ReportOutcome]) -> list[Finding]:
     out = []
     for outcome in outcomes:
         for raw in outcome.payload.get("findings", []):
-            fields = {k: v for k, v in raw.items() if k not in ("id", "change")}
-            out.append(Finding(**fields))
+            out.append(Finding.from_dict(raw))
     return out
 
 
@@ -184,7 +183,7 @@ def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes:
     rows = [
         {
             **asdict(o),
-            "title": REPORTS[o.name].title(lang) if o.name in REPORTS else o.name,
+            "title": CATALOG[o.name].title(lang) if o.name in CATALOG else o.name,
             "status_label": t(o.status, lang),
         }
         for o in outcomes
@@ -198,7 +197,7 @@ def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes:
         findings_html=_markup(findings_html(findings, lang, limit=HEADLINE_FINDINGS)),
         reports=rows,
         summary_link=summary.html_file if summary else "",
-        summary_title=REPORTS[summary.name].title(lang) if summary and summary.name in REPORTS else "",
+        summary_title=CATALOG[summary.name].title(lang) if summary and summary.name in CATALOG else "",
         periods_label=t("periods", lang), findings_label=t("findings", lang), reports_label=t("report", lang),
         report_label=t("report", lang), status_label=t("status", lang), seconds_label=t("seconds", lang),
         reason_label=t("reason", lang), audit_label=t("audit_log", lang),

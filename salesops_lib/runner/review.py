@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from salesops_lib.config import project_root
-from salesops_lib.config.params import ReviewConfig
-from salesops_lib.config.registry import REPORTS, ReportSpec, get_report
+from salesops_lib.runner.config import ReviewConfig
+from salesops_lib.catalog import CATALOG, Report
+from salesops_lib.config.paths import project_root
 from salesops_lib.data import connect
 from salesops_lib.data.sources import redact_url, source_fingerprint
 from salesops_lib.data.validation import validate_for_run
@@ -37,7 +37,7 @@ from salesops_lib.runner.preflight import check_run
 from salesops_lib.runner.execute import ReportOutcome, ReportTask, init_worker, read_payload, run_report
 
 Progress = Callable[[ReportOutcome], None]
-SUMMARY_REPORT = "monthly_review"
+SUMMARY_REPORT = CATALOG.summary.name if CATALOG.summary else ""
 """Runs after every other report and reads their findings (``findings_file`` parameter)."""
 
 
@@ -73,7 +73,7 @@ def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge:
     """
     started_at = dt.datetime.now().astimezone()
     started = time.perf_counter()
-    specs = [get_report(name) for name in (config.reports or tuple(REPORTS))]
+    specs = [CATALOG[name] for name in (config.reports or tuple(CATALOG))]
     params = {spec.name: _report_params(spec, config) for spec in specs}  # validates before any work
     dataset = connect(config.source, config.mapping or None)
     warnings = [issue.describe() for issue in validate_for_run(dataset).warnings]  # errors stop the run here
@@ -103,9 +103,9 @@ def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge:
     return ReviewRun(config.period, path, tuple(outcomes), time.perf_counter() - started, kept)
 
 
-def _run_reports(specs: list[ReportSpec], params: dict[str, dict[str, Any]], dataset: Any, staging: Path,
+def _run_reports(specs: list[Report], params: dict[str, dict[str, Any]], dataset: Any, staging: Path,
                  config: ReviewConfig, root: Path, *, merge: bool, progress: Progress | None) -> list[ReportOutcome]:
-    """Skip what the source cannot feed, run the rest (the summary last), in registry order."""
+    """Skip what the source cannot feed, run the rest (the summary last), in catalog order."""
     kept = _carry_over(root / config.period, staging, {s.name for s in specs}) if merge else []
     reasons = {s.name: _skip_reason(s, dataset) for s in specs}
     skipped = [ReportOutcome(s.name, "skipped", error=reasons[s.name]) for s in specs if reasons[s.name]]
@@ -125,7 +125,7 @@ def _run_reports(specs: list[ReportSpec], params: dict[str, dict[str, Any]], dat
                 task = summary[0]
                 summary_params = {**task.parameters, "findings_file": str(staging / "findings.json")}
                 ran += _execute_summary(pool, replace(task, parameters=summary_params), progress=progress)
-    order = {name: i for i, name in enumerate(REPORTS)}
+    order = {name: i for i, name in enumerate(CATALOG)}
     return sorted([*kept, *skipped, *ran], key=lambda o: order.get(o.name, len(order)))
 
 
@@ -152,22 +152,22 @@ def _check_source_unchanged(config: ReviewConfig, fingerprint: str) -> None:
         )
 
 
-def _report_params(spec: ReportSpec, config: ReviewConfig) -> dict[str, Any]:
-    values = {**config.common(), **config.report_params.get(spec.name, {})}
-    return spec.params.load(values, where=f"parameters for report {spec.name}").model_dump()
+def _report_params(report: Report, config: ReviewConfig) -> dict[str, Any]:
+    values = {**config.common(), **config.report_params.get(report.name, {})}
+    return report.notebook_parameters(values, where=f"parameters for report {report.name}")
 
 
-def _skip_reason(spec: ReportSpec, dataset: Any) -> str:
+def _skip_reason(spec: Report, dataset: Any) -> str:
     missing = [name for name in spec.requires if not dataset.has(name)]
     if not missing:
         return ""
     return "; ".join(f"{name}: {dataset.missing.get(name, 'not provided')}" for name in missing)
 
 
-def _task(spec: ReportSpec, params: dict[str, Any], staging: Path, config: ReviewConfig) -> ReportTask:
+def _task(spec: Report, params: dict[str, Any], staging: Path, config: ReviewConfig) -> ReportTask:
     return ReportTask(
         name=spec.name,
-        notebook=notebook_path(spec),
+        notebook=spec.notebook,
         parameters=params,
         out_dir=staging,
         timeout=config.timeout_seconds,
@@ -178,12 +178,6 @@ def _task(spec: ReportSpec, params: dict[str, Any], staging: Path, config: Revie
         lang=config.lang,
         kernel=config.kernel,
     )
-
-
-def notebook_path(spec: ReportSpec) -> Path:
-    """The notebook file of ``spec`` (relative names live in ``notebooks/``)."""
-    path = Path(spec.notebook)
-    return path if path.is_absolute() else project_root() / "notebooks" / path
 
 
 def _worker_pool(workers: int) -> ProcessPoolExecutor:

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 
 import pandas as pd
 import pytest
 
 from salesops_lib.analyses.findings import Finding
-from salesops_lib.config.registry import REPORTS
-from salesops_lib.report.findings_text import FindingText, finding_text
+from salesops_lib.catalog import CATALOG as REPORTS
+from salesops_lib.report.findings_text import finding_text, templates
 from salesops_lib.report.html import findings_html, tiles_html
 
 MISSING = [None, float("nan"), float("inf"), -math.inf]
 
 
 def _templates() -> list[tuple[str, str]]:
-    pairs = []
-    for name in REPORTS:
-        try:
-            module = importlib.import_module(f"salesops_lib.report.{name}")
-        except ImportError:
-            continue
-        texts: dict[str, FindingText] = getattr(module, "FINDING_TEXT", {})
-        pairs += [(name, kind) for kind in texts]
-    return pairs
+    return [(name, kind) for name in REPORTS for kind in templates(name)]
 
 
 TEMPLATES = _templates()

@@ -20,11 +20,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from salesops_lib.config.params import ReportParams, ReviewConfig
-from salesops_lib.config.registry import REPORTS, ReportSpec
+from salesops_lib.runner.config import ReviewConfig
+from salesops_lib.catalog import CATALOG
 from salesops_lib.errors import ConfigError, PublishError
 from salesops_lib.runner.lock import period_lock
 from salesops_lib.runner.review import SUMMARY_REPORT, run_review
+from tests.builders import fixture_report
 from tests.conftest import MAVEN_BUNDLED, MAVEN_MAPPING, ROOT
 
 FIXTURES = ROOT / "tests" / "notebooks"
@@ -36,8 +37,7 @@ SALESOPS = Path(sys.executable).parent / "salesops"
 def fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
     """Register the fixture notebooks as reports for the test."""
     for name in ("ok", "broken", "touches_source"):
-        spec = ReportSpec(name, str(FIXTURES / f"{name}.ipynb"), ReportParams, ("opportunities",), name, name)
-        monkeypatch.setitem(REPORTS, name, spec)
+        monkeypatch.setitem(CATALOG, name, fixture_report(name))
 
 
 @pytest.fixture()
@@ -55,8 +55,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = root / "maven"
     shutil.copytree(MAVEN_BUNDLED, source)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(REPORTS, "ok", ReportSpec("ok", str(FIXTURES / "ok.ipynb"), ReportParams, ("opportunities",),
-                                                "ok", "ok"))
+        patch.setitem(CATALOG, "ok", fixture_report("ok"))
         run = run_review(_config(source, root / "out", "ok"))
     assert run.ok and run.path == root / "out" / PERIOD
     return root / "out"
@@ -145,8 +144,7 @@ def test_the_summary_still_runs_when_a_worker_process_died(source: Path, tmp_pat
     """A report that kills its worker process (not only its kernel) breaks that worker pool; the
     executive summary, which runs after the others, gets a fresh worker."""
     for name, notebook in (("kills_worker", "kills_worker"), (SUMMARY_REPORT, "ok")):
-        monkeypatch.setitem(REPORTS, name, ReportSpec(name, str(FIXTURES / f"{notebook}.ipynb"), ReportParams,
-                                                      ("opportunities",), name, name))
+        monkeypatch.setitem(CATALOG, name, fixture_report(name, notebook))
     run = run_review(_config(source, tmp_path / "out", "kills_worker", SUMMARY_REPORT))
     status = {o.name: o for o in run.outcomes}
     assert status["kills_worker"].status == "failed" and "worker failed" in status["kills_worker"].error

@@ -1,1 +1,1 @@
-"""Parameter models of the analysis reports, one module per report (registered in ``config.registry``)."""
+"""Parameter models of the reports not yet moved into their analysis package (transitional)."""

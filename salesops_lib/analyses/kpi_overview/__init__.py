@@ -1,0 +1,15 @@
+"""KPI overview (report ``kpi_overview``): the metric dictionary's tiles for the month against the
+previous month and the same month last year, the last 13 months and the regions.
+
+:mod:`.params`, :mod:`.result`, :mod:`.compute` and :mod:`.findings`; ``SPEC`` ties them together.
+"""
+
+from salesops_lib.analyses.kpi_overview.compute import compute, tiles_from_trend
+from salesops_lib.analyses.kpi_overview.findings import KINDS
+from salesops_lib.analyses.kpi_overview.params import KpiOverviewParams
+from salesops_lib.analyses.kpi_overview.result import KpiOverviewResult
+from salesops_lib.analyses.spec import AnalysisSpec
+
+SPEC = AnalysisSpec("kpi_overview", KpiOverviewParams, compute, requires=("opportunities", "reps"), finding_kinds=KINDS)
+
+__all__ = ["SPEC", "KpiOverviewParams", "KpiOverviewResult", "compute", "tiles_from_trend"]

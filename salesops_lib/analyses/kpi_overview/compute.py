@@ -1,0 +1,76 @@
+"""KPI overview: every metric of the dictionary for the month, against the previous month and
+the same month last year, by region. Pure: no I/O, no plotting, no words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from salesops_lib.analyses.kpi_overview.findings import kpi_moves
+from salesops_lib.analyses.kpi_overview.params import KpiOverviewParams
+from salesops_lib.analyses.kpi_overview.result import KpiOverviewResult
+from salesops_lib.config.scope import RunScope
+from salesops_lib.core.lists import parse_list
+from salesops_lib.core.periods import add_months
+from salesops_lib.data import Dataset
+from salesops_lib.metrics import METRICS, Grain, compute_metric
+
+TILE_COLUMNS = ["metric", "unit", "higher_is_better", "value", "previous", "last_year", "change_prev", "change_yoy"]
+
+
+def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOverviewResult:
+    """Compute the overview for ``scope.period``.
+
+    Examples
+    --------
+    >>> result = compute(connect("demo"), RunScope(period="2026-10"), KpiOverviewParams())  # doctest: +SKIP
+    >>> result.tiles[["metric", "value", "change_prev"]]  # doctest: +SKIP
+    """
+    start, end = scope.month
+    names = list(parse_list(params.metrics)) or list(METRICS)
+    names = [n for n in names if METRICS[n].available(data)]
+    level = "region" if scope.region else "company"
+    history = Grain(period="month", level=level, start=add_months(start, -12), end=end)
+    month = Grain(period="month", level="region", start=start, end=end)
+    trend_parts, region_parts = [], []
+    for name in names:
+        metric = METRICS[name]
+        if level not in metric.levels or "region" not in metric.levels and scope.region:
+            continue
+        series = compute_metric(data, name, history)
+        if scope.region:
+            series = series[series["unit"] == scope.region]
+        trend_parts.append(series.set_index("period")["value"].rename(name))
+        if "region" in metric.levels:
+            regional = compute_metric(data, name, month)
+            region_parts.append(regional.set_index("unit")["value"].rename(name))
+    trend = pd.concat(trend_parts, axis=1).sort_index() if trend_parts else pd.DataFrame()
+    by_region = pd.concat(region_parts, axis=1).T if region_parts else pd.DataFrame()
+    tiles = tiles_from_trend(trend, start)
+    return KpiOverviewResult(period=scope.period, tiles=tiles, trend=trend, by_region=by_region,
+                             findings=tuple(kpi_moves(tiles, scope)))
+
+
+def tiles_from_trend(trend: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+    """One tile per metric column of ``trend`` (month × metric): the month, the previous month,
+    the same month last year and the relative changes (also what the dashboard keeps per unit)."""
+    current, previous, last_year = (pd.Timestamp(d) for d in (start, add_months(start, -1), add_months(start, -12)))
+    rows = []
+    for name in trend.columns:
+        metric = METRICS[name]
+        col = trend[name]
+        value, prev, ly = (col.get(p, np.nan) for p in (current, previous, last_year))
+        rows.append({
+            "metric": name, "unit": metric.unit, "higher_is_better": metric.higher_is_better,
+            "value": value, "previous": prev, "last_year": ly,
+            "change_prev": _change(value, prev), "change_yoy": _change(value, ly),
+        })
+    return pd.DataFrame(rows, columns=TILE_COLUMNS)
+
+
+def _change(value: float, baseline: float) -> float:
+    if pd.isna(value) or pd.isna(baseline) or baseline == 0:
+        return np.nan
+    return float(value / baseline - 1)

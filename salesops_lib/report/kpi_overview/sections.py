@@ -1,0 +1,45 @@
+"""The KPI overview page: tiles, the trend's heading and the regional table."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops_lib.analyses.kpi_overview import KpiOverviewResult
+from salesops_lib.metrics import METRICS
+from salesops_lib.metrics.formatting import format_change, format_value
+from salesops_lib.report.html import HtmlFragment, e, table_html, tiles_html
+from salesops_lib.report.i18n import t
+
+REPORT = "kpi_overview"
+
+
+def tiles(result: KpiOverviewResult, lang: str) -> HtmlFragment:
+    """The month's KPI tiles with their changes."""
+    return HtmlFragment(tiles_html(result.tiles, lang))
+
+
+def trend_heading(result: KpiOverviewResult, lang: str) -> HtmlFragment:
+    return HtmlFragment(f"<h2>{e(t('trend_title', lang))}</h2>")
+
+
+def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
+    """Metric × region table for the month, formatted per unit."""
+    if result.by_region.empty:
+        return HtmlFragment("")
+    shown = pd.DataFrame({
+        region: [format_value(result.by_region.loc[m, region], METRICS[m].unit) for m in result.by_region.index]
+        for region in result.by_region.columns
+    }, index=[METRICS[m].label(lang) for m in result.by_region.index])
+    shown.index.name = t("metric", lang)
+    return HtmlFragment(f"<h2>{e(t('by_region_title', lang))}</h2>" + table_html(shown))
+
+
+def summary_html(result: KpiOverviewResult, lang: str = "zh") -> str:
+    """A compact table of the tiles (how a result shows when a notebook cell ends with it)."""
+    rows = "".join(
+        f"<tr><td>{e(METRICS[r.metric].label(lang))}</td><td>{format_value(r.value, r.unit)}</td>"
+        f"<td>{format_change(r.change_prev)}</td><td>{format_change(r.change_yoy)}</td></tr>"
+        for r in result.tiles.itertuples()
+    )
+    head = "".join(f"<th>{e(t(key, lang, REPORT))}</th>" for key in ("metric", "month", "vs_prev", "vs_yoy"))
+    return f"<table class='salesops-tiles'><tr>{head}</tr>{rows}</table>"
