@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from salesops_lib.dashboard.process import (  # noqa: E402
+from tests.dashboard_driver import (  # noqa: E402
     CHROMIUM_ARGS, TILE, DashboardProcess, change_filter, chromium_path, launch_chromium, open_dashboard,
 )
 

@@ -6,7 +6,7 @@ Run by hand (it is a benchmark, not a test)::
     .venv/bin/python benchmarks/bench_funnel.py --source demo:small:2025-06-30 --period 2025-06
 
 Prints the input sizes, then for each of ``--runs`` runs the wall and CPU time of
-``funnel.compute`` (connecting and generating the demo file are outside the clock; the first
+``funnel_diagnosis.compute`` (connecting and generating the demo file are outside the clock; the first
 run includes DuckDB's cold caches), and the time of the two engine fact tables alone, which
 every section aggregates. Target (funnel issue): the report's compute on the default demo
 data under 10 s. A miss is printed, not raised.
@@ -29,27 +29,27 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    from salesops_lib.analyses.funnel import compute
-    from salesops_lib.analyses.funnel.facts import deal_facts, lead_facts, stage_plan
-    from salesops_lib.config.reports.funnel_diagnosis import FunnelDiagnosisParams
+    from salesops_lib.analyses.funnel_diagnosis import FunnelDiagnosisParams, compute
+    from salesops_lib.analyses.funnel_diagnosis.facts import deal_facts, lead_facts, stage_plan
+    from salesops_lib.config.scope import RunScope
     from salesops_lib.data import connect
 
     data = connect(args.source)
-    params = FunnelDiagnosisParams(source=args.source, period=args.period)
+    scope, params = RunScope(source=args.source, period=args.period), FunnelDiagnosisParams()
     sizes = {name: int(data.table(name).count().execute()) for name in ("opportunities", "stage_history", "leads")}
-    print(f"source {data.source}  period {params.period}")
+    print(f"source {data.source}  period {scope.period}")
     print("rows: " + ", ".join(f"{name} {n:,}" for name, n in sizes.items()))
 
     walls, cpus = [], []
     for run in range(1, args.runs + 1):
         wall, cpu = time.perf_counter(), time.process_time()
-        result = compute(data, params)
+        result = compute(data, scope, params)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         print(f"run {run}: compute {walls[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU, {len(result.findings)} findings")
 
     plan = stage_plan(data.stages)
-    first, as_of = params.month
+    first, as_of = scope.month
     wall = time.perf_counter()
     with deal_facts(data, plan, as_of).cache() as deals, lead_facts(data, as_of).cache() as leads:
         rows = int(deals.count().execute()), int(leads.count().execute())

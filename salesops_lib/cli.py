@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from salesops_lib.config import project_root
+from salesops_lib.core.lists import parse_list
 from salesops_lib.errors import SalesOpsError, engine_errors
 
 app = typer.Typer(
@@ -70,7 +71,7 @@ def metrics(
     from salesops_lib.report.console import print_metric_summary
 
     grain = _grain(Grain, period=period, level=level)
-    wanted = [n.strip() for n in names.split(",")] if names else None
+    wanted = list(parse_list(names)) or None
     dataset = connect(source, mapping)
     with engine_errors("cannot compute the metrics", where=dataset.source):
         frame = metric_summary(dataset, wanted, grain)
@@ -179,7 +180,7 @@ def review(
     overrides: dict[str, object] = {"period": period, "source": source, "lang": lang, "jobs": jobs,
                                     "mapping": str(mapping) if mapping else None,
                                     "output_dir": str(output) if output else None,
-                                    "reports": _split(reports) if reports else None}
+                                    "reports": list(parse_list(reports)) or None}
     _run_and_report(_review_config(config, overrides), merge=False, force=force)
 
 
@@ -328,10 +329,6 @@ def _validated(model: type, values: dict[str, object], where: str) -> object:
         ) from None
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 @app.command()
 def lab(
     port: Annotated[Optional[int], typer.Option(help="Port for JupyterLab.")] = None,
@@ -402,6 +399,44 @@ def dashboard(
               soft_wrap=True)
     sys.stderr.flush()
     os.execve(sys.executable, voila_argv(options), env)
+
+
+@app.command("new-analysis")
+def new_analysis(
+    name: Annotated[str, typer.Argument(help="Report name: lower-case letters, digits, underscores.")],
+    title_zh: Annotated[str, typer.Option("--title-zh", help="Chinese title of the page.")] = "",
+    title_en: Annotated[str, typer.Option("--title-en", help="English title of the page.")] = "",
+) -> None:
+    """Write a new analysis (package, page, notebook, parameters, docs, test) and its catalog line."""
+    from salesops_lib.scaffold import new_analysis as scaffold
+
+    made = scaffold(name, project_root(), title_zh=title_zh, title_en=title_en)
+    from salesops_lib.catalog import CATALOG  # imported now: it holds the new line
+    from salesops_lib.runner.notebook_sync import sync
+
+    sync([CATALOG[name]])
+    for path in made.written:
+        out.print(f"wrote {path.relative_to(project_root())}", markup=False, highlight=False)
+    out.print(f"added {name} to {made.catalog.relative_to(project_root())}; next: fill compute.py and "
+              f"findings.py, the page in report/{name}/, then `salesops run {name}`", markup=False, highlight=False)
+
+
+@app.command()
+def notebooks(
+    do_sync: Annotated[bool, typer.Option("--sync", help="Rewrite the parameters cells that drifted.")] = False,
+) -> None:
+    """Check (or with --sync rewrite) every notebook's parameters cell against its models."""
+    from salesops_lib.runner.notebook_sync import drifted, sync
+
+    changed = sync() if do_sync else drifted()
+    for drift in changed:
+        verb = "rewrote" if do_sync else "drifted:"
+        out.print(f"{verb} {drift.notebook.relative_to(project_root())}", markup=False, highlight=False)
+    if changed and not do_sync:
+        out.print("run `salesops notebooks --sync` to write them from the models", markup=False, highlight=False)
+        raise typer.Exit(1)
+    if not changed:
+        out.print("every parameters cell is the one its models declare", markup=False, highlight=False)
 
 
 def _grain(model: type, **values: object) -> object:

@@ -82,7 +82,8 @@ class MetricError(SalesOpsError):
 
 class PublishError(SalesOpsError):
     """A run cannot publish: another run holds the period, the source changed during the run,
-    or the output folder cannot be written (full disk, read-only folder)."""
+    or the output folder cannot be written (full disk, read-only folder).
+    """
 
 
 #: top-level modules of database drivers: their exceptions are about the data, not our code

@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from salesops_lib.analyses.collections_customers import CollectionsCustomersResult, compute
+from salesops_lib.analyses.collections_customers import CollectionsCustomersParams, CollectionsCustomersResult, compute
 from salesops_lib.analyses.collections_customers import customers as cust
 from salesops_lib.analyses.collections_customers import receivables as ar
 from salesops_lib.analyses.collections_customers.ltv_model import BgNbd, fit_bgnbd, fit_gamma_gamma
 from salesops_lib.analyses.collections_customers.predictive import calibration_table
 from salesops_lib.analyses.collections_customers.slip import ratio_and_variance, slip_test
-from salesops_lib.config.reports.collections_customers import CollectionsCustomersParams
+from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from tests.builders import d, dataset_from_frames, reps_frame
 
@@ -305,8 +305,8 @@ def test_cohorts_count_quarters_after_the_first_booking(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the demo: planted truth and null
 
 
-def _params(source: str) -> CollectionsCustomersParams:
-    return CollectionsCustomersParams(source=source, period="2025-06")
+def _scope(source: str) -> RunScope:
+    return RunScope(source=source, period="2025-06")
 
 
 @pytest.fixture(scope="module")
@@ -314,14 +314,14 @@ def planted() -> tuple[Dataset, CollectionsCustomersResult]:
     from salesops_lib.data import connect
 
     ds = connect(PLANTED)
-    return ds, compute(ds, _params(PLANTED))
+    return ds, compute(ds, _scope(PLANTED), CollectionsCustomersParams())
 
 
 @pytest.fixture(scope="module")
 def null() -> CollectionsCustomersResult:
     from salesops_lib.data import connect
 
-    return compute(connect(NULL), _params(NULL))
+    return compute(connect(NULL), _scope(NULL), CollectionsCustomersParams())
 
 
 def _truth(ds: Dataset, kind: str):  # type: ignore[no-untyped-def]
@@ -416,7 +416,7 @@ def test_maven_customer_won_value_and_deals_equal_hand_sql(maven: Dataset, maven
 
 
 def test_maven_report_runs_without_receivables(maven: Dataset) -> None:
-    result = compute(maven, CollectionsCustomersParams(period="2017-12", lang="en"))
+    result = compute(maven, RunScope(period="2017-12", lang="en"), CollectionsCustomersParams())
     assert result.receivables is None and "invoices" in result.receivables_note
     assert result.customers.customers == 85
     assert not [f for f in result.findings if f.kind in ("collections_slip", "overdue_chase")]
@@ -427,11 +427,11 @@ def test_maven_report_runs_without_receivables(maven: Dataset) -> None:
 
 def test_every_finding_has_words_in_both_languages(planted: tuple[Dataset, CollectionsCustomersResult],
                                                    null: CollectionsCustomersResult) -> None:
-    from salesops_lib.report.collections_customers import FINDING_TEXT
-    from salesops_lib.report.findings_text import finding_text
+    from salesops_lib.analyses.collections_customers import SPEC
+    from salesops_lib.report.findings_text import finding_text, templates
 
     findings = [*planted[1].findings, *null.findings]
-    assert {f.kind for f in findings} <= set(FINDING_TEXT)
+    assert {f.kind for f in findings} <= set(SPEC.finding_kinds) == set(templates("collections_customers"))
     assert {f.analysis for f in findings} == {"collections_customers"}
     for finding in findings:
         zh, en = finding_text(finding, "zh"), finding_text(finding, "en")
@@ -441,28 +441,28 @@ def test_every_finding_has_words_in_both_languages(planted: tuple[Dataset, Colle
 
 def test_sections_render_and_a_chinese_page_has_no_english_label(
         planted: tuple[Dataset, CollectionsCustomersResult]) -> None:
-    import dataclasses
-
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     from salesops_lib.report import collections_customers as view
+    from salesops_lib.report.i18n import catalogue
 
+    result = planted[1]
+    words = [*catalogue("collections_customers").labels.values(), *catalogue("glossary").labels.values()]
     for lang in ("zh", "en"):
-        result = dataclasses.replace(planted[1], lang=lang)
-        parts = [view.receivables_tiles(result), view.trend_heading(result),
-                 view.slip_section(result, history=4, alpha=0.001, min_increase=0.1), view.aging_section(result),
-                 view.chase_section(result), view.credits_section(result),
-                 view.churn_section(result, top=20, decline=0.5), view.customers_tiles(result, warmup=12),
-                 view.cohorts_heading(result), view.historical_section(result), view.predictive_section(result),
-                 view.forecast_section(result)]
+        parts = [view.receivables_tiles(result, lang), view.trend_heading(result, lang),
+                 view.slip_section(result, lang), view.aging_section(result, lang),
+                 view.chase_section(result, lang), view.credits_section(result, lang),
+                 view.churn_section(result, lang), view.customers_tiles(result, lang),
+                 view.cohorts_heading(result, lang), view.historical_section(result, lang),
+                 view.predictive_section(result, lang), view.forecast_section(result, lang)]
         html = "".join(p.html for p in parts)
-        for figure in (view.collections_trend(result), view.aging_chart(result), view.cohort_heatmap(result),
-                       view.calibration_plot(result)):
+        for figure in (view.collections_trend(result, lang), view.aging_chart(result, lang),
+                       view.cohort_heatmap(result, lang), view.calibration_plot(result, lang)):
             assert isinstance(figure, Figure)
         if lang == "zh":
-            english = {v["en"] for v in view.LABELS.values() if len(v["en"]) > 3} - {v["zh"] for v in view.LABELS.values()}
+            english = {en for _, en in words if len(en) > 3} - {zh for zh, _ in words}
             assert not [label for label in english if f">{label}<" in html]
         assert "<script" not in html

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from salesops_lib.dashboard.process import DashboardProcess, change_filter, chromium_path, launch_chromium, open_dashboard
+from tests.dashboard_driver import DashboardProcess, change_filter, chromium_path, launch_chromium, open_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -163,3 +163,19 @@ def test_url_password_is_refused_and_redacted() -> None:
     with pytest.raises(SourceError) as info:
         connect("postgres://me:hunter2@127.0.0.1:1/db")
     assert "hunter2" not in info.value.render() and "SALESOPS_DB_PASSWORD" in info.value.render()
+
+
+@pytest.mark.parametrize("kind", ["folder", "duckdb"])
+def test_no_progress_widget_reaches_a_page(kind: str, maven_folder: Path, tmp_path: Path) -> None:
+    """DuckDB draws a progress widget in notebooks for slow queries; a page must not depend on load."""
+    if kind == "folder":
+        from tests.conftest import MAVEN_MAPPING
+
+        ds = connect(maven_folder, MAVEN_MAPPING)
+    else:
+        path = tmp_path / "t.duckdb"
+        with duckdb.connect(str(path)) as con:
+            con.execute("CREATE TABLE reps AS SELECT 'r1' AS rep_id, 't1' AS team, 'east' AS region")
+        ds = connect(path)
+    con = ds.backend.con  # type: ignore[attr-defined]
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False

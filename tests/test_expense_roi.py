@@ -13,14 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops_lib.analyses.expenses import compute
-from salesops_lib.analyses.expenses.budget import TOTAL, BudgetThresholds, budget_control, budget_findings
-from salesops_lib.analyses.expenses.campaigns import LowRoiRule, campaign_findings, campaign_roi
-from salesops_lib.analyses.expenses.money import fiscal_year, safe_ratio, to_cents
-from salesops_lib.analyses.expenses.panel import SpendPanel
-from salesops_lib.analyses.expenses.reallocation import budget_shift
-from salesops_lib.analyses.expenses.response import adstock, fit_response
-from salesops_lib.config.reports.expense_roi import ExpenseRoiParams
+from salesops_lib.analyses.expense_roi import SPEC, ExpenseRoiParams, compute
+from salesops_lib.analyses.expense_roi.budget import TOTAL, BudgetThresholds, budget_control
+from salesops_lib.analyses.expense_roi.campaigns import LowRoiRule, campaign_roi
+from salesops_lib.analyses.expense_roi.findings import budget_findings, campaign_findings
+from salesops_lib.analyses.expense_roi.money import fiscal_year, safe_ratio, to_cents
+from salesops_lib.analyses.expense_roi.panel import SpendPanel
+from salesops_lib.analyses.expense_roi.reallocation import budget_shift
+from salesops_lib.analyses.expense_roi.response import adstock, fit_response
+from salesops_lib.config.scope import RunScope
 from salesops_lib.errors import ConfigError
 from tests.builders import d, dataset_from_frames, reps_frame
 
@@ -73,8 +74,8 @@ def test_params_reject_bad_values() -> None:
     for bad in ({"adstock": "lots"}, {"adstock": "0.95"}, {"fiscal_year_start": 13}, {"max_shift": 1.5},
                 {"attribution": "linear"}, {"overrun_threshold": -0.1}):
         with pytest.raises(ConfigError):
-            ExpenseRoiParams.load({"period": "2024-06", **bad})
-    assert ExpenseRoiParams.load({"period": "2024-06", "adstock": "0.4"}).adstock_decay == 0.4
+            ExpenseRoiParams.load(bad)
+    assert ExpenseRoiParams.load({"adstock": "0.4"}).adstock_decay == 0.4
 
 
 # --------------------------------------------------------------------------- budget vs actual
@@ -295,7 +296,7 @@ def demo_results():  # type: ignore[no-untyped-def]
     out = {}
     for variant, source in (("planted", "demo:small:2025-06-30"), ("null", "demo:small:null:2025-06-30")):
         data = connect(source)
-        out[variant] = (compute(data, ExpenseRoiParams.load({"source": source, "period": "2025-06"})),
+        out[variant] = (compute(data, RunScope(source=source, period="2025-06"), ExpenseRoiParams()),
                         load_truth(Path(data.source)))
     return out
 
@@ -330,12 +331,14 @@ def test_demo_null_variant_flags_nothing(demo_results) -> None:  # type: ignore[
 
 
 def test_every_finding_has_words_in_both_languages(demo_results) -> None:  # type: ignore[no-untyped-def]
-    from salesops_lib.report.expense_roi import FINDING_TEXT, LABELS
     from salesops_lib.report.findings_text import finding_text
+    from salesops_lib.report.i18n import catalogue
 
-    assert all(set(v) == {"zh", "en"} for v in LABELS.values())
+    words = catalogue("expense_roi")
+    assert all(len(pair) == 2 and all(pair) for pair in words.labels.values())
+    assert set(SPEC.finding_kinds) == set(words.findings)
     result, _ = demo_results["planted"]
-    assert {f.kind for f in result.findings} <= set(FINDING_TEXT)
+    assert {f.kind for f in result.findings} <= set(SPEC.finding_kinds)
     for f in result.findings:
         assert f.analysis == "expense_roi"
         zh, en = finding_text(f, "zh"), finding_text(f, "en")
@@ -345,21 +348,31 @@ def test_every_finding_has_words_in_both_languages(demo_results) -> None:  # typ
 
 
 def test_pages_render_every_section_in_both_languages(demo_results) -> None:  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
     from salesops_lib.report import expense_roi as view
+    from salesops_lib.report.i18n import t
 
     result, _ = demo_results["planted"]
     for lang in ("zh", "en"):
-        page = replace(result, lang=lang)
-        html = "".join(part(page).html for part in (
+        html = "".join(part(result, lang).html for part in (
             view.summary, view.budget_section, view.units_section, view.campaign_section,
             view.reallocation_section, view.response_section, view.alignment_section))
         for key in ("budget_title", "campaign_title", "response_title", "alignment_title", "realloc_title"):
-            assert view.LABELS[key][lang] in html
-        assert html_escape(view.LABELS["rule_first_touch"][lang]) in html  # the attribution rule is on the page
+            assert t(key, lang, "expense_roi") in html
+        assert html_escape(t("rule_first_touch", lang, "expense_roi")) in html  # the attribution rule is on the page
         for plot in (view.budget_plot, view.campaign_plot, view.response_plot):
-            assert hasattr(plot(page), "savefig")
+            assert hasattr(plot(result, lang), "savefig")
+
+
+def test_findings_word_coded_facts_like_the_page() -> None:
+    """The findings' `words:` tables repeat the page's coded values (labels ``word.<code>``)."""
+    from salesops_lib.report.i18n import catalogue
+
+    words = catalogue("expense_roi")
+    page = {key.removeprefix("word."): pair for key, pair in words.labels.items() if key.startswith("word.")}
+    for kind, entry in words.findings.items():
+        for fact, table in (entry.get("words") or {}).items():
+            if fact != "model_period":
+                assert {code: tuple(pair) for code, pair in table.items()} == page, (kind, fact)
 
 
 # --------------------------------------------------------------------------- real data: Robyn MMM
@@ -386,9 +399,8 @@ def test_robyn_mapping_shapes_the_mmm_export(robyn) -> None:  # type: ignore[no-
 
 
 def test_robyn_spend_output_estimates_carry_the_simulated_caveat(robyn) -> None:  # type: ignore[no-untyped-def]
-    params = ExpenseRoiParams.load({"period": "2019-11", "response_period": "week", "response_level": "company",
-                                    "source_is_simulated": True})
-    result = compute(robyn, params)
+    params = ExpenseRoiParams.load({"response_period": "week", "response_level": "company", "source_is_simulated": True})
+    result = compute(robyn, RunScope(period="2019-11"), params)
     assert set(result.skipped) == {"budget", "campaigns", "alignment"}  # no budgets, campaigns or regions
     model = result.response
     assert model is not None and (model.units, model.periods, model.period) == (1, 208, "week")

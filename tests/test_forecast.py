@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesops_lib.analyses.forecast import compute, target_quarter
+from salesops_lib.analyses.forecast import ForecastParams, compute, target_quarter
 from salesops_lib.analyses.forecast import pipeline as pl
 from salesops_lib.analyses.forecast.accuracy import accuracy_table, hubspot_accuracy
 from salesops_lib.analyses.forecast.intervals import calibrate, probability_at_least
 from salesops_lib.analyses.forecast.reconcile import Hierarchy, is_coherent, reconcile
 from salesops_lib.analyses.forecast.series import forecast_many, forecast_series
 from salesops_lib.analyses.forecast.smoothing import fit_arima011, seasonal_profile
-from salesops_lib.config.reports.forecast import ForecastParams
+from salesops_lib.config.scope import RunScope
 from salesops_lib.errors import ConfigError
 from tests.builders import d, dataset_from_frames, reps_frame
 
@@ -171,7 +171,7 @@ def _monthly(n: int, last: str = "2025-06") -> list[str]:
 def test_single_month_history_and_empty_pipeline(tmp_path: Path) -> None:
     empty = _opportunities([("x", "a", "2025-06-01", "2025-06-05", 1.0, "lost")])
     ds = dataset_from_frames(tmp_path / "src", {"reps": _reps(), "orders": _orders(["2025-06"]), "opportunities": empty})
-    result = compute(ds, ForecastParams(source=str(tmp_path / "src"), period="2025-06"))
+    result = compute(ds, RunScope(source=str(tmp_path / "src"), period="2025-06"), ForecastParams())
     h = result.headline
     assert result.target_label == "2025Q3" and np.isfinite(h["forecast"]) and h["forecast"] > 0
     assert h["lo80"] <= h["forecast"] <= h["hi80"]
@@ -186,7 +186,7 @@ def test_hierarchy_forecasts_add_up(tmp_path: Path) -> None:
     deals.append(("open1", "a", "2025-06-15", None, 80.0, "open"))
     ds = dataset_from_frames(tmp_path / "src", {"reps": _reps(), "orders": _orders(months),
                                                  "opportunities": _opportunities(deals)})
-    result = compute(ds, ForecastParams(source=str(tmp_path / "src"), period="2025-06"))
+    result = compute(ds, RunScope(source=str(tmp_path / "src"), period="2025-06"), ForecastParams())
     total = result.units.set_index(["level", "unit"])["forecast"]
     assert total[("company", "company")] == pytest.approx(total.xs("region").sum(), rel=1e-9)
     assert total[("region", "north")] == pytest.approx(total[("team", "t1")], rel=1e-9)
@@ -246,7 +246,7 @@ def demo_results() -> dict[str, object]:
     out: dict[str, object] = {}
     for variant, source in (("planted", "demo:small:2025-06-30"), ("null", "demo:small:null:2025-06-30")):
         ds = connect(source)
-        out[variant] = (ds, compute(ds, ForecastParams(source=source, period="2025-06")))
+        out[variant] = (ds, compute(ds, RunScope(source=source, period="2025-06"), ForecastParams()))
     return out
 
 
@@ -294,7 +294,7 @@ def test_demo_backtest_and_calibration_are_reported(demo_results: dict[str, obje
 
 
 def test_maven_q4_2017_from_september(maven) -> None:  # type: ignore[no-untyped-def]
-    result = compute(maven, ForecastParams(period="2017-09"))
+    result = compute(maven, RunScope(period="2017-09"), ForecastParams())
     o = maven.table("opportunities")
     won = o.filter((o.status == "won") & (o.closed_at >= dt.date(2017, 10, 1)) & (o.closed_at <= dt.date(2017, 12, 31)))
     actual = float(won.amount.sum().execute())

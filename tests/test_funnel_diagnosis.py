@@ -15,12 +15,12 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
-from salesops_lib.analyses.funnel import FunnelResult, compute
-from salesops_lib.analyses.funnel import bridge as bridges
-from salesops_lib.analyses.funnel.changes import shift_share
-from salesops_lib.analyses.funnel.facts import StagePlan
-from salesops_lib.analyses.funnel.stats import holm, shrink, two_proportion, wilson
-from salesops_lib.config.reports.funnel_diagnosis import FunnelDiagnosisParams
+from salesops_lib.analyses.funnel_diagnosis import FunnelDiagnosisParams, FunnelResult, compute
+from salesops_lib.analyses.funnel_diagnosis import bridge as bridges
+from salesops_lib.analyses.funnel_diagnosis.changes import shift_share
+from salesops_lib.analyses.funnel_diagnosis.facts import StagePlan
+from salesops_lib.analyses.funnel_diagnosis.stats import holm, shrink, two_proportion, wilson
+from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset, connect
 from salesops_lib.errors import ConfigError
 from tests.builders import d, dataset_from_frames, reps_frame
@@ -63,8 +63,8 @@ def _won(start: str, days: tuple[int, int, int, int] = (5, 10, 10, 10)) -> list[
     return path
 
 
-def _params(source: Path | str, **values: Any) -> FunnelDiagnosisParams:
-    return FunnelDiagnosisParams(source=str(source), **values)
+def _scope(source: Path | str, **values: Any) -> RunScope:
+    return RunScope(source=str(source), **values)
 
 
 @pytest.fixture
@@ -95,7 +95,8 @@ def small_funnel(tmp_path: Path) -> Dataset:
 
 @pytest.fixture
 def small_result(small_funnel: Dataset) -> FunnelResult:
-    return compute(small_funnel, _params(small_funnel.source, period="2024-06", window_months=0, min_segment_size=1))
+    return compute(small_funnel, _scope(small_funnel.source, period="2024-06"),
+                   FunnelDiagnosisParams(window_months=0, min_segment_size=1))
 
 
 def test_funnel_counts_decided_deals_and_keeps_open_ones_out(small_result: FunnelResult) -> None:
@@ -145,7 +146,7 @@ def test_loss_reasons_and_value_lost(small_result: FunnelResult) -> None:
 
 
 def test_as_of_ignores_later_stage_entries(small_funnel: Dataset) -> None:
-    early = compute(small_funnel, _params(small_funnel.source, period="2024-01", window_months=0))
+    early = compute(small_funnel, _scope(small_funnel.source, period="2024-01"), FunnelDiagnosisParams(window_months=0))
     funnel = early.funnel.set_index("step")
     # on 31 January the deal lost on 1 February is still open in follow-up
     assert funnel.loc["follow-up", "open"] == 1 + 2  # that one plus the two entering proposal later
@@ -169,7 +170,8 @@ def test_young_cohorts_are_compared_at_equal_age_not_to_date(tmp_path: Path) -> 
     deals.add("r1", [("lead", "2024-06-20")])
     deals.add("r1", [("lead", "2024-06-20")])
     data = dataset_from_frames(tmp_path / "src", {"reps": reps_frame([("r1", "t1", "north")]), **deals.frames()})
-    result = compute(data, _params(data.source, period="2024-06", window_months=0, horizon_days=28))
+    result = compute(data, _scope(data.source, period="2024-06"),
+                     FunnelDiagnosisParams(window_months=0, horizon_days=28))
     cohorts = result.cohorts.set_index(result.cohorts["cohort"].dt.strftime("%Y-%m"))
     assert cohorts.loc["2024-01", "basis"] == "observed"
     assert cohorts.loc["2024-01", "won_by_horizon"] == pytest.approx(0.5)
@@ -248,8 +250,8 @@ def test_difference_in_differences_recovers_a_known_effect(tmp_path: Path) -> No
                                 ("lost", (proposal + dt.timedelta(days=5)).isoformat())], status="lost")
     reps = reps_frame([("a1", "ta", "east"), ("a2", "tb", "north"), ("c1", "tc", "south"), ("c2", "td", "west")])
     data = dataset_from_frames(tmp_path / "src", {"reps": reps, **deals.frames()})
-    result = compute(data, _params(data.source, period="2024-12", change_date="2024-07-01", adopting="east,north",
-                                   change_stage="follow-up"))
+    result = compute(data, _scope(data.source, period="2024-12"),
+                     FunnelDiagnosisParams(change_date="2024-07-01", adopting="east,north", change_stage="follow-up"))
     process = result.process
     assert process.method == "given" and process.level == "region" and process.control == ("south", "west")
     head = process.headline
@@ -270,10 +272,11 @@ def test_parameters_are_validated(small_funnel: Dataset) -> None:
     with pytest.raises(ConfigError, match="change_date"):
         FunnelDiagnosisParams.load({"change_date": "July"})
     with pytest.raises(ConfigError, match="not an open stage"):
-        compute(small_funnel, _params(small_funnel.source, period="2024-06", change_stage="demo"))
+        compute(small_funnel, _scope(small_funnel.source, period="2024-06"),
+                FunnelDiagnosisParams(change_stage="demo"))
     with pytest.raises(ConfigError, match="adopting"):
-        compute(small_funnel, _params(small_funnel.source, period="2024-06", change_date="2024-02-01",
-                                      adopting="north,t2"))
+        compute(small_funnel, _scope(small_funnel.source, period="2024-06"),
+                FunnelDiagnosisParams(change_date="2024-02-01", adopting="north,t2"))
     assert FunnelDiagnosisParams(compare_to="previous-3-months").baseline_months == (3, 2, 1)
     assert FunnelDiagnosisParams(compare_to="same-month-last-year").baseline_months == (12,)
 
@@ -288,7 +291,7 @@ def planted() -> Dataset:
 
 @pytest.fixture(scope="session")
 def planted_result(planted: Dataset) -> FunnelResult:
-    return compute(planted, _params(PLANTED, period="2025-06"))
+    return compute(planted, _scope(PLANTED, period="2025-06"), FunnelDiagnosisParams())
 
 
 @pytest.fixture(scope="session")
@@ -298,7 +301,7 @@ def null() -> Dataset:
 
 @pytest.fixture(scope="session")
 def null_result(null: Dataset) -> FunnelResult:
-    return compute(null, _params(NULL, period="2025-06"))
+    return compute(null, _scope(NULL, period="2025-06"), FunnelDiagnosisParams())
 
 
 def _truth(data: Dataset, kind: str):  # type: ignore[no-untyped-def]
@@ -330,8 +333,10 @@ def test_planted_conversion_drop_is_named_with_region_stage_and_channel(planted:
 def test_planted_process_change_interval_contains_the_effect(planted: Dataset) -> None:
     truth = _truth(planted, "process_change")
     effect = truth.magnitude["designed"]["after_days"] - truth.magnitude["designed"]["before_days"]
-    given = compute(planted, _params(PLANTED, period="2025-06", change_date=truth.when["date"], segments="region",
-                                     adopting=",".join(truth.where["adopting"]), change_stage=truth.where["stage"]))
+    given = compute(planted, _scope(PLANTED, period="2025-06"),
+                    FunnelDiagnosisParams(change_date=truth.when["date"], segments="region",
+                                          adopting=",".join(truth.where["adopting"]),
+                                          change_stage=truth.where["stage"]))
     head = given.process.headline
     assert head is not None and given.process.stage == truth.where["stage"]
     assert head["did_lo"] < effect < head["did_hi"]
@@ -362,8 +367,9 @@ def test_null_variant_reports_no_drop_and_no_process_effect(null_result: FunnelR
 
 def test_null_variant_process_change_given_is_not_significant(null: Dataset) -> None:
     truth = _truth(null, "process_change")
-    result = compute(null, _params(NULL, period="2025-06", change_date=truth.when["date"], segments="region",
-                                   adopting=",".join(truth.where["adopting"]), change_stage="follow-up"))
+    result = compute(null, _scope(NULL, period="2025-06"),
+                     FunnelDiagnosisParams(change_date=truth.when["date"], segments="region",
+                                           adopting=",".join(truth.where["adopting"]), change_stage="follow-up"))
     head = result.process.headline
     # no effect was planted: the estimate is a fraction of a day (chance alone; the 95 % interval
     # covers 0 on this seed), far from the material 10 % of a 15-day stage
@@ -372,7 +378,8 @@ def test_null_variant_process_change_given_is_not_significant(null: Dataset) -> 
 
 
 def test_one_region_is_screened_by_team(planted: Dataset) -> None:
-    result = compute(planted, _params(PLANTED, period="2025-06", region="north", segments="team,channel"))
+    result = compute(planted, _scope(PLANTED, period="2025-06", region="north"),
+                     FunnelDiagnosisParams(segments="team,channel"))
     assert result.unit == "team"
     units = set(result.screen["unit"]) - {"company"}
     assert units and all(unit.startswith("north-") for unit in units)
@@ -391,7 +398,7 @@ def test_only_aggregates_leave_the_engine(planted: Dataset, monkeypatch: pytest.
         return out
 
     monkeypatch.setattr(core.Expr, "execute", counting)
-    compute(planted, _params(PLANTED, period="2025-06", segments="region,channel,product"))
+    compute(planted, _scope(PLANTED, period="2025-06"), FunnelDiagnosisParams(segments="region,channel,product"))
     deals = int(planted.table("opportunities").count().execute())
     assert sizes and max(sizes) < 5_000 < deals
 
@@ -421,8 +428,8 @@ GROUP BY 1 ORDER BY 1
 
 @pytest.fixture(scope="session")
 def maven_result(maven: Dataset) -> FunnelResult:
-    return compute(maven, _params(maven.source, mapping="parameters/sources/maven_crm.yaml", period="2017-12",
-                                  window_months=0, segments="region,team,product"))
+    return compute(maven, _scope(maven.source, mapping="parameters/sources/maven_crm.yaml", period="2017-12"),
+                   FunnelDiagnosisParams(window_months=0, segments="region,team,product"))
 
 
 def test_maven_funnel_equals_hand_sql(maven_result: FunnelResult, maven_folder: Path) -> None:
@@ -460,22 +467,19 @@ def test_maven_funnel_and_win_rate_by_segment_equal_hand_sql(maven_result: Funne
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_page_names_the_planted_region_stage_and_channel(planted_result: FunnelResult, lang: str) -> None:
-    import dataclasses
-
     from matplotlib.figure import Figure
 
     from salesops_lib.report import funnel_diagnosis as view
     from salesops_lib.report.findings_text import finding_text
     from salesops_lib.report.html import HtmlFragment
 
-    result = dataclasses.replace(planted_result, lang=lang)
     sections = [view.tiles, view.funnel_section, view.losses_section, view.changes_section, view.bridge_section,
                 view.cohorts_section, view.segments_section, view.durations_section, view.process_section]
-    page = "".join(fn(result).html for fn in sections)
+    page = "".join(fn(planted_result, lang).html for fn in sections)
     for plot in (view.funnel_plot, view.change_plot, view.bridge_plot, view.cohort_plot, view.segment_plot,
                  view.process_plot):
-        assert isinstance(plot(result), Figure | HtmlFragment)
-    drop = next(f for f in result.findings if f.kind == "conversion_drop" and f.severity == "high")
+        assert isinstance(plot(planted_result, lang), Figure | HtmlFragment)
+    drop = next(f for f in planted_result.findings if f.kind == "conversion_drop" and f.severity == "high")
     sentence = finding_text(drop, lang)
     stage, channel = ("线索", "官网/线上推广") if lang == "zh" else ("lead", "web")
     assert "north" in sentence and f"「{stage}」" in sentence if lang == "zh" else f"the {stage} stage" in sentence

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesops_lib.analyses.targets.allocation import NO_LOCK, TargetSplitError, Tree, allocate, feasible_range, phase
-from salesops_lib.analyses.targets.rounding import (UNBOUNDED, RoundingError, balance, largest_remainder,
-                                                    round_bounded, round_matrix)
+from salesops_lib.analyses.target_split.allocation import (NO_LOCK, TargetSplitError, Tree, allocate, feasible_range,
+                                                           phase)
+from salesops_lib.analyses.target_split.rounding import (UNBOUNDED, RoundingError, balance, largest_remainder,
+                                                         round_bounded, round_matrix)
 
 LEVELS = ("company", "region", "team", "rep")
 

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from salesops_lib.analyses import targets
-from salesops_lib.analyses.targets import TargetSplitError, TargetSplitResult
-from salesops_lib.analyses.targets.plan import Plan
-from salesops_lib.config.reports.target_split import TargetSplitParams
+from salesops_lib.analyses import target_split
+from salesops_lib.analyses.target_split import TargetSplitError, TargetSplitParams, TargetSplitResult
+from salesops_lib.analyses.target_split.plan import Plan
+from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from salesops_lib.errors import ConfigError
 from tests.builders import dataset_from_frames, reps_frame
@@ -62,8 +62,8 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 
 def _split(ds: Dataset, **values: object) -> TargetSplitResult:
-    params = TargetSplitParams.load({"period": "2024-12", "bounds_levels": "", **values})
-    return targets.compute(ds, params)  # type: ignore[arg-type]
+    params = TargetSplitParams.load({"bounds_levels": "", **values})
+    return target_split.compute(ds, RunScope(source=ds.source, period="2024-12"), params)  # type: ignore[arg-type]
 
 
 def _targets(result: TargetSplitResult) -> dict[str, float]:
@@ -146,11 +146,11 @@ def test_unknown_units_and_bad_texts_are_config_errors(small: Dataset) -> None:
     for bad in ({"locks": "east 100"}, {"blend": "history:x"}, {"blend": "magic:1"}, {"hires": "t1=2@13"},
                 {"bounds_levels": "planet"}, {"growth_cap": -0.5, "growth_floor": 0.0}, {"step": 0}):
         with pytest.raises(ConfigError):
-            TargetSplitParams.load({"period": "2024-12", **bad})
+            TargetSplitParams.load(dict(bad))
     with pytest.raises(ConfigError, match="whatif"):
-        TargetSplitParams.load({"period": "2024-12", "whatif": "source=demo"}).whatif_params()  # type: ignore
+        TargetSplitParams.load({"whatif": "source=demo"}).whatif_params()  # type: ignore
     with pytest.raises(ConfigError, match="Extra inputs"):
-        TargetSplitParams.load({"period": "2024-12", "whatif": "colour=red"}).whatif_params()  # type: ignore
+        TargetSplitParams.load({"whatif": "colour=red"}).whatif_params()  # type: ignore
 
 
 def test_potential_method_needs_market_potential(small: Dataset) -> None:
@@ -183,7 +183,7 @@ def test_alignment_and_fairness_describe_the_split(small: Dataset) -> None:
 
 
 def test_gini() -> None:
-    from salesops_lib.analyses.targets.audit import gini
+    from salesops_lib.analyses.target_split.audit import gini
 
     assert gini(np.array([5.0, 5.0, 5.0])) == 0.0
     assert gini(np.array([0.0, 0.0, 0.0, 1.0])) == pytest.approx(0.75)
@@ -197,9 +197,9 @@ def test_gini() -> None:
 def demo_planted() -> TargetSplitResult:
     from salesops_lib.data import connect
 
-    params = TargetSplitParams.load({"source": "demo:small:2025-06-30", "period": "2025-06", "step": 100,
-                                     "hires": "north-02=2@2026-04", "whatif": "method_rep=capacity"})
-    return targets.compute(connect("demo:small:2025-06-30"), params)  # type: ignore[arg-type]
+    scope = RunScope(source="demo:small:2025-06-30", period="2025-06")
+    params = TargetSplitParams.load({"step": 100, "hires": "north-02=2@2026-04", "whatif": "method_rep=capacity"})
+    return target_split.compute(connect(scope.source), scope, params)  # type: ignore[arg-type]
 
 
 def test_demo_split_is_exact_and_complete(demo_planted: TargetSplitResult) -> None:
@@ -220,17 +220,17 @@ def test_demo_split_is_exact_and_complete(demo_planted: TargetSplitResult) -> No
 def test_demo_null_raises_no_high_finding() -> None:
     from salesops_lib.data import connect
 
-    params = TargetSplitParams.load({"source": "demo:small:null:2025-06-30", "period": "2025-06"})
-    result = targets.compute(connect("demo:small:null:2025-06-30"), params)  # type: ignore[arg-type]
+    scope = RunScope(source="demo:small:null:2025-06-30", period="2025-06")
+    result = target_split.compute(connect(scope.source), scope, TargetSplitParams())  # type: ignore[arg-type]
     assert_exact(result.plan)
     assert not [f for f in result.findings if f.severity == "high"]
     assert all(f.analysis == "target_split" for f in result.findings)
 
 
 def test_excel_workbooks_add_up(demo_planted: TargetSplitResult, tmp_path: Path) -> None:
-    from salesops_lib.report.target_workbooks import write_workbooks
+    from salesops_lib.report.target_split import write_workbooks
 
-    paths = write_workbooks(demo_planted, tmp_path)
+    paths = write_workbooks(demo_planted, "zh", tmp_path)
     assert [p.name for p in paths][0] == "2026_targets_company.xlsx" and len(paths) == 6
     sheet = load_workbook(tmp_path / "2026_targets_north.xlsx").worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
@@ -245,9 +245,9 @@ def test_excel_workbooks_add_up(demo_planted: TargetSplitResult, tmp_path: Path)
 
 
 def test_maven_2018_target_splits_exactly_over_offices_managers_and_agents(maven: Dataset) -> None:
-    params = TargetSplitParams.load({"period": "2017-12", "company_target": 13_000_000, "base": "last_year",
-                                     "plan_year": 2018})
-    result = targets.compute(maven, params)  # type: ignore[arg-type]
+    params = TargetSplitParams.load({"company_target": 13_000_000, "base": "last_year", "plan_year": 2018})
+    scope = RunScope(source=maven.source, period="2017-12")
+    result = target_split.compute(maven, scope, params)  # type: ignore[arg-type]
     plan = result.plan
     assert_exact(plan)
     assert plan.plan_year == 2018 and plan.base_window == (dt.date(2017, 1, 1), dt.date(2017, 12, 1))
@@ -269,24 +269,23 @@ def test_a_quarter_is_planned_from_the_same_quarter_of_the_base(small: Dataset) 
 
 
 def test_pages_and_findings_render_in_both_languages(demo_planted: TargetSplitResult, tmp_path: Path) -> None:
-    import dataclasses
     import string
 
     import matplotlib
 
     matplotlib.use("Agg")
     from salesops_lib.report import target_split as view
-    from salesops_lib.report.findings_text import finding_fields, finding_text
+    from salesops_lib.report.findings_text import finding_fields, finding_text, templates
 
+    result = demo_planted
     for lang in ("zh", "en"):
-        result = dataclasses.replace(demo_planted, lang=lang)
         for show in (view.overview, view.units, view.phasing_heading, view.phasing_chart, view.phasing_table,
                      view.reps, view.achievability, view.achievability_chart, view.fairness, view.alignment,
                      view.alignment_chart, view.whatif):
-            assert show(result) is not None
-        assert view.export_excel(result, "").html == ""
+            assert show(result, lang) is not None
+        assert view.export_excel(result, lang, "").html == ""
         for finding in result.findings:
-            template = view.FINDING_TEXT[finding.kind]
+            template = templates("target_split")[finding.kind]
             fields = {name for _, name, _, _ in string.Formatter().parse(getattr(template, lang)) if name}
             assert fields <= set(finding_fields(finding, lang)) | set(template.words), (finding.kind, lang)
             text = finding_text(finding, lang)

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops_lib.analyses import tracking
-from salesops_lib.analyses.tracking import TargetTrackingResult
-from salesops_lib.analyses.tracking.calendar import complete_weeks, daily_targets, last_complete_week_end
-from salesops_lib.analyses.tracking.persistence import alerts, below, current_run
-from salesops_lib.config.reports.target_tracking import TargetTrackingParams
+from salesops_lib.catalog import CATALOG
+from salesops_lib.analyses.target_tracking import TargetTrackingParams, TargetTrackingResult, as_of_date, compute
+from salesops_lib.analyses.target_tracking.calendar import complete_weeks, daily_targets, last_complete_week_end
+from salesops_lib.analyses.target_tracking.persistence import alerts, below, current_run
+from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from salesops_lib.errors import ConfigError
 from tests.builders import dataset_from_frames, reps_frame
@@ -88,8 +88,7 @@ def hand(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 
 def _track(ds: Dataset, **values: object) -> TargetTrackingResult:
-    params = TargetTrackingParams.load({"period": "2024-03", **values})
-    return tracking.compute(ds, params)  # type: ignore[arg-type]
+    return compute(ds, RunScope(period="2024-03"), TargetTrackingParams.load(values))
 
 
 def test_only_the_persistent_rep_is_flagged_with_who_since_and_the_gap(hand: Dataset) -> None:
@@ -152,12 +151,15 @@ def test_pacing_is_seasonal_and_projects_the_run_rate(hand: Dataset) -> None:
 
 
 def test_parameters_are_checked() -> None:
-    for bad in ({"as_of": "2024-04-01"}, {"as_of": "yesterday"}, {"alert_levels": "galaxy"}, {"alert_periods": 0},
-                {"alert_threshold": 0}):
+    scope = RunScope(period="2024-03")
+    for bad in ({"as_of": "yesterday"}, {"alert_levels": "galaxy"}, {"alert_periods": 0}, {"alert_threshold": 0}):
         with pytest.raises(ConfigError):
-            TargetTrackingParams.load({"period": "2024-03", **bad})
-    params = TargetTrackingParams.load({"period": "2024-03"})
-    assert params.as_of_date == dt.date(2024, 3, 31)  # type: ignore[attr-defined]
+            TargetTrackingParams.load(bad)
+    with pytest.raises(ConfigError):  # a day outside the scope's reporting month
+        as_of_date(scope, TargetTrackingParams.load({"as_of": "2024-04-01"}))
+    assert as_of_date(scope, TargetTrackingParams.load({})) == dt.date(2024, 3, 31)
+    with pytest.raises(ConfigError, match="outside the reporting month"):  # refused before any work
+        CATALOG["target_tracking"].load({"period": "2024-03", "as_of": "2024-04-01"}, where="test")
 
 
 # --------------------------------------------------------------------------- demo data
@@ -171,8 +173,9 @@ def demo_runs() -> dict[str, tuple[TargetTrackingResult, object]]:
     out = {}
     for variant, source in (("planted", "demo:small:2025-06-30"), ("null", "demo:small:null:2025-06-30")):
         ds = connect(source)
-        params = TargetTrackingParams.load({"source": source, "period": "2025-06", "alert_levels": "rep,team,region"})
-        out[variant] = (tracking.compute(ds, params), load_truth(Path(ds.source)))  # type: ignore[arg-type]
+        scope = RunScope(source=source, period="2025-06")
+        params = TargetTrackingParams.load({"alert_levels": "rep,team,region"})
+        out[variant] = (compute(ds, scope, params), load_truth(Path(ds.source)))
     return out
 
 
@@ -217,24 +220,22 @@ def test_demo_pacing_rolls_up_exactly(demo_runs: dict) -> None:
 
 
 def test_pages_and_findings_render_in_both_languages(demo_runs: dict) -> None:
-    import dataclasses
     import string
 
     import matplotlib
 
     matplotlib.use("Agg")
     from salesops_lib.report import target_tracking as view
-    from salesops_lib.report.findings_text import finding_fields, finding_text
+    from salesops_lib.report.findings_text import finding_fields, finding_text, templates
 
     result, _ = demo_runs["planted"]
     for lang in ("zh", "en"):
-        localized = dataclasses.replace(result, lang=lang)
         for show in (view.overview, view.curve, view.alerts, view.watch, view.units, view.monthly,
                      view.weekly_heading, view.weekly_heatmap):
-            assert show(localized) is not None
-        assert "江晨" in view.alerts(localized).html or lang == "en"
-        for finding in localized.findings:
-            template = view.FINDING_TEXT[finding.kind]
+            assert show(result, lang) is not None
+        assert "江晨" in view.alerts(result, lang).html or lang == "en"
+        for finding in result.findings:
+            template = templates("target_tracking")[finding.kind]
             fields = {name for _, name, _, _ in string.Formatter().parse(getattr(template, lang)) if name}
             assert fields <= set(finding_fields(finding, lang)) | set(template.words), (finding.kind, lang)
             assert "{" not in finding_text(finding, lang)

@@ -14,14 +14,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops_lib.analyses.efficiency import TeamEfficiencyResult, compute, flags, incentives, per_fte, scorecard
-from salesops_lib.analyses.efficiency.drivers import fit_drivers, reading
-from salesops_lib.analyses.efficiency.panel import rep_months
-from salesops_lib.metrics.facts import rep_roster
-from salesops_lib.analyses.efficiency.ramp import ramp_curve
-from salesops_lib.config.reports.team_efficiency import TeamEfficiencyParams
+from salesops_lib.analyses.team_efficiency import (
+    TeamEfficiencyParams,
+    TeamEfficiencyResult,
+    compute,
+    flags,
+    incentives,
+    per_fte,
+    scorecard,
+)
+from salesops_lib.analyses.team_efficiency.drivers import fit_drivers, reading
+from salesops_lib.analyses.team_efficiency.panel import rep_months
+from salesops_lib.analyses.team_efficiency.ramp import ramp_curve
+from salesops_lib.config.scope import RunScope
 from salesops_lib.errors import ConfigError
 from salesops_lib.metrics import Grain, compute_metric
+from salesops_lib.metrics.facts import rep_roster
 from tests.builders import d, dataset_from_frames, reps_frame
 
 PLANTED, NULL = "demo:small:2025-06-30", "demo:small:null:2025-06-30"
@@ -203,10 +211,11 @@ def test_parameters_are_validated() -> None:
     for bad in ({"attainment_cap": 0.9}, {"w_visits": -1}, {"whatif_uplifts": "a,b"}, {"confidence": 1.5},
                 {"benchmark": "best"}, {"window_months": 0}):
         with pytest.raises(ConfigError):
-            TeamEfficiencyParams.load({"period": "2025-06", **bad})
+            TeamEfficiencyParams.load(bad)
     zero = {k: 0.0 for k in TeamEfficiencyParams.model_fields if k.startswith("w_")}
     with pytest.raises(ConfigError):
-        TeamEfficiencyParams.load({"period": "2025-06", **zero})
+        TeamEfficiencyParams.load(zero)
+    TeamEfficiencyParams.load({"whatif_uplifts": " -0.1, ,0.2 ", "activities": "visit, call,visit"})  # valid
 
 
 # --------------------------------------------------------------------------- the estimator on a known model
@@ -255,10 +264,11 @@ def test_too_little_data_gives_no_fit() -> None:
 # --------------------------------------------------------------------------- demo: planted truth and null
 
 
-def _result(source: str, **extra: object) -> TeamEfficiencyResult:
+def _result(source: str, region: str = "", **extra: object) -> TeamEfficiencyResult:
     from salesops_lib.data import connect
 
-    return compute(connect(source), TeamEfficiencyParams(source=source, period="2025-06", **extra))
+    return compute(connect(source), RunScope(source=source, period="2025-06", region=region),
+                   TeamEfficiencyParams(**extra))
 
 
 @pytest.fixture(scope="module")
@@ -335,26 +345,29 @@ def test_scorecard_and_payouts_on_the_demo(planted: TeamEfficiencyResult) -> Non
 
 def test_region_scope_and_presentation_in_both_languages(planted: TeamEfficiencyResult) -> None:
     from salesops_lib.report import team_efficiency as view
+    from salesops_lib.report.display import html_of
     from salesops_lib.report.findings_text import finding_text
 
     north = _result(PLANTED, region="north")
     assert set(north.units["unit"]) == {"north", "north-01", "north-02"}
     assert (north.scorecard["region"] == "north").all() and (north.reps["region"] == "north").all()
     for lang in ("zh", "en"):
-        result = TeamEfficiencyResult(**{**planted.__dict__, "lang": lang})
         for section in view.SECTIONS:
-            section(result)
-        for finding in result.findings:
+            section(planted, lang)
+        for finding in planted.findings:
             text = finding_text(finding, lang)
             assert "{" not in text and "—" not in text, text
-    zh = TeamEfficiencyResult(**{**planted.__dict__, "lang": "zh"})
-    sections = [s(zh) for s in view.SECTIONS]
+    zh = planted
+    sections = [s(zh, "zh") for s in view.SECTIONS]
     page = "".join(s.html for s in sections if hasattr(s, "html"))
     text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", page, flags=re.S)))
     ids = set(zh.units["unit"]) | set(zh.reps["unit"])
     latin = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9\-]+", text) if w not in ids}
     assert not latin, latin  # a zh page carries no English label (unit ids are data)
     assert "人均销售额" in page and "区间" in page and "季度之星" in page
+    # a cell ending with the result shows its units table (in Chinese unless told otherwise)
+    assert "<th>人均销售额</th>" in html_of(planted) and "north-02" in html_of(planted)
+    assert "<th>revenue per FTE</th>" in view.sections.summary_html(planted, "en")
 
 
 # --------------------------------------------------------------------------- Maven: against hand-written SQL
@@ -363,8 +376,8 @@ def test_region_scope_and_presentation_in_both_languages(planted: TeamEfficiency
 @pytest.mark.parametrize("window_months", [12, 6])
 def test_maven_won_value_and_deals_per_agent_and_manager_match_sql(  # type: ignore[no-untyped-def]
         maven, maven_folder: Path, window_months: int) -> None:
-    result = compute(maven, TeamEfficiencyParams(source=str(maven_folder), period="2017-12",
-                                                 window_months=window_months))
+    result = compute(maven, RunScope(source=str(maven_folder), period="2017-12"),
+                     TeamEfficiencyParams(window_months=window_months))
     first = (pd.Timestamp("2017-12-01") - pd.DateOffset(months=window_months - 1)).date()
     pipeline, teams = maven_folder / "sales_pipeline.csv", maven_folder / "sales_teams.csv"
     won = f"""SELECT p.sales_agent, t.manager, p.close_value FROM read_csv('{pipeline}', header=true) p

@@ -46,6 +46,9 @@ class AnalysisSpec(Generic[P, R]):
     #: its findings are this month's alerts on the leadership dashboard (a plan for the next
     #: year, like the target split, is not)
     on_dashboard: bool = True
+    #: checks that need the scope and the parameters together (e.g. a day inside the month);
+    #: run when a report's parameters are loaded, before any work; raises ``ConfigError``
+    check: Callable[[RunScope, P], object] | None = None
 
     def run(self, data: Dataset, scope: RunScope, params: P | None = None, **extra: Any) -> R:
         """``compute`` with the default parameters unless ``params`` is given."""

@@ -18,6 +18,7 @@ from salesops_lib.errors import ConfigError
 
 __all__ = ["ReportParams", "period_bounds", "resolve_period"]
 
+
 class ReportParams(FrozenModel):
     """Parameters every report takes. Subclasses add the report's own."""
 
@@ -51,9 +52,8 @@ class ReportParams(FrozenModel):
             return cls.model_validate(values)
         except ValidationError as exc:
             raise ConfigError(
-                "invalid parameters: " + "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc']) or '(all)'}: {e['msg']}" for e in exc.errors()
-                ),
+                "invalid parameters: "
+                + "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(all)'}: {e['msg']}" for e in exc.errors()),
                 where=where,
                 fix=f"valid keys for {cls.__name__}: {', '.join(cls.model_fields)}",
             ) from None

@@ -27,9 +27,8 @@ class ParamsModel(FrozenModel):
             return cls.model_validate(values)
         except ValidationError as exc:
             raise ConfigError(
-                "invalid parameters: " + "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc']) or '(all)'}: {e['msg']}" for e in exc.errors()
-                ),
+                "invalid parameters: "
+                + "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(all)'}: {e['msg']}" for e in exc.errors()),
                 where=where,
                 fix=f"valid keys for {cls.__name__}: {', '.join(cls.model_fields)}",
             ) from None

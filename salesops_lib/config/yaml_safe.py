@@ -10,10 +10,12 @@ interpreter: nesting thousands deep, integers of thousands of digits) into a
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, cast
 
 import yaml
 from yaml.composer import ComposerError
+from yaml.error import Mark
 from yaml.nodes import Node
 
 from salesops_lib.errors import ConfigError, SalesOpsError
@@ -26,17 +28,20 @@ class AliasError(ComposerError):
 class StrictLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses anchors and aliases (no ``!!python`` tags either)."""
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        """Compose the next node, refusing it when it is an alias or carries an anchor."""
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+        # the pure-Python parser (SafeLoader) marks positions with yaml.error.Mark
+        mark = cast("Mark | None", getattr(event, "start_mark", None))
         if isinstance(event, yaml.AliasEvent):
-            raise AliasError(None, None, f"YAML aliases are not allowed (`*{event.anchor}`)", event.start_mark)
+            raise AliasError(None, None, f"YAML aliases are not allowed (`*{event.anchor}`)", mark)
         if getattr(event, "anchor", None) is not None:
-            raise AliasError(None, None, f"YAML anchors are not allowed (`&{event.anchor}`)", event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            raise AliasError(None, None, f"YAML anchors are not allowed (`&{event.anchor}`)", mark)
+        return super().compose_node(parent, index)
 
 
 def load_yaml(text: str, *, where: str, error: type[SalesOpsError] = ConfigError) -> Any:
-    """Parse ``text`` with :class:`StrictLoader`.
+    r"""Parse ``text`` with :class:`StrictLoader`.
 
     Anchors, aliases, absurd nesting and absurd integers raise ``error`` naming ``where`` and
     the line; other syntax errors stay :class:`yaml.YAMLError` so callers word them as before.
@@ -45,7 +50,7 @@ def load_yaml(text: str, *, where: str, error: type[SalesOpsError] = ConfigError
     --------
     >>> load_yaml("period: 2026-10", where="run.yaml")
     {'period': '2026-10'}
-    >>> load_yaml("a: &x [1]\\nb: *x", where="run.yaml")
+    >>> load_yaml("a: &x [1]\nb: *x", where="run.yaml")
     Traceback (most recent call last):
     ...
     salesops_lib.errors.ConfigError: YAML anchors are not allowed (`&x`) at line 1, column 4
@@ -57,26 +62,31 @@ def load_yaml(text: str, *, where: str, error: type[SalesOpsError] = ConfigError
         mark = exc.problem_mark
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise error(
-            f"{exc.problem}{at}", where=where,
+            f"{exc.problem}{at}",
+            where=where,
             fix="write the values out in full: anchors (&name), aliases (*name) and `<<:` merges are not accepted",
         ) from None
     except RecursionError:
-        raise error("YAML nested too deeply", where=where,
-                    fix="flatten the file: nesting is a few levels at most") from None
+        raise error(
+            "YAML nested too deeply", where=where, fix="flatten the file: nesting is a few levels at most"
+        ) from None
     except ValueError as exc:  # int("9" * 5000) and the like, raised by the constructor
         raise error(f"YAML value cannot be read: {exc}", where=where, fix="shorten or quote the value") from None
 
 
 class UniqueKeyLoader(StrictLoader):
     """:class:`StrictLoader` that also refuses a key written twice in one mapping (plain
-    ``yaml.safe_load`` keeps the last one silently)."""
+    ``yaml.safe_load`` keeps the last one silently).
+    """
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        """Construct the mapping, refusing a key that is written twice."""
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is written twice", key_node.start_mark)
+                    None, None, f"key {key!r} is written twice", key_node.start_mark
+                )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from salesops_lib.config.params import resolve_period
 from salesops_lib.config.paths import cache_dir
+from salesops_lib.core.atomic import write_text_atomic
 from salesops_lib.dashboard import panels
 from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, load_cube
 from salesops_lib.dashboard.labels import LABELS
@@ -189,10 +190,7 @@ def font_css(cube: DashboardCube, lang: str) -> str:
     if path.is_file():
         return path.read_text()
     css = font_face_css(chars)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(css)
-    tmp.replace(path)
+    write_text_atomic(path, css)
     return css
 
 

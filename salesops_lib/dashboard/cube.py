@@ -20,6 +20,7 @@ import pandas as pd
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.config.paths import cache_dir
+from salesops_lib.core.atomic import swap_folder
 from salesops_lib.errors import ConfigError
 
 FORMAT_VERSION = 2
@@ -103,11 +104,7 @@ def save_cube(cube: DashboardCube, root: Path) -> Path:
         "findings": [_finding_record(f) for f in cube.findings], "finding_texts": cube.finding_texts,
     }
     (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, default=_json_default))
-    old = root / f".{cube.period}.{os.getpid()}.old"
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_folder(staging, target, root / f".{cube.period}.{os.getpid()}.old")
     return target
 
 

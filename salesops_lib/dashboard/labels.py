@@ -1,60 +1,10 @@
-"""The dashboard's own words in Chinese and English (shared ones come from report.i18n)."""
+"""The dashboard's own words, from ``dashboard/labels.yaml`` (shared ones come from the glossary):
+the panels' and the pages Voila answers instead of the dashboard (busy, throttled)."""
 
 from __future__ import annotations
 
-LABELS: dict[str, dict[str, str]] = {
-    "title": {"zh": "销售经营驾驶舱", "en": "Sales leadership dashboard"},
-    "period": {"zh": "期间", "en": "Period"},
-    "region": {"zh": "大区", "en": "Region"},
-    "team": {"zh": "团队", "en": "Team"},
-    "rep": {"zh": "销售", "en": "Rep"},
-    "all": {"zh": "全部", "en": "All"},
-    "company": {"zh": "全公司", "en": "Company"},
-    "kpis": {"zh": "核心指标", "en": "Key figures"},
-    "target": {"zh": "目标", "en": "Target"},
-    "vs_target": {"zh": "达成", "en": "of target"},
-    "attainment": {"zh": "目标达成与预测", "en": "Attainment and forecast"},
-    "horizon_month": {"zh": "本月", "en": "Month"},
-    "horizon_quarter": {"zh": "本季度", "en": "Quarter"},
-    "horizon_year": {"zh": "本年度", "en": "Year"},
-    "actual": {"zh": "实际", "en": "Actual"},
-    "expected": {"zh": "按进度应达", "en": "Expected by now"},
-    "projection": {"zh": "预计全期", "en": "Projected"},
-    "projected_attainment": {"zh": "预计达成率", "en": "Projected attainment"},
-    "forecast_line": {"zh": "{quarter} 预测 {forecast}（80% 区间 {lo}–{hi}），目标 {target}，预计达成 {att}，达标概率 {p}",
-                      "en": "{quarter} forecast {forecast} (80% band {lo}–{hi}), target {target}, "
-                            "projected attainment {att}, chance to hit target {p}"},
-    "no_forecast": {"zh": "该单元没有预测。", "en": "No forecast for this unit."},
-    "trend_title": {"zh": "月度销售额与目标", "en": "Monthly revenue against target"},
-    "breakdown": {"zh": "下钻：{level}", "en": "Drill-down: {level}"},
-    "unit": {"zh": "单元", "en": "Unit"},
-    "revenue": {"zh": "销售额", "en": "Revenue"},
-    "month_attainment": {"zh": "本月达成率", "en": "Month attainment"},
-    "win_rate": {"zh": "赢单率", "en": "Win rate"},
-    "forecast_attainment": {"zh": "季度预测达成", "en": "Quarter forecast attainment"},
-    "p_hit": {"zh": "达标概率", "en": "Chance to hit"},
-    "funnel": {"zh": "销售漏斗", "en": "Funnel"},
-    "step": {"zh": "阶段", "en": "Step"},
-    "reached": {"zh": "到达数", "en": "Reached"},
-    "conversion": {"zh": "阶段转化率", "en": "Step conversion"},
-    "efficiency": {"zh": "人效排名", "en": "Efficiency ranking"},
-    "fte": {"zh": "人力（FTE）", "en": "FTE"},
-    "revenue_per_fte": {"zh": "人均销售额", "en": "Revenue per FTE"},
-    "gap": {"zh": "与基准差距", "en": "Gap to benchmark"},
-    "flagged": {"zh": "偏低", "en": "Low"},
-    "expenses": {"zh": "费用投入产出", "en": "Expense ROI"},
-    "type": {"zh": "活动类型", "en": "Campaign type"},
-    "campaigns": {"zh": "活动数", "en": "Campaigns"},
-    "cost": {"zh": "投入", "en": "Cost"},
-    "won_revenue": {"zh": "赢单收入", "en": "Won revenue"},
-    "roi": {"zh": "投资回报率", "en": "ROI"},
-    "low_roi": {"zh": "低回报活动", "en": "Low-ROI campaigns"},
-    "expense_ratio_line": {"zh": "{region} 费用率 {ratio}（公司 {company}）",
-                           "en": "{region} expense ratio {ratio} (company {company})"},
-    "alerts": {"zh": "待处理预警", "en": "Open alerts"},
-    "no_alerts": {"zh": "当前范围内没有预警。", "en": "No open alerts in this scope."},
-    "no_data": {"zh": "该范围没有数据。", "en": "No data for this scope."},
-    "missing_analysis": {"zh": "{analysis} 未能生成：{why}", "en": "{analysis} is not available: {why}"},
-    "built": {"zh": "数据生成于 {built}，来源 {source}", "en": "Data built {built} from {source}"},
-    "no_cube": {"zh": "没有可用的期间数据。", "en": "No period has dashboard data yet."},
-}
+from importlib.resources import files
+
+from salesops_lib.report.i18n import catalogue_at, label_table
+
+LABELS: dict[str, dict[str, str]] = label_table(catalogue_at(files("salesops_lib.dashboard") / "labels.yaml", "dashboard"))

@@ -48,18 +48,10 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.utils import ENV_VARIABLE
 
+from salesops_lib.dashboard.labels import LABELS
 from salesops_lib.dashboard.server import TOKEN_ENV
 from salesops_lib.report.i18n import t
 
-MESSAGES = {
-    "busy_title": {"zh": "看板访问已满", "en": "The dashboard is at capacity"},
-    "busy_text": {"zh": "同时打开看板的人数已达上限（{n} 个会话）。请关闭不用的看板页面；本页会自动重试。",
-                  "en": "{n} dashboard sessions are open, the most this server runs at once. "
-                        "Close dashboard tabs you no longer use; this page retries by itself."},
-    "throttled": {"zh": "错误的访问令牌过多，请 {s} 秒后重试。",
-                  "en": "Too many wrong tokens from your address; try again in {s} s."},
-}
-"""Words of the pages Voila answers instead of the dashboard (the language is the dashboard's)."""
 
 RETRY_AFTER_BUSY = 30
 """Seconds a refused viewer is told to wait (``Retry-After``; the page reloads itself then)."""
@@ -216,7 +208,7 @@ class ThrottledIdentityProvider(PasswordIdentityProvider):
         handler.set_status(429)
         handler.set_header("Retry-After", str(wait))
         handler.set_header("Content-Type", "text/plain; charset=utf-8")
-        raise web.Finish(t("throttled", _lang(), MESSAGES).format(s=wait) + "\n")
+        raise web.Finish(t("throttled", _lang(), LABELS).format(s=wait) + "\n")
 
     def _count_failure(self, handler: web.RequestHandler, client: str) -> None:
         seconds = self.throttle.failed(client)
@@ -434,9 +426,9 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.write(f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
                    f"<meta http-equiv='refresh' content='{RETRY_AFTER_BUSY}'>"
-                   f"<title>{t('busy_title', lang, MESSAGES)}</title></head><body style='font-family:sans-serif;"
-                   f"margin:3em'><h1>{t('busy_title', lang, MESSAGES)}</h1>"
-                   f"<p>{t('busy_text', lang, MESSAGES).format(n=n)}</p></body></html>")
+                   f"<title>{t('busy_title', lang, LABELS)}</title></head><body style='font-family:sans-serif;"
+                   f"margin:3em'><h1>{t('busy_title', lang, LABELS)}</h1>"
+                   f"<p>{t('busy_text', lang, LABELS).format(n=n)}</p></body></html>")
 
 
 # ----------------------------------------------------------------------------- the application

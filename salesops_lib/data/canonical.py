@@ -84,7 +84,9 @@ LEVELS: tuple[str, ...] = ("company", "region", "team", "rep")
 
 OPPORTUNITY_STATUSES: tuple[str, ...] = ("open", "won", "lost")
 
-_S, _D, _F = "string", "date", "float"
+_S: ColumnKind = "string"
+_D: ColumnKind = "date"
+_F: ColumnKind = "float"
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -136,9 +138,19 @@ TABLES: dict[str, Table] = {
                 Column("lead_id", _S, "unique id of the lead", required=True, nullable=False),
                 Column("created_at", _D, "date the lead was created", required=True, nullable=False),
                 Column("channel", _S, "acquisition channel (web, referral, expo, …)"),
-                Column("campaign_id", _S, "campaign that sourced the lead", references=Reference("campaigns", "campaign_id")),
+                Column(
+                    "campaign_id",
+                    _S,
+                    "campaign that sourced the lead",
+                    references=Reference("campaigns", "campaign_id"),
+                ),
                 Column("rep_id", _S, "rep who owns the lead", references=Reference("reps", "rep_id")),
-                Column("customer_id", _S, "account of the lead, once known", references=Reference("customers", "customer_id")),
+                Column(
+                    "customer_id",
+                    _S,
+                    "account of the lead, once known",
+                    references=Reference("customers", "customer_id"),
+                ),
             ),
             time_column="created_at",
         ),
@@ -150,15 +162,25 @@ TABLES: dict[str, Table] = {
                 Column("opp_id", _S, "unique id of the deal", required=True, nullable=False),
                 Column("lead_id", _S, "lead the deal came from", references=Reference("leads", "lead_id")),
                 Column(
-                    "customer_id", _S, "account of the deal", nullable="warning",
+                    "customer_id",
+                    _S,
+                    "account of the deal",
+                    nullable="warning",
                     references=Reference("customers", "customer_id"),
                 ),
                 Column(
-                    "rep_id", _S, "owner of the deal", required=True, nullable=False,
+                    "rep_id",
+                    _S,
+                    "owner of the deal",
+                    required=True,
+                    nullable=False,
                     references=Reference("reps", "rep_id"),
                 ),
                 Column(
-                    "product", _S, "product sold", references=Reference("products", "product_id", severity="warning"),
+                    "product",
+                    _S,
+                    "product sold",
+                    references=Reference("products", "product_id", severity="warning"),
                 ),
                 Column("amount", _F, "deal value; for won deals the booked value", ge=0),
                 Column("created_at", _D, "date the deal was created", required=True, nullable="warning"),
@@ -175,10 +197,21 @@ TABLES: dict[str, Table] = {
             "one entry of a deal into a stage",
             columns=(
                 Column(
-                    "opp_id", _S, "the deal", required=True, nullable=False,
+                    "opp_id",
+                    _S,
+                    "the deal",
+                    required=True,
+                    nullable=False,
                     references=Reference("opportunities", "opp_id"),
                 ),
-                Column("stage", _S, "stage entered (names from the stage order)", required=True, nullable=False, accepted="stages"),
+                Column(
+                    "stage",
+                    _S,
+                    "stage entered (names from the stage order)",
+                    required=True,
+                    nullable=False,
+                    accepted="stages",
+                ),
                 Column("entered_at", _D, "date the deal entered the stage", required=True, nullable=False),
             ),
             time_column="entered_at",
@@ -191,10 +224,16 @@ TABLES: dict[str, Table] = {
                 Column("order_id", _S, "unique id of the order", required=True, nullable=False),
                 Column("opp_id", _S, "deal the order closes", references=Reference("opportunities", "opp_id")),
                 Column(
-                    "customer_id", _S, "ordering account", required=True, nullable=False,
+                    "customer_id",
+                    _S,
+                    "ordering account",
+                    required=True,
+                    nullable=False,
                     references=Reference("customers", "customer_id"),
                 ),
-                Column("rep_id", _S, "rep credited", required=True, nullable=False, references=Reference("reps", "rep_id")),
+                Column(
+                    "rep_id", _S, "rep credited", required=True, nullable=False, references=Reference("reps", "rep_id")
+                ),
                 Column("ordered_at", _D, "booking date", required=True, nullable=False),
                 Column("amount", _F, "order value (revenue)", required=True, nullable=False, ge=0),
                 Column("cost", _F, "cost of goods sold for the order", ge=0),
@@ -221,7 +260,11 @@ TABLES: dict[str, Table] = {
             columns=(
                 Column("payment_id", _S, "id of the payment, if the source has one"),
                 Column(
-                    "invoice_id", _S, "invoice paid", required=True, nullable=False,
+                    "invoice_id",
+                    _S,
+                    "invoice paid",
+                    required=True,
+                    nullable=False,
                     references=Reference("invoices", "invoice_id"),
                 ),
                 Column("paid_at", _D, "date the money arrived", required=True, nullable=False),
@@ -235,7 +278,14 @@ TABLES: dict[str, Table] = {
             key=("activity_id",),
             columns=(
                 Column("activity_id", _S, "unique id of the activity", required=True, nullable=False),
-                Column("rep_id", _S, "rep who did it", required=True, nullable=False, references=Reference("reps", "rep_id")),
+                Column(
+                    "rep_id",
+                    _S,
+                    "rep who did it",
+                    required=True,
+                    nullable=False,
+                    references=Reference("reps", "rep_id"),
+                ),
                 Column("customer_id", _S, "account concerned", references=Reference("customers", "customer_id")),
                 Column("opp_id", _S, "deal concerned", references=Reference("opportunities", "opp_id")),
                 Column("at", _D, "date of the activity", required=True, nullable=False),
@@ -255,7 +305,9 @@ TABLES: dict[str, Table] = {
                 Column("rep_id", _S, "rep charged", references=Reference("reps", "rep_id")),
                 Column("category", _S, "travel, entertainment, events, promotion, …", required=True, nullable=False),
                 Column("amount", _F, "amount spent; negative for a refund", required=True, nullable=False),
-                Column("campaign_id", _S, "campaign the spend belongs to", references=Reference("campaigns", "campaign_id")),
+                Column(
+                    "campaign_id", _S, "campaign the spend belongs to", references=Reference("campaigns", "campaign_id")
+                ),
             ),
             time_column="spent_at",
         ),
@@ -266,7 +318,13 @@ TABLES: dict[str, Table] = {
             columns=(
                 Column("period", _D, "first day of the budget month", required=True, nullable=False),
                 Column("level", _S, "org level of the unit", required=True, nullable=False, accepted=LEVELS),
-                Column("unit_id", _S, "id of the unit at that level ('company' for the root)", required=True, nullable=False),
+                Column(
+                    "unit_id",
+                    _S,
+                    "id of the unit at that level ('company' for the root)",
+                    required=True,
+                    nullable=False,
+                ),
                 Column("category", _S, "expense category", required=True, nullable=False),
                 Column("amount", _F, "budgeted amount", required=True, nullable=False, ge=0),
             ),
@@ -295,7 +353,13 @@ TABLES: dict[str, Table] = {
             columns=(
                 Column("period", _D, "first day of the target month", required=True, nullable=False),
                 Column("level", _S, "org level of the unit", required=True, nullable=False, accepted=LEVELS),
-                Column("unit_id", _S, "id of the unit at that level ('company' for the root)", required=True, nullable=False),
+                Column(
+                    "unit_id",
+                    _S,
+                    "id of the unit at that level ('company' for the root)",
+                    required=True,
+                    nullable=False,
+                ),
                 Column("amount", _F, "revenue target", required=True, nullable=False, ge=0),
             ),
             time_column="period",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -32,7 +33,7 @@ _NUMBER_NOISE = r"[,\s¥$€£￥]"
 
 
 @ibis.udf.scalar.builtin
-def try_strptime(value: str, fmt: str) -> dt.timestamp:  # type: ignore[empty-body,valid-type]
+def try_strptime(value: str, fmt: str) -> dt.timestamp:  # type: ignore[valid-type]  # ibis' UDF spelling
     """DuckDB's ``try_strptime``: NULL instead of an error when the text does not match."""
 
 
@@ -81,7 +82,8 @@ def _stage(spec: Table, source: SourcePart, *, alias: str, backend: str, mapping
     items = [
         f"{_select_item(spec.name, c, rules.get(c.name), columns, where)} AS {_ident(c.name)}" for c in spec.columns
     ]
-    sql = f"SELECT {', '.join(items)} FROM {alias}"
+    # every item and the WHERE text passed sql_guard; names are quoted identifiers
+    sql = f"SELECT {', '.join(items)} FROM {alias}"  # noqa: S608
     if source.part.where:
         # the mapping validated it already; what runs is the checked text, so nothing else can
         sql += f" WHERE {checked_sql(source.part.where, kind='where', table=spec.name, where=where)}"
@@ -132,11 +134,13 @@ def _typed(value: ir.Value, col: Column, fmt: str | None, backend: str) -> ir.Va
     source_type = value.type()
     lenient = backend == "duckdb"
     if col.kind == "string":
-        return value.cast("string").strip().nullif("")
+        return value.cast("string").strip().nullif(ibis.literal(""))
     if col.kind in ("float", "int"):
         target = "float64" if col.kind == "float" else "int64"
         if source_type.is_string():
-            cleaned = value.re_replace(_NUMBER_NOISE, "").nullif("")  # type: ignore[attr-defined]
+            # re_replace is wrapped by an untyped ibis decorator: the result is a StringValue
+            cleaned: ir.StringValue = cast("ir.StringValue", value).re_replace(_NUMBER_NOISE, "")
+            cleaned = cleaned.nullif(ibis.literal(""))
             return cleaned.try_cast(target) if lenient else cleaned.cast(target)
         return value.cast(target)
     # dates
@@ -146,7 +150,7 @@ def _typed(value: ir.Value, col: Column, fmt: str | None, backend: str) -> ir.Va
         return value.cast("date")
     if not source_type.is_string() and not source_type.is_null():
         return value.cast("date")
-    text = value.cast("string").strip().nullif("")
+    text = value.cast("string").strip().nullif(ibis.literal(""))
     if not lenient:
         return text.cast("date")
     if fmt:

@@ -11,9 +11,8 @@ backend pulls every failing row into pandas and does not check ``unique``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from collections.abc import Iterator
 
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir

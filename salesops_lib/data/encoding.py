@@ -120,9 +120,9 @@ def utf8_path(path: Path, encoding: str = "auto", *, delimiter: str | None = Non
             return cached
         if _first_bad_utf8(path) is not None:
             _refuse_mixed(path, delimiter)
-        elif (line := _first_utf8_line(path)) is not None:
+        elif (utf8_line := _first_utf8_line(path)) is not None:
             raise SourceError(
-                f"file is declared {encoding} but it is UTF-8 (line {line} reads as UTF-8 Chinese text); "
+                f"file is declared {encoding} but it is UTF-8 (line {utf8_line} reads as UTF-8 Chinese text); "
                 "read as GBK it would be garbled",
                 where=str(path),
                 fix="set `encoding: utf-8` (or `auto`) for this file in the mapping",
@@ -216,8 +216,8 @@ def _mixed_error(path: Path, delimiter: str) -> SourceError:
     counts = {True: 0, False: 0}
     header, gbk = b"", True
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            raw = raw.rstrip(b"\r\n")
+        for number, line in enumerate(fh, start=1):
+            raw = line.rstrip(b"\r\n")
             if number == 1:
                 header = raw
             if raw.isascii():
@@ -237,7 +237,7 @@ def _mixed_error(path: Path, delimiter: str) -> SourceError:
     for _, raw in lines[odd]:
         fields = _fields(raw, delimiter)
         if len(fields) == len(header_names):
-            columns += [h for h, f in zip(header_names, fields) if not f.isascii() and h not in columns]
+            columns += [h for h, f in zip(header_names, fields, strict=True) if not f.isascii() and h not in columns]
     return SourceError(
         f"file mixes two text encodings: {counts[odd]:,} line(s) are {names[odd]} (line {numbers}{more}), "
         f"the other {counts[not odd]:,} line(s) with non-ASCII text are {names[not odd]}; "

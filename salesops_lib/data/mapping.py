@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from salesops_lib.config import FrozenModel, StageOrder
 from salesops_lib.config.yaml_safe import load_yaml
@@ -53,7 +53,7 @@ Scalar = str | int | float | bool | None
 class ColumnRule(FrozenModel):
     """Where one canonical column comes from: exactly one of ``from``, ``expr`` or ``const``."""
 
-    model_config = FrozenModel.model_config | {"populate_by_name": True}
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)  # FrozenModel's, by name too
 
     #: source column name
     source: str | None = Field(default=None, alias="from")
@@ -79,13 +79,14 @@ class ColumnRule(FrozenModel):
 
     @property
     def is_const(self) -> bool:
+        """True when the column is a constant (``const:``), even a null one."""
         return "const" in self.model_fields_set
 
 
 class TablePart(FrozenModel):
     """One source of rows for a canonical table."""
 
-    model_config = FrozenModel.model_config | {"populate_by_name": True}
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)  # FrozenModel's, by name too
 
     #: file name in the source folder, or table name in the database
     source: str = Field(alias="from")
@@ -108,7 +109,7 @@ class TablePart(FrozenModel):
 class TableMapping(FrozenModel):
     """A canonical table: one part (``from`` + ``columns``) or a ``union`` of parts."""
 
-    model_config = FrozenModel.model_config | {"populate_by_name": True}
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)  # FrozenModel's, by name too
 
     source: str | None = Field(default=None, alias="from")
     encoding: str | None = None
@@ -133,8 +134,12 @@ class TableMapping(FrozenModel):
             return self.union
         return (
             TablePart(
-                source=self.source or "", encoding=self.encoding, sheet=self.sheet,
-                delimiter=self.delimiter, where=self.where, columns=self.columns or {},
+                source=self.source or "",
+                encoding=self.encoding,
+                sheet=self.sheet,
+                delimiter=self.delimiter,
+                where=self.where,
+                columns=self.columns or {},
             ),
         )
 
@@ -201,7 +206,7 @@ def load_mapping(path: str | Path) -> Mapping:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MappingError(
-            f"mapping file is not valid UTF-8 (byte {exc.start:,}: {exc.object[exc.start:exc.start + 4]!r})",
+            f"mapping file is not valid UTF-8 (byte {exc.start:,}: {exc.object[exc.start : exc.start + 4]!r})",
             where=str(file),
             fix="save the mapping as UTF-8; the data files may stay GBK (declare them with `encoding:`)",
         ) from None
@@ -211,8 +216,11 @@ def load_mapping(path: str | Path) -> Mapping:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise MappingError(f"mapping is not valid YAML{at}: {problem}", where=str(file),
-                           fix="fix the YAML syntax there (indentation, quotes, a missing `:`)") from None
+        raise MappingError(
+            f"mapping is not valid YAML{at}: {problem}",
+            where=str(file),
+            fix="fix the YAML syntax there (indentation, quotes, a missing `:`)",
+        ) from None
     if not isinstance(raw, dict):
         raise MappingError("mapping must be a YAML mapping with a `tables:` key", where=str(file))
     return parse_mapping(raw, origin=str(file))
@@ -231,7 +239,7 @@ _FORMAT_HINT = "see the mapping format in salesops_lib/data/mapping.py or parame
 
 
 def _mapping_error(exc: ValidationError, data: dict[str, Any], origin: str) -> MappingError:
-    """pydantic's most telling error, located by the keys of the file (not pydantic's union tags)."""
+    """Pydantic's most telling error, located by the keys of the file (not pydantic's union tags)."""
     errors = exc.errors()
     # a column given as a dict fails the `str` member of `str | ColumnRule` too: that is noise
     useful = [e for e in errors if not (e["type"] == "string_type" and isinstance(e["input"], dict))] or errors
@@ -244,7 +252,8 @@ def _mapping_error(exc: ValidationError, data: dict[str, Any], origin: str) -> M
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"did you mean `{close[0]}`? " if close else ""
         return MappingError(
-            f"unknown key `{loc[-1]}` in the mapping", where=where,
+            f"unknown key `{loc[-1]}` in the mapping",
+            where=where,
             fix=hint + (f"keys allowed here: {', '.join(allowed)}" if allowed else _FORMAT_HINT),
         )
     return MappingError(f"invalid mapping: {first['msg'].removeprefix('Value error, ')}", where=where, fix=_FORMAT_HINT)
@@ -255,9 +264,9 @@ def _file_loc(data: Any, error: Any) -> tuple[str | int, ...]:
     node, out = data, []
     loc = error["loc"]
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
         elif not (error["type"] == "missing" and i == len(loc) - 1):
             continue
@@ -292,8 +301,7 @@ def _unwrap(annotation: Any) -> Any:
     if get_origin(annotation) in (Union, types.UnionType):
         members = [a for a in get_args(annotation) if a is not type(None)]
         keyed = [
-            a for a in members
-            if get_origin(a) in (dict, tuple) or (isinstance(a, type) and issubclass(a, BaseModel))
+            a for a in members if get_origin(a) in (dict, tuple) or (isinstance(a, type) and issubclass(a, BaseModel))
         ]
         return (keyed or members)[0]
     return annotation

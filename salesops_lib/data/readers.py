@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 from pathlib import Path
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -72,11 +73,16 @@ def read_file(
     try:
         if suffix in (".parquet", ".pq"):
             files.add(path.resolve())
-            return con.read_parquet(str(path.resolve()))  # type: ignore[attr-defined,no-any-return]
+            return con.read_parquet(str(path.resolve()))
         if suffix in (".xlsx", ".xlsm"):
             return _read_excel(con, path, sheet)
-        return _read_text(con, path, encoding=encoding, delimiter=delimiter or ("\t" if suffix == ".tsv" else None),
-                          engine_files=files)
+        return _read_text(
+            con,
+            path,
+            encoding=encoding,
+            delimiter=delimiter or ("\t" if suffix == ".tsv" else None),
+            engine_files=files,
+        )
     except SourceError:
         raise
     except Exception as exc:  # the engine's own message is the most precise one we have
@@ -92,18 +98,22 @@ def _read_text(
 ) -> ir.Table:
     readable = utf8_path(path, encoding, delimiter=delimiter)
     # never drop or pad a row silently: a malformed line fails the query with its line number
-    options: dict[str, object] = {
-        "all_varchar": True, "header": True, "ignore_errors": False, "null_padding": False, "strict_mode": True,
+    options: dict[str, Any] = {
+        "all_varchar": True,
+        "header": True,
+        "ignore_errors": False,
+        "null_padding": False,
+        "strict_mode": True,
     }
     if delimiter:
         options["delim"] = delimiter
     engine_files.add(readable.resolve())
-    table = con.read_csv(str(readable.resolve()), **options)  # type: ignore[attr-defined]
+    table = con.read_csv(str(readable.resolve()), **options)
     if len(table.columns) == 1 and table.columns[0] in ("column0", "column00"):
         raise SourceError("file has no header row", where=str(path), fix="export it with column names in the first row")
     if len(table.columns) == 1 and not delimiter:
         _check_split(path, readable, table.columns[0])
-    return table  # type: ignore[no-any-return]
+    return table
 
 
 def _check_split(path: Path, readable: Path, header: str) -> None:
@@ -134,15 +144,24 @@ def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> i
 
     try:
         # only empty cells are missing: the text "NA" (a region code) or "NaN" stays text, as in a CSV
-        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl",
-                              keep_default_na=False, na_values=[""])
+        frame = pd.read_excel(
+            path,
+            sheet_name=sheet if sheet is not None else 0,
+            dtype=str,
+            engine="openpyxl",
+            keep_default_na=False,
+            na_values=[""],
+        )
     except ValueError as exc:
-        raise SourceError(f"cannot read the workbook: {_first_line(exc)}", where=str(path),
-                          fix="name an existing sheet with `sheet:` in the mapping") from exc
+        raise SourceError(
+            f"cannot read the workbook: {_first_line(exc)}",
+            where=str(path),
+            fix="name an existing sheet with `sheet:` in the mapping",
+        ) from exc
     if frame.columns.empty:
         raise SourceError("sheet is empty", where=str(path), fix="export the table with its header row")
     frame.columns = [str(c).strip() for c in frame.columns]
-    return con.create_table(f"xlsx_{abs(hash(path)) % 10**10}", frame, temp=True, overwrite=True)  # type: ignore[attr-defined,no-any-return]
+    return con.create_table(f"xlsx_{abs(hash(path)) % 10**10}", frame, temp=True, overwrite=True)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import ibis
@@ -30,7 +31,12 @@ from salesops_lib.data.mapping import Mapping, TablePart, load_mapping
 from salesops_lib.data.readers import SUPPORTED_SUFFIXES, read_file, resolve_file
 from salesops_lib.errors import MappingError, SourceError
 
-PASSWORD_ENV = "SALESOPS_DB_PASSWORD"
+if TYPE_CHECKING:
+    import duckdb
+    from ibis.backends.duckdb import Backend as DuckDBBackend
+    from ibis.backends.postgres import Backend as PostgresBackend
+
+PASSWORD_ENV = "SALESOPS_DB_PASSWORD"  # noqa: S105 - the variable's name, not a password
 _DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
 #: DuckDB settings of every connection the data layer opens: no extension is fetched or loaded
 #: behind our back (``read_text('http://…')`` would otherwise download httpfs)
@@ -120,7 +126,8 @@ def connect(
 
 def source_fingerprint(source: str | Path, mapping: str | Path | Mapping | None = None) -> str:
     """``connect(source, mapping).fingerprint`` without opening the source (file names, sizes and
-    times, the mapping, or the URL): cheap enough to ask again at the end of a run."""
+    times, the mapping, or the URL): cheap enough to ask again at the end of a run.
+    """
     plan, text = _plan(mapping), _resolved(source)
     if "://" in text:
         return _fingerprint("sql", redact_url(text), plan)
@@ -134,13 +141,19 @@ def _plan(mapping: str | Path | Mapping | None) -> Mapping | None:
 
 def _resolved(source: str | Path) -> str:
     """``source`` as text, a demo shortcut (demo, demo:small, demo:null, …) as its cached DuckDB
-    file, generated on first use."""
+    file, generated on first use.
+    """
     text = str(source)
     if (text == "demo" or text.startswith("demo:")) and not Path(text).exists():
         from salesops_lib.data.demo.cache import demo_source_path, parse_demo_source
 
         text = str(demo_source_path(**parse_demo_source(text)))  # type: ignore[arg-type]
     return text
+
+
+def _duckdb_con(backend: ibis.BaseBackend) -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection under an Ibis DuckDB ``backend``."""
+    return cast("DuckDBBackend", backend).con
 
 
 def _open_duckdb(path: Path) -> ibis.BaseBackend:
@@ -150,8 +163,8 @@ def _open_duckdb(path: Path) -> ibis.BaseBackend:
     shares one database instance per file within a process, so settings made on a direct
     connection would reach every other user of the file (another ``connect``, the demo truth).
     """
-    backend = ibis.duckdb.connect(**_DUCKDB_CONFIG)
-    con = backend.con  # type: ignore[attr-defined]
+    backend: ibis.BaseBackend = ibis.duckdb.connect(**_DUCKDB_CONFIG)
+    con = _duckdb_con(backend)
     try:
         con.execute(f"ATTACH {_sql_text(str(path.resolve()))} AS {_ATTACHED} (READ_ONLY)")
         con.execute(f"USE {_ATTACHED}")
@@ -167,9 +180,11 @@ def _open_duckdb(path: Path) -> ibis.BaseBackend:
 
 def _has_views(backend: ibis.BaseBackend) -> bool:
     """True when the attached DuckDB file defines views (they may read files at query time)."""
-    row = backend.con.execute(  # type: ignore[attr-defined]
-        "SELECT count(*) FROM duckdb_views() WHERE database_name = ? AND NOT internal", [_ATTACHED]
-    ).fetchone()
+    row = (
+        _duckdb_con(backend)
+        .execute("SELECT count(*) FROM duckdb_views() WHERE database_name = ? AND NOT internal", [_ATTACHED])
+        .fetchone()
+    )
     return bool(row and row[0])
 
 
@@ -181,10 +196,13 @@ def _seal(backend: ibis.BaseBackend, engine_files: set[Path] | None) -> None:
     whose own views may read files). The configuration is then locked, so no SQL can undo it.
     The spill folder (``temp_directory``) stays usable: DuckDB allows it itself.
     """
-    con = backend.con  # type: ignore[attr-defined]
+    con = _duckdb_con(backend)
     if engine_files is not None:
         con.execute(f"SET allowed_paths = [{', '.join(_sql_text(str(p)) for p in sorted(engine_files))}]")
         con.execute("SET enable_external_access = false")
+    # in a notebook DuckDB draws a progress widget for slow queries: a published page would then
+    # depend on how busy the machine was
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET lock_configuration = true")
 
 
@@ -203,13 +221,15 @@ def _as_view(backend: ibis.BaseBackend, conformed: ConformedTable) -> ConformedT
     """
     name = staged_view_name(conformed.name)
     try:
-        backend.con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {backend.compile(conformed.staged)}')  # type: ignore[attr-defined]
+        _duckdb_con(backend).execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {backend.compile(conformed.staged)}')
     except Exception:
         return conformed
     # the view's columns are the expression's, each typed by an explicit cast (asking DuckDB for
     # them would bind the view again: half a second on a folder of CSVs)
-    staged = ops.DatabaseTable(name, schema=conformed.staged.schema(), source=backend,
-                               namespace=ops.Namespace(catalog=None, database="temp")).to_expr()
+    view = ops.DatabaseTable(
+        name, schema=conformed.staged.schema(), source=backend, namespace=ops.Namespace(catalog=None, database="temp")
+    )
+    staged: ir.Table = view.to_expr()  # type: ignore[no-untyped-call]  # unannotated in ibis
     expr = staged.select(*conformed.expr.columns)
     return ConformedTable(name=conformed.name, expr=expr, staged=staged, origin=conformed.origin)
 
@@ -260,7 +280,7 @@ def _tune_session(backend: ibis.BaseBackend) -> None:
         return
     import psycopg
 
-    con = backend.con  # type: ignore[attr-defined]
+    con = cast("PostgresBackend", backend).con
     try:
         with con.cursor() as cursor, con.transaction():
             cursor.execute("SET jit = off")
@@ -269,10 +289,27 @@ def _tune_session(backend: ibis.BaseBackend) -> None:
 
 
 #: query keys whose values are credentials (compared case-insensitively, ``-`` read as ``_``)
-SECRET_QUERY_KEYS = frozenset({
-    "password", "passwd", "pwd", "pass", "secret", "token", "access_token", "auth_token", "api_key", "apikey",
-    "key", "sslpassword", "client_secret", "private_key", "credentials", "sig", "signature",
-})
+SECRET_QUERY_KEYS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "token",
+        "access_token",
+        "auth_token",
+        "api_key",
+        "apikey",
+        "key",
+        "sslpassword",
+        "client_secret",
+        "private_key",
+        "credentials",
+        "sig",
+        "signature",
+    }
+)
 
 
 def _is_secret_key(key: str) -> bool:
@@ -305,7 +342,8 @@ def redact_url(url: str) -> str:
         netloc = f"{user_info.split(':', 1)[0]}:***@{host}"
     query = "&".join(
         f"{key}={'***' if _is_secret_key(unquote(key)) else value}" if sep else item
-        for item in parts.query.split("&") if item
+        for item in parts.query.split("&")
+        if item
         for key, sep, value in [item.partition("=")]
     )
     return urlunsplit(parts._replace(netloc=netloc, query=query))
@@ -321,8 +359,9 @@ def _file_loader(
         key = (part.source, encoding, part.sheet, part.delimiter)
         if key not in cache:
             path = resolve_file(folder, part.source)
-            cache[key] = read_file(backend, path, encoding=encoding, sheet=part.sheet, delimiter=part.delimiter,
-                                   engine_files=engine_files)
+            cache[key] = read_file(
+                backend, path, encoding=encoding, sheet=part.sheet, delimiter=part.delimiter, engine_files=engine_files
+            )
         return cache[key]
 
     return load
@@ -343,9 +382,7 @@ def _table_loader(backend: ibis.BaseBackend, label: str) -> Callable[[TablePart]
     return load
 
 
-def _identity_mapping(
-    backend: ibis.BaseBackend, kind: str, folder: Path | None, engine_files: set[Path]
-) -> Mapping:
+def _identity_mapping(backend: ibis.BaseBackend, kind: str, folder: Path | None, engine_files: set[Path]) -> Mapping:
     """Without a mapping file: tables and columns that already carry the canonical names."""
     sources: dict[str, str] = {}
     if folder is not None:
@@ -368,7 +405,8 @@ def _identity_mapping(
 
 def _fingerprint(kind: str, label: str, plan: Mapping | None) -> str:
     """A short hash of what the data came from: files' names, sizes and times, or the URL, and
-    the mapping (none: the canonical names, which the files' own stamps already cover)."""
+    the mapping (none: the canonical names, which the files' own stamps already cover).
+    """
     digest = hashlib.sha256()
     digest.update(f"{kind}|{label}|{plan.model_dump_json() if plan else '<canonical names>'}".encode())
     path = Path(label)

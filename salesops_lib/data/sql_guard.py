@@ -11,6 +11,7 @@ checked. Files are named with ``from:``, never read from SQL.
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from typing import Literal
 
@@ -82,18 +83,72 @@ FUNCTIONS: dict[str, str] = {
 _MORE_EXAMPLES = ("date_trunc('month', opened)",)
 
 #: syntax (not functions) an expression may use: columns, literals, operators, CASE, CAST, …
-_SYNTAX: frozenset[type[exp.Expression]] = frozenset((
-    exp.Column, exp.Identifier, exp.Literal, exp.Null, exp.Boolean, exp.Paren, exp.Var,
-    exp.Neg, exp.Not, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod, exp.DPipe,
-    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ,
-    exp.And, exp.Or, exp.Is, exp.In, exp.Between, exp.Like, exp.ILike, exp.Escape,
-    exp.Case, exp.If, exp.Cast, exp.TryCast, exp.DataType, exp.DataTypeParam, exp.Interval,
-    exp.Extract,
-))
+_SYNTAX: frozenset[type[exp.Expression]] = frozenset(
+    (
+        exp.Column,
+        exp.Identifier,
+        exp.Literal,
+        exp.Null,
+        exp.Boolean,
+        exp.Paren,
+        exp.Var,
+        exp.Neg,
+        exp.Not,
+        exp.Add,
+        exp.Sub,
+        exp.Mul,
+        exp.Div,
+        exp.IntDiv,
+        exp.Mod,
+        exp.DPipe,
+        exp.EQ,
+        exp.NEQ,
+        exp.GT,
+        exp.GTE,
+        exp.LT,
+        exp.LTE,
+        exp.NullSafeEQ,
+        exp.NullSafeNEQ,
+        exp.And,
+        exp.Or,
+        exp.Is,
+        exp.In,
+        exp.Between,
+        exp.Like,
+        exp.ILike,
+        exp.Escape,
+        exp.Case,
+        exp.If,
+        exp.Cast,
+        exp.TryCast,
+        exp.DataType,
+        exp.DataTypeParam,
+        exp.Interval,
+        exp.Extract,
+    )
+)
 
 #: words followed by `(` that are syntax, not functions
-_CALL_SYNTAX = frozenset({"cast", "try_cast", "extract", "in", "exists", "over", "and", "or", "not", "then", "else",
-                          "when", "case", "decimal", "numeric", "varchar"})
+_CALL_SYNTAX = frozenset(
+    {
+        "cast",
+        "try_cast",
+        "extract",
+        "in",
+        "exists",
+        "over",
+        "and",
+        "or",
+        "not",
+        "then",
+        "else",
+        "when",
+        "case",
+        "decimal",
+        "numeric",
+        "varchar",
+    }
+)
 
 _WHAT = {"expr": "`expr:`", "where": "`where:` filter"}
 _FIX_SYNTAX = "check `expr:` and `where:` (text columns from files must be cast, e.g. TRY_CAST(x AS DOUBLE))"
@@ -151,15 +206,21 @@ def checked_sql(
 
     Examples
     --------
-    >>> checked_sql("TRY_CAST(close_value AS DOUBLE) * 1.0", kind="expr", table="opportunities",
-    ...             column="amount", where="mapping.yaml")
+    >>> checked_sql(
+    ...     "TRY_CAST(close_value AS DOUBLE) * 1.0",
+    ...     kind="expr",
+    ...     table="opportunities",
+    ...     column="amount",
+    ...     where="mapping.yaml",
+    ... )
     'TRY_CAST(close_value AS DOUBLE) * 1.0'
     """
     subject = f"the mapping's {_WHAT[kind]} for " + (f"{table}.{column}" if column else f"table {table!r}")
 
     def refuse(what: str, fix: str | None = None) -> MappingError:
-        return MappingError(f"{subject} {what}", where=where, column=column, examples=[text],
-                            fix=fix or allowed_functions_hint())
+        return MappingError(
+            f"{subject} {what}", where=where, column=column, examples=[text], fix=fix or allowed_functions_hint()
+        )
 
     try:
         statements = [s for s in sqlglot.parse(text, dialect="duckdb") if s is not None]
@@ -167,7 +228,10 @@ def checked_sql(
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MappingError(
             f"the mapping's SQL for table {table!r} does not compile: {detail}",
-            where=where, column=column, examples=[text], fix=_FIX_SYNTAX,
+            where=where,
+            column=column,
+            examples=[text],
+            fix=_FIX_SYNTAX,
         ) from None
     if not statements:
         raise refuse("is empty", fix="write an SQL expression over the source columns, or remove the key")
@@ -186,8 +250,10 @@ def _first_problem(tree: exp.Expression, text: str) -> tuple[str, str | None] | 
     known = classes | _SYNTAX
     nodes = list(tree.walk())
     if any(isinstance(n, (exp.Query, exp.Subquery, exp.Exists)) for n in nodes):
-        return ("contains a query (SELECT …), which a mapping may not run",
-                "map columns of the source named by `from:`; a mapping cannot read other tables or files")
+        return (
+            "contains a query (SELECT …), which a mapping may not run",
+            "map columns of the source named by `from:`; a mapping cannot read other tables or files",
+        )
     for node in nodes:  # functions first: `main.read_csv(…)` is about read_csv, not about the dot
         if isinstance(node, exp.Anonymous) and node.name.lower() not in names:
             return f"calls `{node.name.lower()}`, which a mapping may not use", None
@@ -195,8 +261,10 @@ def _first_problem(tree: exp.Expression, text: str) -> tuple[str, str | None] | 
             return f"calls `{_written_name(node, text)}`, which a mapping may not use", None
     for node in nodes:
         if isinstance(node, exp.Column) and (node.table or node.db or node.catalog):
-            return (f"refers to `{node.sql(dialect='duckdb')}`: a name with a table or file in front of it",
-                    "write the source column's name alone (in double quotes if it holds a dot)")
+            return (
+                f"refers to `{node.sql(dialect='duckdb')}`: a name with a table or file in front of it",
+                "write the source column's name alone (in double quotes if it holds a dot)",
+            )
         if type(node) not in known and not isinstance(node, exp.Anonymous):
             shown = node.sql(dialect="duckdb", comments=False)
             return f"uses `{shown[:40]}` ({type(node).__name__}), which a mapping may not use", None
@@ -207,8 +275,8 @@ def _written_name(node: exp.Func, text: str) -> str:
     """The function's name as the mapping spells it (sqlglot's own name may differ: string_agg)."""
     start, end = node.meta.get("start"), node.meta.get("end")
     if isinstance(start, int) and isinstance(end, int):
-        return text[start:end + 1].strip('"').lower()
+        return text[start : end + 1].strip('"').lower()
     tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(text)
-    called = [t.text.lower() for t, after in zip(tokens, tokens[1:]) if after.token_type == TokenType.L_PAREN]
+    called = [t.text.lower() for t, after in itertools.pairwise(tokens) if after.token_type == TokenType.L_PAREN]
     unknown = [name for name in called if name not in FUNCTIONS and name not in _CALL_SYNTAX]
-    return unknown[0] if unknown else node.sql_name().lower()
+    return unknown[0] if unknown else str(node.sql_name()).lower()  # type: ignore[no-untyped-call]  # unannotated in sqlglot

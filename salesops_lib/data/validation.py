@@ -19,7 +19,7 @@ import difflib
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -57,9 +57,7 @@ class Issue:
     def describe(self) -> str:
         """One line: table.column, what, how many rows, examples and the fix (for pages and errors)."""
         where = self.table + (f".{self.column}" if self.column else "")
-        shown = "; ".join(
-            ", ".join(f"{k}={'∅' if v is None else v}" for k, v in e.items()) for e in self.examples[:3]
-        )
+        shown = "; ".join(", ".join(f"{k}={'∅' if v is None else v}" for k, v in e.items()) for e in self.examples[:3])
         rows = f" — {self.count:,} row(s)" + (f" (e.g. {shown})" if shown else "") if self.count else ""
         return f"{where}: {self.message}{rows}" + (f"; fix: {self.fix}" if self.fix else "")
 
@@ -86,10 +84,12 @@ class QualityReport:
 
     @property
     def errors(self) -> tuple[Issue, ...]:
+        """The issues of severity ``error``."""
         return tuple(i for i in self.issues if i.severity == "error")
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
+        """The issues of severity ``warning``."""
         return tuple(i for i in self.issues if i.severity == "warning")
 
     @property
@@ -98,6 +98,7 @@ class QualityReport:
         return not self.errors
 
     def for_table(self, table: str) -> tuple[Issue, ...]:
+        """The issues of canonical table ``table``."""
         return tuple(i for i in self.issues if i.table == table)
 
     def raise_for_errors(self) -> None:
@@ -185,7 +186,9 @@ def validate(dataset: Dataset) -> QualityReport:
         spec = TABLES[name]
         structure = check_structure(name, conformed.expr)
         if structure:
-            issues += [Issue(name, "structure", "error", msg, 0, fix="check the mapping of this table") for msg in structure]
+            issues += [
+                Issue(name, "structure", "error", msg, 0, fix="check the mapping of this table") for msg in structure
+            ]
             continue
         with engine_errors(f"cannot read table {name!r}", where=f"{conformed.origin} (in {dataset.source})"):
             profile, found = _check_table(spec, conformed, dataset)
@@ -202,12 +205,12 @@ def _check_table(spec: Table, conformed: ConformedTable, dataset: Dataset) -> tu
     for col in spec.columns:
         aggs[f"null:{col.name}"] = t[col.name].isnull().sum()
         if col.kind != "string":
-            aggs[f"parse:{col.name}"] = _parse_failed(staged, col).sum()
+            aggs[f"parse:{col.name}"] = _count(_parse_failed(staged, col))
         if col.kind == "float":
-            aggs[f"nonfinite:{col.name}"] = _non_finite(t[col.name]).sum()
-            aggs[f"format:{col.name}"] = _ambiguous_number(staged[col.name + RAW_SUFFIX]).sum()
+            aggs[f"nonfinite:{col.name}"] = _count(_non_finite(t[col.name]))
+            aggs[f"format:{col.name}"] = _count(_ambiguous_number(staged[col.name + RAW_SUFFIX]))
         if col.ge is not None:
-            aggs[f"ge:{col.name}"] = _below(t, col).sum()
+            aggs[f"ge:{col.name}"] = _count(_below(t, col))
         accepted = _accepted(col, dataset)
         if accepted is not None:
             aggs[f"in:{col.name}"] = (t[col.name].notnull() & ~t[col.name].isin(accepted)).sum()
@@ -217,58 +220,91 @@ def _check_table(spec: Table, conformed: ConformedTable, dataset: Dataset) -> tu
     rows = counts["__rows"]
     issues: list[Issue] = []
     if rows == 0:
-        issues.append(Issue(spec.name, "empty", "warning", "table has no rows", 0,
-                            fix="check the export or the mapping's `where:` filter"))
+        issues.append(
+            Issue(
+                spec.name,
+                "empty",
+                "warning",
+                "table has no rows",
+                0,
+                fix="check the export or the mapping's `where:` filter",
+            )
+        )
     key_cols = list(spec.key)
     for col in spec.columns:
         issues += _column_issues(spec, col, counts, conformed, dataset, key_cols)
     for order in spec.date_orders:
         n = counts[f"order:{order.earlier}:{order.later}"]
         if n:
-            issues.append(Issue(
-                spec.name, "date_order", order.severity, f"{order.later} is before {order.earlier}", n,
-                column=order.later,
-                examples=_examples(t.filter(t[order.later] < t[order.earlier]), [*key_cols, order.earlier, order.later]),
-                fix=f"correct the dates in the source; {order.later} must be on or after {order.earlier}",
-            ))
+            issues.append(
+                Issue(
+                    spec.name,
+                    "date_order",
+                    order.severity,
+                    f"{order.later} is before {order.earlier}",
+                    n,
+                    column=order.later,
+                    examples=_examples(
+                        t.filter(t[order.later] < t[order.earlier]), [*key_cols, order.earlier, order.later]
+                    ),
+                    fix=f"correct the dates in the source; {order.later} must be on or after {order.earlier}",
+                )
+            )
     duplicates = 0
     if key_cols and rows:
         dup = t.group_by(key_cols).agg(n=t.count()).filter(lambda d: d.n > 1)
         duplicates = int(dup.count().execute())
         if duplicates:
-            issues.append(Issue(
-                spec.name, "duplicate_key", "error", f"key ({', '.join(key_cols)}) is not unique", duplicates,
-                column=", ".join(key_cols),
-                examples=_examples(dup.order_by(ibis.desc("n")), [*key_cols, "n"]),
-                fix="remove the duplicate rows in the source, or map a column that identifies rows uniquely",
-            ))
+            issues.append(
+                Issue(
+                    spec.name,
+                    "duplicate_key",
+                    "error",
+                    f"key ({', '.join(key_cols)}) is not unique",
+                    duplicates,
+                    column=", ".join(key_cols),
+                    examples=_examples(dup.order_by(ibis.desc("n")), [*key_cols, "n"]),
+                    fix="remove the duplicate rows in the source, or map a column that identifies rows uniquely",
+                )
+            )
     nulls = {c.name: counts[f"null:{c.name}"] for c in spec.columns}
     return TableProfile(spec.name, conformed.origin, rows, nulls, duplicates), issues
 
 
+def _count(flag: ir.BooleanValue) -> ir.NumericScalar:
+    """How many rows ``flag`` holds for (every flag here is over a table's columns)."""
+    return cast("ir.BooleanColumn", flag).sum()
+
+
 def _non_finite(value: ir.Value) -> ir.BooleanValue:
-    return value.isnan() | value.isinf()  # type: ignore[attr-defined,no-any-return]
+    number = cast("ir.FloatingValue", value)  # called on float columns
+    return number.isnan() | number.isinf()
 
 
 def _ambiguous_number(raw: ir.Value) -> ir.BooleanValue:
     """Number text whose comma is no thousands separator, or with dotted thousands (1.234,50; 12,5; 1.234.567)."""
-    text = raw.re_replace(_NUMBER_SPACES, "")  # type: ignore[attr-defined]
-    comma = text.contains(",") & text.re_search(_NUMERIC_SHAPE) & ~text.re_search(_THOUSANDS_COMMAS)
-    return (comma | text.re_search(_THOUSANDS_DOTS)).fill_null(False)  # type: ignore[no-any-return]
+    # re_replace and re_search are wrapped by an untyped ibis decorator: spelled out here
+    text: ir.StringValue = cast("ir.StringValue", raw).re_replace(_NUMBER_SPACES, "")
+    shape: ir.BooleanValue = text.re_search(_NUMERIC_SHAPE)
+    commas: ir.BooleanValue = text.re_search(_THOUSANDS_COMMAS)
+    dots: ir.BooleanValue = text.re_search(_THOUSANDS_DOTS)
+    comma = text.contains(",") & shape & ~commas
+    return (comma | dots).fill_null(ibis.literal(False))
 
 
 def _parse_failed(staged: ir.Table, col: Column) -> ir.BooleanValue:
     """Source text that did not become a value (blank text is missing; ambiguous numbers are reported apart)."""
     raw = staged[col.name + RAW_SUFFIX]
-    failed = raw.strip().nullif("").notnull() & staged[col.name].isnull()
+    text = cast("ir.StringColumn", raw).strip().nullif(ibis.literal(""))
+    failed: ir.BooleanValue = text.notnull() & staged[col.name].isnull()
     return failed & ~_ambiguous_number(raw) if col.kind == "float" else failed
 
 
 def _below(t: ir.Table, col: Column) -> ir.BooleanValue:
     """Below the column's bound; -infinity is reported as non-finite, not here."""
     assert col.ge is not None
-    below = t[col.name] < col.ge
-    return below & ~t[col.name].isinf() if col.kind == "float" else below  # type: ignore[attr-defined]
+    below: ir.BooleanValue = t[col.name] < col.ge
+    return below & ~cast("ir.FloatingValue", t[col.name]).isinf() if col.kind == "float" else below
 
 
 def _accepted(col: Column, dataset: Dataset) -> Sequence[str] | None:
@@ -286,63 +322,107 @@ def _column_issues(
     raw = col.name + RAW_SUFFIX
     non_finite = counts.get(f"nonfinite:{col.name}", 0)
     if non_finite:
-        out.append(Issue(
-            spec.name, "non_finite", "error",
-            f"{non_finite:,} value(s) are not finite numbers (NaN or ±infinity) in {conformed.origin}", non_finite,
-            column=col.name,
-            examples=_examples(staged.filter(_non_finite(staged[col.name])), [*key_cols, raw], rename={raw: col.name}),
-            fix=f"put the real {col.name} in the source, or leave the cell empty when it is unknown "
+        out.append(
+            Issue(
+                spec.name,
+                "non_finite",
+                "error",
+                f"{non_finite:,} value(s) are not finite numbers (NaN or ±infinity) in {conformed.origin}",
+                non_finite,
+                column=col.name,
+                examples=_examples(
+                    staged.filter(_non_finite(staged[col.name])), [*key_cols, raw], rename={raw: col.name}
+                ),
+                fix=f"put the real {col.name} in the source, or leave the cell empty when it is unknown "
                 "(one NaN makes every total it enters NaN)",
-        ))
+            )
+        )
     ambiguous = counts.get(f"format:{col.name}", 0)
     if ambiguous:
-        out.append(Issue(
-            spec.name, "number_format", "error",
-            f"{ambiguous:,} value(s) in {conformed.origin} have a decimal comma or dotted thousands "
-            "(1.234,50 would be read as 1.2345)", ambiguous,
-            column=col.name,
-            examples=_examples(staged.filter(_ambiguous_number(staged[raw])), [*key_cols, raw], rename={raw: col.name}),
-            fix="if the column uses a decimal comma, map it as "
+        out.append(
+            Issue(
+                spec.name,
+                "number_format",
+                "error",
+                f"{ambiguous:,} value(s) in {conformed.origin} have a decimal comma or dotted thousands "
+                "(1.234,50 would be read as 1.2345)",
+                ambiguous,
+                column=col.name,
+                examples=_examples(
+                    staged.filter(_ambiguous_number(staged[raw])), [*key_cols, raw], rename={raw: col.name}
+                ),
+                fix="if the column uses a decimal comma, map it as "
                 f"`{col.name}: {{expr: \"replace(replace(<source column>, '.', ''), ',', '.')\"}}`; "
                 "otherwise correct the values (a comma may only group thousands, as in 1,234.50)",
-        ))
+            )
+        )
     parse_failed = counts.get(f"parse:{col.name}", 0)
     if parse_failed:
         bad = staged.filter(_parse_failed(staged, col))
-        out.append(Issue(
-            spec.name, "type", "error", f"{parse_failed:,} value(s) are not a valid {col.kind}", parse_failed,
-            column=col.name,
-            examples=_examples(bad, [*key_cols, raw], rename={raw: col.name}),
-            fix=("give the date format in the mapping, e.g. `{from: col, format: \"%d/%m/%Y\"}`"
-                 if col.kind == "date" else "clean the values in the source or map a derived `expr:`"),
-        ))
+        out.append(
+            Issue(
+                spec.name,
+                "type",
+                "error",
+                f"{parse_failed:,} value(s) are not a valid {col.kind}",
+                parse_failed,
+                column=col.name,
+                examples=_examples(bad, [*key_cols, raw], rename={raw: col.name}),
+                fix=(
+                    'give the date format in the mapping, e.g. `{from: col, format: "%d/%m/%Y"}`'
+                    if col.kind == "date"
+                    else "clean the values in the source or map a derived `expr:`"
+                ),
+            )
+        )
     nulls = counts[f"null:{col.name}"] - parse_failed
     if nulls > 0 and col.nullable is not True:
         severity: Severity = "warning" if col.nullable == "warning" else "error"
-        out.append(Issue(
-            spec.name, "missing", severity, f"{nulls:,} row(s) have no {col.name}", nulls,
-            column=col.name,
-            examples=_examples(t.filter(t[col.name].isnull()), [c for c in spec.column_names if c != col.name][:4]),
-            fix=f"fill {col.name} in the source" + ("" if severity == "error" else " where it is known"),
-        ))
+        out.append(
+            Issue(
+                spec.name,
+                "missing",
+                severity,
+                f"{nulls:,} row(s) have no {col.name}",
+                nulls,
+                column=col.name,
+                examples=_examples(t.filter(t[col.name].isnull()), [c for c in spec.column_names if c != col.name][:4]),
+                fix=f"fill {col.name} in the source" + ("" if severity == "error" else " where it is known"),
+            )
+        )
     below = counts.get(f"ge:{col.name}", 0)
     if below:
-        out.append(Issue(
-            spec.name, "range", "error", f"{col.name} below {col.ge:g}", below, column=col.name,
-            examples=_examples(t.filter(_below(t, col)), show),
-            fix=f"{col.name} must be ≥ {col.ge:g}; fix the rows or filter them out with `where:`",
-        ))
+        out.append(
+            Issue(
+                spec.name,
+                "range",
+                "error",
+                f"{col.name} below {col.ge:g}",
+                below,
+                column=col.name,
+                examples=_examples(t.filter(_below(t, col)), show),
+                fix=f"{col.name} must be ≥ {col.ge:g}; fix the rows or filter them out with `where:`",
+            )
+        )
     outside = counts.get(f"in:{col.name}", 0)
     if outside:
         accepted = list(_accepted(col, dataset) or ())
         values = _value_counts(t.filter(t[col.name].notnull() & ~t[col.name].isin(accepted)), col.name)
-        out.append(Issue(
-            spec.name, "accepted_values", "error",
-            f"{col.name} has value(s) outside {{{', '.join(accepted)}}}", outside, column=col.name,
-            examples=tuple(values),
-            fix=("map them with `values:` in the mapping"
-                 + (" or declare the stage order under `stages:`" if col.accepted == "stages" else "")),
-        ))
+        out.append(
+            Issue(
+                spec.name,
+                "accepted_values",
+                "error",
+                f"{col.name} has value(s) outside {{{', '.join(accepted)}}}",
+                outside,
+                column=col.name,
+                examples=tuple(values),
+                fix=(
+                    "map them with `values:` in the mapping"
+                    + (" or declare the stage order under `stages:`" if col.accepted == "stages" else "")
+                ),
+            )
+        )
     if col.references is not None:
         out += _reference_issue(spec, col, t, dataset)
     return out
@@ -365,12 +445,18 @@ def _reference_issue(spec: Table, col: Column, t: ir.Table, dataset: Dataset) ->
         close = difflib.get_close_matches(str(example[col.name]), known, n=1, cutoff=0.75)
         if close:
             example["closest"] = close[0]
-    return [Issue(
-        spec.name, "reference", ref.severity,
-        f"{col.name} value(s) not found in {ref.table}.{ref.column}", n, column=col.name,
-        examples=tuple(values),
-        fix=f"add the missing rows to {ref.table}, or map the values to existing ones with `values:`",
-    )]
+    return [
+        Issue(
+            spec.name,
+            "reference",
+            ref.severity,
+            f"{col.name} value(s) not found in {ref.table}.{ref.column}",
+            n,
+            column=col.name,
+            examples=tuple(values),
+            fix=f"add the missing rows to {ref.table}, or map the values to existing ones with `values:`",
+        )
+    ]
 
 
 def _cross_table_rules(dataset: Dataset) -> list[Issue]:
@@ -380,35 +466,58 @@ def _cross_table_rules(dataset: Dataset) -> list[Issue]:
         split = reps.group_by("team").agg(regions=reps.region.nunique()).filter(lambda d: d.regions > 1)
         n = int(split.count().execute())
         if n:
-            issues.append(Issue(
-                "reps", "team_in_one_region", "error", "team(s) belong to more than one region", n, column="team",
-                examples=_examples(split, ["team", "regions"]),
-                fix="a team id must be unique across regions: prefix it with the region (e.g. `expr: region || '/' || team`)",
-            ))
+            issues.append(
+                Issue(
+                    "reps",
+                    "team_in_one_region",
+                    "error",
+                    "team(s) belong to more than one region",
+                    n,
+                    column="team",
+                    examples=_examples(split, ["team", "regions"]),
+                    fix="a team id must be unique across regions: prefix it with the region (e.g. `expr: region || '/' || team`)",
+                )
+            )
     if dataset.has("reps", "opportunities"):
         reps, opps = dataset.table("reps"), dataset.table("opportunities")
         idle = reps.anti_join(opps.select("rep_id").distinct(), "rep_id")
         n = int(idle.count().execute())
         if n:
-            issues.append(Issue(
-                "reps", "rep_without_deals", "warning", "rep(s) have no opportunities", n, column="rep_id",
-                examples=_examples(idle, ["rep_id", "team", "region"]),
-                fix="check whether they left, are new, or their deals are booked under another id",
-            ))
+            issues.append(
+                Issue(
+                    "reps",
+                    "rep_without_deals",
+                    "warning",
+                    "rep(s) have no opportunities",
+                    n,
+                    column="rep_id",
+                    examples=_examples(idle, ["rep_id", "team", "region"]),
+                    fix="check whether they left, are new, or their deals are booked under another id",
+                )
+            )
     if dataset.has("opportunities"):
         o = dataset.table("opportunities")
         closed_without = o.filter(o.status.isin(["won", "lost"]) & o.closed_at.isnull())
         n = int(closed_without.count().execute())
         if n:
-            issues.append(Issue(
-                "opportunities", "closed_without_date", "warning", "won/lost deals without closed_at", n,
-                column="closed_at", examples=_examples(closed_without, ["opp_id", "status", "created_at"]),
-                fix="map the close date; these deals are left out of period metrics",
-            ))
+            issues.append(
+                Issue(
+                    "opportunities",
+                    "closed_without_date",
+                    "warning",
+                    "won/lost deals without closed_at",
+                    n,
+                    column="closed_at",
+                    examples=_examples(closed_without, ["opp_id", "status", "created_at"]),
+                    fix="map the close date; these deals are left out of period metrics",
+                )
+            )
     return issues
 
 
-def _examples(expr: ir.Table, columns: Iterable[str], *, rename: dict[str, str] | None = None) -> tuple[dict[str, Any], ...]:
+def _examples(
+    expr: ir.Table, columns: Iterable[str], *, rename: dict[str, str] | None = None
+) -> tuple[dict[str, Any], ...]:
     cols = list(dict.fromkeys(columns))
     frame = expr.select(*cols).limit(MAX_EXAMPLES).execute()
     if rename:

@@ -26,7 +26,7 @@ def compute_metric(ds: Dataset, name: str, grain: Grain | None = None) -> pd.Dat
     grain = grain or Grain()
     metric = get_metric(name)
     metric.check(ds, grain)
-    frame = metric.build(ds, grain).execute()
+    frame: pd.DataFrame = metric.build(ds, grain).execute()
     keys = ["period", "unit", *([grain.dimension] if grain.dimension else [])]
     frame = frame[[*keys, "numerator", "denominator"]].copy()
     frame["period"] = pd.to_datetime(frame["period"]) if grain.period != "all" else pd.NaT

@@ -12,6 +12,8 @@ DuckDB is lenient and a warehouse is not.
 
 from __future__ import annotations
 
+from typing import cast
+
 import ibis
 import ibis.expr.types as ir
 
@@ -28,7 +30,8 @@ def indicator(flag: ir.BooleanValue, type: str = "int64") -> ir.NumericValue:
     >>> indicator(t.won).name("n").to_pandas().tolist()
     [1.0, 0.0, nan]
     """
-    return ibis.cases((flag, 1), (~flag, 0), else_=ibis.null("int8")).cast(type)
+    # ibis' overloads of cast() resolve to StringValue under mypy whatever the target
+    return cast("ir.NumericValue", ibis.cases((flag, 1), (~flag, 0), else_=ibis.null("int8")).cast(type))
 
 
 def asof_left_join(left: ir.Table, right: ir.Table, *, by: tuple[str, str], at: tuple[str, str]) -> ir.Table:

@@ -1,5 +1,6 @@
 """Fact expressions shared by several metrics and analyses (lazy, in the engine), and the small rep
-roster analyses need in pandas."""
+roster analyses need in pandas.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from salesops_lib.metrics.grain import Grain, period_of, unit_via_rep, within
 Agg = Callable[[ir.Table], ir.Scalar]
 
 
-def group(facts: ir.Table, grain: Grain, date_column: str, *, numerator: Agg, denominator: Agg | None = None) -> ir.Table:
+def group(
+    facts: ir.Table, grain: Grain, date_column: str, *, numerator: Agg, denominator: Agg | None = None
+) -> ir.Table:
     """Filter ``facts`` (which carry ``unit``) to the window, place them in periods and aggregate."""
     inside = facts.filter(within(facts[date_column], grain))
     placed = inside.mutate(period=period_of(inside[date_column], grain.period))
@@ -34,8 +37,9 @@ def revenue_events(ds: Dataset) -> ir.Table:
         o = ds.table("orders")
         return o.select(at=o.ordered_at, rep_id=o.rep_id, customer_id=o.customer_id, amount=o.amount, cost=o.cost)
     w = won_deals(ds)
-    return w.select(at=w.closed_at, rep_id=w.rep_id, customer_id=w.customer_id, amount=w.amount,
-                    cost=ibis.null("float64"))
+    return w.select(
+        at=w.closed_at, rep_id=w.rep_id, customer_id=w.customer_id, amount=w.amount, cost=ibis.null("float64")
+    )
 
 
 def won_deals(ds: Dataset) -> ir.Table:
@@ -70,8 +74,9 @@ def first_orders(ds: Dataset) -> ir.Table:
 
 def rep_roster(ds: Dataset) -> pd.DataFrame:
     """The reps dimension (small, one row per rep, by id): name (the id when missing), team, region,
-    hire and exit dates as timestamps — what analyses need in pandas for pro-rating and labels."""
-    reps = ds.table("reps").select("rep_id", "name", "team", "region", "hire_date", "exit_date").execute()
+    hire and exit dates as timestamps — what analyses need in pandas for pro-rating and labels.
+    """
+    reps: pd.DataFrame = ds.table("reps").select("rep_id", "name", "team", "region", "hire_date", "exit_date").execute()
     reps = reps.drop_duplicates("rep_id").sort_values("rep_id").reset_index(drop=True)
     reps["name"] = reps["name"].fillna(reps["rep_id"])
     for column in ("hire_date", "exit_date"):

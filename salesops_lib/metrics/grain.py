@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -47,7 +47,7 @@ class Grain(FrozenModel):
 def period_of(column: ir.DateValue, period: Period) -> ir.DateValue:
     """The first day of the period that contains ``column`` (:data:`ALL_PERIODS` for ``all``)."""
     if period == "all":
-        return ibis.literal(ALL_PERIODS)
+        return cast("ir.DateValue", ibis.literal(ALL_PERIODS))
     return column.truncate(_TRUNC[period])  # type: ignore[arg-type]
 
 
@@ -60,9 +60,9 @@ def within(column: ir.DateValue, grain: Grain) -> ir.BooleanValue:
     """True for dates inside the grain's window (and never for NULL dates)."""
     condition = column.notnull()
     if grain.start is not None:
-        condition &= column >= grain.start
+        condition &= column >= ibis.literal(grain.start)
     if grain.end is not None:
-        condition &= column <= grain.end
+        condition &= column <= ibis.literal(grain.end)
     return condition
 
 
@@ -80,8 +80,9 @@ def unit_via_rep(ds: Dataset, facts: ir.Table, level: Level, rep_column: str = "
     return joined.drop("__rep")
 
 
-def unit_direct(facts: ir.Table, level: Level, *, region: str = "region", team: str | None = "team",
-                rep: str | None = "rep_id") -> ir.Table:
+def unit_direct(
+    facts: ir.Table, level: Level, *, region: str = "region", team: str | None = "team", rep: str | None = "rep_id"
+) -> ir.Table:
     """Add ``unit`` from columns the facts carry themselves (expenses, campaigns)."""
     column = {"company": None, "region": region, "team": team, "rep": rep}[level]
     if level == "company":
@@ -97,8 +98,14 @@ def calendar(grain: Grain, lo: dt.date, hi: dt.date) -> pd.DataFrame:
     """Periods (``period``, ``period_end`` exclusive, ``days``) covering ``lo``..``hi``."""
     if grain.period == "all":
         end = hi + dt.timedelta(days=1)
-        return pd.DataFrame({"period": [pd.Timestamp(ALL_PERIODS)], "start": [pd.Timestamp(lo)], "period_end": [pd.Timestamp(end)],
-                             "days": [(end - lo).days]})
+        return pd.DataFrame(
+            {
+                "period": [pd.Timestamp(ALL_PERIODS)],
+                "start": [pd.Timestamp(lo)],
+                "period_end": [pd.Timestamp(end)],
+                "days": [(end - lo).days],
+            }
+        )
     freq = {"month": "MS", "quarter": "QS", "year": "YS"}[grain.period]
     first = pd.Timestamp(lo).to_period({"month": "M", "quarter": "Q", "year": "Y"}[grain.period]).start_time
     starts = pd.date_range(first, pd.Timestamp(hi), freq=freq)

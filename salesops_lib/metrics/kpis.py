@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 import ibis
 import ibis.expr.types as ir
 
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.dictionary import Builder, Metric, register
+from salesops_lib.metrics.dictionary import Builder, Metric, Unit, register
 from salesops_lib.metrics.engine import indicator
 from salesops_lib.metrics.facts import closed_deals, first_orders, group, revenue_events, with_unit, won_deals
 from salesops_lib.metrics.grain import Grain, calendar, next_period, period_of, unit_direct, within
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # --------------------------------------------------------------------------- funnel and deals
 
@@ -23,12 +27,20 @@ def _lead_conversion(ds: Dataset, g: Grain) -> ir.Table:
     return group(facts, g, "created_at", numerator=lambda t: t.converted.sum(), denominator=lambda t: t.count())
 
 
-register(Metric(
-    "lead_conversion_rate", "线索转化率", "Lead conversion rate", "ratio", True,
-    "Cohort: of the leads created in the period, the share that became at least one opportunity "
-    "(opportunities.lead_id), counted whenever it happened. Recent cohorts are still maturing.",
-    ("leads", "opportunities"), _lead_conversion, dimensions=("channel", "campaign_id"),
-))
+register(
+    Metric(
+        "lead_conversion_rate",
+        "线索转化率",
+        "Lead conversion rate",
+        "ratio",
+        True,
+        "Cohort: of the leads created in the period, the share that became at least one opportunity "
+        "(opportunities.lead_id), counted whenever it happened. Recent cohorts are still maturing.",
+        ("leads", "opportunities"),
+        _lead_conversion,
+        dimensions=("channel", "campaign_id"),
+    )
+)
 
 
 def _win_rate(ds: Dataset, g: Grain) -> ir.Table:
@@ -36,11 +48,19 @@ def _win_rate(ds: Dataset, g: Grain) -> ir.Table:
     return group(facts, g, "closed_at", numerator=lambda t: (t.status == "won").sum(), denominator=lambda t: t.count())
 
 
-register(Metric(
-    "win_rate", "赢单率", "Win rate", "ratio", True,
-    "Period (by close date): won deals ÷ (won + lost deals) closed in the period. Open deals are excluded.",
-    ("opportunities",), _win_rate, dimensions=("product", "lost_reason"),
-))
+register(
+    Metric(
+        "win_rate",
+        "赢单率",
+        "Win rate",
+        "ratio",
+        True,
+        "Period (by close date): won deals ÷ (won + lost deals) closed in the period. Open deals are excluded.",
+        ("opportunities",),
+        _win_rate,
+        dimensions=("product", "lost_reason"),
+    )
+)
 
 
 def _won_value(ds: Dataset, g: Grain) -> ir.Table:
@@ -48,11 +68,20 @@ def _won_value(ds: Dataset, g: Grain) -> ir.Table:
     return group(facts, g, "closed_at", numerator=lambda t: t.amount.sum().fill_null(0))
 
 
-register(Metric(
-    "won_value", "赢单金额", "Won value", "currency", True,
-    "Period (by close date): sum of the amount of deals won in the period.",
-    ("opportunities",), _won_value, kind="sum", dimensions=("product",),
-))
+register(
+    Metric(
+        "won_value",
+        "赢单金额",
+        "Won value",
+        "currency",
+        True,
+        "Period (by close date): sum of the amount of deals won in the period.",
+        ("opportunities",),
+        _won_value,
+        kind="sum",
+        dimensions=("product",),
+    )
+)
 
 
 def _avg_deal_size(ds: Dataset, g: Grain) -> ir.Table:
@@ -61,12 +90,20 @@ def _avg_deal_size(ds: Dataset, g: Grain) -> ir.Table:
     return group(facts, g, "closed_at", numerator=lambda t: t.amount.sum(), denominator=lambda t: t.count())
 
 
-register(Metric(
-    "avg_deal_size", "平均客单价", "Average deal size", "currency", True,
-    "Period (by close date): total amount of won deals ÷ number of won deals closed in the period; "
-    "won deals without an amount are excluded.",
-    ("opportunities",), _avg_deal_size, dimensions=("product",),
-))
+register(
+    Metric(
+        "avg_deal_size",
+        "平均客单价",
+        "Average deal size",
+        "currency",
+        True,
+        "Period (by close date): total amount of won deals ÷ number of won deals closed in the period; "
+        "won deals without an amount are excluded.",
+        ("opportunities",),
+        _avg_deal_size,
+        dimensions=("product",),
+    )
+)
 
 
 def _sales_cycle(ds: Dataset, g: Grain) -> ir.Table:
@@ -76,12 +113,20 @@ def _sales_cycle(ds: Dataset, g: Grain) -> ir.Table:
     return group(facts, g, "closed_at", numerator=lambda t: t.days.sum(), denominator=lambda t: t.count())
 
 
-register(Metric(
-    "sales_cycle_days", "销售周期（天）", "Sales cycle (days)", "days", False,
-    "Period (by close date): mean days from creation to close of the deals won in the period; "
-    "deals without a creation date are excluded.",
-    ("opportunities",), _sales_cycle, dimensions=("product",),
-))
+register(
+    Metric(
+        "sales_cycle_days",
+        "销售周期（天）",
+        "Sales cycle (days)",
+        "days",
+        False,
+        "Period (by close date): mean days from creation to close of the deals won in the period; "
+        "deals without a creation date are excluded.",
+        ("opportunities",),
+        _sales_cycle,
+        dimensions=("product",),
+    )
+)
 
 # --------------------------------------------------------------------------- revenue and targets
 
@@ -91,11 +136,20 @@ def _revenue(ds: Dataset, g: Grain) -> ir.Table:
     return group(facts, g, "at", numerator=lambda t: t.amount.sum().fill_null(0))
 
 
-register(Metric(
-    "revenue", "销售额", "Revenue", "currency", True,
-    "Period (by booking date): sum of order amounts; a source without orders uses won deals at their close date.",
-    ("orders",), _revenue, kind="sum", fallback_tables=("opportunities",),
-))
+register(
+    Metric(
+        "revenue",
+        "销售额",
+        "Revenue",
+        "currency",
+        True,
+        "Period (by booking date): sum of order amounts; a source without orders uses won deals at their close date.",
+        ("orders",),
+        _revenue,
+        kind="sum",
+        fallback_tables=("opportunities",),
+    )
+)
 
 
 def _attainment(ds: Dataset, g: Grain) -> ir.Table:
@@ -110,18 +164,28 @@ def _attainment(ds: Dataset, g: Grain) -> ir.Table:
     goal = group(own, g, "period", numerator=lambda t: t.amount.sum())
     joined = goal.left_join(revenue, ["period", "unit"])
     return joined.select(
-        period=goal.period, unit=goal.unit,
-        numerator=revenue.numerator.fill_null(0.0), denominator=goal.numerator,
+        period=goal.period,
+        unit=goal.unit,
+        numerator=revenue.numerator.fill_null(0.0),
+        denominator=goal.numerator,
     )
 
 
-register(Metric(
-    "attainment", "目标达成率", "Attainment", "ratio", True,
-    "Period: revenue booked in the period ÷ the period's target (targets table, monthly lines summed). "
-    "Units without a target line have no attainment; targets at a level are used as given, otherwise "
-    "rep targets are rolled up.",
-    ("orders", "targets"), _attainment, fallback_tables=("opportunities", "targets"),
-))
+register(
+    Metric(
+        "attainment",
+        "目标达成率",
+        "Attainment",
+        "ratio",
+        True,
+        "Period: revenue booked in the period ÷ the period's target (targets table, monthly lines summed). "
+        "Units without a target line have no attainment; targets at a level are used as given, otherwise "
+        "rep targets are rolled up.",
+        ("orders", "targets"),
+        _attainment,
+        fallback_tables=("opportunities", "targets"),
+    )
+)
 
 # --------------------------------------------------------------------------- receivables
 
@@ -149,21 +213,26 @@ def _collection_rate(ds: Dataset, g: Grain) -> ir.Table:
     paid = inv.select("invoice_id", "cutoff").join(pay, "invoice_id")
     paid = paid.filter(paid.paid_at < paid.cutoff).group_by("invoice_id").agg(paid=paid.amount.sum())
     per_invoice = inv.left_join(paid, "invoice_id")
-    per_invoice = per_invoice.mutate(
-        collected=ibis.least(per_invoice.paid.fill_null(0.0), per_invoice.amount)
-    )
+    per_invoice = per_invoice.mutate(collected=ibis.least(per_invoice.paid.fill_null(0.0), per_invoice.amount))
     return per_invoice.group_by(["period", "unit"]).agg(
         numerator=per_invoice.collected.sum().cast("float64"), denominator=per_invoice.amount.sum().cast("float64")
     )
 
 
-register(Metric(
-    "collection_rate", "回款率", "Collection rate", "ratio", True,
-    "Period (by due date; no due date = due on issue): of the amount of invoices due in the period, the "
-    "share paid by the end of that period (payments capped at each invoice's amount, so an over-payment "
-    "does not lift the rate). Credit notes (negative invoices) are excluded.",
-    ("invoices", "payments"), _collection_rate,
-))
+register(
+    Metric(
+        "collection_rate",
+        "回款率",
+        "Collection rate",
+        "ratio",
+        True,
+        "Period (by due date; no due date = due on issue): of the amount of invoices due in the period, the "
+        "share paid by the end of that period (payments capped at each invoice's amount, so an over-payment "
+        "does not lift the rate). Credit notes (negative invoices) are excluded.",
+        ("invoices", "payments"),
+        _collection_rate,
+    )
+)
 
 
 def _dso(ds: Dataset, g: Grain) -> ir.Table:
@@ -178,15 +247,18 @@ def _dso(ds: Dataset, g: Grain) -> ir.Table:
         pay.select(at=pay.paid_at, unit=pay.unit, invoiced=ibis.literal(0.0), paid=pay.amount),
         distinct=False,
     )
-    per = flows.mutate(period=period_of(flows.at, g.period)).group_by(["period", "unit"]).agg(
-        invoiced=lambda t: t.invoiced.sum(), paid=lambda t: t.paid.sum()
+    per = (
+        flows.mutate(period=period_of(flows.at, g.period))
+        .group_by(["period", "unit"])
+        .agg(invoiced=lambda t: t.invoiced.sum(), paid=lambda t: t.paid.sum())
     )
-    win = ibis.cumulative_window(group_by=per.unit, order_by=per.period)
+    win = ibis.cumulative_window(group_by=per.unit, order_by=per.period)  # type: ignore[no-untyped-call]  # unannotated in ibis
     per = per.mutate(receivable=(per.invoiced - per.paid).sum().over(win))
     per = per.mutate(days=next_period(per.period, g.period).delta(per.period, unit="day"))
     per = per.filter(within(per.period, g.model_copy(update={"start": _floor(g)})))
     return per.select(
-        "period", "unit",
+        "period",
+        "unit",
         numerator=(per.receivable * per.days).cast("float64"),
         denominator=per.invoiced.cast("float64"),
     )
@@ -197,15 +269,23 @@ def _floor(g: Grain) -> dt.date | None:
     if g.start is None:
         return None
     frame = calendar(g, g.start, g.start)
-    return frame["period"].iloc[0].date()
+    first: pd.Timestamp = frame["period"].iloc[0]
+    return first.date()
 
 
-register(Metric(
-    "dso", "应收账款周转天数", "Days sales outstanding", "days", False,
-    "Period: receivables open at the period end (all invoices issued minus all payments received up to "
-    "then) ÷ amount invoiced in the period × days in the period. Credit notes reduce receivables.",
-    ("invoices", "payments"), _dso,
-))
+register(
+    Metric(
+        "dso",
+        "应收账款周转天数",
+        "Days sales outstanding",
+        "days",
+        False,
+        "Period: receivables open at the period end (all invoices issued minus all payments received up to "
+        "then) ÷ amount invoiced in the period × days in the period. Credit notes reduce receivables.",
+        ("invoices", "payments"),
+        _dso,
+    )
+)
 
 # --------------------------------------------------------------------------- customers
 
@@ -218,14 +298,22 @@ def _ltv(ds: Dataset, g: Grain) -> ir.Table:
     return group(cohort, g, "first_at", numerator=lambda t: t.profit.sum(), denominator=lambda t: t.count())
 
 
-register(Metric(
-    "customer_ltv", "客户生命周期价值", "Customer lifetime value", "currency", True,
-    "Cohort (by first booking): gross profit to date (revenue − cost; a source without order costs, such "
-    "as won deals only, counts revenue) of the customers "
-    "whose first booking fell in the period ÷ their number; the unit is the rep of the first booking. "
-    "Historical, not predictive: recent cohorts have had less time.",
-    ("orders",), _ltv, fallback_tables=("opportunities",),
-))
+register(
+    Metric(
+        "customer_ltv",
+        "客户生命周期价值",
+        "Customer lifetime value",
+        "currency",
+        True,
+        "Cohort (by first booking): gross profit to date (revenue − cost; a source without order costs, such "
+        "as won deals only, counts revenue) of the customers "
+        "whose first booking fell in the period ÷ their number; the unit is the rep of the first booking. "
+        "Historical, not predictive: recent cohorts have had less time.",
+        ("orders",),
+        _ltv,
+        fallback_tables=("opportunities",),
+    )
+)
 
 # --------------------------------------------------------------------------- efficiency per FTE
 
@@ -234,22 +322,27 @@ def _fte(ds: Dataset, g: Grain, lo: ir.Scalar, hi: ir.Scalar) -> ir.Table:
     """FTE per period × unit: each rep's active days in the period ÷ days in the period."""
     bounds = ibis.memtable({"x": [0]}).select(lo=lo, hi=hi).execute().iloc[0]
     if bounds["lo"] is None or bounds["hi"] is None or str(bounds["lo"]) == "NaT":
-        return ibis.memtable({"period": [], "unit": [], "fte": []},
-                             schema={"period": "date", "unit": "string", "fte": "float64"})
+        return ibis.memtable(
+            {"period": [], "unit": [], "fte": []}, schema={"period": "date", "unit": "string", "fte": "float64"}
+        )
     cal = calendar(g, _to_date(bounds["lo"]), _to_date(bounds["hi"]))
-    cal_t = ibis.memtable(cal.assign(period=cal["period"].dt.date, start=cal["start"].dt.date,
-                                     period_end=cal["period_end"].dt.date), schema={
-        "period": "date", "start": "date", "period_end": "date", "days": "int64"})
+    cal_t = ibis.memtable(
+        cal.assign(period=cal["period"].dt.date, start=cal["start"].dt.date, period_end=cal["period_end"].dt.date),
+        schema={"period": "date", "start": "date", "period_end": "date", "days": "int64"},
+    )
     reps = with_unit(ds, ds.table("reps"), g)
     pairs = reps.cross_join(cal_t)
     first = ibis.greatest(pairs.start, pairs.hire_date.fill_null(pairs.start))
-    last_excl = ibis.least(pairs.period_end, (pairs.exit_date + ibis.interval(days=1)).fill_null(pairs.period_end))
+    last_excl = cast(
+        "ir.DateValue",
+        ibis.least(pairs.period_end, (pairs.exit_date + ibis.interval(days=1)).fill_null(pairs.period_end)),
+    )
     days = last_excl.delta(first, unit="day")
     pairs = pairs.mutate(active=ibis.greatest(days, 0).cast("float64") / pairs.days)
     return pairs.group_by(["period", "unit"]).agg(fte=pairs.active.sum())
 
 
-def _to_date(value: object) -> dt.date:
+def _to_date(value: dt.date | str) -> dt.date:
     import pandas as pd
 
     return pd.Timestamp(value).date()
@@ -271,29 +364,51 @@ def _per_fte_metric(kind: str) -> Builder:
         fte = _fte(ds, g, inside.at.min(), inside.at.max())
         joined = fte.left_join(totals, ["period", "unit"])
         return joined.select(
-            period=fte.period, unit=fte.unit,
-            numerator=totals.numerator.fill_null(0.0), denominator=fte.fte,
+            period=fte.period,
+            unit=fte.unit,
+            numerator=totals.numerator.fill_null(0.0),
+            denominator=fte.fte,
         )
 
     return build
 
 
-for _name, _zh, _en, _unit, _kind, _what in (
+_PER_FTE: tuple[tuple[str, str, str, Unit, str, str], ...] = (
     ("revenue_per_fte", "人均销售额", "Revenue per FTE", "currency_per_fte", "revenue", "revenue"),
-    ("new_customers_per_fte", "人均新客户数", "New customers per FTE", "count_per_fte", "customers",
-     "customers whose first booking falls in the period (credited to that booking's rep)"),
-    ("gross_profit_per_fte", "人均毛利", "Gross profit per FTE", "currency_per_fte", "profit",
-     "gross profit (revenue − cost)"),
-):
-    register(Metric(
-        _name, _zh, _en, _unit, True,  # type: ignore[arg-type]
-        f"Period: {_what} booked in the period ÷ FTE, where FTE is each rep's employed days in the period "
-        "(hire and exit dates, pro-rated by day) ÷ days in the period, summed over the unit's reps. "
-        "Vacancies count zero FTE; the org is the current one (reps.team/region).",
-        ("orders", "reps"), _per_fte_metric(_kind),
-        # gross profit needs order costs; revenue and new customers can come from won deals
-        fallback_tables=() if _kind == "profit" else ("opportunities", "reps"),
-    ))
+    (
+        "new_customers_per_fte",
+        "人均新客户数",
+        "New customers per FTE",
+        "count_per_fte",
+        "customers",
+        "customers whose first booking falls in the period (credited to that booking's rep)",
+    ),
+    (
+        "gross_profit_per_fte",
+        "人均毛利",
+        "Gross profit per FTE",
+        "currency_per_fte",
+        "profit",
+        "gross profit (revenue − cost)",
+    ),
+)
+for _name, _zh, _en, _unit, _kind, _what in _PER_FTE:
+    register(
+        Metric(
+            _name,
+            _zh,
+            _en,
+            _unit,
+            True,
+            f"Period: {_what} booked in the period ÷ FTE, where FTE is each rep's employed days in the period "
+            "(hire and exit dates, pro-rated by day) ÷ days in the period, summed over the unit's reps. "
+            "Vacancies count zero FTE; the org is the current one (reps.team/region).",
+            ("orders", "reps"),
+            _per_fte_metric(_kind),
+            # gross profit needs order costs; revenue and new customers can come from won deals
+            fallback_tables=() if _kind == "profit" else ("opportunities", "reps"),
+        )
+    )
 
 # --------------------------------------------------------------------------- marketing and expenses
 
@@ -310,16 +425,26 @@ def _cost_per_lead(ds: Dataset, g: Grain) -> ir.Table:
     per = sourced.group_by("campaign_id").agg(leads=sourced.count())
     joined = c.left_join(per, "campaign_id")
     joined = joined.select(*[col for col in joined.columns if col != "campaign_id_right"])
-    return group(joined, g, "start_date", numerator=lambda t: t.cost.sum(),
-                 denominator=lambda t: t.leads.fill_null(0).sum())
+    return group(
+        joined, g, "start_date", numerator=lambda t: t.cost.sum(), denominator=lambda t: t.leads.fill_null(0).sum()
+    )
 
 
-register(Metric(
-    "cost_per_lead", "单条线索成本", "Cost per lead", "currency", False,
-    "Cohort (by campaign start): cost of the campaigns started in the period ÷ leads they sourced "
-    "(leads.campaign_id). Campaigns without leads still count their cost.",
-    ("campaigns", "leads"), _cost_per_lead, levels=("company", "region"), dimensions=("type",),
-))
+register(
+    Metric(
+        "cost_per_lead",
+        "单条线索成本",
+        "Cost per lead",
+        "currency",
+        False,
+        "Cohort (by campaign start): cost of the campaigns started in the period ÷ leads they sourced "
+        "(leads.campaign_id). Campaigns without leads still count their cost.",
+        ("campaigns", "leads"),
+        _cost_per_lead,
+        levels=("company", "region"),
+        dimensions=("type",),
+    )
+)
 
 
 def _campaign_roi(ds: Dataset, g: Grain) -> ir.Table:
@@ -330,17 +455,30 @@ def _campaign_roi(ds: Dataset, g: Grain) -> ir.Table:
     value = sourced.group_by("campaign_id").agg(won=sourced.amount.sum())
     joined = c.left_join(value, "campaign_id")
     joined = joined.select(*[col for col in joined.columns if col != "campaign_id_right"])
-    return group(joined, g, "start_date",
-                 numerator=lambda t: (t.won.fill_null(0.0) - t.cost).sum(), denominator=lambda t: t.cost.sum())
+    return group(
+        joined,
+        g,
+        "start_date",
+        numerator=lambda t: (t.won.fill_null(0.0) - t.cost).sum(),
+        denominator=lambda t: t.cost.sum(),
+    )
 
 
-register(Metric(
-    "campaign_roi", "活动投资回报率", "Campaign ROI", "ratio", True,
-    "Cohort (by campaign start): (won value of deals from leads the campaigns sourced − campaign cost) ÷ "
-    "campaign cost, first-touch attribution (leads.campaign_id). Won value counts whenever it closed.",
-    ("campaigns", "leads", "opportunities"), _campaign_roi, levels=("company", "region"),
-    dimensions=("type", "campaign_id"),
-))
+register(
+    Metric(
+        "campaign_roi",
+        "活动投资回报率",
+        "Campaign ROI",
+        "ratio",
+        True,
+        "Cohort (by campaign start): (won value of deals from leads the campaigns sourced − campaign cost) ÷ "
+        "campaign cost, first-touch attribution (leads.campaign_id). Won value counts whenever it closed.",
+        ("campaigns", "leads", "opportunities"),
+        _campaign_roi,
+        levels=("company", "region"),
+        dimensions=("type", "campaign_id"),
+    )
+)
 
 
 def _expense_ratio(ds: Dataset, g: Grain) -> ir.Table:
@@ -349,14 +487,24 @@ def _expense_ratio(ds: Dataset, g: Grain) -> ir.Table:
     revenue = _revenue(ds, g.model_copy(update={"dimension": None}))
     joined = spent.outer_join(revenue, ["period", "unit"])
     return joined.select(
-        period=ibis.coalesce(spent.period, revenue.period), unit=ibis.coalesce(spent.unit, revenue.unit),
-        numerator=spent.numerator.fill_null(0.0), denominator=revenue.numerator,
+        period=ibis.coalesce(spent.period, revenue.period),
+        unit=ibis.coalesce(spent.unit, revenue.unit),
+        numerator=spent.numerator.fill_null(0.0),
+        denominator=revenue.numerator,
     )
 
 
-register(Metric(
-    "expense_ratio", "费用率", "Expense ratio", "ratio", False,
-    "Period: sales expenses spent in the period (refunds net) ÷ revenue booked in the period, per unit "
-    "(expenses carry their own region/team/rep).",
-    ("expenses", "orders"), _expense_ratio, fallback_tables=("expenses", "opportunities"),
-))
+register(
+    Metric(
+        "expense_ratio",
+        "费用率",
+        "Expense ratio",
+        "ratio",
+        False,
+        "Period: sales expenses spent in the period (refunds net) ÷ revenue booked in the period, per unit "
+        "(expenses carry their own region/team/rep).",
+        ("expenses", "orders"),
+        _expense_ratio,
+        fallback_tables=("expenses", "opportunities"),
+    )
+)

@@ -12,7 +12,6 @@ Standard fields: ``where`` (unit, or nothing at company level), ``metric`` (labe
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -51,25 +50,9 @@ def templates(analysis: str) -> dict[str, FindingText]:
 
 @cache
 def _templates(analysis: str) -> dict[str, FindingText]:
-    if _legacy(analysis):  # not yet moved to its catalogue: the module's own table
-        module = importlib.import_module(f"salesops_lib.report.{analysis}")
-        return dict(getattr(module, "FINDING_TEXT", {}))
     return {kind: _from_entry(entry) for kind, entry in catalogue(analysis).findings.items()}
 
 
-def _legacy(analysis: str) -> bool:
-    return analysis in _LEGACY
-
-
-_LEGACY = {
-    "team_efficiency",
-    "expense_roi",
-    "target_split",
-    "target_tracking",
-    "funnel_diagnosis",
-    "collections_customers",
-    "forecast",
-}
 
 
 def _from_entry(entry: dict[str, Any]) -> FindingText:
@@ -84,8 +67,6 @@ def _from_entry(entry: dict[str, Any]) -> FindingText:
 def template_for(finding: Finding) -> FindingText:
     """The template of ``finding``; an analysis or kind without words is a :class:`KeyError`."""
     table = templates(finding.analysis)
-    if finding.kind not in table and _legacy(finding.analysis):
-        return GENERIC  # transitional: a report not yet moved to its catalogue
     if finding.kind not in table:
         raise KeyError(f"no words for finding kind {finding.kind!r} of {finding.analysis!r}: "
                        f"add them under `findings:` in report/{finding.analysis}/labels.yaml")

@@ -55,6 +55,11 @@ def catalogue(name: str) -> Catalogue:
     if not path.is_file():
         raise ConfigError(f"no word catalogue for {name!r}", where=str(path),
                           fix="`salesops new-analysis NAME` writes one; add the report's words there")
+    return catalogue_at(path, name)
+
+
+def catalogue_at(path: Any, name: str) -> Catalogue:
+    """The catalogue in the file ``path`` (a report's, or another page's such as the dashboard's)."""
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader) or {}  # noqa: S506 - a SafeLoader
     where = f"{path}"
     labels = {key: _pair(entry, f"{where}: labels.{key}") for key, entry in (raw.get("labels") or {}).items()}
@@ -91,4 +96,9 @@ def title(report: str, lang: str) -> str:
 
 def glossary() -> dict[str, dict[str, str]]:
     """The glossary as ``{key: {"zh": …, "en": …}}``."""
-    return {key: {"zh": zh, "en": en} for key, (zh, en) in catalogue("glossary").labels.items()}
+    return label_table(catalogue("glossary"))
+
+
+def label_table(words: Catalogue) -> dict[str, dict[str, str]]:
+    """A catalogue's labels as ``{key: {"zh": …, "en": …}}`` (what :func:`t` takes as ``labels``)."""
+    return {key: {"zh": zh, "en": en} for key, (zh, en) in words.labels.items()}

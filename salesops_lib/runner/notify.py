@@ -28,6 +28,7 @@ from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 from salesops_lib.analyses.findings import SEVERITY_RANK, Finding
+from salesops_lib.core.atomic import write_text_atomic
 from salesops_lib.errors import ConfigError, SalesOpsError
 from salesops_lib.report.findings_text import finding_text
 
@@ -151,9 +152,7 @@ def _is_state(state: object) -> bool:
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".part")
-    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(state, indent=2))
 
 
 #: WeCom/DingTalk markdown: syntax characters become their full-width look-alikes (the renderers

@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from salesops_lib.analyses.findings import Finding, rank
 from salesops_lib.catalog import CATALOG
+from salesops_lib.core.atomic import recover_swap, swap_folder, write_text_atomic
 from salesops_lib.errors import PublishError
 from salesops_lib.report.html import TILE_CSS, findings_html, tiles_html
 from salesops_lib.report.i18n import t
@@ -54,21 +55,12 @@ def staging_dir(root: Path, period: str) -> Path:
 
 def recover(root: Path, period: str) -> None:
     """Finish or undo a swap that was interrupted between its two renames."""
-    live, old = root / period, root / f".old-{period}"
-    if old.exists() and not live.exists():
-        old.rename(live)
-    elif old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+    recover_swap(root / period, root / f".old-{period}")
 
 
 def swap_in(staging: Path, root: Path, period: str) -> Path:
     """Make ``staging`` the publication of ``period``; returns its final path."""
-    live, old = root / period, root / f".old-{period}"
-    if live.exists():
-        live.rename(old)
-    staging.rename(live)
-    shutil.rmtree(old, ignore_errors=True)
-    return live
+    return swap_folder(staging, root / period, root / f".old-{period}")
 
 
 @dataclass(frozen=True)
@@ -223,9 +215,7 @@ def write_periods_index(root: Path, lang: str) -> None:
         lang=lang, title=t("periods", lang), css=PAGE_CSS, periods=periods,
         period_label=t("periods", lang), status_label=t("status", lang), generated_label=t("generated", lang),
     )
-    tmp = root / ".index.html.part"
-    tmp.write_text(with_embedded_font(page), encoding="utf-8")
-    tmp.replace(root / "index.html")
+    write_text_atomic(root / "index.html", with_embedded_font(page))
 
 
 def package_versions() -> dict[str, str]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from salesops_lib.dashboard.process import DashboardProcess
+from tests.dashboard_driver import DashboardProcess
 from salesops_lib.dashboard.server import (TOKEN_ENV, ServerOptions, check_options, read_token, url, voila_argv,
                                            voila_env, write_new_token)
 from salesops_lib.errors import SalesOpsError
@@ -373,7 +373,7 @@ def test_an_open_page_keeps_its_kernel_and_a_closed_one_loses_it(server, token) 
 def test_a_viewer_with_the_token_gets_a_working_dashboard_in_chromium(server, token) -> None:  # type: ignore[no-untyped-def]
     """The whole token flow in a browser: ?token= once, then the cookie carries the websocket; the
     open page keeps its kernel past the unconnected timeout."""
-    from salesops_lib.dashboard.process import chromium_path, launch_chromium, open_dashboard
+    from tests.dashboard_driver import chromium_path, launch_chromium, open_dashboard
 
     if chromium_path() is None:
         pytest.skip("chromium is not installed (scripts/test-services.sh start installs it)")

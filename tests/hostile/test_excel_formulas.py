@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from salesops_lib.analyses import targets
-from salesops_lib.config.reports.target_split import TargetSplitParams
-from salesops_lib.report.target_workbooks import write_workbooks
+from salesops_lib.analyses import target_split
+from salesops_lib.analyses.target_split import TargetSplitParams
+from salesops_lib.config.scope import RunScope
+from salesops_lib.report.target_split import write_workbooks
 from salesops_lib.report.xlsx import write_cell, write_row
 from salesops_lib.runner.tables_export import page_tables, write_workbook
 from tests.builders import dataset_from_frames
@@ -112,7 +113,7 @@ def test_page_tables_keep_hostile_names_as_text(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_split(tmp_path_factory: pytest.TempPathFactory) -> targets.TargetSplitResult:
+def hostile_split(tmp_path_factory: pytest.TempPathFactory) -> target_split.TargetSplitResult:
     """Two regions and two teams with hostile ids; six reps named with the hostile strings."""
     teams = [("+1+1", "@SUM(A1)"), ("-2+3", "=cmd|' /C calc'!A0")]
     reps = pd.DataFrame({
@@ -132,15 +133,14 @@ def hostile_split(tmp_path_factory: pytest.TempPathFactory) -> targets.TargetSpl
     opps = pd.DataFrame({"opp_id": ["x"], "rep_id": ["r0"], "status": ["open"], "created_at": [rows[0][1]]})
     ds = dataset_from_frames(tmp_path_factory.mktemp("hostile_split") / "src",
                              {"reps": reps, "orders": orders, "opportunities": opps})
-    params = TargetSplitParams.load({"period": "2024-12", "bounds_levels": "", "company_target": 50400,
-                                     "method_region": "history", "method_team": "history",
-                                     "method_rep": "history"})
-    return targets.compute(ds, params)  # type: ignore[arg-type]
+    params = TargetSplitParams.load({"bounds_levels": "", "company_target": 50400, "method_region": "history",
+                                     "method_team": "history", "method_rep": "history"})
+    return target_split.compute(ds, RunScope(source=ds.source, period="2024-12"), params)  # type: ignore[arg-type]
 
 
-def test_target_workbooks_keep_hostile_names_as_text(hostile_split: targets.TargetSplitResult,
+def test_target_workbooks_keep_hostile_names_as_text(hostile_split: target_split.TargetSplitResult,
                                                      tmp_path: Path) -> None:
-    paths = write_workbooks(hostile_split, tmp_path)
+    paths = write_workbooks(hostile_split, "zh", tmp_path)
     assert len(paths) == 3  # company + two regions
     cells = _cells(paths)
     _assert_no_formula(cells)

@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
 from salesops_lib.metrics.facts import revenue_events
 from salesops_lib.metrics.grain import unit_via_rep
@@ -51,7 +52,7 @@ def customer_values(data: Dataset, as_of: dt.date, *, region: str = "", attribut
     >>> customer_values(connect("demo"), dt.date(2026, 10, 31)).order_by("revenue").execute()  # doctest: +SKIP
     """
     ev = bookings(data, as_of, region=region)
-    year_ago = (pd.Timestamp(as_of) - pd.DateOffset(months=12)).date()
+    year_ago = add_months(as_of, -12)
     per = ev.group_by("customer_id").agg(
         first_at=ev.at.min(), last_at=ev.at.max(), bookings=ev.count(),
         revenue=ev.amount.sum(), gross_profit=ev.profit.sum(),
@@ -184,8 +185,8 @@ def historical_ltv(data: Dataset, as_of: dt.date, *, months: int = 12, warmup_mo
     columns = [*DIMENSIONS, "customers", "revenue", "gross_profit", "repeat"]
     if start is None:
         return pd.DataFrame(columns=columns)
-    lo = (pd.Timestamp(start) + pd.DateOffset(months=warmup_months)).date()
-    hi = (pd.Timestamp(as_of) - pd.DateOffset(months=months)).date()
+    lo = add_months(start, warmup_months)
+    hi = add_months(as_of, -months)
     if hi < lo:
         return pd.DataFrame(columns=columns)
     ev = bookings(data, as_of)

@@ -1,5 +1,5 @@
 """The findings of the collections and customer-value report (coded facts; words live in
-``salesops_lib.report.collections_customers``).
+``salesops_lib/report/collections_customers/labels.yaml``).
 
 Kinds and severities:
 
@@ -24,42 +24,50 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, Severity
+from salesops_lib.config.scope import RunScope
 
 if TYPE_CHECKING:
-    from salesops_lib.analyses.collections_customers.analysis import CollectionsCustomersResult
-    from salesops_lib.config.reports.collections_customers import CollectionsCustomersParams
+    from salesops_lib.analyses.collections_customers.params import (
+        CollectionsCustomersParams,
+    )
+    from salesops_lib.analyses.collections_customers.result import (
+        CollectionsCustomersResult,
+    )
 
 ANALYSIS = "collections_customers"
+KINDS: tuple[str, ...] = ("collections_slip", "overdue_chase", "doubtful_debt", "credit_balances",
+                          "key_account_churn", "ltv_calibration", "ltv_outlook")
 CALIBRATION_BAND = (0.85, 1.15)
 """Hold-out predicted ÷ actual purchases inside this band reads as calibrated."""
 
 
-def build_findings(result: CollectionsCustomersResult, params: CollectionsCustomersParams) -> list[Finding]:
+def build_findings(result: CollectionsCustomersResult, scope: RunScope,
+                   params: CollectionsCustomersParams) -> list[Finding]:
     """Every finding of ``result``."""
-    scope = ("region", params.region) if params.region else ("company", "company")
+    where = ("region", scope.region) if scope.region else ("company", "company")
     out: list[Finding] = []
     if result.receivables is not None:
-        out += _slip(result, params)
-        out += _receivable_actions(result, params.period, scope)
-    out += _churn(result.churn, params.period)
-    out += _ltv(result, params.period, scope)
+        out += _slip(result, scope, params)
+        out += _receivable_actions(result, scope.period, where)
+    out += _churn(result.churn, scope.period)
+    out += _ltv(result, scope.period, where)
     return out
 
 
-def _slip(result: CollectionsCustomersResult, params: CollectionsCustomersParams) -> list[Finding]:
+def _slip(result: CollectionsCustomersResult, scope: RunScope, params: CollectionsCustomersParams) -> list[Finding]:
     receivables = result.receivables
     assert receivables is not None
     rates = receivables.collection_by_region.set_index("unit")
     out = []
     for row in receivables.slip[receivables.slip["slipping"]].itertuples():
-        if params.region and row.unit != params.region:
+        if scope.region and row.unit != scope.region:
             continue
         recent = _num(rates["recent"].get(row.unit)) if "recent" in rates else None
         previous = _num(rates["previous"].get(row.unit)) if "previous" in rates else None
         severity: Severity = "high" if row.increase_vs_history >= 2 * params.min_overdue_increase else "medium"
         out.append(Finding(
             analysis=ANALYSIS, kind="collections_slip", severity=severity, level="region", unit=str(row.unit),
-            metric="collection_rate", value=recent, baseline=previous, period=params.period,
+            metric="collection_rate", value=recent, baseline=previous, period=scope.period,
             at_stake=float(row.excess_unpaid), cause="customers_pay_later", action="chase_region",
             facts={"share": float(row.share), "history_share": float(row.history_share),
                    "peer_share": float(row.peer_share), "window_days": params.overdue_window_days,
@@ -69,7 +77,7 @@ def _slip(result: CollectionsCustomersResult, params: CollectionsCustomersParams
     return out
 
 
-def _receivable_actions(result: CollectionsCustomersResult, period: str, scope: tuple[str, str]) -> list[Finding]:
+def _receivable_actions(result: CollectionsCustomersResult, period: str, where: tuple[str, str]) -> list[Finding]:
     receivables = result.receivables
     assert receivables is not None
     out = []
@@ -77,7 +85,7 @@ def _receivable_actions(result: CollectionsCustomersResult, period: str, scope: 
     if not chase.empty:
         first = chase.iloc[0]
         out.append(Finding(
-            analysis=ANALYSIS, kind="overdue_chase", severity="low", level=scope[0], unit=scope[1], metric="",
+            analysis=ANALYSIS, kind="overdue_chase", severity="low", level=where[0], unit=where[1], metric="",
             value=float(chase["open"].sum()), baseline=None, period=period,
             at_stake=float(chase["expected_unpaid"].sum()), action="chase_first",
             facts={"invoices": len(chase), "open": float(chase["open"].sum()),
@@ -86,13 +94,13 @@ def _receivable_actions(result: CollectionsCustomersResult, period: str, scope: 
         ))
     if receivables.doubtful > 0:
         out.append(Finding(
-            analysis=ANALYSIS, kind="doubtful_debt", severity="low", level=scope[0], unit=scope[1], metric="",
+            analysis=ANALYSIS, kind="doubtful_debt", severity="low", level=where[0], unit=where[1], metric="",
             value=receivables.doubtful, baseline=None, period=period, at_stake=receivables.doubtful,
             action="write_off_review", facts={"amount": receivables.doubtful, "invoices": receivables.doubtful_invoices},
         ))
     if receivables.credit_total > 0:
         out.append(Finding(
-            analysis=ANALYSIS, kind="credit_balances", severity="low", level=scope[0], unit=scope[1], metric="",
+            analysis=ANALYSIS, kind="credit_balances", severity="low", level=where[0], unit=where[1], metric="",
             value=receivables.credit_total, baseline=None, period=period, at_stake=receivables.credit_total,
             action="refund_or_apply",
             facts={"amount": receivables.credit_total, "customers": len(receivables.credits)},
@@ -116,7 +124,7 @@ def _churn(churn: pd.DataFrame, period: str) -> list[Finding]:
     return out
 
 
-def _ltv(result: CollectionsCustomersResult, period: str, scope: tuple[str, str]) -> list[Finding]:
+def _ltv(result: CollectionsCustomersResult, period: str, where: tuple[str, str]) -> list[Finding]:
     prediction = result.customers.prediction
     if prediction is None:
         return []
@@ -124,8 +132,8 @@ def _ltv(result: CollectionsCustomersResult, period: str, scope: tuple[str, str]
     calibrated = CALIBRATION_BAND[0] <= ratio <= CALIBRATION_BAND[1]
     low, high = prediction.calibration["ratio"].iloc[0], prediction.calibration["ratio"].iloc[-1]
     out = [Finding(
-        analysis=ANALYSIS, kind="ltv_calibration", severity="info" if calibrated else "low", level=scope[0],
-        unit=scope[1], metric="", value=float(prediction.holdout["predicted"]),
+        analysis=ANALYSIS, kind="ltv_calibration", severity="info" if calibrated else "low", level=where[0],
+        unit=where[1], metric="", value=float(prediction.holdout["predicted"]),
         baseline=float(prediction.holdout["actual"]), period=period,
         action="" if calibrated else "read_as_range",
         facts={"ratio": ratio, "months": _months(prediction.holdout), "low_decile": float(low),
@@ -136,7 +144,7 @@ def _ltv(result: CollectionsCustomersResult, period: str, scope: tuple[str, str]
         best = segments.sort_values("per_customer", ascending=False).iloc[0]
         average = prediction.total_gp / max(float(segments["customers"].sum()), 1.0)
         out.append(Finding(
-            analysis=ANALYSIS, kind="ltv_outlook", severity="info", level=scope[0], unit=scope[1], metric="",
+            analysis=ANALYSIS, kind="ltv_outlook", severity="info", level=where[0], unit=where[1], metric="",
             value=prediction.total_gp, baseline=None, period=period, action="protect_best_segment",
             facts={"total": prediction.total_gp, "months": prediction.horizon_months, "segment": str(best["segment"]),
                    "per_customer": float(best["per_customer"]), "average": float(average),

@@ -22,6 +22,7 @@ import pandas as pd
 
 from salesops_lib.analyses.collections_customers.customers import DIMENSIONS, UNKNOWN, bookings, with_attributes
 from salesops_lib.analyses.collections_customers.ltv_model import BgNbd, GammaGamma, fit_bgnbd, fit_gamma_gamma
+from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
 
 MIN_CUSTOMERS = 50
@@ -92,7 +93,7 @@ def predict_ltv(data: Dataset, as_of: dt.date, *, holdout_months: int = 6, horiz
     >>> prediction = predict_ltv(connect("demo"), dt.date(2026, 10, 31))  # doctest: +SKIP
     >>> prediction.calibration[["decile", "predicted", "actual", "ratio"]]  # doctest: +SKIP
     """
-    cutoff = (pd.Timestamp(as_of) - pd.DateOffset(months=holdout_months)).date()
+    cutoff = add_months(as_of, -holdout_months)
     calibration_set = purchase_histories(data, cutoff, region=region)
     if len(calibration_set) < MIN_CUSTOMERS or (calibration_set["x"] > 0).sum() < 3:
         return None

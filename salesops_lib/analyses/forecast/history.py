@@ -14,17 +14,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from salesops_lib.core.periods import month_start
 from salesops_lib.data import Dataset
 from salesops_lib.metrics.facts import rep_roster, revenue_events
 
 UNASSIGNED = "(unassigned)"
 MAX_HISTORY_MONTHS = 60
 LEVELS: tuple[str, ...] = ("company", "region", "team", "rep")
-
-
-def month_start(day: dt.date) -> pd.Timestamp:
-    """First day of ``day``'s month."""
-    return pd.Timestamp(day).to_period("M").start_time
 
 
 def monthly_revenue(data: Dataset, as_of: dt.date) -> pd.DataFrame:

@@ -1,9 +1,8 @@
-"""The forecast's result: a frozen record of tables that displays itself in Jupyter."""
+"""The forecast's result: data only (the page words it)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,6 @@ class ForecastResult:
     (backtest accuracy, interval coverage, model choices) and the risk warnings."""
 
     period: str
-    lang: str
     as_of: dt.date
     #: the target period ("2025Q3"), its months and how many of them are still ahead
     target_label: str
@@ -52,16 +50,3 @@ class ForecastResult:
     #: key accounts with declining or stopped orders (shared churn rule)
     key_accounts: pd.DataFrame
     findings: tuple[Finding, ...]
-
-    def _repr_html_(self) -> str:
-        h = self.headline
-        zh = self.lang == "zh"
-        if pd.notna(h.get("attainment")):
-            text = (f"{self.target_label} 预计达成目标的 {h['attainment']:.0%}（80% 区间 {h['lo80'] / h['target']:.0%}–"
-                    f"{h['hi80'] / h['target']:.0%}），达成 100% 的概率 {h['p_hit']:.0%}" if zh else
-                    f"{self.target_label} expected at {h['attainment']:.0%} of target, 80 % interval "
-                    f"{h['lo80'] / h['target']:.0%}–{h['hi80'] / h['target']:.0%}, {h['p_hit']:.0%} chance of hitting")
-        else:
-            text = (f"{self.target_label} 预计 {h['forecast']:,.0f}（80% 区间 {h['lo80']:,.0f}–{h['hi80']:,.0f}）" if zh else
-                    f"{self.target_label} expected at {h['forecast']:,.0f} (80 % interval {h['lo80']:,.0f}–{h['hi80']:,.0f})")
-        return f"<p class='salesops-forecast'>{html.escape(text)}</p>"

@@ -23,7 +23,19 @@ from salesops_lib.data.demo.truth import EFFECT_KINDS, Effect, Truth, load_truth
 from salesops_lib.data.demo.writer import table_checksums
 
 __all__ = [
-    "DEFAULT_SEED", "EFFECT_KINDS", "GENERATOR_VERSION", "SIZES", "VARIANTS", "Effect", "Truth", "default_as_of",
-    "demo_source_path", "generate_demo", "is_demo_source", "load_truth", "parse_demo_source", "table_checksums",
+    "DEFAULT_SEED",
+    "EFFECT_KINDS",
+    "GENERATOR_VERSION",
+    "SIZES",
+    "VARIANTS",
+    "Effect",
+    "Truth",
+    "default_as_of",
+    "demo_source_path",
+    "generate_demo",
+    "is_demo_source",
+    "load_truth",
+    "parse_demo_source",
+    "table_checksums",
     "truth_path",
 ]

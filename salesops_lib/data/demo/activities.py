@@ -35,8 +35,9 @@ class Activities:
     opp: np.ndarray
 
 
-def build_activities(cfg: DemoConfig, tl: Timeline, org: Org, ka: KeyAccounts, books: Books, pipe: Pipeline,
-                     work: Workdays, chunk: int) -> Activities:
+def build_activities(
+    cfg: DemoConfig, tl: Timeline, org: Org, ka: KeyAccounts, books: Books, pipe: Pipeline, work: Workdays, chunk: int
+) -> Activities:
     """Visits, calls, meetings and proposals of the chunk's reps up to as_of."""
     rng = stream(cfg.seed, "activities", chunk)
     reps = work.reps
@@ -76,7 +77,9 @@ def build_activities(cfg: DemoConfig, tl: Timeline, org: Org, ka: KeyAccounts, b
     at_ka = (kind == 0) & np.isin(rep, ka.owner) & (rng.random(cell.size) < 0.25)
     if at_ka.any():
         pick = rng.random(int(at_ka.sum()))
-        accounts = np.array([owner_of[int(r)][int(u * owner_of[int(r)].size)] for r, u in zip(rep[at_ka], pick)])
+        accounts = np.array(
+            [owner_of[int(r)][int(u * owner_of[int(r)].size)] for r, u in zip(rep[at_ka], pick, strict=True)]
+        )
         customer[at_ka] = accounts + 1
         opp[at_ka] = -1
 

@@ -52,7 +52,7 @@ class Workdays:
     """A chunk's reps × days employment weights (reused by activities and expenses)."""
 
     reps: np.ndarray
-    qa: np.ndarray           #: business weight × employed
+    qa: np.ndarray  #: business weight × employed
     month_index: np.ndarray  #: index of each month's first day in the day axis
 
 
@@ -65,13 +65,18 @@ def workdays(tl: Timeline, org: Org, reps: np.ndarray) -> Workdays:
 
 
 def book_chunk(
-    cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation, ka: KeyAccounts, reps_sel: Reps,
-    work: Workdays, chunk: int,
+    cfg: DemoConfig,
+    tl: Timeline,
+    org: Org,
+    alloc: Allocation,
+    ka: KeyAccounts,
+    reps_sel: Reps,
+    work: Workdays,
+    chunk: int,
 ) -> tuple[CloseEvents, CallOffs]:
     """Close events and call-off orders of the chunk's reps."""
     m = cfg.model
     reps = work.reps
-    n = reps.size
     mod = tl.month_of_day
     msum = np.add.reduceat(work.qa, work.month_index, axis=1)
     density = np.divide(work.qa, msum[:, mod], out=np.zeros_like(work.qa), where=msum[:, mod] > 0)
@@ -113,8 +118,9 @@ def book_chunk(
     return events, calloffs
 
 
-def _days(rng: np.random.Generator, counts: np.ndarray, first: np.ndarray, last: np.ndarray,
-          rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _days(
+    rng: np.random.Generator, counts: np.ndarray, first: np.ndarray, last: np.ndarray, rate: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """For every item counted in ``counts`` (reps × periods): its rep row and a day in the period."""
     flat = counts.ravel()
     cell = np.repeat(np.arange(flat.size), flat)
@@ -123,8 +129,9 @@ def _days(rng: np.random.Generator, counts: np.ndarray, first: np.ndarray, last:
     return row, day
 
 
-def _call_offs(cfg: DemoConfig, tl: Timeline, ka: KeyAccounts, reps: np.ndarray,
-               chunk: int) -> tuple[CallOffs, np.ndarray]:
+def _call_offs(
+    cfg: DemoConfig, tl: Timeline, ka: KeyAccounts, reps: np.ndarray, chunk: int
+) -> tuple[CallOffs, np.ndarray]:
     """One call-off order per key account and week (up to as_of), sized by the account's value."""
     rng = stream(cfg.seed, "call-offs", chunk)
     mine = np.flatnonzero(np.isin(ka.owner, reps))
@@ -138,24 +145,36 @@ def _call_offs(cfg: DemoConfig, tl: Timeline, ka: KeyAccounts, reps: np.ndarray,
     np.add.at(per_rep, np.searchsorted(reps, ka.owner[mine]), amount)
     account, period = np.nonzero(amount > 0)
     last = np.append(tl.period_first[1:], tl.n_days)
-    day = sample_in_ranges(rng.random(period.size), np.zeros(period.size, np.int64), tl.period_first[period],
-                           last[period], tl.q[None, :])
-    orders = CallOffs(account=mine[account], rep=ka.owner[mine][account], day=tl.days[day],
-                      amount=amount[account, period])
+    day = sample_in_ranges(
+        rng.random(period.size), np.zeros(period.size, np.int64), tl.period_first[period], last[period], tl.q[None, :]
+    )
+    orders = CallOffs(
+        account=mine[account], rep=ka.owner[mine][account], day=tl.days[day], amount=amount[account, period]
+    )
     return orders, per_rep
 
 
 def weekly_targets(tl: Timeline, alloc: Allocation, reps: np.ndarray, weeks: np.ndarray) -> np.ndarray:
     """Weekly targets (reps × weeks): the sum over the ISO week's days of monthly target ÷ days in
-    that month (calendar-day pro-rating)."""
+    that month (calendar-day pro-rating).
+    """
     days = (weeks[:, None] * 7 + 4 + np.arange(7)[None, :]).ravel()
     month = tl.month_of(days)
     daily = alloc.target[reps][:, month] / tl.month_days[month][None, :]
-    return daily.reshape(reps.size, weeks.size, 7).sum(axis=2)
+    weekly: np.ndarray = daily.reshape(reps.size, weeks.size, 7).sum(axis=2)
+    return weekly
 
 
-def _alert_contract(cfg: DemoConfig, tl: Timeline, alloc: Allocation, reps_sel: Reps, work: Workdays,
-                    booked: np.ndarray, calloffs: np.ndarray, chunk: int) -> np.ndarray:
+def _alert_contract(
+    cfg: DemoConfig,
+    tl: Timeline,
+    alloc: Allocation,
+    reps_sel: Reps,
+    work: Workdays,
+    booked: np.ndarray,
+    calloffs: np.ndarray,
+    chunk: int,
+) -> np.ndarray:
     """Enforce the weekly-alert contract on the last complete ISO weeks (see module docstring)."""
     p = cfg.plant
     reps = work.reps
@@ -180,7 +199,7 @@ def _alert_contract(cfg: DemoConfig, tl: Timeline, alloc: Allocation, reps_sel: 
                 i = int(hit[0])
                 att[i, -k:] = band[i, -k:] if pattern is None else np.asarray(pattern) + jitter[i, -k:]
                 att[i, -k - 1] = max(att[i, -k - 1], lift[i, -k - 1])
-                fixed[i, -k - 1:] = True
+                fixed[i, -k - 1 :] = True
     run = np.zeros(reps.size, dtype=np.int64)
     for j in range(weeks.size):
         low = full[:, j] & (att[:, j] < ALERT_THRESHOLD)

@@ -30,8 +30,8 @@ def is_demo_source(text: str) -> bool:
 def parse_demo_source(text: str) -> dict[str, object]:
     """``demo:small:null:seed=7:2025-06-30`` → the arguments of :func:`demo_source_path`."""
     args: dict[str, object] = {}
-    for token in text.split(":")[1:]:
-        token = token.strip()
+    for part in text.split(":")[1:]:
+        token = part.strip()
         if not token:
             continue
         if token in SIZES:
@@ -55,8 +55,12 @@ def parse_demo_source(text: str) -> dict[str, object]:
 
 
 def demo_source_path(
-    size: str = "default", variant: str = "planted", seed: int = DEFAULT_SEED, as_of: dt.date | str | None = None,
-    *, show_progress: bool = True,
+    size: str = "default",
+    variant: str = "planted",
+    seed: int = DEFAULT_SEED,
+    as_of: dt.date | str | None = None,
+    *,
+    show_progress: bool = True,
 ) -> Path:
     """The cached demo file for these arguments, generated (with a progress bar on stderr) if missing.
 
@@ -107,9 +111,14 @@ class progress_bar:  # noqa: N801 - used as a context manager like a function
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(
-            TextColumn("[bold]{task.fields[title]}[/bold]"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("{task.description}"), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=False, disable=not sys.stderr,
+            TextColumn("[bold]{task.fields[title]}[/bold]"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+            disable=not sys.stderr,
         )
         self._task = self._progress.add_task("", total=1.0, title=title)
 
@@ -118,6 +127,7 @@ class progress_bar:  # noqa: N801 - used as a context manager like a function
         return self
 
     def __call__(self, description: str, fraction: float) -> None:
+        """Show ``description`` and move the bar to ``fraction`` (0…1)."""
         self._progress.update(self._task, completed=fraction, description=description)
 
     def __exit__(self, *exc: object) -> None:

@@ -1,5 +1,6 @@
 """Accounts: each position's book of customers (picked by deals in proportion to their weight,
-once they exist), and the key accounts with framework agreements and weekly call-off orders."""
+once they exist), and the key accounts with framework agreements and weekly call-off orders.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class KeyAccounts:
     """Key accounts: owner rep and monthly order value (plan, and actual with the planted churn)."""
 
     owner: np.ndarray
-    plan: np.ndarray     #: key account × month
+    plan: np.ndarray  #: key account × month
     actual: np.ndarray
     created: np.ndarray
     industry: np.ndarray
@@ -31,6 +32,7 @@ class KeyAccounts:
 
     @property
     def n(self) -> int:
+        """Number of key accounts."""
         return int(self.owner.size)
 
     def per_rep(self, values: np.ndarray, n_reps: int) -> np.ndarray:
@@ -44,7 +46,7 @@ class KeyAccounts:
 class Books:
     """The customers of one chunk, ordered by (position, created day), with pick weights."""
 
-    first_id: int          #: global number of the first customer (ids continue across chunks)
+    first_id: int  #: global number of the first customer (ids continue across chunks)
     slot: np.ndarray
     created: np.ndarray
     weight: np.ndarray
@@ -63,6 +65,7 @@ class Books:
 
     @property
     def n(self) -> int:
+        """Number of customers in the books."""
         return int(self.slot.size)
 
     def pick(self, slot: np.ndarray, day: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -80,7 +83,8 @@ class Books:
         base = np.where(lo > 0, self.cumw[np.maximum(lo - 1, 0)], 0.0)
         top = self.cumw[hi - 1]
         idx = np.searchsorted(self.cumw, base + u * (top - base), side="left")
-        return np.clip(idx, lo, hi - 1)
+        picked: np.ndarray = np.clip(idx, lo, hi - 1)
+        return picked
 
 
 def build_books(cfg: DemoConfig, tl: Timeline, org: Org, slots: np.ndarray, first_id: int, chunk: int) -> Books:
@@ -109,9 +113,18 @@ def build_books(cfg: DemoConfig, tl: Timeline, org: Org, slots: np.ndarray, firs
     starts = np.searchsorted(slot, slots)
     day_base = tl.start_day - 500_000
     return Books(
-        first_id=first_id, slot=slot, created=created, weight=weight, region=region, segment=segment,
-        industry=industry, names=names, slot_offset={int(s): int(o) for s, o in zip(slots, starts, strict=True)},
-        keys=slot.astype(np.int64) * 1_000_000 + (created - day_base), cumw=np.cumsum(weight), day_base=day_base,
+        first_id=first_id,
+        slot=slot,
+        created=created,
+        weight=weight,
+        region=region,
+        segment=segment,
+        industry=industry,
+        names=names,
+        slot_offset={int(s): int(o) for s, o in zip(slots, starts, strict=True)},
+        keys=slot.astype(np.int64) * 1_000_000 + (created - day_base),
+        cumw=np.cumsum(weight),
+        day_base=day_base,
     )
 
 
@@ -148,8 +161,9 @@ def with_churn(ka: KeyAccounts, index: int, factors: tuple[float, ...], tl: Time
     last = tl.as_of_month
     actual[index, last - n + 1 : last + 1] *= np.asarray(factors)
     actual[index, last + 1 :] *= factors[-1]
-    return KeyAccounts(owner=ka.owner, plan=ka.plan, actual=actual, created=ka.created, industry=ka.industry,
-                       names=ka.names)
+    return KeyAccounts(
+        owner=ka.owner, plan=ka.plan, actual=actual, created=ka.created, industry=ka.industry, names=ka.names
+    )
 
 
 SEGMENT_OF_KEY_ACCOUNT = SEGMENTS.index("enterprise")

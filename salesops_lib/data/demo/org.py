@@ -38,16 +38,16 @@ class Org:
     rep_region: np.ndarray
     rep_slot: np.ndarray
     hire: np.ndarray
-    exit: np.ndarray            #: last working day, or NO_EXIT
+    exit: np.ndarray  #: last working day, or NO_EXIT
     skill: np.ndarray
     prop_visit: np.ndarray
     prop_call: np.ndarray
-    deal_size: np.ndarray       #: the rep's average order size (CNY)
+    deal_size: np.ndarray  #: the rep's average order size (CNY)
     win_rate: np.ndarray
     rep_ids: pa.Array
     rep_names: pa.Array
-    active: np.ndarray          #: employed days in the month
-    active_past: np.ndarray     #: employed days up to as_of
+    active: np.ndarray  #: employed days in the month
+    active_past: np.ndarray  #: employed days up to as_of
     fte: np.ndarray
     fte_past: np.ndarray
     ramp: np.ndarray
@@ -58,10 +58,12 @@ class Org:
 
     @property
     def n_reps(self) -> int:
+        """Number of reps ever employed."""
         return int(self.hire.size)
 
     @property
     def n_teams(self) -> int:
+        """Number of teams."""
         return int(self.team_region.size)
 
     def exit_or(self, day: int) -> np.ndarray:
@@ -75,20 +77,22 @@ class Allocation:
 
     lam: np.ndarray
     plan: np.ndarray
-    target: np.ndarray          #: monthly rep targets (whole hundreds of CNY; 0 = no target line)
+    target: np.ndarray  #: monthly rep targets (whole hundreds of CNY; 0 = no target line)
     eta: np.ndarray
     team_factor: np.ndarray
-    target_months: int          #: months (from the start) that carry targets
+    target_months: int  #: months (from the start) that carry targets
 
 
 def ramp_curve(months: np.ndarray, tau: float) -> np.ndarray:
     """Productivity of a new hire ``months`` after the hire date: 1 − exp(−months / tau)."""
-    return 1.0 - np.exp(-np.maximum(months, 0.0) / tau)
+    curve: np.ndarray = 1.0 - np.exp(-np.maximum(months, 0.0) / tau)
+    return curve
 
 
 def build_org(cfg: DemoConfig, tl: Timeline) -> Org:
     """Simulate positions month by month (exits, vacancies, hires, new positions) and the reps'
-    attributes and activity."""
+    attributes and activity.
+    """
     m, spec = cfg.model, cfg.size
     rng = stream(cfg.seed, "org")
     teams_per_region = np.asarray(spec.teams_per_region)
@@ -123,8 +127,8 @@ def build_org(cfg: DemoConfig, tl: Timeline) -> Org:
         hazard = m.attrition_monthly * (1 + 0.6 * (skill_all[who] < 0.8)) * (1 + 0.5 * (tenure < 6))
         leave = occupied & (hire_all[who] < first) & (rng.random(current.size) < hazard)
         exit_days = first + rng.integers(0, span, current.size)
-        for slot in np.flatnonzero(leave):
-            exits[int(current[slot])] = int(exit_days[slot])
+        for position in np.flatnonzero(leave):
+            exits[int(current[position])] = int(exit_days[position])
         rehire[leave] = mi + rng.geometric(0.55, current.size)[leave]
         current[leave] = -1
         # growth: new positions in random teams
@@ -162,7 +166,9 @@ def build_org(cfg: DemoConfig, tl: Timeline) -> Org:
     deal_size = m.order_size * lognormal1(attr, 0.20, n)
     win_rate = np.clip(m.win_rate * skill**0.35, 0.20, 0.55)
     names = person_names(attr, n)
-    ids = pc.binary_join_element_wise("R", pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), 6, "0"), "")
+    ids = pc.binary_join_element_wise(
+        "R", pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), 6, "0"), ""
+    )
 
     # rep × month employment and activity
     m_first = tl.month_first[None, :]
@@ -181,11 +187,29 @@ def build_org(cfg: DemoConfig, tl: Timeline) -> Org:
     calls = act.poisson(m.calls_norm * prop_call[:, None] * fte_past)
     meetings = act.poisson(m.meetings_norm * fte_past)
     return Org(
-        team_region=team_region, team_ids=tuple(team_ids), rep_team=team, rep_region=team_region[team],
-        rep_slot=slot, hire=hire, exit=exit_, skill=skill, prop_visit=prop_visit, prop_call=prop_call,
-        deal_size=deal_size, win_rate=win_rate, rep_ids=ids, rep_names=names, active=active,
-        active_past=active_past, fte=fte, fte_past=fte_past, ramp=ramp, visits=visits, calls=calls,
-        meetings=meetings, slot_team=slot_team,
+        team_region=team_region,
+        team_ids=tuple(team_ids),
+        rep_team=team,
+        rep_region=team_region[team],
+        rep_slot=slot,
+        hire=hire,
+        exit=exit_,
+        skill=skill,
+        prop_visit=prop_visit,
+        prop_call=prop_call,
+        deal_size=deal_size,
+        win_rate=win_rate,
+        rep_ids=ids,
+        rep_names=names,
+        active=active,
+        active_past=active_past,
+        fte=fte,
+        fte_past=fte_past,
+        ramp=ramp,
+        visits=visits,
+        calls=calls,
+        meetings=meetings,
+        slot_team=slot_team,
     )
 
 
@@ -194,7 +218,7 @@ def allocate_revenue(cfg: DemoConfig, tl: Timeline, org: Org, team_factor: np.nd
     m = cfg.model
     rng = stream(cfg.seed, "allocation")
     eta = lognormal1(rng, m.month_noise, tl.n_months)
-    eta[tl.n_window_months:] = 1.0
+    eta[tl.n_window_months :] = 1.0
     expected = org.prop_visit[:, None] ** m.visit_elasticity * org.prop_call[:, None] ** m.call_elasticity
     with np.errstate(divide="ignore", invalid="ignore"):
         vf = (np.maximum(org.visits, 0.5) / (m.visits_norm * org.fte_past)) ** m.visit_elasticity
@@ -218,4 +242,5 @@ def _allocate(company: np.ndarray, weight: np.ndarray, org: Org, team_factor: np
     total = share.sum(axis=0)
     team_rev = company[None, :] * np.divide(share, total, out=np.zeros_like(share), where=total > 0)
     per_w = np.divide(team_rev, team_w, out=np.zeros_like(team_rev), where=team_w > 0)
-    return per_w[org.rep_team] * weight
+    revenue: np.ndarray = per_w[org.rep_team] * weight
+    return revenue

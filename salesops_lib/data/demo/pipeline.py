@@ -37,17 +37,17 @@ class Pipeline:
     """A chunk's opportunities (by created day), stage history and leads (by created day)."""
 
     opp_rep: np.ndarray
-    opp_customer: np.ndarray     #: local book index
+    opp_customer: np.ndarray  #: local book index
     opp_product: np.ndarray
     opp_amount: np.ndarray
     opp_created: np.ndarray
     opp_status: np.ndarray
-    opp_closed: np.ndarray       #: -1 while open
-    opp_expected: np.ndarray     #: -1 unless open
-    opp_reason: np.ndarray       #: -1 unless lost
-    opp_lead: np.ndarray         #: local lead index or -1
-    opp_proposal: np.ndarray     #: day the deal entered proposal (-1: not yet)
-    opp_of_event: np.ndarray     #: close event → opportunity (-1: not kept)
+    opp_closed: np.ndarray  #: -1 while open
+    opp_expected: np.ndarray  #: -1 unless open
+    opp_reason: np.ndarray  #: -1 unless lost
+    opp_lead: np.ndarray  #: local lead index or -1
+    opp_proposal: np.ndarray  #: day the deal entered proposal (-1: not yet)
+    opp_of_event: np.ndarray  #: close event → opportunity (-1: not kept)
     stage_opp: np.ndarray
     stage_code: np.ndarray
     stage_day: np.ndarray
@@ -55,12 +55,20 @@ class Pipeline:
     lead_rep: np.ndarray
     lead_channel: np.ndarray
     lead_campaign: np.ndarray
-    lead_customer: np.ndarray    #: local book index or -1
+    lead_customer: np.ndarray  #: local book index or -1
     campaign_pipeline: np.ndarray
 
 
-def build_pipeline(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, camps: Campaigns, books: Books,
-                   events: CloseEvents, chunk: int) -> Pipeline:
+def build_pipeline(
+    cfg: DemoConfig,
+    tl: Timeline,
+    org: Org,
+    units: Units,
+    camps: Campaigns,
+    books: Books,
+    events: CloseEvents,
+    chunk: int,
+) -> Pipeline:
     """Opportunities, stage history and leads of one chunk's close events."""
     m = cfg.model
     rng = stream(cfg.seed, "pipeline", chunk)
@@ -108,8 +116,9 @@ def build_pipeline(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, camps:
     customer = books.pick(org.rep_slot[k_rep], k_created, rng.random(nk))
     product = choose(rng, PRODUCT_SHARE, nk)
     reason = np.where(status == LOST, choose_rows(rng.random(nk), np.asarray(LOST_REASON_P)[k_last]), -1)
-    expected = np.where(status == OPEN,
-                        np.maximum(k_close + np.round(rng.normal(0, 10, nk)).astype(np.int64), tl.as_of_day + 1), -1)
+    expected = np.where(
+        status == OPEN, np.maximum(k_close + np.round(rng.normal(0, 10, nk)).astype(np.int64), tl.as_of_day + 1), -1
+    )
 
     leads = _leads(cfg, tl, org, units, camps, rng, k_rep, lead_day[idx], has[idx], amount, status, chunk)
     has_lead, lead_of, dropped = leads["has"], leads["lead_of_opp"], leads["dropped"]
@@ -138,17 +147,33 @@ def build_pipeline(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, camps:
     lead_customer = leads["customer_of"]  # opp position or -1
     lead_cust = np.where(lead_customer >= 0, customer[np.maximum(lead_customer, 0)], -1)
     proposal = np.where((k_last >= 2) & (k_entry[:, 2] >= 0) & (k_entry[:, 2] <= tl.as_of_day), k_entry[:, 2], -1)
-    pipeline = np.bincount(leads["campaign_of_opp"][alive & (leads["campaign_of_opp"] >= 0)],
-                           amount[alive & (leads["campaign_of_opp"] >= 0)], minlength=camps.n)
+    pipeline = np.bincount(
+        leads["campaign_of_opp"][alive & (leads["campaign_of_opp"] >= 0)],
+        amount[alive & (leads["campaign_of_opp"] >= 0)],
+        minlength=camps.n,
+    )
     return Pipeline(
-        opp_rep=k_rep[order], opp_customer=customer[order], opp_product=product[order], opp_amount=amount[order],
-        opp_created=k_created[order], opp_status=status[order],
-        opp_closed=np.where(status == OPEN, -1, k_close)[order], opp_expected=expected[order],
-        opp_reason=reason[order], opp_lead=opp_lead[order], opp_proposal=proposal[order], opp_of_event=opp_of_event,
-        stage_opp=stage_opp[s_order], stage_code=stage_code[s_order], stage_day=stage_day[s_order],
-        lead_day=leads["day"][lead_order], lead_rep=leads["rep"][lead_order],
-        lead_channel=leads["channel"][lead_order], lead_campaign=leads["campaign"][lead_order],
-        lead_customer=lead_cust[lead_order], campaign_pipeline=pipeline,
+        opp_rep=k_rep[order],
+        opp_customer=customer[order],
+        opp_product=product[order],
+        opp_amount=amount[order],
+        opp_created=k_created[order],
+        opp_status=status[order],
+        opp_closed=np.where(status == OPEN, -1, k_close)[order],
+        opp_expected=expected[order],
+        opp_reason=reason[order],
+        opp_lead=opp_lead[order],
+        opp_proposal=proposal[order],
+        opp_of_event=opp_of_event,
+        stage_opp=stage_opp[s_order],
+        stage_code=stage_code[s_order],
+        stage_day=stage_day[s_order],
+        lead_day=leads["day"][lead_order],
+        lead_rep=leads["rep"][lead_order],
+        lead_channel=leads["channel"][lead_order],
+        lead_campaign=leads["campaign"][lead_order],
+        lead_customer=lead_cust[lead_order],
+        campaign_pipeline=pipeline,
     )
 
 
@@ -159,11 +184,23 @@ def _month_bounds(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first.astype(np.int64), last.astype(np.int64)
 
 
-def _leads(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, camps: Campaigns, rng: np.random.Generator,
-           rep: np.ndarray, day: np.ndarray, has: np.ndarray, amount: np.ndarray, status: np.ndarray,
-           chunk: int) -> dict[str, np.ndarray]:
+def _leads(
+    cfg: DemoConfig,
+    tl: Timeline,
+    org: Org,
+    units: Units,
+    camps: Campaigns,
+    rng: np.random.Generator,
+    rep: np.ndarray,
+    day: np.ndarray,
+    has: np.ndarray,
+    amount: np.ndarray,
+    status: np.ndarray,
+    chunk: int,
+) -> dict[str, np.ndarray]:
     """Converted leads of the deals (created on ``day`` where ``has``), their unconverted
-    siblings, and the planted funnel effects."""
+    siblings, and the planted funnel effects.
+    """
     m, p = cfg.model, cfg.plant
     n = rep.size
     region = org.rep_region[rep]
@@ -175,8 +212,11 @@ def _leads(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, camps: Campaig
     without[EXPO] = 0.0
     expo_open = camps.at(2, region, day) >= 0
     u = rng.random(n)
-    channel = np.where(expo_open, choose_rows(u, np.broadcast_to(with_expo, (n, weight.size))),
-                       choose_rows(u, np.broadcast_to(without, (n, weight.size))))
+    channel = np.where(
+        expo_open,
+        choose_rows(u, np.broadcast_to(with_expo, (n, weight.size))),
+        choose_rows(u, np.broadcast_to(without, (n, weight.size))),
+    )
     campaign = np.full(n, -1, dtype=np.int64)
     for name, kind in CHANNEL_CAMPAIGN.items():
         sel = channel == CHANNELS.index(name)
@@ -190,7 +230,7 @@ def _leads(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, camps: Campaig
     if window.any():
         total = float(amount[window].sum())
         share = min(0.6, cfg.plant.expo_cost * units.expo_ratio / total) if total > 0 else 0.0
-        expected_leads = int(round(share * window.sum() / conv[EXPO]))
+        expected_leads = round(share * window.sum() / conv[EXPO])
         draw = ex.random(n)
         if cfg.planted:
             pool = np.flatnonzero(window & (status != WON))
@@ -229,9 +269,19 @@ def _leads(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, camps: Campaig
 
     dropped = np.zeros(n, dtype=bool)
     if cfg.planted:
-        dropped = _conversion_drop(cfg, tl, units, rng_drop=stream(cfg.seed, "conversion-drop", chunk),
-                                   region=region, parent_region=region[parent], day=day, sib_day=sib_day,
-                                   has=has, channel=channel, status=status)
+        dropped = _conversion_drop(
+            cfg,
+            tl,
+            units,
+            rng_drop=stream(cfg.seed, "conversion-drop", chunk),
+            region=region,
+            parent_region=region[parent],
+            day=day,
+            sib_day=sib_day,
+            has=has,
+            channel=channel,
+            status=status,
+        )
     conv_idx = np.flatnonzero(has)
     all_day = np.concatenate([day[conv_idx], sib_day])
     all_rep = np.concatenate([rep[conv_idx], rep[parent]])
@@ -241,17 +291,36 @@ def _leads(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, camps: Campaig
     lead_of = np.full(n, -1, dtype=np.int64)
     lead_of[conv_idx] = np.arange(conv_idx.size)
     return {
-        "has": has & ~dropped, "lead_of_opp": lead_of, "dropped": dropped, "day": all_day, "rep": all_rep,
-        "channel": all_channel, "campaign": all_campaign, "customer_of": customer_of,
-        "order": np.lexsort((all_rep, all_day)), "campaign_of_opp": np.where(has, campaign, -1),
+        "has": has & ~dropped,
+        "lead_of_opp": lead_of,
+        "dropped": dropped,
+        "day": all_day,
+        "rep": all_rep,
+        "channel": all_channel,
+        "campaign": all_campaign,
+        "customer_of": customer_of,
+        "order": np.lexsort((all_rep, all_day)),
+        "campaign_of_opp": np.where(has, campaign, -1),
     }
 
 
-def _conversion_drop(cfg: DemoConfig, tl: Timeline, units: Units, *, rng_drop: np.random.Generator,
-                     region: np.ndarray, parent_region: np.ndarray, day: np.ndarray, sib_day: np.ndarray,
-                     has: np.ndarray, channel: np.ndarray, status: np.ndarray) -> np.ndarray:
+def _conversion_drop(
+    cfg: DemoConfig,
+    tl: Timeline,
+    units: Units,
+    *,
+    rng_drop: np.random.Generator,
+    region: np.ndarray,
+    parent_region: np.ndarray,
+    day: np.ndarray,
+    sib_day: np.ndarray,
+    has: np.ndarray,
+    channel: np.ndarray,
+    status: np.ndarray,
+) -> np.ndarray:
     """Planted: in the latest month, enough of one channel's converted leads in one region lose
-    their opportunity that the region's conversion is ``1 − drop`` × its 6-month average."""
+    their opportunity that the region's conversion is ``1 − drop`` × its 6-month average.
+    """
     p = cfg.plant
     x = units.conversion_region
     month_first = tl.month_first
@@ -270,7 +339,7 @@ def _conversion_drop(cfg: DemoConfig, tl: Timeline, units: Units, *, rng_drop: n
     if leads[latest] == 0 or not np.isfinite(rates).all():
         return np.zeros(region.size, dtype=bool)
     target = (1 - p.conversion_drop) * rates.mean()
-    n_drop = int(round(converted[latest] - target * leads[latest]))
+    n_drop = round(converted[latest] - target * leads[latest])
     pool = np.flatnonzero((conv_month == latest) & (channel == units.conversion_channel) & (status != WON))
     dropped = np.zeros(region.size, dtype=bool)
     if n_drop > 0 and pool.size:

@@ -25,7 +25,8 @@ SEGMENT_SHARE = (1.2, 1.0, 0.7)
 
 def target_lines(tl: Timeline, org: Org, alloc: Allocation) -> dict[str, np.ndarray]:
     """Target lines: ``period`` (epoch day), ``level`` (0 company … 3 rep), ``unit`` (index at the
-    level: 0, region, team or rep) and ``amount`` (integer CNY)."""
+    level: 0, region, team or rep) and ``amount`` (integer CNY).
+    """
     months = alloc.target_months
     target = alloc.target[:, :months]
     rep, month = np.nonzero(target > 0)
@@ -39,18 +40,21 @@ def target_lines(tl: Timeline, org: Org, alloc: Allocation) -> dict[str, np.ndar
     c_month = np.flatnonzero(company > 0)
     return {
         "period": tl.month_first[np.concatenate([c_month, r_month, t_month, month])],
-        "level": np.concatenate([np.zeros(c_month.size, int), np.full(r_month.size, 1), np.full(t_month.size, 2),
-                                 np.full(month.size, 3)]),
+        "level": np.concatenate(
+            [np.zeros(c_month.size, int), np.full(r_month.size, 1), np.full(t_month.size, 2), np.full(month.size, 3)]
+        ),
         "unit": np.concatenate([np.zeros(c_month.size, int), r_region, t_team, rep]),
-        "amount": np.concatenate([company[c_month], region[r_region, r_month], team[t_team, t_month],
-                                  target[rep, month]]).astype(np.float64),
+        "amount": np.concatenate(
+            [company[c_month], region[r_region, r_month], team[t_team, t_month], target[rep, month]]
+        ).astype(np.float64),
     }
 
 
 def market_potential(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation) -> dict[str, np.ndarray]:
     """Yearly market potential by region × segment (period = 1 January) for every year of the
     history and the next one: the year's trend revenue × the region's share of the plan ÷ the
-    region's (and segment's) market share."""
+    region's (and segment's) market share.
+    """
     rng = stream(cfg.seed, "market-potential")
     m = cfg.model
     window = slice(0, tl.n_window_months)
@@ -67,7 +71,9 @@ def market_potential(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation)
                 rows["period"].append(to_day(dt.date(y, 1, 1)))
                 rows["region"].append(r)
                 rows["segment"].append(s)
-                rows["potential"].append(yearly * region_share[r] * SEGMENT_MIX[s] / (MARKET_SHARE[name] * SEGMENT_SHARE[s]))
+                rows["potential"].append(
+                    yearly * region_share[r] * SEGMENT_MIX[s] / (MARKET_SHARE[name] * SEGMENT_SHARE[s])
+                )
     out = {k: np.asarray(v) for k, v in rows.items()}
     out["potential"] = np.round(out["potential"] * lognormal1(rng, 0.03, out["potential"].size), -3)
     return out

@@ -87,8 +87,11 @@ def build_receivables(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ord
     second = np.zeros(inv_order.size, dtype=bool)
     second[np.cumsum(parts)[split] - 1] = True
     half = np.round(orders.amount * 0.5, 2)
-    amount = np.where(split[inv_order], np.where(second, orders.amount[inv_order] - half[inv_order], half[inv_order]),
-                      orders.amount[inv_order])
+    amount = np.where(
+        split[inv_order],
+        np.where(second, orders.amount[inv_order] - half[inv_order], half[inv_order]),
+        orders.amount[inv_order],
+    )
     issued = orders.day[inv_order] + rng.integers(0, 7, inv_order.size) + np.where(second, 30, 0)
     due = issued + orders.terms[inv_order]
     # payments
@@ -97,11 +100,16 @@ def build_receivables(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ord
     lo = np.array([c[0] for c in DELAY_CLASSES] + [0])[cls]
     hi = np.array([c[1] for c in DELAY_CLASSES] + [0])[cls]
     delay = lo + (rng.random(m_inv) * (hi - lo + 1)).astype(np.int64)
-    extra = p.collections_extra_days[0] + rng.random(m_inv) * (p.collections_extra_days[1] - p.collections_extra_days[0])
+    extra = p.collections_extra_days[0] + rng.random(m_inv) * (
+        p.collections_extra_days[1] - p.collections_extra_days[0]
+    )
     affected = rng.random(m_inv) < p.collections_share
     if cfg.planted:
-        slip = (org.rep_region[orders.rep[inv_order]] == units.collections_region) & affected & (
-            due >= tl.as_of_day - p.collections_window_days)
+        slip = (
+            (org.rep_region[orders.rep[inv_order]] == units.collections_region)
+            & affected
+            & (due >= tl.as_of_day - p.collections_window_days)
+        )
         delay = delay + np.where(slip, np.round(extra).astype(np.int64), 0)
     paid = np.maximum(issued, due + delay)
     never = cls == len(DELAY_CLASSES)
@@ -128,7 +136,11 @@ def build_receivables(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ord
     pay_inv = rank[new_index[pay_invoice[ok]]]
     pay_order = np.lexsort((pay_inv, pay_day[ok]))
     return Receivables(
-        inv_order=inv_order[keep][inv_sorted], inv_issued=issued[keep][inv_sorted], inv_due=due[keep][inv_sorted],
-        inv_amount=np.round(amount[keep][inv_sorted], 2), pay_invoice=pay_inv[pay_order],
-        pay_day=pay_day[ok][pay_order], pay_amount=np.round(pay_amount[ok][pay_order], 2),
+        inv_order=inv_order[keep][inv_sorted],
+        inv_issued=issued[keep][inv_sorted],
+        inv_due=due[keep][inv_sorted],
+        inv_amount=np.round(amount[keep][inv_sorted], 2),
+        pay_invoice=pay_inv[pay_order],
+        pay_day=pay_day[ok][pay_order],
+        pay_amount=np.round(pay_amount[ok][pay_order], 2),
     )

@@ -34,7 +34,8 @@ def choose_rows(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
     cdf = np.cumsum(weights, axis=1)
     total = cdf[:, -1:]
     cdf = np.divide(cdf, total, out=np.ones_like(cdf), where=total > 0)
-    return np.minimum((cdf < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+    picked: np.ndarray = np.minimum((cdf < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+    return picked
 
 
 def split_amounts(rng: np.random.Generator, totals: np.ndarray, counts: np.ndarray, alpha: float = 2.0) -> np.ndarray:
@@ -74,10 +75,12 @@ def sample_in_ranges(u: np.ndarray, row: np.ndarray, lo: np.ndarray, hi: np.ndar
     top = flat[base + hi - 1]
     target = below + np.clip(u, 1e-9, 1 - 1e-9) * (top - below)
     idx = np.searchsorted(flat, target, side="left") - base
-    return np.clip(idx, lo, hi - 1)
+    picked: np.ndarray = np.clip(idx, lo, hi - 1)
+    return picked
 
 
 def round_random(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     """Stochastic rounding: ⌊mean⌋ + Bernoulli(mean − ⌊mean⌋) — the right mean, little variance."""
     base = np.floor(mean)
-    return (base + (rng.random(np.shape(mean)) < mean - base)).astype(np.int64)
+    rounded: np.ndarray = (base + (rng.random(np.shape(mean)) < mean - base)).astype(np.int64)
+    return rounded

@@ -1,5 +1,6 @@
 """Where the effects are planted: the units, dates and reps, chosen identically for both variants
-(the null variant simply does not apply them)."""
+(the null variant simply does not apply them).
+"""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ class Units:
     low_team: int
     expo_region: int
     expo_team: int
-    expo_start: int          #: epoch day of the expo's first day
-    expo_lead_end: int       #: last day its leads are captured
-    expo_ratio: float        #: pipeline ÷ cost it would have had without the planted effect
-    change_day: int          #: process change date
+    expo_start: int  #: epoch day of the expo's first day
+    expo_lead_end: int  #: last day its leads are captured
+    expo_ratio: float  #: pipeline ÷ cost it would have had without the planted effect
+    change_day: int  #: process change date
     adopting: tuple[int, ...]
     collections_region: int
 

@@ -21,12 +21,22 @@ HISTORY_MONTHS = 36
 """Months of history ending with the ``as_of`` month (inclusive)."""
 
 REGIONS: tuple[str, ...] = ("east", "north", "south", "southwest", "central")
-REGION_NAMES: dict[str, str] = {"east": "华东", "north": "华北", "south": "华南", "southwest": "西南", "central": "华中"}
+REGION_NAMES: dict[str, str] = {
+    "east": "华东",
+    "north": "华北",
+    "south": "华南",
+    "southwest": "西南",
+    "central": "华中",
+}
 
 CHANNELS: tuple[str, ...] = ("web", "telemarketing", "referral", "partner", "seminar", "expo")
 CHANNEL_NAMES: dict[str, str] = {
-    "web": "官网/线上推广", "telemarketing": "电话营销", "referral": "客户推荐",
-    "partner": "渠道伙伴", "seminar": "研讨会", "expo": "展会",
+    "web": "官网/线上推广",
+    "telemarketing": "电话营销",
+    "referral": "客户推荐",
+    "partner": "渠道伙伴",
+    "seminar": "研讨会",
+    "expo": "展会",
 }
 STAGES: tuple[str, ...] = ("lead", "follow-up", "proposal", "negotiation", "won", "lost")
 """The workbench's default stage order (:class:`salesops_lib.config.StageOrder`)."""
@@ -34,16 +44,40 @@ STAGES: tuple[str, ...] = ("lead", "follow-up", "proposal", "negotiation", "won"
 EXPENSE_CATEGORIES: tuple[str, ...] = ("travel", "entertainment", "events", "promotion")
 SEGMENTS: tuple[str, ...] = ("enterprise", "mid-market", "smb")
 INDUSTRIES: tuple[str, ...] = (
-    "manufacturing", "retail", "healthcare", "finance", "logistics", "education", "energy", "it_services",
+    "manufacturing",
+    "retail",
+    "healthcare",
+    "finance",
+    "logistics",
+    "education",
+    "energy",
+    "it_services",
 )
 
 # Spring Festival (Chinese New Year's day) by the lunar calendar.
 CNY_DATES: dict[int, dt.date] = {
-    y: dt.date.fromisoformat(s) for y, s in {
-        2015: "2015-02-19", 2016: "2016-02-08", 2017: "2017-01-28", 2018: "2018-02-16", 2019: "2019-02-05",
-        2020: "2020-01-25", 2021: "2021-02-12", 2022: "2022-02-01", 2023: "2023-01-22", 2024: "2024-02-10",
-        2025: "2025-01-29", 2026: "2026-02-17", 2027: "2027-02-06", 2028: "2028-01-26", 2029: "2029-02-13",
-        2030: "2030-02-03", 2031: "2031-01-23", 2032: "2032-02-11", 2033: "2033-01-31", 2034: "2034-02-19",
+    y: dt.date.fromisoformat(s)
+    for y, s in {
+        2015: "2015-02-19",
+        2016: "2016-02-08",
+        2017: "2017-01-28",
+        2018: "2018-02-16",
+        2019: "2019-02-05",
+        2020: "2020-01-25",
+        2021: "2021-02-12",
+        2022: "2022-02-01",
+        2023: "2023-01-22",
+        2024: "2024-02-10",
+        2025: "2025-01-29",
+        2026: "2026-02-17",
+        2027: "2027-02-06",
+        2028: "2028-01-26",
+        2029: "2029-02-13",
+        2030: "2030-02-03",
+        2031: "2031-01-23",
+        2032: "2032-02-11",
+        2033: "2033-01-31",
+        2034: "2034-02-19",
         2035: "2035-02-08",
     }.items()
 }
@@ -166,6 +200,7 @@ class DemoConfig:
 
     @property
     def planted(self) -> bool:
+        """True for the variant with the planted effects."""
         return self.variant == "planted"
 
     @property
@@ -182,9 +217,12 @@ def default_as_of(today: dt.date | None = None) -> dt.date:
 
 
 def resolve_config(
-    size: str = "default", variant: str = "planted", seed: int = DEFAULT_SEED, as_of: dt.date | str | None = None
+    size: str = "default", variant: str = "planted", seed: object = DEFAULT_SEED, as_of: object = None
 ) -> DemoConfig:
     """Validate the arguments of a demo request; user errors raise :class:`ConfigError`.
+
+    ``seed`` and ``as_of`` are checked whatever their type (they come from command lines and files):
+    a non-negative integer, and a date, ``YYYY-MM-DD`` text or None.
 
     Examples
     --------
@@ -205,9 +243,13 @@ def resolve_config(
         try:
             day = dt.date.fromisoformat(str(as_of).strip())
         except ValueError:
-            raise ConfigError(f"invalid as-of date {as_of!r}", fix="give a date as YYYY-MM-DD, e.g. 2025-06-30") from None
+            raise ConfigError(
+                f"invalid as-of date {as_of!r}", fix="give a date as YYYY-MM-DD, e.g. 2025-06-30"
+            ) from None
     lo, hi = AS_OF_RANGE
     if not lo <= day <= hi:
-        raise ConfigError(f"as-of date {day} is outside the supported range",
-                          fix=f"choose a date between {lo} and {hi} (the Spring Festival table covers it)")
+        raise ConfigError(
+            f"as-of date {day} is outside the supported range",
+            fix=f"choose a date between {lo} and {hi} (the Spring Festival table covers it)",
+        )
     return DemoConfig(size=SIZE_SPECS[size], variant=variant, seed=seed, as_of=day)

@@ -42,12 +42,13 @@ class Campaigns:
     lead_first: np.ndarray
     lead_last: np.ndarray
     names: tuple[str, ...]
-    lookup: np.ndarray      #: type × region × simulation day → campaign index (-1: none)
-    special: int            #: index of the planted expo
+    lookup: np.ndarray  #: type × region × simulation day → campaign index (-1: none)
+    special: int  #: index of the planted expo
     start_day: int
 
     @property
     def n(self) -> int:
+        """Number of campaigns."""
         return int(self.region.size)
 
     def at(self, kind: int, region: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -88,8 +89,17 @@ def build_campaigns(cfg: DemoConfig, tl: Timeline, units: Units) -> Campaigns:
                     rows.append((r, 2, day, day + 2, day, day + 27, f"{year} {city}{title}"))
     city = CITIES[REGIONS[units.expo_region]][int(rng.integers(0, 3))]
     year = to_date(units.expo_start).year
-    rows.append((units.expo_region, 2, units.expo_start, units.expo_start + 2, units.expo_start, units.expo_lead_end,
-                 f"{year} {city}{EXPO_TITLES[int(rng.integers(0, len(EXPO_TITLES)))]}（{REGION_NAMES[REGIONS[units.expo_region]]}大客户专场）"))
+    rows.append(
+        (
+            units.expo_region,
+            2,
+            units.expo_start,
+            units.expo_start + 2,
+            units.expo_start,
+            units.expo_lead_end,
+            f"{year} {city}{EXPO_TITLES[int(rng.integers(0, len(EXPO_TITLES)))]}（{REGION_NAMES[REGIONS[units.expo_region]]}大客户专场）",
+        )
+    )
     special_row = len(rows) - 1
     order = sorted(range(len(rows)), key=lambda i: (rows[i][2], rows[i][0], rows[i][1], i))
     rank = {i: k for k, i in enumerate(order)}
@@ -102,10 +112,18 @@ def build_campaigns(cfg: DemoConfig, tl: Timeline, units: Units) -> Campaigns:
         r, kind, _, _, lo, hi = rows[i][:6]
         a, b = max(lo - tl.start_day, 0), min(hi - tl.start_day, n_days - 1)
         if a <= b:
-            lookup[kind, r, a:b + 1] = k
+            lookup[kind, r, a : b + 1] = k
     return Campaigns(
-        region=arr[:, 0], kind=arr[:, 1], start=arr[:, 2], end=arr[:, 3], lead_first=arr[:, 4], lead_last=arr[:, 5],
-        names=tuple(rows[i][6] for i in order), lookup=lookup, special=rank[special_row], start_day=tl.start_day,
+        region=arr[:, 0],
+        kind=arr[:, 1],
+        start=arr[:, 2],
+        end=arr[:, 3],
+        lead_first=arr[:, 4],
+        lead_last=arr[:, 5],
+        names=tuple(rows[i][6] for i in order),
+        lookup=lookup,
+        special=rank[special_row],
+        start_day=tl.start_day,
     )
 
 
@@ -116,7 +134,8 @@ def campaign_costs(cfg: DemoConfig, camps: Campaigns, pipeline: np.ndarray) -> n
     ratio = rng.uniform(lo, hi, camps.n)
     cost = np.maximum(pipeline / ratio, np.asarray(MIN_COST)[camps.kind])
     cost[camps.special] = cfg.plant.expo_cost * rng.uniform(0.97, 1.03)
-    return np.round(cost, -2)
+    rounded: np.ndarray = np.round(cost, -2)
+    return rounded
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,7 @@ class Expenses:
 
     @staticmethod
     def concat(parts: list[Expenses]) -> Expenses:
+        """The expense lines of ``parts`` one after the other."""
         return Expenses(*(np.concatenate([getattr(p, f) for p in parts]) for f in Expenses.__dataclass_fields__))
 
 
@@ -154,28 +174,48 @@ def rep_expenses(cfg: DemoConfig, tl: Timeline, org: Org, ka: KeyAccounts, work:
     first = work.month_index[:months]
     last = np.minimum(np.append(work.month_index[1:], tl.n_days)[:months], tl.day_index(tl.as_of_day) + 1)
     parts = []
-    for category, lines, amount in ((0, travel_lines, travel_amount), (1, ent_lines, ent_amount)):
+    for category, lines, drawn in ((0, travel_lines, travel_amount), (1, ent_lines, ent_amount)):
         cell = np.repeat(np.arange(lines.size), lines.ravel())
         row, month = np.divmod(cell, months)
         day = sample_in_ranges(rng.random(cell.size), row, first[month], last[month], work.qa)
+        amount = drawn
         if category == 1 and cfg.planted:
             overrun = tl.month_year[month] == tl.as_of.year
-            amount = np.where(overrun, np.round(amount * (1 + p.overrun), 2), amount)
-        parts.append(Expenses(tl.days[day], org.rep_region[reps[row]], org.rep_team[reps[row]], reps[row],
-                              np.full(cell.size, category), amount, np.full(cell.size, -1)))
+            amount = np.where(overrun, np.round(drawn * (1 + p.overrun), 2), drawn)
+        parts.append(
+            Expenses(
+                tl.days[day],
+                org.rep_region[reps[row]],
+                org.rep_team[reps[row]],
+                reps[row],
+                np.full(cell.size, category),
+                amount,
+                np.full(cell.size, -1),
+            )
+        )
     travel = parts[0]
     refund = rng.random(travel.day.size) < 0.003
-    back = np.minimum(travel.day[refund] + rng.integers(3, 11, int(refund.sum())),
-                      np.minimum(org.exit_or(tl.as_of_day)[travel.rep[refund]], tl.as_of_day))
-    parts.append(Expenses(np.maximum(back, travel.day[refund]), travel.region[refund], travel.team[refund],
-                          travel.rep[refund], travel.category[refund],
-                          -np.round(travel.amount[refund] * rng.uniform(0.1, 0.5, int(refund.sum())), 2),
-                          travel.campaign[refund]))
+    back = np.minimum(
+        travel.day[refund] + rng.integers(3, 11, int(refund.sum())),
+        np.minimum(org.exit_or(tl.as_of_day)[travel.rep[refund]], tl.as_of_day),
+    )
+    parts.append(
+        Expenses(
+            np.maximum(back, travel.day[refund]),
+            travel.region[refund],
+            travel.team[refund],
+            travel.rep[refund],
+            travel.category[refund],
+            -np.round(travel.amount[refund] * rng.uniform(0.1, 0.5, int(refund.sum())), 2),
+            travel.campaign[refund],
+        )
+    )
     return Expenses.concat(parts)
 
 
-def campaign_expenses(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation, camps: Campaigns,
-                      cost: np.ndarray) -> Expenses:
+def campaign_expenses(
+    cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation, camps: Campaigns, cost: np.ndarray
+) -> Expenses:
     """Event and promotion lines of the campaigns, plus non-campaign promotion per region and month.
 
     Online campaigns spend weekly through their month; seminars and expos book their lines in the
@@ -197,10 +237,14 @@ def campaign_expenses(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation
     owner, day, amount = owner[spent], day[spent], amount[spent]
     category = np.where(camps.kind[owner] == 0, 3, 2)
     base = _base_promotion(cfg, tl, org, alloc, rng)
-    return Expenses.concat([
-        Expenses(day, camps.region[owner], np.full(owner.size, -1), np.full(owner.size, -1), category, amount, owner),
-        base,
-    ])
+    return Expenses.concat(
+        [
+            Expenses(
+                day, camps.region[owner], np.full(owner.size, -1), np.full(owner.size, -1), category, amount, owner
+            ),
+            base,
+        ]
+    )
 
 
 def _region_plan(tl: Timeline, org: Org, alloc: Allocation) -> np.ndarray:
@@ -223,10 +267,12 @@ def _base_promotion(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation, 
     return Expenses(day, region, np.full(n, -1), np.full(n, -1), np.full(n, 3), amount, np.full(n, -1))
 
 
-def budgets(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation, ka: KeyAccounts, camps: Campaigns,
-            cost: np.ndarray) -> dict[str, np.ndarray]:
+def budgets(
+    cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation, ka: KeyAccounts, camps: Campaigns, cost: np.ndarray
+) -> dict[str, np.ndarray]:
     """Budget lines per month × region × category (from the history start to the end of as_of's
-    year): the expected spend of each category, events/promotion from the campaigns' costs."""
+    year): the expected spend of each category, events/promotion from the campaigns' costs.
+    """
     m = cfg.model
     rng = stream(cfg.seed, "budgets")
     months = alloc.target_months
@@ -239,15 +285,18 @@ def budgets(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation, ka: KeyA
     np.add.at(value[0], org.rep_region, travel)
     np.add.at(value[1], org.rep_region, ent)
     month = tl.month_of(camps.start)
-    for cat, kinds in ((2, (1, 2)), (3, (0,))):
+    for category, kinds in ((2, (1, 2)), (3, (0,))):
         pick = np.isin(camps.kind, kinds)
-        np.add.at(value[cat], (camps.region[pick], month[pick]), cost[pick])
+        np.add.at(value[category], (camps.region[pick], month[pick]), cost[pick])
     value[3] += _region_plan(tl, org, alloc)[:, :months] * PROMOTION_SHARE
     # months after as_of: campaign budgets repeat last year's, grown
     for mi in range(tl.n_window_months, months):
         value[2:, :, mi] = value[2:, :, mi - 12] * (1 + m.growth) if mi >= 12 else value[2:, :, mi]
-    noise = np.where(np.arange(len(EXPENSE_CATEGORIES))[:, None, None] < 2,
-                     rng.uniform(0.99, 1.01, value.shape), rng.uniform(0.97, 1.03, value.shape))
+    noise = np.where(
+        np.arange(len(EXPENSE_CATEGORIES))[:, None, None] < 2,
+        rng.uniform(0.99, 1.01, value.shape),
+        rng.uniform(0.97, 1.03, value.shape),
+    )
     amount = np.round(value * noise, -2)
-    cat, region, mi = np.indices(value.shape).reshape(3, -1)
-    return {"period": tl.month_first[mi], "region": region, "category": cat, "amount": amount.ravel()}
+    cat, region, month_idx = np.indices(value.shape).reshape(3, -1)
+    return {"period": tl.month_first[month_idx], "region": region, "category": cat, "amount": amount.ravel()}

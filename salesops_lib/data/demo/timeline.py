@@ -45,7 +45,8 @@ def iso_week(day: np.ndarray | int) -> np.ndarray:
 
 def cny_factor(days: np.ndarray, core: float, tail: float) -> np.ndarray:
     """Day multiplier of the Spring Festival dip: ``core`` from 7 days before to 7 days after
-    New Year's day, ``tail`` for the week after, 1 elsewhere."""
+    New Year's day, ``tail`` for the week after, 1 elsewhere.
+    """
     out = np.ones(days.shape, dtype=np.float64)
     for date in CNY_DATES.values():
         d0 = to_day(date)
@@ -69,36 +70,40 @@ class Timeline:
     start: dt.date
     as_of: dt.date
     end: dt.date
-    days: np.ndarray            #: epoch day of each simulation day
-    month_of_day: np.ndarray    #: index into the month arrays
-    month_first: np.ndarray     #: epoch day of each month's first day
-    month_days: np.ndarray      #: days in each month
+    days: np.ndarray  #: epoch day of each simulation day
+    month_of_day: np.ndarray  #: index into the month arrays
+    month_first: np.ndarray  #: epoch day of each month's first day
+    month_days: np.ndarray  #: days in each month
     month_calendar: np.ndarray  #: calendar month 1..12 of each month
-    month_year: np.ndarray      #: year of each month
-    weekday: np.ndarray         #: 0 = Monday
-    q: np.ndarray               #: business weight of the day (weekday × holidays × Spring Festival)
-    cny: np.ndarray             #: Spring Festival multiplier of the day
-    period_of_day: np.ndarray   #: revenue period (ISO week, split at as_of) of each day
-    period_first: np.ndarray    #: index of the first day of each period
-    period_week: np.ndarray     #: ISO week of each period
-    period_future: np.ndarray   #: True for periods after as_of
-    r_star: np.ndarray          #: noise-free company revenue of each month (the forecast truth)
-    n_window_months: int        #: months from ``start`` to the ``as_of`` month inclusive
+    month_year: np.ndarray  #: year of each month
+    weekday: np.ndarray  #: 0 = Monday
+    q: np.ndarray  #: business weight of the day (weekday × holidays × Spring Festival)
+    cny: np.ndarray  #: Spring Festival multiplier of the day
+    period_of_day: np.ndarray  #: revenue period (ISO week, split at as_of) of each day
+    period_first: np.ndarray  #: index of the first day of each period
+    period_week: np.ndarray  #: ISO week of each period
+    period_future: np.ndarray  #: True for periods after as_of
+    r_star: np.ndarray  #: noise-free company revenue of each month (the forecast truth)
+    n_window_months: int  #: months from ``start`` to the ``as_of`` month inclusive
 
     @property
     def start_day(self) -> int:
+        """Epoch day of the first simulated day."""
         return int(self.days[0])
 
     @property
     def as_of_day(self) -> int:
+        """Epoch day of ``as_of``."""
         return to_day(self.as_of)
 
     @property
     def n_days(self) -> int:
+        """Number of days in the calendar: the history and the horizon after ``as_of``."""
         return int(self.days.size)
 
     @property
     def n_months(self) -> int:
+        """Number of months in the calendar: the history and the horizon after ``as_of``."""
         return int(self.month_first.size)
 
     @property
@@ -112,7 +117,8 @@ class Timeline:
 
     def month_of(self, day: np.ndarray) -> np.ndarray:
         """Month index of epoch days inside the simulation range."""
-        return self.month_of_day[self.day_index(day)]
+        months: np.ndarray = self.month_of_day[self.day_index(day)]
+        return months
 
     def alert_weeks(self, n: int) -> np.ndarray:
         """ISO weeks of the last ``n`` complete weeks (Monday–Sunday) ending on or before ``as_of``."""
@@ -130,7 +136,7 @@ def build_timeline(cfg: DemoConfig) -> Timeline:
     end = month_start(end_month + 1) - dt.timedelta(days=1)
     days = np.arange(to_day(start), to_day(end) + 1, dtype=np.int64)
     months = np.arange(month_index(start), end_month + 1)
-    month_first = np.array([to_day(month_start(i)) for i in months], dtype=np.int64)
+    month_first = np.array([to_day(month_start(int(i))) for i in months], dtype=np.int64)
     month_days = np.diff(np.append(month_first, to_day(end) + 1))
     month_of_day = np.repeat(np.arange(months.size), month_days)
     as_dates = days.astype("datetime64[D]")
@@ -152,8 +158,22 @@ def build_timeline(cfg: DemoConfig) -> Timeline:
     trend = (1 + m.growth) ** ((np.arange(months.size) + 0.5) / 12)
     r_star = base * trend * np.asarray(m.season)[month_cal - 1] * cny_month
     return Timeline(
-        start=start, as_of=as_of, end=end, days=days, month_of_day=month_of_day, month_first=month_first,
-        month_days=month_days, month_calendar=month_cal, month_year=months // 12, weekday=weekday, q=q, cny=cny,
-        period_of_day=period_of_day, period_first=first, period_week=period_week, period_future=period_future,
-        r_star=r_star, n_window_months=int(month_index(as_of) - month_index(start) + 1),
+        start=start,
+        as_of=as_of,
+        end=end,
+        days=days,
+        month_of_day=month_of_day,
+        month_first=month_first,
+        month_days=month_days,
+        month_calendar=month_cal,
+        month_year=months // 12,
+        weekday=weekday,
+        q=q,
+        cny=cny,
+        period_of_day=period_of_day,
+        period_first=first,
+        period_week=period_week,
+        period_future=period_future,
+        r_star=r_star,
+        n_window_months=int(month_index(as_of) - month_index(start) + 1),
     )

@@ -1,6 +1,7 @@
 """The truth manifest: what the generator planted (or, in the null variant, did not), where,
 when, how big, and how to measure it — stored as JSON in the ``_truth`` table of the DuckDB
-file and beside it as ``<file>.truth.json``."""
+file and beside it as ``<file>.truth.json``.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +14,17 @@ from typing import Any
 from salesops_lib.errors import SourceError
 
 EFFECT_KINDS: tuple[str, ...] = (
-    "conversion_drop", "low_efficiency_team", "expo_low_roi", "persistent_underperformance", "edge_no_alert",
-    "churn_risk", "process_change", "collections_slip", "budget_overrun", "forecast_truth", "activity_effect",
+    "conversion_drop",
+    "low_efficiency_team",
+    "expo_low_roi",
+    "persistent_underperformance",
+    "edge_no_alert",
+    "churn_risk",
+    "process_change",
+    "collections_slip",
+    "budget_overrun",
+    "forecast_truth",
+    "activity_effect",
     "ramp_curve",
 )
 """Effect kinds in manifest order. The last three are properties of the generator (active in
@@ -89,8 +99,10 @@ class Truth:
             f"<td>{html.escape(e.description)}</td></tr>"
             for e in self.effects
         )
-        return (f"<div><h4>Demo truth — {self.size}/{self.variant}, seed {self.seed}, as of {self.as_of}</h4>"
-                f"<table><tr><th>kind</th><th>active</th><th>where</th><th>what</th></tr>{rows}</table></div>")
+        return (
+            f"<div><h4>Demo truth — {self.size}/{self.variant}, seed {self.seed}, as of {self.as_of}</h4>"
+            f"<table><tr><th>kind</th><th>active</th><th>where</th><th>what</th></tr>{rows}</table></div>"
+        )
 
 
 def truth_path(path: Path | str) -> Path:
@@ -122,8 +134,11 @@ def load_truth(path: Path | str) -> Truth:
         finally:
             con.close()
     except duckdb.Error as exc:
-        raise SourceError("the file has no truth manifest", where=str(path),
-                          fix="only files written by `salesops demo-data` carry one") from exc
+        raise SourceError(
+            "the file has no truth manifest",
+            where=str(path),
+            fix="only files written by `salesops demo-data` carry one",
+        ) from exc
     if row is None:
         raise SourceError("the truth manifest is empty", where=str(path), fix="regenerate the demo file")
     return Truth.from_json(row[0])

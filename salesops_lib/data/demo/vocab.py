@@ -71,12 +71,18 @@ def person_names(rng: np.random.Generator, n: int) -> pa.Array:
     sur = pick_strings(SURNAMES, rng.integers(0, len(SURNAMES), n))
     g1 = pick_strings(GIVEN, rng.integers(0, len(GIVEN), n))
     two = rng.random(n) < 0.6
-    g2 = pick_strings(("",) + GIVEN, np.where(two, rng.integers(1, len(GIVEN) + 1, n), 0))
+    g2 = pick_strings(("", *GIVEN), np.where(two, rng.integers(1, len(GIVEN) + 1, n), 0))
     return pc.binary_join_element_wise(sur, g1, g2, "")
 
 
-def company_names(rng: np.random.Generator, region: np.ndarray, industry: np.ndarray, enterprise: np.ndarray,
-                  regions: tuple[str, ...], industries: tuple[str, ...]) -> pa.Array:
+def company_names(
+    rng: np.random.Generator,
+    region: np.ndarray,
+    industry: np.ndarray,
+    enterprise: np.ndarray,
+    regions: tuple[str, ...],
+    industries: tuple[str, ...],
+) -> pa.Array:
     """Company names such as 杭州恒信机械制造有限公司 from region, industry and segment."""
     n = region.size
     city_vocab: list[str] = []

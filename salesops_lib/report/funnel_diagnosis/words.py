@@ -1,0 +1,83 @@
+"""Words and numbers of the funnel diagnosis page: labels and data codes (stages, channels, loss
+reasons, industries) from ``labels.yaml``, and the number formats its tables share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from salesops_lib.analyses.funnel_diagnosis import FunnelResult
+from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
+from salesops_lib.metrics.formatting import format_value
+from salesops_lib.report.i18n import catalogue, t
+
+REPORT = "funnel_diagnosis"
+CODE = "code."
+"""Prefix of the ``labels.yaml`` keys that word a data code (``code.follow-up``, ``code.web``)."""
+
+
+def label(key: str, lang: str, **fields: object) -> str:
+    """The page's label ``key`` in ``lang`` (its catalogue, else the glossary), filled with ``fields``."""
+    text = t(key, lang, REPORT)
+    return text.format(**fields) if fields else text
+
+
+def has_label(key: str) -> bool:
+    """True when ``key`` has a label (in the page's catalogue or the glossary)."""
+    return key in catalogue(REPORT).labels or key in catalogue("glossary").labels
+
+
+def word(code: object, lang: str) -> str:
+    """A data code (stage, channel, loss reason, industry) in ``lang``; unknown codes as they are."""
+    key = f"{CODE}{code}"
+    return t(key, lang, REPORT) if key in catalogue(REPORT).labels else str(code)
+
+
+def step_word(step: str, stages: tuple[str, ...], lang: str) -> str:
+    """A step as "stage → next stage" (the lead step as lead → deal)."""
+    if step == LEADS:
+        return word(LEADS, lang)
+    if step in stages[:-1]:
+        return f"{word(step, lang)}→{word(stages[stages.index(step) + 1], lang)}"
+    return word(step, lang)
+
+
+def unit_word(unit: object, dimension: str, lang: str) -> str:
+    if str(unit) == "company":
+        return label("company", lang)
+    return word(unit, lang) if dimension in ("channel", "industry") else str(unit)
+
+
+def compare_words(compare_to: str, lang: str) -> str:
+    if compare_to.startswith("previous-") and compare_to not in ("previous-month",):
+        return label("previous-n-months", lang, n=compare_to.split("-")[1])
+    return label(compare_to, lang)
+
+
+def factor_word(name: str, result: FunnelResult, lang: str) -> str:
+    if has_label(name):
+        return label(name, lang)
+    if name.startswith("rate:"):
+        return f"{step_word(name.split(':', 1)[1], result.stages, lang)} {label('conversion', lang)}"
+    return label(name, lang)
+
+
+def points(value: float) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value * 100:+.2f}"
+
+
+def signed_points(value: float) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value * 100:+.1f}pt"
+
+
+def num(value: float) -> str:
+    return format_value(value, "count")
+
+
+def days(value: float) -> str:
+    return format_value(value, "days")
+
+
+def p_text(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "—"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"

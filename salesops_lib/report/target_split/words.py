@@ -1,0 +1,41 @@
+"""Words of the target split's page and workbooks: labels from ``labels.yaml``, unit names, the
+plan period and bound codes, in the page language."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops_lib.analyses.target_split import TargetSplitResult
+from salesops_lib.report.i18n import t
+
+REPORT = "target_split"
+
+
+def label(key: str, lang: str) -> str:
+    """The target split's word ``key`` in ``lang`` (its catalogue first, then the glossary)."""
+    return t(key, lang, REPORT)
+
+
+def unit_label(row: pd.Series | object, lang: str) -> str:
+    """How a unit reads: "Company", a new position, or a rep's name with its id."""
+    level, unit, name = (getattr(row, "level"), getattr(row, "unit_id"), getattr(row, "name", None))
+    if level == "company":
+        return label("company", lang)
+    if level == "rep" and bool(getattr(row, "new_position", False)):
+        return f"{label('new_position', lang)} {unit}"
+    if level != "rep" or not (isinstance(name, str) and name):
+        return str(unit)
+    return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
+
+
+def plan_label(result: TargetSplitResult, lang: str) -> str:
+    """The planned year, or year and quarter, in ``lang``."""
+    plan = result.plan
+    if not plan.plan_quarter:
+        return str(plan.plan_year)
+    return label("plan_quarter_label", lang).format(year=plan.plan_year, q=plan.plan_quarter)
+
+
+def bound_word(code: object, lang: str) -> str:
+    """The word of a bound code (floor, cap, lock; nothing for a free unit)."""
+    return label(f"bound_{code}", lang) if code else ""

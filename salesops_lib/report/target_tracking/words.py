@@ -1,0 +1,27 @@
+"""Target tracking's words: labels from ``labels.yaml``, who a unit is, a threshold as a percentage."""
+
+from __future__ import annotations
+
+from salesops_lib.report.i18n import t
+
+REPORT = "target_tracking"
+
+
+def label(key: str, lang: str) -> str:
+    """The label ``key`` of this report (else of the glossary) in ``lang``."""
+    return t(key, lang, REPORT)
+
+
+def who(row: object, lang: str) -> str:
+    """A unit as the page names it: the company, a rep's name with its id, else the unit's id."""
+    level, unit, name = getattr(row, "level"), getattr(row, "unit_id"), getattr(row, "name", None)
+    if level == "company":
+        return label("company", lang)
+    if not (isinstance(name, str) and name):
+        return str(unit)
+    return label("who", lang).format(name=name, unit=unit)
+
+
+def percent(value: float) -> str:
+    """80 % as "80%", 79.5 % as "79.5%"."""
+    return f"{value * 100:.10g}%"
