@@ -25,8 +25,18 @@ VOLATILE = [
 ]
 
 
+WIDGETS = [  # DuckDB progress bars (ipywidgets) that pages of a loaded machine carried until they were turned off
+    re.compile(r'<div class="jp-OutputArea-child">\s*<div class="jupyter-widgets jp-OutputArea-output".*?'
+               r'</script>\s*</div>\s*</div>', re.S),
+    re.compile(r'<script type="application/vnd.jupyter.widget-state\+json">.*?</script>', re.S),
+]
+
+
 def normalised(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
+    for pattern in WIDGETS:
+        text = pattern.sub("", text)
+    text = "\n".join(line for line in text.splitlines() if line.strip())
     if path.name == "manifest.json":
         data = json.loads(text)
         for key in ("started", "seconds", "config", "packages", "python", "host"):

@@ -50,16 +50,19 @@ def templates(analysis: str) -> dict[str, FindingText]:
 
 @cache
 def _templates(analysis: str) -> dict[str, FindingText]:
-    return {kind: _from_entry(entry) for kind, entry in catalogue(analysis).findings.items()}
+    words = catalogue(analysis)
+    return {kind: _from_entry(entry, words.words) for kind, entry in words.findings.items()}
 
 
+def _from_entry(entry: dict[str, Any], shared: dict[str, dict[str, tuple[str, str]]]) -> FindingText:
+    def table(codes: str | dict[str, Any]) -> dict[str, tuple[str, str]]:
+        if isinstance(codes, str):  # the name of a shared table
+            return shared[codes]
+        return {str(code): (pair[0], pair[1]) for code, pair in codes.items()}
 
-
-def _from_entry(entry: dict[str, Any]) -> FindingText:
     return FindingText(
         zh=entry["zh"], en=entry["en"],
-        words={fact: {str(code): (pair[0], pair[1]) for code, pair in table.items()}
-               for fact, table in (entry.get("words") or {}).items()},
+        words={fact: table(codes) for fact, codes in (entry.get("words") or {}).items()},
         actions={str(code): (pair[0], pair[1]) for code, pair in (entry.get("actions") or {}).items()},
     )
 

@@ -1,8 +1,9 @@
 """Words as data: one glossary plus one catalogue per report, zh and en side by side.
 
 ``report/glossary.yaml`` holds the words every page shares; ``report/<name>/labels.yaml`` holds
-one report's own: its ``title``, its ``labels`` and the sentences of its ``findings`` (see
-:class:`~salesops_lib.report.findings_text.FindingText`). A key lives in exactly one file, a
+one report's own: its ``title``, its ``labels``, the sentences of its ``findings`` (see
+:class:`~salesops_lib.report.findings_text.FindingText`) and named ``words`` tables (code →
+[zh, en]) that several findings share: a finding's ``words: {fact: table}`` names one. A key lives in exactly one file, a
 file never writes a key twice, and every entry has both languages (tests check all three).
 :func:`t` is the one lookup.
 """
@@ -33,6 +34,8 @@ class Catalogue:
     title: Pair | None = None
     #: finding kind → its raw entry (``zh``, ``en``, optional ``words`` and ``actions``)
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: named code → (zh, en) tables that several findings' ``words`` share by name
+    words: dict[str, dict[str, Pair]] = field(default_factory=dict)
 
 
 def _pair(entry: Any, where: str) -> Pair:
@@ -67,7 +70,20 @@ def catalogue_at(path: Any, name: str) -> Catalogue:
     findings = raw.get("findings") or {}
     for kind, entry in findings.items():
         _pair({lang: entry.get(lang) for lang in LANGUAGES}, f"{where}: findings.{kind}")
-    return Catalogue(name, labels, title, findings)
+    words = {table: {str(code): _code_pair(pair, f"{where}: words.{table}.{code}") for code, pair in codes.items()}
+             for table, codes in (raw.get("words") or {}).items()}
+    for kind, entry in findings.items():
+        for fact, table in (entry.get("words") or {}).items():
+            if isinstance(table, str) and table not in words:
+                raise ConfigError(f"{where}: findings.{kind}.words.{fact} names the unknown word table {table!r}",
+                                  where=where, fix=f"add `{table}:` under the top-level `words:`")
+    return Catalogue(name, labels, title, findings, words)
+
+
+def _code_pair(pair: Any, where: str) -> Pair:
+    if not (isinstance(pair, list) and len(pair) == len(LANGUAGES) and all(isinstance(w, str) for w in pair)):
+        raise ConfigError(f"{where} must be [zh, en]", where=where)
+    return pair[0], pair[1]
 
 
 def t(key: str, lang: str, labels: Mapping[str, Mapping[str, str]] | str | None = None) -> str:
