@@ -365,14 +365,15 @@ def test_pages_render_every_section_in_both_languages(demo_results) -> None:  # 
 
 def test_findings_word_coded_facts_like_the_page() -> None:
     """The findings' `words:` tables repeat the page's coded values (labels ``word.<code>``)."""
+    from salesops_lib.report.findings_text import templates
     from salesops_lib.report.i18n import catalogue
 
-    words = catalogue("expense_roi")
-    page = {key.removeprefix("word."): pair for key, pair in words.labels.items() if key.startswith("word.")}
-    for kind, entry in words.findings.items():
-        for fact, table in (entry.get("words") or {}).items():
+    page = {key.removeprefix("word."): pair for key, pair in catalogue("expense_roi").labels.items()
+            if key.startswith("word.")}
+    for kind, text in templates("expense_roi").items():
+        for fact, table in text.words.items():
             if fact != "model_period":
-                assert {code: tuple(pair) for code, pair in table.items()} == page, (kind, fact)
+                assert table == page, (kind, fact)
 
 
 # --------------------------------------------------------------------------- real data: Robyn MMM
