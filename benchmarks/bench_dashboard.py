@@ -29,7 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.dashboard_driver import (  # noqa: E402
-    CHROMIUM_ARGS, TILE, DashboardProcess, change_filter, chromium_path, launch_chromium, open_dashboard,
+    CHROMIUM_ARGS,
+    TILE,
+    DashboardProcess,
+    change_filter,
+    chromium_path,
+    launch_chromium,
+    open_dashboard,
 )
 
 
@@ -42,8 +48,10 @@ def pct(values: list[float], q: float) -> float:
 
 def summary(name: str, values: list[float], unit: str = "s") -> str:
     scale = 1000 if unit == "ms" else 1
-    return (f"{name:<46} n={len(values):>2}  p50 {pct(values, 50) * scale:7.2f} {unit}  "
-            f"p95 {pct(values, 95) * scale:7.2f} {unit}  max {max(values) * scale:7.2f} {unit}")
+    return (
+        f"{name:<46} n={len(values):>2}  p50 {pct(values, 50) * scale:7.2f} {unit}  "
+        f"p95 {pct(values, 95) * scale:7.2f} {unit}  max {max(values) * scale:7.2f} {unit}"
+    )
 
 
 def sequential_loads(url: str, loads: int, gap: float) -> list[float]:
@@ -137,9 +145,11 @@ def main() -> None:
 
     ratio = pct(warm, 95) / pct(cold, 95)
     lines.append(f"preheated / cold first render (p95): {ratio:.2f}")
-    lines.append(f"target (1) p95 <= 2 s: {'PASS' if pct(warm, 95) <= 2 else 'MISS'}; "
-                 f"target (2) p95 <= 300 ms: {'PASS' if pct(first + again, 95) <= 0.3 else 'MISS'} "
-                 f"(all changes p95 {pct(first + again, 95) * 1000:.0f} ms)")
+    lines.append(
+        f"target (1) p95 <= 2 s: {'PASS' if pct(warm, 95) <= 2 else 'MISS'}; "
+        f"target (2) p95 <= 300 ms: {'PASS' if pct(first + again, 95) <= 0.3 else 'MISS'} "
+        f"(all changes p95 {pct(first + again, 95) * 1000:.0f} ms)"
+    )
     print("\n".join(lines))
 
 

@@ -113,32 +113,66 @@ def main() -> None:
         cover[level] = float(np.mean((test >= lower) & (test <= upper)))
     wall = time.perf_counter() - started
 
-    rows = [{"method": f"salesops {m}", "smape": smape(test, final[m]), "mase": mase(train, test, final[m]),
-             "valid_smape": valid_smape[m]} for m in CANDIDATES]
+    rows = [
+        {
+            "method": f"salesops {m}",
+            "smape": smape(test, final[m]),
+            "mase": mase(train, test, final[m]),
+            "valid_smape": valid_smape[m],
+        }
+        for m in CANDIDATES
+    ]
     published = pd.read_csv(DATA / "m3_accuracy_recalculated_from_original_forecasts.csv").set_index("method")
     for name in PUBLISHED:
-        rows.append({"method": name, "smape": float(published.loc[name, "smape_MONTHLY"]), "mase": np.nan,
-                     "valid_smape": np.nan})
+        rows.append(
+            {
+                "method": name,
+                "smape": float(published.loc[name, "smape_MONTHLY"]),
+                "mase": np.nan,
+                "valid_smape": np.nan,
+            }
+        )
     table = pd.DataFrame(rows).sort_values("smape").reset_index(drop=True)
-    print(f"M3 monthly: {len(ids)} series, horizon {H}; {args.jobs} process(es); "
-          f"load {loaded - started:.1f} s, total wall {wall:.1f} s")
-    print("published rows: sMAPE recalculated from the original forecasts (monthly; MASE there is for all "
-          "3,003 series only)\n")
+    print(
+        f"M3 monthly: {len(ids)} series, horizon {H}; {args.jobs} process(es); "
+        f"load {loaded - started:.1f} s, total wall {wall:.1f} s"
+    )
+    print(
+        "published rows: sMAPE recalculated from the original forecasts (monthly; MASE there is for all "
+        "3,003 series only)\n"
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="—"))
-    print(f"\nchosen on the validation split: {chosen}  →  test sMAPE {smape(test, forecast):.3f}, "
-          f"MASE {mase(train, test, forecast):.3f}")
+    print(
+        f"\nchosen on the validation split: {chosen}  →  test sMAPE {smape(test, forecast):.3f}, "
+        f"MASE {mase(train, test, forecast):.3f}"
+    )
     for level, value in cover.items():
         print(f"coverage of the {level:.0%} band on the test periods: {value:.1%}")
     best_published = float(published.loc[list(PUBLISHED), "smape_MONTHLY"].min())
-    print(f"goal sMAPE < 13.85 (best original entrant {best_published:.2f}): "
-          f"{'met' if smape(test, forecast) < 13.85 else 'missed'}; 80 % coverage 78–82 %: "
-          f"{'met' if 0.78 <= cover[0.8] <= 0.82 else 'missed'}; ≤ 60 s: {'met' if wall <= 60 else 'missed'}")
+    print(
+        f"goal sMAPE < 13.85 (best original entrant {best_published:.2f}): "
+        f"{'met' if smape(test, forecast) < 13.85 else 'missed'}; 80 % coverage 78–82 %: "
+        f"{'met' if 0.78 <= cover[0.8] <= 0.82 else 'missed'}; ≤ 60 s: {'met' if wall <= 60 else 'missed'}"
+    )
     OUT.mkdir(exist_ok=True)
-    (OUT / "bench_forecast_m3.json").write_text(json.dumps({
-        "series": len(ids), "horizon": H, "jobs": args.jobs, "cpu_count": os.cpu_count(), "wall_seconds": wall,
-        "chosen": chosen, "smape": smape(test, forecast), "mase": mase(train, test, forecast),
-        "coverage": {str(k): v for k, v in cover.items()}, "table": table.to_dict(orient="records"),
-    }, indent=2, default=float))
+    (OUT / "bench_forecast_m3.json").write_text(
+        json.dumps(
+            {
+                "series": len(ids),
+                "horizon": H,
+                "jobs": args.jobs,
+                "cpu_count": os.cpu_count(),
+                "wall_seconds": wall,
+                "chosen": chosen,
+                "smape": smape(test, forecast),
+                "mase": mase(train, test, forecast),
+                "coverage": {str(k): v for k, v in cover.items()},
+                "table": table.to_dict(orient="records"),
+            },
+            indent=2,
+            default=float,
+        )
+    )
 
 
 if __name__ == "__main__":

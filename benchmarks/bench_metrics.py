@@ -157,8 +157,9 @@ def _dataset(data_dir: Path, n: int) -> tuple[Path, float | None]:
     print(f"generating {path.name} ({n:,} opportunities) …", flush=True)
     t = time.perf_counter()
     # in its own process, so that the parent stays small and its memory cannot leak into the figures
-    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--generate", str(n), str(path)],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--generate", str(n), str(path)], check=True, cwd=ROOT
+    )
     took = time.perf_counter() - t
     print(f"  done in {took:.1f} s, {path.stat().st_size / 2**20:,.0f} MB on disk", flush=True)
     return path, took
@@ -176,7 +177,7 @@ def _checksum(frame, period: str, rep: str, num: str, den: str) -> dict[str, flo
     n = frame[num].astype("int64")
     d = frame[den].astype("int64")
     return {
-        "rows": int(len(frame)),
+        "rows": len(frame),
         "reps": int(frame[rep].nunique()),
         "won": int(n.sum()),
         "closed": int(d.sum()),
@@ -277,18 +278,22 @@ def _worker(mode: str, path: str) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     maxrss_mb = usage.ru_maxrss / 1024  # KB on Linux
     hwm = _peak_rss_mb()
-    print(json.dumps({
-        "mode": mode,
-        "check": check,
-        "wall_from_module_s": t_end - _T0,
-        "wall_from_process_start_s": since_start,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "split_s": split,
-        "peak_rss_mb": hwm if hwm is not None else maxrss_mb,
-        "ru_maxrss_mb": maxrss_mb,
-        "duckdb_memory_mb": duck_mem,
-        "threads": proc.num_threads(),
-    }))
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "check": check,
+                "wall_from_module_s": t_end - _T0,
+                "wall_from_process_start_s": since_start,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "split_s": split,
+                "peak_rss_mb": hwm if hwm is not None else maxrss_mb,
+                "ru_maxrss_mb": maxrss_mb,
+                "duckdb_memory_mb": duck_mem,
+                "threads": proc.num_threads(),
+            }
+        )
+    )
 
 
 # --------------------------------------------------------------------------- driver
@@ -298,7 +303,9 @@ def _run(mode: str, path: Path) -> dict:  # type: ignore[type-arg]
     t = time.perf_counter()
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", mode, str(path)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     wall = time.perf_counter() - t
     if done.returncode != 0:
@@ -342,8 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         _generate(Path(args.generate[1]), int(args.generate[0]))
         return 0
 
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else list(
-        QUICK_SIZES if args.quick else FULL_SIZES)
+    sizes = (
+        [int(s.replace("_", "")) for s in args.sizes.split(",")]
+        if args.sizes
+        else list(QUICK_SIZES if args.quick else FULL_SIZES)
+    )
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = set(modes) - set(MODES)
     if unknown:
@@ -364,8 +374,11 @@ def main(argv: list[str] | None = None) -> int:
             for mode in modes:  # interleaved, so a warm or cold machine affects every mode alike
                 r = _run(mode, path)
                 runs[mode].append(r)
-                print(f"  {_size_label(n):>5} {mode:<7} {r['wall_parent_s']:6.2f} s  "
-                      f"{r['cpu_s']:6.2f} s CPU  {r['peak_rss_mb']:7.0f} MB", flush=True)
+                print(
+                    f"  {_size_label(n):>5} {mode:<7} {r['wall_parent_s']:6.2f} s  "
+                    f"{r['cpu_s']:6.2f} s CPU  {r['peak_rss_mb']:7.0f} MB",
+                    flush=True,
+                )
         results[n] = {m: _best(rs) for m, rs in runs.items()}
 
     # correctness first: every mode must produce the same numbers
@@ -379,19 +392,25 @@ def main(argv: list[str] | None = None) -> int:
 
     # table
     print()
-    print(f"win rate by rep × month — {platform.python_implementation()} {platform.python_version()}, "
-          f"{os.cpu_count()} cores")
-    header = (f"{'size':>6} {'mode':<7} {'wall s':>7} {'(in proc)':>9} {'import':>7} {'load':>7} "
-              f"{'compute':>8} {'CPU s':>6} {'peak RSS MB':>12} {'DuckDB buf MB':>14} {'result rows':>12}")
+    print(
+        f"win rate by rep × month — {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores"
+    )
+    header = (
+        f"{'size':>6} {'mode':<7} {'wall s':>7} {'(in proc)':>9} {'import':>7} {'load':>7} "
+        f"{'compute':>8} {'CPU s':>6} {'peak RSS MB':>12} {'DuckDB buf MB':>14} {'result rows':>12}"
+    )
     print(header)
     print("-" * len(header))
     for n, by_mode in results.items():
         for m, r in by_mode.items():
             s = r["split_s"]
             buf = r["duckdb_memory_mb"].get("BASE_TABLE")
-            print(f"{_size_label(n):>6} {m:<7} {r['wall_parent_s']:7.2f} {r['wall_from_process_start_s']:9.2f} "
-                  f"{s['import']:7.2f} {s['load']:7.2f} {s['compute']:8.2f} {r['cpu_s']:6.2f} "
-                  f"{r['peak_rss_mb']:12.0f} {'' if buf is None else f'{buf:.0f}':>14} {r['check']['rows']:12,}")
+            print(
+                f"{_size_label(n):>6} {m:<7} {r['wall_parent_s']:7.2f} {r['wall_from_process_start_s']:9.2f} "
+                f"{s['import']:7.2f} {s['load']:7.2f} {s['compute']:8.2f} {r['cpu_s']:6.2f} "
+                f"{r['peak_rss_mb']:12.0f} {'' if buf is None else f'{buf:.0f}':>14} {r['check']['rows']:12,}"
+            )
     print("wall s = the subprocess as timed by the parent; (in proc) = from process start, as seen by the worker;")
     print("load = connect() for metric/sql, reading the table into pandas for pandas; peak RSS = VmHWM;")
     print("DuckDB buf = table blocks DuckDB keeps cached after the query (duckdb_memory() BASE_TABLE)")
@@ -407,12 +426,18 @@ def main(argv: list[str] | None = None) -> int:
             ratios[f"rss_pandas_over_metric_{_size_label(n)}"] = rss
             ratios[f"wall_metric_over_pandas_{_size_label(n)}"] = wall
             print(f"{_size_label(n):>6}: RSS pandas / metric = {rss:5.2f}×   wall metric / pandas = {wall:5.2f}")
-            targets.append({"target": f"wall(metric) < wall(pandas) at {_size_label(n)}", "value": wall,
-                            "met": wall < 1.0})
+            targets.append(
+                {"target": f"wall(metric) < wall(pandas) at {_size_label(n)}", "value": wall, "met": wall < 1.0}
+            )
         lo, hi = min(results), max(results)
         big = ratios[f"rss_pandas_over_metric_{_size_label(hi)}"]
-        targets.append({"target": f"RSS(pandas) / RSS(metric) ≥ {RSS_MIN_RATIO:g} at {_size_label(hi)}",
-                        "value": big, "met": big >= RSS_MIN_RATIO})
+        targets.append(
+            {
+                "target": f"RSS(pandas) / RSS(metric) ≥ {RSS_MIN_RATIO:g} at {_size_label(hi)}",
+                "value": big,
+                "met": big >= RSS_MIN_RATIO,
+            }
+        )
         if lo != hi:
             growth = results[hi]["metric"]["peak_rss_mb"] / results[lo]["metric"]["peak_rss_mb"]
             ratios[f"rss_metric_{_size_label(hi)}_over_{_size_label(lo)}"] = growth
@@ -420,17 +445,25 @@ def main(argv: list[str] | None = None) -> int:
             # context: how much of the growth is DuckDB keeping the scanned table blocks cached
             cache = [results[k]["metric"]["duckdb_memory_mb"].get("BASE_TABLE", 0.0) for k in (lo, hi)]
             rest = [results[k]["metric"]["peak_rss_mb"] - c for k, c in zip((lo, hi), cache, strict=True)]
-            ratios[f"rss_metric_without_duckdb_table_cache_{_size_label(hi)}_over_{_size_label(lo)}"] = rest[1] / rest[0]
-            print(f"  of which DuckDB's table-block cache: {cache[0]:.0f} → {cache[1]:.0f} MB; "
-                  f"the rest: {rest[0]:.0f} → {rest[1]:.0f} MB ({rest[1] / rest[0]:.2f}×)")
+            ratios[f"rss_metric_without_duckdb_table_cache_{_size_label(hi)}_over_{_size_label(lo)}"] = (
+                rest[1] / rest[0]
+            )
+            print(
+                f"  of which DuckDB's table-block cache: {cache[0]:.0f} → {cache[1]:.0f} MB; "
+                f"the rest: {rest[0]:.0f} → {rest[1]:.0f} MB ({rest[1] / rest[0]:.2f}×)"
+            )
             if "sql" in results[hi]:
                 floor = results[hi]["sql"]["peak_rss_mb"] / results[lo]["sql"]["peak_rss_mb"]
                 ratios[f"rss_sql_{_size_label(hi)}_over_{_size_label(lo)}"] = floor
                 print(f"  hand-written SQL for comparison: {floor:.2f}")
-            targets.insert(0, {
-                "target": f"RSS(metric) nearly flat {_size_label(lo)} → {_size_label(hi)} (≤ {FLAT_MAX_GROWTH:g}×)",
-                "value": growth, "met": growth <= FLAT_MAX_GROWTH,
-            })
+            targets.insert(
+                0,
+                {
+                    "target": f"RSS(metric) nearly flat {_size_label(lo)} → {_size_label(hi)} (≤ {FLAT_MAX_GROWTH:g}×)",
+                    "value": growth,
+                    "met": growth <= FLAT_MAX_GROWTH,
+                },
+            )
     if "metric" in modes and "sql" in modes:
         for n, by_mode in results.items():
             over = by_mode["metric"]["wall_parent_s"] / by_mode["sql"]["wall_parent_s"]
@@ -447,19 +480,31 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / "bench_metrics.json"
-    out.write_text(json.dumps({
-        "sizes": sizes,
-        "modes": modes,
-        "repeat": args.repeat,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "generation_s": {str(n): t for n, t in generated.items()},
-        "results": {str(n): by_mode for n, by_mode in results.items()},
-        "ratios": ratios,
-        "targets": targets,
-        "checksums_agree": not wrong,
-        "mismatches": wrong,
-        "elapsed_s": elapsed,
-    }, indent=2, default=str) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {
+                "sizes": sizes,
+                "modes": modes,
+                "repeat": args.repeat,
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                },
+                "generation_s": {str(n): t for n, t in generated.items()},
+                "results": {str(n): by_mode for n, by_mode in results.items()},
+                "ratios": ratios,
+                "targets": targets,
+                "checksums_agree": not wrong,
+                "mismatches": wrong,
+                "elapsed_s": elapsed,
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"figures written to {out}")
     return 1 if wrong else 0
 

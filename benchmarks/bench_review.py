@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PLAIN_WORKER = r'''
+PLAIN_WORKER = r"""
 import json, sys, time
 started = time.perf_counter()
 import matplotlib
@@ -63,7 +63,7 @@ for notebook, params in tasks:
             value = None
         render(value)
 print(json.dumps({"seconds": time.perf_counter() - started}))
-'''
+"""
 
 
 def main() -> None:
@@ -82,8 +82,14 @@ def main() -> None:
     from salesops_lib.data import connect
     from salesops_lib.runner.config import ReviewConfig
 
-    config = ReviewConfig(source=args.source, mapping=args.mapping, period=args.period, lang=args.lang,
-                          reports=tuple(r for r in args.reports.split(",") if r), jobs=args.jobs)
+    config = ReviewConfig(
+        source=args.source,
+        mapping=args.mapping,
+        period=args.period,
+        lang=args.lang,
+        reports=tuple(r for r in args.reports.split(",") if r),
+        jobs=args.jobs,
+    )
     dataset = connect(config.source, config.mapping or None)  # make sure a demo file exists before timing
     names = [n for n in (config.reports or tuple(REPORTS)) if dataset.has(*REPORTS[n].requires)]
     tasks = [(str(REPORTS[n].notebook), {**config.common(), **config.report_params.get(n, {})}) for n in names]
@@ -92,8 +98,20 @@ def main() -> None:
     figures: dict[str, float] = {}
 
     started = time.perf_counter()
-    review = [str(BIN / "salesops"), "review", "--source", config.source, "--period", config.period, "--lang",
-              config.lang, "--output", str(out / "a"), "--reports", ",".join(names)]
+    review = [
+        str(BIN / "salesops"),
+        "review",
+        "--source",
+        config.source,
+        "--period",
+        config.period,
+        "--lang",
+        config.lang,
+        "--output",
+        str(out / "a"),
+        "--reports",
+        ",".join(names),
+    ]
     if config.mapping:
         review += ["--mapping", config.mapping]
     if args.jobs:
@@ -102,8 +120,9 @@ def main() -> None:
     figures["a_runner"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", PLAIN_WORKER, json.dumps(tasks)], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", PLAIN_WORKER, json.dumps(tasks)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
     figures["b_plain_python"] = time.perf_counter() - started
 
     if not args.skip_cli:
@@ -115,8 +134,13 @@ def main() -> None:
             for key, value in params.items():
                 command += ["-p", key, str(value)]
             subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
-                           cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         figures["c_cli_loop"] = time.perf_counter() - started
 
     print(f"(a) runner            {figures['a_runner']:7.1f} s")

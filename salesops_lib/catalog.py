@@ -36,10 +36,12 @@ class Report:
 
     @property
     def name(self) -> str:
+        """The report's name (its analysis', notebook's and page's)."""
         return self.spec.name
 
     @property
     def requires(self) -> tuple[str, ...]:
+        """The canonical tables without which the report is skipped."""
         return self.spec.requires
 
     def title(self, lang: str) -> str:
@@ -55,11 +57,15 @@ class Report:
 
     def load(self, values: Mapping[str, Any], *, where: str) -> tuple[RunScope, Any]:
         """Validate ``values`` (scope and analysis parameters, as one flat mapping) into the run
-        scope and the analysis' parameters; unknown keys are errors naming ``where``."""
+        scope and the analysis' parameters; unknown keys are errors naming ``where``.
+        """
         unknown = sorted(set(values) - set(self.parameter_names()))
         if unknown:
-            raise ConfigError(f"unknown parameter(s) {', '.join(map(repr, unknown))} for report {self.name!r}",
-                              where=where, fix=f"valid keys: {', '.join(self.parameter_names())}")
+            raise ConfigError(
+                f"unknown parameter(s) {', '.join(map(repr, unknown))} for report {self.name!r}",
+                where=where,
+                fix=f"valid keys: {', '.join(self.parameter_names())}",
+            )
         scope = RunScope.load({k: v for k, v in values.items() if k in RunScope.model_fields}, where=where)
         params = self.spec.params.load({k: v for k, v in values.items() if k not in RunScope.model_fields}, where=where)
         if self.spec.check is not None:
@@ -94,12 +100,15 @@ class Catalog(dict[str, Report]):
         """Refuse report names that are not in the catalog (``key`` names where they were written)."""
         unknown = [name for name in names if name not in self]
         if unknown:
-            raise ConfigError(f"`{key}` names unknown report(s) {', '.join(map(repr, unknown))}",
-                              fix=f"registered reports: {', '.join(self)}")
+            raise ConfigError(
+                f"`{key}` names unknown report(s) {', '.join(map(repr, unknown))}",
+                fix=f"registered reports: {', '.join(self)}",
+            )
 
 
-# One line per analysis, in review order (kept out of import sorting): its SPEC joins the catalog.
-# ruff: noqa: E402, I001
+# One line per analysis, in review order: its SPEC joins the catalog. (The imports are used through
+# globals() below, and their order is the review order: hence no unused-import or sorting checks.)
+# ruff: noqa: E402, F401, I001, N811
 from salesops_lib.analyses.kpi_overview import SPEC as kpi_overview
 from salesops_lib.analyses.monthly_review import SPEC as monthly_review
 from salesops_lib.analyses.team_efficiency import SPEC as team_efficiency
@@ -122,7 +131,8 @@ def get_report(name: str) -> Report:
 
 def start_report(name: str, namespace: Mapping[str, Any]) -> ReportContext:
     """Open report ``name`` in a notebook: validate the parameters cell's values (taken from
-    ``namespace``, the notebook's ``globals()``), apply the theme and connect to the source."""
+    ``namespace``, the notebook's ``globals()``), apply the theme and connect to the source.
+    """
     report = get_report(name)
     values = {key: namespace[key] for key in report.parameter_names() if key in namespace}
     scope, params = report.load(values, where=f"notebook {report.notebook.name}")
@@ -133,7 +143,8 @@ def start_report(name: str, namespace: Mapping[str, Any]) -> ReportContext:
 
 def summary_findings(report: ReportContext) -> list[Finding]:
     """The findings a summary report ranks: the runner's ``findings.json`` of the period when its
-    ``findings_file`` parameter names one, else every other analysis computed here."""
+    ``findings_file`` parameter names one, else every other analysis computed here.
+    """
     path = Path(getattr(report.params, "findings_file", "") or "")
     if path.name and path.is_file():
         return findings_from_json(path.read_text(encoding="utf-8"))
@@ -142,7 +153,8 @@ def summary_findings(report: ReportContext) -> list[Finding]:
 
 def period_findings(data: Dataset, scope: RunScope) -> list[Finding]:
     """Every catalogued analysis' findings for the period with default parameters, computed here
-    (the monthly review outside the runner, which hands it the others' findings instead)."""
+    (the monthly review outside the runner, which hands it the others' findings instead).
+    """
     found: list[Finding] = []
     for report in CATALOG.values():
         if report.spec.summary or report.spec.missing_tables(data):

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,7 +31,7 @@ out = Console()
 err = Console(stderr=True)
 
 SourceOpt = Annotated[str, typer.Option("--source", "-s", help="DuckDB file, folder of exports, or SQL URL.")]
-MappingOpt = Annotated[Optional[Path], typer.Option("--mapping", "-m", help="Mapping YAML (see parameters/sources/).")]
+MappingOpt = Annotated[Path | None, typer.Option("--mapping", "-m", help="Mapping YAML (see parameters/sources/).")]
 
 EXAMPLE_SOURCE = "examples/maven_crm"
 EXAMPLE_MAPPING = "parameters/sources/maven_crm.yaml"
@@ -62,7 +62,7 @@ def metrics(
     mapping: MappingOpt = None,
     period: Annotated[str, typer.Option(help="all, year, quarter or month.")] = "all",
     level: Annotated[str, typer.Option(help="company, region, team or rep.")] = "region",
-    names: Annotated[Optional[str], typer.Option("--metrics", help="Comma-separated metric names (default: all).")] = None,
+    names: Annotated[str | None, typer.Option("--metrics", help="Comma-separated metric names (default: all).")] = None,
     lang: Annotated[str, typer.Option(help="Label language: zh or en.")] = "en",
 ) -> None:
     """Print the metric summary of a source at a grain."""
@@ -89,18 +89,32 @@ def metric_catalog(lang: Annotated[str, typer.Option(help="zh or en")] = "en") -
     for col in ("metric", "label", "unit", "better", "needs", "definition"):
         table.add_column(col)
     for m in METRICS.values():
-        table.add_row(m.name, m.label(lang), m.unit, "higher" if m.higher_is_better else "lower",
-                      ", ".join(m.tables), m.definition)
+        table.add_row(
+            m.name,
+            m.label(lang),
+            m.unit,
+            "higher" if m.higher_is_better else "lower",
+            ", ".join(m.tables),
+            m.definition,
+        )
     out.print(table)
 
 
 @app.command("demo-data")
 def demo_data(
-    size: Annotated[str, typer.Option(help="small (tests, ~40 reps), default (~400 reps) or large (~10 M deals).")] = "default",
-    variant: Annotated[str, typer.Option(help="planted (with the planted effects) or null (the same world without).")] = "planted",
+    size: Annotated[
+        str, typer.Option(help="small (tests, ~40 reps), default (~400 reps) or large (~10 M deals).")
+    ] = "default",
+    variant: Annotated[
+        str, typer.Option(help="planted (with the planted effects) or null (the same world without).")
+    ] = "planted",
     seed: Annotated[int, typer.Option(help="Seed of every random stream.")] = 42,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Last day of the history, YYYY-MM-DD (default: end of last month).")] = None,
-    out_path: Annotated[Optional[Path], typer.Option("--out", help="DuckDB file to write (default: demo-<size>-<variant>.duckdb).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Last day of the history, YYYY-MM-DD (default: end of last month).")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="DuckDB file to write (default: demo-<size>-<variant>.duckdb).")
+    ] = None,
 ) -> None:
     """Write a deterministic demo DuckDB file with every canonical table and its truth manifest."""
     import resource
@@ -158,29 +172,37 @@ def example(
         print_metric_summary(frame, out, title=f"Maven CRM — {grain.level}")
 
 
-ReportsOpt = Annotated[Optional[str], typer.Option("--reports", help="Comma-separated reports (default: all).")]
-ForceOpt = Annotated[bool, typer.Option(
-    "--force", help="Publish even when the run is less complete than the period's current publication.")]
+ReportsOpt = Annotated[str | None, typer.Option("--reports", help="Comma-separated reports (default: all).")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option("--force", help="Publish even when the run is less complete than the period's current publication."),
+]
 
 
 @app.command()
 def review(
     config: Annotated[Path, typer.Option("--config", "-c", help="Run configuration YAML.")] = Path(
-        "parameters/monthly_review.yaml"),
-    period: Annotated[Optional[str], typer.Option(help="YYYY-MM or last-month.")] = None,
-    source: Annotated[Optional[str], typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL.")] = None,
+        "parameters/monthly_review.yaml"
+    ),
+    period: Annotated[str | None, typer.Option(help="YYYY-MM or last-month.")] = None,
+    source: Annotated[str | None, typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL.")] = None,
     mapping: MappingOpt = None,
-    lang: Annotated[Optional[str], typer.Option(help="zh or en.")] = None,
-    jobs: Annotated[Optional[int], typer.Option(help="Parallel reports (0 = one per core).")] = None,
+    lang: Annotated[str | None, typer.Option(help="zh or en.")] = None,
+    jobs: Annotated[int | None, typer.Option(help="Parallel reports (0 = one per core).")] = None,
     reports: ReportsOpt = None,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Folder that holds the published periods.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="Folder that holds the published periods.")] = None,
     force: ForceOpt = False,
 ) -> None:
     """Run every registered report for a period and publish reports/<period>/ (exit 0 only if none failed)."""
-    overrides: dict[str, object] = {"period": period, "source": source, "lang": lang, "jobs": jobs,
-                                    "mapping": str(mapping) if mapping else None,
-                                    "output_dir": str(output) if output else None,
-                                    "reports": list(parse_list(reports)) or None}
+    overrides: dict[str, object] = {
+        "period": period,
+        "source": source,
+        "lang": lang,
+        "jobs": jobs,
+        "mapping": str(mapping) if mapping else None,
+        "output_dir": str(output) if output else None,
+        "reports": list(parse_list(reports)) or None,
+    }
     _run_and_report(_review_config(config, overrides), merge=False, force=force)
 
 
@@ -188,8 +210,8 @@ def review(
 def run(
     report: Annotated[str, typer.Argument(help="Registered report name (see `salesops reports`).")],
     param: Annotated[list[str], typer.Option("--param", "-p", help="key=value (repeatable).")] = [],  # noqa: B006
-    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Parameters YAML.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Folder that holds the published periods.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Parameters YAML.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="Folder that holds the published periods.")] = None,
     force: ForceOpt = False,
 ) -> None:
     """Run one report and publish it into its period (the period's other reports are kept)."""
@@ -222,7 +244,9 @@ def notify(
     fmt: Annotated[str, typer.Option("--format", help="generic, wecom, dingtalk or slack.")] = "generic",
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     min_severity: Annotated[str, typer.Option(help="Lowest severity posted: high, medium, low, info.")] = "medium",
-    output: Annotated[Path, typer.Option("--output", help="Folder that holds the published periods.")] = Path("reports"),
+    output: Annotated[Path, typer.Option("--output", help="Folder that holds the published periods.")] = Path(
+        "reports"
+    ),
 ) -> None:
     """Post the period's new findings to a chat webhook (each finding once per webhook)."""
     from salesops_lib.config.params import resolve_period
@@ -235,10 +259,18 @@ def notify(
         resolved = resolve_period(period)
     except ValueError as exc:
         raise ConfigError(str(exc), fix="write --period 2026-10 or --period last-month") from None
-    result = post_findings(output.resolve(), resolved, webhook, fmt=fmt, lang=lang,  # type: ignore[arg-type]
-                           min_severity=min_severity)
-    out.print(f"{result.posted} new finding(s) posted in {result.messages} message(s) to {result.webhook}; "
-              f"{result.skipped_known} already posted")
+    result = post_findings(
+        output.resolve(),
+        resolved,
+        webhook,
+        fmt=fmt,
+        lang=lang,  # type: ignore[arg-type]
+        min_severity=min_severity,
+    )
+    out.print(
+        f"{result.posted} new finding(s) posted in {result.messages} message(s) to {result.webhook}; "
+        f"{result.skipped_known} already posted"
+    )
 
 
 @app.command("reports")
@@ -278,20 +310,31 @@ def _run_and_report(config: object, *, merge: bool, force: bool) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(f"reports for {config.period}", total=total)  # type: ignore[attr-defined]
-        result = run_review(config, progress=lambda _o: bar.advance(task), merge=merge,  # type: ignore[arg-type]
-                            force=force)
+        result = run_review(
+            config,
+            progress=lambda _o: bar.advance(task),
+            merge=merge,  # type: ignore[arg-type]
+            force=force,
+        )
     table = Table(title=f"{result.period} — {result.seconds:.1f} s", title_justify="left")
     for col in ("report", "status", "seconds", "detail"):
         table.add_column(col)
     styles = {"published": "green", "failed": "bold red", "skipped": "dim"}
     for o in result.outcomes:
-        table.add_row(o.name, Text(o.status, style=styles[o.status]), f"{o.seconds:.1f}", o.error or (o.html_file or ""))
+        table.add_row(
+            o.name, Text(o.status, style=styles[o.status]), f"{o.seconds:.1f}", o.error or (o.html_file or "")
+        )
     out.print(table)
     if result.kept_previous:
-        err.print(Text.assemble(
-            ("not published: ", "bold red"),
-            f"{result.kept_previous}, so the previous publication stays. This run's pages are in "
-            f"{result.path}; run again with --force to publish them anyway."), highlight=False, soft_wrap=True)
+        err.print(
+            Text.assemble(
+                ("not published: ", "bold red"),
+                f"{result.kept_previous}, so the previous publication stays. This run's pages are in "
+                f"{result.path}; run again with --force to publish them anyway.",
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
         out.print(f"published: {result.index}")
     raise typer.Exit(0 if result.ok else 1)
@@ -325,13 +368,14 @@ def _validated(model: type, values: dict[str, object], where: str) -> object:
     except ValidationError as exc:
         raise ConfigError(
             "invalid parameters: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
-            where=where, fix=f"valid keys: {', '.join(model.model_fields)}",
+            where=where,
+            fix=f"valid keys: {', '.join(model.model_fields)}",
         ) from None
 
 
 @app.command()
 def lab(
-    port: Annotated[Optional[int], typer.Option(help="Port for JupyterLab.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port for JupyterLab.")] = None,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
 ) -> None:
     """Open JupyterLab on notebooks/ with the project's kernel."""
@@ -347,38 +391,68 @@ def lab(
 def dashboard(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8866,
     host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs a token.")] = "127.0.0.1",
-    token_file: Annotated[Optional[Path], typer.Option(
-        help="File holding the secret viewers add once as ?token=… (created with a random one if missing); "
-             "or set SALESOPS_DASHBOARD_TOKEN.")] = None,
-    token: Annotated[Optional[str], typer.Option(hidden=True)] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File holding the secret viewers add once as ?token=… (created with a random one if missing); "
+            "or set SALESOPS_DASHBOARD_TOKEN."
+        ),
+    ] = None,
+    token: Annotated[str | None, typer.Option(hidden=True)] = None,
     source: Annotated[str, typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL.")] = "demo",
     mapping: MappingOpt = None,
     period: Annotated[str, typer.Option(help="Latest period shown, YYYY-MM or last-month.")] = "last-month",
-    months: Annotated[int, typer.Option(help="Periods offered in the period filter (each built once, then cached).")] = 3,
+    months: Annotated[
+        int, typer.Option(help="Periods offered in the period filter (each built once, then cached).")
+    ] = 3,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     pool: Annotated[int, typer.Option(help="Preheated kernels kept ready (0: start one per viewer).")] = 2,
-    cull_idle: Annotated[int, typer.Option(help="Seconds before an idle kernel of a closed page is shut down (0: never).")] = 300,
-    max_kernels: Annotated[int, typer.Option(help="Most kernels at once, preheated ones included (~200 MB each); "
-                                                  "more viewers get a 'try again' page.")] = 8,
-    cull_unconnected: Annotated[int, typer.Option(help="Seconds before the kernel of a page that never connected "
-                                                       "is shut down (0: as --cull-idle).")] = 60,
+    cull_idle: Annotated[
+        int, typer.Option(help="Seconds before an idle kernel of a closed page is shut down (0: never).")
+    ] = 300,
+    max_kernels: Annotated[
+        int,
+        typer.Option(
+            help="Most kernels at once, preheated ones included (~200 MB each); more viewers get a 'try again' page."
+        ),
+    ] = 8,
+    cull_unconnected: Annotated[
+        int,
+        typer.Option(help="Seconds before the kernel of a page that never connected is shut down (0: as --cull-idle)."),
+    ] = 60,
     refresh: Annotated[bool, typer.Option("--refresh", help="Rebuild the dashboard data even if cached.")] = False,
 ) -> None:
     """Serve the leadership dashboard with Voila (builds each period's data once, then serves it)."""
     from salesops_lib.config.params import resolve_period
     from salesops_lib.dashboard.build import ensure_cubes, recent_periods
-    from salesops_lib.dashboard.server import (TOKEN_ENV, ServerOptions, check_options, read_token, url, voila_argv,
-                                               voila_env)
+    from salesops_lib.dashboard.server import (
+        TOKEN_ENV,
+        ServerOptions,
+        check_options,
+        read_token,
+        url,
+        voila_argv,
+        voila_env,
+    )
     from salesops_lib.data import connect
     from salesops_lib.errors import ConfigError
 
     if token is not None:
-        raise ConfigError("--token puts the secret on the command line, where `ps` shows it to every user",
-                          where="--token", fix=f"put it in a file only you can read and pass --token-file FILE, "
-                                               f"or set {TOKEN_ENV}")
+        raise ConfigError(
+            "--token puts the secret on the command line, where `ps` shows it to every user",
+            where="--token",
+            fix=f"put it in a file only you can read and pass --token-file FILE, or set {TOKEN_ENV}",
+        )
     secret, origin = read_token(token_file, os.environ)
-    options = ServerOptions(port=port, host=host, token=secret, pool=pool, cull_idle=cull_idle,
-                            max_kernels=max_kernels, cull_unconnected=cull_unconnected)
+    options = ServerOptions(
+        port=port,
+        host=host,
+        token=secret,
+        pool=pool,
+        cull_idle=cull_idle,
+        max_kernels=max_kernels,
+        cull_unconnected=cull_unconnected,
+    )
     check_options(options)  # before any expensive work
     if lang not in ("zh", "en"):
         raise ConfigError(f"--lang {lang!r} is not zh or en", where="--lang", fix="use --lang zh or --lang en")
@@ -390,13 +464,21 @@ def dashboard(
         raise ConfigError(str(exc), where="--period", fix="use YYYY-MM or last-month") from None
     with engine_errors("building the dashboard data", where=source):
         ds = connect(source, mapping)
-        root = ensure_cubes(ds, recent_periods(latest, months), refresh=refresh,
-                            progress=lambda msg: err.print(f"[dashboard] {msg}", markup=False, highlight=False))
-    env = voila_env(os.environ, {"SALESOPS_DASHBOARD_CUBES": str(root), "SALESOPS_DASHBOARD_PERIOD": latest,
-                                 "SALESOPS_DASHBOARD_LANG": lang}, token=secret)
+        root = ensure_cubes(
+            ds,
+            recent_periods(latest, months),
+            refresh=refresh,
+            progress=lambda msg: err.print(f"[dashboard] {msg}", markup=False, highlight=False),
+        )
+    env = voila_env(
+        os.environ,
+        {"SALESOPS_DASHBOARD_CUBES": str(root), "SALESOPS_DASHBOARD_PERIOD": latest, "SALESOPS_DASHBOARD_LANG": lang},
+        token=secret,
+    )
     access = f"viewers add ?token=<the token from {origin}> once" if secret else "no token (loopback only)"
-    err.print(f"[dashboard] serving {url(options)}; {access} (Ctrl-C stops)", markup=False, highlight=False,
-              soft_wrap=True)
+    err.print(
+        f"[dashboard] serving {url(options)}; {access} (Ctrl-C stops)", markup=False, highlight=False, soft_wrap=True
+    )
     sys.stderr.flush()
     os.execve(sys.executable, voila_argv(options), env)
 
@@ -417,8 +499,12 @@ def new_analysis(
     sync([CATALOG[name]])
     for path in made.written:
         out.print(f"wrote {path.relative_to(project_root())}", markup=False, highlight=False)
-    out.print(f"added {name} to {made.catalog.relative_to(project_root())}; next: fill compute.py and "
-              f"findings.py, the page in report/{name}/, then `salesops run {name}`", markup=False, highlight=False)
+    out.print(
+        f"added {name} to {made.catalog.relative_to(project_root())}; next: fill compute.py and "
+        f"findings.py, the page in report/{name}/, then `salesops run {name}`",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()
@@ -448,8 +534,9 @@ def _grain(model: type, **values: object) -> object:
         return model(**values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ConfigError(f"invalid option {'.'.join(map(str, first['loc']))}: {first['msg']}",
-                          fix="see `salesops metrics --help`") from None
+        raise ConfigError(
+            f"invalid option {'.'.join(map(str, first['loc']))}: {first['msg']}", fix="see `salesops metrics --help`"
+        ) from None
 
 
 def main() -> None:
@@ -468,9 +555,15 @@ def main() -> None:
         err.print("aborted")
         sys.exit(130)
     except OSError as exc:  # a full disk, a read-only folder outside the runner's own checks
-        err.print(Text.assemble(("error: ", "bold red"), f"{exc.strerror or exc}",
-                                f"\n  where:  {exc.filename}" if exc.filename else "",
-                                "\n  fix:    check free disk space and the folder's permissions"), highlight=False)
+        err.print(
+            Text.assemble(
+                ("error: ", "bold red"),
+                f"{exc.strerror or exc}",
+                f"\n  where:  {exc.filename}" if exc.filename else "",
+                "\n  fix:    check free disk space and the folder's permissions",
+            ),
+            highlight=False,
+        )
         sys.exit(2)
     except Exception as exc:  # click usage errors (typer's own copy of click) arrive here
         if not _is_usage_error(exc):

@@ -26,8 +26,11 @@ VOLATILE = [
 
 
 WIDGETS = [  # DuckDB progress bars (ipywidgets) that pages of a loaded machine carried until they were turned off
-    re.compile(r'<div class="jp-OutputArea-child">\s*<div class="jupyter-widgets jp-OutputArea-output".*?'
-               r'</script>\s*</div>\s*</div>', re.S),
+    re.compile(
+        r'<div class="jp-OutputArea-child">\s*<div class="jupyter-widgets jp-OutputArea-output".*?'
+        r"</script>\s*</div>\s*</div>",
+        re.S,
+    ),
     re.compile(r'<script type="application/vnd.jupyter.widget-state\+json">.*?</script>', re.S),
 ]
 
@@ -74,7 +77,9 @@ def _images_alike(left: str, right: str) -> tuple[str, str, list[str]]:
         if px.shape != py.shape:
             notes.append(f"image {i}: size {px.shape} -> {py.shape}")
         elif (diff := float(np.abs(px - py).max())) > 0.02:
-            notes.append(f"image {i}: pixels differ by up to {diff:.0%} ({float((np.abs(px - py) > 0.02).mean()):.2%} of them)")
+            notes.append(
+                f"image {i}: pixels differ by up to {diff:.0%} ({float((np.abs(px - py) > 0.02).mean()):.2%} of them)"
+            )
     return IMAGE.sub("<png>", left), IMAGE.sub("<png>", right), notes
 
 
@@ -82,8 +87,13 @@ def _cells(path: Path) -> str:
     from openpyxl import load_workbook
 
     book = load_workbook(path)
-    return "\n".join(f"{sheet.title}!{cell.coordinate}={cell.value!r}"
-                     for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None)
+    return "\n".join(
+        f"{sheet.title}!{cell.coordinate}={cell.value!r}"
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    )
 
 
 def main(before: Path, after: Path) -> int:

@@ -28,18 +28,21 @@ def dataset_from_frames(folder: Path, frames: Mapping[str, pd.DataFrame], stages
     return connect(folder, stages=stages)
 
 
-def reps_frame(rows: list[tuple[str, str, str]], hire: Mapping[str, str] | None = None,
-               exit: Mapping[str, str] | None = None) -> pd.DataFrame:
+def reps_frame(
+    rows: list[tuple[str, str, str]], hire: Mapping[str, str] | None = None, exit: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Reps from (rep_id, team, region) triples, with optional hire/exit dates by rep."""
     hire, exit = hire or {}, exit or {}
-    return pd.DataFrame({
-        "rep_id": [r[0] for r in rows],
-        "name": [r[0] for r in rows],
-        "team": [r[1] for r in rows],
-        "region": [r[2] for r in rows],
-        "hire_date": [d(hire[r[0]]) if r[0] in hire else None for r in rows],
-        "exit_date": [d(exit[r[0]]) if r[0] in exit else None for r in rows],
-    }).astype({"hire_date": "object", "exit_date": "object"})
+    return pd.DataFrame(
+        {
+            "rep_id": [r[0] for r in rows],
+            "name": [r[0] for r in rows],
+            "team": [r[1] for r in rows],
+            "region": [r[2] for r in rows],
+            "hire_date": [d(hire[r[0]]) if r[0] in hire else None for r in rows],
+            "exit_date": [d(exit[r[0]]) if r[0] in exit else None for r in rows],
+        }
+    ).astype({"hire_date": "object", "exit_date": "object"})
 
 
 def fixture_report(name: str, notebook: str | None = None) -> Report:

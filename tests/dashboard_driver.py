@@ -19,8 +19,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 """Flags for a sandboxed, offline machine: no GPU, no background calls to Google's hosts."""
 
 TILE = ".so-tile[data-metric=revenue] .so-value"
@@ -51,21 +59,49 @@ class DashboardProcess:
     """``salesops dashboard`` on a free loopback port, until the context exits; ``env`` adds to the
     environment it inherits (e.g. ``SALESOPS_DASHBOARD_TOKEN``)."""
 
-    def __init__(self, *, source: str, period: str, log: Path, pool: int = 2, months: int = 1,
-                 lang: str = "zh", extra: tuple[str, ...] = (), env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        source: str,
+        period: str,
+        log: Path,
+        pool: int = 2,
+        months: int = 1,
+        lang: str = "zh",
+        extra: tuple[str, ...] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log
         self.env = dict(env or {})
-        self.argv = [sys.executable, "-m", "salesops_lib.cli", "dashboard", "--source", source, "--period", period,
-                     "--months", str(months), "--pool", str(pool), "--port", str(self.port), "--lang", lang, *extra]
+        self.argv = [
+            sys.executable,
+            "-m",
+            "salesops_lib.cli",
+            "dashboard",
+            "--source",
+            source,
+            "--period",
+            period,
+            "--months",
+            str(months),
+            "--pool",
+            str(pool),
+            "--port",
+            str(self.port),
+            "--lang",
+            lang,
+            *extra,
+        ]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> DashboardProcess:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                         env={**os.environ, **self.env})
+            self.proc = subprocess.Popen(
+                self.argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **self.env}
+            )
         return self
 
     def wait_ready(self, timeout: float = 600.0) -> None:
@@ -118,7 +154,11 @@ def change_filter(page: Any, index: int, value: str, *, timeout_ms: int = 30_000
     select = page.locator(".so-filters select").nth(index)
     started = time.perf_counter()
     select.select_option(value=value) if value in select.evaluate(
-        "s => Array.from(s.options).map(o => o.value)") else select.select_option(label=value)
-    page.wait_for_function("before => { const k = document.querySelector('.so-kpis');"
-                           " return k && k.dataset.scope !== before; }", arg=before, timeout=timeout_ms)
+        "s => Array.from(s.options).map(o => o.value)"
+    ) else select.select_option(label=value)
+    page.wait_for_function(
+        "before => { const k = document.querySelector('.so-kpis'); return k && k.dataset.scope !== before; }",
+        arg=before,
+        timeout=timeout_ms,
+    )
     return time.perf_counter() - started

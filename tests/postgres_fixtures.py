@@ -44,8 +44,13 @@ class PgServer:
     def connect(self, database: str | None = None) -> psycopg.Connection:
         """An autocommit psycopg connection (fails fast when nothing listens)."""
         return psycopg.connect(
-            host=self.host, port=self.port, user=self.user, password=self.password,
-            dbname=database or self.database, connect_timeout=3, autocommit=True,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=database or self.database,
+            connect_timeout=3,
+            autocommit=True,
         )
 
 
@@ -62,8 +67,10 @@ def pg_server() -> PgServer:
     try:
         server.connect().close()
     except psycopg.OperationalError as exc:
-        reason = (f"PostgreSQL test server not reachable at {server.host}:{server.port} "
-                  f"({str(exc).strip().splitlines()[0]}); run `scripts/test-services.sh start`")
+        reason = (
+            f"PostgreSQL test server not reachable at {server.host}:{server.port} "
+            f"({str(exc).strip().splitlines()[0]}); run `scripts/test-services.sh start`"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -90,8 +97,9 @@ def copy_tables(server: PgServer, database: str, dataset: Dataset) -> None:
     ``COPY … FROM STDIN (FORMAT csv)``: an empty unquoted field is NULL, a quoted one the empty
     string; Arrow writes floats in their shortest round-trip form, so values arrive exact.
     """
-    loader = ibis.postgres.connect(host=server.host, port=server.port, user=server.user,
-                                   password=server.password, database=database)
+    loader = ibis.postgres.connect(
+        host=server.host, port=server.port, user=server.user, password=server.password, database=database
+    )
     try:
         for name in dataset.tables:
             data = dataset.table(name).to_pyarrow()

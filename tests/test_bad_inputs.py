@@ -34,7 +34,9 @@ def load_case(folder: Path) -> dict[str, Any]:
     return spec
 
 
-def run_in_process(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+def run_in_process(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
     """``salesops ARGS`` through :func:`salesops_lib.cli.main`: exit code and everything printed."""
     buffers = io.StringIO(), io.StringIO()
     for name, buffer in zip(("out", "err"), buffers):
@@ -46,7 +48,7 @@ def run_in_process(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pyt
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except Exception:  # noqa: BLE001 - the point of the corpus: nothing may escape main()
+    except Exception:
         pytest.fail(f"salesops {' '.join(args)} raised instead of exiting cleanly:\n{traceback.format_exc()}")
     captured = capsys.readouterr()
     return code, buffers[0].getvalue() + buffers[1].getvalue() + captured.out + captured.err

@@ -44,6 +44,14 @@ def test_every_finding_kind_has_words_in_both_languages_and_no_word_is_orphaned(
     assert catalogue(name).title is not None
 
 
+def test_every_notebook_and_analysis_package_is_in_the_catalog() -> None:
+    """The catalog is the only list: no report notebook or analysis package is left out of it."""
+    notebooks = {path.stem for path in (ROOT / "notebooks").glob("*.ipynb")}
+    packages = {path.parent.name for path in (PACKAGE / "analyses").glob("*/__init__.py")}
+    assert notebooks == set(NAMES) and packages == set(NAMES)
+    assert NAMES[:2] == ["kpi_overview", "monthly_review"] and CATALOG.summary is CATALOG["monthly_review"]
+
+
 def test_parameters_cells_are_the_ones_the_models_declare() -> None:
     assert not drifted(), "run `salesops notebooks --sync`"
 

@@ -12,11 +12,16 @@ from tests.builders import dataset_from_frames, reps_frame
 
 
 def _orders(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_id": [f"o{i}" for i in range(len(rows))], "customer_id": [r[0] for r in rows],
-        "rep_id": ["r1"] * len(rows), "ordered_at": [dt.date.fromisoformat(r[1]) for r in rows],
-        "amount": [r[2] for r in rows], "cost": [0.0] * len(rows),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "customer_id": [r[0] for r in rows],
+            "rep_id": ["r1"] * len(rows),
+            "ordered_at": [dt.date.fromisoformat(r[1]) for r in rows],
+            "amount": [r[2] for r in rows],
+            "cost": [0.0] * len(rows),
+        }
+    )
 
 
 def test_decline_silence_and_steady_accounts(tmp_path: Path) -> None:
@@ -38,8 +43,9 @@ def test_decline_silence_and_steady_accounts(tmp_path: Path) -> None:
 
 
 def test_no_orders_gives_an_empty_frame(tmp_path: Path) -> None:
-    ds = dataset_from_frames(tmp_path / "src", {"reps": reps_frame([("r1", "t", "n")]),
-                                                 "orders": _orders([("a", "2020-01-01", 1.0)])})
+    ds = dataset_from_frames(
+        tmp_path / "src", {"reps": reps_frame([("r1", "t", "n")]), "orders": _orders([("a", "2020-01-01", 1.0)])}
+    )
     assert key_account_risk(ds, dt.date(2024, 12, 31)).empty
 
 

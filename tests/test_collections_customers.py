@@ -35,39 +35,62 @@ def _frames(invoices: list[tuple], payments: list[tuple]) -> dict[str, pd.DataFr
 
     invoices: (invoice_id, order_id, issued, due or None, amount); payments: (invoice_id, paid, amount).
     """
-    orders = pd.DataFrame({
-        "order_id": ["o1", "o2", "o3", "o4"], "customer_id": ["c1", "c1", "c2", "c3"],
-        "rep_id": ["r1", "r1", "r2", "r2"], "ordered_at": [d("2024-01-01")] * 4,
-        "amount": [1500.0, 500.0, 800.0, 300.0], "cost": [None, 100.0, 400.0, 100.0],
-    })
-    customers = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "name": ["甲公司", "乙公司", "丙公司"],
-                              "industry": ["retail", "energy", "retail"], "region": ["north", "south", "south"],
-                              "segment": ["smb", "enterprise", "smb"],
-                              "created_at": [d("2023-01-01")] * 3})
-    inv = pd.DataFrame({
-        "invoice_id": [i[0] for i in invoices], "order_id": [i[1] for i in invoices],
-        "issued_at": [d(i[2]) for i in invoices], "due_at": [d(i[3]) if i[3] else None for i in invoices],
-        "amount": [float(i[4]) for i in invoices],
-    }).astype({"due_at": "object"})
-    pay = pd.DataFrame({"payment_id": [f"p{k}" for k in range(len(payments))],
-                        "invoice_id": [p[0] for p in payments], "paid_at": [d(p[1]) for p in payments],
-                        "amount": [float(p[2]) for p in payments]})
+    orders = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4"],
+            "customer_id": ["c1", "c1", "c2", "c3"],
+            "rep_id": ["r1", "r1", "r2", "r2"],
+            "ordered_at": [d("2024-01-01")] * 4,
+            "amount": [1500.0, 500.0, 800.0, 300.0],
+            "cost": [None, 100.0, 400.0, 100.0],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3"],
+            "name": ["甲公司", "乙公司", "丙公司"],
+            "industry": ["retail", "energy", "retail"],
+            "region": ["north", "south", "south"],
+            "segment": ["smb", "enterprise", "smb"],
+            "created_at": [d("2023-01-01")] * 3,
+        }
+    )
+    inv = pd.DataFrame(
+        {
+            "invoice_id": [i[0] for i in invoices],
+            "order_id": [i[1] for i in invoices],
+            "issued_at": [d(i[2]) for i in invoices],
+            "due_at": [d(i[3]) if i[3] else None for i in invoices],
+            "amount": [float(i[4]) for i in invoices],
+        }
+    ).astype({"due_at": "object"})
+    pay = pd.DataFrame(
+        {
+            "payment_id": [f"p{k}" for k in range(len(payments))],
+            "invoice_id": [p[0] for p in payments],
+            "paid_at": [d(p[1]) for p in payments],
+            "amount": [float(p[2]) for p in payments],
+        }
+    )
     reps = reps_frame([("r1", "t-north", "north"), ("r2", "t-south", "south")])
     return {"reps": reps, "customers": customers, "orders": orders, "invoices": inv, "payments": pay}
 
 
 INVOICES = [
-    ("i1", "o1", "2024-04-01", "2024-05-01", 1000),   # partial payment: 400 paid
-    ("i2", "o1", "2024-05-15", "2024-07-14", 500),    # same order, later due: a credit note hits i1 first
-    ("n1", "o1", "2024-06-01", None, -300),           # credit note on o1
-    ("i3", "o2", "2024-03-01", "2024-03-31", 500),    # over-paid by 100
-    ("i4", "o3", "2024-06-10", None, 800),            # no due date: due on issue (20 days past due)
-    ("i5", "o4", "2024-01-10", "2024-02-09", 300),    # paid in two parts that add up exactly
-    ("n2", "o4", "2024-03-01", None, -50),            # credit note on a paid order: nothing to apply
-    ("i6", "o3", "2024-07-05", "2024-08-04", 999),    # issued after as_of: not there yet
+    ("i1", "o1", "2024-04-01", "2024-05-01", 1000),  # partial payment: 400 paid
+    ("i2", "o1", "2024-05-15", "2024-07-14", 500),  # same order, later due: a credit note hits i1 first
+    ("n1", "o1", "2024-06-01", None, -300),  # credit note on o1
+    ("i3", "o2", "2024-03-01", "2024-03-31", 500),  # over-paid by 100
+    ("i4", "o3", "2024-06-10", None, 800),  # no due date: due on issue (20 days past due)
+    ("i5", "o4", "2024-01-10", "2024-02-09", 300),  # paid in two parts that add up exactly
+    ("n2", "o4", "2024-03-01", None, -50),  # credit note on a paid order: nothing to apply
+    ("i6", "o3", "2024-07-05", "2024-08-04", 999),  # issued after as_of: not there yet
 ]
 PAYMENTS = [
-    ("i1", "2024-05-20", 400), ("i3", "2024-04-01", 600), ("i5", "2024-02-01", 100.1), ("i5", "2024-02-05", 199.9),
+    ("i1", "2024-05-20", 400),
+    ("i3", "2024-04-01", 600),
+    ("i5", "2024-02-01", 100.1),
+    ("i5", "2024-02-05", 199.9),
     ("i4", "2024-07-02", 800),  # after as_of: ignored
 ]
 
@@ -103,8 +126,9 @@ def test_invoice_without_due_date_is_due_on_issue_and_late_payments_are_ignored(
     assert items.loc["i4", "days_past_due"] == 20 and items.loc["i4", "open"] == 800  # paid 2 July: after as_of
 
 
-def test_part_payments_that_add_up_leave_nothing_and_future_invoices_are_absent(receivables_ds: Dataset,
-                                                                                items: pd.DataFrame) -> None:
+def test_part_payments_that_add_up_leave_nothing_and_future_invoices_are_absent(
+    receivables_ds: Dataset, items: pd.DataFrame
+) -> None:
     assert items.loc["i5", "open"] == 0 and items.loc["i5", "overpaid"] == 0
     assert "i6" not in items.index
     credits = ar.open_items(receivables_ds, AS_OF).credits.execute()
@@ -134,8 +158,10 @@ def test_bucket_edges(tmp_path: Path) -> None:
 
 
 def test_cei_and_receivables_by_month(tmp_path: Path) -> None:
-    frames = _frames([("a", "o1", "2024-01-05", "2024-02-04", 1000), ("b", "o1", "2024-01-20", None, 500)],
-                     [("a", "2024-02-10", 1000)])
+    frames = _frames(
+        [("a", "o1", "2024-01-05", "2024-02-04", 1000), ("b", "o1", "2024-01-20", None, 500)],
+        [("a", "2024-02-10", 1000)],
+    )
     ds = dataset_from_frames(tmp_path, frames)
     monthly = ar.monthly_receivables(ds, [dt.date(2024, 1, 1), dt.date(2024, 2, 1)], "company").set_index("period")
     jan, feb = monthly.loc["2024-01-01"], monthly.loc["2024-02-01"]
@@ -161,8 +187,18 @@ def _moments(spec: dict[tuple[str, str], list[tuple[float, float]]]) -> pd.DataF
     for (label, unit), clusters in spec.items():
         u = np.array([c[0] for c in clusters])
         a = np.array([c[1] for c in clusters])
-        rows.append({"label": label, "unit": unit, "unpaid": u.sum(), "due": a.sum(), "uu": (u * u).sum(),
-                     "ua": (u * a).sum(), "aa": (a * a).sum(), "clusters": len(clusters)})
+        rows.append(
+            {
+                "label": label,
+                "unit": unit,
+                "unpaid": u.sum(),
+                "due": a.sum(),
+                "uu": (u * u).sum(),
+                "ua": (u * a).sum(),
+                "aa": (a * a).sum(),
+                "clusters": len(clusters),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -202,8 +238,16 @@ def test_slip_needs_significance_against_history_and_peers_and_a_material_rise()
 # --------------------------------------------------------------------------- BG/NBD and Gamma-Gamma
 
 
-def _simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, rng: np.random.Generator,
-                    observed: tuple[float, float] = (26, 104), holdout: float = 26.0) -> tuple[np.ndarray, ...]:
+def _simulate_bgnbd(
+    n: int,
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    rng: np.random.Generator,
+    observed: tuple[float, float] = (26, 104),
+    holdout: float = 26.0,
+) -> tuple[np.ndarray, ...]:
     """Customers bought at week 0; λ ~ Gamma(r, α), p ~ Beta(a, b); each repeat purchase may end them."""
     lam, p = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
     T = rng.uniform(*observed, n)
@@ -232,8 +276,12 @@ def test_bgnbd_recovers_known_parameters(population: tuple[np.ndarray, ...]) -> 
     x, t_x, T, _ = population
     model = fit_bgnbd(x, t_x, T)
     assert model.converged
-    for fitted, true, tolerance in ((model.r, 0.5, 0.15), (model.alpha, 5.0, 0.2), (model.a, 1.5, 0.35),
-                                    (model.b, 4.0, 0.4)):
+    for fitted, true, tolerance in (
+        (model.r, 0.5, 0.15),
+        (model.alpha, 5.0, 0.2),
+        (model.a, 1.5, 0.35),
+        (model.b, 4.0, 0.4),
+    ):
         assert abs(fitted / true - 1) < tolerance, (fitted, true)
 
 
@@ -241,8 +289,9 @@ def test_bgnbd_predictions_are_calibrated_on_the_simulated_holdout(population: t
     x, t_x, T, later = population
     predicted = fit_bgnbd(x, t_x, T).expected_purchases(26.0, x, t_x, T)
     assert predicted.sum() / later.sum() == pytest.approx(1.0, abs=0.06)
-    table = calibration_table(pd.DataFrame({"predicted": predicted, "actual": later,
-                                            "predicted_revenue": predicted, "actual_revenue": later}))
+    table = calibration_table(
+        pd.DataFrame({"predicted": predicted, "actual": later, "predicted_revenue": predicted, "actual_revenue": later})
+    )
     assert list(table["decile"]) == list(range(1, 11))
     top = table.iloc[-5:]
     assert ((top["ratio"] > 0.8) & (top["ratio"] < 1.25)).all()  # the deciles that buy, within 20 %
@@ -288,10 +337,25 @@ def test_customer_values_count_gross_profit_with_missing_costs(receivables_ds: D
 
 
 def test_cohorts_count_quarters_after_the_first_booking(tmp_path: Path) -> None:
-    rows = [("a", "2023-01-05"), ("a", "2023-04-20"), ("a", "2023-10-15"), ("b", "2023-02-10"), ("b", "2023-02-11"),
-            ("c", "2023-08-01"), ("z", "2022-01-01")]
-    orders = pd.DataFrame({"order_id": [f"o{i}" for i in range(len(rows))], "customer_id": [r[0] for r in rows],
-                           "rep_id": "r1", "ordered_at": [d(r[1]) for r in rows], "amount": 100.0, "cost": 40.0})
+    rows = [
+        ("a", "2023-01-05"),
+        ("a", "2023-04-20"),
+        ("a", "2023-10-15"),
+        ("b", "2023-02-10"),
+        ("b", "2023-02-11"),
+        ("c", "2023-08-01"),
+        ("z", "2022-01-01"),
+    ]
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "customer_id": [r[0] for r in rows],
+            "rep_id": "r1",
+            "ordered_at": [d(r[1]) for r in rows],
+            "amount": 100.0,
+            "cost": 40.0,
+        }
+    )
     ds = dataset_from_frames(tmp_path, {"reps": reps_frame([("r1", "t", "n")]), "orders": orders})
     cohorts = cust.cohort_retention(ds, dt.date(2023, 12, 31), warmup_months=12).set_index(["cohort", "k"])
     q1 = pd.Timestamp("2023-01-01")
@@ -344,12 +408,14 @@ def test_planted_collections_slip_flags_exactly_its_region(planted: tuple[Datase
     for region, rate in measured["collection_rate"].items():
         assert rates.loc[region, "recent"] == pytest.approx(rate["last_3_months"], abs=1e-4)
         assert rates.loc[region, "previous"] == pytest.approx(rate["previous_12_months"], abs=1e-4)
-    assert slips[0].value == pytest.approx(measured["collection_rate"][truth.where["unit_id"]]["last_3_months"],
-                                           abs=1e-4)
+    assert slips[0].value == pytest.approx(
+        measured["collection_rate"][truth.where["unit_id"]]["last_3_months"], abs=1e-4
+    )
 
 
 def test_planted_churning_key_account_is_flagged_through_the_shared_risk(
-        planted: tuple[Dataset, CollectionsCustomersResult]) -> None:
+    planted: tuple[Dataset, CollectionsCustomersResult],
+) -> None:
     ds, result = planted
     truth = _truth(ds, "churn_risk")
     churn = [f for f in result.findings if f.kind == "key_account_churn"]
@@ -397,18 +463,22 @@ def test_receivable_figures_tie_out(planted: tuple[Dataset, CollectionsCustomers
 
 def test_maven_customer_won_value_and_deals_equal_hand_sql(maven: Dataset, maven_folder: Path) -> None:
     con = duckdb.connect()
-    expected = con.execute(f"""
+    expected = (
+        con.execute(f"""
         SELECT account AS customer_id,
                count(*) FILTER (WHERE deal_stage = 'Won')             AS won_deals,
                count(*)                                               AS closed_deals,
                sum(close_value) FILTER (WHERE deal_stage = 'Won')     AS won_value
         FROM read_csv_auto('{maven_folder / "sales_pipeline.csv"}')
         WHERE account IS NOT NULL AND deal_stage IN ('Won', 'Lost')
-        GROUP BY 1 HAVING count(*) FILTER (WHERE deal_stage = 'Won') > 0 ORDER BY 1""").df().set_index("customer_id")
+        GROUP BY 1 HAVING count(*) FILTER (WHERE deal_stage = 'Won') > 0 ORDER BY 1""")
+        .df()
+        .set_index("customer_id")
+    )
     got = cust.customer_values(maven, dt.date(2017, 12, 31)).execute().set_index("customer_id")
     assert sorted(got.index) == sorted(expected.index)
     got = got.loc[expected.index]
-    np.testing.assert_allclose(got["revenue"], expected["won_value"])      # bookings are the won deals
+    np.testing.assert_allclose(got["revenue"], expected["won_value"])  # bookings are the won deals
     np.testing.assert_array_equal(got["bookings"], expected["won_deals"])
     np.testing.assert_array_equal(got["won_deals"], expected["won_deals"])
     np.testing.assert_array_equal(got["closed_deals"], expected["closed_deals"])
@@ -425,8 +495,9 @@ def test_maven_report_runs_without_receivables(maven: Dataset) -> None:
 # --------------------------------------------------------------------------- presentation
 
 
-def test_every_finding_has_words_in_both_languages(planted: tuple[Dataset, CollectionsCustomersResult],
-                                                   null: CollectionsCustomersResult) -> None:
+def test_every_finding_has_words_in_both_languages(
+    planted: tuple[Dataset, CollectionsCustomersResult], null: CollectionsCustomersResult
+) -> None:
     from salesops_lib.analyses.collections_customers import SPEC
     from salesops_lib.report.findings_text import finding_text, templates
 
@@ -440,7 +511,8 @@ def test_every_finding_has_words_in_both_languages(planted: tuple[Dataset, Colle
 
 
 def test_sections_render_and_a_chinese_page_has_no_english_label(
-        planted: tuple[Dataset, CollectionsCustomersResult]) -> None:
+    planted: tuple[Dataset, CollectionsCustomersResult],
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -452,15 +524,27 @@ def test_sections_render_and_a_chinese_page_has_no_english_label(
     result = planted[1]
     words = [*catalogue("collections_customers").labels.values(), *catalogue("glossary").labels.values()]
     for lang in ("zh", "en"):
-        parts = [view.receivables_tiles(result, lang), view.trend_heading(result, lang),
-                 view.slip_section(result, lang), view.aging_section(result, lang),
-                 view.chase_section(result, lang), view.credits_section(result, lang),
-                 view.churn_section(result, lang), view.customers_tiles(result, lang),
-                 view.cohorts_heading(result, lang), view.historical_section(result, lang),
-                 view.predictive_section(result, lang), view.forecast_section(result, lang)]
+        parts = [
+            view.receivables_tiles(result, lang),
+            view.trend_heading(result, lang),
+            view.slip_section(result, lang),
+            view.aging_section(result, lang),
+            view.chase_section(result, lang),
+            view.credits_section(result, lang),
+            view.churn_section(result, lang),
+            view.customers_tiles(result, lang),
+            view.cohorts_heading(result, lang),
+            view.historical_section(result, lang),
+            view.predictive_section(result, lang),
+            view.forecast_section(result, lang),
+        ]
         html = "".join(p.html for p in parts)
-        for figure in (view.collections_trend(result, lang), view.aging_chart(result, lang),
-                       view.cohort_heatmap(result, lang), view.calibration_plot(result, lang)):
+        for figure in (
+            view.collections_trend(result, lang),
+            view.aging_chart(result, lang),
+            view.cohort_heatmap(result, lang),
+            view.calibration_plot(result, lang),
+        ):
             assert isinstance(figure, Figure)
         if lang == "zh":
             english = {en for _, en in words if len(en) > 3} - {zh for zh, _ in words}

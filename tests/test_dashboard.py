@@ -15,56 +15,147 @@ from salesops_lib.dashboard.cube import DashboardCube, load_cube, save_cube
 from salesops_lib.dashboard.scope import Scope, children, contains, resolve
 from salesops_lib.dashboard.server import ServerOptions, check_options, is_loopback, url, voila_argv
 from salesops_lib.errors import ConfigError
-
 from tests.conftest import SMALL_DEMO_AS_OF as AS_OF
 
 PERIOD = AS_OF[:7]
 """Demo data are pinned: the planted effects sit in the as-of month whatever today is."""
 
-ORG = pd.DataFrame({
-    "rep_id": ["r1", "r2", "r3", "r4"],
-    "name": ["甲", "乙", "<b>丙</b>", "丁"],
-    "team": ["n-1", "n-1", "n-2", "s-1"],
-    "region": ["north", "north", "north", "south"],
-})
+ORG = pd.DataFrame(
+    {
+        "rep_id": ["r1", "r2", "r3", "r4"],
+        "name": ["甲", "乙", "<b>丙</b>", "丁"],
+        "team": ["n-1", "n-1", "n-2", "s-1"],
+        "region": ["north", "north", "north", "south"],
+    }
+)
 
 
 def _finding(level: str, unit: str, at_stake: float = 0.0, severity: str = "medium") -> Finding:
-    return Finding(analysis="target_tracking", kind="pace_behind", severity=severity, level=level, unit=unit,
-                   metric="attainment", value=0.8, baseline=1.0, period="2026-10", at_stake=at_stake)
+    return Finding(
+        analysis="target_tracking",
+        kind="pace_behind",
+        severity=severity,
+        level=level,
+        unit=unit,
+        metric="attainment",
+        value=0.8,
+        baseline=1.0,
+        period="2026-10",
+        at_stake=at_stake,
+    )
 
 
 def hand_cube() -> DashboardCube:
     """Two regions, three teams, four reps; revenue adds up the org tree."""
-    revenue = {("company", "company"): 100.0, ("region", "north"): 70.0, ("region", "south"): 30.0,
-               ("team", "n-1"): 50.0, ("team", "n-2"): 20.0, ("team", "s-1"): 30.0,
-               ("rep", "r1"): 30.0, ("rep", "r2"): 20.0, ("rep", "r3"): 20.0, ("rep", "r4"): 30.0}
-    tiles = pd.DataFrame([
-        {"level": lv, "unit": u, "metric": m, "unit_kind": "currency" if m == "revenue" else "ratio",
-         "higher_is_better": True, "value": v if m == "revenue" else v / 100, "previous": v * 0.9,
-         "last_year": v * 0.8, "change_prev": 1 / 0.9 - 1, "change_yoy": 0.25,
-         "target": v * 1.1 if m == "revenue" else float("nan")}
-        for (lv, u), v in revenue.items() for m in ("revenue", "attainment", "win_rate")])
-    forecast = pd.DataFrame([{"level": lv, "unit": u, "forecast": v * 3, "lo80": v * 2.7, "hi80": v * 3.3,
-                              "target": v * 3.2, "attainment": 3 / 3.2, "p_hit": 0.3}
-                             for (lv, u), v in revenue.items()])
-    efficiency = pd.DataFrame([
-        {"level": "rep", "unit": r, "name": n, "team": tm, "region": rg, "fte": 1.0, "revenue": 1.0,
-         "revenue_per_fte": rpf, "win_rate": 0.3, "benchmark": 25.0, "gap": rpf / 25 - 1, "flagged": rpf < 20,
-         "eligible": True}
-        for (r, n, tm, rg), rpf in zip(ORG.itertuples(index=False), [30.0, 20.0, 10.0, 40.0])])
-    funnel = pd.DataFrame({"level": ["company"] * 3 + ["region"] * 3, "unit": ["company"] * 3 + ["north"] * 3,
-                           "step": ["lead", "proposal", "won"] * 2, "k": [0, 1, 2] * 2,
-                           "reached": [100.0, 50.0, 20.0, 60.0, 30.0, 15.0]})
-    campaigns = pd.DataFrame({"campaign_id": ["c1", "c2", "c3"], "type": ["expo", "online", "expo"],
-                              "region": ["north", "north", "south"], "cost": [10.0, 20.0, 30.0],
-                              "won_revenue": [5.0, 60.0, 60.0], "low_roi": [True, False, False]})
-    findings = (_finding("company", "company", 5), _finding("region", "south", 50, "high"),
-                _finding("team", "n-2", 10), _finding("rep", "r1", 1), _finding("campaign", "c1", 3))
+    revenue = {
+        ("company", "company"): 100.0,
+        ("region", "north"): 70.0,
+        ("region", "south"): 30.0,
+        ("team", "n-1"): 50.0,
+        ("team", "n-2"): 20.0,
+        ("team", "s-1"): 30.0,
+        ("rep", "r1"): 30.0,
+        ("rep", "r2"): 20.0,
+        ("rep", "r3"): 20.0,
+        ("rep", "r4"): 30.0,
+    }
+    tiles = pd.DataFrame(
+        [
+            {
+                "level": lv,
+                "unit": u,
+                "metric": m,
+                "unit_kind": "currency" if m == "revenue" else "ratio",
+                "higher_is_better": True,
+                "value": v if m == "revenue" else v / 100,
+                "previous": v * 0.9,
+                "last_year": v * 0.8,
+                "change_prev": 1 / 0.9 - 1,
+                "change_yoy": 0.25,
+                "target": v * 1.1 if m == "revenue" else float("nan"),
+            }
+            for (lv, u), v in revenue.items()
+            for m in ("revenue", "attainment", "win_rate")
+        ]
+    )
+    forecast = pd.DataFrame(
+        [
+            {
+                "level": lv,
+                "unit": u,
+                "forecast": v * 3,
+                "lo80": v * 2.7,
+                "hi80": v * 3.3,
+                "target": v * 3.2,
+                "attainment": 3 / 3.2,
+                "p_hit": 0.3,
+            }
+            for (lv, u), v in revenue.items()
+        ]
+    )
+    efficiency = pd.DataFrame(
+        [
+            {
+                "level": "rep",
+                "unit": r,
+                "name": n,
+                "team": tm,
+                "region": rg,
+                "fte": 1.0,
+                "revenue": 1.0,
+                "revenue_per_fte": rpf,
+                "win_rate": 0.3,
+                "benchmark": 25.0,
+                "gap": rpf / 25 - 1,
+                "flagged": rpf < 20,
+                "eligible": True,
+            }
+            for (r, n, tm, rg), rpf in zip(ORG.itertuples(index=False), [30.0, 20.0, 10.0, 40.0])
+        ]
+    )
+    funnel = pd.DataFrame(
+        {
+            "level": ["company"] * 3 + ["region"] * 3,
+            "unit": ["company"] * 3 + ["north"] * 3,
+            "step": ["lead", "proposal", "won"] * 2,
+            "k": [0, 1, 2] * 2,
+            "reached": [100.0, 50.0, 20.0, 60.0, 30.0, 15.0],
+        }
+    )
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": ["c1", "c2", "c3"],
+            "type": ["expo", "online", "expo"],
+            "region": ["north", "north", "south"],
+            "cost": [10.0, 20.0, 30.0],
+            "won_revenue": [5.0, 60.0, 60.0],
+            "low_roi": [True, False, False],
+        }
+    )
+    findings = (
+        _finding("company", "company", 5),
+        _finding("region", "south", 50, "high"),
+        _finding("team", "n-2", 10),
+        _finding("rep", "r1", 1),
+        _finding("campaign", "c1", 3),
+    )
     return DashboardCube(
-        period="2026-10", source="hand", fingerprint="hand", built_at="2026-11-01T00:00:00", org=ORG, tiles=tiles,
-        pacing=pd.DataFrame(), monthly=pd.DataFrame(), forecast=forecast, efficiency=efficiency, funnel=funnel,
-        campaigns=campaigns, expense_units=pd.DataFrame(), findings=findings, forecast_target="2026Q4")
+        period="2026-10",
+        source="hand",
+        fingerprint="hand",
+        built_at="2026-11-01T00:00:00",
+        org=ORG,
+        tiles=tiles,
+        pacing=pd.DataFrame(),
+        monthly=pd.DataFrame(),
+        forecast=forecast,
+        efficiency=efficiency,
+        funnel=funnel,
+        campaigns=campaigns,
+        expense_units=pd.DataFrame(),
+        findings=findings,
+        forecast_target="2026Q4",
+    )
 
 
 def test_scope_levels_children_and_consistency() -> None:
@@ -202,8 +293,12 @@ def test_cli_refuses_an_exposed_host_without_a_token() -> None:
     import subprocess
     import sys
 
-    run = subprocess.run([sys.executable, "-m", "salesops_lib.cli", "dashboard", "--host", "0.0.0.0"],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "salesops_lib.cli", "dashboard", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2 and "without a token" in run.stderr and "Traceback" not in run.stderr
 
 
@@ -217,8 +312,13 @@ def test_notebook_runs_top_to_bottom_outside_voila(tmp_path, small_demo_cube) ->
     from salesops_lib.dashboard.server import NOTEBOOK
 
     out = tmp_path / "leadership.ipynb"
-    pm.execute_notebook(str(project_root() / "notebooks" / NOTEBOOK), str(out), kernel_name="salesops",
-                        parameters={"source": f"demo:small:{AS_OF}", "period": PERIOD, "lang": "en"}, progress_bar=False)
+    pm.execute_notebook(
+        str(project_root() / "notebooks" / NOTEBOOK),
+        str(out),
+        kernel_name="salesops",
+        parameters={"source": f"demo:small:{AS_OF}", "period": PERIOD, "lang": "en"},
+        progress_bar=False,
+    )
     import nbformat
 
     outputs = [o for c in nbformat.read(out, 4).cells if c.cell_type == "code" for o in c.get("outputs", [])]

@@ -84,7 +84,9 @@ def test_dashboard_loads_with_the_periods_figures_and_filters(browser, server, h
     page, seconds = open_dashboard(browser, server.url)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(hostile_source, "company", "company")
+    assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(
+        hostile_source, "company", "company"
+    )
     assert page.get_attribute(".so-kpis", "data-scope") == "company:company"
     plot_before = page.get_attribute("img[data-plot=trend]", "src")
     assert PERIOD in page.inner_text(".so-filters")
@@ -93,7 +95,9 @@ def test_dashboard_loads_with_the_periods_figures_and_filters(browser, server, h
 
     change_filter(page, 1, "north")
     assert page.get_attribute(".so-kpis", "data-scope") == "region:north"
-    assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(hostile_source, "region", "north")
+    assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(
+        hostile_source, "region", "north"
+    )
     assert page.get_attribute("img[data-plot=trend]", "src") != plot_before
     teams = page.locator(".so-filters select").nth(2).locator("option").all_inner_texts()
     assert len(teams) > 1 and all(t.startswith("north") for t in teams[1:])  # drill: north's teams only

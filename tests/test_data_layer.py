@@ -16,7 +16,9 @@ from salesops_lib.errors import SourceError
 
 REPS_CSV = "工号,姓名,团队,大区\nR1,张伟,华东一组,华东\nR2,李娜,华南一组,华南\n"
 REPS_MAPPING = {
-    "tables": {"reps": {"from": "reps.csv", "columns": {"rep_id": "工号", "name": "姓名", "team": "团队", "region": "大区"}}}
+    "tables": {
+        "reps": {"from": "reps.csv", "columns": {"rep_id": "工号", "name": "姓名", "team": "团队", "region": "大区"}}
+    }
 }
 
 
@@ -50,37 +52,45 @@ def test_transcoding_is_cached_and_streams(tmp_path: Path, monkeypatch: pytest.M
 def test_values_constants_expressions_filters_and_formats(tmp_path: Path) -> None:
     (tmp_path / "deals.csv").write_text(
         "id,owner,stage,value,opened,closed\n"
-        "D1,R1,赢单,\"1,234.50\",2024/01/05,2024年2月1日\n"
+        'D1,R1,赢单,"1,234.50",2024/01/05,2024年2月1日\n'
         "D2,R1,输单,¥300,2024-01-06,2024-02-03\n"
         "D3,R2,跟进中,,20240107,\n"
         "D4,R2,作废,5,2024-01-08,\n",
         encoding="utf-8",
     )
     (tmp_path / "reps.csv").write_bytes(REPS_CSV.encode("gbk"))
-    mapping = parse_mapping({
-        **REPS_MAPPING,
-        "tables": {
-            **REPS_MAPPING["tables"],
-            "opportunities": {
-                "from": "deals.csv",
-                "where": "stage <> '作废'",
-                "columns": {
-                    "opp_id": "id", "rep_id": "owner", "amount": "value",
-                    "status": {"from": "stage", "values": {"赢单": "won", "输单": "lost", "跟进中": "open"}},
-                    "created_at": "opened", "closed_at": "closed",
-                    "product": {"const": "widget"},
-                    "lost_reason": {"expr": "CASE WHEN stage = '输单' THEN 'price' END"},
+    mapping = parse_mapping(
+        {
+            **REPS_MAPPING,
+            "tables": {
+                **REPS_MAPPING["tables"],
+                "opportunities": {
+                    "from": "deals.csv",
+                    "where": "stage <> '作废'",
+                    "columns": {
+                        "opp_id": "id",
+                        "rep_id": "owner",
+                        "amount": "value",
+                        "status": {"from": "stage", "values": {"赢单": "won", "输单": "lost", "跟进中": "open"}},
+                        "created_at": "opened",
+                        "closed_at": "closed",
+                        "product": {"const": "widget"},
+                        "lost_reason": {"expr": "CASE WHEN stage = '输单' THEN 'price' END"},
+                    },
                 },
             },
-        },
-    })
+        }
+    )
     ds = connect(tmp_path, mapping)
     frame = ds.table("opportunities").order_by("opp_id").execute()
     assert frame["opp_id"].tolist() == ["D1", "D2", "D3"]
     assert frame["status"].tolist() == ["won", "lost", "open"]
     assert frame["amount"].tolist()[:2] == [1234.5, 300.0] and pd.isna(frame["amount"].iloc[2])
     assert [x.date() if hasattr(x, "date") else x for x in frame["created_at"]] == [
-        dt.date(2024, 1, 5), dt.date(2024, 1, 6), dt.date(2024, 1, 7)]
+        dt.date(2024, 1, 5),
+        dt.date(2024, 1, 6),
+        dt.date(2024, 1, 7),
+    ]
     assert pd.Timestamp(frame["closed_at"].iloc[0]).date() == dt.date(2024, 2, 1)
     assert frame["product"].unique().tolist() == ["widget"]
     assert frame["lost_reason"].tolist()[1] == "price"
@@ -96,14 +106,29 @@ def test_canonical_views_have_the_expressions_types(tmp_path: Path, maven) -> No
     mapped = tmp_path / "mapped"
     mapped.mkdir()
     (mapped / "reps.csv").write_text("id,team,region\nR1,T,north\n", encoding="utf-8")
-    (mapped / "deals.csv").write_text("id,rep,stage,value,opened,closed\nD1,R1,Won,\"1,234.50\",2024/01/05,\n"
-                                      "D2,R1,Lost,x,2024/01/06,2024/02/01\n", encoding="utf-8")
-    mapping = parse_mapping({"name": "t", "tables": {
-        "reps": {"from": "reps.csv", "columns": {"rep_id": "id", "team": "team", "region": "region"}},
-        "opportunities": {"from": "deals.csv", "columns": {
-            "opp_id": "id", "rep_id": "rep", "status": {"from": "stage", "values": {"Won": "won", "Lost": "lost"}},
-            "amount": "value", "created_at": "opened", "closed_at": "closed"}},
-    }})
+    (mapped / "deals.csv").write_text(
+        'id,rep,stage,value,opened,closed\nD1,R1,Won,"1,234.50",2024/01/05,\nD2,R1,Lost,x,2024/01/06,2024/02/01\n',
+        encoding="utf-8",
+    )
+    mapping = parse_mapping(
+        {
+            "name": "t",
+            "tables": {
+                "reps": {"from": "reps.csv", "columns": {"rep_id": "id", "team": "team", "region": "region"}},
+                "opportunities": {
+                    "from": "deals.csv",
+                    "columns": {
+                        "opp_id": "id",
+                        "rep_id": "rep",
+                        "status": {"from": "stage", "values": {"Won": "won", "Lost": "lost"}},
+                        "amount": "value",
+                        "created_at": "opened",
+                        "closed_at": "closed",
+                    },
+                },
+            },
+        }
+    )
     for ds in (connect("demo:small:2025-06-30"), maven, connect(mapped, mapping)):
         for name, conformed in ds.tables.items():
             actual = ds.backend.table(staged_view_name(name), database="temp").schema()
@@ -124,13 +149,27 @@ def test_fingerprint_without_opening_equals_the_connections(tmp_path: Path, mave
 
 def test_unmapped_values_can_become_null(tmp_path: Path) -> None:
     (tmp_path / "reps.csv").write_text("id,team,region\nR1,T,north\nR2,T,North \n", encoding="utf-8")
-    mapping = parse_mapping({"tables": {"reps": {"from": "reps.csv", "columns": {
-        "rep_id": "id", "team": "team", "region": {"from": "region", "values": {"north": "N", "North": "N"}, "unmapped": "null"}}}}})
+    mapping = parse_mapping(
+        {
+            "tables": {
+                "reps": {
+                    "from": "reps.csv",
+                    "columns": {
+                        "rep_id": "id",
+                        "team": "team",
+                        "region": {"from": "region", "values": {"north": "N", "North": "N"}, "unmapped": "null"},
+                    },
+                }
+            }
+        }
+    )
     assert connect(tmp_path, mapping).table("reps").region.execute().tolist() == ["N", "N"]
 
 
 def test_excel_and_parquet_exports(tmp_path: Path) -> None:
-    reps = pd.DataFrame({"rep_id": ["R1"], "team": ["T1"], "region": ["north"], "hire_date": [pd.Timestamp("2023-03-01")]})
+    reps = pd.DataFrame(
+        {"rep_id": ["R1"], "team": ["T1"], "region": ["north"], "hire_date": [pd.Timestamp("2023-03-01")]}
+    )
     reps.to_excel(tmp_path / "reps.xlsx", index=False)
     customers = pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["甲公司", "乙公司"]})
     customers.to_parquet(tmp_path / "customers.parquet")
@@ -143,7 +182,9 @@ def test_excel_and_parquet_exports(tmp_path: Path) -> None:
 def test_duckdb_file_source_with_canonical_tables(tmp_path: Path) -> None:
     path = tmp_path / "crm.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE reps AS SELECT 'R1' AS rep_id, 'T1' AS team, 'north' AS region, DATE '2020-01-01' AS hire_date")
+    con.execute(
+        "CREATE TABLE reps AS SELECT 'R1' AS rep_id, 'T1' AS team, 'north' AS region, DATE '2020-01-01' AS hire_date"
+    )
     con.execute("CREATE TABLE other_stuff AS SELECT 1 AS x")
     con.close()
     ds = connect(path)

@@ -23,7 +23,14 @@ import pytest
 from salesops_lib.data import connect
 from salesops_lib.data.canonical import TABLES
 from salesops_lib.data.demo import (
-    EFFECT_KINDS, Truth, demo_source_path, generate_demo, load_truth, parse_demo_source, table_checksums, truth_path,
+    EFFECT_KINDS,
+    Truth,
+    demo_source_path,
+    generate_demo,
+    load_truth,
+    parse_demo_source,
+    table_checksums,
+    truth_path,
 )
 from salesops_lib.data.validation import validate
 from salesops_lib.errors import ConfigError
@@ -103,8 +110,11 @@ def test_checksums_detect_a_changed_value(planted: Demo, tmp_path: Path) -> None
 
 def test_every_canonical_table_with_its_exact_columns_and_types(variant: Demo) -> None:
     for name, spec in TABLES.items():
-        cols = variant.sql(f'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? '
-                           f'ORDER BY ordinal_position', [name])
+        cols = variant.sql(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position",
+            [name],
+        )
         assert cols == [(c.name, SQL_TYPES[c.kind]) for c in spec.columns], name
         assert variant.sql(f'SELECT count(*) FROM "{name}"')[0][0] > 0, name
 
@@ -136,12 +146,17 @@ def test_truth_manifest_in_the_file_and_beside_it(planted: Demo, null: Demo) -> 
 
 def conversion_by_month(demo: Demo, region: str, channel: str | None = None) -> list[float]:
     """Lead→opportunity conversion of a region (and channel) for the as_of month and the 6 before."""
-    rows = dict(demo.sql("""
+    rows = dict(
+        demo.sql(
+            """
         SELECT date_trunc('month', l.created_at)::DATE,
                avg(CASE WHEN l.lead_id IN (SELECT lead_id FROM opportunities WHERE lead_id IS NOT NULL) THEN 1.0 ELSE 0 END)
         FROM leads l JOIN reps r ON r.rep_id = l.rep_id
         WHERE r.region = ? AND (? IS NULL OR l.channel = ?) AND l.created_at BETWEEN ? AND ?
-        GROUP BY 1""", [region, channel, channel, month_add(AS_OF, -6), AS_OF]))
+        GROUP BY 1""",
+            [region, channel, channel, month_add(AS_OF, -6), AS_OF],
+        )
+    )
     return [rows[month_add(AS_OF, k)] for k in range(-6, 1)]
 
 
@@ -168,13 +183,16 @@ def test_conversion_drop_found_in_its_region_channel_and_stage(planted: Demo, nu
 
 def revenue_per_fte_gaps(demo: Demo) -> dict[str, float]:
     first = month_add(AS_OF, -5)
-    rows = demo.sql("""
+    rows = demo.sql(
+        """
         WITH fte AS (SELECT team, sum(greatest(0, date_diff('day', greatest(coalesce(hire_date, $1), $1),
                                                            least(coalesce(exit_date, $2), $2)) + 1)) AS days
                      FROM reps GROUP BY team),
              rev AS (SELECT r.team, sum(o.amount) AS revenue FROM orders o JOIN reps r USING (rep_id)
                      WHERE o.ordered_at BETWEEN $1 AND $2 GROUP BY r.team)
-        SELECT team, coalesce(revenue, 0), days FROM fte LEFT JOIN rev USING (team)""", [first, AS_OF])
+        SELECT team, coalesce(revenue, 0), days FROM fte LEFT JOIN rev USING (team)""",
+        [first, AS_OF],
+    )
     company = sum(r[1] for r in rows) / sum(r[2] for r in rows)
     return {team: revenue / days / company - 1 for team, revenue, days in rows}
 
@@ -204,8 +222,11 @@ def test_expo_costing_100k_sources_20k_of_pipeline(planted: Demo, null: Demo) ->
     assert leads >= 50 and opps >= 1
     assert pipeline == pytest.approx(planted.measured("expo_low_roi")["pipeline"], abs=0.01)
     for demo in (planted, null):
-        others = [v[5] / v[2] for k, v in campaign_sources(demo).items()
-                  if k != cid and AS_OF - dt.timedelta(365) <= v[1] <= AS_OF - dt.timedelta(90)]
+        others = [
+            v[5] / v[2]
+            for k, v in campaign_sources(demo).items()
+            if k != cid and AS_OF - dt.timedelta(365) <= v[1] <= AS_OF - dt.timedelta(90)
+        ]
         assert len(others) > 20 and min(others) >= 3.0  # a normal campaign sources ≥ 3× its cost
     _, _, cost, _, _, pipeline = campaign_sources(null)[cid]
     assert pipeline / cost >= 3.0  # without the planted effect the same expo is normal
@@ -215,7 +236,8 @@ def weekly_attainment(demo: Demo) -> dict[str, list[float | None]]:
     """Per rep, attainment of the last 8 complete ISO weeks (None: not employed all 7 days)."""
     last_sunday = AS_OF - dt.timedelta(days=(AS_OF.weekday() + 1) % 7)
     weeks = [last_sunday - dt.timedelta(days=6 + 7 * k) for k in range(7, -1, -1)]
-    rows = demo.sql("""
+    rows = demo.sql(
+        """
         WITH days AS (SELECT w AS week, w + INTERVAL (i) DAY AS day
                       FROM unnest($1::DATE[]) t(w), range(7) r(i)),
              target AS (SELECT r.rep_id, d.week,
@@ -229,7 +251,9 @@ def weekly_attainment(demo: Demo) -> dict[str, list[float | None]]:
                         FROM orders GROUP BY ALL)
         SELECT t.rep_id, t.week, CASE WHEN t.employed AND t.target > 0 THEN coalesce(a.amount, 0) / t.target END
         FROM target t LEFT JOIN actual a ON a.rep_id = t.rep_id AND a.week = t.week
-        ORDER BY 1, 2""", [weeks])
+        ORDER BY 1, 2""",
+        [weeks],
+    )
     out: dict[str, list[float | None]] = {}
     for rep, _, value in rows:
         out.setdefault(rep, []).append(value)
@@ -258,10 +282,13 @@ def test_weekly_alert_fires_for_the_underperformer_only_and_not_for_the_edge_cas
 
 def account_changes(demo: Demo) -> list[tuple[str, float]]:
     """Top-20 accounts by trailing-12-month orders, with last 6 months ÷ 6 before − 1."""
-    rows = demo.sql("""
+    rows = demo.sql(
+        """
         SELECT customer_id, sum(amount) FILTER (WHERE ordered_at >= $1) / sum(amount) FILTER (WHERE ordered_at < $1) - 1
         FROM orders WHERE ordered_at BETWEEN $2 AND $3
-        GROUP BY 1 ORDER BY sum(amount) DESC, 1 LIMIT 20""", [month_add(AS_OF, -5), month_add(AS_OF, -11), AS_OF])
+        GROUP BY 1 ORDER BY sum(amount) DESC, 1 LIMIT 20""",
+        [month_add(AS_OF, -5), month_add(AS_OF, -11), AS_OF],
+    )
     return [(r[0], r[1]) for r in rows]
 
 
@@ -279,7 +306,8 @@ def test_key_account_churn_is_the_only_large_decline(planted: Demo, null: Demo) 
 
 
 def follow_up_days(demo: Demo, change: dt.date) -> dict[tuple[str, bool], float]:
-    rows = demo.sql("""
+    rows = demo.sql(
+        """
         WITH fu AS (SELECT s.opp_id, s.entered_at,
                            (SELECT min(n.entered_at) FROM stage_history n
                             WHERE n.opp_id = s.opp_id AND n.stage IN ('proposal', 'lost')) AS left_at
@@ -287,7 +315,9 @@ def follow_up_days(demo: Demo, change: dt.date) -> dict[tuple[str, bool], float]
         SELECT r.region, fu.entered_at >= $1, avg(date_diff('day', fu.entered_at, fu.left_at))
         FROM fu JOIN opportunities o USING (opp_id) JOIN reps r ON r.rep_id = o.rep_id
         WHERE fu.left_at IS NOT NULL AND fu.entered_at BETWEEN $1 - INTERVAL 180 DAY AND $2 - INTERVAL 60 DAY
-        GROUP BY ALL""", [change, AS_OF])
+        GROUP BY ALL""",
+        [change, AS_OF],
+    )
     return {(r[0], r[1]): r[2] for r in rows}
 
 
@@ -303,13 +333,18 @@ def test_process_change_cuts_follow_up_from_15_to_10_days_where_adopted(planted:
 
 
 def overdue_share(demo: Demo, cut: dt.date) -> dict[str, float]:
-    return dict(demo.sql("""
+    return dict(
+        demo.sql(
+            """
         WITH paid AS (SELECT invoice_id, sum(amount) AS paid FROM payments WHERE paid_at <= $1 GROUP BY 1)
         SELECT r.region, sum(i.amount - least(i.amount, coalesce(p.paid, 0))) / sum(i.amount)
         FROM invoices i JOIN orders o USING (order_id) JOIN reps r ON r.rep_id = o.rep_id
         LEFT JOIN paid p USING (invoice_id)
         WHERE i.amount > 0 AND i.due_at > $1 - INTERVAL 91 DAY AND i.due_at <= $1
-        GROUP BY 1""", [cut]))
+        GROUP BY 1""",
+            [cut],
+        )
+    )
 
 
 def test_collections_slip_in_one_region(planted: Demo, null: Demo) -> None:
@@ -317,7 +352,9 @@ def test_collections_slip_in_one_region(planted: Demo, null: Demo) -> None:
     now = overdue_share(planted, AS_OF)
     others = [v for r, v in now.items() if r != region]
     assert now[region] >= 2 * np.mean(others) and now[region] >= 1.8 * max(others)
-    assert now[region] == pytest.approx(planted.measured("collections_slip")["overdue_share_at"][AS_OF.isoformat()][region], abs=1e-3)
+    assert now[region] == pytest.approx(
+        planted.measured("collections_slip")["overdue_share_at"][AS_OF.isoformat()][region], abs=1e-3
+    )
     history = [overdue_share(planted, AS_OF - dt.timedelta(91 * k))[region] for k in range(1, 5)]
     assert now[region] >= 1.8 * max(history)
     base = overdue_share(null, AS_OF)
@@ -332,14 +369,16 @@ def test_collections_slip_in_one_region(planted: Demo, null: Demo) -> None:
         if slipped:
             assert drop < -0.25 and all(abs(o) < 0.15 for o in others)
             assert recent[region] == pytest.approx(
-                demo.measured("collections_slip")["collection_rate"][region]["last_3_months"], abs=1e-3)
+                demo.measured("collections_slip")["collection_rate"][region]["last_3_months"], abs=1e-3
+            )
         else:
             assert abs(drop) < 0.15 and all(abs(o) < 0.15 for o in others)
 
 
 def collection_rate(demo: Demo) -> dict[str, dict[bool, float]]:
     """Per region: collection rate of the last 3 due-months (True) and the 12 before (False)."""
-    rows = demo.sql("""
+    rows = demo.sql(
+        """
         WITH inv AS (SELECT i.invoice_id, i.amount, date_trunc('month', i.due_at)::DATE AS month, r.region
                      FROM invoices i JOIN orders o USING (order_id) JOIN reps r ON r.rep_id = o.rep_id
                      WHERE i.amount > 0 AND i.due_at BETWEEN $1 AND $2),
@@ -347,7 +386,8 @@ def collection_rate(demo: Demo) -> dict[str, dict[bool, float]]:
                       WHERE p.paid_at < inv.month + INTERVAL 1 MONTH GROUP BY 1)
         SELECT region, month >= $3, sum(least(coalesce(paid, 0), amount)) / sum(amount)
         FROM inv LEFT JOIN paid USING (invoice_id) GROUP BY 1, 2""",
-        [month_add(AS_OF, -14), AS_OF, month_add(AS_OF, -2)])
+        [month_add(AS_OF, -14), AS_OF, month_add(AS_OF, -2)],
+    )
     out: dict[str, dict[bool, float]] = {}
     for region, recent, rate in rows:
         out.setdefault(region, {})[recent] = rate
@@ -356,8 +396,12 @@ def collection_rate(demo: Demo) -> dict[str, dict[bool, float]]:
 
 def budget_overrun(demo: Demo) -> dict[str, float]:
     jan = dt.date(AS_OF.year, 1, 1)
-    spent = dict(demo.sql("SELECT category, sum(amount) FROM expenses WHERE spent_at BETWEEN ? AND ? GROUP BY 1", [jan, AS_OF]))
-    budget = dict(demo.sql("SELECT category, sum(amount) FROM budgets WHERE period BETWEEN ? AND ? GROUP BY 1", [jan, AS_OF]))
+    spent = dict(
+        demo.sql("SELECT category, sum(amount) FROM expenses WHERE spent_at BETWEEN ? AND ? GROUP BY 1", [jan, AS_OF])
+    )
+    budget = dict(
+        demo.sql("SELECT category, sum(amount) FROM budgets WHERE period BETWEEN ? AND ? GROUP BY 1", [jan, AS_OF])
+    )
     return {c: spent[c] / budget[c] - 1 for c in budget}
 
 
@@ -375,8 +419,12 @@ def test_entertainment_overruns_its_budget_and_nothing_else(planted: Demo, null:
 
 
 def monthly_revenue(demo: Demo) -> dict[str, float]:
-    return {m.isoformat(): v for m, v in demo.sql(
-        "SELECT date_trunc('month', ordered_at)::DATE, sum(amount) FROM orders GROUP BY 1 ORDER BY 1")}
+    return {
+        m.isoformat(): v
+        for m, v in demo.sql(
+            "SELECT date_trunc('month', ordered_at)::DATE, sum(amount) FROM orders GROUP BY 1 ORDER BY 1"
+        )
+    }
 
 
 def test_forecast_truth_matches_the_generated_history(variant: Demo) -> None:
@@ -391,14 +439,17 @@ def test_forecast_truth_matches_the_generated_history(variant: Demo) -> None:
     assert list(nxt) == ["2025-07-01", "2025-08-01", "2025-09-01"] and truth.when["next_quarter"] == "2025Q3"
     model = truth.magnitude["designed"]["model"]
     i = 36  # July 2025 is month 36 from July 2022
-    assert nxt["2025-07-01"] == pytest.approx(model["base_monthly"] * (1 + model["growth_per_year"]) ** ((i + 0.5) / 12)
-                                              * model["season"][6], rel=1e-6)
+    assert nxt["2025-07-01"] == pytest.approx(
+        model["base_monthly"] * (1 + model["growth_per_year"]) ** ((i + 0.5) / 12) * model["season"][6], rel=1e-6
+    )
     assert truth.magnitude["designed"]["next_quarter_total"] == pytest.approx(sum(nxt.values()), abs=0.05)
 
 
 def test_seasonality_strong_q4_and_spring_festival_dip(null: Demo) -> None:
-    by_quarter = dict(null.sql("""SELECT quarter(ordered_at), sum(amount) FROM orders
-                                  WHERE ordered_at BETWEEN DATE '2023-01-01' AND DATE '2024-12-31' GROUP BY 1"""))
+    by_quarter = dict(
+        null.sql("""SELECT quarter(ordered_at), sum(amount) FROM orders
+                                  WHERE ordered_at BETWEEN DATE '2023-01-01' AND DATE '2024-12-31' GROUP BY 1""")
+    )
     assert by_quarter[4] > max(by_quarter[q] for q in (1, 2, 3))
     revenue = monthly_revenue(null)
     for year, cny_month in ((2023, "01"), (2024, "02")):  # Spring Festival: 22 Jan 2023, 10 Feb 2024
@@ -419,7 +470,8 @@ def twoway_ols(y: np.ndarray, x: np.ndarray, g1: list[str], g2: list[str]) -> np
 
 def rep_month_regression(demo: Demo) -> np.ndarray:
     """log revenue ~ log visits + log calls + tenure-month dummies | rep + team×month (full months)."""
-    rows = demo.sql("""
+    rows = demo.sql(
+        """
         WITH m AS (SELECT DISTINCT date_trunc('month', ordered_at)::DATE AS month FROM orders WHERE ordered_at < $1),
              rm AS (SELECT rep_id, team, month, date_diff('month', date_trunc('month', hire_date), month) AS tenure
                     FROM reps, m WHERE hire_date < month AND (exit_date IS NULL OR exit_date >= last_day(month))),
@@ -430,10 +482,13 @@ def rep_month_regression(demo: Demo) -> np.ndarray:
                      FROM activities GROUP BY ALL)
         SELECT rep_id, team || month, tenure, ln(revenue), ln(visits), ln(calls)
         FROM rm JOIN rev USING (rep_id, month) JOIN act USING (rep_id, month)
-        WHERE revenue > 0 AND visits > 0 AND calls > 0""", [date_trunc_month(AS_OF)])
+        WHERE revenue > 0 AND visits > 0 AND calls > 0""",
+        [date_trunc_month(AS_OF)],
+    )
     tenure = np.array([r[2] for r in rows])
-    x = np.column_stack([[r[4] for r in rows], [r[5] for r in rows],
-                         (tenure[:, None] == np.arange(1, 13)[None, :]).astype(float)])
+    x = np.column_stack(
+        [[r[4] for r in rows], [r[5] for r in rows], (tenure[:, None] == np.arange(1, 13)[None, :]).astype(float)]
+    )
     return twoway_ols(np.array([r[3] for r in rows]), x, [r[0] for r in rows], [r[1] for r in rows])
 
 
@@ -486,8 +541,13 @@ def test_realistic_shape(planted: Demo) -> None:
     late, median = q("""SELECT avg((p.paid_at > i.due_at)::INT), median(p.paid_at - i.due_at)
                         FROM payments p JOIN invoices i USING (invoice_id)""")[0]
     assert 0.2 < late < 0.6 and -5 <= median <= 10
-    assert q("SELECT count(*) FROM invoices i WHERE i.amount > 0 AND i.due_at < DATE '2025-06-30' - 300 "
-             "AND i.invoice_id NOT IN (SELECT invoice_id FROM payments)")[0][0] > 0  # a few never pay
+    assert (
+        q(
+            "SELECT count(*) FROM invoices i WHERE i.amount > 0 AND i.due_at < DATE '2025-06-30' - 300 "
+            "AND i.invoice_id NOT IN (SELECT invoice_id FROM payments)"
+        )[0][0]
+        > 0
+    )  # a few never pay
     win_rate = q("SELECT avg((status = 'won')::INT) FROM opportunities WHERE status <> 'open'")[0][0]
     assert 0.25 < win_rate < 0.5
     assert q("SELECT count(*) FROM opportunities WHERE status = 'open' AND closed_at IS NOT NULL") == [(0,)]
@@ -500,13 +560,21 @@ def test_realistic_shape(planted: Demo) -> None:
 def test_stage_history_starts_at_lead_and_runs_in_order(planted: Demo) -> None:
     q = planted.sql
     assert {s for (s,) in q("SELECT DISTINCT stage FROM stage_history")} == {
-        "lead", "follow-up", "proposal", "negotiation", "won", "lost"}
+        "lead",
+        "follow-up",
+        "proposal",
+        "negotiation",
+        "won",
+        "lost",
+    }
     assert q("""SELECT count(*) FROM opportunities o LEFT JOIN stage_history s ON s.opp_id = o.opp_id AND s.stage = 'lead'
                 WHERE s.entered_at IS DISTINCT FROM o.created_at""") == [(0,)]
     assert q("""SELECT count(*) FROM (
                   SELECT entered_at < lag(entered_at) OVER (PARTITION BY opp_id ORDER BY
                       CASE stage WHEN 'lead' THEN 0 WHEN 'follow-up' THEN 1 WHEN 'proposal' THEN 2
-                                 WHEN 'negotiation' THEN 3 ELSE 4 END) AS bad FROM stage_history) WHERE bad""") == [(0,)]
+                                 WHEN 'negotiation' THEN 3 ELSE 4 END) AS bad FROM stage_history) WHERE bad""") == [
+        (0,)
+    ]
     assert q("""SELECT count(*) FROM opportunities o JOIN stage_history s USING (opp_id)
                 WHERE s.stage IN ('won', 'lost') AND (s.stage <> o.status OR s.entered_at <> o.closed_at)""") == [(0,)]
     assert q("SELECT max(entered_at) FROM stage_history")[0][0] <= AS_OF
@@ -520,7 +588,11 @@ def test_connect_demo_shortcut_generates_once_into_the_cache(
 ) -> None:
     monkeypatch.setenv("SALESOPS_CACHE", str(tmp_path / "fresh-cache"))  # other tests may have filled the shared one
     assert parse_demo_source("demo:small:null:seed=7:2025-06-30") == {
-        "size": "small", "variant": "null", "seed": 7, "as_of": dt.date(2025, 6, 30)}
+        "size": "small",
+        "variant": "null",
+        "seed": 7,
+        "as_of": dt.date(2025, 6, 30),
+    }
     ds = connect("demo:small:2025-06-30")
     assert set(ds.tables) == set(TABLES) and ds.kind == "duckdb"
     path = demo_source_path("small", as_of="2025-06-30", show_progress=False)
@@ -536,17 +608,42 @@ def test_connect_demo_shortcut_generates_once_into_the_cache(
 def test_cli_writes_a_file_and_refuses_bad_options(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "salesops"
     out = tmp_path / "cli.duckdb"
-    ok = subprocess.run([str(script), "demo-data", "--size", "small", "--variant", "null", "--seed", "3",
-                         "--as-of", "2025-06-30", "--out", str(out)], capture_output=True, text=True, cwd=tmp_path,
-                        env={"PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    ok = subprocess.run(
+        [
+            str(script),
+            "demo-data",
+            "--size",
+            "small",
+            "--variant",
+            "null",
+            "--seed",
+            "3",
+            "--as-of",
+            "2025-06-30",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "160"},
+    )
     assert ok.returncode == 0, ok.stderr
     assert out.is_file() and truth_path(out).is_file()
     assert "opportunities" in ok.stdout and "rows/s" in ok.stdout and "peak RSS" in ok.stdout
     assert load_truth(out).variant == "null"
-    for args, message in ((["--size", "huge"], "unknown demo size"), (["--as-of", "2025-02-30"], "invalid as-of date"),
-                          (["--out", str(tmp_path / "missing" / "x.duckdb")], "output folder does not exist")):
-        bad = subprocess.run([str(script), "demo-data", *args], capture_output=True, text=True, cwd=tmp_path,
-                             env={"PATH": "/usr/bin:/bin", "COLUMNS": "160"})
+    for args, message in (
+        (["--size", "huge"], "unknown demo size"),
+        (["--as-of", "2025-02-30"], "invalid as-of date"),
+        (["--out", str(tmp_path / "missing" / "x.duckdb")], "output folder does not exist"),
+    ):
+        bad = subprocess.run(
+            [str(script), "demo-data", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "COLUMNS": "160"},
+        )
         assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
 
 

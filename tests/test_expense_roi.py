@@ -35,19 +35,31 @@ PLANTED_KINDS = {"budget_overrun", "campaign_low_roi"}
 
 def _expenses(rows: list[tuple[str, str, str, float]], campaign: list[str | None] | None = None) -> pd.DataFrame:
     """Expense lines from (spent_at, region, category, amount)."""
-    return pd.DataFrame({
-        "expense_id": [f"e{i}" for i in range(len(rows))], "spent_at": [d(r[0]) for r in rows],
-        "region": [r[1] for r in rows], "team": pd.Series([None] * len(rows), dtype="string"),
-        "rep_id": pd.Series([None] * len(rows), dtype="string"), "category": [r[2] for r in rows],
-        "amount": [r[3] for r in rows],
-        "campaign_id": pd.Series(campaign or [None] * len(rows), dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "expense_id": [f"e{i}" for i in range(len(rows))],
+            "spent_at": [d(r[0]) for r in rows],
+            "region": [r[1] for r in rows],
+            "team": pd.Series([None] * len(rows), dtype="string"),
+            "rep_id": pd.Series([None] * len(rows), dtype="string"),
+            "category": [r[2] for r in rows],
+            "amount": [r[3] for r in rows],
+            "campaign_id": pd.Series(campaign or [None] * len(rows), dtype="string"),
+        }
+    )
 
 
 def _budgets(rows: list[tuple[str, str, str, float]], level: str = "region") -> pd.DataFrame:
     """Budget lines from (month first day, unit, category, amount)."""
-    return pd.DataFrame({"period": [d(r[0]) for r in rows], "level": level, "unit_id": [r[1] for r in rows],
-                         "category": [r[2] for r in rows], "amount": [r[3] for r in rows]})
+    return pd.DataFrame(
+        {
+            "period": [d(r[0]) for r in rows],
+            "level": level,
+            "unit_id": [r[1] for r in rows],
+            "category": [r[2] for r in rows],
+            "amount": [r[3] for r in rows],
+        }
+    )
 
 
 def _monthly(first: int, last: int, unit: str, category: str, amount: float) -> list[tuple[str, str, str, float]]:
@@ -71,8 +83,14 @@ def test_money_helpers_never_divide_by_zero() -> None:
 
 
 def test_params_reject_bad_values() -> None:
-    for bad in ({"adstock": "lots"}, {"adstock": "0.95"}, {"fiscal_year_start": 13}, {"max_shift": 1.5},
-                {"attribution": "linear"}, {"overrun_threshold": -0.1}):
+    for bad in (
+        {"adstock": "lots"},
+        {"adstock": "0.95"},
+        {"fiscal_year_start": 13},
+        {"max_shift": 1.5},
+        {"attribution": "linear"},
+        {"overrun_threshold": -0.1},
+    ):
         with pytest.raises(ConfigError):
             ExpenseRoiParams.load(bad)
     assert ExpenseRoiParams.load({"adstock": "0.4"}).adstock_decay == 0.4
@@ -94,7 +112,8 @@ def test_overrun_known_answer_projection_and_severity(tmp_path: Path) -> None:
     assert control.company.set_index("category").loc["travel", "status"] == "ok"
     findings = budget_findings(control, "2024-06")
     assert [(f.kind, f.level, f.unit, f.facts["category"], f.severity) for f in findings] == [
-        ("budget_overrun", "company", "entertainment", "entertainment", "high")]
+        ("budget_overrun", "company", "entertainment", "entertainment", "high")
+    ]
     assert findings[0].at_stake == 2400.0
     # below the money threshold: not a flag
     strict = _control(tmp_path, _expenses(spent), budgets, thresholds=BudgetThresholds(0.10, 5000.0))
@@ -113,7 +132,8 @@ def test_unit_overrun_hidden_in_a_company_total_is_flagged_per_unit(tmp_path: Pa
     north = _control(tmp_path, _expenses(spent), budgets, thresholds=BudgetThresholds(0.10, 100.0), region="north")
     assert north.scope == ("region", "north") and north.company.set_index("category").loc["events", "variance"] == 1800
     assert [(f.kind, f.level, f.unit) for f in budget_findings(north, "2024-06")] == [
-        ("budget_overrun", "region", "north")]
+        ("budget_overrun", "region", "north")
+    ]
 
 
 def test_zero_budget_gives_no_budget_status_not_a_division_error(tmp_path: Path) -> None:
@@ -131,9 +151,13 @@ def test_zero_budget_gives_no_budget_status_not_a_division_error(tmp_path: Path)
 
 def test_refunds_net_and_amounts_are_rounded_to_cents(tmp_path: Path) -> None:
     budgets = _budgets([("2024-06-01", "north", "travel", 0.3), ("2024-06-01", "south", "travel", 100.0)])
-    spent = [("2024-06-02", "north", "travel", 0.1), ("2024-06-03", "north", "travel", 0.2),
-             ("2024-06-04", "south", "travel", 150.0), ("2024-06-05", "south", "travel", -50.0),
-             ("2024-06-06", "south", "travel", 0.005)]
+    spent = [
+        ("2024-06-02", "north", "travel", 0.1),
+        ("2024-06-03", "north", "travel", 0.2),
+        ("2024-06-04", "south", "travel", 150.0),
+        ("2024-06-05", "south", "travel", -50.0),
+        ("2024-06-06", "south", "travel", 0.005),
+    ]
     control = _control(tmp_path, _expenses(spent), budgets)
     units = control.units.set_index("unit")
     assert units.loc["north", "spent_ytd"] == 0.3 and units.loc["north", "variance"] == 0.0
@@ -157,19 +181,35 @@ def test_no_budget_line_in_the_year_means_no_control(tmp_path: Path) -> None:
 
 def _campaign_source(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Five seminars: four return 10× their cost in pipeline, s5 (cost 50k) brings 1k; s0 costs nothing."""
-    campaigns = pd.DataFrame({
-        "campaign_id": ["s0", "s1", "s2", "s3", "s4", "s5"], "name": ["free", "a", "b", "c", "e", "flop"],
-        "type": "seminar", "start_date": [d("2024-02-01")] * 6, "end_date": [d("2024-02-01")] * 6,
-        "region": "north", "cost": [0.0, 10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_000.0],
-    })
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": ["s0", "s1", "s2", "s3", "s4", "s5"],
+            "name": ["free", "a", "b", "c", "e", "flop"],
+            "type": "seminar",
+            "start_date": [d("2024-02-01")] * 6,
+            "end_date": [d("2024-02-01")] * 6,
+            "region": "north",
+            "cost": [0.0, 10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_000.0],
+        }
+    )
     leads, opps, orders = [], [], []
     pipeline = {"s0": 5_000.0, "s1": 100_000.0, "s2": 200_000.0, "s3": 300_000.0, "s4": 400_000.0, "s5": 1_000.0}
     for i, (cid, amount) in enumerate(pipeline.items()):
         leads.append((f"l{i}", d("2024-02-01"), "seminar", cid, "r1", f"c{i}"))
         leads.append((f"l{i}x", d("2024-02-02"), "seminar", cid, "r1", None))  # unconverted
         won = cid in ("s1", "s2")
-        opps.append((f"o{i}", f"l{i}", f"c{i}", "r1", amount, d("2024-02-05"), "won" if won else "open",
-                     d("2024-03-01") if won else None))
+        opps.append(
+            (
+                f"o{i}",
+                f"l{i}",
+                f"c{i}",
+                "r1",
+                amount,
+                d("2024-02-05"),
+                "won" if won else "open",
+                d("2024-03-01") if won else None,
+            )
+        )
         if won:
             orders.append((f"ord{i}", f"o{i}", f"c{i}", "r1", d("2024-03-01"), amount, amount * 0.6))
     # a later campaign lead of c2's account, before its deal: last touch credits the deal to s4
@@ -180,7 +220,8 @@ def _campaign_source(tmp_path: Path):  # type: ignore[no-untyped-def]
     opp_columns = ["opp_id", "lead_id", "customer_id", "rep_id", "amount", "created_at", "status", "closed_at"]
     order_columns = ["order_id", "opp_id", "customer_id", "rep_id", "ordered_at", "amount", "cost"]
     frames = {
-        "reps": REPS, "campaigns": campaigns,
+        "reps": REPS,
+        "campaigns": campaigns,
         "customers": pd.DataFrame({"customer_id": [f"c{i}" for i in range(6)]}),
         "leads": pd.DataFrame(leads, columns=lead_columns),
         "opportunities": pd.DataFrame(opps, columns=opp_columns).astype({"closed_at": "object"}),
@@ -234,8 +275,9 @@ def test_last_touch_credits_the_accounts_latest_campaign_lead(tmp_path: Path) ->
 # --------------------------------------------------------------------------- response model
 
 
-def _synthetic_panel(betas: dict[str, float], decay: float, periods: int = 156, seed: int = 3,
-                     copy: str | None = None) -> SpendPanel:
+def _synthetic_panel(
+    betas: dict[str, float], decay: float, periods: int = 156, seed: int = 3, copy: str | None = None
+) -> SpendPanel:
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2020-01-06", periods=periods, freq="W-MON")
     frame = pd.DataFrame({"unit": "company", "period": dates})
@@ -296,8 +338,10 @@ def demo_results():  # type: ignore[no-untyped-def]
     out = {}
     for variant, source in (("planted", "demo:small:2025-06-30"), ("null", "demo:small:null:2025-06-30")):
         data = connect(source)
-        out[variant] = (compute(data, RunScope(source=source, period="2025-06"), ExpenseRoiParams()),
-                        load_truth(Path(data.source)))
+        out[variant] = (
+            compute(data, RunScope(source=source, period="2025-06"), ExpenseRoiParams()),
+            load_truth(Path(data.source)),
+        )
     return out
 
 
@@ -353,9 +397,18 @@ def test_pages_render_every_section_in_both_languages(demo_results) -> None:  # 
 
     result, _ = demo_results["planted"]
     for lang in ("zh", "en"):
-        html = "".join(part(result, lang).html for part in (
-            view.summary, view.budget_section, view.units_section, view.campaign_section,
-            view.reallocation_section, view.response_section, view.alignment_section))
+        html = "".join(
+            part(result, lang).html
+            for part in (
+                view.summary,
+                view.budget_section,
+                view.units_section,
+                view.campaign_section,
+                view.reallocation_section,
+                view.response_section,
+                view.alignment_section,
+            )
+        )
         for key in ("budget_title", "campaign_title", "response_title", "alignment_title", "realloc_title"):
             assert t(key, lang, "expense_roi") in html
         assert html_escape(t("rule_first_touch", lang, "expense_roi")) in html  # the attribution rule is on the page
@@ -368,8 +421,11 @@ def test_findings_word_coded_facts_like_the_page() -> None:
     from salesops_lib.report.findings_text import templates
     from salesops_lib.report.i18n import catalogue
 
-    page = {key.removeprefix("word."): pair for key, pair in catalogue("expense_roi").labels.items()
-            if key.startswith("word.")}
+    page = {
+        key.removeprefix("word."): pair
+        for key, pair in catalogue("expense_roi").labels.items()
+        if key.startswith("word.")
+    }
     for kind, text in templates("expense_roi").items():
         for fact, table in text.words.items():
             if fact != "model_period":
@@ -400,7 +456,9 @@ def test_robyn_mapping_shapes_the_mmm_export(robyn) -> None:  # type: ignore[no-
 
 
 def test_robyn_spend_output_estimates_carry_the_simulated_caveat(robyn) -> None:  # type: ignore[no-untyped-def]
-    params = ExpenseRoiParams.load({"response_period": "week", "response_level": "company", "source_is_simulated": True})
+    params = ExpenseRoiParams.load(
+        {"response_period": "week", "response_level": "company", "source_is_simulated": True}
+    )
     result = compute(robyn, RunScope(period="2019-11"), params)
     assert set(result.skipped) == {"budget", "campaigns", "alignment"}  # no budgets, campaigns or regions
     model = result.response

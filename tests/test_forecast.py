@@ -42,7 +42,7 @@ def test_short_or_sparse_series_never_fail(values: list[float]) -> None:
 def test_seasonal_series_is_decomposed_and_forecast_closely() -> None:
     months = np.arange(60)
     season = np.array([0.9, 0.85, 1.0, 1.0, 1.05, 1.1, 0.9, 0.85, 1.0, 0.95, 1.1, 1.3])
-    y = 100 * 1.01 ** months * season[months % 12]
+    y = 100 * 1.01**months * season[months % 12]
     truth = 100 * 1.01 ** np.arange(60, 66) * season[np.arange(60, 66) % 12]
     assert not np.allclose(seasonal_profile(y, 12), 1.0)
     result = forecast_series(y, 6)
@@ -101,8 +101,16 @@ def test_probability_of_hitting() -> None:
 
 def test_accuracy_metrics() -> None:
     assert hubspot_accuracy(np.array([100.0, 100.0, 0.0]), np.array([90.0, 250.0, 5.0]))[:2].tolist() == [0.9, 0.0]
-    windows = pd.DataFrame({"level": "company", "unit": "company", "origin": [1, 2], "actual": [100.0, 200.0],
-                            "blend": [110.0, 180.0], "snaive": [80.0, 160.0]})
+    windows = pd.DataFrame(
+        {
+            "level": "company",
+            "unit": "company",
+            "origin": [1, 2],
+            "actual": [100.0, 200.0],
+            "blend": [110.0, 180.0],
+            "snaive": [80.0, 160.0],
+        }
+    )
     row = accuracy_table(windows, pd.Series({("company", "company"): 10.0})).iloc[0]
     assert row["mape"] == pytest.approx(0.1) and row["bias"] == pytest.approx(-10 / 300)
     assert row["mase"] == pytest.approx(1.5) and row["vs_snaive"] == pytest.approx(0.5)
@@ -113,8 +121,13 @@ def test_accuracy_metrics() -> None:
 
 def _tree(n: int) -> pd.DataFrame:
     teams = [f"t{i % 4}" for i in range(n)]
-    return pd.DataFrame({"rep_id": [f"r{i:02d}" for i in range(n)], "team": teams,
-                         "region": ["n" if t in ("t0", "t1") else "s" for t in teams]})
+    return pd.DataFrame(
+        {
+            "rep_id": [f"r{i:02d}" for i in range(n)],
+            "team": teams,
+            "region": ["n" if t in ("t0", "t1") else "s" for t in teams],
+        }
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -128,7 +141,7 @@ def test_reconciled_children_sum_to_parents(n: int, seed: int) -> None:
     for method in ("wls_var", "bottom_up"):
         out = reconcile(h, base, variance, method, fixed_zero=idle)
         assert is_coherent(h, out)
-        assert np.allclose(out[len(h.nodes) - n:][idle], 0)
+        assert np.allclose(out[len(h.nodes) - n :][idle], 0)
 
 
 def test_reconciliation_keeps_accurate_aggregates() -> None:
@@ -145,19 +158,36 @@ def test_reconciliation_keeps_accurate_aggregates() -> None:
 
 def _orders(months: list[str], amount: float = 100.0, reps: tuple[str, ...] = ("a", "b", "c")) -> pd.DataFrame:
     rows = [(f"o{m}{r}", r, d(f"{m}-10"), amount) for m in months for r in reps]
-    return pd.DataFrame({"order_id": [r[0] for r in rows], "opp_id": None, "customer_id": [f"c-{r[1]}" for r in rows],
-                         "rep_id": [r[1] for r in rows], "ordered_at": [r[2] for r in rows],
-                         "amount": [r[3] for r in rows], "cost": 0.0}).astype({"opp_id": "object"})
+    return pd.DataFrame(
+        {
+            "order_id": [r[0] for r in rows],
+            "opp_id": None,
+            "customer_id": [f"c-{r[1]}" for r in rows],
+            "rep_id": [r[1] for r in rows],
+            "ordered_at": [r[2] for r in rows],
+            "amount": [r[3] for r in rows],
+            "cost": 0.0,
+        }
+    ).astype({"opp_id": "object"})
 
 
 def _opportunities(rows: list[tuple[str, str, str, str | None, float, str | None]]) -> pd.DataFrame:
     """(opp_id, rep_id, created, closed or None, amount, status)."""
-    return pd.DataFrame({
-        "opp_id": [r[0] for r in rows], "lead_id": None, "customer_id": "c-a", "rep_id": [r[1] for r in rows],
-        "product": "p", "amount": [r[4] for r in rows], "created_at": [d(r[2]) for r in rows],
-        "status": [r[5] for r in rows], "closed_at": [d(r[3]) if r[3] else None for r in rows],
-        "expected_close": None, "lost_reason": None,
-    }).astype({"closed_at": "object", "expected_close": "object", "lead_id": "object"})
+    return pd.DataFrame(
+        {
+            "opp_id": [r[0] for r in rows],
+            "lead_id": None,
+            "customer_id": "c-a",
+            "rep_id": [r[1] for r in rows],
+            "product": "p",
+            "amount": [r[4] for r in rows],
+            "created_at": [d(r[2]) for r in rows],
+            "status": [r[5] for r in rows],
+            "closed_at": [d(r[3]) if r[3] else None for r in rows],
+            "expected_close": None,
+            "lost_reason": None,
+        }
+    ).astype({"closed_at": "object", "expected_close": "object", "lead_id": "object"})
 
 
 def _reps() -> pd.DataFrame:
@@ -170,7 +200,9 @@ def _monthly(n: int, last: str = "2025-06") -> list[str]:
 
 def test_single_month_history_and_empty_pipeline(tmp_path: Path) -> None:
     empty = _opportunities([("x", "a", "2025-06-01", "2025-06-05", 1.0, "lost")])
-    ds = dataset_from_frames(tmp_path / "src", {"reps": _reps(), "orders": _orders(["2025-06"]), "opportunities": empty})
+    ds = dataset_from_frames(
+        tmp_path / "src", {"reps": _reps(), "orders": _orders(["2025-06"]), "opportunities": empty}
+    )
     result = compute(ds, RunScope(source=str(tmp_path / "src"), period="2025-06"), ForecastParams())
     h = result.headline
     assert result.target_label == "2025Q3" and np.isfinite(h["forecast"]) and h["forecast"] > 0
@@ -181,11 +213,13 @@ def test_single_month_history_and_empty_pipeline(tmp_path: Path) -> None:
 
 def test_hierarchy_forecasts_add_up(tmp_path: Path) -> None:
     months = _monthly(30)
-    deals = [(f"d{i}", "abc"[i % 3], f"{m}-02", f"{m}-20", 50.0, "won" if i % 2 else "lost")
-             for i, m in enumerate(months)]
+    deals = [
+        (f"d{i}", "abc"[i % 3], f"{m}-02", f"{m}-20", 50.0, "won" if i % 2 else "lost") for i, m in enumerate(months)
+    ]
     deals.append(("open1", "a", "2025-06-15", None, 80.0, "open"))
-    ds = dataset_from_frames(tmp_path / "src", {"reps": _reps(), "orders": _orders(months),
-                                                 "opportunities": _opportunities(deals)})
+    ds = dataset_from_frames(
+        tmp_path / "src", {"reps": _reps(), "orders": _orders(months), "opportunities": _opportunities(deals)}
+    )
     result = compute(ds, RunScope(source=str(tmp_path / "src"), period="2025-06"), ForecastParams())
     total = result.units.set_index(["level", "unit"])["forecast"]
     assert total[("company", "company")] == pytest.approx(total.xs("region").sum(), rel=1e-9)
@@ -206,8 +240,9 @@ def test_win_probability_of_a_stage_and_age(tmp_path: Path) -> None:
             rows.append((opp, "a", m.strftime("%Y-%m-%d"), closed, 100.0, "won" if j % 2 else "lost"))
             history.append((opp, "proposal", d(m.strftime("%Y-%m-%d"))))
     stage_history = pd.DataFrame(history, columns=["opp_id", "stage", "entered_at"])
-    ds = dataset_from_frames(tmp_path / "src", {"reps": _reps(), "opportunities": _opportunities(rows),
-                                                 "stage_history": stage_history})
+    ds = dataset_from_frames(
+        tmp_path / "src", {"reps": _reps(), "opportunities": _opportunities(rows), "stage_history": stage_history}
+    )
     origins = [pl.month_end(m) for m in pd.date_range("2024-01-01", periods=6, freq="MS")]
     snaps = pl.snapshots(ds, origins, 1, dt.date(2024, 8, 31))
     q = pl.win_probabilities(snaps)
@@ -300,9 +335,11 @@ def test_maven_q4_2017_from_september(maven) -> None:  # type: ignore[no-untyped
     actual = float(won.amount.sum().execute())
     h = result.headline
     blend_error, ts_error = h["forecast"] / actual - 1, h["ts"] / actual - 1
-    print(f"\nMaven Q4 2017 won value: actual {actual:,.0f}; blend {h['forecast']:,.0f} ({blend_error:+.1%}); "
-          f"time series only {h['ts']:,.0f} ({ts_error:+.1%}); pipeline {h['pipeline']:,.0f}; "
-          f"weight {h['blend_weight']:.2f}; 80 % band {h['lo80']:,.0f}–{h['hi80']:,.0f}")
+    print(
+        f"\nMaven Q4 2017 won value: actual {actual:,.0f}; blend {h['forecast']:,.0f} ({blend_error:+.1%}); "
+        f"time series only {h['ts']:,.0f} ({ts_error:+.1%}); pipeline {h['pipeline']:,.0f}; "
+        f"weight {h['blend_weight']:.2f}; 80 % band {h['lo80']:,.0f}–{h['hi80']:,.0f}"
+    )
     assert result.target_label == "2017Q4" and np.isnan(h["target"])
     assert abs(blend_error) < 0.35 and abs(ts_error) < 0.35
     assert len(result.slipping) > 0 and result.slipping["reason"].eq("age").all()

@@ -39,18 +39,46 @@ class Deals:
         self.opps: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []
 
-    def add(self, rep: str, path: list[tuple[str, str]], *, status: str = "open", amount: float = 100.0,
-            product: str = "p1", lead: str | None = None, reason: str | None = None) -> None:
+    def add(
+        self,
+        rep: str,
+        path: list[tuple[str, str]],
+        *,
+        status: str = "open",
+        amount: float = 100.0,
+        product: str = "p1",
+        lead: str | None = None,
+        reason: str | None = None,
+    ) -> None:
         opp = f"o{len(self.opps) + 1}"
         closed = path[-1][1] if status in ("won", "lost") else None
-        self.opps.append({"opp_id": opp, "lead_id": lead, "customer_id": None, "rep_id": rep, "product": product,
-                          "amount": amount, "created_at": d(path[0][1]), "status": status,
-                          "closed_at": d(closed) if closed else None, "expected_close": None, "lost_reason": reason})
+        self.opps.append(
+            {
+                "opp_id": opp,
+                "lead_id": lead,
+                "customer_id": None,
+                "rep_id": rep,
+                "product": product,
+                "amount": amount,
+                "created_at": d(path[0][1]),
+                "status": status,
+                "closed_at": d(closed) if closed else None,
+                "expected_close": None,
+                "lost_reason": reason,
+            }
+        )
         self.history += [{"opp_id": opp, "stage": stage, "entered_at": d(day)} for stage, day in path]
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        opps = pd.DataFrame(self.opps).astype({"lead_id": "object", "customer_id": "object", "closed_at": "object",
-                                                "expected_close": "object", "lost_reason": "object"})
+        opps = pd.DataFrame(self.opps).astype(
+            {
+                "lead_id": "object",
+                "customer_id": "object",
+                "closed_at": "object",
+                "expected_close": "object",
+                "lost_reason": "object",
+            }
+        )
         return {"opportunities": opps, "stage_history": pd.DataFrame(self.history)}
 
 
@@ -78,12 +106,23 @@ def small_funnel(tmp_path: Path) -> Dataset:
     deals = Deals()
     for start in ("2024-01-02", "2024-01-03", "2024-01-04"):
         deals.add("r1", _won(start), status="won", reason=None)
-    deals.add("r2", [("lead", "2024-01-05"), ("proposal", "2024-01-10"), ("negotiation", "2024-01-20"),
-                     ("won", "2024-01-30")], status="won")
-    deals.add("r1", [("lead", "2024-01-06"), ("follow-up", "2024-01-11"), ("lost", "2024-01-31")], status="lost",
-              reason="price")
-    deals.add("r2", [("lead", "2024-01-07"), ("follow-up", "2024-01-12"), ("lost", "2024-02-01")], status="lost",
-              reason="price")
+    deals.add(
+        "r2",
+        [("lead", "2024-01-05"), ("proposal", "2024-01-10"), ("negotiation", "2024-01-20"), ("won", "2024-01-30")],
+        status="won",
+    )
+    deals.add(
+        "r1",
+        [("lead", "2024-01-06"), ("follow-up", "2024-01-11"), ("lost", "2024-01-31")],
+        status="lost",
+        reason="price",
+    )
+    deals.add(
+        "r2",
+        [("lead", "2024-01-07"), ("follow-up", "2024-01-12"), ("lost", "2024-02-01")],
+        status="lost",
+        reason="price",
+    )
     deals.add("r2", [("lead", "2024-01-08"), ("lost", "2024-01-09")], status="lost", reason="no_need")
     deals.add("r1", [("lead", "2024-01-09"), ("follow-up", "2024-01-14"), ("proposal", "2024-03-22")])
     deals.add("r2", [("lead", "2024-01-10"), ("follow-up", "2024-01-15"), ("proposal", "2024-06-20")])
@@ -95,8 +134,11 @@ def small_funnel(tmp_path: Path) -> Dataset:
 
 @pytest.fixture
 def small_result(small_funnel: Dataset) -> FunnelResult:
-    return compute(small_funnel, _scope(small_funnel.source, period="2024-06"),
-                   FunnelDiagnosisParams(window_months=0, min_segment_size=1))
+    return compute(
+        small_funnel,
+        _scope(small_funnel.source, period="2024-06"),
+        FunnelDiagnosisParams(window_months=0, min_segment_size=1),
+    )
 
 
 def test_funnel_counts_decided_deals_and_keeps_open_ones_out(small_result: FunnelResult) -> None:
@@ -170,8 +212,9 @@ def test_young_cohorts_are_compared_at_equal_age_not_to_date(tmp_path: Path) -> 
     deals.add("r1", [("lead", "2024-06-20")])
     deals.add("r1", [("lead", "2024-06-20")])
     data = dataset_from_frames(tmp_path / "src", {"reps": reps_frame([("r1", "t1", "north")]), **deals.frames()})
-    result = compute(data, _scope(data.source, period="2024-06"),
-                     FunnelDiagnosisParams(window_months=0, horizon_days=28))
+    result = compute(
+        data, _scope(data.source, period="2024-06"), FunnelDiagnosisParams(window_months=0, horizon_days=28)
+    )
     cohorts = result.cohorts.set_index(result.cohorts["cohort"].dt.strftime("%Y-%m"))
     assert cohorts.loc["2024-01", "basis"] == "observed"
     assert cohorts.loc["2024-01", "won_by_horizon"] == pytest.approx(0.5)
@@ -202,8 +245,14 @@ def test_statistics_match_statsmodels() -> None:
 
 
 def test_mix_and_rate_effects_add_up_to_the_change() -> None:
-    frame = pd.DataFrame({"segment": ["a", "b", "c"] * 2, "latest": [False] * 3 + [True] * 3,
-                          "n": [100, 50, 30, 60, 90, 0], "x": [30, 10, 12, 12, 18, 0]})
+    frame = pd.DataFrame(
+        {
+            "segment": ["a", "b", "c"] * 2,
+            "latest": [False] * 3 + [True] * 3,
+            "n": [100, 50, 30, 60, 90, 0],
+            "x": [30, 10, 12, 12, 18, 0],
+        }
+    )
     split = shift_share(frame)
     change = 30 / 150 - 52 / 180
     assert split["effect"].sum() == pytest.approx(change)
@@ -216,8 +265,9 @@ def test_lmdi_bridge_adds_up_exactly() -> None:
     plan = StagePlan(("a", "b"), "won", "lost")
     names = bridges.factors(plan, with_leads=True)
 
-    before = pd.DataFrame([[100, 0.3, 0.8, 0.5, 1000], [80, 0.25, 0.7, 0.6, 900]], index=["north", "south"],
-                          columns=names, dtype=float)
+    before = pd.DataFrame(
+        [[100, 0.3, 0.8, 0.5, 1000], [80, 0.25, 0.7, 0.6, 900]], index=["north", "south"], columns=names, dtype=float
+    )
     before.loc["company"] = before.mean()
     before["won_value"] = [900.0, 400.0, 1300.0]
     after = before.copy()
@@ -242,16 +292,26 @@ def test_difference_in_differences_recovers_a_known_effect(tmp_path: Path) -> No
     for rep, adopting in (("a1", True), ("a2", True), ("c1", False), ("c2", False)):
         for start in pd.date_range("2024-02-01", "2024-10-31", freq="3D"):
             follow = start.date() + dt.timedelta(days=2)
-            mean = ((10 if adopting else 14) if follow >= change else 15)
+            mean = (10 if adopting else 14) if follow >= change else 15
             for days in (mean - 2, mean + 2):
                 proposal = follow + dt.timedelta(days=days)
-                deals.add(rep, [("lead", start.date().isoformat()), ("follow-up", follow.isoformat()),
-                                ("proposal", proposal.isoformat()),
-                                ("lost", (proposal + dt.timedelta(days=5)).isoformat())], status="lost")
+                deals.add(
+                    rep,
+                    [
+                        ("lead", start.date().isoformat()),
+                        ("follow-up", follow.isoformat()),
+                        ("proposal", proposal.isoformat()),
+                        ("lost", (proposal + dt.timedelta(days=5)).isoformat()),
+                    ],
+                    status="lost",
+                )
     reps = reps_frame([("a1", "ta", "east"), ("a2", "tb", "north"), ("c1", "tc", "south"), ("c2", "td", "west")])
     data = dataset_from_frames(tmp_path / "src", {"reps": reps, **deals.frames()})
-    result = compute(data, _scope(data.source, period="2024-12"),
-                     FunnelDiagnosisParams(change_date="2024-07-01", adopting="east,north", change_stage="follow-up"))
+    result = compute(
+        data,
+        _scope(data.source, period="2024-12"),
+        FunnelDiagnosisParams(change_date="2024-07-01", adopting="east,north", change_stage="follow-up"),
+    )
     process = result.process
     assert process.method == "given" and process.level == "region" and process.control == ("south", "west")
     head = process.headline
@@ -272,11 +332,13 @@ def test_parameters_are_validated(small_funnel: Dataset) -> None:
     with pytest.raises(ConfigError, match="change_date"):
         FunnelDiagnosisParams.load({"change_date": "July"})
     with pytest.raises(ConfigError, match="not an open stage"):
-        compute(small_funnel, _scope(small_funnel.source, period="2024-06"),
-                FunnelDiagnosisParams(change_stage="demo"))
+        compute(small_funnel, _scope(small_funnel.source, period="2024-06"), FunnelDiagnosisParams(change_stage="demo"))
     with pytest.raises(ConfigError, match="adopting"):
-        compute(small_funnel, _scope(small_funnel.source, period="2024-06"),
-                FunnelDiagnosisParams(change_date="2024-02-01", adopting="north,t2"))
+        compute(
+            small_funnel,
+            _scope(small_funnel.source, period="2024-06"),
+            FunnelDiagnosisParams(change_date="2024-02-01", adopting="north,t2"),
+        )
     assert FunnelDiagnosisParams(compare_to="previous-3-months").baseline_months == (3, 2, 1)
     assert FunnelDiagnosisParams(compare_to="same-month-last-year").baseline_months == (12,)
 
@@ -310,8 +372,9 @@ def _truth(data: Dataset, kind: str):  # type: ignore[no-untyped-def]
     return load_truth(Path(data.source)).effect(kind)
 
 
-def test_planted_conversion_drop_is_named_with_region_stage_and_channel(planted: Dataset,
-                                                                        planted_result: FunnelResult) -> None:
+def test_planted_conversion_drop_is_named_with_region_stage_and_channel(
+    planted: Dataset, planted_result: FunnelResult
+) -> None:
     truth = _truth(planted, "conversion_drop")
     measured = truth.magnitude["measured"]
     drops = [f for f in planted_result.findings if f.kind == "conversion_drop" and f.severity == "high"]
@@ -322,8 +385,9 @@ def test_planted_conversion_drop_is_named_with_region_stage_and_channel(planted:
     assert drop.value == pytest.approx(measured["rate_latest"], abs=1e-4)
     assert drop.baseline == pytest.approx(measured["rate_baseline"], abs=1e-4)
     assert drop.facts["change"] == pytest.approx(measured["relative_change"], abs=1e-3)
-    assert drop.facts["driver_change"] == pytest.approx(measured["channel_relative_change"][truth.where["channel"]],
-                                                        abs=0.02)
+    assert drop.facts["driver_change"] == pytest.approx(
+        measured["channel_relative_change"][truth.where["channel"]], abs=0.02
+    )
     # the other regions' moves are not reported
     screen = planted_result.screen.set_index(["step", "unit"])
     for region in measured["other_regions_relative_change"]:
@@ -333,10 +397,16 @@ def test_planted_conversion_drop_is_named_with_region_stage_and_channel(planted:
 def test_planted_process_change_interval_contains_the_effect(planted: Dataset) -> None:
     truth = _truth(planted, "process_change")
     effect = truth.magnitude["designed"]["after_days"] - truth.magnitude["designed"]["before_days"]
-    given = compute(planted, _scope(PLANTED, period="2025-06"),
-                    FunnelDiagnosisParams(change_date=truth.when["date"], segments="region",
-                                          adopting=",".join(truth.where["adopting"]),
-                                          change_stage=truth.where["stage"]))
+    given = compute(
+        planted,
+        _scope(PLANTED, period="2025-06"),
+        FunnelDiagnosisParams(
+            change_date=truth.when["date"],
+            segments="region",
+            adopting=",".join(truth.where["adopting"]),
+            change_stage=truth.where["stage"],
+        ),
+    )
     head = given.process.headline
     assert head is not None and given.process.stage == truth.where["stage"]
     assert head["did_lo"] < effect < head["did_hi"]
@@ -360,16 +430,24 @@ def test_null_variant_reports_no_drop_and_no_process_effect(null_result: FunnelR
     kinds = {f.kind for f in null_result.findings}
     assert not {"conversion_drop", "process_change_effect"} & kinds
     assert not [f for f in null_result.findings if f.severity == "high"]
-    assert not null_result.screen[(null_result.screen["change"] < 0) & null_result.screen["significant"]
-                                  & (null_result.screen["step"] == "leads")].shape[0]
+    assert not null_result.screen[
+        (null_result.screen["change"] < 0) & null_result.screen["significant"] & (null_result.screen["step"] == "leads")
+    ].shape[0]
     assert null_result.process.method in ("none", "company_wide")
 
 
 def test_null_variant_process_change_given_is_not_significant(null: Dataset) -> None:
     truth = _truth(null, "process_change")
-    result = compute(null, _scope(NULL, period="2025-06"),
-                     FunnelDiagnosisParams(change_date=truth.when["date"], segments="region",
-                                           adopting=",".join(truth.where["adopting"]), change_stage="follow-up"))
+    result = compute(
+        null,
+        _scope(NULL, period="2025-06"),
+        FunnelDiagnosisParams(
+            change_date=truth.when["date"],
+            segments="region",
+            adopting=",".join(truth.where["adopting"]),
+            change_stage="follow-up",
+        ),
+    )
     head = result.process.headline
     # no effect was planted: the estimate is a fraction of a day (chance alone; the 95 % interval
     # covers 0 on this seed), far from the material 10 % of a 15-day stage
@@ -378,8 +456,9 @@ def test_null_variant_process_change_given_is_not_significant(null: Dataset) -> 
 
 
 def test_one_region_is_screened_by_team(planted: Dataset) -> None:
-    result = compute(planted, _scope(PLANTED, period="2025-06", region="north"),
-                     FunnelDiagnosisParams(segments="team,channel"))
+    result = compute(
+        planted, _scope(PLANTED, period="2025-06", region="north"), FunnelDiagnosisParams(segments="team,channel")
+    )
     assert result.unit == "team"
     units = set(result.screen["unit"]) - {"company"}
     assert units and all(unit.startswith("north-") for unit in units)
@@ -428,8 +507,11 @@ GROUP BY 1 ORDER BY 1
 
 @pytest.fixture(scope="session")
 def maven_result(maven: Dataset) -> FunnelResult:
-    return compute(maven, _scope(maven.source, mapping="parameters/sources/maven_crm.yaml", period="2017-12"),
-                   FunnelDiagnosisParams(window_months=0, segments="region,team,product"))
+    return compute(
+        maven,
+        _scope(maven.source, mapping="parameters/sources/maven_crm.yaml", period="2017-12"),
+        FunnelDiagnosisParams(window_months=0, segments="region,team,product"),
+    )
 
 
 def test_maven_funnel_equals_hand_sql(maven_result: FunnelResult, maven_folder: Path) -> None:
@@ -437,17 +519,22 @@ def test_maven_funnel_equals_hand_sql(maven_result: FunnelResult, maven_folder: 
     funnel = maven_result.funnel.set_index("step")
     assert maven_result.stages == ("Prospecting", "Engaging", "Won")
     assert funnel["reached"].tolist() == [total["prospecting"], total["engaging"], total["won"]]
-    assert funnel.loc["Engaging", ["advanced", "lost", "open"]].tolist() == [total["won"], total["lost"],
-                                                                              total["open_engaging"]]
+    assert funnel.loc["Engaging", ["advanced", "lost", "open"]].tolist() == [
+        total["won"],
+        total["lost"],
+        total["open_engaging"],
+    ]
     assert funnel.loc["Prospecting", "open"] == total["open_prospecting"]
     assert funnel.loc["Engaging", "conversion"] == pytest.approx(total["won"] / (total["won"] + total["lost"]))
     assert maven_result.undated == total["open_prospecting"]  # Prospecting deals carry no date
 
 
-@pytest.mark.parametrize(("dimension", "group"), [("region", "t.regional_office"), ("team", "t.manager"),
-                                                  ("product", "p.product")])
-def test_maven_funnel_and_win_rate_by_segment_equal_hand_sql(maven_result: FunnelResult, maven_folder: Path,
-                                                             dimension: str, group: str) -> None:
+@pytest.mark.parametrize(
+    ("dimension", "group"), [("region", "t.regional_office"), ("team", "t.manager"), ("product", "p.product")]
+)
+def test_maven_funnel_and_win_rate_by_segment_equal_hand_sql(
+    maven_result: FunnelResult, maven_folder: Path, dimension: str, group: str
+) -> None:
     expected = _maven_sql(maven_folder, MAVEN_SQL.format(group=group)).set_index("segment")
     seg = maven_result.segments[maven_result.segments["dimension"] == dimension]
     first = seg[seg["step"] == "Prospecting"].set_index("segment")
@@ -459,7 +546,9 @@ def test_maven_funnel_and_win_rate_by_segment_equal_hand_sql(maven_result: Funne
     np.testing.assert_array_equal(engaging.loc[expected.index, "advanced"], expected["won"])
     np.testing.assert_array_equal(engaging.loc[expected.index, "lost"], expected["lost"])
     np.testing.assert_array_equal(engaging.loc[expected.index, "open"], expected["open_engaging"])
-    np.testing.assert_allclose(engaging.loc[expected.index, "rate"], expected["won"] / (expected["won"] + expected["lost"]))
+    np.testing.assert_allclose(
+        engaging.loc[expected.index, "rate"], expected["won"] / (expected["won"] + expected["lost"])
+    )
 
 
 # --------------------------------------------------------------------------- the page
@@ -473,11 +562,26 @@ def test_page_names_the_planted_region_stage_and_channel(planted_result: FunnelR
     from salesops_lib.report.findings_text import finding_text
     from salesops_lib.report.html import HtmlFragment
 
-    sections = [view.tiles, view.funnel_section, view.losses_section, view.changes_section, view.bridge_section,
-                view.cohorts_section, view.segments_section, view.durations_section, view.process_section]
+    sections = [
+        view.tiles,
+        view.funnel_section,
+        view.losses_section,
+        view.changes_section,
+        view.bridge_section,
+        view.cohorts_section,
+        view.segments_section,
+        view.durations_section,
+        view.process_section,
+    ]
     page = "".join(fn(planted_result, lang).html for fn in sections)
-    for plot in (view.funnel_plot, view.change_plot, view.bridge_plot, view.cohort_plot, view.segment_plot,
-                 view.process_plot):
+    for plot in (
+        view.funnel_plot,
+        view.change_plot,
+        view.bridge_plot,
+        view.cohort_plot,
+        view.segment_plot,
+        view.process_plot,
+    ):
         assert isinstance(plot(planted_result, lang), Figure | HtmlFragment)
     drop = next(f for f in planted_result.findings if f.kind == "conversion_drop" and f.severity == "high")
     sentence = finding_text(drop, lang)

@@ -34,7 +34,9 @@ GROUP BY 1 ORDER BY 1
 """
 
 
-@pytest.mark.parametrize(("level", "group"), [("region", "regional_office"), ("team", "manager"), ("rep", "sales_agent")])
+@pytest.mark.parametrize(
+    ("level", "group"), [("region", "regional_office"), ("team", "manager"), ("rep", "sales_agent")]
+)
 def test_pipeline_metrics_equal_hand_sql(maven: Dataset, maven_folder: Path, level: str, group: str) -> None:
     expected = _sql(maven_folder, HAND_SQL.format(group=group)).set_index("unit")
     grain = Grain(period="all", level=level)  # type: ignore[arg-type]
@@ -60,10 +62,13 @@ def test_company_figures_match_published_totals(maven: Dataset) -> None:
 
 
 def test_monthly_win_rate_by_product_equals_hand_sql(maven: Dataset, maven_folder: Path) -> None:
-    expected = _sql(maven_folder, """
+    expected = _sql(
+        maven_folder,
+        """
         SELECT date_trunc('month', close_date) AS period, product,
                count(*) FILTER (WHERE deal_stage = 'Won') AS won, count(*) AS closed
-        FROM sales_pipeline WHERE deal_stage IN ('Won', 'Lost') GROUP BY ALL ORDER BY ALL""")
+        FROM sales_pipeline WHERE deal_stage IN ('Won', 'Lost') GROUP BY ALL ORDER BY ALL""",
+    )
     got = compute_metric(maven, "win_rate", Grain(period="month", level="company", dimension="product"))
     merged = got.merge(expected.assign(period=pd.to_datetime(expected["period"])), on=["period", "product"])
     assert len(merged) == len(expected) == len(got)

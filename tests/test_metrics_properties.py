@@ -29,19 +29,23 @@ deal = st.tuples(
 @given(st.lists(deal, min_size=1, max_size=60))
 def test_children_add_up_to_parents_and_rates_are_bounded(deals: list[tuple[str, str, int, int, float | None]]) -> None:
     start = dt.date(2023, 1, 1)
-    frame = pd.DataFrame({
-        "opp_id": [f"o{i}" for i in range(len(deals))],
-        "rep_id": [x[0] for x in deals],
-        "status": [x[1] for x in deals],
-        "created_at": [start + dt.timedelta(days=x[2]) for x in deals],
-        "closed_at": [start + dt.timedelta(days=x[2] + x[3]) if x[1] != "open" else None for x in deals],
-        "amount": [x[4] for x in deals],
-    })
+    frame = pd.DataFrame(
+        {
+            "opp_id": [f"o{i}" for i in range(len(deals))],
+            "rep_id": [x[0] for x in deals],
+            "status": [x[1] for x in deals],
+            "created_at": [start + dt.timedelta(days=x[2]) for x in deals],
+            "closed_at": [start + dt.timedelta(days=x[2] + x[3]) if x[1] != "open" else None for x in deals],
+            "amount": [x[4] for x in deals],
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
         ds = dataset_from_frames(Path(tmp), {"reps": REPS, "opportunities": frame})
         for name in ("win_rate", "won_value", "avg_deal_size", "sales_cycle_days"):
-            parts = {level: compute_metric(ds, name, Grain(period="quarter", level=level))  # type: ignore[arg-type]
-                     for level in ("rep", "team", "region", "company")}
+            parts = {
+                level: compute_metric(ds, name, Grain(period="quarter", level=level))  # type: ignore[arg-type]
+                for level in ("rep", "team", "region", "company")
+            }
             company = parts["company"].groupby("period")[["numerator", "denominator"]].sum(min_count=1)
             for level in ("rep", "team", "region"):
                 summed = parts[level].groupby("period")[["numerator", "denominator"]].sum(min_count=1)

@@ -9,9 +9,9 @@ import papermill as pm
 import pytest
 import yaml
 
-from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.catalog import CATALOG as REPORTS
 from salesops_lib.config.scope import AnalysisParams
+from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.notebook_sync import drifted
 
 ROOT = Path(__file__).resolve().parents[1]

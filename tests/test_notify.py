@@ -23,7 +23,7 @@ class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, object]] = []
     fail_next = 0
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server API)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if _Hook.fail_next > 0:
             _Hook.fail_next -= 1
@@ -52,10 +52,31 @@ def hook() -> Iterator[str]:
 @pytest.fixture
 def reports(tmp_path: Path) -> Path:
     findings = [
-        Finding("kpi_overview", "kpi_move", "high", "region", "north", "win_rate", 0.2, 0.3, PERIOD,
-                at_stake=5000.0, facts={"basis": "prev", "change": -0.33}),
-        Finding("kpi_overview", "kpi_move", "medium", "company", "company", "revenue", 90.0, 100.0, PERIOD,
-                facts={"basis": "yoy", "change": -0.1}),
+        Finding(
+            "kpi_overview",
+            "kpi_move",
+            "high",
+            "region",
+            "north",
+            "win_rate",
+            0.2,
+            0.3,
+            PERIOD,
+            at_stake=5000.0,
+            facts={"basis": "prev", "change": -0.33},
+        ),
+        Finding(
+            "kpi_overview",
+            "kpi_move",
+            "medium",
+            "company",
+            "company",
+            "revenue",
+            90.0,
+            100.0,
+            PERIOD,
+            facts={"basis": "yoy", "change": -0.1},
+        ),
         Finding("kpi_overview", "kpi_move", "low", "company", "company", "avg_deal_size", 9.0, 10.0, PERIOD),
     ]
     folder = tmp_path / PERIOD
@@ -96,8 +117,7 @@ def test_a_dead_webhook_fails_clearly_and_keeps_findings_for_next_time(reports: 
 
 def test_cli_never_prints_the_secret(hook: str, reports: Path) -> None:
     script = Path(sys.executable).parent / "salesops"
-    args = [str(script), "notify", "--webhook", hook, "--period", PERIOD, "--format", "wecom",
-            "--output", str(reports)]
+    args = [str(script), "notify", "--webhook", hook, "--period", PERIOD, "--format", "wecom", "--output", str(reports)]
     done = subprocess.run(args, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "2 new finding(s)" in done.stdout

@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.catalog import CATALOG as REPORTS
 from salesops_lib.config.scope import RunScope
 from salesops_lib.dashboard.build import build_cube
@@ -30,6 +29,7 @@ from salesops_lib.dashboard.cube import DashboardCube
 from salesops_lib.data import Dataset, connect
 from salesops_lib.data.sources import PASSWORD_ENV
 from salesops_lib.metrics import METRICS, Grain, compute_metric
+from salesops_lib.runner.config import ReviewConfig
 from tests.conftest import SMALL_DEMO_AS_OF
 from tests.postgres_fixtures import PgServer, assert_same_tables, copy_tables, fresh_database, open_warehouse
 
@@ -92,9 +92,15 @@ def assert_same(actual: object, expected: object, where: str) -> None:
     same row order), floats to 1e-9 relative."""
     if isinstance(expected, pd.DataFrame):
         assert isinstance(actual, pd.DataFrame), where
-        pd.testing.assert_frame_equal(actual.reset_index(drop=True), expected.reset_index(drop=True),
-                                      check_dtype=False, check_index_type=False, check_column_type=False,
-                                      rtol=1e-9, obj=where)
+        pd.testing.assert_frame_equal(
+            actual.reset_index(drop=True),
+            expected.reset_index(drop=True),
+            check_dtype=False,
+            check_index_type=False,
+            check_column_type=False,
+            rtol=1e-9,
+            obj=where,
+        )
     elif isinstance(expected, pd.Series):
         assert_same(actual.to_frame() if isinstance(actual, pd.Series) else actual, expected.to_frame(), where)
     elif isinstance(expected, pd.Index):
@@ -139,7 +145,10 @@ def test_demo_tables_arrive_whole_on_a_tuned_session(pg_demo: Dataset, demo: Dat
 
 
 def test_whole_review_publishes_every_report(
-    pg_server: PgServer, pg_demo_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    pg_server: PgServer,
+    pg_demo_database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     record_property: pytest.RecordProperty,
 ) -> None:
     from salesops_lib.runner.review import run_review
@@ -148,8 +157,14 @@ def test_whole_review_publishes_every_report(
     monkeypatch.delenv("PGPASSWORD", raising=False)
     # libpq reads PGOPTIONS in every process, the report kernels included
     monkeypatch.setenv("PGOPTIONS", f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
-    config = ReviewConfig(source=pg_server.url(pg_demo_database), period=PERIOD, lang="en",
-                          output_dir=str(tmp_path), jobs=2, timeout_seconds=REVIEW_SECONDS / 2)
+    config = ReviewConfig(
+        source=pg_server.url(pg_demo_database),
+        period=PERIOD,
+        lang="en",
+        output_dir=str(tmp_path),
+        jobs=2,
+        timeout_seconds=REVIEW_SECONDS / 2,
+    )
     started = time.perf_counter()
     run = run_review(config)
     seconds = time.perf_counter() - started
@@ -178,8 +193,9 @@ def test_dashboard_tiles_equal_duckdb(pg_cube: TimedCube, small_demo_cube: Dashb
     assert len(expected) > 0 and set(expected["level"]) == {"company", "region", "team", "rep"}
     assert actual[keys].equals(expected[keys])
     for column in ("value", "previous", "last_year", "change_prev", "change_yoy", "target"):
-        np.testing.assert_allclose(actual[column].astype(float), expected[column].astype(float), rtol=1e-9,
-                                   err_msg=column)
+        np.testing.assert_allclose(
+            actual[column].astype(float), expected[column].astype(float), rtol=1e-9, err_msg=column
+        )
     assert (actual["unit_kind"] == expected["unit_kind"]).all()
     assert (actual["higher_is_better"] == expected["higher_is_better"]).all()
 

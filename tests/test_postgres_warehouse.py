@@ -23,8 +23,14 @@ from salesops_lib.metrics import Grain, compute_metric
 from tests.postgres_fixtures import PgServer, assert_same_tables, copy_tables, fresh_database, open_warehouse
 
 METRICS = (
-    "win_rate", "won_value", "avg_deal_size", "sales_cycle_days",
-    "revenue", "revenue_per_fte", "customer_ltv", "new_customers_per_fte",
+    "win_rate",
+    "won_value",
+    "avg_deal_size",
+    "sales_cycle_days",
+    "revenue",
+    "revenue_per_fte",
+    "customer_ltv",
+    "new_customers_per_fte",
 )
 GRAINS = (
     Grain(period="all", level="company"),
@@ -59,7 +65,8 @@ def test_tables_arrive_whole_with_canonical_types(pg_maven: Dataset, maven: Data
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("metric", "grain"), CASES,
+    ("metric", "grain"),
+    CASES,
     ids=[f"{m}-{g.period}-{g.level}" + (f"-{g.dimension}" if g.dimension else "") for m, g in CASES],
 )
 def test_metric_on_postgres_equals_duckdb(pg_maven: Dataset, maven: Dataset, metric: str, grain: Grain) -> None:
@@ -112,8 +119,15 @@ def test_review_from_the_warehouse_never_writes_the_password(
     monkeypatch.setenv(PASSWORD_ENV, pg_server.password)
     mapping = _warehouse_mapping(pg_maven, tmp_path / "warehouse.yaml")
     out = tmp_path / "reports"
-    config = ReviewConfig(source=pg_server.url(pg_database), mapping=str(mapping), period="2017-12", lang="en",
-                          output_dir=str(out), reports=("kpi_overview",), jobs=1)
+    config = ReviewConfig(
+        source=pg_server.url(pg_database),
+        mapping=str(mapping),
+        period="2017-12",
+        lang="en",
+        output_dir=str(out),
+        reports=("kpi_overview",),
+        jobs=1,
+    )
     run = run_review(config)
     assert run.ok, [o.error for o in run.outcomes]
     files = [f for f in out.rglob("*") if f.is_file()]

@@ -47,7 +47,9 @@ def test_every_direct_dependency_is_pinned_and_mirrored_in_environment_yml() -> 
                 listed[match.group(1).lower()] = match.group(2)
     for name in _direct_dependencies():
         assert name in pins, f"{name} missing from requirements.lock"
-        assert listed.get(name) == pins[name], f"environment.yml pins {name} at {listed.get(name)}, lock at {pins[name]}"
+        assert listed.get(name) == pins[name], (
+            f"environment.yml pins {name} at {listed.get(name)}, lock at {pins[name]}"
+        )
     for required in ("jupyterlab", "papermill", "pandas", "seaborn", "statsmodels", "nbconvert", "voila", "pytest"):
         assert required in listed
 
@@ -57,7 +59,7 @@ def test_canonical_table_reference_is_up_to_date() -> None:
 
     assert (ROOT / "docs" / "canonical_tables.md").read_text() == describe_markdown(), (
         "regenerate: python -c 'from salesops_lib.data.canonical import describe_markdown as d; "
-        "open(\"docs/canonical_tables.md\", \"w\").write(d())'"
+        'open("docs/canonical_tables.md", "w").write(d())\''
     )
 
 
@@ -70,8 +72,13 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_example_command_prints_the_maven_summary() -> None:
     script = Path(sys.executable).parent / "salesops"
-    result = subprocess.run([str(script), "example"], cwd=ROOT, capture_output=True, text=True,
-                            env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [str(script), "example"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert "GTXPro" in result.stdout and "GTX Pro" in result.stdout
     assert "1,425" in result.stdout and "have no opportunities" in result.stdout

@@ -9,24 +9,25 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from fontTools.ttLib import TTFont  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from fontTools.ttLib import TTFont
+from matplotlib import font_manager
 
-from salesops_lib.analyses.findings import Finding  # noqa: E402
-from salesops_lib.report.fonts import cjk_font_path, font_face_css  # noqa: E402
-from salesops_lib.report.html import findings_html, table_html, tiles_html  # noqa: E402
-from salesops_lib.report.plots import small_multiples  # noqa: E402
-from salesops_lib.report.theme import apply_theme  # noqa: E402
+from salesops_lib.analyses.findings import Finding
+from salesops_lib.report.fonts import cjk_font_path, font_face_css
+from salesops_lib.report.html import findings_html, table_html, tiles_html
+from salesops_lib.report.plots import small_multiples
+from salesops_lib.report.theme import apply_theme
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 
 
 def test_zh_plot_uses_the_project_font_and_misses_no_glyph(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
     apply_theme(force=True)
-    trend = pd.DataFrame({"win_rate": [0.4, 0.5], "won_value": [100.0, 120.0]},
-                         index=pd.to_datetime(["2024-01-01", "2024-02-01"]))
+    trend = pd.DataFrame(
+        {"win_rate": [0.4, 0.5], "won_value": [100.0, 120.0]}, index=pd.to_datetime(["2024-01-01", "2024-02-01"])
+    )
     with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING, logger="matplotlib"):
         warnings.simplefilter("always")
         fig = small_multiples(trend, "zh")
@@ -48,10 +49,30 @@ def test_embedded_page_font_covers_the_page_text() -> None:
 
 
 def test_html_fragments_escape_text_from_data() -> None:
-    tiles = pd.DataFrame([{"metric": XSS[0], "unit": "ratio", "higher_is_better": True, "value": 0.5,
-                           "change_prev": 0.1, "change_yoy": None}])
-    finding = Finding("kpi_overview", "kpi_move", "low", "region", XSS[1], "win_rate", 0.5, 0.4, "2024-01",
-                      facts={"basis": "prev", "change": 0.25})
+    tiles = pd.DataFrame(
+        [
+            {
+                "metric": XSS[0],
+                "unit": "ratio",
+                "higher_is_better": True,
+                "value": 0.5,
+                "change_prev": 0.1,
+                "change_yoy": None,
+            }
+        ]
+    )
+    finding = Finding(
+        "kpi_overview",
+        "kpi_move",
+        "low",
+        "region",
+        XSS[1],
+        "win_rate",
+        0.5,
+        0.4,
+        "2024-01",
+        facts={"basis": "prev", "change": 0.25},
+    )
     table = table_html(pd.DataFrame({XSS[0]: [XSS[1]]}, index=[XSS[0]]))
     for html in (tiles_html(tiles, "en"), findings_html([finding], "en"), table):
         assert "<script>" not in html and "<img" not in html

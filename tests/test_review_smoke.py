@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.catalog import CATALOG as REPORTS
 from salesops_lib.data import connect
 from salesops_lib.data.demo import load_truth
+from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.review import ReviewRun, run_review
 
 PLANTED, NULL, PERIOD = "demo:small:2025-06-30", "demo:small:null:2025-06-30", "2025-06"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.catalog import CATALOG, Report
+from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.review import ReviewRun, run_review
 from tests.builders import fixture_report
 from tests.conftest import MAVEN_MAPPING, ROOT
@@ -29,8 +29,15 @@ def _fixture(name: str) -> Report:
 
 
 def _maven_config(out: Path, **extra: object) -> ReviewConfig:
-    values = {"source": str(ROOT / "examples" / "maven_crm"), "mapping": str(MAVEN_MAPPING), "period": PERIOD,
-              "lang": "en", "output_dir": str(out), "jobs": 2, **extra}
+    values = {
+        "source": str(ROOT / "examples" / "maven_crm"),
+        "mapping": str(MAVEN_MAPPING),
+        "period": PERIOD,
+        "lang": "en",
+        "output_dir": str(out),
+        "jobs": 2,
+        **extra,
+    }
     return ReviewConfig.model_validate(values)
 
 
@@ -115,9 +122,24 @@ def test_interrupted_run_leaves_the_previous_publication(tmp_path: Path, monkeyp
     (previous / "index.html").write_text("previous publication", encoding="utf-8")
     script = Path(sys.executable).parent / "salesops"
     proc = subprocess.Popen(
-        [str(script), "review", "--source", str(ROOT / "examples" / "maven_crm"), "--mapping", str(MAVEN_MAPPING),
-         "--period", PERIOD, "--output", str(tmp_path), "--reports", "kpi_overview"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(script),
+            "review",
+            "--source",
+            str(ROOT / "examples" / "maven_crm"),
+            "--mapping",
+            str(MAVEN_MAPPING),
+            "--period",
+            PERIOD,
+            "--output",
+            str(tmp_path),
+            "--reports",
+            "kpi_overview",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.time() + 60
     while time.time() < deadline and not list(tmp_path.glob(f".staging-{PERIOD}-*/*.ipynb")):
@@ -142,14 +164,26 @@ def test_names_from_data_are_escaped_in_published_pages(tmp_path: Path) -> None:
 
     script, img = "<script>alert('x')</script>", "<img src=x onerror=alert(1)>"
     reps = reps_frame([("r1", img, script), ("r2", "t2", "north")])
-    opps = pd.DataFrame({
-        "opp_id": ["o1", "o2", "o3"], "rep_id": ["r1", "r2", "r1"], "customer_id": [script, img, None],
-        "status": ["won", "lost", "won"], "amount": [10.0, 5.0, 7.0],
-        "created_at": [dt.date(2024, 1, 2)] * 3, "closed_at": [dt.date(2024, 1, 20)] * 3,
-    })
+    opps = pd.DataFrame(
+        {
+            "opp_id": ["o1", "o2", "o3"],
+            "rep_id": ["r1", "r2", "r1"],
+            "customer_id": [script, img, None],
+            "status": ["won", "lost", "won"],
+            "amount": [10.0, 5.0, 7.0],
+            "created_at": [dt.date(2024, 1, 2)] * 3,
+            "closed_at": [dt.date(2024, 1, 20)] * 3,
+        }
+    )
     dataset_from_frames(tmp_path / "src", {"reps": reps, "opportunities": opps})
-    config = ReviewConfig(source=str(tmp_path / "src"), period="2024-01", lang="en", output_dir=str(tmp_path / "out"),
-                          reports=("kpi_overview",), jobs=1)
+    config = ReviewConfig(
+        source=str(tmp_path / "src"),
+        period="2024-01",
+        lang="en",
+        output_dir=str(tmp_path / "out"),
+        reports=("kpi_overview",),
+        jobs=1,
+    )
     run = run_review(config)
     assert run.ok, [o.error for o in run.outcomes]
     for page in ("kpi_overview.html", "index.html"):

@@ -49,8 +49,14 @@ assert len(result.by_region) == 5 and result.findings
 print(view.by_region(result, "zh").html[:40], finding_text(result.findings[0], "zh"), finding_text(result.findings[0], "en"))
 """
     env_path = f"{project}"
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                          env={**_env(), "PYTHONPATH": env_path}, cwd=project)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**_env(), "PYTHONPATH": env_path},
+        cwd=project,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "赢单金额同比" in done.stdout and "won value" in done.stdout
 

@@ -8,24 +8,46 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesops_lib.analyses.target_split.allocation import (NO_LOCK, TargetSplitError, Tree, allocate, feasible_range,
-                                                           phase)
-from salesops_lib.analyses.target_split.rounding import (UNBOUNDED, RoundingError, balance, largest_remainder,
-                                                         round_bounded, round_matrix)
+from salesops_lib.analyses.target_split.allocation import (
+    NO_LOCK,
+    TargetSplitError,
+    Tree,
+    allocate,
+    feasible_range,
+    phase,
+)
+from salesops_lib.analyses.target_split.rounding import (
+    UNBOUNDED,
+    RoundingError,
+    balance,
+    largest_remainder,
+    round_bounded,
+    round_matrix,
+)
 
 LEVELS = ("company", "region", "team", "rep")
 
 
-def _tree(parents: list[int], weights: list[float], lower: list[int] | None = None, upper: list[int] | None = None,
-          locks: list[int] | None = None) -> Tree:
+def _tree(
+    parents: list[int],
+    weights: list[float],
+    lower: list[int] | None = None,
+    upper: list[int] | None = None,
+    locks: list[int] | None = None,
+) -> Tree:
     n = len(parents)
     depth = [0] * n
     for i in range(1, n):
         depth[i] = depth[parents[i]] + 1
-    return Tree(ids=tuple(f"u{i}" for i in range(n)), levels=tuple(LEVELS[d] for d in depth),
-                parent=np.array(parents), weight=np.array(weights, float),
-                lower=np.array(lower or [0] * n, np.int64), upper=np.array(upper or [UNBOUNDED] * n, np.int64),
-                lock=np.array(locks or [NO_LOCK] * n, np.int64))
+    return Tree(
+        ids=tuple(f"u{i}" for i in range(n)),
+        levels=tuple(LEVELS[d] for d in depth),
+        parent=np.array(parents),
+        weight=np.array(weights, float),
+        lower=np.array(lower or [0] * n, np.int64),
+        upper=np.array(upper or [UNBOUNDED] * n, np.int64),
+        lock=np.array(locks or [NO_LOCK] * n, np.int64),
+    )
 
 
 # --------------------------------------------------------------------------- hand cases
@@ -82,8 +104,9 @@ def test_floors_and_caps_bind_and_the_rest_absorbs() -> None:
 
 def test_locked_and_floored_grandchildren_raise_the_parent_minimum() -> None:
     # u1 has two reps: one locked at 40, one with a floor of 30 → u1 needs at least 70
-    tree = _tree([-1, 0, 0, 1, 1], [1, 1, 9, 1, 1], lower=[0, 0, 0, 0, 30],
-                 locks=[NO_LOCK, NO_LOCK, NO_LOCK, 40, NO_LOCK])
+    tree = _tree(
+        [-1, 0, 0, 1, 1], [1, 1, 9, 1, 1], lower=[0, 0, 0, 0, 30], locks=[NO_LOCK, NO_LOCK, NO_LOCK, 40, NO_LOCK]
+    )
     amounts = allocate(tree, 100)
     assert amounts[1] >= 70 and amounts[3] == 40 and amounts[4] >= 30 and amounts[1] + amounts[2] == 100
 
@@ -96,8 +119,12 @@ def test_impossible_locks_floors_and_caps_are_clear_errors() -> None:
     with pytest.raises(TargetSplitError, match="allow at most"):
         allocate(_tree([-1, 0, 0], [1, 1, 1], upper=[UNBOUNDED, 30, 30]), 100)  # caps below the total
     with pytest.raises(TargetSplitError, match="u1"):
-        allocate(_tree([-1, 0, 1, 1], [1, 1, 1, 1], upper=[UNBOUNDED, UNBOUNDED, 10, 10],
-                       locks=[NO_LOCK, 50, NO_LOCK, NO_LOCK]), 50)
+        allocate(
+            _tree(
+                [-1, 0, 1, 1], [1, 1, 1, 1], upper=[UNBOUNDED, UNBOUNDED, 10, 10], locks=[NO_LOCK, 50, NO_LOCK, NO_LOCK]
+            ),
+            50,
+        )
 
 
 def test_unweighted_children_take_the_rest_only_when_the_weighted_are_capped() -> None:
@@ -149,8 +176,13 @@ def trees(draw: st.DrawFn) -> tuple[Tree, int, np.ndarray]:
         total = draw(st.integers(int(low[0]), int(min(high[0], low[0] + 40 * scale))))
     else:
         total = draw(st.integers(0, 40 * scale))
-    profiles = np.array(draw(st.lists(st.lists(st.one_of(st.just(0.0), st.floats(0.1, 5)), min_size=12, max_size=12),
-                                      min_size=n, max_size=n)))
+    profiles = np.array(
+        draw(
+            st.lists(
+                st.lists(st.one_of(st.just(0.0), st.floats(0.1, 5)), min_size=12, max_size=12), min_size=n, max_size=n
+            )
+        )
+    )
     return tree, total, profiles
 
 

@@ -51,14 +51,21 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
         for rep, amount in MONTHLY.items():
             amount = amount * 2 if rep == "r3" and month.month == 12 else amount
             rows.append((rep, (month + pd.Timedelta(days=9)).date(), amount))
-    orders = pd.DataFrame({
-        "order_id": [f"o{i}" for i in range(len(rows))], "customer_id": "c1", "rep_id": [r[0] for r in rows],
-        "ordered_at": [r[1] for r in rows], "amount": [r[2] for r in rows], "cost": 0.0,
-    })
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "customer_id": "c1",
+            "rep_id": [r[0] for r in rows],
+            "ordered_at": [r[1] for r in rows],
+            "amount": [r[2] for r in rows],
+            "cost": 0.0,
+        }
+    )
     reps = reps_frame([("r1", "t1", "north"), ("r2", "t1", "north"), ("r3", "t2", "south")])
     opps = pd.DataFrame({"opp_id": ["x"], "rep_id": ["r1"], "status": ["open"], "created_at": [dt.date(2024, 1, 1)]})
-    return dataset_from_frames(tmp_path_factory.mktemp("split") / "src",
-                               {"reps": reps, "orders": orders, "opportunities": opps})
+    return dataset_from_frames(
+        tmp_path_factory.mktemp("split") / "src", {"reps": reps, "orders": orders, "opportunities": opps}
+    )
 
 
 def _split(ds: Dataset, **values: object) -> TargetSplitResult:
@@ -127,8 +134,9 @@ def test_cents_never_go_astray(small: Dataset) -> None:
 
 
 def test_floors_and_caps_bind_or_fail_clearly(small: Dataset) -> None:
-    bound = _split(small, company_target=15600, method_region="equal", bounds_levels="region",
-                   growth_floor=0.0, growth_cap=0.4)
+    bound = _split(
+        small, company_target=15600, method_region="equal", bounds_levels="region", growth_floor=0.0, growth_cap=0.4
+    )
     got = _targets(bound)
     assert got["north"] == round(4800 * 1.4) and got["south"] == 15600 - round(4800 * 1.4)
     assert bound.units.set_index("unit_id").loc["north", "bound"] == "cap"
@@ -143,8 +151,15 @@ def test_unknown_units_and_bad_texts_are_config_errors(small: Dataset) -> None:
         _split(small, locks="team:nope=100")
     with pytest.raises(ConfigError, match="unknown team"):
         _split(small, hires="nope=1@2025-03")
-    for bad in ({"locks": "east 100"}, {"blend": "history:x"}, {"blend": "magic:1"}, {"hires": "t1=2@13"},
-                {"bounds_levels": "planet"}, {"growth_cap": -0.5, "growth_floor": 0.0}, {"step": 0}):
+    for bad in (
+        {"locks": "east 100"},
+        {"blend": "history:x"},
+        {"blend": "magic:1"},
+        {"hires": "t1=2@13"},
+        {"bounds_levels": "planet"},
+        {"growth_cap": -0.5, "growth_floor": 0.0},
+        {"step": 0},
+    ):
         with pytest.raises(ConfigError):
             TargetSplitParams.load(dict(bad))
     with pytest.raises(ConfigError, match="whatif"):
@@ -258,8 +273,9 @@ def test_maven_2018_target_splits_exactly_over_offices_managers_and_agents(maven
 
 
 def test_a_quarter_is_planned_from_the_same_quarter_of_the_base(small: Dataset) -> None:
-    result = _split(small, plan_quarter=4, growth=0.0, method_region="history", method_team="history",
-                    method_rep="history")
+    result = _split(
+        small, plan_quarter=4, growth=0.0, method_region="history", method_team="history", method_rep="history"
+    )
     plan = result.plan
     assert plan.label == "2025Q4" and [m.month for m in plan.plan_months] == [10, 11, 12]
     assert plan.base_window == (dt.date(2024, 10, 1), dt.date(2024, 12, 1))
@@ -279,9 +295,20 @@ def test_pages_and_findings_render_in_both_languages(demo_planted: TargetSplitRe
 
     result = demo_planted
     for lang in ("zh", "en"):
-        for show in (view.overview, view.units, view.phasing_heading, view.phasing_chart, view.phasing_table,
-                     view.reps, view.achievability, view.achievability_chart, view.fairness, view.alignment,
-                     view.alignment_chart, view.whatif):
+        for show in (
+            view.overview,
+            view.units,
+            view.phasing_heading,
+            view.phasing_chart,
+            view.phasing_table,
+            view.reps,
+            view.achievability,
+            view.achievability_chart,
+            view.fairness,
+            view.alignment,
+            view.alignment_chart,
+            view.whatif,
+        ):
             assert show(result, lang) is not None
         assert view.export_excel(result, lang, "").html == ""
         for finding in result.findings:

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops_lib.catalog import CATALOG
 from salesops_lib.analyses.target_tracking import TargetTrackingParams, TargetTrackingResult, as_of_date, compute
 from salesops_lib.analyses.target_tracking.calendar import complete_weeks, daily_targets, last_complete_week_end
 from salesops_lib.analyses.target_tracking.persistence import alerts, below, current_run
+from salesops_lib.catalog import CATALOG
 from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from salesops_lib.errors import ConfigError
@@ -74,17 +74,28 @@ def hand(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
         for rep, last3 in pattern.items():
             share = last3[i - (len(WEEKS) - 3)] if i >= len(WEEKS) - 3 else 1.0
             rows.append((rep, (week + pd.Timedelta(days=2)).date(), 700 * share))  # booked on Wednesday
-    orders = pd.DataFrame({"order_id": [f"o{i}" for i in range(len(rows))], "customer_id": "c1",
-                           "rep_id": [r[0] for r in rows], "ordered_at": [r[1] for r in rows],
-                           "amount": [r[2] for r in rows], "cost": 0.0})
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "customer_id": "c1",
+            "rep_id": [r[0] for r in rows],
+            "ordered_at": [r[1] for r in rows],
+            "amount": [r[2] for r in rows],
+            "cost": 0.0,
+        }
+    )
     months = pd.date_range("2024-01-01", "2024-12-01", freq="MS")
     lines = [(m.date(), "rep", rep, 100.0 * m.days_in_month) for m in months for rep in pattern]
     target_frame = pd.DataFrame(lines, columns=["period", "level", "unit_id", "amount"])
-    reps = reps_frame([("r_low", "t1", "north"), ("r_edge", "t1", "north"), ("r_two", "t2", "north"),
-                       ("r_new", "t2", "north")], hire={"r_new": "2024-03-13"})
+    reps = reps_frame(
+        [("r_low", "t1", "north"), ("r_edge", "t1", "north"), ("r_two", "t2", "north"), ("r_new", "t2", "north")],
+        hire={"r_new": "2024-03-13"},
+    )
     opps = pd.DataFrame({"opp_id": ["x"], "rep_id": ["r_low"], "status": ["open"], "created_at": [dt.date(2024, 1, 1)]})
-    return dataset_from_frames(tmp_path_factory.mktemp("tracking") / "src",
-                               {"reps": reps, "orders": orders, "targets": target_frame, "opportunities": opps})
+    return dataset_from_frames(
+        tmp_path_factory.mktemp("tracking") / "src",
+        {"reps": reps, "orders": orders, "targets": target_frame, "opportunities": opps},
+    )
 
 
 def _track(ds: Dataset, **values: object) -> TargetTrackingResult:
@@ -230,8 +241,16 @@ def test_pages_and_findings_render_in_both_languages(demo_runs: dict) -> None:
 
     result, _ = demo_runs["planted"]
     for lang in ("zh", "en"):
-        for show in (view.overview, view.curve, view.alerts, view.watch, view.units, view.monthly,
-                     view.weekly_heading, view.weekly_heatmap):
+        for show in (
+            view.overview,
+            view.curve,
+            view.alerts,
+            view.watch,
+            view.units,
+            view.monthly,
+            view.weekly_heading,
+            view.weekly_heatmap,
+        ):
             assert show(result, lang) is not None
         assert "江晨" in view.alerts(result, lang).html or lang == "en"
         for finding in result.findings:

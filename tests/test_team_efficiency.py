@@ -38,20 +38,32 @@ PLANTED, NULL = "demo:small:2025-06-30", "demo:small:null:2025-06-30"
 
 
 def _orders(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_id": [f"o{i}" for i in range(len(rows))], "customer_id": [f"c{i}" for i in range(len(rows))],
-        "rep_id": [r[0] for r in rows], "ordered_at": [d(r[1]) for r in rows], "amount": [r[2] for r in rows],
-        "cost": [r[2] / 2 for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "customer_id": [f"c{i}" for i in range(len(rows))],
+            "rep_id": [r[0] for r in rows],
+            "ordered_at": [d(r[1]) for r in rows],
+            "amount": [r[2] for r in rows],
+            "cost": [r[2] / 2 for r in rows],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def hires_and_exits(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Team A: r1 hired 16 Jan 2024, r2 leaves 14 Feb 2024 (leap year); team B: r3 all along."""
-    reps = reps_frame([("r1", "A", "n"), ("r2", "A", "n"), ("r3", "B", "s")],
-                      hire={"r1": "2024-01-16"}, exit={"r2": "2024-02-14"})
-    orders = _orders([("r1", "2024-01-20", 100.0), ("r2", "2024-02-01", 50.0), ("r3", "2024-01-05", 150.0),
-                      ("r3", "2024-02-27", 150.0)])
+    reps = reps_frame(
+        [("r1", "A", "n"), ("r2", "A", "n"), ("r3", "B", "s")], hire={"r1": "2024-01-16"}, exit={"r2": "2024-02-14"}
+    )
+    orders = _orders(
+        [
+            ("r1", "2024-01-20", 100.0),
+            ("r2", "2024-02-01", 50.0),
+            ("r3", "2024-01-05", 150.0),
+            ("r3", "2024-02-27", 150.0),
+        ]
+    )
     return dataset_from_frames(tmp_path_factory.mktemp("fte"), {"reps": reps, "orders": orders})
 
 
@@ -77,8 +89,9 @@ def test_window_fte_counts_employed_days_and_vacancies_as_zero(hires_and_exits) 
     assert company["revenue_per_fte"] == pytest.approx(450 / 2.5)
     # the monthly roll-up is exactly the metric dictionary at team level
     months = per_fte.monthly(panel, "team").set_index(["unit", "month"])
-    direct = compute_metric(hires_and_exits, "revenue_per_fte", Grain(level="team", start=d("2024-01-01"),
-                                                                      end=d("2024-02-29")))
+    direct = compute_metric(
+        hires_and_exits, "revenue_per_fte", Grain(level="team", start=d("2024-01-01"), end=d("2024-02-29"))
+    )
     for row in direct.itertuples():
         assert months.loc[(row.unit, row.period), "fte"] == pytest.approx(row.denominator)
         assert months.loc[(row.unit, row.period), "revenue"] == pytest.approx(row.numerator)
@@ -93,8 +106,11 @@ def _unit_months(gaps: dict[str, tuple[float, list[float]]], base: float = 100.0
     """Monthly frames where each unit's revenue per FTE = base × (1 + gap) and the others pull the
     company to ``base``: unit → (fte, monthly gaps)."""
     months = pd.date_range("2024-01-01", periods=6, freq="MS")
-    rows = [{"unit": u, "month": m, "fte": fte, "revenue": fte * base * (1 + g), "days": m.days_in_month}
-            for u, (fte, gs) in gaps.items() for m, g in zip(months, gs, strict=True)]
+    rows = [
+        {"unit": u, "month": m, "fte": fte, "revenue": fte * base * (1 + g), "days": m.days_in_month}
+        for u, (fte, gs) in gaps.items()
+        for m, g in zip(months, gs, strict=True)
+    ]
     monthly = pd.DataFrame(rows)
     monthly["revenue_per_fte"] = monthly["revenue"] / monthly["fte"]
     window = monthly.groupby("unit", as_index=False).agg(revenue=("revenue", "sum"), fte_months=("fte", "sum"))
@@ -107,18 +123,21 @@ def _unit_months(gaps: dict[str, tuple[float, list[float]]], base: float = 100.0
 
 def test_a_steadily_weak_team_is_flagged_but_a_small_teams_bad_months_are_not() -> None:
     noise = [0.03, -0.02, 0.01, -0.03, 0.02, -0.01]
-    window, monthly = _unit_months({
-        "steady_low": (8.0, [-0.30 + n for n in noise]),
-        "one_bad_month": (3.0, [-0.60, 0, 0, 0, 0, 0]),
-        "two_bad_months": (3.0, [-0.75, -0.75, 0.05, 0.0, 0.0, 0.05]),
-        "tiny_and_low": (1.0, [-0.40 + n for n in noise]),
-        **{f"ok{i}": (40.0, [0.05 * np.sin(i + k) for k in range(6)]) for i in range(6)},
-    })
+    window, monthly = _unit_months(
+        {
+            "steady_low": (8.0, [-0.30 + n for n in noise]),
+            "one_bad_month": (3.0, [-0.60, 0, 0, 0, 0, 0]),
+            "two_bad_months": (3.0, [-0.75, -0.75, 0.05, 0.0, 0.0, 0.05]),
+            "tiny_and_low": (1.0, [-0.40 + n for n in noise]),
+            **{f"ok{i}": (40.0, [0.05 * np.sin(i + k) for k in range(6)]) for i in range(6)},
+        }
+    )
     out = flags.compare(window, monthly, kind="company", rule=flags.FlagRule(0.20, 0.95, 2.0)).set_index("unit")
     assert out.loc["steady_low", "flagged"] and out.loc["steady_low", "strong"]
     assert out.loc["steady_low", "gap_low"] < out.loc["steady_low", "gap"] < out.loc["steady_low", "gap_high"] < 0
     assert out.loc["steady_low", "shortfall"] == pytest.approx(
-        out.loc["steady_low", "benchmark"] * 8.0 - out.loc["steady_low", "revenue"])
+        out.loc["steady_low", "benchmark"] * 8.0 - out.loc["steady_low", "revenue"]
+    )
     assert not out.loc["one_bad_month", "flagged"]  # −10 % over the window: not material
     assert out.loc["two_bad_months", "gap"] <= -0.20 and not out.loc["two_bad_months", "flagged"]  # too noisy
     assert not out.loc["tiny_and_low", "flagged"]  # below min_fte
@@ -142,11 +161,17 @@ def test_no_flag_when_every_unit_is_at_the_benchmark_and_median_and_peer_benchma
 
 
 def test_scorecard_ranks_ties_together_and_stars_every_tied_rep() -> None:
-    table = pd.DataFrame({
-        "rep_id": ["a", "b", "c", "d", "e"], "name": list("abcde"), "team": "t", "region": "r",
-        "fte": [1.0, 1.0, 1.0, 0.2, 1.0],
-        "attainment": [1.2, 1.2, 0.8, 2.0, 1.0], "win_rate": [0.4, 0.4, 0.3, 0.9, np.nan],
-    })
+    table = pd.DataFrame(
+        {
+            "rep_id": ["a", "b", "c", "d", "e"],
+            "name": list("abcde"),
+            "team": "t",
+            "region": "r",
+            "fte": [1.0, 1.0, 1.0, 0.2, 1.0],
+            "attainment": [1.2, 1.2, 0.8, 2.0, 1.0],
+            "win_rate": [0.4, 0.4, 0.3, 0.9, np.nan],
+        }
+    )
     scored = scorecard.score(table, {"attainment": 0.5, "win_rate": 0.5, "visits": 0.3}, min_fte=0.5, stars=1)
     by_rep = scored.set_index("rep_id")
     assert "d" not in by_rep.index  # 0.2 FTE: not eligible
@@ -160,10 +185,26 @@ def test_scorecard_ranks_ties_together_and_stars_every_tied_rep() -> None:
 
 def test_quarter_table_sums_months_and_stars_history() -> None:
     months = pd.date_range("2025-01-01", periods=6, freq="MS")
-    panel = pd.DataFrame([{"rep_id": r, "name": r, "team": "t", "region": "x", "month": m, "fte": 1.0,
-                           "days": m.days_in_month, "revenue": 100.0 * (i + 1), "target": 100.0, "won_deals": 1.0,
-                           "closed_deals": 2.0, "act_visit": 10.0 * (i + 1)}
-                          for i, r in enumerate(["a", "b", "c"]) for m in months])
+    panel = pd.DataFrame(
+        [
+            {
+                "rep_id": r,
+                "name": r,
+                "team": "t",
+                "region": "x",
+                "month": m,
+                "fte": 1.0,
+                "days": m.days_in_month,
+                "revenue": 100.0 * (i + 1),
+                "target": 100.0,
+                "won_deals": 1.0,
+                "closed_deals": 2.0,
+                "act_visit": 10.0 * (i + 1),
+            }
+            for i, r in enumerate(["a", "b", "c"])
+            for m in months
+        ]
+    )
     q = scorecard.quarter_table(panel, months[3], months[5]).set_index("rep_id")
     assert q.loc["b", "attainment"] == pytest.approx(2.0) and q.loc["a", "visits"] == pytest.approx(10.0)
     assert q.loc["c", "revenue"] == 900.0 and q.loc["a", "win_rate"] == 0.5
@@ -190,8 +231,14 @@ def test_commission_edges_exactly_at_target_and_at_the_cap() -> None:
 
 
 def test_payouts_status_totals_and_what_if() -> None:
-    table = pd.DataFrame({"rep_id": ["at", "cap", "below", "none"], "revenue": [1000.0, 1500.0, 500.0, 100.0],
-                          "target": [1000.0, 1000.0, 1000.0, np.nan], "star": [True, False, False, False]})
+    table = pd.DataFrame(
+        {
+            "rep_id": ["at", "cap", "below", "none"],
+            "revenue": [1000.0, 1500.0, 500.0, 100.0],
+            "target": [1000.0, 1000.0, 1000.0, np.nan],
+            "star": [True, False, False, False],
+        }
+    )
     paid = incentives.payouts(table, PLAN).set_index("rep_id")
     assert paid["status"].to_dict() == {"at": "met", "cap": "capped", "below": "below", "none": "no_target"}
     assert paid.loc["at", "payout"] == pytest.approx(30.0 + 500.0)
@@ -208,8 +255,14 @@ def test_payouts_status_totals_and_what_if() -> None:
 
 
 def test_parameters_are_validated() -> None:
-    for bad in ({"attainment_cap": 0.9}, {"w_visits": -1}, {"whatif_uplifts": "a,b"}, {"confidence": 1.5},
-                {"benchmark": "best"}, {"window_months": 0}):
+    for bad in (
+        {"attainment_cap": 0.9},
+        {"w_visits": -1},
+        {"whatif_uplifts": "a,b"},
+        {"confidence": 1.5},
+        {"benchmark": "best"},
+        {"window_months": 0},
+    ):
         with pytest.raises(ConfigError):
             TeamEfficiencyParams.load(bad)
     zero = {k: 0.0 for k in TeamEfficiencyParams.model_fields if k.startswith("w_")}
@@ -237,9 +290,20 @@ def test_driver_model_recovers_known_elasticities_and_ramp() -> None:
             calls = rng.poisson(35)
             ramp = 1 - np.exp(-tenure / 3.0)
             log_rev = 11 + skill + 0.02 * i + 0.05 * (r % 8) + 0.3 * np.log(visits) + 0.1 * np.log(calls) + np.log(ramp)
-            rows.append({"rep_id": f"r{r}", "team": team, "month": month, "fte": 1.0, "full": True, "tenure": tenure,
-                         "revenue": np.exp(log_rev + rng.normal(0, 0.05)), "act_visit": float(visits),
-                         "act_call": float(calls), "act_meeting": float(rng.poisson(4) + 1)})
+            rows.append(
+                {
+                    "rep_id": f"r{r}",
+                    "team": team,
+                    "month": month,
+                    "fte": 1.0,
+                    "full": True,
+                    "tenure": tenure,
+                    "revenue": np.exp(log_rev + rng.normal(0, 0.05)),
+                    "act_visit": float(visits),
+                    "act_call": float(calls),
+                    "act_meeting": float(rng.poisson(4) + 1),
+                }
+            )
     panel = pd.DataFrame(rows)
     fit = fit_drivers(panel, ("visit", "call", "meeting"))
     assert fit is not None
@@ -256,8 +320,18 @@ def test_driver_model_recovers_known_elasticities_and_ramp() -> None:
 
 
 def test_too_little_data_gives_no_fit() -> None:
-    panel = pd.DataFrame({"rep_id": ["a", "a"], "team": "t", "month": pd.date_range("2024-01-01", periods=2, freq="MS"),
-                          "fte": 1.0, "full": True, "tenure": [20, 21], "revenue": [1.0, 2.0], "act_visit": [1.0, 2.0]})
+    panel = pd.DataFrame(
+        {
+            "rep_id": ["a", "a"],
+            "team": "t",
+            "month": pd.date_range("2024-01-01", periods=2, freq="MS"),
+            "fte": 1.0,
+            "full": True,
+            "tenure": [20, 21],
+            "revenue": [1.0, 2.0],
+            "act_visit": [1.0, 2.0],
+        }
+    )
     assert fit_drivers(panel, ("visit",)) is None
 
 
@@ -267,8 +341,9 @@ def test_too_little_data_gives_no_fit() -> None:
 def _result(source: str, region: str = "", **extra: object) -> TeamEfficiencyResult:
     from salesops_lib.data import connect
 
-    return compute(connect(source), RunScope(source=source, period="2025-06", region=region),
-                   TeamEfficiencyParams(**extra))
+    return compute(
+        connect(source), RunScope(source=source, period="2025-06", region=region), TeamEfficiencyParams(**extra)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -375,9 +450,11 @@ def test_region_scope_and_presentation_in_both_languages(planted: TeamEfficiency
 
 @pytest.mark.parametrize("window_months", [12, 6])
 def test_maven_won_value_and_deals_per_agent_and_manager_match_sql(  # type: ignore[no-untyped-def]
-        maven, maven_folder: Path, window_months: int) -> None:
-    result = compute(maven, RunScope(source=str(maven_folder), period="2017-12"),
-                     TeamEfficiencyParams(window_months=window_months))
+    maven, maven_folder: Path, window_months: int
+) -> None:
+    result = compute(
+        maven, RunScope(source=str(maven_folder), period="2017-12"), TeamEfficiencyParams(window_months=window_months)
+    )
     first = (pd.Timestamp("2017-12-01") - pd.DateOffset(months=window_months - 1)).date()
     pipeline, teams = maven_folder / "sales_pipeline.csv", maven_folder / "sales_teams.csv"
     won = f"""SELECT p.sales_agent, t.manager, p.close_value FROM read_csv('{pipeline}', header=true) p

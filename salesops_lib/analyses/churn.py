@@ -18,12 +18,31 @@ import pandas as pd
 from salesops_lib.data import Dataset
 from salesops_lib.metrics.facts import revenue_events
 
-COLUMNS = ["customer_id", "name", "owner", "region", "value_12m", "previous_window", "last_window", "change",
-           "days_since_last", "usual_gap_days", "value_at_risk", "reason"]
+COLUMNS = [
+    "customer_id",
+    "name",
+    "owner",
+    "region",
+    "value_12m",
+    "previous_window",
+    "last_window",
+    "change",
+    "days_since_last",
+    "usual_gap_days",
+    "value_at_risk",
+    "reason",
+]
 
 
-def key_account_risk(data: Dataset, as_of: dt.date, *, top_n: int = 20, decline: float = 0.5,
-                     window_months: int = 6, silence_factor: float = 3.0) -> pd.DataFrame:
+def key_account_risk(
+    data: Dataset,
+    as_of: dt.date,
+    *,
+    top_n: int = 20,
+    decline: float = 0.5,
+    window_months: int = 6,
+    silence_factor: float = 3.0,
+) -> pd.DataFrame:
     """Key accounts at risk at ``as_of``, most value at risk first (empty frame when none).
 
     Examples
@@ -70,8 +89,11 @@ def _with_names(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     frame["region"] = None
     if data.has("customers") and not frame.empty:
         customers = data.table("customers")
-        found = customers.filter(customers.customer_id.isin(frame["customer_id"].tolist())).select(
-            "customer_id", "name", "region").execute()
+        found = (
+            customers.filter(customers.customer_id.isin(frame["customer_id"].tolist()))
+            .select("customer_id", "name", "region")
+            .execute()
+        )
         names = dict(zip(found["customer_id"], found["name"].fillna(found["customer_id"]), strict=False))
         regions = dict(zip(found["customer_id"], found["region"], strict=False))
         frame["name"] = frame["customer_id"].map(names).fillna(frame["customer_id"])

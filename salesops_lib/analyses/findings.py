@@ -60,7 +60,8 @@ class Finding:
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Finding:
         """The finding written by :meth:`to_dict` (derived and extra keys such as ``link`` are
-        ignored); a record missing a field, or with an unknown one, is a :class:`TypeError`."""
+        ignored); a record missing a field, or with an unknown one, is a :class:`TypeError`.
+        """
         return cls(**{k: v for k, v in record.items() if k not in DERIVED_KEYS})
 
 

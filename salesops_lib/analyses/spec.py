@@ -31,7 +31,8 @@ R = TypeVar("R", bound=HasFindings)
 @dataclass(frozen=True)
 class AnalysisSpec(Generic[P, R]):
     """One analysis: its name (= report name, notebook and page name), parameters, computation,
-    the canonical tables it cannot run without and the kinds of finding it raises."""
+    the canonical tables it cannot run without and the kinds of finding it raises.
+    """
 
     name: str
     params: type[P]

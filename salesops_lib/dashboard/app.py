@@ -15,7 +15,6 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-
 from salesops_lib.config.params import resolve_period
 from salesops_lib.config.paths import cache_dir
 from salesops_lib.core.atomic import write_text_atomic
@@ -30,7 +29,6 @@ from salesops_lib.report.i18n import t
 
 ENV_PREFIX = "SALESOPS_DASHBOARD_"
 """``salesops dashboard`` hands its options to the (preheated) kernels through these variables."""
-
 
 
 class CubeStore:
@@ -68,17 +66,20 @@ class PanelCache:
 
 def render_page(cube: DashboardCube, scope: Scope, lang: str) -> str:
     """Every panel for ``scope``, laid out in rows (one HTML document fragment)."""
+
     def row(*parts: str) -> str:
         return "<div class='so-row'>" + "".join(f"<div class='so-cell'>{p}</div>" for p in parts if p) + "</div>"
 
-    return "".join([
-        panels.kpi_tiles(cube, scope, lang),
-        row(panels.attainment(cube, scope, lang), panels.trend_plot(cube, scope, lang)),
-        panels.breakdown(cube, scope, lang),
-        row(panels.funnel(cube, scope, lang), panels.ranking(cube, scope, lang)),
-        row(panels.expenses(cube, scope, lang), panels.alerts(cube, scope, lang)),
-        panels.notes(cube, lang),
-    ])
+    return "".join(
+        [
+            panels.kpi_tiles(cube, scope, lang),
+            row(panels.attainment(cube, scope, lang), panels.trend_plot(cube, scope, lang)),
+            panels.breakdown(cube, scope, lang),
+            row(panels.funnel(cube, scope, lang), panels.ranking(cube, scope, lang)),
+            row(panels.expenses(cube, scope, lang), panels.alerts(cube, scope, lang)),
+            panels.notes(cube, lang),
+        ]
+    )
 
 
 class LeadershipDashboard:
@@ -199,8 +200,9 @@ def setting(name: str, given: str, default: str) -> str:
     return given or os.environ.get(ENV_PREFIX + name.upper(), "") or default
 
 
-def show(source: str = "", mapping: str = "", period: str = "", lang: str = "",
-         progress: Callable[[str], None] | None = None) -> LeadershipDashboard:
+def show(
+    source: str = "", mapping: str = "", period: str = "", lang: str = "", progress: Callable[[str], None] | None = None
+) -> LeadershipDashboard:
     """Open the dashboard (what the notebook calls) and display it.
 
     Under ``salesops dashboard`` the cubes are already built and their folder comes in the
@@ -229,5 +231,3 @@ def show(source: str = "", mapping: str = "", period: str = "", lang: str = "",
     display(HTML(dashboard.header()))
     display(dashboard.widget)
     return dashboard
-
-

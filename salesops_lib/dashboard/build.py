@@ -18,10 +18,10 @@ import pandas as pd
 
 from salesops_lib.analyses.kpi_overview import tiles_from_trend
 from salesops_lib.analyses.monthly_review import HEADLINE_METRICS
+from salesops_lib.catalog import CATALOG
 from salesops_lib.config.params import period_bounds, resolve_period
 from salesops_lib.config.scope import RunScope
 from salesops_lib.core.periods import add_months
-from salesops_lib.catalog import CATALOG
 from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, save_cube
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
@@ -29,7 +29,6 @@ from salesops_lib.metrics.facts import rep_roster
 from salesops_lib.report.findings_text import finding_text
 
 LEVELS = ("company", "region", "team", "rep")
-
 
 
 def recent_periods(latest: str, months: int) -> list[str]:
@@ -65,9 +64,12 @@ def build_cube(ds: Dataset, period: str, *, progress: Callable[[str], None] | No
     alignment = expenses.alignment.table if expenses is not None and expenses.alignment is not None else None
     findings = tuple(f for r in results.values() for f in r.findings if f.period == period)
     return DashboardCube(
-        period=period, source=ds.source, fingerprint=ds.fingerprint,
+        period=period,
+        source=ds.source,
+        fingerprint=ds.fingerprint,
         built_at=dt.datetime.now().isoformat(timespec="seconds"),
-        org=_org(ds), tiles=unit_tiles(ds, period),
+        org=_org(ds),
+        tiles=unit_tiles(ds, period),
         pacing=_frame(tracking.pacing if tracking else None),
         monthly=_frame(tracking.monthly if tracking else None),
         forecast=_frame(forecast.units if forecast else None),
@@ -93,7 +95,8 @@ def _org(ds: Dataset) -> pd.DataFrame:
 
 def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
     """The monthly review's headline tiles for every org unit: value, previous month, same month
-    last year, the changes and (for revenue) the month's target, from the metric layer at each level."""
+    last year, the changes and (for revenue) the month's target, from the metric layer at each level.
+    """
     start, end = period_bounds(period)
     first = add_months(start, -12)
     names = [n for n in HEADLINE_METRICS if METRICS[n].available(ds)]
@@ -105,17 +108,37 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
             continue
         long = pd.concat(series, ignore_index=True)
         long["unit"] = long["unit"].astype(str)
-        trend = long.pivot_table(index=["unit", "period"], columns="metric", values="value", aggfunc="first",
-                                 dropna=False)
+        trend = long.pivot_table(
+            index=["unit", "period"], columns="metric", values="value", aggfunc="first", dropna=False
+        )
         for unit, frame in trend.groupby(level="unit", sort=True):
             tiles = tiles_from_trend(frame.droplevel("unit")[[n for n in names if n in frame]], start)
             parts.append(tiles.rename(columns={"unit": "unit_kind"}).assign(level=level, unit=unit))
         att = long[(long["metric"] == "attainment") & (long["period"] == pd.Timestamp(start))]
         if not att.empty:  # attainment's denominator is the month's target (as in the monthly review)
-            targets.append(pd.DataFrame({"level": level, "unit": att["unit"], "metric": "revenue",
-                                         "target": att["denominator"].astype("float64")}))
-    columns = ["level", "unit", "metric", "unit_kind", "higher_is_better", "value", "previous", "last_year",
-               "change_prev", "change_yoy", "target"]
+            targets.append(
+                pd.DataFrame(
+                    {
+                        "level": level,
+                        "unit": att["unit"],
+                        "metric": "revenue",
+                        "target": att["denominator"].astype("float64"),
+                    }
+                )
+            )
+    columns = [
+        "level",
+        "unit",
+        "metric",
+        "unit_kind",
+        "higher_is_better",
+        "value",
+        "previous",
+        "last_year",
+        "change_prev",
+        "change_yoy",
+        "target",
+    ]
     if not parts:
         return pd.DataFrame(columns=columns)
     frame = pd.concat(parts, ignore_index=True)
@@ -129,8 +152,21 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
 def _efficiency(result: object | None) -> pd.DataFrame:
     if result is None:
         return pd.DataFrame()
-    columns = ["level", "unit", "name", "team", "region", "fte", "revenue", "revenue_per_fte", "win_rate",
-               "benchmark", "gap", "flagged", "eligible"]
+    columns = [
+        "level",
+        "unit",
+        "name",
+        "team",
+        "region",
+        "fte",
+        "revenue",
+        "revenue_per_fte",
+        "win_rate",
+        "benchmark",
+        "gap",
+        "flagged",
+        "eligible",
+    ]
     units = result.units.assign(name=result.units["unit"])
     if "team" not in units:
         units["team"] = np.where(units["level"] == "team", units["unit"], "")
@@ -147,14 +183,17 @@ def _funnel(result: object | None) -> pd.DataFrame:
     company = result.funnel.assign(level="company", unit="company")[["level", "unit", "step", "k", "reached"]]
     segments = result.segments
     segments = segments[segments["dimension"].isin(["region", "team", "rep"])]
-    segments = segments.rename(columns={"dimension": "level", "segment": "unit"})[["level", "unit", "step", "k", "reached"]]
+    segments = segments.rename(columns={"dimension": "level", "segment": "unit"})[
+        ["level", "unit", "step", "k", "reached"]
+    ]
     out = pd.concat([company, segments], ignore_index=True)
     out["unit"] = out["unit"].astype(str)
     return out
 
 
-def ensure_cubes(ds: Dataset, periods: list[str], *, refresh: bool = False,
-                 progress: Callable[[str], None] | None = None) -> Path:
+def ensure_cubes(
+    ds: Dataset, periods: list[str], *, refresh: bool = False, progress: Callable[[str], None] | None = None
+) -> Path:
     """Build (once) and store the cubes of ``periods`` for ``ds``; returns the source's cube folder."""
     root = cube_root(ds.fingerprint)
     have = set(available_periods(root))

@@ -11,9 +11,9 @@ import datetime as dt
 import json
 import os
 import shutil
-from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,9 +99,15 @@ def save_cube(cube: DashboardCube, root: Path) -> Path:
     for name in FRAMES:
         _to_parquet(getattr(cube, name), staging / f"{name}.parquet")
     meta = {
-        "format": FORMAT_VERSION, "period": cube.period, "source": cube.source, "fingerprint": cube.fingerprint,
-        "built_at": cube.built_at, "forecast_target": cube.forecast_target, "skipped": cube.skipped,
-        "findings": [_finding_record(f) for f in cube.findings], "finding_texts": cube.finding_texts,
+        "format": FORMAT_VERSION,
+        "period": cube.period,
+        "source": cube.source,
+        "fingerprint": cube.fingerprint,
+        "built_at": cube.built_at,
+        "forecast_target": cube.forecast_target,
+        "skipped": cube.skipped,
+        "findings": [_finding_record(f) for f in cube.findings],
+        "finding_texts": cube.finding_texts,
     }
     (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, default=_json_default))
     swap_folder(staging, target, root / f".{cube.period}.{os.getpid()}.old")
@@ -113,14 +119,24 @@ def load_cube(folder: Path) -> DashboardCube:
     try:
         meta = json.loads((folder / "meta.json").read_text())
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"no dashboard data in {folder}: {exc}", where=str(folder),
-                          fix="run `salesops dashboard` (it builds the data), or `--refresh` to rebuild it") from exc
+        raise ConfigError(
+            f"no dashboard data in {folder}: {exc}",
+            where=str(folder),
+            fix="run `salesops dashboard` (it builds the data), or `--refresh` to rebuild it",
+        ) from exc
     frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
     findings = tuple(Finding.from_dict(record) for record in meta["findings"])
-    return DashboardCube(period=meta["period"], source=meta["source"], fingerprint=meta["fingerprint"],
-                         built_at=meta["built_at"], findings=findings, forecast_target=meta["forecast_target"],
-                         finding_texts=meta.get("finding_texts", {}),
-                         skipped=meta["skipped"], **frames)
+    return DashboardCube(
+        period=meta["period"],
+        source=meta["source"],
+        fingerprint=meta["fingerprint"],
+        built_at=meta["built_at"],
+        findings=findings,
+        forecast_target=meta["forecast_target"],
+        finding_texts=meta.get("finding_texts", {}),
+        skipped=meta["skipped"],
+        **frames,
+    )
 
 
 def _to_parquet(frame: pd.DataFrame, path: Path) -> None:

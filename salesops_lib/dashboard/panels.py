@@ -65,9 +65,11 @@ def kpi_tiles(cube: DashboardCube, scope: Scope, lang: str) -> str:
     revenue = tiles[tiles["metric"] == "revenue"]
     if not revenue.empty and pd.notna(revenue["target"].iloc[0]) and revenue["target"].iloc[0] > 0:
         row = revenue.iloc[0]
-        html += (f"<p class='so-note so-target'>{e(METRICS['revenue'].label(lang))} {e(money(row['value']))} / "
-                 f"{e(_t('target', lang))} {e(money(row['target']))} = "
-                 f"{e(pct(row['value'] / row['target']))} {e(_t('vs_target', lang))}</p>")
+        html += (
+            f"<p class='so-note so-target'>{e(METRICS['revenue'].label(lang))} {e(money(row['value']))} / "
+            f"{e(_t('target', lang))} {e(money(row['target']))} = "
+            f"{e(pct(row['value'] / row['target']))} {e(_t('vs_target', lang))}</p>"
+        )
     return f"<div class='so-kpis' data-scope='{e(scope.level)}:{e(scope.unit)}'>{_h2('kpis', lang)}{html}</div>"
 
 
@@ -79,19 +81,39 @@ def attainment(cube: DashboardCube, scope: Scope, lang: str) -> str:
         html += _no_data(lang)
     else:
         pace = pace.assign(horizon=[_t(f"horizon_{h}", lang) for h in pace["horizon"]])
-        html += _table(pace, {
-            "horizon": ("period", str), "target": ("target", money), "actual": ("actual", money),
-            "expected": ("expected", money), "projection": ("projection", money),
-            "projected_attainment": ("projected_attainment", pct),
-        }, lang)
+        html += _table(
+            pace,
+            {
+                "horizon": ("period", str),
+                "target": ("target", money),
+                "actual": ("actual", money),
+                "expected": ("expected", money),
+                "projection": ("projection", money),
+                "projected_attainment": ("projected_attainment", pct),
+            },
+            lang,
+        )
     row = views.outlook(cube, scope)
     if row is None:
         html += f"<p class='so-note'>{e(_t('no_forecast', lang))}</p>"
     else:
-        html += "<p class='so-note so-forecast'>" + e(_t(
-            "forecast_line", lang, quarter=cube.forecast_target, forecast=money(row["forecast"]),
-            lo=money(row["lo80"]), hi=money(row["hi80"]), target=money(row["target"]),
-            att=pct(row["attainment"]), p=pct(row["p_hit"], 0))) + "</p>"
+        html += (
+            "<p class='so-note so-forecast'>"
+            + e(
+                _t(
+                    "forecast_line",
+                    lang,
+                    quarter=cube.forecast_target,
+                    forecast=money(row["forecast"]),
+                    lo=money(row["lo80"]),
+                    hi=money(row["hi80"]),
+                    target=money(row["target"]),
+                    att=pct(row["attainment"]),
+                    p=pct(row["p_hit"], 0),
+                )
+            )
+            + "</p>"
+        )
     return html
 
 
@@ -101,11 +123,18 @@ def breakdown(cube: DashboardCube, scope: Scope, lang: str) -> str:
     if table.empty:
         return ""
     level = t(scope.child_level, lang, LABELS)
-    return _h2("breakdown", lang, level=level) + _table(table, {
-        "name": ("unit", str), "revenue": ("revenue", money), "attainment": ("month_attainment", pct),
-        "win_rate": ("win_rate", pct), "forecast_attainment": ("forecast_attainment", pct),
-        "p_hit": ("p_hit", lambda v: pct(v, 0)),
-    }, lang)
+    return _h2("breakdown", lang, level=level) + _table(
+        table,
+        {
+            "name": ("unit", str),
+            "revenue": ("revenue", money),
+            "attainment": ("month_attainment", pct),
+            "win_rate": ("win_rate", pct),
+            "forecast_attainment": ("forecast_attainment", pct),
+            "p_hit": ("p_hit", lambda v: pct(v, 0)),
+        },
+        lang,
+    )
 
 
 def funnel(cube: DashboardCube, scope: Scope, lang: str) -> str:
@@ -113,9 +142,15 @@ def funnel(cube: DashboardCube, scope: Scope, lang: str) -> str:
     rows = views.funnel(cube, scope)
     if rows.empty:
         return _h2("funnel", lang) + _no_data(lang)
-    return _h2("funnel", lang) + _table(rows, {
-        "step": ("step", str), "reached": ("reached", integer), "conversion": ("conversion", pct),
-    }, lang)
+    return _h2("funnel", lang) + _table(
+        rows,
+        {
+            "step": ("step", str),
+            "reached": ("reached", integer),
+            "conversion": ("conversion", pct),
+        },
+        lang,
+    )
 
 
 def ranking(cube: DashboardCube, scope: Scope, lang: str, *, limit: int = 15) -> str:
@@ -125,28 +160,64 @@ def ranking(cube: DashboardCube, scope: Scope, lang: str, *, limit: int = 15) ->
         return _h2("efficiency", lang) + _no_data(lang)
     if len(rows) > limit:  # the best and the weakest matter; the middle is elided
         rows = pd.concat([rows.head(limit - 5), rows.tail(5)]).drop_duplicates("unit")
-    rows = rows.assign(flag=[_t("flagged", lang) if f else "" for f in rows["flagged"].fillna(False)],
-                       name=[f"▶ {n}" if s else n for n, s in zip(rows["name"], rows["selected"], strict=True)])
-    return _h2("efficiency", lang) + _table(rows, {
-        "name": ("unit", str), "fte": ("fte", lambda v: f"{v:.1f}" if pd.notna(v) else "—"),
-        "revenue_per_fte": ("revenue_per_fte", money), "win_rate": ("win_rate", pct),
-        "gap": ("gap", signed_pct), "flag": ("flagged", str),
-    }, lang)
+    rows = rows.assign(
+        flag=[_t("flagged", lang) if f else "" for f in rows["flagged"].fillna(False)],
+        name=[f"▶ {n}" if s else n for n, s in zip(rows["name"], rows["selected"], strict=True)],
+    )
+    return _h2("efficiency", lang) + _table(
+        rows,
+        {
+            "name": ("unit", str),
+            "fte": ("fte", lambda v: f"{v:.1f}" if pd.notna(v) else "—"),
+            "revenue_per_fte": ("revenue_per_fte", money),
+            "win_rate": ("win_rate", pct),
+            "gap": ("gap", signed_pct),
+            "flag": ("flagged", str),
+        },
+        lang,
+    )
 
 
 def expenses(cube: DashboardCube, scope: Scope, lang: str) -> str:
     """Campaign ROI by type in the scope's region, and the region's expense ratio."""
     html = _h2("expenses", lang)
     rows = views.campaign_roi(cube, scope)
-    html += _no_data(lang) if rows.empty else _table(rows, {
-        "type": ("type", str), "campaigns": ("campaigns", integer), "cost": ("cost", money),
-        "won_revenue": ("won_revenue", money), "roi": ("roi", pct), "low_roi": ("low_roi", integer),
-    }, lang)
+    html += (
+        _no_data(lang)
+        if rows.empty
+        else _table(
+            rows,
+            {
+                "type": ("type", str),
+                "campaigns": ("campaigns", integer),
+                "cost": ("cost", money),
+                "won_revenue": ("won_revenue", money),
+                "roi": ("roi", pct),
+                "low_roi": ("low_roi", integer),
+            },
+            lang,
+        )
+    )
     ratio = views.expense_ratio(cube, scope)
     if ratio is not None:
-        company = ratio["expense_ratio"] / (1 + ratio["ratio_vs_company"]) if pd.notna(ratio.get("ratio_vs_company")) else None
-        html += "<p class='so-note'>" + e(_t("expense_ratio_line", lang, region=scope.region,
-                                              ratio=pct(ratio["expense_ratio"]), company=pct(company))) + "</p>"
+        company = (
+            ratio["expense_ratio"] / (1 + ratio["ratio_vs_company"])
+            if pd.notna(ratio.get("ratio_vs_company"))
+            else None
+        )
+        html += (
+            "<p class='so-note'>"
+            + e(
+                _t(
+                    "expense_ratio_line",
+                    lang,
+                    region=scope.region,
+                    ratio=pct(ratio["expense_ratio"]),
+                    company=pct(company),
+                )
+            )
+            + "</p>"
+        )
     return html
 
 
@@ -180,7 +251,10 @@ def trend_plot(cube: DashboardCube, scope: Scope, lang: str) -> str:
     ax.bar(months, rows["actual"], color=PALETTE[0], label=_t("actual", lang))
     ax.plot(months, rows["target"], color=PALETTE[1], marker="o", lw=2, label=_t("target", lang))
     ax.yaxis.set_major_formatter(money_axis(lang))
-    ax.set_title(_t("trend_title", lang) + f" · {views.display_name(cube, scope.level, scope.unit) if scope.level != 'company' else _t('company', lang)}")
+    ax.set_title(
+        _t("trend_title", lang)
+        + f" · {views.display_name(cube, scope.level, scope.unit) if scope.level != 'company' else _t('company', lang)}"
+    )
     ax.tick_params(axis="x", labelsize=8)
     top = max(rows["actual"].max(), rows["target"].max())
     if top == top and top > 0:

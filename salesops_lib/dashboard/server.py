@@ -48,9 +48,11 @@ MIN_TOKEN_BITS = 128
 
 MAX_TOKEN_LENGTH = 1024
 
-NEW_TOKEN_HELP = ("generate one into a private file: `(umask 077; python -c 'import secrets; "
-                  "print(secrets.token_urlsafe(32))' > dashboard.token)`, then pass --token-file dashboard.token "
-                  "(or name a --token-file that does not exist yet: a random token is written there)")
+NEW_TOKEN_HELP = (
+    "generate one into a private file: `(umask 077; python -c 'import secrets; "
+    "print(secrets.token_urlsafe(32))' > dashboard.token)`, then pass --token-file dashboard.token "
+    "(or name a --token-file that does not exist yet: a random token is written there)"
+)
 
 
 @dataclass(frozen=True)
@@ -116,24 +118,34 @@ def check_token(token: str, where: str) -> None:
     bad = sorted({c for c in token if c not in TOKEN_CHARS})
     if bad:
         shown = ", ".join(repr(c) for c in bad[:5])
-        raise ConfigError(f"the token contains characters a URL does not carry unchanged ({shown})",
-                          where=where, fix="use letters, digits, '-', '.', '_' and '~' only; " + NEW_TOKEN_HELP)
+        raise ConfigError(
+            f"the token contains characters a URL does not carry unchanged ({shown})",
+            where=where,
+            fix="use letters, digits, '-', '.', '_' and '~' only; " + NEW_TOKEN_HELP,
+        )
     if len(token) > MAX_TOKEN_LENGTH:
         raise ConfigError(f"the token is longer than {MAX_TOKEN_LENGTH} characters", where=where, fix=NEW_TOKEN_HELP)
     bits = token_bits(token)
     if bits < MIN_TOKEN_BITS:
-        raise ConfigError(f"the token is too weak to guard the dashboard (estimated {bits:.0f} bits, at least "
-                          f"{MIN_TOKEN_BITS} needed: random, not repetitive, e.g. 22+ random letters and digits)",
-                          where=where, fix=NEW_TOKEN_HELP)
+        raise ConfigError(
+            f"the token is too weak to guard the dashboard (estimated {bits:.0f} bits, at least "
+            f"{MIN_TOKEN_BITS} needed: random, not repetitive, e.g. 22+ random letters and digits)",
+            where=where,
+            fix=NEW_TOKEN_HELP,
+        )
 
 
 def read_token(token_file: Path | None, environ: Mapping[str, str]) -> tuple[str, str]:
     """The token and where it came from: ``token_file`` (created with a random token when it does not
-    exist), else ``$SALESOPS_DASHBOARD_TOKEN``, else ``("", "")``. Both given is refused as ambiguous."""
+    exist), else ``$SALESOPS_DASHBOARD_TOKEN``, else ``("", "")``. Both given is refused as ambiguous.
+    """
     from_env = environ.get(TOKEN_ENV, "")
     if token_file is not None and from_env:
-        raise ConfigError(f"both --token-file and {TOKEN_ENV} give a token", where="--token-file",
-                          fix=f"use one of them (unset {TOKEN_ENV} or drop --token-file)")
+        raise ConfigError(
+            f"both --token-file and {TOKEN_ENV} give a token",
+            where="--token-file",
+            fix=f"use one of them (unset {TOKEN_ENV} or drop --token-file)",
+        )
     if token_file is None:
         return from_env.strip(), (f"${TOKEN_ENV}" if from_env else "")
     path = token_file.expanduser()
@@ -144,12 +156,18 @@ def read_token(token_file: Path | None, environ: Mapping[str, str]) -> tuple[str
     try:
         mode = path.stat().st_mode
         if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise ConfigError(f"the token file is open to other users (mode {stat.S_IMODE(mode):o})",
-                              where=str(path), fix=f"chmod 600 {path}")
+            raise ConfigError(
+                f"the token file is open to other users (mode {stat.S_IMODE(mode):o})",
+                where=str(path),
+                fix=f"chmod 600 {path}",
+            )
         return path.read_text(encoding="utf-8").strip(), str(path)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the token file: {exc}", where=str(path),
-                          fix="name a readable text file holding only the token") from None
+        raise ConfigError(
+            f"cannot read the token file: {exc}",
+            where=str(path),
+            fix="name a readable text file holding only the token",
+        ) from None
 
 
 def write_new_token(path: Path) -> str:
@@ -159,8 +177,9 @@ def write_new_token(path: Path) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
-        raise ConfigError(f"cannot create the token file: {exc}", where=str(path),
-                          fix="name a file in a folder you can write to") from None
+        raise ConfigError(
+            f"cannot create the token file: {exc}", where=str(path), fix="name a file in a folder you can write to"
+        ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(token + "\n")
     return token
@@ -175,34 +194,52 @@ def check_options(options: ServerOptions) -> None:
     if options.cull_idle < 0:
         raise ConfigError(f"--cull-idle {options.cull_idle} is negative", fix="use seconds, or 0 to never cull")
     if options.cull_unconnected < 0:
-        raise ConfigError(f"--cull-unconnected {options.cull_unconnected} is negative",
-                          fix="use seconds, or 0 to treat such kernels like those of closed pages")
+        raise ConfigError(
+            f"--cull-unconnected {options.cull_unconnected} is negative",
+            fix="use seconds, or 0 to treat such kernels like those of closed pages",
+        )
     if options.max_kernels < 1:
-        raise ConfigError(f"--max-kernels {options.max_kernels} leaves no kernel for a viewer",
-                          fix="use 1 or more (each kernel holds about 200 MB)")
+        raise ConfigError(
+            f"--max-kernels {options.max_kernels} leaves no kernel for a viewer",
+            fix="use 1 or more (each kernel holds about 200 MB)",
+        )
     if options.pool > options.max_kernels:
-        raise ConfigError(f"--pool {options.pool} is more than --max-kernels {options.max_kernels}",
-                          where="--pool", fix="lower --pool or raise --max-kernels: preheated kernels count too")
+        raise ConfigError(
+            f"--pool {options.pool} is more than --max-kernels {options.max_kernels}",
+            where="--pool",
+            fix="lower --pool or raise --max-kernels: preheated kernels count too",
+        )
     if not is_loopback(options.host) and not options.token:
         raise ConfigError(
             f"refusing to serve the dashboard on {options.host} without a token: anyone who reaches that "
             "address would see the company's figures",
-            where="--host", fix=f"add --token-file FILE or set {TOKEN_ENV} (viewers open the URL once with "
-                                "?token=<secret>); " + NEW_TOKEN_HELP + "; or keep the default --host 127.0.0.1")
+            where="--host",
+            fix=f"add --token-file FILE or set {TOKEN_ENV} (viewers open the URL once with "
+            "?token=<secret>); " + NEW_TOKEN_HELP + "; or keep the default --host 127.0.0.1",
+        )
     if options.token:
         check_token(options.token, "the dashboard token")
 
 
 def voila_argv(options: ServerOptions, notebook: Path | None = None) -> list[str]:
     """The command line of the hardened Voila (``python -m salesops_lib.dashboard.voila_app …``) for
-    ``options``: everything but the token, which :func:`voila_env` passes."""
+    ``options``: everything but the token, which :func:`voila_env` passes.
+    """
     check_options(options)
     notebook = notebook or project_root() / "notebooks" / NOTEBOOK
     timeouts = [t for t in (options.cull_idle, options.cull_unconnected) if t > 0]
     argv = [
-        sys.executable, "-m", "salesops_lib.dashboard.voila_app", str(notebook),
-        f"--port={options.port}", f"--Voila.ip={options.host}", "--no-browser", "--Voila.port_retries=0",
-        f"--template={TEMPLATE}", "--theme=light", "--strip_sources=True",
+        sys.executable,
+        "-m",
+        "salesops_lib.dashboard.voila_app",
+        str(notebook),
+        f"--port={options.port}",
+        f"--Voila.ip={options.host}",
+        "--no-browser",
+        "--Voila.port_retries=0",
+        f"--template={TEMPLATE}",
+        "--theme=light",
+        "--strip_sources=True",
         "--VoilaConfiguration.extension_denylist=" + json.dumps(list(UNUSED_EXTENSIONS)),
         "--KernelManager.transport=ipc",
         "--VoilaConfiguration.show_tracebacks=False",
@@ -220,7 +257,8 @@ def voila_argv(options: ServerOptions, notebook: Path | None = None) -> list[str
 def voila_env(base: Mapping[str, str], extra: Mapping[str, str], token: str = "") -> dict[str, str]:
     """The environment of the Voila process: ``base`` without any token, ``extra``, the project's
     template folder on ``JUPYTER_PATH`` and ``token`` as ``$SALESOPS_DASHBOARD_TOKEN`` (Voila takes
-    it out of its environment before any kernel starts)."""
+    it out of its environment before any kernel starts).
+    """
     env = {**{k: v for k, v in base.items() if k != TOKEN_ENV}, **extra}
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(SHARE), base.get("JUPYTER_PATH", "")) if p)
     if token:

@@ -1,5 +1,6 @@
 """Cuts of a :class:`DashboardCube` to one scope — small pandas lookups on aggregates, no raw
-table and no analysis logic (the cube holds what the analyses found)."""
+table and no analysis logic (the cube holds what the analyses found).
+"""
 
 from __future__ import annotations
 
@@ -43,11 +44,14 @@ def outlook(cube: DashboardCube, scope: Scope) -> pd.Series | None:
 
 def breakdown(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
     """One row per unit one level down (the drill table): revenue, target attainment, win rate,
-    forecast attainment and chance to hit the quarter's target — weakest attainment first."""
+    forecast attainment and chance to hit the quarter's target — weakest attainment first.
+    """
     level = scope.child_level
     units = children(cube.org, scope)
     if not level or not units:
-        return pd.DataFrame(columns=["unit", "name", "revenue", "attainment", "win_rate", "forecast_attainment", "p_hit"])
+        return pd.DataFrame(
+            columns=["unit", "name", "revenue", "attainment", "win_rate", "forecast_attainment", "p_hit"]
+        )
     picked = cube.tiles[(cube.tiles["level"] == level) & cube.tiles["unit"].isin(units)]
     values = picked.pivot_table(index="unit", columns="metric", values="value", aggfunc="first")
     table = pd.DataFrame(index=pd.Index(units, name="unit"))
@@ -86,7 +90,8 @@ def funnel(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
 
 def ranking(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
     """Revenue per FTE of the units one level down (for a rep: the reps of its team), best first,
-    with the gap to the analysis' benchmark and its flag."""
+    with the gap to the analysis' benchmark and its flag.
+    """
     level = scope.child_level or "rep"
     parent = Scope(scope.region, scope.team) if scope.rep else scope
     units = children(cube.org, parent)
@@ -102,15 +107,19 @@ def ranking(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
 
 def campaign_roi(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
     """Campaign cost and return by campaign type for the scope's region (campaigns are regional):
-    ROI is won revenue over cost, minus one, as in the expense analysis."""
+    ROI is won revenue over cost, minus one, as in the expense analysis.
+    """
     campaigns = cube.campaigns
     if campaigns.empty:
         return pd.DataFrame(columns=["type", "campaigns", "cost", "won_revenue", "roi", "low_roi"])
     if scope.region and "region" in campaigns:
         campaigns = campaigns[campaigns["region"].astype(str) == scope.region]
     grouped = campaigns.groupby("type", sort=True).agg(
-        campaigns=("campaign_id", "count"), cost=("cost", "sum"), won_revenue=("won_revenue", "sum"),
-        low_roi=("low_roi", "sum"))
+        campaigns=("campaign_id", "count"),
+        cost=("cost", "sum"),
+        won_revenue=("won_revenue", "sum"),
+        low_roi=("low_roi", "sum"),
+    )
     grouped["roi"] = grouped["won_revenue"] / grouped["cost"].where(grouped["cost"] > 0) - 1
     return grouped.reset_index()[["type", "campaigns", "cost", "won_revenue", "roi", "low_roi"]]
 
@@ -131,8 +140,11 @@ def alerts(cube: DashboardCube, scope: Scope, *, limit: int = 12) -> list[Findin
         if finding.level in ("company", "customer", "campaign", "product", "channel", "industry"):
             if scope.level == "company":
                 inside.append(finding)
-            elif finding.level == "campaign" and scope.level == "region" and (
-                    _campaign_region(cube, finding.unit) == scope.region):  # campaigns are regional
+            elif (
+                finding.level == "campaign"
+                and scope.level == "region"
+                and (_campaign_region(cube, finding.unit) == scope.region)
+            ):  # campaigns are regional
                 inside.append(finding)
         elif contains(cube.org, scope, finding.level, finding.unit):
             inside.append(finding)

@@ -52,7 +52,6 @@ from salesops_lib.dashboard.labels import LABELS
 from salesops_lib.dashboard.server import TOKEN_ENV
 from salesops_lib.report.i18n import t
 
-
 RETRY_AFTER_BUSY = 30
 """Seconds a refused viewer is told to wait (``Retry-After``; the page reloads itself then)."""
 
@@ -81,12 +80,21 @@ class AuthThrottle:
     >>> throttle = AuthThrottle(limit=2, window=60, block=10, clock=lambda: clock[0])
     >>> throttle.failed("10.0.0.1"), throttle.failed("10.0.0.1"), throttle.blocked_for("10.0.0.1")
     (0.0, 10.0, 10.0)
-    >>> clock[0] = 11; throttle.blocked_for("10.0.0.1"), throttle.failed("10.0.0.1"), throttle.failed("10.0.0.1")
+    >>> clock[0] = 11
+    >>> throttle.blocked_for("10.0.0.1"), throttle.failed("10.0.0.1"), throttle.failed("10.0.0.1")
     (0.0, 0.0, 20.0)
     """
 
-    def __init__(self, *, limit: int = 5, window: float = 60.0, block: float = 60.0, max_block: float = 3600.0,
-                 max_clients: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int = 5,
+        window: float = 60.0,
+        block: float = 60.0,
+        max_block: float = 3600.0,
+        max_clients: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit, self.window, self.block, self.max_block = limit, window, block, max_block
         self.max_clients, self.clock = max_clients, clock
         self._clients: dict[str, _Strikes] = {}
@@ -111,7 +119,7 @@ class AuthThrottle:
         strikes.failures.append(now)
         if len(strikes.failures) < self.limit:
             return 0.0
-        seconds = float(min(self.block * 2 ** strikes.blocks, self.max_block))
+        seconds = float(min(self.block * 2**strikes.blocks, self.max_block))
         strikes.blocks += 1
         strikes.blocked_until = now + seconds
         strikes.failures.clear()
@@ -125,13 +133,15 @@ class AuthThrottle:
             if s.blocked_until <= now and now - s.last_failure > self.window:
                 del self._clients[key]
         for key in sorted(self._clients, key=lambda k: self._clients[k].last_failure)[
-                : len(self._clients) - self.max_clients + 1]:
+            : len(self._clients) - self.max_clients + 1
+        ]:
             del self._clients[key]
 
 
 def client_key(ip: str | None) -> str:
     """Who a throttle counts: the IPv4 address, or the /64 network of an IPv6 one (a host usually
-    has a whole /64 to pick addresses from)."""
+    has a whole /64 to pick addresses from).
+    """
     try:
         address = ipaddress.ip_address(ip or "")
     except ValueError:
@@ -145,7 +155,8 @@ def client_key(ip: str | None) -> str:
 
 def forget_token(request: HTTPServerRequest) -> None:
     """Drop ``token`` from the request's query once checked: Voila hands the query to kernels and
-    to logs, neither of which needs it."""
+    to logs, neither of which needs it.
+    """
     if "token" not in request.query_arguments:
         return
     request.query_arguments.pop("token", None)
@@ -163,13 +174,28 @@ def without_token(uri: str) -> str:
 
 def log_access(handler: web.RequestHandler) -> None:
     """One line per request, never with a token: successes at debug level, refusals (4xx and the
-    503 of a full server) as warnings, other errors as errors."""
+    503 of a full server) as warnings, other errors as errors.
+    """
     status, request = handler.get_status(), handler.request
-    level = (logging.DEBUG if status < 300 or status == 304 else logging.INFO if status < 400
-             else logging.WARNING if status < 500 or status == 503 else logging.ERROR)
+    level = (
+        logging.DEBUG
+        if status < 300 or status == 304
+        else logging.INFO
+        if status < 400
+        else logging.WARNING
+        if status < 500 or status == 503
+        else logging.ERROR
+    )
     logger = getattr(handler, "log", None) or access_log
-    logger.log(level, "%d %s %s (%s) %.2fms", status, request.method, without_token(request.uri or ""),
-               request.remote_ip, 1000.0 * request.request_time())
+    logger.log(
+        level,
+        "%d %s %s (%s) %.2fms",
+        status,
+        request.method,
+        without_token(request.uri or ""),
+        request.remote_ip,
+        1000.0 * request.request_time(),
+    )
 
 
 def _lang() -> str:
@@ -196,8 +222,12 @@ class ThrottledIdentityProvider(PasswordIdentityProvider):
 
     @functools.cached_property
     def throttle(self) -> AuthThrottle:
-        return AuthThrottle(limit=self.failure_limit, window=self.failure_window, block=self.block_seconds,
-                            max_block=self.max_block_seconds)
+        return AuthThrottle(
+            limit=self.failure_limit,
+            window=self.failure_window,
+            block=self.block_seconds,
+            max_block=self.max_block_seconds,
+        )
 
     def _matches(self, given: str) -> bool:
         return bool(self.token) and hmac.compare_digest(given.encode(), self.token.encode())
@@ -213,8 +243,9 @@ class ThrottledIdentityProvider(PasswordIdentityProvider):
     def _count_failure(self, handler: web.RequestHandler, client: str) -> None:
         seconds = self.throttle.failed(client)
         if seconds:
-            self.log.warning("Refusing tokens from %s for %.0f s after %d wrong ones", client, seconds,
-                             self.failure_limit)
+            self.log.warning(
+                "Refusing tokens from %s for %.0f s after %d wrong ones", client, seconds, self.failure_limit
+            )
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:  # type: ignore[override]
         if getattr(handler, "_jupyter_current_user", None):
@@ -269,8 +300,10 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(8, config=True, help="Most kernels alive at once, preheated ones included.")
     cull_unconnected = Integer(
-        60, config=True,
-        help="Seconds a kernel handed to a page that never connected to it may live (0: cull_idle_timeout).")
+        60,
+        config=True,
+        help="Seconds a kernel handed to a page that never connected to it may live (0: cull_idle_timeout).",
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -337,20 +370,28 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
 
     def initialize_culler(self) -> None:
         """Start culling when either timeout is set (Voila's manager only looks at ``cull_idle_timeout``)."""
-        if not self._initialized_culler and self._culler_callback is None and (
-                self.cull_idle_timeout > 0 or self.cull_unconnected > 0):
+        if (
+            not self._initialized_culler
+            and self._culler_callback is None
+            and (self.cull_idle_timeout > 0 or self.cull_unconnected > 0)
+        ):
             interval = self.cull_interval if self.cull_interval > 0 else self.cull_interval_default
             self._culler_callback = PeriodicCallback(self.cull_kernels, 1000 * interval)
-            self.log.info("Culling kernels of pages that never connected after %s s and of closed pages after "
-                          "%s idle s, checking every %s s", self.cull_unconnected or "-",
-                          self.cull_idle_timeout or "-", interval)
+            self.log.info(
+                "Culling kernels of pages that never connected after %s s and of closed pages after "
+                "%s idle s, checking every %s s",
+                self.cull_unconnected or "-",
+                self.cull_idle_timeout or "-",
+                interval,
+            )
             self._culler_callback.start()
         self._initialized_culler = True
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         """Shut ``kernel_id`` down when its page never connected for ``cull_unconnected`` seconds, or was
         closed ``cull_idle_timeout`` idle seconds ago. Voila's manager above skips pooled kernels, so a
-        kernel seen here has been handed to a page."""
+        kernel seen here has been handed to a page.
+        """
         kernel = self._kernels.get(kernel_id)
         if kernel is None or kernel_id in self._starting:
             return
@@ -375,7 +416,8 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
 
 async def _process_gone(pid: int | None, *, timeout: float = 10.0) -> None:
     """Until process ``pid`` has exited (a zombie counts as gone), at most ``timeout`` s: a slot
-    is free only once the kernel's memory is."""
+    is free only once the kernel's memory is.
+    """
     import psutil
 
     deadline = time.monotonic() + timeout
@@ -424,11 +466,13 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         n = getattr(self.kernel_manager, "max_kernels", "?")
         self.set_header("Retry-After", str(RETRY_AFTER_BUSY))
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.write(f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
-                   f"<meta http-equiv='refresh' content='{RETRY_AFTER_BUSY}'>"
-                   f"<title>{t('busy_title', lang, LABELS)}</title></head><body style='font-family:sans-serif;"
-                   f"margin:3em'><h1>{t('busy_title', lang, LABELS)}</h1>"
-                   f"<p>{t('busy_text', lang, LABELS).format(n=n)}</p></body></html>")
+        self.write(
+            f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
+            f"<meta http-equiv='refresh' content='{RETRY_AFTER_BUSY}'>"
+            f"<title>{t('busy_title', lang, LABELS)}</title></head><body style='font-family:sans-serif;"
+            f"margin:3em'><h1>{t('busy_title', lang, LABELS)}</h1>"
+            f"<p>{t('busy_text', lang, LABELS).format(n=n)}</p></body></html>"
+        )
 
 
 # ----------------------------------------------------------------------------- the application
@@ -436,7 +480,8 @@ class CappedVoilaHandler(TornadoVoilaHandler):
 
 class SalesOpsVoila(Voila):
     """Voila with :class:`ThrottledIdentityProvider`, :class:`SalesOpsKernelManager`,
-    :class:`CappedVoilaHandler` and an access log without secrets."""
+    :class:`CappedVoilaHandler` and an access log without secrets.
+    """
 
     @default("identity_provider_class")
     def _default_identity_provider_class(self) -> type:
@@ -451,14 +496,17 @@ class SalesOpsVoila(Voila):
         self.voila_configuration.multi_kernel_manager_class = SalesOpsKernelManager
 
     def init_handlers(self) -> list[Any]:
-        return [(spec[0], CappedVoilaHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
-                for spec in super().init_handlers()]
+        return [
+            (spec[0], CappedVoilaHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
+            for spec in super().init_handlers()
+        ]
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve with the token from ``$SALESOPS_DASHBOARD_TOKEN`` (removed from the environment first,
     so kernels do not inherit it); without one, authentication is off (the CLI allows that on
-    loopback only)."""
+    loopback only).
+    """
     token = os.environ.pop(TOKEN_ENV, "").strip()
     app = SalesOpsVoila.instance()
     app.initialize(sys.argv[1:] if argv is None else argv)

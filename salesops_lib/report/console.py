@@ -26,23 +26,33 @@ def print_quality_report(report: QualityReport, console: Console) -> None:
         errors = sum(1 for i in issues if i.severity == "error")
         warnings = sum(1 for i in issues if i.severity == "warning")
         overview.add_row(
-            p.table, escape(p.origin), f"{p.rows:,}", nulls, f"{p.duplicate_keys:,}",
-            Text(str(errors), style="bold red" if errors else ""), Text(str(warnings), style="yellow" if warnings else ""),
+            p.table,
+            escape(p.origin),
+            f"{p.rows:,}",
+            nulls,
+            f"{p.duplicate_keys:,}",
+            Text(str(errors), style="bold red" if errors else ""),
+            Text(str(warnings), style="yellow" if warnings else ""),
         )
     console.print(overview)
     if report.missing:
-        console.print("[dim]not provided: " + "; ".join(f"{k} ({escape(v)})" for k, v in report.missing.items()) + "[/dim]")
+        console.print(
+            "[dim]not provided: " + "; ".join(f"{k} ({escape(v)})" for k, v in report.missing.items()) + "[/dim]"
+        )
     for issue in report.issues:
         style = "bold red" if issue.severity == "error" else "yellow"
         where = issue.table + (f".{issue.column}" if issue.column else "")
-        console.print(Text(f"{issue.severity.upper():7} {where}: {issue.message} — {issue.count:,} row(s)", style=style))
+        console.print(
+            Text(f"{issue.severity.upper():7} {where}: {issue.message} — {issue.count:,} row(s)", style=style)
+        )
         for example in issue.examples:
             console.print("          e.g. " + ", ".join(f"{k}={_fmt(v)}" for k, v in example.items()), markup=False)
         if issue.fix:
             console.print(f"          fix: {issue.fix}", markup=False)
     verdict = (
         Text(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)", style="bold red")
-        if report.errors else Text(f"OK — 0 errors, {len(report.warnings)} warning(s)", style="bold green")
+        if report.errors
+        else Text(f"OK — 0 errors, {len(report.warnings)} warning(s)", style="bold green")
     )
     console.print(verdict)
 

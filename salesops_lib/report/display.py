@@ -1,5 +1,6 @@
 """How results display in Jupyter: results are data, so their HTML is registered here, by the
-presentation package of each report (a cell can still end with ``result``)."""
+presentation package of each report (a cell can still end with ``result``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ _RENDERERS: dict[type, Callable[[Any], str]] = {}
 
 def register_html(result_type: type, render: Callable[[Any], str]) -> None:
     """Show instances of ``result_type`` as ``render(result)`` in a notebook (and remember it
-    for kernels started later in this process)."""
+    for kernels started later in this process).
+    """
     _RENDERERS[result_type] = render
     _install(result_type, render)
 

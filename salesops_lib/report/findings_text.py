@@ -61,7 +61,8 @@ def _from_entry(entry: dict[str, Any], shared: dict[str, dict[str, tuple[str, st
         return {str(code): (pair[0], pair[1]) for code, pair in codes.items()}
 
     return FindingText(
-        zh=entry["zh"], en=entry["en"],
+        zh=entry["zh"],
+        en=entry["en"],
         words={fact: table(codes) for fact, codes in (entry.get("words") or {}).items()},
         actions={str(code): (pair[0], pair[1]) for code, pair in (entry.get("actions") or {}).items()},
     )
@@ -71,8 +72,10 @@ def template_for(finding: Finding) -> FindingText:
     """The template of ``finding``; an analysis or kind without words is a :class:`KeyError`."""
     table = templates(finding.analysis)
     if finding.kind not in table:
-        raise KeyError(f"no words for finding kind {finding.kind!r} of {finding.analysis!r}: "
-                       f"add them under `findings:` in report/{finding.analysis}/labels.yaml")
+        raise KeyError(
+            f"no words for finding kind {finding.kind!r} of {finding.analysis!r}: "
+            f"add them under `findings:` in report/{finding.analysis}/labels.yaml"
+        )
     return table[finding.kind]
 
 

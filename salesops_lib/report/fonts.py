@@ -100,5 +100,7 @@ def font_face_css(text: str) -> str:
     buffer = io.BytesIO()
     font.save(buffer)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'@font-face{{font-family:"{WEB_FAMILY}";src:url(data:font/ttf;base64,{data}) format("truetype");'
-            f"unicode-range:{CJK_RANGES};}}")
+    return (
+        f'@font-face{{font-family:"{WEB_FAMILY}";src:url(data:font/ttf;base64,{data}) format("truetype");'
+        f"unicode-range:{CJK_RANGES};}}"
+    )

@@ -52,6 +52,7 @@ def integer(value: Any) -> str:
 
 def money_axis(lang: str) -> FuncFormatter:
     """Axis money in 万 (zh) or k / M (en), with as many decimals as the ticks need."""
+
     def short(value: float) -> str:
         return f"{value:,.2f}".rstrip("0").rstrip(".")
 
@@ -65,8 +66,9 @@ def money_axis(lang: str) -> FuncFormatter:
     return FuncFormatter(fmt)
 
 
-def labelled_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Callable[[Any], str]]],
-                   label: Callable[[str], str]) -> str:
+def labelled_table(
+    frame: pd.DataFrame, columns: Mapping[str, tuple[str, Callable[[Any], str]]], label: Callable[[str], str]
+) -> str:
     """``frame``'s ``columns`` (name → (label key, formatter)) as an escaped HTML table, headed in the page language."""
     shown = pd.DataFrame({label(key): frame[name].map(fmt) for name, (key, fmt) in columns.items()})
     return table_html(shown, index=False)

@@ -64,10 +64,12 @@ def _metric_label(metric: str, lang: str) -> str:
     return METRICS[metric].label(lang) if metric in METRICS else metric
 
 
-def findings_html(findings: Iterable[Finding], lang: str, *, limit: int | None = None,
-                  wording: Callable[[Finding], str] | None = None) -> str:
+def findings_html(
+    findings: Iterable[Finding], lang: str, *, limit: int | None = None, wording: Callable[[Finding], str] | None = None
+) -> str:
     """Findings as a list, most severe first, each as its zh/en sentence (``wording`` supplies
-    sentences made earlier, e.g. stored with the dashboard's cube)."""
+    sentences made earlier, e.g. stored with the dashboard's cube).
+    """
     word = wording or (lambda f: finding_text(f, lang))
     ranked = rank(list(findings))[:limit]
     if not ranked:

@@ -39,8 +39,11 @@ class Catalogue:
 
 
 def _pair(entry: Any, where: str) -> Pair:
-    if not isinstance(entry, dict) or set(entry) != set(LANGUAGES) or not all(
-            isinstance(entry[lang], str) for lang in LANGUAGES):
+    if (
+        not isinstance(entry, dict)
+        or set(entry) != set(LANGUAGES)
+        or not all(isinstance(entry[lang], str) for lang in LANGUAGES)
+    ):
         raise ConfigError(f"{where} must give exactly zh and en text", where=where)
     return entry["zh"], entry["en"]
 
@@ -53,11 +56,15 @@ def _path(name: str) -> Any:
 @cache
 def catalogue(name: str) -> Catalogue:
     """The catalogue of report ``name`` (``"glossary"`` for the shared words); an unknown name
-    is a :class:`ConfigError`."""
+    is a :class:`ConfigError`.
+    """
     path = _path(name)
     if not path.is_file():
-        raise ConfigError(f"no word catalogue for {name!r}", where=str(path),
-                          fix="`salesops new-analysis NAME` writes one; add the report's words there")
+        raise ConfigError(
+            f"no word catalogue for {name!r}",
+            where=str(path),
+            fix="`salesops new-analysis NAME` writes one; add the report's words there",
+        )
     return catalogue_at(path, name)
 
 
@@ -70,13 +77,18 @@ def catalogue_at(path: Any, name: str) -> Catalogue:
     findings = raw.get("findings") or {}
     for kind, entry in findings.items():
         _pair({lang: entry.get(lang) for lang in LANGUAGES}, f"{where}: findings.{kind}")
-    words = {table: {str(code): _code_pair(pair, f"{where}: words.{table}.{code}") for code, pair in codes.items()}
-             for table, codes in (raw.get("words") or {}).items()}
+    words = {
+        table: {str(code): _code_pair(pair, f"{where}: words.{table}.{code}") for code, pair in codes.items()}
+        for table, codes in (raw.get("words") or {}).items()
+    }
     for kind, entry in findings.items():
         for fact, table in (entry.get("words") or {}).items():
             if isinstance(table, str) and table not in words:
-                raise ConfigError(f"{where}: findings.{kind}.words.{fact} names the unknown word table {table!r}",
-                                  where=where, fix=f"add `{table}:` under the top-level `words:`")
+                raise ConfigError(
+                    f"{where}: findings.{kind}.words.{fact} names the unknown word table {table!r}",
+                    where=where,
+                    fix=f"add `{table}:` under the top-level `words:`",
+                )
     return Catalogue(name, labels, title, findings, words)
 
 
@@ -88,7 +100,8 @@ def _code_pair(pair: Any, where: str) -> Pair:
 
 def t(key: str, lang: str, labels: Mapping[str, Mapping[str, str]] | str | None = None) -> str:
     """The label ``key`` in ``lang`` (zh or en): from report ``labels`` (a report name, or a
-    legacy dict of its own labels) when it has the key, else from the glossary."""
+    legacy dict of its own labels) when it has the key, else from the glossary.
+    """
     index = 0 if lang == "zh" else 1
     if isinstance(labels, str):
         own = catalogue(labels).labels
@@ -98,7 +111,9 @@ def t(key: str, lang: str, labels: Mapping[str, Mapping[str, str]] | str | None 
         return labels[key]["zh" if lang == "zh" else "en"]
     shared = catalogue("glossary").labels
     if key not in shared:
-        raise KeyError(f"label {key!r} is in neither the glossary nor {labels if isinstance(labels, str) else 'the report'}")
+        raise KeyError(
+            f"label {key!r} is in neither the glossary nor {labels if isinstance(labels, str) else 'the report'}"
+        )
     return shared[key][index]
 
 

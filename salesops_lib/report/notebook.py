@@ -56,7 +56,8 @@ class ReportContext:
 
     def publish(self, findings: tuple[Finding, ...] | list[Finding], **extra: Any) -> None:
         """Hand the structured result to the runner (invisible on the page); data frames in
-        ``extra`` (e.g. ``tiles=result.tiles``) travel as lists of records."""
+        ``extra`` (e.g. ``tiles=result.tiles``) travel as lists of records.
+        """
         from IPython.display import display
 
         tables = {k: v.to_dict(orient="records") for k, v in extra.items() if isinstance(v, pd.DataFrame)}

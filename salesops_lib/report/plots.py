@@ -26,7 +26,7 @@ def small_multiples(frame: pd.DataFrame, lang: str, *, columns: int = 3) -> Figu
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, unit=metric.unit: format_value(v, unit)))
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         ax.set_xlabel("")
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     fig.tight_layout()
     plt.close(fig)

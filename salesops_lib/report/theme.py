@@ -23,15 +23,19 @@ def apply_theme(*, force: bool = False) -> None:
         return
     import seaborn as sns
 
-    sns.set_theme(style="whitegrid", palette=PALETTE, rc={
-        "figure.figsize": (8.0, 4.0),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "axes.titleweight": "normal",  # the CJK font ships one weight: no synthetic bold
-        "axes.titlesize": 13,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    })
+    sns.set_theme(
+        style="whitegrid",
+        palette=PALETTE,
+        rc={
+            "figure.figsize": (8.0, 4.0),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.titleweight": "normal",  # the CJK font ships one weight: no synthetic bold
+            "axes.titlesize": 13,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        },
+    )
     _register_font()
     _applied = True
 
@@ -49,13 +53,24 @@ def _register_font() -> None:
 
 def apply_light_theme() -> None:
     """The same look for live dashboards without importing seaborn (and with it scipy.stats, about
-    1.5 s per kernel): white grid, palette, top and right spines off, the project's font."""
+    1.5 s per kernel): white grid, palette, top and right spines off, the project's font.
+    """
     from cycler import cycler
 
-    matplotlib.rcParams.update({
-        "axes.prop_cycle": cycler(color=PALETTE), "axes.grid": True, "axes.facecolor": "white",
-        "axes.edgecolor": "#cccccc", "grid.color": "#e3e3e3", "axes.axisbelow": True,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 13,
-        "xtick.color": "#333333", "ytick.color": "#333333", "axes.labelcolor": "#333333",
-    })
+    matplotlib.rcParams.update(
+        {
+            "axes.prop_cycle": cycler(color=PALETTE),
+            "axes.grid": True,
+            "axes.facecolor": "white",
+            "axes.edgecolor": "#cccccc",
+            "grid.color": "#e3e3e3",
+            "axes.axisbelow": True,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 13,
+            "xtick.color": "#333333",
+            "ytick.color": "#333333",
+            "axes.labelcolor": "#333333",
+        }
+    )
     _register_font()

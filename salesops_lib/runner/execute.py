@@ -61,7 +61,8 @@ _cwd: str | None = None
 
 def init_worker(cwd: str) -> None:
     """Process-pool initializer: remember the working directory, die with the parent; the kernel
-    starts lazily and is shut down when the worker process exits."""
+    starts lazily and is shut down when the worker process exits.
+    """
     from multiprocessing.util import Finalize
 
     global _cwd
@@ -119,9 +120,16 @@ def run_report(task: ReportTask) -> ReportOutcome:
     error = ""
     try:
         pm.execute_notebook(
-            str(task.notebook), str(output), parameters=task.parameters, kernel_name=task.kernel,
-            km=kernel, progress_bar=False, log_output=False, execution_timeout=task.timeout,
-            cwd=_cwd, autosave_cell_every=3600,
+            str(task.notebook),
+            str(output),
+            parameters=task.parameters,
+            kernel_name=task.kernel,
+            km=kernel,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=task.timeout,
+            cwd=_cwd,
+            autosave_cell_every=3600,
         )
     except pm.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}".strip()
@@ -143,13 +151,19 @@ def run_report(task: ReportTask) -> ReportOutcome:
 
 def _publish_page(task: ReportTask, output: Path, seconds: float) -> ReportOutcome:
     from salesops_lib.runner.html_export import export_html
-
     from salesops_lib.runner.tables_export import write_workbook
 
     workbook = write_workbook(output, task.out_dir / f"{task.name}.xlsx")
-    page = export_html(output, task.out_dir / f"{task.name}.html", title=task.title, meta=task.meta,
-                       home=task.home, toc_label=task.toc_label, lang=task.lang,
-                       excel=workbook.name if workbook else "")
+    page = export_html(
+        output,
+        task.out_dir / f"{task.name}.html",
+        title=task.title,
+        meta=task.meta,
+        home=task.home,
+        toc_label=task.toc_label,
+        lang=task.lang,
+        excel=workbook.name if workbook else "",
+    )
     payload = read_payload(output)
     return ReportOutcome(task.name, "published", seconds, "", output.name, page.path.name, page.bytes, payload)
 

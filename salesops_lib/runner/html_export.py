@@ -85,8 +85,9 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def export_html(notebook: Path, target: Path, *, title: str, meta: str, home: str, toc_label: str,
-                lang: str, excel: str = "") -> Page:
+def export_html(
+    notebook: Path, target: Path, *, title: str, meta: str, home: str, toc_label: str, lang: str, excel: str = ""
+) -> Page:
     """Write the report page for an executed ``notebook`` to ``target``."""
     nb = nbformat.read(notebook, as_version=4)
     exporter = HTMLExporter(

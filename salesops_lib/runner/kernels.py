@@ -35,8 +35,9 @@ class KernelStartError(RuntimeError):
     """The kernel could not be started after the retries."""
 
 
-def start_kernel(kernel_name: str = KERNEL_NAME, *, attempts: int = 3, timeout: float = 60.0,
-                 cwd: str | None = None) -> KernelManager:
+def start_kernel(
+    kernel_name: str = KERNEL_NAME, *, attempts: int = 3, timeout: float = 60.0, cwd: str | None = None
+) -> KernelManager:
     """Start a kernel, retrying port collisions and start-up time-outs, and warm it up."""
     last: Exception | None = None
     for attempt in range(1, attempts + 1):

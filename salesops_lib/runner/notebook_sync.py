@@ -31,8 +31,10 @@ class Drift:
 
 def parameters_cell(report: Report) -> str:
     """The source of ``report``'s parameters cell, from :class:`RunScope` and its parameter model."""
-    fields = {**RunScope.model_fields, **{k: v for k, v in report.spec.params.model_fields.items()
-                                          if k not in RunScope.model_fields}}
+    fields = {
+        **RunScope.model_fields,
+        **{k: v for k, v in report.spec.params.model_fields.items() if k not in RunScope.model_fields},
+    }
     return "\n".join(_line(name, info) for name, info in fields.items())
 
 

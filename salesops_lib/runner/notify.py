@@ -67,9 +67,18 @@ def webhook_label(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or '?'}{':' + str(port) if port else ''}/…"
 
 
-def notify(reports_dir: Path, period: str, webhook: str, *, fmt: Format = "generic", lang: str = "zh",
-           min_severity: str = "medium", timeout: float = 10.0, retries: int = 3,
-           sender: Callable[[urllib.request.Request, float], int] | None = None) -> NotifyResult:
+def notify(
+    reports_dir: Path,
+    period: str,
+    webhook: str,
+    *,
+    fmt: Format = "generic",
+    lang: str = "zh",
+    min_severity: str = "medium",
+    timeout: float = 10.0,
+    retries: int = 3,
+    sender: Callable[[urllib.request.Request, float], int] | None = None,
+) -> NotifyResult:
     """Post the findings of ``period`` not yet delivered to ``webhook``."""
     if not webhook.startswith(("http://", "https://")):
         raise ConfigError("the webhook must be an http(s) URL", fix="pass --webhook https://…")
@@ -77,8 +86,11 @@ def notify(reports_dir: Path, period: str, webhook: str, *, fmt: Format = "gener
         raise ConfigError(f"unknown severity {min_severity!r}", fix=f"use one of {', '.join(SEVERITY_RANK)}")
     findings_file = reports_dir / period / "findings.json"
     if not findings_file.exists():
-        raise ConfigError(f"no published findings for {period}", where=str(findings_file),
-                          fix=f"run `salesops review --period {period}` first")
+        raise ConfigError(
+            f"no published findings for {period}",
+            where=str(findings_file),
+            fix=f"run `salesops review --period {period}` first",
+        )
     records = _read_findings(findings_file, period)
     floor = SEVERITY_RANK[min_severity]
     wanted = [r for r in records if SEVERITY_RANK.get(r.get("severity", "info"), 0) >= floor]
@@ -104,21 +116,29 @@ def _read_findings(path: Path, period: str) -> list[dict[str, Any]]:
     try:
         records = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"the published findings cannot be read ({type(exc).__name__})", where=str(path),
-                          fix=fix) from None
+        raise ConfigError(
+            f"the published findings cannot be read ({type(exc).__name__})", where=str(path), fix=fix
+        ) from None
     if not isinstance(records, list):
         raise ConfigError("the published findings are not a list of findings", where=str(path), fix=fix)
     bad = [r for r in records if not _is_finding(r)]
     if bad:
-        raise ConfigError("some published findings are not the shape review writes", where=str(path),
-                          rows=len(bad), examples=[r.get("id", "?") if isinstance(r, dict) else r for r in bad],
-                          fix=fix)
+        raise ConfigError(
+            "some published findings are not the shape review writes",
+            where=str(path),
+            rows=len(bad),
+            examples=[r.get("id", "?") if isinstance(r, dict) else r for r in bad],
+            fix=fix,
+        )
     return records
 
 
 def _is_finding(record: object) -> bool:
-    if not (isinstance(record, dict) and isinstance(record.get("id"), str)
-            and isinstance(record.get("severity", "info"), str)):
+    if not (
+        isinstance(record, dict)
+        and isinstance(record.get("id"), str)
+        and isinstance(record.get("severity", "info"), str)
+    ):
         return False
     try:
         Finding.from_dict(record)
@@ -131,24 +151,31 @@ def _read_state(path: Path) -> dict[str, Any]:
     """Delivered ids by webhook hash and period; a NotifyStateError when the file is not that."""
     if not path.exists():
         return {}
-    fix = (f"delete {path.name} to start afresh (the next notify posts the period's findings again) "
-           "or restore it from a backup")
+    fix = (
+        f"delete {path.name} to start afresh (the next notify posts the period's findings again) "
+        "or restore it from a backup"
+    )
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise NotifyStateError(f"the notify state file cannot be read ({type(exc).__name__})", where=str(path),
-                               fix=fix) from None
+        raise NotifyStateError(
+            f"the notify state file cannot be read ({type(exc).__name__})", where=str(path), fix=fix
+        ) from None
     if not _is_state(state):
-        raise NotifyStateError("the notify state file is not the shape notify writes "
-                               "({webhook hash: {period: [finding ids]}})", where=str(path), fix=fix)
+        raise NotifyStateError(
+            "the notify state file is not the shape notify writes ({webhook hash: {period: [finding ids]}})",
+            where=str(path),
+            fix=fix,
+        )
     return state
 
 
 def _is_state(state: object) -> bool:
     return isinstance(state, dict) and all(
-        isinstance(periods, dict) and all(
-            isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in periods.values())
-        for periods in state.values())
+        isinstance(periods, dict)
+        and all(isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in periods.values())
+        for periods in state.values()
+    )
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
@@ -157,10 +184,24 @@ def _save(path: Path, state: dict[str, Any]) -> None:
 
 #: WeCom/DingTalk markdown: syntax characters become their full-width look-alikes (the renderers
 #: document no backslash escapes); ``@`` too, so ``@all`` or ``@13800000000`` mentions nobody
-_MARKDOWN_TEXT = str.maketrans({
-    "[": "［", "]": "］", "(": "（", ")": "）", "*": "＊", "_": "＿", "`": "｀", "#": "＃", "<": "＜",
-    ">": "＞", "@": "＠", "&": "＆", "~": "～", "\\": "＼",
-})
+_MARKDOWN_TEXT = str.maketrans(
+    {
+        "[": "［",
+        "]": "］",
+        "(": "（",
+        ")": "）",
+        "*": "＊",
+        "_": "＿",
+        "`": "｀",
+        "#": "＃",
+        "<": "＜",
+        ">": "＞",
+        "@": "＠",
+        "&": "＆",
+        "~": "～",
+        "\\": "＼",
+    }
+)
 
 
 def escape_text(text: str, fmt: Format) -> str:
@@ -228,10 +269,12 @@ def _messages(records: list[dict[str, Any]], period: str, fmt: Format, lang: str
     return bodies
 
 
-def _post(url: str, body: bytes, send: Callable[[urllib.request.Request, float], int], *, timeout: float,
-          retries: int) -> None:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+def _post(
+    url: str, body: bytes, send: Callable[[urllib.request.Request, float], int], *, timeout: float, retries: int
+) -> None:
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
     last = ""
     for attempt in range(retries + 1):
         location = ""
@@ -245,19 +288,27 @@ def _post(url: str, body: bytes, send: Callable[[urllib.request.Request, float],
         if 200 <= status < 300:
             return
         if 300 <= status < 400:
-            raise DeliveryError(f"the webhook answered with a redirect (HTTP {status}){_redirect_to(url, location)}; "
-                                "redirects are not followed, so the message was not delivered",
-                                where=webhook_label(url),
-                                fix="pass the webhook's final URL to --webhook (copy it again from the chat "
-                                    "app's robot settings); findings not delivered are posted next time")
+            raise DeliveryError(
+                f"the webhook answered with a redirect (HTTP {status}){_redirect_to(url, location)}; "
+                "redirects are not followed, so the message was not delivered",
+                where=webhook_label(url),
+                fix="pass the webhook's final URL to --webhook (copy it again from the chat "
+                "app's robot settings); findings not delivered are posted next time",
+            )
         if status and status not in (408, 429) and status < 500:
-            raise DeliveryError(f"the webhook refused the message (HTTP {status})", where=webhook_label(url),
-                                fix="check the webhook URL and the message format (--format)")
+            raise DeliveryError(
+                f"the webhook refused the message (HTTP {status})",
+                where=webhook_label(url),
+                fix="check the webhook URL and the message format (--format)",
+            )
         last = last or f"HTTP {status}"
         if attempt < retries:
             time.sleep(min(8.0, 0.5 * 2**attempt))
-    raise DeliveryError(f"the webhook did not answer after {retries + 1} attempts ({last})", where=webhook_label(url),
-                        fix="check the network and the webhook; findings not delivered are posted next time")
+    raise DeliveryError(
+        f"the webhook did not answer after {retries + 1} attempts ({last})",
+        where=webhook_label(url),
+        fix="check the network and the webhook; findings not delivered are posted next time",
+    )
 
 
 def _redirect_to(url: str, location: str) -> str:
@@ -271,8 +322,9 @@ def _redirect_to(url: str, location: str) -> str:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Follows no redirect: urllib then raises the 3xx answer as an HTTPError."""
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> None:
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> None:
         return None
 
 

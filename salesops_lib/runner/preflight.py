@@ -8,10 +8,10 @@ does have.
 from __future__ import annotations
 
 from salesops_lib.config.params import period_bounds
-from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.data import Dataset
 from salesops_lib.data.coverage import event_span
 from salesops_lib.errors import ConfigError
+from salesops_lib.runner.config import ReviewConfig
 
 
 def check_run(dataset: Dataset, config: ReviewConfig) -> None:
@@ -28,8 +28,11 @@ def check_period(dataset: Dataset, period: str) -> None:
     if span.covers(start, end):
         return
     if span.first is None or span.last is None:
-        raise ConfigError(f"no data for period {period}: the source has no dated sales events",
-                          where=dataset.source, fix="check the mapping of opportunities / orders and their dates")
+        raise ConfigError(
+            f"no data for period {period}: the source has no dated sales events",
+            where=dataset.source,
+            fix="check the mapping of opportunities / orders and their dates",
+        )
     raise ConfigError(
         f"no data for period {period}: the source's events run from {span.first} to {span.last}",
         where=dataset.source,
@@ -45,5 +48,9 @@ def check_region(dataset: Dataset, region: str) -> None:
     regions = sorted(str(r) for r in reps.select("region").distinct().to_pandas()["region"].dropna())
     if region not in regions:
         shown = ", ".join(regions[:20]) + (" …" if len(regions) > 20 else "")
-        raise ConfigError(f"unknown region {region!r}", where=f"{dataset.source}: reps", column="region",
-                          fix=f"use one of: {shown}" if regions else "the reps table has no regions")
+        raise ConfigError(
+            f"unknown region {region!r}",
+            where=f"{dataset.source}: reps",
+            column="region",
+            fix=f"use one of: {shown}" if regions else "the reps table has no regions",
+        )

@@ -72,7 +72,8 @@ class Completeness:
 
     def at_least(self, other: Completeness) -> bool:
         """True when this publication loses nothing ``other`` had: as many pages, and the summary
-        if ``other`` had it."""
+        if ``other`` had it.
+        """
         return self.published >= other.published and (self.summary or not other.summary)
 
     def describe(self) -> str:
@@ -121,8 +122,11 @@ def output_errors(root: Path) -> Iterator[None]:
         }
         if exc.errno not in fixes:
             raise
-        raise PublishError(f"cannot write the reports: {exc.strerror}", where=str(exc.filename or root),
-                           fix=fixes[exc.errno] + "; the previous publication is untouched") from None
+        raise PublishError(
+            f"cannot write the reports: {exc.strerror}",
+            where=str(exc.filename or root),
+            fix=fixes[exc.errno] + "; the previous publication is untouched",
+        ) from None
 
 
 def findings_of(outcomes: list[ReportOutcome]) -> list[Finding]:
@@ -143,8 +147,16 @@ def write_findings(staging: Path, outcomes: list[ReportOutcome]) -> list[Finding
     return findings
 
 
-def write_manifest(staging: Path, *, config: dict[str, Any], fingerprint: str, outcomes: list[ReportOutcome],
-                   started: dt.datetime, seconds: float, data_warnings: list[str] | None = None) -> dict[str, Any]:
+def write_manifest(
+    staging: Path,
+    *,
+    config: dict[str, Any],
+    fingerprint: str,
+    outcomes: list[ReportOutcome],
+    started: dt.datetime,
+    seconds: float,
+    data_warnings: list[str] | None = None,
+) -> dict[str, Any]:
     """``manifest.json``: parameters, source fingerprint, data warnings, package versions, timings, statuses."""
     manifest = {
         "period": config["period"],
@@ -163,10 +175,20 @@ def write_manifest(staging: Path, *, config: dict[str, Any], fingerprint: str, o
     return manifest
 
 
-def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes: list[ReportOutcome],
-                findings: list[Finding], generated: str, data_warnings: list[str] | None = None) -> None:
+def write_index(
+    staging: Path,
+    *,
+    period: str,
+    lang: str,
+    source: str,
+    outcomes: list[ReportOutcome],
+    findings: list[Finding],
+    generated: str,
+    data_warnings: list[str] | None = None,
+) -> None:
     """The period's ``index.html``: KPI tiles, the source's data-quality warnings, headline
-    findings, every report with its status."""
+    findings, every report with its status.
+    """
     import pandas as pd
 
     summary = next((o for o in outcomes if o.payload.get("summary") and o.status == "published"), None)
@@ -184,16 +206,23 @@ def write_index(staging: Path, *, period: str, lang: str, source: str, outcomes:
         lang=lang,
         title=f"{t('monthly_review', lang)} · {period}",
         meta=f"{t('source', lang)}: {source} · {t('generated', lang)}: {generated}",
-        css=PAGE_CSS, tile_css=TILE_CSS,
+        css=PAGE_CSS,
+        tile_css=TILE_CSS,
         tiles_html=_markup(tiles_html(pd.DataFrame(tiles), lang)) if tiles else "",
         findings_html=_markup(findings_html(findings, lang, limit=HEADLINE_FINDINGS)),
         reports=rows,
         summary_link=summary.html_file if summary else "",
         summary_title=CATALOG[summary.name].title(lang) if summary and summary.name in CATALOG else "",
-        periods_label=t("periods", lang), findings_label=t("findings", lang), reports_label=t("report", lang),
-        report_label=t("report", lang), status_label=t("status", lang), seconds_label=t("seconds", lang),
-        reason_label=t("reason", lang), audit_label=t("audit_log", lang),
-        data_warnings=data_warnings or [], data_quality_label=t("data_quality", lang),
+        periods_label=t("periods", lang),
+        findings_label=t("findings", lang),
+        reports_label=t("report", lang),
+        report_label=t("report", lang),
+        status_label=t("status", lang),
+        seconds_label=t("seconds", lang),
+        reason_label=t("reason", lang),
+        audit_label=t("audit_log", lang),
+        data_warnings=data_warnings or [],
+        data_quality_label=t("data_quality", lang),
     )
     (staging / "index.html").write_text(with_embedded_font(page), encoding="utf-8")
 
@@ -209,11 +238,17 @@ def write_periods_index(root: Path, lang: str) -> None:
         for report in manifest.get("reports", []):
             counts[report["status"]] = counts.get(report["status"], 0) + 1
         summary = ", ".join(f"{t(k, lang)} {v}" for k, v in sorted(counts.items()))
-        periods.append({"period": manifest_path.parent.name, "summary": summary,
-                        "generated": manifest.get("generated_at", "")})
+        periods.append(
+            {"period": manifest_path.parent.name, "summary": summary, "generated": manifest.get("generated_at", "")}
+        )
     page = _env.get_template("periods_index.html.j2").render(
-        lang=lang, title=t("periods", lang), css=PAGE_CSS, periods=periods,
-        period_label=t("periods", lang), status_label=t("status", lang), generated_label=t("generated", lang),
+        lang=lang,
+        title=t("periods", lang),
+        css=PAGE_CSS,
+        periods=periods,
+        period_label=t("periods", lang),
+        status_label=t("status", lang),
+        generated_label=t("generated", lang),
     )
     write_text_atomic(root / "index.html", with_embedded_font(page))
 
@@ -222,8 +257,21 @@ def package_versions() -> dict[str, str]:
     """Versions of the packages that shape the numbers and the pages."""
     from importlib.metadata import PackageNotFoundError, version
 
-    names = ["salesops-workbench", "pandas", "numpy", "ibis-framework", "duckdb", "sqlglot", "statsmodels",
-             "seaborn", "matplotlib", "papermill", "nbconvert", "pandera", "pydantic"]
+    names = [
+        "salesops-workbench",
+        "pandas",
+        "numpy",
+        "ibis-framework",
+        "duckdb",
+        "sqlglot",
+        "statsmodels",
+        "seaborn",
+        "matplotlib",
+        "papermill",
+        "nbconvert",
+        "pandera",
+        "pydantic",
+    ]
     out = {}
     for name in names:
         try:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.catalog import CATALOG, Report
 from salesops_lib.config.paths import project_root
 from salesops_lib.data import connect
@@ -32,9 +31,10 @@ from salesops_lib.data.validation import validate_for_run
 from salesops_lib.errors import PublishError
 from salesops_lib.report.i18n import t
 from salesops_lib.runner import publish
+from salesops_lib.runner.config import ReviewConfig
+from salesops_lib.runner.execute import ReportOutcome, ReportTask, init_worker, read_payload, run_report
 from salesops_lib.runner.lock import period_lock
 from salesops_lib.runner.preflight import check_run
-from salesops_lib.runner.execute import ReportOutcome, ReportTask, init_worker, read_payload, run_report
 
 Progress = Callable[[ReportOutcome], None]
 SUMMARY_REPORT = CATALOG.summary.name if CATALOG.summary else ""
@@ -63,8 +63,9 @@ class ReviewRun:
         return self.path / "index.html"
 
 
-def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge: bool = False,
-               force: bool = False) -> ReviewRun:
+def run_review(
+    config: ReviewConfig, *, progress: Progress | None = None, merge: bool = False, force: bool = False
+) -> ReviewRun:
     """Run ``config.reports`` (all when empty) for ``config.period`` and publish them.
 
     With ``merge=True`` (``salesops run``) the other reports already published for the period
@@ -85,11 +86,25 @@ def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge:
             outcomes = _run_reports(specs, params, dataset, staging, config, root, merge=merge, progress=progress)
             findings = publish.write_findings(staging, outcomes)
             seconds = time.perf_counter() - started
-            publish.write_manifest(staging, config=_public_config(config), fingerprint=dataset.fingerprint,
-                                   outcomes=outcomes, started=started_at, seconds=seconds, data_warnings=warnings)
-            publish.write_index(staging, period=config.period, lang=config.lang, source=redact_url(config.source),
-                                outcomes=outcomes, findings=findings, generated=started_at.strftime("%Y-%m-%d %H:%M"),
-                                data_warnings=warnings)
+            publish.write_manifest(
+                staging,
+                config=_public_config(config),
+                fingerprint=dataset.fingerprint,
+                outcomes=outcomes,
+                started=started_at,
+                seconds=seconds,
+                data_warnings=warnings,
+            )
+            publish.write_index(
+                staging,
+                period=config.period,
+                lang=config.lang,
+                source=redact_url(config.source),
+                outcomes=outcomes,
+                findings=findings,
+                generated=started_at.strftime("%Y-%m-%d %H:%M"),
+                data_warnings=warnings,
+            )
             _check_source_unchanged(config, dataset.fingerprint)
             kept = "" if force else _keep_previous(root, config.period, outcomes)
             if kept:
@@ -103,8 +118,17 @@ def run_review(config: ReviewConfig, *, progress: Progress | None = None, merge:
     return ReviewRun(config.period, path, tuple(outcomes), time.perf_counter() - started, kept)
 
 
-def _run_reports(specs: list[Report], params: dict[str, dict[str, Any]], dataset: Any, staging: Path,
-                 config: ReviewConfig, root: Path, *, merge: bool, progress: Progress | None) -> list[ReportOutcome]:
+def _run_reports(
+    specs: list[Report],
+    params: dict[str, dict[str, Any]],
+    dataset: Any,
+    staging: Path,
+    config: ReviewConfig,
+    root: Path,
+    *,
+    merge: bool,
+    progress: Progress | None,
+) -> list[ReportOutcome]:
     """Skip what the source cannot feed, run the rest (the summary last), in catalog order."""
     kept = _carry_over(root / config.period, staging, {s.name for s in specs}) if merge else []
     reasons = {s.name: _skip_reason(s, dataset) for s in specs}
@@ -182,8 +206,12 @@ def _task(spec: Report, params: dict[str, Any], staging: Path, config: ReviewCon
 
 def _worker_pool(workers: int) -> ProcessPoolExecutor:
     """Report workers, each with its own warm kernel (started by the first report it runs)."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker,
-                               initargs=(str(project_root()),))
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker,
+        initargs=(str(project_root()),),
+    )
 
 
 def _execute_summary(pool: ProcessPoolExecutor, task: ReportTask, *, progress: Progress | None) -> list[ReportOutcome]:
@@ -225,7 +253,9 @@ def _carry_over(live: Path, staging: Path, replaced: set[str]) -> list[ReportOut
                 shutil.copy2(live / entry[key], staging / entry[key])
         notebook = staging / entry["notebook_file"] if entry.get("notebook_file") else None
         payload = read_payload(notebook) if notebook and notebook.exists() and entry["status"] == "published" else {}
-        fields = {k: entry[k] for k in ("name", "status", "seconds", "error", "notebook_file", "html_file", "html_bytes")}
+        fields = {
+            k: entry[k] for k in ("name", "status", "seconds", "error", "notebook_file", "html_file", "html_bytes")
+        }
         kept.append(ReportOutcome(**fields, payload=payload))
     return kept
 

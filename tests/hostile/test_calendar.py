@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 
 #: a demo source string without a date, e.g. "demo", "demo:small", "demo:small:null"
 UNPINNED_SOURCE = re.compile(
-    r"""(?:connect\(|source["']?\s*[=:,]\s*)["']demo(?::(?:small|default|large|planted|null|seed=\d+))*["']""")
+    r"""(?:connect\(|source["']?\s*[=:,]\s*)["']demo(?::(?:small|default|large|planted|null|seed=\d+))*["']"""
+)
 #: demo_source_path(...) without an as_of argument
 UNPINNED_PATH = re.compile(r"demo_source_path\((?![^)]*as_of)[^)]*\)")
 

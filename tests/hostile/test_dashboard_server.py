@@ -26,10 +26,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard_driver import DashboardProcess
-from salesops_lib.dashboard.server import (TOKEN_ENV, ServerOptions, check_options, read_token, url, voila_argv,
-                                           voila_env, write_new_token)
+from salesops_lib.dashboard.server import (
+    TOKEN_ENV,
+    ServerOptions,
+    check_options,
+    read_token,
+    url,
+    voila_argv,
+    voila_env,
+    write_new_token,
+)
 from salesops_lib.errors import SalesOpsError
+from tests.dashboard_driver import DashboardProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "examples" / "maven_crm"
@@ -47,13 +55,22 @@ STRONG = "Zq3-mX8rT1vL0pK7wY2nB5cJ9hF4dG6s"
 # ----------------------------------------------------------------------------- token rules
 
 
-@pytest.mark.parametrize("token", [
-    "a" * 12, " " * 12, "a" * 40, "abc123" * 8, "short", "a-long-enough-secret",
-    "0123456789abcdef" * 2 + "01234567",  # a repeated block
-    "tok+en/with=base64/chars+0123456789ABCDEFxyz",  # '+' arrives as a space in a URL
-    "Zq3 mX8rT1vL0pK7wY2nB5cJ9hF4dG6s",
-    STRONG * 40,  # absurdly long
-], ids=lambda token: repr(token[:20]))
+@pytest.mark.parametrize(
+    "token",
+    [
+        "a" * 12,
+        " " * 12,
+        "a" * 40,
+        "abc123" * 8,
+        "short",
+        "a-long-enough-secret",
+        "0123456789abcdef" * 2 + "01234567",  # a repeated block
+        "tok+en/with=base64/chars+0123456789ABCDEFxyz",  # '+' arrives as a space in a URL
+        "Zq3 mX8rT1vL0pK7wY2nB5cJ9hF4dG6s",
+        STRONG * 40,  # absurdly long
+    ],
+    ids=lambda token: repr(token[:20]),
+)
 def test_weak_or_garbled_tokens_are_refused(token: str) -> None:
     with pytest.raises(SalesOpsError) as info:
         check_options(ServerOptions(host="0.0.0.0", token=token))
@@ -97,8 +114,9 @@ def test_cli_refuses_a_token_on_its_command_line_and_a_weak_one() -> None:
     on_argv = subprocess.run([*cli, "--token", STRONG], capture_output=True, text=True, timeout=120, env=base)
     assert on_argv.returncode == 2 and "ps" in on_argv.stderr and "--token-file" in on_argv.stderr
     assert STRONG not in on_argv.stderr and "Traceback" not in on_argv.stderr
-    weak = subprocess.run([*cli, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=120,
-                          env={**base, TOKEN_ENV: "a" * 12})
+    weak = subprocess.run(
+        [*cli, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=120, env={**base, TOKEN_ENV: "a" * 12}
+    )
     assert weak.returncode == 2 and "too weak" in weak.stderr and "Traceback" not in weak.stderr
 
 
@@ -141,8 +159,10 @@ def test_token_is_dropped_from_the_request_once_checked() -> None:
 
     from salesops_lib.dashboard.voila_app import forget_token, without_token
 
-    request = HTTPServerRequest(start_line=RequestStartLine("GET", f"/?token={STRONG}&theme=light", "HTTP/1.1"),
-                                headers=HTTPHeaders({"Host": "127.0.0.1"}))
+    request = HTTPServerRequest(
+        start_line=RequestStartLine("GET", f"/?token={STRONG}&theme=light", "HTTP/1.1"),
+        headers=HTTPHeaders({"Host": "127.0.0.1"}),
+    )
     forget_token(request)
     assert request.uri == "/?theme=light" and "token" not in request.arguments and STRONG not in request.query
     assert without_token(f"/login?next=%2F&token={STRONG}") == "/login?next=%2F"
@@ -158,8 +178,16 @@ class Reply:
     body: str
 
 
-def fetch(port: int, path: str, *, client: str = "127.0.0.1", cookie: str = "", method: str = "GET",
-          form: dict[str, str] | None = None, timeout: float = 120) -> Reply:
+def fetch(
+    port: int,
+    path: str,
+    *,
+    client: str = "127.0.0.1",
+    cookie: str = "",
+    method: str = "GET",
+    form: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Reply:
     """One request from loopback address ``client``."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(client, 0))
     headers = {"Cookie": cookie} if cookie else {}
@@ -244,15 +272,27 @@ def token(token_file: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(cube_env: dict[str, str], token_file: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
+def server(
+    cube_env: dict[str, str], token_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DashboardProcess]:
     if TOKEN_ENV in os.environ:
         pytest.skip(f"{TOKEN_ENV} is set in the test environment")
     log = tmp_path_factory.mktemp("dashboard-log") / "server.log"
-    extra = ("--mapping", str(MAPPING), "--token-file", str(token_file), "--max-kernels", str(CAP),
-             "--cull-unconnected", str(CULL_UNCONNECTED), "--cull-idle", str(CULL_IDLE))
-    with DashboardProcess(source=str(SOURCE), period=PERIOD, log=log, pool=1, lang="en", extra=extra,
-                          env=cube_env) as proc:
+    extra = (
+        "--mapping",
+        str(MAPPING),
+        "--token-file",
+        str(token_file),
+        "--max-kernels",
+        str(CAP),
+        "--cull-unconnected",
+        str(CULL_UNCONNECTED),
+        "--cull-idle",
+        str(CULL_IDLE),
+    )
+    with DashboardProcess(
+        source=str(SOURCE), period=PERIOD, log=log, pool=1, lang="en", extra=extra, env=cube_env
+    ) as proc:
         proc.wait_ready(timeout=300)
         yield proc
 
@@ -282,8 +322,17 @@ def test_wrong_tokens_get_429_while_the_right_one_still_works(server, token) -> 
     # the login form is throttled the same way
     form_page = fetch(port, "/login", client="127.0.0.12")
     xsrf = cookies(form_page)["_xsrf"]
-    posts = [fetch(port, "/login", client="127.0.0.12", method="POST", cookie=f"_xsrf={xsrf}",
-                   form={"_xsrf": xsrf, "password": f"guess{i}"}).status for i in range(7)]
+    posts = [
+        fetch(
+            port,
+            "/login",
+            client="127.0.0.12",
+            method="POST",
+            cookie=f"_xsrf={xsrf}",
+            form={"_xsrf": xsrf, "password": f"guess{i}"},
+        ).status
+        for i in range(7)
+    ]
     assert posts[:5] == [401] * 5 and posts[5:] == [429, 429], posts
 
 
@@ -291,9 +340,12 @@ def test_wrong_tokens_get_429_while_the_right_one_still_works(server, token) -> 
 def test_token_stays_off_command_lines_logs_and_kernels(server, token, token_file) -> None:  # type: ignore[no-untyped-def]
     settled(server)
     replies: list[Reply] = []
-    pages = [threading.Thread(target=lambda i=i: replies.append(fetch(server.port, f"/?token={token}&x={i}",
-                                                                     client=f"127.0.0.{30 + i}")))
-             for i in range(2)]  # one takes the preheated kernel, one starts its own
+    pages = [
+        threading.Thread(
+            target=lambda i=i: replies.append(fetch(server.port, f"/?token={token}&x={i}", client=f"127.0.0.{30 + i}"))
+        )
+        for i in range(2)
+    ]  # one takes the preheated kernel, one starts its own
     for page in pages:
         page.start()
     for page in pages:
@@ -324,9 +376,12 @@ def test_token_stays_off_command_lines_logs_and_kernels(server, token, token_fil
 def test_kernels_are_capped_and_unconnected_ones_culled(server, token) -> None:  # type: ignore[no-untyped-def]
     settled(server)
     replies: list[Reply] = []
-    viewers = [threading.Thread(target=lambda i=i: replies.append(fetch(server.port, f"/?token={token}",
-                                                                       client=f"127.0.0.{20 + i}")))
-               for i in range(CAP + 2)]
+    viewers = [
+        threading.Thread(
+            target=lambda i=i: replies.append(fetch(server.port, f"/?token={token}", client=f"127.0.0.{20 + i}"))
+        )
+        for i in range(CAP + 2)
+    ]
     for viewer in viewers:
         viewer.start()
     peak = 0
@@ -357,9 +412,12 @@ def test_an_open_page_keeps_its_kernel_and_a_closed_one_loses_it(server, token) 
     alive = lambda: any(kernel_id in line for line in kernel_cmdlines(server.proc.pid))  # noqa: E731
 
     async def view_then_close() -> None:
-        socket = await websocket_connect(HTTPRequest(
-            f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels?session_id=hostile",
-            headers={"Cookie": cookie_header(cookies(page))}))
+        socket = await websocket_connect(
+            HTTPRequest(
+                f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels?session_id=hostile",
+                headers={"Cookie": cookie_header(cookies(page))},
+            )
+        )
         await asyncio.sleep(CULL_UNCONNECTED + 3)
         assert alive(), "the kernel of an open page was culled"
         socket.close()

@@ -25,10 +25,25 @@ from salesops_lib.data.validation import MAX_EXAMPLES, Issue, QualityReport, val
 from salesops_lib.errors import DataValidationError, SourceError
 
 HEADER = "id,owner,value,opened,stage\n"
-DEALS = {"tables": {"opportunities": {"from": "deals.csv", "columns": {
-    "opp_id": "id", "rep_id": "owner", "amount": "value", "created_at": "opened", "status": "stage"}}}}
-REPS = {"tables": {"reps": {"from": "reps.csv", "columns": {
-    "rep_id": "工号", "name": "姓名", "team": "团队", "region": "大区"}}}}
+DEALS = {
+    "tables": {
+        "opportunities": {
+            "from": "deals.csv",
+            "columns": {
+                "opp_id": "id",
+                "rep_id": "owner",
+                "amount": "value",
+                "created_at": "opened",
+                "status": "stage",
+            },
+        }
+    }
+}
+REPS = {
+    "tables": {
+        "reps": {"from": "reps.csv", "columns": {"rep_id": "工号", "name": "姓名", "team": "团队", "region": "大区"}}
+    }
+}
 
 
 def _deals(folder: Path, values: list[str], mapping: dict[str, Any] = DEALS) -> QualityReport:
@@ -65,13 +80,15 @@ def test_an_empty_amount_is_missing_not_nan(tmp_path: Path) -> None:
 
 
 def test_real_nan_and_infinity_in_parquet_are_errors(tmp_path: Path) -> None:
-    table = pa.table({
-        "opp_id": ["D1", "D2", "D3", "D4"],
-        "rep_id": ["R1"] * 4,
-        "amount": pa.array([1.0, float("nan"), float("inf"), None], type=pa.float64()),  # NaN stays NaN
-        "created_at": [dt.date(2024, 1, 1)] * 4,
-        "status": ["won"] * 4,
-    })
+    table = pa.table(
+        {
+            "opp_id": ["D1", "D2", "D3", "D4"],
+            "rep_id": ["R1"] * 4,
+            "amount": pa.array([1.0, float("nan"), float("inf"), None], type=pa.float64()),  # NaN stays NaN
+            "created_at": [dt.date(2024, 1, 1)] * 4,
+            "status": ["won"] * 4,
+        }
+    )
     pq.write_table(table, tmp_path / "opportunities.parquet")
     issue = _only(validate(connect(tmp_path)), "non_finite")
     assert (issue.column, issue.count) == ("amount", 2)
@@ -83,9 +100,11 @@ def test_real_nan_and_infinity_in_parquet_are_errors(tmp_path: Path) -> None:
 def test_real_nan_in_a_duckdb_table_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "crm.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE campaigns AS SELECT * FROM (VALUES ('C1', DATE '2024-01-01', 100.0), "
-                "('C2', DATE '2024-02-01', 'NaN'::DOUBLE), ('C3', DATE '2024-03-01', '-inf'::DOUBLE)) "
-                "t(campaign_id, start_date, cost)")
+    con.execute(
+        "CREATE TABLE campaigns AS SELECT * FROM (VALUES ('C1', DATE '2024-01-01', 100.0), "
+        "('C2', DATE '2024-02-01', 'NaN'::DOUBLE), ('C3', DATE '2024-03-01', '-inf'::DOUBLE)) "
+        "t(campaign_id, start_date, cost)"
+    )
     con.close()
     report = validate(connect(path))
     issue = _only(report, "non_finite")
@@ -134,9 +153,17 @@ def test_thousands_commas_are_read_and_not_flagged(tmp_path: Path) -> None:
 
 
 def test_the_suggested_expr_reads_a_decimal_comma_column(tmp_path: Path) -> None:
-    mapping = {"tables": {"opportunities": {**DEALS["tables"]["opportunities"], "columns": {
-        **DEALS["tables"]["opportunities"]["columns"],
-        "amount": {"expr": "replace(replace(value, '.', ''), ',', '.')"}}}}}
+    mapping = {
+        "tables": {
+            "opportunities": {
+                **DEALS["tables"]["opportunities"],
+                "columns": {
+                    **DEALS["tables"]["opportunities"]["columns"],
+                    "amount": {"expr": "replace(replace(value, '.', ''), ',', '.')"},
+                },
+            }
+        }
+    }
     report = _deals(tmp_path, ["1.234,50", "12,5", "7"], mapping)
     assert report.ok and not [i for i in report.issues if i.column == "amount"], [i.describe() for i in report.issues]
     amounts = connect(tmp_path, parse_mapping(mapping)).table("opportunities").order_by("opp_id").amount.execute()
@@ -151,7 +178,10 @@ def test_text_that_is_no_number_is_still_a_type_error(tmp_path: Path) -> None:
 # --- 3. mixed encodings and lost rows ------------------------------------------------------
 
 REPS_LINES = [
-    "工号,姓名,团队,大区\n", "R1,张伟,华东一组,华东\n", "R2,李娜,华南一组,华南\n", "R3,赵敏,华南二组,华南\n",
+    "工号,姓名,团队,大区\n",
+    "R1,张伟,华东一组,华东\n",
+    "R2,李娜,华南一组,华南\n",
+    "R3,赵敏,华南二组,华南\n",
 ]
 
 
@@ -161,8 +191,10 @@ def _write(path: Path, parts: list[tuple[str, str]]) -> Path:
 
 
 def test_utf8_file_with_a_gbk_line_names_the_line_and_columns(tmp_path: Path) -> None:
-    path = _write(tmp_path / "reps.csv", [(REPS_LINES[0], "utf-8"), (REPS_LINES[1], "utf-8"),
-                                         (REPS_LINES[2], "gbk"), (REPS_LINES[3], "utf-8")])
+    path = _write(
+        tmp_path / "reps.csv",
+        [(REPS_LINES[0], "utf-8"), (REPS_LINES[1], "utf-8"), (REPS_LINES[2], "gbk"), (REPS_LINES[3], "utf-8")],
+    )
     with pytest.raises(SourceError) as info:
         connect(tmp_path, parse_mapping(REPS))
     error = info.value
@@ -174,8 +206,10 @@ def test_utf8_file_with_a_gbk_line_names_the_line_and_columns(tmp_path: Path) ->
 
 
 def test_gbk_file_with_a_utf8_line_is_refused_too(tmp_path: Path) -> None:
-    _write(tmp_path / "reps.csv", [(REPS_LINES[0], "gbk"), (REPS_LINES[1], "gbk"),
-                                   (REPS_LINES[2], "gbk"), (REPS_LINES[3], "utf-8")])
+    _write(
+        tmp_path / "reps.csv",
+        [(REPS_LINES[0], "gbk"), (REPS_LINES[1], "gbk"), (REPS_LINES[2], "gbk"), (REPS_LINES[3], "utf-8")],
+    )
     for encoding in ("auto", "gbk", "utf-8"):
         with pytest.raises(SourceError) as info:
             connect(tmp_path, parse_mapping({**REPS, "encoding": encoding}))
@@ -224,9 +258,11 @@ def test_blank_lines_are_no_rows_and_nothing_else_is_skipped(tmp_path: Path) -> 
 
 def test_excel_text_stays_text_and_nan_text_is_an_error(tmp_path: Path) -> None:
     pd.DataFrame({"rep_id": ["R1", "R2"], "team": ["T1", "T2"], "region": ["NA", "EU"]}).to_excel(
-        tmp_path / "reps.xlsx", index=False)
-    pd.DataFrame({"campaign_id": ["C1", "C2", "C3"], "start_date": ["2024-01-01"] * 3,
-                  "cost": ["100", "NaN", None]}).to_excel(tmp_path / "campaigns.xlsx", index=False)
+        tmp_path / "reps.xlsx", index=False
+    )
+    pd.DataFrame(
+        {"campaign_id": ["C1", "C2", "C3"], "start_date": ["2024-01-01"] * 3, "cost": ["100", "NaN", None]}
+    ).to_excel(tmp_path / "campaigns.xlsx", index=False)
     ds = connect(tmp_path)
     assert ds.table("reps").order_by("rep_id").region.execute().tolist() == ["NA", "EU"]  # North America, not missing
     report = validate(ds)
@@ -239,8 +275,9 @@ def test_excel_text_stays_text_and_nan_text_is_an_error(tmp_path: Path) -> None:
 
 
 def test_validate_for_run_raises_every_error_with_rows_and_fix(tmp_path: Path) -> None:
-    (tmp_path / "deals.csv").write_text(HEADER + 'D1,R1,NaN,2024-01-05,won\nD2,R1,"1.234,5",2024-01-05,won\n',
-                                        encoding="utf-8")
+    (tmp_path / "deals.csv").write_text(
+        HEADER + 'D1,R1,NaN,2024-01-05,won\nD2,R1,"1.234,5",2024-01-05,won\n', encoding="utf-8"
+    )
     with pytest.raises(DataValidationError) as info:
         validate_for_run(connect(tmp_path, parse_mapping(DEALS)))
     text = info.value.render()
@@ -254,11 +291,19 @@ def test_validate_for_run_returns_the_warnings_and_pulls_no_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     n = 3_000
-    pq.write_table(pa.table({
-        "opp_id": [f"D{i}" for i in range(n)], "rep_id": ["R1"] * n, "customer_id": [None] * n,
-        "amount": pa.array([float(i) for i in range(n)]), "created_at": [dt.date(2024, 1, 1)] * n,
-        "status": ["open"] * n,
-    }), tmp_path / "opportunities.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "opp_id": [f"D{i}" for i in range(n)],
+                "rep_id": ["R1"] * n,
+                "customer_id": [None] * n,
+                "amount": pa.array([float(i) for i in range(n)]),
+                "created_at": [dt.date(2024, 1, 1)] * n,
+                "status": ["open"] * n,
+            }
+        ),
+        tmp_path / "opportunities.parquet",
+    )
     largest = [0]
     original = ir.Expr.execute
 

@@ -116,30 +116,50 @@ def test_page_tables_keep_hostile_names_as_text(tmp_path: Path) -> None:
 def hostile_split(tmp_path_factory: pytest.TempPathFactory) -> target_split.TargetSplitResult:
     """Two regions and two teams with hostile ids; six reps named with the hostile strings."""
     teams = [("+1+1", "@SUM(A1)"), ("-2+3", "=cmd|' /C calc'!A0")]
-    reps = pd.DataFrame({
-        "rep_id": [f"r{i}" for i in range(6)],
-        "name": HOSTILE,
-        "team": [teams[i % 2][0] for i in range(6)],
-        "region": [teams[i % 2][1] for i in range(6)],
-        "hire_date": [None] * 6,
-        "exit_date": [None] * 6,
-    }).astype({"hire_date": "object", "exit_date": "object"})
-    rows = [(f"r{i}", (month + pd.Timedelta(days=9)).date(), 100.0 * (i + 1))
-            for month in pd.date_range("2023-01-01", "2024-12-01", freq="MS") for i in range(6)]
-    orders = pd.DataFrame({
-        "order_id": [f"o{k}" for k in range(len(rows))], "customer_id": "c1", "rep_id": [r[0] for r in rows],
-        "ordered_at": [r[1] for r in rows], "amount": [r[2] for r in rows], "cost": 0.0,
-    })
+    reps = pd.DataFrame(
+        {
+            "rep_id": [f"r{i}" for i in range(6)],
+            "name": HOSTILE,
+            "team": [teams[i % 2][0] for i in range(6)],
+            "region": [teams[i % 2][1] for i in range(6)],
+            "hire_date": [None] * 6,
+            "exit_date": [None] * 6,
+        }
+    ).astype({"hire_date": "object", "exit_date": "object"})
+    rows = [
+        (f"r{i}", (month + pd.Timedelta(days=9)).date(), 100.0 * (i + 1))
+        for month in pd.date_range("2023-01-01", "2024-12-01", freq="MS")
+        for i in range(6)
+    ]
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{k}" for k in range(len(rows))],
+            "customer_id": "c1",
+            "rep_id": [r[0] for r in rows],
+            "ordered_at": [r[1] for r in rows],
+            "amount": [r[2] for r in rows],
+            "cost": 0.0,
+        }
+    )
     opps = pd.DataFrame({"opp_id": ["x"], "rep_id": ["r0"], "status": ["open"], "created_at": [rows[0][1]]})
-    ds = dataset_from_frames(tmp_path_factory.mktemp("hostile_split") / "src",
-                             {"reps": reps, "orders": orders, "opportunities": opps})
-    params = TargetSplitParams.load({"bounds_levels": "", "company_target": 50400, "method_region": "history",
-                                     "method_team": "history", "method_rep": "history"})
+    ds = dataset_from_frames(
+        tmp_path_factory.mktemp("hostile_split") / "src", {"reps": reps, "orders": orders, "opportunities": opps}
+    )
+    params = TargetSplitParams.load(
+        {
+            "bounds_levels": "",
+            "company_target": 50400,
+            "method_region": "history",
+            "method_team": "history",
+            "method_rep": "history",
+        }
+    )
     return target_split.compute(ds, RunScope(source=ds.source, period="2024-12"), params)  # type: ignore[arg-type]
 
 
-def test_target_workbooks_keep_hostile_names_as_text(hostile_split: target_split.TargetSplitResult,
-                                                     tmp_path: Path) -> None:
+def test_target_workbooks_keep_hostile_names_as_text(
+    hostile_split: target_split.TargetSplitResult, tmp_path: Path
+) -> None:
     paths = write_workbooks(hostile_split, "zh", tmp_path)
     assert len(paths) == 3  # company + two regions
     cells = _cells(paths)

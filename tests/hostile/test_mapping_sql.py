@@ -31,7 +31,7 @@ HOSTILE = {
     "subquery": ("(SELECT 1)", "query (SELECT"),
     "two_statements": ("1; DROP TABLE x", "more than one SQL statement"),
     "schema_qualified": ("main.read_csv('/etc/passwd')", "read_csv"),
-    "quoted_name": ('"read_csv"(\'/etc/passwd\')', "read_csv"),
+    "quoted_name": ("\"read_csv\"('/etc/passwd')", "read_csv"),
     "subquery_in_list": ("regional_office IN (SELECT * FROM read_csv('/etc/passwd'))", "query (SELECT"),
     "from_first": ("(FROM read_csv('/etc/passwd'))", "query (SELECT"),
     "current_setting": ("current_setting('allowed_paths')", "current_setting"),
@@ -49,8 +49,10 @@ def _folder(tmp_path: Path) -> Path:
 
 
 def _reps(region: Any = "regional_office", where: str | None = None) -> dict[str, Any]:
-    table: dict[str, Any] = {"from": "sales_teams.csv", "columns": {
-        "rep_id": "sales_agent", "team": "manager", "region": region}}
+    table: dict[str, Any] = {
+        "from": "sales_teams.csv",
+        "columns": {"rep_id": "sales_agent", "team": "manager", "region": region},
+    }
     if where is not None:
         table["where"] = where
     return {"name": "hostile", "tables": {"reps": table}}
@@ -104,26 +106,35 @@ def test_union_part_location_is_named(tmp_path: Path) -> None:
 def test_conform_checks_again_when_the_mapping_was_not_validated(tmp_path: Path) -> None:
     """Defence in depth: a Mapping built without validation still cannot run hostile SQL."""
     table = TableMapping.model_construct(
-        source="sales_teams.csv", encoding=None, sheet=None, delimiter=None, where=None, union=None,
+        source="sales_teams.csv",
+        encoding=None,
+        sheet=None,
+        delimiter=None,
+        where=None,
+        union=None,
         columns={"rep_id": "sales_agent", "team": "manager", "region": ColumnRule(expr="read_csv('/etc/passwd')")},
     )
-    plan = Mapping.model_construct(name="raw", description="", encoding="auto", stages=None,
-                                   tables={"reps": table}, absent={}, origin="raw.yaml")
+    plan = Mapping.model_construct(
+        name="raw", description="", encoding="auto", stages=None, tables={"reps": table}, absent={}, origin="raw.yaml"
+    )
     with pytest.raises(MappingError) as info:
         connect(_folder(tmp_path), plan)
     assert info.value.column == "region" and "read_csv" in info.value.message
 
 
-def test_cli_prints_the_refusal_without_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_the_refusal_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path, _reps({"expr": "read_csv('/etc/passwd')"}))
-    code, output = run_in_process(["validate", "--source", str(_folder(tmp_path)), "--mapping", str(path)],
-                                  monkeypatch, capsys)
+    code, output = run_in_process(
+        ["validate", "--source", str(_folder(tmp_path)), "--mapping", str(path)], monkeypatch, capsys
+    )
     assert code == 2 and "Traceback" not in output
     assert "calls `read_csv`" in output and "column: region" in output and str(path) in output
 
 
 # --- the engine itself: no other files, no extension downloads, settings locked ---------------
+
 
 def _sql_fails(ds: Any, sql: str) -> str:
     with pytest.raises(duckdb.Error) as info:
@@ -142,12 +153,18 @@ def test_folder_connection_reads_only_its_export_files(tmp_path: Path) -> None:
     _sql_fails(ds, "SELECT * FROM read_text('http://127.0.0.1:9/x')")  # no httpfs download either
     assert "locked" in _sql_fails(ds, "SET enable_external_access = true")
     assert "locked" in _sql_fails(ds, "SET autoinstall_known_extensions = true")
-    settings = dict(ds.backend.con.execute(
-        "SELECT name, value FROM duckdb_settings() WHERE name IN "
-        "('autoinstall_known_extensions', 'autoload_known_extensions', 'enable_external_access', 'lock_configuration')"
-    ).fetchall())
-    assert settings == {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
-                        "enable_external_access": "false", "lock_configuration": "true"}
+    settings = dict(
+        ds.backend.con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN "
+            "('autoinstall_known_extensions', 'autoload_known_extensions', 'enable_external_access', 'lock_configuration')"
+        ).fetchall()
+    )
+    assert settings == {
+        "autoinstall_known_extensions": "false",
+        "autoload_known_extensions": "false",
+        "enable_external_access": "false",
+        "lock_configuration": "true",
+    }
 
 
 def test_gbk_transcode_and_excel_still_read_after_sealing(tmp_path: Path) -> None:
@@ -198,6 +215,7 @@ def test_mapping_cannot_name_a_file_outside_the_folder(tmp_path: Path) -> None:
 
 
 # --- negative controls: legitimate SQL keeps working ------------------------------------------
+
 
 def _mapping_sql(node: Any) -> list[tuple[str, str]]:
     """Every (kind, text) of `expr:` and `where:` in a parsed mapping file."""
@@ -258,8 +276,10 @@ def test_every_allowed_function_runs_on_duckdb(name: str) -> None:
 
 
 def test_comments_do_not_reach_the_engine() -> None:
-    assert checked_sql("upper(x) -- */ read_csv('/etc/passwd')", kind="expr", table="t", column="c",
-                       where="w") == "UPPER(x)"
+    assert (
+        checked_sql("upper(x) -- */ read_csv('/etc/passwd')", kind="expr", table="t", column="c", where="w")
+        == "UPPER(x)"
+    )
 
 
 def test_a_typo_still_reports_the_engine_message(tmp_path: Path) -> None:

@@ -30,23 +30,65 @@ def test_the_templates_are_found() -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_finding_template_words_missing_facts_as_a_dash(analysis: str, kind: str, lang: str) -> None:
     for value in MISSING:
-        facts = {key: value for key in ("change", "p_hit", "gap", "share", "coverage", "days", "ratio", "roi",
-                                        "lift", "count", "amount", "target", "forecast", "lo", "hi")}
-        finding = Finding(analysis, kind, "high", "region", "north", "revenue", value, value, "2025-06",
-                          at_stake=0.0, facts=facts)
+        facts = dict.fromkeys(
+            (
+                "change",
+                "p_hit",
+                "gap",
+                "share",
+                "coverage",
+                "days",
+                "ratio",
+                "roi",
+                "lift",
+                "count",
+                "amount",
+                "target",
+                "forecast",
+                "lo",
+                "hi",
+            ),
+            value,
+        )
+        finding = Finding(
+            analysis, kind, "high", "region", "north", "revenue", value, value, "2025-06", at_stake=0.0, facts=facts
+        )
         text = finding_text(finding, lang)
         assert text and "nan" not in text.lower() and "inf" not in text.lower().replace("info", ""), text
 
 
 def test_a_page_of_findings_with_missing_values_renders() -> None:
-    findings = [Finding("forecast", "outlook", "high", "company", "company", "revenue", None, float("nan"),
-                        "2025-06", facts={"p_hit": None})]
+    findings = [
+        Finding(
+            "forecast",
+            "outlook",
+            "high",
+            "company",
+            "company",
+            "revenue",
+            None,
+            float("nan"),
+            "2025-06",
+            facts={"p_hit": None},
+        )
+    ]
     html = findings_html(findings, "en")
     assert "<li>" in html and "nan" not in html.lower()
 
 
 def test_tiles_with_json_nulls_render_as_dashes() -> None:
-    tiles = pd.DataFrame([{"metric": "won_value", "label": "Won value", "unit": "currency", "value": None,
-                           "change_prev": None, "change_yoy": float("nan"), "higher_is_better": None}])
+    tiles = pd.DataFrame(
+        [
+            {
+                "metric": "won_value",
+                "label": "Won value",
+                "unit": "currency",
+                "value": None,
+                "change_prev": None,
+                "change_yoy": float("nan"),
+                "higher_is_better": None,
+            }
+        ]
+    )
     html = tiles_html(tiles, "en")
     assert "—" in html and "nan" not in html.lower() and "None" not in html

@@ -24,8 +24,16 @@ PERIOD = "2025-06"
 SALESOPS = Path(sys.executable).parent / "salesops"
 
 HOSTILE_NAMES = [
-    "<!channel>", "<@U123>", "<http://evil|click>", "@all", "@13800000000", "[x](http://evil)",
-    "![img](http://evil/a.png)", "*bold* _it_ `code` ~s~", "line\n# heading\n> quote", "R&D <b>",
+    "<!channel>",
+    "<@U123>",
+    "<http://evil|click>",
+    "@all",
+    "@13800000000",
+    "[x](http://evil)",
+    "![img](http://evil/a.png)",
+    "*bold* _it_ `code` ~s~",
+    "line\n# heading\n> quote",
+    "R&D <b>",
 ]
 
 
@@ -77,8 +85,22 @@ def servers() -> Iterator[list[_Server]]:
 
 
 def _publish(folder: Path, units: list[str]) -> Path:
-    findings = [Finding("kpi_overview", "kpi_move", "high", "region", unit, "win_rate", 0.2, 0.3, PERIOD,
-                        at_stake=5000.0, facts={"basis": "prev", "change": -0.33}) for unit in units]
+    findings = [
+        Finding(
+            "kpi_overview",
+            "kpi_move",
+            "high",
+            "region",
+            unit,
+            "win_rate",
+            0.2,
+            0.3,
+            PERIOD,
+            at_stake=5000.0,
+            facts={"basis": "prev", "change": -0.33},
+        )
+        for unit in units
+    ]
     (folder / PERIOD).mkdir(parents=True)
     records = [{**f.to_dict(), "link": "kpi_overview.html"} for f in findings]
     (folder / PERIOD / "findings.json").write_text(json.dumps(records), encoding="utf-8")
@@ -95,7 +117,8 @@ def reports(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_a_redirect_is_not_followed_and_nothing_is_marked_delivered(
-        servers: list[_Server], reports: Path, status: int) -> None:
+    servers: list[_Server], reports: Path, status: int
+) -> None:
     elsewhere = _Server()
     servers.append(elsewhere)
     hook = _Server(status, {"Location": elsewhere.url(f"/collect?stolen={SECRET}")})
@@ -127,8 +150,12 @@ def test_cli_reports_a_redirect_without_traceback_or_secret(servers: list[_Serve
     servers.append(elsewhere)
     hook = _Server(302, {"Location": elsewhere.url(f"/x?token={SECRET}")})
     servers.append(hook)
-    done = subprocess.run([str(SALESOPS), "notify", "--webhook", hook.url(), "--period", PERIOD,
-                           "--output", str(reports)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(SALESOPS), "notify", "--webhook", hook.url(), "--period", PERIOD, "--output", str(reports)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "Traceback" not in output
     assert "redirect" in output and SECRET not in output
@@ -164,7 +191,8 @@ def test_slack_gets_mentions_and_links_escaped(servers: list[_Server], tmp_path:
 
 @pytest.mark.parametrize("fmt", ["wecom", "dingtalk"])
 def test_markdown_targets_get_mentions_links_and_emphasis_neutralised(
-        servers: list[_Server], tmp_path: Path, fmt: str) -> None:
+    servers: list[_Server], tmp_path: Path, fmt: str
+) -> None:
     hook = _Server()
     servers.append(hook)
     notify(_publish(tmp_path, HOSTILE_NAMES), PERIOD, hook.url(), fmt=fmt, lang="zh", retries=0)  # type: ignore[arg-type]
@@ -200,10 +228,20 @@ def test_escape_text_by_format() -> None:
 # --------------------------------------------------------------------------- state and findings files
 
 
-@pytest.mark.parametrize("content", [
-    b"{not json", b"", b"\xff\xfe\x00", b"[]", b'"text"', b'{"abc": []}', b'{"abc": {"2025-06": "id1"}}',
-    b'{"abc": {"2025-06": [1, 2]}}', b"[" * 100_000,
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"",
+        b"\xff\xfe\x00",
+        b"[]",
+        b'"text"',
+        b'{"abc": []}',
+        b'{"abc": {"2025-06": "id1"}}',
+        b'{"abc": {"2025-06": [1, 2]}}',
+        b"[" * 100_000,
+    ],
+)
 def test_a_corrupt_state_file_is_a_clear_error(servers: list[_Server], reports: Path, content: bytes) -> None:
     hook = _Server()
     servers.append(hook)
@@ -221,8 +259,12 @@ def test_cli_reports_a_corrupt_state_file_without_traceback(servers: list[_Serve
     hook = _Server()
     servers.append(hook)
     (reports / STATE_FILE).write_text("{oops", encoding="utf-8")
-    done = subprocess.run([str(SALESOPS), "notify", "--webhook", hook.url(), "--period", PERIOD,
-                           "--output", str(reports)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(SALESOPS), "notify", "--webhook", hook.url(), "--period", PERIOD, "--output", str(reports)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 2 and "Traceback" not in output
     assert "notify state file" in output and STATE_FILE in output and "delete" in output

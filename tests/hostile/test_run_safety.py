@@ -20,9 +20,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.catalog import CATALOG
 from salesops_lib.errors import ConfigError, PublishError
+from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.lock import period_lock
 from salesops_lib.runner.review import SUMMARY_REPORT, run_review
 from tests.builders import fixture_report
@@ -68,9 +68,19 @@ def _start_from(published: Path, out: Path) -> bytes:
 
 
 def _config(source: Path, out: Path, *reports: str, **extra: object) -> ReviewConfig:
-    return ReviewConfig.model_validate({"source": str(source), "mapping": str(MAVEN_MAPPING), "period": PERIOD,
-                                        "lang": "en", "output_dir": str(out), "jobs": 1, "reports": reports,
-                                        "timeout_seconds": 120, **extra})
+    return ReviewConfig.model_validate(
+        {
+            "source": str(source),
+            "mapping": str(MAVEN_MAPPING),
+            "period": PERIOD,
+            "lang": "en",
+            "output_dir": str(out),
+            "jobs": 1,
+            "reports": reports,
+            "timeout_seconds": 120,
+            **extra,
+        }
+    )
 
 
 # -- a busy machine ------------------------------------------------------------------------------
@@ -102,17 +112,24 @@ def frozen_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     launcher.write_text(textwrap.dedent(FROZEN_KERNEL), encoding="utf-8")
     spec = tmp_path / "jupyter" / "kernels" / "salesops-frozen"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
-        "display_name": "frozen at start", "language": "python",
-    }), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
+                "display_name": "frozen at start",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     return "salesops-frozen"
 
 
 @pytest.mark.slow
-def test_a_kernel_frozen_at_start_still_publishes(fixtures: None, source: Path, tmp_path: Path,
-                                                  frozen_kernel: str) -> None:
+def test_a_kernel_frozen_at_start_still_publishes(
+    fixtures: None, source: Path, tmp_path: Path, frozen_kernel: str
+) -> None:
     run = run_review(_config(source, tmp_path / "out", "ok", kernel=frozen_kernel))
     assert run.ok, [o.error for o in run.outcomes]
     assert (run.path / "ok.html").is_file()
@@ -120,8 +137,8 @@ def test_a_kernel_frozen_at_start_still_publishes(fixtures: None, source: Path, 
 
 # -- a failed run never replaces a good publication -----------------------------------------------
 
-def test_a_failed_run_keeps_the_good_publication(fixtures: None, source: Path, tmp_path: Path,
-                                                published: Path) -> None:
+
+def test_a_failed_run_keeps_the_good_publication(fixtures: None, source: Path, tmp_path: Path, published: Path) -> None:
     out = tmp_path / "out"
     _start_from(published, out)
     before = {p.name: p.read_bytes() for p in (out / PERIOD).iterdir()}
@@ -139,8 +156,9 @@ def test_a_failed_run_keeps_the_good_publication(fixtures: None, source: Path, t
     assert [r["status"] for r in manifest["reports"]] == ["failed"]
 
 
-def test_the_summary_still_runs_when_a_worker_process_died(source: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_summary_still_runs_when_a_worker_process_died(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A report that kills its worker process (not only its kernel) breaks that worker pool; the
     executive summary, which runs after the others, gets a fresh worker."""
     for name, notebook in (("kills_worker", "kills_worker"), (SUMMARY_REPORT, "ok")):
@@ -165,9 +183,28 @@ def test_cli_says_the_previous_publication_stays(fixtures: None, source: Path, t
     (out / PERIOD / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (out / PERIOD / "index.html").write_text("the good one", encoding="utf-8")
     # the export has no expenses: the expense analysis is skipped, so this run publishes nothing
-    cli = subprocess.run([str(SALESOPS), "review", "--source", str(source), "--mapping", str(MAVEN_MAPPING),
-                          "--period", PERIOD, "--output", str(out), "--reports", "expense_roi", "--lang", "en"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    cli = subprocess.run(
+        [
+            str(SALESOPS),
+            "review",
+            "--source",
+            str(source),
+            "--mapping",
+            str(MAVEN_MAPPING),
+            "--period",
+            PERIOD,
+            "--output",
+            str(out),
+            "--reports",
+            "expense_roi",
+            "--lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert cli.returncode == 1, cli.stderr
     assert "previous publication stays" in cli.stderr and "--force" in cli.stderr and "Traceback" not in cli.stderr
     assert (out / PERIOD / "index.html").read_text(encoding="utf-8") == "the good one"
@@ -175,14 +212,21 @@ def test_cli_says_the_previous_publication_stays(fixtures: None, source: Path, t
 
 # -- one run per period ---------------------------------------------------------------------------
 
+
 def test_a_second_run_of_the_same_period_is_refused(fixtures: None, source: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path\n"
-         "from salesops_lib.runner.lock import period_lock\n"
-         f"with period_lock(Path({str(out)!r}), {PERIOD!r}):\n"
-         "    print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path\n"
+            "from salesops_lib.runner.lock import period_lock\n"
+            f"with period_lock(Path({str(out)!r}), {PERIOD!r}):\n"
+            "    print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(PublishError, match=f"another run of period {PERIOD} is in progress .pid {holder.pid}"):
@@ -201,8 +245,10 @@ def test_another_period_is_not_blocked(tmp_path: Path) -> None:
 
 # -- the source must not change under the run -----------------------------------------------------
 
-def test_a_source_rewritten_mid_run_is_not_published(fixtures: None, source: Path, tmp_path: Path,
-                                                     published: Path) -> None:
+
+def test_a_source_rewritten_mid_run_is_not_published(
+    fixtures: None, source: Path, tmp_path: Path, published: Path
+) -> None:
     out = tmp_path / "out"
     before = _start_from(published, out)
     with pytest.raises(PublishError, match="source changed while the reports ran"):
@@ -213,9 +259,11 @@ def test_a_source_rewritten_mid_run_is_not_published(fixtures: None, source: Pat
 
 # -- periods and regions the data do not have -----------------------------------------------------
 
+
 @pytest.mark.parametrize("period", ["2019-03", "2015-01"])
-def test_a_period_without_data_is_refused_before_running(fixtures: None, source: Path, tmp_path: Path,
-                                                        period: str) -> None:
+def test_a_period_without_data_is_refused_before_running(
+    fixtures: None, source: Path, tmp_path: Path, period: str
+) -> None:
     with pytest.raises(ConfigError, match=f"no data for period {period}") as info:
         run_review(_config(source, tmp_path / "out", "ok", period=period))
     assert "2016-10" in str(info.value) and "2017-12" in str(info.value)
@@ -230,8 +278,10 @@ def test_an_unknown_region_is_refused(fixtures: None, source: Path, tmp_path: Pa
 
 # -- unwritable output -----------------------------------------------------------------------------
 
-def test_a_full_disk_is_a_message_and_keeps_the_publication(fixtures: None, source: Path, tmp_path: Path,
-                                                            published: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_a_full_disk_is_a_message_and_keeps_the_publication(
+    fixtures: None, source: Path, tmp_path: Path, published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The disk fills up while the run writes its last files (simulated: as root a real full
     disk cannot be made here)."""
     import errno
@@ -251,13 +301,16 @@ def test_a_full_disk_is_a_message_and_keeps_the_publication(fixtures: None, sour
     assert (out / PERIOD / "index.html").read_bytes() == before
 
 
-@pytest.mark.parametrize(("code", "text", "fix"), [
-    ("EROFS", "Read-only file system", "read-only"),
-    ("EACCES", "Permission denied", "not writable"),
-])
-def test_a_read_only_or_forbidden_output_folder_is_a_message(fixtures: None, source: Path, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch, code: str, text: str,
-                                                             fix: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "text", "fix"),
+    [
+        ("EROFS", "Read-only file system", "read-only"),
+        ("EACCES", "Permission denied", "not writable"),
+    ],
+)
+def test_a_read_only_or_forbidden_output_folder_is_a_message(
+    fixtures: None, source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, text: str, fix: str
+) -> None:
     """The output folder refuses the run's first write (simulated: root may write anywhere)."""
     import errno
 
@@ -274,6 +327,7 @@ def test_a_read_only_or_forbidden_output_folder_is_a_message(fixtures: None, sou
 
 # -- kill -9 leaves nothing behind ----------------------------------------------------------------
 
+
 def _tree(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)
@@ -284,9 +338,26 @@ def _tree(pid: int) -> list[psutil.Process]:
 @pytest.fixture()
 def review_process(source: Path, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
-        [str(SALESOPS), "review", "--source", str(source), "--mapping", str(MAVEN_MAPPING), "--period", PERIOD,
-         "--output", str(tmp_path / "out"), "--reports", "kpi_overview,team_efficiency", "--jobs", "2"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(SALESOPS),
+            "review",
+            "--source",
+            str(source),
+            "--mapping",
+            str(MAVEN_MAPPING),
+            "--period",
+            PERIOD,
+            "--output",
+            str(tmp_path / "out"),
+            "--reports",
+            "kpi_overview,team_efficiency",
+            "--jobs",
+            "2",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     yield proc
     proc.kill()
     proc.wait()

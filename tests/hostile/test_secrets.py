@@ -17,13 +17,16 @@ SECRET = "Sekr3t-do-not-leak"
 SALESOPS = Path(sys.executable).parent / "salesops"
 
 
-@pytest.mark.parametrize("url", [
-    f"postgres://salesops@127.0.0.1:9/crm?password={SECRET}",
-    f"postgres://salesops@127.0.0.1:9/crm?sslmode=disable&PASSWORD={SECRET}",
-    f"postgres://salesops@127.0.0.1:9/crm?db-password={SECRET}",
-    f"postgres://salesops@127.0.0.1:9/crm?token={SECRET}",
-    f"postgres://salesops:{SECRET}@127.0.0.1:9/crm",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgres://salesops@127.0.0.1:9/crm?password={SECRET}",
+        f"postgres://salesops@127.0.0.1:9/crm?sslmode=disable&PASSWORD={SECRET}",
+        f"postgres://salesops@127.0.0.1:9/crm?db-password={SECRET}",
+        f"postgres://salesops@127.0.0.1:9/crm?token={SECRET}",
+        f"postgres://salesops:{SECRET}@127.0.0.1:9/crm",
+    ],
+)
 def test_a_url_with_a_secret_is_refused_without_showing_it(url: str) -> None:
     with pytest.raises(SourceError, match="the source URL contains") as info:
         connect(url)
@@ -36,12 +39,15 @@ def test_harmless_query_keys_are_kept() -> None:
     assert redact_url(url) == url
 
 
-@pytest.mark.parametrize("command", [
-    ["review", "--period", "2017-12", "--reports", "kpi_overview"],
-    ["validate"],
-    ["metrics"],
-    ["dashboard", "--period", "2017-12"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["review", "--period", "2017-12", "--reports", "kpi_overview"],
+        ["validate"],
+        ["metrics"],
+        ["dashboard", "--period", "2017-12"],
+    ],
+)
 def test_no_command_leaks_a_secret_to_output_reports_or_cache(command: list[str], tmp_path: Path) -> None:
     url = f"postgres://salesops@127.0.0.1:9/crm?password={SECRET}"
     env = {**os.environ, "SALESOPS_CACHE": str(tmp_path / "cache")}

@@ -10,18 +10,16 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from salesops_lib.config.params import resolve_period
-from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.catalog import CATALOG as REPORTS
+from salesops_lib.config.params import resolve_period
 from salesops_lib.config.yaml_safe import load_yaml
 from salesops_lib.data import load_mapping
 from salesops_lib.errors import ConfigError, MappingError
+from salesops_lib.runner.config import ReviewConfig
 from tests.test_bad_inputs import run_in_process
 
 #: the classic "billion laughs": 9 levels of 9 aliases, about 1 KB, 9**9 strings once expanded
-BOMB_LEVELS = "\n".join(
-    f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 10)
-)
+BOMB_LEVELS = "\n".join(f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 10))
 BOMB = 'report_params:\n  l0: &l0 ["lol"]\n' + BOMB_LEVELS + "\n"
 
 
@@ -31,7 +29,7 @@ def _bounded(call: object) -> tuple[BaseException, float, int]:
     started = time.perf_counter()
     try:
         call()  # type: ignore[operator]
-    except BaseException as exc:  # noqa: BLE001 - returned for the caller to check
+    except BaseException as exc:
         caught = exc
     else:
         pytest.fail("the bomb was accepted")
@@ -65,24 +63,29 @@ def test_alias_bomb_in_a_mapping_is_refused_quickly(tmp_path: Path) -> None:
     assert "line 2" in error.message and error.where == str(path)
 
 
-def test_cli_refuses_the_bomb_without_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_the_bomb_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "review.yaml"
     path.write_text(BOMB, encoding="utf-8")
     started = time.perf_counter()
-    code, output = run_in_process(["review", "--config", str(path), "--output", str(tmp_path / "out")],
-                                  monkeypatch, capsys)
+    code, output = run_in_process(
+        ["review", "--config", str(path), "--output", str(tmp_path / "out")], monkeypatch, capsys
+    )
     assert time.perf_counter() - started < 5
     assert code == 2 and "Traceback" not in output
     assert "anchors are not allowed" in output and str(path) in output
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("text", [
-    "a: &x 1\nb: 2\n",                         # an anchor alone
-    "base: {x: 1}\nother: *base\n",            # an alias of an undefined anchor
-    "base: &b {x: 1}\nother:\n  <<: *b\n",     # a merge key
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: 2\n",  # an anchor alone
+        "base: {x: 1}\nother: *base\n",  # an alias of an undefined anchor
+        "base: &b {x: 1}\nother:\n  <<: *b\n",  # a merge key
+    ],
+)
 def test_every_anchor_or_alias_is_refused(text: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_yaml(text, where="run.yaml")
@@ -109,10 +112,13 @@ def test_deep_nesting_and_huge_integers_are_errors_not_crashes() -> None:
 
 def test_plain_yaml_still_loads() -> None:
     assert load_yaml("period: 2026-10\nreports: [kpi_overview]\n", where="run.yaml") == {
-        "period": "2026-10", "reports": ["kpi_overview"]}
+        "period": "2026-10",
+        "reports": ["kpi_overview"],
+    }
 
 
 # --- report names and periods -----------------------------------------------------------------
+
 
 def _errors(values: dict[str, object]) -> str:
     with pytest.raises(ValidationError) as info:
@@ -131,17 +137,20 @@ def test_unknown_report_under_reports_is_an_error() -> None:
 
 
 def test_known_report_names_pass() -> None:
-    config = ReviewConfig.model_validate({"period": "2026-01", "reports": list(REPORTS),
-                                          "report_params": {"kpi_overview": {"metrics": "win_rate"}}})
+    config = ReviewConfig.model_validate(
+        {"period": "2026-01", "reports": list(REPORTS), "report_params": {"kpi_overview": {"metrics": "win_rate"}}}
+    )
     assert config.reports == tuple(REPORTS)
 
 
-def test_cli_names_the_unknown_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_names_the_unknown_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "review.yaml"
     path.write_text("period: 2026-01\nreport_params:\n  nope: {x: 1}\n", encoding="utf-8")
-    code, output = run_in_process(["review", "--config", str(path), "--output", str(tmp_path / "out")],
-                                  monkeypatch, capsys)
+    code, output = run_in_process(
+        ["review", "--config", str(path), "--output", str(tmp_path / "out")], monkeypatch, capsys
+    )
     assert code == 2 and "Traceback" not in output
     assert "report_params" in output and "'nope'" in output and "kpi_overview" in output
 

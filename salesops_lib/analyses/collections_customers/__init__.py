@@ -14,8 +14,19 @@ from salesops_lib.analyses.collections_customers.params import CollectionsCustom
 from salesops_lib.analyses.collections_customers.result import CollectionsCustomersResult, CustomerValue, Receivables
 from salesops_lib.analyses.spec import AnalysisSpec
 
-SPEC = AnalysisSpec("collections_customers", CollectionsCustomersParams, compute, requires=("reps", "opportunities"),
-                    finding_kinds=KINDS)
+SPEC = AnalysisSpec(
+    "collections_customers",
+    CollectionsCustomersParams,
+    compute,
+    requires=("reps", "opportunities"),
+    finding_kinds=KINDS,
+)
 
-__all__ = ["SPEC", "CollectionsCustomersParams", "CollectionsCustomersResult", "CustomerValue", "Receivables",
-           "compute"]
+__all__ = [
+    "SPEC",
+    "CollectionsCustomersParams",
+    "CollectionsCustomersResult",
+    "CustomerValue",
+    "Receivables",
+    "compute",
+]

@@ -58,8 +58,14 @@ def compute(data: Dataset, scope: RunScope, params: CollectionsCustomersParams) 
     customers = compute_customers(data, scope, params)
     churn = key_account_churn(data, scope, params)
     result = CollectionsCustomersResult(
-        period=scope.period, as_of=as_of, region=scope.region, receivables=receivables,
-        receivables_note=note, customers=customers, churn=churn, params=params,
+        period=scope.period,
+        as_of=as_of,
+        region=scope.region,
+        receivables=receivables,
+        receivables_note=note,
+        customers=customers,
+        churn=churn,
+        params=params,
     )
     return replace(result, findings=tuple(build_findings(result, scope, params)))
 
@@ -98,8 +104,11 @@ def compute_receivables(data: Dataset, scope: RunScope, params: CollectionsCusto
         aging["company"] = aging["company"].assign(unit=region)
 
     moments = ar.overdue_moments(data, _cuts(as_of, months, params), params.overdue_window_days, "region")
-    slip = slip_test(moments[moments["label"].isin(["current", "history"])], alpha=params.alpha,
-                     min_increase=params.min_overdue_increase)
+    slip = slip_test(
+        moments[moments["label"].isin(["current", "history"])],
+        alpha=params.alpha,
+        min_increase=params.min_overdue_increase,
+    )
     rates = _collection_rates(data, first, as_of)
     trend = _trend(data, months, as_of, region, moments, rates)
     by_region = _collection_by_region(rates, first)
@@ -107,11 +116,16 @@ def compute_receivables(data: Dataset, scope: RunScope, params: CollectionsCusto
         by_region = by_region[by_region["unit"] == region].reset_index(drop=True)
     return Receivables(
         tiles=_tiles(trend, aging["company"], credits, months),
-        aging=aging, trend=trend, slip=slip, collection_by_region=by_region,
-        outlook=outlook.rename_axis("bucket").reset_index(), chase=chase,
+        aging=aging,
+        trend=trend,
+        slip=slip,
+        collection_by_region=by_region,
+        outlook=outlook.rename_axis("bucket").reset_index(),
+        chase=chase,
         credits=ar.with_names(data, credits.assign(owner=None)).drop(columns=["owner", "owner_name", "region"]),
         credit_total=float(credits["credit"].sum()) if not credits.empty else 0.0,
-        doubtful=float(np.nan_to_num(doubtful_sum["amount"] or 0.0)), doubtful_invoices=int(doubtful_sum["n"]),
+        doubtful=float(np.nan_to_num(doubtful_sum["amount"] or 0.0)),
+        doubtful_invoices=int(doubtful_sum["n"]),
     )
 
 
@@ -135,28 +149,34 @@ def _cuts(as_of: dt.date, months: list[dt.date], params: CollectionsCustomersPar
     return pd.DataFrame(rows, columns=["label", "cut"])
 
 
-def _trend(data: Dataset, months: list[dt.date], as_of: dt.date, region: str, moments: pd.DataFrame,
-           rates: pd.DataFrame) -> pd.DataFrame:
+def _trend(
+    data: Dataset, months: list[dt.date], as_of: dt.date, region: str, moments: pd.DataFrame, rates: pd.DataFrame
+) -> pd.DataFrame:
     """Monthly collection rate, DSO, CEI, receivables and overdue share, per region and for the
     company (sums of the regions' parts; invoices without a region count for the company only).
-    With ``region`` the region in scope stands in for the company."""
+    With ``region`` the region in scope stands in for the company.
+    """
     grain = Grain(period="month", level="region", start=months[0], end=as_of)
     dso = compute_metric(data, "dso", grain)
     money = ar.monthly_receivables(data, months, "region")
-    shares = moments[moments["label"].str.startswith("m")].assign(
-        period=lambda f: pd.to_datetime(f["label"].str[1:]))
+    shares = moments[moments["label"].str.startswith("m")].assign(period=lambda f: pd.to_datetime(f["label"].str[1:]))
     parts = {
-        "collection_rate": rates[rates["period"] >= pd.Timestamp(months[0])][["period", "unit", "numerator",
-                                                                              "denominator"]],
+        "collection_rate": rates[rates["period"] >= pd.Timestamp(months[0])][
+            ["period", "unit", "numerator", "denominator"]
+        ],
         "dso": dso[["period", "unit", "numerator", "denominator"]],
         "overdue_share": shares.rename(columns={"unpaid": "numerator", "due": "denominator"})[
-            ["period", "unit", "numerator", "denominator"]],
+            ["period", "unit", "numerator", "denominator"]
+        ],
         "cei": money.assign(numerator=100 * money["collected"], denominator=money["collected"] + money["past_due"])[
-            ["period", "unit", "numerator", "denominator"]],
+            ["period", "unit", "numerator", "denominator"]
+        ],
         "receivable": money.assign(numerator=money["receivable"], denominator=1.0)[
-            ["period", "unit", "numerator", "denominator"]],
+            ["period", "unit", "numerator", "denominator"]
+        ],
         "past_due": money.assign(numerator=money["past_due"], denominator=1.0)[
-            ["period", "unit", "numerator", "denominator"]],
+            ["period", "unit", "numerator", "denominator"]
+        ],
     }
     columns = []
     for name, frame in parts.items():
@@ -171,8 +191,11 @@ def _trend(data: Dataset, months: list[dt.date], as_of: dt.date, region: str, mo
     if region:  # the region in scope stands in for the company
         trend = trend[trend["unit"] == region].assign(unit="company")
     trend = trend[trend["period"] >= pd.Timestamp(months[0])]
-    return trend[["period", "unit", "collection_rate", "dso", "cei", "receivable", "past_due", "overdue_share"]] \
-        .sort_values(["unit", "period"]).reset_index(drop=True)
+    return (
+        trend[["period", "unit", "collection_rate", "dso", "cei", "receivable", "past_due", "overdue_share"]]
+        .sort_values(["unit", "period"])
+        .reset_index(drop=True)
+    )
 
 
 def _collection_rates(data: Dataset, first: dt.date, as_of: dt.date) -> pd.DataFrame:
@@ -188,32 +211,57 @@ def _collection_by_region(rates: pd.DataFrame, first: dt.date) -> pd.DataFrame:
     rates = rates[rates["unit"].notna()].assign(recent=rates["period"] >= recent_from)
     pooled = rates.groupby(["unit", "recent"])[["numerator", "denominator"]].sum()
     value = (pooled["numerator"] / pooled["denominator"].where(pooled["denominator"] > 0)).unstack("recent")
-    out = pd.DataFrame({"unit": value.index,
-                        "recent": value.get(True, pd.Series(np.nan, index=value.index)).to_numpy(),
-                        "previous": value.get(False, pd.Series(np.nan, index=value.index)).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "unit": value.index,
+            "recent": value.get(True, pd.Series(np.nan, index=value.index)).to_numpy(),
+            "previous": value.get(False, pd.Series(np.nan, index=value.index)).to_numpy(),
+        }
+    )
     out["change"] = out["recent"] / out["previous"] - 1
     return out.sort_values("change").reset_index(drop=True)
 
 
-def _tiles(trend: pd.DataFrame, company_aging: pd.DataFrame, credits: pd.DataFrame,
-           months: list[dt.date]) -> pd.DataFrame:
+def _tiles(
+    trend: pd.DataFrame, company_aging: pd.DataFrame, credits: pd.DataFrame, months: list[dt.date]
+) -> pd.DataFrame:
     """The month's headline figures with their change against the month before and a year before."""
     company = trend[trend["unit"] == "company"].set_index("period")
     current, previous, last_year = (pd.Timestamp(m) for m in (months[-1], months[-2], months[0]))
     rows = []
-    for key, unit, better in (("collection_rate", "ratio", True), ("dso", "days", False), ("cei", "index", True),
-                              ("overdue_share", "ratio", False)):
+    for key, unit, better in (
+        ("collection_rate", "ratio", True),
+        ("dso", "days", False),
+        ("cei", "index", True),
+        ("overdue_share", "ratio", False),
+    ):
         series = company[key] if key in company else pd.Series(dtype=float)
         value, prev, ly = (float(series.get(p, np.nan)) for p in (current, previous, last_year))
-        rows.append({"key": key, "unit": unit, "higher_is_better": better, "value": value, "previous": prev,
-                     "last_year": ly})
+        rows.append(
+            {"key": key, "unit": unit, "higher_is_better": better, "value": value, "previous": prev, "last_year": ly}
+        )
     aging = company_aging.iloc[0] if not company_aging.empty else pd.Series(dtype=float)
     for key, better in (("open", None), ("overdue", False), ("90+", False)):
-        rows.append({"key": key, "unit": "currency", "higher_is_better": better,
-                     "value": float(aging.get(key, 0.0)), "previous": np.nan, "last_year": np.nan})
-    rows.append({"key": "credit", "unit": "currency", "higher_is_better": None,
-                 "value": float(credits["credit"].sum()) if not credits.empty else 0.0,
-                 "previous": np.nan, "last_year": np.nan})
+        rows.append(
+            {
+                "key": key,
+                "unit": "currency",
+                "higher_is_better": better,
+                "value": float(aging.get(key, 0.0)),
+                "previous": np.nan,
+                "last_year": np.nan,
+            }
+        )
+    rows.append(
+        {
+            "key": "credit",
+            "unit": "currency",
+            "higher_is_better": None,
+            "value": float(credits["credit"].sum()) if not credits.empty else 0.0,
+            "previous": np.nan,
+            "last_year": np.nan,
+        }
+    )
     tiles = pd.DataFrame(rows)
     tiles["change_prev"] = _change(tiles["value"], tiles["previous"])
     tiles["change_yoy"] = _change(tiles["value"], tiles["last_year"])
@@ -237,13 +285,15 @@ def compute_customers(data: Dataset, scope: RunScope, params: CollectionsCustome
         concentration = cust.concentration(values)
     historical_cells = cust.historical_ltv(data, as_of, warmup_months=params.cohort_warmup_months, region=region)
     try:
-        prediction = predict_ltv(data, as_of, holdout_months=params.holdout_months,
-                                 horizon_months=params.ltv_horizon_months, region=region)
+        prediction = predict_ltv(
+            data, as_of, holdout_months=params.holdout_months, horizon_months=params.ltv_horizon_months, region=region
+        )
         note = "" if prediction is not None else "too_few_customers"
     except ValueError:
         prediction, note = None, "model_failed"
-    ltv_year = compute_metric(data, "customer_ltv", Grain(period="year", level="region" if region else "company",
-                                                          end=as_of))
+    ltv_year = compute_metric(
+        data, "customer_ltv", Grain(period="year", level="region" if region else "company", end=as_of)
+    )
     if region:
         ltv_year = ltv_year[ltv_year["unit"] == region]
     top["owner_name"] = ar.with_names(data, top[["customer_id", "owner"]])["owner_name"].to_numpy()
@@ -253,9 +303,11 @@ def compute_customers(data: Dataset, scope: RunScope, params: CollectionsCustome
         concentration=concentration,
         cohorts=cust.cohort_retention(data, as_of, warmup_months=params.cohort_warmup_months, region=region),
         historical={d: cust.ltv_by(historical_cells, d) for d in cust.DIMENSIONS},
-        ltv_by_year=ltv_year[["period", "numerator", "denominator", "value"]].rename(
-            columns={"numerator": "gross_profit", "denominator": "customers", "value": "ltv"}).reset_index(drop=True),
-        prediction=prediction, prediction_note=note,
+        ltv_by_year=ltv_year[["period", "numerator", "denominator", "value"]]
+        .rename(columns={"numerator": "gross_profit", "denominator": "customers", "value": "ltv"})
+        .reset_index(drop=True),
+        prediction=prediction,
+        prediction_note=note,
     )
 
 

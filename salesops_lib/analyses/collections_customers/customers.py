@@ -29,7 +29,8 @@ UNKNOWN = "—"
 
 def bookings(data: Dataset, as_of: dt.date, *, region: str = "") -> ir.Table:
     """Bookings with a customer up to ``as_of``: ``at``, ``rep_id``, ``customer_id``, ``amount``,
-    ``profit`` (limited to the reps of ``region`` when given)."""
+    ``profit`` (limited to the reps of ``region`` when given).
+    """
     events = revenue_events(data)
     events = events.filter(events.customer_id.notnull() & (events.at <= as_of) & events.amount.notnull())
     if region:
@@ -54,22 +55,31 @@ def customer_values(data: Dataset, as_of: dt.date, *, region: str = "", attribut
     ev = bookings(data, as_of, region=region)
     year_ago = add_months(as_of, -12)
     per = ev.group_by("customer_id").agg(
-        first_at=ev.at.min(), last_at=ev.at.max(), bookings=ev.count(),
-        revenue=ev.amount.sum(), gross_profit=ev.profit.sum(),
+        first_at=ev.at.min(),
+        last_at=ev.at.max(),
+        bookings=ev.count(),
+        revenue=ev.amount.sum(),
+        gross_profit=ev.profit.sum(),
         revenue_12m=ev.amount.sum(where=ev.at > year_ago).fill_null(0.0),
         gross_profit_12m=ev.profit.sum(where=ev.at > year_ago).fill_null(0.0),
         owner=ev.rep_id.mode(),
     )
     if data.has("opportunities"):
         o = data.table("opportunities")
-        closed = o.filter(o.customer_id.notnull() & o.status.isin(["won", "lost"]) & o.closed_at.notnull()
-                          & (o.closed_at <= as_of))
+        closed = o.filter(
+            o.customer_id.notnull() & o.status.isin(["won", "lost"]) & o.closed_at.notnull() & (o.closed_at <= as_of)
+        )
         deals = closed.group_by(__customer=closed.customer_id).agg(
-            won_deals=(closed.status == "won").sum(), closed_deals=closed.count(),
-            won_value=closed.amount.sum(where=closed.status == "won").fill_null(0.0))
+            won_deals=(closed.status == "won").sum(),
+            closed_deals=closed.count(),
+            won_value=closed.amount.sum(where=closed.status == "won").fill_null(0.0),
+        )
         per = per.left_join(deals, per.customer_id == deals["__customer"]).drop("__customer")
-        per = per.mutate(won_deals=per.won_deals.fill_null(0), closed_deals=per.closed_deals.fill_null(0),
-                         won_value=per.won_value.fill_null(0.0))
+        per = per.mutate(
+            won_deals=per.won_deals.fill_null(0),
+            closed_deals=per.closed_deals.fill_null(0),
+            won_value=per.won_value.fill_null(0.0),
+        )
     return with_attributes(data, per) if attributes else per
 
 
@@ -77,12 +87,17 @@ def with_attributes(data: Dataset, per_customer: ir.Table) -> ir.Table:
     """``per_customer`` (with ``customer_id``) plus name, segment, industry, region and channel."""
     if data.has("customers"):
         c = data.table("customers")
-        attrs = c.group_by(__cid=c.customer_id).agg(name=c.name.min(), segment=c.segment.min(),
-                                                    industry=c.industry.min(), region=c.region.min())
+        attrs = c.group_by(__cid=c.customer_id).agg(
+            name=c.name.min(), segment=c.segment.min(), industry=c.industry.min(), region=c.region.min()
+        )
         per_customer = per_customer.left_join(attrs, per_customer.customer_id == attrs["__cid"]).drop("__cid")
     else:
-        per_customer = per_customer.mutate(name=ibis.null("string"), segment=ibis.null("string"),
-                                           industry=ibis.null("string"), region=ibis.null("string"))
+        per_customer = per_customer.mutate(
+            name=ibis.null("string"),
+            segment=ibis.null("string"),
+            industry=ibis.null("string"),
+            region=ibis.null("string"),
+        )
     if data.has("leads"):
         first = first_lead_channels(data)
         per_customer = per_customer.left_join(first, per_customer.customer_id == first["__lid"]).drop("__lid")
@@ -93,7 +108,8 @@ def with_attributes(data: Dataset, per_customer: ir.Table) -> ir.Table:
 
 def first_lead_channels(data: Dataset) -> ir.Table:
     """``__lid`` (customer id) and ``channel`` of the customer's first lead (ties: the first
-    channel by name, so every engine agrees)."""
+    channel by name, so every engine agrees).
+    """
     leads = data.table("leads")
     leads = leads.filter(leads.customer_id.notnull())
     first_day = leads.group_by(__c=leads.customer_id).agg(__day=leads.created_at.min())
@@ -112,16 +128,20 @@ def top_customers(data: Dataset, values: ir.Table, *, top: int = 15) -> pd.DataF
 def concentration(values: ir.Table) -> pd.DataFrame:
     """Share of the last 12 months' revenue held by the top 1 %, 5 %, 10 % and 20 % of customers."""
     ranked = values.filter(values.revenue_12m > 0)
-    ranked = ranked.mutate(rank=ibis.row_number().over(order_by=[ibis.desc(ranked.revenue_12m), ranked.customer_id]),
-                           total=ranked.revenue_12m.sum().over(), n=ranked.count().over())
+    ranked = ranked.mutate(
+        rank=ibis.row_number().over(order_by=[ibis.desc(ranked.revenue_12m), ranked.customer_id]),
+        total=ranked.revenue_12m.sum().over(),
+        n=ranked.count().over(),
+    )
     tiers = [0.01, 0.05, 0.10, 0.20]
     aggs = {f"top_{int(q * 100)}": ranked.revenue_12m.sum(where=ranked["rank"] < (ranked.n * q).ceil()) for q in tiers}
     frame = ranked.aggregate(total=ranked.revenue_12m.sum(), customers=ranked.count(), **aggs).execute()
     if frame.empty or not frame["total"].iloc[0]:
         return pd.DataFrame(columns=["tier", "share"])
     total = float(frame["total"].iloc[0])
-    return pd.DataFrame({"tier": tiers, "share": [float(frame[f"top_{int(q * 100)}"].iloc[0] or 0.0) / total
-                                                   for q in tiers]})
+    return pd.DataFrame(
+        {"tier": tiers, "share": [float(frame[f"top_{int(q * 100)}"].iloc[0] or 0.0) / total for q in tiers]}
+    )
 
 
 def data_start(data: Dataset) -> dt.date | None:
@@ -131,8 +151,9 @@ def data_start(data: Dataset) -> dt.date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-def cohort_retention(data: Dataset, as_of: dt.date, *, warmup_months: int = 12, quarters: int = 8,
-                     region: str = "") -> pd.DataFrame:
+def cohort_retention(
+    data: Dataset, as_of: dt.date, *, warmup_months: int = 12, quarters: int = 8, region: str = ""
+) -> pd.DataFrame:
     """Acquisition cohorts (calendar quarter of the first booking) and what they did after.
 
     One row per cohort × ``k`` (quarters since the acquisition month: months 3k … 3k+2):
@@ -150,11 +171,14 @@ def cohort_retention(data: Dataset, as_of: dt.date, *, warmup_months: int = 12, 
     ev = bookings(data, as_of, region=region)
     first = ev.group_by(__c=ev.customer_id).agg(first_at=ev.at.min())
     joined = ev.join(first, ev.customer_id == first["__c"])
-    months = ((joined.at.year() - joined.first_at.year()) * 12 + joined.at.month() - joined.first_at.month())
+    months = (joined.at.year() - joined.first_at.year()) * 12 + joined.at.month() - joined.first_at.month()
     joined = joined.mutate(cohort=joined.first_at.truncate("Q"), k=(months / 3).floor().cast("int64"))
     joined = joined.filter((joined.cohort >= first_cohort.date()) & (joined.k < quarters))
-    cells = joined.group_by(["cohort", "k"]).agg(active=joined.customer_id.nunique(), revenue=joined.amount.sum(),
-                                                 gross_profit=joined.profit.sum()).execute()
+    cells = (
+        joined.group_by(["cohort", "k"])
+        .agg(active=joined.customer_id.nunique(), revenue=joined.amount.sum(), gross_profit=joined.profit.sum())
+        .execute()
+    )
     sizes = joined.filter(joined.k == 0).group_by("cohort").agg(customers=joined.customer_id.nunique()).execute()
     sizes["cohort"] = pd.to_datetime(sizes["cohort"])
     cells["cohort"] = pd.to_datetime(cells["cohort"])
@@ -168,12 +192,16 @@ def cohort_retention(data: Dataset, as_of: dt.date, *, warmup_months: int = 12, 
     frame["retention"] = frame["active"] / frame["customers"]
     frame["revenue"] = frame["revenue"] / frame["customers"]
     frame["gross_profit"] = frame["gross_profit"] / frame["customers"]
-    return frame[["cohort", "k", "customers", "active", "retention", "revenue", "gross_profit"]].sort_values(
-        ["cohort", "k"]).reset_index(drop=True)
+    return (
+        frame[["cohort", "k", "customers", "active", "retention", "revenue", "gross_profit"]]
+        .sort_values(["cohort", "k"])
+        .reset_index(drop=True)
+    )
 
 
-def historical_ltv(data: Dataset, as_of: dt.date, *, months: int = 12, warmup_months: int = 12,
-                   region: str = "") -> pd.DataFrame:
+def historical_ltv(
+    data: Dataset, as_of: dt.date, *, months: int = 12, warmup_months: int = 12, region: str = ""
+) -> pd.DataFrame:
     """Value in the first ``months`` after acquisition, by segment × industry × channel.
 
     Customers acquired from ``warmup_months`` after the data start up to ``as_of − months``
@@ -194,8 +222,9 @@ def historical_ltv(data: Dataset, as_of: dt.date, *, months: int = 12, warmup_mo
     first = first.filter((first.first_at >= lo) & (first.first_at <= hi))
     joined = ev.join(first, ev.customer_id == first["__c"])
     joined = joined.filter(joined.at < joined.first_at + ibis.interval(months=months))
-    per = joined.group_by("customer_id").agg(revenue=joined.amount.sum(), gross_profit=joined.profit.sum(),
-                                             days=joined.at.nunique())
+    per = joined.group_by("customer_id").agg(
+        revenue=joined.amount.sum(), gross_profit=joined.profit.sum(), days=joined.at.nunique()
+    )
     if region:
         owner = ev.group_by(__o=ev.customer_id).agg(rep_id=ev.rep_id.mode())
         per = per.join(owner, per.customer_id == owner["__o"]).drop("__o")
@@ -203,23 +232,30 @@ def historical_ltv(data: Dataset, as_of: dt.date, *, months: int = 12, warmup_mo
         per = per.filter(per.unit == region).drop("unit", "rep_id")
     per = with_attributes(data, per)
     keys = {d: per[d].fill_null(UNKNOWN) for d in DIMENSIONS}
-    grouped = per.group_by(**keys).agg(customers=per.count(), revenue=per.revenue.sum(),
-                                       gross_profit=per.gross_profit.sum(), repeat=(per.days > 1).sum())
+    grouped = per.group_by(**keys).agg(
+        customers=per.count(),
+        revenue=per.revenue.sum(),
+        gross_profit=per.gross_profit.sum(),
+        repeat=(per.days > 1).sum(),
+    )
     return grouped.execute()[columns]
 
 
 def ltv_by(cells: pd.DataFrame, dimension: str) -> pd.DataFrame:
     """Historical LTV per value of ``dimension``: customers, revenue and gross profit per customer,
-    repeat rate, and the index against all customers (1.0 = average)."""
+    repeat rate, and the index against all customers (1.0 = average).
+    """
     if cells.empty:
         return pd.DataFrame(columns=[dimension, "customers", "revenue_per_customer", "ltv", "repeat_rate", "index"])
     grouped = cells.groupby(dimension, dropna=False)[["customers", "revenue", "gross_profit", "repeat"]].sum()
-    out = pd.DataFrame({
-        "customers": grouped["customers"],
-        "revenue_per_customer": grouped["revenue"] / grouped["customers"],
-        "ltv": grouped["gross_profit"] / grouped["customers"],
-        "repeat_rate": grouped["repeat"] / grouped["customers"],
-    })
+    out = pd.DataFrame(
+        {
+            "customers": grouped["customers"],
+            "revenue_per_customer": grouped["revenue"] / grouped["customers"],
+            "ltv": grouped["gross_profit"] / grouped["customers"],
+            "repeat_rate": grouped["repeat"] / grouped["customers"],
+        }
+    )
     overall = cells["gross_profit"].sum() / cells["customers"].sum()
     out["index"] = out["ltv"] / overall if overall else np.nan
     return out.sort_values("ltv", ascending=False).reset_index()

@@ -35,14 +35,22 @@ if TYPE_CHECKING:
     )
 
 ANALYSIS = "collections_customers"
-KINDS: tuple[str, ...] = ("collections_slip", "overdue_chase", "doubtful_debt", "credit_balances",
-                          "key_account_churn", "ltv_calibration", "ltv_outlook")
+KINDS: tuple[str, ...] = (
+    "collections_slip",
+    "overdue_chase",
+    "doubtful_debt",
+    "credit_balances",
+    "key_account_churn",
+    "ltv_calibration",
+    "ltv_outlook",
+)
 CALIBRATION_BAND = (0.85, 1.15)
 """Hold-out predicted ÷ actual purchases inside this band reads as calibrated."""
 
 
-def build_findings(result: CollectionsCustomersResult, scope: RunScope,
-                   params: CollectionsCustomersParams) -> list[Finding]:
+def build_findings(
+    result: CollectionsCustomersResult, scope: RunScope, params: CollectionsCustomersParams
+) -> list[Finding]:
     """Every finding of ``result``."""
     where = ("region", scope.region) if scope.region else ("company", "company")
     out: list[Finding] = []
@@ -65,15 +73,31 @@ def _slip(result: CollectionsCustomersResult, scope: RunScope, params: Collectio
         recent = _num(rates["recent"].get(row.unit)) if "recent" in rates else None
         previous = _num(rates["previous"].get(row.unit)) if "previous" in rates else None
         severity: Severity = "high" if row.increase_vs_history >= 2 * params.min_overdue_increase else "medium"
-        out.append(Finding(
-            analysis=ANALYSIS, kind="collections_slip", severity=severity, level="region", unit=str(row.unit),
-            metric="collection_rate", value=recent, baseline=previous, period=scope.period,
-            at_stake=float(row.excess_unpaid), cause="customers_pay_later", action="chase_region",
-            facts={"share": float(row.share), "history_share": float(row.history_share),
-                   "peer_share": float(row.peer_share), "window_days": params.overdue_window_days,
-                   "z_history": float(row.z_history), "z_peers": float(row.z_peers),
-                   "unpaid": float(row.unpaid)},
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="collections_slip",
+                severity=severity,
+                level="region",
+                unit=str(row.unit),
+                metric="collection_rate",
+                value=recent,
+                baseline=previous,
+                period=scope.period,
+                at_stake=float(row.excess_unpaid),
+                cause="customers_pay_later",
+                action="chase_region",
+                facts={
+                    "share": float(row.share),
+                    "history_share": float(row.history_share),
+                    "peer_share": float(row.peer_share),
+                    "window_days": params.overdue_window_days,
+                    "z_history": float(row.z_history),
+                    "z_peers": float(row.z_peers),
+                    "unpaid": float(row.unpaid),
+                },
+            )
+        )
     return out
 
 
@@ -84,27 +108,63 @@ def _receivable_actions(result: CollectionsCustomersResult, period: str, where: 
     chase = receivables.chase
     if not chase.empty:
         first = chase.iloc[0]
-        out.append(Finding(
-            analysis=ANALYSIS, kind="overdue_chase", severity="low", level=where[0], unit=where[1], metric="",
-            value=float(chase["open"].sum()), baseline=None, period=period,
-            at_stake=float(chase["expected_unpaid"].sum()), action="chase_first",
-            facts={"invoices": len(chase), "open": float(chase["open"].sum()),
-                   "customer": str(first["customer"]), "owner": str(first["owner_name"]),
-                   "first_open": float(first["open"]), "first_days": int(first["days_past_due"])},
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="overdue_chase",
+                severity="low",
+                level=where[0],
+                unit=where[1],
+                metric="",
+                value=float(chase["open"].sum()),
+                baseline=None,
+                period=period,
+                at_stake=float(chase["expected_unpaid"].sum()),
+                action="chase_first",
+                facts={
+                    "invoices": len(chase),
+                    "open": float(chase["open"].sum()),
+                    "customer": str(first["customer"]),
+                    "owner": str(first["owner_name"]),
+                    "first_open": float(first["open"]),
+                    "first_days": int(first["days_past_due"]),
+                },
+            )
+        )
     if receivables.doubtful > 0:
-        out.append(Finding(
-            analysis=ANALYSIS, kind="doubtful_debt", severity="low", level=where[0], unit=where[1], metric="",
-            value=receivables.doubtful, baseline=None, period=period, at_stake=receivables.doubtful,
-            action="write_off_review", facts={"amount": receivables.doubtful, "invoices": receivables.doubtful_invoices},
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="doubtful_debt",
+                severity="low",
+                level=where[0],
+                unit=where[1],
+                metric="",
+                value=receivables.doubtful,
+                baseline=None,
+                period=period,
+                at_stake=receivables.doubtful,
+                action="write_off_review",
+                facts={"amount": receivables.doubtful, "invoices": receivables.doubtful_invoices},
+            )
+        )
     if receivables.credit_total > 0:
-        out.append(Finding(
-            analysis=ANALYSIS, kind="credit_balances", severity="low", level=where[0], unit=where[1], metric="",
-            value=receivables.credit_total, baseline=None, period=period, at_stake=receivables.credit_total,
-            action="refund_or_apply",
-            facts={"amount": receivables.credit_total, "customers": len(receivables.credits)},
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="credit_balances",
+                severity="low",
+                level=where[0],
+                unit=where[1],
+                metric="",
+                value=receivables.credit_total,
+                baseline=None,
+                period=period,
+                at_stake=receivables.credit_total,
+                action="refund_or_apply",
+                facts={"amount": receivables.credit_total, "customers": len(receivables.credits)},
+            )
+        )
     return out
 
 
@@ -112,15 +172,30 @@ def _churn(churn: pd.DataFrame, period: str) -> list[Finding]:
     out = []
     for row in churn.itertuples():
         severity: Severity = "high" if row.reason == "decline" else "medium"
-        out.append(Finding(
-            analysis=ANALYSIS, kind="key_account_churn", severity=severity, level="customer",
-            unit=str(row.customer_id), metric="revenue", value=float(row.last_window),
-            baseline=float(row.previous_window), period=period, at_stake=float(row.value_at_risk),
-            cause=str(row.reason), action="account_review",
-            facts={"name": str(row.name), "owner": str(row.owner_name), "owner_id": str(row.owner),
-                   "reason": str(row.reason), "days_since_last": int(row.days_since_last),
-                   **({"change": float(row.change)} if pd.notna(row.change) else {})},
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="key_account_churn",
+                severity=severity,
+                level="customer",
+                unit=str(row.customer_id),
+                metric="revenue",
+                value=float(row.last_window),
+                baseline=float(row.previous_window),
+                period=period,
+                at_stake=float(row.value_at_risk),
+                cause=str(row.reason),
+                action="account_review",
+                facts={
+                    "name": str(row.name),
+                    "owner": str(row.owner_name),
+                    "owner_id": str(row.owner),
+                    "reason": str(row.reason),
+                    "days_since_last": int(row.days_since_last),
+                    **({"change": float(row.change)} if pd.notna(row.change) else {}),
+                },
+            )
+        )
     return out
 
 
@@ -131,25 +206,53 @@ def _ltv(result: CollectionsCustomersResult, period: str, where: tuple[str, str]
     ratio = float(prediction.holdout["ratio"])
     calibrated = CALIBRATION_BAND[0] <= ratio <= CALIBRATION_BAND[1]
     low, high = prediction.calibration["ratio"].iloc[0], prediction.calibration["ratio"].iloc[-1]
-    out = [Finding(
-        analysis=ANALYSIS, kind="ltv_calibration", severity="info" if calibrated else "low", level=where[0],
-        unit=where[1], metric="", value=float(prediction.holdout["predicted"]),
-        baseline=float(prediction.holdout["actual"]), period=period,
-        action="" if calibrated else "read_as_range",
-        facts={"ratio": ratio, "months": _months(prediction.holdout), "low_decile": float(low),
-               "high_decile": float(high), "calibrated": "yes" if calibrated else "no"},
-    )]
+    out = [
+        Finding(
+            analysis=ANALYSIS,
+            kind="ltv_calibration",
+            severity="info" if calibrated else "low",
+            level=where[0],
+            unit=where[1],
+            metric="",
+            value=float(prediction.holdout["predicted"]),
+            baseline=float(prediction.holdout["actual"]),
+            period=period,
+            action="" if calibrated else "read_as_range",
+            facts={
+                "ratio": ratio,
+                "months": _months(prediction.holdout),
+                "low_decile": float(low),
+                "high_decile": float(high),
+                "calibrated": "yes" if calibrated else "no",
+            },
+        )
+    ]
     segments = prediction.by_dimension.get("segment", pd.DataFrame())
     if not segments.empty:
         best = segments.sort_values("per_customer", ascending=False).iloc[0]
         average = prediction.total_gp / max(float(segments["customers"].sum()), 1.0)
-        out.append(Finding(
-            analysis=ANALYSIS, kind="ltv_outlook", severity="info", level=where[0], unit=where[1], metric="",
-            value=prediction.total_gp, baseline=None, period=period, action="protect_best_segment",
-            facts={"total": prediction.total_gp, "months": prediction.horizon_months, "segment": str(best["segment"]),
-                   "per_customer": float(best["per_customer"]), "average": float(average),
-                   "index": float(best["per_customer"] / average) if average else float("nan")},
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="ltv_outlook",
+                severity="info",
+                level=where[0],
+                unit=where[1],
+                metric="",
+                value=prediction.total_gp,
+                baseline=None,
+                period=period,
+                action="protect_best_segment",
+                facts={
+                    "total": prediction.total_gp,
+                    "months": prediction.horizon_months,
+                    "segment": str(best["segment"]),
+                    "per_customer": float(best["per_customer"]),
+                    "average": float(average),
+                    "index": float(best["per_customer"] / average) if average else float("nan"),
+                },
+            )
+        )
     return out
 
 

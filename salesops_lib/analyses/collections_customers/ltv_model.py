@@ -99,8 +99,9 @@ def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray)
     return _gamma_gamma_ll(params, *np.unique(x, return_inverse=True), x, m)
 
 
-def _bgnbd_ll(params: np.ndarray, values: np.ndarray, index: np.ndarray, x: np.ndarray, t_x: np.ndarray,
-              T: np.ndarray) -> np.ndarray:
+def _bgnbd_ll(
+    params: np.ndarray, values: np.ndarray, index: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
     """The log-likelihood with the special functions evaluated once per distinct ``x`` (``values``)."""
     r, alpha, a, b = params
     repeat = values > 0
@@ -112,8 +113,9 @@ def _bgnbd_ll(params: np.ndarray, values: np.ndarray, index: np.ndarray, x: np.n
     return head[index] + np.logaddexp(stay, drop)
 
 
-def _gamma_gamma_ll(params: np.ndarray, values: np.ndarray, index: np.ndarray, x: np.ndarray,
-                    m: np.ndarray) -> np.ndarray:
+def _gamma_gamma_ll(
+    params: np.ndarray, values: np.ndarray, index: np.ndarray, x: np.ndarray, m: np.ndarray
+) -> np.ndarray:
     p, q, gamma = params
     pv = p * values
     by_x = special.gammaln(pv + q) - special.gammaln(pv) - special.gammaln(q) + q * np.log(gamma) + pv * np.log(values)
@@ -145,8 +147,14 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, penalty: float =
     result = _minimize(objective, np.log([1.0, 1.0, 1.0, 1.0]))
     r, alpha, a, b = np.exp(result.x)
     ll = float(np.sum(bgnbd_log_likelihood(np.array([r, alpha * scale, a, b]), x, t_x, T)))
-    return BgNbd(r=float(r), alpha=float(alpha * scale), a=float(a), b=float(b), log_likelihood=ll,
-                 converged=bool(result.success))
+    return BgNbd(
+        r=float(r),
+        alpha=float(alpha * scale),
+        a=float(a),
+        b=float(b),
+        log_likelihood=ll,
+        converged=bool(result.success),
+    )
 
 
 def fit_gamma_gamma(x: np.ndarray, m: np.ndarray, *, penalty: float = 0.0) -> GammaGamma:
@@ -168,8 +176,9 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray, *, penalty: float = 0.0) -> Ga
     result = _minimize(objective, np.log([1.0, 2.0, 1.0]))
     p, q, gamma = np.exp(result.x)
     ll = float(np.sum(gamma_gamma_log_likelihood(np.array([p, q, gamma * scale]), x, m)))
-    return GammaGamma(p=float(p), q=float(q), gamma=float(gamma * scale), log_likelihood=ll,
-                      converged=bool(result.success))
+    return GammaGamma(
+        p=float(p), q=float(q), gamma=float(gamma * scale), log_likelihood=ll, converged=bool(result.success)
+    )
 
 
 def _minimize(objective, start: np.ndarray) -> optimize.OptimizeResult:  # type: ignore[no-untyped-def]
@@ -178,9 +187,13 @@ def _minimize(objective, start: np.ndarray) -> optimize.OptimizeResult:  # type:
     with np.errstate(all="ignore"):
         result = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds)
         if not result.success or not np.isfinite(result.fun):
-            result = optimize.minimize(objective, result.x if np.all(np.isfinite(result.x)) else start,
-                                       method="Nelder-Mead", bounds=bounds,
-                                       options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8})
+            result = optimize.minimize(
+                objective,
+                result.x if np.all(np.isfinite(result.x)) else start,
+                method="Nelder-Mead",
+                bounds=bounds,
+                options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8},
+            )
     return result
 
 

@@ -57,13 +57,19 @@ class LtvPrediction:
 def purchase_histories(data: Dataset, cutoff: dt.date, *, region: str = "", attributes: bool = False) -> pd.DataFrame:
     """Per customer with a purchase by ``cutoff``: ``x`` (repeat purchases), ``t_x`` and ``T``
     (weeks from the first purchase to the last one and to the cutoff), ``monetary`` (mean value of
-    the repeat purchases), ``revenue``, ``gross_profit`` — summarised in the engine."""
+    the repeat purchases), ``revenue``, ``gross_profit`` — summarised in the engine.
+    """
     ev = bookings(data, cutoff, region=region)
     days = ev.group_by(["customer_id", "at"]).agg(value=ev.amount.sum(), profit=ev.profit.sum())
     days = days.mutate(__n=ibis.row_number().over(group_by=days.customer_id, order_by=days.at))
     per = days.group_by("customer_id").agg(
-        first_at=days.at.min(), last_at=days.at.max(), purchases=days.count(), revenue=days.value.sum(),
-        gross_profit=days.profit.sum(), first_value=days.value.sum(where=days["__n"] == 0))
+        first_at=days.at.min(),
+        last_at=days.at.max(),
+        purchases=days.count(),
+        revenue=days.value.sum(),
+        gross_profit=days.profit.sum(),
+        first_value=days.value.sum(where=days["__n"] == 0),
+    )
     if attributes:
         per = with_attributes(data, per)
     frame = per.execute()
@@ -84,8 +90,9 @@ def window_purchases(data: Dataset, after: dt.date, until: dt.date, *, region: s
     return per.execute()
 
 
-def predict_ltv(data: Dataset, as_of: dt.date, *, holdout_months: int = 6, horizon_months: int = 12,
-                region: str = "", top: int = 15) -> LtvPrediction | None:
+def predict_ltv(
+    data: Dataset, as_of: dt.date, *, holdout_months: int = 6, horizon_months: int = 12, region: str = "", top: int = 15
+) -> LtvPrediction | None:
     """Fit, check on the hold-out window, and forecast; None when there are too few customers.
 
     Examples
@@ -106,8 +113,11 @@ def predict_ltv(data: Dataset, as_of: dt.date, *, holdout_months: int = 6, horiz
     check = check.merge(actual, on="customer_id", how="left").fillna({"actual": 0, "actual_revenue": 0.0})
     calibration = calibration_table(check)
     holdout: dict[str, float | str] = {
-        "cutoff": cutoff.isoformat(), "end": as_of.isoformat(), "customers": float(len(check)),
-        "predicted": float(check["predicted"].sum()), "actual": float(check["actual"].sum()),
+        "cutoff": cutoff.isoformat(),
+        "end": as_of.isoformat(),
+        "customers": float(len(check)),
+        "predicted": float(check["predicted"].sum()),
+        "actual": float(check["actual"].sum()),
         "predicted_revenue": float(check["predicted_revenue"].sum()),
         "actual_revenue": float(check["actual_revenue"].sum()),
     }
@@ -125,10 +135,24 @@ def predict_ltv(data: Dataset, as_of: dt.date, *, holdout_months: int = 6, horiz
     current["predicted_gp"] = current["predicted_purchases"] * current["predicted_value"] * margin.clip(0, 1)
     shown = current.sort_values(["predicted_gp", "customer_id"], ascending=[False, True]).head(top)
     return LtvPrediction(
-        horizon_months=horizon_months, calibration=calibration, holdout=holdout, purchase_model=bg, spend_model=gg,
+        horizon_months=horizon_months,
+        calibration=calibration,
+        holdout=holdout,
+        purchase_model=bg,
+        spend_model=gg,
         by_dimension={d: _by(current, d) for d in DIMENSIONS},
-        top=shown[["customer_id", "name", "segment", "purchases", "p_alive", "predicted_purchases",
-                   "predicted_value", "predicted_gp"]].reset_index(drop=True),
+        top=shown[
+            [
+                "customer_id",
+                "name",
+                "segment",
+                "purchases",
+                "p_alive",
+                "predicted_purchases",
+                "predicted_value",
+                "predicted_gp",
+            ]
+        ].reset_index(drop=True),
         total_gp=float(current["predicted_gp"].sum()),
     )
 
@@ -138,13 +162,20 @@ def calibration_table(check: pd.DataFrame, deciles: int = DECILES) -> pd.DataFra
     rank = check["predicted"].rank(method="first")
     groups = pd.qcut(rank, min(deciles, len(check)), labels=False) + 1
     grouped = check.assign(decile=groups).groupby("decile")
-    table = grouped.agg(customers=("predicted", "size"), predicted=("predicted", "mean"), actual=("actual", "mean"),
-                        predicted_revenue=("predicted_revenue", "mean"), actual_revenue=("actual_revenue", "mean"))
+    table = grouped.agg(
+        customers=("predicted", "size"),
+        predicted=("predicted", "mean"),
+        actual=("actual", "mean"),
+        predicted_revenue=("predicted_revenue", "mean"),
+        actual_revenue=("actual_revenue", "mean"),
+    )
     table["ratio"] = [_ratio(p, a) for p, a in zip(table["predicted"], table["actual"], strict=True)]
-    table["revenue_ratio"] = [_ratio(p, a) for p, a in zip(table["predicted_revenue"], table["actual_revenue"],
-                                                             strict=True)]
-    return table.reset_index()[["decile", "customers", "predicted", "actual", "ratio", "predicted_revenue",
-                                "actual_revenue", "revenue_ratio"]]
+    table["revenue_ratio"] = [
+        _ratio(p, a) for p, a in zip(table["predicted_revenue"], table["actual_revenue"], strict=True)
+    ]
+    return table.reset_index()[
+        ["decile", "customers", "predicted", "actual", "ratio", "predicted_revenue", "actual_revenue", "revenue_ratio"]
+    ]
 
 
 def _fit(histories: pd.DataFrame) -> tuple[BgNbd, GammaGamma]:
@@ -156,7 +187,8 @@ def _fit(histories: pd.DataFrame) -> tuple[BgNbd, GammaGamma]:
 
 def _expected_value(gg: GammaGamma, histories: pd.DataFrame) -> np.ndarray:
     """Gamma-Gamma expected purchase value; customers without repeat purchases get the population mean,
-    or — when the fitted q ≤ 1 leaves that undefined — their first purchase's value."""
+    or — when the fitted q ≤ 1 leaves that undefined — their first purchase's value.
+    """
     x = histories["x"].to_numpy(float)
     value = gg.expected_value(x, histories["monetary"].fillna(0.0).to_numpy(float))
     if not np.isfinite(gg.population_mean):

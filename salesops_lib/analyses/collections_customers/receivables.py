@@ -91,17 +91,19 @@ def open_items(data: Dataset, as_of: dt.date, *, region: str = "") -> OpenItems:
     paid = pay.group_by(__invoice=pay.invoice_id).agg(paid=pay.amount.sum())
     lines = lines.left_join(paid, lines.invoice_id == paid["__invoice"]).drop("__invoice")
     # to the cent: two part-payments that add up to the amount must leave exactly nothing open
-    lines = lines.mutate(paid=lines.paid.fill_null(0.0),
-                         balance=(lines.amount - lines.paid.fill_null(0.0)).round(2))
+    lines = lines.mutate(paid=lines.paid.fill_null(0.0), balance=(lines.amount - lines.paid.fill_null(0.0)).round(2))
 
     notes = lines.filter(lines.amount < 0)
-    note_credit = notes.filter(notes.order_id.notnull()).group_by(__order=notes.order_id).agg(
-        note_credit=(-notes.balance).sum())
+    note_credit = (
+        notes.filter(notes.order_id.notnull()).group_by(__order=notes.order_id).agg(note_credit=(-notes.balance).sum())
+    )
     positive = lines.filter(lines.amount >= 0)
-    positive = positive.mutate(open_before=ibis.greatest(positive.balance, 0.0),
-                               overpaid=ibis.greatest(-positive.balance, 0.0))
-    earlier = ibis.window(group_by=positive.order_id, order_by=[positive.due, positive.invoice_id],
-                          preceding=None, following=0)
+    positive = positive.mutate(
+        open_before=ibis.greatest(positive.balance, 0.0), overpaid=ibis.greatest(-positive.balance, 0.0)
+    )
+    earlier = ibis.window(
+        group_by=positive.order_id, order_by=[positive.due, positive.invoice_id], preceding=None, following=0
+    )
     positive = positive.mutate(ahead=positive.open_before.sum().over(earlier) - positive.open_before)
     positive = positive.left_join(note_credit, positive.order_id == note_credit["__order"]).drop("__order")
     available = ibis.greatest(positive.note_credit.fill_null(0.0) - positive.ahead, 0.0)
@@ -109,28 +111,45 @@ def open_items(data: Dataset, as_of: dt.date, *, region: str = "") -> OpenItems:
     days = ibis.literal(as_of).delta(positive.due, unit="day")
     items = positive.mutate(credited=credited, open=positive.open_before - credited, days_past_due=days)
     items = items.mutate(bucket=_bucket(items.days_past_due)).select(
-        "invoice_id", "order_id", "customer_id", "rep_id", "issued_at", "due", "amount", "paid", "credited",
-        "open", "overpaid", "days_past_due", "bucket")
+        "invoice_id",
+        "order_id",
+        "customer_id",
+        "rep_id",
+        "issued_at",
+        "due",
+        "amount",
+        "paid",
+        "credited",
+        "open",
+        "overpaid",
+        "days_past_due",
+        "bucket",
+    )
 
     per_order = positive.group_by(__order=positive.order_id).agg(order_open=positive.open_before.sum())
     unapplied = notes.left_join(per_order, notes.order_id == per_order["__order"])
     note_sums = unapplied.group_by(["order_id", "customer_id"]).agg(
-        credit=(-unapplied.balance).sum(), order_open=unapplied.order_open.max())
+        credit=(-unapplied.balance).sum(), order_open=unapplied.order_open.max()
+    )
     note_left = note_sums.mutate(unapplied=ibis.greatest(note_sums.credit - note_sums.order_open.fill_null(0.0), 0.0))
     flows = ibis.union(
         items.select("customer_id", overpaid=items.overpaid, unapplied_credit_notes=ibis.literal(0.0)),
         note_left.select("customer_id", overpaid=ibis.literal(0.0), unapplied_credit_notes=note_left.unapplied),
         distinct=False,
     )
-    credits = flows.group_by("customer_id").agg(overpaid=flows.overpaid.sum(),
-                                               unapplied_credit_notes=flows.unapplied_credit_notes.sum())
+    credits = flows.group_by("customer_id").agg(
+        overpaid=flows.overpaid.sum(), unapplied_credit_notes=flows.unapplied_credit_notes.sum()
+    )
     credits = credits.mutate(credit=credits.overpaid + credits.unapplied_credit_notes)
     return OpenItems(as_of=as_of, items=items, credits=credits.filter(credits.credit > 0))
 
 
 def _bucket(days: ir.IntegerValue) -> ir.StringValue:
     return ibis.cases(
-        (days <= 0, BUCKETS[0]), (days <= 30, BUCKETS[1]), (days <= 60, BUCKETS[2]), (days <= 90, BUCKETS[3]),
+        (days <= 0, BUCKETS[0]),
+        (days <= 30, BUCKETS[1]),
+        (days <= 60, BUCKETS[2]),
+        (days <= 90, BUCKETS[3]),
         else_=BUCKETS[4],
     )
 
@@ -141,8 +160,11 @@ def open_by_owner(open_: OpenItems) -> pd.DataFrame:
     The aging of every level derives from this frame with :func:`aging`.
     """
     items = open_.items.filter(open_.items.open > 0)
-    return items.group_by(["rep_id", "customer_id", "bucket"]).agg(
-        amount=items.open.sum(), invoices=items.count()).execute()
+    return (
+        items.group_by(["rep_id", "customer_id", "bucket"])
+        .agg(amount=items.open.sum(), invoices=items.count())
+        .execute()
+    )
 
 
 def aging(data: Dataset, cells: pd.DataFrame, level: Level | str) -> pd.DataFrame:
@@ -199,8 +221,9 @@ def bucket_outlook(data: Dataset, now: OpenItems, *, lookback_days: int = 180, r
     return share.reindex(list(BUCKETS)).rename("still_open")
 
 
-def chase_list(data: Dataset, open_: OpenItems, outlook: pd.Series, *, top: int = 20,
-               max_days: int = 365) -> pd.DataFrame:
+def chase_list(
+    data: Dataset, open_: OpenItems, outlook: pd.Series, *, top: int = 20, max_days: int = 365
+) -> pd.DataFrame:
     """The overdue invoices to chase first: open amount × the bucket's share still open later.
 
     Invoices more than ``max_days`` past due are left out: they are a write-off review, not a
@@ -220,8 +243,20 @@ def chase_list(data: Dataset, open_: OpenItems, outlook: pd.Series, *, top: int 
     ranked = ranked.mutate(still_open=ranked.still_open.fill_null(1.0))
     ranked = ranked.mutate(expected_unpaid=ranked.open * ranked.still_open)
     top_rows = ranked.order_by([ibis.desc("expected_unpaid"), "invoice_id"]).limit(top).execute()
-    columns = ["invoice_id", "customer_id", "customer", "owner", "owner_name", "region", "due", "days_past_due",
-               "bucket", "open", "still_open", "expected_unpaid"]
+    columns = [
+        "invoice_id",
+        "customer_id",
+        "customer",
+        "owner",
+        "owner_name",
+        "region",
+        "due",
+        "days_past_due",
+        "bucket",
+        "open",
+        "still_open",
+        "expected_unpaid",
+    ]
     if top_rows.empty:
         return pd.DataFrame(columns=columns)
     named = with_names(data, top_rows.rename(columns={"rep_id": "owner"}))
@@ -244,8 +279,9 @@ def with_names(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     if data.has("reps") and owners:
         reps = data.table("reps")
         found = reps.filter(reps.rep_id.isin(owners)).select("rep_id", "name", "region").execute()
-        frame["owner_name"] = frame["owner"].map(dict(zip(found["rep_id"], found["name"], strict=False))).fillna(
-            frame["owner"])
+        frame["owner_name"] = (
+            frame["owner"].map(dict(zip(found["rep_id"], found["name"], strict=False))).fillna(frame["owner"])
+        )
         frame["region"] = frame["owner"].map(dict(zip(found["rep_id"], found["region"], strict=False)))
     return frame
 
@@ -270,25 +306,32 @@ def monthly_receivables(data: Dataset, months: list[dt.date], level: Level, *, r
         distinct=False,
     )
     flows = flows.filter(flows.at <= last_end)
-    per_month = flows.group_by([flows.at.truncate("M").name("period"), "unit"]).agg(
-        invoiced=flows.invoiced.sum(), collected=flows.collected.sum()).execute()
+    per_month = (
+        flows.group_by([flows.at.truncate("M").name("period"), "unit"])
+        .agg(invoiced=flows.invoiced.sum(), collected=flows.collected.sum())
+        .execute()
+    )
     per_month["period"] = pd.to_datetime(per_month["period"])
 
     ends = pd.DataFrame({"period": pd.to_datetime(months), "month_end": [_month_end(m) for m in months]})
-    calendar = ibis.memtable(ends.assign(month_end=pd.to_datetime(ends["month_end"])).rename(
-        columns={"period": "__period"}), schema={"__period": "timestamp", "month_end": "date"})
+    calendar = ibis.memtable(
+        ends.assign(month_end=pd.to_datetime(ends["month_end"])).rename(columns={"period": "__period"}),
+        schema={"__period": "timestamp", "month_end": "date"},
+    )
     pairs = lines.join(calendar, (lines.issued_at <= calendar.month_end) & (lines.due >= calendar.month_end))
     current_amount = pairs.group_by(["__period", "unit"]).agg(amount=pairs.amount.sum())
     pair_pay = _payments_by_pair(data, pairs.select("invoice_id", "unit", "__period", cut=pairs.month_end))
     current_paid = pair_pay.group_by(["__period", "unit"]).agg(paid=pair_pay.paid.sum())
     current = current_amount.execute().merge(current_paid.execute(), on=["__period", "unit"], how="left")
-    current = current.assign(period=pd.to_datetime(current["__period"]),
-                             current=current["amount"] - current["paid"].fillna(0.0))[["period", "unit", "current"]]
+    current = current.assign(
+        period=pd.to_datetime(current["__period"]), current=current["amount"] - current["paid"].fillna(0.0)
+    )[["period", "unit", "current"]]
 
     units = sorted(per_month["unit"].unique().tolist())
     if not units:
-        return pd.DataFrame(columns=["period", "unit", "invoiced", "collected", "receivable", "current", "past_due",
-                                     "cei"])
+        return pd.DataFrame(
+            columns=["period", "unit", "invoiced", "collected", "receivable", "current", "past_due", "cei"]
+        )
     all_months = pd.date_range(per_month["period"].min(), pd.Timestamp(months[-1]), freq="MS")
     grid = pd.MultiIndex.from_product([all_months, units], names=["period", "unit"])
     full = per_month.set_index(["period", "unit"]).reindex(grid, fill_value=0.0).reset_index()
@@ -319,13 +362,19 @@ def overdue_moments(data: Dataset, cuts: pd.DataFrame, window_days: int, level: 
     pp = _payments_by_pair(data, pairs.select("invoice_id", "label", "cut"))
     paid = pp.group_by(["invoice_id", "label", "cut"]).agg(paid=pp.paid.sum())
     joined = pairs.left_join(paid, ["invoice_id", "label", "cut"])
-    joined = joined.mutate(unpaid=joined.amount - ibis.least(joined.amount, joined.paid.fill_null(0.0)),
-                           cluster=joined.customer_id.fill_null(joined.invoice_id))
+    joined = joined.mutate(
+        unpaid=joined.amount - ibis.least(joined.amount, joined.paid.fill_null(0.0)),
+        cluster=joined.customer_id.fill_null(joined.invoice_id),
+    )
     per_cluster = joined.group_by(["label", "unit", "cluster"]).agg(u=joined.unpaid.sum(), a=joined.amount.sum())
     sums = per_cluster.group_by(["label", "unit"]).agg(
-        unpaid=per_cluster.u.sum(), due=per_cluster.a.sum(), uu=(per_cluster.u * per_cluster.u).sum(),
-        ua=(per_cluster.u * per_cluster.a).sum(), aa=(per_cluster.a * per_cluster.a).sum(),
-        clusters=per_cluster.count())
+        unpaid=per_cluster.u.sum(),
+        due=per_cluster.a.sum(),
+        uu=(per_cluster.u * per_cluster.u).sum(),
+        ua=(per_cluster.u * per_cluster.a).sum(),
+        aa=(per_cluster.a * per_cluster.a).sum(),
+        clusters=per_cluster.count(),
+    )
     return sums.execute().sort_values(["label", "unit"]).reset_index(drop=True)
 
 

@@ -21,13 +21,26 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-COLUMNS = ["unit", "share", "history_share", "peer_share", "increase_vs_history", "increase_vs_peers",
-           "z_history", "z_peers", "due", "unpaid", "excess_unpaid", "slipping"]
+COLUMNS = [
+    "unit",
+    "share",
+    "history_share",
+    "peer_share",
+    "increase_vs_history",
+    "increase_vs_peers",
+    "z_history",
+    "z_peers",
+    "due",
+    "unpaid",
+    "excess_unpaid",
+    "slipping",
+]
 
 
 def ratio_and_variance(m: pd.DataFrame | pd.Series) -> tuple[float, float]:
     """Share U/A and its cluster-robust variance from summed moments (``unpaid``, ``due``, ``uu``,
-    ``ua``, ``aa``, ``clusters``)."""
+    ``ua``, ``aa``, ``clusters``).
+    """
     u, a = float(np.sum(m["unpaid"])), float(np.sum(m["due"]))
     n = float(np.sum(m["clusters"]))
     if a <= 0:
@@ -65,14 +78,27 @@ def slip_test(moments: pd.DataFrame, *, alpha: float = 0.01, min_increase: float
         z_p = _z(share - peer, var + var_p)
         due = float(current.loc[unit, "due"])
         baseline = np.nanmax([hist, peer]) if not (np.isnan(hist) and np.isnan(peer)) else np.nan
-        rows.append({
-            "unit": unit, "share": share, "history_share": hist, "peer_share": peer,
-            "increase_vs_history": share - hist, "increase_vs_peers": share - peer,
-            "z_history": z_h, "z_peers": z_p, "due": due, "unpaid": float(current.loc[unit, "unpaid"]),
-            "excess_unpaid": max(share - baseline, 0.0) * due if baseline == baseline else np.nan,
-            "slipping": bool(z_h >= critical and z_p >= critical
-                             and share - hist >= min_increase and share - peer >= min_increase),
-        })
+        rows.append(
+            {
+                "unit": unit,
+                "share": share,
+                "history_share": hist,
+                "peer_share": peer,
+                "increase_vs_history": share - hist,
+                "increase_vs_peers": share - peer,
+                "z_history": z_h,
+                "z_peers": z_p,
+                "due": due,
+                "unpaid": float(current.loc[unit, "unpaid"]),
+                "excess_unpaid": max(share - baseline, 0.0) * due if baseline == baseline else np.nan,
+                "slipping": bool(
+                    z_h >= critical
+                    and z_p >= critical
+                    and share - hist >= min_increase
+                    and share - peer >= min_increase
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS).sort_values("z_history", ascending=False).reset_index(drop=True)
 
 

@@ -22,8 +22,20 @@ from salesops_lib.analyses.expense_roi.money import safe_ratio, to_cents
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import Grain, compute_metric
 
-COLUMNS = ["unit", "expenses", "revenue", "expense_ratio", "ratio_vs_company", "target", "attainment",
-           "expense_share", "target_share", "revenue_share", "alignment_gap", "flag"]
+COLUMNS = [
+    "unit",
+    "expenses",
+    "revenue",
+    "expense_ratio",
+    "ratio_vs_company",
+    "target",
+    "attainment",
+    "expense_share",
+    "target_share",
+    "revenue_share",
+    "alignment_gap",
+    "flag",
+]
 
 
 @dataclass(frozen=True)
@@ -37,8 +49,9 @@ class ExpenseAlignment:
     has_targets: bool
 
 
-def expense_alignment(data: Dataset, start: dt.date, as_of: dt.date, *, threshold: float = 0.25,
-                      region: str = "") -> ExpenseAlignment:
+def expense_alignment(
+    data: Dataset, start: dt.date, as_of: dt.date, *, threshold: float = 0.25, region: str = ""
+) -> ExpenseAlignment:
     """Expense ratio and shares per region from ``start`` to ``as_of``.
 
     Examples
@@ -48,10 +61,13 @@ def expense_alignment(data: Dataset, start: dt.date, as_of: dt.date, *, threshol
     window = Grain(period="all", level="region", start=start, end=as_of)
     regions = compute_metric(data, "expense_ratio", window)
     company = compute_metric(data, "expense_ratio", window.model_copy(update={"level": "company"}))
-    frame = pd.DataFrame({
-        "unit": regions["unit"].astype(str), "expenses": to_cents(regions["numerator"].fillna(0.0)),
-        "revenue": to_cents(regions["denominator"].fillna(0.0)),
-    })
+    frame = pd.DataFrame(
+        {
+            "unit": regions["unit"].astype(str),
+            "expenses": to_cents(regions["numerator"].fillna(0.0)),
+            "revenue": to_cents(regions["denominator"].fillna(0.0)),
+        }
+    )
     frame = frame[frame["unit"].notna() & (frame["unit"] != "None")]
     has_targets = data.has("targets")
     if has_targets:
@@ -71,8 +87,13 @@ def expense_alignment(data: Dataset, start: dt.date, as_of: dt.date, *, threshol
     frame["flag"] = ((frame["ratio_vs_company"] >= threshold) & (frame["alignment_gap"] > 0)).fillna(False)
     if region:
         frame = frame[frame["unit"] == region]
-    return ExpenseAlignment(start=start, as_of=as_of, table=frame[COLUMNS].sort_values("unit").reset_index(drop=True),
-                            company_ratio=company_ratio, has_targets=has_targets)
+    return ExpenseAlignment(
+        start=start,
+        as_of=as_of,
+        table=frame[COLUMNS].sort_values("unit").reset_index(drop=True),
+        company_ratio=company_ratio,
+        has_targets=has_targets,
+    )
 
 
 def _targets(data: Dataset, start: dt.date, as_of: dt.date) -> pd.DataFrame:

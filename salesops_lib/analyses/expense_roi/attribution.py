@@ -44,9 +44,11 @@ def credited_deals(data: Dataset, rule: str, campaign_ids: ir.Column | list[str]
     if rule == "first_touch":
         return first
     touches = leads.filter(leads.customer_id.notnull()).select(
-        __customer=leads.customer_id, __at=leads.created_at, __lead=leads.lead_id, __campaign=leads.campaign_id)
+        __customer=leads.customer_id, __at=leads.created_at, __lead=leads.lead_id, __campaign=leads.campaign_id
+    )
     pairs = opps.filter(opps.customer_id.notnull()).join(
-        touches, [opps.customer_id == touches["__customer"], touches["__at"] <= opps.created_at])
+        touches, [opps.customer_id == touches["__customer"], touches["__at"] <= opps.created_at]
+    )
     latest_first = [ibis.desc(pairs["__at"]), ibis.desc(pairs["__lead"])]
     order = ibis.row_number().over(group_by=pairs.opp_id, order_by=latest_first)
     ranked = pairs.mutate(__n=order)

@@ -48,9 +48,24 @@ UNASSIGNED = "—"
 TOTAL = "Σ"
 """Category of the all-categories row."""
 
-YTD_COLUMNS = ["unit", "category", "annual_budget", "budget_ytd", "spent_ytd", "refunds_ytd", "variance",
-               "variance_pct", "burn", "expected_burn", "projected", "projected_over", "projected_over_pct",
-               "months_over", "months", "status"]
+YTD_COLUMNS = [
+    "unit",
+    "category",
+    "annual_budget",
+    "budget_ytd",
+    "spent_ytd",
+    "refunds_ytd",
+    "variance",
+    "variance_pct",
+    "burn",
+    "expected_burn",
+    "projected",
+    "projected_over",
+    "projected_over_pct",
+    "months_over",
+    "months",
+    "status",
+]
 MONTH_COLUMNS = ["month", "unit", "category", "budget", "spent", "variance", "variance_pct"]
 
 
@@ -94,8 +109,15 @@ class BudgetControl:
         return both[both["flag"]].reset_index(drop=True)
 
 
-def budget_control(data: Dataset, as_of: dt.date, fiscal: tuple[dt.date, dt.date], *, level: str = "",
-                   region: str = "", thresholds: BudgetThresholds | None = None) -> BudgetControl | None:
+def budget_control(
+    data: Dataset,
+    as_of: dt.date,
+    fiscal: tuple[dt.date, dt.date],
+    *,
+    level: str = "",
+    region: str = "",
+    thresholds: BudgetThresholds | None = None,
+) -> BudgetControl | None:
     """Budget vs actual for the fiscal year ``fiscal`` up to ``as_of`` (None when no budget line falls in it).
 
     Examples
@@ -115,8 +137,9 @@ def budget_control(data: Dataset, as_of: dt.date, fiscal: tuple[dt.date, dt.date
     notes = ["several_budget_levels"] if len(present) > 1 else []
     scope = ("company", "company")
     lines = budgets.filter(budgets.level == level)
-    lines = lines.group_by(month=lines.period, unit=lines.unit_id.cast("string"),
-                           category=lines.category).agg(budget=lines.amount.sum())
+    lines = lines.group_by(month=lines.period, unit=lines.unit_id.cast("string"), category=lines.category).agg(
+        budget=lines.amount.sum()
+    )
     spent = _expense_cells(data, start, as_of, level)
     if region:
         if level == "company":
@@ -128,15 +151,26 @@ def budget_control(data: Dataset, as_of: dt.date, fiscal: tuple[dt.date, dt.date
     cells = _merge(lines.execute(), spent.execute())
     monthly_units = _monthly(cells, as_of)
     units = _ytd(cells, as_of, thresholds)
-    company_cells = cells.assign(unit=scope[1]).groupby(["month", "unit", "category"], as_index=False).sum(
-        numeric_only=True, min_count=1)
+    company_cells = (
+        cells.assign(unit=scope[1])
+        .groupby(["month", "unit", "category"], as_index=False)
+        .sum(numeric_only=True, min_count=1)
+    )
     company = _ytd(company_cells, as_of, thresholds)
     company = pd.concat([company, _total_row(company, thresholds)], ignore_index=True)
     monthly = _monthly(company_cells, as_of)
     return BudgetControl(
-        level=level, fiscal_start=start, fiscal_end=end, as_of=as_of, company=company,
-        units=units if level != "company" else units.iloc[0:0], monthly=monthly, monthly_units=monthly_units,
-        thresholds=thresholds, scope=scope, notes=tuple(notes),
+        level=level,
+        fiscal_start=start,
+        fiscal_end=end,
+        as_of=as_of,
+        company=company,
+        units=units if level != "company" else units.iloc[0:0],
+        monthly=monthly,
+        monthly_units=monthly_units,
+        thresholds=thresholds,
+        scope=scope,
+        notes=tuple(notes),
     )
 
 
@@ -149,7 +183,8 @@ def _expense_cells(data: Dataset, start: dt.date, as_of: dt.date, level: str) ->
         unit = e[EXPENSE_UNIT_COLUMN[level]].cast("string").fill_null(UNASSIGNED)
     e = e.mutate(month=e.spent_at.truncate("M"), unit=unit)
     return e.group_by(["month", "unit", "category"]).agg(
-        spent=e.amount.sum(), refunds=e.amount.sum(where=e.amount < 0).fill_null(0.0))
+        spent=e.amount.sum(), refunds=e.amount.sum(where=e.amount < 0).fill_null(0.0)
+    )
 
 
 def _units_in_region(data: Dataset, level: str, region: str) -> list[str]:
@@ -174,8 +209,9 @@ def _elapsed_share(month: pd.Series, as_of: dt.date) -> pd.Series:
     """Share of each budget month that lies on or before ``as_of`` (1 before its month, 0 after)."""
     current = month_start(as_of)
     days = calendar.monthrange(as_of.year, as_of.month)[1]
-    return pd.Series(np.where(month < current, 1.0, np.where(month == current, as_of.day / days, 0.0)),
-                     index=month.index)
+    return pd.Series(
+        np.where(month < current, 1.0, np.where(month == current, as_of.day / days, 0.0)), index=month.index
+    )
 
 
 def _ytd(cells: pd.DataFrame, as_of: dt.date, thresholds: BudgetThresholds) -> pd.DataFrame:
@@ -187,8 +223,13 @@ def _ytd(cells: pd.DataFrame, as_of: dt.date, thresholds: BudgetThresholds) -> p
     cells["over_month"] = past & (cells["budget"] > 0) & (cells["spent"] > cells["budget_elapsed"])
     cells["budgeted_month"] = past & (cells["budget"] > 0)
     grouped = cells.groupby(["unit", "category"], as_index=False).agg(
-        annual_budget=("budget", "sum"), budget_ytd=("budget_elapsed", "sum"), spent_ytd=("spent", "sum"),
-        refunds_ytd=("refunds", "sum"), months_over=("over_month", "sum"), months=("budgeted_month", "sum"))
+        annual_budget=("budget", "sum"),
+        budget_ytd=("budget_elapsed", "sum"),
+        spent_ytd=("spent", "sum"),
+        refunds_ytd=("refunds", "sum"),
+        months_over=("over_month", "sum"),
+        months=("budgeted_month", "sum"),
+    )
     return _derive(grouped, thresholds)
 
 
@@ -207,23 +248,24 @@ def _derive(frame: pd.DataFrame, thresholds: BudgetThresholds) -> pd.DataFrame:
     out["months_over"] = out["months_over"].astype("int64")
     out["months"] = out["months"].astype("int64")
     out["status"] = _status(out, thresholds)
-    out["flag"] = out["status"].isin(["over", "under", "no_budget"]) & (
-        out["variance"].abs() >= thresholds.min_amount)
+    out["flag"] = out["status"].isin(["over", "under", "no_budget"]) & (out["variance"].abs() >= thresholds.min_amount)
     return out[[*YTD_COLUMNS, "flag"]].reset_index(drop=True)
 
 
 def _status(frame: pd.DataFrame, thresholds: BudgetThresholds) -> pd.Series:
     pct = frame["variance_pct"]
     no_budget = (frame["budget_ytd"] == 0) & (frame["spent_ytd"] != 0)
-    status = np.select([no_budget, pct >= thresholds.overrun, pct <= -thresholds.overrun],
-                       ["no_budget", "over", "under"], default="ok")
+    status = np.select(
+        [no_budget, pct >= thresholds.overrun, pct <= -thresholds.overrun], ["no_budget", "over", "under"], default="ok"
+    )
     return pd.Series(status, index=frame.index)
 
 
 def _total_row(company: pd.DataFrame, thresholds: BudgetThresholds) -> pd.DataFrame:
     sums = company[["annual_budget", "budget_ytd", "spent_ytd", "refunds_ytd", "months_over", "months"]].sum()
-    row = pd.DataFrame([{"unit": company["unit"].iloc[0] if len(company) else "company", "category": TOTAL,
-                         **sums.to_dict()}])
+    row = pd.DataFrame(
+        [{"unit": company["unit"].iloc[0] if len(company) else "company", "category": TOTAL, **sums.to_dict()}]
+    )
     row["months_over"] = 0  # not meaningful across categories
     row["months"] = 0
     return _derive(row, thresholds)

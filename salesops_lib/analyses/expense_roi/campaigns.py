@@ -48,10 +48,36 @@ MIN_LOG_COST_SD = 0.10
 MAX_ELASTICITY_CI_WIDTH = 1.0
 
 CAMPAIGN_COLUMNS = [
-    "campaign_id", "name", "type", "region", "start_date", "end_date", "cost", "booked", "leads", "opportunities",
-    "pipeline", "won_deals", "won_revenue", "gross_profit", "new_customers", "monthly_gp_new", "cost_per_lead",
-    "cost_per_opportunity", "cost_per_won", "cac", "payback_months", "pipeline_to_cost", "roi", "gp_roi", "mature",
-    "status", "peer_median_ratio", "peer_median_cost", "robust_z", "low_roi",
+    "campaign_id",
+    "name",
+    "type",
+    "region",
+    "start_date",
+    "end_date",
+    "cost",
+    "booked",
+    "leads",
+    "opportunities",
+    "pipeline",
+    "won_deals",
+    "won_revenue",
+    "gross_profit",
+    "new_customers",
+    "monthly_gp_new",
+    "cost_per_lead",
+    "cost_per_opportunity",
+    "cost_per_won",
+    "cac",
+    "payback_months",
+    "pipeline_to_cost",
+    "roi",
+    "gp_roi",
+    "mature",
+    "status",
+    "peer_median_ratio",
+    "peer_median_cost",
+    "robust_z",
+    "low_roi",
 ]
 
 
@@ -87,8 +113,14 @@ class CampaignRoi:
         """Cost, pipeline and won revenue of the judged campaigns, their ROI and pipeline per cost."""
         judged = self.judged
         cost, pipeline, won = (float(judged[c].sum()) for c in ("cost", "pipeline", "won_revenue"))
-        return {"campaigns": float(len(judged)), "cost": cost, "pipeline": pipeline, "won_revenue": won,
-                "roi": float(safe_ratio(won - cost, cost)), "pipeline_to_cost": float(safe_ratio(pipeline, cost))}
+        return {
+            "campaigns": float(len(judged)),
+            "cost": cost,
+            "pipeline": pipeline,
+            "won_revenue": won,
+            "roi": float(safe_ratio(won - cost, cost)),
+            "pipeline_to_cost": float(safe_ratio(pipeline, cost)),
+        }
 
     @property
     def low_roi(self) -> pd.DataFrame:
@@ -97,8 +129,15 @@ class CampaignRoi:
         return flagged.sort_values("cost", ascending=False)
 
 
-def campaign_roi(data: Dataset, as_of: dt.date, window_start: dt.date, *, attribution: str = "first_touch",
-                 region: str = "", rule: LowRoiRule | None = None) -> CampaignRoi:
+def campaign_roi(
+    data: Dataset,
+    as_of: dt.date,
+    window_start: dt.date,
+    *,
+    attribution: str = "first_touch",
+    region: str = "",
+    rule: LowRoiRule | None = None,
+) -> CampaignRoi:
     """Returns of the campaigns that started from ``window_start`` to ``as_of``.
 
     ``region`` limits the campaigns judged (peers stay company-wide, so a region is compared
@@ -131,8 +170,14 @@ def campaign_roi(data: Dataset, as_of: dt.date, window_start: dt.date, *, attrib
     frame = _derive(frame, as_of, rule)
     frame, types = _judge(frame, rule, region)
     frame = frame.sort_values(["cost", "campaign_id"], ascending=[False, True]).reset_index(drop=True)
-    return CampaignRoi(attribution=attribution, window_start=window_start, as_of=as_of, campaigns=frame, types=types,
-                       notes=tuple(notes))
+    return CampaignRoi(
+        attribution=attribution,
+        window_start=window_start,
+        as_of=as_of,
+        campaigns=frame,
+        types=types,
+        notes=tuple(notes),
+    )
 
 
 def _booked(data: Dataset, ids: ir.Column) -> pd.DataFrame:
@@ -151,13 +196,20 @@ def _leads(data: Dataset, ids: ir.Column, as_of: dt.date) -> pd.DataFrame:
 
 def _outcomes(data: Dataset, ids: ir.Column, as_of: dt.date, attribution: str) -> tuple[pd.DataFrame, bool]:
     """Pipeline, wins, gross profit and new customers per campaign (aggregated in the engine; the
-    credited deals are cached there as a temporary table, as three queries read them)."""
+    credited deals are cached there as a temporary table, as three queries read them).
+    """
     deals = credited_deals(data, attribution, ids, as_of).cache()
     won = (deals.status == "won") & deals.closed_at.notnull() & (deals.closed_at <= as_of)
-    per = deals.group_by("campaign_id").agg(
-        opportunities=deals.count(), pipeline=deals.amount.sum().fill_null(0.0),
-        won_deals=indicator(won).sum(), won_revenue=deals.amount.sum(where=won).fill_null(0.0),
-    ).execute()
+    per = (
+        deals.group_by("campaign_id")
+        .agg(
+            opportunities=deals.count(),
+            pipeline=deals.amount.sum().fill_null(0.0),
+            won_deals=indicator(won).sum(),
+            won_revenue=deals.amount.sum(where=won).fill_null(0.0),
+        )
+        .execute()
+    )
     wins = deals.filter(won)
     has_costs = False
     if data.has("orders"):
@@ -165,8 +217,11 @@ def _outcomes(data: Dataset, ids: ir.Column, as_of: dt.date, attribution: str) -
         orders = orders.filter(orders.opp_id.notnull() & (orders.ordered_at <= as_of))
         credit = wins.select(__opp=wins.opp_id, campaign_id=wins.campaign_id)
         booked = orders.join(credit, orders.opp_id == credit["__opp"])
-        gp = booked.group_by("campaign_id").agg(
-            gross_profit=(booked.amount - booked.cost).sum(), costed=booked.cost.count()).execute()
+        gp = (
+            booked.group_by("campaign_id")
+            .agg(gross_profit=(booked.amount - booked.cost).sum(), costed=booked.cost.count())
+            .execute()
+        )
         has_costs = bool(gp["costed"].sum() > 0)
         gp["gross_profit"] = gp["gross_profit"].where(gp["costed"] > 0)
         per = per.merge(gp[["campaign_id", "gross_profit"]], on="campaign_id", how="left")
@@ -181,22 +236,31 @@ def _new_customers(data: Dataset, wins: ir.Table, as_of: dt.date) -> pd.DataFram
     first = events.group_by(__customer=events.customer_id).agg(first_at=events.at.min())
     candidates = wins.filter(wins.customer_id.notnull()).join(first, wins.customer_id == first["__customer"])
     candidates = candidates.filter(candidates.first_at >= candidates.closed_at)
-    order = ibis.row_number().over(group_by=candidates.customer_id,
-                                   order_by=[candidates.closed_at, candidates.opp_id])
+    order = ibis.row_number().over(group_by=candidates.customer_id, order_by=[candidates.closed_at, candidates.opp_id])
     ranked = candidates.mutate(__n=order)
     new = ranked.filter(ranked["__n"] == 0).select(
-        __cust=ranked.customer_id, campaign_id=ranked.campaign_id, acquired_at=ranked.closed_at)
+        __cust=ranked.customer_id, campaign_id=ranked.campaign_id, acquired_at=ranked.closed_at
+    )
     after = events.join(new, [events.customer_id == new["__cust"], events.at >= new.acquired_at])
-    per_customer = after.group_by(["__cust", "campaign_id", "acquired_at"]).agg(
-        gp=(after.amount - after.cost).sum(), costed=after.cost.count()).execute()
+    per_customer = (
+        after.group_by(["__cust", "campaign_id", "acquired_at"])
+        .agg(gp=(after.amount - after.cost).sum(), costed=after.cost.count())
+        .execute()
+    )
     if per_customer.empty:
-        return pd.DataFrame({"campaign_id": pd.Series(dtype=str), "new_customers": pd.Series(dtype="int64"),
-                             "monthly_gp_new": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {
+                "campaign_id": pd.Series(dtype=str),
+                "new_customers": pd.Series(dtype="int64"),
+                "monthly_gp_new": pd.Series(dtype=float),
+            }
+        )
     days = (pd.Timestamp(as_of) - pd.to_datetime(per_customer["acquired_at"])).dt.days + 1
     months = np.maximum(days / DAYS_PER_MONTH, 1.0)
     per_customer["monthly_gp"] = (per_customer["gp"] / months).where(per_customer["costed"] > 0)
     out = per_customer.groupby("campaign_id", as_index=False).agg(
-        new_customers=("__cust", "count"), monthly_gp_new=("monthly_gp", lambda s: s.sum(min_count=1)))
+        new_customers=("__cust", "count"), monthly_gp_new=("monthly_gp", lambda s: s.sum(min_count=1))
+    )
     return out
 
 
@@ -240,8 +304,12 @@ def _judge(frame: pd.DataFrame, rule: LowRoiRule, region: str) -> tuple[pd.DataF
     z = (log_ratio - centre) / spread.where(spread > 0)
     out["robust_z"] = z.where(out["pipeline_to_cost"] > 0, -np.inf).where(judged)
     enough_peers = group_of.map(lambda g: stats[g]["n"] >= MIN_PEERS)
-    low = (judged & enough_peers & (out["cost"] >= rule.min_cost)
-           & (out["pipeline_to_cost"] <= rule.fraction * out["peer_median_ratio"]))
+    low = (
+        judged
+        & enough_peers
+        & (out["cost"] >= rule.min_cost)
+        & (out["pipeline_to_cost"] <= rule.fraction * out["peer_median_ratio"])
+    )
     if region:
         low &= out["region"] == region
     out["low_roi"] = low.fillna(False).astype(bool)
@@ -255,9 +323,13 @@ def _peer_stats(members: pd.DataFrame) -> dict[str, float]:
     mad = float(np.median(deviation)) * MAD_SCALE
     # most peers alike (MAD 0): the mean absolute deviation, scaled to a normal sd, instead
     spread = mad if mad > 0 else float(np.mean(deviation)) * MEAN_AD_SCALE
-    return {"n": len(members), "median_ratio": float(ratio.median()) if len(ratio) else np.nan,
-            "median_cost": float(members["cost"].median()) if len(members) else np.nan,
-            "median_log": float(np.median(logs)) if len(logs) else np.nan, "spread": spread}
+    return {
+        "n": len(members),
+        "median_ratio": float(ratio.median()) if len(ratio) else np.nan,
+        "median_cost": float(members["cost"].median()) if len(members) else np.nan,
+        "median_log": float(np.median(logs)) if len(logs) else np.nan,
+        "spread": spread,
+    }
 
 
 def _types(frame: pd.DataFrame) -> pd.DataFrame:
@@ -278,19 +350,29 @@ def _types(frame: pd.DataFrame) -> pd.DataFrame:
         mine = typical[typical["type"] == kind]
         ret = safe_ratio(mine["pipeline"].sum(), mine["cost"].sum())
         cost = group["cost"].sum()
-        rows.append({
-            "type": kind, "campaigns": len(group), "judged": int((group["mature"] & (group["cost"] > 0)).sum()),
-            "low_roi": int(group["low_roi"].sum()), "cost": to_cents(cost),
-            "leads": int(group["leads"].sum()), "pipeline": to_cents(group["pipeline"].sum()),
-            "won_revenue": to_cents(group["won_revenue"].sum()), "new_customers": int(group["new_customers"].sum()),
-            "cost_per_lead": to_cents(safe_ratio(cost, group["leads"].sum())),
-            "cac": to_cents(safe_ratio(cost, group["new_customers"].sum())),
-            "roi": safe_ratio(group["won_revenue"].sum() - cost, cost),
-            "median_ratio": float(group.loc[group["mature"] & (group["cost"] > 0), "pipeline_to_cost"].median()),
-            "typical_return": ret, "elasticity": slope, "elasticity_low": low, "elasticity_high": high,
-            "elasticity_identified": identified,
-            "marginal_return": ret * (slope if identified and slope > 0 else 1.0),
-        })
+        rows.append(
+            {
+                "type": kind,
+                "campaigns": len(group),
+                "judged": int((group["mature"] & (group["cost"] > 0)).sum()),
+                "low_roi": int(group["low_roi"].sum()),
+                "cost": to_cents(cost),
+                "leads": int(group["leads"].sum()),
+                "pipeline": to_cents(group["pipeline"].sum()),
+                "won_revenue": to_cents(group["won_revenue"].sum()),
+                "new_customers": int(group["new_customers"].sum()),
+                "cost_per_lead": to_cents(safe_ratio(cost, group["leads"].sum())),
+                "cac": to_cents(safe_ratio(cost, group["new_customers"].sum())),
+                "roi": safe_ratio(group["won_revenue"].sum() - cost, cost),
+                "median_ratio": float(group.loc[group["mature"] & (group["cost"] > 0), "pipeline_to_cost"].median()),
+                "typical_return": ret,
+                "elasticity": slope,
+                "elasticity_low": low,
+                "elasticity_high": high,
+                "elasticity_identified": identified,
+                "marginal_return": ret * (slope if identified and slope > 0 else 1.0),
+            }
+        )
     return pd.DataFrame(rows)
 
 

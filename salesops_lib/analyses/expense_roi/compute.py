@@ -49,16 +49,22 @@ def compute(data: Dataset, scope: RunScope, params: ExpenseRoiParams) -> Expense
 
     budget = None
     if _available(data, ("expenses", "budgets"), "budget", skipped):
-        budget = budget_control(data, as_of, fiscal, level=params.budget_level, region=scope.region,
-                                thresholds=thresholds)
+        budget = budget_control(
+            data, as_of, fiscal, level=params.budget_level, region=scope.region, thresholds=thresholds
+        )
         if budget is None:
             skipped["budget"] = ("no_budget_lines", fiscal[0].isoformat())
 
     campaigns = None
     if _available(data, ("campaigns",), "campaigns", skipped):
         campaigns = campaign_roi(
-            data, as_of, months_before(as_of, params.campaign_months), attribution=params.attribution,
-            region=scope.region, rule=rule)
+            data,
+            as_of,
+            months_before(as_of, params.campaign_months),
+            attribution=params.attribution,
+            region=scope.region,
+            rule=rule,
+        )
         if campaigns.campaigns.empty:
             skipped["campaigns"], campaigns = ("no_campaigns", str(params.campaign_months)), None
 
@@ -74,8 +80,9 @@ def compute(data: Dataset, scope: RunScope, params: ExpenseRoiParams) -> Expense
         if int(data.table("expenses").region.count().execute()) == 0:
             skipped["alignment"] = ("no_regions", "")
         else:
-            alignment = expense_alignment(data, fiscal[0], as_of, threshold=params.expense_ratio_threshold,
-                                          region=scope.region)
+            alignment = expense_alignment(
+                data, fiscal[0], as_of, threshold=params.expense_ratio_threshold, region=scope.region
+            )
 
     moves = campaign_moves(campaigns)
     findings: list[Finding] = []
@@ -87,10 +94,22 @@ def compute(data: Dataset, scope: RunScope, params: ExpenseRoiParams) -> Expense
     if alignment is not None:
         findings += alignment_findings(alignment, scope.period)
     return ExpenseRoiResult(
-        period=scope.period, as_of=as_of, fiscal_start=fiscal[0], fiscal_end=fiscal[1],
-        attribution=params.attribution, simulated=params.source_is_simulated, budget=budget, campaigns=campaigns,
-        moves=moves, response=response, shift=shift, alignment=alignment, thresholds=thresholds,
-        low_roi_rule=rule, max_shift=params.max_shift, skipped=skipped,
+        period=scope.period,
+        as_of=as_of,
+        fiscal_start=fiscal[0],
+        fiscal_end=fiscal[1],
+        attribution=params.attribution,
+        simulated=params.source_is_simulated,
+        budget=budget,
+        campaigns=campaigns,
+        moves=moves,
+        response=response,
+        shift=shift,
+        alignment=alignment,
+        thresholds=thresholds,
+        low_roi_rule=rule,
+        max_shift=params.max_shift,
+        skipped=skipped,
         findings=tuple(rank(findings)),
     )
 
@@ -109,11 +128,19 @@ def _has_revenue(data: Dataset, skipped: dict[str, tuple[str, str]], section: st
     return False
 
 
-def _response(data: Dataset, as_of: dt.date, scope: RunScope, params: ExpenseRoiParams,
-              skipped: dict[str, tuple[str, str]]) -> ResponseModel | None:
+def _response(
+    data: Dataset, as_of: dt.date, scope: RunScope, params: ExpenseRoiParams, skipped: dict[str, tuple[str, str]]
+) -> ResponseModel | None:
     level = params.response_level if data.has("reps") else "company"
-    panel = spend_panel(data, as_of, period=params.response_period, level=level, months=params.response_months,
-                        output=params.response_output, region=scope.region)
+    panel = spend_panel(
+        data,
+        as_of,
+        period=params.response_period,
+        level=level,
+        months=params.response_months,
+        output=params.response_output,
+        region=scope.region,
+    )
     try:
         model = fit_response(panel, decay=params.adstock_decay, simulated=params.source_is_simulated)
     except np.linalg.LinAlgError as exc:

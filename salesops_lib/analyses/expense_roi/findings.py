@@ -20,8 +20,15 @@ from salesops_lib.analyses.findings import Finding
 
 ANALYSIS = "expense_roi"
 """``Finding.analysis`` of every finding of this report (= the report's name)."""
-KINDS = ("budget_overrun", "budget_underspend", "unbudgeted_spend", "campaign_low_roi", "campaign_reallocation",
-         "spend_shift", "expense_ratio_high")
+KINDS = (
+    "budget_overrun",
+    "budget_underspend",
+    "unbudgeted_spend",
+    "campaign_low_roi",
+    "campaign_reallocation",
+    "spend_shift",
+    "expense_ratio_high",
+)
 
 HIGH_FACTOR = 1.5
 """An overrun is ``high`` when its variance % is at least this many times the threshold …"""
@@ -46,7 +53,8 @@ def finite_or(value: object, default: float) -> float:
 def budget_findings(control: BudgetControl, period: str) -> list[Finding]:
     """Overrun, underspend and unbudgeted-spend findings: flagged company categories (level
     "company", unit = the category), then units' flags (level and unit of the unit) in the
-    categories whose company total is not flagged — each problem is reported once."""
+    categories whose company total is not flagged — each problem is reported once.
+    """
     company = control.company[(control.company["category"] != TOTAL) & control.company["flag"]]
     out = [_finding(row, control.scope[0], control, period) for row in company.to_dict("records")]
     if control.level not in ("company", control.scope[0]):
@@ -73,15 +81,28 @@ def _finding(row: dict[str, object], level: str, control: BudgetControl, period:
     # the company's finding is about a category (its unit); a unit's, about the unit (category in the metric)
     unit = str(row["category"]) if level == "company" else str(row["unit"])
     return Finding(
-        analysis=ANALYSIS, kind=kind, severity=severity, level=level, unit=unit,
-        metric=f"budget_variance:{row['category']}", value=float(row["spent_ytd"]),  # type: ignore[arg-type]
+        analysis=ANALYSIS,
+        kind=kind,
+        severity=severity,
+        level=level,
+        unit=unit,
+        metric=f"budget_variance:{row['category']}",
+        value=float(row["spent_ytd"]),  # type: ignore[arg-type]
         baseline=float(row["budget_ytd"]),  # type: ignore[arg-type]
-        period=period, at_stake=float(at_stake),
+        period=period,
+        at_stake=float(at_stake),
         facts={
-            "category": str(row["category"]), "over": pct, "gap": abs(pct), "variance": variance,
-            "spent": float(row["spent_ytd"]), "budget_amount": float(row["budget_ytd"]),  # type: ignore[arg-type]
-            "annual_budget": float(row["annual_budget"]), "projected_over": projected_over,  # type: ignore[arg-type]
-            "months_over": months_over, "months": months, "budget_level": control.level,
+            "category": str(row["category"]),
+            "over": pct,
+            "gap": abs(pct),
+            "variance": variance,
+            "spent": float(row["spent_ytd"]),
+            "budget_amount": float(row["budget_ytd"]),  # type: ignore[arg-type]
+            "annual_budget": float(row["annual_budget"]),
+            "projected_over": projected_over,  # type: ignore[arg-type]
+            "months_over": months_over,
+            "months": months,
+            "budget_level": control.level,
             "fiscal_start": control.fiscal_start.isoformat(),
         },
         action=action,
@@ -98,62 +119,111 @@ def campaign_findings(roi: CampaignRoi, period: str) -> list[Finding]:
         typical_cost = safe_ratio(row["pipeline"], row["peer_median_ratio"])
         excess = float(to_cents(row["cost"] - (typical_cost if np.isfinite(typical_cost) else 0.0)))
         z = float(row["robust_z"]) if pd.notna(row["robust_z"]) else 0.0
-        out.append(Finding(
-            analysis=ANALYSIS, kind="campaign_low_roi", severity="high" if z <= HIGH_Z else "medium",
-            level="campaign", unit=str(row["campaign_id"]), metric="pipeline_to_cost",
-            value=float(row["pipeline_to_cost"]), baseline=float(row["peer_median_ratio"]), period=period,
-            at_stake=excess,
-            facts={
-                "campaign": str(row["name"] or row["campaign_id"]), "campaign_type": str(row["type"]),
-                "region": str(row["region"] or ""), "cost": float(row["cost"]), "pipeline": float(row["pipeline"]),
-                "leads": int(row["leads"]), "opportunities": int(row["opportunities"]),
-                "won_revenue": float(row["won_revenue"]), "roi": finite_or(row["roi"], 0.0),
-                "ratio": float(row["pipeline_to_cost"]), "peer_ratio": float(row["peer_median_ratio"]),
-                "robust_z": z if np.isfinite(z) else -99.0, "excess_cost": excess, "attribution": roi.attribution,
-                "start": str(pd.Timestamp(row["start_date"]).date()),
-            },
-            action="stop_or_redesign",
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="campaign_low_roi",
+                severity="high" if z <= HIGH_Z else "medium",
+                level="campaign",
+                unit=str(row["campaign_id"]),
+                metric="pipeline_to_cost",
+                value=float(row["pipeline_to_cost"]),
+                baseline=float(row["peer_median_ratio"]),
+                period=period,
+                at_stake=excess,
+                facts={
+                    "campaign": str(row["name"] or row["campaign_id"]),
+                    "campaign_type": str(row["type"]),
+                    "region": str(row["region"] or ""),
+                    "cost": float(row["cost"]),
+                    "pipeline": float(row["pipeline"]),
+                    "leads": int(row["leads"]),
+                    "opportunities": int(row["opportunities"]),
+                    "won_revenue": float(row["won_revenue"]),
+                    "roi": finite_or(row["roi"], 0.0),
+                    "ratio": float(row["pipeline_to_cost"]),
+                    "peer_ratio": float(row["peer_median_ratio"]),
+                    "robust_z": z if np.isfinite(z) else -99.0,
+                    "excess_cost": excess,
+                    "attribution": roi.attribution,
+                    "start": str(pd.Timestamp(row["start_date"]).date()),
+                },
+                action="stop_or_redesign",
+            )
+        )
     return out
 
 
 # --------------------------------------------------------------------------- reallocation
 
 
-def reallocation_findings(moves: pd.DataFrame, shift: BudgetShift | None, model: ResponseModel | None,
-                          period: str) -> list[Finding]:
+def reallocation_findings(
+    moves: pd.DataFrame, shift: BudgetShift | None, model: ResponseModel | None, period: str
+) -> list[Finding]:
     """The campaign move (medium: it rests on a flagged campaign) and the model shift (low, or info
-    when the model cannot separate the categories or the gain's interval includes zero)."""
+    when the model cannot separate the categories or the gain's interval includes zero).
+    """
     out = []
     if not moves.empty:
         amount = float(to_cents(moves["amount"].sum()))
         gain = float(to_cents(moves["pipeline_gain"].sum()))
         first = moves.iloc[0]
-        out.append(Finding(
-            analysis=ANALYSIS, kind="campaign_reallocation", severity="medium", level="company", unit="company",
-            metric="pipeline_to_cost", value=float(first["to_marginal_return"]), baseline=None, period=period,
-            at_stake=gain,
-            facts={"amount": amount, "campaigns": len(moves), "from_type": str(first["from_type"]),
-                   "to_type": str(first["to_type"]), "to_return": float(first["to_marginal_return"]),
-                   "pipeline_gain": gain},
-            action="move_campaign_budget",
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="campaign_reallocation",
+                severity="medium",
+                level="company",
+                unit="company",
+                metric="pipeline_to_cost",
+                value=float(first["to_marginal_return"]),
+                baseline=None,
+                period=period,
+                at_stake=gain,
+                facts={
+                    "amount": amount,
+                    "campaigns": len(moves),
+                    "from_type": str(first["from_type"]),
+                    "to_type": str(first["to_type"]),
+                    "to_return": float(first["to_marginal_return"]),
+                    "pipeline_gain": gain,
+                },
+                action="move_campaign_budget",
+            )
+        )
     if shift is not None and model is not None and shift.moved > 0:
         table = shift.table
         donor = table.sort_values("change").iloc[0]
         recipient = table.sort_values("change").iloc[-1]
         supported = model.separable and shift.gain_low > 0
-        out.append(Finding(
-            analysis=ANALYSIS, kind="spend_shift", severity="low" if supported else "info", level="company",
-            unit="company", metric="marginal_roi", value=float(recipient["marginal_now"]),
-            baseline=float(donor["marginal_now"]), period=period, at_stake=max(shift.gain, 0.0),
-            facts={"from_category": str(donor["category"]), "to_category": str(recipient["category"]),
-                   "amount": shift.moved, "gain": shift.gain, "gain_low": shift.gain_low,
-                   "gain_high": shift.gain_high, "model_period": model.period, "supported": supported,
-                   "to_return": float(recipient["marginal_now"]), "from_return": float(donor["marginal_now"]),
-                   "return_ratio": float(safe_ratio(recipient["marginal_now"], donor["marginal_now"]))},
-            action="test_before_moving",
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="spend_shift",
+                severity="low" if supported else "info",
+                level="company",
+                unit="company",
+                metric="marginal_roi",
+                value=float(recipient["marginal_now"]),
+                baseline=float(donor["marginal_now"]),
+                period=period,
+                at_stake=max(shift.gain, 0.0),
+                facts={
+                    "from_category": str(donor["category"]),
+                    "to_category": str(recipient["category"]),
+                    "amount": shift.moved,
+                    "gain": shift.gain,
+                    "gain_low": shift.gain_low,
+                    "gain_high": shift.gain_high,
+                    "model_period": model.period,
+                    "supported": supported,
+                    "to_return": float(recipient["marginal_now"]),
+                    "from_return": float(donor["marginal_now"]),
+                    "return_ratio": float(safe_ratio(recipient["marginal_now"], donor["marginal_now"])),
+                },
+                action="test_before_moving",
+            )
+        )
     return out
 
 
@@ -165,12 +235,25 @@ def alignment_findings(alignment: ExpenseAlignment, period: str) -> list[Finding
     out = []
     for row in alignment.table[alignment.table["flag"]].to_dict("records"):
         excess = float(to_cents(row["expenses"] - alignment.company_ratio * row["revenue"]))
-        out.append(Finding(
-            analysis=ANALYSIS, kind="expense_ratio_high", severity="low", level="region", unit=str(row["unit"]),
-            metric="expense_ratio", value=float(row["expense_ratio"]), baseline=alignment.company_ratio,
-            period=period, at_stake=max(excess, 0.0),
-            facts={"ratio_vs_company": float(row["ratio_vs_company"]), "expense_share": float(row["expense_share"]),
-                   "target_share": float(row["target_share"]), "excess": excess},
-            action="review_spend_mix",
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="expense_ratio_high",
+                severity="low",
+                level="region",
+                unit=str(row["unit"]),
+                metric="expense_ratio",
+                value=float(row["expense_ratio"]),
+                baseline=alignment.company_ratio,
+                period=period,
+                at_stake=max(excess, 0.0),
+                facts={
+                    "ratio_vs_company": float(row["ratio_vs_company"]),
+                    "expense_share": float(row["expense_share"]),
+                    "target_share": float(row["target_share"]),
+                    "excess": excess,
+                },
+                action="review_spend_mix",
+            )
+        )
     return out

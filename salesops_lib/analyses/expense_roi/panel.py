@@ -52,8 +52,16 @@ class SpendPanel:
         return int(self.frame["period"].nunique())
 
 
-def spend_panel(data: Dataset, as_of: dt.date, *, period: str = "month", level: str = "region", months: int = 0,
-                output: str = "revenue", region: str = "") -> SpendPanel:
+def spend_panel(
+    data: Dataset,
+    as_of: dt.date,
+    *,
+    period: str = "month",
+    level: str = "region",
+    months: int = 0,
+    output: str = "revenue",
+    region: str = "",
+) -> SpendPanel:
     """The panel up to ``as_of`` (the last ``months`` months, or all history when 0).
 
     Examples
@@ -75,9 +83,15 @@ def spend_panel(data: Dataset, as_of: dt.date, *, period: str = "month", level: 
     if region and level == "region":
         spend, out = spend[spend["unit"] == region], out[out["unit"] == region]
     frame, dropped, more = _pivot(spend, out, as_of, period)
-    return SpendPanel(period=period, level=level, output=output, frame=frame,
-                      categories=tuple(c for c in frame.columns if c not in ("unit", "period", "output")),
-                      dropped=dropped, notes=tuple(notes + more))
+    return SpendPanel(
+        period=period,
+        level=level,
+        output=output,
+        frame=frame,
+        categories=tuple(c for c in frame.columns if c not in ("unit", "period", "output")),
+        dropped=dropped,
+        notes=tuple(notes + more),
+    )
 
 
 def _output_facts(data: Dataset, output: str) -> ir.Table:
@@ -88,19 +102,18 @@ def _output_facts(data: Dataset, output: str) -> ir.Table:
     return events.select(at=events.at, rep_id=events.rep_id, value=events.amount)
 
 
-def _placed(data: Dataset, facts: ir.Table, as_of: dt.date, start: dt.date | None, period: str,
-            level: str) -> ir.Table:
+def _placed(data: Dataset, facts: ir.Table, as_of: dt.date, start: dt.date | None, period: str, level: str) -> ir.Table:
     facts = facts.filter(facts.at.notnull() & (facts.at <= as_of))
     if start is not None:
         facts = facts.filter(facts.at >= start)
     placed = unit_via_rep(data, facts, "region" if level == "region" else "company")
-    placed = placed.mutate(unit=placed.unit.cast("string").fill_null(NO_UNIT),
-                           period=placed.at.truncate(TRUNC[period]))
+    placed = placed.mutate(unit=placed.unit.cast("string").fill_null(NO_UNIT), period=placed.at.truncate(TRUNC[period]))
     return placed.group_by(["unit", "period"]).agg(output=placed.value.sum().fill_null(0.0))
 
 
-def _pivot(spend: pd.DataFrame, out: pd.DataFrame, as_of: dt.date,
-           period: str) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+def _pivot(
+    spend: pd.DataFrame, out: pd.DataFrame, as_of: dt.date, period: str
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     notes: list[str] = []
     empty = pd.DataFrame(columns=["unit", "period", "output"])
     if spend.empty or out.empty:

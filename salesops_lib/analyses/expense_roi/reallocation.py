@@ -29,8 +29,18 @@ from salesops_lib.analyses.expense_roi.response import ResponseModel
 STEP_SHARE = 0.01
 MIN_GAIN_RATIO = 1.05
 
-CAMPAIGN_MOVE_COLUMNS = ["campaign_id", "name", "from_type", "region", "amount", "to_type", "to_marginal_return",
-                         "expected_pipeline", "forgone_pipeline", "pipeline_gain"]
+CAMPAIGN_MOVE_COLUMNS = [
+    "campaign_id",
+    "name",
+    "from_type",
+    "region",
+    "amount",
+    "to_type",
+    "to_marginal_return",
+    "expected_pipeline",
+    "forgone_pipeline",
+    "pipeline_gain",
+]
 
 
 def campaign_moves(roi: CampaignRoi | None) -> pd.DataFrame:
@@ -50,12 +60,20 @@ def campaign_moves(roi: CampaignRoi | None) -> pd.DataFrame:
     for row in roi.low_roi.to_dict("records"):
         amount = float(row["cost"])
         expected = float(to_cents(amount * best["marginal_return"]))
-        rows.append({
-            "campaign_id": row["campaign_id"], "name": row["name"], "from_type": row["type"], "region": row["region"],
-            "amount": amount, "to_type": best["type"], "to_marginal_return": float(best["marginal_return"]),
-            "expected_pipeline": expected, "forgone_pipeline": float(row["pipeline"]),
-            "pipeline_gain": float(to_cents(expected - row["pipeline"])),
-        })
+        rows.append(
+            {
+                "campaign_id": row["campaign_id"],
+                "name": row["name"],
+                "from_type": row["type"],
+                "region": row["region"],
+                "amount": amount,
+                "to_type": best["type"],
+                "to_marginal_return": float(best["marginal_return"]),
+                "expected_pipeline": expected,
+                "forgone_pipeline": float(row["pipeline"]),
+                "pipeline_gain": float(to_cents(expected - row["pipeline"])),
+            }
+        )
     return pd.DataFrame(rows, columns=CAMPAIGN_MOVE_COLUMNS)
 
 
@@ -99,11 +117,17 @@ def budget_shift(model: ResponseModel, max_shift: float) -> BudgetShift:
         suggested[donor] -= step
         suggested[recipient] += step
     change = suggested - current
-    table = pd.DataFrame({
-        "category": est.index, "current": current / 100, "suggested": suggested / 100, "change": change / 100,
-        "marginal_now": _marginals(model, current, units), "marginal_after": _marginals(model, suggested, units),
-        "eligible_recipient": eligible,
-    })
+    table = pd.DataFrame(
+        {
+            "category": est.index,
+            "current": current / 100,
+            "suggested": suggested / 100,
+            "change": change / 100,
+            "marginal_now": _marginals(model, current, units),
+            "marginal_after": _marginals(model, suggested, units),
+            "eligible_recipient": eligible,
+        }
+    )
     per_beta = _gain_per_beta(model, current / 100 / units, suggested / 100 / units) * units
     point = float(per_beta @ est["beta"].to_numpy(dtype=float))
     draws = model.draws[list(est.index)].to_numpy() @ per_beta
@@ -120,5 +144,6 @@ def _marginals(model: ResponseModel, cents: np.ndarray, units: int) -> np.ndarra
 def _gain_per_beta(model: ResponseModel, now: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Change of steady-state output per unit-period from ``now`` to ``after``, per unit of β."""
     categories = model.estimates["category"]
-    return np.array([float(model.response(c, after[i], 1.0) - model.response(c, now[i], 1.0))
-                     for i, c in enumerate(categories)])
+    return np.array(
+        [float(model.response(c, after[i], 1.0) - model.response(c, now[i], 1.0)) for i, c in enumerate(categories)]
+    )

@@ -54,9 +54,27 @@ MIN_RESIDUAL_DF = 20
 CURVE_POINTS = 41
 
 ESTIMATE_COLUMNS = [
-    "category", "decay", "scale", "beta", "beta_low", "beta_high", "p_value", "ridge_beta", "ridge_low", "ridge_high",
-    "vif", "spend", "contribution", "contribution_share", "roi", "roi_low", "roi_high", "current_spend",
-    "marginal_roi", "marginal_low", "marginal_high",
+    "category",
+    "decay",
+    "scale",
+    "beta",
+    "beta_low",
+    "beta_high",
+    "p_value",
+    "ridge_beta",
+    "ridge_low",
+    "ridge_high",
+    "vif",
+    "spend",
+    "contribution",
+    "contribution_share",
+    "roi",
+    "roi_low",
+    "roi_high",
+    "current_spend",
+    "marginal_roi",
+    "marginal_low",
+    "marginal_high",
 ]
 
 
@@ -129,18 +147,42 @@ def fit_response(panel: SpendPanel, *, decay: float | None = None, simulated: bo
     separable = not any(code in ("collinear", "ill_conditioned", "unstable") for code, _ in warnings)
     draws = _draws(ols, categories)
     return ResponseModel(
-        period=panel.period, level=panel.level, output=panel.output, units=len(panel.units), periods=panel.periods,
-        first=pd.Timestamp(frame["period"].min()).date(), last=pd.Timestamp(frame["period"].max()).date(),
-        estimates=estimates, curves=_curves(estimates), draws=draws,
-        fit={"n": float(len(frame)), "parameters": float(X.shape[1]), "r2": float(ols.rsquared),
-             "adj_r2": float(ols.rsquared_adj), "condition_number": condition,
-             "max_vif": float(max(vif.values())), "ridge_lambda": ridge.penalty},
-        warnings=warnings, separable=separable, decay_chosen=decay is None, follows_output=tuple(follows),
+        period=panel.period,
+        level=panel.level,
+        output=panel.output,
+        units=len(panel.units),
+        periods=panel.periods,
+        first=pd.Timestamp(frame["period"].min()).date(),
+        last=pd.Timestamp(frame["period"].max()).date(),
+        estimates=estimates,
+        curves=_curves(estimates),
+        draws=draws,
+        fit={
+            "n": float(len(frame)),
+            "parameters": float(X.shape[1]),
+            "r2": float(ols.rsquared),
+            "adj_r2": float(ols.rsquared_adj),
+            "condition_number": condition,
+            "max_vif": float(max(vif.values())),
+            "ridge_lambda": ridge.penalty,
+        },
+        warnings=warnings,
+        separable=separable,
+        decay_chosen=decay is None,
+        follows_output=tuple(follows),
     )
 
 
-def _estimates(ols: OlsResults, ridge: RidgeFit, vif: dict[str, float], media: pd.DataFrame, frame: pd.DataFrame,
-               decays: dict[str, float], scales: dict[str, float], period: str) -> pd.DataFrame:
+def _estimates(
+    ols: OlsResults,
+    ridge: RidgeFit,
+    vif: dict[str, float],
+    media: pd.DataFrame,
+    frame: pd.DataFrame,
+    decays: dict[str, float],
+    scales: dict[str, float],
+    period: str,
+) -> pd.DataFrame:
     """One row per category: coefficients with intervals, contribution, ROI and marginal return.
 
     ROI and the marginal return are linear in β, so their intervals are β's scaled.
@@ -153,15 +195,31 @@ def _estimates(ols: OlsResults, ridge: RidgeFit, vif: dict[str, float], media: p
         spend = float(frame[c].sum())
         per_beta = safe_ratio(float(media[c].sum()), spend)  # ROI of β = 1
         kernel = (1 - decays[c]) * scales[c] + current[c]  # marginal return of β = 1 is 1 / kernel
-        rows.append({
-            "category": c, "decay": decays[c], "scale": scales[c], "beta": beta, "beta_low": low, "beta_high": high,
-            "p_value": float(ols.pvalues[c]), "ridge_beta": ridge.beta[c], "ridge_low": ridge.low[c],
-            "ridge_high": ridge.high[c], "vif": vif[c], "spend": float(to_cents(spend)),
-            "contribution": beta * float(media[c].sum()), "contribution_share": np.nan,
-            "roi": beta * per_beta, "roi_low": low * per_beta, "roi_high": high * per_beta,
-            "current_spend": float(to_cents(current[c])), "marginal_roi": safe_ratio(beta, kernel),
-            "marginal_low": safe_ratio(low, kernel), "marginal_high": safe_ratio(high, kernel),
-        })
+        rows.append(
+            {
+                "category": c,
+                "decay": decays[c],
+                "scale": scales[c],
+                "beta": beta,
+                "beta_low": low,
+                "beta_high": high,
+                "p_value": float(ols.pvalues[c]),
+                "ridge_beta": ridge.beta[c],
+                "ridge_low": ridge.low[c],
+                "ridge_high": ridge.high[c],
+                "vif": vif[c],
+                "spend": float(to_cents(spend)),
+                "contribution": beta * float(media[c].sum()),
+                "contribution_share": np.nan,
+                "roi": beta * per_beta,
+                "roi_low": low * per_beta,
+                "roi_high": high * per_beta,
+                "current_spend": float(to_cents(current[c])),
+                "marginal_roi": safe_ratio(beta, kernel),
+                "marginal_low": safe_ratio(low, kernel),
+                "marginal_high": safe_ratio(high, kernel),
+            }
+        )
     out = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
     positive = out["contribution"].clip(lower=0)
     out["contribution_share"] = safe_ratio(positive, positive.sum())
@@ -180,8 +238,9 @@ def adstock(spend: np.ndarray, decay: float) -> np.ndarray:
     return lfilter([1.0], [1.0, -decay], np.asarray(spend, dtype=float))
 
 
-def _media(frame: pd.DataFrame, categories: list[str],
-           decays: dict[str, float]) -> tuple[pd.DataFrame, dict[str, float]]:
+def _media(
+    frame: pd.DataFrame, categories: list[str], decays: dict[str, float]
+) -> tuple[pd.DataFrame, dict[str, float]]:
     columns, scales = {}, {}
     for c in categories:
         stocked = frame.groupby("unit", sort=False)[c].transform(lambda s, d=decays[c]: adstock(s.to_numpy(), d))
@@ -210,8 +269,9 @@ def _controls(frame: pd.DataFrame, period: str) -> pd.DataFrame:
     return out
 
 
-def _choose_decays(frame: pd.DataFrame, categories: list[str], controls: pd.DataFrame,
-                   y: np.ndarray) -> dict[str, float]:
+def _choose_decays(
+    frame: pd.DataFrame, categories: list[str], controls: pd.DataFrame, y: np.ndarray
+) -> dict[str, float]:
     decays = dict.fromkeys(categories, START_DECAY)
     base = np.column_stack([np.ones(len(frame)), controls.to_numpy(dtype=float)])
     for _ in range(2):
@@ -296,9 +356,12 @@ def _ridge(X: pd.DataFrame, y: np.ndarray, frame: pd.DataFrame, categories: list
         samples.append(_ridge_fit(Z[rows], y[rows], lam)[index] / sd[index])
     sample = np.array(samples)
     low, high = np.percentile(sample, [2.5, 97.5], axis=0)
-    return RidgeFit(beta=dict(zip(categories, map(float, point), strict=True)),
-                    low=dict(zip(categories, map(float, low), strict=True)),
-                    high=dict(zip(categories, map(float, high), strict=True)), penalty=lam)
+    return RidgeFit(
+        beta=dict(zip(categories, map(float, point), strict=True)),
+        low=dict(zip(categories, map(float, low), strict=True)),
+        high=dict(zip(categories, map(float, high), strict=True)),
+        penalty=lam,
+    )
 
 
 def _vif(X: pd.DataFrame, column: str) -> float:
@@ -348,8 +411,15 @@ def _spend_follows_output(frame: pd.DataFrame, categories: list[str], controls: 
     return out
 
 
-def _warnings(estimates: pd.DataFrame, condition: float, n: int, parameters: int, panel: SpendPanel,
-              simulated: bool, follows: list[str]) -> tuple[tuple[str, str], ...]:
+def _warnings(
+    estimates: pd.DataFrame,
+    condition: float,
+    n: int,
+    parameters: int,
+    panel: SpendPanel,
+    simulated: bool,
+    follows: list[str],
+) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     if simulated:
         out.append(("simulated", ""))
@@ -360,8 +430,9 @@ def _warnings(estimates: pd.DataFrame, condition: float, n: int, parameters: int
         out.append(("ill_conditioned", f"{condition:.0f}"))
     gap = (estimates["beta"] - estimates["ridge_beta"]).abs()
     scale = np.maximum(estimates["beta"].abs(), estimates["ridge_beta"].abs())
-    unstable = estimates.loc[(np.sign(estimates["beta"]) != np.sign(estimates["ridge_beta"]))
-                             | (gap > UNSTABLE_GAP * scale), "category"].tolist()
+    unstable = estimates.loc[
+        (np.sign(estimates["beta"]) != np.sign(estimates["ridge_beta"])) | (gap > UNSTABLE_GAP * scale), "category"
+    ].tolist()
     if unstable:
         out.append(("unstable", ", ".join(unstable)))
     if n - parameters < MIN_RESIDUAL_DF:
@@ -385,6 +456,15 @@ def _curves(estimates: pd.DataFrame) -> pd.DataFrame:
     for r in estimates.itertuples():
         spend = np.linspace(0.0, max(2.0 * r.current_spend, 1.0), CURVE_POINTS)
         base = np.log1p(spend / ((1 - r.decay) * r.scale))
-        rows.append(pd.DataFrame({"category": r.category, "spend": spend, "response": r.beta * base,
-                                  "low": r.beta_low * base, "high": r.beta_high * base}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "category": r.category,
+                    "spend": spend,
+                    "response": r.beta * base,
+                    "low": r.beta_low * base,
+                    "high": r.beta_high * base,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

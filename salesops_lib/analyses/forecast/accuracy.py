@@ -29,8 +29,16 @@ def accuracy_table(windows: pd.DataFrame, scales: pd.Series) -> pd.DataFrame:
 
     Examples
     --------
-    >>> w = pd.DataFrame({"level": ["company"] * 2, "unit": ["company"] * 2, "origin": [1, 2],
-    ...                   "actual": [100.0, 100.0], "blend": [90.0, 110.0], "snaive": [80.0, 80.0]})
+    >>> w = pd.DataFrame(
+    ...     {
+    ...         "level": ["company"] * 2,
+    ...         "unit": ["company"] * 2,
+    ...         "origin": [1, 2],
+    ...         "actual": [100.0, 100.0],
+    ...         "blend": [90.0, 110.0],
+    ...         "snaive": [80.0, 80.0],
+    ...     }
+    ... )
     >>> accuracy_table(w, pd.Series({("company", "company"): 10.0})).loc[0, ["mape", "accuracy", "vs_snaive"]].tolist()
     [0.1, 0.9, 0.5]
     """
@@ -46,12 +54,17 @@ def accuracy_table(windows: pd.DataFrame, scales: pd.Series) -> pd.DataFrame:
             forecast = group[method].to_numpy()
             error = np.abs(actual - forecast)
             positive = actual > 0
-            rows.append({
-                "level": level, "method": method, "units": group["unit"].nunique(), "origins": group["origin"].nunique(),
-                "mape": float(np.mean(error[positive] / actual[positive])) if positive.any() else np.nan,
-                "mase": float(np.nanmean(error / np.where(scale > 0, scale, np.nan))),
-                "bias": float(np.sum(forecast - actual) / np.sum(actual)) if np.sum(actual) else np.nan,
-                "accuracy": float(np.nanmean(hubspot_accuracy(actual, forecast))),
-                "vs_snaive": float(np.mean(error) / naive_mae) if naive_mae else np.nan,
-            })
+            rows.append(
+                {
+                    "level": level,
+                    "method": method,
+                    "units": group["unit"].nunique(),
+                    "origins": group["origin"].nunique(),
+                    "mape": float(np.mean(error[positive] / actual[positive])) if positive.any() else np.nan,
+                    "mase": float(np.nanmean(error / np.where(scale > 0, scale, np.nan))),
+                    "bias": float(np.sum(forecast - actual) / np.sum(actual)) if np.sum(actual) else np.nan,
+                    "accuracy": float(np.nanmean(hubspot_accuracy(actual, forecast))),
+                    "vs_snaive": float(np.mean(error) / naive_mae) if naive_mae else np.nan,
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS)

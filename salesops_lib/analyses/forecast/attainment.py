@@ -27,7 +27,8 @@ DEFAULT_SIGMA = 0.15
 
 def blend_weight(root: pd.DataFrame) -> float:
     """Weight of the time-series forecast in the blend, from the root's backtest windows
-    (columns ``actual``, ``ts``, ``pipeline``); 1 without a pipeline forecast."""
+    (columns ``actual``, ``ts``, ``pipeline``); 1 without a pipeline forecast.
+    """
     rows = root.dropna(subset=["actual", "ts", "pipeline"])
     if root["pipeline"].isna().all():
         return 1.0
@@ -57,7 +58,7 @@ def unit_sigmas(windows: pd.DataFrame) -> pd.Series:
     total = (windows["error"] ** 2).groupby(keys).sum()
     count = windows["error"].notna().groupby(keys).sum()
     prior = priors.groupby(keys).first()
-    return np.sqrt((total + PRIOR_ORIGINS * prior ** 2) / (count + PRIOR_ORIGINS))
+    return np.sqrt((total + PRIOR_ORIGINS * prior**2) / (count + PRIOR_ORIGINS))
 
 
 def _level_priors(windows: pd.DataFrame) -> dict[str, float]:
@@ -75,7 +76,7 @@ def standardised_errors(windows: pd.DataFrame) -> pd.Series:
     keys = [windows["level"], windows["unit"]]
     total = squared.groupby(keys).transform("sum")
     count = windows["error"].notna().groupby(keys).transform("sum")
-    sigma = np.sqrt((total - squared + PRIOR_ORIGINS * priors ** 2) / (count - 1 + PRIOR_ORIGINS))
+    sigma = np.sqrt((total - squared + PRIOR_ORIGINS * priors**2) / (count - 1 + PRIOR_ORIGINS))
     return windows["error"] / sigma.where(sigma > 0)
 
 
@@ -86,8 +87,16 @@ def calibration_table(windows: pd.DataFrame, *, tolerance: float) -> pd.DataFram
     for level, group in windows.assign(z=z).groupby("level", sort=False):
         matrix = group.pivot_table(index="origin", columns="unit", values="z").to_numpy()
         for band, cal in calibrate(matrix, LEVELS, tolerance=tolerance).items():
-            rows.append({"level": level, "band": band, "coverage_raw": cal.coverage_raw, "factor": cal.factor,
-                         "coverage_calibrated": cal.coverage_calibrated, "errors": cal.errors})
+            rows.append(
+                {
+                    "level": level,
+                    "band": band,
+                    "coverage_raw": cal.coverage_raw,
+                    "factor": cal.factor,
+                    "coverage_calibrated": cal.coverage_calibrated,
+                    "errors": cal.errors,
+                }
+            )
     return pd.DataFrame(rows, columns=["level", "band", "coverage_raw", "factor", "coverage_calibrated", "errors"])
 
 

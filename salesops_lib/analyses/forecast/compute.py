@@ -54,8 +54,10 @@ def target_quarter(choice: str, as_of: dt.date) -> tuple[str, pd.Timestamp, pd.T
         quarter = pd.Period(choice, freq="Q")
     first, last = quarter.start_time.normalize(), (quarter.end_time.to_period("M").start_time)
     if last <= month:
-        raise ConfigError(f"target_period {quarter} is not after the reporting month {month:%Y-%m}",
-                          fix="use current, next or a later quarter")
+        raise ConfigError(
+            f"target_period {quarter} is not after the reporting month {month:%Y-%m}",
+            fix="use current, next or a later quarter",
+        )
     return str(quarter), first, last
 
 
@@ -75,9 +77,11 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
     revenue = hist.monthly_revenue(data, as_of)
     tree = hist.org_tree(data, list(revenue.index), as_of, region=scope.region)
     if revenue.empty or tree.empty or float(revenue.to_numpy().sum()) == 0:
-        raise DataValidationError("no revenue to forecast from" + (f" in region {scope.region!r}" if scope.region else ""),
-                                  where="orders / opportunities",
-                                  fix="check the source and the reporting month (the history must end by it)")
+        raise DataValidationError(
+            "no revenue to forecast from" + (f" in region {scope.region!r}" if scope.region else ""),
+            where="orders / opportunities",
+            fix="check the source and the reporting month (the history must end by it)",
+        )
     revenue = revenue.reindex(tree["rep_id"], fill_value=0.0)
     root_level, root = ("region", scope.region) if scope.region else ("company", "company")
     horizon = max(params.horizon, skip + ahead)
@@ -91,8 +95,9 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
     means = pl.won_means(data, as_of) if data.has("opportunities") else None
     if means is not None:
         windows, open_by_origin = _with_pipeline(data, org, tree, revenue, windows, ahead, skip, as_of, means)
-        open_now = open_by_origin[open_by_origin["origin"] == windows["origin"].max()].set_index(
-            ["level", "unit"])["open_pipeline"]
+        open_now = open_by_origin[open_by_origin["origin"] == windows["origin"].max()].set_index(["level", "unit"])[
+            "open_pipeline"
+        ]
         usual = risks.usual_coverage(open_by_origin, _window_targets(targets, windows, ahead, skip))
     else:
         windows["pipeline"] = np.nan
@@ -105,11 +110,18 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
     monthly, monthly_calibration = _monthly(org, params, targets, horizon)
     calibration = pd.concat([monthly_calibration, calibration], ignore_index=True)
 
-    coverage = risks.coverage_table(open_now.reindex(index), (target - booked).reindex(index), usual.reindex(index),
-                                    params.pipeline_coverage_threshold)
+    coverage = risks.coverage_table(
+        open_now.reindex(index),
+        (target - booked).reindex(index),
+        usual.reindex(index),
+        params.pipeline_coverage_threshold,
+    )
     coverage = coverage[coverage["level"] != "rep"].reset_index(drop=True)
-    slipping = (risks.slipping_deals(data, as_of, means=means) if data.has("opportunities")
-                else pd.DataFrame(columns=risks.SLIP_COLUMNS))
+    slipping = (
+        risks.slipping_deals(data, as_of, means=means)
+        if data.has("opportunities")
+        else pd.DataFrame(columns=risks.SLIP_COLUMNS)
+    )
     accounts = key_account_risk(data, as_of, top_n=params.key_accounts)
     if scope.region and not accounts.empty:
         accounts = accounts[accounts["owner"].isin(tree["rep_id"])].reset_index(drop=True)
@@ -118,61 +130,119 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
     head["blend_weight"] = weight
     model = {
         "methods": org.methods[org.methods.index.get_level_values(0).isin(["company", "region"])].to_dict(),
-        "seasonality": org.seasonality, "reconciliation": org.reconciliation, "blend_weight": weight,
-        "backtest_origins": int(complete["origin"].nunique()), "window_months": ahead, "skip_months": skip,
+        "seasonality": org.seasonality,
+        "reconciliation": org.reconciliation,
+        "blend_weight": weight,
+        "backtest_origins": int(complete["origin"].nunique()),
+        "window_months": ahead,
+        "skip_months": skip,
         "pipeline": data.has("opportunities"),
     }
     annual = float(org.history[0, -12:].sum())
     findings = statements.build(
-        period=scope.period, label=label, root_level=root_level, root=root, units=units,
-        accuracy=accuracy, calibration=calibration, coverage=coverage, slipping=slipping, accounts=accounts,
-        annual_revenue=annual, owner_revenue=revenue.iloc[:, -12:].sum(axis=1).to_dict(),
+        period=scope.period,
+        label=label,
+        root_level=root_level,
+        root=root,
+        units=units,
+        accuracy=accuracy,
+        calibration=calibration,
+        coverage=coverage,
+        slipping=slipping,
+        accounts=accounts,
+        annual_revenue=annual,
+        owner_revenue=revenue.iloc[:, -12:].sum(axis=1).to_dict(),
         risk_probability=params.risk_probability,
     )
     return ForecastResult(
-        period=scope.period, as_of=as_of, target_label=label,
-        target_months=tuple(f"{m:%Y-%m}" for m in pd.date_range(first, last, freq="MS")), months_ahead=ahead,
-        root_level=root_level, root=root, headline=head, monthly=monthly, units=units, model=model,
-        scores=org.scores.reset_index(), accuracy=accuracy, calibration=calibration,
-        backtest=windows.drop(columns=["error"]), coverage=coverage, slipping=slipping, key_accounts=accounts,
+        period=scope.period,
+        as_of=as_of,
+        target_label=label,
+        target_months=tuple(f"{m:%Y-%m}" for m in pd.date_range(first, last, freq="MS")),
+        months_ahead=ahead,
+        root_level=root_level,
+        root=root,
+        headline=head,
+        monthly=monthly,
+        units=units,
+        model=model,
+        scores=org.scores.reset_index(),
+        accuracy=accuracy,
+        calibration=calibration,
+        backtest=windows.drop(columns=["error"]),
+        coverage=coverage,
+        slipping=slipping,
+        key_accounts=accounts,
         findings=tuple(findings),
     )
 
 
-def _blend(windows: pd.DataFrame, root_level: str,
-           tolerance: float) -> tuple[pd.DataFrame, float, pd.Series, pd.DataFrame]:
+def _blend(
+    windows: pd.DataFrame, root_level: str, tolerance: float
+) -> tuple[pd.DataFrame, float, pd.Series, pd.DataFrame]:
     """Blend the time-series and pipeline totals by the root's backtested weight; then each unit's
-    σ and the per-level band calibration from the blend's backtest errors."""
+    σ and the per-level band calibration from the blend's backtest errors.
+    """
     weight = att.blend_weight(windows[(windows["level"] == root_level) & windows["actual"].notna()])
-    windows = windows.assign(blend=np.where(windows["pipeline"].notna(),
-                                            weight * windows["ts"] + (1 - weight) * windows["pipeline"], windows["ts"]))
+    windows = windows.assign(
+        blend=np.where(
+            windows["pipeline"].notna(), weight * windows["ts"] + (1 - weight) * windows["pipeline"], windows["ts"]
+        )
+    )
     windows["error"] = att.log_errors(windows, "blend")
     complete = windows[windows["actual"].notna()]
     return windows, weight, att.unit_sigmas(complete), att.calibration_table(complete, tolerance=tolerance)
 
 
-def _project_units(org: OrgForecasts, tree: pd.DataFrame, windows: pd.DataFrame, targets: pd.DataFrame,
-                   sigmas: pd.Series, calibration: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp,
-                   month: pd.Timestamp) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+def _project_units(
+    org: OrgForecasts,
+    tree: pd.DataFrame,
+    windows: pd.DataFrame,
+    targets: pd.DataFrame,
+    sigmas: pd.Series,
+    calibration: pd.DataFrame,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    month: pd.Timestamp,
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """Every unit's period: booked to date + the blended remainder, bands, target, P(hit)."""
     index = org.hierarchy.index()
     in_period = np.asarray((org.months >= first) & (org.months <= month))
     booked = pd.Series(org.history[:, in_period].sum(axis=1), index=index)
     final = windows[windows["origin"] == windows["origin"].max()].set_index(["level", "unit"])
     target = hist.window_targets(targets, first, last).reindex(index)
-    units = att.project(pd.DataFrame({
-        "booked": booked, "remaining": final["blend"], "target": target, "ts": final["ts"] + booked,
-        "pipeline": final["pipeline"] + booked,
-    }).reset_index(), sigmas, calibration)
+    units = att.project(
+        pd.DataFrame(
+            {
+                "booked": booked,
+                "remaining": final["blend"],
+                "target": target,
+                "ts": final["ts"] + booked,
+                "pipeline": final["pipeline"] + booked,
+            }
+        ).reset_index(),
+        sigmas,
+        calibration,
+    )
     names = dict(zip(tree["rep_id"], tree["name"], strict=True))
-    units["name"] = [names.get(u, u) if lvl == "rep" else u for lvl, u in zip(units["level"], units["unit"], strict=True)]
+    units["name"] = [
+        names.get(u, u) if lvl == "rep" else u for lvl, u in zip(units["level"], units["unit"], strict=True)
+    ]
     units = units.merge(org.methods.rename("method").reset_index(), on=["level", "unit"], how="left")
     return units, booked, target
 
 
-def _with_pipeline(data: Dataset, org: OrgForecasts, tree: pd.DataFrame, revenue: pd.DataFrame,
-                   windows: pd.DataFrame, ahead: int, skip: int, as_of: dt.date,
-                   means: pl.WonMeans | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _with_pipeline(
+    data: Dataset,
+    org: OrgForecasts,
+    tree: pd.DataFrame,
+    revenue: pd.DataFrame,
+    windows: pd.DataFrame,
+    ahead: int,
+    skip: int,
+    as_of: dt.date,
+    means: pl.WonMeans | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add each origin's pipeline forecast to ``windows``; also the open pipeline per origin × node."""
     origins = sorted(pd.to_datetime(windows["origin"].unique()))
     # no snapshot before the first month with revenue: before any deal was won, the pipeline's
@@ -188,15 +258,31 @@ def _with_pipeline(data: Dataset, org: OrgForecasts, tree: pd.DataFrame, revenue
     parts, opens = [], []
     for origin in origins:
         active = pd.Series(hist.employed_at(reps, origin), index=bottom)
-        per_rep = pl.pipeline_forecast(snaps, revenue, origin, ahead, org.season, active, skip=skip, slips=slips,
-                                       origins=snap_origins, cells=cells)
+        per_rep = pl.pipeline_forecast(
+            snaps, revenue, origin, ahead, org.season, active, skip=skip, slips=slips, origins=snap_origins, cells=cells
+        )
         values = per_rep["forecast"].reindex(bottom, fill_value=0.0).to_numpy()
-        parts.append(pd.DataFrame({"origin": origin, "level": index.get_level_values(0),
-                                   "unit": index.get_level_values(1), "pipeline": org.hierarchy.aggregate(values)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "origin": origin,
+                    "level": index.get_level_values(0),
+                    "unit": index.get_level_values(1),
+                    "pipeline": org.hierarchy.aggregate(values),
+                }
+            )
+        )
         now = snaps[snaps["origin"] == origin].groupby("rep_id")["value"].sum().reindex(bottom, fill_value=0.0)
-        opens.append(pd.DataFrame({"origin": origin, "level": index.get_level_values(0),
-                                   "unit": index.get_level_values(1),
-                                   "open_pipeline": org.hierarchy.aggregate(now.to_numpy())}))
+        opens.append(
+            pd.DataFrame(
+                {
+                    "origin": origin,
+                    "level": index.get_level_values(0),
+                    "unit": index.get_level_values(1),
+                    "open_pipeline": org.hierarchy.aggregate(now.to_numpy()),
+                }
+            )
+        )
     pipeline = pd.concat(parts, ignore_index=True)
     windows = windows.merge(pipeline, on=["origin", "level", "unit"], how="left")
     return windows, pd.concat(opens, ignore_index=True)
@@ -214,26 +300,31 @@ def _window_targets(targets: pd.DataFrame, windows: pd.DataFrame, ahead: int, sk
     return pd.concat(parts, ignore_index=True)
 
 
-def _monthly(org: OrgForecasts, params: ForecastParams, targets: pd.DataFrame,
-             horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _monthly(
+    org: OrgForecasts, params: ForecastParams, targets: pd.DataFrame, horizon: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The root's monthly history and forecast with bands calibrated on its own monthly backtest."""
     T = org.history.shape[1]
     y = org.history[0]
     sd = horizon_sd(float(org.residual_sd[0]), float(org.alpha[0]), horizon)
     z = np.full((len(org.lengths) - 1, horizon), np.nan)
     for k, L in enumerate(org.lengths[:-1]):
-        seen = y[L:min(L + horizon, T)]
-        forecast = org.reconciled[k, 0, :len(seen)]
+        seen = y[L : min(L + horizon, T)]
+        forecast = org.reconciled[k, 0, : len(seen)]
         with np.errstate(divide="ignore", invalid="ignore"):
-            z[k, :len(seen)] = np.where((seen > 0) & (forecast > 0), np.log(seen / forecast) / sd[:len(seen)], np.nan)
+            z[k, : len(seen)] = np.where((seen > 0) & (forecast > 0), np.log(seen / forecast) / sd[: len(seen)], np.nan)
     cal = calibrate(z, tolerance=params.coverage_tolerance)
     mean = org.reconciled[-1, 0]
     band = bands(mean, sd, cal)
     future = pd.date_range(org.months[-1] + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
     shown = org.months[-HISTORY_SHOWN:]
-    frame = pd.DataFrame({"month": list(shown) + list(future),
-                          "actual": list(y[-len(shown):]) + [np.nan] * horizon,
-                          "forecast": [np.nan] * len(shown) + list(mean)})
+    frame = pd.DataFrame(
+        {
+            "month": list(shown) + list(future),
+            "actual": list(y[-len(shown) :]) + [np.nan] * horizon,
+            "forecast": [np.nan] * len(shown) + list(mean),
+        }
+    )
     for level, (lo, hi) in band.items():
         tag = f"{round(level * 100)}"
         frame[f"lo{tag}"] = [np.nan] * len(shown) + list(lo)
@@ -244,6 +335,15 @@ def _monthly(org: OrgForecasts, params: ForecastParams, targets: pd.DataFrame,
         frame = frame.merge(mine[["month", "target"]], on="month", how="left")
     else:
         frame["target"] = np.nan
-    rows = [{"level": "month", "band": c.level, "coverage_raw": c.coverage_raw, "factor": c.factor,
-             "coverage_calibrated": c.coverage_calibrated, "errors": c.errors} for c in cal.values()]
+    rows = [
+        {
+            "level": "month",
+            "band": c.level,
+            "coverage_raw": c.coverage_raw,
+            "factor": c.factor,
+            "coverage_calibrated": c.coverage_calibrated,
+            "errors": c.errors,
+        }
+        for c in cal.values()
+    ]
     return frame, pd.DataFrame(rows)

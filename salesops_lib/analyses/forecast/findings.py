@@ -24,8 +24,16 @@ import pandas as pd
 from salesops_lib.analyses.findings import Finding
 
 ANALYSIS = "forecast"
-KINDS = ("outlook", "outlook_no_target", "unit_at_risk", "thin_pipeline", "slipping_deals", "key_account_decline",
-         "interval_recalibrated", "accuracy")
+KINDS = (
+    "outlook",
+    "outlook_no_target",
+    "unit_at_risk",
+    "thin_pipeline",
+    "slipping_deals",
+    "key_account_decline",
+    "interval_recalibrated",
+    "accuracy",
+)
 MATERIAL_GAP = 0.03
 MATERIAL_ACCOUNT = 0.005
 MATERIAL_OWNER_SHARE = 0.1
@@ -34,34 +42,90 @@ MATERIAL_RECALIBRATION = 0.1
 """A band widened or narrowed by at least this share is worth a note (monthly and root level only)."""
 
 
-def build(*, period: str, label: str, root_level: str, root: str, units: pd.DataFrame,
-          accuracy: pd.DataFrame, calibration: pd.DataFrame, coverage: pd.DataFrame, slipping: pd.DataFrame,
-          accounts: pd.DataFrame, annual_revenue: float, owner_revenue: dict[str, float],
-          risk_probability: float) -> list[Finding]:
+def build(
+    *,
+    period: str,
+    label: str,
+    root_level: str,
+    root: str,
+    units: pd.DataFrame,
+    accuracy: pd.DataFrame,
+    calibration: pd.DataFrame,
+    coverage: pd.DataFrame,
+    slipping: pd.DataFrame,
+    accounts: pd.DataFrame,
+    annual_revenue: float,
+    owner_revenue: dict[str, float],
+    risk_probability: float,
+) -> list[Finding]:
     """Every finding of the forecast, in the order the page shows them."""
-    def finding(kind: str, severity: str, level: str, unit: str, metric: str, value: float | None,
-                baseline: float | None, *, at_stake: float = 0.0, action: str = "", cause: str = "",
-                **facts: object) -> Finding:
-        return Finding(analysis=ANALYSIS, kind=kind, severity=severity, level=level, unit=unit, metric=metric,  # type: ignore[arg-type]
-                       value=None if value is None or not np.isfinite(value) else float(value),
-                       baseline=None if baseline is None or not np.isfinite(baseline) else float(baseline),
-                       period=period, at_stake=float(max(at_stake, 0.0)), facts={"quarter": label, **facts},
-                       cause=cause, action=action)
+
+    def finding(
+        kind: str,
+        severity: str,
+        level: str,
+        unit: str,
+        metric: str,
+        value: float | None,
+        baseline: float | None,
+        *,
+        at_stake: float = 0.0,
+        action: str = "",
+        cause: str = "",
+        **facts: object,
+    ) -> Finding:
+        return Finding(
+            analysis=ANALYSIS,
+            kind=kind,
+            severity=severity,
+            level=level,
+            unit=unit,
+            metric=metric,  # type: ignore[arg-type]
+            value=None if value is None or not np.isfinite(value) else float(value),
+            baseline=None if baseline is None or not np.isfinite(baseline) else float(baseline),
+            period=period,
+            at_stake=float(max(at_stake, 0.0)),
+            facts={"quarter": label, **facts},
+            cause=cause,
+            action=action,
+        )
 
     out: list[Finding] = []
     head = units[(units["level"] == root_level) & (units["unit"] == root)].iloc[0]
     has_target = bool(np.isfinite(head["target"]) and head["target"] > 0)
     if has_target:
         at_risk = _at_risk(head, risk_probability)
-        out.append(finding(
-            "outlook", "medium" if at_risk else "info", root_level, root, "revenue", head["forecast"], head["target"],
-            at_stake=head["target"] - head["forecast"], action="close_gap" if head["p_hit"] < 0.5 else "keep_pace",
-            attainment=float(head["attainment"]), low=float(head["lo80"] / head["target"]),
-            high=float(head["hi80"] / head["target"]), p_hit=float(head["p_hit"]),
-        ))
+        out.append(
+            finding(
+                "outlook",
+                "medium" if at_risk else "info",
+                root_level,
+                root,
+                "revenue",
+                head["forecast"],
+                head["target"],
+                at_stake=head["target"] - head["forecast"],
+                action="close_gap" if head["p_hit"] < 0.5 else "keep_pace",
+                attainment=float(head["attainment"]),
+                low=float(head["lo80"] / head["target"]),
+                high=float(head["hi80"] / head["target"]),
+                p_hit=float(head["p_hit"]),
+            )
+        )
     else:
-        out.append(finding("outlook_no_target", "info", root_level, root, "revenue", head["forecast"], None,
-                           low=float(head["lo80"]), high=float(head["hi80"])))
+        out.append(
+            finding(
+                "outlook_no_target",
+                "info",
+                root_level,
+                root,
+                "revenue",
+                head["forecast"],
+                None,
+                low=float(head["lo80"]),
+                high=float(head["hi80"]),
+            )
+        )
 
     for level, severity in (("region", "medium"), ("team", "low")):
         rows = units[(units["level"] == level) & units["target"].gt(0)]
@@ -70,9 +134,21 @@ def build(*, period: str, label: str, root_level: str, root: str, units: pd.Data
         if level == "team":
             rows = rows.head(MAX_TEAMS)
         for _, r in rows.iterrows():
-            out.append(finding("unit_at_risk", severity, level, r["unit"], "revenue", r["forecast"], r["target"],
-                               at_stake=r["gap"], action="recovery_plan", attainment=float(r["attainment"]),
-                               p_hit=float(r["p_hit"])))
+            out.append(
+                finding(
+                    "unit_at_risk",
+                    severity,
+                    level,
+                    r["unit"],
+                    "revenue",
+                    r["forecast"],
+                    r["target"],
+                    at_stake=r["gap"],
+                    action="recovery_plan",
+                    attainment=float(r["attainment"]),
+                    p_hit=float(r["p_hit"]),
+                )
+            )
 
     hit = units.set_index(["level", "unit"])["p_hit"]
     for _, r in coverage[coverage["thin"]].iterrows():
@@ -80,41 +156,104 @@ def build(*, period: str, label: str, root_level: str, root: str, units: pd.Data
         if not (np.isfinite(p) and p < 0.5):
             continue
         severity = "low" if r["level"] == "team" else "medium"
-        out.append(finding("thin_pipeline", severity, r["level"], r["unit"], "revenue", r["open_pipeline"],
-                           r["remaining_target"], at_stake=r["remaining_target"] - r["open_pipeline"],
-                           action="build_pipeline", coverage=float(r["coverage"]), usual=float(r["usual_coverage"])))
+        out.append(
+            finding(
+                "thin_pipeline",
+                severity,
+                r["level"],
+                r["unit"],
+                "revenue",
+                r["open_pipeline"],
+                r["remaining_target"],
+                at_stake=r["remaining_target"] - r["open_pipeline"],
+                action="build_pipeline",
+                coverage=float(r["coverage"]),
+                usual=float(r["usual_coverage"]),
+            )
+        )
 
     if not slipping.empty:
         value = float(slipping["value"].fillna(0).sum())
         remaining = float(head["target"] - head["booked"]) if has_target else float(head["remaining"])
         share = value / remaining if remaining > 0 else 0.0
-        out.append(finding("slipping_deals", "medium" if share >= 0.05 else "low", root_level, root, "won_value",
-                           value, None, at_stake=value, action="review_slipping", deals=int(len(slipping)),
-                           share=share, reason=str(slipping["reason"].iloc[0])))
+        out.append(
+            finding(
+                "slipping_deals",
+                "medium" if share >= 0.05 else "low",
+                root_level,
+                root,
+                "won_value",
+                value,
+                None,
+                at_stake=value,
+                action="review_slipping",
+                deals=len(slipping),
+                share=share,
+                reason=str(slipping["reason"].iloc[0]),
+            )
+        )
 
     for _, a in accounts.iterrows():
         owner = owner_revenue.get(str(a["owner"]), 0.0)
-        material = ((annual_revenue > 0 and a["value_at_risk"] >= MATERIAL_ACCOUNT * annual_revenue)
-                    or (owner > 0 and a["value_at_risk"] >= MATERIAL_OWNER_SHARE * owner))
+        material = (annual_revenue > 0 and a["value_at_risk"] >= MATERIAL_ACCOUNT * annual_revenue) or (
+            owner > 0 and a["value_at_risk"] >= MATERIAL_OWNER_SHARE * owner
+        )
         strong = a["reason"] == "decline" and np.isfinite(a["change"]) and a["change"] <= -0.5
-        out.append(finding(
-            "key_account_decline", "high" if (material and strong) else "medium", "customer", str(a["customer_id"]),
-            "revenue", a["last_window"], a["previous_window"], at_stake=a["value_at_risk"], action="account_plan",
-            cause=str(a["reason"]), cause_text=str(a["reason"]), account=str(a["name"]), owner=str(a["owner"]),
-            change=float(a["change"]) if np.isfinite(a["change"]) else None,
-        ))
+        out.append(
+            finding(
+                "key_account_decline",
+                "high" if (material and strong) else "medium",
+                "customer",
+                str(a["customer_id"]),
+                "revenue",
+                a["last_window"],
+                a["previous_window"],
+                at_stake=a["value_at_risk"],
+                action="account_plan",
+                cause=str(a["reason"]),
+                cause_text=str(a["reason"]),
+                account=str(a["name"]),
+                owner=str(a["owner"]),
+                change=float(a["change"]) if np.isfinite(a["change"]) else None,
+            )
+        )
 
     material = (calibration["factor"] - 1).abs() >= MATERIAL_RECALIBRATION
     for _, c in calibration[material & calibration["level"].isin(["month", root_level])].iterrows():
-        out.append(finding("interval_recalibrated", "info", root_level, root, "revenue", None, None,
-                           band=float(c["band"]), scope=str(c["level"]), raw=float(c["coverage_raw"]),
-                           calibrated=float(c["coverage_calibrated"]), factor=float(c["factor"])))
+        out.append(
+            finding(
+                "interval_recalibrated",
+                "info",
+                root_level,
+                root,
+                "revenue",
+                None,
+                None,
+                band=float(c["band"]),
+                scope=str(c["level"]),
+                raw=float(c["coverage_raw"]),
+                calibrated=float(c["coverage_calibrated"]),
+                factor=float(c["factor"]),
+            )
+        )
     top = accuracy[(accuracy["level"] == root_level) & (accuracy["method"] == "blend")]
     if not top.empty:
         r = top.iloc[0]
-        out.append(finding("accuracy", "info", root_level, root, "revenue", None, None,
-                           accuracy=float(r["accuracy"]), vs_snaive=float(r["vs_snaive"]),
-                           origins=int(r["origins"]), better="yes" if r["vs_snaive"] < 1 else "no"))
+        out.append(
+            finding(
+                "accuracy",
+                "info",
+                root_level,
+                root,
+                "revenue",
+                None,
+                None,
+                accuracy=float(r["accuracy"]),
+                vs_snaive=float(r["vs_snaive"]),
+                origins=int(r["origins"]),
+                better="yes" if r["vs_snaive"] < 1 else "no",
+            )
+        )
     return out
 
 

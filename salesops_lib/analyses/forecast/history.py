@@ -33,10 +33,12 @@ def monthly_revenue(data: Dataset, as_of: dt.date) -> pd.DataFrame:
     first_allowed = (month_start(as_of) - pd.DateOffset(months=MAX_HISTORY_MONTHS - 1)).date()
     events = events.filter(events.at.notnull() & (events.at >= first_allowed) & (events.at <= as_of))
     per_month = events.group_by(rep_id=events.rep_id.fill_null(UNASSIGNED), month=events.at.truncate("M")).agg(
-        amount=events.amount.sum().fill_null(0))
+        amount=events.amount.sum().fill_null(0)
+    )
     frame = per_month.execute()
-    months = pd.date_range(month_start(as_of) - pd.DateOffset(months=MAX_HISTORY_MONTHS - 1), month_start(as_of),
-                           freq="MS")
+    months = pd.date_range(
+        month_start(as_of) - pd.DateOffset(months=MAX_HISTORY_MONTHS - 1), month_start(as_of), freq="MS"
+    )
     if frame.empty:
         return pd.DataFrame(columns=months[-1:], dtype=float)
     frame["month"] = pd.to_datetime(frame["month"])
@@ -55,35 +57,54 @@ def org_tree(data: Dataset, rep_ids: list[str], as_of: dt.date, *, region: str =
     reps = rep_roster(data)
     unknown = sorted(set(rep_ids) - set(reps["rep_id"]))
     if unknown:
-        extra = pd.DataFrame({"rep_id": unknown, "name": unknown, "team": UNASSIGNED, "region": UNASSIGNED,
-                              "hire_date": None, "exit_date": None})
+        extra = pd.DataFrame(
+            {
+                "rep_id": unknown,
+                "name": unknown,
+                "team": UNASSIGNED,
+                "region": UNASSIGNED,
+                "hire_date": None,
+                "exit_date": None,
+            }
+        )
         reps = pd.concat([reps, extra], ignore_index=True)
     if region:
         reps = reps[reps["region"] == region]
     hire = pd.to_datetime(reps["hire_date"])
     exit_ = pd.to_datetime(reps["exit_date"])
     day = pd.Timestamp(as_of)
-    reps = reps.assign(name=reps["name"].fillna(reps["rep_id"]), team=reps["team"].fillna(UNASSIGNED),
-                       region=reps["region"].fillna(UNASSIGNED), hire_date=hire, exit_date=exit_,
-                       active=(hire.isna() | (hire <= day)) & (exit_.isna() | (exit_ > day)))
+    reps = reps.assign(
+        name=reps["name"].fillna(reps["rep_id"]),
+        team=reps["team"].fillna(UNASSIGNED),
+        region=reps["region"].fillna(UNASSIGNED),
+        hire_date=hire,
+        exit_date=exit_,
+        active=(hire.isna() | (hire <= day)) & (exit_.isna() | (exit_ > day)),
+    )
     return reps.sort_values(["region", "team", "rep_id"]).reset_index(drop=True)
 
 
 def employed_at(tree: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
     """Boolean per rep of ``tree``: employed on ``day``."""
-    return ((tree["hire_date"].isna() | (tree["hire_date"] <= day))
-            & (tree["exit_date"].isna() | (tree["exit_date"] > day))).to_numpy()
+    return (
+        (tree["hire_date"].isna() | (tree["hire_date"] <= day)) & (tree["exit_date"].isna() | (tree["exit_date"] > day))
+    ).to_numpy()
 
 
 def monthly_targets(data: Dataset, tree: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Target per (level, unit, month) for the months ``start``..``end``: lines as given at each
-    level, rolled up from the reps for a level without lines. Empty without a targets table."""
+    level, rolled up from the reps for a level without lines. Empty without a targets table.
+    """
     columns = ["level", "unit", "month", "target"]
     if not data.has("targets"):
         return pd.DataFrame(columns=columns)
     t = data.table("targets")
-    lines = t.filter((t.period >= start) & (t.period <= end)).group_by(["level", "unit_id", "period"]).agg(
-        target=t.amount.sum()).execute()
+    lines = (
+        t.filter((t.period >= start) & (t.period <= end))
+        .group_by(["level", "unit_id", "period"])
+        .agg(target=t.amount.sum())
+        .execute()
+    )
     lines = lines.rename(columns={"unit_id": "unit", "period": "month"})
     lines["month"] = pd.to_datetime(lines["month"]).dt.to_period("M").dt.start_time
     parts = []

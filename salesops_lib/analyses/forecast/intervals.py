@@ -37,7 +37,7 @@ def quantile_of(level: float) -> float:
 def horizon_sd(residual_sd: float, alpha: float, steps: int) -> np.ndarray:
     """Relative error sd at steps 1..``steps`` (exponential-smoothing growth)."""
     h = np.arange(1, steps + 1)
-    return residual_sd * np.sqrt(1 + (h - 1) * alpha ** 2)
+    return residual_sd * np.sqrt(1 + (h - 1) * alpha**2)
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ class Calibration:
 
 def enough_errors(count: int, level: float) -> bool:
     """A band's tail can be checked once at least :data:`MIN_EXCEEDANCES` errors are expected
-    outside it (and never with fewer than :data:`MIN_ERRORS`): 25 for 80 %, 100 for 95 %."""
+    outside it (and never with fewer than :data:`MIN_ERRORS`): 25 for 80 %, 100 for 95 %.
+    """
     return count >= max(MIN_ERRORS, int(np.ceil(MIN_EXCEEDANCES / (1 - level) - 1e-9)))
 
 
@@ -108,13 +109,18 @@ def calibrate(z: np.ndarray, levels: Sequence[float] = LEVELS, *, tolerance: flo
             inside += int(np.sum(np.abs(row) <= q * f))
             total += len(row)
         calibrated = inside / total if total else np.nan
-        out[level] = Calibration(level=level, coverage_raw=raw, factor=factor, coverage_calibrated=calibrated,
-                                 errors=int(seen.sum()))
+        out[level] = Calibration(
+            level=level, coverage_raw=raw, factor=factor, coverage_calibrated=calibrated, errors=int(seen.sum())
+        )
     return out
 
 
-def bands(mean: np.ndarray, sd: np.ndarray, calibration: dict[float, Calibration] | None = None,
-          levels: Sequence[float] = LEVELS) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+def bands(
+    mean: np.ndarray,
+    sd: np.ndarray,
+    calibration: dict[float, Calibration] | None = None,
+    levels: Sequence[float] = LEVELS,
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """Lower and upper bounds of each level around ``mean`` (log-normal, calibrated)."""
     out = {}
     for level in levels:
@@ -137,7 +143,8 @@ def probability_at_least(target: float, median: float, sd: float) -> float:
 
 def pooled_quantiles(z: np.ndarray, levels: Sequence[float] = LEVELS) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """Per step, the empirical lower and upper quantiles of standardised errors ``z``
-    (series × steps) pooled across series, made monotone in the step (bands never narrow)."""
+    (series × steps) pooled across series, made monotone in the step (bands never narrow).
+    """
     out = {}
     for level in levels:
         lo = np.nanquantile(z, 0.5 - level / 2, axis=0)

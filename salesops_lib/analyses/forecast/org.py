@@ -79,7 +79,8 @@ def root_seasons(root: np.ndarray, months: pd.DatetimeIndex, lengths: np.ndarray
     """The root's seasonal indices by calendar month at each origin (origins × 12), and how they
     were chosen: ``tested`` (the M3 autocorrelation test decides), or ``forced`` when
     decomposing at every origin backtests better by :data:`.series.SWITCH_MARGIN` — short
-    company series (2–3 years) often miss the test although the calendar clearly matters."""
+    company series (2–3 years) often miss the test although the calendar clearly matters.
+    """
     modes = {}
     for mode, test in (("tested", True), ("forced", False)):
         rows, indices, seasons = [], [], []
@@ -91,7 +92,7 @@ def root_seasons(root: np.ndarray, months: pd.DatetimeIndex, lengths: np.ndarray
             rows.append(series)
             indices.append(_positions(calendar, months[min(start, len(months) - 1)].month))
         fc = ts.forecast_many(rows, h, methods=ts.COMBINATIONS[ts.DEFAULT_METHOD], indices=indices)[ts.DEFAULT_METHOD]
-        errors = [np.abs(fc[k, :len(root[L:L + h])] - root[L:L + h]) for k, L in enumerate(lengths[:-1])]
+        errors = [np.abs(fc[k, : len(root[L : L + h])] - root[L : L + h]) for k, L in enumerate(lengths[:-1])]
         flat = np.concatenate(errors) if errors else np.array([])
         modes[mode] = (float(flat.mean()) if len(flat) else np.inf, np.array(seasons))
     forced = modes["forced"][0] < modes["tested"][0] * (1 - ts.SWITCH_MARGIN)
@@ -99,9 +100,17 @@ def root_seasons(root: np.ndarray, months: pd.DatetimeIndex, lengths: np.ndarray
     return modes[chosen][1], chosen
 
 
-def forecast_org(tree: pd.DataFrame, revenue: pd.DataFrame, h: int, *, origins: int = 12, period: int = 12,
-                 root_level: str = "company", root: str = "company",
-                 reconciliation: Method = "wls_var") -> OrgForecasts:
+def forecast_org(
+    tree: pd.DataFrame,
+    revenue: pd.DataFrame,
+    h: int,
+    *,
+    origins: int = 12,
+    period: int = 12,
+    root_level: str = "company",
+    root: str = "company",
+    reconciliation: Method = "wls_var",
+) -> OrgForecasts:
     """Forecast every node ``h`` months ahead from each of the last ``origins`` months and now.
 
     ``tree``: reps with team, region, hire and exit dates (:func:`.history.org_tree`);
@@ -125,7 +134,7 @@ def forecast_org(tree: pd.DataFrame, revenue: pd.DataFrame, h: int, *, origins: 
 
     def prepared(i: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         start = min(int(first_nonzero[i]), int(lengths[k]))
-        return history[i, start:lengths[k]], positions[(k, int(calendar_month[min(start, T - 1)]))]
+        return history[i, start : lengths[k]], positions[(k, int(calendar_month[min(start, T - 1)]))]
 
     base = np.zeros((len(lengths), len(nodes), h))
     pairs = [prepared(i, k) for k in range(len(lengths)) for i in top]
@@ -138,8 +147,9 @@ def forecast_org(tree: pd.DataFrame, revenue: pd.DataFrame, h: int, *, origins: 
     where = [(k, i) for k in range(len(lengths)) for i in low]
     pairs = [prepared(i, k) for k, i in where]
     if pairs:
-        cheap = ts.forecast_many([p[0] for p in pairs], h, period=period, methods=(CHEAP_METHOD,),
-                                 indices=[p[1] for p in pairs])[CHEAP_METHOD]
+        cheap = ts.forecast_many(
+            [p[0] for p in pairs], h, period=period, methods=(CHEAP_METHOD,), indices=[p[1] for p in pairs]
+        )[CHEAP_METHOD]
         for (k, i), values in zip(where, cheap, strict=True):
             base[k, i] = values
 
@@ -156,17 +166,30 @@ def forecast_org(tree: pd.DataFrame, revenue: pd.DataFrame, h: int, *, origins: 
         reconciled[k] = np.maximum(reconcile(hierarchy, base[k], variance, reconciliation, fixed_zero=idle), 0.0)
     candidates = {(int(i), m): grid[m][-1, j, :] for j, i in enumerate(top) for m in grid}
     return OrgForecasts(
-        hierarchy=hierarchy, months=months, history=history, lengths=lengths, reconciled=reconciled, base=base,
-        methods=pd.Series([methods[list(top).index(i)] if i in top else CHEAP_METHOD for i in range(len(nodes))],
-                          index=hierarchy.index()),
-        scores=scores.set_axis(hierarchy.index()[top]), residual_sd=sd, alpha=alpha, variance=variance,
-        candidates=candidates, season=None if np.allclose(seasons[-1], 1) else seasons[-1],
-        seasonality=seasonality, reconciliation=reconciliation,
+        hierarchy=hierarchy,
+        months=months,
+        history=history,
+        lengths=lengths,
+        reconciled=reconciled,
+        base=base,
+        methods=pd.Series(
+            [methods[list(top).index(i)] if i in top else CHEAP_METHOD for i in range(len(nodes))],
+            index=hierarchy.index(),
+        ),
+        scores=scores.set_axis(hierarchy.index()[top]),
+        residual_sd=sd,
+        alpha=alpha,
+        variance=variance,
+        candidates=candidates,
+        season=None if np.allclose(seasons[-1], 1) else seasons[-1],
+        seasonality=seasonality,
+        reconciliation=reconciliation,
     )
 
 
-def _choose(history: np.ndarray, lengths: np.ndarray, grid: dict[str, np.ndarray],
-            period: int) -> tuple[pd.DataFrame, list[str]]:
+def _choose(
+    history: np.ndarray, lengths: np.ndarray, grid: dict[str, np.ndarray], period: int
+) -> tuple[pd.DataFrame, list[str]]:
     """Backtest MASE of each method per top node over the origins before the last; the choice."""
     T = history.shape[1]
     h = next(iter(grid.values())).shape[2]
@@ -178,8 +201,8 @@ def _choose(history: np.ndarray, lengths: np.ndarray, grid: dict[str, np.ndarray
         for method, forecast in grid.items():
             errors = []
             for k, L in enumerate(lengths[:-1]):
-                seen = y[L:min(L + h, T)]
-                errors.extend(np.abs(forecast[k, j, :len(seen)] - seen))
+                seen = y[L : min(L + h, T)]
+                errors.extend(np.abs(forecast[k, j, : len(seen)] - seen))
             row[method] = float(np.mean(errors) / scale) if errors else np.nan
         scores.append(row)
         chosen.append(ts.choose_method(row))
@@ -190,7 +213,8 @@ def window_totals(org: OrgForecasts, months: int, *, skip: int = 0) -> pd.DataFr
     """Per origin whose window is complete (and the last origin): each node's reconciled forecast
     total over the ``months`` months after the first ``skip`` months, the actual total (NaN for
     the last origin) and the seasonal-naive total (the same months a year earlier, else the
-    mean of the months just before)."""
+    mean of the months just before).
+    """
     T = org.history.shape[1]
     index = org.hierarchy.index()
     parts = []
@@ -201,13 +225,20 @@ def window_totals(org: OrgForecasts, months: int, *, skip: int = 0) -> pd.DataFr
             continue
         actual = org.history[:, first:last].sum(axis=1) if complete else np.full(len(index), np.nan)
         if first - 12 >= 0 and last - 12 <= L:
-            naive = org.history[:, first - 12:last - 12].sum(axis=1)
+            naive = org.history[:, first - 12 : last - 12].sum(axis=1)
         else:
-            recent = org.history[:, max(L - months, 0):L]
+            recent = org.history[:, max(L - months, 0) : L]
             naive = recent.mean(axis=1) * months if recent.shape[1] else np.zeros(len(index))
-        parts.append(pd.DataFrame({
-            "origin": org.months[L - 1] + pd.offsets.MonthEnd(0), "level": index.get_level_values(0),
-            "unit": index.get_level_values(1), "actual": actual,
-            "ts": org.reconciled[k, :, skip:skip + months].sum(axis=1), "snaive": naive,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "origin": org.months[L - 1] + pd.offsets.MonthEnd(0),
+                    "level": index.get_level_values(0),
+                    "unit": index.get_level_values(1),
+                    "actual": actual,
+                    "ts": org.reconciled[k, :, skip : skip + months].sum(axis=1),
+                    "snaive": naive,
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)

@@ -16,28 +16,33 @@ class ForecastParams(AnalysisParams):
 
     #: months forecast after the reporting month (the target quarter is always covered)
     horizon: int = Field(
-        6, description="months forecast after the reporting month (the target quarter is always covered)")
+        6, description="months forecast after the reporting month (the target quarter is always covered)"
+    )
     #: quarter forecast against its target: "current" (the quarter still open after the reporting
     #: month — its own quarter, or the next one when the month closes it), "next" (the quarter
     #: after that) or a quarter "YYYYQn" that ends after the reporting month
     target_period: str = Field(
-        "current", description="current (the quarter still open), next, or a quarter like 2025Q3")
+        "current", description="current (the quarter still open), next, or a quarter like 2025Q3"
+    )
     #: rolling-origin backtest: earlier month-ends whose forecasts are checked against what happened
     backtest_origins: int = Field(
-        12, description="earlier month-ends whose forecasts are checked against what happened")
+        12, description="earlier month-ends whose forecasts are checked against what happened"
+    )
     #: how far a band's backtest coverage may miss its level (80 % / 95 %) before it is corrected
     coverage_tolerance: float = Field(
-        0.05, description="how far a band's backtest coverage may miss 80 or 95 percent before it is corrected")
+        0.05, description="how far a band's backtest coverage may miss 80 or 95 percent before it is corrected"
+    )
     #: pipeline coverage (open pipeline ÷ remaining target) below this share of the unit's usual
     #: coverage raises a thin-pipeline warning
     pipeline_coverage_threshold: float = Field(
-        0.75, description="pipeline coverage below this share of the usual coverage is thin")
+        0.75, description="pipeline coverage below this share of the usual coverage is thin"
+    )
     #: a unit whose probability of reaching its target is below this is flagged at risk
-    risk_probability: float = Field(
-        0.2, description="a unit whose chance of reaching target is below this is flagged")
+    risk_probability: float = Field(0.2, description="a unit whose chance of reaching target is below this is flagged")
     #: key accounts watched for declining orders (top N by revenue over the last 12 months)
     key_accounts: int = Field(
-        20, description="key accounts watched for declining orders, top N by revenue of the last 12 months")
+        20, description="key accounts watched for declining orders, top N by revenue of the last 12 months"
+    )
 
     @field_validator("horizon")
     @classmethod

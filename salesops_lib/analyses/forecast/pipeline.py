@@ -46,8 +46,17 @@ LEARN_ORIGINS = 6
 RUN_RATE_MONTHS = 3
 CLOSE_STEP_DAYS = 15
 """Open deals' expected close dates are grouped in steps of this many days after the origin."""
-SNAPSHOT_COLUMNS = ["origin", "rep_id", "stage", "age_band", "close_step", "deals", "value", "won_value",
-                    "won_ever_value"]
+SNAPSHOT_COLUMNS = [
+    "origin",
+    "rep_id",
+    "stage",
+    "age_band",
+    "close_step",
+    "deals",
+    "value",
+    "won_value",
+    "won_ever_value",
+]
 
 
 def month_end(day: pd.Timestamp) -> pd.Timestamp:
@@ -80,7 +89,8 @@ def won_means(data: Dataset, as_of: dt.date) -> WonMeans:
 
 def with_value(data: Dataset, deals: ir.Table, as_of: dt.date, means: WonMeans | None = None) -> ir.Table:
     """Add ``value``: the deal's amount, else the mean won amount of its product, else of all won
-    deals (closed by ``as_of``; ``means`` from :func:`won_means` when already known)."""
+    deals (closed by ``as_of``; ``means`` from :func:`won_means` when already known).
+    """
     by_product, overall = means if means is not None else won_means(data, as_of)
     means = ibis.memtable(by_product, schema={"product": "string", "product_mean": "float64"})
     joined = deals.left_join(means, deals.product.fill_null(UNKNOWN) == means.product).drop("product_right")
@@ -97,34 +107,55 @@ def _stage_rank(data: Dataset, stage: ir.StringValue) -> ir.IntegerValue:
     return ibis.cases(*[(stage == name, i) for i, name in enumerate(order)], else_=-1)
 
 
-def open_deals(data: Dataset, origins: Sequence[pd.Timestamp], months: int, as_of: dt.date, *,
-               skip: int = 0, means: WonMeans | None = None) -> ir.Table:
+def open_deals(
+    data: Dataset,
+    origins: Sequence[pd.Timestamp],
+    months: int,
+    as_of: dt.date,
+    *,
+    skip: int = 0,
+    means: WonMeans | None = None,
+) -> ir.Table:
     """Deals open at each origin (one row per deal × origin): ``origin``, ``opp_id``, ``rep_id``,
     ``customer_id``, ``stage``, ``stage_entered``, ``created_at``, ``expected_close``, ``age_band``,
     ``value``, ``won_in_window`` (won in the ``months`` months that follow the first ``skip``
-    months after the origin), ``won_ever`` (lazy)."""
+    months after the origin), ``won_ever`` (lazy).
+    """
     o = data.table("opportunities")
     last = _last_event(data)
-    frame = pd.DataFrame({"origin": [pd.Timestamp(x).date() for x in origins],
-                          "window_start": [window_end(x, skip).date() for x in origins],
-                          "window_end": [window_end(x, skip + months).date() for x in origins]})
+    frame = pd.DataFrame(
+        {
+            "origin": [pd.Timestamp(x).date() for x in origins],
+            "window_start": [window_end(x, skip).date() for x in origins],
+            "window_end": [window_end(x, skip + months).date() for x in origins],
+        }
+    )
     grid = ibis.memtable(frame, schema={"origin": "date", "window_start": "date", "window_end": "date"})
     first, latest = min(frame["origin"]), max(frame["origin"])
-    deals = o.filter(o.status.isin(["open", "won", "lost"]) & (o.closed_at.notnull() | (o.status == "open"))
-                     & (o.created_at.isnull() | (o.created_at <= latest)) & (o.closed_at.isnull() | (o.closed_at > first)))
+    deals = o.filter(
+        o.status.isin(["open", "won", "lost"])
+        & (o.closed_at.notnull() | (o.status == "open"))
+        & (o.created_at.isnull() | (o.created_at <= latest))
+        & (o.closed_at.isnull() | (o.closed_at > first))
+    )
     pairs = deals.cross_join(grid)
     created_known = pairs.created_at.notnull() & (pairs.created_at <= pairs.origin)
-    created_unknown = pairs.created_at.isnull() & ibis.literal(last is not None) & (
-        pairs.origin >= (last or dt.date(1900, 1, 1)))
-    pairs = pairs.filter((created_known | created_unknown) & (pairs.closed_at.isnull() | (pairs.closed_at > pairs.origin)))
+    created_unknown = (
+        pairs.created_at.isnull() & ibis.literal(last is not None) & (pairs.origin >= (last or dt.date(1900, 1, 1)))
+    )
+    pairs = pairs.filter(
+        (created_known | created_unknown) & (pairs.closed_at.isnull() | (pairs.closed_at > pairs.origin))
+    )
     pairs = with_value(data, pairs, as_of, means)
     age = pairs.origin.delta(pairs.created_at, unit="day")
     band = ibis.cases(*[(age < limit, label) for limit, label in AGE_BANDS], else_=ibis.literal(OLDEST_BAND))
     won = pairs.status == "won"
     close_in = pairs.expected_close.delta(pairs.origin, unit="day")
     pairs = pairs.mutate(
-        close_step=ibis.cases((pairs.expected_close.isnull(), ibis.null("int64")),
-                              else_=(close_in / CLOSE_STEP_DAYS).floor().cast("int64")),
+        close_step=ibis.cases(
+            (pairs.expected_close.isnull(), ibis.null("int64")),
+            else_=(close_in / CLOSE_STEP_DAYS).floor().cast("int64"),
+        ),
         age_band=ibis.cases((pairs.created_at.isnull(), ibis.literal(UNKNOWN)), else_=band),
         won_in_window=won & (pairs.closed_at > pairs.window_start) & (pairs.closed_at <= pairs.window_end),
         won_ever=won,
@@ -134,32 +165,49 @@ def open_deals(data: Dataset, origins: Sequence[pd.Timestamp], months: int, as_o
 
 def _with_stage(data: Dataset, pairs: ir.Table) -> ir.Table:
     """Add each deal's stage at its origin: the last open stage entered by then (the later stage
-    of the funnel on a tie), by an as-of join."""
+    of the funnel on a tie), by an as-of join.
+    """
     if not data.has("stage_history"):
         return pairs.mutate(stage=ibis.literal(UNKNOWN), stage_entered=ibis.null("date"))
     sh = data.table("stage_history")
     sh = sh.filter(sh.stage.isin(list(data.stages.open_stages)))
     rank = _stage_rank(data, sh.stage).cast("int64")
-    entries = sh.select(s_opp=sh.opp_id, stage=sh.stage, stage_entered=sh.entered_at,
-                        s_key=sh.entered_at.cast("timestamp") + rank * ibis.interval(seconds=1))
+    entries = sh.select(
+        s_opp=sh.opp_id,
+        stage=sh.stage,
+        stage_entered=sh.entered_at,
+        s_key=sh.entered_at.cast("timestamp") + rank * ibis.interval(seconds=1),
+    )
     keyed = pairs.mutate(p_key=pairs.origin.cast("timestamp") + ibis.interval(hours=23))
     joined = asof_left_join(keyed, entries, by=("opp_id", "s_opp"), at=("p_key", "s_key"))
     return joined.mutate(stage=joined.stage.fill_null(UNKNOWN)).drop("s_opp", "s_key", "p_key")
 
 
-def snapshots(data: Dataset, origins: Sequence[pd.Timestamp], months: int, as_of: dt.date, *,
-              skip: int = 0, means: WonMeans | None = None) -> pd.DataFrame:
+def snapshots(
+    data: Dataset,
+    origins: Sequence[pd.Timestamp],
+    months: int,
+    as_of: dt.date,
+    *,
+    skip: int = 0,
+    means: WonMeans | None = None,
+) -> pd.DataFrame:
     """Open pipeline per origin × rep × stage × age band: deals, value, value won in the window
-    and value won at any time after the origin."""
+    and value won at any time after the origin.
+    """
     if not len(origins):
         return pd.DataFrame(columns=SNAPSHOT_COLUMNS)
     deals = open_deals(data, origins, months, as_of, skip=skip, means=means)
-    agg = deals.group_by(["origin", "rep_id", "stage", "age_band", "close_step"]).agg(
-        deals=deals.count(),
-        value=deals.value.sum(),
-        won_value=deals.value.sum(where=deals.won_in_window).fill_null(0),
-        won_ever_value=deals.value.sum(where=deals.won_ever).fill_null(0),
-    ).execute()
+    agg = (
+        deals.group_by(["origin", "rep_id", "stage", "age_band", "close_step"])
+        .agg(
+            deals=deals.count(),
+            value=deals.value.sum(),
+            won_value=deals.value.sum(where=deals.won_in_window).fill_null(0),
+            won_ever_value=deals.value.sum(where=deals.won_ever).fill_null(0),
+        )
+        .execute()
+    )
     agg["origin"] = pd.to_datetime(agg["origin"])
     return agg[SNAPSHOT_COLUMNS]
 
@@ -191,7 +239,8 @@ def _lookup(table: pd.DataFrame, stage: pd.Series, band: pd.Series, fallback: fl
 
 def slip_distribution(data: Dataset, as_of: dt.date) -> np.ndarray | None:
     """Days from expected to actual close of the deals won by ``as_of`` that kept an expected
-    close (sorted), or None when fewer than :data:`MIN_SLIP_DEALS` did."""
+    close (sorted), or None when fewer than :data:`MIN_SLIP_DEALS` did.
+    """
     o = data.table("opportunities")
     won = o.filter((o.status == "won") & o.closed_at.notnull() & o.expected_close.notnull() & (o.closed_at <= as_of))
     counts = won.group_by(slip=won.closed_at.delta(won.expected_close, unit="day")).agg(n=won.count()).execute()
@@ -200,10 +249,12 @@ def slip_distribution(data: Dataset, as_of: dt.date) -> np.ndarray | None:
     return np.sort(np.repeat(counts["slip"].to_numpy(dtype=float), counts["n"].to_numpy()))
 
 
-def timing_probability(slips: np.ndarray, close_step: pd.Series, origin: pd.Timestamp, start: pd.Timestamp,
-                       end: pd.Timestamp) -> np.ndarray:
+def timing_probability(
+    slips: np.ndarray, close_step: pd.Series, origin: pd.Timestamp, start: pd.Timestamp, end: pd.Timestamp
+) -> np.ndarray:
     """P(expected close + slip falls in (start, end]) for deals whose expected close lies
-    ``close_step`` steps of :data:`CLOSE_STEP_DAYS` after ``origin`` (middle of the step)."""
+    ``close_step`` steps of :data:`CLOSE_STEP_DAYS` after ``origin`` (middle of the step).
+    """
     expected = (close_step.to_numpy(dtype=float) + 0.5) * CLOSE_STEP_DAYS
     upper = (end - origin).days - expected
     lower = (start - origin).days - expected
@@ -217,8 +268,14 @@ def learning_set(snaps: pd.DataFrame, origin: pd.Timestamp, months: int, skip: i
     return snaps[snaps["origin"].isin(origins[-LEARN_ORIGINS:])]
 
 
-def expected_from_pipeline(snaps: pd.DataFrame, origin: pd.Timestamp, months: int, skip: int = 0,
-                           slips: np.ndarray | None = None, cells: pd.DataFrame | None = None) -> pd.Series:
+def expected_from_pipeline(
+    snaps: pd.DataFrame,
+    origin: pd.Timestamp,
+    months: int,
+    skip: int = 0,
+    slips: np.ndarray | None = None,
+    cells: pd.DataFrame | None = None,
+) -> pd.Series:
     """Expected value won in the window after ``origin``, per rep, from the pipeline at ``origin``.
 
     With a slip distribution, deals that carry an expected close are timed by it instead:
@@ -237,17 +294,25 @@ def expected_from_pipeline(snaps: pd.DataFrame, origin: pd.Timestamp, months: in
         ever = win_probabilities(learn, column="won_ever_value")
         ever_overall = float(learn["won_ever_value"].sum() / learn["value"].sum()) if learn["value"].sum() > 0 else 0.0
         p_win = _lookup(ever, now["stage"], now["age_band"], ever_overall)
-        timing = timing_probability(slips, now["close_step"][dated], origin, window_end(origin, skip),
-                                    window_end(origin, skip + months))
+        timing = timing_probability(
+            slips, now["close_step"][dated], origin, window_end(origin, skip), window_end(origin, skip + months)
+        )
         q = q.copy()
         q[dated] = p_win[dated] * timing
     return (now["value"] * q).groupby(now["rep_id"]).sum()
 
 
-def not_in_pipeline_share(snaps: pd.DataFrame, revenue: pd.DataFrame, origin: pd.Timestamp, months: int,
-                          skip: int = 0, origins: Sequence[pd.Timestamp] | None = None) -> float:
+def not_in_pipeline_share(
+    snaps: pd.DataFrame,
+    revenue: pd.DataFrame,
+    origin: pd.Timestamp,
+    months: int,
+    skip: int = 0,
+    origins: Sequence[pd.Timestamp] | None = None,
+) -> float:
     """ρ: share of window revenue that did not come from the opening pipeline, over the learning
-    origins (``origins``: every snapshot origin, also those without an open deal; 0 when unknown)."""
+    origins (``origins``: every snapshot origin, also those without an open deal; 0 when unknown).
+    """
     every = sorted(pd.to_datetime(origins)) if origins is not None else sorted(snaps["origin"].unique())
     learn = [o for o in every if window_end(o, skip + months) <= origin][-LEARN_ORIGINS:]
     total, from_pipeline = 0.0, 0.0
@@ -259,10 +324,12 @@ def not_in_pipeline_share(snaps: pd.DataFrame, revenue: pd.DataFrame, origin: pd
     return float(np.clip(1 - from_pipeline / total, 0, 1)) if total > 0 else 0.0
 
 
-def run_rate(revenue: pd.DataFrame, origin: pd.Timestamp, months: int, season: np.ndarray | None,
-             skip: int = 0) -> pd.Series:
+def run_rate(
+    revenue: pd.DataFrame, origin: pd.Timestamp, months: int, season: np.ndarray | None, skip: int = 0
+) -> pd.Series:
     """Per rep: mean monthly revenue of the last :data:`RUN_RATE_MONTHS` months to ``origin`` ×
-    ``months`` × the seasonal ratio (``season`` = index per calendar month 1..12, or None)."""
+    ``months`` × the seasonal ratio (``season`` = index per calendar month 1..12, or None).
+    """
     cols = [c for c in revenue.columns if c <= origin][-RUN_RATE_MONTHS:]
     if not cols:
         return pd.Series(0.0, index=revenue.index)
@@ -280,13 +347,23 @@ def learning_cells(snaps: pd.DataFrame) -> pd.DataFrame:
     return snaps.groupby(["origin", "stage", "age_band"], as_index=False)[columns].sum()
 
 
-def pipeline_forecast(snaps: pd.DataFrame, revenue: pd.DataFrame, origin: pd.Timestamp, months: int,
-                      season: np.ndarray | None, active: pd.Series, *, skip: int = 0,
-                      slips: np.ndarray | None = None, origins: Sequence[pd.Timestamp] | None = None,
-                      cells: pd.DataFrame | None = None) -> pd.DataFrame:
+def pipeline_forecast(
+    snaps: pd.DataFrame,
+    revenue: pd.DataFrame,
+    origin: pd.Timestamp,
+    months: int,
+    season: np.ndarray | None,
+    active: pd.Series,
+    *,
+    skip: int = 0,
+    slips: np.ndarray | None = None,
+    origins: Sequence[pd.Timestamp] | None = None,
+    cells: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Per rep: ``pipeline`` (expected from open deals), ``run_rate`` (not yet in the pipeline)
     and their sum ``forecast`` for the ``months`` after ``origin``; reps not employed at the
-    origin get no run-rate."""
+    origin get no run-rate.
+    """
     cells = learning_cells(snaps) if cells is None else cells
     pipe = expected_from_pipeline(snaps, origin, months, skip, slips, cells)
     share = not_in_pipeline_share(cells, revenue, origin, months, skip, origins)

@@ -51,8 +51,10 @@ class Hierarchy:
         if root_level == "company":
             rows += [{"level": "region", "unit": r, "parent": root} for r in sorted(tree["region"].unique())]
         team_parent = tree.drop_duplicates("team").set_index("team")["region"] if root_level == "company" else None
-        rows += [{"level": "team", "unit": t, "parent": team_parent[t] if team_parent is not None else root}
-                 for t in sorted(tree["team"].unique())]
+        rows += [
+            {"level": "team", "unit": t, "parent": team_parent[t] if team_parent is not None else root}
+            for t in sorted(tree["team"].unique())
+        ]
         rows += [{"level": "rep", "unit": r, "parent": t} for r, t in zip(tree["rep_id"], tree["team"], strict=True)]
         nodes = pd.DataFrame(rows)
         n = len(tree)
@@ -63,7 +65,7 @@ class Hierarchy:
                 summing[i] = (tree["region"] == node.unit).to_numpy()
             elif node.level == "team":
                 summing[i] = (tree["team"] == node.unit).to_numpy()
-        summing[len(nodes) - n:] = np.eye(n)
+        summing[len(nodes) - n :] = np.eye(n)
         return cls(nodes=nodes, summing=summing)
 
     def aggregate(self, bottom: np.ndarray) -> np.ndarray:
@@ -74,8 +76,14 @@ class Hierarchy:
         return pd.MultiIndex.from_frame(self.nodes[["level", "unit"]])
 
 
-def reconcile(hierarchy: Hierarchy, base: np.ndarray, variance: np.ndarray, method: Method = "wls_var", *,
-              fixed_zero: np.ndarray | None = None) -> np.ndarray:
+def reconcile(
+    hierarchy: Hierarchy,
+    base: np.ndarray,
+    variance: np.ndarray,
+    method: Method = "wls_var",
+    *,
+    fixed_zero: np.ndarray | None = None,
+) -> np.ndarray:
     """Coherent forecasts (nodes × k) from base forecasts (nodes × k) and their error variances.
 
     ``fixed_zero`` marks reps whose forecast is 0 whatever the others say (not employed). Non-
@@ -104,7 +112,7 @@ def reconcile(hierarchy: Hierarchy, base: np.ndarray, variance: np.ndarray, meth
     floor = float(positive.min()) if len(positive) else 1.0
     variance = np.where(variance > 0, variance, floor)
     agg = S[:n_agg][:, free]
-    d_inv = variance[n_agg:][free]                       # 1 / w for the free reps
+    d_inv = variance[n_agg:][free]  # 1 / w for the free reps
     w_agg = 1.0 / variance[:n_agg]
     rhs = base[n_agg:][free] / d_inv[:, None] + agg.T @ (w_agg[:, None] * base[:n_agg])
     # (D + Aᵀ C A)⁻¹ r = D⁻¹ r − D⁻¹ Aᵀ (C⁻¹ + A D⁻¹ Aᵀ)⁻¹ A D⁻¹ r

@@ -14,7 +14,8 @@ from salesops_lib.analyses.findings import Finding
 @dataclass(frozen=True)
 class ForecastResult:
     """Projected attainment of the target period with calibrated bands, the evidence behind it
-    (backtest accuracy, interval coverage, model choices) and the risk warnings."""
+    (backtest accuracy, interval coverage, model choices) and the risk warnings.
+    """
 
     period: str
     as_of: dt.date

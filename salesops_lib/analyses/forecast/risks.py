@@ -34,8 +34,9 @@ def coverage_table(open_value: pd.Series, remaining: pd.Series, usual: pd.Series
     Examples
     --------
     >>> idx = pd.MultiIndex.from_tuples([("region", "n"), ("region", "s")], names=["level", "unit"])
-    >>> t = coverage_table(pd.Series([50.0, 100.0], idx), pd.Series([100.0, 100.0], idx),
-    ...                    pd.Series([1.0, 1.0], idx), 0.75)
+    >>> t = coverage_table(
+    ...     pd.Series([50.0, 100.0], idx), pd.Series([100.0, 100.0], idx), pd.Series([1.0, 1.0], idx), 0.75
+    ... )
     >>> t["thin"].tolist()
     [True, False]
     """
@@ -50,18 +51,26 @@ def coverage_table(open_value: pd.Series, remaining: pd.Series, usual: pd.Series
     return frame[COVERAGE_COLUMNS]
 
 
-def slipping_deals(data: Dataset, as_of: dt.date, *, minimum_slips: int = 2,
-                   means: WonMeans | None = None) -> pd.DataFrame:
+def slipping_deals(
+    data: Dataset, as_of: dt.date, *, minimum_slips: int = 2, means: WonMeans | None = None
+) -> pd.DataFrame:
     """Deals open on ``as_of`` that slipped ``minimum_slips`` times or more, largest first."""
     o = data.table("opportunities")
-    open_now = o.filter(o.created_at.notnull() & (o.created_at <= as_of)
-                        & (o.closed_at.isnull() | (o.closed_at > as_of)) & o.status.isin(["open", "won", "lost"]))
+    open_now = o.filter(
+        o.created_at.notnull()
+        & (o.created_at <= as_of)
+        & (o.closed_at.isnull() | (o.closed_at > as_of))
+        & o.status.isin(["open", "won", "lost"])
+    )
     has_dates = int(o.filter(o.expected_close.notnull()).count().execute()) > 0
     month_end = pd.Timestamp(as_of) + pd.offsets.MonthEnd(0)
     if has_dates:
         late = open_now.filter(open_now.expected_close.notnull() & (open_now.expected_close < as_of))
-        slips = (ibis.literal(month_end.year * 12 + month_end.month)
-                 - (late.expected_close.year() * 12 + late.expected_close.month()) + 1)
+        slips = (
+            ibis.literal(month_end.year * 12 + month_end.month)
+            - (late.expected_close.year() * 12 + late.expected_close.month())
+            + 1
+        )
         rows = late.mutate(slips=slips.cast("int64"), reason=ibis.literal("expected_close"))
     else:
         usual = _usual_days_to_win(data, as_of)
@@ -69,14 +78,23 @@ def slipping_deals(data: Dataset, as_of: dt.date, *, minimum_slips: int = 2,
             return pd.DataFrame(columns=SLIP_COLUMNS)
         age = ibis.literal(as_of).delta(open_now.created_at, unit="day")
         rows = open_now.filter(age > 2 * usual).mutate(
-            slips=(age / usual).floor().cast("int64"), reason=ibis.literal("age"))
+            slips=(age / usual).floor().cast("int64"), reason=ibis.literal("age")
+        )
     rows = with_value(data, rows.filter(rows.slips >= minimum_slips), as_of, means)
     frame = rows.select(
-        "opp_id", "rep_id", "customer_id", "value", "expected_close", "slips", "reason",
+        "opp_id",
+        "rep_id",
+        "customer_id",
+        "value",
+        "expected_close",
+        "slips",
+        "reason",
         age_days=ibis.literal(as_of).delta(rows.created_at, unit="day"),
     ).execute()
     frame["stage"] = _stages(data, frame["opp_id"].tolist(), as_of)
-    return frame.sort_values(["value", "slips"], ascending=False, na_position="last")[SLIP_COLUMNS].reset_index(drop=True)
+    return frame.sort_values(["value", "slips"], ascending=False, na_position="last")[SLIP_COLUMNS].reset_index(
+        drop=True
+    )
 
 
 def _usual_days_to_win(data: Dataset, as_of: dt.date) -> float | None:

@@ -33,8 +33,10 @@ import numpy as np
 from salesops_lib.analyses.forecast import smoothing as sm
 
 BASE_METHODS: tuple[str, ...] = ("snaive", "ses", "damped", "theta", "arima")
-COMBINATIONS: dict[str, tuple[str, ...]] = {"comb": ("ses", "damped", "theta", "arima"),
-                                             "comb3": ("ses", "damped", "theta")}
+COMBINATIONS: dict[str, tuple[str, ...]] = {
+    "comb": ("ses", "damped", "theta", "arima"),
+    "comb3": ("ses", "damped", "theta"),
+}
 DEFAULT_METHOD = "comb"
 SWITCH_MARGIN = 0.05
 """Another candidate replaces ``comb`` only when its backtest MASE is lower by this share."""
@@ -73,8 +75,9 @@ def _positions(n: int, h: int, period: int) -> np.ndarray:
     return (n + np.arange(h)) % max(period, 1)
 
 
-def _adjusted(series: Sequence[np.ndarray], period: int,
-              indices: Sequence[np.ndarray | None] | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _adjusted(
+    series: Sequence[np.ndarray], period: int, indices: Sequence[np.ndarray | None] | None
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Seasonally adjusted copies and each series' indices (position 0 = first value)."""
     adjusted, profiles = [], []
     for i, y in enumerate(series):
@@ -85,10 +88,15 @@ def _adjusted(series: Sequence[np.ndarray], period: int,
     return adjusted, profiles
 
 
-def forecast_many(series: Sequence[np.ndarray], h: int, *, period: int = 12,
-                  methods: Sequence[str] = BASE_METHODS,
-                  indices: Sequence[np.ndarray | None] | None = None,
-                  nonnegative: bool = True) -> dict[str, np.ndarray]:
+def forecast_many(
+    series: Sequence[np.ndarray],
+    h: int,
+    *,
+    period: int = 12,
+    methods: Sequence[str] = BASE_METHODS,
+    indices: Sequence[np.ndarray | None] | None = None,
+    nonnegative: bool = True,
+) -> dict[str, np.ndarray]:
     """Forecasts (series × h) of every method in ``methods`` (plus the combinations they allow).
 
     ``indices`` optionally imposes seasonal indices per series (position 0 = its first value),
@@ -142,10 +150,13 @@ def _seasonal_naive(y: np.ndarray, h: int, period: int) -> np.ndarray:
 
 def _arima(adjusted: list[np.ndarray], usable: np.ndarray, h: int) -> np.ndarray:
     """ARIMA(0,1,1) with drift on the log of the positive series (Theta's statistical twin), on
-    the levels for series with zeros."""
+    the levels for series with zeros.
+    """
     positive = np.array([ok and bool(np.all(a > 0)) for a, ok in zip(adjusted, usable, strict=True)])
-    rows = [np.log(a) if pos else (a if ok else np.array([np.nan]))
-            for a, pos, ok in zip(adjusted, positive, usable, strict=True)]
+    rows = [
+        np.log(a) if pos else (a if ok else np.array([np.nan]))
+        for a, pos, ok in zip(adjusted, positive, usable, strict=True)
+    ]
     fit = sm.fit_arima011(sm.align_right(rows), h).forecast
     return np.where(positive[:, None], np.exp(np.minimum(fit, 700)), fit)
 
@@ -161,14 +172,16 @@ def mase_scale(y: np.ndarray, period: int) -> float:
 
 def backtest_origins(n: int, h: int, period: int, count: int) -> np.ndarray:
     """The last ``count`` training lengths that leave at least one actual value and enough
-    history to fit (two seasons when possible, else half the series)."""
+    history to fit (two seasons when possible, else half the series).
+    """
     minimum = max(MIN_POINTS, min(2 * period, n // 2))
     first = max(minimum, n - count)
     return np.arange(first, n)
 
 
-def rolling_backtest(y: np.ndarray, h: int, *, period: int = 12, origins: int = 8,
-                     methods: Sequence[str] = BASE_METHODS) -> Backtest | None:
+def rolling_backtest(
+    y: np.ndarray, h: int, *, period: int = 12, origins: int = 8, methods: Sequence[str] = BASE_METHODS
+) -> Backtest | None:
     """Fit every method at each of the last ``origins`` training lengths and forecast ``h`` ahead."""
     starts = backtest_origins(len(y), h, period, origins)
     if len(starts) == 0:
@@ -176,16 +189,18 @@ def rolling_backtest(y: np.ndarray, h: int, *, period: int = 12, origins: int = 
     fits = forecast_many([y[:k] for k in starts], h, period=period, methods=methods)
     actual = np.full((len(starts), h), np.nan)
     for i, k in enumerate(starts):
-        seen = y[k:k + h]
-        actual[i, :len(seen)] = seen
+        seen = y[k : k + h]
+        actual[i, : len(seen)] = seen
     return Backtest(origins=starts, actual=actual, forecasts=fits)
 
 
 def score(backtest: Backtest, scale: float) -> dict[str, float]:
     """MASE of every method over the backtest's actual values."""
     seen = ~np.isnan(backtest.actual)
-    return {m: float(np.mean(np.abs(f - backtest.actual)[seen]) / scale) if seen.any() else np.nan
-            for m, f in backtest.forecasts.items()}
+    return {
+        m: float(np.mean(np.abs(f - backtest.actual)[seen]) / scale) if seen.any() else np.nan
+        for m, f in backtest.forecasts.items()
+    }
 
 
 def choose_method(scores: dict[str, float], default: str = DEFAULT_METHOD) -> str:
@@ -199,8 +214,14 @@ def choose_method(scores: dict[str, float], default: str = DEFAULT_METHOD) -> st
     return best
 
 
-def forecast_series(y: Sequence[float] | np.ndarray, h: int, *, period: int = 12, origins: int = 8,
-                    methods: Sequence[str] = BASE_METHODS) -> SeriesForecast:
+def forecast_series(
+    y: Sequence[float] | np.ndarray,
+    h: int,
+    *,
+    period: int = 12,
+    origins: int = 8,
+    methods: Sequence[str] = BASE_METHODS,
+) -> SeriesForecast:
     """Forecast one series ``h`` steps ahead with the method its rolling-origin backtest prefers.
 
     Examples
@@ -216,20 +237,32 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, *, period: int = 12
         raise ValueError("h must be at least 1")
     candidates = {m: f[0] for m, f in forecast_many([y], h, period=period, methods=methods).items()}
     notes: list[str] = []
-    backtest = rolling_backtest(y, h, period=period, origins=origins, methods=methods) if len(y) >= 2 * MIN_POINTS else None
-    scores = score(backtest, mase_scale(y, period)) if backtest is not None else {m: np.nan for m in candidates}
+    backtest = (
+        rolling_backtest(y, h, period=period, origins=origins, methods=methods) if len(y) >= 2 * MIN_POINTS else None
+    )
+    scores = score(backtest, mase_scale(y, period)) if backtest is not None else dict.fromkeys(candidates, np.nan)
     method = choose_method(scores) if DEFAULT_METHOD in candidates else next(iter(candidates))
     if len(y) < MIN_POINTS:
         notes.append("short_series_mean")
     sd, alpha = residual_scales([y], period)
-    return SeriesForecast(mean=candidates[method], method=method, candidates=candidates, scores=scores,
-                          backtest=backtest, residual_sd=float(sd[0]), alpha=float(alpha[0]), notes=tuple(notes))
+    return SeriesForecast(
+        mean=candidates[method],
+        method=method,
+        candidates=candidates,
+        scores=scores,
+        backtest=backtest,
+        residual_sd=float(sd[0]),
+        alpha=float(alpha[0]),
+        notes=tuple(notes),
+    )
 
 
-def residual_scales(series: Sequence[np.ndarray], period: int = 12, *,
-                    indices: Sequence[np.ndarray | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def residual_scales(
+    series: Sequence[np.ndarray], period: int = 12, *, indices: Sequence[np.ndarray | None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per series: the sd of SES's one-step relative (log) residuals on the adjusted series, and
-    SES's alpha — the scale of model-based prediction intervals (0.25 and 1 for short series)."""
+    SES's alpha — the scale of model-based prediction intervals (0.25 and 1 for short series).
+    """
     series = [np.asarray(y, dtype=float) for y in series]
     adjusted, _ = _adjusted(series, period, indices)
     usable = np.array([len(a) >= MIN_POINTS for a in adjusted])

@@ -41,7 +41,7 @@ def align_right(series: list[np.ndarray]) -> np.ndarray:
     out = np.full((len(series), width), np.nan)
     for i, s in enumerate(series):
         if len(s):
-            out[i, width - len(s):] = s
+            out[i, width - len(s) :] = s
     return out
 
 
@@ -81,16 +81,18 @@ def seasonal_indices(y: np.ndarray, period: int) -> np.ndarray:
     trend = np.convolve(y, kernel, mode="valid")
     offset = (len(kernel) - 1) // 2
     ratio = np.full(n, np.nan)
-    ratio[offset:offset + len(trend)] = y[offset:offset + len(trend)] / trend
-    index = np.array([np.nanmean(ratio[k::period]) if np.any(~np.isnan(ratio[k::period])) else 1.0
-                      for k in range(period)])
+    ratio[offset : offset + len(trend)] = y[offset : offset + len(trend)] / trend
+    index = np.array(
+        [np.nanmean(ratio[k::period]) if np.any(~np.isnan(ratio[k::period])) else 1.0 for k in range(period)]
+    )
     index = np.where(np.isfinite(index) & (index > 0), index, 1.0)
     return index / index.mean()
 
 
 def seasonal_profile(y: np.ndarray, period: int, *, test: bool = True) -> np.ndarray:
     """Seasonal indices by position ``i % period`` (position 0 = the first value); ones when
-    the series is too short (< 2 cycles), not positive or fails :func:`seasonality_test`."""
+    the series is too short (< 2 cycles), not positive or fails :func:`seasonality_test`.
+    """
     if period < 2 or len(y) < 2 * period or np.any(y <= 0) or (test and not seasonality_test(y, period)):
         return np.ones(max(period, 1))
     return seasonal_indices(y, period)
@@ -109,7 +111,8 @@ def _grid(alphas: np.ndarray, betas: np.ndarray | None, phis: np.ndarray | None)
 
 def _initial_states(Y: np.ndarray, start: np.ndarray, points: int = 12) -> tuple[np.ndarray, np.ndarray]:
     """Level and slope from a least-squares line through each series' first ``points`` values
-    (the first value and no slope for fewer than three)."""
+    (the first value and no slope for fewer than three).
+    """
     S, T = Y.shape
     offsets = np.arange(points)[None, :]
     cols = np.minimum(start[:, None] + offsets, T - 1)
@@ -122,15 +125,23 @@ def _initial_states(Y: np.ndarray, start: np.ndarray, points: int = 12) -> tuple
         t_mean = t.sum(axis=1) / n
         y_mean = values.sum(axis=1) / n
         dt = np.where(seen, t - t_mean[:, None], 0.0)
-        slope = (dt * np.where(seen, values - y_mean[:, None], 0.0)).sum(axis=1) / (dt ** 2).sum(axis=1)
+        slope = (dt * np.where(seen, values - y_mean[:, None], 0.0)).sum(axis=1) / (dt**2).sum(axis=1)
     slope = np.where(n >= 3, slope, 0.0)
     first = np.where(n > 0, head[:, 0], 0.0)
     level = np.where(n >= 3, y_mean - slope * t_mean - slope, first)
     return np.nan_to_num(level), np.nan_to_num(slope)
 
 
-def fit_smoothing(Y: np.ndarray, h: int, *, trend: bool, damped: bool = True,
-                  alphas: np.ndarray = ALPHAS, betas: np.ndarray = BETAS, phis: np.ndarray = PHIS) -> BatchFit:
+def fit_smoothing(
+    Y: np.ndarray,
+    h: int,
+    *,
+    trend: bool,
+    damped: bool = True,
+    alphas: np.ndarray = ALPHAS,
+    betas: np.ndarray = BETAS,
+    phis: np.ndarray = PHIS,
+) -> BatchFit:
     """Fit SES (``trend=False``) or (damped) Holt to every row of ``Y`` by least squares on a grid.
 
     Returns forecasts for steps 1..h, the one-step residuals of the chosen parameters and the
@@ -166,8 +177,9 @@ def fit_smoothing(Y: np.ndarray, h: int, *, trend: bool, damped: bool = True,
     return _replay(Y, start, level0, slope0 if trend else None, params, h)
 
 
-def _replay(Y: np.ndarray, start: np.ndarray, level0: np.ndarray, slope0: np.ndarray | None,
-            params: np.ndarray, h: int) -> BatchFit:
+def _replay(
+    Y: np.ndarray, start: np.ndarray, level0: np.ndarray, slope0: np.ndarray | None, params: np.ndarray, h: int
+) -> BatchFit:
     """Run the chosen parameters once more to get residuals, final states and forecasts."""
     S, T = Y.shape
     alpha = params[:, 0]
@@ -187,8 +199,11 @@ def _replay(Y: np.ndarray, start: np.ndarray, level0: np.ndarray, slope0: np.nda
         slope = np.where(active, phi * slope + beta * err, slope)
     steps = np.arange(1, h + 1)[None, :]
     if trend:
-        damp = np.where(np.isclose(phi, 1.0)[:, None], steps,
-                        phi[:, None] * (1 - phi[:, None] ** steps) / np.where(np.isclose(phi, 1.0), 0.5, 1 - phi)[:, None])
+        damp = np.where(
+            np.isclose(phi, 1.0)[:, None],
+            steps,
+            phi[:, None] * (1 - phi[:, None] ** steps) / np.where(np.isclose(phi, 1.0), 0.5, 1 - phi)[:, None],
+        )
         forecast = level[:, None] + damp * slope[:, None]
     else:
         forecast = np.repeat(level[:, None], h, axis=1)
@@ -203,12 +218,14 @@ def fit_theta(Y: np.ndarray, h: int) -> BatchFit:
     slope = np.zeros(S)
     n = T - start
     for i in range(S):
-        y = Y[i, start[i]:]
+        y = Y[i, start[i] :]
         if len(y) >= 2:
             slope[i] = np.polyfit(np.arange(len(y)), y, 1)[0]
     alpha = ses.params[:, 0]
     steps = np.arange(1, h + 1)[None, :]
-    drift = 0.5 * slope[:, None] * (steps - 1 + 1 / alpha[:, None] - (1 - alpha[:, None]) ** n[:, None] / alpha[:, None])
+    drift = (
+        0.5 * slope[:, None] * (steps - 1 + 1 / alpha[:, None] - (1 - alpha[:, None]) ** n[:, None] / alpha[:, None])
+    )
     return BatchFit(forecast=ses.forecast + drift, residuals=ses.residuals, params=ses.params)
 
 
@@ -245,5 +262,4 @@ def fit_arima011(Y: np.ndarray, h: int, thetas: np.ndarray = THETAS_MA) -> Batch
     last = Y[:, -1]
     steps = np.arange(1, h + 1)[None, :]
     forecast = last[:, None] + c[:, None] * steps + (thetas[best] * last_error)[:, None]
-    return BatchFit(forecast=forecast, residuals=np.full_like(Y, np.nan),
-                    params=np.column_stack([thetas[best], c]))
+    return BatchFit(forecast=forecast, residuals=np.full_like(Y, np.nan), params=np.column_stack([thetas[best], c]))

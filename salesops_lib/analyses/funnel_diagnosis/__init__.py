@@ -15,7 +15,12 @@ from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
 from salesops_lib.analyses.funnel_diagnosis.result import FunnelResult
 from salesops_lib.analyses.spec import AnalysisSpec
 
-SPEC = AnalysisSpec("funnel_diagnosis", FunnelDiagnosisParams, compute,
-                    requires=("opportunities", "stage_history", "reps"), finding_kinds=KINDS)
+SPEC = AnalysisSpec(
+    "funnel_diagnosis",
+    FunnelDiagnosisParams,
+    compute,
+    requires=("opportunities", "stage_history", "reps"),
+    finding_kinds=KINDS,
+)
 
 __all__ = ["SPEC", "FunnelDiagnosisParams", "FunnelResult", "compute"]

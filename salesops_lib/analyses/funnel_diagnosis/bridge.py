@@ -34,15 +34,23 @@ TIMING = "timing"
 
 def won_counts(deals: ir.Table, by: str, first: dt.date, as_of: dt.date) -> pd.DataFrame:
     """Per month × ``by``: deals created (``created``), deals won (``won``), won value (``value``)
-    and the summed days from creation to win of the won deals (``cycle_days``)."""
+    and the summed days from creation to win of the won deals (``cycle_days``).
+    """
     created = deals.filter(deals.created.notnull() & (deals.created >= first) & (deals.created <= as_of))
     created = created.mutate(month=created.created.truncate("M"))
     made = created.group_by(["month", by]).agg(created=created.count()).execute()
     won = deals.filter(deals.won_at.notnull() & (deals.won_at >= first) & (deals.won_at <= as_of))
     won = won.mutate(month=won.won_at.truncate("M"), days=won.won_at.delta(won.created, unit="day"))
-    closed = won.group_by(["month", by]).agg(
-        won=won.count(), value=won.amount.sum().fill_null(0), cycle_days=won.days.sum().cast("float64"), cycle_n=won.days.count(),
-    ).execute()
+    closed = (
+        won.group_by(["month", by])
+        .agg(
+            won=won.count(),
+            value=won.amount.sum().fill_null(0),
+            cycle_days=won.days.sum().cast("float64"),
+            cycle_n=won.days.count(),
+        )
+        .execute()
+    )
     frame = made.merge(closed, on=["month", by], how="outer").fillna(0.0)
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
@@ -52,8 +60,9 @@ def _period(frame: pd.DataFrame, months: list[pd.Timestamp]) -> pd.DataFrame:
     return frame[frame["month"].isin(months)]
 
 
-def factor_table(monthly: pd.DataFrame, won: pd.DataFrame, by: str, months: list[pd.Timestamp],
-                 plan: StagePlan, with_leads: bool) -> pd.DataFrame:
+def factor_table(
+    monthly: pd.DataFrame, won: pd.DataFrame, by: str, months: list[pd.Timestamp], plan: StagePlan, with_leads: bool
+) -> pd.DataFrame:
     """Per unit, the factor values of the average month over ``months`` (and the company row)."""
     scale = 1.0 / len(months)
     steps = _period(monthly, months)
@@ -144,11 +153,11 @@ def lmdi(before: pd.DataFrame, after: pd.DataFrame, plan: StagePlan, with_leads:
 
 def bridge_steps(contributions: pd.DataFrame, plan: StagePlan, with_leads: bool) -> pd.DataFrame:
     """The company bridge: baseline won value, one bar per factor (summed over units) and timing,
-    then the month's won value."""
+    then the month's won value.
+    """
     company = contributions.set_index("unit").loc["company"]
     names = [*factors(plan, with_leads), TIMING]
     rows = [{"item": "baseline", "value": company["won_value_baseline"]}]
     rows += [{"item": name, "value": company[name]} for name in names]
     rows.append({"item": "latest", "value": company["won_value_latest"]})
     return pd.DataFrame(rows)
-

@@ -27,19 +27,40 @@ from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
 from salesops_lib.analyses.funnel_diagnosis.stats import dispersion, holm, rate, two_proportion
 
 COMPANY = "company"
-SCREEN_COLUMNS = ["step", "k", "unit", "n_latest", "x_latest", "rate_latest", "n_baseline", "x_baseline",
-                  "rate_baseline", "rate_baseline_pooled", "change", "z", "p_value", "p_adjusted", "dispersion",
-                  "significant", "material"]
+SCREEN_COLUMNS = [
+    "step",
+    "k",
+    "unit",
+    "n_latest",
+    "x_latest",
+    "rate_latest",
+    "n_baseline",
+    "x_baseline",
+    "rate_baseline",
+    "rate_baseline_pooled",
+    "change",
+    "z",
+    "p_value",
+    "p_adjusted",
+    "dispersion",
+    "significant",
+    "material",
+]
 
 
-def monthly_counts(stay: ir.Table, leads: ir.Table | None, by: list[str], first: dt.date, as_of: dt.date) -> pd.DataFrame:
+def monthly_counts(
+    stay: ir.Table, leads: ir.Table | None, by: list[str], first: dt.date, as_of: dt.date
+) -> pd.DataFrame:
     """Per month × ``by`` × step: ``n`` (leads, or deals that left the stage) and ``x``
-    (converted leads, or deals that moved on). Steps: ``leads`` (k = −1) then each open stage."""
+    (converted leads, or deals that moved on). Steps: ``leads`` (k = −1) then each open stage.
+    """
     parts = []
     if leads is not None:
         window = leads.filter((leads.created >= first) & (leads.created <= as_of))
         window = window.mutate(month=window.created.truncate("M"))
-        frame = window.group_by(["month", *by]).agg(n=window.count(), x=window.converted.sum().cast("float64")).execute()
+        frame = (
+            window.group_by(["month", *by]).agg(n=window.count(), x=window.converted.sum().cast("float64")).execute()
+        )
         parts.append(frame.assign(step=LEADS, k=-1))
     done = stay.filter(stay.left.notnull() & (stay.left >= first) & (stay.left <= as_of))
     done = done.mutate(month=done.left.truncate("M"))
@@ -51,8 +72,17 @@ def monthly_counts(stay: ir.Table, leads: ir.Table | None, by: list[str], first:
     return out
 
 
-def screen(monthly: pd.DataFrame, unit: str, latest: pd.Timestamp, baseline: list[pd.Timestamp], *,
-           alpha: float, min_change: float, steps: dict[int, str], history: list[pd.Timestamp]) -> pd.DataFrame:
+def screen(
+    monthly: pd.DataFrame,
+    unit: str,
+    latest: pd.Timestamp,
+    baseline: list[pd.Timestamp],
+    *,
+    alpha: float,
+    min_change: float,
+    steps: dict[int, str],
+    history: list[pd.Timestamp],
+) -> pd.DataFrame:
     """One row per step × unit (and the company): the month's rate against the baseline.
 
     The dispersion of each step is measured on the ``history`` months (the year before the
@@ -70,12 +100,14 @@ def screen(monthly: pd.DataFrame, unit: str, latest: pd.Timestamp, baseline: lis
         frame = pd.DataFrame(step_rows)
         if frame.empty:
             continue
-        frame["z"], frame["p_value"] = two_proportion(frame["x_latest"], frame["n_latest"], frame["x_baseline"],
-                                                      frame["n_baseline"], dispersion=phi)
+        frame["z"], frame["p_value"] = two_proportion(
+            frame["x_latest"], frame["n_latest"], frame["x_baseline"], frame["n_baseline"], dispersion=phi
+        )
         frame["p_adjusted"] = holm(frame["p_value"])
         total = pd.DataFrame([_screen_row(company, latest, baseline) | {"unit": COMPANY}])
-        total["z"], total["p_value"] = two_proportion(total["x_latest"], total["n_latest"], total["x_baseline"],
-                                                      total["n_baseline"], dispersion=phi)
+        total["z"], total["p_value"] = two_proportion(
+            total["x_latest"], total["n_latest"], total["x_baseline"], total["n_baseline"], dispersion=phi
+        )
         total["p_adjusted"] = total["p_value"]
         frame = pd.concat([total, frame], ignore_index=True)
         frame["step"], frame["k"], frame["dispersion"] = step, k, phi
@@ -97,15 +129,30 @@ def _screen_row(group: pd.DataFrame, latest: pd.Timestamp, baseline: list[pd.Tim
     monthly = monthly[np.isfinite(monthly)]
     mean = float(monthly.mean()) if monthly.size else np.nan
     r1 = float(rate(x1, n1))
-    return {"n_latest": n1, "x_latest": x1, "rate_latest": r1, "n_baseline": n0, "x_baseline": x0,
-            "rate_baseline": mean, "rate_baseline_pooled": float(rate(x0, n0)),
-            "change": r1 / mean - 1 if mean and np.isfinite(mean) and np.isfinite(r1) else np.nan}
+    return {
+        "n_latest": n1,
+        "x_latest": x1,
+        "rate_latest": r1,
+        "n_baseline": n0,
+        "x_baseline": x0,
+        "rate_baseline": mean,
+        "rate_baseline_pooled": float(rate(x0, n0)),
+        "change": r1 / mean - 1 if mean and np.isfinite(mean) and np.isfinite(r1) else np.nan,
+    }
 
 
-def period_counts(table: ir.Table, date: str, flag: str, by: str, latest: dt.date, as_of: dt.date,
-                  baseline: list[tuple[dt.date, dt.date]]) -> pd.DataFrame:
+def period_counts(
+    table: ir.Table,
+    date: str,
+    flag: str,
+    by: str,
+    latest: dt.date,
+    as_of: dt.date,
+    baseline: list[tuple[dt.date, dt.date]],
+) -> pd.DataFrame:
     """``n`` and ``x`` (sum of ``flag``) by ``by`` for the latest month and the pooled baseline
-    months, rows of ``table`` placed by ``date``."""
+    months, rows of ``table`` placed by ``date``.
+    """
     at = table[date]
     in_base = ibis.or_(*[(at >= lo) & (at <= hi) for lo, hi in baseline])
     in_latest = (at >= latest) & (at <= as_of)
@@ -124,8 +171,14 @@ def shift_share(frame: pd.DataFrame, *, dispersion: float = 1.0) -> pd.DataFrame
 
     Examples
     --------
-    >>> f = pd.DataFrame({"segment": ["a", "b", "a", "b"], "latest": [False, False, True, True],
-    ...                   "n": [50, 50, 50, 50], "x": [25, 10, 10, 10]})
+    >>> f = pd.DataFrame(
+    ...     {
+    ...         "segment": ["a", "b", "a", "b"],
+    ...         "latest": [False, False, True, True],
+    ...         "n": [50, 50, 50, 50],
+    ...         "x": [25, 10, 10, 10],
+    ...     }
+    ... )
     >>> shift_share(f)[["segment", "mix", "rate", "effect"]]
       segment  mix  rate  effect
     0       a  0.0 -0.15   -0.15
@@ -140,12 +193,19 @@ def shift_share(frame: pd.DataFrame, *, dispersion: float = 1.0) -> pd.DataFrame
     s1 = n1 / n1.sum() if n1.sum() else n1 * 0
     r0, r1 = pd.Series(rate(x0, n0), index=wide.index), pd.Series(rate(x1, n1), index=wide.index)
     r0, r1 = r0.fillna(r1).fillna(0.0), r1.fillna(r0).fillna(0.0)
-    out = pd.DataFrame({
-        "segment": wide.index, "n_baseline": n0.to_numpy(), "n_latest": n1.to_numpy(),
-        "rate_baseline": rate(x0, n0), "rate_latest": rate(x1, n1),
-        "share_baseline": s0.to_numpy(), "share_latest": s1.to_numpy(),
-        "mix": ((s1 - s0) * (r0 + r1) / 2).to_numpy(), "rate": ((r1 - r0) * (s0 + s1) / 2).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "segment": wide.index,
+            "n_baseline": n0.to_numpy(),
+            "n_latest": n1.to_numpy(),
+            "rate_baseline": rate(x0, n0),
+            "rate_latest": rate(x1, n1),
+            "share_baseline": s0.to_numpy(),
+            "share_latest": s1.to_numpy(),
+            "mix": ((s1 - s0) * (r0 + r1) / 2).to_numpy(),
+            "rate": ((r1 - r0) * (s0 + s1) / 2).to_numpy(),
+        }
+    )
     out["effect"] = out["mix"] + out["rate"]
     total = float(rate(x1.sum(), n1.sum()) - rate(x0.sum(), n0.sum()))
     out["share_of_change"] = out["effect"] / total if total else np.nan

@@ -22,16 +22,17 @@ from salesops_lib.analyses.funnel_diagnosis.facts import StagePlan
 from salesops_lib.analyses.funnel_diagnosis.stats import rate
 
 
-
 def _month_end(month: pd.Timestamp) -> pd.Timestamp:
     return month + pd.offsets.MonthEnd(0)
 
 
-def cohort_table(deals: ir.Table, plan: StagePlan, start: dt.date | None, as_of: dt.date, horizon: int,
-                 curves: pd.DataFrame) -> pd.DataFrame:
+def cohort_table(
+    deals: ir.Table, plan: StagePlan, start: dt.date | None, as_of: dt.date, horizon: int, curves: pd.DataFrame
+) -> pd.DataFrame:
     """One row per creation month from ``start``: deals, how far they got, open share, to-date
     win rate of decided deals, and the share won within ``horizon`` days (``won_by_horizon``
-    from :func:`incidence_curves`, with ``basis`` = observed / estimated / too_young)."""
+    from :func:`incidence_curves`, with ``basis`` = observed / estimated / too_young).
+    """
     window = _window(deals, start)
     window = window.mutate(cohort=window.created.truncate("M"))
     counts = window.group_by(["cohort", "furthest", "status"]).agg(n=window.count()).execute()
@@ -69,13 +70,15 @@ def _window(deals: ir.Table, start: dt.date | None) -> ir.Table:
 def incidence_curves(deals: ir.Table, start: dt.date | None, as_of: dt.date, horizon: int) -> pd.DataFrame:
     """Cumulative share of each cohort's deals won by age in days, by the Aalen–Johansen
     estimator: lost is a competing outcome, open deals are censored at their age. Ages run up
-    to the cohort's age or ``max(2 × horizon, 180)`` days, whichever is less."""
+    to the cohort's age or ``max(2 × horizon, 180)`` days, whichever is less.
+    """
     cap = max(2 * horizon, 180)
     window = _window(deals, start)
     end = ibis.coalesce(window.won_at, window.lost_at, ibis.literal(as_of))
     age = end.delta(window.created, unit="day")
-    event = ibis.cases((age > cap, "open"), (window.status == "won", "won"), (window.status == "lost", "lost"),
-                       else_="open")
+    event = ibis.cases(
+        (age > cap, "open"), (window.status == "won", "won"), (window.status == "lost", "lost"), else_="open"
+    )
     grouped = window.mutate(cohort=window.created.truncate("M"), age=ibis.least(age, cap).cast("int64"), event=event)
     counts = grouped.group_by(["cohort", "age", "event"]).agg(n=grouped.count()).execute()
     if counts.empty:

@@ -17,7 +17,13 @@ import pandas as pd
 from salesops_lib.analyses.funnel_diagnosis import bridge as bridges
 from salesops_lib.analyses.funnel_diagnosis import changes, cohorts, process_change, segments, stages
 from salesops_lib.analyses.funnel_diagnosis.facts import (
-    DEAL_DIMENSIONS, LEAD_DIMENSIONS, NONE, StagePlan, deal_facts, lead_facts, stage_plan,
+    DEAL_DIMENSIONS,
+    LEAD_DIMENSIONS,
+    NONE,
+    StagePlan,
+    deal_facts,
+    lead_facts,
+    stage_plan,
 )
 from salesops_lib.analyses.funnel_diagnosis.findings import conclude
 from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
@@ -63,12 +69,26 @@ def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> Fu
 
     with ExitStack() as stack:
         deals = stack.enter_context(deal_facts(data, plan, as_of, since=since, region=scope.region).cache())
-        leads = (stack.enter_context(lead_facts(data, as_of, since=since, region=scope.region).cache())
-                 if has_leads else None)
+        leads = (
+            stack.enter_context(lead_facts(data, as_of, since=since, region=scope.region).cache())
+            if has_leads
+            else None
+        )
         stay = stack.enter_context(stages.stays(deals, plan).cache())
-        return _diagnose(deals, leads, stay, plan, scope, params, unit=unit, dimensions=dimensions,
-                         window_start=window_start, baseline=baseline, as_of=as_of,
-                         change=(change_stages, change_level))
+        return _diagnose(
+            deals,
+            leads,
+            stay,
+            plan,
+            scope,
+            params,
+            unit=unit,
+            dimensions=dimensions,
+            window_start=window_start,
+            baseline=baseline,
+            as_of=as_of,
+            change=(change_stages, change_level),
+        )
 
 
 def _available(dimension: str, data: Dataset) -> bool:
@@ -79,10 +99,21 @@ def _in_window(table: ir.Table, column: str, start: dt.date | None) -> ir.Table:
     return table if start is None else table.filter(table[column] >= start)
 
 
-def _diagnose(deals: ir.Table, leads: ir.Table | None, stay: ir.Table, plan: StagePlan,
-              scope: RunScope, params: FunnelDiagnosisParams, *,
-              unit: str, dimensions: list[str], window_start: dt.date | None, baseline: list[dt.date],
-              as_of: dt.date, change: tuple[list[int], str]) -> FunnelResult:
+def _diagnose(
+    deals: ir.Table,
+    leads: ir.Table | None,
+    stay: ir.Table,
+    plan: StagePlan,
+    scope: RunScope,
+    params: FunnelDiagnosisParams,
+    *,
+    unit: str,
+    dimensions: list[str],
+    window_start: dt.date | None,
+    baseline: list[dt.date],
+    as_of: dt.date,
+    change: tuple[list[int], str],
+) -> FunnelResult:
     first = scope.month[0]
     alpha = params.alpha
     window = _in_window(deals, "created", window_start)
@@ -122,8 +153,9 @@ def _diagnose(deals: ir.Table, leads: ir.Table | None, stay: ir.Table, plan: Sta
     history = [latest - pd.DateOffset(months=m) for m in range(DISPERSION_MONTHS, 0, -1)]
     monthly = changes.monthly_counts(stay, lead_unit, [unit], min(baseline[0], history[0].date()), as_of)
     steps = {**({-1: stages.LEADS} if lead_unit is not None else {}), **dict(enumerate(plan.open_stages))}
-    screen = changes.screen(monthly, unit, latest, months, alpha=alpha, min_change=params.min_change, steps=steps,
-                            history=history)
+    screen = changes.screen(
+        monthly, unit, latest, months, alpha=alpha, min_change=params.min_change, steps=steps, history=history
+    )
     drivers = _drivers(screen, stay, leads, unit, dimensions, first, as_of, baseline, params)
     decomposition = _decomposition(monthly, unit, latest, months, steps)
 
@@ -134,20 +166,46 @@ def _diagnose(deals: ir.Table, leads: ir.Table | None, stay: ir.Table, plan: Sta
     after = bridges.factor_table(monthly, won, unit, [latest], plan, with_leads)
     contributions = bridges.lmdi(before, after, plan, with_leads)
     bridge = bridges.bridge_steps(contributions, plan, with_leads) if not contributions.empty else pd.DataFrame()
-    factors = pd.DataFrame({"baseline": before.loc["company"], "latest": after.loc["company"]}) if len(before) else pd.DataFrame()
+    factors = (
+        pd.DataFrame({"baseline": before.loc["company"], "latest": after.loc["company"]})
+        if len(before)
+        else pd.DataFrame()
+    )
 
     # --- a process change
     process = _process(stay, deals, plan, params, as_of, ks=change[0], level=change[1])
 
     result = dict(
-        period=scope.period, as_of=as_of, stages=plan.funnel, has_leads=leads is not None,
-        unit=unit, window_start=window_start, baseline=tuple(baseline), compare_to=params.compare_to,
+        period=scope.period,
+        as_of=as_of,
+        stages=plan.funnel,
+        has_leads=leads is not None,
+        unit=unit,
+        window_start=window_start,
+        baseline=tuple(baseline),
+        compare_to=params.compare_to,
         horizon_days=params.horizon_days,
-        alpha=alpha, min_segment_size=params.min_segment_size, undated=undated, lead_lag_p90=_lead_lag(window_leads),
-        funnel=funnel, value_lost=lost, durations=durations, unit_durations=unit_durations, stalled=stalled,
-        lost_reasons=reasons, cohorts=cohort_table, curves=curves, segments=compared, bottlenecks=bottlenecks,
-        screen=screen, drivers=drivers, decomposition=decomposition, bridge=bridge, bridge_units=contributions,
-        bridge_factors=factors, process=process,
+        alpha=alpha,
+        min_segment_size=params.min_segment_size,
+        undated=undated,
+        lead_lag_p90=_lead_lag(window_leads),
+        funnel=funnel,
+        value_lost=lost,
+        durations=durations,
+        unit_durations=unit_durations,
+        stalled=stalled,
+        lost_reasons=reasons,
+        cohorts=cohort_table,
+        curves=curves,
+        segments=compared,
+        bottlenecks=bottlenecks,
+        screen=screen,
+        drivers=drivers,
+        decomposition=decomposition,
+        bridge=bridge,
+        bridge_units=contributions,
+        bridge_factors=factors,
+        process=process,
     )
     findings = conclude(result, plan, scope, params, avg_won=avg_won)
     return FunnelResult(**result, findings=tuple(findings))  # type: ignore[arg-type]
@@ -156,8 +214,11 @@ def _diagnose(deals: ir.Table, leads: ir.Table | None, stay: ir.Table, plan: Sta
 def _lead_counts(leads: ir.Table | None, by: list[str]) -> pd.DataFrame | None:
     if leads is None:
         return None
-    frame = leads.group_by(by).agg(leads=leads.count(), converted=leads.converted.sum().cast("float64")) if by else \
-        leads.aggregate(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
+    frame = (
+        leads.group_by(by).agg(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
+        if by
+        else leads.aggregate(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
+    )
     frame = frame.execute()
     frame[["leads", "converted"]] = frame[["leads", "converted"]].astype(float).fillna(0.0)
     return frame
@@ -173,7 +234,8 @@ def _lead_lag(leads: ir.Table | None) -> float:
 
 def _norms(by_unit: pd.DataFrame, overall: pd.DataFrame, level: str, min_size: int) -> pd.DataFrame:
     """Each unit's 80th percentile of completed stays per stage; the company's when the unit has
-    fewer than ``min_size`` stays."""
+    fewer than ``min_size`` stays.
+    """
     if by_unit.empty:
         return pd.DataFrame()
     company = overall.set_index("k")["p80_days"]
@@ -183,11 +245,21 @@ def _norms(by_unit: pd.DataFrame, overall: pd.DataFrame, level: str, min_size: i
     return norms
 
 
-def _drivers(screen: pd.DataFrame, stay: ir.Table, leads: ir.Table | None, unit: str, dimensions: list[str],
-             first: dt.date, as_of: dt.date, baseline: list[dt.date], params: FunnelDiagnosisParams) -> pd.DataFrame:
+def _drivers(
+    screen: pd.DataFrame,
+    stay: ir.Table,
+    leads: ir.Table | None,
+    unit: str,
+    dimensions: list[str],
+    first: dt.date,
+    as_of: dt.date,
+    baseline: list[dt.date],
+    params: FunnelDiagnosisParams,
+) -> pd.DataFrame:
     """Mix/rate split of each material or significant drop of a unit, over every other dimension."""
-    flagged = screen[(screen["unit"] != changes.COMPANY) & (screen["change"] < 0)
-                     & (screen["material"] | screen["significant"])]
+    flagged = screen[
+        (screen["unit"] != changes.COMPANY) & (screen["change"] < 0) & (screen["material"] | screen["significant"])
+    ]
     flagged = flagged.sort_values("change").head(MAX_DRILLS)
     periods = [(m, (pd.Timestamp(m) + pd.offsets.MonthEnd(0)).date()) for m in baseline]
     parts = []
@@ -213,7 +285,8 @@ def _drivers(screen: pd.DataFrame, stay: ir.Table, leads: ir.Table | None, unit:
         return pd.DataFrame()
     drivers = pd.concat(parts, ignore_index=True)
     drivers["small"] = (drivers[["n_baseline", "n_latest"]].min(axis=1) < params.min_segment_size) & (
-        drivers["segment"] != NONE)
+        drivers["segment"] != NONE
+    )
     drivers["p_adjusted"] = np.nan
     for _, index in drivers.groupby(["step", "unit"]).groups.items():
         drivers.loc[index, "p_adjusted"] = holm(drivers.loc[index, "p_value"])
@@ -223,14 +296,16 @@ def _drivers(screen: pd.DataFrame, stay: ir.Table, leads: ir.Table | None, unit:
 
 def _nests(unit: str, dimension: str) -> bool:
     """True when every ``unit`` lies inside one segment of ``dimension`` (a team inside its region),
-    so splitting the unit by it explains nothing."""
+    so splitting the unit by it explains nothing.
+    """
     if unit == dimension:
         return True
     return unit in ORG and dimension in ORG and ORG.index(dimension) < ORG.index(unit)
 
 
-def _decomposition(monthly: pd.DataFrame, unit: str, latest: pd.Timestamp, months: list[pd.Timestamp],
-                   steps: dict[int, str]) -> pd.DataFrame:
+def _decomposition(
+    monthly: pd.DataFrame, unit: str, latest: pd.Timestamp, months: list[pd.Timestamp], steps: dict[int, str]
+) -> pd.DataFrame:
     """Per step: the company's change of the pooled rate split over units (mix + rate)."""
     parts = []
     window = monthly[monthly["month"].isin([latest, *months])]
@@ -251,8 +326,11 @@ def _change_stages(plan: StagePlan, params: FunnelDiagnosisParams) -> list[int]:
     if not params.change_stage:
         return list(range(plan.n))
     if params.change_stage not in plan.open_stages:
-        raise ConfigError(f"change_stage {params.change_stage!r} is not an open stage",
-                          where="parameter change_stage", fix=f"use one of: {', '.join(plan.open_stages)}")
+        raise ConfigError(
+            f"change_stage {params.change_stage!r} is not an open stage",
+            where="parameter change_stage",
+            fix=f"use one of: {', '.join(plan.open_stages)}",
+        )
     return [plan.open_stages.index(params.change_stage)]
 
 
@@ -266,20 +344,41 @@ def _change_level(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams)
     return process_change.resolve_level(units, params.adopting_list)
 
 
-def _process(stay: ir.Table, deals: ir.Table, plan: StagePlan, params: FunnelDiagnosisParams, as_of: dt.date,
-             *, ks: list[int], level: str) -> process_change.ProcessChange:
+def _process(
+    stay: ir.Table,
+    deals: ir.Table,
+    plan: StagePlan,
+    params: FunnelDiagnosisParams,
+    as_of: dt.date,
+    *,
+    ks: list[int],
+    level: str,
+) -> process_change.ProcessChange:
     """Measure the given change, or search the data for one and measure it on unseen data."""
     if params.change_day:
         adopting = params.adopting_list or tuple(deals.select(level).distinct().execute()[level])
         if params.change_day >= as_of - dt.timedelta(days=process_change.SETTLE_DAYS):
-            return process_change.ProcessChange(method="too_recent", level=level, date=params.change_day,
-                                                adopting=tuple(sorted(adopting)))
-        return process_change.measure(stay, plan, level=level, date=params.change_day, adopting=adopting, ks=ks,
-                                      as_of=as_of, alpha=params.alpha)
+            return process_change.ProcessChange(
+                method="too_recent", level=level, date=params.change_day, adopting=tuple(sorted(adopting))
+            )
+        return process_change.measure(
+            stay, plan, level=level, date=params.change_day, adopting=adopting, ks=ks, as_of=as_of, alpha=params.alpha
+        )
     table, found = process_change.search(stay, plan, level=level, ks=ks, as_of=as_of, alpha=params.alpha)
     if found is None:
         shifted = not table.empty and bool(table["significant"].any())
         return process_change.ProcessChange(method="company_wide" if shifted else "none", level=level, search=table)
     k, date, adopting = found
-    return process_change.measure(stay, plan, level=level, date=date, adopting=adopting, ks=[k], as_of=as_of,
-                                  alpha=params.alpha, method="detected", parity=1, search=table)
+    return process_change.measure(
+        stay,
+        plan,
+        level=level,
+        date=date,
+        adopting=adopting,
+        ks=[k],
+        as_of=as_of,
+        alpha=params.alpha,
+        method="detected",
+        parity=1,
+        search=table,
+    )

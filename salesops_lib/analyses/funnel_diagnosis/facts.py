@@ -57,8 +57,10 @@ def stage_plan(stages: StageOrder, override: tuple[str, ...] = ()) -> StagePlan:
     open_stages = override or stages.open_stages
     names = [*open_stages, stages.won, stages.lost]
     if len(set(names)) != len(names):
-        raise ConfigError(f"stage names must be distinct and differ from won/lost, got {names}",
-                          fix="list the open stages once, without the won and lost stages")
+        raise ConfigError(
+            f"stage names must be distinct and differ from won/lost, got {names}",
+            fix="list the open stages once, without the won and lost stages",
+        )
     return StagePlan(tuple(open_stages), stages.won, stages.lost)
 
 
@@ -81,8 +83,9 @@ def _labelled(column: ir.Value) -> ir.StringValue:
     return column.cast("string").fill_null(NONE)
 
 
-def deal_facts(data: Dataset, plan: StagePlan, as_of: dt.date, *, since: dt.date | None = None,
-               region: str = "") -> ir.Table:
+def deal_facts(
+    data: Dataset, plan: StagePlan, as_of: dt.date, *, since: dt.date | None = None, region: str = ""
+) -> ir.Table:
     """One row per deal known by ``as_of``: segment dimensions, value and stage dates as of then.
 
     ``since`` leaves out deals closed before it (they cannot enter any window that starts then).
@@ -97,9 +100,9 @@ def deal_facts(data: Dataset, plan: StagePlan, as_of: dt.date, *, since: dt.date
     history = data.table("stage_history")
     history = history.filter(history.entered_at <= as_of)
     names = (*plan.open_stages, plan.won, plan.lost)
-    pivot = history.group_by(__opp=history.opp_id).agg(**{
-        f"s{i}": history.entered_at.min(where=history.stage == name).cast("date") for i, name in enumerate(names)
-    })
+    pivot = history.group_by(__opp=history.opp_id).agg(
+        **{f"s{i}": history.entered_at.min(where=history.stage == name).cast("date") for i, name in enumerate(names)}
+    )
     deals = opps.filter(opps.created_at.isnull() | (opps.created_at <= as_of))
     if since is not None:
         deals = deals.filter(deals.closed_at.isnull() | (deals.closed_at >= since))
@@ -127,19 +130,28 @@ def deal_facts(data: Dataset, plan: StagePlan, as_of: dt.date, *, since: dt.date
     lost_at = ibis.ifelse(won_at.isnull(), lost_at, ibis.null("date"))
     entries = [t[f"s{k}"] for k in range(n)]
     furthest = ibis.cases(
-        (won_at.notnull(), n), *((entries[k].notnull(), k) for k in range(n - 1, 0, -1)), else_=0,
+        (won_at.notnull(), n),
+        *((entries[k].notnull(), k) for k in range(n - 1, 0, -1)),
+        else_=0,
     )
-    exits = {exit_(k): ibis.coalesce(*entries[k + 1:], won_at, lost_at) for k in range(n)}
+    exits = {exit_(k): ibis.coalesce(*entries[k + 1 :], won_at, lost_at) for k in range(n)}
     facts = t.select(
         opp_id=t.opp_id,
         created=ibis.coalesce(t.created_at, *entries, won_at, lost_at),
-        region=_labelled(t.region), team=_labelled(t.team), rep=_labelled(t.rep_id),
-        channel=_labelled(channel), product=_labelled(t.product), industry=_labelled(industry),
+        region=_labelled(t.region),
+        team=_labelled(t.team),
+        rep=_labelled(t.rep_id),
+        channel=_labelled(channel),
+        product=_labelled(t.product),
+        industry=_labelled(industry),
         amount=t.amount.cast("float64"),
         lost_reason=t.lost_reason,
         status=ibis.cases((won_at.notnull(), "won"), (lost_at.notnull(), "lost"), else_="open"),
-        won_at=won_at, lost_at=lost_at, furthest=furthest.cast("int64"),
-        **{entry(k): entries[k] for k in range(n)}, **exits,
+        won_at=won_at,
+        lost_at=lost_at,
+        furthest=furthest.cast("int64"),
+        **{entry(k): entries[k] for k in range(n)},
+        **exits,
     )
     if region:
         facts = facts.filter(facts.region == region)
@@ -149,7 +161,8 @@ def deal_facts(data: Dataset, plan: StagePlan, as_of: dt.date, *, since: dt.date
 def lead_facts(data: Dataset, as_of: dt.date, *, since: dt.date | None = None, region: str = "") -> ir.Table:
     """One row per lead created from ``since`` to ``as_of``: ``created``, ``region team rep channel``,
     ``converted`` (1 when some deal created by ``as_of`` carries its ``lead_id``) and ``lag``
-    (days from the lead to its first deal)."""
+    (days from the lead to its first deal).
+    """
     leads = data.table("leads")
     leads = leads.filter(leads.created_at <= as_of)
     if since is not None:
@@ -163,7 +176,10 @@ def lead_facts(data: Dataset, as_of: dt.date, *, since: dt.date | None = None, r
     converted = t.deals.notnull()
     facts = t.select(
         created=t.created_at.cast("date"),
-        region=_labelled(t.region), team=_labelled(t.team), rep=_labelled(t.rep_id), channel=_labelled(t.channel),
+        region=_labelled(t.region),
+        team=_labelled(t.team),
+        rep=_labelled(t.rep_id),
+        channel=_labelled(t.channel),
         converted=indicator(converted),
         lag=t.first_deal.delta(t.created_at, unit="day"),
     )

@@ -23,24 +23,48 @@ from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
 from salesops_lib.config.scope import RunScope
 
 ANALYSIS = "funnel_diagnosis"
-KINDS = ("conversion_drop", "bottleneck_stage", "weak_stage", "stalled_deals", "stalled_deals_unpriced",
-         "process_change_effect", "process_change_no_effect", "won_value_move")
+KINDS = (
+    "conversion_drop",
+    "bottleneck_stage",
+    "weak_stage",
+    "stalled_deals",
+    "stalled_deals_unpriced",
+    "process_change_effect",
+    "process_change_no_effect",
+    "won_value_move",
+)
 """Every ``Finding.kind`` the funnel diagnosis raises (each has zh and en words in its catalogue)."""
 TOP_WEAK_SPOTS = 3
 LEAD_METRIC = "lead_conversion_rate"
 STAGE_METRIC = "stage_conversion"
-ACTIONS = {"channel": "check_channel", "team": "coach_team", "rep": "coach_rep", "product": "review_offer",
-           "industry": "review_offer", "region": "review_region"}
+ACTIONS = {
+    "channel": "check_channel",
+    "team": "coach_team",
+    "rep": "coach_rep",
+    "product": "review_offer",
+    "industry": "review_offer",
+    "region": "review_region",
+}
 
 
-def conclude(result: dict[str, Any], plan: StagePlan, scope: RunScope, params: FunnelDiagnosisParams, *,
-             avg_won: float) -> list[Finding]:
+def conclude(
+    result: dict[str, Any], plan: StagePlan, scope: RunScope, params: FunnelDiagnosisParams, *, avg_won: float
+) -> list[Finding]:
     """All findings of one diagnosis (``result`` holds the computed sections by field name)."""
     base = {"analysis": ANALYSIS, "period": scope.period}
     unit = result["unit"]
     findings = [
-        *_drops(result["screen"], result["drivers"], result["decomposition"], result["funnel"], plan, params, unit,
-                avg_won, base),
+        *_drops(
+            result["screen"],
+            result["drivers"],
+            result["decomposition"],
+            result["funnel"],
+            plan,
+            params,
+            unit,
+            avg_won,
+            base,
+        ),
         *_bottleneck(result["value_lost"], result["lost_reasons"], plan, base),
         *_weak_spots(result["bottlenecks"], plan, params, unit, base),
         *_stalled(result["stalled"], plan, result["unit_durations"], base),
@@ -68,11 +92,20 @@ def _downstream(funnel: pd.DataFrame, k: int, plan: StagePlan) -> float:
     return float(np.prod(after.fillna(1.0))) if len(after) else 1.0
 
 
-def _drops(screen: pd.DataFrame, drivers: pd.DataFrame, decomposition: pd.DataFrame, funnel: pd.DataFrame,
-           plan: StagePlan, params: FunnelDiagnosisParams, unit: str, avg_won: float,
-           base: dict[str, Any]) -> list[Finding]:
+def _drops(
+    screen: pd.DataFrame,
+    drivers: pd.DataFrame,
+    decomposition: pd.DataFrame,
+    funnel: pd.DataFrame,
+    plan: StagePlan,
+    params: FunnelDiagnosisParams,
+    unit: str,
+    avg_won: float,
+    base: dict[str, Any],
+) -> list[Finding]:
     """A significant drop of a unit's (or the company's) conversion at a step: ``high`` when it
-    is material, ``medium`` when at least half that; its cause is the segment that carries it."""
+    is material, ``medium`` when at least half that; its cause is the segment that carries it.
+    """
     out = []
     for row in screen[screen["significant"] & (screen["change"] < 0)].itertuples():
         if row.change <= -params.min_change:
@@ -82,44 +115,70 @@ def _drops(screen: pd.DataFrame, drivers: pd.DataFrame, decomposition: pd.DataFr
         else:
             continue
         company = row.unit == COMPANY
-        driver = _driver(decomposition.assign(unit=COMPANY, dimension=unit, small=False, significant=False)
-                         if company and not decomposition.empty else drivers, row.step, str(row.unit))
+        driver = _driver(
+            decomposition.assign(unit=COMPANY, dimension=unit, small=False, significant=False)
+            if company and not decomposition.empty
+            else drivers,
+            row.step,
+            str(row.unit),
+        )
         lost_rate = max(row.rate_baseline - row.rate_latest, 0.0)
-        at_stake = lost_rate * row.n_latest * _downstream(funnel, row.k, plan) * (avg_won if np.isfinite(avg_won) else 0)
+        at_stake = (
+            lost_rate * row.n_latest * _downstream(funnel, row.k, plan) * (avg_won if np.isfinite(avg_won) else 0)
+        )
         facts: dict[str, Any] = {
-            "step": row.step, "transition": _transition(row.step, plan), "stage": _stage_of(row.step, plan),
+            "step": row.step,
+            "transition": _transition(row.step, plan),
+            "stage": _stage_of(row.step, plan),
             "change": float(row.change),
-            "rate_latest": float(row.rate_latest), "rate_baseline": float(row.rate_baseline),
-            "n_latest": float(row.n_latest), "p_adjusted": float(row.p_adjusted), "compare_to": params.compare_to,
+            "rate_latest": float(row.rate_latest),
+            "rate_baseline": float(row.rate_baseline),
+            "n_latest": float(row.n_latest),
+            "p_adjusted": float(row.p_adjusted),
+            "compare_to": params.compare_to,
         }
         cause = action = ""
         if driver is not None:
-            facts |= {"driver_dimension": driver["dimension"], "driver_segment": driver["segment"],
-                      "driver_share": float(driver["share_of_change"]),
-                      "driver_points": float(-driver["effect"] * 100),
-                      "total_points": float((row.rate_baseline_pooled - row.rate_latest) * 100),
-                      "driver_change": float(driver["rate_change"]) if pd.notna(driver["rate_change"]) else 0.0,
-                      "driver_rate_latest": float(driver["rate_latest"]),
-                      "driver_rate_baseline": float(driver["rate_baseline"])}
+            facts |= {
+                "driver_dimension": driver["dimension"],
+                "driver_segment": driver["segment"],
+                "driver_share": float(driver["share_of_change"]),
+                "driver_points": float(-driver["effect"] * 100),
+                "total_points": float((row.rate_baseline_pooled - row.rate_latest) * 100),
+                "driver_change": float(driver["rate_change"]) if pd.notna(driver["rate_change"]) else 0.0,
+                "driver_rate_latest": float(driver["rate_latest"]),
+                "driver_rate_baseline": float(driver["rate_baseline"]),
+            }
             cause = "segment_mix" if abs(driver["mix"]) > abs(driver["rate"]) else "segment_rate"
             action = ACTIONS.get(str(driver["dimension"]), "review_stage")
-        out.append(Finding(
-            **base, kind="conversion_drop", severity=severity,  # type: ignore[arg-type]
-            level="company" if company else unit, unit=str(row.unit),
-            metric=LEAD_METRIC if row.step == LEADS else STAGE_METRIC,
-            value=float(row.rate_latest), baseline=float(row.rate_baseline), at_stake=float(at_stake),
-            facts=facts, cause=cause, action=action or "review_stage",
-        ))
+        out.append(
+            Finding(
+                **base,
+                kind="conversion_drop",
+                severity=severity,  # type: ignore[arg-type]
+                level="company" if company else unit,
+                unit=str(row.unit),
+                metric=LEAD_METRIC if row.step == LEADS else STAGE_METRIC,
+                value=float(row.rate_latest),
+                baseline=float(row.rate_baseline),
+                at_stake=float(at_stake),
+                facts=facts,
+                cause=cause,
+                action=action or "review_stage",
+            )
+        )
     return out
 
 
 def _driver(drivers: pd.DataFrame, step: str, unit: str) -> pd.Series | None:
     """The segment that carries most of a unit's drop: the most negative effect among the
-    segments whose own rate fell significantly, else among all."""
+    segments whose own rate fell significantly, else among all.
+    """
     if drivers.empty:
         return None
-    mine = drivers[(drivers["step"] == step) & (drivers["unit"] == unit) & (drivers["segment"] != NONE)
-                   & ~drivers["small"]]
+    mine = drivers[
+        (drivers["step"] == step) & (drivers["unit"] == unit) & (drivers["segment"] != NONE) & ~drivers["small"]
+    ]
     if mine.empty:
         return None
     falling = mine[mine["significant"] & (mine["rate"] < 0)]
@@ -127,7 +186,9 @@ def _driver(drivers: pd.DataFrame, step: str, unit: str) -> pd.Series | None:
     return pick if pick["effect"] < 0 else None
 
 
-def _bottleneck(value_lost: pd.DataFrame, reasons: pd.DataFrame, plan: StagePlan, base: dict[str, Any]) -> list[Finding]:
+def _bottleneck(
+    value_lost: pd.DataFrame, reasons: pd.DataFrame, plan: StagePlan, base: dict[str, Any]
+) -> list[Finding]:
     stages_only = value_lost[value_lost["k"] >= 0]
     if stages_only.empty or not np.isfinite(stages_only["expected_value_lost"]).any():
         return []
@@ -140,48 +201,93 @@ def _bottleneck(value_lost: pd.DataFrame, reasons: pd.DataFrame, plan: StagePlan
         if len(here):
             facts |= {"reason": here["lost_reason"].iloc[0], "reason_share": float(here["share_of_stage"].iloc[0])}
             cause = "loss_reason"
-    return [Finding(
-        **base, kind="bottleneck_stage", severity="low", level="company", unit="company", metric=STAGE_METRIC,
-        value=None, baseline=None, at_stake=float(top["expected_value_lost"]), facts=facts, cause=cause,
-        action="review_stage",
-    )]
+    return [
+        Finding(
+            **base,
+            kind="bottleneck_stage",
+            severity="low",
+            level="company",
+            unit="company",
+            metric=STAGE_METRIC,
+            value=None,
+            baseline=None,
+            at_stake=float(top["expected_value_lost"]),
+            facts=facts,
+            cause=cause,
+            action="review_stage",
+        )
+    ]
 
 
-def _weak_spots(bottlenecks: pd.DataFrame, plan: StagePlan, params: FunnelDiagnosisParams, unit: str,
-                base: dict[str, Any]) -> list[Finding]:
+def _weak_spots(
+    bottlenecks: pd.DataFrame, plan: StagePlan, params: FunnelDiagnosisParams, unit: str, base: dict[str, Any]
+) -> list[Finding]:
     if bottlenecks.empty:
         return []
-    gaps = bottlenecks[bottlenecks["significant"] & (bottlenecks["segment"] != NONE)
-                       & ((bottlenecks["rest_rate"] - bottlenecks["rate"]) / bottlenecks["rest_rate"] >= params.min_change)]
+    gaps = bottlenecks[
+        bottlenecks["significant"]
+        & (bottlenecks["segment"] != NONE)
+        & ((bottlenecks["rest_rate"] - bottlenecks["rate"]) / bottlenecks["rest_rate"] >= params.min_change)
+    ]
     out = []
     for row in gaps.head(TOP_WEAK_SPOTS).itertuples():
-        out.append(Finding(
-            **base, kind="weak_stage", severity="medium", level=unit, unit=str(row.segment),
-            metric=LEAD_METRIC if row.step == LEADS else STAGE_METRIC, value=float(row.rate),
-            baseline=float(row.rest_rate), at_stake=float(row.recoverable_value),
-            facts={"step": row.step, "transition": _transition(row.step, plan),
-                   "change": float(row.rate / row.rest_rate - 1), "rate": float(row.rate),
-                   "rest_rate": float(row.rest_rate), "decided": float(row.decided)},
-            action=ACTIONS.get(unit, "review_stage"),
-        ))
+        out.append(
+            Finding(
+                **base,
+                kind="weak_stage",
+                severity="medium",
+                level=unit,
+                unit=str(row.segment),
+                metric=LEAD_METRIC if row.step == LEADS else STAGE_METRIC,
+                value=float(row.rate),
+                baseline=float(row.rest_rate),
+                at_stake=float(row.recoverable_value),
+                facts={
+                    "step": row.step,
+                    "transition": _transition(row.step, plan),
+                    "change": float(row.rate / row.rest_rate - 1),
+                    "rate": float(row.rate),
+                    "rest_rate": float(row.rest_rate),
+                    "decided": float(row.decided),
+                },
+                action=ACTIONS.get(unit, "review_stage"),
+            )
+        )
     return out
 
 
 def _stalled(stalled: pd.DataFrame, plan: StagePlan, durations: pd.DataFrame, base: dict[str, Any]) -> list[Finding]:
     if stalled.empty or stalled["stalled"].sum() == 0:
         return []
-    level = [c for c in stalled.columns if c not in {"k", "open_deals", "open_value", "stalled", "stalled_value",
-                                                     "norm_days", "stalled_share"}][0]
+    level = [
+        c
+        for c in stalled.columns
+        if c not in {"k", "open_deals", "open_value", "stalled", "stalled_value", "norm_days", "stalled_share"}
+    ][0]
     priced = stalled["stalled_value"].sum() > 0
     top = stalled.sort_values("stalled_value" if priced else "stalled", ascending=False).iloc[0]
-    return [Finding(
-        **base, kind="stalled_deals" if priced else "stalled_deals_unpriced", severity="low", level=level, unit=str(top[level]), metric="stalled_deals",
-        value=float(top["stalled"]), baseline=float(top["open_deals"]), at_stake=float(top["stalled_value"]),
-        facts={"stage": plan.open_stages[int(top["k"])], "stalled": float(top["stalled"]),
-               "share": float(top["stalled_share"]), "norm_days": float(top["norm_days"]),
-               "total_stalled": float(stalled["stalled"].sum()), "total_value": float(stalled["stalled_value"].sum())},
-        action="clean_pipeline",
-    )]
+    return [
+        Finding(
+            **base,
+            kind="stalled_deals" if priced else "stalled_deals_unpriced",
+            severity="low",
+            level=level,
+            unit=str(top[level]),
+            metric="stalled_deals",
+            value=float(top["stalled"]),
+            baseline=float(top["open_deals"]),
+            at_stake=float(top["stalled_value"]),
+            facts={
+                "stage": plan.open_stages[int(top["k"])],
+                "stalled": float(top["stalled"]),
+                "share": float(top["stalled_share"]),
+                "norm_days": float(top["norm_days"]),
+                "total_stalled": float(stalled["stalled"].sum()),
+                "total_value": float(stalled["stalled_value"].sum()),
+            },
+            action="clean_pipeline",
+        )
+    ]
 
 
 def _process(process: ProcessChange, params: FunnelDiagnosisParams, base: dict[str, Any]) -> list[Finding]:
@@ -193,22 +299,51 @@ def _process(process: ProcessChange, params: FunnelDiagnosisParams, base: dict[s
     hi = head["did_hi"] if np.isfinite(head["did"]) else head["before_after_hi"]
     p = head["p_value"] if np.isfinite(head["did"]) else head["before_after_p"]
     before = head["adopting_before"]
-    facts = {"stage": process.stage, "date": process.date.isoformat() if process.date else "",
-             "adopting": ", ".join(process.adopting), "method": process.method, "effect": float(did),
-             "lo": float(lo), "hi": float(hi), "before_days": float(before), "after_days": float(head["adopting_after"]),
-             "change": float(did / before) if before else 0.0,
-             "design": "did" if np.isfinite(head["did"]) else "before_after"}
+    facts = {
+        "stage": process.stage,
+        "date": process.date.isoformat() if process.date else "",
+        "adopting": ", ".join(process.adopting),
+        "method": process.method,
+        "effect": float(did),
+        "lo": float(lo),
+        "hi": float(hi),
+        "before_days": float(before),
+        "after_days": float(head["adopting_after"]),
+        "change": float(did / before) if before else 0.0,
+        "design": "did" if np.isfinite(head["did"]) else "before_after",
+    }
     significant = bool(np.isfinite(p) and p < params.alpha)
     material = bool(before and abs(did / before) >= params.min_change)
     if significant and material:
-        return [Finding(**base, kind="process_change_effect", severity="medium", level=process.level,
-                        unit=",".join(process.adopting), metric="stage_days", value=float(head["adopting_after"]),
-                        baseline=float(before), facts=facts,
-                        action="roll_out" if did < 0 else "review_change")]
+        return [
+            Finding(
+                **base,
+                kind="process_change_effect",
+                severity="medium",
+                level=process.level,
+                unit=",".join(process.adopting),
+                metric="stage_days",
+                value=float(head["adopting_after"]),
+                baseline=float(before),
+                facts=facts,
+                action="roll_out" if did < 0 else "review_change",
+            )
+        ]
     if process.method == "given":
-        return [Finding(**base, kind="process_change_no_effect", severity="info", level=process.level,
-                        unit=",".join(process.adopting), metric="stage_days", value=float(head["adopting_after"]),
-                        baseline=float(before), facts=facts, action="extend_trial")]
+        return [
+            Finding(
+                **base,
+                kind="process_change_no_effect",
+                severity="info",
+                level=process.level,
+                unit=",".join(process.adopting),
+                metric="stage_days",
+                value=float(head["adopting_after"]),
+                baseline=float(before),
+                facts=facts,
+                action="extend_trial",
+            )
+        ]
     return []
 
 
@@ -225,11 +360,24 @@ def _bridge(contributions: pd.DataFrame, params: FunnelDiagnosisParams, base: di
     factor_columns = [c for c in units.columns if c.startswith(("volume:", "rate:")) or c in ("size", "timing")]
     cells = units[factor_columns].stack()
     worst = cells.idxmin() if change < 0 else cells.idxmax()
-    return [Finding(
-        **base, kind="won_value_move", severity="low", level="company", unit="company", metric="won_value",
-        value=float(company["won_value_latest"]), baseline=float(company["won_value_baseline"]),
-        at_stake=float(abs(company["change"])),
-        facts={"change": float(change), "top_unit": str(worst[0]), "top_factor": str(worst[1]),
-               "top_value": float(cells[worst]), "compare_to": params.compare_to},
-        action="review_bridge",
-    )]
+    return [
+        Finding(
+            **base,
+            kind="won_value_move",
+            severity="low",
+            level="company",
+            unit="company",
+            metric="won_value",
+            value=float(company["won_value_latest"]),
+            baseline=float(company["won_value_baseline"]),
+            at_stake=float(abs(company["change"])),
+            facts={
+                "change": float(change),
+                "top_unit": str(worst[0]),
+                "top_factor": str(worst[1]),
+                "top_value": float(cells[worst]),
+                "compare_to": params.compare_to,
+            },
+            action="review_bridge",
+        )
+    ]

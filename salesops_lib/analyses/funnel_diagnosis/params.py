@@ -20,29 +20,33 @@ _COMPARE = re.compile(r"previous-(\d+)-months?|previous-month|same-month-last-ye
 class FunnelDiagnosisParams(AnalysisParams):
     """Funnel diagnosis: where deals are lost, why it changed, what a process change did."""
 
-    stages: str = Field(
-        "", description="open stages in order, comma-separated; empty for the source's stage order")
+    stages: str = Field("", description="open stages in order, comma-separated; empty for the source's stage order")
     window_months: int = Field(
-        12, description="months of created deals in the funnel ending with the period; 0 for the whole history")
+        12, description="months of created deals in the funnel ending with the period; 0 for the whole history"
+    )
     compare_to: str = Field(
         "previous-6-months",
-        description="baseline of the month - previous-N-months, previous-month or same-month-last-year")
+        description="baseline of the month - previous-N-months, previous-month or same-month-last-year",
+    )
     segment: str = Field(
         "region",
-        description="dimension screened for changes and bridged - region, team, rep, channel, product or industry")
+        description="dimension screened for changes and bridged - region, team, rep, channel, product or industry",
+    )
     segments: str = Field(
         "region,team,rep,channel,product,industry",
-        description="dimensions compared segment by segment, comma-separated")
+        description="dimensions compared segment by segment, comma-separated",
+    )
     horizon_days: int = Field(90, description="age in days at which creation-month cohorts are compared")
     alpha: float = Field(0.05, description="significance level after Holm correction")
     min_segment_size: int = Field(30, description="fewest decided deals or leads for a segment to be ranked")
     min_change: float = Field(0.10, description="smallest relative change worth a finding, 0.10 for 10 percent")
     change_date: str = Field(
-        "", description="date a process change took effect as YYYY-MM-DD; empty to search the data for one")
+        "", description="date a process change took effect as YYYY-MM-DD; empty to search the data for one"
+    )
     adopting: str = Field(
-        "", description="comma-separated region, team or rep ids that adopted the change; empty for all units")
-    change_stage: str = Field(
-        "", description="open stage the change targets; empty to look at every open stage")
+        "", description="comma-separated region, team or rep ids that adopted the change; empty for all units"
+    )
+    change_stage: str = Field("", description="open stage the change targets; empty to look at every open stage")
 
     @field_validator("compare_to")
     @classmethod

@@ -83,28 +83,53 @@ def resolve_level(units: dict[str, set[str]], adopting: tuple[str, ...]) -> str:
         if set(adopting) <= units[level]:
             return level
     unknown = sorted(set(adopting) - units["region"] - units["team"] - units["rep"])
-    raise ConfigError(f"adopting units not found at one org level: {', '.join(unknown) or ', '.join(adopting)}",
-                      where="parameter adopting", fix="give region ids, team ids or rep ids (all of one level)")
+    raise ConfigError(
+        f"adopting units not found at one org level: {', '.join(unknown) or ', '.join(adopting)}",
+        where="parameter adopting",
+        fix="give region ids, team ids or rep ids (all of one level)",
+    )
 
 
-def measure(stay: ir.Table, plan: StagePlan, *, level: str, date: dt.date, adopting: tuple[str, ...],
-            ks: list[int], as_of: dt.date, alpha: float, method: str = "given", parity: int | None = None,
-            search: pd.DataFrame | None = None) -> ProcessChange:
+def measure(
+    stay: ir.Table,
+    plan: StagePlan,
+    *,
+    level: str,
+    date: dt.date,
+    adopting: tuple[str, ...],
+    ks: list[int],
+    as_of: dt.date,
+    alpha: float,
+    method: str = "given",
+    parity: int | None = None,
+    search: pd.DataFrame | None = None,
+) -> ProcessChange:
     """Before/after and difference-in-differences estimates for the stages ``ks``."""
     settle = as_of - dt.timedelta(days=SETTLE_DAYS)
     lo = date - dt.timedelta(days=BEFORE_DAYS)
-    done = stay.filter(stay.recorded & stay.left.notnull() & stay.k.isin(ks)
-                       & (stay.entered >= lo) & (stay.entered <= settle))
+    done = stay.filter(
+        stay.recorded & stay.left.notnull() & stay.k.isin(ks) & (stay.entered >= lo) & (stay.entered <= settle)
+    )
     if parity is not None:
         done = done.filter(_parity(done.entered) == parity)
     done = done.mutate(after=done.entered >= date, unit=done[level])
     days = done.days.cast("float64")
-    cells = done.group_by(["k", "unit", "after"]).agg(
-        n=done.count(), days_sum=days.sum(), days_sq=(days * days).sum(), moved=done.advanced.sum().cast("float64"),
-    ).execute()
+    cells = (
+        done.group_by(["k", "unit", "after"])
+        .agg(
+            n=done.count(),
+            days_sum=days.sum(),
+            days_sq=(days * days).sum(),
+            moved=done.advanced.sum().cast("float64"),
+        )
+        .execute()
+    )
     cells["adopting"] = cells["unit"].isin(adopting)
-    estimates = pd.concat([_estimate(cells[cells["k"] == k], k, plan.open_stages[k], alpha) for k in ks],
-                          ignore_index=True) if not cells.empty else pd.DataFrame()
+    estimates = (
+        pd.concat([_estimate(cells[cells["k"] == k], k, plan.open_stages[k], alpha) for k in ks], ignore_index=True)
+        if not cells.empty
+        else pd.DataFrame()
+    )
     k = _headline_stage(estimates, ks)
     units = set(cells["unit"])
     weekly = _weekly(done.filter(done.k == k), adopting)
@@ -112,11 +137,19 @@ def measure(stay: ir.Table, plan: StagePlan, *, level: str, date: dt.date, adopt
     shown["mean_days"] = shown["days_sum"] / shown["n"]
     shown["conversion"] = shown["moved"] / shown["n"]
     return ProcessChange(
-        method=method, level=level, stage=plan.open_stages[k], k=k, date=date, adopting=tuple(sorted(adopting)),
-        control=tuple(sorted(units - set(adopting))), estimates=estimates,
-        cells=shown[["unit", "adopting", "after", "n", "mean_days", "conversion"]].sort_values(["adopting", "unit", "after"],
-                                                                                              ascending=[False, True, True]),
-        weekly=weekly, search=search if search is not None else pd.DataFrame(),
+        method=method,
+        level=level,
+        stage=plan.open_stages[k],
+        k=k,
+        date=date,
+        adopting=tuple(sorted(adopting)),
+        control=tuple(sorted(units - set(adopting))),
+        estimates=estimates,
+        cells=shown[["unit", "adopting", "after", "n", "mean_days", "conversion"]].sort_values(
+            ["adopting", "unit", "after"], ascending=[False, True, True]
+        ),
+        weekly=weekly,
+        search=search if search is not None else pd.DataFrame(),
     )
 
 
@@ -158,7 +191,9 @@ def _estimate(cells: pd.DataFrame, k: int, stage: str, alpha: float) -> pd.DataF
                 row[f"{group}_{period}_n"] = float(n)
         before_after, se_ba = _difference(m[m["adopting"]])
         row["before_after"] = before_after
-        row["before_after_lo"], row["before_after_hi"], row["before_after_p"] = normal_interval(before_after, se_ba, alpha)
+        row["before_after_lo"], row["before_after_hi"], row["before_after_p"] = normal_interval(
+            before_after, se_ba, alpha
+        )
         did, se = _did(m)
         row["did"], row["se"] = did, se if np.isfinite(did) else se_ba
         row["did_lo"], row["did_hi"], row["p_value"] = normal_interval(did, se, alpha)
@@ -189,11 +224,13 @@ def _did(m: pd.DataFrame) -> tuple[float, float]:
     if m.empty or m["adopting"].all() or not m["adopting"].any():
         return np.nan, np.nan
     units = sorted(m["unit"].unique())
-    x = np.column_stack([
-        *(np.asarray(m["unit"] == u, dtype=float) for u in units),
-        np.asarray(m["after"], dtype=float),
-        np.asarray(m["after"] & m["adopting"], dtype=float),
-    ])
+    x = np.column_stack(
+        [
+            *(np.asarray(m["unit"] == u, dtype=float) for u in units),
+            np.asarray(m["after"], dtype=float),
+            np.asarray(m["after"] & m["adopting"], dtype=float),
+        ]
+    )
     w, y = m["n"].to_numpy(float), m["mean"].to_numpy(float)
     bread = np.linalg.pinv(x.T @ (w[:, None] * x))
     beta = bread @ x.T @ (w * y)
@@ -210,22 +247,30 @@ def _weekly(stay: ir.Table, adopting: tuple[str, ...]) -> pd.DataFrame:
     return frame.sort_values(["group", "week"]).reset_index(drop=True)
 
 
-def search(stay: ir.Table, plan: StagePlan, *, level: str, ks: list[int], as_of: dt.date,
-           alpha: float) -> tuple[pd.DataFrame, tuple[int, dt.date, tuple[str, ...]] | None]:
+def search(
+    stay: ir.Table, plan: StagePlan, *, level: str, ks: list[int], as_of: dt.date, alpha: float
+) -> tuple[pd.DataFrame, tuple[int, dt.date, tuple[str, ...]] | None]:
     """Look for a break in the stage durations on the even-day stays.
 
     Returns the per unit × stage search table and, when found, (stage index, date, adopters).
     """
     settle = as_of - dt.timedelta(days=SETTLE_DAYS)
     lo = as_of - dt.timedelta(days=SEARCH_DAYS)
-    done = stay.filter(stay.recorded & stay.left.notnull() & stay.k.isin(ks)
-                       & (stay.entered >= lo) & (stay.entered <= settle))
+    done = stay.filter(
+        stay.recorded & stay.left.notnull() & stay.k.isin(ks) & (stay.entered >= lo) & (stay.entered <= settle)
+    )
     done = done.filter(_parity(done.entered) == 0)
     days = done.days.cast("float64")
     done = done.mutate(week=done.entered.truncate("W"), unit=done[level])
-    weekly = done.group_by(["k", "unit", "week"]).agg(
-        n=done.count(), s=days.sum(), q=(days * days).sum(),
-    ).execute()
+    weekly = (
+        done.group_by(["k", "unit", "week"])
+        .agg(
+            n=done.count(),
+            s=days.sum(),
+            q=(days * days).sum(),
+        )
+        .execute()
+    )
     if weekly.empty:
         return pd.DataFrame(), None
     weekly["week"] = pd.to_datetime(weekly["week"])

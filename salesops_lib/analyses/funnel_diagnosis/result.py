@@ -1,5 +1,6 @@
 """The funnel diagnosis' result: every table the page shows, and the findings. Data only (the
-page words it)."""
+page words it).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from salesops_lib.analyses.funnel_diagnosis.process_change import ProcessChange
 @dataclass(frozen=True)
 class FunnelResult:
     """Funnel, losses, durations, cohorts, segments, the month's changes, the bridge and a
-    process change's impact, as of the last day of ``period``."""
+    process change's impact, as of the last day of ``period``.
+    """
 
     period: str
     as_of: dt.date

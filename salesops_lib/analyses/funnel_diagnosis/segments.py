@@ -16,19 +16,42 @@ from salesops_lib.analyses.funnel_diagnosis.facts import StagePlan
 from salesops_lib.analyses.funnel_diagnosis.stages import funnel_table
 from salesops_lib.analyses.funnel_diagnosis.stats import chi_square, holm, shrink, two_proportion
 
-COLUMNS = ["dimension", "segment", "step", "k", "reached", "advanced", "lost", "open", "decided", "rate", "rate_lo", "rate_hi", "shrunk",
-           "rest_rate", "difference", "p_value", "p_adjusted", "chi2_p", "small", "significant"]
+COLUMNS = [
+    "dimension",
+    "segment",
+    "step",
+    "k",
+    "reached",
+    "advanced",
+    "lost",
+    "open",
+    "decided",
+    "rate",
+    "rate_lo",
+    "rate_hi",
+    "shrunk",
+    "rest_rate",
+    "difference",
+    "p_value",
+    "p_adjusted",
+    "chi2_p",
+    "small",
+    "significant",
+]
 
 
-def compare_segments(counts: dict[str, pd.DataFrame], leads: dict[str, pd.DataFrame], plan: StagePlan, *,
-                     alpha: float, min_size: int) -> pd.DataFrame:
+def compare_segments(
+    counts: dict[str, pd.DataFrame], leads: dict[str, pd.DataFrame], plan: StagePlan, *, alpha: float, min_size: int
+) -> pd.DataFrame:
     """The comparison table for every dimension in ``counts`` (outcome counts by that dimension)
-    and ``leads`` (lead counts by that dimension)."""
+    and ``leads`` (lead counts by that dimension).
+    """
     parts = []
     for dimension, frame in counts.items():
         table = funnel_table(frame, plan, by=[dimension], alpha=alpha, leads=leads.get(dimension))
-        table = table[table["k"] < plan.n].rename(columns={dimension: "segment", "conversion": "rate",
-                                                          "conversion_lo": "rate_lo", "conversion_hi": "rate_hi"})
+        table = table[table["k"] < plan.n].rename(
+            columns={dimension: "segment", "conversion": "rate", "conversion_lo": "rate_lo", "conversion_hi": "rate_hi"}
+        )
         table["dimension"] = dimension
         parts.append(table)
     if not parts:
@@ -52,11 +75,13 @@ def compare_segments(counts: dict[str, pd.DataFrame], leads: dict[str, pd.DataFr
     return pd.concat(out, ignore_index=True)[COLUMNS]
 
 
-def recoverable(segments: pd.DataFrame, funnel: pd.DataFrame, dimension: str, plan: StagePlan,
-                avg_won: float) -> pd.DataFrame:
+def recoverable(
+    segments: pd.DataFrame, funnel: pd.DataFrame, dimension: str, plan: StagePlan, avg_won: float
+) -> pd.DataFrame:
     """Unit × step gaps ranked by the value the unit would win more if it converted like the rest:
     (rest rate − shrunk rate) × decided × chance of winning after the step × average won deal.
-    Small segments are left out."""
+    Small segments are left out.
+    """
     table = segments[(segments["dimension"] == dimension) & ~segments["small"]].copy()
     if table.empty or not np.isfinite(avg_won):
         return table.assign(gap=np.nan, downstream=np.nan, recoverable_value=np.nan)
@@ -67,4 +92,3 @@ def recoverable(segments: pd.DataFrame, funnel: pd.DataFrame, dimension: str, pl
     table["recoverable_value"] = table["gap"] * table["decided"] * table["downstream"] * avg_won
     table = table[table["recoverable_value"] > 0]
     return table.sort_values("recoverable_value", ascending=False).reset_index(drop=True)
-

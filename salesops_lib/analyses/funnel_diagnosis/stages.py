@@ -23,20 +23,43 @@ from salesops_lib.metrics.engine import indicator
 LEADS = "leads"
 """Step key of the lead → opportunity conversion (the leads table)."""
 
-FUNNEL_COLUMNS = ["step", "k", "reached", "advanced", "lost", "open", "decided", "conversion", "conversion_lo",
-                  "conversion_hi", "cumulative"]
+FUNNEL_COLUMNS = [
+    "step",
+    "k",
+    "reached",
+    "advanced",
+    "lost",
+    "open",
+    "decided",
+    "conversion",
+    "conversion_lo",
+    "conversion_hi",
+    "cumulative",
+]
 DIMENSION_COLUMNS = ["region", "team", "rep", "channel", "product", "industry"]
 
 
 def outcome_counts(deals: ir.Table, by: list[str]) -> pd.DataFrame:
     """Deals by ``by`` × ``furthest`` × ``status``: ``n`` and ``amount`` (engine aggregate)."""
-    return deals.group_by([*by, "furthest", "status"]).agg(
-        n=deals.count(), amount=deals.amount.sum().fill_null(0), priced=(deals.amount > 0).sum().cast("float64"),
-    ).execute()
+    return (
+        deals.group_by([*by, "furthest", "status"])
+        .agg(
+            n=deals.count(),
+            amount=deals.amount.sum().fill_null(0),
+            priced=(deals.amount > 0).sum().cast("float64"),
+        )
+        .execute()
+    )
 
 
-def funnel_table(counts: pd.DataFrame, plan: StagePlan, *, by: list[str] | None = None, alpha: float = 0.05,
-                 leads: pd.DataFrame | None = None) -> pd.DataFrame:
+def funnel_table(
+    counts: pd.DataFrame,
+    plan: StagePlan,
+    *,
+    by: list[str] | None = None,
+    alpha: float = 0.05,
+    leads: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Funnel rows (one per open stage, then won) from :func:`outcome_counts`.
 
     ``leads`` (columns ``by`` + ``leads``, ``converted``) adds the lead → opportunity step on top.
@@ -66,9 +89,20 @@ def funnel_table(counts: pd.DataFrame, plan: StagePlan, *, by: list[str] | None 
             still = n[(furthest == k) & (status == "open")].sum()
             decided = advanced + lost if k < plan.n else 0.0
             conversion = advanced / decided if decided else np.nan
-            rows.append({**labels, "step": name, "k": k, "reached": reached, "advanced": advanced if k < plan.n else 0.0,
-                         "lost": lost, "open": still, "decided": decided, "conversion": conversion,
-                         "cumulative": cumulative})
+            rows.append(
+                {
+                    **labels,
+                    "step": name,
+                    "k": k,
+                    "reached": reached,
+                    "advanced": advanced if k < plan.n else 0.0,
+                    "lost": lost,
+                    "open": still,
+                    "decided": decided,
+                    "conversion": conversion,
+                    "cumulative": cumulative,
+                }
+            )
             cumulative = cumulative * conversion if k < plan.n else cumulative
     table = pd.DataFrame(rows)
     if leads is not None and not leads.empty:
@@ -101,13 +135,20 @@ def stays(deals: ir.Table, plan: StagePlan) -> ir.Table:
         part = deals.filter(entered.notnull() & (deals.furthest >= k))
         entered = part[entry(k)] if k else ibis.coalesce(part[entry(0)], part.created)
         left = part[exit_(k)]
-        parts.append(part.select(
-            k=ibis.literal(k, type="int64"), entered=entered, left=left,
-            days=left.delta(entered, unit="day").cast("int64"),
-            advanced=indicator(part.furthest > k), recorded=part[entry(k)].notnull(),
-            amount=part.amount, created=part.created, status=part.status,
-            **{d: part[d] for d in DIMENSION_COLUMNS},
-        ))
+        parts.append(
+            part.select(
+                k=ibis.literal(k, type="int64"),
+                entered=entered,
+                left=left,
+                days=left.delta(entered, unit="day").cast("int64"),
+                advanced=indicator(part.furthest > k),
+                recorded=part[entry(k)].notnull(),
+                amount=part.amount,
+                created=part.created,
+                status=part.status,
+                **{d: part[d] for d in DIMENSION_COLUMNS},
+            )
+        )
     return ibis.union(*parts, distinct=False)
 
 
@@ -116,10 +157,17 @@ def durations(stay: ir.Table, by: list[str], start: dt.date | None, end: dt.date
     done = stay.filter(stay.recorded & stay.left.notnull() & (stay.left <= end))
     if start is not None:
         done = done.filter(done.left >= start)
-    return done.group_by(["k", *by]).agg(
-        stays=done.count(), median_days=done.days.quantile(0.5), p80_days=done.days.quantile(0.8),
-        mean_days=done.days.mean(),
-    ).order_by(["k", *by]).execute()
+    return (
+        done.group_by(["k", *by])
+        .agg(
+            stays=done.count(),
+            median_days=done.days.quantile(0.5),
+            p80_days=done.days.quantile(0.8),
+            mean_days=done.days.mean(),
+        )
+        .order_by(["k", *by])
+        .execute()
+    )
 
 
 def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.DataFrame:
@@ -132,11 +180,18 @@ def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.
     table = ibis.memtable(norms[["k", by, "norm_days"]].rename(columns={"k": "__k", by: "__unit"}))
     joined = still.left_join(table, (still.k == table["__k"]) & (still[by] == table["__unit"]))
     over = joined.age > joined.norm_days
-    frame = joined.group_by(["k", by]).agg(
-        open_deals=joined.count(), open_value=joined.amount.sum().fill_null(0),
-        stalled=over.sum().fill_null(0).cast("float64"), stalled_value=joined.amount.sum(where=over).fill_null(0),
-        norm_days=joined.norm_days.max(),
-    ).order_by(["k", by]).execute()
+    frame = (
+        joined.group_by(["k", by])
+        .agg(
+            open_deals=joined.count(),
+            open_value=joined.amount.sum().fill_null(0),
+            stalled=over.sum().fill_null(0).cast("float64"),
+            stalled_value=joined.amount.sum(where=over).fill_null(0),
+            norm_days=joined.norm_days.max(),
+        )
+        .order_by(["k", by])
+        .execute()
+    )
     frame["stalled_share"] = rate(frame["stalled"], frame["open_deals"])
     return frame
 
@@ -144,9 +199,15 @@ def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.
 def lost_reasons(deals: ir.Table) -> pd.DataFrame:
     """Lost deals by the stage they were lost at and their ``lost_reason`` (empty when none has one)."""
     lost = deals.filter((deals.status == "lost") & deals.lost_reason.notnull())
-    frame = lost.group_by(["furthest", "lost_reason"]).agg(
-        deals=lost.count(), amount=lost.amount.sum().fill_null(0),
-    ).order_by(["furthest", "lost_reason"]).execute()
+    frame = (
+        lost.group_by(["furthest", "lost_reason"])
+        .agg(
+            deals=lost.count(),
+            amount=lost.amount.sum().fill_null(0),
+        )
+        .order_by(["furthest", "lost_reason"])
+        .execute()
+    )
     frame["share_of_stage"] = frame["deals"] / frame.groupby("furthest")["deals"].transform("sum")
     return frame.rename(columns={"furthest": "k"})
 
@@ -154,7 +215,8 @@ def lost_reasons(deals: ir.Table) -> pd.DataFrame:
 def value_lost(funnel: pd.DataFrame, counts: pd.DataFrame, plan: StagePlan) -> pd.DataFrame:
     """Per step: the amount of the deals lost there and their *expected* value — each lost deal
     counted at the chance it would still have had of being won from the next stage on, times the
-    average won deal — which ranks where the funnel leaks most value."""
+    average won deal — which ranks where the funnel leaks most value.
+    """
     won = counts[counts["status"] == "won"]
     avg_won = won["amount"].sum() / won["priced"].sum() if won["priced"].sum() else np.nan
     steps = funnel.set_index("k")
@@ -162,8 +224,11 @@ def value_lost(funnel: pd.DataFrame, counts: pd.DataFrame, plan: StagePlan) -> p
     for k in steps.index:
         after = steps.loc[(steps.index > k) & (steps.index < plan.n), "conversion"]
         downstream[k] = float(np.prod(after.fillna(1.0))) if len(after) else 1.0
-    lost = counts[counts["status"] == "lost"].groupby("furthest").agg(amount=("amount", "sum"), priced=("priced", "sum"),
-                                                                       n=("n", "sum"))
+    lost = (
+        counts[counts["status"] == "lost"]
+        .groupby("furthest")
+        .agg(amount=("amount", "sum"), priced=("priced", "sum"), n=("n", "sum"))
+    )
     rows = []
     for k, row in steps.iterrows():
         if k >= plan.n:
@@ -171,9 +236,15 @@ def value_lost(funnel: pd.DataFrame, counts: pd.DataFrame, plan: StagePlan) -> p
         lost_amount = float(lost.loc[k, "amount"]) if k in lost.index else 0.0
         if k in lost.index and lost.loc[k, "priced"] < lost.loc[k, "n"] and np.isfinite(avg_won):
             lost_amount += float(lost.loc[k, "n"] - lost.loc[k, "priced"]) * avg_won
-        rows.append({"k": k, "step": row["step"], "lost": row["lost"],
-                     "lost_amount": lost_amount if k >= 0 else np.nan,
-                     "expected_value_lost": row["lost"] * downstream[k] * avg_won})
+        rows.append(
+            {
+                "k": k,
+                "step": row["step"],
+                "lost": row["lost"],
+                "lost_amount": lost_amount if k >= 0 else np.nan,
+                "expected_value_lost": row["lost"] * downstream[k] * avg_won,
+            }
+        )
     frame = pd.DataFrame(rows)
     total = frame["expected_value_lost"].sum()
     frame["share"] = frame["expected_value_lost"] / total if total else np.nan

@@ -34,8 +34,14 @@ def wilson(k: np.ndarray | pd.Series, n: np.ndarray | pd.Series, alpha: float = 
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
-def two_proportion(k1: np.ndarray | pd.Series, n1: np.ndarray | pd.Series, k2: np.ndarray | pd.Series,
-                   n2: np.ndarray | pd.Series, *, dispersion: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def two_proportion(
+    k1: np.ndarray | pd.Series,
+    n1: np.ndarray | pd.Series,
+    k2: np.ndarray | pd.Series,
+    n2: np.ndarray | pd.Series,
+    *,
+    dispersion: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pooled two-proportion z-test of ``k1/n1`` against ``k2/n2``: z and two-sided p.
 
     The same statistic as ``statsmodels.stats.proportion.proportions_ztest``, vectorised;
@@ -131,4 +137,3 @@ def normal_interval(estimate: float, se: float, alpha: float = 0.05) -> tuple[fl
         return float("nan"), float("nan"), float("nan")
     q = stats.norm.ppf(1 - alpha / 2)
     return estimate - q * se, estimate + q * se, float(2 * stats.norm.sf(abs(estimate / se)))
-

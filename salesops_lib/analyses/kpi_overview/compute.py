@@ -1,5 +1,6 @@
 """KPI overview: every metric of the dictionary for the month, against the previous month and
-the same month last year, by region. Pure: no I/O, no plotting, no words."""
+the same month last year, by region. Pure: no I/O, no plotting, no words.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
     trend_parts, region_parts = [], []
     for name in names:
         metric = METRICS[name]
-        if level not in metric.levels or "region" not in metric.levels and scope.region:
+        if level not in metric.levels or ("region" not in metric.levels and scope.region):
             continue
         series = compute_metric(data, name, history)
         if scope.region:
@@ -49,24 +50,33 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
     trend = pd.concat(trend_parts, axis=1).sort_index() if trend_parts else pd.DataFrame()
     by_region = pd.concat(region_parts, axis=1).T if region_parts else pd.DataFrame()
     tiles = tiles_from_trend(trend, start)
-    return KpiOverviewResult(period=scope.period, tiles=tiles, trend=trend, by_region=by_region,
-                             findings=tuple(kpi_moves(tiles, scope)))
+    return KpiOverviewResult(
+        period=scope.period, tiles=tiles, trend=trend, by_region=by_region, findings=tuple(kpi_moves(tiles, scope))
+    )
 
 
 def tiles_from_trend(trend: pd.DataFrame, start: dt.date) -> pd.DataFrame:
     """One tile per metric column of ``trend`` (month × metric): the month, the previous month,
-    the same month last year and the relative changes (also what the dashboard keeps per unit)."""
+    the same month last year and the relative changes (also what the dashboard keeps per unit).
+    """
     current, previous, last_year = (pd.Timestamp(d) for d in (start, add_months(start, -1), add_months(start, -12)))
     rows = []
     for name in trend.columns:
         metric = METRICS[name]
         col = trend[name]
         value, prev, ly = (col.get(p, np.nan) for p in (current, previous, last_year))
-        rows.append({
-            "metric": name, "unit": metric.unit, "higher_is_better": metric.higher_is_better,
-            "value": value, "previous": prev, "last_year": ly,
-            "change_prev": _change(value, prev), "change_yoy": _change(value, ly),
-        })
+        rows.append(
+            {
+                "metric": name,
+                "unit": metric.unit,
+                "higher_is_better": metric.higher_is_better,
+                "value": value,
+                "previous": prev,
+                "last_year": ly,
+                "change_prev": _change(value, prev),
+                "change_yoy": _change(value, ly),
+            }
+        )
     return pd.DataFrame(rows, columns=TILE_COLUMNS)
 
 

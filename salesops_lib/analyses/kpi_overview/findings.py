@@ -20,16 +20,28 @@ def kpi_moves(tiles: pd.DataFrame, scope: RunScope) -> list[Finding]:
     for row in tiles.itertuples():
         if METRICS[row.metric].cohort:  # the month's cohort is still maturing: no move to report yet
             continue
-        for basis, change, baseline in (("prev", row.change_prev, row.previous), ("yoy", row.change_yoy, row.last_year)):
+        for basis, change, baseline in (
+            ("prev", row.change_prev, row.previous),
+            ("yoy", row.change_yoy, row.last_year),
+        ):
             if pd.isna(change) or abs(change) < MOVE_THRESHOLD:
                 continue
             worse = (change < 0) == bool(row.higher_is_better)
             stake = abs(row.value - baseline) if row.unit == "currency" else 0.0
-            out.append(Finding(
-                analysis=ANALYSIS, kind="kpi_move", severity="low", level="region" if scope.region else "company",
-                unit=scope.region or "company", metric=row.metric, value=float(row.value), baseline=float(baseline),
-                period=scope.period, at_stake=float(stake),
-                facts={"basis": basis, "change": float(change), "worse": worse},
-                action="review_detail" if worse else "",
-            ))
+            out.append(
+                Finding(
+                    analysis=ANALYSIS,
+                    kind="kpi_move",
+                    severity="low",
+                    level="region" if scope.region else "company",
+                    unit=scope.region or "company",
+                    metric=row.metric,
+                    value=float(row.value),
+                    baseline=float(baseline),
+                    period=scope.period,
+                    at_stake=float(stake),
+                    facts={"basis": basis, "change": float(change), "worse": worse},
+                    action="review_detail" if worse else "",
+                )
+            )
     return out

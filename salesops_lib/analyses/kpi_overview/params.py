@@ -10,4 +10,6 @@ from salesops_lib.config.scope import AnalysisParams
 class KpiOverviewParams(AnalysisParams):
     """KPI overview: the metric dictionary's tiles for the month."""
 
-    metrics: str = Field("", description="comma-separated metrics shown as tiles, empty for every metric the source can feed")
+    metrics: str = Field(
+        "", description="comma-separated metrics shown as tiles, empty for every metric the source can feed"
+    )

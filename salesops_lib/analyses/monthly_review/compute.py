@@ -19,12 +19,23 @@ from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
 
-HEADLINE_METRICS = ("revenue", "attainment", "win_rate", "lead_conversion_rate", "avg_deal_size",
-                    "collection_rate", "dso", "expense_ratio", "revenue_per_fte", "customer_ltv")
+HEADLINE_METRICS = (
+    "revenue",
+    "attainment",
+    "win_rate",
+    "lead_conversion_rate",
+    "avg_deal_size",
+    "collection_rate",
+    "dso",
+    "expense_ratio",
+    "revenue_per_fte",
+    "customer_ltv",
+)
 
 
-def compute(data: Dataset, scope: RunScope, params: MonthlyReviewParams,
-            findings: Sequence[Finding] = ()) -> MonthlyReviewResult:
+def compute(
+    data: Dataset, scope: RunScope, params: MonthlyReviewParams, findings: Sequence[Finding] = ()
+) -> MonthlyReviewResult:
     """Tiles for the month and the ``params.top`` most important ``findings`` of the period."""
     names = ",".join(n for n in HEADLINE_METRICS if n in METRICS and METRICS[n].available(data))
     overview = kpi_overview.compute(data, scope, kpi_overview.KpiOverviewParams(metrics=names))
@@ -43,15 +54,23 @@ def compute(data: Dataset, scope: RunScope, params: MonthlyReviewParams,
             tiles.loc[mask, "vs_target"] = float(att["value"].iloc[0])
     in_period = [f for f in findings if f.period == scope.period]
     ranked = tuple(_distinct(rank(in_period))[: params.top])
-    coverage = (pd.DataFrame([{"analysis": f.analysis, "severity": f.severity} for f in in_period])
-                .value_counts().rename("findings").reset_index()) if in_period else pd.DataFrame(
-        columns=["analysis", "severity", "findings"])
+    coverage = (
+        (
+            pd.DataFrame([{"analysis": f.analysis, "severity": f.severity} for f in in_period])
+            .value_counts()
+            .rename("findings")
+            .reset_index()
+        )
+        if in_period
+        else pd.DataFrame(columns=["analysis", "severity", "findings"])
+    )
     return MonthlyReviewResult(scope.period, tiles, ranked, coverage)
 
 
 def _distinct(ranked: list[Finding]) -> list[Finding]:
     """Drop repeats: one customer flagged by several analyses (forecast risks, collections) is
-    listed once, under its most severe finding."""
+    listed once, under its most severe finding.
+    """
     seen: set[tuple[str, str]] = set()
     out = []
     for finding in ranked:

@@ -11,5 +11,6 @@ class MonthlyReviewParams(AnalysisParams):
     """Monthly review: KPI tiles and the period's top findings across every analysis."""
 
     findings_file: str = Field(
-        "", description="findings.json of the other reports of the period, empty to compute every analysis here")
+        "", description="findings.json of the other reports of the period, empty to compute every analysis here"
+    )
     top: int = Field(12, description="how many findings the summary lists")

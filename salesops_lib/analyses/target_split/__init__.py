@@ -22,7 +22,13 @@ from salesops_lib.analyses.target_split.findings import KINDS
 from salesops_lib.analyses.target_split.params import TargetSplitParams
 from salesops_lib.analyses.target_split.result import TargetSplitResult
 
-SPEC = AnalysisSpec("target_split", TargetSplitParams, compute, requires=("reps", "opportunities"),
-                    finding_kinds=KINDS, on_dashboard=False)
+SPEC = AnalysisSpec(
+    "target_split",
+    TargetSplitParams,
+    compute,
+    requires=("reps", "opportunities"),
+    finding_kinds=KINDS,
+    on_dashboard=False,
+)
 
 __all__ = ["SPEC", "TargetSplitError", "TargetSplitParams", "TargetSplitResult", "compare", "compute", "split"]

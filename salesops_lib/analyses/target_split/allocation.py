@@ -104,7 +104,8 @@ def _children_range(low: np.ndarray, high: np.ndarray, kids: np.ndarray) -> tupl
 
 def check_feasible(tree: Tree, total: int, *, step: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """``feasible_range`` of every unit; :class:`TargetSplitError` when ``total`` cannot be split
-    (the message names the first impossible unit, with amounts in currency)."""
+    (the message names the first impossible unit, with amounts in currency).
+    """
     low, high = feasible_range(tree)
     kids = tree.children()
 
@@ -115,8 +116,11 @@ def check_feasible(tree: Tree, total: int, *, step: float = 1.0) -> tuple[np.nda
         if low[i] <= high[i]:
             continue
         child_low, child_high = _children_range(low, high, kids[i])
-        own = (f"is locked at {money(tree.lock[i])}" if tree.lock[i] != NO_LOCK else
-               f"must lie between {money(tree.lower[i])} and {money(tree.upper[i])} (growth floor and cap)")
+        own = (
+            f"is locked at {money(tree.lock[i])}"
+            if tree.lock[i] != NO_LOCK
+            else f"must lie between {money(tree.lower[i])} and {money(tree.upper[i])} (growth floor and cap)"
+        )
         raise TargetSplitError(
             f"the target of {tree.label(i)} {own}, but its units need at least {money(child_low)} "
             f"and can hold at most {money(child_high)} (their locks, floors and caps)",
@@ -127,7 +131,7 @@ def check_feasible(tree: Tree, total: int, *, step: float = 1.0) -> tuple[np.nda
             f"the company target {money(total)} cannot be split: the locks, floors and caps below it need "
             f"at least {money(low[0])} and allow at most {money(high[0])}",
             fix="change company_target or growth, loosen growth_floor/growth_cap (or bounds_levels), "
-                "or change the locks",
+            "or change the locks",
         )
     return low, high
 
@@ -138,8 +142,15 @@ def allocate(tree: Tree, total: int, *, step: float = 1.0) -> np.ndarray:
 
     Examples
     --------
-    >>> tree = Tree(("c", "a", "b"), ("company", "region", "region"), np.array([-1, 0, 0]),
-    ...             np.array([1.0, 2.0, 1.0]), np.zeros(3, np.int64), np.full(3, UNBOUNDED), np.full(3, NO_LOCK))
+    >>> tree = Tree(
+    ...     ("c", "a", "b"),
+    ...     ("company", "region", "region"),
+    ...     np.array([-1, 0, 0]),
+    ...     np.array([1.0, 2.0, 1.0]),
+    ...     np.zeros(3, np.int64),
+    ...     np.full(3, UNBOUNDED),
+    ...     np.full(3, NO_LOCK),
+    ... )
     >>> allocate(tree, 100).tolist()
     [100, 67, 33]
     """
@@ -173,8 +184,11 @@ def split_within(total: int, weight: np.ndarray, low: np.ndarray, high: np.ndarr
 
 def _water_fill_value(lam: float, weight: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
     hi = np.where(high >= UNBOUNDED, np.inf, high.astype(float))
-    return float(np.clip(lam * weight, low.astype(float), hi).sum()) if np.isfinite(lam) else float(
-        np.where(weight > 0, hi, low.astype(float)).sum())
+    return (
+        float(np.clip(lam * weight, low.astype(float), hi).sum())
+        if np.isfinite(lam)
+        else float(np.where(weight > 0, hi, low.astype(float)).sum())
+    )
 
 
 def _water_fill(total: float, weight: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -210,8 +224,9 @@ def phase(tree: Tree, annual: np.ndarray, profiles: np.ndarray) -> np.ndarray:
     profiles = np.asarray(profiles, dtype=float)
     months = np.zeros((tree.size, profiles.shape[1]), dtype=np.int64)
     root = profiles[0] if profiles[0].sum() > 0 else np.ones(profiles.shape[1])
-    months[0] = round_bounded(annual[0] * root / root.sum(), int(annual[0]),
-                              np.zeros(root.size, np.int64), np.full(root.size, UNBOUNDED))
+    months[0] = round_bounded(
+        annual[0] * root / root.sum(), int(annual[0]), np.zeros(root.size, np.int64), np.full(root.size, UNBOUNDED)
+    )
     for i, kids in enumerate(tree.children()):
         if not kids.size:
             continue

@@ -29,13 +29,16 @@ ALIGNMENT_BAND = (0.8, 1.25)
 
 def achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) -> pd.DataFrame:
     """One row per region, team and rep with a base: implied growth, its reference quantiles
-    (own or pooled), the number of values and the assessment (stretch / within / soft / unknown)."""
+    (own or pooled), the number of values and the assessment (stretch / within / soft / unknown).
+    """
     units = plan.units[plan.units["level"] != "company"].reset_index(drop=True)
     growth = _achieved_growth(plan, data_start)
     gap = months_between(plan.base_window[0], plan.plan_months[0])
     rows = []
-    pools = {level: np.concatenate([growth.get((level, u), np.empty(0)) for u in group["unit_id"]])
-             for level, group in units.groupby("level")}
+    pools = {
+        level: np.concatenate([growth.get((level, u), np.empty(0)) for u in group["unit_id"]])
+        for level, group in units.groupby("level")
+    }
     for row in units.itertuples():
         values = growth.get((row.level, row.unit_id), np.empty(0))
         source = "own" if values.size >= MIN_POINTS else "peers"
@@ -47,10 +50,23 @@ def achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) 
         else:
             low, median, high = np.quantile(reference, [1 - quantile, 0.5, quantile])
             verdict = "stretch" if implied > high else "soft" if implied < low else "within"
-        rows.append({"level": row.level, "unit_id": row.unit_id, "region": row.region, "team": row.team,
-                     "target": row.target, "base": row.base, "implied_growth": implied, "reference": source,
-                     "points": int(reference.size), "low": low, "median": median, "high": high,
-                     "assessment": verdict})
+        rows.append(
+            {
+                "level": row.level,
+                "unit_id": row.unit_id,
+                "region": row.region,
+                "team": row.team,
+                "target": row.target,
+                "base": row.base,
+                "implied_growth": implied,
+                "reference": source,
+                "points": int(reference.size),
+                "low": low,
+                "median": median,
+                "high": high,
+                "assessment": verdict,
+            }
+        )
     frame = pd.DataFrame(rows)
     frame["achievable_target"] = frame["base"] * (1 + frame["high"]) ** (gap / 12)
     frame["excess"] = (frame["target"] - frame["achievable_target"]).where(frame["assessment"] == "stretch", 0.0)
@@ -122,10 +138,16 @@ def fairness(plan: Plan) -> pd.DataFrame:
 def _spread(level: str, measure: str, values: pd.Series) -> dict[str, object]:
     x = values.to_numpy(float)
     mean = float(x.mean()) if x.size else np.nan
-    return {"level": level, "measure": measure, "units": int(x.size),
-            "min": float(x.min()) if x.size else np.nan, "median": float(np.median(x)) if x.size else np.nan,
-            "max": float(x.max()) if x.size else np.nan,
-            "cv": float(x.std() / mean) if x.size and mean > 0 else np.nan, "gini": gini(x)}
+    return {
+        "level": level,
+        "measure": measure,
+        "units": int(x.size),
+        "min": float(x.min()) if x.size else np.nan,
+        "median": float(np.median(x)) if x.size else np.nan,
+        "max": float(x.max()) if x.size else np.nan,
+        "cv": float(x.std() / mean) if x.size and mean > 0 else np.nan,
+        "gini": gini(x),
+    }
 
 
 def alignment(plan: Plan, budget: pd.Series) -> pd.DataFrame:
@@ -135,8 +157,9 @@ def alignment(plan: Plan, budget: pd.Series) -> pd.DataFrame:
     frame = units[units["level"].isin(["region", "team"])][["level", "unit_id", "region", "target", "fte"]].copy()
     frame["target_share"] = frame["target"] / company["target"] if company["target"] else np.nan
     frame["fte_share"] = frame["fte"] / company["fte"] if company["fte"] else np.nan
-    frame["budget"] = [float(budget.get((lvl, u), np.nan))
-                       for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)]
+    frame["budget"] = [
+        float(budget.get((lvl, u), np.nan)) for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)
+    ]
     totals = frame.groupby("level")["budget"].transform(lambda b: b.sum() if b.notna().any() else np.nan)
     frame["budget_share"] = frame["budget"] / totals
     frame["index"] = frame["target_share"] / frame["fte_share"]

@@ -29,7 +29,8 @@ def fte(reps: pd.DataFrame, months: pd.DatetimeIndex) -> np.ndarray:
 
 def ramp(reps: pd.DataFrame, months: pd.DatetimeIndex, ramp_months: float) -> np.ndarray:
     """Reps × months: productivity factor from tenure at the middle of the employed days of the
-    month (1 for reps without a hire date, 0 where not employed)."""
+    month (1 for reps without a hire date, 0 where not employed).
+    """
     share, middle = _employment(reps, months)
     hire = _days(reps["hire_date"], "1000-01-01")
     tenure = (middle - hire[:, None]).astype(np.int64) / DAYS_PER_MONTH

@@ -1,5 +1,6 @@
 """The target split: the plan year's company target split exactly over the roster, audited
-(achievability, fairness, alignment) and compared with a what-if. Pure: no I/O, no words."""
+(achievability, fairness, alignment) and compared with a what-if. Pure: no I/O, no words.
+"""
 
 from __future__ import annotations
 
@@ -45,11 +46,21 @@ def compute(data: Dataset, scope: RunScope, params: TargetSplitParams) -> Target
     aligned = audit.alignment(plan, inputs.budget)
     findings = split_findings(plan, achievable, fairness, aligned, params, scope.period, scope.region)
     return TargetSplitResult(
-        period=scope.period, region=scope.region, plan=plan, achievability=achievable,
-        fairness=fairness, alignment=aligned, whatif=comparison, whatif_settings=params.whatif,
-        settings={"growth_floor": params.growth_floor, "growth_cap": params.growth_cap,
-                  "bound_levels": params.bound_levels, "locks": len(params.lock_list),
-                  "stretch_quantile": params.stretch_quantile},
+        period=scope.period,
+        region=scope.region,
+        plan=plan,
+        achievability=achievable,
+        fairness=fairness,
+        alignment=aligned,
+        whatif=comparison,
+        whatif_settings=params.whatif,
+        settings={
+            "growth_floor": params.growth_floor,
+            "growth_cap": params.growth_cap,
+            "bound_levels": params.bound_levels,
+            "locks": len(params.lock_list),
+            "stretch_quantile": params.stretch_quantile,
+        },
         findings=findings,
     )
 
@@ -59,12 +70,14 @@ def compare(a: Plan, b: Plan) -> pd.DataFrame:
     keys = ["level", "unit_id"]
     left = a.units[[*keys, "region", "team", "target", "growth"]]
     right = b.units[[*keys, "region", "team", "target", "growth"]].rename(
-        columns={"target": "target_whatif", "growth": "growth_whatif", "region": "region_b", "team": "team_b"})
+        columns={"target": "target_whatif", "growth": "growth_whatif", "region": "region_b", "team": "team_b"}
+    )
     both = left.merge(right, on=keys, how="outer", sort=False)
     both["region"] = both["region"].fillna(both.pop("region_b"))
     both["team"] = both["team"].fillna(both.pop("team_b"))
     both["difference"] = both["target_whatif"].fillna(0) - both["target"].fillna(0)
     both["change"] = both["difference"] / both["target"].where(both["target"] > 0)
     order = {"company": 0, "region": 1, "team": 2, "rep": 3}
-    return both.sort_values(["level", "region", "team", "unit_id"], key=lambda s: s.map(order) if s.name == "level"
-                            else s.fillna("")).reset_index(drop=True)
+    return both.sort_values(
+        ["level", "region", "team", "unit_id"], key=lambda s: s.map(order) if s.name == "level" else s.fillna("")
+    ).reset_index(drop=True)

@@ -1,5 +1,6 @@
 """The target split's findings: stretch targets (units and reps), an uneven load across reps,
-targets out of line with headcount, and floors or caps that bind."""
+targets out of line with headcount, and floors or caps that bind.
+"""
 
 from __future__ import annotations
 
@@ -15,61 +16,121 @@ MATERIAL_EXCESS = 0.05
 """A stretch target is medium severity when it exceeds the achievable target by at least 5 % of itself."""
 
 
-def split_findings(plan: Plan, achievable: pd.DataFrame, fairness: pd.DataFrame, aligned: pd.DataFrame,
-                   params: TargetSplitParams, period: str, region: str) -> tuple[Finding, ...]:
+def split_findings(
+    plan: Plan,
+    achievable: pd.DataFrame,
+    fairness: pd.DataFrame,
+    aligned: pd.DataFrame,
+    params: TargetSplitParams,
+    period: str,
+    region: str,
+) -> tuple[Finding, ...]:
     """The findings of a split for ``period``; with a ``region``, only its units' and the company's."""
     out: list[Finding] = []
     base = {"analysis": ANALYSIS, "period": period, "metric": "revenue"}
     stretched = achievable[achievable["level"].isin(["region", "team"]) & (achievable["assessment"] == "stretch")]
     for row in stretched.itertuples():
         material = row.excess >= MATERIAL_EXCESS * row.target
-        out.append(Finding(
-            **base, kind="stretch_target", severity="medium" if material else "low",
-            level=row.level, unit=row.unit_id, value=float(row.target), baseline=float(row.base),
-            at_stake=float(row.excess),
-            facts={"implied": float(row.implied_growth), "high": float(row.high), "low": float(row.low),
-                   "median": float(row.median), "reference": row.reference, "points": int(row.points),
-                   "quantile": params.stretch_quantile, "plan": plan.label},
-            cause="above_own_record", action="review_target",
-        ))
+        out.append(
+            Finding(
+                **base,
+                kind="stretch_target",
+                severity="medium" if material else "low",
+                level=row.level,
+                unit=row.unit_id,
+                value=float(row.target),
+                baseline=float(row.base),
+                at_stake=float(row.excess),
+                facts={
+                    "implied": float(row.implied_growth),
+                    "high": float(row.high),
+                    "low": float(row.low),
+                    "median": float(row.median),
+                    "reference": row.reference,
+                    "points": int(row.points),
+                    "quantile": params.stretch_quantile,
+                    "plan": plan.label,
+                },
+                cause="above_own_record",
+                action="review_target",
+            )
+        )
     reps = achievable[(achievable["level"] == "rep") & (achievable["assessment"] == "stretch")]
     if len(reps):
         worst = reps.sort_values("excess", ascending=False)
-        out.append(Finding(
-            **base, kind="stretch_reps", severity="low", level="company", unit="company",
-            value=float(len(reps)), baseline=float((achievable["level"] == "rep").sum()),
-            at_stake=float(reps["excess"].sum()),
-            facts={"count": int(len(reps)), "reps": ", ".join(worst["unit_id"].head(5)),
-                   "quantile": params.stretch_quantile},
-            action="review_rep_targets",
-        ))
+        out.append(
+            Finding(
+                **base,
+                kind="stretch_reps",
+                severity="low",
+                level="company",
+                unit="company",
+                value=float(len(reps)),
+                baseline=float((achievable["level"] == "rep").sum()),
+                at_stake=float(reps["excess"].sum()),
+                facts={
+                    "count": len(reps),
+                    "reps": ", ".join(worst["unit_id"].head(5)),
+                    "quantile": params.stretch_quantile,
+                },
+                action="review_rep_targets",
+            )
+        )
     rep_load = fairness[(fairness["level"] == "rep") & (fairness["measure"] == "per_fte")]
     if len(rep_load) and rep_load["gini"].iloc[0] > params.gini_alert:
         r = rep_load.iloc[0]
-        out.append(Finding(
-            **base, kind="uneven_load", severity="low", level="company", unit="company", value=float(r["gini"]),
-            baseline=float(params.gini_alert),
-            facts={name: float(r[name]) for name in ("gini", "min", "max", "median")},
-            action="review_rep_targets",
-        ))
+        out.append(
+            Finding(
+                **base,
+                kind="uneven_load",
+                severity="low",
+                level="company",
+                unit="company",
+                value=float(r["gini"]),
+                baseline=float(params.gini_alert),
+                facts={name: float(r[name]) for name in ("gini", "min", "max", "median")},
+                action="review_rep_targets",
+            )
+        )
     for row in aligned[~aligned["aligned"]].itertuples():
-        out.append(Finding(
-            **base, kind="resource_misalignment", severity="low", level=row.level, unit=row.unit_id,
-            value=float(row.target_share), baseline=float(row.fte_share),
-            facts={"target_share": float(row.target_share), "fte_share": float(row.fte_share),
-                   "budget_share": float(row.budget_share), "index": float(row.index),
-                   "direction_code": "heavy" if row.index > 1 else "light"},
-            action="align_resources",
-        ))
+        out.append(
+            Finding(
+                **base,
+                kind="resource_misalignment",
+                severity="low",
+                level=row.level,
+                unit=row.unit_id,
+                value=float(row.target_share),
+                baseline=float(row.fte_share),
+                facts={
+                    "target_share": float(row.target_share),
+                    "fte_share": float(row.fte_share),
+                    "budget_share": float(row.budget_share),
+                    "index": float(row.index),
+                    "direction_code": "heavy" if row.index > 1 else "light",
+                },
+                action="align_resources",
+            )
+        )
     units = plan.units
     binding = units[units["bound"].isin(["floor", "cap"])]
     if len(binding):
-        out.append(Finding(
-            **base, kind="bounds_binding", severity="info", level="company", unit="company",
-            value=float(len(binding)), baseline=float(len(units) - 1),
-            facts={"floors": int((binding["bound"] == "floor").sum()), "caps": int((binding["bound"] == "cap").sum()),
-                   "units": ", ".join(binding["unit_id"].head(5))},
-        ))
+        out.append(
+            Finding(
+                **base,
+                kind="bounds_binding",
+                severity="info",
+                level="company",
+                unit="company",
+                value=float(len(binding)),
+                baseline=float(len(units) - 1),
+                facts={
+                    "floors": int((binding["bound"] == "floor").sum()),
+                    "caps": int((binding["bound"] == "cap").sum()),
+                    "units": ", ".join(binding["unit_id"].head(5)),
+                },
+            )
+        )
     if region:
         out = [f for f in out if f.level == "company" or _in_region(units, f, region)]
     return tuple(out)

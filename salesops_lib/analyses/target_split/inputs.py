@@ -1,6 +1,7 @@
 """What the split reads from the source: the reps, their monthly bookings, market potential,
 budgets and any targets already set for the plan year. Every query aggregates in the engine;
-only rep × month sums and small dimension tables reach pandas."""
+only rep × month sums and small dimension tables reach pandas.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ class SplitInputs:
 
 def load_inputs(data: Dataset, as_of: dt.date, plan_months: pd.DatetimeIndex) -> SplitInputs:
     """Read the inputs of a split as of ``as_of`` (the last day of the reporting month) for the
-    planned months (their year's market potential, the targets already set for them)."""
+    planned months (their year's market potential, the targets already set for them).
+    """
     months = month_starts(pd.Timestamp(add_months(as_of, 1 - HISTORY_MONTHS)), HISTORY_MONTHS)
     reps = rep_roster(data)
     events = revenue_events(data)
@@ -50,12 +52,20 @@ def load_inputs(data: Dataset, as_of: dt.date, plan_months: pd.DatetimeIndex) ->
     by_month = events.group_by(rep_id=events.rep_id, month=events.at.truncate("M")).agg(amount=events.amount.sum())
     monthly = by_month.execute()
     monthly["month"] = pd.to_datetime(monthly["month"])
-    revenue = (monthly.pivot_table(index="rep_id", columns="month", values="amount", aggfunc="sum")
-               .reindex(index=reps["rep_id"], columns=months).fillna(0.0))
+    revenue = (
+        monthly.pivot_table(index="rep_id", columns="month", values="amount", aggfunc="sum")
+        .reindex(index=reps["rep_id"], columns=months)
+        .fillna(0.0)
+    )
     booked = monthly.loc[monthly["amount"] != 0, "month"]
     return SplitInputs(
-        as_of=as_of, months=months, data_start=booked.min() if len(booked) else None, reps=reps, revenue=revenue,
-        potential=_potential(data, int(plan_months[0].year)), budget=_budget(data, months[-12].date(), as_of),
+        as_of=as_of,
+        months=months,
+        data_start=booked.min() if len(booked) else None,
+        reps=reps,
+        revenue=revenue,
+        potential=_potential(data, int(plan_months[0].year)),
+        budget=_budget(data, months[-12].date(), as_of),
         existing=_existing_targets(data, plan_months[0].date(), plan_months[-1].date()),
     )
 

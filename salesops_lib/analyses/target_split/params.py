@@ -30,31 +30,37 @@ class TargetSplitParams(AnalysisParams):
     #: plan one quarter of that year instead of the whole year (1–4; 0 = the year); its base is the
     #: same calendar quarter inside the base window
     plan_quarter: int = Field(
-        0, description="plan one quarter (1 to 4) of that year instead of the whole year, 0 for the year")
+        0, description="plan one quarter (1 to 4) of that year instead of the whole year, 0 for the year"
+    )
     #: the company's annual target in currency (0 = base-window revenue × (1 + growth))
     company_target: float = Field(
-        0.0, description="annual company target in currency, 0 for base revenue times (1 + growth)")
+        0.0, description="annual company target in currency, 0 for base revenue times (1 + growth)"
+    )
     #: growth over the base window's revenue, used when company_target is 0
     growth: float = Field(0.10, description="growth over the base window when company_target is 0")
     #: history window: "ttm" = the 12 months ending with the reporting month; "last_year" = the last
     #: complete calendar year
     base: Literal["ttm", "last_year"] = Field(
-        "ttm", description="history window - ttm (12 months to the reporting month) or last_year "
-                           "(last complete calendar year)")
+        "ttm",
+        description="history window - ttm (12 months to the reporting month) or last_year "
+        "(last complete calendar year)",
+    )
     #: how the company target is split across regions: history (share of the base window), potential
     #: (share of market potential), capacity (FTE × ramp), equal, or blend (weights in ``blend``)
     method_region: Method = Field(
-        "blend", description="split across regions - history, potential, capacity, equal or blend")
+        "blend", description="split across regions - history, potential, capacity, equal or blend"
+    )
     #: how a region's target is split across its teams (market potential is by region only)
     method_team: SubMethod = Field(
-        "blend", description="split across a region's teams - history, capacity, equal or blend")
+        "blend", description="split across a region's teams - history, capacity, equal or blend"
+    )
     #: how a team's target is split across its reps (history is capacity-adjusted for partial years)
     method_rep: SubMethod = Field(
-        "blend", description="split across a team's reps - history (capacity-adjusted), capacity, equal or blend")
+        "blend", description="split across a team's reps - history (capacity-adjusted), capacity, equal or blend"
+    )
     #: weights of the blend, e.g. "history:0.6,capacity:0.3,potential:0.1"; a component a level
     #: lacks (potential below regions, history of new units) is dropped and the rest re-weighted
-    blend: str = Field("history:0.6,capacity:0.3,potential:0.1",
-                       description="blend weights as component:weight pairs")
+    blend: str = Field("history:0.6,capacity:0.3,potential:0.1", description="blend weights as component:weight pairs")
     #: lowest growth over its base a unit with history may get (0.0 = nobody below the base window)
     growth_floor: float = Field(0.0, description="lowest growth over its base for a unit with history, e.g. 0.0")
     #: highest growth over its base (0.4 = at most +40 %)
@@ -63,11 +69,14 @@ class TargetSplitParams(AnalysisParams):
     bounds_levels: str = Field("region,team", description="levels where floor and cap apply - region, team, rep")
     #: manual targets kept fixed while the rest re-balances, e.g. "region:east=12000000;team:north-02=3000000"
     locks: str = Field(
-        "", description="fixed manual targets as level:unit and amount pairs separated by semicolons, "
-                        "e.g. region:east then the amount")
+        "",
+        description="fixed manual targets as level:unit and amount pairs separated by semicolons, "
+        "e.g. region:east then the amount",
+    )
     #: planned new positions (backfills and growth hires), e.g. "north-02=2@2026-04" (team=count@first month)
     hires: str = Field(
-        "", description="planned new positions as team, count and first month (YYYY-MM) separated by semicolons")
+        "", description="planned new positions as team, count and first month (YYYY-MM) separated by semicolons"
+    )
     #: months a new rep needs to reach 90 % productivity (ramp 1 − exp(−t/τ), τ = this ÷ ln 10)
     ramp_months: float = Field(6.0, description="months a new rep needs to reach 90 percent productivity")
     #: rounding step in currency (1 = whole units, 0.01 = cents, 100 = hundreds); every parent is the
@@ -75,16 +84,20 @@ class TargetSplitParams(AnalysisParams):
     step: float = Field(1.0, description="rounding step in currency - 1 whole units, 0.01 cents, 100 hundreds")
     #: a target above this quantile of the unit's own achieved yearly growth is flagged as a stretch
     stretch_quantile: float = Field(
-        0.9, description="quantile of a unit's own achieved growth above which its target is a stretch")
+        0.9, description="quantile of a unit's own achieved growth above which its target is a stretch"
+    )
     #: Gini of target per ramped FTE across reps above which the load is flagged as uneven
     gini_alert: float = Field(
-        0.25, description="Gini of target per ramped FTE across reps above which the load is flagged")
+        0.25, description="Gini of target per ramped FTE across reps above which the load is flagged"
+    )
     #: alternative parameters compared side by side, e.g. "method_rep=capacity;growth=0.15"
     whatif: str = Field(
-        "", description="alternative parameters compared side by side as key and value pairs separated by semicolons")
+        "", description="alternative parameters compared side by side as key and value pairs separated by semicolons"
+    )
     #: folder for the Excel workbooks (one per region plus a company summary; "" = no export)
     excel_dir: str = Field(
-        "", description="folder for one Excel workbook per region plus a company summary, empty for none")
+        "", description="folder for one Excel workbook per region plus a company summary, empty for none"
+    )
 
     @field_validator("growth_floor", "growth_cap")
     @classmethod
@@ -205,9 +218,11 @@ class TargetSplitParams(AnalysisParams):
         if not overrides:
             return None
         if {"whatif", "excel_dir", *RunScope.model_fields} & set(overrides):
-            raise ConfigError(f"whatif may change split settings only, not the run scope "
-                              f"({', '.join(RunScope.model_fields)}), whatif or excel_dir",
-                              fix="remove those keys from whatif")
+            raise ConfigError(
+                f"whatif may change split settings only, not the run scope "
+                f"({', '.join(RunScope.model_fields)}), whatif or excel_dir",
+                fix="remove those keys from whatif",
+            )
         if "locks" in overrides or "hires" in overrides:  # their own separators are ; too: use | in whatif
             for key in ("locks", "hires"):
                 if key in overrides:

@@ -65,7 +65,7 @@ class Plan:
 
     @property
     def label(self) -> str:
-        """"2026", or "2026Q3" for a quarterly plan."""
+        """ "2026", or "2026Q3" for a quarterly plan."""
         return f"{self.plan_year}Q{self.plan_quarter}" if self.plan_quarter else str(self.plan_year)
 
 
@@ -115,12 +115,16 @@ def build_plan(inputs: SplitInputs, params: TargetSplitParams) -> Plan:
     units["capacity"] = _rollup(roster_units, plan_cap.sum(axis=1, keepdims=True), units)[:, 0]
     units["base"] = unit_base
     _rep_history(units, inputs, roster, base_rev, base_cap, plan_cap)
-    units["potential"] = [float(inputs.potential.get(u, np.nan)) if lvl == "region" else np.nan
-                          for lvl, u in zip(units["level"], units["unit_id"], strict=True)]
+    units["potential"] = [
+        float(inputs.potential.get(u, np.nan)) if lvl == "region" else np.nan
+        for lvl, u in zip(units["level"], units["unit_id"], strict=True)
+    ]
     if not params.company_target and units.loc[0, "base"] <= 0:
-        raise ConfigError("there are no bookings in the base window to grow from",
-                          where=f"base window ({params.base}) of the history to {inputs.as_of}",
-                          fix="set company_target, or choose another period or base")
+        raise ConfigError(
+            "there are no bookings in the base window to grow from",
+            where=f"base window ({params.base}) of the history to {inputs.as_of}",
+            fix="set company_target, or choose another period or base",
+        )
 
     methods = _weights(units, params)
     _bounds(units, params)
@@ -128,9 +132,13 @@ def build_plan(inputs: SplitInputs, params: TargetSplitParams) -> Plan:
     total = params.company_target or float(units.loc[0, "base"]) * (1 + params.growth)
     total_steps = int(round(total / params.step))
     tree = Tree(
-        ids=tuple(units["unit_id"]), levels=tuple(units["level"]), parent=units["parent"].to_numpy(np.int64),
-        weight=units["weight"].to_numpy(float), lower=units["lower_steps"].to_numpy(np.int64),
-        upper=units["upper_steps"].to_numpy(np.int64), lock=units["lock_steps"].to_numpy(np.int64),
+        ids=tuple(units["unit_id"]),
+        levels=tuple(units["level"]),
+        parent=units["parent"].to_numpy(np.int64),
+        weight=units["weight"].to_numpy(float),
+        lower=units["lower_steps"].to_numpy(np.int64),
+        upper=units["upper_steps"].to_numpy(np.int64),
+        lock=units["lock_steps"].to_numpy(np.int64),
     )
     annual = allocate(tree, total_steps, step=params.step)
     profiles = _profiles(units, unit_revenue, unit_capacity, inputs, roster_units, plan_cap, plan_months)
@@ -139,20 +147,27 @@ def build_plan(inputs: SplitInputs, params: TargetSplitParams) -> Plan:
     _finish_units(units, annual, params.step, inputs.existing)
     units["per_fte"] = units["target"] / (units["capacity"] / plan_months.size).where(units["capacity"] > 0)
     n = plan_months.size
-    monthly = pd.DataFrame({
-        "level": np.repeat(units["level"].to_numpy(), n),
-        "unit_id": np.repeat(units["unit_id"].to_numpy(), n),
-        "parent_id": np.repeat(units["parent_id"].to_numpy(), n),
-        "month": np.tile(plan_months.to_numpy(), len(units)),
-        "steps": months.reshape(-1),
-    })
+    monthly = pd.DataFrame(
+        {
+            "level": np.repeat(units["level"].to_numpy(), n),
+            "unit_id": np.repeat(units["unit_id"].to_numpy(), n),
+            "parent_id": np.repeat(units["parent_id"].to_numpy(), n),
+            "month": np.tile(plan_months.to_numpy(), len(units)),
+            "steps": months.reshape(-1),
+        }
+    )
     monthly["amount"] = monthly["steps"] * params.step
     index = pd.MultiIndex.from_frame(units[["level", "unit_id"]])
     return Plan(
-        plan_year=year, plan_quarter=params.plan_quarter, plan_months=plan_months,
+        plan_year=year,
+        plan_quarter=params.plan_quarter,
+        plan_months=plan_months,
         base_window=(inputs.months[base_cols[0]].date(), inputs.months[base_cols[-1]].date()),
-        base_months_covered=covered, company_target=total_steps * params.step, step=params.step,
-        units=units.drop(columns=["parent", "lower_steps", "upper_steps", "lock_steps"]), monthly=monthly,
+        base_months_covered=covered,
+        company_target=total_steps * params.step,
+        step=params.step,
+        units=units.drop(columns=["parent", "lower_steps", "upper_steps", "lock_steps"]),
+        monthly=monthly,
         methods=methods,
         history_revenue=pd.DataFrame(unit_revenue, index=index, columns=inputs.months),
         history_capacity=pd.DataFrame(unit_capacity, index=index, columns=inputs.months),
@@ -162,10 +177,12 @@ def build_plan(inputs: SplitInputs, params: TargetSplitParams) -> Plan:
 # --------------------------------------------------------------------------- roster and units
 
 
-def _base_window(inputs: SplitInputs, params: TargetSplitParams, plan_months: pd.DatetimeIndex
-                 ) -> tuple[list[int], int]:
+def _base_window(
+    inputs: SplitInputs, params: TargetSplitParams, plan_months: pd.DatetimeIndex
+) -> tuple[list[int], int]:
     """Column positions of the base window in the history (only the plan quarter's calendar months
-    for a quarterly plan), and how many of them the data cover."""
+    for a quarterly plan), and how many of them the data cover.
+    """
     months = inputs.months
     if params.base == "ttm":
         cols = list(range(months.size - 12, months.size))
@@ -186,15 +203,31 @@ def _roster(reps: pd.DataFrame, params: TargetSplitParams, year: int, plan_month
     rows = []
     for team, count, month in params.hire_list:
         if team not in regions.index:
-            raise ConfigError(f"hires: unknown team {team!r}", where="parameter hires",
-                              examples=sorted(regions.index)[:5], fix="use a team id of the reps table")
+            raise ConfigError(
+                f"hires: unknown team {team!r}",
+                where="parameter hires",
+                examples=sorted(regions.index)[:5],
+                fix="use a team id of the reps table",
+            )
         if month > plan_months[-1].month:
-            raise ConfigError(f"hires: {team} starts in month {month}, after the plan ends",
-                              where="parameter hires", fix="start new positions within the planned months")
+            raise ConfigError(
+                f"hires: {team} starts in month {month}, after the plan ends",
+                where="parameter hires",
+                fix="start new positions within the planned months",
+            )
         taken = sum(1 for r in rows if r["team"] == team)
         for k in range(count):
-            rows.append({"rep_id": f"{team}+{taken + k + 1}", "name": None, "team": team, "region": regions[team],
-                         "hire_date": dt.date(year, month, 1), "exit_date": None, "new_position": True})
+            rows.append(
+                {
+                    "rep_id": f"{team}+{taken + k + 1}",
+                    "name": None,
+                    "team": team,
+                    "region": regions[team],
+                    "hire_date": dt.date(year, month, 1),
+                    "exit_date": None,
+                    "new_position": True,
+                }
+            )
     roster = pd.concat([active, pd.DataFrame(rows)], ignore_index=True) if rows else active
     if roster.empty:
         raise ConfigError(f"nobody is employed in {year}", where="reps", fix="check hire and exit dates, or plan_year")
@@ -207,27 +240,47 @@ def _units(roster: pd.DataFrame) -> pd.DataFrame:
     regions = sorted(roster["region"].unique())
     teams = roster.drop_duplicates("team")[["team", "region"]].sort_values(["region", "team"])
     frames = [
-        pd.DataFrame({"level": COMPANY, "unit_id": COMPANY, "parent_id": None, "region": None, "team": None},
-                     index=[0]),
+        pd.DataFrame(
+            {"level": COMPANY, "unit_id": COMPANY, "parent_id": None, "region": None, "team": None}, index=[0]
+        ),
         pd.DataFrame({"level": "region", "unit_id": regions, "parent_id": COMPANY, "region": regions, "team": None}),
-        pd.DataFrame({"level": "team", "unit_id": teams["team"], "parent_id": teams["region"],
-                      "region": teams["region"], "team": teams["team"]}),
-        pd.DataFrame({"level": "rep", "unit_id": roster["rep_id"], "parent_id": roster["team"],
-                      "region": roster["region"], "team": roster["team"]}),
+        pd.DataFrame(
+            {
+                "level": "team",
+                "unit_id": teams["team"],
+                "parent_id": teams["region"],
+                "region": teams["region"],
+                "team": teams["team"],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "level": "rep",
+                "unit_id": roster["rep_id"],
+                "parent_id": roster["team"],
+                "region": roster["region"],
+                "team": roster["team"],
+            }
+        ),
     ]
     units = pd.concat(frames, ignore_index=True)
     units["name"] = [None] * (1 + len(regions) + len(teams)) + list(roster["name"])
     units["new_position"] = [False] * (1 + len(regions) + len(teams)) + list(roster["new_position"])
     position = {(lvl, u): i for i, (lvl, u) in enumerate(zip(units["level"], units["unit_id"], strict=True))}
     parent_level = {"region": COMPANY, "team": "region", "rep": "team"}
-    units["parent"] = [-1] + [position[(parent_level[lvl], p)] for lvl, p in
-                              zip(units["level"][1:], units["parent_id"][1:], strict=True)]
+    units["parent"] = [-1] + [
+        position[(parent_level[lvl], p)] for lvl, p in zip(units["level"][1:], units["parent_id"][1:], strict=True)
+    ]
     return units
 
 
 def _rollup_keys(reps: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {"company": np.full(len(reps), COMPANY, dtype=object), "region": reps["region"].to_numpy(object),
-            "team": reps["team"].to_numpy(object), "rep": reps["rep_id"].to_numpy(object)}
+    return {
+        "company": np.full(len(reps), COMPANY, dtype=object),
+        "region": reps["region"].to_numpy(object),
+        "team": reps["team"].to_numpy(object),
+        "rep": reps["rep_id"].to_numpy(object),
+    }
 
 
 def _rollup(keys: dict[str, np.ndarray], values: np.ndarray, units: pd.DataFrame) -> np.ndarray:
@@ -241,11 +294,18 @@ def _rollup(keys: dict[str, np.ndarray], values: np.ndarray, units: pd.DataFrame
     return out
 
 
-def _rep_history(units: pd.DataFrame, inputs: SplitInputs, roster: pd.DataFrame, base_rev: np.ndarray,
-                 base_cap: np.ndarray, plan_cap: np.ndarray) -> None:
+def _rep_history(
+    units: pd.DataFrame,
+    inputs: SplitInputs,
+    roster: pd.DataFrame,
+    base_rev: np.ndarray,
+    base_cap: np.ndarray,
+    plan_cap: np.ndarray,
+) -> None:
     """A rep's base = productivity in the base window × capacity in the plan year; reps without a
     usable base (new, or under one ramped FTE-month) get the median productivity of their team's
-    reps (else region's, else company's). ``has_history`` marks who had their own."""
+    reps (else region's, else company's). ``has_history`` marks who had their own.
+    """
     position = {r: i for i, r in enumerate(inputs.reps["rep_id"])}
     rows = np.flatnonzero(units["level"].to_numpy() == "rep")
     own = np.full(len(roster), np.nan)
@@ -284,8 +344,11 @@ def _weights(units: pd.DataFrame, params: TargetSplitParams) -> pd.DataFrame:
         method = params.method(level)
         wanted = params.blend_weights if method == "blend" else {method: 1.0}
         if method == "potential" and units.loc[units["level"] == "region", "potential"].isna().all():
-            raise MissingTableError("method_region is potential, but the source has no market potential by region",
-                                    where="market_potential", fix="map market_potential, or use another method_region")
+            raise MissingTableError(
+                "method_region is potential, but the source has no market potential by region",
+                where="market_potential",
+                fix="map market_potential, or use another method_region",
+            )
         fallbacks: list[str] = []
         for parent, group in units[units["level"] == level].groupby("parent_id", sort=False):
             shares: dict[str, pd.Series] = {}
@@ -300,8 +363,11 @@ def _weights(units: pd.DataFrame, params: TargetSplitParams) -> pd.DataFrame:
                 usable = {"capacity": 1.0} if "capacity" in shares else {"equal": 1.0}
                 fallbacks.append(str(parent))
             if method == "potential" and "potential" not in usable:
-                raise ConfigError(f"no market potential for the regions of {parent}", where="market_potential",
-                                  fix="give every region a potential, or use another method_region")
+                raise ConfigError(
+                    f"no market potential for the regions of {parent}",
+                    where="market_potential",
+                    fix="give every region a potential, or use another method_region",
+                )
             total_weight = sum(usable.values())
             units.loc[group.index, "weight"] = sum(shares[k] * w / total_weight for k, w in usable.items())
         used = _components_used(units, level, wanted)
@@ -335,18 +401,30 @@ def _locks(units: pd.DataFrame, params: TargetSplitParams) -> None:
     for level, unit, amount in params.lock_list:
         if (level, unit) not in position:
             known = units.loc[units["level"] == level, "unit_id"].tolist()
-            raise ConfigError(f"locks: no {level} {unit!r} in the plan year's roster", where="parameter locks",
-                              examples=known[:5], fix=f"use one of the {len(known)} {level} ids")
+            raise ConfigError(
+                f"locks: no {level} {unit!r} in the plan year's roster",
+                where="parameter locks",
+                examples=known[:5],
+                fix=f"use one of the {len(known)} {level} ids",
+            )
         units.loc[position[(level, unit)], "lock_steps"] = int(round(amount / params.step))
 
 
 # --------------------------------------------------------------------------- phasing
 
 
-def _profiles(units: pd.DataFrame, revenue: np.ndarray, cap: np.ndarray, inputs: SplitInputs,
-              roster_units: dict[str, np.ndarray], plan_cap: np.ndarray, plan_months: pd.DatetimeIndex) -> np.ndarray:
+def _profiles(
+    units: pd.DataFrame,
+    revenue: np.ndarray,
+    cap: np.ndarray,
+    inputs: SplitInputs,
+    roster_units: dict[str, np.ndarray],
+    plan_cap: np.ndarray,
+    plan_months: pd.DatetimeIndex,
+) -> np.ndarray:
     """Units × plan months desired shape: seasonal index (own, shrunk to the parent's) × ramped
-    capacity in each plan month (so vacancies, hires and exits shape the months too)."""
+    capacity in each plan month (so vacancies, hires and exits shape the months too).
+    """
     valid = np.ones(inputs.months.size, dtype=bool)
     if inputs.data_start is not None:
         valid = inputs.months >= month_start(inputs.data_start)
@@ -377,8 +455,14 @@ def _finish_units(units: pd.DataFrame, annual: np.ndarray, step: float, existing
     units["share"] = np.where(parent_target > 0, units["target"] / parent_target, np.nan)
     units.loc[0, "share"] = 1.0
     units["bound"] = np.select(
-        [units["locked"], units["upper_steps"].lt(UNBOUNDED) & (annual >= units["upper_steps"]),
-         units["upper_steps"].lt(UNBOUNDED) & (annual <= units["lower_steps"])],
-        ["lock", "cap", "floor"], "")
-    units["existing"] = [float(existing.get((lvl, u), math.nan)) for lvl, u in
-                         zip(units["level"], units["unit_id"], strict=True)]
+        [
+            units["locked"],
+            units["upper_steps"].lt(UNBOUNDED) & (annual >= units["upper_steps"]),
+            units["upper_steps"].lt(UNBOUNDED) & (annual <= units["lower_steps"]),
+        ],
+        ["lock", "cap", "floor"],
+        "",
+    )
+    units["existing"] = [
+        float(existing.get((lvl, u), math.nan)) for lvl, u in zip(units["level"], units["unit_id"], strict=True)
+    ]

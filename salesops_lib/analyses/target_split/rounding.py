@@ -100,11 +100,12 @@ def round_matrix(real: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarra
     deficit = col_totals - result.sum(axis=0)
     empty_penalty = 1e6 * max(1.0, float(np.abs(real).max(initial=0.0)))
     while deficit.any():
-        source = int(np.argmin(deficit))   # column with the largest surplus
-        target = int(np.argmax(deficit))   # column with the largest deficit
+        source = int(np.argmin(deficit))  # column with the largest surplus
+        target = int(np.argmax(deficit))  # column with the largest deficit
         candidates = np.flatnonzero(result[:, source] >= 1)
-        cost = ((real[candidates, source] - result[candidates, source])
-                + (result[candidates, target] - real[candidates, target]))
+        cost = (real[candidates, source] - result[candidates, source]) + (
+            result[candidates, target] - real[candidates, target]
+        )
         cost = cost + np.where(real[candidates, target] > 0, 0.0, empty_penalty)
         row = int(candidates[np.argmin(cost)])
         bulk = int(min(-deficit[source], deficit[target], result[row, source]))
@@ -116,8 +117,9 @@ def round_matrix(real: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarra
     return result
 
 
-def balance(seed: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarray, *, iterations: int = 500,
-            tolerance: float = 1e-10) -> np.ndarray:
+def balance(
+    seed: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarray, *, iterations: int = 500, tolerance: float = 1e-10
+) -> np.ndarray:
     """Iterative proportional fitting (RAS): scale rows and columns of ``seed`` (≥ 0) until its
     margins match ``row_totals`` and ``col_totals`` (as far as its zero pattern allows).
 

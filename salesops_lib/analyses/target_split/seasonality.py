@@ -39,7 +39,8 @@ class OwnIndex:
 
 def company_trend(revenue: np.ndarray, capacity: np.ndarray, months: pd.DatetimeIndex, valid: np.ndarray) -> float:
     """Monthly log-growth of the company's productivity: OLS of log(revenue ÷ capacity) on time with
-    calendar-month dummies (0 with fewer than 24 usable months)."""
+    calendar-month dummies (0 with fewer than 24 usable months).
+    """
     use = valid & (capacity >= MIN_CAPACITY) & (revenue > 0)
     if use.sum() < 24:
         return 0.0
@@ -50,8 +51,9 @@ def company_trend(revenue: np.ndarray, capacity: np.ndarray, months: pd.Datetime
     return float(coef[0])
 
 
-def own_index(revenue: np.ndarray, capacity: np.ndarray, months: pd.DatetimeIndex, valid: np.ndarray,
-              trend: float) -> OwnIndex:
+def own_index(
+    revenue: np.ndarray, capacity: np.ndarray, months: pd.DatetimeIndex, valid: np.ndarray, trend: float
+) -> OwnIndex:
     """Every unit's own seasonal index from its detrended productivity."""
     use = valid[None, :] & (capacity >= MIN_CAPACITY)
     detrend = np.exp(-trend * np.arange(months.size))[None, :]

@@ -13,7 +13,13 @@ from salesops_lib.analyses.target_tracking.findings import KINDS
 from salesops_lib.analyses.target_tracking.params import TargetTrackingParams
 from salesops_lib.analyses.target_tracking.result import TargetTrackingResult
 
-SPEC = AnalysisSpec("target_tracking", TargetTrackingParams, compute, requires=("reps", "targets", "opportunities"),
-                    finding_kinds=KINDS, check=as_of_date)
+SPEC = AnalysisSpec(
+    "target_tracking",
+    TargetTrackingParams,
+    compute,
+    requires=("reps", "targets", "opportunities"),
+    finding_kinds=KINDS,
+    check=as_of_date,
+)
 
 __all__ = ["SPEC", "TargetTrackingParams", "TargetTrackingResult", "as_of_date", "compute"]

@@ -24,8 +24,12 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.target_tracking import persistence
-from salesops_lib.analyses.target_tracking.calendar import (complete_weeks, daily_targets, employed_all_days,
-                                                            quarter_bounds)
+from salesops_lib.analyses.target_tracking.calendar import (
+    complete_weeks,
+    daily_targets,
+    employed_all_days,
+    quarter_bounds,
+)
 from salesops_lib.analyses.target_tracking.findings import tracking_findings
 from salesops_lib.analyses.target_tracking.inputs import TrackingInputs, load_inputs
 from salesops_lib.analyses.target_tracking.ledger import Level, levels
@@ -43,14 +47,18 @@ MONTHS_OF_RULE = 12
 
 def as_of_date(scope: RunScope, params: TargetTrackingParams) -> dt.date:
     """The as-of date: ``params.as_of``, or the last day of the reporting month; a day outside
-    ``scope.period`` is a :class:`ConfigError`."""
+    ``scope.period`` is a :class:`ConfigError`.
+    """
     first, last = scope.month
     if not params.as_of:
         return last
     day = dt.date.fromisoformat(params.as_of)  # the format is checked by the parameters
     if not first <= day <= last:
-        raise ConfigError(f"invalid parameters: as_of {day} lies outside the reporting month {scope.period}",
-                          where="parameters", fix=f"give a day of {scope.period} as as_of, or leave it empty")
+        raise ConfigError(
+            f"invalid parameters: as_of {day} lies outside the reporting month {scope.period}",
+            where="parameters",
+            fix=f"give a day of {scope.period} as as_of, or leave it empty",
+        )
     return day
 
 
@@ -66,8 +74,9 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
     weeks = complete_weeks(as_of, max(params.weeks_shown, params.alert_periods))
     rule_months = _complete_months(as_of, max(params.alert_periods, MONTHS_OF_RULE))
     horizon = quarter_bounds(as_of + dt.timedelta(days=1))
-    first_day = min(weeks[0].date(), dt.date(as_of.year, 1, 1),
-                    rule_months[0].date() if params.alert_grain == "month" else as_of)
+    first_day = min(
+        weeks[0].date(), dt.date(as_of.year, 1, 1), rule_months[0].date() if params.alert_grain == "month" else as_of
+    )
     last_month = max(dt.date(as_of.year, 12, 1), horizon[1].replace(day=1))
     inputs = load_inputs(data, as_of, first_day, last_month)
     by_level = levels(inputs)
@@ -78,8 +87,11 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
         key = _keys(level)
         actual_m = level.rollup(inputs.monthly, inputs.reps, inputs.months)
         expected = expected_by_day(level.targets, inputs.months, year_days, inputs.weekday_profile)
-        pacing.append(key.merge(pace_table(level.ids, level.targets, inputs.months, actual_m, expected,
-                                           year_days, as_of), on="unit_id"))
+        pacing.append(
+            key.merge(
+                pace_table(level.ids, level.targets, inputs.months, actual_m, expected, year_days, as_of), on="unit_id"
+            )
+        )
         monthly.append(_monthly_rows(key, level, inputs, actual_m, as_of))
         quarterly.append(_quarter_rows(key, level, inputs, actual_m, as_of))
         daily.append(_daily_rows(key, level, inputs, expected, year_days, as_of))
@@ -96,22 +108,35 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
     region = scope.region
     pacing_frame = _only_region(pd.concat(pacing, ignore_index=True), region)
     alerts_all = pd.concat(runs, ignore_index=True) if runs else pd.DataFrame()
-    alerts = _only_region(alerts_all[alerts_all["alert"]].drop(columns="alert"), region) \
-        if len(alerts_all) else alerts_all
-    watch = _only_region(alerts_all[~alerts_all["alert"] & (alerts_all["periods"] > 0)].drop(columns="alert"),
-                         region) if len(alerts_all) else alerts_all
+    alerts = (
+        _only_region(alerts_all[alerts_all["alert"]].drop(columns="alert"), region) if len(alerts_all) else alerts_all
+    )
+    watch = (
+        _only_region(alerts_all[~alerts_all["alert"] & (alerts_all["periods"] > 0)].drop(columns="alert"), region)
+        if len(alerts_all)
+        else alerts_all
+    )
     result_findings = tracking_findings(alerts, pacing_frame, params, scope.period, as_of)
     return TargetTrackingResult(
-        period=scope.period, as_of=as_of, region=region,
-        rule={"grain": params.alert_grain, "periods": params.alert_periods, "threshold": params.alert_threshold,
-              "levels": params.levels, "recovery_end": horizon[1].isoformat()},
+        period=scope.period,
+        as_of=as_of,
+        region=region,
+        rule={
+            "grain": params.alert_grain,
+            "periods": params.alert_periods,
+            "threshold": params.alert_threshold,
+            "levels": params.levels,
+            "recovery_end": horizon[1].isoformat(),
+        },
         pacing=pacing_frame,
         weekly=_only_region(pd.concat(weekly, ignore_index=True), region),
         monthly=_only_region(pd.concat(monthly, ignore_index=True), region),
         quarterly=_only_region(pd.concat(quarterly, ignore_index=True), region),
         daily=_only_region(pd.concat(daily, ignore_index=True), region),
         curve=_curve(by_level["company"], inputs, year_days, as_of),
-        alerts=alerts.reset_index(drop=True), watch=watch.reset_index(drop=True), findings=result_findings,
+        alerts=alerts.reset_index(drop=True),
+        watch=watch.reset_index(drop=True),
+        findings=result_findings,
     )
 
 
@@ -141,15 +166,17 @@ def _long(key: pd.DataFrame, periods: pd.DatetimeIndex, **matrices: np.ndarray) 
     return frame
 
 
-def _monthly_rows(key: pd.DataFrame, level: Level, inputs: TrackingInputs, actual: np.ndarray,
-                  as_of: dt.date) -> pd.DataFrame:
+def _monthly_rows(
+    key: pd.DataFrame, level: Level, inputs: TrackingInputs, actual: np.ndarray, as_of: dt.date
+) -> pd.DataFrame:
     keep = (inputs.months.year == as_of.year) & (inputs.months <= pd.Timestamp(as_of))
     target, done = level.targets[:, keep], actual[:, keep]
     return _long(key, inputs.months[keep], target=target, actual=done, attainment=_ratio(done, target))
 
 
-def _quarter_rows(key: pd.DataFrame, level: Level, inputs: TrackingInputs, actual: np.ndarray,
-                  as_of: dt.date) -> pd.DataFrame:
+def _quarter_rows(
+    key: pd.DataFrame, level: Level, inputs: TrackingInputs, actual: np.ndarray, as_of: dt.date
+) -> pd.DataFrame:
     quarters = pd.date_range(dt.date(as_of.year, 1, 1), periods=4, freq="QS")
     months = pd.Index(inputs.months)
     target = np.zeros((len(key), 4))
@@ -159,22 +186,41 @@ def _quarter_rows(key: pd.DataFrame, level: Level, inputs: TrackingInputs, actua
         target[:, q] = level.targets[:, inside].sum(axis=1)
         done[:, q] = actual[:, inside & (months <= pd.Timestamp(as_of))].sum(axis=1)
     started = quarters <= pd.Timestamp(as_of)
-    return _long(key, quarters[started], target=target[:, started], actual=done[:, started],
-                 attainment=_ratio(done[:, started], target[:, started]))
+    return _long(
+        key,
+        quarters[started],
+        target=target[:, started],
+        actual=done[:, started],
+        attainment=_ratio(done[:, started], target[:, started]),
+    )
 
 
-def _daily_rows(key: pd.DataFrame, level: Level, inputs: TrackingInputs, expected: np.ndarray,
-                year_days: pd.DatetimeIndex, as_of: dt.date) -> pd.DataFrame:
+def _daily_rows(
+    key: pd.DataFrame,
+    level: Level,
+    inputs: TrackingInputs,
+    expected: np.ndarray,
+    year_days: pd.DatetimeIndex,
+    as_of: dt.date,
+) -> pd.DataFrame:
     in_month = (year_days >= pd.Timestamp(as_of.replace(day=1))) & (year_days <= pd.Timestamp(as_of))
     days = year_days[in_month]
     actual = level.rollup(inputs.daily, inputs.reps, days)
     exp = expected[:, in_month]
-    return _long(key, days, expected=exp, actual=actual, cum_expected=exp.cumsum(axis=1),
-                 cum_actual=actual.cumsum(axis=1), attainment=_ratio(actual.cumsum(axis=1), exp.cumsum(axis=1)))
+    return _long(
+        key,
+        days,
+        expected=exp,
+        actual=actual,
+        cum_expected=exp.cumsum(axis=1),
+        cum_actual=actual.cumsum(axis=1),
+        attainment=_ratio(actual.cumsum(axis=1), exp.cumsum(axis=1)),
+    )
 
 
-def _weekly(key: pd.DataFrame, level: Level, inputs: TrackingInputs, weeks: pd.DatetimeIndex
-            ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+def _weekly(
+    key: pd.DataFrame, level: Level, inputs: TrackingInputs, weeks: pd.DatetimeIndex
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     days = pd.date_range(weeks[0], weeks[-1] + pd.Timedelta(days=6), freq="D")
     target = daily_targets(level.targets, inputs.months, days).reshape(len(key), weeks.size, 7).sum(axis=2)
     actual = level.rollup(inputs.weekly, inputs.reps, weeks)
@@ -186,8 +232,9 @@ def _weekly(key: pd.DataFrame, level: Level, inputs: TrackingInputs, weeks: pd.D
     return frame, target, actual, evaluated
 
 
-def _monthly_rule_inputs(level: Level, inputs: TrackingInputs, months: pd.DatetimeIndex
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _monthly_rule_inputs(
+    level: Level, inputs: TrackingInputs, months: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     position = pd.Index(inputs.months).get_indexer(months)
     target = np.where(position >= 0, level.targets[:, np.maximum(position, 0)], 0.0)
     actual = level.rollup(inputs.monthly, inputs.reps, months)
@@ -198,9 +245,18 @@ def _monthly_rule_inputs(level: Level, inputs: TrackingInputs, months: pd.Dateti
     return target, actual, evaluated
 
 
-def _runs(key: pd.DataFrame, level: Level, inputs: TrackingInputs, periods: pd.DatetimeIndex, target: np.ndarray,
-          actual: np.ndarray, evaluated: np.ndarray, params: TargetTrackingParams,
-          horizon: tuple[dt.date, dt.date], as_of: dt.date) -> pd.DataFrame:
+def _runs(
+    key: pd.DataFrame,
+    level: Level,
+    inputs: TrackingInputs,
+    periods: pd.DatetimeIndex,
+    target: np.ndarray,
+    actual: np.ndarray,
+    evaluated: np.ndarray,
+    params: TargetTrackingParams,
+    horizon: tuple[dt.date, dt.date],
+    as_of: dt.date,
+) -> pd.DataFrame:
     """Every unit with a current run below the threshold (``alert`` when it reaches the rule)."""
     flags = persistence.below(actual, target, evaluated, params.alert_threshold)
     run = persistence.current_run(flags)
@@ -213,21 +269,42 @@ def _runs(key: pd.DataFrame, level: Level, inputs: TrackingInputs, periods: pd.D
     for k, i in enumerate(rows):
         span = slice(periods.size - run[i], periods.size)
         shortfall = float((target[i, span] - actual[i, span]).sum())
-        out.append({
-            **key.iloc[i].to_dict(), "alert": bool(run[i] >= params.alert_periods), "grain": params.alert_grain,
-            "since": periods[span][0], "periods": int(run[i]),
-            "attainments": [round(float(a), 4) for a in attainment[i, span]],
-            "latest_attainment": float(attainment[i, -1]),
-            "run_attainment": float(actual[i, span].sum() / target[i, span].sum()),
-            "run_target": float(target[i, span].sum()), "shortfall": shortfall,
-            "horizon_end": pd.Timestamp(horizon[1]), "weeks_left": weeks_left,
-            "remaining_target": float(remaining_target[k]),
-            "required_per_week": (float(remaining_target[k]) + shortfall) / weeks_left if weeks_left else np.nan,
-            "extra_per_week": shortfall / weeks_left if weeks_left else np.nan,
-        })
-    columns = [*key.columns, "alert", "grain", "since", "periods", "attainments", "latest_attainment",
-               "run_attainment", "run_target", "shortfall", "horizon_end", "weeks_left", "remaining_target",
-               "required_per_week", "extra_per_week"]
+        out.append(
+            {
+                **key.iloc[i].to_dict(),
+                "alert": bool(run[i] >= params.alert_periods),
+                "grain": params.alert_grain,
+                "since": periods[span][0],
+                "periods": int(run[i]),
+                "attainments": [round(float(a), 4) for a in attainment[i, span]],
+                "latest_attainment": float(attainment[i, -1]),
+                "run_attainment": float(actual[i, span].sum() / target[i, span].sum()),
+                "run_target": float(target[i, span].sum()),
+                "shortfall": shortfall,
+                "horizon_end": pd.Timestamp(horizon[1]),
+                "weeks_left": weeks_left,
+                "remaining_target": float(remaining_target[k]),
+                "required_per_week": (float(remaining_target[k]) + shortfall) / weeks_left if weeks_left else np.nan,
+                "extra_per_week": shortfall / weeks_left if weeks_left else np.nan,
+            }
+        )
+    columns = [
+        *key.columns,
+        "alert",
+        "grain",
+        "since",
+        "periods",
+        "attainments",
+        "latest_attainment",
+        "run_attainment",
+        "run_target",
+        "shortfall",
+        "horizon_end",
+        "weeks_left",
+        "remaining_target",
+        "required_per_week",
+        "extra_per_week",
+    ]
     return pd.DataFrame(out, columns=columns)
 
 
@@ -235,9 +312,14 @@ def _curve(company: Level, inputs: TrackingInputs, year_days: pd.DatetimeIndex, 
     expected = expected_by_day(company.targets, inputs.months, year_days, inputs.weekday_profile)[0]
     year_target = float(company.targets[0, (inputs.months.year == as_of.year)].sum())
     actual = inputs.company_daily.set_index("period")["amount"].reindex(year_days).fillna(0.0).to_numpy()
-    frame = pd.DataFrame({"day": year_days, "expected": expected.cumsum(),
-                          "linear": year_target * np.arange(1, year_days.size + 1) / year_days.size,
-                          "actual": actual.cumsum()})
+    frame = pd.DataFrame(
+        {
+            "day": year_days,
+            "expected": expected.cumsum(),
+            "linear": year_target * np.arange(1, year_days.size + 1) / year_days.size,
+            "actual": actual.cumsum(),
+        }
+    )
     frame.loc[frame["day"] > pd.Timestamp(as_of), "actual"] = np.nan
     return frame
 

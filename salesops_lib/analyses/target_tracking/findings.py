@@ -1,5 +1,6 @@
 """Target tracking's findings: persistent under-performance (the rule) and units off pace for
-the quarter or the year."""
+the quarter or the year.
+"""
 
 from __future__ import annotations
 
@@ -16,42 +17,77 @@ ANALYSIS = "target_tracking"
 KINDS = ("persistent_underperformance", "off_pace", "off_pace_quarter")
 
 
-def tracking_findings(alerts: pd.DataFrame, pacing: pd.DataFrame, params: TargetTrackingParams, period: str,
-                      as_of: dt.date) -> tuple[Finding, ...]:
+def tracking_findings(
+    alerts: pd.DataFrame, pacing: pd.DataFrame, params: TargetTrackingParams, period: str, as_of: dt.date
+) -> tuple[Finding, ...]:
     """One finding per unit that reaches the persistence rule, and one per company, region or
     team whose projected attainment at the end of the year (or of the quarter in progress) is
-    below ``params.pace_threshold``."""
+    below ``params.pace_threshold``.
+    """
     out: list[Finding] = []
     for row in alerts.itertuples():
-        out.append(Finding(
-            analysis=ANALYSIS, kind="persistent_underperformance",
-            severity="medium" if row.level == "rep" else "high", level=row.level, unit=row.unit_id,
-            metric="attainment", value=float(row.run_attainment), baseline=float(params.alert_threshold),
-            period=period, at_stake=max(float(row.shortfall), 0.0),
-            facts={"name": row.name or row.unit_id, "team": row.team or "", "region": row.region or "",
-                   "parent": (row.team if row.level == "rep" else row.region if row.level == "team" else "") or "—",
-                   "since": row.since.date().isoformat(), "periods": int(row.periods), "grain": row.grain,
-                   "threshold": float(params.alert_threshold),
-                   "attainments": " / ".join(f"{a:.0%}" for a in row.attainments),
-                   "shortfall": float(row.shortfall), "extra_per_week": float(row.extra_per_week),
-                   "required_per_week": float(row.required_per_week), "weeks_left": float(row.weeks_left),
-                   "horizon_end": row.horizon_end.date().isoformat()},
-            cause="below_threshold_run", action="coach_and_recover",
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="persistent_underperformance",
+                severity="medium" if row.level == "rep" else "high",
+                level=row.level,
+                unit=row.unit_id,
+                metric="attainment",
+                value=float(row.run_attainment),
+                baseline=float(params.alert_threshold),
+                period=period,
+                at_stake=max(float(row.shortfall), 0.0),
+                facts={
+                    "name": row.name or row.unit_id,
+                    "team": row.team or "",
+                    "region": row.region or "",
+                    "parent": (row.team if row.level == "rep" else row.region if row.level == "team" else "") or "—",
+                    "since": row.since.date().isoformat(),
+                    "periods": int(row.periods),
+                    "grain": row.grain,
+                    "threshold": float(params.alert_threshold),
+                    "attainments": " / ".join(f"{a:.0%}" for a in row.attainments),
+                    "shortfall": float(row.shortfall),
+                    "extra_per_week": float(row.extra_per_week),
+                    "required_per_week": float(row.required_per_week),
+                    "weeks_left": float(row.weeks_left),
+                    "horizon_end": row.horizon_end.date().isoformat(),
+                },
+                cause="below_threshold_run",
+                action="coach_and_recover",
+            )
+        )
     quarter_open = as_of < quarter_bounds(as_of)[1]
     for row in pacing[pacing["level"].isin(["company", "region", "team"])].itertuples():
         if row.horizon == "month" or (row.horizon == "quarter" and not quarter_open):
             continue
         if not np.isfinite(row.projected_attainment) or row.projected_attainment >= params.pace_threshold:
             continue
-        out.append(Finding(
-            analysis=ANALYSIS, kind="off_pace" if row.horizon == "year" else "off_pace_quarter",
-            severity="low" if row.level == "team" else "medium", level=row.level, unit=row.unit_id,
-            metric="attainment", value=float(row.projected_attainment), baseline=float(params.pace_threshold),
-            period=period, at_stake=max(float(row.gap), 0.0),
-            facts={"horizon": row.horizon, "attainment": float(row.attainment), "projection": float(row.projection),
-                   "target": float(row.target), "gap": float(row.gap), "actual": float(row.actual),
-                   "expected": float(row.expected), "end": row.end.date().isoformat()},
-            cause="behind_seasonal_plan", action="close_gap",
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="off_pace" if row.horizon == "year" else "off_pace_quarter",
+                severity="low" if row.level == "team" else "medium",
+                level=row.level,
+                unit=row.unit_id,
+                metric="attainment",
+                value=float(row.projected_attainment),
+                baseline=float(params.pace_threshold),
+                period=period,
+                at_stake=max(float(row.gap), 0.0),
+                facts={
+                    "horizon": row.horizon,
+                    "attainment": float(row.attainment),
+                    "projection": float(row.projection),
+                    "target": float(row.target),
+                    "gap": float(row.gap),
+                    "actual": float(row.actual),
+                    "expected": float(row.expected),
+                    "end": row.end.date().isoformat(),
+                },
+                cause="behind_seasonal_plan",
+                action="close_gap",
+            )
+        )
     return tuple(out)

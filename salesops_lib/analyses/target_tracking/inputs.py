@@ -1,6 +1,7 @@
 """What tracking reads: reps, monthly target lines, and bookings aggregated in the engine by
 rep × week, rep × month and rep × day (the reporting month only), plus the company's weekday
-profile. Only these aggregates reach pandas."""
+profile. Only these aggregates reach pandas.
+"""
 
 from __future__ import annotations
 
@@ -53,9 +54,14 @@ def load_inputs(data: Dataset, as_of: dt.date, first_day: dt.date, last_month: d
     events = events.filter(events.rep_id.notnull() & (events.at <= as_of))
     month_start = dt.date(as_of.year, as_of.month, 1)
     return TrackingInputs(
-        as_of=as_of, reps=reps, months=months, targets=targets,
-        weekly=_by_rep(events, first_day, "W"), monthly=_by_rep(events, months[0].date(), "M"),
-        daily=_by_rep(events, month_start, "D"), company_daily=_company_daily(events, dt.date(as_of.year, 1, 1)),
+        as_of=as_of,
+        reps=reps,
+        months=months,
+        targets=targets,
+        weekly=_by_rep(events, first_day, "W"),
+        monthly=_by_rep(events, months[0].date(), "M"),
+        daily=_by_rep(events, month_start, "D"),
+        company_daily=_company_daily(events, dt.date(as_of.year, 1, 1)),
         weekday_profile=_weekday_profile(events, as_of),
     )
 

@@ -40,8 +40,11 @@ class Level:
             units = pd.Series(COMPANY, index=frame.index)
         else:
             units = frame["rep_id"].map(_unit_of_rep(reps, self.name))
-        table = (frame.assign(unit=units).dropna(subset=["unit"])
-                 .pivot_table(index="unit", columns="period", values="amount", aggfunc="sum"))
+        table = (
+            frame.assign(unit=units)
+            .dropna(subset=["unit"])
+            .pivot_table(index="unit", columns="period", values="amount", aggfunc="sum")
+        )
         return table.reindex(index=self.ids, columns=periods).fillna(0.0).to_numpy(float)
 
 
@@ -55,8 +58,12 @@ def levels(inputs: TrackingInputs) -> dict[str, Level]:
         own = inputs.targets[inputs.targets["level"] == name]
         probe = Level(name, units, np.zeros((len(units), inputs.months.size)), "own")
         if len(own):
-            matrix = (own.pivot_table(index="unit_id", columns="period", values="amount", aggfunc="sum")
-                      .reindex(index=probe.ids, columns=inputs.months).fillna(0.0).to_numpy(float))
+            matrix = (
+                own.pivot_table(index="unit_id", columns="period", values="amount", aggfunc="sum")
+                .reindex(index=probe.ids, columns=inputs.months)
+                .fillna(0.0)
+                .to_numpy(float)
+            )
             out[name] = Level(name, units, matrix, "own")
         else:
             out[name] = Level(name, units, probe.rollup(rep_targets, reps, inputs.months), "rollup")

@@ -19,8 +19,9 @@ from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 HORIZONS = ("month", "quarter", "year")
 
 
-def expected_by_day(monthly: np.ndarray, months: pd.DatetimeIndex, days: pd.DatetimeIndex,
-                    profile: pd.Series) -> np.ndarray:
+def expected_by_day(
+    monthly: np.ndarray, months: pd.DatetimeIndex, days: pd.DatetimeIndex, profile: pd.Series
+) -> np.ndarray:
     """Units × days: each day's expected share of its month's target, by the weekday profile."""
     weights = profile.reindex(range(7)).fillna(0.0).to_numpy()[days.day_of_week]
     if weights.sum() <= 0:
@@ -39,14 +40,25 @@ def expected_by_day(monthly: np.ndarray, months: pd.DatetimeIndex, days: pd.Date
 def horizon_bounds(as_of: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
     """First and last day of the month, quarter and year that contain ``as_of``."""
     month_end = (pd.Timestamp(as_of) + pd.offsets.MonthEnd(0)).date()
-    return {"month": (as_of.replace(day=1), month_end), "quarter": quarter_bounds(as_of),
-            "year": (dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31))}
+    return {
+        "month": (as_of.replace(day=1), month_end),
+        "quarter": quarter_bounds(as_of),
+        "year": (dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31)),
+    }
 
 
-def pace_table(ids: pd.Index, monthly_target: np.ndarray, months: pd.DatetimeIndex, monthly_actual: np.ndarray,
-               expected: np.ndarray, days: pd.DatetimeIndex, as_of: dt.date) -> pd.DataFrame:
+def pace_table(
+    ids: pd.Index,
+    monthly_target: np.ndarray,
+    months: pd.DatetimeIndex,
+    monthly_actual: np.ndarray,
+    expected: np.ndarray,
+    days: pd.DatetimeIndex,
+    as_of: dt.date,
+) -> pd.DataFrame:
     """One row per unit × horizon: target, expected and straight-line expectation to date, actual,
-    attainment to date, projection and projected attainment at the horizon's end, gap."""
+    attainment to date, projection and projected attainment at the horizon's end, gap.
+    """
     rows = []
     month_ts = pd.Index(months)
     for horizon, (first, last) in horizon_bounds(as_of).items():
@@ -62,10 +74,23 @@ def pace_table(ids: pd.Index, monthly_target: np.ndarray, months: pd.DatetimeInd
             pace = np.where(expected_to_date > 0, actual / expected_to_date, np.nan)
             projection = np.where(expected_to_date > 0, pace * target, np.nan)
             projected = np.where(target > 0, projection / target, np.nan)
-        rows.append(pd.DataFrame({
-            "unit_id": ids, "horizon": horizon, "start": pd.Timestamp(first), "end": pd.Timestamp(last),
-            "elapsed": elapsed / total_days, "target": target, "expected": expected_to_date,
-            "linear": target * elapsed / total_days, "actual": actual, "attainment": pace,
-            "projection": projection, "projected_attainment": projected, "gap": target - projection,
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "unit_id": ids,
+                    "horizon": horizon,
+                    "start": pd.Timestamp(first),
+                    "end": pd.Timestamp(last),
+                    "elapsed": elapsed / total_days,
+                    "target": target,
+                    "expected": expected_to_date,
+                    "linear": target * elapsed / total_days,
+                    "actual": actual,
+                    "attainment": pace,
+                    "projection": projection,
+                    "projected_attainment": projected,
+                    "gap": target - projection,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)

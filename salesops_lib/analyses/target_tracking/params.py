@@ -20,20 +20,19 @@ TRACKED_LEVELS = ("region", "team", "rep")
 class TargetTrackingParams(AnalysisParams):
     """Target tracking: attainment at every level, pacing against the seasonal plan, early warnings."""
 
-    as_of: str = Field(
-        "", description="as-of date YYYY-MM-DD inside the reporting month, empty for its last day")
+    as_of: str = Field("", description="as-of date YYYY-MM-DD inside the reporting month, empty for its last day")
     alert_grain: Literal["week", "month"] = Field(
-        "week", description="period of the persistence rule - week (ISO, Monday to Sunday) or month")
-    alert_periods: int = Field(
-        3, description="consecutive complete periods below the threshold that raise an alert")
+        "week", description="period of the persistence rule - week (ISO, Monday to Sunday) or month"
+    )
+    alert_periods: int = Field(3, description="consecutive complete periods below the threshold that raise an alert")
     alert_threshold: float = Field(
-        0.8, description="attainment threshold - an alert needs attainment strictly below it in each period")
-    alert_levels: str = Field(
-        "rep", description="levels the rule watches - rep, team, region (comma-separated)")
-    weeks_shown: int = Field(
-        13, description="complete ISO weeks in the weekly table and heat map")
+        0.8, description="attainment threshold - an alert needs attainment strictly below it in each period"
+    )
+    alert_levels: str = Field("rep", description="levels the rule watches - rep, team, region (comma-separated)")
+    weeks_shown: int = Field(13, description="complete ISO weeks in the weekly table and heat map")
     pace_threshold: float = Field(
-        0.9, description="projected attainment at the end of the quarter or year below which a unit is off pace")
+        0.9, description="projected attainment at the end of the quarter or year below which a unit is off pace"
+    )
 
     @field_validator("alert_periods", "weeks_shown")
     @classmethod

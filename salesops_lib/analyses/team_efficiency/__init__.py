@@ -15,7 +15,8 @@ from salesops_lib.analyses.team_efficiency.findings import ANALYSIS, KINDS
 from salesops_lib.analyses.team_efficiency.params import TeamEfficiencyParams
 from salesops_lib.analyses.team_efficiency.result import TeamEfficiencyResult
 
-SPEC = AnalysisSpec("team_efficiency", TeamEfficiencyParams, compute, requires=("opportunities", "reps"),
-                    finding_kinds=KINDS)
+SPEC = AnalysisSpec(
+    "team_efficiency", TeamEfficiencyParams, compute, requires=("opportunities", "reps"), finding_kinds=KINDS
+)
 
 __all__ = ["ANALYSIS", "KINDS", "SPEC", "TeamEfficiencyParams", "TeamEfficiencyResult", "compute"]

@@ -51,10 +51,10 @@ def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Tea
     last = _month(scope)
     window_start = _month(scope, 1 - params.window_months)
     history_start = _month(scope, 1 - params.history_months)
-    first = min(history_start, window_start, _month(scope, 1 - TREND_MONTHS),
-                _month(scope, -3 * STAR_QUARTERS))
-    panel = rep_months(data, first.date(), end_day, activity_types=params.activity_types,
-                       proposal_stage=params.proposal_stage)
+    first = min(history_start, window_start, _month(scope, 1 - TREND_MONTHS), _month(scope, -3 * STAR_QUARTERS))
+    panel = rep_months(
+        data, first.date(), end_day, activity_types=params.activity_types, proposal_stage=params.proposal_stage
+    )
     reps = rep_roster(data)
     team_region = reps.drop_duplicates("team").set_index("team")["region"]
     notes = _notes(data, panel, params)
@@ -65,15 +65,27 @@ def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Tea
         notes.append("few_rep_months")
 
     rule = flags.FlagRule(params.gap_threshold, params.confidence, params.min_fte)
-    units = pd.concat([
-        _level(panel, reps, "region", params.benchmark, rule, window_start, last, None),
-        _level(panel, reps, "team", params.benchmark, rule, window_start, last, team_region),
-    ], ignore_index=True)
+    units = pd.concat(
+        [
+            _level(panel, reps, "region", params.benchmark, rule, window_start, last, None),
+            _level(panel, reps, "team", params.benchmark, rule, window_start, last, team_region),
+        ],
+        ignore_index=True,
+    )
     units = _with_causes(units, panel, fit, ramp, window_start, last)
     ramped = _ramped(reps, window_start, ramp)
     rep_rule = flags.FlagRule(params.gap_threshold, params.confidence, params.min_rep_fte)
-    rep_rows = _level(panel, reps, "rep", params.benchmark, rep_rule, window_start, last,
-                      reps.set_index("rep_id")["team"], eligible=ramped)
+    rep_rows = _level(
+        panel,
+        reps,
+        "rep",
+        params.benchmark,
+        rep_rule,
+        window_start,
+        last,
+        reps.set_index("rep_id")["team"],
+        eligible=ramped,
+    )
     rep_rows["ramping"] = ~rep_rows["unit"].map(ramped).fillna(True).astype(bool)
     rep_rows = rep_rows.merge(reps[["rep_id", "name", "team", "region"]], left_on="unit", right_on="rep_id", how="left")
     company = per_fte.window(panel, "company", window_start, last).iloc[0].to_dict()
@@ -90,24 +102,43 @@ def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Tea
     window = (window_start.strftime("%Y-%m"), last.strftime("%Y-%m"))
     window_text = f"{window[0]}…{window[1]}"
     found = [
-        *statements.low_efficiency(units, period=scope.period, benchmark=params.benchmark, window=window_text,
-                                   confidence=params.confidence),
-        *statements.low_efficiency_reps(rep_rows, period=scope.period, benchmark=params.benchmark,
-                                        window=window_text, threshold=params.gap_threshold),
+        *statements.low_efficiency(
+            units, period=scope.period, benchmark=params.benchmark, window=window_text, confidence=params.confidence
+        ),
+        *statements.low_efficiency_reps(
+            rep_rows,
+            period=scope.period,
+            benchmark=params.benchmark,
+            window=window_text,
+            threshold=params.gap_threshold,
+        ),
         *statements.activity_driver(fit, period=scope.period),
         *statements.ramp_time(ramp, period=scope.period),
-        *statements.stars(card["scorecard"], period=scope.period, quarter=card["quarter"],
-                          complete=card["quarter_complete"]),
+        *statements.stars(
+            card["scorecard"], period=scope.period, quarter=card["quarter"], complete=card["quarter_complete"]
+        ),
         *statements.incentive_cost(card["payout_summary"], period=scope.period, quarter=card["quarter"]),
     ]
     return TeamEfficiencyResult(
-        period=scope.period, region=scope.region, benchmark=params.benchmark,
-        threshold=params.gap_threshold, confidence=params.confidence, min_fte=params.min_fte,
-        min_rep_fte=params.min_rep_fte, window=window, company={k: _plain(v) for k, v in company.items()},
-        units=units.reset_index(drop=True), reps=rep_rows.reset_index(drop=True), monthly=monthly,
+        period=scope.period,
+        region=scope.region,
+        benchmark=params.benchmark,
+        threshold=params.gap_threshold,
+        confidence=params.confidence,
+        min_fte=params.min_fte,
+        min_rep_fte=params.min_rep_fte,
+        window=window,
+        company={k: _plain(v) for k, v in company.items()},
+        units=units.reset_index(drop=True),
+        reps=rep_rows.reset_index(drop=True),
+        monthly=monthly,
         spread=per_fte.spread(rep_rows, min_fte=params.min_rep_fte),
-        drivers=reading(fit) if fit is not None else pd.DataFrame(), fit=fit, ramp=ramp, findings=tuple(found),
-        notes=tuple(dict.fromkeys(notes)), **card,
+        drivers=reading(fit) if fit is not None else pd.DataFrame(),
+        fit=fit,
+        ramp=ramp,
+        findings=tuple(found),
+        notes=tuple(dict.fromkeys(notes)),
+        **card,
     )
 
 
@@ -116,16 +147,22 @@ def _scorecard_and_pay(panel: pd.DataFrame, params: TeamEfficiencyParams, end: d
     quarter, q_first, q_last = scorecard.quarters(end, 1)[0]
     table = scorecard.quarter_table(panel, q_first, q_last)
     scored = scorecard.score(table, params.weights, min_fte=params.min_rep_fte, stars=params.stars)
-    plan = incentives.CommissionPlan(params.base_rate, params.accelerator_rate, params.attainment_cap,
-                                     params.star_bonus)
+    plan = incentives.CommissionPlan(
+        params.base_rate, params.accelerator_rate, params.attainment_cap, params.star_bonus
+    )
     with_stars = table.merge(scored[["rep_id", "star"]], on="rep_id", how="left")
     paid = incentives.payouts(with_stars, plan)
     return {
-        "quarter": quarter, "quarter_complete": bool(q_last == q_first + pd.DateOffset(months=2)),
-        "scorecard": scored, "components": tuple(scored.attrs.get("components", ())),
-        "stars": scorecard.star_history(panel, end, params.weights, count=STAR_QUARTERS,
-                                        min_fte=params.min_rep_fte, stars=params.stars),
-        "plan": plan, "payouts": paid, "payout_summary": incentives.summary(paid),
+        "quarter": quarter,
+        "quarter_complete": bool(q_last == q_first + pd.DateOffset(months=2)),
+        "scorecard": scored,
+        "components": tuple(scored.attrs.get("components", ())),
+        "stars": scorecard.star_history(
+            panel, end, params.weights, count=STAR_QUARTERS, min_fte=params.min_rep_fte, stars=params.stars
+        ),
+        "plan": plan,
+        "payouts": paid,
+        "payout_summary": incentives.summary(paid),
         "whatif": incentives.what_if(with_stars, plan, params.uplifts),
     }
 
@@ -134,9 +171,17 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _level(panel: pd.DataFrame, reps: pd.DataFrame, level: str, benchmark: str, rule: flags.FlagRule,
-           start: pd.Timestamp, end: pd.Timestamp, groups: pd.Series | None,
-           eligible: pd.Series | None = None) -> pd.DataFrame:
+def _level(
+    panel: pd.DataFrame,
+    reps: pd.DataFrame,
+    level: str,
+    benchmark: str,
+    rule: flags.FlagRule,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    groups: pd.Series | None,
+    eligible: pd.Series | None = None,
+) -> pd.DataFrame:
     """Window summary, headcount and flags of every unit at ``level``."""
     window = per_fte.window(panel, level, start, end)
     window = window[window["fte"] > 0]
@@ -158,10 +203,18 @@ def _ramped(reps: pd.DataFrame, window_start: pd.Timestamp, ramp: RampCurve | No
     return pd.Series(ok.to_numpy(), index=reps["rep_id"])
 
 
-def _with_causes(units: pd.DataFrame, panel: pd.DataFrame, fit: PanelFit | None, ramp: RampCurve | None,
-                 start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    parts = [explain.decompose(panel, units[units["level"] == level], level, fit, ramp, start, end).assign(level=level)
-             for level in ("region", "team")]
+def _with_causes(
+    units: pd.DataFrame,
+    panel: pd.DataFrame,
+    fit: PanelFit | None,
+    ramp: RampCurve | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    parts = [
+        explain.decompose(panel, units[units["level"] == level], level, fit, ramp, start, end).assign(level=level)
+        for level in ("region", "team")
+    ]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return units

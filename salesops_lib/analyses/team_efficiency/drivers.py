@@ -68,7 +68,8 @@ def _drop_singletons(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop rep-months alone in their rep or team-month (they only absorb themselves)."""
     while True:
         single = frame.groupby("rep_id")["rep_id"].transform("size").eq(1) | frame.groupby("cell")["cell"].transform(
-            "size").eq(1)
+            "size"
+        ).eq(1)
         if not single.any():
             return frame
         frame = frame[~single]
@@ -121,17 +122,32 @@ def fit_drivers(panel: pd.DataFrame, activity_types: tuple[str, ...], *, confide
     estimate = np.asarray(result.params)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_value = 2 * stats.t.sf(np.abs(estimate / se), df)
-    coefficients = pd.DataFrame({
-        "term": names,
-        "kind": ["activity" if t.startswith("log_") else "tenure" for t in names],
-        "name": [t.removeprefix("log_").removeprefix("tenure_") for t in names],
-        "estimate": estimate, "se": se, "low": estimate - crit * se, "high": estimate + crit * se,
-        "p_value": p_value,
-        "rep_months": [int((tenure == int(t.split("_")[1])).sum()) if t.startswith("tenure_") else n for t in names],
-    })
-    r2 = 1 - float(np.sum(result.resid ** 2)) / float(np.sum(y_w ** 2)) if np.sum(y_w ** 2) > 0 else np.nan
-    return PanelFit(coefficients=coefficients, covariance=pd.DataFrame(cov, index=names, columns=names), n_obs=n,
-                    n_reps=clusters, n_cells=absorbed + 1, r2_within=r2, df=df, confidence=confidence)
+    coefficients = pd.DataFrame(
+        {
+            "term": names,
+            "kind": ["activity" if t.startswith("log_") else "tenure" for t in names],
+            "name": [t.removeprefix("log_").removeprefix("tenure_") for t in names],
+            "estimate": estimate,
+            "se": se,
+            "low": estimate - crit * se,
+            "high": estimate + crit * se,
+            "p_value": p_value,
+            "rep_months": [
+                int((tenure == int(t.split("_")[1])).sum()) if t.startswith("tenure_") else n for t in names
+            ],
+        }
+    )
+    r2 = 1 - float(np.sum(result.resid**2)) / float(np.sum(y_w**2)) if np.sum(y_w**2) > 0 else np.nan
+    return PanelFit(
+        coefficients=coefficients,
+        covariance=pd.DataFrame(cov, index=names, columns=names),
+        n_obs=n,
+        n_reps=clusters,
+        n_cells=absorbed + 1,
+        r2_within=r2,
+        df=df,
+        confidence=confidence,
+    )
 
 
 def absorb(data: np.ndarray, groups: tuple[np.ndarray, ...], *, tol: float = 1e-10, max_iter: int = 2000) -> np.ndarray:
@@ -160,10 +176,16 @@ def reading(fit: PanelFit) -> pd.DataFrame:
     """
     terms = fit.coefficients[fit.coefficients["kind"] == "activity"]
     verdict = np.where(terms["low"] > 0, "positive", np.where(terms["high"] < 0, "negative", "unclear"))
-    return pd.DataFrame({
-        "activity": terms["name"].to_numpy(),
-        "elasticity": terms["estimate"].to_numpy(), "low": terms["low"].to_numpy(), "high": terms["high"].to_numpy(),
-        "effect": STEP ** terms["estimate"].to_numpy() - 1,
-        "effect_low": STEP ** terms["low"].to_numpy() - 1, "effect_high": STEP ** terms["high"].to_numpy() - 1,
-        "p_value": terms["p_value"].to_numpy(), "verdict": verdict,
-    })
+    return pd.DataFrame(
+        {
+            "activity": terms["name"].to_numpy(),
+            "elasticity": terms["estimate"].to_numpy(),
+            "low": terms["low"].to_numpy(),
+            "high": terms["high"].to_numpy(),
+            "effect": STEP ** terms["estimate"].to_numpy() - 1,
+            "effect_low": STEP ** terms["low"].to_numpy() - 1,
+            "effect_high": STEP ** terms["high"].to_numpy() - 1,
+            "p_value": terms["p_value"].to_numpy(),
+            "verdict": verdict,
+        }
+    )

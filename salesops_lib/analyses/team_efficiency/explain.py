@@ -41,8 +41,15 @@ def ramp_factor(panel: pd.DataFrame, fit: PanelFit | None, ramp: RampCurve | Non
     return factor.clip(lower=1e-3)
 
 
-def decompose(panel: pd.DataFrame, units: pd.DataFrame, level: str, fit: PanelFit | None,
-              ramp: RampCurve | None, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def decompose(
+    panel: pd.DataFrame,
+    units: pd.DataFrame,
+    level: str,
+    fit: PanelFit | None,
+    ramp: RampCurve | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
     """Activity, tenure and unexplained parts of each unit's gap over the window (relative changes).
 
     ``units`` holds ``unit`` and ``gap`` (the rows to explain). Returns ``unit``,
@@ -52,9 +59,17 @@ def decompose(panel: pd.DataFrame, units: pd.DataFrame, level: str, fit: PanelFi
     column = unit_column(level)
     inside = panel[panel["month"].between(start, end) & (panel["fte"] > 0)].copy()
     inside["ramp_fte"] = ramp_factor(inside, fit, ramp) * inside["fte"]
-    elasticities = {} if fit is None else dict(
-        zip(fit.coefficients.loc[fit.coefficients["kind"] == "activity", "name"],
-            fit.coefficients.loc[fit.coefficients["kind"] == "activity", "estimate"], strict=True))
+    elasticities = (
+        {}
+        if fit is None
+        else dict(
+            zip(
+                fit.coefficients.loc[fit.coefficients["kind"] == "activity", "name"],
+                fit.coefficients.loc[fit.coefficients["kind"] == "activity", "estimate"],
+                strict=True,
+            )
+        )
+    )
     measured = [a for a in elasticities if activity_column(a) in inside]
     sums = inside.groupby(column)[["fte", "ramp_fte", *map(activity_column, measured)]].sum()
     company = sums.sum()
@@ -73,9 +88,12 @@ def decompose(panel: pd.DataFrame, units: pd.DataFrame, level: str, fit: PanelFi
                 activity += elasticities[kind] * np.log(mine / theirs)
         tenure = float(np.log((own["ramp_fte"] / own["fte"]) / (company["ramp_fte"] / company["fte"])))
         total = float(np.log1p(gap))
-        row.update(activity_part=np.expm1(activity), tenure_part=np.expm1(tenure),
-                   unexplained_part=np.expm1(total - activity - tenure),
-                   cause=_cause(total, activity, tenure) if fit is not None else "unknown")
+        row.update(
+            activity_part=np.expm1(activity),
+            tenure_part=np.expm1(tenure),
+            unexplained_part=np.expm1(total - activity - tenure),
+            cause=_cause(total, activity, tenure) if fit is not None else "unknown",
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -10,11 +10,21 @@ from salesops_lib.analyses.team_efficiency.drivers import PanelFit, reading
 from salesops_lib.analyses.team_efficiency.ramp import RampCurve
 
 ANALYSIS = "team_efficiency"
-KINDS: tuple[str, ...] = ("low_efficiency", "low_efficiency_reps", "activity_driver", "ramp_time", "quarter_stars",
-                          "incentive_cost")
-ACTIONS = {"low_activity": "raise_activity", "new_hires": "support_new_hires",
-           "activity_and_tenure": "raise_activity", "other": "review_territory_and_coaching",
-           "unknown": "review_team"}
+KINDS: tuple[str, ...] = (
+    "low_efficiency",
+    "low_efficiency_reps",
+    "activity_driver",
+    "ramp_time",
+    "quarter_stars",
+    "incentive_cost",
+)
+ACTIONS = {
+    "low_activity": "raise_activity",
+    "new_hires": "support_new_hires",
+    "activity_and_tenure": "raise_activity",
+    "other": "review_territory_and_coaching",
+    "unknown": "review_team",
+}
 TOP_NAMES = 3
 
 
@@ -31,43 +41,78 @@ def _num(value: object) -> float | None:
     return number if np.isfinite(number) else None
 
 
-def low_efficiency(units: pd.DataFrame, *, period: str, benchmark: str, window: str,
-                   confidence: float) -> list[Finding]:
+def low_efficiency(
+    units: pd.DataFrame, *, period: str, benchmark: str, window: str, confidence: float
+) -> list[Finding]:
     """One finding per flagged region or team (high when the shortfall is clear by half the threshold)."""
     out = []
     for row in units[units["flagged"]].itertuples():
         cause = getattr(row, "cause", None)
         cause = cause if isinstance(cause, str) and cause in ACTIONS else "unknown"
-        out.append(Finding(
-            analysis=ANALYSIS, kind="low_efficiency", severity="high" if row.strong else "medium",
-            level=row.level, unit=str(row.unit), metric="revenue_per_fte", value=_num(row.revenue_per_fte),
-            baseline=_num(row.benchmark), period=period, at_stake=float(row.shortfall),
-            facts={"level_name": row.level, "change": _num(row.gap), "gap_low": _num(row.gap_low),
-                   "gap_high": _num(row.gap_high),
-                   "shrunk_gap": _num(row.shrunk_gap), "fte": _num(row.fte), "months": int(row.months),
-                   "benchmark": benchmark, "window": window, "confidence": confidence, "cause": cause,
-                   "activity_part": _num(getattr(row, "activity_part", None)),
-                   "tenure_part": _num(getattr(row, "tenure_part", None)),
-                   "unexplained_part": _num(getattr(row, "unexplained_part", None))},
-            cause=cause, action=ACTIONS[cause],
-        ))
+        out.append(
+            Finding(
+                analysis=ANALYSIS,
+                kind="low_efficiency",
+                severity="high" if row.strong else "medium",
+                level=row.level,
+                unit=str(row.unit),
+                metric="revenue_per_fte",
+                value=_num(row.revenue_per_fte),
+                baseline=_num(row.benchmark),
+                period=period,
+                at_stake=float(row.shortfall),
+                facts={
+                    "level_name": row.level,
+                    "change": _num(row.gap),
+                    "gap_low": _num(row.gap_low),
+                    "gap_high": _num(row.gap_high),
+                    "shrunk_gap": _num(row.shrunk_gap),
+                    "fte": _num(row.fte),
+                    "months": int(row.months),
+                    "benchmark": benchmark,
+                    "window": window,
+                    "confidence": confidence,
+                    "cause": cause,
+                    "activity_part": _num(getattr(row, "activity_part", None)),
+                    "tenure_part": _num(getattr(row, "tenure_part", None)),
+                    "unexplained_part": _num(getattr(row, "unexplained_part", None)),
+                },
+                cause=cause,
+                action=ACTIONS[cause],
+            )
+        )
     return out
 
 
-def low_efficiency_reps(reps: pd.DataFrame, *, period: str, benchmark: str, window: str,
-                        threshold: float) -> list[Finding]:
+def low_efficiency_reps(
+    reps: pd.DataFrame, *, period: str, benchmark: str, window: str, threshold: float
+) -> list[Finding]:
     """One low-severity finding listing the ramped reps clearly below their benchmark."""
     flagged = reps[reps["flagged"]].sort_values("shortfall", ascending=False)
     if flagged.empty:
         return []
-    return [Finding(
-        analysis=ANALYSIS, kind="low_efficiency_reps", severity="low", level="company", unit="company",
-        metric="revenue_per_fte", value=None, baseline=None, period=period,
-        at_stake=float(flagged["shortfall"].sum()),
-        facts={"count": int(len(flagged)), "names": ", ".join(flagged["name"].astype(str).head(TOP_NAMES)),
-               "benchmark": benchmark, "window": window, "threshold": threshold},
-        action="coach_reps",
-    )]
+    return [
+        Finding(
+            analysis=ANALYSIS,
+            kind="low_efficiency_reps",
+            severity="low",
+            level="company",
+            unit="company",
+            metric="revenue_per_fte",
+            value=None,
+            baseline=None,
+            period=period,
+            at_stake=float(flagged["shortfall"].sum()),
+            facts={
+                "count": len(flagged),
+                "names": ", ".join(flagged["name"].astype(str).head(TOP_NAMES)),
+                "benchmark": benchmark,
+                "window": window,
+                "threshold": threshold,
+            },
+            action="coach_reps",
+        )
+    ]
 
 
 def activity_driver(fit: PanelFit | None, *, period: str) -> list[Finding]:
@@ -79,27 +124,54 @@ def activity_driver(fit: PanelFit | None, *, period: str) -> list[Finding]:
     if positive.empty:
         return []
     best = positive.iloc[0]
-    return [Finding(
-        analysis=ANALYSIS, kind="activity_driver", severity="info", level="company", unit="company",
-        metric="revenue_per_fte", value=None, baseline=None, period=period,
-        facts={"activity": str(best["activity"]), "effect": float(best["effect"]),
-               "effect_low": float(best["effect_low"]), "effect_high": float(best["effect_high"]),
-               "elasticity": float(best["elasticity"]), "rep_months": int(fit.n_obs)},
-    )]
+    return [
+        Finding(
+            analysis=ANALYSIS,
+            kind="activity_driver",
+            severity="info",
+            level="company",
+            unit="company",
+            metric="revenue_per_fte",
+            value=None,
+            baseline=None,
+            period=period,
+            facts={
+                "activity": str(best["activity"]),
+                "effect": float(best["effect"]),
+                "effect_low": float(best["effect_low"]),
+                "effect_high": float(best["effect_high"]),
+                "elasticity": float(best["elasticity"]),
+                "rep_months": int(fit.n_obs),
+            },
+        )
+    ]
 
 
 def ramp_time(ramp: RampCurve | None, *, period: str) -> list[Finding]:
     """Time to full productivity of new hires (informational)."""
     if ramp is None or not np.isfinite(ramp.months_to_full):
         return []
-    return [Finding(
-        analysis=ANALYSIS, kind="ramp_time", severity="info", level="company", unit="company",
-        metric="revenue_per_fte", value=None, baseline=None, period=period,
-        facts={"months": float(ramp.months_to_full), "months_low": float(ramp.months_to_full_low),
-               "months_high": float(ramp.months_to_full_high), "level": float(ramp.full_level),
-               "first_month": float(np.maximum(ramp.by_month["productivity"].iloc[0], 0))},
-        action="plan_onboarding",
-    )]
+    return [
+        Finding(
+            analysis=ANALYSIS,
+            kind="ramp_time",
+            severity="info",
+            level="company",
+            unit="company",
+            metric="revenue_per_fte",
+            value=None,
+            baseline=None,
+            period=period,
+            facts={
+                "months": float(ramp.months_to_full),
+                "months_low": float(ramp.months_to_full_low),
+                "months_high": float(ramp.months_to_full_high),
+                "level": float(ramp.full_level),
+                "first_month": float(np.maximum(ramp.by_month["productivity"].iloc[0], 0)),
+            },
+            action="plan_onboarding",
+        )
+    ]
 
 
 def stars(scored: pd.DataFrame, *, period: str, quarter: str, complete: bool) -> list[Finding]:
@@ -107,22 +179,49 @@ def stars(scored: pd.DataFrame, *, period: str, quarter: str, complete: bool) ->
     top = scored[scored["star"]]
     if top.empty:
         return []
-    return [Finding(
-        analysis=ANALYSIS, kind="quarter_stars", severity="info", level="company", unit="company",
-        metric="attainment", value=None, baseline=None, period=period,
-        facts={**_quarter_facts(quarter), "complete": "complete" if complete else "to_date", "count": int(len(top)),
-               "names": ", ".join(top["name"].astype(str))},
-    )]
+    return [
+        Finding(
+            analysis=ANALYSIS,
+            kind="quarter_stars",
+            severity="info",
+            level="company",
+            unit="company",
+            metric="attainment",
+            value=None,
+            baseline=None,
+            period=period,
+            facts={
+                **_quarter_facts(quarter),
+                "complete": "complete" if complete else "to_date",
+                "count": len(top),
+                "names": ", ".join(top["name"].astype(str)),
+            },
+        )
+    ]
 
 
 def incentive_cost(summary: dict[str, float], *, period: str, quarter: str) -> list[Finding]:
     """What the commission plan costs for the quarter (informational)."""
     if not summary or not summary.get("revenue"):
         return []
-    return [Finding(
-        analysis=ANALYSIS, kind="incentive_cost", severity="info", level="company", unit="company",
-        metric="revenue", value=summary["payout"], baseline=summary["revenue"], period=period,
-        facts={**_quarter_facts(quarter), "cost_of_sales": summary["cost_of_sales"], "reps": int(summary["reps"]),
-               "above_target": int(summary["above_target"]), "capped": int(summary["capped"]),
-               "change": None},
-    )]
+    return [
+        Finding(
+            analysis=ANALYSIS,
+            kind="incentive_cost",
+            severity="info",
+            level="company",
+            unit="company",
+            metric="revenue",
+            value=summary["payout"],
+            baseline=summary["revenue"],
+            period=period,
+            facts={
+                **_quarter_facts(quarter),
+                "cost_of_sales": summary["cost_of_sales"],
+                "reps": int(summary["reps"]),
+                "above_target": int(summary["above_target"]),
+                "capped": int(summary["capped"]),
+                "change": None,
+            },
+        )
+    ]

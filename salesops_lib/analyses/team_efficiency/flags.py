@@ -25,8 +25,21 @@ import pandas as pd
 from scipy import stats
 
 MIN_MONTHS = 3
-COLUMNS = ["benchmark", "gap", "se", "gap_low", "gap_high", "shrunk_gap", "shrunk_low", "shrunk_high", "robust_z",
-           "eligible", "flagged", "strong", "shortfall"]
+COLUMNS = [
+    "benchmark",
+    "gap",
+    "se",
+    "gap_low",
+    "gap_high",
+    "shrunk_gap",
+    "shrunk_low",
+    "shrunk_high",
+    "robust_z",
+    "eligible",
+    "flagged",
+    "strong",
+    "shortfall",
+]
 
 
 @dataclass(frozen=True)
@@ -38,8 +51,9 @@ class FlagRule:
     min_fte: float = 2.0
 
 
-def benchmark_values(window: pd.DataFrame, monthly: pd.DataFrame, kind: str, groups: pd.Series | None,
-                     eligible: pd.Series) -> tuple[pd.Series, pd.Series]:
+def benchmark_values(
+    window: pd.DataFrame, monthly: pd.DataFrame, kind: str, groups: pd.Series | None, eligible: pd.Series
+) -> tuple[pd.Series, pd.Series]:
     """The benchmark revenue per FTE of each unit over the window and in each month.
 
     ``kind``: ``company`` (FTE-weighted over every unit: Σ revenue ÷ Σ FTE), ``peer`` (the same
@@ -54,8 +68,11 @@ def benchmark_values(window: pd.DataFrame, monthly: pd.DataFrame, kind: str, gro
     if kind == "median":
         ok = window["unit"].map(eligible).fillna(False).astype(bool)
         level_value = window.loc[ok, "revenue_per_fte"].median()
-        by_month = monthly[monthly["unit"].map(eligible).fillna(False).astype(bool)].groupby("month")[
-            "revenue_per_fte"].median()
+        by_month = (
+            monthly[monthly["unit"].map(eligible).fillna(False).astype(bool)]
+            .groupby("month")["revenue_per_fte"]
+            .median()
+        )
         return pd.Series(level_value, index=window.index), monthly["month"].map(by_month)
     exclude_self = kind == "peer"
     if kind == "company" or groups is None:
@@ -74,8 +91,15 @@ def _pooled(frame: pd.DataFrame, group: pd.Series, keys: list[str], exclude_self
     return (revenue / fte.where(fte > 1e-9)).astype("float64")
 
 
-def compare(window: pd.DataFrame, monthly: pd.DataFrame, *, kind: str, rule: FlagRule,
-            groups: pd.Series | None = None, eligible: pd.Series | None = None) -> pd.DataFrame:
+def compare(
+    window: pd.DataFrame,
+    monthly: pd.DataFrame,
+    *,
+    kind: str,
+    rule: FlagRule,
+    groups: pd.Series | None = None,
+    eligible: pd.Series | None = None,
+) -> pd.DataFrame:
     """``window`` (one row per unit) with the benchmark, gap, intervals, shrinkage and the flag.
 
     ``monthly`` holds the same units' months (``unit``, ``month``, ``revenue``, ``fte``,
@@ -111,8 +135,10 @@ def compare(window: pd.DataFrame, monthly: pd.DataFrame, *, kind: str, rule: Fla
     out["shrunk_high"] = shrunk + z * shrunk_se
     out["robust_z"] = robust_z(out["gap"].where(out["eligible"]))
     out["flagged"] = (
-        out["eligible"] & (months >= MIN_MONTHS) & (out["gap"] <= -rule.threshold) & (out["shrunk_high"] < 0)
-    ).fillna(False).astype(bool)
+        (out["eligible"] & (months >= MIN_MONTHS) & (out["gap"] <= -rule.threshold) & (out["shrunk_high"] < 0))
+        .fillna(False)
+        .astype(bool)
+    )
     out["strong"] = out["flagged"] & (out["shrunk_high"] <= -rule.threshold / 2)
     out["shortfall"] = (out["benchmark"] * out["fte"] - out["revenue"]).clip(lower=0)
     return out
@@ -135,7 +161,7 @@ def shrink(gap: pd.Series, se: pd.Series, use: pd.Series) -> tuple[pd.Series, pd
     w = 1 / s2
     mu = float((w * g).sum() / w.sum())
     q = float((w * (g - mu) ** 2).sum())
-    denom = float(w.sum() - (w ** 2).sum() / w.sum())
+    denom = float(w.sum() - (w**2).sum() / w.sum())
     tau2 = max(0.0, (q - (ok.sum() - 1)) / denom) if denom > 0 else 0.0
     factor = tau2 / (tau2 + s2)
     estimate, sd = nan_or_exact[0].copy(), nan_or_exact[1].copy()

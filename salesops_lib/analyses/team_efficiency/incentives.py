@@ -29,8 +29,9 @@ class CommissionPlan:
     star_bonus: float = 5000.0
 
 
-def commission(revenue: np.ndarray | pd.Series | float, target: np.ndarray | pd.Series | float,
-               plan: CommissionPlan) -> np.ndarray:
+def commission(
+    revenue: np.ndarray | pd.Series | float, target: np.ndarray | pd.Series | float, plan: CommissionPlan
+) -> np.ndarray:
     """Commission on ``revenue`` against ``target`` (vectorised; target ≤ 0 or NaN = no target).
 
     Examples
@@ -68,7 +69,8 @@ def payouts(table: pd.DataFrame, plan: CommissionPlan) -> pd.DataFrame:
     out["payout"] = out["commission"] + out["star_bonus"]
     att = out["attainment"]
     out["status"] = np.select(
-        [att.isna(), att < 1.0, att < plan.attainment_cap], ["no_target", "below", "met"], "capped")
+        [att.isna(), att < 1.0, att < plan.attainment_cap], ["no_target", "below", "met"], "capped"
+    )
     return out.sort_values("payout", ascending=False).reset_index(drop=True)
 
 
@@ -77,8 +79,11 @@ def summary(paid: pd.DataFrame) -> dict[str, float]:
     revenue = float(paid["revenue"].sum())
     total = float(paid["payout"].sum())
     return {
-        "reps": float(len(paid)), "revenue": revenue, "payout": total,
-        "commission": float(paid["commission"].sum()), "star_bonus": float(paid["star_bonus"].sum()),
+        "reps": float(len(paid)),
+        "revenue": revenue,
+        "payout": total,
+        "commission": float(paid["commission"].sum()),
+        "star_bonus": float(paid["star_bonus"].sum()),
         "cost_of_sales": total / revenue if revenue > 0 else float("nan"),
         "above_target": float(paid["status"].isin(["met", "capped"]).sum()),
         "capped": float((paid["status"] == "capped").sum()),

@@ -39,8 +39,9 @@ def activity_column(kind: str) -> str:
     return f"act_{kind}"
 
 
-def rep_months(data: Dataset, start: dt.date, end: dt.date, *, activity_types: tuple[str, ...] = (),
-               proposal_stage: str = "") -> pd.DataFrame:
+def rep_months(
+    data: Dataset, start: dt.date, end: dt.date, *, activity_types: tuple[str, ...] = (), proposal_stage: str = ""
+) -> pd.DataFrame:
     """The rep × month panel for the months ``start``…``end`` (whole months).
 
     Columns: ``rep_id``, ``month``, ``team``, ``region``, ``days`` (in the month), ``fte``,
@@ -52,8 +53,9 @@ def rep_months(data: Dataset, start: dt.date, end: dt.date, *, activity_types: t
 
     Examples
     --------
-    >>> rep_months(connect("demo"), dt.date(2026, 1, 1), dt.date(2026, 6, 30),
-    ...            activity_types=("visit",))  # doctest: +SKIP
+    >>> rep_months(
+    ...     connect("demo"), dt.date(2026, 1, 1), dt.date(2026, 6, 30), activity_types=("visit",)
+    ... )  # doctest: +SKIP
     """
     grain = Grain(period="month", level="rep", start=start, end=end)
     parts = []
@@ -63,8 +65,11 @@ def rep_months(data: Dataset, start: dt.date, end: dt.date, *, activity_types: t
         part = compute_metric(data, name, grain)
         cols = {c: n for c, n in (("numerator", num), ("denominator", den)) if n}
         parts.append(part.rename(columns={"unit": "rep_id", "period": "month", **cols})[[*KEYS, *cols.values()]])
-    parts += [p for p in (_activities(data, start, end, activity_types), _proposals(data, start, end, proposal_stage))
-              if p is not None]
+    parts += [
+        p
+        for p in (_activities(data, start, end, activity_types), _proposals(data, start, end, proposal_stage))
+        if p is not None
+    ]
     frame = pd.DataFrame({"rep_id": pd.Series(dtype="object"), "month": pd.Series(dtype="datetime64[ns]")})
     for part in parts:
         part = part.assign(month=pd.to_datetime(part["month"]))
@@ -102,15 +107,22 @@ def _proposals(data: Dataset, start: dt.date, end: dt.date, stage: str) -> pd.Da
     reached = history.filter(history.stage == stage).group_by("opp_id").agg(entered=history.entered_at.min())
     opps = data.table("opportunities").select("opp_id", "rep_id")
     entered = reached.filter((reached.entered >= start) & (reached.entered <= end)).join(opps, "opp_id")
-    proposals = entered.group_by(rep_id=entered.rep_id, month=entered.entered.truncate("M")).agg(
-        proposals=entered.count().cast("float64")).execute()
+    proposals = (
+        entered.group_by(rep_id=entered.rep_id, month=entered.entered.truncate("M"))
+        .agg(proposals=entered.count().cast("float64"))
+        .execute()
+    )
     closed = closed_deals(data)
     closed = closed.filter((closed.closed_at >= start) & (closed.closed_at <= end))
     closed = closed.mutate(reached=indicator(closed.opp_id.isin(reached.opp_id), "float64"))
-    with_proposal = closed.group_by(rep_id=closed.rep_id, month=closed.closed_at.truncate("M")).agg(
-        closed_with_proposal=closed.reached.sum()).execute()
+    with_proposal = (
+        closed.group_by(rep_id=closed.rep_id, month=closed.closed_at.truncate("M"))
+        .agg(closed_with_proposal=closed.reached.sum())
+        .execute()
+    )
     both = proposals.assign(month=pd.to_datetime(proposals["month"])).merge(
-        with_proposal.assign(month=pd.to_datetime(with_proposal["month"])), on=KEYS, how="outer")
+        with_proposal.assign(month=pd.to_datetime(with_proposal["month"])), on=KEYS, how="outer"
+    )
     return both.fillna({"proposals": 0.0, "closed_with_proposal": 0.0})
 
 
@@ -127,4 +139,3 @@ def _with_reps(frame: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
         & (exit_.isna() | (exit_ >= month + pd.offsets.MonthEnd(0)))
     )
     return out.drop(columns=["hire_date", "exit_date"])
-

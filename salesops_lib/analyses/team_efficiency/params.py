@@ -16,24 +16,28 @@ class TeamEfficiencyParams(AnalysisParams):
     """Team efficiency: who produces how much per head, why, and what a commission plan costs."""
 
     window_months: int = Field(
-        6, description="trailing months ending with the period over which units are compared per FTE")
+        6, description="trailing months ending with the period over which units are compared per FTE"
+    )
     #: company (FTE-weighted company average), median (median unit) or peer (teams vs the other
     #: teams of their region, reps vs the other reps of their team)
     benchmark: Benchmark = Field(
-        "company", description="company (FTE-weighted average), median (median unit) or peer (same region / same team)")
+        "company", description="company (FTE-weighted average), median (median unit) or peer (same region / same team)"
+    )
     gap_threshold: float = Field(
-        0.20, description="flag units at least this far below the benchmark, 0.2 means 20 percent")
+        0.20, description="flag units at least this far below the benchmark, 0.2 means 20 percent"
+    )
     #: intervals come from the units' month-to-month variation
     confidence: float = Field(
-        0.95, description="confidence level of the intervals that decide whether a shortfall is clear")
+        0.95, description="confidence level of the intervals that decide whether a shortfall is clear"
+    )
     min_fte: float = Field(2.0, description="teams and regions averaging fewer FTE are shown but never flagged")
     min_rep_fte: float = Field(
-        0.5, description="reps employed less than this FTE are left out of rep flags and the scorecard")
+        0.5, description="reps employed less than this FTE are left out of rep flags and the scorecard"
+    )
     history_months: int = Field(36, description="months of rep history for the driver regression and the ramp curve")
     activities: str = Field("visit,call,meeting", description="comma-separated activity types regressed as drivers")
     proposal_stage: str = Field("proposal", description="stage name that counts as a proposal in the stage history")
-    full_productivity: float = Field(
-        0.90, description="share of a ramped rep output that counts as fully productive")
+    full_productivity: float = Field(0.90, description="share of a ramped rep output that counts as fully productive")
     # scorecard weights: process metrics, then result metrics
     w_visits: float = Field(0.10, description="scorecard weight of visits per FTE-month")
     w_calls: float = Field(0.10, description="scorecard weight of calls per FTE-month")
@@ -43,16 +47,17 @@ class TeamEfficiencyParams(AnalysisParams):
     w_collection_rate: float = Field(0.10, description="scorecard weight of the collection rate")
     w_win_rate: float = Field(0.15, description="scorecard weight of the win rate")
     w_revenue_per_fte: float = Field(0.15, description="scorecard weight of revenue per FTE-month")
-    stars: int = Field(
-        3, description="quarterly stars - the top N of each quarter, ties at the boundary all count")
+    stars: int = Field(3, description="quarterly stars - the top N of each quarter, ties at the boundary all count")
     base_rate: float = Field(0.03, description="commission rate on revenue up to 100 percent of target")
     accelerator_rate: float = Field(0.06, description="commission rate on revenue above 100 percent of target")
     attainment_cap: float = Field(
-        1.5, description="attainment above which revenue earns no more commission, 1.5 means 150 percent")
+        1.5, description="attainment above which revenue earns no more commission, 1.5 means 150 percent"
+    )
     star_bonus: float = Field(5000.0, description="bonus per quarterly star in the currency")
     #: 0.1 = every rep sells 10 % more
     whatif_uplifts: str = Field(
-        "-0.1,0.1,0.2", description="comma-separated revenue changes simulated on the commission plan")
+        "-0.1,0.1,0.2", description="comma-separated revenue changes simulated on the commission plan"
+    )
 
     @field_validator("window_months", "history_months", "stars")
     @classmethod
@@ -61,9 +66,22 @@ class TeamEfficiencyParams(AnalysisParams):
             raise ValueError("must be at least 1")
         return value
 
-    @field_validator("gap_threshold", "base_rate", "accelerator_rate", "star_bonus", "min_fte", "min_rep_fte",
-                     "w_visits", "w_calls", "w_proposals", "w_proposal_rate", "w_attainment",
-                     "w_collection_rate", "w_win_rate", "w_revenue_per_fte")
+    @field_validator(
+        "gap_threshold",
+        "base_rate",
+        "accelerator_rate",
+        "star_bonus",
+        "min_fte",
+        "min_rep_fte",
+        "w_visits",
+        "w_calls",
+        "w_proposals",
+        "w_proposal_rate",
+        "w_attainment",
+        "w_collection_rate",
+        "w_win_rate",
+        "w_revenue_per_fte",
+    )
     @classmethod
     def _not_negative(cls, value: float) -> float:
         if value < 0:
@@ -103,10 +121,16 @@ class TeamEfficiencyParams(AnalysisParams):
     @property
     def weights(self) -> dict[str, float]:
         """Scorecard weight by component name."""
-        return {"visits": self.w_visits, "calls": self.w_calls, "proposals": self.w_proposals,
-                "proposal_rate": self.w_proposal_rate, "attainment": self.w_attainment,
-                "collection_rate": self.w_collection_rate, "win_rate": self.w_win_rate,
-                "revenue_per_fte": self.w_revenue_per_fte}
+        return {
+            "visits": self.w_visits,
+            "calls": self.w_calls,
+            "proposals": self.w_proposals,
+            "proposal_rate": self.w_proposal_rate,
+            "attainment": self.w_attainment,
+            "collection_rate": self.w_collection_rate,
+            "win_rate": self.w_win_rate,
+            "revenue_per_fte": self.w_revenue_per_fte,
+        }
 
     @property
     def activity_types(self) -> tuple[str, ...]:

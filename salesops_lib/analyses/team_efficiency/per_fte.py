@@ -14,8 +14,11 @@ import pandas as pd
 
 COMPANY = "company"
 AMOUNTS = ["revenue", "new_customers", "gross_profit", "won_value", "won_deals", "closed_deals"]
-PER_FTE = {"revenue_per_fte": "revenue", "new_customers_per_fte": "new_customers",
-           "gross_profit_per_fte": "gross_profit"}
+PER_FTE = {
+    "revenue_per_fte": "revenue",
+    "new_customers_per_fte": "new_customers",
+    "gross_profit_per_fte": "gross_profit",
+}
 
 
 def unit_column(level: str) -> str:
@@ -87,7 +90,8 @@ def headcount(reps: pd.DataFrame, level: str, start: pd.Timestamp, end: pd.Times
     reps = _with_company(reps)
     last_day = end + pd.offsets.MonthEnd(0)
     employed = (reps["hire_date"].isna() | (reps["hire_date"] <= last_day)) & (
-        reps["exit_date"].isna() | (reps["exit_date"] >= last_day))
+        reps["exit_date"].isna() | (reps["exit_date"] >= last_day)
+    )
     hired = reps["hire_date"].between(start, last_day)
     left = reps["exit_date"].between(start, last_day)
     flags = pd.DataFrame({"unit": reps[column], "headcount": employed, "hires": hired, "exits": left})
@@ -108,6 +112,16 @@ def spread(rep_window: pd.DataFrame, *, min_fte: float, by: str = "team") -> pd.
         if values.size == 0:
             continue
         q = np.quantile(values, [0.10, 0.25, 0.50, 0.75, 0.90])
-        rows.append({"unit": unit, "reps": int(values.size), "p10": q[0], "p25": q[1], "median": q[2], "p75": q[3],
-                     "p90": q[4], "iqr_ratio": q[3] / q[1] if q[1] > 0 else np.nan})
+        rows.append(
+            {
+                "unit": unit,
+                "reps": int(values.size),
+                "p10": q[0],
+                "p25": q[1],
+                "median": q[2],
+                "p75": q[3],
+                "p90": q[4],
+                "iqr_ratio": q[3] / q[1] if q[1] > 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["unit", "reps", "p10", "p25", "median", "p75", "p90", "iqr_ratio"])

@@ -74,13 +74,25 @@ def ramp_curve(fit: PanelFit, *, full_level: float = 0.9) -> RampCurve | None:
     crit = stats.t.ppf(0.5 + fit.confidence / 2, fit.df)
     tau_low, tau_high = max(tau - crit * tau_se, TAU_BOUNDS[0]), tau + crit * tau_se
     to_full = -np.log(1.0 - full_level)
-    by_month = pd.DataFrame({
-        "tenure_month": k, "rep_months": terms["rep_months"].to_numpy(),
-        "productivity": np.exp(b), "low": np.exp(terms["low"].to_numpy()), "high": np.exp(terms["high"].to_numpy()),
-        "fitted": curve(k, tau),
-    })
+    by_month = pd.DataFrame(
+        {
+            "tenure_month": k,
+            "rep_months": terms["rep_months"].to_numpy(),
+            "productivity": np.exp(b),
+            "low": np.exp(terms["low"].to_numpy()),
+            "high": np.exp(terms["high"].to_numpy()),
+            "fitted": curve(k, tau),
+        }
+    )
     reached = by_month.loc[by_month["productivity"] >= full_level, "tenure_month"]
-    return RampCurve(by_month=by_month, tau=tau, tau_low=tau_low, tau_high=tau_high, full_level=full_level,
-                     months_to_full=tau * to_full, months_to_full_low=tau_low * to_full,
-                     months_to_full_high=tau_high * to_full,
-                     first_full_month=float(reached.min()) if not reached.empty else np.nan)
+    return RampCurve(
+        by_month=by_month,
+        tau=tau,
+        tau_low=tau_low,
+        tau_high=tau_high,
+        full_level=full_level,
+        months_to_full=tau * to_full,
+        months_to_full_low=tau_low * to_full,
+        months_to_full_high=tau_high * to_full,
+        first_full_month=float(reached.min()) if not reached.empty else np.nan,
+    )

@@ -65,20 +65,22 @@ def quarter_table(panel: pd.DataFrame, first_month: pd.Timestamp, last_month: pd
     days = float(pd.Series(pd.date_range(first_month, last_month, freq="MS")).dt.days_in_month.sum())
     fte_months = _sum(months, "fte")
     with_target = months[months["target"].notna()] if "target" in months else months.iloc[:0]
-    out = pd.DataFrame({
-        "fte": (months["fte"].fillna(0) * months["days"]).groupby(level=0).sum() / days,
-        "fte_months": fte_months,
-        "revenue": _sum(months, "revenue").fillna(0.0),
-        "target": _sum(with_target, "target"),
-        "visits": _rate(_sum(months, activity_column("visit")), fte_months),
-        "calls": _rate(_sum(months, activity_column("call")), fte_months),
-        "proposals": _rate(_sum(months, "proposals"), fte_months),
-        "proposal_rate": _rate(_sum(months, "closed_with_proposal"), _sum(months, "closed_deals")),
-        "attainment": _rate(_sum(with_target, "revenue").fillna(0.0), _sum(with_target, "target")),
-        "collection_rate": _rate(_sum(months, "collected"), _sum(months, "due")),
-        "win_rate": _rate(_sum(months, "won_deals"), _sum(months, "closed_deals")),
-        "revenue_per_fte": _rate(_sum(months, "revenue"), fte_months),
-    })
+    out = pd.DataFrame(
+        {
+            "fte": (months["fte"].fillna(0) * months["days"]).groupby(level=0).sum() / days,
+            "fte_months": fte_months,
+            "revenue": _sum(months, "revenue").fillna(0.0),
+            "target": _sum(with_target, "target"),
+            "visits": _rate(_sum(months, activity_column("visit")), fte_months),
+            "calls": _rate(_sum(months, activity_column("call")), fte_months),
+            "proposals": _rate(_sum(months, "proposals"), fte_months),
+            "proposal_rate": _rate(_sum(months, "closed_with_proposal"), _sum(months, "closed_deals")),
+            "attainment": _rate(_sum(with_target, "revenue").fillna(0.0), _sum(with_target, "target")),
+            "collection_rate": _rate(_sum(months, "collected"), _sum(months, "due")),
+            "win_rate": _rate(_sum(months, "won_deals"), _sum(months, "closed_deals")),
+            "revenue_per_fte": _rate(_sum(months, "revenue"), fte_months),
+        }
+    )
     info = months.groupby(level=0)[["name", "team", "region"]].last()
     out = info.join(out).rename_axis("rep_id").reset_index()
     return out
@@ -112,8 +114,15 @@ def score(table: pd.DataFrame, weights: dict[str, float], *, min_fte: float = 0.
     return eligible.sort_values(["rank", "rep_id"]).reset_index(drop=True)
 
 
-def star_history(panel: pd.DataFrame, end: dt.date, weights: dict[str, float], *, count: int = 4,
-                 min_fte: float = 0.5, stars: int = 3) -> pd.DataFrame:
+def star_history(
+    panel: pd.DataFrame,
+    end: dt.date,
+    weights: dict[str, float],
+    *,
+    count: int = 4,
+    min_fte: float = 0.5,
+    stars: int = 3,
+) -> pd.DataFrame:
     """The stars of the last ``count`` quarters up to ``end`` (the last one quarter-to-date).
 
     Columns: ``quarter``, ``complete``, ``rep_id``, ``name``, ``team``, ``region``, ``score``, ``rank``.

@@ -1,6 +1,7 @@
 """Presentation of collections and customer value: :mod:`.sections` (HTML fragments),
 :mod:`.plots` (figures), :mod:`.words` (catalogue lookup and number formats) and the words in
-``labels.yaml``."""
+``labels.yaml``.
+"""
 
 from salesops_lib.analyses.collections_customers import CollectionsCustomersResult
 from salesops_lib.report.collections_customers.plots import (
@@ -29,7 +30,20 @@ from salesops_lib.report.display import register_html
 register_html(CollectionsCustomersResult, summary_html)
 
 __all__ = [
-    "aging_chart", "aging_section", "calibration_plot", "chase_section", "churn_section", "cohort_heatmap",
-    "cohorts_heading", "collections_trend", "credits_section", "customers_tiles", "forecast_section",
-    "historical_section", "predictive_section", "receivables_tiles", "slip_section", "trend_heading",
+    "aging_chart",
+    "aging_section",
+    "calibration_plot",
+    "chase_section",
+    "churn_section",
+    "cohort_heatmap",
+    "cohorts_heading",
+    "collections_trend",
+    "credits_section",
+    "customers_tiles",
+    "forecast_section",
+    "historical_section",
+    "predictive_section",
+    "receivables_tiles",
+    "slip_section",
+    "trend_heading",
 ]

@@ -1,5 +1,6 @@
 """The collections and customer-value charts: collections trend, aging by region, cohort
-retention and the predictive model's hold-out check."""
+retention and the predictive model's hold-out check.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ def collections_trend(result: CollectionsCustomersResult, lang: str) -> Figure |
     trend = result.receivables.trend
     slipping = set(result.receivables.slip.loc[result.receivables.slip["slipping"], "unit"])
     fig, axes = plt.subplots(2, 2, figsize=(12, 6.4), squeeze=False)
-    panels = [("collection_rate", METRICS["collection_rate"].label(lang), True),
-              ("overdue_share", label("overdue_share", lang), True),
-              ("dso", METRICS["dso"].label(lang), False), ("cei", label("cei", lang), False)]
+    panels = [
+        ("collection_rate", METRICS["collection_rate"].label(lang), True),
+        ("overdue_share", label("overdue_share", lang), True),
+        ("dso", METRICS["dso"].label(lang), False),
+        ("cei", label("cei", lang), False),
+    ]
     for ax, (column, title, by_region) in zip(axes.flat, panels, strict=True):
         units = sorted(u for u in trend["unit"].unique() if u != "company") if by_region else []
         units = units or ["company"]
@@ -36,8 +40,16 @@ def collections_trend(result: CollectionsCustomersResult, lang: str) -> Figure |
             alert = unit in slipping
             colour = "#c8423b" if alert else (PALETTE[0] if unit == "company" else PALETTE[1:][i % 7])
             name = (result.region or label("company", lang)) if unit == "company" else unit
-            ax.plot(series.index, series.to_numpy(), marker="o", markersize=3, color=colour,
-                    linewidth=2.4 if alert else 1.3, label=name, alpha=1.0 if alert or unit == "company" else 0.75)
+            ax.plot(
+                series.index,
+                series.to_numpy(),
+                marker="o",
+                markersize=3,
+                color=colour,
+                linewidth=2.4 if alert else 1.3,
+                label=name,
+                alpha=1.0 if alert or unit == "company" else 0.75,
+            )
         ax.set_title(title, fontsize=11)
         if column in ("collection_rate", "overdue_share"):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -85,8 +97,19 @@ def cohort_heatmap(result: CollectionsCustomersResult, lang: str) -> Figure | Ht
     sizes = result.customers.cohorts.groupby("cohort")["customers"].first()
     grid.index = [f"{c.year}Q{(c.month - 1) // 3 + 1} ({int(sizes.get(c, 0))})" for c in grid.index]
     fig, ax = plt.subplots(figsize=(min(12, 2 + 0.9 * grid.shape[1]), 0.45 * len(grid) + 1.6))
-    sns.heatmap(grid, annot=True, fmt=".0%", cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8},
-                vmin=0.0, vmax=max(0.5, float(np.nanmax(grid.to_numpy()))), linewidths=0.5, linecolor="white")
+    sns.heatmap(
+        grid,
+        annot=True,
+        fmt=".0%",
+        cmap="Blues",
+        cbar=False,
+        ax=ax,
+        annot_kws={"fontsize": 8},
+        vmin=0.0,
+        vmax=max(0.5, float(np.nanmax(grid.to_numpy()))),
+        linewidths=0.5,
+        linecolor="white",
+    )
     ax.grid(False)
     ax.set_xlabel(label("quarter_k", lang))
     ax.set_ylabel(label("cohort_axis", lang).format(cohort=label("cohort", lang), size=label("cohort_size", lang)))

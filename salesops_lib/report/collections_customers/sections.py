@@ -1,5 +1,6 @@
 """The collections and customer-value page: receivables (tiles, slip test, aging, chase list,
-credits), key accounts at risk and customer value (tiles, historical and predictive LTV)."""
+credits), key accounts at risk and customer value (tiles, historical and predictive LTV).
+"""
 
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ def _table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]], la
 
 def _words_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]]) -> str:
     """``frame``'s ``columns`` (name → heading, formatter) as an escaped table."""
-    shown = pd.DataFrame({heading: [fmt(v) for v in frame[name]]
-                          for name, (heading, fmt) in columns.items() if name in frame})
+    shown = pd.DataFrame(
+        {heading: [fmt(v) for v in frame[name]] for name, (heading, fmt) in columns.items() if name in frame}
+    )
     return table_html(shown, index=False)
 
 
@@ -60,17 +62,25 @@ def receivables_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFrag
     parts = []
     for row in result.receivables.tiles.itertuples():
         name = METRICS[row.key].label(lang) if row.key in METRICS else label(row.key, lang)
-        value = (f"{row.value:.1f}" if row.unit == "index" and row.value == row.value
-                 else format_value(row.value, "currency" if row.unit == "currency" else row.unit))
+        value = (
+            f"{row.value:.1f}"
+            if row.unit == "index" and row.value == row.value
+            else format_value(row.value, "currency" if row.unit == "currency" else row.unit)
+        )
         deltas = []
         for key, change in (("vs_prev", row.change_prev), ("vs_yoy", row.change_yoy)):
             if change != change:  # NaN: no comparison for this figure
                 continue
-            css = "" if row.higher_is_better is None else (
-                "so-good" if (change >= 0) == bool(row.higher_is_better) else "so-bad")
+            css = (
+                ""
+                if row.higher_is_better is None
+                else ("so-good" if (change >= 0) == bool(row.higher_is_better) else "so-bad")
+            )
             deltas.append(f"<span class='{css}'>{e(t(key, lang))} {e(format_change(change))}</span>")
-        parts.append(f"<div class='so-tile'><div class='so-label'>{e(name)}</div>"
-                     f"<div class='so-value'>{e(value)}</div><div class='so-delta'>{' · '.join(deltas)}</div></div>")
+        parts.append(
+            f"<div class='so-tile'><div class='so-label'>{e(name)}</div>"
+            f"<div class='so-value'>{e(value)}</div><div class='so-delta'>{' · '.join(deltas)}</div></div>"
+        )
     tiles = f"<style>{TILE_CSS}</style><div class='so-tiles'>{''.join(parts)}</div>"
     note = label("definitions_note", lang).format(as_of=result.as_of.isoformat(), window=_window_days(result))
     return HtmlFragment(head + tiles + _note(note))
@@ -92,14 +102,24 @@ def slip_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
     if result.receivables is None or result.receivables.slip.empty:
         return HtmlFragment("")
     params = result.params
-    slip = result.receivables.slip.merge(result.receivables.collection_by_region[["unit", "recent", "previous"]],
-                                         on="unit", how="left")
+    slip = result.receivables.slip.merge(
+        result.receivables.collection_by_region[["unit", "recent", "previous"]], on="unit", how="left"
+    )
     slip = slip.assign(flag=[label("yes" if s else "no", lang) for s in slip["slipping"]])
-    columns = {"unit": ("region", text), "share": ("share", ratio), "history_share": ("history_share", ratio),
-               "peer_share": ("peer_share", ratio), "z_history": ("z_history", two), "z_peers": ("z_peers", two),
-               "recent": ("rate_recent", ratio), "previous": ("rate_previous", ratio), "flag": ("slipping", text)}
-    note = label("slip_note", lang).format(history=params.history_windows, alpha=params.alpha,
-                                           increase=params.min_overdue_increase)
+    columns = {
+        "unit": ("region", text),
+        "share": ("share", ratio),
+        "history_share": ("history_share", ratio),
+        "peer_share": ("peer_share", ratio),
+        "z_history": ("z_history", two),
+        "z_peers": ("z_peers", two),
+        "recent": ("rate_recent", ratio),
+        "previous": ("rate_previous", ratio),
+        "flag": ("slipping", text),
+    }
+    note = label("slip_note", lang).format(
+        history=params.history_windows, alpha=params.alpha, increase=params.min_overdue_increase
+    )
     return HtmlFragment(_h2("slip_title", lang) + _note(note) + _table(slip, columns, lang))
 
 
@@ -115,10 +135,14 @@ def aging_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
             continue
         frame = frame.head(top) if top else frame
         name = "name" if "name" in frame else "unit"
-        columns = {name: (label(level, lang), text), **buckets, "open": (label("open", lang), money),
-                   "overdue": (label("overdue", lang), money),
-                   "overdue_share": (label("overdue_of_open", lang), ratio),
-                   "invoices": (label("invoices", lang), integer)}
+        columns = {
+            name: (label(level, lang), text),
+            **buckets,
+            "open": (label("open", lang), money),
+            "overdue": (label("overdue", lang), money),
+            "overdue_share": (label("overdue_of_open", lang), ratio),
+            "invoices": (label("invoices", lang), integer),
+        }
         parts.append(f"<h3>{e(label(level, lang))}</h3>" + _words_table(frame, columns))
     return HtmlFragment("".join(parts))
 
@@ -127,17 +151,29 @@ def chase_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
     """The chase list and the bucket outlook that weights it."""
     if result.receivables is None:
         return HtmlFragment("")
-    chase = result.receivables.chase.assign(
-        bucket=lambda f: [bucket_label(str(b), lang) for b in f["bucket"]])
-    columns = {"invoice_id": ("invoice", text), "customer": ("customer", text), "owner_name": ("owner", text),
-               "region": ("region", text), "due": ("due", date), "days_past_due": ("days_past_due", integer),
-               "bucket": ("bucket", text), "open": ("open", money), "still_open": ("still_open", ratio),
-               "expected_unpaid": ("expected_unpaid", money)}
+    chase = result.receivables.chase.assign(bucket=lambda f: [bucket_label(str(b), lang) for b in f["bucket"]])
+    columns = {
+        "invoice_id": ("invoice", text),
+        "customer": ("customer", text),
+        "owner_name": ("owner", text),
+        "region": ("region", text),
+        "due": ("due", date),
+        "days_past_due": ("days_past_due", integer),
+        "bucket": ("bucket", text),
+        "open": ("open", money),
+        "still_open": ("still_open", ratio),
+        "expected_unpaid": ("expected_unpaid", money),
+    }
     outlook = result.receivables.outlook.assign(bucket=lambda f: [bucket_label(str(b), lang) for b in f["bucket"]])
     caption = f"<h3>{e(label('outlook_caption', lang).format(days=OUTLOOK_DAYS))}</h3>"
     note = label("chase_note", lang).format(days=OUTLOOK_DAYS, doubtful=DOUBTFUL_DAYS)
-    return HtmlFragment(_h2("chase_title", lang) + _note(note) + _table(chase, columns, lang) + caption
-                        + _table(outlook, {"bucket": ("bucket", text), "still_open": ("still_open", ratio)}, lang))
+    return HtmlFragment(
+        _h2("chase_title", lang)
+        + _note(note)
+        + _table(chase, columns, lang)
+        + caption
+        + _table(outlook, {"bucket": ("bucket", text), "still_open": ("still_open", ratio)}, lang)
+    )
 
 
 def credits_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
@@ -145,16 +181,24 @@ def credits_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
     if result.receivables is None:
         return HtmlFragment("")
     receivables = result.receivables
-    lines = [label("doubtful_line", lang).format(days=DOUBTFUL_DAYS, n=receivables.doubtful_invoices,
-                                                 amount=money(receivables.doubtful))]
+    lines = [
+        label("doubtful_line", lang).format(
+            days=DOUBTFUL_DAYS, n=receivables.doubtful_invoices, amount=money(receivables.doubtful)
+        )
+    ]
     if receivables.credits.empty:
         lines.append(label("no_credits", lang))
         table = ""
     else:
-        lines.append(label("credits_line", lang).format(amount=money(receivables.credit_total),
-                                                        n=len(receivables.credits)))
-        columns = {"customer": ("customer", text), "overpaid": ("overpaid", money),
-                   "unapplied_credit_notes": ("unapplied_credit_notes", money), "credit": ("credit", money)}
+        lines.append(
+            label("credits_line", lang).format(amount=money(receivables.credit_total), n=len(receivables.credits))
+        )
+        columns = {
+            "customer": ("customer", text),
+            "overpaid": ("overpaid", money),
+            "unapplied_credit_notes": ("unapplied_credit_notes", money),
+            "credit": ("credit", money),
+        }
         table = _table(receivables.credits.head(10), columns, lang)
     return HtmlFragment(_h2("credits_title", lang) + "".join(f"<p>{e(x)}</p>" for x in lines) + table)
 
@@ -165,16 +209,24 @@ def credits_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
 def churn_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
     """Key accounts at risk, most value at risk first."""
     params = result.params
-    head = _h2("churn_title", lang) + _note(label("churn_note", lang).format(top=params.key_accounts,
-                                                                            decline=params.churn_decline))
+    head = _h2("churn_title", lang) + _note(
+        label("churn_note", lang).format(top=params.key_accounts, decline=params.churn_decline)
+    )
     if result.churn.empty:
         return HtmlFragment(head + f"<p>{e(label('no_churn', lang))}</p>")
     churn = result.churn.assign(reason=lambda f: [label(str(r), lang) for r in f["reason"]])
-    columns = {"name": ("customer", text), "owner_name": ("owner", text), "owner_region": ("region", text),
-               "value_12m": ("value_12m", money), "previous_window": ("previous_window", money),
-               "last_window": ("last_window", money), "change": ("change", format_change),
-               "days_since_last": ("days_since_last", integer), "value_at_risk": ("value_at_risk", money),
-               "reason": ("reason", text)}
+    columns = {
+        "name": ("customer", text),
+        "owner_name": ("owner", text),
+        "owner_region": ("region", text),
+        "value_12m": ("value_12m", money),
+        "previous_window": ("previous_window", money),
+        "last_window": ("last_window", money),
+        "change": ("change", format_change),
+        "days_since_last": ("days_since_last", integer),
+        "value_at_risk": ("value_at_risk", money),
+        "reason": ("reason", text),
+    }
     return HtmlFragment(head + _table(churn, columns, lang))
 
 
@@ -187,18 +239,32 @@ def customers_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
     top20 = cv.concentration.set_index("tier")["share"].get(0.20, np.nan) if not cv.concentration.empty else np.nan
     tiles = [(label("customers", lang), f"{cv.customers:,}"), (label("top20_share", lang), ratio(top20))]
     if cv.prediction is not None:
-        tiles.append((label("predicted_gp", lang).format(months=cv.prediction.horizon_months),
-                      money(cv.prediction.total_gp)))
+        tiles.append(
+            (label("predicted_gp", lang).format(months=cv.prediction.horizon_months), money(cv.prediction.total_gp))
+        )
         tiles.append((label("holdout_ratio", lang), two(cv.prediction.holdout["ratio"])))
-    body = "".join(f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div></div>"
-                   for k, v in tiles)
-    columns = {"name": ("customer", text), "segment": ("segment", text), "industry": ("industry", text),
-               "owner_name": ("owner", text), "first_at": ("first_at", date), "bookings": ("bookings", integer),
-               "revenue_12m": ("revenue_12m", money), "gross_profit_12m": ("gross_profit_12m", money),
-               "margin_12m": ("margin_12m", ratio)}
+    body = "".join(
+        f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div></div>"
+        for k, v in tiles
+    )
+    columns = {
+        "name": ("customer", text),
+        "segment": ("segment", text),
+        "industry": ("industry", text),
+        "owner_name": ("owner", text),
+        "first_at": ("first_at", date),
+        "bookings": ("bookings", integer),
+        "revenue_12m": ("revenue_12m", money),
+        "gross_profit_12m": ("gross_profit_12m", money),
+        "margin_12m": ("margin_12m", ratio),
+    }
     note = label("customers_note", lang).format(warmup=result.params.cohort_warmup_months)
-    return HtmlFragment(_h2("customers_title", lang) + f"<style>{TILE_CSS}</style><div class='so-tiles'>{body}</div>"
-                        + _note(note) + _table(cv.top, columns, lang))
+    return HtmlFragment(
+        _h2("customers_title", lang)
+        + f"<style>{TILE_CSS}</style><div class='so-tiles'>{body}</div>"
+        + _note(note)
+        + _table(cv.top, columns, lang)
+    )
 
 
 def cohorts_heading(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
@@ -214,14 +280,22 @@ def historical_section(result: CollectionsCustomersResult, lang: str) -> HtmlFra
     for dimension, frame in cv.historical.items():
         if frame.empty:
             continue
-        columns = {dimension: (dimension, text), "customers": ("cohort_size", integer),
-                   "revenue_per_customer": ("revenue_per_customer", money), "ltv": ("ltv", money),
-                   "repeat_rate": ("repeat_rate", ratio), "index": ("index", two)}
+        columns = {
+            dimension: (dimension, text),
+            "customers": ("cohort_size", integer),
+            "revenue_per_customer": ("revenue_per_customer", money),
+            "ltv": ("ltv", money),
+            "repeat_rate": ("repeat_rate", ratio),
+            "index": ("index", two),
+        }
         parts.append(f"<h3>{e(label(dimension, lang))}</h3>" + _table(frame, columns, lang))
     if not cv.ltv_by_year.empty:
         years = cv.ltv_by_year.assign(period=lambda f: [str(pd.Timestamp(p).year) for p in f["period"]])
-        columns = {"period": ("acquisition_year", text), "customers": ("cohort_size", integer),
-                   "ltv": ("gp_to_date", money)}
+        columns = {
+            "period": ("acquisition_year", text),
+            "customers": ("cohort_size", integer),
+            "ltv": ("gp_to_date", money),
+        }
         parts.append(f"<h3>{e(METRICS['customer_ltv'].label(lang))}</h3>" + _table(years, columns, lang))
     return HtmlFragment("".join(parts))
 
@@ -237,15 +311,29 @@ def predictive_section(result: CollectionsCustomersResult, lang: str) -> HtmlFra
     months = int(round((pd.Timestamp(str(holdout["end"])) - pd.Timestamp(str(holdout["cutoff"]))).days / 30.44))
     bg, gg = prediction.purchase_model, prediction.spend_model
     totals = {k: float(holdout[k]) for k in ("predicted", "actual", "ratio", "revenue_ratio")}
-    parts = [head, _note(label("predictive_note", lang).format(cutoff=holdout["cutoff"], months=months)),
-             _note(label("model_params", lang).format(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q,
-                                                      gamma=gg.gamma)),
-             f"<h3>{e(label('calibration_title', lang))}</h3>",
-             f"<p>{e(label('calibration_summary', lang).format(**totals))}</p>",
-             _table(prediction.calibration, {
-                 "decile": ("decile", integer), "customers": ("cohort_size", integer), "predicted": ("predicted", two),
-                 "actual": ("actual", two), "ratio": ("ratio", two), "predicted_revenue": ("predicted_revenue", money),
-                 "actual_revenue": ("actual_revenue", money), "revenue_ratio": ("revenue_ratio", two)}, lang)]
+    parts = [
+        head,
+        _note(label("predictive_note", lang).format(cutoff=holdout["cutoff"], months=months)),
+        _note(
+            label("model_params", lang).format(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q, gamma=gg.gamma)
+        ),
+        f"<h3>{e(label('calibration_title', lang))}</h3>",
+        f"<p>{e(label('calibration_summary', lang).format(**totals))}</p>",
+        _table(
+            prediction.calibration,
+            {
+                "decile": ("decile", integer),
+                "customers": ("cohort_size", integer),
+                "predicted": ("predicted", two),
+                "actual": ("actual", two),
+                "ratio": ("ratio", two),
+                "predicted_revenue": ("predicted_revenue", money),
+                "actual_revenue": ("actual_revenue", money),
+                "revenue_ratio": ("revenue_ratio", two),
+            },
+            lang,
+        ),
+    ]
     return HtmlFragment("".join(parts))
 
 
@@ -256,13 +344,23 @@ def forecast_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragm
         return HtmlFragment("")
     parts = [f"<h3>{e(label('predicted_gp', lang).format(months=prediction.horizon_months))}</h3>"]
     for dimension, frame in prediction.by_dimension.items():
-        columns = {dimension: (dimension, text), "customers": ("cohort_size", integer),
-                   "predicted_gp": ("predicted_gp_col", money), "per_customer": ("per_customer", money),
-                   "share": ("gp_share", ratio)}
+        columns = {
+            dimension: (dimension, text),
+            "customers": ("cohort_size", integer),
+            "predicted_gp": ("predicted_gp_col", money),
+            "per_customer": ("per_customer", money),
+            "share": ("gp_share", ratio),
+        }
         parts.append(f"<h4>{e(label(dimension, lang))}</h4>" + _table(frame, columns, lang))
-    columns = {"name": ("customer", text), "segment": ("segment", text), "purchases": ("purchases", integer),
-               "p_alive": ("p_alive", ratio), "predicted_purchases": ("predicted_purchases", two),
-               "predicted_value": ("predicted_value", money), "predicted_gp": ("predicted_gp_col", money)}
+    columns = {
+        "name": ("customer", text),
+        "segment": ("segment", text),
+        "purchases": ("purchases", integer),
+        "p_alive": ("p_alive", ratio),
+        "predicted_purchases": ("predicted_purchases", two),
+        "predicted_value": ("predicted_value", money),
+        "predicted_gp": ("predicted_gp_col", money),
+    }
     parts.append(f"<h4>{e(label('top_predicted', lang))}</h4>" + _table(prediction.top, columns, lang))
     return HtmlFragment("".join(parts))
 
@@ -275,8 +373,14 @@ def summary_html(result: CollectionsCustomersResult, lang: str = "zh") -> str:
     rows = []
     if result.receivables is not None:
         for r in result.receivables.tiles.itertuples():
-            rows.append((r.key, format_value(r.value, "ratio" if r.unit == "ratio" else "days"
-                                             if r.unit in ("days", "index") else "currency")))
+            rows.append(
+                (
+                    r.key,
+                    format_value(
+                        r.value, "ratio" if r.unit == "ratio" else "days" if r.unit in ("days", "index") else "currency"
+                    ),
+                )
+            )
     rows.append(("customers", f"{result.customers.customers:,}"))
     rows.append(("key_accounts_at_risk", str(len(result.churn))))
     head = f"<th>{html.escape(label('summary_item', lang))}</th><th>{html.escape(label('summary_value', lang))}</th>"

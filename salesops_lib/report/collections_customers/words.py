@@ -1,5 +1,6 @@
 """Words and numbers of the collections and customer-value page: the catalogue lookup, the
-aging buckets' names and the cell formatters."""
+aging buckets' names and the cell formatters.
+"""
 
 from __future__ import annotations
 

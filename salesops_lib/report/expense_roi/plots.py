@@ -1,5 +1,6 @@
 """The expense ROI page's figures: cumulative spend against budget, campaign cost against
-pipeline, and the spend–output response curves."""
+pipeline, and the spend–output response curves.
+"""
 
 from __future__ import annotations
 
@@ -63,18 +64,36 @@ def campaign_plot(result: ExpenseRoiResult, lang: str) -> Figure | HtmlFragment:
     floor = max(float(positive.min()) / 2 if len(positive) else 1.0, 1.0)  # zero pipeline drawn at the floor
     fig, ax = plt.subplots(figsize=(8.0, 4.6))
     for i, (kind, group) in enumerate(frame.groupby("type", sort=True)):
-        ax.scatter(group["cost"], group["pipeline"].clip(lower=floor), s=22, alpha=0.75, color=PALETTE[i % 6],
-                   label=title_word(kind, lang))
+        ax.scatter(
+            group["cost"],
+            group["pipeline"].clip(lower=floor),
+            s=22,
+            alpha=0.75,
+            color=PALETTE[i % 6],
+            label=title_word(kind, lang),
+        )
     span = np.array([frame["cost"].min() * 0.8, frame["cost"].max() * 1.25])
     median = float(result.campaigns.judged["pipeline_to_cost"].median())
     ax.plot(span, span * median, color=PALETTE[7], linestyle="--", linewidth=1, label=label("median_line", lang))
-    ax.plot(span, span * median * result.low_roi_rule.fraction, color=PALETTE[3], linestyle=":", linewidth=1,
-            label=label("low_roi_line", lang))
+    ax.plot(
+        span,
+        span * median * result.low_roi_rule.fraction,
+        color=PALETTE[3],
+        linestyle=":",
+        linewidth=1,
+        label=label("low_roi_line", lang),
+    )
     for row in frame[frame["low_roi"]].itertuples():
         y = max(row.pipeline, floor)
         ax.scatter([row.cost], [y], s=90, facecolors="none", edgecolors=PALETTE[3], linewidths=1.5)
-        ax.annotate(str(row.campaign_id), (row.cost, y), textcoords="offset points", xytext=(6, -10), fontsize=9,
-                    color=PALETTE[3])
+        ax.annotate(
+            str(row.campaign_id),
+            (row.cost, y),
+            textcoords="offset points",
+            xytext=(6, -10),
+            fontsize=9,
+            color=PALETTE[3],
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     for axis in (ax.xaxis, ax.yaxis):
@@ -102,8 +121,13 @@ def response_plot(result: ExpenseRoiResult, lang: str) -> Figure | HtmlFragment:
         curve = m.curves[m.curves["category"] == category]
         ax.fill_between(curve["spend"], curve["low"], curve["high"], color=PALETTE[0], alpha=0.15)
         ax.plot(curve["spend"], curve["response"], color=PALETTE[0])
-        ax.axvline(float(current[category]), color=PALETTE[1], linestyle=":", linewidth=1.2,
-                   label=label("current_marker", lang))
+        ax.axvline(
+            float(current[category]),
+            color=PALETTE[1],
+            linestyle=":",
+            linewidth=1.2,
+            label=label("current_marker", lang),
+        )
         ax.axhline(0, color="#999999", linewidth=0.6)
         ax.set_title(title_word(category, lang), fontsize=11)
         ax.xaxis.set_major_formatter(money_axis(lang))

@@ -1,5 +1,6 @@
 """The expense ROI page's sections (HTML): tiles, budget vs actual, units, campaigns,
-reallocation, the spend–output model and the expense ratio; and the notebook summary."""
+reallocation, the spend–output model and the expense ratio; and the notebook summary.
+"""
 
 from __future__ import annotations
 
@@ -46,11 +47,22 @@ def summary(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
     tiles: list[tuple[str, str, str, bool | None]] = []
     if result.budget is not None:
         total = result.budget.company.set_index("category").loc[TOTAL]
-        tiles.append((label("tile_spent", lang), money(total["spent_ytd"]),
-                      f"{label('vs_budget', lang)} {signed_pct(total['variance_pct'])}", total["variance_pct"] > 0))
-        tiles.append((label("tile_projected", lang), money(total["projected"]),
-                      f"{label('vs_annual', lang)} {signed_pct(total['projected_over_pct'])}",
-                      total["projected_over_pct"] > 0))
+        tiles.append(
+            (
+                label("tile_spent", lang),
+                money(total["spent_ytd"]),
+                f"{label('vs_budget', lang)} {signed_pct(total['variance_pct'])}",
+                total["variance_pct"] > 0,
+            )
+        )
+        tiles.append(
+            (
+                label("tile_projected", lang),
+                money(total["projected"]),
+                f"{label('vs_annual', lang)} {signed_pct(total['projected_over_pct'])}",
+                total["projected_over_pct"] > 0,
+            )
+        )
     if result.campaigns is not None:
         totals = result.campaigns.totals()
         count = f"{int(totals['campaigns'])} {label('campaigns_in_window', lang)}"
@@ -61,9 +73,11 @@ def summary(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
     parts = []
     for text, value, delta, bad in tiles:
         css = "" if bad is None else ("so-bad" if bad else "so-good")
-        parts.append(f"<div class='so-tile'><div class='so-label'>{e(text)}</div>"
-                     f"<div class='so-value'>{e(value)}</div>"
-                     f"<div class='so-delta'><span class='{css}'>{e(delta)}</span></div></div>")
+        parts.append(
+            f"<div class='so-tile'><div class='so-label'>{e(text)}</div>"
+            f"<div class='so-value'>{e(value)}</div>"
+            f"<div class='so-delta'><span class='{css}'>{e(delta)}</span></div></div>"
+        )
     caveat = paragraph(label("simulated_caveat", lang), "color:#c8423b") if result.simulated else ""
     return HtmlFragment(f"<style>{TILE_CSS}</style>{caveat}<div class='so-tiles'>{''.join(parts)}</div>")
 
@@ -77,17 +91,36 @@ def budget_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
     if b is None:
         return _section("budget_title", lang, _skipped(result, "budget", lang))
     method = label("budget_method", lang).format(
-        start=b.fiscal_start, end=b.fiscal_end, as_of=b.as_of, level=word(b.level, lang),
-        threshold=b.thresholds.overrun, amount=b.thresholds.min_amount)
+        start=b.fiscal_start,
+        end=b.fiscal_end,
+        as_of=b.as_of,
+        level=word(b.level, lang),
+        threshold=b.thresholds.overrun,
+        amount=b.thresholds.min_amount,
+    )
     company = b.company.assign(months_over=b.company["months_over"].where(b.company["category"] != TOTAL))
-    shown = _shown(company, {
-        "category": words(lang), "annual_budget": money, "budget_ytd": money, "spent_ytd": money,
-        "refunds_ytd": money, "variance": money, "variance_pct": signed_pct, "burn": pct,
-        "expected_burn": pct, "projected": money, "projected_over_pct": signed_pct,
-        "months_over": integer, "status": words(lang),
-    }, lang)
-    return _section("budget_title", lang,
-                    paragraph(method, NOTE_CSS) + _notes(b.notes, lang) + table_html(shown, index=False))
+    shown = _shown(
+        company,
+        {
+            "category": words(lang),
+            "annual_budget": money,
+            "budget_ytd": money,
+            "spent_ytd": money,
+            "refunds_ytd": money,
+            "variance": money,
+            "variance_pct": signed_pct,
+            "burn": pct,
+            "expected_burn": pct,
+            "projected": money,
+            "projected_over_pct": signed_pct,
+            "months_over": integer,
+            "status": words(lang),
+        },
+        lang,
+    )
+    return _section(
+        "budget_title", lang, paragraph(method, NOTE_CSS) + _notes(b.notes, lang) + table_html(shown, index=False)
+    )
 
 
 def units_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
@@ -96,8 +129,10 @@ def units_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         return HtmlFragment("")
     units = result.budget.units
     marks = {"over": " ▲", "under": " ▼"}
-    text = [f"{signed_pct(share)}{marks.get(status, '') if flag else ''}"
-            for share, flag, status in zip(units["variance_pct"], units["flag"], units["status"], strict=True)]
+    text = [
+        f"{signed_pct(share)}{marks.get(status, '') if flag else ''}"
+        for share, flag, status in zip(units["variance_pct"], units["flag"], units["status"], strict=True)
+    ]
     pivot = units.assign(text=text).pivot(index="unit", columns="category", values="text").fillna("—")
     pivot.columns = [word(c, lang) for c in pivot.columns]
     pivot.index = pd.Index([word(u, lang) for u in pivot.index], name=label("unit", lang))
@@ -114,26 +149,67 @@ def campaign_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         return _section("campaign_title", lang, _skipped(result, "campaigns", lang))
     rule = result.low_roi_rule
     method = label("campaign_method", lang).format(
-        rule=label(f"rule_{c.attribution}", lang), start=c.window_start, as_of=c.as_of,
-        maturity=rule.maturity_days, min_cost=rule.min_cost, fraction=rule.fraction)
-    types = _shown(c.types, {
-        "type": words(lang), "campaigns": integer, "cost": money, "leads": integer, "pipeline": money,
-        "won_revenue": money, "new_customers": integer, "cost_per_lead": money, "cac": money, "roi": pct,
-        "typical_return": number, "elasticity": number, "marginal_return": number, "low_roi": integer,
-    }, lang)
+        rule=label(f"rule_{c.attribution}", lang),
+        start=c.window_start,
+        as_of=c.as_of,
+        maturity=rule.maturity_days,
+        min_cost=rule.min_cost,
+        fraction=rule.fraction,
+    )
+    types = _shown(
+        c.types,
+        {
+            "type": words(lang),
+            "campaigns": integer,
+            "cost": money,
+            "leads": integer,
+            "pipeline": money,
+            "won_revenue": money,
+            "new_customers": integer,
+            "cost_per_lead": money,
+            "cac": money,
+            "roi": pct,
+            "typical_return": number,
+            "elasticity": number,
+            "marginal_return": number,
+            "low_roi": integer,
+        },
+        lang,
+    )
     worst = pd.concat([c.low_roi, c.judged.nsmallest(8, "pipeline_to_cost")]).drop_duplicates("campaign_id")
     worst = worst.assign(campaign=worst["name"].fillna(worst["campaign_id"]))
     flagged = label("flagged", lang)
-    listing = _shown(worst, {
-        "campaign": str, "type": words(lang), "region": words(lang),
-        "start_date": lambda v: str(pd.Timestamp(v).date()), "cost": money, "leads": integer,
-        "opportunities": integer, "pipeline": money, "pipeline_to_cost": number, "peer_median_ratio": number,
-        "won_revenue": money, "roi": pct, "cost_per_lead": money, "cost_per_won": money, "cac": money,
-        "payback_months": lambda v: number(v, 1), "low_roi": lambda v: flagged if v else "",
-    }, lang)
-    body = (paragraph(method, NOTE_CSS) + _notes(c.notes, lang)
-            + f"<h3>{e(label('by_type', lang))}</h3>" + table_html(types, index=False)
-            + f"<h3>{e(label('low_roi_list', lang))}</h3>" + table_html(listing, index=False))
+    listing = _shown(
+        worst,
+        {
+            "campaign": str,
+            "type": words(lang),
+            "region": words(lang),
+            "start_date": lambda v: str(pd.Timestamp(v).date()),
+            "cost": money,
+            "leads": integer,
+            "opportunities": integer,
+            "pipeline": money,
+            "pipeline_to_cost": number,
+            "peer_median_ratio": number,
+            "won_revenue": money,
+            "roi": pct,
+            "cost_per_lead": money,
+            "cost_per_won": money,
+            "cac": money,
+            "payback_months": lambda v: number(v, 1),
+            "low_roi": lambda v: flagged if v else "",
+        },
+        lang,
+    )
+    body = (
+        paragraph(method, NOTE_CSS)
+        + _notes(c.notes, lang)
+        + f"<h3>{e(label('by_type', lang))}</h3>"
+        + table_html(types, index=False)
+        + f"<h3>{e(label('low_roi_list', lang))}</h3>"
+        + table_html(listing, index=False)
+    )
     return _section("campaign_title", lang, body)
 
 
@@ -147,22 +223,49 @@ def reallocation_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         if result.moves.empty:
             parts.append(paragraph(label("no_moves", lang)))
         else:
-            frame = result.moves.rename(columns={"name": "campaign", "from_type": "type",
-                                                 "to_marginal_return": "marginal_return"})
-            moves = _shown(frame, {"campaign": str, "type": words(lang), "amount": money, "to_type": words(lang),
-                                   "marginal_return": number, "expected_pipeline": money,
-                                   "pipeline_gain": money}, lang)
+            frame = result.moves.rename(
+                columns={"name": "campaign", "from_type": "type", "to_marginal_return": "marginal_return"}
+            )
+            moves = _shown(
+                frame,
+                {
+                    "campaign": str,
+                    "type": words(lang),
+                    "amount": money,
+                    "to_type": words(lang),
+                    "marginal_return": number,
+                    "expected_pipeline": money,
+                    "pipeline_gain": money,
+                },
+                lang,
+            )
             parts.append(paragraph(label("moves_intro", lang)) + table_html(moves, index=False))
     shift, model = result.shift, result.response
     if shift is not None and model is not None:
         if shift.moved > 0:
             intro = label("shift_intro", lang).format(
-                period_word=label(f"period_{model.period}", lang), share=result.max_shift, gain=shift.gain,
-                low=shift.gain_low, high=shift.gain_high)
-            table = _shown(shift.table, {"category": words(lang), "current": money, "suggested": money,
-                                         "change": money, "marginal_now": number}, lang)
-            parts.append(paragraph(intro) + table_html(table, index=False)
-                         + paragraph(label("warn_observational", lang), NOTE_CSS))
+                period_word=label(f"period_{model.period}", lang),
+                share=result.max_shift,
+                gain=shift.gain,
+                low=shift.gain_low,
+                high=shift.gain_high,
+            )
+            table = _shown(
+                shift.table,
+                {
+                    "category": words(lang),
+                    "current": money,
+                    "suggested": money,
+                    "change": money,
+                    "marginal_now": number,
+                },
+                lang,
+            )
+            parts.append(
+                paragraph(intro)
+                + table_html(table, index=False)
+                + paragraph(label("warn_observational", lang), NOTE_CSS)
+            )
         else:
             parts.append(paragraph(label("no_shift", lang)))
     return _section("realloc_title", lang, "".join(parts)) if parts else HtmlFragment("")
@@ -177,27 +280,54 @@ def response_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
     if m is None:
         return _section("response_title", lang, _skipped(result, "response", lang))
     method = label("response_method", lang).format(
-        unit_word=label(f"unit_{m.level}", lang), period_word=label(f"period_{m.period}", lang),
+        unit_word=label(f"unit_{m.level}", lang),
+        period_word=label(f"period_{m.period}", lang),
         output_word=label(f"output_{m.output}", lang),
-        decay_word=label("decay_auto" if m.decay_chosen else "decay_fixed", lang), n=int(m.fit["n"]), units=m.units,
-        periods=m.periods, first=m.first, last=m.last, r2=m.fit["r2"])
+        decay_word=label("decay_auto" if m.decay_chosen else "decay_fixed", lang),
+        n=int(m.fit["n"]),
+        units=m.units,
+        periods=m.periods,
+        first=m.first,
+        last=m.last,
+        r2=m.fit["r2"],
+    )
     est = m.estimates
     est = est.assign(
         interval=intervals(est, "beta_low", "beta_high", money),
-        ridge=[f"{money(b)} ({i})" for b, i in zip(est["ridge_beta"],
-                                                     intervals(est, "ridge_low", "ridge_high", money), strict=True)],
+        ridge=[
+            f"{money(b)} ({i})"
+            for b, i in zip(est["ridge_beta"], intervals(est, "ridge_low", "ridge_high", money), strict=True)
+        ],
         roi_interval=intervals(est, "roi_low", "roi_high"),
         marginal_interval=intervals(est, "marginal_low", "marginal_high"),
     )
-    table = _shown(est, {
-        "category": words(lang), "decay": lambda v: number(v, 1), "beta": money, "interval": str, "ridge": str,
-        "vif": lambda v: number(v, 1), "spend": money, "contribution_share": pct, "roi": number, "roi_interval": str,
-        "current_spend": money, "marginal_roi": number, "marginal_interval": str,
-    }, lang)
+    table = _shown(
+        est,
+        {
+            "category": words(lang),
+            "decay": lambda v: number(v, 1),
+            "beta": money,
+            "interval": str,
+            "ridge": str,
+            "vif": lambda v: number(v, 1),
+            "spend": money,
+            "contribution_share": pct,
+            "roi": number,
+            "roi_interval": str,
+            "current_spend": money,
+            "marginal_roi": number,
+            "marginal_interval": str,
+        },
+        lang,
+    )
     warnings = "".join(f"<li>{e(_warning(code, detail, lang))}</li>" for code, detail in m.warnings)
     caveat = paragraph(label("simulated_caveat", lang), "color:#c8423b") if result.simulated else ""
-    body = (caveat + paragraph(method, NOTE_CSS) + table_html(table, index=False)
-            + f"<h3>{e(label('warnings', lang))}</h3><ul>{warnings}</ul>")
+    body = (
+        caveat
+        + paragraph(method, NOTE_CSS)
+        + table_html(table, index=False)
+        + f"<h3>{e(label('warnings', lang))}</h3><ul>{warnings}</ul>"
+    )
     return _section("response_title", lang, body)
 
 
@@ -217,11 +347,22 @@ def alignment_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
     if a is None:
         return _section("alignment_title", lang, _skipped(result, "alignment", lang))
     method = label("alignment_method", lang).format(ratio=pct(a.company_ratio))
-    table = _shown(a.table, {
-        "unit": words(lang), "expenses": money, "revenue": money, "expense_ratio": pct,
-        "ratio_vs_company": signed_pct, "target": money, "attainment": pct, "expense_share": pct,
-        "target_share": pct, "alignment_gap": points,
-    }, lang)
+    table = _shown(
+        a.table,
+        {
+            "unit": words(lang),
+            "expenses": money,
+            "revenue": money,
+            "expense_ratio": pct,
+            "ratio_vs_company": signed_pct,
+            "target": money,
+            "attainment": pct,
+            "expense_share": pct,
+            "target_share": pct,
+            "alignment_gap": points,
+        },
+        lang,
+    )
     return _section("alignment_title", lang, paragraph(method, NOTE_CSS) + table_html(table, index=False))
 
 
@@ -235,9 +376,12 @@ def summary_html(result: ExpenseRoiResult, lang: str = "zh") -> str:
         f"<td>{f.at_stake:,.0f}</td></tr>"
         for f in rank(result.findings)
     )
-    head = "".join(f"<th>{html.escape(label(f'summary.{key}', lang))}</th>"
-                   for key in ("kind", "severity", "unit", "at_stake"))
-    skipped = "".join(f"<li>{html.escape(section)}: {html.escape(code)} {html.escape(detail)}</li>"
-                      for section, (code, detail) in result.skipped.items())
+    head = "".join(
+        f"<th>{html.escape(label(f'summary.{key}', lang))}</th>" for key in ("kind", "severity", "unit", "at_stake")
+    )
+    skipped = "".join(
+        f"<li>{html.escape(section)}: {html.escape(code)} {html.escape(detail)}</li>"
+        for section, (code, detail) in result.skipped.items()
+    )
     table = f"<table class='salesops-findings'><tr>{head}</tr>{rows}</table>"
     return table + (f"<ul>{skipped}</ul>" if skipped else "")

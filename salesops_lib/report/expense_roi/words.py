@@ -1,6 +1,7 @@
 """Words and number formats of the expense ROI page: labels and coded values from
 ``labels.yaml`` (coded values such as categories, campaign types, statuses and levels are the
-labels ``word.<code>``), and the page's own cell formats."""
+labels ``word.<code>``), and the page's own cell formats.
+"""
 
 from __future__ import annotations
 

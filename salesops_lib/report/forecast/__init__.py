@@ -1,6 +1,7 @@
 """Presentation of the forecast: :mod:`.sections` (headline, units, risks, method, accuracy,
 calibration), :mod:`.plots` (outlook and regions), :mod:`.words` (lookups) and the words in
-``labels.yaml``."""
+``labels.yaml``.
+"""
 
 from salesops_lib.analyses.forecast import ForecastResult
 from salesops_lib.report.display import register_html
@@ -17,5 +18,14 @@ from salesops_lib.report.forecast.sections import (
 
 register_html(ForecastResult, summary_html)
 
-__all__ = ["accuracy", "calibration", "headline", "method", "outlook_chart", "regions_chart", "risks", "summary_html",
-           "units"]
+__all__ = [
+    "accuracy",
+    "calibration",
+    "headline",
+    "method",
+    "outlook_chart",
+    "regions_chart",
+    "risks",
+    "summary_html",
+    "units",
+]

@@ -26,20 +26,50 @@ def outlook_chart(result: ForecastResult, lang: str) -> Figure:
     fig, ax = plt.subplots(figsize=(10, 4.2))
     months = pd.to_datetime(frame["month"])
     ahead = frame["forecast"].notna()
-    ax.fill_between(months[ahead], frame.loc[ahead, "lo95"], frame.loc[ahead, "hi95"], color=PALETTE[0], alpha=0.12,
-                    label=word("interval95", lang))
-    ax.fill_between(months[ahead], frame.loc[ahead, "lo80"], frame.loc[ahead, "hi80"], color=PALETTE[0], alpha=0.25,
-                    label=word("interval80", lang))
-    ax.plot(months[~ahead], frame.loc[~ahead, "actual"], color=PALETTE[0], marker="o", markersize=3,
-            label=word("actual", lang))
-    ax.plot(months[ahead], frame.loc[ahead, "forecast"], color=PALETTE[1], marker="o", markersize=3, linestyle="--",
-            label=word("forecast", lang))
+    ax.fill_between(
+        months[ahead],
+        frame.loc[ahead, "lo95"],
+        frame.loc[ahead, "hi95"],
+        color=PALETTE[0],
+        alpha=0.12,
+        label=word("interval95", lang),
+    )
+    ax.fill_between(
+        months[ahead],
+        frame.loc[ahead, "lo80"],
+        frame.loc[ahead, "hi80"],
+        color=PALETTE[0],
+        alpha=0.25,
+        label=word("interval80", lang),
+    )
+    ax.plot(
+        months[~ahead],
+        frame.loc[~ahead, "actual"],
+        color=PALETTE[0],
+        marker="o",
+        markersize=3,
+        label=word("actual", lang),
+    )
+    ax.plot(
+        months[ahead],
+        frame.loc[ahead, "forecast"],
+        color=PALETTE[1],
+        marker="o",
+        markersize=3,
+        linestyle="--",
+        label=word("forecast", lang),
+    )
     if frame["target"].notna().any():
         ax.plot(months, frame["target"], color=PALETTE[7], linestyle=":", label=word("target", lang))
     first = pd.Timestamp(result.target_months[0])
     last = pd.Timestamp(result.target_months[-1]) + pd.offsets.MonthEnd(0)
-    ax.axvspan(first - pd.Timedelta(days=15), last - pd.Timedelta(days=15), color=PALETTE[2], alpha=0.08,
-               label=f"{word('target_quarter', lang)} {result.target_label}")
+    ax.axvspan(
+        first - pd.Timedelta(days=15),
+        last - pd.Timedelta(days=15),
+        color=PALETTE[2],
+        alpha=0.08,
+        label=f"{word('target_quarter', lang)} {result.target_label}",
+    )
     _millions(ax, lang)
     ax.set_title(word("outlook_title", lang))
     ax.legend(loc="upper left", fontsize=8, ncols=3)
@@ -61,8 +91,14 @@ def regions_chart(result: ForecastResult, lang: str) -> Figure | HtmlFragment:
     y = np.arange(len(frame))
     colors = [PALETTE[3] if p < 0.2 else PALETTE[0] for p in frame["p_hit"]]
     ax.barh(y, frame["attainment"], color=colors, alpha=0.8)
-    ax.errorbar(frame["attainment"], y, xerr=[frame["attainment"] - low, high - frame["attainment"]], fmt="none",
-                ecolor="#333333", capsize=3)
+    ax.errorbar(
+        frame["attainment"],
+        y,
+        xerr=[frame["attainment"] - low, high - frame["attainment"]],
+        fmt="none",
+        ecolor="#333333",
+        capsize=3,
+    )
     ax.axvline(1.0, color=PALETTE[7], linestyle="--")
     for yi, (att, p) in enumerate(zip(frame["attainment"], frame["p_hit"], strict=True)):
         ax.text(float(high.iloc[yi]) + 0.005, yi, f"{att:.0%} · P={p:.0%}", va="center", fontsize=8)

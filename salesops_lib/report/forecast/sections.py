@@ -18,11 +18,16 @@ def summary_html(result: ForecastResult, lang: str = "zh") -> str:
     h = result.headline
     if pd.notna(h.get("attainment")):
         text = word("summary_attainment", lang).format(
-            quarter=result.target_label, attainment=h["attainment"], low=h["lo80"] / h["target"],
-            high=h["hi80"] / h["target"], p_hit=h["p_hit"])
+            quarter=result.target_label,
+            attainment=h["attainment"],
+            low=h["lo80"] / h["target"],
+            high=h["hi80"] / h["target"],
+            p_hit=h["p_hit"],
+        )
     else:
         text = word("summary_forecast", lang).format(
-            quarter=result.target_label, forecast=h["forecast"], low=h["lo80"], high=h["hi80"])
+            quarter=result.target_label, forecast=h["forecast"], low=h["lo80"], high=h["hi80"]
+        )
     return f"<p class='salesops-forecast'>{html.escape(text)}</p>"
 
 
@@ -31,29 +36,45 @@ def headline(result: ForecastResult, lang: str) -> HtmlFragment:
     h = result.headline
     tiles = [(word("forecast", lang), money(h["forecast"]))]
     if np.isfinite(h["target"]) and h["target"] > 0:
-        tiles += [(word("target", lang), money(h["target"])), (word("attainment", lang), pct(h["attainment"], 0)),
-                  (word("interval80", lang), f"{pct(h['lo80'] / h['target'], 0)}–{pct(h['hi80'] / h['target'], 0)}"),
-                  (word("p_hit", lang), pct(h["p_hit"], 0))]
+        tiles += [
+            (word("target", lang), money(h["target"])),
+            (word("attainment", lang), pct(h["attainment"], 0)),
+            (word("interval80", lang), f"{pct(h['lo80'] / h['target'], 0)}–{pct(h['hi80'] / h['target'], 0)}"),
+            (word("p_hit", lang), pct(h["p_hit"], 0)),
+        ]
     else:
         tiles.append((word("interval80", lang), f"{money(h['lo80'])}–{money(h['hi80'])}"))
     tiles += [(word("booked", lang), money(h["booked"])), (word("ts_part", lang), money(h["ts"]))]
     if np.isfinite(h.get("pipeline", np.nan)):
-        tiles += [(word("pipeline_part", lang), money(h["pipeline"])), (word("weight", lang), pct(h["blend_weight"], 0))]
-    body = "".join(f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div></div>"
-                   for k, v in tiles)
+        tiles += [
+            (word("pipeline_part", lang), money(h["pipeline"])),
+            (word("weight", lang), pct(h["blend_weight"], 0)),
+        ]
+    body = "".join(
+        f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div></div>"
+        for k, v in tiles
+    )
     sentence = summary_html(result, lang)
-    return HtmlFragment(f"<style>{TILE_CSS}</style><h2>{e(word('headline_title', lang))} · {e(result.target_label)}</h2>"
-                        f"{sentence}<div class='so-tiles'>{body}</div>")
+    return HtmlFragment(
+        f"<style>{TILE_CSS}</style><h2>{e(word('headline_title', lang))} · {e(result.target_label)}</h2>"
+        f"{sentence}<div class='so-tiles'>{body}</div>"
+    )
 
 
 def _units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     has_target = rows["target"].notna().any()
-    table = pd.DataFrame({
-        word("unit", lang): [word("level_company", lang) if lvl == "company" else name
-                             for lvl, name in zip(rows["level"], rows["name"], strict=True)],
-        word("forecast", lang): rows["forecast"].map(money),
-        word("interval80", lang): [f"{money(lo)}–{money(hi)}" for lo, hi in zip(rows["lo80"], rows["hi80"], strict=True)],
-    })
+    table = pd.DataFrame(
+        {
+            word("unit", lang): [
+                word("level_company", lang) if lvl == "company" else name
+                for lvl, name in zip(rows["level"], rows["name"], strict=True)
+            ],
+            word("forecast", lang): rows["forecast"].map(money),
+            word("interval80", lang): [
+                f"{money(lo)}–{money(hi)}" for lo, hi in zip(rows["lo80"], rows["hi80"], strict=True)
+            ],
+        }
+    )
     if has_target:
         table[word("target", lang)] = rows["target"].map(money)
         table[word("attainment", lang)] = rows["attainment"].map(lambda v: pct(v, 0))
@@ -83,63 +104,98 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
     if cov.empty:
         parts.append(f"<p>{e(word('none', lang))}</p>")
     else:
-        parts.append(table_html(pd.DataFrame({
-            word("unit", lang): cov["unit"].map(lambda u: word("level_company", lang) if u == "company" else u),
-            word("open_pipeline", lang): cov["open_pipeline"].map(money),
-            word("remaining_target", lang): cov["remaining_target"].map(money),
-            word("coverage", lang): cov["coverage"].map(lambda v: pct(v, 0)),
-            word("usual_coverage", lang): cov["usual_coverage"].map(lambda v: pct(v, 0)),
-            word("thin", lang): cov["thin"].map(lambda v: word("yes" if v else "no", lang)),
-        }), index=False))
+        parts.append(
+            table_html(
+                pd.DataFrame(
+                    {
+                        word("unit", lang): cov["unit"].map(
+                            lambda u: word("level_company", lang) if u == "company" else u
+                        ),
+                        word("open_pipeline", lang): cov["open_pipeline"].map(money),
+                        word("remaining_target", lang): cov["remaining_target"].map(money),
+                        word("coverage", lang): cov["coverage"].map(lambda v: pct(v, 0)),
+                        word("usual_coverage", lang): cov["usual_coverage"].map(lambda v: pct(v, 0)),
+                        word("thin", lang): cov["thin"].map(lambda v: word("yes" if v else "no", lang)),
+                    }
+                ),
+                index=False,
+            )
+        )
     parts.append(f"<h3>{e(word('slipping_title', lang))}</h3>")
     slip = result.slipping.head(10)
     if slip.empty:
         parts.append(f"<p>{e(word('none', lang))}</p>")
     else:
-        parts.append(table_html(pd.DataFrame({
-            word("deal", lang): slip["opp_id"], word("rep", lang): slip["rep_id"],
-            word("customer", lang): slip["customer_id"],
-            word("stage", lang): slip["stage"], word("value", lang): slip["value"].map(money),
-            word("expected_close", lang): slip["expected_close"].map(lambda d: "—" if pd.isna(d) else str(d)[:10]),
-            word("age_days", lang): slip["age_days"], word("slips", lang): slip["slips"],
-        }), index=False))
+        parts.append(
+            table_html(
+                pd.DataFrame(
+                    {
+                        word("deal", lang): slip["opp_id"],
+                        word("rep", lang): slip["rep_id"],
+                        word("customer", lang): slip["customer_id"],
+                        word("stage", lang): slip["stage"],
+                        word("value", lang): slip["value"].map(money),
+                        word("expected_close", lang): slip["expected_close"].map(
+                            lambda d: "—" if pd.isna(d) else str(d)[:10]
+                        ),
+                        word("age_days", lang): slip["age_days"],
+                        word("slips", lang): slip["slips"],
+                    }
+                ),
+                index=False,
+            )
+        )
     parts.append(f"<h3>{e(word('accounts_title', lang))}</h3>")
     acc = result.key_accounts
     if acc.empty:
         parts.append(f"<p>{e(word('none', lang))}</p>")
     else:
-        parts.append(table_html(pd.DataFrame({
-            word("account", lang): acc["name"], word("owner", lang): acc["owner"],
-            word("value_12m", lang): acc["value_12m"].map(money),
-            word("previous_window", lang): acc["previous_window"].map(money),
-            word("last_window", lang): acc["last_window"].map(money),
-            word("change", lang): acc["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.0%}"),
-            word("value_at_risk", lang): acc["value_at_risk"].map(money),
-        }), index=False))
+        parts.append(
+            table_html(
+                pd.DataFrame(
+                    {
+                        word("account", lang): acc["name"],
+                        word("owner", lang): acc["owner"],
+                        word("value_12m", lang): acc["value_12m"].map(money),
+                        word("previous_window", lang): acc["previous_window"].map(money),
+                        word("last_window", lang): acc["last_window"].map(money),
+                        word("change", lang): acc["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.0%}"),
+                        word("value_at_risk", lang): acc["value_at_risk"].map(money),
+                    }
+                ),
+                index=False,
+            )
+        )
     return HtmlFragment("".join(parts))
 
 
 def method(result: ForecastResult, lang: str) -> HtmlFragment:
     """How the forecast was made, and each candidate model's backtest error at the top levels."""
     model = result.model
-    items = [word(f"how_seasonality_{model['seasonality']}", lang),
-             word(f"how_reconcile_{model['reconciliation']}", lang)]
+    items = [
+        word(f"how_seasonality_{model['seasonality']}", lang),
+        word(f"how_reconcile_{model['reconciliation']}", lang),
+    ]
     if model["pipeline"]:
         items.append(word("how_blend", lang).format(w=model["blend_weight"], n=model["backtest_origins"]))
     else:
         items.append(word("how_no_pipeline", lang))
     scores = result.scores.copy()
     methods = [c for c in scores.columns if c not in ("level", "unit")]
-    shown = pd.DataFrame({word("unit", lang): [
-        word("level_company", lang) if u == "company" else u for u in scores["unit"]]})
+    shown = pd.DataFrame(
+        {word("unit", lang): [word("level_company", lang) if u == "company" else u for u in scores["unit"]]}
+    )
     for m in methods:
         shown[coded("m", m, lang)] = scores[m].map(number)
     chosen = result.units.set_index(["level", "unit"])["method"]
-    shown[word("chosen", lang)] = [coded("m", chosen.get((lvl, u), ""), lang)
-                                   for lvl, u in zip(scores["level"], scores["unit"], strict=True)]
+    shown[word("chosen", lang)] = [
+        coded("m", chosen.get((lvl, u), ""), lang) for lvl, u in zip(scores["level"], scores["unit"], strict=True)
+    ]
     listing = "".join(f"<li>{e(i)}</li>" for i in items)
-    return HtmlFragment(f"<h2>{e(word('method_title', lang))}</h2><ul>{listing}</ul>"
-                        f"<h3>{e(word('scores_title', lang))}</h3>" + table_html(shown, index=False))
+    return HtmlFragment(
+        f"<h2>{e(word('method_title', lang))}</h2><ul>{listing}</ul>"
+        f"<h3>{e(word('scores_title', lang))}</h3>" + table_html(shown, index=False)
+    )
 
 
 def accuracy(result: ForecastResult, lang: str) -> HtmlFragment:
@@ -147,15 +203,19 @@ def accuracy(result: ForecastResult, lang: str) -> HtmlFragment:
     frame = result.accuracy
     if frame.empty:
         return HtmlFragment("")
-    shown = pd.DataFrame({
-        word("level", lang): [coded("level", x, lang) for x in frame["level"]],
-        word("method", lang): [coded("m", x, lang) for x in frame["method"]],
-        word("units_n", lang): frame["units"], word("origins", lang): frame["origins"],
-        word("mape", lang): frame["mape"].map(lambda v: pct(v, 1)), word("mase", lang): frame["mase"].map(number),
-        word("bias", lang): frame["bias"].map(signed_pct),
-        word("accuracy", lang): frame["accuracy"].map(lambda v: pct(v, 1)),
-        word("vs_snaive", lang): frame["vs_snaive"].map(number),
-    })
+    shown = pd.DataFrame(
+        {
+            word("level", lang): [coded("level", x, lang) for x in frame["level"]],
+            word("method", lang): [coded("m", x, lang) for x in frame["method"]],
+            word("units_n", lang): frame["units"],
+            word("origins", lang): frame["origins"],
+            word("mape", lang): frame["mape"].map(lambda v: pct(v, 1)),
+            word("mase", lang): frame["mase"].map(number),
+            word("bias", lang): frame["bias"].map(signed_pct),
+            word("accuracy", lang): frame["accuracy"].map(lambda v: pct(v, 1)),
+            word("vs_snaive", lang): frame["vs_snaive"].map(number),
+        }
+    )
     return HtmlFragment(f"<h2>{e(word('accuracy_title', lang))}</h2>" + table_html(shown, index=False))
 
 
@@ -164,12 +224,14 @@ def calibration(result: ForecastResult, lang: str) -> HtmlFragment:
     frame = result.calibration
     if frame.empty:
         return HtmlFragment("")
-    shown = pd.DataFrame({
-        word("level", lang): [coded("level", x, lang) for x in frame["level"]],
-        word("band", lang): frame["band"].map(lambda v: f"{v:.0%}"),
-        word("coverage_raw", lang): frame["coverage_raw"].map(lambda v: pct(v, 0)),
-        word("factor", lang): frame["factor"].map(number),
-        word("coverage_calibrated", lang): frame["coverage_calibrated"].map(lambda v: pct(v, 0)),
-        word("errors", lang): frame["errors"],
-    })
+    shown = pd.DataFrame(
+        {
+            word("level", lang): [coded("level", x, lang) for x in frame["level"]],
+            word("band", lang): frame["band"].map(lambda v: f"{v:.0%}"),
+            word("coverage_raw", lang): frame["coverage_raw"].map(lambda v: pct(v, 0)),
+            word("factor", lang): frame["factor"].map(number),
+            word("coverage_calibrated", lang): frame["coverage_calibrated"].map(lambda v: pct(v, 0)),
+            word("errors", lang): frame["errors"],
+        }
+    )
     return HtmlFragment(f"<h2>{e(word('calibration_title', lang))}</h2>" + table_html(shown, index=False))

@@ -52,8 +52,14 @@ def cohort_plot(result: FunnelResult, lang: str) -> Figure:
         legend = pd.Timestamp(cohort).strftime("%Y-%m") if i in (0, len(cohorts) - 1) or i % 3 == 0 else None
         ax.plot(part["age_days"], part["won_share"], color=cmap(shade), linewidth=1.4, label=legend)
     ax.axvline(result.horizon_days, color=PALETTE[3], linestyle="--", linewidth=1)
-    ax.text(result.horizon_days, ax.get_ylim()[1] * 0.05, f" {label('horizon', lang)} {result.horizon_days}",
-            color=PALETTE[3], fontsize=9, va="bottom")
+    ax.text(
+        result.horizon_days,
+        ax.get_ylim()[1] * 0.05,
+        f" {label('horizon', lang)} {result.horizon_days}",
+        color=PALETTE[3],
+        fontsize=9,
+        va="bottom",
+    )
     ax.set_xlabel(label("age_days", lang))
     ax.set_ylabel(label("won_share", lang))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -72,14 +78,21 @@ def segment_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
         return HtmlFragment("")
     apply_theme()
     steps = [s for s in seg["step"].drop_duplicates()]
-    fig, axes = plt.subplots(1, max(len(steps), 1), figsize=(2.6 * max(len(steps), 1) + 1, 0.35 * seg["segment"].nunique() + 1.6),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1,
+        max(len(steps), 1),
+        figsize=(2.6 * max(len(steps), 1) + 1, 0.35 * seg["segment"].nunique() + 1.6),
+        squeeze=False,
+        sharey=True,
+    )
     funnel = result.funnel.set_index("step")["conversion"]
     for ax, step in zip(axes.flat, steps, strict=False):
         part = seg[seg["step"] == step].sort_values("segment")
         y = np.arange(len(part))
-        colors = [PALETTE[3] if s and d < 0 else PALETTE[2] if s else PALETTE[0]
-                  for s, d in zip(part["significant"], part["difference"], strict=True)]
+        colors = [
+            PALETTE[3] if s and d < 0 else PALETTE[2] if s else PALETTE[0]
+            for s, d in zip(part["significant"], part["difference"], strict=True)
+        ]
         below = (part["rate"] - part["rate_lo"]).clip(lower=0).fillna(0)
         above = (part["rate_hi"] - part["rate"]).clip(lower=0).fillna(0)
         ax.errorbar(part["rate"], y, xerr=[below, above], fmt="none", ecolor="#9aa6b2", elinewidth=1)
@@ -114,8 +127,19 @@ def change_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     values, marks = values.reindex(index=rows, columns=cols), marks.reindex(index=rows, columns=cols)
     annot = values.map(signed) + marks.map(lambda s: "*" if s is True or s == 1 else "")
     limit = max(0.05, float(np.nanmax(np.abs(values.to_numpy(float)))) if values.notna().any().any() else 0.05)
-    sns.heatmap(values, annot=annot, fmt="", cmap="RdBu", center=0, vmin=-limit, vmax=limit, cbar=False, ax=ax,
-                linewidths=0.5, annot_kws={"fontsize": 9})
+    sns.heatmap(
+        values,
+        annot=annot,
+        fmt="",
+        cmap="RdBu",
+        center=0,
+        vmin=-limit,
+        vmax=limit,
+        cbar=False,
+        ax=ax,
+        linewidths=0.5,
+        annot_kws={"fontsize": 9},
+    )
     ax.set_xticklabels([unit_word(u, result.unit, lang) for u in cols], rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -157,8 +181,11 @@ def bridge_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v)))
     lo = min(bottoms[1:-1] + [min(bottoms[0] + heights[0], bottoms[-1] + heights[-1])]) if len(bottoms) > 2 else 0
     ax.set_ylim(max(0.0, lo * 0.9), max(b + h for b, h in zip(bottoms, heights, strict=True)) * 1.06)
-    ax.set_title(f"{label('bridge_title', lang)}（{label('won_value', lang)}）" if lang == "zh" else
-                 f"{label('bridge_title', lang)} ({label('won_value', lang).lower()})")
+    ax.set_title(
+        f"{label('bridge_title', lang)}（{label('won_value', lang)}）"
+        if lang == "zh"
+        else f"{label('bridge_title', lang)} ({label('won_value', lang).lower()})"
+    )
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -166,7 +193,8 @@ def bridge_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
 
 def process_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     """Weekly mean days in the stage, adopting vs control units, with the change date (nothing when
-    no change was measured)."""
+    no change was measured).
+    """
     process = result.process
     weekly = process.weekly
     if weekly.empty or process.date is None:
@@ -175,12 +203,25 @@ def process_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     fig, ax = plt.subplots(figsize=(8.0, 3.6))
     for group, color in (("adopting", PALETTE[3]), ("control", PALETTE[0])):
         part = weekly[weekly["group"] == group]
-        ax.plot(part["week"], part["mean_days"], color=color, marker="o", markersize=2.5, linewidth=1.2,
-                label=f"{label(group, lang)}（{', '.join(process.adopting) if group == 'adopting' else ', '.join(process.control)}）"
-                if lang == "zh" else f"{label(group, lang)} ({', '.join(process.adopting) if group == 'adopting' else ', '.join(process.control)})")
+        ax.plot(
+            part["week"],
+            part["mean_days"],
+            color=color,
+            marker="o",
+            markersize=2.5,
+            linewidth=1.2,
+            label=f"{label(group, lang)}（{', '.join(process.adopting) if group == 'adopting' else ', '.join(process.control)}）"
+            if lang == "zh"
+            else f"{label(group, lang)} ({', '.join(process.adopting) if group == 'adopting' else ', '.join(process.control)})",
+        )
     ax.axvline(pd.Timestamp(process.date), color="#51606f", linestyle="--", linewidth=1)
-    ax.text(pd.Timestamp(process.date), ax.get_ylim()[1], f" {label('change_date', lang)} {process.date.isoformat()}",
-            fontsize=9, va="top")
+    ax.text(
+        pd.Timestamp(process.date),
+        ax.get_ylim()[1],
+        f" {label('change_date', lang)} {process.date.isoformat()}",
+        fontsize=9,
+        va="top",
+    )
     ax.set_ylabel(label("days_metric", lang, stage=word(process.stage, lang)))
     ax.set_xlabel(label("week", lang))
     ax.legend(fontsize=8, loc="lower left")
@@ -188,4 +229,3 @@ def process_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     fig.tight_layout()
     plt.close(fig)
     return fig
-

@@ -1,5 +1,6 @@
 """The funnel diagnosis page: its sections as HTML fragments (tiles, funnel, losses, durations,
-cohorts, segments, the month's changes, the bridge and a process change)."""
+cohorts, segments, the month's changes, the bridge and a process change).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +15,17 @@ from salesops_lib.analyses.funnel_diagnosis.process_change import BEFORE_DAYS, S
 from salesops_lib.report.formats import money, pct
 from salesops_lib.report.formats import signed_pct as signed
 from salesops_lib.report.funnel_diagnosis.words import (
-    compare_words, days, factor_word, has_label, label, num, p_text, points, signed_points, step_word, unit_word,
+    compare_words,
+    days,
+    factor_word,
+    has_label,
+    label,
+    num,
+    p_text,
+    points,
+    signed_points,
+    step_word,
+    unit_word,
     word,
 )
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
@@ -40,8 +51,9 @@ def frame_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[obj
 
 def summary_html(result: FunnelResult, lang: str = "zh") -> str:
     """The funnel as a compact table (how a result shows when a notebook cell ends with it)."""
-    head = "".join(f"<th>{e(label(key, lang))}</th>" for key in ("stage", "reached", "advanced", "lost", "open",
-                                                                  "conversion"))
+    head = "".join(
+        f"<th>{e(label(key, lang))}</th>" for key in ("stage", "reached", "advanced", "lost", "open", "conversion")
+    )
     rows = "".join(
         f"<tr><td>{e(str(r.step))}</td><td>{r.reached:,.0f}</td><td>{r.advanced:,.0f}</td>"
         f"<td>{r.lost:,.0f}</td><td>{r.open:,.0f}</td>"
@@ -66,29 +78,53 @@ def tiles(result: FunnelResult, lang: str) -> HtmlFragment:
     bottleneck = word(stages_only.iloc[0]["step"], lang) if len(stages_only) else "—"
     stalled = result.stalled if not result.stalled.empty else pd.DataFrame({"stalled": [0.0], "stalled_value": [0.0]})
     value = float(stalled["stalled_value"].sum())
-    items = [("tile_cumulative", pct(won["cumulative"])), ("tile_win_rate", pct(win_rate)),
-             ("tile_cycle", days(cycle)), ("tile_bottleneck", bottleneck),
-             ("tile_stalled", money(value)) if value > 0 else ("tile_stalled_deals", num(stalled["stalled"].sum()))]
-    cells = "".join(f"<div class='so-tile'><div class='so-label'>{e(label(k, lang))}</div>"
-                    f"<div class='so-value'>{e(v)}</div></div>" for k, v in items)
+    items = [
+        ("tile_cumulative", pct(won["cumulative"])),
+        ("tile_win_rate", pct(win_rate)),
+        ("tile_cycle", days(cycle)),
+        ("tile_bottleneck", bottleneck),
+        ("tile_stalled", money(value)) if value > 0 else ("tile_stalled_deals", num(stalled["stalled"].sum())),
+    ]
+    cells = "".join(
+        f"<div class='so-tile'><div class='so-label'>{e(label(k, lang))}</div><div class='so-value'>{e(v)}</div></div>"
+        for k, v in items
+    )
     return HtmlFragment(f"<style>{TILE_CSS}</style><div class='so-tiles'>{cells}</div>")
 
 
 def funnel_section(result: FunnelResult, lang: str) -> HtmlFragment:
     """The funnel table with its counting rule."""
-    window = (label("window_all", lang) if result.window_start is None
-              else label("window_from", lang, start=result.window_start.isoformat(), end=result.as_of.isoformat()))
+    window = (
+        label("window_all", lang)
+        if result.window_start is None
+        else label("window_from", lang, start=result.window_start.isoformat(), end=result.as_of.isoformat())
+    )
     text = label("funnel_note", lang, window=window, leads=label("funnel_leads_note", lang) if result.has_leads else "")
     if result.undated:
         text += " " + label("undated_note", lang, n=f"{result.undated:,}")
     frame = result.funnel.copy()
-    frame["label"] = [step_word(s, result.stages, lang) if k < len(result.stages) - 1 else word(s, lang)
-                      for s, k in zip(frame["step"], frame["k"], strict=True)]
-    frame["interval"] = [f"{pct(lo)} – {pct(hi)}" if np.isfinite(lo) else "—"
-                         for lo, hi in zip(frame["conversion_lo"], frame["conversion_hi"], strict=True)]
-    table = frame_table(frame, {"label": ("step", str), "reached": ("reached", num), "advanced": ("advanced", num),
-                           "lost": ("lost", num), "open": ("open", num), "conversion": ("conversion", pct),
-                           "interval": ("interval", str), "cumulative": ("cumulative", pct)}, lang)
+    frame["label"] = [
+        step_word(s, result.stages, lang) if k < len(result.stages) - 1 else word(s, lang)
+        for s, k in zip(frame["step"], frame["k"], strict=True)
+    ]
+    frame["interval"] = [
+        f"{pct(lo)} – {pct(hi)}" if np.isfinite(lo) else "—"
+        for lo, hi in zip(frame["conversion_lo"], frame["conversion_hi"], strict=True)
+    ]
+    table = frame_table(
+        frame,
+        {
+            "label": ("step", str),
+            "reached": ("reached", num),
+            "advanced": ("advanced", num),
+            "lost": ("lost", num),
+            "open": ("open", num),
+            "conversion": ("conversion", pct),
+            "interval": ("interval", str),
+            "cumulative": ("cumulative", pct),
+        },
+        lang,
+    )
     return HtmlFragment(h2("funnel_title", lang) + note(text) + table)
 
 
@@ -99,9 +135,21 @@ def losses_section(result: FunnelResult, lang: str) -> HtmlFragment:
     """Expected value lost per step, loss reasons by stage and the units' recoverable value."""
     lost = result.value_lost.copy()
     lost["label"] = [step_word(s, result.stages, lang) for s in lost["step"]]
-    parts = [h2("losses_title", lang), note(label("losses_note", lang)),
-             frame_table(lost, {"label": ("step", str), "lost": ("lost_deals", num), "lost_amount": ("lost_amount", money),
-                           "expected_value_lost": ("expected_lost", money), "share": ("share", pct)}, lang)]
+    parts = [
+        h2("losses_title", lang),
+        note(label("losses_note", lang)),
+        frame_table(
+            lost,
+            {
+                "label": ("step", str),
+                "lost": ("lost_deals", num),
+                "lost_amount": ("lost_amount", money),
+                "expected_value_lost": ("expected_lost", money),
+                "share": ("share", pct),
+            },
+            lang,
+        ),
+    ]
     if not result.lost_reasons.empty:
         reasons = result.lost_reasons.copy()
         stages = list(result.stages)
@@ -117,11 +165,23 @@ def losses_section(result: FunnelResult, lang: str) -> HtmlFragment:
         top = result.bottlenecks.head(10).copy()
         top["label"] = [step_word(s, result.stages, lang) for s in top["step"]]
         top["unit_label"] = [unit_word(u, result.unit, lang) for u in top["segment"]]
-        parts += [h3(label("weak_title", lang)),
-                  frame_table(top, {"unit_label": ("unit", str), "label": ("step", str), "rate": ("rate", pct),
-                               "shrunk": ("shrunk", pct), "rest_rate": ("rest_rate", pct),
-                               "decided": ("decided", num), "recoverable_value": ("recoverable", money),
-                               "significant": ("significant", lambda v: label("yes" if v else "no", lang))}, lang)]
+        parts += [
+            h3(label("weak_title", lang)),
+            frame_table(
+                top,
+                {
+                    "unit_label": ("unit", str),
+                    "label": ("step", str),
+                    "rate": ("rate", pct),
+                    "shrunk": ("shrunk", pct),
+                    "rest_rate": ("rest_rate", pct),
+                    "decided": ("decided", num),
+                    "recoverable_value": ("recoverable", money),
+                    "significant": ("significant", lambda v: label("yes" if v else "no", lang)),
+                },
+                lang,
+            ),
+        ]
     return HtmlFragment("".join(parts))
 
 
@@ -133,15 +193,31 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
     stages = list(result.stages)
     frame = result.durations.copy()
     frame["stage"] = [word(stages[k], lang) for k in frame["k"]]
-    parts = [h2("durations_title", lang), note(label("durations_note", lang)),
-             frame_table(frame, {"stage": ("stage", str), "stays": ("stays", num), "median_days": ("median_days", days),
-                            "p80_days": ("p80_days", days), "mean_days": ("mean_days", days)}, lang)]
+    parts = [
+        h2("durations_title", lang),
+        note(label("durations_note", lang)),
+        frame_table(
+            frame,
+            {
+                "stage": ("stage", str),
+                "stays": ("stays", num),
+                "median_days": ("median_days", days),
+                "p80_days": ("p80_days", days),
+                "mean_days": ("mean_days", days),
+            },
+            lang,
+        ),
+    ]
     units = result.unit_durations
     if not units.empty:
         level = [c for c in units.columns if c not in {"k", "stays", "median_days", "p80_days", "mean_days"}][0]
-        units = units.assign(stage=[word(stages[k], lang) for k in units["k"]],
-                             cell=[f"{days(m)}（{days(p)}）" if lang == "zh" else f"{days(m)} ({days(p)})"
-                                   for m, p in zip(units["median_days"], units["p80_days"], strict=True)])
+        units = units.assign(
+            stage=[word(stages[k], lang) for k in units["k"]],
+            cell=[
+                f"{days(m)}（{days(p)}）" if lang == "zh" else f"{days(m)} ({days(p)})"
+                for m, p in zip(units["median_days"], units["p80_days"], strict=True)
+            ],
+        )
         pivot = units.pivot_table(index=level, columns="stage", values="cell", aggfunc="first")
         pivot = pivot.reindex(columns=[word(s, lang) for s in stages if word(s, lang) in pivot.columns])
         pivot.index = [unit_word(u, level, lang) for u in pivot.index]
@@ -150,16 +226,30 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
         parts += [h3(label("unit_durations_title", lang)), table_html(pivot)]
     if not result.stalled.empty:
         stalled = result.stalled.copy()
-        level = [c for c in stalled.columns if c not in {"k", "open_deals", "open_value", "stalled", "stalled_value",
-                                                           "norm_days", "stalled_share"}][0]
+        level = [
+            c
+            for c in stalled.columns
+            if c not in {"k", "open_deals", "open_value", "stalled", "stalled_value", "norm_days", "stalled_share"}
+        ][0]
         stalled = stalled[stalled["stalled"] > 0].sort_values("stalled_value", ascending=False).head(12)
         stalled["stage"] = [word(stages[k], lang) for k in stalled["k"]]
         stalled["unit_label"] = [unit_word(u, level, lang) for u in stalled[level]]
-        parts += [h3(label("stalled_title", lang)),
-                  frame_table(stalled, {"unit_label": ("unit", str), "stage": ("stage", str),
-                                   "open_deals": ("open_deals", num), "stalled": ("stalled", num),
-                                   "stalled_share": ("share", pct), "norm_days": ("norm_days", days),
-                                   "stalled_value": ("stalled_value", money)}, lang)]
+        parts += [
+            h3(label("stalled_title", lang)),
+            frame_table(
+                stalled,
+                {
+                    "unit_label": ("unit", str),
+                    "stage": ("stage", str),
+                    "open_deals": ("open_deals", num),
+                    "stalled": ("stalled", num),
+                    "stalled_share": ("share", pct),
+                    "norm_days": ("norm_days", days),
+                    "stalled_value": ("stalled_value", money),
+                },
+                lang,
+            ),
+        ]
     return HtmlFragment("".join(parts))
 
 
@@ -174,12 +264,25 @@ def cohorts_section(result: FunnelResult, lang: str) -> HtmlFragment:
     frame = result.cohorts.copy()
     frame["month"] = frame["cohort"].dt.strftime("%Y-%m")
     frame["basis_label"] = [label(b, lang) for b in frame["basis"]]
-    columns = {"month": ("cohort", str), "deals": ("deals", num), "won": ("won", num), "lost": ("lost", num),
-               "open_share": ("open_share", pct), "win_rate_to_date": ("win_rate_to_date", pct),
-               "won_by_horizon": ("won_by_h", pct), "basis_label": ("basis", str)}
-    shown = pd.DataFrame({(label(key, lang, h=h) if col == "won_by_horizon" else label(key, lang)): frame[col].map(fmt)
-                          for col, (key, fmt) in columns.items()})
-    return HtmlFragment(h2("cohorts_title", lang) + note(label("cohorts_note", lang, h=h)) + table_html(shown, index=False))
+    columns = {
+        "month": ("cohort", str),
+        "deals": ("deals", num),
+        "won": ("won", num),
+        "lost": ("lost", num),
+        "open_share": ("open_share", pct),
+        "win_rate_to_date": ("win_rate_to_date", pct),
+        "won_by_horizon": ("won_by_h", pct),
+        "basis_label": ("basis", str),
+    }
+    shown = pd.DataFrame(
+        {
+            (label(key, lang, h=h) if col == "won_by_horizon" else label(key, lang)): frame[col].map(fmt)
+            for col, (key, fmt) in columns.items()
+        }
+    )
+    return HtmlFragment(
+        h2("cohorts_title", lang) + note(label("cohorts_note", lang, h=h)) + table_html(shown, index=False)
+    )
 
 
 # --------------------------------------------------------------------------- segments
@@ -197,7 +300,9 @@ def segments_section(result: FunnelResult, lang: str) -> HtmlFragment:
         parts.append(h3(label(str(dimension), lang)))
         chi2 = group.drop_duplicates("step")
         items = ("；" if lang == "zh" else "; ").join(
-            f"{step_word(step, result.stages, lang)} {p_text(p)}" for step, p in zip(chi2["step"], chi2["chi2_p"], strict=True))
+            f"{step_word(step, result.stages, lang)} {p_text(p)}"
+            for step, p in zip(chi2["step"], chi2["chi2_p"], strict=True)
+        )
         parts.append(note(label("chi2", lang, items=items)))
         if significant.empty:
             parts.append(note(label("no_significant", lang)))
@@ -205,11 +310,25 @@ def segments_section(result: FunnelResult, lang: str) -> HtmlFragment:
             shown = significant.head(15).copy()
             shown["label"] = [step_word(s, result.stages, lang) for s in shown["step"]]
             shown["segment_label"] = [unit_word(u, str(dimension), lang) for u in shown["segment"]]
-            shown["interval"] = [f"{pct(lo)} – {pct(hi)}" for lo, hi in zip(shown["rate_lo"], shown["rate_hi"], strict=True)]
-            parts.append(frame_table(shown, {
-                "segment_label": ("segment", str), "label": ("step", str), "decided": ("decided", num),
-                "rate": ("rate", pct), "interval": ("interval", str), "shrunk": ("shrunk", pct),
-                "rest_rate": ("rest_rate", pct), "p_adjusted": ("p_adjusted", p_text)}, lang))
+            shown["interval"] = [
+                f"{pct(lo)} – {pct(hi)}" for lo, hi in zip(shown["rate_lo"], shown["rate_hi"], strict=True)
+            ]
+            parts.append(
+                frame_table(
+                    shown,
+                    {
+                        "segment_label": ("segment", str),
+                        "label": ("step", str),
+                        "decided": ("decided", num),
+                        "rate": ("rate", pct),
+                        "interval": ("interval", str),
+                        "shrunk": ("shrunk", pct),
+                        "rest_rate": ("rest_rate", pct),
+                        "p_adjusted": ("p_adjusted", p_text),
+                    },
+                    lang,
+                )
+            )
         if small:
             parts.append(note(label("small_segments", lang, n=small)))
     return HtmlFragment("".join(parts))
@@ -229,8 +348,10 @@ def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
     screen = result.screen
     if screen.empty:
         return HtmlFragment("".join(parts))
-    screen = screen.assign(label=[step_word(s, result.stages, lang) for s in screen["step"]],
-                           cell=[f"{signed(c)}{'*' if s else ''}" for c, s in zip(screen["change"], screen["significant"], strict=True)])
+    screen = screen.assign(
+        label=[step_word(s, result.stages, lang) for s in screen["step"]],
+        cell=[f"{signed(c)}{'*' if s else ''}" for c, s in zip(screen["change"], screen["significant"], strict=True)],
+    )
     pivot = screen.pivot_table(index="label", columns="unit", values="cell", aggfunc="first")
     pivot = pivot.reindex(index=list(dict.fromkeys(screen["label"])))
     order = ["company", *sorted(u for u in pivot.columns if u != "company")]
@@ -249,26 +370,61 @@ def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
         mine = mine[~mine["small"]].sort_values("effect").head(8)
         if mine.empty:
             continue
-        mine = mine.assign(dim_label=[label(d, lang) for d in mine["dimension"]],
-                           segment_label=[unit_word(s, d, lang) for s, d in zip(mine["segment"], mine["dimension"], strict=True)])
-        parts += [h3(label("drivers_title", lang, unit=finding.unit, step=step_word(finding.facts["step"], result.stages, lang))),
-                  note(label("drivers_note", lang)),
-                  frame_table(mine, {"dim_label": ("dimension", str), "segment_label": ("segment", str),
-                                "rate_baseline": ("baseline", pct), "rate_latest": ("latest", pct),
-                                "mix": ("mix", points), "rate": ("rate_effect", points), "effect": ("effect", points),
-                                "share_of_change": ("share_of_change", lambda v: pct(v, 0)),
-                                "p_adjusted": ("p_adjusted", p_text)}, lang)]
+        mine = mine.assign(
+            dim_label=[label(d, lang) for d in mine["dimension"]],
+            segment_label=[unit_word(s, d, lang) for s, d in zip(mine["segment"], mine["dimension"], strict=True)],
+        )
+        parts += [
+            h3(
+                label(
+                    "drivers_title", lang, unit=finding.unit, step=step_word(finding.facts["step"], result.stages, lang)
+                )
+            ),
+            note(label("drivers_note", lang)),
+            frame_table(
+                mine,
+                {
+                    "dim_label": ("dimension", str),
+                    "segment_label": ("segment", str),
+                    "rate_baseline": ("baseline", pct),
+                    "rate_latest": ("latest", pct),
+                    "mix": ("mix", points),
+                    "rate": ("rate_effect", points),
+                    "effect": ("effect", points),
+                    "share_of_change": ("share_of_change", lambda v: pct(v, 0)),
+                    "p_adjusted": ("p_adjusted", p_text),
+                },
+                lang,
+            ),
+        ]
     for finding in drops:
         if finding.unit != "company" or result.decomposition.empty:
             continue
         part = result.decomposition[result.decomposition["step"] == finding.facts["step"]].sort_values("effect")
         part = part.assign(segment_label=[unit_word(s, result.unit, lang) for s in part["segment"]])
-        parts += [h3(label("decomposition_title", lang, step=step_word(finding.facts["step"], result.stages, lang),
-                         dimension=label(result.unit, lang))),
-                  frame_table(part, {"segment_label": ("unit", str), "rate_baseline": ("baseline", pct),
-                                "rate_latest": ("latest", pct), "mix": ("mix", points), "rate": ("rate_effect", points),
-                                "effect": ("effect", points), "share_of_change": ("share_of_change", lambda v: pct(v, 0))},
-                         lang)]
+        parts += [
+            h3(
+                label(
+                    "decomposition_title",
+                    lang,
+                    step=step_word(finding.facts["step"], result.stages, lang),
+                    dimension=label(result.unit, lang),
+                )
+            ),
+            frame_table(
+                part,
+                {
+                    "segment_label": ("unit", str),
+                    "rate_baseline": ("baseline", pct),
+                    "rate_latest": ("latest", pct),
+                    "mix": ("mix", points),
+                    "rate": ("rate_effect", points),
+                    "effect": ("effect", points),
+                    "share_of_change": ("share_of_change", lambda v: pct(v, 0)),
+                },
+                lang,
+            ),
+        ]
     return HtmlFragment("".join(parts))
 
 
@@ -293,14 +449,25 @@ def bridge_section(result: FunnelResult, lang: str) -> HtmlFragment:
         rows = []
         for name in values.index:
             if name in ("won_value",) or name.startswith("rate:") or name in (LEAD_RATE,):
-                fmt = money if name == "won_value" else (lambda v: f"{v:.3f}" if np.isfinite(v) else "—") if name == LEAD_RATE else pct
+                fmt = (
+                    money
+                    if name == "won_value"
+                    else (lambda v: f"{v:.3f}" if np.isfinite(v) else "—")
+                    if name == LEAD_RATE
+                    else pct
+                )
             elif name == "cycle_days":
                 fmt = days
             else:
                 fmt = money if name == SIZE else num
             name_text = label(name, lang) if has_label(name) else factor_word(name, result, lang)
-            rows.append({label("factor", lang): name_text, label("baseline_value", lang): fmt(values.loc[name, "baseline"]),
-                         label("latest_value", lang): fmt(values.loc[name, "latest"])})
+            rows.append(
+                {
+                    label("factor", lang): name_text,
+                    label("baseline_value", lang): fmt(values.loc[name, "baseline"]),
+                    label("latest_value", lang): fmt(values.loc[name, "latest"]),
+                }
+            )
         parts += [h3(label("bridge_factors_title", lang)), table_html(pd.DataFrame(rows), index=False)]
     return HtmlFragment("".join(parts))
 
@@ -312,20 +479,37 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
     """How the change was found or given, the estimates and the unit × period cells."""
     process = result.process
     parts = [h2("process_title", lang)]
-    fields = {"date": process.date.isoformat() if process.date else "—",
-              "adopting": ", ".join(process.adopting) or "—", "control": ", ".join(process.control) or "—",
-              "level": label(process.level, lang) if has_label(process.level) else process.level,
-              "stage": word(process.stage, lang) if process.stage else "—", "before": BEFORE_DAYS, "settle": SETTLE_DAYS}
+    fields = {
+        "date": process.date.isoformat() if process.date else "—",
+        "adopting": ", ".join(process.adopting) or "—",
+        "control": ", ".join(process.control) or "—",
+        "level": label(process.level, lang) if has_label(process.level) else process.level,
+        "stage": word(process.stage, lang) if process.stage else "—",
+        "before": BEFORE_DAYS,
+        "settle": SETTLE_DAYS,
+    }
     if process.method == "none":
         return HtmlFragment("".join(parts) + note(label("process_none", lang)))
     if process.method == "company_wide":
         search = process.search[process.search["significant"]].copy()
         search["stage_label"] = [word(v, lang) for v in search["stage"]]
         search["week_label"] = search["week"].dt.strftime("%Y-%m-%d")
-        return HtmlFragment("".join(parts) + note(label("process_company_wide", lang)) + frame_table(search, {
-            "unit": ("unit", str), "stage_label": ("stage", str), "week_label": ("break_week", str),
-            "before_days": ("before", days), "after_days": ("after", days),
-            "t": ("t_stat", lambda v: f"{v:+.1f}")}, lang))
+        return HtmlFragment(
+            "".join(parts)
+            + note(label("process_company_wide", lang))
+            + frame_table(
+                search,
+                {
+                    "unit": ("unit", str),
+                    "stage_label": ("stage", str),
+                    "week_label": ("break_week", str),
+                    "before_days": ("before", days),
+                    "after_days": ("after", days),
+                    "t": ("t_stat", lambda v: f"{v:+.1f}"),
+                },
+                lang,
+            )
+        )
     if process.method == "too_recent":
         return HtmlFragment("".join(parts) + note(label("process_too_recent", lang, **fields)))
     if process.method == "detected":
@@ -339,22 +523,38 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
         in_days = row.metric == "days"
         fmt = days if in_days else pct
         diff = (lambda v: f"{v:+.1f}" if np.isfinite(v) else "—") if in_days else signed_points
-        ci = (lambda lo, hi: f"[{diff(lo)}, {diff(hi)}]" if np.isfinite(lo) else "—")
-        rows.append({
-            label("metric", lang): label("days_metric" if in_days else "conversion_metric", lang, stage=word(row.stage, lang)),
-            label("adopting_before", lang): fmt(row.adopting_before), label("adopting_after", lang): fmt(row.adopting_after),
-            label("control_before", lang): fmt(row.control_before), label("control_after", lang): fmt(row.control_after),
-            label("before_after", lang): f"{diff(row.before_after)} {ci(row.before_after_lo, row.before_after_hi)}",
-            label("did", lang): f"{diff(row.did)} {ci(row.did_lo, row.did_hi)}",
-            label("p_value", lang): p_text(row.p_value),
-        })
+        ci = lambda lo, hi: f"[{diff(lo)}, {diff(hi)}]" if np.isfinite(lo) else "—"
+        rows.append(
+            {
+                label("metric", lang): label(
+                    "days_metric" if in_days else "conversion_metric", lang, stage=word(row.stage, lang)
+                ),
+                label("adopting_before", lang): fmt(row.adopting_before),
+                label("adopting_after", lang): fmt(row.adopting_after),
+                label("control_before", lang): fmt(row.control_before),
+                label("control_after", lang): fmt(row.control_after),
+                label("before_after", lang): f"{diff(row.before_after)} {ci(row.before_after_lo, row.before_after_hi)}",
+                label("did", lang): f"{diff(row.did)} {ci(row.did_lo, row.did_hi)}",
+                label("p_value", lang): p_text(row.p_value),
+            }
+        )
     parts.append(table_html(pd.DataFrame(rows), index=False))
     cells = process.cells.copy()
     if not cells.empty:
         cells["group"] = [label("adopting" if a else "control", lang) for a in cells["adopting"]]
         cells["period"] = [label("after" if a else "before", lang) for a in cells["after"]]
-        parts.append(frame_table(cells, {"unit": ("unit", str), "group": ("adopting", str), "period": ("period", str),
-                                    "n": ("stays", num), "mean_days": ("mean_days", days),
-                                    "conversion": ("conversion", pct)}, lang))
+        parts.append(
+            frame_table(
+                cells,
+                {
+                    "unit": ("unit", str),
+                    "group": ("adopting", str),
+                    "period": ("period", str),
+                    "n": ("stays", num),
+                    "mean_days": ("mean_days", days),
+                    "conversion": ("conversion", pct),
+                },
+                lang,
+            )
+        )
     return HtmlFragment("".join(parts))
-

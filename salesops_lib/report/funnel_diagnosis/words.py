@@ -1,5 +1,6 @@
 """Words and numbers of the funnel diagnosis page: labels and data codes (stages, channels, loss
-reasons, industries) from ``labels.yaml``, and the number formats its tables share."""
+reasons, industries) from ``labels.yaml``, and the number formats its tables share.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Presentation of the KPI overview: :mod:`.sections` (tiles, tables), :mod:`.plots` and the
-words in ``labels.yaml``."""
+words in ``labels.yaml``.
+"""
 
 from salesops_lib.analyses.kpi_overview import KpiOverviewResult
 from salesops_lib.report.display import register_html

@@ -26,10 +26,13 @@ def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
     """Metric × region table for the month, formatted per unit."""
     if result.by_region.empty:
         return HtmlFragment("")
-    shown = pd.DataFrame({
-        region: [format_value(result.by_region.loc[m, region], METRICS[m].unit) for m in result.by_region.index]
-        for region in result.by_region.columns
-    }, index=[METRICS[m].label(lang) for m in result.by_region.index])
+    shown = pd.DataFrame(
+        {
+            region: [format_value(result.by_region.loc[m, region], METRICS[m].unit) for m in result.by_region.index]
+            for region in result.by_region.columns
+        },
+        index=[METRICS[m].label(lang) for m in result.by_region.index],
+    )
     shown.index.name = t("metric", lang)
     return HtmlFragment(f"<h2>{e(t('by_region_title', lang))}</h2>" + table_html(shown))
 

@@ -1,5 +1,6 @@
 """Presentation of the monthly review: :mod:`.sections` (headline tiles, the ranked findings) and
-the words in ``labels.yaml``."""
+the words in ``labels.yaml``.
+"""
 
 from salesops_lib.analyses.monthly_review import MonthlyReviewResult
 from salesops_lib.report.display import register_html

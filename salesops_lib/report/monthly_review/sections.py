@@ -13,15 +13,18 @@ from salesops_lib.report.i18n import catalogue, t
 
 REPORT = "monthly_review"
 
+
 def headline(result: MonthlyReviewResult, lang: str) -> HtmlFragment:
     """KPI tiles; revenue shows its target and attainment."""
     html = f"<h2>{e(t('headline', lang, REPORT))}</h2>" + tiles_html(result.tiles, lang)
     revenue = result.tiles[result.tiles["metric"] == "revenue"]
     if not revenue.empty and revenue["target"].notna().iloc[0]:
         row = revenue.iloc[0]
-        html += (f"<p class='so-target'>{e(METRICS['revenue'].label(lang))}: {e(format_value(row['value'], 'currency'))}"
-                 f" / {e(t('target', lang, REPORT))} {e(format_value(row['target'], 'currency'))}"
-                 f" = {e(format_value(row['vs_target'], 'ratio'))} {e(t('vs_target', lang, REPORT))}</p>")
+        html += (
+            f"<p class='so-target'>{e(METRICS['revenue'].label(lang))}: {e(format_value(row['value'], 'currency'))}"
+            f" / {e(t('target', lang, REPORT))} {e(format_value(row['target'], 'currency'))}"
+            f" = {e(format_value(row['vs_target'], 'ratio'))} {e(t('vs_target', lang, REPORT))}</p>"
+        )
     return HtmlFragment(html)
 
 
@@ -35,10 +38,11 @@ def findings_table(result: MonthlyReviewResult, lang: str) -> HtmlFragment:
         for f in result.findings
     )
     left = " style='text-align:left'"
-    head = "".join(f"<th{left if k == 'what' else ''}>{e(t(k, lang, REPORT))}</th>"
-                   for k in ("severity", "what", "at_stake", "detail"))
-    body = (f"<table class='so-table'><tr>{head}</tr>{rows}</table>" if rows
-            else f"<p>{e(t('no_findings', lang))}</p>")
+    head = "".join(
+        f"<th{left if k == 'what' else ''}>{e(t(k, lang, REPORT))}</th>"
+        for k in ("severity", "what", "at_stake", "detail")
+    )
+    body = f"<table class='so-table'><tr>{head}</tr>{rows}</table>" if rows else f"<p>{e(t('no_findings', lang))}</p>"
     return HtmlFragment(f"<style>{TILE_CSS}</style><h2>{e(t('top_findings', lang, REPORT))}</h2>{body}")
 
 
@@ -49,6 +53,8 @@ def _title(analysis: str, lang: str) -> str:
 
 def summary_html(result: MonthlyReviewResult, lang: str = "zh") -> str:
     """A short list of the ranked findings (how a result shows when a notebook cell ends with it)."""
-    items = "".join(f"<li>{html.escape(f.severity)} · {html.escape(f.analysis)} · {html.escape(f.unit)}</li>"
-                    for f in result.findings)
+    items = "".join(
+        f"<li>{html.escape(f.severity)} · {html.escape(f.analysis)} · {html.escape(f.unit)}</li>"
+        for f in result.findings
+    )
     return f"<p>{len(result.tiles)} KPIs, {len(result.findings)} findings</p><ul>{items}</ul>"

@@ -1,6 +1,7 @@
 """Presentation of the target split: :mod:`.sections` (overview, tables, audit, what-if),
 :mod:`.plots` (charts), :mod:`.workbook` (the Excel workbooks), :mod:`.words` and :mod:`.frames`
-(helpers), and the words in ``labels.yaml``."""
+(helpers), and the words in ``labels.yaml``.
+"""
 
 from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.report.display import register_html
@@ -23,6 +24,20 @@ from salesops_lib.report.target_split.workbook import write_workbooks
 
 register_html(TargetSplitResult, summary_html)
 
-__all__ = ["achievability", "achievability_chart", "alignment", "alignment_chart", "export_excel", "fairness",
-           "overview", "phasing_chart", "phasing_heading", "phasing_table", "plan_label", "reps", "units", "whatif",
-           "write_workbooks"]
+__all__ = [
+    "achievability",
+    "achievability_chart",
+    "alignment",
+    "alignment_chart",
+    "export_excel",
+    "fairness",
+    "overview",
+    "phasing_chart",
+    "phasing_heading",
+    "phasing_table",
+    "plan_label",
+    "reps",
+    "units",
+    "whatif",
+    "write_workbooks",
+]

@@ -1,5 +1,6 @@
 """The rows of a split the page shows: the company and the region in scope (all regions when the
-run has none)."""
+run has none).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The target split's charts: regions' monthly targets, implied growth against the record, target
-share against headcount share."""
+share against headcount share.
+"""
 
 from __future__ import annotations
 
@@ -47,10 +48,10 @@ def achievability_chart(result: TargetSplitResult, lang: str) -> Figure | HtmlFr
     y = np.arange(len(frame))[::-1]
     ax.hlines(y, frame["low"], frame["high"], color="#9aa6b2", linewidth=6, label=label("record_range", lang))
     stretch = (frame["assessment"] == "stretch").to_numpy()
-    ax.scatter(frame["implied_growth"][~stretch], y[~stretch], color=PALETTE[0], zorder=3,
-               label=label("implied", lang))
-    ax.scatter(frame["implied_growth"][stretch], y[stretch], color=PALETTE[3], zorder=3,
-               label=label("as_stretch", lang))
+    ax.scatter(frame["implied_growth"][~stretch], y[~stretch], color=PALETTE[0], zorder=3, label=label("implied", lang))
+    ax.scatter(
+        frame["implied_growth"][stretch], y[stretch], color=PALETTE[3], zorder=3, label=label("as_stretch", lang)
+    )
     ax.set_yticks(y, frame["unit_id"])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(label("achievability_chart", lang))
@@ -73,8 +74,9 @@ def alignment_chart(result: TargetSplitResult, lang: str) -> Figure:
     colours = [PALETTE[0] if ok else PALETTE[3] for ok in teams["aligned"]]
     ax.scatter(teams["fte_share"], teams["target_share"], color=colours, zorder=3)
     for row in teams[~teams["aligned"]].itertuples():
-        ax.annotate(row.unit_id, (row.fte_share, row.target_share), fontsize=8, xytext=(4, 4),
-                    textcoords="offset points")
+        ax.annotate(
+            row.unit_id, (row.fte_share, row.target_share), fontsize=8, xytext=(4, 4), textcoords="offset points"
+        )
     ax.set_xlabel(label("fte_share", lang))
     ax.set_ylabel(label("target_share", lang))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))

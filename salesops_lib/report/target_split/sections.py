@@ -1,5 +1,6 @@
 """The target split page: overview, regions and teams, phasing table, reps, audit (achievability,
-fairness, alignment), what-if and the Excel export's list of files."""
+fairness, alignment), what-if and the Excel export's list of files.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from salesops_lib.core.periods import months_between
 from salesops_lib.report.formats import heading, labelled_table, money, paragraph, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.target_split.frames import in_scope, monthly_with_region
-from salesops_lib.report.target_split.workbook import write_workbooks
 from salesops_lib.report.target_split.words import bound_word, label, plan_label, unit_label
+from salesops_lib.report.target_split.workbook import write_workbooks
 
 WHATIF_REPS = 10
 """Reps listed in the what-if comparison (those whose target moves most)."""
@@ -29,35 +30,58 @@ def overview(result: TargetSplitResult, lang: str) -> HtmlFragment:
     plan = result.plan
     company = plan.units.iloc[0]
     reps = plan.units[plan.units["level"] == "rep"]
-    tiles = [(label("plan_year", lang), plan_label(result, lang)),
-             (label("company_target", lang), money(company["target"])),
-             (label("base", lang), money(company["base"])),
-             (label("growth", lang), pct(company["growth"], signed=True)),
-             (label("reps_count", lang), f"{len(reps)}")]
-    tiles_html = "".join(f"<div class='so-tile'><div class='so-label'>{e(k)}</div>"
-                         f"<div class='so-value'>{e(v)}</div></div>" for k, v in tiles)
+    tiles = [
+        (label("plan_year", lang), plan_label(result, lang)),
+        (label("company_target", lang), money(company["target"])),
+        (label("base", lang), money(company["base"])),
+        (label("growth", lang), pct(company["growth"], signed=True)),
+        (label("reps_count", lang), f"{len(reps)}"),
+    ]
+    tiles_html = "".join(
+        f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div></div>"
+        for k, v in tiles
+    )
     params = result.settings
     note = label("overview_note", lang).format(
-        start=plan.base_window[0].strftime("%Y-%m"), end=plan.base_window[1].strftime("%Y-%m"),
-        covered=plan.base_months_covered, annualised=label("annualised", lang) if plan.base_months_covered < 12 else "",
-        step=f"{plan.step:g}", floor=pct(params["growth_floor"], signed=True),
+        start=plan.base_window[0].strftime("%Y-%m"),
+        end=plan.base_window[1].strftime("%Y-%m"),
+        covered=plan.base_months_covered,
+        annualised=label("annualised", lang) if plan.base_months_covered < 12 else "",
+        step=f"{plan.step:g}",
+        floor=pct(params["growth_floor"], signed=True),
         cap=pct(params["growth_cap"], signed=True),
         levels=("、" if lang == "zh" else ", ").join(label(x, lang) for x in params["bound_levels"])
         or label("none", lang),
-        locks=params["locks"], hires=int(reps["new_position"].sum()),
+        locks=params["locks"],
+        hires=int(reps["new_position"].sum()),
     )
     methods = plan.methods.assign(
         level=lambda f: f["level"].map(lambda x: label(x, lang)),
         method=lambda f: f["method"].map(lambda x: label(x, lang)),
-        components=lambda f: f["components"].map(lambda c: ("，" if lang == "zh" else ", ").join(
-            f"{label(p.split(':')[0], lang)} {float(p.split(':')[1]):.0%}" for p in c.split(",") if p)),
+        components=lambda f: f["components"].map(
+            lambda c: ("，" if lang == "zh" else ", ").join(
+                f"{label(p.split(':')[0], lang)} {float(p.split(':')[1]):.0%}" for p in c.split(",") if p
+            )
+        ),
     )
-    table = labelled_table(methods, {"level": ("level", str), "method": ("method", str),
-                                     "components": ("components", str), "fallback": ("fallback", str)},
-                           lambda k: label(k, lang))
-    return HtmlFragment(f"<style>{TILE_CSS}</style>" + heading(label("overview", lang)) +
-                        f"<div class='so-tiles'>{tiles_html}</div>" + paragraph(note) +
-                        f"<h3>{e(label('methods', lang))}</h3>" + table)
+    table = labelled_table(
+        methods,
+        {
+            "level": ("level", str),
+            "method": ("method", str),
+            "components": ("components", str),
+            "fallback": ("fallback", str),
+        },
+        lambda k: label(k, lang),
+    )
+    return HtmlFragment(
+        f"<style>{TILE_CSS}</style>"
+        + heading(label("overview", lang))
+        + f"<div class='so-tiles'>{tiles_html}</div>"
+        + paragraph(note)
+        + f"<h3>{e(label('methods', lang))}</h3>"
+        + table
+    )
 
 
 def units(result: TargetSplitResult, lang: str) -> HtmlFragment:
@@ -65,17 +89,30 @@ def units(result: TargetSplitResult, lang: str) -> HtmlFragment:
     frame = in_scope(result, result.units[result.units["level"].isin(["company", "region", "team"])]).copy()
     frame["unit"] = [unit_label(r, lang) for r in frame.itertuples()]
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    columns = {"level_label": ("level", str), "unit": ("unit", str), "base": ("base", money),
-               "target": ("target", money), "growth": ("growth", signed_pct), "share": ("share", pct),
-               "w_history": ("w_history", pct), "w_capacity": ("w_capacity", pct)}
+    columns = {
+        "level_label": ("level", str),
+        "unit": ("unit", str),
+        "base": ("base", money),
+        "target": ("target", money),
+        "growth": ("growth", signed_pct),
+        "share": ("share", pct),
+        "w_history": ("w_history", pct),
+        "w_capacity": ("w_capacity", pct),
+    }
     if frame["w_potential"].notna().any():
         columns["w_potential"] = ("w_potential", pct)
-    columns |= {"fte": ("fte", lambda v: f"{float(v):.1f}"), "per_fte": ("per_fte", money),
-                "bound": ("bound", lambda c: bound_word(c, lang))}
+    columns |= {
+        "fte": ("fte", lambda v: f"{float(v):.1f}"),
+        "per_fte": ("per_fte", money),
+        "bound": ("bound", lambda c: bound_word(c, lang)),
+    }
     if frame["existing"].notna().any():
         columns["existing"] = ("existing", money)
-    return HtmlFragment(heading(label("units", lang)) + paragraph(label("units_note", lang)) +
-                        labelled_table(frame, columns, lambda k: label(k, lang)))
+    return HtmlFragment(
+        heading(label("units", lang))
+        + paragraph(label("units_note", lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang))
+    )
 
 
 # --------------------------------------------------------------------------- phasing
@@ -112,10 +149,17 @@ def reps(result: TargetSplitResult, lang: str) -> HtmlFragment:
     frame["unit"] = [unit_label(r, lang) for r in frame.itertuples()]
     assessed = result.achievability.set_index(["level", "unit_id"])["assessment"]
     frame["assessment"] = [assessed.get(("rep", u), "unknown") for u in frame["unit_id"]]
-    columns = {"team": ("team", str), "unit": ("unit", str), "base": ("base", money), "target": ("target", money),
-               "growth": ("growth", signed_pct), "fte": ("fte", lambda v: f"{float(v):.2f}"),
-               "per_fte": ("per_fte", money), "assessment": ("assessment", lambda a: label(f"as_{a}", lang)),
-               "bound": ("bound", lambda c: bound_word(c, lang))}
+    columns = {
+        "team": ("team", str),
+        "unit": ("unit", str),
+        "base": ("base", money),
+        "target": ("target", money),
+        "growth": ("growth", signed_pct),
+        "fte": ("fte", lambda v: f"{float(v):.2f}"),
+        "per_fte": ("per_fte", money),
+        "assessment": ("assessment", lambda a: label(f"as_{a}", lang)),
+        "bound": ("bound", lambda c: bound_word(c, lang)),
+    }
     table = labelled_table(frame, columns, lambda k: label(k, lang))
     summary = label("reps_summary", lang).format(n=len(frame))
     return HtmlFragment(heading(label("reps", lang)) + f"<details><summary>{e(summary)}</summary>{table}</details>")
@@ -129,22 +173,34 @@ def achievability(result: TargetSplitResult, lang: str) -> HtmlFragment:
     plan = result.plan
     gap = months_between(plan.base_window[0], plan.plan_months[0])
     q = result.settings["stretch_quantile"]
-    note = label("achievability_note", lang).format(gap=gap, q_high=f"{q:.0%}", q_low=f"{1 - q:.0%}",
-                                                    min_points=MIN_POINTS)
+    note = label("achievability_note", lang).format(
+        gap=gap, q_high=f"{q:.0%}", q_low=f"{1 - q:.0%}", min_points=MIN_POINTS
+    )
     frame = in_scope(result, result.achievability)
     upper = frame[frame["level"].isin(["region", "team"])].copy()
     upper["level_label"] = upper["level"].map(lambda x: label(x, lang))
     upper["reference"] = upper["reference"].where(upper["assessment"] != "unknown", "")
-    columns = {"level_label": ("level", str), "unit_id": ("unit", str), "target": ("target", money),
-               "implied_growth": ("implied", signed_pct), "low": ("low_quantile", signed_pct),
-               "median": ("median", signed_pct), "high": ("high_quantile", signed_pct),
-               "reference": ("reference", lambda r: label(f"ref_{r}", lang) if r else "—"),
-               "assessment": ("assessment", lambda a: label(f"as_{a}", lang))}
+    columns = {
+        "level_label": ("level", str),
+        "unit_id": ("unit", str),
+        "target": ("target", money),
+        "implied_growth": ("implied", signed_pct),
+        "low": ("low_quantile", signed_pct),
+        "median": ("median", signed_pct),
+        "high": ("high_quantile", signed_pct),
+        "reference": ("reference", lambda r: label(f"ref_{r}", lang) if r else "—"),
+        "assessment": ("assessment", lambda a: label(f"as_{a}", lang)),
+    }
     counts = frame[frame["level"] == "rep"]["assessment"].value_counts()
     rep_line = label("reps_assessed", lang).format(
-        **{k: int(counts.get(k, 0)) for k in ("stretch", "within", "soft", "unknown")})
-    return HtmlFragment(heading(label("achievability", lang)) + paragraph(note) +
-                        labelled_table(upper, columns, lambda k: label(k, lang)) + paragraph(rep_line))
+        **{k: int(counts.get(k, 0)) for k in ("stretch", "within", "soft", "unknown")}
+    )
+    return HtmlFragment(
+        heading(label("achievability", lang))
+        + paragraph(note)
+        + labelled_table(upper, columns, lambda k: label(k, lang))
+        + paragraph(rep_line)
+    )
 
 
 def fairness(result: TargetSplitResult, lang: str) -> HtmlFragment:
@@ -155,22 +211,40 @@ def fairness(result: TargetSplitResult, lang: str) -> HtmlFragment:
     value = {"per_fte": money, "per_potential": lambda v: f"{float(v):.3f}"}
     for column in ("min", "median", "max"):
         frame[column] = [value[m](v) for m, v in zip(frame["measure"], frame[column], strict=True)]
-    columns = {"level_label": ("level", str), "measure_label": ("measure", str), "units": ("count", str),
-               "min": ("min", str), "median": ("median", str), "max": ("max", str),
-               "cv": ("cv", lambda v: f"{float(v):.2f}"), "gini": ("gini", lambda v: f"{float(v):.3f}")}
-    return HtmlFragment(heading(label("fairness", lang)) + paragraph(label("fairness_note", lang)) +
-                        labelled_table(frame, columns, lambda k: label(k, lang)))
+    columns = {
+        "level_label": ("level", str),
+        "measure_label": ("measure", str),
+        "units": ("count", str),
+        "min": ("min", str),
+        "median": ("median", str),
+        "max": ("max", str),
+        "cv": ("cv", lambda v: f"{float(v):.2f}"),
+        "gini": ("gini", lambda v: f"{float(v):.3f}"),
+    }
+    return HtmlFragment(
+        heading(label("fairness", lang))
+        + paragraph(label("fairness_note", lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang))
+    )
 
 
 def alignment(result: TargetSplitResult, lang: str) -> HtmlFragment:
     """Regions and teams: target share vs FTE share vs budget share."""
     frame = in_scope(result, result.alignment).copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    columns = {"level_label": ("level", str), "unit_id": ("unit", str), "target_share": ("target_share", pct),
-               "fte_share": ("fte_share", pct), "budget_share": ("budget_share", pct),
-               "index": ("index", lambda v: f"{float(v):.2f}")}
-    return HtmlFragment(heading(label("alignment", lang)) + paragraph(label("alignment_note", lang)) +
-                        labelled_table(frame, columns, lambda k: label(k, lang)))
+    columns = {
+        "level_label": ("level", str),
+        "unit_id": ("unit", str),
+        "target_share": ("target_share", pct),
+        "fte_share": ("fte_share", pct),
+        "budget_share": ("budget_share", pct),
+        "index": ("index", lambda v: f"{float(v):.2f}"),
+    }
+    return HtmlFragment(
+        heading(label("alignment", lang))
+        + paragraph(label("alignment_note", lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang))
+    )
 
 
 # --------------------------------------------------------------------------- what-if and Excel
@@ -178,25 +252,35 @@ def alignment(result: TargetSplitResult, lang: str) -> HtmlFragment:
 
 def whatif(result: TargetSplitResult, lang: str) -> HtmlFragment:
     """Regions and teams under the current and the what-if parameters, and the reps that move most
-    (nothing without ``whatif``)."""
+    (nothing without ``whatif``).
+    """
     if result.whatif.empty:
         return HtmlFragment("")
     frame = in_scope(result, result.whatif).copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    frame["unit"] = [label("company", lang) if lvl == "company" else u
-                     for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)]
-    columns = {"level_label": ("level", str), "unit": ("unit", str), "target": ("target", money),
-               "target_whatif": ("target_whatif", money), "difference": ("difference", money),
-               "change": ("change", signed_pct)}
+    frame["unit"] = [
+        label("company", lang) if lvl == "company" else u
+        for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)
+    ]
+    columns = {
+        "level_label": ("level", str),
+        "unit": ("unit", str),
+        "target": ("target", money),
+        "target_whatif": ("target_whatif", money),
+        "difference": ("difference", money),
+        "change": ("change", signed_pct),
+    }
     upper = frame[frame["level"].isin(["company", "region", "team"])]
     reps = frame[frame["level"] == "rep"]
     movers = reps.reindex(reps["difference"].abs().sort_values(ascending=False).index).head(WHATIF_REPS)
     note = label("whatif_note", lang).format(settings=result.whatif_settings)
     reps_note = label("whatif_reps", lang).format(n=len(movers), total=len(reps))
-    return HtmlFragment(heading(label("whatif", lang)) + paragraph(note) +
-                        labelled_table(upper, columns, lambda k: label(k, lang)) +
-                        (paragraph(reps_note) + labelled_table(movers, columns, lambda k: label(k, lang))
-                         if len(movers) else ""))
+    return HtmlFragment(
+        heading(label("whatif", lang))
+        + paragraph(note)
+        + labelled_table(upper, columns, lambda k: label(k, lang))
+        + (paragraph(reps_note) + labelled_table(movers, columns, lambda k: label(k, lang)) if len(movers) else "")
+    )
 
 
 def export_excel(result: TargetSplitResult, lang: str, folder: str) -> HtmlFragment:
@@ -205,8 +289,9 @@ def export_excel(result: TargetSplitResult, lang: str, folder: str) -> HtmlFragm
         return HtmlFragment("")
     paths = write_workbooks(result, lang, Path(folder))
     items = "".join(f"<li>{e(p)}</li>" for p in paths)
-    return HtmlFragment(heading(label("excel", lang)) +
-                        paragraph(label("excel_files", lang).format(n=len(paths))) + f"<ul>{items}</ul>")
+    return HtmlFragment(
+        heading(label("excel", lang)) + paragraph(label("excel_files", lang).format(n=len(paths))) + f"<ul>{items}</ul>"
+    )
 
 
 # --------------------------------------------------------------------------- notebook display
@@ -214,7 +299,8 @@ def export_excel(result: TargetSplitResult, lang: str, folder: str) -> HtmlFragm
 
 def summary_html(result: TargetSplitResult, lang: str = "zh") -> str:
     """The company's and the regions' base, target and growth (how a result shows when a notebook
-    cell ends with it)."""
+    cell ends with it).
+    """
     rows = "".join(
         f"<tr><td>{html.escape(str(r.unit_id))}</td><td>{r.base:,.0f}</td><td>{r.target:,.0f}</td>"
         f"<td>{r.growth:+.1%}</td></tr>"

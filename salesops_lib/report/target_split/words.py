@@ -1,5 +1,6 @@
 """Words of the target split's page and workbooks: labels from ``labels.yaml``, unit names, the
-plan period and bound codes, in the page language."""
+plan period and bound codes, in the page language.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def label(key: str, lang: str) -> str:
 
 def unit_label(row: pd.Series | object, lang: str) -> str:
     """How a unit reads: "Company", a new position, or a rep's name with its id."""
-    level, unit, name = (getattr(row, "level"), getattr(row, "unit_id"), getattr(row, "name", None))
+    level, unit, name = (row.level, row.unit_id, getattr(row, "name", None))
     if level == "company":
         return label("company", lang)
     if level == "rep" and bool(getattr(row, "new_position", False)):

@@ -23,9 +23,11 @@ from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.report.target_split.words import label
 from salesops_lib.report.xlsx import write_row
 
+
 def write_workbooks(result: TargetSplitResult, lang: str, folder: Path) -> list[Path]:
     """Write the company summary and one workbook per region (only the ``region`` in scope, if
-    any) into ``folder``, headed in ``lang``; returns the paths written."""
+    any) into ``folder``, headed in ``lang``; returns the paths written.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     plan = result.plan
     wide = _wide(result)
@@ -34,14 +36,38 @@ def write_workbooks(result: TargetSplitResult, lang: str, folder: Path) -> list[
     book = Workbook()
     _sheet(book.active, label("regions", lang), wide[wide["level"].isin(["company", "region"])], lang, plan.step)
     teams = units[units["level"] == "team"][["unit_id", "region", "base", "target", "growth", "fte"]]
-    _frame_sheet(book.create_sheet(), label("teams", lang), teams.rename(columns={
-        "unit_id": label("team", lang), "region": label("region", lang), "base": label("base", lang),
-        "target": label("year_total", lang), "growth": label("growth", lang), "fte": label("fte", lang)}), plan.step)
+    _frame_sheet(
+        book.create_sheet(),
+        label("teams", lang),
+        teams.rename(
+            columns={
+                "unit_id": label("team", lang),
+                "region": label("region", lang),
+                "base": label("base", lang),
+                "target": label("year_total", lang),
+                "growth": label("growth", lang),
+                "fte": label("fte", lang),
+            }
+        ),
+        plan.step,
+    )
     period = plan.label
-    settings = pd.DataFrame({label("key", lang): [label("plan_year", lang), label("company_target", lang),
-                                                  label("step", lang), label("base_window", lang)],
-                             label("value", lang): [period, plan.company_target, plan.step,
-                                                    f"{plan.base_window[0]:%Y-%m} … {plan.base_window[1]:%Y-%m}"]})
+    settings = pd.DataFrame(
+        {
+            label("key", lang): [
+                label("plan_year", lang),
+                label("company_target", lang),
+                label("step", lang),
+                label("base_window", lang),
+            ],
+            label("value", lang): [
+                period,
+                plan.company_target,
+                plan.step,
+                f"{plan.base_window[0]:%Y-%m} … {plan.base_window[1]:%Y-%m}",
+            ],
+        }
+    )
     _frame_sheet(book.create_sheet(), label("settings", lang), settings, plan.step)
     paths.append(_save(book, folder / f"{period}_targets_company.xlsx"))
     regions = [result.region] if result.region else list(units.loc[units["level"] == "region", "unit_id"])
@@ -58,8 +84,9 @@ def write_workbooks(result: TargetSplitResult, lang: str, folder: Path) -> list[
 
 def _wide(result: TargetSplitResult) -> pd.DataFrame:
     plan = result.plan
-    months = plan.monthly.pivot_table(index=["level", "unit_id"], columns="month", values="amount", aggfunc="sum",
-                                      sort=False)
+    months = plan.monthly.pivot_table(
+        index=["level", "unit_id"], columns="month", values="amount", aggfunc="sum", sort=False
+    )
     months.columns = [c.strftime("%Y-%m") for c in months.columns]
     keys = plan.units[["level", "unit_id", "name", "parent_id", "region", "team", "target"]]
     return keys.merge(months.reset_index(), on=["level", "unit_id"], how="left")
@@ -67,14 +94,16 @@ def _wide(result: TargetSplitResult) -> pd.DataFrame:
 
 def _sheet(sheet: Worksheet, title: str, frame: pd.DataFrame, lang: str, step: float) -> None:
     month_columns = [c for c in frame.columns if re.fullmatch(r"\d{4}-\d{2}", str(c))]
-    shown = pd.DataFrame({
-        label("level", lang): frame["level"].map(lambda x: label(x, lang)),
-        label("unit", lang): frame["unit_id"],
-        label("name", lang): frame["name"].fillna(""),
-        label("parent", lang): frame["parent_id"].fillna(""),
-        **{c: frame[c] for c in month_columns},
-        label("year_total", lang): frame["target"],
-    })
+    shown = pd.DataFrame(
+        {
+            label("level", lang): frame["level"].map(lambda x: label(x, lang)),
+            label("unit", lang): frame["unit_id"],
+            label("name", lang): frame["name"].fillna(""),
+            label("parent", lang): frame["parent_id"].fillna(""),
+            **{c: frame[c] for c in month_columns},
+            label("year_total", lang): frame["target"],
+        }
+    )
     _frame_sheet(sheet, title, shown, step)
 
 

@@ -41,8 +41,19 @@ def weekly_heatmap(result: TargetTrackingResult, lang: str) -> Figure | HtmlFrag
     grid.columns = [c.strftime("%m-%d") for c in grid.columns]
     fig, ax = plt.subplots(figsize=(min(12.0, 1.0 + 0.62 * grid.shape[1]), max(2.6, 0.3 * len(grid) + 1.3)))
     threshold = float(result.rule["threshold"])  # type: ignore[arg-type]
-    sns.heatmap(grid, ax=ax, cmap="RdYlGn", center=1.0, vmin=max(0.0, 2 * threshold - 1.2), vmax=1.2,
-                annot=grid.shape[0] <= 40, fmt=".0%", annot_kws={"fontsize": 7}, cbar=False, linewidths=0.4)
+    sns.heatmap(
+        grid,
+        ax=ax,
+        cmap="RdYlGn",
+        center=1.0,
+        vmin=max(0.0, 2 * threshold - 1.2),
+        vmax=1.2,
+        annot=grid.shape[0] <= 40,
+        fmt=".0%",
+        annot_kws={"fontsize": 7},
+        cbar=False,
+        linewidths=0.4,
+    )
     ax.set_xlabel(label("week_of", lang))
     ax.set_ylabel("")
     ax.set_title(label("heatmap", lang))

@@ -1,5 +1,6 @@
 """The target tracking page's HTML: attainment tiles, regions and teams, monthly attainment, the
-weekly heading, persistence alerts and the watch list."""
+weekly heading, persistence alerts and the watch list.
+"""
 
 from __future__ import annotations
 
@@ -16,51 +17,91 @@ from salesops_lib.report.target_tracking.words import label, percent, who
 def overview(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     """Company tiles: month, quarter and year pace, projected year, number of alerts."""
     company = result.pacing[result.pacing["level"] == "company"].set_index("horizon")
-    tiles = [(label(f"pace.{h}", lang), pct(company.loc[h, "attainment"]),
-              f"{money(company.loc[h, 'actual'])} / {money(company.loc[h, 'expected'])}")
-             for h in ("month", "quarter", "year") if h in company.index]
+    tiles = [
+        (
+            label(f"pace.{h}", lang),
+            pct(company.loc[h, "attainment"]),
+            f"{money(company.loc[h, 'actual'])} / {money(company.loc[h, 'expected'])}",
+        )
+        for h in ("month", "quarter", "year")
+        if h in company.index
+    ]
     if "year" in company.index:
-        tiles.append((label("projected_year", lang), pct(company.loc["year", "projected_attainment"]),
-                      money(company.loc["year", "projection"])))
+        tiles.append(
+            (
+                label("projected_year", lang),
+                pct(company.loc["year", "projected_attainment"]),
+                money(company.loc["year", "projection"]),
+            )
+        )
     tiles.append((label("alerts_count", lang), str(len(result.alerts)), ""))
-    body = "".join(f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div>"
-                   f"<div class='so-delta'>{e(d)}</div></div>" for k, v, d in tiles)
-    return HtmlFragment(f"<style>{TILE_CSS}</style>" + heading(label("overview", lang)) +
-                        f"<div class='so-tiles'>{body}</div>" +
-                        paragraph(label("overview_note", lang).format(as_of=result.as_of.isoformat())))
+    body = "".join(
+        f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div>"
+        f"<div class='so-delta'>{e(d)}</div></div>"
+        for k, v, d in tiles
+    )
+    return HtmlFragment(
+        f"<style>{TILE_CSS}</style>"
+        + heading(label("overview", lang))
+        + f"<div class='so-tiles'>{body}</div>"
+        + paragraph(label("overview_note", lang).format(as_of=result.as_of.isoformat()))
+    )
 
 
 def units(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     """Regions and teams: month attainment, quarter and year pace, projected year and gap."""
     pacing = result.pacing[result.pacing["level"].isin(["company", "region", "team"])]
-    wide = pacing.pivot_table(index=["level", "unit_id"], columns="horizon",
-                              values=["attainment", "target", "actual", "projection", "projected_attainment", "gap"],
-                              aggfunc="first", sort=False)
-    frame = pd.DataFrame({
-        "level": [lvl for lvl, _ in wide.index], "unit_id": [u for _, u in wide.index],
-        "month_att": wide[("attainment", "month")].to_numpy(),
-        "quarter_att": wide[("attainment", "quarter")].to_numpy(),
-        "year_att": wide[("attainment", "year")].to_numpy(), "year_target": wide[("target", "year")].to_numpy(),
-        "year_actual": wide[("actual", "year")].to_numpy(), "projection": wide[("projection", "year")].to_numpy(),
-        "projected": wide[("projected_attainment", "year")].to_numpy(), "gap": wide[("gap", "year")].to_numpy(),
-    })
+    wide = pacing.pivot_table(
+        index=["level", "unit_id"],
+        columns="horizon",
+        values=["attainment", "target", "actual", "projection", "projected_attainment", "gap"],
+        aggfunc="first",
+        sort=False,
+    )
+    frame = pd.DataFrame(
+        {
+            "level": [lvl for lvl, _ in wide.index],
+            "unit_id": [u for _, u in wide.index],
+            "month_att": wide[("attainment", "month")].to_numpy(),
+            "quarter_att": wide[("attainment", "quarter")].to_numpy(),
+            "year_att": wide[("attainment", "year")].to_numpy(),
+            "year_target": wide[("target", "year")].to_numpy(),
+            "year_actual": wide[("actual", "year")].to_numpy(),
+            "projection": wide[("projection", "year")].to_numpy(),
+            "projected": wide[("projected_attainment", "year")].to_numpy(),
+            "gap": wide[("gap", "year")].to_numpy(),
+        }
+    )
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    frame["unit"] = [label("company", lang) if lvl == "company" else u
-                     for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)]
-    columns = {"level_label": ("level", str), "unit": ("unit", str), "month_att": ("month_att", pct),
-               "quarter_att": ("quarter_att", pct), "year_att": ("year_att", pct),
-               "year_target": ("year_target", money),
-               "year_actual": ("year_actual", money), "projection": ("projection", money),
-               "projected": ("projected", pct), "gap": ("gap", money)}
-    return HtmlFragment(heading(label("units", lang)) + paragraph(label("units_note", lang)) +
-                        labelled_table(frame, columns, lambda k: label(k, lang)))
+    frame["unit"] = [
+        label("company", lang) if lvl == "company" else u
+        for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)
+    ]
+    columns = {
+        "level_label": ("level", str),
+        "unit": ("unit", str),
+        "month_att": ("month_att", pct),
+        "quarter_att": ("quarter_att", pct),
+        "year_att": ("year_att", pct),
+        "year_target": ("year_target", money),
+        "year_actual": ("year_actual", money),
+        "projection": ("projection", money),
+        "projected": ("projected", pct),
+        "gap": ("gap", money),
+    }
+    return HtmlFragment(
+        heading(label("units", lang))
+        + paragraph(label("units_note", lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang))
+    )
 
 
 def monthly(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     """Company and regions: attainment of each month of the year so far."""
     frame = result.monthly[result.monthly["level"].isin(["company", "region"])]
-    wide = frame.pivot_table(index=["level", "unit_id"], columns="period", values="attainment", aggfunc="first",
-                             sort=False)
+    wide = frame.pivot_table(
+        index=["level", "unit_id"], columns="period", values="attainment", aggfunc="first", sort=False
+    )
     shown = wide.apply(lambda col: col.map(pct))
     shown.columns = [c.strftime("%Y-%m") for c in shown.columns]
     shown.index = [label("company", lang) if lvl == "company" else u for lvl, u in shown.index]
@@ -78,9 +119,13 @@ def alerts(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     rule = result.rule
     grain = label(f"grain_{rule['grain']}", lang)
     levels = label("list_sep", lang).join(label(x, lang) for x in rule["levels"])  # type: ignore[attr-defined]
-    note = label("rule", lang).format(periods=rule["periods"], grain=grain,
-                                      threshold=percent(float(rule["threshold"])),  # type: ignore[arg-type]
-                                      levels=levels, horizon=rule["recovery_end"])
+    note = label("rule", lang).format(
+        periods=rule["periods"],
+        grain=grain,
+        threshold=percent(float(rule["threshold"])),  # type: ignore[arg-type]
+        levels=levels,
+        horizon=rule["recovery_end"],
+    )
     page = heading(label("alerts", lang)) + paragraph(note)
     if result.alerts.empty:
         return HtmlFragment(page + paragraph(label("no_alerts", lang)))
@@ -99,23 +144,35 @@ def _run_table(frame: pd.DataFrame, lang: str, *, full: bool) -> str:
     frame = frame.copy()
     frame["who"] = [who(r, lang) for r in frame.itertuples()]
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    columns = {"level_label": ("level", str), "who": ("name", str), "team": ("team", lambda v: v or ""),
-               "region": ("region", lambda v: v or ""), "since": ("since", lambda d: d.date().isoformat()),
-               "periods": ("run_periods", str),
-               "attainments": ("attainments", lambda a: " / ".join(pct(x) for x in a)),
-               "run_attainment": ("run_attainment", pct), "shortfall": ("shortfall", money)}
+    columns = {
+        "level_label": ("level", str),
+        "who": ("name", str),
+        "team": ("team", lambda v: v or ""),
+        "region": ("region", lambda v: v or ""),
+        "since": ("since", lambda d: d.date().isoformat()),
+        "periods": ("run_periods", str),
+        "attainments": ("attainments", lambda a: " / ".join(pct(x) for x in a)),
+        "run_attainment": ("run_attainment", pct),
+        "shortfall": ("shortfall", money),
+    }
     if full:
-        columns |= {"weeks_left": ("weeks_left", lambda v: f"{float(v):.1f}"),
-                    "extra_per_week": ("extra_per_week", money), "required_per_week": ("required_per_week", money)}
+        columns |= {
+            "weeks_left": ("weeks_left", lambda v: f"{float(v):.1f}"),
+            "extra_per_week": ("extra_per_week", money),
+            "required_per_week": ("required_per_week", money),
+        }
     return labelled_table(frame, columns, lambda k: label(k, lang))
 
 
 def summary_html(result: TargetTrackingResult, lang: str = "zh") -> str:
     """The company's pace per horizon (how a result shows when a notebook cell ends with it)."""
     company = result.pacing[result.pacing["level"] == "company"]
-    rows = "".join(f"<tr><td>{html.escape(r.horizon)}</td><td>{r.target:,.0f}</td><td>{r.actual:,.0f}</td>"
-                   f"<td>{r.attainment:.1%}</td><td>{r.projected_attainment:.1%}</td></tr>"
-                   for r in company.itertuples())
-    head = "".join(f"<th>{e(label(f'summary.{key}', lang))}</th>"
-                   for key in ("horizon", "target", "actual", "pace", "projected"))
+    rows = "".join(
+        f"<tr><td>{html.escape(r.horizon)}</td><td>{r.target:,.0f}</td><td>{r.actual:,.0f}</td>"
+        f"<td>{r.attainment:.1%}</td><td>{r.projected_attainment:.1%}</td></tr>"
+        for r in company.itertuples()
+    )
+    head = "".join(
+        f"<th>{e(label(f'summary.{key}', lang))}</th>" for key in ("horizon", "target", "actual", "pace", "projected")
+    )
     return f"<table class='salesops-tracking'><tr>{head}</tr>{rows}</table>"

@@ -14,7 +14,7 @@ def label(key: str, lang: str) -> str:
 
 def who(row: object, lang: str) -> str:
     """A unit as the page names it: the company, a rep's name with its id, else the unit's id."""
-    level, unit, name = getattr(row, "level"), getattr(row, "unit_id"), getattr(row, "name", None)
+    level, unit, name = row.level, row.unit_id, getattr(row, "name", None)
     if level == "company":
         return label("company", lang)
     if not (isinstance(name, str) and name):

@@ -1,5 +1,6 @@
 """The team-efficiency page's figures: team gaps, the spread of reps within teams, the monthly heat
-map, driver effects, the ramp curve and the commission curve."""
+map, driver effects, the ramp curve and the commission curve.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +34,12 @@ def gap_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragment:
     colors = [RED if f else (BLUE if ok else GREY) for f, ok in zip(teams["flagged"], teams["eligible"], strict=True)]
     y = np.arange(len(teams))
     ax.barh(y, teams["gap"], color=colors, height=0.6)
-    err = np.vstack([(teams["gap"] - teams["gap_low"]).clip(lower=0).fillna(0),
-                     (teams["gap_high"] - teams["gap"]).clip(lower=0).fillna(0)])
+    err = np.vstack(
+        [
+            (teams["gap"] - teams["gap_low"]).clip(lower=0).fillna(0),
+            (teams["gap_high"] - teams["gap"]).clip(lower=0).fillna(0),
+        ]
+    )
     ax.errorbar(teams["gap"], y, xerr=err, fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.axvline(-result.threshold, color=RED, linestyle="--", linewidth=1, label=label("threshold_line", lang))
@@ -49,15 +54,17 @@ def gap_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragment:
 
 def spread_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragment:
     """Box plots of rep revenue per FTE by team, teams ordered by median, the reps as jittered
-    points (the same image every run), the company as a line."""
+    points (the same image every run), the company as a line.
+    """
     reps = result.reps[(result.reps["fte"] >= result.min_rep_fte) & np.isfinite(result.reps["revenue_per_fte"])]
     if reps.empty or reps["team"].isna().all():
         return HtmlFragment("")
     apply_theme()
     order = reps.groupby("team")["revenue_per_fte"].median().sort_values().index.tolist()
     fig, ax = plt.subplots(figsize=(8.0, max(2.5, 0.28 * len(order) + 1.2)))
-    sns.boxplot(data=reps, x="revenue_per_fte", y="team", order=order, color="#dce6f2", fliersize=0, ax=ax,
-                linewidth=0.8)
+    sns.boxplot(
+        data=reps, x="revenue_per_fte", y="team", order=order, color="#dce6f2", fliersize=0, ax=ax, linewidth=0.8
+    )
     drawn = len(ax.collections)
     sns.stripplot(data=reps, x="revenue_per_fte", y="team", order=order, color=BLUE, size=3, ax=ax, jitter=False)
     _jitter(ax, drawn)
@@ -78,7 +85,8 @@ def spread_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragme
 def _jitter(ax: Axes, first: int) -> None:
     """Spread the strip's points (collections from index ``first`` on, one per team) across their
     row by up to ±:data:`JITTER`, drawn from a generator of its own: seaborn's own jitter draws
-    from numpy's global random state, so the image changed from run to run."""
+    from numpy's global random state, so the image changed from run to run.
+    """
     rng = np.random.default_rng(JITTER_SEED)
     for points in ax.collections[first:]:
         offsets = np.array(points.get_offsets(), dtype="float64")
@@ -97,9 +105,18 @@ def trend_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragmen
     grid = grid.loc[grid.mean(axis=1).sort_values().index]
     grid.columns = [c.strftime("%Y-%m") for c in grid.columns]
     fig, ax = plt.subplots(figsize=(9.0, max(2.5, 0.3 * len(grid) + 1.5)))
-    sns.heatmap(grid, cmap="RdBu", center=0, vmin=-0.4, vmax=0.4, ax=ax, annot=len(grid) <= 15, fmt=".0%",
-                annot_kws={"fontsize": 7},
-                cbar_kws={"format": PercentFormatter(1.0, decimals=0), "shrink": min(1.0, 12 / len(grid))})
+    sns.heatmap(
+        grid,
+        cmap="RdBu",
+        center=0,
+        vmin=-0.4,
+        vmax=0.4,
+        ax=ax,
+        annot=len(grid) <= 15,
+        fmt=".0%",
+        annot_kws={"fontsize": 7},
+        cbar_kws={"format": PercentFormatter(1.0, decimals=0), "shrink": min(1.0, 12 / len(grid))},
+    )
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="both", labelsize=8)
@@ -118,8 +135,14 @@ def drivers_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragm
     y = np.arange(len(d))
     fig, ax = plt.subplots(figsize=(7.0, 0.6 * len(d) + 1.4))
     colors = [BLUE if v == "positive" else (RED if v == "negative" else GREY) for v in d["verdict"]]
-    ax.errorbar(d["effect"], y, xerr=np.vstack([d["effect"] - d["effect_low"], d["effect_high"] - d["effect"]]),
-                fmt="none", ecolor="#333333", capsize=3)
+    ax.errorbar(
+        d["effect"],
+        y,
+        xerr=np.vstack([d["effect"] - d["effect_low"], d["effect_high"] - d["effect"]]),
+        fmt="none",
+        ecolor="#333333",
+        capsize=3,
+    )
     ax.scatter(d["effect"], y, color=colors, zorder=3, s=40)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.set_yticks(y, [activity(a, lang) for a in d["activity"]])
@@ -138,9 +161,15 @@ def ramp_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragment
     apply_theme()
     b = r.by_month
     fig, ax = plt.subplots(figsize=(8.0, 3.6))
-    ax.errorbar(b["tenure_month"], b["productivity"], yerr=np.vstack([b["productivity"] - b["low"],
-                                                                       b["high"] - b["productivity"]]),
-                fmt="o", color=BLUE, capsize=3, label=label("estimate", lang))
+    ax.errorbar(
+        b["tenure_month"],
+        b["productivity"],
+        yerr=np.vstack([b["productivity"] - b["low"], b["high"] - b["productivity"]]),
+        fmt="o",
+        color=BLUE,
+        capsize=3,
+        label=label("estimate", lang),
+    )
     grid = np.linspace(0, b["tenure_month"].max(), 200)
     ax.plot(grid, 1 - np.exp(-grid / r.tau), color=PALETTE[1], label=label("fitted", lang))
     ax.axhline(r.full_level, color=GREY, linestyle="--", linewidth=1, label=label("full_level", lang))
@@ -165,8 +194,15 @@ def payout_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragme
     grid = np.linspace(0, top, 300)
     fig, ax = plt.subplots(figsize=(8.0, 3.6))
     ax.plot(grid, commission(grid, np.ones_like(grid), result.plan), color=PALETTE[1])
-    ax.scatter(paid["attainment"], paid["commission"] / paid["target"], s=12, color=BLUE, alpha=0.6,
-               label=label("reps_dots", lang), zorder=3)
+    ax.scatter(
+        paid["attainment"],
+        paid["commission"] / paid["target"],
+        s=12,
+        color=BLUE,
+        alpha=0.6,
+        label=label("reps_dots", lang),
+        zorder=3,
+    )
     for x in (1.0, result.plan.attainment_cap):
         ax.axvline(x, color=GREY, linestyle="--", linewidth=1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -1,5 +1,6 @@
 """The team-efficiency page's HTML: per-FTE tiles, units against the benchmark, the spread's
-heading, the scorecard, drivers, ramp and the commission simulation."""
+heading, the scorecard, drivers, ramp and the commission simulation.
+"""
 
 from __future__ import annotations
 
@@ -36,15 +37,21 @@ def _p(text: str) -> str:
 
 
 def _tiles(items: list[tuple[str, str]]) -> str:
-    parts = "".join(f"<div class='so-tile'><div class='so-label'>{e(name)}</div>"
-                    f"<div class='so-value'>{e(value)}</div></div>" for name, value in items)
+    parts = "".join(
+        f"<div class='so-tile'><div class='so-label'>{e(name)}</div><div class='so-value'>{e(value)}</div></div>"
+        for name, value in items
+    )
     return f"<style>{TILE_CSS}</style><div class='so-tiles'>{parts}</div>"
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], lang: str) -> str:
     """``columns``: frame column → (label key, format unit)."""
-    shown = pd.DataFrame({label(key, lang): [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v))
-                                             for v in frame[col]] for col, (key, unit) in columns.items()})
+    shown = pd.DataFrame(
+        {
+            label(key, lang): [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v)) for v in frame[col]]
+            for col, (key, unit) in columns.items()
+        }
+    )
     return table_html(shown, index=False)
 
 
@@ -57,12 +64,17 @@ def overview(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     months = months_between(month_start(result.window[0]), month_start(result.window[1])) + 1
     suffix = label("window_suffix", lang)
     per_head = ("revenue_per_fte", "new_customers_per_fte", "gross_profit_per_fte")
-    items = [(METRICS[m].label(lang) + suffix, format_value(c.get(m), METRICS[m].unit))
-             for m in per_head if np.isfinite(c.get(m, np.nan))]
+    items = [
+        (METRICS[m].label(lang) + suffix, format_value(c.get(m), METRICS[m].unit))
+        for m in per_head
+        if np.isfinite(c.get(m, np.nan))
+    ]
     teams = result.units[result.units["level"] == "team"]
-    items += [(label("fte", lang), fmt(c.get("fte"), "rate1")),
-              *((label(key, lang), format_value(c.get(key, 0), "count")) for key in ("headcount", "hires", "exits")),
-              (label("flagged_units", lang), f"{int(teams['flagged'].sum())} / {len(teams)}")]
+    items += [
+        (label("fte", lang), fmt(c.get("fte"), "rate1")),
+        *((label(key, lang), format_value(c.get(key, 0), "count")) for key in ("headcount", "hires", "exits")),
+        (label("flagged_units", lang), f"{int(teams['flagged'].sum())} / {len(teams)}"),
+    ]
     note = label("overview_note", lang).format(start=result.window[0], end=result.window[1], months=months)
     notes = "".join(_p(label(f"note_{code}", lang)) for code in result.notes if has_label(f"note_{code}"))
     return HtmlFragment(_h2("overview", lang) + _tiles(items) + _p(note) + notes)
@@ -74,23 +86,40 @@ def overview(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
 def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     """Regions, then teams: window per-FTE figures, gap with interval, flag, likely cause, shortfall."""
     frame = result.units.copy()
-    frame["interval"] = [f"{lo:+.1%}…{hi:+.1%}" if np.isfinite(lo) and np.isfinite(hi) else "—"
-                         for lo, hi in zip(frame["gap_low"], frame["gap_high"], strict=True)]
+    frame["interval"] = [
+        f"{lo:+.1%}…{hi:+.1%}" if np.isfinite(lo) and np.isfinite(hi) else "—"
+        for lo, hi in zip(frame["gap_low"], frame["gap_high"], strict=True)
+    ]
     frame["flag"] = np.where(frame["flagged"], label("flag_yes", lang), "")
     causes = frame["cause"] if "cause" in frame else pd.Series("", index=frame.index)
-    frame["cause_word"] = [label(f"cause_{c}", lang) if f and isinstance(c, str) else ""
-                           for f, c in zip(frame["flagged"], causes, strict=True)]
-    columns = {"unit": ("unit", ""), "region": ("region", ""), "fte": ("fte", "rate1"),
-               "headcount": ("headcount", "count"), "hires": ("hires", "count"), "exits": ("exits", "count"),
-               "revenue_per_fte": ("revenue_per_fte_w", "currency"),
-               "new_customers_per_fte": ("new_customers_per_fte_w", "count_per_fte"),
-               "gross_profit_per_fte": ("gross_profit_per_fte_w", "currency"),
-               "gap": ("gap", "change"), "interval": ("interval", ""), "flag": ("flag", ""),
-               "cause_word": ("cause", ""), "shortfall": ("shortfall", "currency")}
+    frame["cause_word"] = [
+        label(f"cause_{c}", lang) if f and isinstance(c, str) else ""
+        for f, c in zip(frame["flagged"], causes, strict=True)
+    ]
+    columns = {
+        "unit": ("unit", ""),
+        "region": ("region", ""),
+        "fte": ("fte", "rate1"),
+        "headcount": ("headcount", "count"),
+        "hires": ("hires", "count"),
+        "exits": ("exits", "count"),
+        "revenue_per_fte": ("revenue_per_fte_w", "currency"),
+        "new_customers_per_fte": ("new_customers_per_fte_w", "count_per_fte"),
+        "gross_profit_per_fte": ("gross_profit_per_fte_w", "currency"),
+        "gap": ("gap", "change"),
+        "interval": ("interval", ""),
+        "flag": ("flag", ""),
+        "cause_word": ("cause", ""),
+        "shortfall": ("shortfall", "currency"),
+    }
     if frame["gross_profit_per_fte"].isna().all():
         columns.pop("gross_profit_per_fte")
-    note = label("units_note", lang).format(benchmark=benchmark(result, lang), threshold=f"{result.threshold:.0%}",
-                                            confidence=f"{result.confidence:.0%}", min_fte=f"{result.min_fte:g}")
+    note = label("units_note", lang).format(
+        benchmark=benchmark(result, lang),
+        threshold=f"{result.threshold:.0%}",
+        confidence=f"{result.confidence:.0%}",
+        min_fte=f"{result.min_fte:g}",
+    )
     page = _h2("units", lang) + _p(note)
     for level in ("region", "team"):
         rows = frame[frame["level"] == level]
@@ -120,24 +149,46 @@ def scorecard(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     if scored.empty:
         return HtmlFragment(page + _p(label("none", lang)))
     to_date = "" if result.quarter_complete else label("to_date", lang)
-    page += _p(label("scorecard_note", lang).format(
-        quarter=quarter(result.quarter, lang), to_date=to_date, reps=len(scored), stars=int(scored["star"].sum()),
-        components=joined((label(c, lang) for c in result.components), lang)))
+    page += _p(
+        label("scorecard_note", lang).format(
+            quarter=quarter(result.quarter, lang),
+            to_date=to_date,
+            reps=len(scored),
+            stars=int(scored["star"].sum()),
+            components=joined((label(c, lang) for c in result.components), lang),
+        )
+    )
     frame = scored.assign(star_mark=np.where(scored["star"], "★", ""))
-    columns = {"rank": ("rank", "count"), "star_mark": ("star", ""), "name": ("name", ""), "team": ("team", ""),
-               "score": ("score", "rate1"), **{c: (c, COMPONENT_UNITS[c]) for c in result.components}}
+    columns = {
+        "rank": ("rank", "count"),
+        "star_mark": ("star", ""),
+        "name": ("name", ""),
+        "team": ("team", ""),
+        "score": ("score", "rate1"),
+        **{c: (c, COMPONENT_UNITS[c]) for c in result.components},
+    }
     if len(frame) > SCORECARD_TOP + SCORECARD_BOTTOM:
-        page += (f"<h3>{e(label('top_reps', lang).format(n=SCORECARD_TOP))}</h3>"
-                 + _table(frame.head(SCORECARD_TOP), columns, lang))
-        page += (f"<h3>{e(label('bottom_reps', lang).format(n=SCORECARD_BOTTOM))}</h3>"
-                 + _table(frame.tail(SCORECARD_BOTTOM), columns, lang))
+        page += f"<h3>{e(label('top_reps', lang).format(n=SCORECARD_TOP))}</h3>" + _table(
+            frame.head(SCORECARD_TOP), columns, lang
+        )
+        page += f"<h3>{e(label('bottom_reps', lang).format(n=SCORECARD_BOTTOM))}</h3>" + _table(
+            frame.tail(SCORECARD_BOTTOM), columns, lang
+        )
     else:
         page += _table(frame, columns, lang)
     if not result.stars.empty:
         history = result.stars.assign(quarter=[quarter(q, lang) for q in result.stars["quarter"]])
         page += f"<h3>{e(label('stars_history', lang))}</h3>" + _table(
-            history, {"quarter": ("quarter", ""), "rank": ("rank", "count"), "name": ("name", ""),
-                      "team": ("team", ""), "score": ("score", "rate1")}, lang)
+            history,
+            {
+                "quarter": ("quarter", ""),
+                "rank": ("rank", "count"),
+                "name": ("name", ""),
+                "team": ("team", ""),
+                "score": ("score", "rate1"),
+            },
+            lang,
+        )
     return HtmlFragment(page)
 
 
@@ -148,23 +199,38 @@ def drivers(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     """The driver model in plain sentences and a table of elasticities."""
     page = _h2("drivers", lang)
     if result.fit is None or result.drivers.empty:
-        return HtmlFragment(page + _p(label("note_no_activities" if "no_activities" in result.notes
-                                            else "note_few_rep_months", lang)))
+        return HtmlFragment(
+            page + _p(label("note_no_activities" if "no_activities" in result.notes else "note_few_rep_months", lang))
+        )
     page += _p(label("drivers_note", lang).format(n=f"{result.fit.n_obs:,}", reps=f"{result.fit.n_reps:,}"))
     conf = f"{result.confidence:.0%}"
     sentences = [
         label(f"driver_{row.verdict}", lang).format(
-            activity=activity(row.activity, lang), confidence=conf, effect=f"{abs(row.effect):.1%}",
-            low=format_change(row.effect_low), high=format_change(row.effect_high))
+            activity=activity(row.activity, lang),
+            confidence=conf,
+            effect=f"{abs(row.effect):.1%}",
+            low=format_change(row.effect_low),
+            high=format_change(row.effect_high),
+        )
         for row in result.drivers.itertuples()
     ]
     page += "<ul>" + "".join(f"<li>{e(s)}</li>" for s in sentences) + "</ul>"
     d = result.drivers
-    frame = d.assign(activity_word=[activity(a, lang) for a in d["activity"]],
-                     interval=[f"{lo:.3f} ~ {hi:.3f}" for lo, hi in zip(d["low"], d["high"], strict=True)],
-                     elasticity_text=[f"{v:.3f}" for v in d["elasticity"]])
-    page += _table(frame, {"activity_word": ("activity", ""), "elasticity_text": ("elasticity", ""),
-                           "interval": ("interval", ""), "effect": ("effect", "change")}, lang)
+    frame = d.assign(
+        activity_word=[activity(a, lang) for a in d["activity"]],
+        interval=[f"{lo:.3f} ~ {hi:.3f}" for lo, hi in zip(d["low"], d["high"], strict=True)],
+        elasticity_text=[f"{v:.3f}" for v in d["elasticity"]],
+    )
+    page += _table(
+        frame,
+        {
+            "activity_word": ("activity", ""),
+            "elasticity_text": ("elasticity", ""),
+            "interval": ("interval", ""),
+            "effect": ("effect", "change"),
+        },
+        lang,
+    )
     return HtmlFragment(page)
 
 
@@ -175,10 +241,20 @@ def ramp(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     if r is None:
         code = "no_hire_dates" if "no_hire_dates" in result.notes else "few_rep_months"
         return HtmlFragment(page + _p(label(f"note_{code}", lang)))
-    return HtmlFragment(page + _p(label("ramp_note", lang).format(
-        tau=f"{r.tau:.2f}", tau_low=f"{r.tau_low:.2f}", tau_high=f"{r.tau_high:.2f}", months=f"{r.months_to_full:.1f}",
-        months_low=f"{r.months_to_full_low:.1f}", months_high=f"{r.months_to_full_high:.1f}",
-        level=f"{r.full_level:.0%}")))
+    return HtmlFragment(
+        page
+        + _p(
+            label("ramp_note", lang).format(
+                tau=f"{r.tau:.2f}",
+                tau_low=f"{r.tau_low:.2f}",
+                tau_high=f"{r.tau_high:.2f}",
+                months=f"{r.months_to_full:.1f}",
+                months_low=f"{r.months_to_full_low:.1f}",
+                months_high=f"{r.months_to_full_high:.1f}",
+                level=f"{r.full_level:.0%}",
+            )
+        )
+    )
 
 
 # --------------------------------------------------------------------------- incentives
@@ -189,21 +265,38 @@ def incentives(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     s, p = result.payout_summary, result.plan
     to_date = "" if result.quarter_complete else label("to_date", lang)
     note = label("plan_note", lang).format(
-        quarter=quarter(result.quarter, lang), to_date=to_date, base=f"{p.base_rate:.1%}",
-        accelerator=f"{p.accelerator_rate:.1%}", cap=f"{p.attainment_cap:.0%}",
-        bonus=format_value(p.star_bonus, "currency"))
-    items = [(label("payout", lang), format_value(s.get("payout"), "currency")),
-             (label("cost_of_sales", lang), format_value(s.get("cost_of_sales"), "ratio")),
-             (label("above_target", lang), f"{s.get('above_target', 0):,.0f}"),
-             (label("capped", lang), f"{s.get('capped', 0):,.0f}"),
-             (label("stars_count", lang), f"{s.get('stars', 0):,.0f}")]
+        quarter=quarter(result.quarter, lang),
+        to_date=to_date,
+        base=f"{p.base_rate:.1%}",
+        accelerator=f"{p.accelerator_rate:.1%}",
+        cap=f"{p.attainment_cap:.0%}",
+        bonus=format_value(p.star_bonus, "currency"),
+    )
+    items = [
+        (label("payout", lang), format_value(s.get("payout"), "currency")),
+        (label("cost_of_sales", lang), format_value(s.get("cost_of_sales"), "ratio")),
+        (label("above_target", lang), f"{s.get('above_target', 0):,.0f}"),
+        (label("capped", lang), f"{s.get('capped', 0):,.0f}"),
+        (label("stars_count", lang), f"{s.get('stars', 0):,.0f}"),
+    ]
     w = result.whatif.copy()
-    w["scenario_word"] = [label(f"sc_{sc}", lang).format(uplift=format_change(u))
-                          for sc, u in zip(w["scenario"], w["uplift"], strict=True)]
-    table = _table(w, {"scenario_word": ("scenario", ""), "revenue": ("revenue", "currency"),
-                       "payout": ("payout", "currency"), "cost_of_sales": ("cost_of_sales", "ratio"),
-                       "above_target": ("above_target", "count"), "capped": ("capped", "count"),
-                       "change": ("change", "change")}, lang)
+    w["scenario_word"] = [
+        label(f"sc_{sc}", lang).format(uplift=format_change(u))
+        for sc, u in zip(w["scenario"], w["uplift"], strict=True)
+    ]
+    table = _table(
+        w,
+        {
+            "scenario_word": ("scenario", ""),
+            "revenue": ("revenue", "currency"),
+            "payout": ("payout", "currency"),
+            "cost_of_sales": ("cost_of_sales", "ratio"),
+            "above_target": ("above_target", "count"),
+            "capped": ("capped", "count"),
+            "change": ("change", "change"),
+        },
+        lang,
+    )
     whatif = f"<h3>{e(label('whatif', lang))}</h3>" + table
     return HtmlFragment(_h2("incentives", lang) + _p(note) + _tiles(items) + whatif)
 
@@ -213,11 +306,14 @@ def incentives(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
 
 def summary_html(result: TeamEfficiencyResult, lang: str = "zh") -> str:
     """Units with their revenue per FTE, gap and flag (how a result shows when a notebook cell ends with it)."""
-    head = "".join(f"<th>{html.escape(label(key, lang))}</th>"
-                   for key in ("summary_unit", "summary_revenue_per_fte", "summary_gap", "summary_flagged"))
+    head = "".join(
+        f"<th>{html.escape(label(key, lang))}</th>"
+        for key in ("summary_unit", "summary_revenue_per_fte", "summary_gap", "summary_flagged")
+    )
     rows = "".join(
         f"<tr><td>{html.escape(str(r.unit))}</td><td>{r.revenue_per_fte:,.0f}</td><td>{r.gap:+.1%}</td>"
         f"<td>{'●' if r.flagged else ''}</td></tr>"
-        for r in result.units.itertuples() if np.isfinite(r.revenue_per_fte) and np.isfinite(r.gap)
+        for r in result.units.itertuples()
+        if np.isfinite(r.revenue_per_fte) and np.isfinite(r.gap)
     )
     return f"<table class='salesops-efficiency'><tr>{head}</tr>{rows}</table>"

@@ -1,5 +1,6 @@
 """Words and numbers of the team-efficiency page: label lookup (``labels.yaml``, then the
-glossary), number formats, and the names of activities, quarters and benchmarks."""
+glossary), number formats, and the names of activities, quarters and benchmarks.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +14,16 @@ from salesops_lib.report.i18n import catalogue, t
 
 REPORT = "team_efficiency"
 #: scorecard component → how its value is formatted
-COMPONENT_UNITS = {"visits": "rate1", "calls": "rate1", "proposals": "rate1", "proposal_rate": "ratio",
-                   "attainment": "ratio", "collection_rate": "ratio", "win_rate": "ratio",
-                   "revenue_per_fte": "currency"}
+COMPONENT_UNITS = {
+    "visits": "rate1",
+    "calls": "rate1",
+    "proposals": "rate1",
+    "proposal_rate": "ratio",
+    "attainment": "ratio",
+    "collection_rate": "ratio",
+    "win_rate": "ratio",
+    "revenue_per_fte": "currency",
+}
 
 
 def label(key: str, lang: str) -> str:
@@ -52,7 +60,8 @@ def joined(items: Iterable[str], lang: str) -> str:
 
 def fmt(value: object, unit: str) -> str:
     """``value`` formatted for ``unit``: a metric unit, ``change`` (signed %) or ``rate1`` (a count
-    per FTE-month, an FTE or a score: one decimal)."""
+    per FTE-month, an FTE or a score: one decimal).
+    """
     if unit == "rate1":
         try:
             number = float(value)  # type: ignore[arg-type]
