@@ -116,7 +116,7 @@ def main() -> None:
     if chromium_path() is None:
         sys.exit("chromium is not installed: run scripts/test-services.sh start (it installs Debian's chromium)")
     logs = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
-    common = dict(source=args.source, period=args.period)
+    common = {"source": args.source, "period": args.period}
     lines = [f"source {args.source}, period {args.period}; logs in {logs}"]
 
     with DashboardProcess(**common, pool=0, log=logs / "cold.log") as server:  # builds the cube once

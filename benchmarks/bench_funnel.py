@@ -49,7 +49,7 @@ def main() -> None:
         print(f"run {run}: compute {walls[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU, {len(result.findings)} findings")
 
     plan = stage_plan(data.stages)
-    first, as_of = scope.month
+    _first, as_of = scope.month
     wall = time.perf_counter()
     with deal_facts(data, plan, as_of).cache() as deals, lead_facts(data, as_of).cache() as leads:
         rows = int(deals.count().execute()), int(leads.count().execute())

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -19,6 +19,14 @@ from rich.text import Text
 from salesops_lib.config import project_root
 from salesops_lib.core.lists import parse_list
 from salesops_lib.errors import SalesOpsError, engine_errors
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from salesops_lib.runner.config import ReviewConfig
+    from salesops_lib.runner.notify import Format
+
+_Model = TypeVar("_Model", bound="BaseModel")
 
 app = typer.Typer(
     name="salesops",
@@ -209,7 +217,7 @@ def review(
 @app.command()
 def run(
     report: Annotated[str, typer.Argument(help="Registered report name (see `salesops reports`).")],
-    param: Annotated[list[str], typer.Option("--param", "-p", help="key=value (repeatable).")] = [],  # noqa: B006
+    param: Annotated[list[str], typer.Option("--param", "-p", help="key=value (repeatable).")] = [],  # noqa: B006 - typer's default, never mutated
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Parameters YAML.")] = None,
     output: Annotated[Path | None, typer.Option("--output", help="Folder that holds the published periods.")] = None,
     force: ForceOpt = False,
@@ -263,8 +271,8 @@ def notify(
         output.resolve(),
         resolved,
         webhook,
-        fmt=fmt,
-        lang=lang,  # type: ignore[arg-type]
+        fmt=cast("Format", fmt),  # one of the formats: checked above
+        lang=lang,
         min_severity=min_severity,
     )
     out.print(
@@ -288,7 +296,7 @@ def list_reports(lang: Annotated[str, typer.Option(help="zh or en")] = "en") -> 
     out.print(table)
 
 
-def _review_config(path: Path, overrides: dict[str, object]) -> object:
+def _review_config(path: Path, overrides: dict[str, object]) -> ReviewConfig:
     from salesops_lib.runner.config import ReviewConfig
 
     values: dict[str, object] = dict(_read_yaml(path)) if path.exists() else {}
@@ -296,24 +304,24 @@ def _review_config(path: Path, overrides: dict[str, object]) -> object:
     return _validated(ReviewConfig, values, str(path))
 
 
-def _run_and_report(config: object, *, merge: bool, force: bool) -> None:
+def _run_and_report(config: ReviewConfig, *, merge: bool, force: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from salesops_lib.runner.review import run_review
 
-    total = len(config.reports) if config.reports else None  # type: ignore[attr-defined]
+    total = len(config.reports) if config.reports else None
     if total is None:
         from salesops_lib.catalog import CATALOG as REPORTS
 
         total = len(REPORTS)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(f"reports for {config.period}", total=total)  # type: ignore[attr-defined]
+        task = bar.add_task(f"reports for {config.period}", total=total)
         result = run_review(
             config,
             progress=lambda _o: bar.advance(task),
-            merge=merge,  # type: ignore[arg-type]
+            merge=merge,
             force=force,
         )
     table = Table(title=f"{result.period} — {result.seconds:.1f} s", title_justify="left")
@@ -358,7 +366,7 @@ def _read_yaml(path: Path) -> dict[str, object]:
     return data
 
 
-def _validated(model: type, values: dict[str, object], where: str) -> object:
+def _validated(model: type[_Model], values: dict[str, object], where: str) -> _Model:
     from pydantic import ValidationError
 
     from salesops_lib.errors import ConfigError
@@ -384,7 +392,7 @@ def lab(
         args.append(f"--port={port}")
     if no_browser:
         args.append("--no-browser")
-    os.execv(sys.executable, args)
+    os.execv(sys.executable, args)  # noqa: S606 - becomes JupyterLab: this interpreter, arguments as a list
 
 
 @app.command()
@@ -480,7 +488,7 @@ def dashboard(
         f"[dashboard] serving {url(options)}; {access} (Ctrl-C stops)", markup=False, highlight=False, soft_wrap=True
     )
     sys.stderr.flush()
-    os.execve(sys.executable, voila_argv(options), env)
+    os.execve(sys.executable, voila_argv(options), env)  # noqa: S606 - becomes Voila: this interpreter, arguments as a list
 
 
 @app.command("new-analysis")
@@ -525,7 +533,7 @@ def notebooks(
         out.print("every parameters cell is the one its models declare", markup=False, highlight=False)
 
 
-def _grain(model: type, **values: object) -> object:
+def _grain(model: type[_Model], **values: object) -> _Model:
     from pydantic import ValidationError
 
     from salesops_lib.errors import ConfigError

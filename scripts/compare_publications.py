@@ -70,7 +70,7 @@ def _images_alike(left: str, right: str) -> tuple[str, str, list[str]]:
     notes = []
     if len(a) != len(b):
         notes.append(f"{len(a)} images before, {len(b)} after")
-    for i, (x, y) in enumerate(zip(a, b)):
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):  # a count mismatch is noted above
         if x == y:
             continue
         px, py = (imread(io.BytesIO(base64.b64decode(v)), format="png") for v in (x, y))

@@ -8,6 +8,7 @@ per worker.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,15 @@ MAVEN_MAPPING = ROOT / "parameters" / "sources" / "maven_crm.yaml"
 
 
 SMALL_DEMO_AS_OF = "2025-06-30"
-"""The pinned small demo of the dashboard tests (its planted effects sit in June 2025)."""
+"""The pinned small demo of the tests (its planted effects sit in June 2025)."""
+PLANTED = f"demo:small:{SMALL_DEMO_AS_OF}"
+"""The small demo with its planted effects."""
+NULL = f"demo:small:null:{SMALL_DEMO_AS_OF}"
+"""The same world without them."""
+SALESOPS = Path(sys.executable).parent / "salesops"
+"""The console script, for tests of the command line as a user runs it."""
+FIXTURE_NOTEBOOKS = ROOT / "tests" / "notebooks"
+"""Small fixture notebooks (a report that works, fails, hangs, dies, …)."""
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ Playwright's Python package; Playwright's own browser downloads are never used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -112,7 +113,7 @@ class DashboardProcess:
                 raise RuntimeError(f"dashboard exited with {self.proc.returncode}:\n{self.tail()}")
             if "is filled with" in self.log.read_text(errors="replace") or "--pool 0" in " ".join(self.argv):
                 try:
-                    with urllib.request.urlopen(self.url + "voila/static/voila.js", timeout=5) as reply:
+                    with urllib.request.urlopen(self.url + "voila/static/voila.js", timeout=5) as reply:  # noqa: S310  self.url is the http://127.0.0.1 URL set in __init__
                         if reply.status == 200:
                             return
                 except OSError:
@@ -130,10 +131,8 @@ class DashboardProcess:
             os.killpg(self.proc.pid, 15)
             self.proc.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, 9)
-            except ProcessLookupError:
-                pass
 
 
 def open_dashboard(browser: Any, url: str, *, timeout_ms: int = 60_000) -> tuple[Any, float]:

@@ -39,7 +39,7 @@ def run_in_process(
 ) -> tuple[int, str]:
     """``salesops ARGS`` through :func:`salesops_lib.cli.main`: exit code and everything printed."""
     buffers = io.StringIO(), io.StringIO()
-    for name, buffer in zip(("out", "err"), buffers):
+    for name, buffer in zip(("out", "err"), buffers, strict=True):
         # wide and without soft wrapping, so an expected phrase is never split across lines
         monkeypatch.setattr(cli, name, Console(file=buffer, width=200, soft_wrap=True, color_system=None))
     monkeypatch.setattr(sys, "argv", ["salesops", *args])
@@ -83,6 +83,7 @@ def _console_script() -> Path:
     return found
 
 
+@pytest.mark.slow
 def test_console_script_end_to_end(tmp_path: Path) -> None:
     """The installed ``salesops`` on a structural error and on a data error: exit 2, no traceback."""
     script = _console_script()

@@ -23,8 +23,8 @@ from salesops_lib.analyses.collections_customers.slip import ratio_and_variance,
 from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from tests.builders import d, dataset_from_frames, reps_frame
+from tests.conftest import NULL, PLANTED
 
-PLANTED, NULL = "demo:small:2025-06-30", "demo:small:null:2025-06-30"
 AS_OF = dt.date(2024, 6, 30)
 
 # --------------------------------------------------------------------------- hand-built receivables

@@ -110,7 +110,7 @@ def hand_cube() -> DashboardCube:
                 "flagged": rpf < 20,
                 "eligible": True,
             }
-            for (r, n, tm, rg), rpf in zip(ORG.itertuples(index=False), [30.0, 20.0, 10.0, 40.0])
+            for (r, n, tm, rg), rpf in zip(ORG.itertuples(index=False), [30.0, 20.0, 10.0, 40.0], strict=True)
         ]
     )
     funnel = pd.DataFrame(

@@ -25,7 +25,7 @@ PERIOD = AS_OF[:7]
 REP_PAYLOAD = '<img src=x onerror="window.__xss=1">R'
 CUSTOMER_PAYLOAD = "<script>window.__xss=2</script>C"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _need_chromium() -> None:
@@ -81,7 +81,7 @@ def _expected_revenue(source: Path, level: str, unit: str) -> str:
 
 
 def test_dashboard_loads_with_the_periods_figures_and_filters(browser, server, hostile_source) -> None:  # type: ignore[no-untyped-def]
-    page, seconds = open_dashboard(browser, server.url)
+    page, _seconds = open_dashboard(browser, server.url)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(

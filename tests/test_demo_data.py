@@ -85,6 +85,7 @@ def month_add(day: dt.date, months: int) -> dt.date:
 # --------------------------------------------------------------------------- determinism and contracts
 
 
+@pytest.mark.slow
 def test_same_arguments_give_the_same_checksums_and_another_seed_does_not(planted: Demo, tmp_path: Path) -> None:
     again = tmp_path / "again.duckdb"
     truth = generate_demo(again, size="small", variant="planted", seed=SEED, as_of=AS_OF)
@@ -217,7 +218,7 @@ def campaign_sources(demo: Demo) -> dict[str, tuple]:
 
 def test_expo_costing_100k_sources_20k_of_pipeline(planted: Demo, null: Demo) -> None:
     cid = planted.where("expo_low_roi")["campaign_id"]
-    kind, start, cost, leads, opps, pipeline = campaign_sources(planted)[cid]
+    kind, _start, cost, leads, opps, pipeline = campaign_sources(planted)[cid]
     assert kind == "expo" and cost == pytest.approx(100_000, rel=0.05) and pipeline == pytest.approx(20_000, rel=0.2)
     assert leads >= 50 and opps >= 1
     assert pipeline == pytest.approx(planted.measured("expo_low_roi")["pipeline"], abs=0.01)
@@ -605,6 +606,7 @@ def test_connect_demo_shortcut_generates_once_into_the_cache(
         connect("demo:huge")
 
 
+@pytest.mark.slow
 def test_cli_writes_a_file_and_refuses_bad_options(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "salesops"
     out = tmp_path / "cli.duckdb"

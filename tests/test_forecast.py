@@ -208,7 +208,7 @@ def test_single_month_history_and_empty_pipeline(tmp_path: Path) -> None:
     assert result.target_label == "2025Q3" and np.isfinite(h["forecast"]) and h["forecast"] > 0
     assert h["lo80"] <= h["forecast"] <= h["hi80"]
     assert h["pipeline"] >= 0 and np.isnan(h["target"])
-    assert [f.kind for f in result.findings][0] == "outlook_no_target"
+    assert result.findings[0].kind == "outlook_no_target"
 
 
 def test_hierarchy_forecasts_add_up(tmp_path: Path) -> None:

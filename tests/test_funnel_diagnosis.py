@@ -24,9 +24,8 @@ from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset, connect
 from salesops_lib.errors import ConfigError
 from tests.builders import d, dataset_from_frames, reps_frame
+from tests.conftest import NULL, PLANTED
 
-PLANTED = "demo:small:2025-06-30"
-NULL = "demo:small:null:2025-06-30"
 STAGES = ("lead", "follow-up", "proposal", "negotiation")
 
 # --------------------------------------------------------------------------- hand-built sources
@@ -183,7 +182,7 @@ def test_loss_reasons_and_value_lost(small_result: FunnelResult) -> None:
     assert lost.loc["follow-up", "lost_amount"] == 200
     # expected value lost at follow-up: 2 deals × P(win after follow-up) = 1 × average won deal 100
     assert lost.loc["follow-up", "expected_value_lost"] == pytest.approx(200)
-    bottleneck = [f for f in small_result.findings if f.kind == "bottleneck_stage"][0]
+    bottleneck = next(f for f in small_result.findings if f.kind == "bottleneck_stage")
     assert bottleneck.facts["stage"] == "follow-up" and bottleneck.facts["reason"] == "price"
 
 

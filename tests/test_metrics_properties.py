@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ deal = st.tuples(
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
 @given(st.lists(deal, min_size=1, max_size=60))
 def test_children_add_up_to_parents_and_rates_are_bounded(deals: list[tuple[str, str, int, int, float | None]]) -> None:
     start = dt.date(2023, 1, 1)

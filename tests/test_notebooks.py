@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import nbformat
@@ -42,7 +43,7 @@ def test_parameters_cell_matches_the_model_and_has_help(name: str) -> None:
     for param in inferred.values():
         assert param["help"], f"{param['name']} needs a `# help:` comment"
         assert param["inferred_type_name"] != "None", f"{param['name']} needs a type annotation"
-    defaults = {key: eval(value["default"]) for key, value in inferred.items()}  # literals only
+    defaults = {key: ast.literal_eval(value["default"]) for key, value in inferred.items()}  # literals only
     report.load(defaults, where=report.notebook.name)  # the notebook's defaults are valid parameters
 
 

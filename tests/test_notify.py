@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -20,7 +21,7 @@ PERIOD = "2025-06"
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list[dict[str, object]] = []
+    received: ClassVar[list[dict[str, object]]] = []
     fail_next = 0
 
     def do_POST(self) -> None:
@@ -115,6 +116,7 @@ def test_a_dead_webhook_fails_clearly_and_keeps_findings_for_next_time(reports: 
     assert not (reports / ".notify-state.json").exists()
 
 
+@pytest.mark.slow
 def test_cli_never_prints_the_secret(hook: str, reports: Path) -> None:
     script = Path(sys.executable).parent / "salesops"
     args = [str(script), "notify", "--webhook", hook, "--period", PERIOD, "--format", "wecom", "--output", str(reports)]

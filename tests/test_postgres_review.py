@@ -117,7 +117,7 @@ def assert_same(actual: object, expected: object, where: str) -> None:
             assert_same(actual[key], value, f"{where}[{key!r}]")
     elif isinstance(expected, (list, tuple)):
         assert isinstance(actual, (list, tuple)) and len(actual) == len(expected), f"{where}: lengths differ"
-        for i, (a, e) in enumerate(zip(actual, expected)):
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
             assert_same(a, e, f"{where}[{i}]")
     elif isinstance(expected, (float, np.floating)) and not isinstance(actual, str):
         assert actual == pytest.approx(expected, rel=1e-9, nan_ok=True), f"{where}: {actual!r} != {expected!r}"

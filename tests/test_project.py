@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +71,7 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert "exec ./workbench test" in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow
 def test_example_command_prints_the_maven_summary() -> None:
     script = Path(sys.executable).parent / "salesops"
     result = subprocess.run(

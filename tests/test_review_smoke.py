@@ -15,8 +15,11 @@ from salesops_lib.data import connect
 from salesops_lib.data.demo import load_truth
 from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.review import ReviewRun, run_review
+from tests.conftest import NULL, PLANTED
 
-PLANTED, NULL, PERIOD = "demo:small:2025-06-30", "demo:small:null:2025-06-30", "2025-06"
+pytestmark = pytest.mark.slow  # whole reviews of the small demo
+
+PERIOD = "2025-06"
 
 # truth effect kind → (finding kinds that report it, key of its unit in the truth, expected sign of value − baseline)
 RECALL: dict[str, tuple[tuple[str, ...], str, int]] = {

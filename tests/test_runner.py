@@ -20,7 +20,8 @@ from salesops_lib.runner.review import ReviewRun, run_review
 from tests.builders import fixture_report
 from tests.conftest import MAVEN_MAPPING, ROOT
 
-FIXTURES = ROOT / "tests" / "notebooks"
+pytestmark = pytest.mark.slow  # runs reports on real kernels
+
 PERIOD = "2017-12"
 
 

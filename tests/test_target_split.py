@@ -49,8 +49,8 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     rows = []
     for month in pd.date_range("2023-01-01", "2024-12-01", freq="MS"):
         for rep, amount in MONTHLY.items():
-            amount = amount * 2 if rep == "r3" and month.month == 12 else amount
-            rows.append((rep, (month + pd.Timedelta(days=9)).date(), amount))
+            booked = amount * 2 if rep == "r3" and month.month == 12 else amount
+            rows.append((rep, (month + pd.Timedelta(days=9)).date(), booked))
     orders = pd.DataFrame(
         {
             "order_id": [f"o{i}" for i in range(len(rows))],
@@ -163,9 +163,9 @@ def test_unknown_units_and_bad_texts_are_config_errors(small: Dataset) -> None:
         with pytest.raises(ConfigError):
             TargetSplitParams.load(dict(bad))
     with pytest.raises(ConfigError, match="whatif"):
-        TargetSplitParams.load({"whatif": "source=demo"}).whatif_params()  # type: ignore
+        TargetSplitParams.load({"whatif": "source=demo"}).whatif_params()
     with pytest.raises(ConfigError, match="Extra inputs"):
-        TargetSplitParams.load({"whatif": "colour=red"}).whatif_params()  # type: ignore
+        TargetSplitParams.load({"whatif": "colour=red"}).whatif_params()
 
 
 def test_potential_method_needs_market_potential(small: Dataset) -> None:
@@ -246,7 +246,7 @@ def test_excel_workbooks_add_up(demo_planted: TargetSplitResult, tmp_path: Path)
     from salesops_lib.report.target_split import write_workbooks
 
     paths = write_workbooks(demo_planted, "zh", tmp_path)
-    assert [p.name for p in paths][0] == "2026_targets_company.xlsx" and len(paths) == 6
+    assert paths[0].name == "2026_targets_company.xlsx" and len(paths) == 6
     sheet = load_workbook(tmp_path / "2026_targets_north.xlsx").worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     header, region, teams = rows[0], rows[1], rows[2:]

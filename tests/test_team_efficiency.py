@@ -31,8 +31,7 @@ from salesops_lib.errors import ConfigError
 from salesops_lib.metrics import Grain, compute_metric
 from salesops_lib.metrics.facts import rep_roster
 from tests.builders import d, dataset_from_frames, reps_frame
-
-PLANTED, NULL = "demo:small:2025-06-30", "demo:small:null:2025-06-30"
+from tests.conftest import NULL, PLANTED
 
 # --------------------------------------------------------------------------- FTE pro-rating
 

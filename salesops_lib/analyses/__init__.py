@@ -1,1 +1,1 @@
-"""Analyses: one module per analysis, each a pure ``compute(data, params) -> Result``."""
+"""Analyses: one package per analysis, each a pure ``compute(data, scope, params) -> Result`` and its ``SPEC``."""

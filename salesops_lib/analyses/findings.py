@@ -51,7 +51,7 @@ class Finding:
         """Relative change of value against baseline (None when not defined)."""
         if self.value is None or self.baseline in (None, 0):
             return None
-        return self.value / self.baseline - 1  # type: ignore[operator]
+        return self.value / self.baseline - 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (findings.json): the fields plus the derived ``id`` and ``change``."""

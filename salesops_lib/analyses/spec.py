@@ -21,7 +21,8 @@ class HasFindings(Protocol):
     """A result: data only (frames, numbers, findings), no language and no HTML."""
 
     @property
-    def findings(self) -> Sequence[Finding]: ...
+    def findings(self) -> Sequence[Finding]:
+        """The findings the analysis raised, in the order it raised them."""
 
 
 P = TypeVar("P", bound=AnalysisParams)
@@ -53,7 +54,7 @@ class AnalysisSpec(Generic[P, R]):
 
     def run(self, data: Dataset, scope: RunScope, params: P | None = None, **extra: Any) -> R:
         """``compute`` with the default parameters unless ``params`` is given."""
-        return self.compute(data, scope, params if params is not None else self.params(), **extra)  # type: ignore[call-arg]
+        return self.compute(data, scope, params if params is not None else self.params(), **extra)
 
     def missing_tables(self, data: Dataset) -> tuple[str, ...]:
         """The required tables ``data`` does not have."""

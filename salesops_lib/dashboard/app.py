@@ -40,6 +40,7 @@ class CubeStore:
         self._loaded: dict[str, DashboardCube] = {}
 
     def get(self, period: str) -> DashboardCube:
+        """The cube of ``period``, read from disk the first time it is asked for."""
         if period not in self._loaded:
             self._loaded[period] = load_cube(self.root / period)
         return self._loaded[period]
@@ -53,6 +54,7 @@ class PanelCache:
         self._items: OrderedDict[tuple, str] = OrderedDict()
 
     def render(self, cube: DashboardCube, scope: Scope, lang: str) -> str:
+        """The page for ``scope`` in ``lang``, rendered once and then kept (least recently used dropped)."""
         key = (cube.key, scope, lang)
         if key in self._items:
             self._items.move_to_end(key)
@@ -92,7 +94,7 @@ class LeadershipDashboard:
     def __init__(self, store: CubeStore, period: str, lang: str) -> None:
         self.store, self.lang, self.cache = store, lang, PanelCache()
         self.cube = store.get(period)
-        word = lambda key: t(key, lang, LABELS)  # noqa: E731
+        word = lambda key: t(key, lang, LABELS)  # noqa: E731 - a one-line shorthand for the labels below
         self.period = widgets.Dropdown(options=store.periods, value=period, description=word("period"))
         self.region = widgets.Dropdown(description=word("region"))
         self.team = widgets.Dropdown(description=word("team"))
@@ -119,6 +121,7 @@ class LeadershipDashboard:
 
     @property
     def scope(self) -> Scope:
+        """The scope the filter bar selects (made consistent with the org)."""
         return resolve(self.cube.org, self.region.value or "", self.team.value or "", self.rep.value or "")
 
     def _options(self, level: str, scope: Scope) -> list[tuple[str, str]]:
@@ -222,7 +225,7 @@ def show(
         ds = connect(setting("source", source, "demo"), setting("mapping", mapping, "") or None)
         root = cube_root(ds.fingerprint)
         if wanted not in available_periods(root):
-            ensure_cubes(ds, [wanted], progress=progress or (lambda msg: print(msg, flush=True)))
+            ensure_cubes(ds, [wanted], progress=progress or (lambda msg: print(msg, flush=True)))  # noqa: T201 - the build's progress, in the notebook cell's output
     store = CubeStore(root)
     if not store.periods:
         raise ConfigError(t("no_cube", "en", LABELS), where=str(root), fix="run `salesops dashboard` to build it")

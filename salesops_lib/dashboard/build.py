@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,9 +27,14 @@ from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_r
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
 from salesops_lib.metrics.facts import rep_roster
+from salesops_lib.metrics.grain import Level
 from salesops_lib.report.findings_text import finding_text
 
-LEVELS = ("company", "region", "team", "rep")
+if TYPE_CHECKING:
+    from salesops_lib.analyses.funnel_diagnosis import FunnelResult
+    from salesops_lib.analyses.team_efficiency import TeamEfficiencyResult
+
+LEVELS: tuple[Level, ...] = ("company", "region", "team", "rep")
 
 
 def recent_periods(latest: str, months: int) -> list[str]:
@@ -101,6 +107,7 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
     first = add_months(start, -12)
     names = [n for n in HEADLINE_METRICS if METRICS[n].available(ds)]
     parts, targets = [], []
+    unit: Any  # a unit's name; pandas-stubs types a group key as a tuple
     for level in LEVELS:
         grain = Grain(period="month", level=level, start=first, end=end)
         series = [compute_metric(ds, n, grain).assign(metric=n) for n in names if level in METRICS[n].levels]
@@ -149,7 +156,7 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
     return frame[columns]
 
 
-def _efficiency(result: object | None) -> pd.DataFrame:
+def _efficiency(result: TeamEfficiencyResult | None) -> pd.DataFrame:
     if result is None:
         return pd.DataFrame()
     columns = [
@@ -177,7 +184,7 @@ def _efficiency(result: object | None) -> pd.DataFrame:
     return both
 
 
-def _funnel(result: object | None) -> pd.DataFrame:
+def _funnel(result: FunnelResult | None) -> pd.DataFrame:
     if result is None:
         return pd.DataFrame()
     company = result.funnel.assign(level="company", unit="company")[["level", "unit", "step", "k", "reached"]]

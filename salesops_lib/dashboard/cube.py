@@ -64,6 +64,7 @@ class DashboardCube:
 
     @property
     def key(self) -> str:
+        """Identifies the cube among every source's and period's: ``<fingerprint>/<period>``."""
         return f"{self.fingerprint}/{self.period}"
 
 

@@ -19,14 +19,17 @@ class Scope:
 
     @property
     def level(self) -> str:
+        """The deepest level chosen: company, region, team or rep."""
         return "rep" if self.rep else "team" if self.team else "region" if self.region else "company"
 
     @property
     def unit(self) -> str:
+        """The unit looked at (a rep id, team or region name), ``company`` when none is chosen."""
         return self.rep or self.team or self.region or "company"
 
     @property
     def child_level(self) -> str:
+        """The level one step down the drill path (empty at rep level)."""
         return CHILD_LEVEL[self.level]
 
 

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from salesops_lib.config import project_root
 from salesops_lib.errors import ConfigError
@@ -37,7 +38,7 @@ SHARE = Path(__file__).resolve().parent / "share"
 UNUSED_EXTENSIONS = ("jupyterlab_pygments", "@voila-dashboards/jupyterlab-preview")
 """Front-end extensions the dashboard never uses: not loading them shortens the first render."""
 
-TOKEN_ENV = "SALESOPS_DASHBOARD_TOKEN"
+TOKEN_ENV = "SALESOPS_DASHBOARD_TOKEN"  # noqa: S105 - the variable's name, not a token
 """The token as an environment variable: how the user may give it, and how it reaches Voila."""
 
 TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-._~")
@@ -49,7 +50,7 @@ MIN_TOKEN_BITS = 128
 MAX_TOKEN_LENGTH = 1024
 
 NEW_TOKEN_HELP = (
-    "generate one into a private file: `(umask 077; python -c 'import secrets; "
+    "generate one into a private file: `(umask 077; python -c 'import secrets; "  # noqa: S105 - advice, not a token
     "print(secrets.token_urlsafe(32))' > dashboard.token)`, then pass --token-file dashboard.token "
     "(or name a --token-file that does not exist yet: a random token is written there)"
 )
@@ -80,7 +81,8 @@ def is_loopback(host: str) -> bool:
     except ValueError:
         pass
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        # IPv4 and IPv6 socket addresses (all getaddrinfo gives without a family) start with a text
+        addresses = {cast("str", info[4][0]) for info in socket.getaddrinfo(host, None)}
     except OSError:
         return False
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)

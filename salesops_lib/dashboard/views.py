@@ -56,7 +56,7 @@ def breakdown(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
     values = picked.pivot_table(index="unit", columns="metric", values="value", aggfunc="first")
     table = pd.DataFrame(index=pd.Index(units, name="unit"))
     for metric in ("revenue", "attainment", "win_rate"):
-        table[metric] = values[metric] if metric in values else np.nan
+        table[metric] = values.get(metric, np.nan)
     fc = cube.forecast
     if not fc.empty:
         fc = fc[fc["level"] == level]

@@ -56,7 +56,7 @@ RETRY_AFTER_BUSY = 30
 """Seconds a refused viewer is told to wait (``Retry-After``; the page reloads itself then)."""
 
 
-class AtCapacity(Exception):
+class AtCapacityError(Exception):
     """Every kernel slot is taken: the page cannot get a kernel now."""
 
 
@@ -222,6 +222,7 @@ class ThrottledIdentityProvider(PasswordIdentityProvider):
 
     @functools.cached_property
     def throttle(self) -> AuthThrottle:
+        """The wrong-token counter of this server, built from the configured limits."""
         return AuthThrottle(
             limit=self.failure_limit,
             window=self.failure_window,
@@ -247,9 +248,11 @@ class ThrottledIdentityProvider(PasswordIdentityProvider):
                 "Refusing tokens from %s for %.0f s after %d wrong ones", client, seconds, self.failure_limit
             )
 
-    async def get_user(self, handler: web.RequestHandler) -> User | None:  # type: ignore[override]
-        if getattr(handler, "_jupyter_current_user", None):
-            return handler._jupyter_current_user  # type: ignore[attr-defined,no-any-return]
+    async def get_user(self, handler: web.RequestHandler) -> User | None:
+        """The request's user; a wrong ``?token=`` counts as a failure and a blocked client is refused."""
+        current = getattr(handler, "_jupyter_current_user", None)
+        if current:
+            return current
         given = self.get_token(handler) if self.token else ""
         if given:
             client = client_key(handler.request.remote_ip)
@@ -294,7 +297,7 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
     """At most ``max_kernels`` kernels at once, and culling by what their page did.
 
     Voila builds its preheating manager on top of this class, so every kernel start passes through
-    :meth:`start_kernel`: a viewer's own kernel is refused (:class:`AtCapacity`) when the cap is
+    :meth:`start_kernel`: a viewer's own kernel is refused (:class:`AtCapacityError`) when the cap is
     reached, a pool refill waits for a free slot.
     """
 
@@ -319,6 +322,7 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         return len(set(self._kernels) | self._starting | set(self._stopping))
 
     def has_room(self) -> bool:
+        """Whether one more kernel may start now."""
         return self.kernel_count() < self.max_kernels
 
     async def _wait_for_room(self) -> None:
@@ -329,11 +333,12 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
             raise RuntimeError("the dashboard server is shutting down")
 
     async def start_kernel(self, *, kernel_id: str | None = None, **kwargs: Any) -> str:  # type: ignore[override]
+        """Start a kernel within the cap: a pool refill waits for a slot, a viewer's kernel is refused."""
         preheat = (kwargs.get("env") or {}).get(ENV_VARIABLE.VOILA_PREHEAT) == "True"
         if preheat:
             await self._wait_for_room()
         elif not self.has_room():
-            raise AtCapacity(self.max_kernels)
+            raise AtCapacityError(self.max_kernels)
         kernel_id = kernel_id or str(uuid.uuid4())
         self._starting.add(kernel_id)  # no await since the check: the slot is ours
         try:
@@ -348,6 +353,7 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         return started
 
     async def shutdown_kernel(self, kernel_id: str, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
+        """Shut ``kernel_id`` down; its slot is free once its process has exited."""
         km = self._kernels.get(kernel_id)
         self._stopping[kernel_id] = getattr(getattr(km, "provisioner", None), "pid", None)
         try:
@@ -360,11 +366,13 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
             self._room.set()
 
     async def shutdown_all(self, now: bool = False) -> None:  # type: ignore[override]
+        """Shut every kernel down and release whatever waits for a slot."""
         self._closing = True
         self._room.set()
         await super().shutdown_all(now=now)
 
     def notify_connect(self, kernel_id: str) -> None:
+        """Record that a page connected to ``kernel_id`` (it is culled as idle from then on)."""
         super().notify_connect(kernel_id)
         self._connected_once.add(kernel_id)
 
@@ -398,7 +406,7 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         state = getattr(kernel, "execution_state", None)
         if state == "dead":
             self.log.warning("Culling dead kernel %s", kernel_id)
-            await ensure_async(self.shutdown_kernel(kernel_id))
+            await self.shutdown_kernel(kernel_id)
             return
         if self._kernel_connections.get(kernel_id, 0) or state == "busy":
             return  # an open page, or a notebook still executing
@@ -406,12 +414,12 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
             waited = time.monotonic() - self._handed_at.setdefault(kernel_id, time.monotonic())
             if waited > self.cull_unconnected:
                 self.log.info("Culling kernel %s: its page never connected in %.0f s", kernel_id, waited)
-                await ensure_async(self.shutdown_kernel(kernel_id))
+                await self.shutdown_kernel(kernel_id)
             return
         idle = (utcnow() - kernel.last_activity).total_seconds()
         if self.cull_idle_timeout > 0 and idle > self.cull_idle_timeout:
             self.log.info("Culling kernel %s: its page was closed, idle %.0f s", kernel_id, idle)
-            await ensure_async(self.shutdown_kernel(kernel_id))
+            await self.shutdown_kernel(kernel_id)
 
 
 async def _process_gone(pid: int | None, *, timeout: float = 10.0) -> None:
@@ -446,20 +454,23 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         return _ready(pool[0])
 
     def should_use_rendered_notebook(self, *args: Any, **kwargs: Any) -> bool:
+        """Whether to serve a preheated kernel's page: only one that is ready now."""
         # Never wait on a pool kernel still starting: it may be waiting for a free slot.
         return self._pool_ready() and bool(super().should_use_rendered_notebook(*args, **kwargs))
 
     @web.authenticated
     async def get(self, path: str | None = None) -> None:
+        """The page, or 503 (with ``Retry-After``) when no kernel is ready and the cap is reached."""
         manager = self.kernel_manager
         if not self._pool_ready() and not manager.has_room():
             raise web.HTTPError(503, reason="Dashboard at capacity")
         try:
             await super().get(path=path)
-        except AtCapacity:
+        except AtCapacityError:
             raise web.HTTPError(503, reason="Dashboard at capacity") from None
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Voila's error page, except for 503: a short page in the viewer's language that reloads itself."""
         if status_code != 503:
             return super().write_error(status_code, **kwargs)
         lang = _lang()
@@ -492,10 +503,12 @@ class SalesOpsVoila(Voila):
         return {"log_function": log_access}
 
     def initialize(self, argv: list[str] | None = None) -> None:
+        """Voila's set-up, with :class:`SalesOpsKernelManager` as the kernel manager."""
         super().initialize(argv)
         self.voila_configuration.multi_kernel_manager_class = SalesOpsKernelManager
 
     def init_handlers(self) -> list[Any]:
+        """Voila's handlers, with :class:`CappedVoilaHandler` in place of its page handler."""
         return [
             (spec[0], CappedVoilaHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
             for spec in super().init_handlers()

@@ -62,7 +62,7 @@ def _instantiate(target: Path) -> Path:
 
 
 if __name__ == "__main__":  # ``python -m salesops_lib.report.fonts`` prepares the font at set-up
-    print(cjk_font_path())
+    print(cjk_font_path())  # noqa: T201 - the module's command line: set-up reads the path
 
 
 WEB_FAMILY = "SalesOps CJK"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pandas as pd
 
@@ -44,7 +45,8 @@ def e(value: object) -> str:
 def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
     """KPI tiles: value, then the change vs previous month and vs last year, coloured by direction."""
     parts = []
-    for row in tiles.itertuples():
+    # a tile row's values are known only at run time (a change may be None or NaN)
+    for row in cast("Iterable[Any]", tiles.itertuples()):
         deltas = []
         for key, change in (("vs_prev", row.change_prev), ("vs_yoy", row.change_yoy)):
             css = ""

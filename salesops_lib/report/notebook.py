@@ -36,14 +36,16 @@ class ReportContext:
 
     @property
     def name(self) -> str:
+        """The report's name: its analysis' name."""
         return self.spec.name
 
     def compute(self, **extra: Any) -> Any:
         """The analysis' result for this run (``extra``: inputs only a summary takes)."""
-        return self.spec.compute(self.data, self.scope, self.params, **extra)  # type: ignore[call-arg]
+        return self.spec.compute(self.data, self.scope, self.params, **extra)
 
     @property
     def lang(self) -> str:
+        """The page's language (the run scope's)."""
         return self.scope.lang
 
     def heading(self) -> HtmlFragment:

@@ -18,7 +18,7 @@ _applied = False
 
 def apply_theme(*, force: bool = False) -> None:
     """Apply the workbench theme (idempotent): seaborn whitegrid, palette, CJK-capable fonts."""
-    global _applied
+    global _applied  # noqa: PLW0603 - the theme is applied once per process
     if _applied and not force:
         return
     import seaborn as sns

@@ -10,13 +10,17 @@ Excel shows but never evaluates; numbers, dates and empty cells are written as t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
+if TYPE_CHECKING:
+    from openpyxl.cell import _CellSetValue
+
 
 def write_cell(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
-    """Write ``value`` at (``row``, ``column``) of ``sheet``; a text is always a string cell.
+    r"""Write ``value`` at (``row``, ``column``) of ``sheet``; a text is always a string cell.
 
     Parameters
     ----------
@@ -43,11 +47,12 @@ def write_cell(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
     >>> write_cell(sheet, 1, 2, 12.5).data_type
     'n'
     >>> write_cell(sheet, 1, 3, "bell\x07").value
-    'bell\ufffd'
+    'bell�'
     """
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters an .xlsx cannot hold
-    cell = sheet.cell(row=row, column=column, value=value)
+    # openpyxl takes numpy scalars and other values its stubs' union leaves out: pass them on as they are
+    cell = sheet.cell(row=row, column=column, value=cast("_CellSetValue", value))
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl inferred "f" (leading "=") or "e" ("#N/A"): keep the text
     return cell

@@ -38,7 +38,7 @@ class ReviewConfig(FrozenModel):
     #: Jupyter kernel the reports run on (the project's, installed by ./workbench setup)
     kernel: str = "salesops"
     #: extra parameters per report, e.g. {kpi_overview: {metrics: "win_rate,revenue"}}
-    report_params: dict[str, dict[str, Any]] = {}
+    report_params: dict[str, dict[str, Any]] = {}  # noqa: RUF012 - a pydantic field: each config gets a copy
 
     @field_validator("period")
     @classmethod

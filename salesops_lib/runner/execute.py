@@ -65,7 +65,7 @@ def init_worker(cwd: str) -> None:
     """
     from multiprocessing.util import Finalize
 
-    global _cwd
+    global _cwd  # noqa: PLW0603 - per-process state of a pool worker, set by its initializer
     _cwd = cwd
     Finalize(None, _discard_kernel, exitpriority=10)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
@@ -90,7 +90,7 @@ def _discard_kernel() -> None:
     """Stop this worker's kernel (if still running) and remove its socket folder."""
     from salesops_lib.runner.kernels import shutdown
 
-    global _kernel
+    global _kernel  # noqa: PLW0603 - the worker process's one warm kernel
     if _kernel is not None:
         shutdown(_kernel)
     _kernel = None
@@ -103,7 +103,7 @@ def run_report(task: ReportTask) -> ReportOutcome:
 
     from salesops_lib.runner.kernels import kill, replace_kernel, reset_kernel
 
-    global _kernel
+    global _kernel  # noqa: PLW0603 - the worker process's one warm kernel
     started = time.perf_counter()
     if _kernel is None or _kernel.kernel_name != task.kernel or not reset_kernel(_kernel):
         _kernel = replace_kernel(_kernel, kernel_name=task.kernel, cwd=_cwd)

@@ -34,10 +34,11 @@ class Page:
 
     @property
     def within_budget(self) -> bool:
+        """Whether the page is no larger than :data:`MAX_PAGE_BYTES`."""
         return self.bytes <= MAX_PAGE_BYTES
 
 
-class _ReportOutputs(Preprocessor):  # type: ignore[misc]
+class _ReportOutputs(Preprocessor):
     """Drop payload and stderr outputs; anchor headings and collect the table of contents."""
 
     def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:

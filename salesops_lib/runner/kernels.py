@@ -12,6 +12,7 @@ nbclient's output polling blocks its event loop and a dead or hung kernel is nev
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -97,10 +98,9 @@ def _client(km: KernelManager) -> BlockingKernelClient:
 
 def kill(km: KernelManager) -> None:
     """Stop the kernel at once (from any thread): used by the report timeout."""
-    try:
+    # best effort: the kernel may already be gone, or be going, when the timeout fires
+    with contextlib.suppress(Exception):
         run_sync(km.shutdown_kernel)(now=True)
-    except Exception:
-        pass
 
 
 def _run(client: BlockingKernelClient, code: str, *, timeout: float) -> bool:

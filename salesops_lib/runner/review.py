@@ -60,6 +60,7 @@ class ReviewRun:
 
     @property
     def index(self) -> Path:
+        """``index.html`` in :attr:`path` (the published period, or the set-aside folder)."""
         return self.path / "index.html"
 
 

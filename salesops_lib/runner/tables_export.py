@@ -87,7 +87,9 @@ def write_workbook(notebook: Path, target: Path) -> Path | None:
     if not tables:
         return None
     book = Workbook()
-    book.remove(book.active)
+    blank = book.active
+    assert blank is not None  # a new workbook has its one empty sheet
+    book.remove(blank)
     used: set[str] = set()
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table.title, used))

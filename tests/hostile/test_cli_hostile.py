@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SALESOPS = Path(sys.executable).parent / "salesops"
+from tests.conftest import SALESOPS
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,10 +17,10 @@ import pytest
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.errors import ConfigError, SalesOpsError
 from salesops_lib.runner.notify import STATE_FILE, DeliveryError, NotifyStateError, escape_text, notify
+from tests.conftest import SALESOPS
 
 SECRET = "k3y-Very-Secret-0042"
 PERIOD = "2025-06"
-SALESOPS = Path(sys.executable).parent / "salesops"
 
 HOSTILE_NAMES = [
     "<!channel>",

@@ -26,11 +26,11 @@ from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.lock import period_lock
 from salesops_lib.runner.review import SUMMARY_REPORT, run_review
 from tests.builders import fixture_report
-from tests.conftest import MAVEN_BUNDLED, MAVEN_MAPPING, ROOT
+from tests.conftest import MAVEN_BUNDLED, MAVEN_MAPPING, ROOT, SALESOPS
 
-FIXTURES = ROOT / "tests" / "notebooks"
+pytestmark = pytest.mark.slow  # runs reviews on real kernels
+
 PERIOD = "2017-12"
-SALESOPS = Path(sys.executable).parent / "salesops"
 
 
 @pytest.fixture()
@@ -375,7 +375,7 @@ def test_kill_9_of_the_run_leaves_no_workers_or_kernels(review_process: subproce
     tree = _tree(review_process.pid)
     os.kill(review_process.pid, signal.SIGKILL)
     review_process.wait()
-    gone, alive = psutil.wait_procs(tree, timeout=15)
+    _gone, alive = psutil.wait_procs(tree, timeout=15)
     assert not alive, [(p.pid, _cmdline(p)[:3]) for p in alive]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,9 @@ import pytest
 from salesops_lib.data import connect
 from salesops_lib.data.sources import redact_url
 from salesops_lib.errors import SourceError
+from tests.conftest import SALESOPS
 
 SECRET = "Sekr3t-do-not-leak"
-SALESOPS = Path(sys.executable).parent / "salesops"
 
 
 @pytest.mark.parametrize(

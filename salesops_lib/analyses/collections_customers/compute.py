@@ -179,8 +179,8 @@ def _trend(
         ],
     }
     columns = []
-    for name, frame in parts.items():
-        frame = frame.assign(unit=frame["unit"].where(frame["unit"].notna(), "—"))
+    for name, part in parts.items():
+        frame = part.assign(unit=part["unit"].where(part["unit"].notna(), "—"))
         company = frame.groupby("period", as_index=False)[["numerator", "denominator"]].sum().assign(unit="company")
         if name in ("receivable", "past_due"):
             company["denominator"] = 1.0
@@ -229,6 +229,7 @@ def _tiles(
     company = trend[trend["unit"] == "company"].set_index("period")
     current, previous, last_year = (pd.Timestamp(m) for m in (months[-1], months[-2], months[0]))
     rows = []
+    better: bool | None  # None: neither direction is better (the open amount)
     for key, unit, better in (
         ("collection_rate", "ratio", True),
         ("dso", "days", False),

@@ -120,7 +120,7 @@ def first_lead_channels(data: Dataset) -> ir.Table:
 def top_customers(data: Dataset, values: ir.Table, *, top: int = 15) -> pd.DataFrame:
     """The ``top`` customers by revenue over the last 12 months, with attributes and margin."""
     head = values.order_by([ibis.desc("revenue_12m"), "customer_id"]).limit(top)
-    frame = with_attributes(data, head).order_by([ibis.desc("revenue_12m"), "customer_id"]).execute()
+    frame: pd.DataFrame = with_attributes(data, head).order_by([ibis.desc("revenue_12m"), "customer_id"]).execute()
     frame["margin_12m"] = (frame["gross_profit_12m"] / frame["revenue_12m"]).where(frame["revenue_12m"] > 0)
     return frame
 
@@ -174,12 +174,14 @@ def cohort_retention(
     months = (joined.at.year() - joined.first_at.year()) * 12 + joined.at.month() - joined.first_at.month()
     joined = joined.mutate(cohort=joined.first_at.truncate("Q"), k=(months / 3).floor().cast("int64"))
     joined = joined.filter((joined.cohort >= first_cohort.date()) & (joined.k < quarters))
-    cells = (
+    cells: pd.DataFrame = (
         joined.group_by(["cohort", "k"])
         .agg(active=joined.customer_id.nunique(), revenue=joined.amount.sum(), gross_profit=joined.profit.sum())
         .execute()
     )
-    sizes = joined.filter(joined.k == 0).group_by("cohort").agg(customers=joined.customer_id.nunique()).execute()
+    sizes: pd.DataFrame = (
+        joined.filter(joined.k == 0).group_by("cohort").agg(customers=joined.customer_id.nunique()).execute()
+    )
     sizes["cohort"] = pd.to_datetime(sizes["cohort"])
     cells["cohort"] = pd.to_datetime(cells["cohort"])
     grid = pd.MultiIndex.from_product([sizes["cohort"], range(quarters)], names=["cohort", "k"]).to_frame(index=False)
@@ -187,7 +189,7 @@ def cohort_retention(
     frame = frame.merge(sizes, on="cohort", how="left")
     last_month = pd.Timestamp(as_of).to_period("M")
     cohort_last_month = frame["cohort"].dt.to_period("Q").dt.asfreq("M", "end")
-    complete = (cohort_last_month + frame["k"] * 3 + 2) <= last_month
+    complete: pd.Series = (cohort_last_month + frame["k"] * 3 + 2) <= last_month  # booleans
     frame = frame[complete].copy()
     frame["retention"] = frame["active"] / frame["customers"]
     frame["revenue"] = frame["revenue"] / frame["customers"]
@@ -238,7 +240,8 @@ def historical_ltv(
         gross_profit=per.gross_profit.sum(),
         repeat=(per.days > 1).sum(),
     )
-    return grouped.execute()[columns]
+    frame: pd.DataFrame = grouped.execute()
+    return frame[columns]
 
 
 def ltv_by(cells: pd.DataFrame, dimension: str) -> pd.DataFrame:

@@ -18,7 +18,7 @@ Kinds and severities:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -67,6 +67,7 @@ def _slip(result: CollectionsCustomersResult, scope: RunScope, params: Collectio
     assert receivables is not None
     rates = receivables.collection_by_region.set_index("unit")
     out = []
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in receivables.slip[receivables.slip["slipping"]].itertuples():
         if scope.region and row.unit != scope.region:
             continue
@@ -170,6 +171,7 @@ def _receivable_actions(result: CollectionsCustomersResult, period: str, where: 
 
 def _churn(churn: pd.DataFrame, period: str) -> list[Finding]:
     out = []
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in churn.itertuples():
         severity: Severity = "high" if row.reason == "decline" else "medium"
         out.append(
@@ -258,11 +260,12 @@ def _ltv(result: CollectionsCustomersResult, period: str, where: tuple[str, str]
 
 def _months(holdout: dict[str, float | str]) -> int:
     start, end = pd.Timestamp(str(holdout["cutoff"])), pd.Timestamp(str(holdout["end"]))
-    return int(round((end - start).days / 30.44))
+    return round((end - start).days / 30.44)
 
 
-def _num(value: object) -> float | None:
+def _num(value: Any) -> float | None:
+    """A frame's numeric cell (``value``, known only at run time) as a float; None when missing or NaN."""
     if value is None:
         return None
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     return None if np.isnan(number) else number

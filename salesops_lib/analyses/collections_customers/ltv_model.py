@@ -18,6 +18,7 @@ Euler's transformation so that it stays accurate for customers with hundreds of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,8 @@ class BgNbd:
         z = t / (alpha + T + t)
         # ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)
         tail = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        return (a + b + x - 1) / (a - 1) * (1 - tail) * self.p_alive(x, t_x, T)
+        expected: np.ndarray = (a + b + x - 1) / (a - 1) * (1 - tail) * self.p_alive(x, t_x, T)  # scipy is untyped
+        return expected
 
     def p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         """Probability that a customer with history (x, t_x, T) is still active at T."""
@@ -86,7 +88,8 @@ class GammaGamma:
         """
         x = np.asarray(x, dtype=float)
         m = np.nan_to_num(np.asarray(m, dtype=float))
-        return (self.p * (self.gamma + x * m)) / (self.p * x + self.q - 1)
+        value: np.ndarray = (self.p * (self.gamma + x * m)) / (self.p * x + self.q - 1)
+        return value
 
 
 def bgnbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -110,7 +113,8 @@ def _bgnbd_ll(
     drop_x = np.where(repeat, special.betaln(a + 1, np.where(repeat, b + values - 1, 1.0)), -np.inf)
     stay = stay_x[index] - (r + x) * np.log(alpha + T)
     drop = drop_x[index] - (r + x) * np.log(alpha + t_x)
-    return head[index] + np.logaddexp(stay, drop)
+    ll: np.ndarray = head[index] + np.logaddexp(stay, drop)  # scipy is untyped
+    return ll
 
 
 def _gamma_gamma_ll(
@@ -120,7 +124,8 @@ def _gamma_gamma_ll(
     pv = p * values
     by_x = special.gammaln(pv + q) - special.gammaln(pv) - special.gammaln(q) + q * np.log(gamma) + pv * np.log(values)
     px = p * x
-    return by_x[index] + (px - 1) * np.log(m) - (px + q) * np.log(gamma + x * m)
+    ll: np.ndarray = by_x[index] + (px - 1) * np.log(m) - (px + q) * np.log(gamma + x * m)  # scipy is untyped
+    return ll
 
 
 def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, penalty: float = 0.0) -> BgNbd:
@@ -181,7 +186,7 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray, *, penalty: float = 0.0) -> Ga
     )
 
 
-def _minimize(objective, start: np.ndarray) -> optimize.OptimizeResult:  # type: ignore[no-untyped-def]
+def _minimize(objective: Callable[[np.ndarray], float], start: np.ndarray) -> optimize.OptimizeResult:
     """L-BFGS-B on bounded log-parameters, polished by Nelder-Mead when it stops early."""
     bounds = [_BOUND] * start.size
     with np.errstate(all="ignore"):

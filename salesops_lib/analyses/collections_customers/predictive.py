@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 import ibis
 import numpy as np
@@ -72,7 +73,7 @@ def purchase_histories(data: Dataset, cutoff: dt.date, *, region: str = "", attr
     )
     if attributes:
         per = with_attributes(data, per)
-    frame = per.execute()
+    frame: pd.DataFrame = per.execute()
     first, last = pd.to_datetime(frame["first_at"]), pd.to_datetime(frame["last_at"])
     frame["x"] = frame["purchases"].astype(float) - 1
     frame["t_x"] = (last - first).dt.days / 7.0
@@ -87,7 +88,8 @@ def window_purchases(data: Dataset, after: dt.date, until: dt.date, *, region: s
     ev = bookings(data, until, region=region)
     ev = ev.filter(ev.at > after)
     per = ev.group_by("customer_id").agg(actual=ev.at.nunique(), actual_revenue=ev.amount.sum())
-    return per.execute()
+    purchases: pd.DataFrame = per.execute()
+    return purchases
 
 
 def predict_ltv(
@@ -106,7 +108,8 @@ def predict_ltv(
         return None
     bg, gg = _fit(calibration_set)
     weeks = (as_of - cutoff).days / 7.0
-    predicted = bg.expected_purchases(weeks, calibration_set["x"], calibration_set["t_x"], calibration_set["T"])
+    x, t_x, T = (calibration_set[c].to_numpy(float) for c in ("x", "t_x", "T"))
+    predicted = bg.expected_purchases(weeks, x, t_x, T)
     value = _expected_value(gg, calibration_set)
     actual = window_purchases(data, cutoff, as_of, region=region)
     check = calibration_set[["customer_id"]].assign(predicted=predicted, predicted_revenue=predicted * value)
@@ -121,14 +124,18 @@ def predict_ltv(
         "predicted_revenue": float(check["predicted_revenue"].sum()),
         "actual_revenue": float(check["actual_revenue"].sum()),
     }
-    holdout["ratio"] = _ratio(holdout["predicted"], holdout["actual"])  # type: ignore[arg-type]
-    holdout["revenue_ratio"] = _ratio(holdout["predicted_revenue"], holdout["actual_revenue"])  # type: ignore[arg-type]
+    # the sums were stored as floats just above
+    holdout["ratio"] = _ratio(cast("float", holdout["predicted"]), cast("float", holdout["actual"]))
+    holdout["revenue_ratio"] = _ratio(
+        cast("float", holdout["predicted_revenue"]), cast("float", holdout["actual_revenue"])
+    )
 
     current = purchase_histories(data, as_of, region=region, attributes=True)
     bg, gg = _fit(current)
     horizon = ((pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months)) - pd.Timestamp(as_of)).days / 7.0
-    current["p_alive"] = bg.p_alive(current["x"], current["t_x"], current["T"])
-    current["predicted_purchases"] = bg.expected_purchases(horizon, current["x"], current["t_x"], current["T"])
+    x, t_x, T = (current[c].to_numpy(float) for c in ("x", "t_x", "T"))
+    current["p_alive"] = bg.p_alive(x, t_x, T)
+    current["predicted_purchases"] = bg.expected_purchases(horizon, x, t_x, T)
     current["predicted_value"] = _expected_value(gg, current)
     overall_margin = current["gross_profit"].sum() / current["revenue"].sum() if current["revenue"].sum() else 1.0
     margin = (current["gross_profit"] / current["revenue"]).where(current["revenue"] > 0, overall_margin)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import ibis
 import ibis.expr.types as ir
@@ -101,14 +102,14 @@ def open_items(data: Dataset, as_of: dt.date, *, region: str = "") -> OpenItems:
     positive = positive.mutate(
         open_before=ibis.greatest(positive.balance, 0.0), overpaid=ibis.greatest(-positive.balance, 0.0)
     )
-    earlier = ibis.window(
+    earlier = ibis.window(  # type: ignore[no-untyped-call]  # unannotated in ibis
         group_by=positive.order_id, order_by=[positive.due, positive.invoice_id], preceding=None, following=0
     )
     positive = positive.mutate(ahead=positive.open_before.sum().over(earlier) - positive.open_before)
     positive = positive.left_join(note_credit, positive.order_id == note_credit["__order"]).drop("__order")
     available = ibis.greatest(positive.note_credit.fill_null(0.0) - positive.ahead, 0.0)
     credited = ibis.least(available, positive.open_before)
-    days = ibis.literal(as_of).delta(positive.due, unit="day")
+    days = cast("ir.DateScalar", ibis.literal(as_of)).delta(positive.due, unit="day")  # a date literal
     items = positive.mutate(credited=credited, open=positive.open_before - credited, days_past_due=days)
     items = items.mutate(bucket=_bucket(items.days_past_due)).select(
         "invoice_id",
@@ -145,13 +146,16 @@ def open_items(data: Dataset, as_of: dt.date, *, region: str = "") -> OpenItems:
 
 
 def _bucket(days: ir.IntegerValue) -> ir.StringValue:
-    return ibis.cases(
-        (days <= 0, BUCKETS[0]),
-        (days <= 30, BUCKETS[1]),
-        (days <= 60, BUCKETS[2]),
-        (days <= 90, BUCKETS[3]),
+    """The aging bucket (a label of :data:`BUCKETS`) of ``days`` past due."""
+    # ibis annotates comparisons as Value against Value: the bounds are spelled as literals
+    bucket = ibis.cases(
+        (days <= ibis.literal(0), BUCKETS[0]),
+        (days <= ibis.literal(30), BUCKETS[1]),
+        (days <= ibis.literal(60), BUCKETS[2]),
+        (days <= ibis.literal(90), BUCKETS[3]),
         else_=BUCKETS[4],
     )
+    return cast("ir.StringValue", bucket)  # every branch is a string
 
 
 def open_by_owner(open_: OpenItems) -> pd.DataFrame:
@@ -160,11 +164,12 @@ def open_by_owner(open_: OpenItems) -> pd.DataFrame:
     The aging of every level derives from this frame with :func:`aging`.
     """
     items = open_.items.filter(open_.items.open > 0)
-    return (
+    cells: pd.DataFrame = (
         items.group_by(["rep_id", "customer_id", "bucket"])
         .agg(amount=items.open.sum(), invoices=items.count())
         .execute()
     )
+    return cells
 
 
 def aging(data: Dataset, cells: pd.DataFrame, level: Level | str) -> pd.DataFrame:
@@ -214,7 +219,9 @@ def bucket_outlook(data: Dataset, now: OpenItems, *, lookback_days: int = 180, r
     past = past.filter(past.open > 0)
     still = now.items.select(__invoice=now.items.invoice_id, open_now=now.items.open)
     joined = past.left_join(still, past.invoice_id == still["__invoice"])
-    frame = joined.group_by("bucket").agg(then=joined.open.sum(), now=joined.open_now.fill_null(0.0).sum()).execute()
+    frame: pd.DataFrame = (
+        joined.group_by("bucket").agg(then=joined.open.sum(), now=joined.open_now.fill_null(0.0).sum()).execute()
+    )
     if frame.empty:
         return pd.Series(dtype="float64", name="still_open")
     share = (frame.set_index("bucket")["now"] / frame.set_index("bucket")["then"]).clip(0, 1)
@@ -269,13 +276,13 @@ def with_names(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     frame["customer"] = frame["customer_id"]
     frame["owner_name"] = frame["owner"]
     frame["region"] = None
-    ids = [c for c in frame["customer_id"].dropna().unique().tolist()]
+    ids = list(frame["customer_id"].dropna().unique().tolist())
     if data.has("customers") and ids:
         c = data.table("customers")
         found = c.filter(c.customer_id.isin(ids)).select("customer_id", "name").execute()
         names = dict(zip(found["customer_id"], found["name"], strict=False))
         frame["customer"] = frame["customer_id"].map(names).fillna(frame["customer_id"])
-    owners = [r for r in frame["owner"].dropna().unique().tolist()]
+    owners = list(frame["owner"].dropna().unique().tolist())
     if data.has("reps") and owners:
         reps = data.table("reps")
         found = reps.filter(reps.rep_id.isin(owners)).select("rep_id", "name", "region").execute()
@@ -306,7 +313,7 @@ def monthly_receivables(data: Dataset, months: list[dt.date], level: Level, *, r
         distinct=False,
     )
     flows = flows.filter(flows.at <= last_end)
-    per_month = (
+    per_month: pd.DataFrame = (
         flows.group_by([flows.at.truncate("M").name("period"), "unit"])
         .agg(invoiced=flows.invoiced.sum(), collected=flows.collected.sum())
         .execute()
@@ -375,7 +382,8 @@ def overdue_moments(data: Dataset, cuts: pd.DataFrame, window_days: int, level: 
         aa=(per_cluster.a * per_cluster.a).sum(),
         clusters=per_cluster.count(),
     )
-    return sums.execute().sort_values(["label", "unit"]).reset_index(drop=True)
+    moments: pd.DataFrame = sums.execute()
+    return moments.sort_values(["label", "unit"]).reset_index(drop=True)
 
 
 def _payments_by_pair(data: Dataset, pairs: ir.Table) -> ir.Table:

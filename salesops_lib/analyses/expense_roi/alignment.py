@@ -99,6 +99,6 @@ def expense_alignment(
 def _targets(data: Dataset, start: dt.date, as_of: dt.date) -> pd.DataFrame:
     t = data.table("targets")
     t = t.filter((t.level == "region") & (t.period >= start.replace(day=1)) & (t.period <= as_of))
-    out = t.group_by(unit=t.unit_id.cast("string")).agg(target=t.amount.sum()).execute()
+    out: pd.DataFrame = t.group_by(unit=t.unit_id.cast("string")).agg(target=t.amount.sum()).execute()
     out["target"] = to_cents(out["target"])
     return out

@@ -192,7 +192,8 @@ def _units_in_region(data: Dataset, level: str, region: str) -> list[str]:
         return [region]
     reps = data.table("reps").filter(lambda t: t.region == region)
     column = "team" if level == "team" else "rep_id"
-    return reps.select(column).distinct().execute()[column].astype(str).tolist()
+    units: pd.DataFrame = reps.select(column).distinct().execute()
+    return units[column].astype(str).tolist()
 
 
 def _merge(lines: pd.DataFrame, spent: pd.DataFrame) -> pd.DataFrame:

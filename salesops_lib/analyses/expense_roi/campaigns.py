@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import ibis
 import ibis.expr.types as ir
@@ -185,13 +186,15 @@ def _booked(data: Dataset, ids: ir.Column) -> pd.DataFrame:
         return pd.DataFrame({"campaign_id": pd.Series(dtype=str), "booked": pd.Series(dtype=float)})
     e = data.table("expenses")
     e = e.filter(e.campaign_id.isin(ids))
-    return e.group_by("campaign_id").agg(booked=e.amount.sum()).execute()
+    booked: pd.DataFrame = e.group_by("campaign_id").agg(booked=e.amount.sum()).execute()
+    return booked
 
 
 def _leads(data: Dataset, ids: ir.Column, as_of: dt.date) -> pd.DataFrame:
     leads = data.table("leads")
     leads = leads.filter(leads.campaign_id.isin(ids) & (leads.created_at <= as_of))
-    return leads.group_by("campaign_id").agg(leads=leads.count()).execute()
+    counts: pd.DataFrame = leads.group_by("campaign_id").agg(leads=leads.count()).execute()
+    return counts
 
 
 def _outcomes(data: Dataset, ids: ir.Column, as_of: dt.date, attribution: str) -> tuple[pd.DataFrame, bool]:
@@ -205,7 +208,7 @@ def _outcomes(data: Dataset, ids: ir.Column, as_of: dt.date, attribution: str) -
         .agg(
             opportunities=deals.count(),
             pipeline=deals.amount.sum().fill_null(0.0),
-            won_deals=indicator(won).sum(),
+            won_deals=cast("ir.NumericColumn", indicator(won)).sum(),  # indicator of a column is a column
             won_revenue=deals.amount.sum(where=won).fill_null(0.0),
         )
         .execute()
@@ -242,7 +245,7 @@ def _new_customers(data: Dataset, wins: ir.Table, as_of: dt.date) -> pd.DataFram
         __cust=ranked.customer_id, campaign_id=ranked.campaign_id, acquired_at=ranked.closed_at
     )
     after = events.join(new, [events.customer_id == new["__cust"], events.at >= new.acquired_at])
-    per_customer = (
+    per_customer: pd.DataFrame = (
         after.group_by(["__cust", "campaign_id", "acquired_at"])
         .agg(gp=(after.amount - after.cost).sum(), costed=after.cost.count())
         .execute()

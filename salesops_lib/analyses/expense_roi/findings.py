@@ -7,6 +7,9 @@ every kind the report raises.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -16,7 +19,7 @@ from salesops_lib.analyses.expense_roi.campaigns import CampaignRoi
 from salesops_lib.analyses.expense_roi.money import safe_ratio, to_cents
 from salesops_lib.analyses.expense_roi.reallocation import BudgetShift
 from salesops_lib.analyses.expense_roi.response import ResponseModel
-from salesops_lib.analyses.findings import Finding
+from salesops_lib.analyses.findings import Finding, Severity
 
 ANALYSIS = "expense_roi"
 """``Finding.analysis`` of every finding of this report (= the report's name)."""
@@ -41,7 +44,7 @@ HIGH_Z = -3.0
 def finite_or(value: object, default: float) -> float:
     """``value`` as a float, or ``default`` when it is missing, NaN or infinite (for findings' facts)."""
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # any object: its TypeError means "missing"
     except (TypeError, ValueError):
         return default
     return number if np.isfinite(number) else default
@@ -63,13 +66,14 @@ def budget_findings(control: BudgetControl, period: str) -> list[Finding]:
     return out
 
 
-def _finding(row: dict[str, object], level: str, control: BudgetControl, period: str) -> Finding:
+def _finding(row: dict[Hashable, Any], level: str, control: BudgetControl, period: str) -> Finding:
     status = str(row["status"])
     kind = {"over": "budget_overrun", "under": "budget_underspend", "no_budget": "unbudgeted_spend"}[status]
-    variance = float(row["variance"])  # type: ignore[arg-type]
+    variance = float(row["variance"])
     projected_over = finite_or(row["projected_over"], variance)
     pct = finite_or(row["variance_pct"], 0.0)
-    months_over, months = int(row["months_over"]), int(row["months"])  # type: ignore[call-overload]
+    months_over, months = int(row["months_over"]), int(row["months"])
+    severity: Severity
     if kind == "budget_overrun":
         persistent = months > 0 and months_over >= PERSISTENT_SHARE * months
         severity = "high" if pct >= HIGH_FACTOR * control.thresholds.overrun and persistent else "medium"
@@ -87,8 +91,8 @@ def _finding(row: dict[str, object], level: str, control: BudgetControl, period:
         level=level,
         unit=unit,
         metric=f"budget_variance:{row['category']}",
-        value=float(row["spent_ytd"]),  # type: ignore[arg-type]
-        baseline=float(row["budget_ytd"]),  # type: ignore[arg-type]
+        value=float(row["spent_ytd"]),
+        baseline=float(row["budget_ytd"]),
         period=period,
         at_stake=float(at_stake),
         facts={
@@ -97,9 +101,9 @@ def _finding(row: dict[str, object], level: str, control: BudgetControl, period:
             "gap": abs(pct),
             "variance": variance,
             "spent": float(row["spent_ytd"]),
-            "budget_amount": float(row["budget_ytd"]),  # type: ignore[arg-type]
+            "budget_amount": float(row["budget_ytd"]),
             "annual_budget": float(row["annual_budget"]),
-            "projected_over": projected_over,  # type: ignore[arg-type]
+            "projected_over": projected_over,
             "months_over": months_over,
             "months": months,
             "budget_level": control.level,

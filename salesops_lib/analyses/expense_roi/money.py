@@ -8,6 +8,7 @@ a ``status`` column.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast, overload
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,14 @@ import pandas as pd
 from salesops_lib.core.periods import add_months
 
 
+@overload
+def to_cents(values: pd.Series) -> pd.Series: ...
+@overload
+def to_cents(values: np.ndarray) -> np.ndarray: ...
+@overload
+def to_cents(values: float) -> float: ...
+@overload
+def to_cents(values: pd.Series | np.ndarray | float) -> pd.Series | np.ndarray | float: ...
 def to_cents(values: pd.Series | np.ndarray | float) -> pd.Series | np.ndarray | float:
     """Round money to cents (half to even, like the ledger); NaN stays NaN.
 
@@ -23,17 +32,28 @@ def to_cents(values: pd.Series | np.ndarray | float) -> pd.Series | np.ndarray |
     """
     if isinstance(values, pd.Series):
         return values.astype("float64").round(2)
-    return np.round(np.asarray(values, dtype="float64"), 2) if not np.isscalar(values) else round(float(values), 2)
+    if np.isscalar(values):
+        # np.isscalar narrows to numpy's scalar union; here the scalar is a float (the signature)
+        return round(float(cast("float", values)), 2)
+    return np.round(np.asarray(values, dtype="float64"), 2)
 
 
-def safe_ratio(numerator: pd.Series | float, denominator: pd.Series | float) -> pd.Series | float:
+@overload
+def safe_ratio(numerator: pd.Series, denominator: pd.Series | float | None) -> pd.Series: ...
+@overload
+def safe_ratio(numerator: float, denominator: pd.Series) -> pd.Series: ...
+@overload
+def safe_ratio(numerator: float, denominator: float | None) -> float: ...
+@overload
+def safe_ratio(numerator: pd.Series | float, denominator: pd.Series | float | None) -> pd.Series | float: ...
+def safe_ratio(numerator: pd.Series | float, denominator: pd.Series | float | None) -> pd.Series | float:
     """``numerator / denominator``, NaN where the denominator is zero or missing.
 
     >>> safe_ratio(1.0, 0.0)
     nan
     """
     if isinstance(numerator, pd.Series) or isinstance(denominator, pd.Series):
-        index = numerator.index if isinstance(numerator, pd.Series) else denominator.index  # type: ignore[union-attr]
+        index = numerator.index if isinstance(numerator, pd.Series) else cast("pd.Series", denominator).index
         num = pd.Series(numerator, index=index, dtype="float64")
         den = pd.Series(denominator, index=index, dtype="float64")
         return num / den.where(den != 0)

@@ -45,10 +45,12 @@ class SpendPanel:
 
     @property
     def units(self) -> list[str]:
+        """The panel's units, sorted."""
         return sorted(self.frame["unit"].unique())
 
     @property
     def periods(self) -> int:
+        """The number of distinct periods in the panel."""
         return int(self.frame["period"].nunique())
 
 

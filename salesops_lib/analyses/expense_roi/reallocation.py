@@ -100,7 +100,7 @@ def budget_shift(model: ResponseModel, max_shift: float) -> BudgetShift:
     units = max(model.units, 1)
     current = np.round(est["current_spend"].to_numpy(dtype=float) * units * 100).astype(np.int64)  # cents
     eligible = ((est["marginal_low"] > 0) & ~est.index.isin(model.follows_output)).to_numpy()
-    step = max(int(round(current.sum() * STEP_SHARE)), 1)
+    step = max(round(current.sum() * STEP_SHARE), 1)  # round() of a NumPy float is an int
     floor = np.floor(current * (1 - max_shift)).astype(np.int64)
     ceiling = np.ceil(current * (1 + max_shift)).astype(np.int64)
     suggested = current.copy()

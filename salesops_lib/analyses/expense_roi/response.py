@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,14 +109,16 @@ class ResponseModel:
 
     def response(self, category: str, spend: np.ndarray | float, beta: float | None = None) -> np.ndarray:
         """Steady-state output per unit-period at constant ``spend`` per unit-period."""
-        row = self.estimates.set_index("category").loc[category]
+        row: Any = self.estimates.set_index("category").loc[category]  # the category's row: floats
         b = row["beta"] if beta is None else beta
-        return b * np.log1p(np.asarray(spend, dtype=float) / ((1 - row["decay"]) * row["scale"]))
+        out: np.ndarray = b * np.log1p(np.asarray(spend, dtype=float) / ((1 - row["decay"]) * row["scale"]))
+        return out
 
     def marginal(self, category: str, spend: np.ndarray | float) -> np.ndarray:
         """Output per extra unit of steady spend at ``spend`` per unit-period."""
-        row = self.estimates.set_index("category").loc[category]
-        return row["beta"] / ((1 - row["decay"]) * row["scale"] + np.asarray(spend, dtype=float))
+        row: Any = self.estimates.set_index("category").loc[category]  # the category's row: floats
+        out: np.ndarray = row["beta"] / ((1 - row["decay"]) * row["scale"] + np.asarray(spend, dtype=float))
+        return out
 
 
 def fit_response(panel: SpendPanel, *, decay: float | None = None, simulated: bool = False) -> ResponseModel | None:
@@ -235,7 +238,13 @@ def adstock(spend: np.ndarray, decay: float) -> np.ndarray:
     >>> adstock(np.array([100.0, 0.0, 0.0]), 0.5).tolist()
     [100.0, 50.0, 25.0]
     """
-    return lfilter([1.0], [1.0, -decay], np.asarray(spend, dtype=float))
+    stocked: np.ndarray = lfilter([1.0], [1.0, -decay], np.asarray(spend, dtype=float))
+    return stocked
+
+
+def _adstock_group(spend: pd.Series, decay: float) -> np.ndarray:
+    """:func:`adstock` of one unit's spend series (for ``groupby(...).transform``)."""
+    return adstock(spend.to_numpy(), decay)
 
 
 def _media(
@@ -243,7 +252,7 @@ def _media(
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     columns, scales = {}, {}
     for c in categories:
-        stocked = frame.groupby("unit", sort=False)[c].transform(lambda s, d=decays[c]: adstock(s.to_numpy(), d))
+        stocked = frame.groupby("unit", sort=False)[c].transform(_adstock_group, decays[c])
         positive = stocked[stocked > 0]
         scales[c] = float(positive.mean()) if len(positive) else 1.0
         columns[c] = np.log1p(stocked / scales[c])
@@ -453,6 +462,7 @@ def _warnings(
 def _curves(estimates: pd.DataFrame) -> pd.DataFrame:
     """Steady-state response from 0 to twice the current spend, with the β interval as a band."""
     rows = []
+    r: Any  # a row of estimates: floats and the category name
     for r in estimates.itertuples():
         spend = np.linspace(0.0, max(2.0 * r.current_spend, 1.0), CURVE_POINTS)
         base = np.log1p(spend / ((1 - r.decay) * r.scale))

@@ -14,6 +14,8 @@ project each unit's attainment of its target with the probability of reaching 10
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -58,7 +60,8 @@ def unit_sigmas(windows: pd.DataFrame) -> pd.Series:
     total = (windows["error"] ** 2).groupby(keys).sum()
     count = windows["error"].notna().groupby(keys).sum()
     prior = priors.groupby(keys).first()
-    return np.sqrt((total + PRIOR_ORIGINS * prior**2) / (count + PRIOR_ORIGINS))
+    sigmas: pd.Series = np.sqrt((total + PRIOR_ORIGINS * prior**2) / (count + PRIOR_ORIGINS))
+    return sigmas
 
 
 def _level_priors(windows: pd.DataFrame) -> dict[str, float]:
@@ -76,7 +79,8 @@ def standardised_errors(windows: pd.DataFrame) -> pd.Series:
     keys = [windows["level"], windows["unit"]]
     total = squared.groupby(keys).transform("sum")
     count = windows["error"].notna().groupby(keys).transform("sum")
-    sigma = np.sqrt((total - squared + PRIOR_ORIGINS * priors**2) / (count - 1 + PRIOR_ORIGINS))
+    # a ufunc of a Series is a Series (numpy's stubs say ndarray)
+    sigma = cast("pd.Series", np.sqrt((total - squared + PRIOR_ORIGINS * priors**2) / (count - 1 + PRIOR_ORIGINS)))
     return windows["error"] / sigma.where(sigma > 0)
 
 

@@ -11,6 +11,7 @@ deals for a CRM without orders).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -126,7 +127,7 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
     if scope.region and not accounts.empty:
         accounts = accounts[accounts["owner"].isin(tree["rep_id"])].reset_index(drop=True)
 
-    head = units[(units["level"] == root_level) & (units["unit"] == root)].iloc[0].to_dict()
+    head = cast("dict[str, Any]", units[(units["level"] == root_level) & (units["unit"] == root)].iloc[0].to_dict())
     head["blend_weight"] = weight
     model = {
         "methods": org.methods[org.methods.index.get_level_values(0).isin(["company", "region"])].to_dict(),
@@ -151,7 +152,7 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         slipping=slipping,
         accounts=accounts,
         annual_revenue=annual,
-        owner_revenue=revenue.iloc[:, -12:].sum(axis=1).to_dict(),
+        owner_revenue=cast("dict[str, float]", revenue.iloc[:, -12:].sum(axis=1).to_dict()),  # rep id → revenue
         risk_probability=params.risk_probability,
     )
     return ForecastResult(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses.findings import Finding
+from salesops_lib.analyses.findings import Finding, Severity
 
 ANALYSIS = "forecast"
 KINDS = (
@@ -62,7 +62,7 @@ def build(
 
     def finding(
         kind: str,
-        severity: str,
+        severity: Severity,
         level: str,
         unit: str,
         metric: str,
@@ -80,7 +80,7 @@ def build(
             severity=severity,
             level=level,
             unit=unit,
-            metric=metric,  # type: ignore[arg-type]
+            metric=metric,
             value=None if value is None or not np.isfinite(value) else float(value),
             baseline=None if baseline is None or not np.isfinite(baseline) else float(baseline),
             period=period,
@@ -127,7 +127,8 @@ def build(
             )
         )
 
-    for level, severity in (("region", "medium"), ("team", "low")):
+    risk_levels: tuple[tuple[str, Severity], ...] = (("region", "medium"), ("team", "low"))
+    for level, severity in risk_levels:
         rows = units[(units["level"] == level) & units["target"].gt(0)]
         rows = rows[[_at_risk(r, risk_probability) for _, r in rows.iterrows()]] if len(rows) else rows
         rows = rows.assign(gap=rows["target"] - rows["forecast"]).sort_values("gap", ascending=False)

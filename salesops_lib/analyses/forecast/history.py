@@ -10,6 +10,7 @@ the company's revenue.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ def monthly_revenue(data: Dataset, as_of: dt.date) -> pd.DataFrame:
     per_month = events.group_by(rep_id=events.rep_id.fill_null(UNASSIGNED), month=events.at.truncate("M")).agg(
         amount=events.amount.sum().fill_null(0)
     )
-    frame = per_month.execute()
+    frame: pd.DataFrame = per_month.execute()
     months = pd.date_range(
         month_start(as_of) - pd.DateOffset(months=MAX_HISTORY_MONTHS - 1), month_start(as_of), freq="MS"
     )
@@ -43,7 +44,8 @@ def monthly_revenue(data: Dataset, as_of: dt.date) -> pd.DataFrame:
         return pd.DataFrame(columns=months[-1:], dtype=float)
     frame["month"] = pd.to_datetime(frame["month"])
     matrix = frame.pivot_table(index="rep_id", columns="month", values="amount", aggfunc="sum", fill_value=0.0)
-    first = matrix.columns[(matrix.sum(axis=0) != 0).to_numpy()].min()
+    months_seen = cast("pd.DatetimeIndex", matrix.columns)  # the pivot's columns are the months
+    first = months_seen[(matrix.sum(axis=0) != 0).to_numpy()].min()
     matrix = matrix.reindex(columns=months[months >= first], fill_value=0.0).astype(float)
     return matrix
 
@@ -99,7 +101,7 @@ def monthly_targets(data: Dataset, tree: pd.DataFrame, start: dt.date, end: dt.d
     if not data.has("targets"):
         return pd.DataFrame(columns=columns)
     t = data.table("targets")
-    lines = (
+    lines: pd.DataFrame = (
         t.filter((t.period >= start) & (t.period <= end))
         .group_by(["level", "unit_id", "period"])
         .agg(target=t.amount.sum())
@@ -118,7 +120,8 @@ def monthly_targets(data: Dataset, tree: pd.DataFrame, start: dt.date, end: dt.d
             parts.append(rolled.groupby(["unit", "month"], as_index=False)["target"].sum().assign(level=level)[columns])
     if not parts:
         return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True).groupby(["level", "unit", "month"], as_index=False)["target"].sum()
+    summed = pd.concat(parts, ignore_index=True).groupby(["level", "unit", "month"], as_index=False)["target"].sum()
+    return cast("pd.DataFrame", summed)  # as_index=False: a frame, not a Series
 
 
 def window_targets(targets: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:

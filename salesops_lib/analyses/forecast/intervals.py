@@ -37,7 +37,8 @@ def quantile_of(level: float) -> float:
 def horizon_sd(residual_sd: float, alpha: float, steps: int) -> np.ndarray:
     """Relative error sd at steps 1..``steps`` (exponential-smoothing growth)."""
     h = np.arange(1, steps + 1)
-    return residual_sd * np.sqrt(1 + (h - 1) * alpha**2)
+    sd: np.ndarray = residual_sd * np.sqrt(1 + (h - 1) * alpha**2)
+    return sd
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Calibration:
 
     @property
     def corrected(self) -> bool:
+        """Whether the band's half-width is corrected (a factor other than 1)."""
         return self.factor != 1.0
 
 

@@ -137,7 +137,7 @@ def forecast_org(
         return history[i, start : lengths[k]], positions[(k, int(calendar_month[min(start, T - 1)]))]
 
     base = np.zeros((len(lengths), len(nodes), h))
-    pairs = [prepared(i, k) for k in range(len(lengths)) for i in top]
+    pairs = [prepared(int(i), k) for k in range(len(lengths)) for i in top]
     top_fc = ts.forecast_many([p[0] for p in pairs], h, period=period, indices=[p[1] for p in pairs])
     grid = {m: f.reshape(len(lengths), len(top), h) for m, f in top_fc.items()}
     scores, methods = _choose(history[top], lengths, grid, period)
@@ -145,7 +145,7 @@ def forecast_org(
         base[:, i, :] = grid[methods[j]][:, j, :]
 
     where = [(k, i) for k in range(len(lengths)) for i in low]
-    pairs = [prepared(i, k) for k, i in where]
+    pairs = [prepared(int(i), k) for k, i in where]
     if pairs:
         cheap = ts.forecast_many(
             [p[0] for p in pairs], h, period=period, methods=(CHEAP_METHOD,), indices=[p[1] for p in pairs]
@@ -173,7 +173,7 @@ def forecast_org(
         reconciled=reconciled,
         base=base,
         methods=pd.Series(
-            [methods[list(top).index(i)] if i in top else CHEAP_METHOD for i in range(len(nodes))],
+            [methods[top.tolist().index(i)] if i in top else CHEAP_METHOD for i in range(len(nodes))],
             index=hierarchy.index(),
         ),
         scores=scores.set_axis(hierarchy.index()[top]),

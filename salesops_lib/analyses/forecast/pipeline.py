@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import cast
 
 import ibis
 import ibis.expr.types as ir
@@ -60,6 +61,7 @@ SNAPSHOT_COLUMNS = [
 
 
 def month_end(day: pd.Timestamp) -> pd.Timestamp:
+    """Midnight of the last day of ``day``'s month."""
     return (pd.Timestamp(day) + pd.offsets.MonthEnd(0)).normalize()
 
 
@@ -92,8 +94,10 @@ def with_value(data: Dataset, deals: ir.Table, as_of: dt.date, means: WonMeans |
     deals (closed by ``as_of``; ``means`` from :func:`won_means` when already known).
     """
     by_product, overall = means if means is not None else won_means(data, as_of)
-    means = ibis.memtable(by_product, schema={"product": "string", "product_mean": "float64"})
-    joined = deals.left_join(means, deals.product.fill_null(UNKNOWN) == means.product).drop("product_right")
+    product_means = ibis.memtable(by_product, schema={"product": "string", "product_mean": "float64"})
+    joined = deals.left_join(product_means, deals.product.fill_null(UNKNOWN) == product_means.product).drop(
+        "product_right"
+    )
     value = ibis.cases(
         ((joined.amount > 0), joined.amount),
         (joined.product_mean.notnull(), joined.product_mean),
@@ -104,7 +108,8 @@ def with_value(data: Dataset, deals: ir.Table, as_of: dt.date, means: WonMeans |
 
 def _stage_rank(data: Dataset, stage: ir.StringValue) -> ir.IntegerValue:
     order = data.stages.open_stages
-    return ibis.cases(*[(stage == name, i) for i, name in enumerate(order)], else_=-1)
+    rank = ibis.cases(*[(stage == name, i) for i, name in enumerate(order)], else_=-1)
+    return cast("ir.IntegerValue", rank)  # every branch is an integer
 
 
 def open_deals(
@@ -171,7 +176,8 @@ def _with_stage(data: Dataset, pairs: ir.Table) -> ir.Table:
         return pairs.mutate(stage=ibis.literal(UNKNOWN), stage_entered=ibis.null("date"))
     sh = data.table("stage_history")
     sh = sh.filter(sh.stage.isin(list(data.stages.open_stages)))
-    rank = _stage_rank(data, sh.stage).cast("int64")
+    # mypy resolves ibis' cast() overloads to a StringValue whatever the target: this is an integer
+    rank = cast("ir.IntegerValue", _stage_rank(data, sh.stage).cast("int64"))
     entries = sh.select(
         s_opp=sh.opp_id,
         stage=sh.stage,
@@ -198,7 +204,7 @@ def snapshots(
     if not len(origins):
         return pd.DataFrame(columns=SNAPSHOT_COLUMNS)
     deals = open_deals(data, origins, months, as_of, skip=skip, means=means)
-    agg = (
+    agg: pd.DataFrame = (
         deals.group_by(["origin", "rep_id", "stage", "age_band", "close_step"])
         .agg(
             deals=deals.count(),
@@ -299,7 +305,8 @@ def expected_from_pipeline(
         )
         q = q.copy()
         q[dated] = p_win[dated] * timing
-    return (now["value"] * q).groupby(now["rep_id"]).sum()
+    expected: pd.Series = (now["value"] * q).groupby(now["rep_id"]).sum()
+    return expected
 
 
 def not_in_pipeline_share(
@@ -318,10 +325,15 @@ def not_in_pipeline_share(
     total, from_pipeline = 0.0, 0.0
     for o in learn:
         start, end = window_end(o, skip), window_end(o, skip + months)
-        cols = [c for c in revenue.columns if start < c <= end]
+        cols = [c for c in _month_columns(revenue) if start < c <= end]
         total += float(revenue[cols].to_numpy().sum())
         from_pipeline += float(snaps.loc[snaps["origin"] == o, "won_value"].sum())
     return float(np.clip(1 - from_pipeline / total, 0, 1)) if total > 0 else 0.0
+
+
+def _month_columns(revenue: pd.DataFrame) -> pd.DatetimeIndex:
+    """The columns of a reps × months revenue frame: the months, as timestamps."""
+    return cast("pd.DatetimeIndex", revenue.columns)
 
 
 def run_rate(
@@ -330,7 +342,7 @@ def run_rate(
     """Per rep: mean monthly revenue of the last :data:`RUN_RATE_MONTHS` months to ``origin`` ×
     ``months`` × the seasonal ratio (``season`` = index per calendar month 1..12, or None).
     """
-    cols = [c for c in revenue.columns if c <= origin][-RUN_RATE_MONTHS:]
+    cols = [c for c in _month_columns(revenue) if c <= origin][-RUN_RATE_MONTHS:]
     if not cols:
         return pd.Series(0.0, index=revenue.index)
     base = revenue[cols].mean(axis=1) * months

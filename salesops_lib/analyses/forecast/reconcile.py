@@ -33,6 +33,7 @@ class Hierarchy:
 
     @property
     def bottom(self) -> pd.DataFrame:
+        """The bottom nodes (the reps), in the order of the summing matrix's columns."""
         return self.nodes[self.nodes["level"] == "rep"]
 
     @classmethod
@@ -70,9 +71,11 @@ class Hierarchy:
 
     def aggregate(self, bottom: np.ndarray) -> np.ndarray:
         """Every node's values from the reps' values (reps × k)."""
-        return self.summing @ bottom
+        nodes: np.ndarray = self.summing @ bottom
+        return nodes
 
     def index(self) -> pd.MultiIndex:
+        """The nodes as a (level, unit) index, in the order of the summing matrix's rows."""
         return pd.MultiIndex.from_frame(self.nodes[["level", "unit"]])
 
 

@@ -17,8 +17,10 @@ accounts whose orders decline.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from salesops_lib.analyses.forecast.pipeline import WonMeans, with_value
@@ -76,12 +78,12 @@ def slipping_deals(
         usual = _usual_days_to_win(data, as_of)
         if usual is None:
             return pd.DataFrame(columns=SLIP_COLUMNS)
-        age = ibis.literal(as_of).delta(open_now.created_at, unit="day")
-        rows = open_now.filter(age > 2 * usual).mutate(
+        age = cast("ir.DateScalar", ibis.literal(as_of)).delta(open_now.created_at, unit="day")  # a date literal
+        rows = open_now.filter(age > ibis.literal(2 * usual)).mutate(  # ibis types comparisons as Value with Value
             slips=(age / usual).floor().cast("int64"), reason=ibis.literal("age")
         )
     rows = with_value(data, rows.filter(rows.slips >= minimum_slips), as_of, means)
-    frame = rows.select(
+    frame: pd.DataFrame = rows.select(
         "opp_id",
         "rep_id",
         "customer_id",
@@ -89,7 +91,7 @@ def slipping_deals(
         "expected_close",
         "slips",
         "reason",
-        age_days=ibis.literal(as_of).delta(rows.created_at, unit="day"),
+        age_days=cast("ir.DateScalar", ibis.literal(as_of)).delta(rows.created_at, unit="day"),
     ).execute()
     frame["stage"] = _stages(data, frame["opp_id"].tolist(), as_of)
     return frame.sort_values(["value", "slips"], ascending=False, na_position="last")[SLIP_COLUMNS].reset_index(

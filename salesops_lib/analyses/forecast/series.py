@@ -134,8 +134,8 @@ def forecast_many(
         if all(p in out for p in parts):
             out[name] = np.mean([out[p] for p in parts], axis=0)
     fallback = np.array([np.full(h, y.mean() if len(y) else 0.0) for y in series])
-    for name, values in out.items():
-        values = np.where(usable[:, None] & np.isfinite(values), values, fallback)
+    for name, raw in out.items():
+        values = np.where(usable[:, None] & np.isfinite(raw), raw, fallback)
         out[name] = np.maximum(values, 0.0) if nonnegative else values
     return out
 

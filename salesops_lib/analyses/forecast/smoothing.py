@@ -48,7 +48,8 @@ def align_right(series: list[np.ndarray]) -> np.ndarray:
 def first_index(Y: np.ndarray) -> np.ndarray:
     """Index of each row's first observed value."""
     observed = ~np.isnan(Y)
-    return np.where(observed.any(axis=1), observed.argmax(axis=1), Y.shape[1])
+    first: np.ndarray = np.where(observed.any(axis=1), observed.argmax(axis=1), Y.shape[1])
+    return first
 
 
 # --------------------------------------------------------------------------- seasonality
@@ -86,7 +87,8 @@ def seasonal_indices(y: np.ndarray, period: int) -> np.ndarray:
         [np.nanmean(ratio[k::period]) if np.any(~np.isnan(ratio[k::period])) else 1.0 for k in range(period)]
     )
     index = np.where(np.isfinite(index) & (index > 0), index, 1.0)
-    return index / index.mean()
+    indices: np.ndarray = index / index.mean()
+    return indices
 
 
 def seasonal_profile(y: np.ndarray, period: int, *, test: bool = True) -> np.ndarray:
@@ -104,6 +106,7 @@ def seasonal_profile(y: np.ndarray, period: int, *, test: bool = True) -> np.nda
 def _grid(alphas: np.ndarray, betas: np.ndarray | None, phis: np.ndarray | None) -> np.ndarray:
     if betas is None:
         return alphas[:, None]
+    assert phis is not None  # a trend's grid always has damping factors
     a, b, p = np.meshgrid(alphas, betas, phis, indexing="ij")
     keep = b <= a
     return np.column_stack([a[keep], b[keep], p[keep]])
@@ -164,6 +167,7 @@ def fit_smoothing(
         if not active.any():
             continue
         if trend:
+            assert phi is not None and beta is not None and slope is not None  # set above for a trend
             pred = level + phi * slope
             err = np.where(active, y - pred, 0.0)
             level = np.where(active, pred + alpha * err, level)
@@ -187,7 +191,7 @@ def _replay(
     beta = params[:, 1] if trend else np.zeros(S)
     phi = params[:, 2] if trend else np.zeros(S)
     level = level0.copy()
-    slope = slope0.copy() if trend else np.zeros(S)
+    slope = slope0.copy() if slope0 is not None else np.zeros(S)
     residuals = np.full((S, T), np.nan)
     for t in range(T):
         y = Y[:, t]

@@ -18,6 +18,7 @@ The baseline is the average month of the baseline months.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import ibis.expr.types as ir
 import numpy as np
@@ -38,7 +39,7 @@ def won_counts(deals: ir.Table, by: str, first: dt.date, as_of: dt.date) -> pd.D
     """
     created = deals.filter(deals.created.notnull() & (deals.created >= first) & (deals.created <= as_of))
     created = created.mutate(month=created.created.truncate("M"))
-    made = created.group_by(["month", by]).agg(created=created.count()).execute()
+    made: pd.DataFrame = created.group_by(["month", by]).agg(created=created.count()).execute()
     won = deals.filter(deals.won_at.notnull() & (deals.won_at >= first) & (deals.won_at <= as_of))
     won = won.mutate(month=won.won_at.truncate("M"), days=won.won_at.delta(won.created, unit="day"))
     closed = (
@@ -92,7 +93,7 @@ def factor_table(
 
 
 def _lookup(counts: pd.DataFrame, unit: object, k: int) -> tuple[float, float]:
-    key = k if unit is None else (unit, k)
+    key: Any = k if unit is None else (unit, k)  # a label of the counts' index (a unit's, known at run time)
     if key in counts.index:
         got = counts.loc[key]
         return float(got["n"]), float(got["x"])
@@ -127,7 +128,7 @@ def lmdi(before: pd.DataFrame, after: pd.DataFrame, plan: StagePlan, with_leads:
         frame[volume] = frame[volume].fillna(0.0)
         frame["won_value"] = frame["won_value"].fillna(0.0)
         for name in names[1:]:
-            frame[name] = frame[name].fillna(frame.loc["company", name])
+            frame[name] = frame[name].fillna(cast("float", frame.loc["company", name]))  # a factor: numeric
     v0, v1 = implied(b, names).fillna(0.0), implied(a, names).fillna(0.0)
     rows = []
     for unit in units:

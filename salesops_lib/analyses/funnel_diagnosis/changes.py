@@ -58,7 +58,7 @@ def monthly_counts(
     if leads is not None:
         window = leads.filter((leads.created >= first) & (leads.created <= as_of))
         window = window.mutate(month=window.created.truncate("M"))
-        frame = (
+        frame: pd.DataFrame = (
             window.group_by(["month", *by]).agg(n=window.count(), x=window.converted.sum().cast("float64")).execute()
         )
         parts.append(frame.assign(step=LEADS, k=-1))
@@ -157,7 +157,9 @@ def period_counts(
     in_base = ibis.or_(*[(at >= lo) & (at <= hi) for lo, hi in baseline])
     in_latest = (at >= latest) & (at <= as_of)
     window = table.filter(in_base | in_latest).mutate(latest=in_latest)
-    frame = window.group_by(["latest", by]).agg(n=window.count(), x=window[flag].sum().cast("float64")).execute()
+    frame: pd.DataFrame = (
+        window.group_by(["latest", by]).agg(n=window.count(), x=window[flag].sum().cast("float64")).execute()
+    )
     frame[["n", "x"]] = frame[["n", "x"]].astype(float)
     return frame.rename(columns={by: "segment"})
 

@@ -12,6 +12,8 @@ estimate from the deals old enough to tell, and a cohort younger than the horizo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import cast
 
 import ibis
 import ibis.expr.types as ir
@@ -74,18 +76,22 @@ def incidence_curves(deals: ir.Table, start: dt.date | None, as_of: dt.date, hor
     """
     cap = max(2 * horizon, 180)
     window = _window(deals, start)
-    end = ibis.coalesce(window.won_at, window.lost_at, ibis.literal(as_of))
+    end = cast("ir.DateValue", ibis.coalesce(window.won_at, window.lost_at, ibis.literal(as_of)))  # all dates
     age = end.delta(window.created, unit="day")
     event = ibis.cases(
-        (age > cap, "open"), (window.status == "won", "won"), (window.status == "lost", "lost"), else_="open"
+        (age > ibis.literal(cap), "open"),
+        (window.status == "won", "won"),
+        (window.status == "lost", "lost"),
+        else_="open",
     )
     grouped = window.mutate(cohort=window.created.truncate("M"), age=ibis.least(age, cap).cast("int64"), event=event)
-    counts = grouped.group_by(["cohort", "age", "event"]).agg(n=grouped.count()).execute()
+    counts: pd.DataFrame = grouped.group_by(["cohort", "age", "event"]).agg(n=grouped.count()).execute()
     if counts.empty:
         return pd.DataFrame(columns=["cohort", "age_days", "won_share"])
     counts["cohort"] = pd.to_datetime(counts["cohort"])
     frames = []
-    for cohort, part in counts.groupby("cohort"):
+    by_cohort = cast("Iterable[tuple[pd.Timestamp, pd.DataFrame]]", counts.groupby("cohort"))  # to_datetime above
+    for cohort, part in by_cohort:
         wide = part.pivot_table(index="age", columns="event", values="n", aggfunc="sum", fill_value=0)
         wide = wide.reindex(columns=["won", "lost", "open"], fill_value=0)
         ages = np.arange(0, int(wide.index.max()) + 1)

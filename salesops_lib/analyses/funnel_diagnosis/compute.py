@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import ExitStack
+from typing import Any
 
 import ibis.expr.types as ir
 import numpy as np
@@ -142,7 +143,9 @@ def _diagnose(
 
     # --- segments against the rest, and the units' recoverable value
     by_dimension = {d: stages.outcome_counts(window, [d]) for d in dimensions}
-    leads_by = {d: _lead_counts(window_leads, [d]) for d in dimensions if d in LEAD_DIMENSIONS and leads is not None}
+    leads_by = {
+        d: _lead_frame(window_leads, [d]) for d in dimensions if d in LEAD_DIMENSIONS and window_leads is not None
+    }
     compared = segments.compare_segments(by_dimension, leads_by, plan, alpha=alpha, min_size=params.min_segment_size)
     bottlenecks = segments.recoverable(compared, funnel, unit, plan, avg_won)
 
@@ -175,51 +178,54 @@ def _diagnose(
     # --- a process change
     process = _process(stay, deals, plan, params, as_of, ks=change[0], level=change[1])
 
-    result = dict(
-        period=scope.period,
-        as_of=as_of,
-        stages=plan.funnel,
-        has_leads=leads is not None,
-        unit=unit,
-        window_start=window_start,
-        baseline=tuple(baseline),
-        compare_to=params.compare_to,
-        horizon_days=params.horizon_days,
-        alpha=alpha,
-        min_segment_size=params.min_segment_size,
-        undated=undated,
-        lead_lag_p90=_lead_lag(window_leads),
-        funnel=funnel,
-        value_lost=lost,
-        durations=durations,
-        unit_durations=unit_durations,
-        stalled=stalled,
-        lost_reasons=reasons,
-        cohorts=cohort_table,
-        curves=curves,
-        segments=compared,
-        bottlenecks=bottlenecks,
-        screen=screen,
-        drivers=drivers,
-        decomposition=decomposition,
-        bridge=bridge,
-        bridge_units=contributions,
-        bridge_factors=factors,
-        process=process,
-    )
+    result = {
+        "period": scope.period,
+        "as_of": as_of,
+        "stages": plan.funnel,
+        "has_leads": leads is not None,
+        "unit": unit,
+        "window_start": window_start,
+        "baseline": tuple(baseline),
+        "compare_to": params.compare_to,
+        "horizon_days": params.horizon_days,
+        "alpha": alpha,
+        "min_segment_size": params.min_segment_size,
+        "undated": undated,
+        "lead_lag_p90": _lead_lag(window_leads),
+        "funnel": funnel,
+        "value_lost": lost,
+        "durations": durations,
+        "unit_durations": unit_durations,
+        "stalled": stalled,
+        "lost_reasons": reasons,
+        "cohorts": cohort_table,
+        "curves": curves,
+        "segments": compared,
+        "bottlenecks": bottlenecks,
+        "screen": screen,
+        "drivers": drivers,
+        "decomposition": decomposition,
+        "bridge": bridge,
+        "bridge_units": contributions,
+        "bridge_factors": factors,
+        "process": process,
+    }
     findings = conclude(result, plan, scope, params, avg_won=avg_won)
     return FunnelResult(**result, findings=tuple(findings))  # type: ignore[arg-type]
 
 
 def _lead_counts(leads: ir.Table | None, by: list[str]) -> pd.DataFrame | None:
-    if leads is None:
-        return None
-    frame = (
+    return None if leads is None else _lead_frame(leads, by)
+
+
+def _lead_frame(leads: ir.Table, by: list[str]) -> pd.DataFrame:
+    """Leads and converted leads by ``by`` (the totals when ``by`` is empty)."""
+    table = (
         leads.group_by(by).agg(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
         if by
         else leads.aggregate(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
     )
-    frame = frame.execute()
+    frame: pd.DataFrame = table.execute()
     frame[["leads", "converted"]] = frame[["leads", "converted"]].astype(float).fillna(0.0)
     return frame
 
@@ -263,6 +269,8 @@ def _drivers(
     flagged = flagged.sort_values("change").head(MAX_DRILLS)
     periods = [(m, (pd.Timestamp(m) + pd.offsets.MonthEnd(0)).date()) for m in baseline]
     parts = []
+    allowed: tuple[str, ...]
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in flagged.itertuples():
         if row.k == -1:
             if leads is None:

@@ -80,7 +80,7 @@ def _org(data: Dataset) -> ir.Table:
 
 
 def _labelled(column: ir.Value) -> ir.StringValue:
-    return column.cast("string").fill_null(NONE)
+    return column.cast("string").fill_null(ibis.literal(NONE))
 
 
 def deal_facts(

@@ -9,7 +9,7 @@ the bridge) are ``low`` or ``info``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -107,6 +107,7 @@ def _drops(
     is material, ``medium`` when at least half that; its cause is the segment that carries it.
     """
     out = []
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in screen[screen["significant"] & (screen["change"] < 0)].itertuples():
         if row.change <= -params.min_change:
             severity = "high"
@@ -230,6 +231,7 @@ def _weak_spots(
         & ((bottlenecks["rest_rate"] - bottlenecks["rate"]) / bottlenecks["rest_rate"] >= params.min_change)
     ]
     out = []
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in gaps.head(TOP_WEAK_SPOTS).itertuples():
         out.append(
             Finding(
@@ -259,11 +261,11 @@ def _weak_spots(
 def _stalled(stalled: pd.DataFrame, plan: StagePlan, durations: pd.DataFrame, base: dict[str, Any]) -> list[Finding]:
     if stalled.empty or stalled["stalled"].sum() == 0:
         return []
-    level = [
+    level = next(
         c
         for c in stalled.columns
         if c not in {"k", "open_deals", "open_value", "stalled", "stalled_value", "norm_days", "stalled_share"}
-    ][0]
+    )
     priced = stalled["stalled_value"].sum() > 0
     top = stalled.sort_values("stalled_value" if priced else "stalled", ascending=False).iloc[0]
     return [
@@ -350,7 +352,7 @@ def _process(process: ProcessChange, params: FunnelDiagnosisParams, base: dict[s
 def _bridge(contributions: pd.DataFrame, params: FunnelDiagnosisParams, base: dict[str, Any]) -> list[Finding]:
     if contributions.empty:
         return []
-    company = contributions.set_index("unit").loc["company"]
+    company = cast("pd.Series", contributions.set_index("unit").loc["company"])  # the one company row
     if not company["won_value_baseline"]:
         return []
     change = company["change"] / company["won_value_baseline"]
@@ -358,8 +360,8 @@ def _bridge(contributions: pd.DataFrame, params: FunnelDiagnosisParams, base: di
         return []
     units = contributions[contributions["unit"] != "company"].set_index("unit")
     factor_columns = [c for c in units.columns if c.startswith(("volume:", "rate:")) or c in ("size", "timing")]
-    cells = units[factor_columns].stack()
-    worst = cells.idxmin() if change < 0 else cells.idxmax()
+    cells = cast("pd.Series", units[factor_columns].stack())  # (unit, factor) labels → contribution
+    worst = cast("tuple[str, str]", cells.idxmin() if change < 0 else cells.idxmax())
     return [
         Finding(
             **base,

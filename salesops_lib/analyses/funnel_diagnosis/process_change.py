@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 import ibis
 import ibis.expr.types as ir
@@ -154,7 +155,7 @@ def measure(
 
 
 def _parity(day: ir.DateValue) -> ir.IntegerValue:
-    return day.delta(ibis.date(2000, 1, 1), unit="day") % 2
+    return cast("ir.IntegerValue", day.delta(ibis.date(2000, 1, 1), unit="day") % 2)  # an integer day count mod 2
 
 
 def _headline_stage(estimates: pd.DataFrame, ks: list[int]) -> int:
@@ -196,8 +197,9 @@ def _estimate(cells: pd.DataFrame, k: int, stage: str, alpha: float) -> pd.DataF
         )
         did, se = _did(m)
         row["did"], row["se"] = did, se if np.isfinite(did) else se_ba
-        row["did_lo"], row["did_hi"], row["p_value"] = normal_interval(did, se, alpha)
-        row["significant"] = bool(row["p_value"] < alpha) if np.isfinite(row["p_value"]) else False
+        did_lo, did_hi, p_value = normal_interval(did, se, alpha)
+        row["did_lo"], row["did_hi"], row["p_value"] = did_lo, did_hi, p_value
+        row["significant"] = bool(p_value < alpha) if np.isfinite(p_value) else False
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -241,7 +243,7 @@ def _did(m: pd.DataFrame) -> tuple[float, float]:
 
 def _weekly(stay: ir.Table, adopting: tuple[str, ...]) -> pd.DataFrame:
     stay = stay.mutate(week=stay.entered.truncate("W"), group=stay.unit.isin(list(adopting)))
-    frame = stay.group_by(["week", "group"]).agg(n=stay.count(), mean_days=stay.days.mean()).execute()
+    frame: pd.DataFrame = stay.group_by(["week", "group"]).agg(n=stay.count(), mean_days=stay.days.mean()).execute()
     frame["week"] = pd.to_datetime(frame["week"])
     frame["group"] = np.where(frame["group"], "adopting", "control")
     return frame.sort_values(["group", "week"]).reset_index(drop=True)
@@ -275,9 +277,8 @@ def search(
         return pd.DataFrame(), None
     weekly["week"] = pd.to_datetime(weekly["week"])
     rows = []
-    for (k, unit), part in weekly.groupby(["k", "unit"]):
-        part = part.sort_values("week")
-        best = _best_split(part)
+    for (k, unit), cells in weekly.groupby(["k", "unit"]):
+        best = _best_split(cells.sort_values("week"))
         if best is not None:
             rows.append({"k": int(k), "stage": plan.open_stages[int(k)], "unit": unit, **best})
     table = pd.DataFrame(rows)
@@ -292,7 +293,8 @@ def search(
         return table, None
     hits = hits.assign(sign=np.sign(hits["t"]))
     score = hits.groupby(["k", "sign"]).agg(units=("unit", "count"), strength=("t", lambda s: s.abs().sum()))
-    score["all_units"] = score.index.get_level_values("k").map(table.groupby("k")["unit"].nunique())
+    # Index.map takes a Series as its mapping; pandas-stubs only list Mapping and callables
+    score["all_units"] = score.index.get_level_values("k").map(table.groupby("k")["unit"].nunique())  # type: ignore[arg-type]
     score = score[score["units"] < score["all_units"]]  # every unit at once: no control, a company-wide shift
     if score.empty:
         return table, None

@@ -58,14 +58,14 @@ def compare_segments(
         return pd.DataFrame(columns=COLUMNS)
     table = pd.concat(parts, ignore_index=True)
     out = []
-    for _, group in table.groupby(["dimension", "k"], sort=False):
-        group = group.copy()
+    for _, rows in table.groupby(["dimension", "k"], sort=False):
+        group = rows.copy()
         total_k, total_n = group["advanced"].sum(), group["decided"].sum()
         rest_k, rest_n = total_k - group["advanced"], total_n - group["decided"]
         group["rest_rate"] = np.where(rest_n > 0, rest_k / rest_n.where(rest_n > 0, 1), np.nan)
         group["difference"] = group["rate"] - group["rest_rate"]
         group["small"] = group["decided"] < min_size
-        z, p = two_proportion(group["advanced"], group["decided"], rest_k, rest_n)
+        _z, p = two_proportion(group["advanced"], group["decided"], rest_k, rest_n)
         group["p_value"] = np.where(group["small"], np.nan, p)
         group["p_adjusted"] = holm(group["p_value"])
         group["shrunk"] = shrink(group["advanced"], group["decided"])

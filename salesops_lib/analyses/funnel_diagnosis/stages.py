@@ -10,6 +10,8 @@ is eventually won.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable, Iterable
+from typing import Any, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -41,7 +43,7 @@ DIMENSION_COLUMNS = ["region", "team", "rep", "channel", "product", "industry"]
 
 def outcome_counts(deals: ir.Table, by: list[str]) -> pd.DataFrame:
     """Deals by ``by`` × ``furthest`` × ``status``: ``n`` and ``amount`` (engine aggregate)."""
-    return (
+    frame: pd.DataFrame = (
         deals.group_by([*by, "furthest", "status"])
         .agg(
             n=deals.count(),
@@ -50,6 +52,7 @@ def outcome_counts(deals: ir.Table, by: list[str]) -> pd.DataFrame:
         )
         .execute()
     )
+    return frame
 
 
 def funnel_table(
@@ -75,11 +78,11 @@ def funnel_table(
     2  won      3.0       0.0   0.0   0.0         NaN
     """
     by = by or []
-    groups = counts.groupby(by, sort=True) if by else [((), counts)]
+    groups: Iterable[tuple[Hashable, pd.DataFrame]] = counts.groupby(by, sort=True) if by else [((), counts)]
     rows = []
     for key, part in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        labels = dict(zip(by, key, strict=True))
+        keys = key if isinstance(key, tuple) else (key,)
+        labels = dict(zip(by, keys, strict=True))
         furthest, status, n = part["furthest"].to_numpy(), part["status"].to_numpy(), part["n"].to_numpy(float)
         cumulative = 1.0
         for k, name in enumerate(plan.funnel):
@@ -157,7 +160,7 @@ def durations(stay: ir.Table, by: list[str], start: dt.date | None, end: dt.date
     done = stay.filter(stay.recorded & stay.left.notnull() & (stay.left <= end))
     if start is not None:
         done = done.filter(done.left >= start)
-    return (
+    frame: pd.DataFrame = (
         done.group_by(["k", *by])
         .agg(
             stays=done.count(),
@@ -168,6 +171,7 @@ def durations(stay: ir.Table, by: list[str], start: dt.date | None, end: dt.date
         .order_by(["k", *by])
         .execute()
     )
+    return frame
 
 
 def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.DataFrame:
@@ -176,11 +180,11 @@ def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.
     ``norms`` has ``k``, ``by`` and ``norm_days`` (the unit's 80th percentile of completed stays).
     """
     still = stay.filter(stay.left.isnull() & stay.recorded & (stay.status == "open"))
-    still = still.mutate(age=ibis.literal(as_of).delta(still.entered, unit="day"))
+    still = still.mutate(age=cast("ir.DateScalar", ibis.literal(as_of)).delta(still.entered, unit="day"))
     table = ibis.memtable(norms[["k", by, "norm_days"]].rename(columns={"k": "__k", by: "__unit"}))
     joined = still.left_join(table, (still.k == table["__k"]) & (still[by] == table["__unit"]))
     over = joined.age > joined.norm_days
-    frame = (
+    frame: pd.DataFrame = (
         joined.group_by(["k", by])
         .agg(
             open_deals=joined.count(),
@@ -199,7 +203,7 @@ def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.
 def lost_reasons(deals: ir.Table) -> pd.DataFrame:
     """Lost deals by the stage they were lost at and their ``lost_reason`` (empty when none has one)."""
     lost = deals.filter((deals.status == "lost") & deals.lost_reason.notnull())
-    frame = (
+    frame: pd.DataFrame = (
         lost.group_by(["furthest", "lost_reason"])
         .agg(
             deals=lost.count(),
@@ -229,13 +233,14 @@ def value_lost(funnel: pd.DataFrame, counts: pd.DataFrame, plan: StagePlan) -> p
         .groupby("furthest")
         .agg(amount=("amount", "sum"), priced=("priced", "sum"), n=("n", "sum"))
     )
+    lost_at: Any = lost.loc  # lost_at[k, column]: numeric sums, typed by pandas-stubs as any scalar
     rows = []
-    for k, row in steps.iterrows():
+    for k, row in cast("Iterable[tuple[int, pd.Series]]", steps.iterrows()):  # the index is the step's k
         if k >= plan.n:
             continue
-        lost_amount = float(lost.loc[k, "amount"]) if k in lost.index else 0.0
-        if k in lost.index and lost.loc[k, "priced"] < lost.loc[k, "n"] and np.isfinite(avg_won):
-            lost_amount += float(lost.loc[k, "n"] - lost.loc[k, "priced"]) * avg_won
+        lost_amount = float(lost_at[k, "amount"]) if k in lost.index else 0.0
+        if k in lost.index and lost_at[k, "priced"] < lost_at[k, "n"] and np.isfinite(avg_won):
+            lost_amount += float(lost_at[k, "n"] - lost_at[k, "priced"]) * avg_won
         rows.append(
             {
                 "k": k,

@@ -106,10 +106,7 @@ def shrink(k: np.ndarray | pd.Series, n: np.ndarray | pd.Series) -> np.ndarray:
     spread = np.average((raw - mean) ** 2, weights=n[keep])
     noise = mean * (1 - mean) * np.mean(1 / n[keep])
     between = spread - noise
-    if mean in (0.0, 1.0) or between <= 0:
-        strength = 1e9
-    else:
-        strength = max(mean * (1 - mean) / between - 1, 0.0)
+    strength = 1e9 if mean in (0.0, 1.0) or between <= 0 else max(mean * (1 - mean) / between - 1, 0.0)
     return np.where(keep, (k + strength * mean) / (n + strength), np.nan)
 
 

@@ -5,6 +5,7 @@ the same month last year, by region. Pure: no I/O, no plotting, no words.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ from salesops_lib.core.lists import parse_list
 from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
+
+if TYPE_CHECKING:
+    from salesops_lib.metrics.grain import Level
 
 TILE_COLUMNS = ["metric", "unit", "higher_is_better", "value", "previous", "last_year", "change_prev", "change_yoy"]
 
@@ -32,7 +36,7 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
     start, end = scope.month
     names = list(parse_list(params.metrics)) or list(METRICS)
     names = [n for n in names if METRICS[n].available(data)]
-    level = "region" if scope.region else "company"
+    level: Level = "region" if scope.region else "company"
     history = Grain(period="month", level=level, start=add_months(start, -12), end=end)
     month = Grain(period="month", level="region", start=start, end=end)
     trend_parts, region_parts = [], []
@@ -80,7 +84,7 @@ def tiles_from_trend(trend: pd.DataFrame, start: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TILE_COLUMNS)
 
 
-def _change(value: float, baseline: float) -> float:
+def _change(value: float | None, baseline: float | None) -> float:
     if pd.isna(value) or pd.isna(baseline) or baseline == 0:
         return np.nan
     return float(value / baseline - 1)

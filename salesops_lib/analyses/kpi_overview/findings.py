@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding
@@ -16,7 +18,8 @@ MOVE_THRESHOLD = 0.20
 
 def kpi_moves(tiles: pd.DataFrame, scope: RunScope) -> list[Finding]:
     """One low finding per tile and basis (previous month, same month last year) that moved."""
-    out = []
+    out: list[Finding] = []
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in tiles.itertuples():
         if METRICS[row.metric].cohort:  # the month's cohort is still maturing: no move to report yet
             continue

@@ -8,6 +8,7 @@ analyst's notebook collects them by running the analyses), nothing is recomputed
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,6 +19,9 @@ from salesops_lib.analyses.monthly_review.result import MonthlyReviewResult
 from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
+
+if TYPE_CHECKING:
+    from salesops_lib.metrics.grain import Level
 
 HEADLINE_METRICS = (
     "revenue",
@@ -44,7 +48,7 @@ def compute(
     tiles["vs_target"] = float("nan")
     if METRICS["attainment"].available(data):
         start, end = scope.month
-        level = "region" if scope.region else "company"
+        level: Level = "region" if scope.region else "company"
         att = compute_metric(data, "attainment", Grain(period="month", level=level, start=start, end=end))
         if scope.region:
             att = att[att["unit"] == scope.region]

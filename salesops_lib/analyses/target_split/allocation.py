@@ -62,6 +62,7 @@ class Tree:
 
     @property
     def size(self) -> int:
+        """The number of units."""
         return len(self.ids)
 
     def children(self) -> list[np.ndarray]:
@@ -72,6 +73,7 @@ class Tree:
         return [np.asarray(k, dtype=np.int64) for k in kids]
 
     def label(self, i: int) -> str:
+        """Unit ``i`` as messages name it: its level and quoted id."""
         return f"{self.levels[i]} {self.ids[i]!r}"
 
 

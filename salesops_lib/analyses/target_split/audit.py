@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import pandas as pd
 
@@ -36,9 +38,10 @@ def achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) 
     gap = months_between(plan.base_window[0], plan.plan_months[0])
     rows = []
     pools = {
-        level: np.concatenate([growth.get((level, u), np.empty(0)) for u in group["unit_id"]])
+        level: np.concatenate([growth.get((cast("str", level), u), np.empty(0)) for u in group["unit_id"]])
         for level, group in units.groupby("level")
     }
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in units.itertuples():
         values = growth.get((row.level, row.unit_id), np.empty(0))
         source = "own" if values.size >= MIN_POINTS else "peers"
@@ -76,7 +79,7 @@ def achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) 
 def _achieved_growth(plan: Plan, data_start: pd.Timestamp | None) -> dict[tuple[str, str], np.ndarray]:
     revenue = plan.history_revenue.to_numpy(float)
     cap = plan.history_capacity.to_numpy(float)
-    months = plan.history_revenue.columns
+    months = cast("pd.DatetimeIndex", plan.history_revenue.columns)  # the history months (see Plan)
     valid = np.ones(months.size, dtype=bool)
     if data_start is not None:
         valid = months >= month_start(data_start)

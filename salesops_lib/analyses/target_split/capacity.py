@@ -42,7 +42,8 @@ def ramp(reps: pd.DataFrame, months: pd.DatetimeIndex, ramp_months: float) -> np
 
 def capacity(reps: pd.DataFrame, months: pd.DatetimeIndex, ramp_months: float) -> np.ndarray:
     """Reps × months: ramped FTE-months (FTE share × ramp factor)."""
-    return fte(reps, months) * ramp(reps, months, ramp_months)
+    ramped: np.ndarray = fte(reps, months) * ramp(reps, months, ramp_months)
+    return ramped
 
 
 def _employment(reps: pd.DataFrame, months: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:

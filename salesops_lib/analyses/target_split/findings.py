@@ -4,6 +4,8 @@ targets out of line with headcount, and floors or caps that bind.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding
@@ -27,7 +29,8 @@ def split_findings(
 ) -> tuple[Finding, ...]:
     """The findings of a split for ``period``; with a ``region``, only its units' and the company's."""
     out: list[Finding] = []
-    base = {"analysis": ANALYSIS, "period": period, "metric": "revenue"}
+    base: dict[str, Any] = {"analysis": ANALYSIS, "period": period, "metric": "revenue"}
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     stretched = achievable[achievable["level"].isin(["region", "team"]) & (achievable["assessment"] == "stretch")]
     for row in stretched.itertuples():
         material = row.excess >= MATERIAL_EXCESS * row.target

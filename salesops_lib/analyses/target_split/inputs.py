@@ -75,10 +75,12 @@ def _potential(data: Dataset, plan_year: int) -> pd.Series:
         return pd.Series(dtype=float)
     mp = data.table("market_potential")
     mp = mp.filter(mp.region.notnull() & (mp.period.year() <= plan_year))
-    yearly = mp.group_by(year=mp.period.year(), region=mp.region).agg(potential=mp.potential.sum()).execute()
+    yearly: pd.DataFrame = (
+        mp.group_by(year=mp.period.year(), region=mp.region).agg(potential=mp.potential.sum()).execute()
+    )
     if yearly.empty:
         return pd.Series(dtype=float)
-    latest = yearly[yearly["year"] == yearly["year"].max()]
+    latest: pd.DataFrame = yearly[yearly["year"] == yearly["year"].max()]
     return latest.set_index("region")["potential"].astype(float)
 
 
@@ -87,7 +89,7 @@ def _budget(data: Dataset, start: dt.date, end: dt.date) -> pd.Series:
         return pd.Series(dtype=float)
     b = data.table("budgets")
     b = b.filter((b.period >= start) & (b.period <= end))
-    sums = b.group_by("level", "unit_id").agg(amount=b.amount.sum()).execute()
+    sums: pd.DataFrame = b.group_by("level", "unit_id").agg(amount=b.amount.sum()).execute()
     return sums.set_index(["level", "unit_id"])["amount"].astype(float)
 
 
@@ -96,5 +98,5 @@ def _existing_targets(data: Dataset, first: dt.date, last: dt.date) -> pd.Series
         return pd.Series(dtype=float)
     t = data.table("targets")
     t = t.filter((t.period >= first) & (t.period <= last))
-    sums = t.group_by("level", "unit_id").agg(amount=t.amount.sum()).execute()
+    sums: pd.DataFrame = t.group_by("level", "unit_id").agg(amount=t.amount.sum()).execute()
     return sums.set_index(["level", "unit_id"])["amount"].astype(float)

@@ -228,4 +228,4 @@ class TargetSplitParams(AnalysisParams):
                 if key in overrides:
                     overrides[key] = overrides[key].replace("|", ";")
         values = {**self.model_dump(), **overrides, "whatif": "", "excel_dir": ""}
-        return type(self).load(values, where="whatif")  # type: ignore[return-value]
+        return type(self).load(values, where="whatif")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ class Plan:
 
     @property
     def label(self) -> str:
-        """ "2026", or "2026Q3" for a quarterly plan."""
+        """The plan's label: "2026", or "2026Q3" for a quarterly plan."""
         return f"{self.plan_year}Q{self.plan_quarter}" if self.plan_quarter else str(self.plan_year)
 
 
@@ -119,7 +120,7 @@ def build_plan(inputs: SplitInputs, params: TargetSplitParams) -> Plan:
         float(inputs.potential.get(u, np.nan)) if lvl == "region" else np.nan
         for lvl, u in zip(units["level"], units["unit_id"], strict=True)
     ]
-    if not params.company_target and units.loc[0, "base"] <= 0:
+    if not params.company_target and cast("float", units.loc[0, "base"]) <= 0:
         raise ConfigError(
             "there are no bookings in the base window to grow from",
             where=f"base window ({params.base}) of the history to {inputs.as_of}",
@@ -129,8 +130,8 @@ def build_plan(inputs: SplitInputs, params: TargetSplitParams) -> Plan:
     methods = _weights(units, params)
     _bounds(units, params)
     _locks(units, params)
-    total = params.company_target or float(units.loc[0, "base"]) * (1 + params.growth)
-    total_steps = int(round(total / params.step))
+    total = params.company_target or float(cast("float", units.loc[0, "base"])) * (1 + params.growth)
+    total_steps = round(total / params.step)
     tree = Tree(
         ids=tuple(units["unit_id"]),
         levels=tuple(units["level"]),
@@ -198,9 +199,9 @@ def _base_window(
 
 def _roster(reps: pd.DataFrame, params: TargetSplitParams, year: int, plan_months: pd.DatetimeIndex) -> pd.DataFrame:
     """Reps employed in the plan year plus the planned new positions (``new_position`` True)."""
-    active = reps[fte(reps, plan_months).sum(axis=1) > 0].assign(new_position=False)
+    active: pd.DataFrame = reps[fte(reps, plan_months).sum(axis=1) > 0].assign(new_position=False)
     regions = reps.drop_duplicates("team").set_index("team")["region"]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for team, count, month in params.hire_list:
         if team not in regions.index:
             raise ConfigError(
@@ -407,7 +408,7 @@ def _locks(units: pd.DataFrame, params: TargetSplitParams) -> None:
                 examples=known[:5],
                 fix=f"use one of the {len(known)} {level} ids",
             )
-        units.loc[position[(level, unit)], "lock_steps"] = int(round(amount / params.step))
+        units.loc[position[(level, unit)], "lock_steps"] = round(amount / params.step)
 
 
 # --------------------------------------------------------------------------- phasing
@@ -437,7 +438,8 @@ def _profiles(
         parent = index[parents[i]]
         index[i] = parent if units.loc[i, "new_position"] else seasonality.shrink(own, i, parent)
     month_cap = _rollup(roster_units, plan_cap, units)
-    return index[:, plan_months.month.to_numpy() - 1] * month_cap
+    profiles: np.ndarray = index[:, plan_months.month.to_numpy() - 1] * month_cap
+    return profiles
 
 
 # --------------------------------------------------------------------------- result columns

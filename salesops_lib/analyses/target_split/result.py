@@ -35,8 +35,10 @@ class TargetSplitResult:
 
     @property
     def units(self) -> pd.DataFrame:
+        """One row per unit of the plan (:attr:`Plan.units`)."""
         return self.plan.units
 
     @property
     def monthly(self) -> pd.DataFrame:
+        """One row per unit × planned month (:attr:`Plan.monthly`)."""
         return self.plan.monthly

@@ -84,7 +84,8 @@ def shrink(own: OwnIndex, row: int, parent: np.ndarray) -> np.ndarray:
     index, counts, noise = own.index[row], own.counts[row], own.noise[row]
     seen = np.isfinite(index)
     if not seen.any():
-        return parent / parent.mean()
+        flat: np.ndarray = parent / parent.mean()
+        return flat
     if np.isfinite(noise):
         spread = float(np.mean((index[seen] - parent[seen]) ** 2))
         signal = max(0.0, spread - noise * float(np.mean(1.0 / counts[seen])))
@@ -95,10 +96,12 @@ def shrink(own: OwnIndex, row: int, parent: np.ndarray) -> np.ndarray:
         months_used = counts.sum()
         weight = np.where(seen, months_used / (months_used + PRIOR_MONTHS), 0.0)
     mixed = np.where(seen, weight * np.nan_to_num(index) + (1 - weight) * parent, parent)
-    return mixed / mixed.mean()
+    shrunk: np.ndarray = mixed / mixed.mean()
+    return shrunk
 
 
 def company_index(own: OwnIndex) -> np.ndarray:
     """The company's index: its own, with calendar months lacking data at the average (1)."""
     filled = np.where(np.isfinite(own.index[0]), own.index[0], 1.0)
-    return filled / filled.mean()
+    company: np.ndarray = filled / filled.mean()
+    return company

@@ -58,4 +58,5 @@ def employed_all_days(reps: pd.DataFrame, starts: pd.DatetimeIndex, length_days:
     exit_ = pd.to_datetime(reps["exit_date"]).to_numpy(dtype="datetime64[D]")
     hired = np.isnat(hire)[:, None] | (hire[:, None] <= first[None, :])
     stays = np.isnat(exit_)[:, None] | (exit_[:, None] >= last[None, :])
-    return hired & stays
+    employed: np.ndarray = hired & stays  # boolean arrays
+    return employed

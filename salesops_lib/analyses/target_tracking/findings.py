@@ -5,6 +5,7 @@ the quarter or the year.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ def tracking_findings(
     below ``params.pace_threshold``.
     """
     out: list[Finding] = []
+    row: Any  # itertuples() rows: their fields' types are known only at run time
     for row in alerts.itertuples():
         out.append(
             Finding(

@@ -69,22 +69,24 @@ def load_inputs(data: Dataset, as_of: dt.date, first_day: dt.date, last_month: d
 def _by_rep(events: ibis.Table, start: dt.date, unit: str) -> pd.DataFrame:
     inside = events.filter(events.at >= start)
     period = inside.at if unit == "D" else inside.at.truncate(unit)
-    frame = inside.group_by(rep_id=inside.rep_id, period=period).agg(amount=inside.amount.sum()).execute()
+    frame: pd.DataFrame = inside.group_by(rep_id=inside.rep_id, period=period).agg(amount=inside.amount.sum()).execute()
     frame["period"] = pd.to_datetime(frame["period"])
     return frame
 
 
 def _company_daily(events: ibis.Table, start: dt.date) -> pd.DataFrame:
     inside = events.filter(events.at >= start)
-    frame = inside.group_by(period=inside.at).agg(amount=inside.amount.sum()).execute()
+    frame: pd.DataFrame = inside.group_by(period=inside.at).agg(amount=inside.amount.sum()).execute()
     frame["period"] = pd.to_datetime(frame["period"])
     return frame.sort_values("period").reset_index(drop=True)
 
 
 def _weekday_profile(events: ibis.Table, as_of: dt.date) -> pd.Series:
     recent = events.filter(events.at > as_of - dt.timedelta(days=PROFILE_DAYS))
-    by_day = recent.group_by(weekday=recent.at.day_of_week.index()).agg(amount=recent.amount.sum()).execute()
-    profile = by_day.set_index("weekday")["amount"].reindex(range(7)).fillna(0.0).clip(lower=0)
+    by_day: pd.DataFrame = (
+        recent.group_by(weekday=recent.at.day_of_week.index()).agg(amount=recent.amount.sum()).execute()
+    )
+    profile: pd.Series = by_day.set_index("weekday")["amount"].reindex(range(7)).fillna(0.0).clip(lower=0)
     if profile.sum() <= 0:
         profile[:] = 1.0
     return profile / profile.sum()

@@ -32,7 +32,9 @@ class Level:
 
     @property
     def ids(self) -> pd.Index:
-        return pd.Index(self.units["unit_id"])
+        """The level's unit ids, in the order of the rows of ``units``."""
+        ids: pd.Index = pd.Index(self.units["unit_id"])
+        return ids
 
     def rollup(self, frame: pd.DataFrame, reps: pd.DataFrame, periods: pd.DatetimeIndex) -> np.ndarray:
         """Units × ``periods``: ``frame`` (rep_id, period, amount) summed per unit of this level."""

@@ -35,7 +35,7 @@ def current_run(flags: np.ndarray) -> np.ndarray:
         return np.zeros(flags.shape[0], dtype=int)
     reversed_flags = flags[:, ::-1]
     broken = ~reversed_flags
-    first_break = np.where(broken.any(axis=1), broken.argmax(axis=1), flags.shape[1])
+    first_break: np.ndarray = np.where(broken.any(axis=1), broken.argmax(axis=1), flags.shape[1])
     return first_break.astype(int)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -17,8 +18,9 @@ class TargetTrackingResult:
     period: str
     as_of: dt.date
     region: str
-    #: the rule: grain, periods, threshold, levels, recovery_end (end of the quarter in progress)
-    rule: dict[str, object]
+    #: the rule: grain, periods, threshold, levels, recovery_end (end of the quarter in progress);
+    #: values of mixed types (str, int, float, a tuple of levels)
+    rule: dict[str, Any]
     #: one row per unit (level, unit_id, name, team, region) × horizon (month, quarter, year)
     pacing: pd.DataFrame
     #: level, unit_id, period (Monday), target, actual, attainment, evaluated — last complete weeks

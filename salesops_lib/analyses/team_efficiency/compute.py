@@ -7,7 +7,7 @@ then works on aggregates only. No words: the page (``salesops_lib.report.team_ef
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -88,8 +88,8 @@ def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Tea
     )
     rep_rows["ramping"] = ~rep_rows["unit"].map(ramped).fillna(True).astype(bool)
     rep_rows = rep_rows.merge(reps[["rep_id", "name", "team", "region"]], left_on="unit", right_on="rep_id", how="left")
-    company = per_fte.window(panel, "company", window_start, last).iloc[0].to_dict()
-    company.update(per_fte.headcount(reps, "company", window_start, last).iloc[0].to_dict())
+    company = _first_row(per_fte.window(panel, "company", window_start, last))
+    company.update(_first_row(per_fte.headcount(reps, "company", window_start, last)))
     monthly = _monthly(panel, _month(scope, 1 - TREND_MONTHS), last)
 
     if scope.region:  # the benchmark stays the company's; the region's units, reps and scorecard are shown
@@ -165,6 +165,11 @@ def _scorecard_and_pay(panel: pd.DataFrame, params: TeamEfficiencyParams, end: d
         "payout_summary": incentives.summary(paid),
         "whatif": incentives.what_if(with_stars, plan, params.uplifts),
     }
+
+
+def _first_row(frame: pd.DataFrame) -> dict[str, Any]:
+    """The first row of ``frame`` as a dict keyed by column name."""
+    return cast("dict[str, Any]", frame.iloc[0].to_dict())
 
 
 def _plain(value: Any) -> Any:

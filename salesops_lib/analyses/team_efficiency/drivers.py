@@ -20,6 +20,7 @@ so are months in which the rep was not employed every day, and the hire month it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,7 @@ def fit_drivers(panel: pd.DataFrame, activity_types: tuple[str, ...], *, confide
             design[f"tenure_{k}"] = (tenure == k).astype("float64")
     if design.empty:
         return None
-    y = np.log(sample["revenue"] / sample["fte"]).to_numpy()
+    y = cast("pd.Series", np.log(sample["revenue"] / sample["fte"])).to_numpy()  # a ufunc keeps the Series
     rep_code = pd.factorize(sample["rep_id"])[0]
     cell_code = pd.factorize(sample["cell"])[0]
     data = absorb(np.column_stack([y, design.to_numpy()]), (rep_code, cell_code))

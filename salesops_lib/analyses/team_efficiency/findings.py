@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -46,6 +48,7 @@ def low_efficiency(
 ) -> list[Finding]:
     """One finding per flagged region or team (high when the shortfall is clear by half the threshold)."""
     out = []
+    row: Any  # a unit's row: names, flags and figures (NaN where undefined)
     for row in units[units["flagged"]].itertuples():
         cause = getattr(row, "cause", None)
         cause = cause if isinstance(cause, str) and cause in ACTIONS else "unknown"

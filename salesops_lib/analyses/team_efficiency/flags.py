@@ -114,7 +114,8 @@ def compare(
     out = window.copy()
     big = out.set_index("unit")["fte"] >= rule.min_fte
     if eligible is not None:
-        big &= big.index.map(eligible).fillna(False).astype(bool)
+        # pandas-stubs: Index.map does take a Series as the mapping, and Series & Index is elementwise
+        big &= big.index.map(eligible).fillna(False).astype(bool)  # type: ignore[arg-type,operator]
     out["eligible"] = out["unit"].map(big).fillna(False).astype(bool)
     bench_w, bench_m = benchmark_values(out, monthly, kind, groups, out.set_index("unit")["eligible"])
     out["benchmark"] = bench_w

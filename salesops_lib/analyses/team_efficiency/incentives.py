@@ -14,6 +14,7 @@ revenue (no accelerator; flagged ``no_target``). Cost of sales = total payout ÷
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -110,5 +111,6 @@ def what_if(table: pd.DataFrame, plan: CommissionPlan, uplifts: tuple[float, ...
         moved = table.assign(revenue=table["revenue"].fillna(0.0) * (1 + change))
         out.append({"scenario": scenario, "uplift": uplift, **summary(payouts(moved, variant))})
     frame = pd.DataFrame(out)
-    frame["change"] = frame["payout"] / frame.loc[0, "payout"] - 1 if frame.loc[0, "payout"] else np.nan
+    plan_payout = cast("float", frame.loc[0, "payout"])  # the plan's total payout (a sum)
+    frame["change"] = frame["payout"] / plan_payout - 1 if plan_payout else np.nan
     return frame

@@ -71,8 +71,8 @@ def rep_months(
         if p is not None
     ]
     frame = pd.DataFrame({"rep_id": pd.Series(dtype="object"), "month": pd.Series(dtype="datetime64[ns]")})
-    for part in parts:
-        part = part.assign(month=pd.to_datetime(part["month"]))
+    for found in parts:
+        part = found.assign(month=pd.to_datetime(found["month"]))
         frame = frame.merge(part, on=KEYS, how="outer")
     for column in ["fte", *(n for pair in METRIC_COLUMNS.values() for n in pair if n)]:
         if column not in frame.columns:
@@ -92,7 +92,7 @@ def _activities(data: Dataset, start: dt.date, end: dt.date, types: tuple[str, .
     acts = data.table("activities")
     acts = acts.filter(acts.at.notnull() & (acts.at >= start) & (acts.at <= end) & acts.type.isin(list(types)))
     grouped = acts.group_by(rep_id=acts.rep_id, month=acts.at.truncate("M"), type=acts.type)
-    counts = grouped.agg(n=acts.count()).execute()
+    counts: pd.DataFrame = grouped.agg(n=acts.count()).execute()
     wide = counts.pivot_table(index=KEYS, columns="type", values="n", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=list(types), fill_value=0).astype("float64")
     wide.columns = [activity_column(c) for c in wide.columns]
@@ -107,7 +107,7 @@ def _proposals(data: Dataset, start: dt.date, end: dt.date, stage: str) -> pd.Da
     reached = history.filter(history.stage == stage).group_by("opp_id").agg(entered=history.entered_at.min())
     opps = data.table("opportunities").select("opp_id", "rep_id")
     entered = reached.filter((reached.entered >= start) & (reached.entered <= end)).join(opps, "opp_id")
-    proposals = (
+    proposals: pd.DataFrame = (
         entered.group_by(rep_id=entered.rep_id, month=entered.entered.truncate("M"))
         .agg(proposals=entered.count().cast("float64"))
         .execute()
@@ -115,7 +115,7 @@ def _proposals(data: Dataset, start: dt.date, end: dt.date, stage: str) -> pd.Da
     closed = closed_deals(data)
     closed = closed.filter((closed.closed_at >= start) & (closed.closed_at <= end))
     closed = closed.mutate(reached=indicator(closed.opp_id.isin(reached.opp_id), "float64"))
-    with_proposal = (
+    with_proposal: pd.DataFrame = (
         closed.group_by(rep_id=closed.rep_id, month=closed.closed_at.truncate("M"))
         .agg(closed_with_proposal=closed.reached.sum())
         .execute()

@@ -5,7 +5,8 @@ credits), key accounts at risk and customer value (tiles, historical and predict
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,7 @@ def receivables_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFrag
     if result.receivables is None:
         return HtmlFragment(head + _note(label("no_receivables", lang).format(reason=result.receivables_note)))
     parts = []
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in result.receivables.tiles.itertuples():
         name = METRICS[row.key].label(lang) if row.key in METRICS else label(row.key, lang)
         value = (
@@ -92,6 +94,7 @@ def _window_days(result: CollectionsCustomersResult) -> int:
 
 
 def trend_heading(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
+    """The heading of the collections trend (nothing when there are no receivables)."""
     if result.receivables is None:
         return HtmlFragment("")
     return HtmlFragment(_h2("collections_trend_title", lang))
@@ -268,6 +271,7 @@ def customers_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
 
 
 def cohorts_heading(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
+    """The heading and note of the customer cohorts."""
     return HtmlFragment(_h2("cohorts_title", lang) + _note(label("cohorts_note", lang)))
 
 
@@ -308,7 +312,7 @@ def predictive_section(result: CollectionsCustomersResult, lang: str) -> HtmlFra
         key = "model_failed" if result.customers.prediction_note == "model_failed" else "no_prediction"
         return HtmlFragment(head + f"<p>{e(label(key, lang))}</p>")
     holdout = prediction.holdout
-    months = int(round((pd.Timestamp(str(holdout["end"])) - pd.Timestamp(str(holdout["cutoff"]))).days / 30.44))
+    months = round((pd.Timestamp(str(holdout["end"])) - pd.Timestamp(str(holdout["cutoff"]))).days / 30.44)
     bg, gg = prediction.purchase_model, prediction.spend_model
     totals = {k: float(holdout[k]) for k in ("predicted", "actual", "ratio", "revenue_ratio")}
     parts = [
@@ -372,7 +376,7 @@ def summary_html(result: CollectionsCustomersResult, lang: str = "zh") -> str:
     """The headline figures as a small table (how a result shows when a notebook cell ends with it)."""
     rows = []
     if result.receivables is not None:
-        for r in result.receivables.tiles.itertuples():
+        for r in cast("Iterable[Any]", result.receivables.tiles.itertuples()):  # rows' types are known at run time
             rows.append(
                 (
                     r.key,

@@ -4,6 +4,8 @@ pipeline, and the spend–output response curves.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
@@ -83,6 +85,7 @@ def campaign_plot(result: ExpenseRoiResult, lang: str) -> Figure | HtmlFragment:
         linewidth=1,
         label=label("low_roi_line", lang),
     )
+    row: Any  # a campaign's row: cost and pipeline are floats
     for row in frame[frame["low_roi"]].itertuples():
         y = max(row.pipeline, floor)
         ax.scatter([row.cost], [y], s=90, facecolors="none", edgecolors=PALETTE[3], linewidths=1.5)

@@ -5,6 +5,7 @@ reallocation, the spend–output model and the expense ratio; and the notebook s
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import pandas as pd
 
@@ -46,7 +47,7 @@ def summary(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
     """Headline tiles: spend vs budget, projection, campaign returns, expense ratio."""
     tiles: list[tuple[str, str, str, bool | None]] = []
     if result.budget is not None:
-        total = result.budget.company.set_index("category").loc[TOTAL]
+        total: Any = result.budget.company.set_index("category").loc[TOTAL]  # the one total row
         tiles.append(
             (
                 label("tile_spent", lang),

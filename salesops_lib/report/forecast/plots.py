@@ -63,9 +63,10 @@ def outlook_chart(result: ForecastResult, lang: str) -> Figure:
         ax.plot(months, frame["target"], color=PALETTE[7], linestyle=":", label=word("target", lang))
     first = pd.Timestamp(result.target_months[0])
     last = pd.Timestamp(result.target_months[-1]) + pd.offsets.MonthEnd(0)
+    # the x axis holds dates (matplotlib converts them); its stubs type x as a float
     ax.axvspan(
-        first - pd.Timedelta(days=15),
-        last - pd.Timedelta(days=15),
+        first - pd.Timedelta(days=15),  # type: ignore[arg-type]
+        last - pd.Timedelta(days=15),  # type: ignore[arg-type]
         color=PALETTE[2],
         alpha=0.08,
         label=f"{word('target_quarter', lang)} {result.target_label}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,16 @@ from salesops_lib.analyses.forecast import ForecastResult
 from salesops_lib.report.forecast.words import coded, word
 from salesops_lib.report.formats import money, number, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+
+
+def _day(value: Any) -> str:
+    """A date cell as its day (the first ten characters of its text), "—" when missing."""
+    return "—" if pd.isna(value) else str(value)[:10]
+
+
+def _change(value: Any) -> str:
+    """A relative change as a signed whole percentage, "—" when missing."""
+    return "—" if pd.isna(value) else f"{value:+.0%}"
 
 
 def summary_html(result: ForecastResult, lang: str = "zh") -> str:
@@ -135,9 +146,7 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                         word("customer", lang): slip["customer_id"],
                         word("stage", lang): slip["stage"],
                         word("value", lang): slip["value"].map(money),
-                        word("expected_close", lang): slip["expected_close"].map(
-                            lambda d: "—" if pd.isna(d) else str(d)[:10]
-                        ),
+                        word("expected_close", lang): slip["expected_close"].map(_day),
                         word("age_days", lang): slip["age_days"],
                         word("slips", lang): slip["slips"],
                     }
@@ -159,7 +168,7 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                         word("value_12m", lang): acc["value_12m"].map(money),
                         word("previous_window", lang): acc["previous_window"].map(money),
                         word("last_window", lang): acc["last_window"].map(money),
-                        word("change", lang): acc["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.0%}"),
+                        word("change", lang): acc["change"].map(_change),
                         word("value_at_risk", lang): acc["value_at_risk"].map(money),
                     }
                 ),

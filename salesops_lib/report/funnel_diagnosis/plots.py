@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -77,7 +79,7 @@ def segment_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     if seg.empty:
         return HtmlFragment("")
     apply_theme()
-    steps = [s for s in seg["step"].drop_duplicates()]
+    steps = list(seg["step"].drop_duplicates())
     fig, axes = plt.subplots(
         1,
         max(len(steps), 1),
@@ -158,6 +160,7 @@ def bridge_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     fig, ax = plt.subplots(figsize=(9.0, 4.2))
     labels, bottoms, heights, colors = [], [], [], []
     level = 0.0
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in bridge.itertuples():
         if row.item in ("baseline", "latest"):
             labels.append(label(f"{row.item}_value", lang))
@@ -173,13 +176,13 @@ def bridge_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
             level += row.value
     x = np.arange(len(labels))
     ax.bar(x, heights, bottom=bottoms, color=colors)
-    for xi, row in zip(x, bridge.itertuples(), strict=True):
+    for xi, row in enumerate(bridge.itertuples()):  # xi: the bar's position in x
         top = bottoms[xi] + heights[xi]
         text = money(row.value) if row.item in ("baseline", "latest") else f"{row.value:+,.0f}"
         ax.text(xi, top, text, ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=9)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v)))
-    lo = min(bottoms[1:-1] + [min(bottoms[0] + heights[0], bottoms[-1] + heights[-1])]) if len(bottoms) > 2 else 0
+    lo = min([*bottoms[1:-1], min(bottoms[0] + heights[0], bottoms[-1] + heights[-1])]) if len(bottoms) > 2 else 0
     ax.set_ylim(max(0.0, lo * 0.9), max(b + h for b, h in zip(bottoms, heights, strict=True)) * 1.06)
     ax.set_title(
         f"{label('bridge_title', lang)}（{label('won_value', lang)}）"
@@ -214,9 +217,10 @@ def process_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
             if lang == "zh"
             else f"{label(group, lang)} ({', '.join(process.adopting) if group == 'adopting' else ', '.join(process.control)})",
         )
-    ax.axvline(pd.Timestamp(process.date), color="#51606f", linestyle="--", linewidth=1)
+    # the x axis holds dates (matplotlib converts them); its stubs type x as a float
+    ax.axvline(pd.Timestamp(process.date), color="#51606f", linestyle="--", linewidth=1)  # type: ignore[arg-type]
     ax.text(
-        pd.Timestamp(process.date),
+        pd.Timestamp(process.date),  # type: ignore[arg-type]
         ax.get_ylim()[1],
         f" {label('change_date', lang)} {process.date.isoformat()}",
         fontsize=9,

@@ -4,7 +4,8 @@ cohorts, segments, the month's changes, the bridge and a process change).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -30,20 +31,31 @@ from salesops_lib.report.funnel_diagnosis.words import (
 )
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 
+Columns = dict[str, tuple[str, Callable[[Any], str]]]
+"""A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
+
 
 def h2(key: str, lang: str) -> str:
+    """A section heading: the label ``key`` in ``lang``."""
     return f"<h2>{e(label(key, lang))}</h2>"
 
 
 def h3(text: str) -> str:
+    """A sub-heading with the (escaped) ``text``."""
     return f"<h3>{e(text)}</h3>"
 
 
 def note(text: str) -> str:
+    """A muted explanatory paragraph with the (escaped) ``text``."""
     return f"<p class='so-note' style='color:#51606f;font-size:13px'>{e(text)}</p>"
 
 
-def frame_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[object], str]]], lang: str) -> str:
+def _interval(diff: Callable[[Any], str], lo: Any, hi: Any) -> str:
+    """A confidence interval ``[lo, hi]`` worded by ``diff`` ("—" when it has no bounds)."""
+    return f"[{diff(lo)}, {diff(hi)}]" if np.isfinite(lo) else "—"
+
+
+def frame_table(frame: pd.DataFrame, columns: Columns, lang: str) -> str:
     """``frame``'s ``columns`` (column → (label key, format)) as a table with labelled headers."""
     shown = pd.DataFrame({label(key, lang): frame[col].map(fmt) for col, (key, fmt) in columns.items()})
     return table_html(shown, index=False)
@@ -58,7 +70,8 @@ def summary_html(result: FunnelResult, lang: str = "zh") -> str:
         f"<tr><td>{e(str(r.step))}</td><td>{r.reached:,.0f}</td><td>{r.advanced:,.0f}</td>"
         f"<td>{r.lost:,.0f}</td><td>{r.open:,.0f}</td>"
         f"<td>{'—' if pd.isna(r.conversion) else f'{r.conversion:.1%}'}</td></tr>"
-        for r in result.funnel.itertuples()
+        # a funnel row's values are known only at run time (a conversion may be NaN)
+        for r in cast("Iterable[Any]", result.funnel.itertuples())
     )
     return f"<table class='salesops-funnel'><tr>{head}</tr>{rows}</table>"
 
@@ -73,7 +86,8 @@ def tiles(result: FunnelResult, lang: str) -> HtmlFragment:
     decided_won = result.funnel[result.funnel["k"] >= 0]
     lost_total = decided_won["lost"].sum()
     win_rate = won["reached"] / (won["reached"] + lost_total) if won["reached"] + lost_total else np.nan
-    cycle = result.bridge_factors.loc["cycle_days", "latest"] if "cycle_days" in result.bridge_factors.index else np.nan
+    factors = result.bridge_factors
+    cycle = cast("float", factors.loc["cycle_days", "latest"]) if "cycle_days" in factors.index else np.nan  # days
     stages_only = result.value_lost[result.value_lost["k"] >= 0]
     bottleneck = word(stages_only.iloc[0]["step"], lang) if len(stages_only) else "—"
     stalled = result.stalled if not result.stalled.empty else pd.DataFrame({"stalled": [0.0], "stalled_value": [0.0]})
@@ -210,7 +224,7 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
     ]
     units = result.unit_durations
     if not units.empty:
-        level = [c for c in units.columns if c not in {"k", "stays", "median_days", "p80_days", "mean_days"}][0]
+        level = next(c for c in units.columns if c not in {"k", "stays", "median_days", "p80_days", "mean_days"})
         units = units.assign(
             stage=[word(stages[k], lang) for k in units["k"]],
             cell=[
@@ -226,11 +240,11 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
         parts += [h3(label("unit_durations_title", lang)), table_html(pivot)]
     if not result.stalled.empty:
         stalled = result.stalled.copy()
-        level = [
+        level = next(
             c
             for c in stalled.columns
             if c not in {"k", "open_deals", "open_value", "stalled", "stalled_value", "norm_days", "stalled_share"}
-        ][0]
+        )
         stalled = stalled[stalled["stalled"] > 0].sort_values("stalled_value", ascending=False).head(12)
         stalled["stage"] = [word(stages[k], lang) for k in stalled["k"]]
         stalled["unit_label"] = [unit_word(u, level, lang) for u in stalled[level]]
@@ -264,7 +278,7 @@ def cohorts_section(result: FunnelResult, lang: str) -> HtmlFragment:
     frame = result.cohorts.copy()
     frame["month"] = frame["cohort"].dt.strftime("%Y-%m")
     frame["basis_label"] = [label(b, lang) for b in frame["basis"]]
-    columns = {
+    columns: Columns = {
         "month": ("cohort", str),
         "deals": ("deals", num),
         "won": ("won", num),
@@ -519,11 +533,11 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
     if est.empty:
         return HtmlFragment("".join(parts))
     rows = []
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in est.itertuples():
         in_days = row.metric == "days"
         fmt = days if in_days else pct
         diff = (lambda v: f"{v:+.1f}" if np.isfinite(v) else "—") if in_days else signed_points
-        ci = lambda lo, hi: f"[{diff(lo)}, {diff(hi)}]" if np.isfinite(lo) else "—"
         rows.append(
             {
                 label("metric", lang): label(
@@ -533,8 +547,10 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
                 label("adopting_after", lang): fmt(row.adopting_after),
                 label("control_before", lang): fmt(row.control_before),
                 label("control_after", lang): fmt(row.control_after),
-                label("before_after", lang): f"{diff(row.before_after)} {ci(row.before_after_lo, row.before_after_hi)}",
-                label("did", lang): f"{diff(row.did)} {ci(row.did_lo, row.did_hi)}",
+                label("before_after", lang): (
+                    f"{diff(row.before_after)} {_interval(diff, row.before_after_lo, row.before_after_hi)}"
+                ),
+                label("did", lang): f"{diff(row.did)} {_interval(diff, row.did_lo, row.did_hi)}",
                 label("p_value", lang): p_text(row.p_value),
             }
         )

@@ -43,18 +43,21 @@ def step_word(step: str, stages: tuple[str, ...], lang: str) -> str:
 
 
 def unit_word(unit: object, dimension: str, lang: str) -> str:
+    """A unit of ``dimension`` in ``lang``: the company, a worded channel or industry, else its name."""
     if str(unit) == "company":
         return label("company", lang)
     return word(unit, lang) if dimension in ("channel", "industry") else str(unit)
 
 
 def compare_words(compare_to: str, lang: str) -> str:
+    """The comparison basis (``previous-month``, ``previous-3-months``, ...) in ``lang``."""
     if compare_to.startswith("previous-") and compare_to not in ("previous-month",):
         return label("previous-n-months", lang, n=compare_to.split("-")[1])
     return label(compare_to, lang)
 
 
 def factor_word(name: str, result: FunnelResult, lang: str) -> str:
+    """A bridge factor in ``lang`` (a ``rate:<step>`` factor as the step's conversion)."""
     if has_label(name):
         return label(name, lang)
     if name.startswith("rate:"):
@@ -62,23 +65,28 @@ def factor_word(name: str, result: FunnelResult, lang: str) -> str:
     return label(name, lang)
 
 
-def points(value: float) -> str:
+def points(value: float | None) -> str:
+    """A rate difference in percentage points, signed, two decimals ("—" when missing)."""
     return "—" if value is None or not np.isfinite(value) else f"{value * 100:+.2f}"
 
 
-def signed_points(value: float) -> str:
+def signed_points(value: float | None) -> str:
+    """A rate difference in signed percentage points with a ``pt`` unit ("—" when missing)."""
     return "—" if value is None or not np.isfinite(value) else f"{value * 100:+.1f}pt"
 
 
-def num(value: float) -> str:
+def num(value: float | None) -> str:
+    """A count, formatted as the metrics format counts."""
     return format_value(value, "count")
 
 
-def days(value: float) -> str:
+def days(value: float | None) -> str:
+    """A number of days, formatted as the metrics format days."""
     return format_value(value, "days")
 
 
-def p_text(value: float) -> str:
+def p_text(value: float | None) -> str:
+    """A p-value with three decimals ("<0.001" below that, "—" when missing)."""
     if value is None or not np.isfinite(value):
         return "—"
     return "<0.001" if value < 0.001 else f"{value:.3f}"

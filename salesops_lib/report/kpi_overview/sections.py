@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 import pandas as pd
 
 from salesops_lib.analyses.kpi_overview import KpiOverviewResult
@@ -9,6 +11,9 @@ from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_change, format_value
 from salesops_lib.report.html import HtmlFragment, e, table_html, tiles_html
 from salesops_lib.report.i18n import t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 REPORT = "kpi_overview"
 
@@ -19,6 +24,7 @@ def tiles(result: KpiOverviewResult, lang: str) -> HtmlFragment:
 
 
 def trend_heading(result: KpiOverviewResult, lang: str) -> HtmlFragment:
+    """The heading of the trend chart."""
     return HtmlFragment(f"<h2>{e(t('trend_title', lang))}</h2>")
 
 
@@ -42,7 +48,7 @@ def summary_html(result: KpiOverviewResult, lang: str = "zh") -> str:
     rows = "".join(
         f"<tr><td>{e(METRICS[r.metric].label(lang))}</td><td>{format_value(r.value, r.unit)}</td>"
         f"<td>{format_change(r.change_prev)}</td><td>{format_change(r.change_yoy)}</td></tr>"
-        for r in result.tiles.itertuples()
+        for r in cast("Iterable[Any]", result.tiles.itertuples())  # rows' field types are known only at run time
     )
     head = "".join(f"<th>{e(t(key, lang, REPORT))}</th>" for key in ("metric", "month", "vs_prev", "vs_yoy"))
     return f"<table class='salesops-tiles'><tr>{head}</tr>{rows}</table>"

@@ -4,6 +4,8 @@ share against headcount share.
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
@@ -73,6 +75,7 @@ def alignment_chart(result: TargetSplitResult, lang: str) -> Figure:
     ax.plot(grid, grid, color="#6b7b8c", linewidth=1)
     colours = [PALETTE[0] if ok else PALETTE[3] for ok in teams["aligned"]]
     ax.scatter(teams["fte_share"], teams["target_share"], color=colours, zorder=3)
+    row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in teams[~teams["aligned"]].itertuples():
         ax.annotate(
             row.unit_id, (row.fte_share, row.target_share), fontsize=8, xytext=(4, 4), textcoords="offset points"

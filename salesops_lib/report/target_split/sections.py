@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -17,6 +18,12 @@ from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.target_split.frames import in_scope, monthly_with_region
 from salesops_lib.report.target_split.words import bound_word, label, plan_label, unit_label
 from salesops_lib.report.target_split.workbook import write_workbooks
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    #: a table's columns for :func:`labelled_table`: name → (label key, formatter)
+    Columns = dict[str, tuple[str, Callable[[Any], str]]]
 
 WHATIF_REPS = 10
 """Reps listed in the what-if comparison (those whose target moves most)."""
@@ -89,7 +96,7 @@ def units(result: TargetSplitResult, lang: str) -> HtmlFragment:
     frame = in_scope(result, result.units[result.units["level"].isin(["company", "region", "team"])]).copy()
     frame["unit"] = [unit_label(r, lang) for r in frame.itertuples()]
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    columns = {
+    columns: Columns = {
         "level_label": ("level", str),
         "unit": ("unit", str),
         "base": ("base", money),
@@ -119,6 +126,7 @@ def units(result: TargetSplitResult, lang: str) -> HtmlFragment:
 
 
 def phasing_heading(result: TargetSplitResult, lang: str) -> HtmlFragment:
+    """The phasing section's heading (the year's or the quarter's) and its note."""
     title = label("phasing_quarter" if result.plan.plan_quarter else "phasing", lang)
     return HtmlFragment(heading(title) + paragraph(label("phasing_note", lang)))
 
@@ -138,7 +146,8 @@ def phasing_table(result: TargetSplitResult, lang: str) -> HtmlFragment:
         rows.append((label("quarter_n", lang).format(n=q), wide.loc[months].sum()))
     rows.append((label("year_total", lang), wide.sum()))
     shown = pd.DataFrame({row: values.map(money) for row, values in rows}).T
-    shown.columns = [label("company", lang) if lvl == "company" else unit for lvl, unit in shown.columns]
+    level_units = cast("pd.MultiIndex", shown.columns)  # (level, unit_id) pairs of the pivot
+    shown.columns = [label("company", lang) if lvl == "company" else unit for lvl, unit in level_units]
     shown.index.name = label("month_label", lang)
     return HtmlFragment(table_html(shown))
 
@@ -149,7 +158,7 @@ def reps(result: TargetSplitResult, lang: str) -> HtmlFragment:
     frame["unit"] = [unit_label(r, lang) for r in frame.itertuples()]
     assessed = result.achievability.set_index(["level", "unit_id"])["assessment"]
     frame["assessment"] = [assessed.get(("rep", u), "unknown") for u in frame["unit_id"]]
-    columns = {
+    columns: Columns = {
         "team": ("team", str),
         "unit": ("unit", str),
         "base": ("base", money),
@@ -180,7 +189,7 @@ def achievability(result: TargetSplitResult, lang: str) -> HtmlFragment:
     upper = frame[frame["level"].isin(["region", "team"])].copy()
     upper["level_label"] = upper["level"].map(lambda x: label(x, lang))
     upper["reference"] = upper["reference"].where(upper["assessment"] != "unknown", "")
-    columns = {
+    columns: Columns = {
         "level_label": ("level", str),
         "unit_id": ("unit", str),
         "target": ("target", money),
@@ -211,7 +220,7 @@ def fairness(result: TargetSplitResult, lang: str) -> HtmlFragment:
     value = {"per_fte": money, "per_potential": lambda v: f"{float(v):.3f}"}
     for column in ("min", "median", "max"):
         frame[column] = [value[m](v) for m, v in zip(frame["measure"], frame[column], strict=True)]
-    columns = {
+    columns: Columns = {
         "level_label": ("level", str),
         "measure_label": ("measure", str),
         "units": ("count", str),
@@ -232,7 +241,7 @@ def alignment(result: TargetSplitResult, lang: str) -> HtmlFragment:
     """Regions and teams: target share vs FTE share vs budget share."""
     frame = in_scope(result, result.alignment).copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    columns = {
+    columns: Columns = {
         "level_label": ("level", str),
         "unit_id": ("unit", str),
         "target_share": ("target_share", pct),
@@ -262,7 +271,7 @@ def whatif(result: TargetSplitResult, lang: str) -> HtmlFragment:
         label("company", lang) if lvl == "company" else u
         for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)
     ]
-    columns = {
+    columns: Columns = {
         "level_label": ("level", str),
         "unit": ("unit", str),
         "target": ("target", money),

@@ -4,7 +4,7 @@ plan period and bound codes, in the page language.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import Any
 
 from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.report.i18n import t
@@ -17,7 +17,7 @@ def label(key: str, lang: str) -> str:
     return t(key, lang, REPORT)
 
 
-def unit_label(row: pd.Series | object, lang: str) -> str:
+def unit_label(row: Any, lang: str) -> str:
     """How a unit reads: "Company", a new position, or a rep's name with its id."""
     level, unit, name = (row.level, row.unit_id, getattr(row, "name", None))
     if level == "company":

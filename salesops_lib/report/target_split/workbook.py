@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from openpyxl import Workbook
@@ -34,7 +35,7 @@ def write_workbooks(result: TargetSplitResult, lang: str, folder: Path) -> list[
     units = plan.units
     paths = []
     book = Workbook()
-    _sheet(book.active, label("regions", lang), wide[wide["level"].isin(["company", "region"])], lang, plan.step)
+    _sheet(_first_sheet(book), label("regions", lang), wide[wide["level"].isin(["company", "region"])], lang, plan.step)
     teams = units[units["level"] == "team"][["unit_id", "region", "base", "target", "growth", "fte"]]
     _frame_sheet(
         book.create_sheet(),
@@ -75,7 +76,7 @@ def write_workbooks(result: TargetSplitResult, lang: str, folder: Path) -> list[
         book = Workbook()
         in_region = wide["region"] == region
         upper = wide[in_region & wide["level"].isin(["region", "team"])]
-        _sheet(book.active, label("teams_monthly", lang), upper, lang, plan.step)
+        _sheet(_first_sheet(book), label("teams_monthly", lang), upper, lang, plan.step)
         reps = wide[in_region & (wide["level"] == "rep")]
         _sheet(book.create_sheet(), label("reps_monthly", lang), reps, lang, plan.step)
         paths.append(_save(book, folder / f"{period}_targets_{_safe(region)}.xlsx"))
@@ -87,7 +88,7 @@ def _wide(result: TargetSplitResult) -> pd.DataFrame:
     months = plan.monthly.pivot_table(
         index=["level", "unit_id"], columns="month", values="amount", aggfunc="sum", sort=False
     )
-    months.columns = [c.strftime("%Y-%m") for c in months.columns]
+    months.columns = [c.strftime("%Y-%m") for c in cast("pd.DatetimeIndex", months.columns)]
     keys = plan.units[["level", "unit_id", "name", "parent_id", "region", "team", "target"]]
     return keys.merge(months.reset_index(), on=["level", "unit_id"], how="left")
 
@@ -118,10 +119,15 @@ def _frame_sheet(sheet: Worksheet, title: str, frame: pd.DataFrame, step: float)
         values = frame[name]
         if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
             fmt = "0.0%" if str(name) in {label("growth", "zh"), label("growth", "en")} else number
-            for row in range(2, len(frame) + 2):
-                sheet.cell(row=row, column=col).number_format = fmt
+            for line in range(2, len(frame) + 2):
+                sheet.cell(row=line, column=col).number_format = fmt
         sheet.column_dimensions[get_column_letter(col)].width = max(10, min(28, len(str(name)) + 4))
     sheet.freeze_panes = "C2"
+
+
+def _first_sheet(book: Workbook) -> Worksheet:
+    """The sheet a new workbook opens with (``book.active``, typed wider by openpyxl)."""
+    return cast("Worksheet", book.active)
 
 
 def _save(book: Workbook, path: Path) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -22,7 +24,8 @@ def curve(result: TargetTrackingResult, lang: str) -> Figure:
     ax.plot(frame["day"], frame["expected"], color=PALETTE[0], label=label("expected", lang))
     ax.plot(frame["day"], frame["linear"], color="#9aa6b2", linestyle="--", label=label("linear", lang))
     ax.plot(frame["day"], frame["actual"], color=PALETTE[1], linewidth=2.2, label=label("actual", lang))
-    ax.axvline(pd.Timestamp(result.as_of), color="#6b7b8c", linewidth=0.8)
+    # the x axis holds dates (matplotlib converts them); its stubs type x as a float
+    ax.axvline(pd.Timestamp(result.as_of), color="#6b7b8c", linewidth=0.8)  # type: ignore[arg-type]
     ax.yaxis.set_major_formatter(money_axis(lang))
     ax.set_title(label("curve", lang))
     ax.legend(fontsize=9, frameon=False, loc="upper left")
@@ -38,9 +41,9 @@ def weekly_heatmap(result: TargetTrackingResult, lang: str) -> Figure | HtmlFrag
         return HtmlFragment("")
     apply_theme()
     grid = frame.pivot_table(index="unit_id", columns="period", values="attainment", aggfunc="first")
-    grid.columns = [c.strftime("%m-%d") for c in grid.columns]
+    grid.columns = [c.strftime("%m-%d") for c in cast("pd.DatetimeIndex", grid.columns)]  # the weeks' Mondays
     fig, ax = plt.subplots(figsize=(min(12.0, 1.0 + 0.62 * grid.shape[1]), max(2.6, 0.3 * len(grid) + 1.3)))
-    threshold = float(result.rule["threshold"])  # type: ignore[arg-type]
+    threshold = float(result.rule["threshold"])
     sns.heatmap(
         grid,
         ax=ax,

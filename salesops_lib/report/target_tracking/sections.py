@@ -5,6 +5,8 @@ weekly heading, persistence alerts and the watch list.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 import pandas as pd
 
@@ -12,6 +14,9 @@ from salesops_lib.analyses.target_tracking import TargetTrackingResult
 from salesops_lib.report.formats import heading, labelled_table, money, paragraph, pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.target_tracking.words import label, percent, who
+
+Columns = dict[str, tuple[str, Callable[[Any], str]]]
+"""A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
 
 
 def overview(result: TargetTrackingResult, lang: str) -> HtmlFragment:
@@ -77,7 +82,7 @@ def units(result: TargetTrackingResult, lang: str) -> HtmlFragment:
         label("company", lang) if lvl == "company" else u
         for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)
     ]
-    columns = {
+    columns: Columns = {
         "level_label": ("level", str),
         "unit": ("unit", str),
         "month_att": ("month_att", pct),
@@ -118,11 +123,11 @@ def alerts(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     """Units that trigger the persistence rule: who, since, how far behind, the gap per remaining week."""
     rule = result.rule
     grain = label(f"grain_{rule['grain']}", lang)
-    levels = label("list_sep", lang).join(label(x, lang) for x in rule["levels"])  # type: ignore[attr-defined]
+    levels = label("list_sep", lang).join(label(x, lang) for x in rule["levels"])
     note = label("rule", lang).format(
         periods=rule["periods"],
         grain=grain,
-        threshold=percent(float(rule["threshold"])),  # type: ignore[arg-type]
+        threshold=percent(float(rule["threshold"])),
         levels=levels,
         horizon=rule["recovery_end"],
     )
@@ -144,7 +149,7 @@ def _run_table(frame: pd.DataFrame, lang: str, *, full: bool) -> str:
     frame = frame.copy()
     frame["who"] = [who(r, lang) for r in frame.itertuples()]
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    columns = {
+    columns: Columns = {
         "level_label": ("level", str),
         "who": ("name", str),
         "team": ("team", lambda v: v or ""),
@@ -170,7 +175,7 @@ def summary_html(result: TargetTrackingResult, lang: str = "zh") -> str:
     rows = "".join(
         f"<tr><td>{html.escape(r.horizon)}</td><td>{r.target:,.0f}</td><td>{r.actual:,.0f}</td>"
         f"<td>{r.attainment:.1%}</td><td>{r.projected_attainment:.1%}</td></tr>"
-        for r in company.itertuples()
+        for r in cast("Iterable[Any]", company.itertuples())  # rows' field types are known only at run time
     )
     head = "".join(
         f"<th>{e(label(f'summary.{key}', lang))}</th>" for key in ("horizon", "target", "actual", "pace", "projected")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from salesops_lib.report.i18n import t
 
 REPORT = "target_tracking"
@@ -12,8 +14,11 @@ def label(key: str, lang: str) -> str:
     return t(key, lang, REPORT)
 
 
-def who(row: object, lang: str) -> str:
-    """A unit as the page names it: the company, a rep's name with its id, else the unit's id."""
+def who(row: Any, lang: str) -> str:
+    """A unit as the page names it: the company, a rep's name with its id, else the unit's id.
+
+    ``row`` is an ``itertuples()`` row with ``level`` and ``unit_id`` (and maybe ``name``).
+    """
     level, unit, name = row.level, row.unit_id, getattr(row, "name", None)
     if level == "company":
         return label("company", lang)

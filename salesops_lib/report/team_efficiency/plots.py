@@ -4,6 +4,8 @@ map, driver effects, the ramp curve and the commission curve.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
@@ -17,6 +19,9 @@ from salesops_lib.metrics.formatting import format_value
 from salesops_lib.report.html import HtmlFragment
 from salesops_lib.report.team_efficiency.words import activity, label
 from salesops_lib.report.theme import PALETTE, apply_theme
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RED, BLUE, GREY = PALETTE[3], PALETTE[0], "#9aa6b2"
 JITTER, JITTER_SEED = 0.15, 0
@@ -103,7 +108,7 @@ def trend_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragmen
     apply_theme()
     grid = teams.pivot_table(index="unit", columns="month", values="gap")
     grid = grid.loc[grid.mean(axis=1).sort_values().index]
-    grid.columns = [c.strftime("%Y-%m") for c in grid.columns]
+    grid.columns = [c.strftime("%Y-%m") for c in cast("pd.DatetimeIndex", grid.columns)]  # the months
     fig, ax = plt.subplots(figsize=(9.0, max(2.5, 0.3 * len(grid) + 1.5)))
     sns.heatmap(
         grid,

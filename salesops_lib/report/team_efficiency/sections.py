@@ -5,6 +5,8 @@ heading, the scorecard, drivers, ramp and the commission simulation.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -212,7 +214,7 @@ def drivers(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
             low=format_change(row.effect_low),
             high=format_change(row.effect_high),
         )
-        for row in result.drivers.itertuples()
+        for row in cast("Iterable[Any]", result.drivers.itertuples())  # rows: verdict, activity, figures
     ]
     page += "<ul>" + "".join(f"<li>{e(s)}</li>" for s in sentences) + "</ul>"
     d = result.drivers
@@ -313,7 +315,7 @@ def summary_html(result: TeamEfficiencyResult, lang: str = "zh") -> str:
     rows = "".join(
         f"<tr><td>{html.escape(str(r.unit))}</td><td>{r.revenue_per_fte:,.0f}</td><td>{r.gap:+.1%}</td>"
         f"<td>{'●' if r.flagged else ''}</td></tr>"
-        for r in result.units.itertuples()
+        for r in cast("Iterable[Any]", result.units.itertuples())  # rows: unit, figures, flag
         if np.isfinite(r.revenue_per_fte) and np.isfinite(r.gap)
     )
     return f"<table class='salesops-efficiency'><tr>{head}</tr>{rows}</table>"
