@@ -146,12 +146,17 @@ def _run_reports(
         with _worker_pool(min(config.jobs or os.cpu_count() or 1, max(1, len(others)))) as pool:
             ran = _execute(pool, others, progress=progress)
             if summary:  # the executive summary runs last, on what the others found
-                publish.write_findings(staging, [*kept, *ran])
+                # in catalog order, not finishing order: findings that tie in rank keep one order
+                publish.write_findings(staging, _in_catalog_order([*kept, *ran]))
                 task = summary[0]
                 summary_params = {**task.parameters, "findings_file": str(staging / "findings.json")}
                 ran += _execute_summary(pool, replace(task, parameters=summary_params), progress=progress)
+    return _in_catalog_order([*kept, *skipped, *ran])
+
+
+def _in_catalog_order(outcomes: list[ReportOutcome]) -> list[ReportOutcome]:
     order = {name: i for i, name in enumerate(CATALOG)}
-    return sorted([*kept, *skipped, *ran], key=lambda o: order.get(o.name, len(order)))
+    return sorted(outcomes, key=lambda o: order.get(o.name, len(order)))
 
 
 def _keep_previous(root: Path, period: str, outcomes: list[ReportOutcome]) -> str:
