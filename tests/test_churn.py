@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from salesops_lib.analyses.churn import key_account_risk
 from tests.builders import dataset_from_frames, reps_frame
@@ -49,6 +50,7 @@ def test_no_orders_gives_an_empty_frame(tmp_path: Path) -> None:
     assert key_account_risk(ds, dt.date(2024, 12, 31)).empty
 
 
+@pytest.mark.slow
 def test_demo_planted_churn_account_is_found_and_null_is_quiet() -> None:
     from salesops_lib.data import connect
     from salesops_lib.data.demo import load_truth

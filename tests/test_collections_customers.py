@@ -394,6 +394,7 @@ def _truth(ds: Dataset, kind: str):  # type: ignore[no-untyped-def]
     return load_truth(Path(ds.source)).effect(kind)
 
 
+@pytest.mark.slow
 def test_planted_collections_slip_flags_exactly_its_region(planted: tuple[Dataset, CollectionsCustomersResult]) -> None:
     ds, result = planted
     truth = _truth(ds, "collections_slip")
@@ -424,6 +425,7 @@ def test_planted_churning_key_account_is_flagged_through_the_shared_risk(
     assert churn[0].facts["change"] == pytest.approx(truth.magnitude["measured"]["account"]["change"], abs=1e-3)
 
 
+@pytest.mark.slow
 def test_null_variant_raises_nothing_planted(null: CollectionsCustomersResult) -> None:
     kinds = {f.kind for f in null.findings}
     assert not kinds & {"collections_slip", "key_account_churn"}
@@ -485,6 +487,7 @@ def test_maven_customer_won_value_and_deals_equal_hand_sql(maven: Dataset, maven
     np.testing.assert_allclose(got["won_value"], expected["won_value"])
 
 
+@pytest.mark.slow
 def test_maven_report_runs_without_receivables(maven: Dataset) -> None:
     result = compute(maven, RunScope(period="2017-12", lang="en"), CollectionsCustomersParams())
     assert result.receivables is None and "invoices" in result.receivables_note

@@ -289,6 +289,7 @@ def test_server_is_safe_by_default() -> None:
     assert url(ServerOptions(token="Zq3-mX8rT1vL0pK7wY2nB5cJ9hF4dG6s")) == "http://127.0.0.1:8866/"  # never the token
 
 
+@pytest.mark.slow
 def test_cli_refuses_an_exposed_host_without_a_token() -> None:
     import subprocess
     import sys

@@ -98,6 +98,7 @@ def test_values_constants_expressions_filters_and_formats(tmp_path: Path) -> Non
     assert report.ok, [i.message for i in report.errors]
 
 
+@pytest.mark.slow
 def test_canonical_views_have_the_expressions_types(tmp_path: Path, maven) -> None:  # type: ignore[no-untyped-def]
     """On DuckDB each canonical table is read through a temporary view whose types are taken from
     its expression; what DuckDB itself says of the view must be the same."""

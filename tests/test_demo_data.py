@@ -120,6 +120,7 @@ def test_every_canonical_table_with_its_exact_columns_and_types(variant: Demo) -
         assert variant.sql(f'SELECT count(*) FROM "{name}"')[0][0] > 0, name
 
 
+@pytest.mark.slow
 def test_validate_reports_zero_errors_and_no_warnings(variant: Demo) -> None:
     report = validate(connect(variant.path))
     assert report.errors == (), [(i.table, i.message, i.count) for i in report.errors]
@@ -584,6 +585,7 @@ def test_stage_history_starts_at_lead_and_runs_in_order(planted: Demo) -> None:
 # --------------------------------------------------------------------------- source shortcut, cache, CLI
 
 
+@pytest.mark.slow
 def test_connect_demo_shortcut_generates_once_into_the_cache(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -649,6 +651,7 @@ def test_cli_writes_a_file_and_refuses_bad_options(tmp_path: Path) -> None:
         assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_progress_is_reported_up_to_done(tmp_path: Path) -> None:
     seen: list[tuple[str, float]] = []
     generate_demo(tmp_path / "p.duckdb", size="small", as_of=AS_OF, progress=lambda d, f: seen.append((d, f)))

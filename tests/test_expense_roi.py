@@ -345,6 +345,7 @@ def demo_results():  # type: ignore[no-untyped-def]
     return out
 
 
+@pytest.mark.slow
 def test_demo_planted_expo_and_overrun_are_flagged_exactly(demo_results) -> None:  # type: ignore[no-untyped-def]
     result, truth = demo_results["planted"]
     expo, overrun = truth.effect("expo_low_roi"), truth.effect("budget_overrun")

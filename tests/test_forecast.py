@@ -285,6 +285,7 @@ def demo_results() -> dict[str, object]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", ["planted", "null"])
 def test_demo_next_quarter_matches_the_generator(demo_results: dict[str, object], variant: str) -> None:
     from salesops_lib.data.demo import load_truth
@@ -328,6 +329,7 @@ def test_demo_backtest_and_calibration_are_reported(demo_results: dict[str, obje
 # --------------------------------------------------------------------------- Maven (real data)
 
 
+@pytest.mark.slow
 def test_maven_q4_2017_from_september(maven) -> None:  # type: ignore[no-untyped-def]
     result = compute(maven, RunScope(period="2017-09"), ForecastParams())
     o = maven.table("opportunities")

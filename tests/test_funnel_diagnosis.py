@@ -371,6 +371,7 @@ def _truth(data: Dataset, kind: str):  # type: ignore[no-untyped-def]
     return load_truth(Path(data.source)).effect(kind)
 
 
+@pytest.mark.slow
 def test_planted_conversion_drop_is_named_with_region_stage_and_channel(
     planted: Dataset, planted_result: FunnelResult
 ) -> None:
@@ -393,6 +394,7 @@ def test_planted_conversion_drop_is_named_with_region_stage_and_channel(
         assert not screen.loc[("leads", region), "significant"]
 
 
+@pytest.mark.slow
 def test_planted_process_change_interval_contains_the_effect(planted: Dataset) -> None:
     truth = _truth(planted, "process_change")
     effect = truth.magnitude["designed"]["after_days"] - truth.magnitude["designed"]["before_days"]
@@ -425,6 +427,7 @@ def test_planted_process_change_is_found_without_a_date(planted: Dataset, plante
     assert any(f.kind == "process_change_effect" for f in planted_result.findings)
 
 
+@pytest.mark.slow
 def test_null_variant_reports_no_drop_and_no_process_effect(null_result: FunnelResult) -> None:
     kinds = {f.kind for f in null_result.findings}
     assert not {"conversion_drop", "process_change_effect"} & kinds
@@ -435,6 +438,7 @@ def test_null_variant_reports_no_drop_and_no_process_effect(null_result: FunnelR
     assert null_result.process.method in ("none", "company_wide")
 
 
+@pytest.mark.slow
 def test_null_variant_process_change_given_is_not_significant(null: Dataset) -> None:
     truth = _truth(null, "process_change")
     result = compute(
@@ -464,6 +468,7 @@ def test_one_region_is_screened_by_team(planted: Dataset) -> None:
     assert set(result.segments["dimension"]) == {"team", "channel"}
 
 
+@pytest.mark.slow
 def test_only_aggregates_leave_the_engine(planted: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
     import ibis.expr.types.core as core
 

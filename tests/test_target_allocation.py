@@ -204,6 +204,7 @@ def _naive_feasible(tree: Tree, total: int) -> bool:
     return all(lo <= hi for lo, hi in ranges) and ranges[0][0] <= total <= ranges[0][1]
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees())
 def test_children_sum_exactly_to_parents_in_the_year_and_every_month(case: tuple[Tree, int, np.ndarray]) -> None:

@@ -362,6 +362,7 @@ def _truth(source: str, kind: str):  # type: ignore[no-untyped-def]
     return load_truth(Path(connect(source).source)).effect(kind)
 
 
+@pytest.mark.slow
 def test_planted_low_efficiency_team_is_flagged_with_its_gap(planted: TeamEfficiencyResult) -> None:
     truth = _truth(PLANTED, "low_efficiency_team")
     teams = planted.units[planted.units["level"] == "team"].set_index("unit")
@@ -377,12 +378,14 @@ def test_planted_low_efficiency_team_is_flagged_with_its_gap(planted: TeamEffici
     assert finding.cause == "other" and abs(teams.loc[unit, "activity_part"]) < 0.05
 
 
+@pytest.mark.slow
 def test_null_variant_flags_no_team_and_raises_nothing_high(null: TeamEfficiencyResult) -> None:
     assert not null.units["flagged"].any()
     assert not [f for f in null.findings if f.kind == "low_efficiency" or f.severity in ("high", "medium")]
     assert null.units.loc[null.units["level"] == "team", "gap"].min() > -0.15
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", ["planted", "null"])
 def test_planted_activity_elasticities_are_inside_the_intervals(variant: str, request: pytest.FixtureRequest) -> None:
     result: TeamEfficiencyResult = request.getfixturevalue(variant)
@@ -417,6 +420,7 @@ def test_scorecard_and_payouts_on_the_demo(planted: TeamEfficiencyResult) -> Non
     assert (paid.loc[paid["star"], "star_bonus"] == 5000).all()
 
 
+@pytest.mark.slow
 def test_region_scope_and_presentation_in_both_languages(planted: TeamEfficiencyResult) -> None:
     from salesops_lib.report import team_efficiency as view
     from salesops_lib.report.display import html_of

@@ -22,6 +22,7 @@ from tests.conftest import SALESOPS
         ["review", "--period", "2025-06\n", "--source", "demo:small:2025-06-30"],
     ],
 )
+@pytest.mark.slow
 def test_bad_command_lines_are_messages(args: list[str], tmp_path: Path) -> None:
     run = subprocess.run([str(SALESOPS), *args], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 2, (run.returncode, run.stderr)

@@ -108,6 +108,7 @@ def test_token_reaches_voila_by_environment_only() -> None:
     assert TOKEN_ENV not in voila_env({TOKEN_ENV: "stale"}, {})
 
 
+@pytest.mark.slow
 def test_cli_refuses_a_token_on_its_command_line_and_a_weak_one() -> None:
     base = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
     cli = [sys.executable, "-m", "salesops_lib.cli", "dashboard"]

@@ -144,6 +144,7 @@ def test_after_a_redirect_the_findings_are_posted_next_time(servers: list[_Serve
     assert result.posted == 2 and len(hook.bodies()) == 2
 
 
+@pytest.mark.slow
 def test_cli_reports_a_redirect_without_traceback_or_secret(servers: list[_Server], reports: Path) -> None:
     elsewhere = _Server()
     servers.append(elsewhere)
@@ -254,6 +255,7 @@ def test_a_corrupt_state_file_is_a_clear_error(servers: list[_Server], reports: 
     assert (reports / STATE_FILE).read_bytes() == content  # and the file is left for the user
 
 
+@pytest.mark.slow
 def test_cli_reports_a_corrupt_state_file_without_traceback(servers: list[_Server], reports: Path) -> None:
     hook = _Server()
     servers.append(hook)

@@ -47,6 +47,7 @@ def test_harmless_query_keys_are_kept() -> None:
         ["dashboard", "--period", "2017-12"],
     ],
 )
+@pytest.mark.slow
 def test_no_command_leaks_a_secret_to_output_reports_or_cache(command: list[str], tmp_path: Path) -> None:
     url = f"postgres://salesops@127.0.0.1:9/crm?password={SECRET}"
     env = {**os.environ, "SALESOPS_CACHE": str(tmp_path / "cache")}
