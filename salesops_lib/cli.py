@@ -257,7 +257,7 @@ def notify(
     ),
 ) -> None:
     """Post the period's new findings to a chat webhook (each finding once per webhook)."""
-    from salesops_lib.config.params import resolve_period
+    from salesops_lib.core.periods import resolve_period
     from salesops_lib.errors import ConfigError
     from salesops_lib.runner.notify import notify as post_findings
 
@@ -431,7 +431,7 @@ def dashboard(
     refresh: Annotated[bool, typer.Option("--refresh", help="Rebuild the dashboard data even if cached.")] = False,
 ) -> None:
     """Serve the leadership dashboard with Voila (builds each period's data once, then serves it)."""
-    from salesops_lib.config.params import resolve_period
+    from salesops_lib.core.periods import resolve_period
     from salesops_lib.dashboard.build import ensure_cubes, recent_periods
     from salesops_lib.dashboard.server import (
         TOKEN_ENV,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from salesops_lib.config.params import resolve_period
 from salesops_lib.config.paths import cache_dir
 from salesops_lib.core.atomic import write_text_atomic
+from salesops_lib.core.periods import resolve_period
 from salesops_lib.dashboard import panels
 from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, load_cube
 from salesops_lib.dashboard.labels import LABELS

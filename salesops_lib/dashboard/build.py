@@ -20,9 +20,8 @@ import pandas as pd
 from salesops_lib.analyses.kpi_overview import tiles_from_trend
 from salesops_lib.analyses.monthly_review import HEADLINE_METRICS
 from salesops_lib.catalog import CATALOG
-from salesops_lib.config.params import period_bounds, resolve_period
 from salesops_lib.config.scope import RunScope
-from salesops_lib.core.periods import add_months
+from salesops_lib.core.periods import add_months, period_bounds, resolve_period
 from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, save_cube
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric

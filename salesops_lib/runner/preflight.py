@@ -7,7 +7,7 @@ does have.
 
 from __future__ import annotations
 
-from salesops_lib.config.params import period_bounds
+from salesops_lib.core.periods import period_bounds
 from salesops_lib.data import Dataset
 from salesops_lib.data.coverage import event_span
 from salesops_lib.errors import ConfigError

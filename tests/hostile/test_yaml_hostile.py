@@ -11,8 +11,8 @@ import yaml
 from pydantic import ValidationError
 
 from salesops_lib.catalog import CATALOG as REPORTS
-from salesops_lib.config.params import resolve_period
 from salesops_lib.config.yaml_safe import load_yaml
+from salesops_lib.core.periods import resolve_period
 from salesops_lib.data import load_mapping
 from salesops_lib.errors import ConfigError, MappingError
 from salesops_lib.runner.config import ReviewConfig
