@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -66,9 +66,11 @@ def money_axis(lang: str) -> FuncFormatter:
     return FuncFormatter(fmt)
 
 
-def labelled_table(
-    frame: pd.DataFrame, columns: Mapping[str, tuple[str, Callable[[Any], str]]], label: Callable[[str], str]
-) -> str:
+Columns = dict[str, tuple[str, Callable[[Any], str]]]
+"""A table's columns: frame column → (label key, cell formatter), in display order."""
+
+
+def labelled_table(frame: pd.DataFrame, columns: Columns, label: Callable[[str], str]) -> str:
     """``frame``'s ``columns`` (name → (label key, formatter)) as an escaped HTML table, headed in the page language."""
     shown = pd.DataFrame({label(key): frame[name].map(fmt) for name, (key, fmt) in columns.items()})
     return table_html(shown, index=False)

@@ -13,7 +13,7 @@ import pandas as pd
 from salesops_lib.analyses.funnel_diagnosis import FunnelResult
 from salesops_lib.analyses.funnel_diagnosis.bridge import LEAD_RATE, SIZE, TIMING
 from salesops_lib.analyses.funnel_diagnosis.process_change import BEFORE_DAYS, SETTLE_DAYS
-from salesops_lib.report.formats import money, pct
+from salesops_lib.report.formats import Columns, labelled_table, money, pct
 from salesops_lib.report.formats import signed_pct as signed
 from salesops_lib.report.funnel_diagnosis.words import (
     compare_words,
@@ -31,7 +31,6 @@ from salesops_lib.report.funnel_diagnosis.words import (
 )
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 
-Columns = dict[str, tuple[str, Callable[[Any], str]]]
 """A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
 
 
@@ -57,8 +56,7 @@ def _interval(diff: Callable[[Any], str], lo: Any, hi: Any) -> str:
 
 def frame_table(frame: pd.DataFrame, columns: Columns, lang: str) -> str:
     """``frame``'s ``columns`` (column → (label key, format)) as a table with labelled headers."""
-    shown = pd.DataFrame({label(key, lang): frame[col].map(fmt) for col, (key, fmt) in columns.items()})
-    return table_html(shown, index=False)
+    return labelled_table(frame, columns, lambda key: label(key, lang))
 
 
 def summary_html(result: FunnelResult, lang: str = "zh") -> str:

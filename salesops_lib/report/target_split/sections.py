@@ -6,24 +6,23 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.analyses.target_split.audit import MIN_POINTS
 from salesops_lib.core.periods import months_between
-from salesops_lib.report.formats import heading, labelled_table, money, paragraph, pct, signed_pct
+from salesops_lib.report.formats import Columns, heading, labelled_table, money, paragraph, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.target_split.frames import in_scope, monthly_with_region
 from salesops_lib.report.target_split.words import bound_word, label, plan_label, unit_label
 from salesops_lib.report.target_split.workbook import write_workbooks
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    pass
 
     #: a table's columns for :func:`labelled_table`: name → (label key, formatter)
-    Columns = dict[str, tuple[str, Callable[[Any], str]]]
 
 WHATIF_REPS = 10
 """Reps listed in the what-if comparison (those whose target moves most)."""

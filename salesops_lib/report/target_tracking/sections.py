@@ -5,17 +5,16 @@ weekly heading, persistence alerts and the watch list.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, cast
 
 import pandas as pd
 
 from salesops_lib.analyses.target_tracking import TargetTrackingResult
-from salesops_lib.report.formats import heading, labelled_table, money, paragraph, pct
+from salesops_lib.report.formats import Columns, heading, labelled_table, money, paragraph, pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.target_tracking.words import label, percent, who
 
-Columns = dict[str, tuple[str, Callable[[Any], str]]]
 """A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
 
 
