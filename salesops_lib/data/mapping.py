@@ -37,6 +37,7 @@ mapping, and values that do not parse are reported by ``salesops validate`` with
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import types
 from pathlib import Path
@@ -395,6 +396,8 @@ def json_schema() -> dict[str, Any]:
     """
     schema = Mapping.model_json_schema(by_alias=True)
     schema["properties"].pop("origin", None)
+    for key in ("tables", "absent"):  # only canonical table names
+        schema["properties"][key]["propertyNames"] = {"enum": list(TABLES)}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["description"] = "A salesops mapping file: a CRM export → canonical tables. Reference: docs/mapping.md"
     return schema
@@ -513,3 +516,14 @@ def _unwrap(annotation: Any) -> Any:
         ]
         return (keyed or members)[0]
     return annotation
+
+
+def write_json_schema(path: str | Path = "docs/mapping.schema.json") -> Path:
+    """Write :func:`json_schema` to ``path`` (the committed copy editors point at).
+
+    Run from the project root: ``python -c "from salesops_lib.data.mapping import write_json_schema as w; w()"``.
+    """
+    target = Path(path)
+    target.write_text(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
+
