@@ -88,7 +88,12 @@ def test_join_composite_key_reads_alias_columns_everywhere(tmp_path: Path) -> No
     table["columns"]["lost_reason"] = {"expr": "concat(lead.company, '/', region_code)"}
     ds = connect(src, _mapping(tmp_path / "m.yaml", {"opportunities": table}))
     frame = _frame(ds, "opportunities", "opp_id")
-    assert frame.customer_id.fillna("-").tolist() == ["Acme", "Beta", "Acme", "-"]  # D4's lead L9 is not in leads.csv: left
+    assert frame.customer_id.fillna("-").tolist() == [
+        "Acme",
+        "Beta",
+        "Acme",
+        "-",
+    ]  # D4's lead L9 is not in leads.csv: left
     assert frame.lost_reason.tolist()[:2] == ["Acme/E", "Beta/W"]
 
 
@@ -207,14 +212,22 @@ def test_every_agg(tmp_path: Path) -> None:
         "count_distinct": [2.0, 1.0],
         "any": [1.0, 5.0],
     }.items():
-        table = {"from": "lines.csv", "group_by": ["k"], "columns": {"product_id": "k", "list_price": {"from": "v", "agg": agg}}}
+        table = {
+            "from": "lines.csv",
+            "group_by": ["k"],
+            "columns": {"product_id": "k", "list_price": {"from": "v", "agg": agg}},
+        }
         ds = connect(src, _mapping(tmp_path / f"{agg}.yaml", {"products": table}))
         assert _frame(ds, "products", "product_id").list_price.tolist() == pytest.approx(want), agg
 
 
 def test_a_value_that_does_not_parse_is_reported_for_its_group(tmp_path: Path) -> None:
     src = _write(tmp_path / "src", {"lines.csv": "k,v\na,1\na,oops\nb,5\n"})
-    table = {"from": "lines.csv", "group_by": ["k"], "columns": {"product_id": "k", "list_price": {"from": "v", "agg": "sum"}}}
+    table = {
+        "from": "lines.csv",
+        "group_by": ["k"],
+        "columns": {"product_id": "k", "list_price": {"from": "v", "agg": "sum"}},
+    }
     report = validate(connect(src, _mapping(tmp_path / "m.yaml", {"products": table})))
     text = json.dumps(report.to_dict(), ensure_ascii=False)
     assert "oops" in text
@@ -289,7 +302,9 @@ def test_stage_dates_one_row_per_stage_with_a_date(tmp_path: Path) -> None:
     }
     ds = connect(src, _mapping(tmp_path / "m.yaml", {"stage_history": history}))
     rows = ds.table("stage_history").execute()
-    got = sorted((r.opp_id, r.stage, None if pd.isna(r.entered_at) else str(r.entered_at)[:10]) for r in rows.itertuples())
+    got = sorted(
+        (r.opp_id, r.stage, None if pd.isna(r.entered_at) else str(r.entered_at)[:10]) for r in rows.itertuples()
+    )
     assert got == [
         ("D1", "Engaging", "2024-01-05"),
         ("D1", "Won", "2024-02-01"),
@@ -308,10 +323,18 @@ def test_stage_dates_is_for_stage_history_only() -> None:
 
 
 def test_union_parts_take_join_and_group_by(tmp_path: Path) -> None:
-    src = _write(tmp_path / "src", {"order_lines.csv": ORDER_LINES, "old/orders.csv": "id,day,total,cust\n9,2002-01-01,5,Old\n"})
+    src = _write(
+        tmp_path / "src", {"order_lines.csv": ORDER_LINES, "old/orders.csv": "id,day,total,cust\n9,2002-01-01,5,Old\n"}
+    )
     old = {
         "from": "old/orders.csv",
-        "columns": {"order_id": "id", "ordered_at": "day", "amount": "total", "customer_id": "cust", "rep_id": {"const": "house"}},
+        "columns": {
+            "order_id": "id",
+            "ordered_at": "day",
+            "amount": "total",
+            "customer_id": "cust",
+            "rep_id": {"const": "house"},
+        },
     }
     ds = connect(src, _mapping(tmp_path / "m.yaml", {"orders": {"union": [_orders(), old]}}))
     assert _frame(ds, "orders", "order_id").order_id.tolist() == ["100", "101", "102", "9"]
@@ -324,12 +347,18 @@ def test_union_parts_take_join_and_group_by(tmp_path: Path) -> None:
 
 def test_source_is_relative_to_the_mapping_file_and_from_may_name_subfolders(tmp_path: Path) -> None:
     _write(tmp_path / "data" / "crm", {"exports/deals.csv": DEALS})
-    mapping = _mapping(tmp_path / "maps" / "m.yaml", {"opportunities": _opportunities(**{"from": "exports/deals.csv"})}, source="../data/crm")
+    mapping = _mapping(
+        tmp_path / "maps" / "m.yaml",
+        {"opportunities": _opportunities(**{"from": "exports/deals.csv"})},
+        source="../data/crm",
+    )
     ds = connect(None, mapping)
     assert ds.table("opportunities").count().execute() == 4
     assert ds.source == str(tmp_path / "maps" / ".." / "data" / "crm")
     # --source overrides it
-    other = _write(tmp_path / "other", {"exports/deals.csv": DEALS.splitlines()[0] + "\n" + DEALS.splitlines()[1] + "\n"})
+    other = _write(
+        tmp_path / "other", {"exports/deals.csv": DEALS.splitlines()[0] + "\n" + DEALS.splitlines()[1] + "\n"}
+    )
     assert connect(other, mapping).table("opportunities").count().execute() == 1
 
 
@@ -365,7 +394,10 @@ def test_a_joined_file_cannot_leave_the_folder_either(tmp_path: Path) -> None:
 def test_missing_file_in_a_subfolder_lists_that_subfolder(tmp_path: Path) -> None:
     _write(tmp_path / "src", {"exports/deals_2024.csv": DEALS})
     with pytest.raises(SourceError) as info:
-        connect(tmp_path / "src", _mapping(tmp_path / "m.yaml", {"opportunities": _opportunities(**{"from": "exports/deals.csv"})}))
+        connect(
+            tmp_path / "src",
+            _mapping(tmp_path / "m.yaml", {"opportunities": _opportunities(**{"from": "exports/deals.csv"})}),
+        )
     assert "exports/deals_2024.csv" in (info.value.fix or "")
 
 
@@ -378,7 +410,9 @@ def _workbook(path: Path) -> Path:
         pd.DataFrame(
             {"Rep": ["Anna", "Bob", "Cara"], "Region": ["East", "West", "East"], "Team": ["A", "B", "A"]}
         ).to_excel(book, sheet_name="Reps", index=False)
-        pd.DataFrame({"Region": ["East", "West"], "Person": ["王芳", "Sam"]}).to_excel(book, sheet_name="Managers", index=False)
+        pd.DataFrame({"Region": ["East", "West"], "Person": ["王芳", "Sam"]}).to_excel(
+            book, sheet_name="Managers", index=False
+        )
     return path
 
 
@@ -438,7 +472,11 @@ def test_a_bad_xls_never_gets_the_latin1_hint(tmp_path: Path) -> None:
 
 def test_an_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
     shutil.copy(XLS, tmp_path / "crm_export.xls")
-    reps = {"from": "crm_export.xls", "sheet": "Reps", "columns": {"rep_id": "owner", "team": "owner", "region": "region"}}
+    reps = {
+        "from": "crm_export.xls",
+        "sheet": "Reps",
+        "columns": {"rep_id": "owner", "team": "owner", "region": "region"},
+    }
     with pytest.raises(SourceError) as info:
         connect(tmp_path, _mapping(tmp_path / "m.yaml", {"reps": reps}))
     assert "sheets: Deals, Managers" in (info.value.fix or "")

@@ -21,11 +21,9 @@ RAW_SUFFIX = "__raw"
 GROUP_PREFIX = "__group_"
 
 
-def group_rows(
-    typed: ir.Table, spec: Table, rules: dict[str, ColumnRule], n_keys: int, *, where: str
-) -> ir.Table:
+def group_rows(typed: ir.Table, spec: Table, rules: dict[str, ColumnRule], n_keys: int, *, where: str) -> ir.Table:
     """One row per distinct ``__group_<i>`` key of ``typed``, each column summed up by its ``agg:``."""
-    metrics: dict[str, ir.Scalar] = {}
+    metrics: dict[str, ir.Value] = {}
     for col in spec.columns:
         rule = rules.get(col.name)
         value = typed[col.name]

@@ -95,7 +95,7 @@ def _stage_part(spec: Table, source: SourcePart, *, alias: str, backend: str, ma
     table = source.table
     if part.join:
         joined = [
-            JoinedSource(join=j, table=t, origin=mapping_origin, key=f"{key}.join.{i}")
+            JoinedSource(join=j, table=t, origin=mapping_origin, key=f"{key}.join.{i}", part_source=source.origin)
             for i, (j, t) in enumerate(zip(part.join, source.joins, strict=True))
         ]
         table = join_all(table, joined)

@@ -32,11 +32,13 @@ class JoinedSource:
     origin: str
     #: the key path of the join in the mapping, e.g. ``tables.opportunities.join.0``
     key: str
+    #: the file (or table) of the part the join belongs to
+    part_source: str
 
     @property
     def where(self) -> str:
         """Where an error about the join's key points: mapping file, key path and joined file."""
-        return f"{self.origin} at `{self.key}.on` (source {self.join.source})"
+        return f"{self.origin} at `{self.key}.on` (source {self.part_source}, joined {self.join.source})"
 
 
 def join_all(base: ir.Table, joins: Sequence[JoinedSource]) -> ir.Table:
@@ -56,7 +58,7 @@ def join_all(base: ir.Table, joins: Sequence[JoinedSource]) -> ir.Table:
 def _join_one(base: ir.Table, joined: JoinedSource) -> ir.Table:
     join, right = joined.join, joined.table
     for mine, theirs in join.on.items():
-        _need(mine, list(base.columns), joined, "this part", f"{join.alias}.{theirs}")
+        _need(mine, list(base.columns), joined, joined.part_source, f"{join.alias}.{theirs}")
         _need(theirs, list(right.columns), joined, join.source, mine)
     _refuse_duplicates(right, joined)
     renamed = right.select(**{f"{join.alias}.{c}": right[c] for c in right.columns})
@@ -99,9 +101,7 @@ def _refuse_duplicates(right: ir.Table, joined: JoinedSource) -> None:
     if not count:
         return
     sample = dups.order_by(list(keys)).limit(_EXAMPLES).execute()
-    examples = [
-        " / ".join(str(row[k]) for k in keys) + f" ({int(row['__rows'])} rows)" for _, row in sample.iterrows()
-    ]
+    examples = [" / ".join(str(row[k]) for k in keys) + f" ({int(row['__rows'])} rows)" for _, row in sample.iterrows()]
     key_text = ", ".join(keys)
     raise MappingError(
         f"the joined file {join.source} has {count:,} duplicated key(s) in {key_text}: "

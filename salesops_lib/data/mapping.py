@@ -526,4 +526,3 @@ def write_json_schema(path: str | Path = "docs/mapping.schema.json") -> Path:
     target = Path(path)
     target.write_text(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return target
-

@@ -10,7 +10,7 @@ import csv
 import difflib
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -164,7 +164,7 @@ def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> i
             path,
             sheet_name=sheet if sheet is not None else 0,
             dtype=str,
-            engine="calamine" if path.suffix.lower() == ".xls" else "openpyxl",
+            engine=_excel_engine(path),
             keep_default_na=False,
             na_values=[""],
         )
@@ -181,13 +181,17 @@ def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> i
     return con.create_table(f"xlsx_{digest}", frame, temp=True, overwrite=True)
 
 
+def _excel_engine(path: Path) -> Literal["calamine", "openpyxl"]:
+    """calamine for ``.xls`` (Excel 97-2003), openpyxl for ``.xlsx``/``.xlsm``."""
+    return "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
+
+
 def _sheet_names(path: Path) -> list[str]:
     """The workbook's sheet names (empty when it cannot be opened)."""
     import pandas as pd
 
     try:
-        engine = "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
-        with pd.ExcelFile(path, engine=engine) as book:
+        with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
             return [str(n) for n in book.sheet_names]
     except Exception:
         return []

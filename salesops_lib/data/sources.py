@@ -105,7 +105,9 @@ def connect(
         if name in plan.tables:
             table = plan.tables[name]
             parts = [
-                SourcePart(loader(p), p, p.source, tuple(loader(j) for j in p.join), f"tables.{name}{table.part_key(i)}")
+                SourcePart(
+                    loader(p), p, p.source, tuple(loader(j) for j in p.join), f"tables.{name}{table.part_key(i)}"
+                )
                 for i, p in enumerate(table.parts())
             ]
             tables[name] = conform(spec, parts, backend=backend.name, mapping_origin=plan.origin)
