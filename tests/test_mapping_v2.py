@@ -461,11 +461,21 @@ def test_xls_is_read_with_its_sheets(tmp_path: Path) -> None:
     assert [str(d)[:10] for d in frame.created_at] == ["2024-01-05", "2024-02-10", "2024-03-01"]
 
 
-def test_a_bad_xls_never_gets_the_latin1_hint(tmp_path: Path) -> None:
-    (tmp_path / "crm.xls").write_bytes(b"\xd0\xcf\x11\xe0 not really a workbook \xff\xfe")
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 broken \xff\xfe", "cannot read the workbook"),
+        (b"<html><table><tr><td>Rep</td></tr></table></html>", "it holds an HTML page under an Excel name"),
+        ("销售\t区域\n张伟\t华东\n".encode("gbk"), "it holds a text file under an Excel name"),
+    ],
+    ids=["broken", "html", "gbk-text"],
+)
+def test_a_bad_xls_never_gets_the_latin1_hint(tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "crm.xls").write_bytes(content)
     reps = {"from": "crm.xls", "columns": {"rep_id": "Rep", "team": "Team", "region": "Region"}}
     with pytest.raises(SourceError) as info:
         connect(tmp_path, _mapping(tmp_path / "m.yaml", {"reps": reps}))
+    assert message in info.value.message
     assert "latin-1" not in info.value.render()
     assert "crm.xls" in (info.value.where or "")
 

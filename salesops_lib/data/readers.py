@@ -158,6 +158,7 @@ def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> i
     """
     import pandas as pd
 
+    _check_workbook(path)
     try:
         # only empty cells are missing: the text "NA" (a region code) or "NaN" stays text, as in a CSV
         frame = pd.read_excel(
@@ -168,17 +169,44 @@ def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> i
             keep_default_na=False,
             na_values=[""],
         )
-    except (ValueError, IndexError, KeyError) as exc:
+    except Exception as exc:  # the reader's own message, with what the workbook holds
+        sheets = _sheet_names(path)
+        if not sheets:
+            raise SourceError(
+                f"cannot read the workbook: {_first_line(exc)}",
+                where=str(path),
+                fix="check that it opens in Excel, and save it again as .xlsx",
+            ) from exc
         raise SourceError(
             f"cannot read sheet {sheet if sheet is not None else 0!r} of the workbook: {_first_line(exc)}",
             where=str(path),
-            fix=f"name an existing sheet with `sheet:` in the mapping (sheets: {', '.join(_sheet_names(path))})",
+            fix=f"name an existing sheet with `sheet:` in the mapping (sheets: {', '.join(sheets)})",
         ) from exc
     if frame.columns.empty:
         raise SourceError("sheet is empty", where=str(path), fix="export the table with its header row")
     frame.columns = [str(c).strip() for c in frame.columns]
     digest = hashlib.sha256(f"{path.resolve()}|{sheet!r}".encode()).hexdigest()[:16]
     return con.create_table(f"xlsx_{digest}", frame, temp=True, overwrite=True)
+
+
+#: how Excel files start: OLE2 (.xls) and ZIP (.xlsx/.xlsm, also an .xlsx saved as .xls)
+_WORKBOOK_MAGIC = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04")
+
+
+def _check_workbook(path: Path) -> None:
+    """An "Excel" export that is really text or HTML (many CRMs write those) is named as such."""
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(_WORKBOOK_MAGIC):
+        return
+    text = head.lstrip().lower()
+    kind = "an HTML page" if text.startswith((b"<", b"\xef\xbb\xbf<")) else "a text file"
+    raise SourceError(
+        f"file is not an Excel workbook: it holds {kind} under an Excel name",
+        where=str(path),
+        fix="open it in Excel and save it as .xlsx; or, if it is a text table, rename it to .csv/.tsv "
+        "and name it so in the mapping (with `delimiter:` when it is not a comma)",
+    )
 
 
 def _excel_engine(path: Path) -> Literal["calamine", "openpyxl"]:
