@@ -210,7 +210,7 @@ def _check_workbook(path: Path) -> None:
 
 
 def _excel_engine(path: Path) -> Literal["calamine", "openpyxl"]:
-    """calamine for ``.xls`` (Excel 97-2003), openpyxl for ``.xlsx``/``.xlsm``."""
+    """The reader: calamine for ``.xls`` (Excel 97-2003), openpyxl for ``.xlsx``/``.xlsm``."""
     return "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
 
 
