@@ -526,3 +526,25 @@ def test_review_config_takes_the_mapping_source(tmp_path: Path) -> None:
     assert config.source == str(tmp_path / "maps" / ".." / "data")
     assert ReviewConfig.model_validate({"mapping": str(mapping), "source": "x", "period": "2024-02"}).source == "x"
     assert ReviewConfig.model_validate({"period": "2024-02"}).source == "demo"
+
+
+def test_fingerprint_covers_files_in_subfolders(tmp_path: Path) -> None:
+    from salesops_lib.data.sources import source_fingerprint
+
+    src = _write(tmp_path / "src", {"exports/deals.csv": DEALS})
+    mapping = _mapping(tmp_path / "m.yaml", {"opportunities": _opportunities(**{"from": "exports/deals.csv"})})
+    before = source_fingerprint(src, mapping)
+    (src / "exports" / "deals.csv").write_text(DEALS + "D5,L1,E,Anna,Won,2024-03-05,2024-04-01,9\n", encoding="utf-8")
+    assert source_fingerprint(src, mapping) != before
+
+
+def test_cli_validate_takes_the_mapping_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_bad_inputs import run_in_process
+
+    _write(tmp_path / "data", {"deals.csv": DEALS})
+    mapping = _mapping(tmp_path / "maps" / "m.yaml", {"opportunities": _opportunities()}, source="../data")
+    code, output = run_in_process(["validate", "--mapping", str(mapping)], monkeypatch, capsys)
+    assert code == 0, output
+    assert "opportunities" in output and "4" in output

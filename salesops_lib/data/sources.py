@@ -444,7 +444,20 @@ def _fingerprint(kind: str, label: str, plan: Mapping | None) -> str:
             if file.is_file():
                 st = file.stat()
                 digest.update(f"{file.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+        for name in _subfolder_files(plan):  # files the mapping reads below the folder
+            file = path / name
+            if file.is_file():
+                st = file.stat()
+                digest.update(f"{name}|{st.st_size}|{st.st_mtime_ns}".encode())
     elif kind == "duckdb":
         st = path.stat()
         digest.update(f"{st.st_size}|{st.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+def _subfolder_files(plan: Mapping | None) -> list[str]:
+    """The files (and joined files) the mapping names in subfolders of the source folder."""
+    if plan is None:
+        return []
+    names = {ref.source for table in plan.tables.values() for part in table.parts() for ref in (part, *part.join)}
+    return sorted(n for n in names if len(Path(n).parts) > 1)
