@@ -126,14 +126,37 @@ def test_join_key_missing_names_the_key_path_and_suggests(tmp_path: Path) -> Non
 
 
 def test_unknown_alias_and_foreign_qualifier_are_refused(tmp_path: Path) -> None:
+    src = _write(tmp_path / "src", {"deals.csv": DEALS, "leads.csv": LEADS.replace("L1,W,Acme West\n", "")})
     table = _opportunities(join=[{"from": "leads.csv", "as": "lead", "on": {"lead_id": "id"}}])
     table["columns"]["customer_id"] = "leed.company"
-    with pytest.raises(MappingError, match="no join is named 'leed'"):
-        parse_mapping({"tables": {"opportunities": table}})
+    with pytest.raises(MappingError) as info:
+        connect(src, _mapping(tmp_path / "m.yaml", {"opportunities": table}))
+    assert "no join is named 'leed'" in (info.value.fix or "") and "did you mean 'lead.company'?" in (
+        info.value.fix or ""
+    )
+    assert "tables.opportunities.columns.customer_id" in (info.value.where or "")
     table["columns"]["customer_id"] = {"expr": "other.company"}
     with pytest.raises(MappingError) as info:
         parse_mapping({"tables": {"opportunities": table}})
     assert "the joins here are lead" in (info.value.fix or "")
+
+
+def test_chinese_alias_and_a_dotted_source_column(tmp_path: Path) -> None:
+    src = _write(tmp_path / "src", {"商机.csv": "编号,线索号,Acct.No\nD1,L1,7\n", "线索.csv": "编号,公司\nL1,甲公司\n"})
+    table = {
+        "from": "商机.csv",
+        "join": [{"from": "线索.csv", "as": "线索", "on": {"线索号": "编号"}}],
+        "columns": {
+            "customer_id": "编号",
+            "name": "线索.公司",
+            "segment": {"expr": "concat(线索.公司, '-', \"Acct.No\")"},
+        },
+    }
+    ds = connect(src, _mapping(tmp_path / "m.yaml", {"customers": table}))
+    assert ds.table("customers").execute()[["name", "segment"]].values.tolist() == [["甲公司", "甲公司-7"]]
+    table["columns"]["region"] = "Acct.No"  # a column whose own name holds a dot
+    ds = connect(src, _mapping(tmp_path / "n.yaml", {"customers": table}))
+    assert ds.table("customers").region.execute().tolist() == ["7"]
 
 
 def test_unquoted_yaml_on_key_is_the_join_key(tmp_path: Path) -> None:

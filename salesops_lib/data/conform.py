@@ -149,7 +149,7 @@ def _stage_select(
 ) -> _Select:
     """The SELECT of one stage of ``stage_dates``: its rows with a non-empty date (and its filter)."""
     sub = f"stage_dates.{stage}"
-    _need_column(date.source, columns, f"stage {stage!r}", located.at(sub))
+    _need_column(date.source, columns, f"stage {stage!r}", located.at(sub), aliases)
     non_empty = f"NULLIF(TRIM(CAST({_ident(date.source)} AS VARCHAR)), '') IS NOT NULL"
     own = (
         (checked_sql(date.where, kind="where", table=table, where=located.at(sub + ".where"), aliases=aliases),)
@@ -188,7 +188,7 @@ def _stage(
         for c in spec.columns
     ]
     for i, name in enumerate(select.group_by):
-        _need_column(name, columns, "`group_by`", located.at(f"group_by.{i}"))
+        _need_column(name, columns, "`group_by`", located.at(f"group_by.{i}"), aliases)
         items.append(f"{_ident(name)} AS {_ident(GROUP_PREFIX + str(i))}")
     # every item and each filter passed sql_guard (or is built here from checked names); names are quoted
     sql = f"SELECT {', '.join(items)} FROM {alias}"  # noqa: S608
@@ -216,15 +216,19 @@ def _stage(
     return result
 
 
-def _need_column(name: str, columns: list[str], what: str, where: str) -> None:
+def _need_column(name: str, columns: list[str], what: str, where: str, aliases: frozenset[str] = frozenset()) -> None:
     if name in columns:
         return
     close = difflib.get_close_matches(name, columns, n=1)
+    prefix = name.split(".", 1)[0]
+    joins = ""
+    if "." in name and aliases and prefix not in aliases:
+        joins = f"no join is named {prefix!r} (joins here: {', '.join(sorted(aliases))}); "
     raise MappingError(
         f"column {name!r} (for {what}) does not exist in the source",
         where=where,
         column=name,
-        fix=(f"did you mean {close[0]!r}? " if close else "") + f"source columns: {', '.join(columns)}",
+        fix=joins + (f"did you mean {close[0]!r}? " if close else "") + f"source columns: {', '.join(columns)}",
     )
 
 
@@ -240,7 +244,7 @@ def _select_item(
         checked = checked_sql(rule.expr, kind="expr", table=table, column=col.name, where=where, aliases=aliases)
         return f"({checked})"
     source = rule.source or ""
-    _need_column(source, columns, f"canonical {col.name!r}", where)
+    _need_column(source, columns, f"canonical {col.name!r}", where, aliases)
     base = _ident(source)
     if not rule.values:
         return base

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import types
 from pathlib import Path
 from typing import Any, Literal, Protocol, Union, get_args, get_origin
@@ -56,7 +55,6 @@ Scalar = str | int | float | bool | None
 #: how a column of a ``group_by`` table sums up its rows (``any`` = the smallest value: deterministic)
 Agg = Literal["sum", "min", "max", "mean", "count", "count_distinct", "any"]
 AGGS: tuple[str, ...] = get_args(Agg)
-_ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class ColumnRule(FrozenModel):
@@ -157,8 +155,8 @@ class Join(FrozenModel):
 
     @model_validator(mode="after")
     def _shape(self) -> Join:
-        if not _ALIAS.match(self.alias):
-            raise ValueError(f"join alias {self.alias!r} must be a plain name (letters, digits, _)")
+        if not self.alias.isidentifier():
+            raise ValueError(f"join alias {self.alias!r} must be a plain name (letters, digits, _; 线索 is fine)")
         if not self.on:
             raise ValueError("a join needs `on: {this_column: joined_column}`")
         return self
@@ -321,8 +319,8 @@ class Mapping(FrozenModel):
 def _check_part(table: str, part: TablePart, key: str, origin: str) -> None:
     """The v2 keys of one part fit together: aliases, group_by + agg, stage_dates."""
 
-    def fail(message: str, at: str, fix: str) -> MappingError:
-        return MappingError(message, where=f"{origin} at `{key}{at}` (source {part.source})", fix=fix)
+    def fail(message: str, at: str, fix: str, column: str | None = None) -> MappingError:
+        return MappingError(message, where=f"{origin} at `{key}{at}` (source {part.source})", column=column, fix=fix)
 
     seen: set[str] = set()
     for i, join in enumerate(part.join):
@@ -330,15 +328,6 @@ def _check_part(table: str, part: TablePart, key: str, origin: str) -> None:
             raise fail(f"join alias {join.alias!r} is used twice", f".join.{i}.as", "give each join its own `as:`")
         seen.add(join.alias)
     rules = part.rules()
-    for column, rule in rules.items():
-        if rule.source and "." in rule.source:
-            prefix = rule.source.split(".", 1)[0]
-            if part.join and prefix not in seen and not _maybe_dotted_column(prefix):
-                raise fail(
-                    f"column {column!r} reads {rule.source!r}, but no join is named {prefix!r}",
-                    f".columns.{column}",
-                    f"join aliases here: {', '.join(sorted(seen))}",
-                )
     if part.group_by is not None:
         if not part.group_by:
             raise fail("`group_by` is empty", ".group_by", "list the source column(s) that identify one output row")
@@ -350,6 +339,7 @@ def _check_part(table: str, part: TablePart, key: str, origin: str) -> None:
                     f".columns.{column}",
                     f"add `agg:` ({', '.join(AGGS)}) to {column!r}, e.g. {{from: …, agg: any}}, "
                     "or map it from a `group_by` column",
+                    column,
                 )
     else:
         with_agg = [c for c, r in rules.items() if r.agg is not None]
@@ -358,6 +348,7 @@ def _check_part(table: str, part: TablePart, key: str, origin: str) -> None:
                 f"column {with_agg[0]!r} has `agg:` but the table has no `group_by`",
                 f".columns.{with_agg[0]}",
                 "add `group_by: [key columns]` to the table, or remove `agg:`",
+                with_agg[0],
             )
     if part.stage_dates is not None:
         if table != "stage_history":
@@ -379,11 +370,6 @@ def _check_part(table: str, part: TablePart, key: str, origin: str) -> None:
                 ".group_by",
                 "group the rows in another table, or use a `union:` of parts",
             )
-
-
-def _maybe_dotted_column(prefix: str) -> bool:
-    """A prefix that cannot be an alias: the dot belongs to the column's own name (``No.``)."""
-    return not _ALIAS.match(prefix)
 
 
 def json_schema() -> dict[str, Any]:
