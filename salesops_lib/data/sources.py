@@ -459,5 +459,6 @@ def _subfolder_files(plan: Mapping | None) -> list[str]:
     """The files (and joined files) the mapping names in subfolders of the source folder."""
     if plan is None:
         return []
-    names = {ref.source for table in plan.tables.values() for part in table.parts() for ref in (part, *part.join)}
+    parts = [part for table in plan.tables.values() for part in table.parts()]
+    names = {part.source for part in parts} | {join.source for part in parts for join in part.join}
     return sorted(n for n in names if len(Path(n).parts) > 1)
