@@ -571,3 +571,19 @@ def test_cli_validate_takes_the_mapping_source(
     code, output = run_in_process(["validate", "--mapping", str(mapping)], monkeypatch, capsys)
     assert code == 0, output
     assert "opportunities" in output and "4" in output
+
+
+def _doc_mappings() -> list[str]:
+    """The YAML examples of docs/mapping.md that are whole tables (fragments hold `…` or `{...}`)."""
+    import re
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8"), re.S)
+    whole = [b for b in blocks if re.match(r"  \S", b) or re.search(r"^tables:", b, re.M)]  # a table or a file
+    return [b for b in whole if "{...}" not in b and "<canonical" not in b]
+
+
+@pytest.mark.parametrize("block", _doc_mappings())
+def test_the_reference_examples_are_valid_mappings(block: str) -> None:
+    raw = yaml.safe_load(block if "tables:" in block else "tables:\n" + block)
+    assert raw["tables"]
+    parse_mapping(raw)
