@@ -37,7 +37,9 @@ mapping, and values that do not parse are reported by ``salesops validate`` with
 from __future__ import annotations
 
 import difflib
+import inspect
 import json
+import re
 import types
 from pathlib import Path
 from typing import Any, Literal, Protocol, Union, get_args, get_origin
@@ -375,18 +377,47 @@ def _check_part(table: str, part: TablePart, key: str, origin: str) -> None:
 def json_schema() -> dict[str, Any]:
     """The JSON schema of a mapping file (``docs/mapping.schema.json`` is this, written out).
 
+    Each key carries the ``#:`` comment of its field as its description, for editors' hovers.
+
     Examples
     --------
-    >>> json_schema()["title"]
-    'Mapping'
+    >>> schema = json_schema()
+    >>> schema["$defs"]["Join"]["properties"]["as"]["description"]
+    'the name its columns are addressed by: `alias.column`'
     """
     schema = Mapping.model_json_schema(by_alias=True)
     schema["properties"].pop("origin", None)
     for key in ("tables", "absent"):  # only canonical table names
         schema["properties"][key]["propertyNames"] = {"enum": list(TABLES)}
+    shared = _field_comments(TablePart)
+    for model in (Mapping, TableMapping, TablePart, ColumnRule, StageDate, Join, StageOrder):
+        node = schema if model is Mapping else schema["$defs"].get(model.__name__)
+        if node is None:
+            continue
+        comments = {**shared, **_field_comments(model)} if model is TableMapping else _field_comments(model)
+        for name, field in model.model_fields.items():
+            prop = node["properties"].get(field.alias or name)
+            if prop is not None and name in comments:
+                prop.setdefault("description", comments[name])
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["description"] = "A salesops mapping file: a CRM export → canonical tables. Reference: docs/mapping.md"
     return schema
+
+
+def _field_comments(model: type[BaseModel]) -> dict[str, str]:
+    """The ``#:`` comments written above the fields of ``model`` (the documentation of each key)."""
+    comments: dict[str, str] = {}
+    pending: list[str] = []
+    for line in inspect.getsource(model).splitlines():
+        text = line.strip()
+        if text.startswith("#:"):
+            pending.append(text[2:].strip())
+            continue
+        field = re.match(r"(\w+)\s*:", text)
+        if pending and field:
+            comments[field.group(1)] = " ".join(pending)
+        pending = []
+    return comments
 
 
 def _did_you_mean(name: str, choices: Any) -> str:
