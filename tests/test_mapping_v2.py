@@ -587,3 +587,12 @@ def test_the_reference_examples_are_valid_mappings(block: str) -> None:
     raw = yaml.safe_load(block if "tables:" in block else "tables:\n" + block)
     assert raw["tables"]
     parse_mapping(raw)
+
+
+def test_a_missing_join_key_names_it_and_the_keys_allowed() -> None:
+    join = {"from": "leads.csv", "on": {"lead_id": "id"}}
+    with pytest.raises(MappingError) as info:
+        parse_mapping({"tables": {"opportunities": _opportunities(join=[join])}}, origin="m.yaml")
+    assert info.value.message == "the mapping misses the key `as`"
+    assert "m.yaml at `tables.opportunities.join.0.as`" in (info.value.where or "")
+    assert "from, as, on, how" in (info.value.fix or "")

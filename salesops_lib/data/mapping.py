@@ -484,6 +484,15 @@ def _mapping_error(exc: ValidationError, data: dict[str, Any], origin: str) -> M
             where=where,
             fix=hint + (f"keys allowed here: {', '.join(allowed)}" if allowed else _FORMAT_HINT),
         )
+    if first["type"] == "missing" and loc:
+        allowed = _keys_at(loc[:-1])
+        return MappingError(
+            f"the mapping misses the key `{loc[-1]}`",
+            where=where,
+            fix=f"add `{loc[-1]}:` here"
+            + (f" (keys allowed here: {', '.join(allowed)})" if allowed else "")
+            + f"; {_FORMAT_HINT}",
+        )
     return MappingError(f"invalid mapping: {first['msg'].removeprefix('Value error, ')}", where=where, fix=_FORMAT_HINT)
 
 
