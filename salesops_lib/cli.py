@@ -38,7 +38,12 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-SourceOpt = Annotated[str, typer.Option("--source", "-s", help="DuckDB file, folder of exports, or SQL URL.")]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source", "-s", help="DuckDB file, folder of exports, or SQL URL (default: the mapping's `source:`)."
+    ),
+]
 MappingOpt = Annotated[Path | None, typer.Option("--mapping", "-m", help="Mapping YAML (see parameters/sources/).")]
 
 EXAMPLE_SOURCE = "examples/maven_crm"
@@ -47,7 +52,7 @@ EXAMPLE_MAPPING = "parameters/sources/maven_crm.yaml"
 
 @app.command()
 def validate(
-    source: SourceOpt,
+    source: SourceOpt = None,
     mapping: MappingOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -66,7 +71,7 @@ def validate(
 
 @app.command()
 def metrics(
-    source: SourceOpt,
+    source: SourceOpt = None,
     mapping: MappingOpt = None,
     period: Annotated[str, typer.Option(help="all, year, quarter or month.")] = "all",
     level: Annotated[str, typer.Option(help="company, region, team or rep.")] = "region",
@@ -83,7 +88,7 @@ def metrics(
     dataset = connect(source, mapping)
     with engine_errors("cannot compute the metrics", where=dataset.source):
         frame = metric_summary(dataset, wanted, grain)
-    print_metric_summary(frame, out, title=f"Metrics — {escape(source)} ({period} × {level})", lang=lang)
+    print_metric_summary(frame, out, title=f"Metrics — {escape(dataset.source)} ({period} × {level})", lang=lang)
 
 
 @app.command("metric-catalog")
@@ -193,7 +198,10 @@ def review(
         "parameters/monthly_review.yaml"
     ),
     period: Annotated[str | None, typer.Option(help="YYYY-MM or last-month.")] = None,
-    source: Annotated[str | None, typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL.")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL (default: the mapping's `source:`)."),
+    ] = None,
     mapping: MappingOpt = None,
     lang: Annotated[str | None, typer.Option(help="zh or en.")] = None,
     jobs: Annotated[int | None, typer.Option(help="Parallel reports (0 = one per core).")] = None,
@@ -300,6 +308,8 @@ def _review_config(path: Path, overrides: dict[str, object]) -> ReviewConfig:
     from salesops_lib.runner.config import ReviewConfig
 
     values: dict[str, object] = dict(_read_yaml(path)) if path.exists() else {}
+    if overrides.get("mapping") and not overrides.get("source"):
+        values.pop("source", None)  # a --mapping of its own: its `source:` (else demo), not the file's source
     values.update({k: v for k, v in overrides.items() if v is not None})
     return _validated(ReviewConfig, values, str(path))
 
@@ -407,7 +417,12 @@ def dashboard(
         ),
     ] = None,
     token: Annotated[str | None, typer.Option(hidden=True)] = None,
-    source: Annotated[str, typer.Option("--source", "-s", help="demo, DuckDB file, folder or SQL URL.")] = "demo",
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", "-s", help="demo, DuckDB file, folder or SQL URL (default: the mapping's `source:`, or demo)."
+        ),
+    ] = None,
     mapping: MappingOpt = None,
     period: Annotated[str, typer.Option(help="Latest period shown, YYYY-MM or last-month.")] = "last-month",
     months: Annotated[
@@ -470,7 +485,9 @@ def dashboard(
         latest = resolve_period(period)
     except ValueError as exc:
         raise ConfigError(str(exc), where="--period", fix="use YYYY-MM or last-month") from None
-    with engine_errors("building the dashboard data", where=source):
+    if source is None and mapping is None:
+        source = "demo"
+    with engine_errors("building the dashboard data", where=source or str(mapping)):
         ds = connect(source, mapping)
         root = ensure_cubes(
             ds,

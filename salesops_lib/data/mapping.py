@@ -4,28 +4,31 @@ A mapping is YAML. Per canonical table it names the source (a file in the source
 table in the database), and per canonical column where the value comes from::
 
     name: Maven CRM
+    source: ../data/crm_export     # optional: the source folder, relative to this file
     encoding: auto                 # default for every file: auto | utf-8 | gbk | latin-1 | …
-    stages: {open_stages: [Prospecting, Engaging], won: Won, lost: Lost}
     tables:
       opportunities:
         from: sales_pipeline.csv
-        where: "deal_stage <> 'Prospecting'"       # optional SQL filter on the source
+        join: [{from: accounts.csv, as: acct, on: {account: account}}]
         columns:
           opp_id: opportunity_id                  # rename
-          status: {from: deal_stage, values: {Won: won, Lost: lost, 赢单: won}}
-          created_at: {from: engage_date, format: "%Y-%m-%d"}
-          amount: {expr: "TRY_CAST(close_value AS DOUBLE) * 1.0"}   # derived (SQL expression)
-          currency: {const: CNY}
-      stage_history:
-        union:                                     # several source parts stacked
-          - {from: pipeline.csv, columns: {...}}
-    absent:
-      leads: the CRM export has no lead table
+          region: acct.office_location            # a column of the joined file
+          status: {from: deal_stage, values: {Won: won, Lost: lost}}
+      orders:
+        from: order_lines.csv
+        group_by: [ORDERNUMBER]                   # one row per order
+        columns:
+          order_id: ORDERNUMBER
+          amount: {expr: "TRY_CAST(SALES AS DOUBLE)", agg: sum}
 
-``expr:`` and ``where:`` are one SQL expression each over the source's columns: literals,
-operators, CASE, CAST/TRY_CAST and the scalar functions listed in
-:data:`salesops_lib.data.sql_guard.FUNCTIONS`. Nothing else (no queries, no file-reading
-functions such as ``read_csv``) is accepted. YAML anchors and aliases are refused.
+The full reference, with a worked example per feature (rename, values, format, expr, const,
+where, union, join, group_by/agg, distinct, stage_dates, source, sheet, .xls, absent), is
+``docs/mapping.md``; its JSON schema (:func:`json_schema`) is ``docs/mapping.schema.json``.
+
+``expr:`` and ``where:`` are one SQL expression each over the source's columns (and
+``alias.column`` of its joins): literals, operators, CASE, CAST/TRY_CAST and the scalar
+functions listed in :data:`salesops_lib.data.sql_guard.FUNCTIONS`. Nothing else (no queries,
+no file-reading functions such as ``read_csv``) is accepted. YAML anchors and aliases are refused.
 
 Text files arrive with every column as text; typing to the canonical kinds happens after the
 mapping, and values that do not parse are reported by ``salesops validate`` with examples.
@@ -34,9 +37,12 @@ mapping, and values that do not parse are reported by ``salesops validate`` with
 from __future__ import annotations
 
 import difflib
+import inspect
+import json
+import re
 import types
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, Protocol, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -48,6 +54,9 @@ from salesops_lib.data.sql_guard import checked_sql
 from salesops_lib.errors import MappingError
 
 Scalar = str | int | float | bool | None
+#: how a column of a ``group_by`` table sums up its rows (``any`` = the smallest value: deterministic)
+Agg = Literal["sum", "min", "max", "mean", "count", "count_distinct", "any"]
+AGGS: tuple[str, ...] = get_args(Agg)
 
 
 class ColumnRule(FrozenModel):
@@ -55,7 +64,7 @@ class ColumnRule(FrozenModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)  # FrozenModel's, by name too
 
-    #: source column name
+    #: source column name (``alias.column`` for a column of a join)
     source: str | None = Field(default=None, alias="from")
     #: SQL expression over the source columns (text columns: cast them, e.g. TRY_CAST(x AS DOUBLE))
     expr: str | None = None
@@ -67,6 +76,8 @@ class ColumnRule(FrozenModel):
     unmapped: str = "keep"
     #: strptime format for dates, e.g. "%d/%m/%Y" or "%Y年%m月%d日"
     format: str | None = None
+    #: with ``group_by``: how the group's rows sum up (sum, min, max, mean, count, count_distinct, any)
+    agg: Agg | None = None
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnRule:
@@ -83,27 +94,117 @@ class ColumnRule(FrozenModel):
         return "const" in self.model_fields_set
 
 
+class StageDate(FrozenModel):
+    """The date column of one stage in ``stage_dates``, with an optional filter and format."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)  # FrozenModel's, by name too
+
+    #: the date column (``alias.column`` for a column of a join)
+    source: str = Field(alias="from")
+    #: SQL filter: only these rows entered the stage (e.g. "deal_stage = 'Won'")
+    where: str | None = None
+    #: strptime format of the dates
+    format: str | None = None
+
+
+class SourceRef(Protocol):
+    """What names one file or database table to read (a part or a join)."""
+
+    @property
+    def source(self) -> str:
+        """File name in the source folder (or a table of the database)."""
+
+    @property
+    def encoding(self) -> str | None:
+        """Text encoding of a CSV file."""
+
+    @property
+    def sheet(self) -> str | int | None:
+        """Excel sheet name or 0-based index."""
+
+    @property
+    def delimiter(self) -> str | None:
+        """CSV delimiter."""
+
+
+class Join(FrozenModel):
+    """Another file (or table) of the same source joined to a part by key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)  # FrozenModel's, by name too
+
+    #: file name in the source folder (may be in a subfolder), or table name in the database
+    source: str = Field(alias="from")
+    #: the name its columns are addressed by: `alias.column`
+    alias: str = Field(alias="as")
+    #: this part's column → the joined file's column (several pairs: a composite key)
+    on: dict[str, str]
+    #: left (every row of the part stays) or inner (rows without a match are dropped)
+    how: Literal["left", "inner"] = "left"
+    #: Excel sheet name or 0-based index
+    sheet: str | int | None = None
+    #: text encoding of a CSV file
+    encoding: str | None = None
+    #: CSV delimiter when it is not a comma
+    delimiter: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: Any) -> Any:
+        """YAML 1.1 reads an unquoted `on:` key as the boolean true: it is the `on` key here."""
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
+
+    @model_validator(mode="after")
+    def _shape(self) -> Join:
+        if not self.alias.isidentifier():
+            raise ValueError(f"join alias {self.alias!r} must be a plain name (letters, digits, _; 线索 is fine)")
+        if not self.on:
+            raise ValueError("a join needs `on: {this_column: joined_column}`")
+        return self
+
+
 class TablePart(FrozenModel):
     """One source of rows for a canonical table."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)  # FrozenModel's, by name too
 
-    #: file name in the source folder, or table name in the database
+    #: file name in the source folder (may be in a subfolder), or table name in the database
     source: str = Field(alias="from")
     #: text encoding of a CSV file (overrides the mapping's default)
     encoding: str | None = None
-    #: Excel sheet name or index
+    #: Excel sheet name or 0-based index
     sheet: str | int | None = None
     #: CSV delimiter when it is not a comma
     delimiter: str | None = None
+    #: other files (or tables) of the source joined by key, addressed as `alias.column`
+    join: tuple[Join, ...] = ()
     #: SQL filter on the source rows
     where: str | None = None
+    #: one output row per distinct value of these source columns (each other column needs `agg:`)
+    group_by: tuple[str, ...] | None = None
+    #: drop duplicate output rows
+    distinct: bool = False
+    #: stage_history only: stage → its date column; one stage row per source row and non-empty date
+    stage_dates: dict[str, str | StageDate] | None = None
     #: canonical column → source column name or rule
     columns: dict[str, str | ColumnRule]
 
     def rules(self) -> dict[str, ColumnRule]:
         """Every column as a :class:`ColumnRule` (plain names become renames)."""
         return {k: (ColumnRule(source=v) if isinstance(v, str) else v) for k, v in self.columns.items()}
+
+    def stage_rules(self) -> dict[str, StageDate]:
+        """Every ``stage_dates`` entry as a :class:`StageDate`."""
+        return {k: (StageDate(source=v) if isinstance(v, str) else v) for k, v in (self.stage_dates or {}).items()}
+
+    def aliases(self) -> frozenset[str]:
+        """The join aliases, which qualify column names (`alias.column`)."""
+        return frozenset(j.alias for j in self.join)
+
+
+#: the keys a table shares with a part (``from`` + these, or ``union:``)
+_PART_KEYS = ("encoding", "sheet", "delimiter", "join", "where", "group_by", "distinct", "stage_dates")
 
 
 class TableMapping(FrozenModel):
@@ -115,7 +216,11 @@ class TableMapping(FrozenModel):
     encoding: str | None = None
     sheet: str | int | None = None
     delimiter: str | None = None
+    join: tuple[Join, ...] = ()
     where: str | None = None
+    group_by: tuple[str, ...] | None = None
+    distinct: bool = False
+    stage_dates: dict[str, str | StageDate] | None = None
     columns: dict[str, str | ColumnRule] | None = None
     union: tuple[TablePart, ...] | None = None
 
@@ -126,22 +231,22 @@ class TableMapping(FrozenModel):
             raise ValueError("give either `from` + `columns` or `union: [parts]`")
         if single and (self.source is None or self.columns is None):
             raise ValueError("a table needs both `from` and `columns`")
+        if self.union is not None:
+            beside = [k for k in _PART_KEYS if k in self.model_fields_set]
+            if beside:
+                raise ValueError(f"`{beside[0]}` goes inside each `union:` part, not beside `union:`")
         return self
 
     def parts(self) -> tuple[TablePart, ...]:
         """The source parts, stacked in this order."""
         if self.union is not None:
             return self.union
-        return (
-            TablePart(
-                source=self.source or "",
-                encoding=self.encoding,
-                sheet=self.sheet,
-                delimiter=self.delimiter,
-                where=self.where,
-                columns=self.columns or {},
-            ),
-        )
+        shared = {k: getattr(self, k) for k in _PART_KEYS}
+        return (TablePart(source=self.source or "", columns=self.columns or {}, **shared),)
+
+    def part_key(self, index: int) -> str:
+        """The key path of part ``index`` below the table (``""`` or ``.union.<i>``)."""
+        return f".union.{index}" if self.union is not None else ""
 
 
 class Mapping(FrozenModel):
@@ -149,6 +254,8 @@ class Mapping(FrozenModel):
 
     name: str = "unnamed mapping"
     description: str = ""
+    #: default source folder (or DuckDB file, or SQL URL), relative to the mapping file; --source overrides it
+    source: str | None = None
     #: default text encoding of CSV files
     encoding: str = "auto"
     #: the source's stage vocabulary (defaults to the workbench's)
@@ -175,6 +282,9 @@ class Mapping(FrozenModel):
                         f"table {name!r} maps unknown canonical column(s) {', '.join(unknown)}"
                         f"{_did_you_mean(unknown[0], known)}; its columns are: {', '.join(known)}"
                     )
+        for name, table in self.tables.items():
+            for i, part in enumerate(table.parts()):
+                _check_part(name, part, f"tables.{name}{table.part_key(i)}", self.origin)
         self._check_sql()
         return self
 
@@ -182,14 +292,132 @@ class Mapping(FrozenModel):
         """Every `expr:` and `where:` is one allowed SQL expression (see :mod:`salesops_lib.data.sql_guard`)."""
         for name, table in self.tables.items():
             for i, part in enumerate(table.parts()):
-                key = f"tables.{name}" + (f".union.{i}" if table.union is not None else "")
+                key = f"tables.{name}{table.part_key(i)}"
+                aliases = part.aliases()
                 if part.where is not None:
                     where = f"{self.origin} at `{key}.where` (source {part.source})"
-                    checked_sql(part.where, kind="where", table=name, where=where)
+                    checked_sql(part.where, kind="where", table=name, where=where, aliases=aliases)
                 for column, rule in part.rules().items():
                     if rule.expr is not None:
                         where = f"{self.origin} at `{key}.columns.{column}` (source {part.source})"
-                        checked_sql(rule.expr, kind="expr", table=name, column=column, where=where)
+                        checked_sql(rule.expr, kind="expr", table=name, column=column, where=where, aliases=aliases)
+                for stage, date in part.stage_rules().items():
+                    if date.where is not None:
+                        where = f"{self.origin} at `{key}.stage_dates.{stage}.where` (source {part.source})"
+                        checked_sql(date.where, kind="where", table=name, where=where, aliases=aliases)
+
+    def source_path(self) -> str | None:
+        """The mapping's ``source:`` as a path (relative to the mapping file) or URL; None without one."""
+        if self.source is None:
+            return None
+        if "://" in self.source or self.source == "demo" or self.source.startswith("demo:"):
+            return self.source
+        path = Path(self.source).expanduser()
+        if path.is_absolute() or self.origin.startswith("<"):
+            return str(path)
+        return str(Path(self.origin).parent / path)
+
+
+def _check_part(table: str, part: TablePart, key: str, origin: str) -> None:
+    """The v2 keys of one part fit together: aliases, group_by + agg, stage_dates."""
+
+    def fail(message: str, at: str, fix: str, column: str | None = None) -> MappingError:
+        return MappingError(message, where=f"{origin} at `{key}{at}` (source {part.source})", column=column, fix=fix)
+
+    seen: set[str] = set()
+    for i, join in enumerate(part.join):
+        if join.alias in seen:
+            raise fail(f"join alias {join.alias!r} is used twice", f".join.{i}.as", "give each join its own `as:`")
+        seen.add(join.alias)
+    rules = part.rules()
+    if part.group_by is not None:
+        if not part.group_by:
+            raise fail("`group_by` is empty", ".group_by", "list the source column(s) that identify one output row")
+        for column, rule in rules.items():
+            plain_key = rule.source in part.group_by and rule.expr is None
+            if rule.agg is None and not plain_key and not rule.is_const:
+                raise fail(
+                    f"table {table!r} groups by {', '.join(part.group_by)}, but column {column!r} has no `agg:`",
+                    f".columns.{column}",
+                    f"add `agg:` ({', '.join(AGGS)}) to {column!r}, e.g. {{from: …, agg: any}}, "
+                    "or map it from a `group_by` column",
+                    column,
+                )
+    else:
+        with_agg = [c for c, r in rules.items() if r.agg is not None]
+        if with_agg:
+            raise fail(
+                f"column {with_agg[0]!r} has `agg:` but the table has no `group_by`",
+                f".columns.{with_agg[0]}",
+                "add `group_by: [key columns]` to the table, or remove `agg:`",
+                with_agg[0],
+            )
+    if part.stage_dates is not None:
+        if table != "stage_history":
+            raise fail(
+                "`stage_dates` is for stage_history only", ".stage_dates", "map this table's dates with `columns:`"
+            )
+        if not part.stage_dates:
+            raise fail("`stage_dates` is empty", ".stage_dates", "name each stage's date column: {Won: close_date}")
+        clash = sorted({"stage", "entered_at"} & set(part.columns))
+        if clash:
+            raise fail(
+                f"column {clash[0]!r} comes from `stage_dates` and cannot be mapped in `columns:` too",
+                f".columns.{clash[0]}",
+                f"remove {clash[0]!r} from `columns:`",
+            )
+        if part.group_by is not None:
+            raise fail(
+                "`stage_dates` and `group_by` cannot be combined in one part",
+                ".group_by",
+                "group the rows in another table, or use a `union:` of parts",
+            )
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON schema of a mapping file (``docs/mapping.schema.json`` is this, written out).
+
+    Each key carries the ``#:`` comment of its field as its description, for editors' hovers.
+
+    Examples
+    --------
+    >>> schema = json_schema()
+    >>> schema["$defs"]["Join"]["properties"]["as"]["description"]
+    'the name its columns are addressed by: `alias.column`'
+    """
+    schema = Mapping.model_json_schema(by_alias=True)
+    schema["properties"].pop("origin", None)
+    for key in ("tables", "absent"):  # only canonical table names
+        schema["properties"][key]["propertyNames"] = {"enum": list(TABLES)}
+    shared = _field_comments(TablePart)
+    for model in (Mapping, TableMapping, TablePart, ColumnRule, StageDate, Join, StageOrder):
+        node = schema if model is Mapping else schema["$defs"].get(model.__name__)
+        if node is None:
+            continue
+        comments = {**shared, **_field_comments(model)} if model is TableMapping else _field_comments(model)
+        for name, field in model.model_fields.items():
+            prop = node["properties"].get(field.alias or name)
+            if prop is not None and name in comments:
+                prop.setdefault("description", comments[name])
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["description"] = "A salesops mapping file: a CRM export → canonical tables. Reference: docs/mapping.md"
+    return schema
+
+
+def _field_comments(model: type[BaseModel]) -> dict[str, str]:
+    """The ``#:`` comments written above the fields of ``model`` (the documentation of each key)."""
+    comments: dict[str, str] = {}
+    pending: list[str] = []
+    for line in inspect.getsource(model).splitlines():
+        text = line.strip()
+        if text.startswith("#:"):
+            pending.append(text[2:].strip())
+            continue
+        field = re.match(r"(\w+)\s*:", text)
+        if pending and field:
+            comments[field.group(1)] = " ".join(pending)
+        pending = []
+    return comments
 
 
 def _did_you_mean(name: str, choices: Any) -> str:
@@ -235,7 +463,7 @@ def parse_mapping(raw: dict[str, Any], *, origin: str = "<inline>") -> Mapping:
         raise _mapping_error(exc, data, origin) from None
 
 
-_FORMAT_HINT = "see the mapping format in salesops_lib/data/mapping.py or parameters/sources/maven_crm.yaml"
+_FORMAT_HINT = "see the mapping reference in docs/mapping.md (examples: parameters/sources/maven_crm.yaml)"
 
 
 def _mapping_error(exc: ValidationError, data: dict[str, Any], origin: str) -> MappingError:
@@ -255,6 +483,15 @@ def _mapping_error(exc: ValidationError, data: dict[str, Any], origin: str) -> M
             f"unknown key `{loc[-1]}` in the mapping",
             where=where,
             fix=hint + (f"keys allowed here: {', '.join(allowed)}" if allowed else _FORMAT_HINT),
+        )
+    if first["type"] == "missing" and loc:
+        allowed = _keys_at(loc[:-1])
+        return MappingError(
+            f"the mapping misses the key `{loc[-1]}`",
+            where=where,
+            fix=f"add `{loc[-1]}:` here"
+            + (f" (keys allowed here: {', '.join(allowed)})" if allowed else "")
+            + f"; {_FORMAT_HINT}",
         )
     return MappingError(f"invalid mapping: {first['msg'].removeprefix('Value error, ')}", where=where, fix=_FORMAT_HINT)
 
@@ -305,3 +542,13 @@ def _unwrap(annotation: Any) -> Any:
         ]
         return (keyed or members)[0]
     return annotation
+
+
+def write_json_schema(path: str | Path = "docs/mapping.schema.json") -> Path:
+    """Write :func:`json_schema` to ``path`` (the committed copy editors point at).
+
+    Run from the project root: ``python -c "from salesops_lib.data.mapping import write_json_schema as w; w()"``.
+    """
+    target = Path(path)
+    target.write_text(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target

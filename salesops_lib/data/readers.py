@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -17,7 +18,8 @@ import ibis.expr.types as ir
 from salesops_lib.data.encoding import utf8_path
 from salesops_lib.errors import SourceError
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
+EXCEL_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls")
 
 
 def list_data_files(folder: Path) -> list[str]:
@@ -28,8 +30,9 @@ def list_data_files(folder: Path) -> list[str]:
 def resolve_file(folder: Path, name: str) -> Path:
     """``folder / name``; when it does not exist, an error that lists what is there.
 
-    A mapping names files *in* the source folder: an absolute path or a ``..`` that climbs out
-    of the folder is refused, so a mapping cannot read ``/etc/passwd`` with ``from:`` either.
+    A mapping names files *in* the source folder, perhaps in a subfolder (``exports/deals.csv``):
+    an absolute path, a ``..`` or a link that leads out of the folder is refused, so a mapping
+    cannot read ``/etc/passwd`` with ``from:`` either.
     """
     relative = Path(name)
     if relative.is_absolute() or relative.drive or ".." in relative.parts:
@@ -40,8 +43,17 @@ def resolve_file(folder: Path, name: str) -> Path:
         )
     path = folder / relative
     if path.is_file():
+        if not path.resolve().is_relative_to(folder.resolve()):
+            raise SourceError(
+                f"file {name!r} links to a file outside the source folder",
+                where=str(folder),
+                fix="copy the file into the source folder instead of linking to it",
+            )
         return path
-    available = list_data_files(folder) if folder.is_dir() else []
+    parent = path.parent
+    available = list_data_files(parent) if parent.is_dir() else []
+    if parent != folder:
+        available = [str(Path(*relative.parts[:-1], n)) for n in available]
     close = difflib.get_close_matches(name, available, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise SourceError(
@@ -74,7 +86,7 @@ def read_file(
         if suffix in (".parquet", ".pq"):
             files.add(path.resolve())
             return con.read_parquet(str(path.resolve()))
-        if suffix in (".xlsx", ".xlsm"):
+        if suffix in EXCEL_SUFFIXES:
             return _read_excel(con, path, sheet)
         return _read_text(
             con,
@@ -140,28 +152,77 @@ def _check_split(path: Path, readable: Path, header: str) -> None:
 
 
 def _read_excel(con: ibis.BaseBackend, path: Path, sheet: str | int | None) -> ir.Table:
+    """One sheet as a temporary table named by the file *and* the sheet (two sheets never collide).
+
+    ``.xls`` (Excel 97-2003) is read by calamine; ``.xlsx``/``.xlsm`` by openpyxl.
+    """
     import pandas as pd
 
+    _check_workbook(path)
     try:
         # only empty cells are missing: the text "NA" (a region code) or "NaN" stays text, as in a CSV
         frame = pd.read_excel(
             path,
             sheet_name=sheet if sheet is not None else 0,
             dtype=str,
-            engine="openpyxl",
+            engine=_excel_engine(path),
             keep_default_na=False,
             na_values=[""],
         )
-    except ValueError as exc:
+    except Exception as exc:  # the reader's own message, with what the workbook holds
+        sheets = _sheet_names(path)
+        if not sheets:
+            raise SourceError(
+                f"cannot read the workbook: {_first_line(exc)}",
+                where=str(path),
+                fix="check that it opens in Excel, and save it again as .xlsx",
+            ) from exc
         raise SourceError(
-            f"cannot read the workbook: {_first_line(exc)}",
+            f"cannot read sheet {sheet if sheet is not None else 0!r} of the workbook: {_first_line(exc)}",
             where=str(path),
-            fix="name an existing sheet with `sheet:` in the mapping",
+            fix=f"name an existing sheet with `sheet:` in the mapping (sheets: {', '.join(sheets)})",
         ) from exc
     if frame.columns.empty:
         raise SourceError("sheet is empty", where=str(path), fix="export the table with its header row")
     frame.columns = [str(c).strip() for c in frame.columns]
-    return con.create_table(f"xlsx_{abs(hash(path)) % 10**10}", frame, temp=True, overwrite=True)
+    digest = hashlib.sha256(f"{path.resolve()}|{sheet!r}".encode()).hexdigest()[:16]
+    return con.create_table(f"xlsx_{digest}", frame, temp=True, overwrite=True)
+
+
+#: how Excel files start: OLE2 (.xls) and ZIP (.xlsx/.xlsm, also an .xlsx saved as .xls)
+_WORKBOOK_MAGIC = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04")
+
+
+def _check_workbook(path: Path) -> None:
+    """An "Excel" export that is really text or HTML (many CRMs write those) is named as such."""
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(_WORKBOOK_MAGIC):
+        return
+    text = head.lstrip().lower()
+    kind = "an HTML page" if text.startswith((b"<", b"\xef\xbb\xbf<")) else "a text file"
+    raise SourceError(
+        f"file is not an Excel workbook: it holds {kind} under an Excel name",
+        where=str(path),
+        fix="open it in Excel and save it as .xlsx; or, if it is a text table, rename it to .csv/.tsv "
+        "and name it so in the mapping (with `delimiter:` when it is not a comma)",
+    )
+
+
+def _excel_engine(path: Path) -> Literal["calamine", "openpyxl"]:
+    """The reader: calamine for ``.xls`` (Excel 97-2003), openpyxl for ``.xlsx``/``.xlsm``."""
+    return "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """The workbook's sheet names (empty when it cannot be opened)."""
+    import pandas as pd
+
+    try:
+        with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
+            return [str(n) for n in book.sheet_names]
+    except Exception:
+        return []
 
 
 def _first_line(exc: BaseException) -> str:

@@ -27,7 +27,7 @@ from salesops_lib.config import StageOrder
 from salesops_lib.data.canonical import TABLES
 from salesops_lib.data.conform import ConformedTable, SourcePart, conform
 from salesops_lib.data.dataset import Dataset
-from salesops_lib.data.mapping import Mapping, TablePart, load_mapping
+from salesops_lib.data.mapping import Mapping, SourceRef, TablePart, load_mapping
 from salesops_lib.data.readers import SUPPORTED_SUFFIXES, read_file, resolve_file
 from salesops_lib.errors import MappingError, SourceError
 
@@ -46,7 +46,7 @@ _ATTACHED = "source_db"
 
 
 def connect(
-    source: str | Path,
+    source: str | Path | None,
     mapping: str | Path | Mapping | None = None,
     *,
     stages: StageOrder | None = None,
@@ -58,6 +58,7 @@ def connect(
     source
         A DuckDB file, a folder of CSV/Excel/Parquet exports, or an SQL URL for any Ibis
         backend (``postgres://user@host:5432/db``; the password comes from the environment).
+        ``None``: the mapping's ``source:`` (relative to the mapping file).
     mapping
         A mapping file (or parsed :class:`Mapping`) that shapes the source into canonical
         tables. Without one, tables and columns must already carry the canonical names.
@@ -71,11 +72,11 @@ def connect(
     8800
     """
     plan = given = _plan(mapping)
-    text = _resolved(source)
+    text = _resolved(source_of(source, plan))
     engine_files: set[Path] = set()  # files the engine reads at query time (folder sources)
     if "://" in text:
         backend, kind, label = _open_url(text), "sql", redact_url(text)
-        loader: Callable[[TablePart], ir.Table] = _table_loader(backend, label)
+        loader: Callable[[SourceRef], ir.Table] = _table_loader(backend, label)
     else:
         path = Path(text).expanduser()
         if path.is_dir():
@@ -102,7 +103,13 @@ def connect(
     missing: dict[str, str] = {}
     for name, spec in TABLES.items():
         if name in plan.tables:
-            parts = [SourcePart(loader(p), p, p.source) for p in plan.tables[name].parts()]
+            table = plan.tables[name]
+            parts = [
+                SourcePart(
+                    loader(p), p, p.source, tuple(loader(j) for j in p.join), f"tables.{name}{table.part_key(i)}"
+                )
+                for i, p in enumerate(table.parts())
+            ]
             tables[name] = conform(spec, parts, backend=backend.name, mapping_origin=plan.origin)
         else:
             missing[name] = plan.absent.get(name, "not provided by the source")
@@ -124,15 +131,37 @@ def connect(
     )
 
 
-def source_fingerprint(source: str | Path, mapping: str | Path | Mapping | None = None) -> str:
+def source_fingerprint(source: str | Path | None, mapping: str | Path | Mapping | None = None) -> str:
     """``connect(source, mapping).fingerprint`` without opening the source (file names, sizes and
     times, the mapping, or the URL): cheap enough to ask again at the end of a run.
     """
-    plan, text = _plan(mapping), _resolved(source)
+    plan = _plan(mapping)
+    text = _resolved(source_of(source, plan))
     if "://" in text:
         return _fingerprint("sql", redact_url(text), plan)
     path = Path(text).expanduser()
     return _fingerprint("folder" if path.is_dir() else "duckdb", str(path), plan)
+
+
+def source_of(source: str | Path | None, plan: Mapping | None) -> str | Path:
+    """The source to open: ``source`` when given, else the mapping's ``source:``.
+
+    Raises
+    ------
+    SourceError
+        When neither names one.
+    """
+    if source is not None and str(source) != "":
+        return source
+    named = plan.source_path() if plan is not None else None
+    if named is None:
+        raise SourceError(
+            "no source given",
+            where=plan.origin if plan is not None else "--source",
+            fix="pass --source (a folder of exports, a DuckDB file or an SQL URL), "
+            "or name the folder in the mapping with `source:` (relative to the mapping file)",
+        )
+    return named
 
 
 def _plan(mapping: str | Path | Mapping | None) -> Mapping | None:
@@ -351,10 +380,10 @@ def redact_url(url: str) -> str:
 
 def _file_loader(
     backend: ibis.BaseBackend, folder: Path, default_encoding: str, engine_files: set[Path]
-) -> Callable[[TablePart], ir.Table]:
+) -> Callable[[SourceRef], ir.Table]:
     cache: dict[tuple[str, str | None, str | int | None, str | None], ir.Table] = {}
 
-    def load(part: TablePart) -> ir.Table:
+    def load(part: SourceRef) -> ir.Table:
         encoding = part.encoding or default_encoding
         key = (part.source, encoding, part.sheet, part.delimiter)
         if key not in cache:
@@ -367,10 +396,10 @@ def _file_loader(
     return load
 
 
-def _table_loader(backend: ibis.BaseBackend, label: str) -> Callable[[TablePart], ir.Table]:
+def _table_loader(backend: ibis.BaseBackend, label: str) -> Callable[[SourceRef], ir.Table]:
     available = set(backend.list_tables())
 
-    def load(part: TablePart) -> ir.Table:
+    def load(part: SourceRef) -> ir.Table:
         if part.source not in available:
             raise SourceError(
                 f"table {part.source!r} not found",
@@ -415,7 +444,21 @@ def _fingerprint(kind: str, label: str, plan: Mapping | None) -> str:
             if file.is_file():
                 st = file.stat()
                 digest.update(f"{file.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+        for name in _subfolder_files(plan):  # files the mapping reads below the folder
+            file = path / name
+            if file.is_file():
+                st = file.stat()
+                digest.update(f"{name}|{st.st_size}|{st.st_mtime_ns}".encode())
     elif kind == "duckdb":
         st = path.stat()
         digest.update(f"{st.st_size}|{st.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+def _subfolder_files(plan: Mapping | None) -> list[str]:
+    """The files (and joined files) the mapping names in subfolders of the source folder."""
+    if plan is None:
+        return []
+    parts = [part for table in plan.tables.values() for part in table.parts()]
+    names = {part.source for part in parts} | {join.source for part in parts for join in part.join}
+    return sorted(n for n in names if len(Path(n).parts) > 1)

@@ -184,8 +184,12 @@ def checked_sql(
     table: str,
     column: str | None = None,
     where: str,
+    aliases: frozenset[str] = frozenset(),
 ) -> str:
     """``text`` as one checked DuckDB expression, written back by sqlglot without comments.
+
+    A name qualified by a join alias (``lead.company``) is allowed and written back as the
+    one quoted name ``"lead.company"``: the joined relation's name for that column.
 
     Parameters
     ----------
@@ -197,6 +201,8 @@ def checked_sql(
         The canonical table (and column, for ``expr:``) the SQL belongs to.
     where
         Where the error points: the mapping file and the key.
+    aliases
+        The join aliases of the part, which may qualify a column name.
 
     Raises
     ------
@@ -238,13 +244,22 @@ def checked_sql(
     if len(statements) > 1:
         raise refuse("holds more than one SQL statement (`;`)", fix="write one expression, without `;`")
     tree = statements[0]
-    problem = _first_problem(tree, text)
+    problem = _first_problem(tree, text, aliases)
     if problem is not None:
         raise refuse(*problem)
+    if aliases:
+        tree = tree.transform(_joined_name)
     return tree.sql(dialect="duckdb", comments=False)
 
 
-def _first_problem(tree: exp.Expression, text: str) -> tuple[str, str | None] | None:
+def _joined_name(node: exp.Expression) -> exp.Expression:
+    """``alias.column`` → the single quoted name ``"alias.column"`` (the joined relation's column)."""
+    if isinstance(node, exp.Column) and node.table and not (node.db or node.catalog):
+        return exp.column(exp.to_identifier(f"{node.table}.{node.name}", quoted=True))
+    return node
+
+
+def _first_problem(tree: exp.Expression, text: str, aliases: frozenset[str]) -> tuple[str, str | None] | None:
     """What in ``tree`` a mapping may not use, as (message, fix); None when all is allowed."""
     classes, names = _allowed()
     known = classes | _SYNTAX
@@ -260,10 +275,14 @@ def _first_problem(tree: exp.Expression, text: str) -> tuple[str, str | None] | 
         if isinstance(node, exp.Func) and not isinstance(node, exp.Anonymous) and type(node) not in known:
             return f"calls `{_written_name(node, text)}`, which a mapping may not use", None
     for node in nodes:
+        if isinstance(node, exp.Column) and node.table in aliases and not (node.db or node.catalog):
+            continue
         if isinstance(node, exp.Column) and (node.table or node.db or node.catalog):
+            joins = f"; the joins here are {', '.join(sorted(aliases))}" if aliases else ""
             return (
                 f"refers to `{node.sql(dialect='duckdb')}`: a name with a table or file in front of it",
-                "write the source column's name alone (in double quotes if it holds a dot)",
+                "write the source column's name alone (in double quotes if it holds a dot), or `alias.column` "
+                f"for a column of a `join:`{joins}",
             )
         if type(node) not in known and not isinstance(node, exp.Anonymous):
             shown = node.sql(dialect="duckdb", comments=False)

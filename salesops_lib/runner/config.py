@@ -10,6 +10,7 @@ from salesops_lib.catalog import CATALOG
 from salesops_lib.config.models import FrozenModel, Language
 from salesops_lib.config.scope import RunScope
 from salesops_lib.core.periods import resolve_period
+from salesops_lib.data.mapping import load_mapping
 
 
 class ReviewConfig(FrozenModel):
@@ -18,6 +19,7 @@ class ReviewConfig(FrozenModel):
     model_config = FrozenModel.model_config | {"validate_default": True}
 
     #: data source: "demo", a DuckDB file, a folder of exports or an SQL URL
+    #: (not given: the mapping's `source:` when it names one, else "demo")
     source: str = "demo"
     #: mapping YAML for the source ("" = canonical names)
     mapping: str = ""
@@ -39,6 +41,16 @@ class ReviewConfig(FrozenModel):
     kernel: str = "salesops"
     #: extra parameters per report, e.g. {kpi_overview: {metrics: "win_rate,revenue"}}
     report_params: dict[str, dict[str, Any]] = {}  # noqa: RUF012 - a pydantic field: each config gets a copy
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mapping_source(cls, data: Any) -> Any:
+        """Without a source, the one the mapping names (``source:``, relative to the mapping file)."""
+        if isinstance(data, dict) and not data.get("source") and data.get("mapping"):
+            named = load_mapping(str(data["mapping"])).source_path()
+            if named is not None:
+                data = {**data, "source": named}
+        return data
 
     @field_validator("period")
     @classmethod
