@@ -84,7 +84,9 @@ def _with_rep_attributes(ds: Dataset, expr: ir.Table) -> ir.Table:
         return expr.mutate(name=expr.unit.cast("string"), team=ibis.null("string"), region=ibis.null("string"))
     reps = ds.table("reps")
     # one row per rep even if the key repeats (min(), as unit_via_rep: portable and deterministic)
-    lookup = reps.group_by(__rep=reps.rep_id).agg(__name=reps.name.min(), team=reps.team.min(), region=reps.region.min())
+    lookup = reps.group_by(__rep=reps.rep_id).agg(
+        __name=reps.name.min(), team=reps.team.min(), region=reps.region.min()
+    )
     joined = expr.left_join(lookup, expr.unit == lookup["__rep"])
     return joined.mutate(name=ibis.coalesce(joined["__name"], joined.unit)).drop("__rep", "__name")
 

@@ -61,7 +61,11 @@ def where_sql(where: Filter) -> str:
         literals = [_literal(v, str(name)) for v in values]
         if len(literals) == 1:
             one = literals[0]
-            parts.append(exp.Is(this=column, expression=one) if isinstance(one, exp.Null) else exp.EQ(this=column, expression=one))
+            parts.append(
+                exp.Is(this=column, expression=one)
+                if isinstance(one, exp.Null)
+                else exp.EQ(this=column, expression=one)
+            )
         else:
             parts.append(column.isin(*literals))
     return " AND ".join(p.sql(dialect="duckdb") for p in parts)
@@ -88,7 +92,7 @@ def _literal(value: object, column: str) -> exp.Expression:
 
 def checked_where(text: str, metric: str, columns: Sequence[str]) -> str:
     """``text`` as a checked filter of ``metric``: allowed SQL over ``columns`` only, column names
-    written in lower case (as every engine stores canonical columns).
+    quoted in lower case (as every engine stores canonical columns).
 
     Raises
     ------
@@ -98,13 +102,18 @@ def checked_where(text: str, metric: str, columns: Sequence[str]) -> str:
 
     Examples
     --------
-    >>> checked_where("Product = 'GTX Pro' and amount > 10", "won_value", ["product", "amount"])
-    "product = 'GTX Pro' AND amount > 10"
+    >>> print(checked_where("Product = 'GTX Pro' and amount > 10", "won_value", ["product", "amount"]))
+    "product" = 'GTX Pro' AND "amount" > 10
     """
     hint = _hint(metric, columns)
     try:
         sql = checked_sql(
-            text, kind="where", table=metric, where=f"filter of {metric}", subject=f"the filter of {metric}", user="a filter"
+            text,
+            kind="where",
+            table=metric,
+            where=f"filter of {metric}",
+            subject=f"the filter of {metric}",
+            user="a filter",
         )
     except MappingError as exc:
         raise MetricError(exc.message, column=exc.column, examples=[text], fix=hint) from None
@@ -120,7 +129,8 @@ def checked_where(text: str, metric: str, columns: Sequence[str]) -> str:
                 examples=[text],
                 fix=hint,
             )
-        node.set("this", exp.to_identifier(name.lower()))
+        # quoted: a column may be a keyword of the engine's grammar (``at``)
+        node.set("this", exp.to_identifier(name.lower(), quoted=True))
     if isinstance(tree, (exp.Column, exp.Literal, exp.Null)):
         raise MetricError(
             f"the filter of {metric} is not a condition", examples=[text], fix=f"compare a column with a value; {hint}"
