@@ -22,12 +22,14 @@ from salesops_lib.data import Dataset, connect
 from salesops_lib.errors import MetricError
 from salesops_lib.metrics import METRICS, Grain, compute_metric, metric_summary
 from salesops_lib.metrics.filters import where_sql
+from salesops_lib.metrics.grain import Period
 from tests.builders import d, dataset_from_frames, reps_frame
 from tests.conftest import PLANTED, SMALL_DEMO_AS_OF
 from tests.test_bad_inputs import run_in_process
 
 REPS = reps_frame([("r1", "t1", "north"), ("r2", "t1", "north"), ("r3", "t2", "south")])
 DEAL_METRICS = ("win_rate", "won_value", "avg_deal_size", "sales_cycle_days")
+PERIODS: tuple[Period, ...] = ("week", "month", "all")
 MONDAY = dt.date(2024, 1, 1)  # a Monday: windows of whole weeks start here
 
 # --------------------------------------------------------------------------- week grain (property)
@@ -74,8 +76,8 @@ def test_weeks_add_up_to_months_and_to_the_window(
                 parts = {
                     period: compute_metric(
                         ds, name, Grain(period=period, level="team", start=start, end=end, where=where)
-                    )  # type: ignore[arg-type]
-                    for period in ("week", "month", "all")
+                    )
+                    for period in PERIODS
                 }
                 totals = {p: f[["numerator", "denominator"]].sum(min_count=1) for p, f in parts.items()}
                 pd.testing.assert_series_equal(totals["week"], totals["all"], check_exact=False, rtol=1e-9)
@@ -87,9 +89,7 @@ def test_weeks_add_up_to_months_and_to_the_window(
         closed = closed[closed["closed_at"].between(pd.Timestamp(start), pd.Timestamp(end))]
         monday = closed["closed_at"] - pd.to_timedelta(closed["closed_at"].dt.day_of_week, unit="D")
         expected = closed.groupby(monday)["status"].agg(won=lambda s: float((s == "won").sum()), closed="size")
-        with tempfile.TemporaryDirectory() as tmp:
-            ds = dataset_from_frames(Path(tmp), {"reps": REPS, "opportunities": frame})
-            got = compute_metric(ds, "win_rate", Grain(period="week", start=start, end=end)).set_index("period")
+        got = compute_metric(ds, "win_rate", Grain(period="week", start=start, end=end)).set_index("period")
         assert got["numerator"].tolist() == expected["won"].tolist()
         assert got["denominator"].tolist() == expected["closed"].astype(float).tolist()
 
@@ -312,3 +312,13 @@ def test_cli_few_columns_print_one_row_per_metric(
     code, output = run_in_process(["metrics", "--source", PLANTED], monkeypatch, capsys)
     assert code == 0, output  # the default (period all) leaves out DSO, which needs calendar periods
     assert "Collection rate" in output and "Days sales outstanding" not in output
+
+
+def test_metric_catalogue_doc_is_generated() -> None:
+    from salesops_lib.metrics.dictionary import describe_markdown
+    from tests.conftest import ROOT
+
+    assert (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8") == describe_markdown(), (
+        "regenerate: python -c 'import salesops_lib.metrics; from salesops_lib.metrics.dictionary import "
+        'describe_markdown as d; open("docs/metrics.md", "w", encoding="utf-8").write(d())\''
+    )

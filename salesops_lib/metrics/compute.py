@@ -126,7 +126,8 @@ def metric_summary(
 
 def _fitting(metrics: list[Metric], grain: Grain) -> list[Metric]:
     """The ``metrics`` that take the grain's dimension and filter; an error naming the dimension or
-    the filter column (and the valid ones) when none does."""
+    the filter column (and the valid ones) when none does.
+    """
     if grain.dimension is not None:
         fit = [m for m in metrics if grain.dimension in m.dimensions]
         if metrics and not fit:
@@ -144,7 +145,7 @@ def _fitting(metrics: list[Metric], grain: Grain) -> list[Metric]:
         if metrics and not fit:
             raise MetricError(
                 f"no metric has every column the filter reads ({', '.join(sorted(columns))})",
-                fix="filter on columns of one kind of fact; see `salesops metric-catalog` for each metric's columns",
+                fix="filter on columns of one kind of fact (docs/metrics.md lists each metric's filter columns)",
             )
         metrics = fit
     return metrics

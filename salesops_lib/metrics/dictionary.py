@@ -110,3 +110,35 @@ def get_metric(name: str) -> Metric:
         return METRICS[name]
     except KeyError:
         raise MetricError(f"unknown metric {name!r}", fix=f"known metrics: {', '.join(METRICS)}") from None
+
+
+def describe_markdown() -> str:
+    """The metric dictionary as a Markdown reference (used for docs/metrics.md): per metric its
+    definition, unit, tables, levels, periods, dimensions and the columns a filter may read."""
+    lines = [
+        "# Metric catalogue",
+        "",
+        "Generated from `salesops_lib/metrics/kpis.py` (`salesops_lib.metrics.dictionary.describe_markdown`).",
+        "A metric is computed at a `Grain` (period × level × optional dimension, within a window, with an",
+        "optional filter); see the README's *Metrics* section for the API and `salesops metrics`.",
+        "Periods are named by their first day; a week is an ISO week, Monday to Sunday, named by its",
+        "Monday (the command line labels it `2026-W05`). A filter is one SQL condition over the",
+        "metric's filter columns (`segment`, `industry` come from the fact's customer, `team`, `region`",
+        "from its rep, unless the facts carry their own).",
+        "",
+    ]
+    for m in METRICS.values():
+        rows = [
+            ("label", f"{m.label_en} / {m.label_zh}"),
+            ("unit", f"{m.unit}, {'higher' if m.higher_is_better else 'lower'} is better"),
+            ("value", "numerator ÷ denominator" if m.kind == "ratio" else "the sum (numerator)"),
+            ("needs", ", ".join(m.tables) + (f" (or {', '.join(m.fallback_tables)})" if m.fallback_tables else "")),
+            ("levels", ", ".join(m.levels)),
+            ("periods", ", ".join(m.periods)),
+            ("dimensions", ", ".join(f"`{d}`" for d in m.dimensions) or "—"),
+            ("filter columns", ", ".join(f"`{c}`" for c in m.filters) or "— (cannot be filtered)"),
+        ]
+        lines += [f"## `{m.name}`", "", m.definition, "", "| | |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in rows]
+        lines.append("")
+    return "\n".join(lines)

@@ -21,7 +21,8 @@ def group(
     facts: ir.Table, grain: Grain, date_column: str, *, numerator: Agg, denominator: Agg | None = None
 ) -> ir.Table:
     """Filter ``facts`` (which carry ``unit``) to the grain's filter and window, place them in
-    periods and aggregate."""
+    periods and aggregate.
+    """
     kept = apply_where(facts, grain.where)
     inside = kept.filter(within(kept[date_column], grain))
     placed = inside.mutate(period=period_of(inside[date_column], grain.period))
@@ -59,7 +60,8 @@ def closed_deals(ds: Dataset) -> ir.Table:
 
 def with_unit(ds: Dataset, facts: ir.Table, grain: Grain, rep_column: str = "rep_id") -> ir.Table:
     """``facts`` with the ``unit`` column of the grain's level (through the rep), and the customer or
-    rep attributes (segment, industry, team, region) that the grain's dimension or filter reads."""
+    rep attributes (segment, industry, team, region) that the grain's dimension or filter reads.
+    """
     wanted = [*([grain.dimension] if grain.dimension else []), *(where_columns(grain.where) if grain.where else ())]
     return unit_via_rep(ds, with_attributes(ds, facts, wanted), grain.level, rep_column)
 

@@ -45,8 +45,8 @@ def where_sql(where: Filter) -> str:
 
     Examples
     --------
-    >>> where_sql({"product": ["GTX Pro", "MG Special"], "segment": "smb", "lost_reason": None})
-    '"product" IN (\\'GTX Pro\\', \\'MG Special\\') AND "segment" = \\'smb\\' AND "lost_reason" IS NULL'
+    >>> print(where_sql({"product": ["GTX Pro", "MG Special"], "segment": "smb", "lost_reason": None}))
+    "product" IN ('GTX Pro', 'MG Special') AND "segment" = 'smb' AND "lost_reason" IS NULL
     """
     if isinstance(where, str):
         return where
@@ -159,7 +159,8 @@ def apply_where(facts: ir.Table, where: str | None) -> ir.Table:
 
 def with_attributes(ds: Dataset, facts: ir.Table, wanted: Iterable[str]) -> ir.Table:
     """``facts`` with the :data:`ATTRIBUTES` in ``wanted`` they lack, through their customer and rep
-    (NULL when the fact has no customer or rep, or the source no such table)."""
+    (NULL when the fact has no customer or rep, or the source no such table).
+    """
     by_table: dict[str, list[str]] = {}
     for name in dict.fromkeys(wanted):
         if name in ATTRIBUTES and name not in facts.columns:
