@@ -114,7 +114,8 @@ def get_metric(name: str) -> Metric:
 
 def describe_markdown() -> str:
     """The metric dictionary as a Markdown reference (used for docs/metrics.md): per metric its
-    definition, unit, tables, levels, periods, dimensions and the columns a filter may read."""
+    definition, unit, tables, levels, periods, dimensions and the columns a filter may read.
+    """
     lines = [
         "# Metric catalogue",
         "",
