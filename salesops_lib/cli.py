@@ -5,6 +5,7 @@ User errors (bad data, parameters, missing files) print as one message and exit 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -73,22 +74,64 @@ def validate(
 def metrics(
     source: SourceOpt = None,
     mapping: MappingOpt = None,
-    period: Annotated[str, typer.Option(help="all, year, quarter or month.")] = "all",
+    period: Annotated[
+        str, typer.Option("--period", "--grain", help="all, year, quarter, month or week (ISO, from Monday).")
+    ] = "all",
     level: Annotated[str, typer.Option(help="company, region, team or rep.")] = "region",
     names: Annotated[str | None, typer.Option("--metrics", help="Comma-separated metric names (default: all).")] = None,
+    dimension: Annotated[
+        str | None,
+        typer.Option(help="Break down by a column the metrics allow: product, channel, segment, industry, type …"),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First day: YYYY-MM-DD, a month YYYY-MM or a week YYYY-Www.")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last day: YYYY-MM-DD, or the end of a month or week.")] = None,
+    where: Annotated[
+        str | None,
+        typer.Option(help="SQL condition on the facts, e.g. \"segment = 'smb' AND amount > 1000\"."),
+    ] = None,
     lang: Annotated[str, typer.Option(help="Label language: zh or en.")] = "en",
 ) -> None:
-    """Print the metric summary of a source at a grain."""
+    """Print the metric summary of a source at a grain, optionally broken down, windowed and filtered.
+
+    Without --metrics, the metrics that cannot take --dimension or --where are left out.
+    """
     from salesops_lib.data import connect
     from salesops_lib.metrics import Grain, metric_summary
     from salesops_lib.report.console import print_metric_summary
 
-    grain = _grain(Grain, period=period, level=level)
+    first, last = _window_day("--start", start), _window_day("--end", end, last=True)
+    if first and last and first > last:
+        from salesops_lib.errors import ConfigError
+
+        raise ConfigError(
+            f"--start {start} ({first}) is after --end {end} ({last})", fix="give a start on or before the end"
+        )
+    grain = _grain(Grain, period=period, level=level, dimension=dimension or None, start=first, end=last)
     wanted = list(parse_list(names)) or None
     dataset = connect(source, mapping)
     with engine_errors("cannot compute the metrics", where=dataset.source):
-        frame = metric_summary(dataset, wanted, grain)
-    print_metric_summary(frame, out, title=f"Metrics — {escape(dataset.source)} ({period} × {level})", lang=lang)
+        frame = metric_summary(dataset, wanted, grain, where=where or None)
+    scope = " × ".join([period, level, *([dimension] if dimension else [])])
+    window = f", {first or '…'} to {last or '…'}" if first or last else ""
+    title = f"Metrics — {escape(dataset.source)} ({escape(scope)}{window})" + (
+        f" where {escape(where)}" if where else ""
+    )
+    print_metric_summary(frame, out, title=title, lang=lang, period=period)
+
+
+def _window_day(option: str, text: str | None, *, last: bool = False) -> dt.date | None:
+    """The day an option --start/--end names (None when not given); a bad text is a ConfigError."""
+    from salesops_lib.core.periods import window_day
+    from salesops_lib.errors import ConfigError
+
+    if not text:
+        return None
+    try:
+        return window_day(text, end=last)
+    except ValueError as exc:
+        raise ConfigError(f"invalid option {option}: {exc}", fix="see `salesops metrics --help`") from None
 
 
 @app.command("metric-catalog")

@@ -40,6 +40,13 @@ GRAINS = (
 )
 CASES = [(m, g) for m in METRICS for g in GRAINS]
 CASES.append(("win_rate", Grain(period="quarter", level="company", dimension="product")))
+# ISO weeks (DATE_TRUNC('week') is Monday on both engines), a customer breakdown and a filter (checked
+# SQL in DuckDB's spelling, transpiled by Ibis) over the deal's, its customer's and its rep's columns
+CASES.append(("won_value", Grain(period="week", level="rep")))
+CASES.append(("revenue", Grain(period="week", level="region", dimension="segment")))
+FILTER = "segment IN ('smb', 'mid-market') AND (amount > 1000 OR status = 'lost') AND region <> 'West' AND product LIKE 'GTX%'"
+CASES.append(("win_rate", Grain(period="month", level="team", where=FILTER)))
+CASES.append(("sales_cycle_days", Grain(period="week", level="company", dimension="industry", where=FILTER)))
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +74,10 @@ def test_tables_arrive_whole_with_canonical_types(pg_maven: Dataset, maven: Data
 @pytest.mark.parametrize(
     ("metric", "grain"),
     CASES,
-    ids=[f"{m}-{g.period}-{g.level}" + (f"-{g.dimension}" if g.dimension else "") for m, g in CASES],
+    ids=[
+        f"{m}-{g.period}-{g.level}" + (f"-{g.dimension}" if g.dimension else "") + ("-where" if g.where else "")
+        for m, g in CASES
+    ],
 )
 def test_metric_on_postgres_equals_duckdb(pg_maven: Dataset, maven: Dataset, metric: str, grain: Grain) -> None:
     expected = compute_metric(maven, metric, grain)

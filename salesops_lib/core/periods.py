@@ -1,4 +1,4 @@
-"""Months and quarters: the one home of period arithmetic.
+"""Months, quarters and ISO weeks: the one home of period arithmetic.
 
 A *period* is a month written ``YYYY-MM``. Month starts are ``pandas.Timestamp`` at midnight of
 the first day, so they index frames and compare with dates in the engine's output.
@@ -7,12 +7,15 @@ the first day, so they index frames and compare with dates in the engine's outpu
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import re
 
 import pandas as pd
 
 _PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")  # fullmatch: `$` would accept a trailing newline
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WEEK = re.compile(r"(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])")
 
 
 def resolve_period(text: str, *, today: dt.date | None = None) -> str:
@@ -88,3 +91,48 @@ def quarter_label(day: dt.date | pd.Timestamp) -> str:
     '2025Q2'
     """
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def week_label(day: dt.date | pd.Timestamp) -> str:
+    """The ISO week holding ``day``, as ``2026-W05`` (weeks run Monday to Sunday; the year is the
+    ISO year, so 2025-12-29 is in ``2026-W01``).
+
+    Examples
+    --------
+    >>> week_label(dt.date(2026, 1, 26)), week_label(dt.date(2025, 12, 29))
+    ('2026-W05', '2026-W01')
+    """
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def window_day(text: str, *, end: bool = False) -> dt.date:
+    """A bound of a date window written as a day, a month or an ISO week.
+
+    ``YYYY-MM-DD`` is that day; ``YYYY-MM`` and ``YYYY-Www`` are the first day of the month or week
+    (its Monday) as a start, their last day (the month's last day, the Sunday) as an ``end``.
+
+    Raises
+    ------
+    ValueError
+        When ``text`` is none of these.
+
+    Examples
+    --------
+    >>> window_day("2025-06"), window_day("2025-06", end=True), window_day("2026-W05", end=True)
+    (datetime.date(2025, 6, 1), datetime.date(2025, 6, 30), datetime.date(2026, 2, 1))
+    """
+    text = text.strip()
+    if _PERIOD.fullmatch(text):
+        first, last = period_bounds(text)
+        return last if end else first
+    week = _WEEK.fullmatch(text)
+    if week:
+        try:
+            return dt.date.fromisocalendar(int(week[1]), int(week[2]), 7 if end else 1)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a week of {week[1]}") from None
+    if _DAY.fullmatch(text):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(text)
+    raise ValueError(f"{text!r} is not a date: write YYYY-MM-DD, a month YYYY-MM or a week YYYY-Www")

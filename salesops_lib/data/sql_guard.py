@@ -185,6 +185,8 @@ def checked_sql(
     column: str | None = None,
     where: str,
     aliases: frozenset[str] = frozenset(),
+    subject: str | None = None,
+    user: str = "a mapping",
 ) -> str:
     """``text`` as one checked DuckDB expression, written back by sqlglot without comments.
 
@@ -203,6 +205,9 @@ def checked_sql(
         Where the error points: the mapping file and the key.
     aliases
         The join aliases of the part, which may qualify a column name.
+    subject, user
+        How messages name the SQL and who wrote it, for SQL that is not a mapping's (a metric
+        filter): "``subject`` calls `f`, which ``user`` may not use".
 
     Raises
     ------
@@ -221,7 +226,7 @@ def checked_sql(
     ... )
     'TRY_CAST(close_value AS DOUBLE) * 1.0'
     """
-    subject = f"the mapping's {_WHAT[kind]} for " + (f"{table}.{column}" if column else f"table {table!r}")
+    subject = subject or f"the mapping's {_WHAT[kind]} for " + (f"{table}.{column}" if column else f"table {table!r}")
 
     def refuse(what: str, fix: str | None = None) -> MappingError:
         return MappingError(
@@ -244,7 +249,7 @@ def checked_sql(
     if len(statements) > 1:
         raise refuse("holds more than one SQL statement (`;`)", fix="write one expression, without `;`")
     tree = statements[0]
-    problem = _first_problem(tree, text, aliases)
+    problem = _first_problem(tree, text, aliases, user)
     if problem is not None:
         raise refuse(*problem)
     if aliases:
@@ -259,21 +264,23 @@ def _joined_name(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _first_problem(tree: exp.Expression, text: str, aliases: frozenset[str]) -> tuple[str, str | None] | None:
-    """What in ``tree`` a mapping may not use, as (message, fix); None when all is allowed."""
+def _first_problem(
+    tree: exp.Expression, text: str, aliases: frozenset[str], user: str = "a mapping"
+) -> tuple[str, str | None] | None:
+    """What in ``tree`` ``user`` may not use, as (message, fix); None when all is allowed."""
     classes, names = _allowed()
     known = classes | _SYNTAX
     nodes = list(tree.walk())
     if any(isinstance(n, (exp.Query, exp.Subquery, exp.Exists)) for n in nodes):
         return (
-            "contains a query (SELECT …), which a mapping may not run",
+            f"contains a query (SELECT …), which {user} may not run",
             "map columns of the source named by `from:`; a mapping cannot read other tables or files",
         )
     for node in nodes:  # functions first: `main.read_csv(…)` is about read_csv, not about the dot
         if isinstance(node, exp.Anonymous) and node.name.lower() not in names:
-            return f"calls `{node.name.lower()}`, which a mapping may not use", None
+            return f"calls `{node.name.lower()}`, which {user} may not use", None
         if isinstance(node, exp.Func) and not isinstance(node, exp.Anonymous) and type(node) not in known:
-            return f"calls `{_written_name(node, text)}`, which a mapping may not use", None
+            return f"calls `{_written_name(node, text)}`, which {user} may not use", None
     for node in nodes:
         if isinstance(node, exp.Column) and node.table in aliases and not (node.db or node.catalog):
             continue
@@ -286,7 +293,7 @@ def _first_problem(tree: exp.Expression, text: str, aliases: frozenset[str]) -> 
             )
         if type(node) not in known and not isinstance(node, exp.Anonymous):
             shown = node.sql(dialect="duckdb", comments=False)
-            return f"uses `{shown[:40]}` ({type(node).__name__}), which a mapping may not use", None
+            return f"uses `{shown[:40]}` ({type(node).__name__}), which {user} may not use", None
     return None
 
 

@@ -16,12 +16,13 @@ import ibis.expr.types as ir
 
 from salesops_lib.data import Dataset
 from salesops_lib.errors import MetricError
-from salesops_lib.metrics.grain import Grain, Level
+from salesops_lib.metrics.grain import Grain, Level, Period
 
 Unit = Literal["ratio", "currency", "days", "count", "currency_per_fte", "count_per_fte"]
 Builder = Callable[[Dataset, Grain], ir.Table]
 
 ALL_LEVELS: tuple[Level, ...] = ("company", "region", "team", "rep")
+ALL_PERIODS: tuple[Period, ...] = ("week", "month", "quarter", "year", "all")
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,15 @@ class Metric:
     #: "ratio": numerator / denominator; "sum": the numerator alone
     kind: Literal["ratio", "sum"] = "ratio"
     levels: tuple[Level, ...] = ALL_LEVELS
+    #: period grains the metric is defined at (a stock-flow ratio such as DSO needs calendar periods;
+    #: its builder says so), so that a summary leaves it out at the others
+    periods: tuple[Period, ...] = ALL_PERIODS
     #: columns of the fact table usable as ``Grain.dimension``
     dimensions: tuple[str, ...] = ()
     #: alternative table sets: the metric can also be built from these (e.g. revenue from won deals)
     fallback_tables: tuple[str, ...] = ()
+    #: columns a ``Grain.where`` filter may read (the fact rows' own and borrowed ones); () = none
+    filters: tuple[str, ...] = ()
 
     @property
     def cohort(self) -> bool:
@@ -59,6 +65,10 @@ class Metric:
     def available(self, ds: Dataset) -> bool:
         """True when ``ds`` provides what the metric needs."""
         return ds.has(*self.tables) or bool(self.fallback_tables and ds.has(*self.fallback_tables))
+
+    def fits(self, grain: Grain) -> bool:
+        """True when the metric is defined at the grain's level and period."""
+        return grain.level in self.levels and grain.period in self.periods
 
     def check(self, ds: Dataset, grain: Grain) -> None:
         """Raise a clear error when the metric cannot be computed at ``grain`` from ``ds``."""
@@ -74,6 +84,11 @@ class Metric:
                 f"{self.name} cannot be broken down by {grain.dimension!r}",
                 column=grain.dimension,
                 fix=f"dimensions for {self.name}: {', '.join(self.dimensions) or '(none)'}",
+            )
+        if grain.where is not None and not self.filters:
+            raise MetricError(
+                f"{self.name} cannot be filtered: its numerator and denominator come from different tables",
+                fix=f"metrics that take a filter: {', '.join(m.name for m in METRICS.values() if m.filters)}",
             )
 
 
@@ -95,3 +110,36 @@ def get_metric(name: str) -> Metric:
         return METRICS[name]
     except KeyError:
         raise MetricError(f"unknown metric {name!r}", fix=f"known metrics: {', '.join(METRICS)}") from None
+
+
+def describe_markdown() -> str:
+    """The metric dictionary as a Markdown reference (used for docs/metrics.md): per metric its
+    definition, unit, tables, levels, periods, dimensions and the columns a filter may read.
+    """
+    lines = [
+        "# Metric catalogue",
+        "",
+        "Generated from `salesops_lib/metrics/kpis.py` (`salesops_lib.metrics.dictionary.describe_markdown`).",
+        "A metric is computed at a `Grain` (period × level × optional dimension, within a window, with an",
+        "optional filter); see the README's *Metrics* section for the API and `salesops metrics`.",
+        "Periods are named by their first day; a week is an ISO week, Monday to Sunday, named by its",
+        "Monday (the command line labels it `2026-W05`). A filter is one SQL condition over the",
+        "metric's filter columns (`segment`, `industry` come from the fact's customer, `team`, `region`",
+        "from its rep, unless the facts carry their own).",
+        "",
+    ]
+    for m in METRICS.values():
+        rows = [
+            ("label", f"{m.label_en} / {m.label_zh}"),
+            ("unit", f"{m.unit}, {'higher' if m.higher_is_better else 'lower'} is better"),
+            ("value", "numerator ÷ denominator" if m.kind == "ratio" else "the sum (numerator)"),
+            ("needs", ", ".join(m.tables) + (f" (or {', '.join(m.fallback_tables)})" if m.fallback_tables else "")),
+            ("levels", ", ".join(m.levels)),
+            ("periods", ", ".join(m.periods)),
+            ("dimensions", ", ".join(f"`{d}`" for d in m.dimensions) or "—"),
+            ("filter columns", ", ".join(f"`{c}`" for c in m.filters) or "— (cannot be filtered)"),
+        ]
+        lines += [f"## `{m.name}`", "", m.definition, "", "| | |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in rows]
+        lines.append("")
+    return "\n".join(lines)

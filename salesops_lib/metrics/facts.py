@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from salesops_lib.data import Dataset
+from salesops_lib.metrics.filters import apply_where, where_columns, with_attributes
 from salesops_lib.metrics.grain import Grain, period_of, unit_via_rep, within
 
 Agg = Callable[[ir.Table], ir.Scalar]
@@ -19,8 +20,11 @@ Agg = Callable[[ir.Table], ir.Scalar]
 def group(
     facts: ir.Table, grain: Grain, date_column: str, *, numerator: Agg, denominator: Agg | None = None
 ) -> ir.Table:
-    """Filter ``facts`` (which carry ``unit``) to the window, place them in periods and aggregate."""
-    inside = facts.filter(within(facts[date_column], grain))
+    """Filter ``facts`` (which carry ``unit``) to the grain's filter and window, place them in
+    periods and aggregate.
+    """
+    kept = apply_where(facts, grain.where)
+    inside = kept.filter(within(kept[date_column], grain))
     placed = inside.mutate(period=period_of(inside[date_column], grain.period))
     keys = ["period", "unit", *([grain.dimension] if grain.dimension else [])]
     den = denominator(placed) if denominator else ibis.literal(None, type="float64")
@@ -55,8 +59,11 @@ def closed_deals(ds: Dataset) -> ir.Table:
 
 
 def with_unit(ds: Dataset, facts: ir.Table, grain: Grain, rep_column: str = "rep_id") -> ir.Table:
-    """``facts`` with the ``unit`` column of the grain's level (through the rep)."""
-    return unit_via_rep(ds, facts, grain.level, rep_column)
+    """``facts`` with the ``unit`` column of the grain's level (through the rep), and the customer or
+    rep attributes (segment, industry, team, region) that the grain's dimension or filter reads.
+    """
+    wanted = [*([grain.dimension] if grain.dimension else []), *(where_columns(grain.where) if grain.where else ())]
+    return unit_via_rep(ds, with_attributes(ds, facts, wanted), grain.level, rep_column)
 
 
 def first_orders(ds: Dataset) -> ir.Table:

@@ -1,4 +1,10 @@
-"""Grain of a metric query, and the engine helpers that place facts in periods and org units."""
+"""Grain of a metric query, and the engine helpers that place facts in periods and org units.
+
+Periods are named by their first day: a month by its 1st, a quarter by its first month's 1st, a year
+by 1 January and a week by its Monday (ISO weeks: Monday to Sunday, a week that spans New Year's day
+belongs to the year of its Monday's ISO week; :func:`salesops_lib.core.periods.week_label` writes it as
+``2026-W05``). DuckDB and PostgreSQL both truncate a date to the ISO Monday (``DATE_TRUNC('week', …)``).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,13 @@ from pydantic import model_validator
 from salesops_lib.config import FrozenModel
 from salesops_lib.data import Dataset
 
-Period = Literal["month", "quarter", "year", "all"]
+Period = Literal["week", "month", "quarter", "year", "all"]
 Level = Literal["company", "region", "team", "rep"]
 
-_TRUNC = {"month": "M", "quarter": "Q", "year": "Y"}
+_TRUNC = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_PANDAS = {"week": ("W-MON", "W-SUN"), "month": ("MS", "M"), "quarter": ("QS", "Q"), "year": ("YS", "Y")}
+"""pandas frequency of the period starts and pandas period alias, per period grain"""
 COMPANY = "company"
 ALL_PERIODS = dt.date(1900, 1, 1)
 """Stand-in ``period`` for ``Grain(period="all")`` inside the engine (NULL keys would not join)."""
@@ -26,7 +34,7 @@ ALL_PERIODS = dt.date(1900, 1, 1)
 class Grain(FrozenModel):
     """Where a metric is computed: period × org level × optional dimension, within a window."""
 
-    #: calendar period of the result rows ("all" = one row for the whole window)
+    #: calendar period of the result rows ("week" = ISO week from Monday; "all" = one row for the window)
     period: Period = "month"
     #: org level of the result rows
     level: Level = "company"
@@ -36,6 +44,8 @@ class Grain(FrozenModel):
     start: dt.date | None = None
     #: last day included; None = to the end of the data
     end: dt.date | None = None
+    #: SQL condition on the fact rows (``Metric.filters`` names the columns); None = every row
+    where: str | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Grain:
@@ -53,7 +63,9 @@ def period_of(column: ir.DateValue, period: Period) -> ir.DateValue:
 
 def next_period(start: ir.DateValue, period: Period) -> ir.DateValue:
     """The first day after the period that starts at ``start``."""
-    return start + ibis.interval(months=_MONTHS[period]) if period != "all" else start
+    if period == "all":
+        return start
+    return start + (ibis.interval(days=7) if period == "week" else ibis.interval(months=_MONTHS[period]))
 
 
 def within(column: ir.DateValue, grain: Grain) -> ir.BooleanValue:
@@ -106,10 +118,11 @@ def calendar(grain: Grain, lo: dt.date, hi: dt.date) -> pd.DataFrame:
                 "days": [(end - lo).days],
             }
         )
-    freq = {"month": "MS", "quarter": "QS", "year": "YS"}[grain.period]
-    first = pd.Timestamp(lo).to_period({"month": "M", "quarter": "Q", "year": "Y"}[grain.period]).start_time
+    freq, alias = _PANDAS[grain.period]
+    first = pd.Timestamp(lo).to_period(alias).start_time
     starts = pd.date_range(first, pd.Timestamp(hi), freq=freq)
-    ends = starts + pd.DateOffset(months=_MONTHS[grain.period])
+    step = pd.DateOffset(days=7) if grain.period == "week" else pd.DateOffset(months=_MONTHS[grain.period])
+    ends = starts + step
     frame = pd.DataFrame({"period": starts, "start": starts, "period_end": ends})
     frame["days"] = (frame["period_end"] - frame["period"]).dt.days
     return frame

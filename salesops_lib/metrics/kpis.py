@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 import ibis
 import ibis.expr.types as ir
 
-from salesops_lib.data import Dataset
+from salesops_lib.data import TABLES, Dataset
 from salesops_lib.metrics.dictionary import Builder, Metric, Unit, register
 from salesops_lib.metrics.engine import indicator
 from salesops_lib.metrics.facts import closed_deals, first_orders, group, revenue_events, with_unit, won_deals
@@ -16,6 +16,22 @@ from salesops_lib.metrics.grain import Grain, calendar, next_period, period_of, 
 
 if TYPE_CHECKING:
     import pandas as pd
+
+CUSTOMER = ("segment", "industry")
+"""Breakdowns and filter columns borrowed from the fact's customer (``metrics.filters.ATTRIBUTES``)."""
+REP = ("team", "region")
+"""Filter columns borrowed from the fact's rep."""
+
+
+def _columns(table: str, *more: str) -> tuple[str, ...]:
+    """The canonical columns of ``table``, then ``more`` (what a filter of facts from it may read)."""
+    return tuple(dict.fromkeys((*TABLES[table].column_names, *more)))
+
+
+DEALS = _columns("opportunities", *CUSTOMER, *REP)
+"""Filter columns of the metrics of deals."""
+BOOKINGS = ("at", "rep_id", "customer_id", "amount", "cost", *CUSTOMER, *REP)
+"""Filter columns of the metrics of bookings (orders, or won deals at their close date)."""
 
 # --------------------------------------------------------------------------- funnel and deals
 
@@ -38,7 +54,8 @@ register(
         "(opportunities.lead_id), counted whenever it happened. Recent cohorts are still maturing.",
         ("leads", "opportunities"),
         _lead_conversion,
-        dimensions=("channel", "campaign_id"),
+        dimensions=("channel", "campaign_id", *CUSTOMER),
+        filters=_columns("leads", "converted", *CUSTOMER, *REP),
     )
 )
 
@@ -58,7 +75,8 @@ register(
         "Period (by close date): won deals ÷ (won + lost deals) closed in the period. Open deals are excluded.",
         ("opportunities",),
         _win_rate,
-        dimensions=("product", "lost_reason"),
+        dimensions=("product", "lost_reason", *CUSTOMER),
+        filters=DEALS,
     )
 )
 
@@ -79,7 +97,8 @@ register(
         ("opportunities",),
         _won_value,
         kind="sum",
-        dimensions=("product",),
+        dimensions=("product", *CUSTOMER),
+        filters=DEALS,
     )
 )
 
@@ -101,7 +120,8 @@ register(
         "won deals without an amount are excluded.",
         ("opportunities",),
         _avg_deal_size,
-        dimensions=("product",),
+        dimensions=("product", *CUSTOMER),
+        filters=DEALS,
     )
 )
 
@@ -124,7 +144,8 @@ register(
         "deals without a creation date are excluded.",
         ("opportunities",),
         _sales_cycle,
-        dimensions=("product",),
+        dimensions=("product", *CUSTOMER),
+        filters=(*DEALS, "days"),
     )
 )
 
@@ -148,6 +169,8 @@ register(
         _revenue,
         kind="sum",
         fallback_tables=("opportunities",),
+        dimensions=CUSTOMER,
+        filters=BOOKINGS,
     )
 )
 
@@ -239,7 +262,7 @@ def _dso(ds: Dataset, g: Grain) -> ir.Table:
     if g.period == "all":
         from salesops_lib.errors import MetricError
 
-        raise MetricError("DSO needs calendar periods", fix="use period month, quarter or year")
+        raise MetricError("DSO needs calendar periods", fix="use period week, month, quarter or year")
     inv = _invoice_facts(ds, g)
     pay = ds.table("payments").join(inv.select("invoice_id", "unit"), "invoice_id")
     flows = ibis.union(
@@ -284,6 +307,7 @@ register(
         "then) ÷ amount invoiced in the period × days in the period. Credit notes reduce receivables.",
         ("invoices", "payments"),
         _dso,
+        periods=("week", "month", "quarter", "year"),
     )
 )
 
@@ -312,6 +336,8 @@ register(
         ("orders",),
         _ltv,
         fallback_tables=("opportunities",),
+        dimensions=CUSTOMER,
+        filters=("customer_id", "first_at", "rep_id", "profit", *CUSTOMER, *REP),
     )
 )
 
@@ -443,6 +469,7 @@ register(
         _cost_per_lead,
         levels=("company", "region"),
         dimensions=("type",),
+        filters=_columns("campaigns", "leads"),
     )
 )
 
@@ -477,6 +504,7 @@ register(
         _campaign_roi,
         levels=("company", "region"),
         dimensions=("type", "campaign_id"),
+        filters=_columns("campaigns", "won"),
     )
 )
 
