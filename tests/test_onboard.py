@@ -65,7 +65,12 @@ def test_maven_draft_maps_the_hand_made_columns(tmp_path: Path) -> None:
     assert m["stages"] == {"open_stages": ["Prospecting", "Engaging"], "won": "Won", "lost": "Lost"}
     reps = m["tables"]["reps"]
     assert reps["from"] == "sales_teams.csv"
-    assert reps["columns"] == {"rep_id": "sales_agent", "name": "sales_agent", "team": "manager", "region": "regional_office"}
+    assert reps["columns"] == {
+        "rep_id": "sales_agent",
+        "name": "sales_agent",
+        "team": "manager",
+        "region": "regional_office",
+    }
     assert m["tables"]["customers"]["columns"]["industry"] == "sector"
     assert m["tables"]["products"]["columns"]["list_price"] == "sales_price"
     sh = m["tables"]["stage_history"]
@@ -98,7 +103,7 @@ def test_kaggle_order_lines_become_orders_with_group_by(tmp_path: Path) -> None:
 
 
 def test_chinese_gbk_export(tmp_path: Path) -> None:
-    m, text, _ = draft(chinese_crm(tmp_path / "zh"), tmp_path, lang="zh")
+    m, _, _ = draft(chinese_crm(tmp_path / "zh"), tmp_path, lang="zh")
     opp = m["tables"]["opportunities"]
     assert opp["from"] == "商机导出.csv" and opp["encoding"] == "gb18030"
     assert {k: source_of(v) for k, v in opp["columns"].items()} == {
@@ -136,7 +141,7 @@ def test_lead_funnel_joins_deals_to_leads(tmp_path: Path) -> None:
 
 
 def test_order_lines_with_a_managers_sheet(tmp_path: Path) -> None:
-    m, text, _ = draft(order_lines(tmp_path / "ol"), tmp_path)
+    m, _, _ = draft(order_lines(tmp_path / "ol"), tmp_path)
     orders = m["tables"]["orders"]
     assert (orders["from"], orders["sheet"], orders["group_by"]) == ("orders.xlsx", "Order Lines", ["Order Number"])
     assert orders["columns"]["amount"] == {"expr": "TRY_CAST(Sales AS DOUBLE)", "agg": "sum"}
@@ -170,7 +175,7 @@ def test_draft_validates_what_the_loader_knows(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not (V2 and MAVEN.is_dir()), reason="needs the mapping v2 loader and the shared datasets")
 def test_maven_draft_validates_without_edits(tmp_path: Path) -> None:
-    _, text, outcome = draft(MAVEN, tmp_path)
+    _, _, outcome = draft(MAVEN, tmp_path)
     assert outcome.check.ok, outcome.check
 
 

@@ -188,7 +188,12 @@ class Planner:
             offered += list(tp.source.keys)
         offered = list(dict.fromkeys(offered))[:5]
         cands = f"candidates: {', '.join(offered)}" if offered else "no candidate column"
-        return Entry(canonical, None, f"TODO required: {' / '.join(concepts)} not found in {tp.source.label}; {cands}" + (f"; {hint}" if hint else ""))
+        return Entry(
+            canonical,
+            None,
+            f"TODO required: {' / '.join(concepts)} not found in {tp.source.label}; {cands}"
+            + (f"; {hint}" if hint else ""),
+        )
 
     def _fill(self, tp: TablePlan, *, agg_default: str | None = None, skip: tuple[str, ...] = ()) -> None:
         """Draft every canonical column of ``tp`` from its recipe in the vocabulary."""
@@ -206,11 +211,19 @@ class Planner:
                 agg = agg_default or _default_agg(col.kind)
             if m is not None:
                 source_col = tp.source.column(m.column)
-                others = [o.column for o in self.matches[tp.source.label] if o.concept == m.concept and o.score >= MIN_SCORE and o.column != m.column]
+                others = [
+                    o.column
+                    for o in self.matches[tp.source.label]
+                    if o.concept == m.concept and o.score >= MIN_SCORE and o.column != m.column
+                ]
                 extra = f"also possible: {', '.join(dict.fromkeys(others))}" if others else ""
                 if spec.key and col.name == spec.key[0] and not source_col.unique and tp.group_by is None:
-                    extra = (extra + "; " if extra else "") + f"not unique in {tp.source.label}: validation will report the duplicates"
-                tp.entries.append(Entry(col.name, self._rule(tp, col.name, m.column, source_col, agg=agg), _note(m, extra)))
+                    extra = (
+                        extra + "; " if extra else ""
+                    ) + f"not unique in {tp.source.label}: validation will report the duplicates"
+                tp.entries.append(
+                    Entry(col.name, self._rule(tp, col.name, m.column, source_col, agg=agg), _note(m, extra))
+                )
                 continue
             joined = self._joined(tp, concepts)
             if joined is not None:
@@ -281,7 +294,9 @@ class Planner:
         col = tp.source.column(order.column)
         tp.why += f"; order lines: {order.column} repeats ({col.distinct:,} orders in {tp.source.rows:,} rows) and {lines.column} numbers the lines, so one order per {order.column}"
         tp.entries.append(Entry("order_id", order.column, _note(order, "the group key")))
-        date = self._pick(tp.source, ["order_date", "close_date", "created_date"]) or self._pick(tp.source, ["order_date"], minimum=0.34)
+        date = self._pick(tp.source, ["order_date", "close_date", "created_date"]) or self._pick(
+            tp.source, ["order_date"], minimum=0.34
+        )
         if date is not None:
             tp.entries.append(
                 Entry(
@@ -293,10 +308,22 @@ class Planner:
         amount = self._pick(tp.source, ["amount"])
         qty, price = self._pick(tp.source, ["quantity"]), self._pick(tp.source, ["list_price"])
         if amount is not None:
-            tp.entries.append(Entry("amount", self._rule(tp, "amount", amount.column, tp.source.column(amount.column), agg="sum"), _note(amount, "summed over the lines")))
+            tp.entries.append(
+                Entry(
+                    "amount",
+                    self._rule(tp, "amount", amount.column, tp.source.column(amount.column), agg="sum"),
+                    _note(amount, "summed over the lines"),
+                )
+            )
         elif qty is not None and price is not None:
             expr = f"TRY_CAST({ident(qty.column)} AS DOUBLE) * TRY_CAST({ident(price.column)} AS DOUBLE)"
-            tp.entries.append(Entry("amount", {"expr": expr, "agg": "sum"}, _note(qty, f"no amount column: quantity × {price.column}, summed")))
+            tp.entries.append(
+                Entry(
+                    "amount",
+                    {"expr": expr, "agg": "sum"},
+                    _note(qty, f"no amount column: quantity × {price.column}, summed"),
+                )
+            )
 
     def _status(self, tp: TablePlan) -> None:
         m = self._pick(tp.source, ["stage"])
@@ -305,7 +332,13 @@ class Planner:
         col = tp.source.column(m.column)
         observed = list(col.values) or (sorted(col.all_values) if col.distinct <= 40 else [])
         if not observed:
-            tp.entries.append(Entry("status", m.column, _note(m, f"{col.distinct} distinct values: map them to open/won/lost with `values:`")))
+            tp.entries.append(
+                Entry(
+                    "status",
+                    m.column,
+                    _note(m, f"{col.distinct} distinct values: map them to open/won/lost with `values:`"),
+                )
+            )
             return
         kinds = {v: status_of(v) for v in observed}
         won = [v for v in observed if kinds[v] == "won"]
@@ -320,7 +353,9 @@ class Planner:
         opened.sort(key=lambda v: min((i for w, i in order.items() if w and w in norm(v)), default=len(order)))
         if won and lost and opened:
             self.plan.stages = {"open_stages": opened, "won": won[0], "lost": lost[0]}
-            self.plan.stages_note = f"GUESS (medium, the values of {m.column}; open stages in the usual funnel order — check it)"
+            self.plan.stages_note = (
+                f"GUESS (medium, the values of {m.column}; open stages in the usual funnel order — check it)"
+            )
         self._stage_column = (m.column, won, lost, opened)
 
     def _targets(self, tp: TablePlan) -> None:
@@ -328,7 +363,9 @@ class Planner:
         if unit is None:
             return
         level = {"rep_id": "rep", "rep": "rep", "team": "team", "region": "region"}[unit.concept]
-        tp.entries.append(Entry("level", {"const": level}, f"GUESS (medium, the unit column {unit.column} is a {level})"))
+        tp.entries.append(
+            Entry("level", {"const": level}, f"GUESS (medium, the unit column {unit.column} is a {level})")
+        )
 
     def _stage_history(self) -> None:
         found = self.classes.get("stage_history")
@@ -364,7 +401,11 @@ class Planner:
         if close is not None:
             ccol = opp.source.column(close.column)
             for name, words in ((won[0], won), (lost[0], lost)):
-                where = f"{ident(column)} IN ({', '.join(sql_text(w) for w in words)})" if len(words) > 1 else f"{ident(column)} = {sql_text(words[0])}"
+                where = (
+                    f"{ident(column)} IN ({', '.join(sql_text(w) for w in words)})"
+                    if len(words) > 1
+                    else f"{ident(column)} = {sql_text(words[0])}"
+                )
                 dates[name] = {"from": close.column, "where": where, "format": ccol.date_format}
                 notes.append(f"{name} ← {close.column}")
         if not dates:
@@ -380,27 +421,44 @@ class Planner:
 
     def _team(self, tp: TablePlan) -> None:
         """reps.team: a team column, else the manager (a team is one manager's reps), else a joined
-        manager by region, else the region."""
+        manager by region, else the region.
+        """
         rule_agg = "any" if tp.group_by is not None else None
         m = self._pick(tp.source, ["team", "manager"])
         if m is not None:
             why = "a team is one manager's reps" if m.concept == "manager" else ""
             ref = m.column
-            tp.entries.append(Entry("team", self._rule(tp, "team", ref, tp.source.column(ref), agg=rule_agg), _note(m, why)))
+            tp.entries.append(
+                Entry("team", self._rule(tp, "team", ref, tp.source.column(ref), agg=rule_agg), _note(m, why))
+            )
             return
         joined = self._joined(tp, ["team", "manager"])
         if joined is not None:
             ref, jcol, jm, why = joined
-            tp.entries.append(Entry("team", self._rule(tp, "team", ref, jcol, agg=rule_agg), _note(jm, why + "; a team is one manager's reps")))
+            tp.entries.append(
+                Entry(
+                    "team",
+                    self._rule(tp, "team", ref, jcol, agg=rule_agg),
+                    _note(jm, why + "; a team is one manager's reps"),
+                )
+            )
             return
         region = self._pick(tp.source, ["region"])
         if region is not None:
             tp.entries.append(
-                Entry("team", self._rule(tp, "team", region.column, tp.source.column(region.column), agg=rule_agg), f"GUESS (low, no team or manager column: one team per region {region.column})")
+                Entry(
+                    "team",
+                    self._rule(tp, "team", region.column, tp.source.column(region.column), agg=rule_agg),
+                    f"GUESS (low, no team or manager column: one team per region {region.column})",
+                )
             )
 
     def _dimension_from_facts(self, table: str) -> None:
-        key_concepts = {"reps": ["rep_id", "rep"], "customers": ["customer_id", "customer_name"], "products": ["product"]}[table]
+        key_concepts = {
+            "reps": ["rep_id", "rep"],
+            "customers": ["customer_id", "customer_name"],
+            "products": ["product"],
+        }[table]
         for fact in DIMENSION_SOURCES:
             ftp = self.plan.tables.get(fact)
             if ftp is None:
@@ -427,12 +485,22 @@ class Planner:
                 self._team(tp)
                 region = self._pick(ftp.source, ["region"])
                 if region is None:
-                    tp.entries.append(Entry("region", {"const": "company"}, "GUESS (low, no region column: every rep in one region)"))
+                    tp.entries.append(
+                        Entry("region", {"const": "company"}, "GUESS (low, no region column: every rep in one region)")
+                    )
                     if tp.entry("team") is None:
-                        tp.entries.append(Entry("team", {"const": "company"}, "GUESS (low, no team, manager or region column: one team)"))
+                        tp.entries.append(
+                            Entry(
+                                "team", {"const": "company"}, "GUESS (low, no team, manager or region column: one team)"
+                            )
+                        )
             skip = ("segment",) if table == "customers" else ()  # a deal's size is no account's segment
             self._fill(tp, agg_default="any", skip=skip)
-            tp.joins = [j for j in tp.joins if any(isinstance(e.rule, str | dict) and _uses(e.rule, j["as"]) for e in tp.entries)]
+            tp.joins = [
+                j
+                for j in tp.joins
+                if any(isinstance(e.rule, str | dict) and _uses(e.rule, j["as"]) for e in tp.entries)
+            ]
             if table == "products" and len(tp.entries) < 2:
                 return  # a product column alone is no price list: leave products absent
             self.plan.tables[table] = tp
@@ -444,7 +512,13 @@ class Planner:
         if leads is None or reps is None:
             return
         entry, key = leads.entry("rep_id"), reps.entry("rep_id")
-        if entry is None or key is None or not isinstance(entry.rule, str) or not isinstance(key.rule, str) or "." in entry.rule:
+        if (
+            entry is None
+            or key is None
+            or not isinstance(entry.rule, str)
+            or not isinstance(key.rule, str)
+            or "." in entry.rule
+        ):
             return
         values = leads.source.column(entry.rule).all_values
         rep_values = reps.source.column(key.rule).all_values

@@ -135,7 +135,9 @@ def column_matches(source: SourceFile) -> list[Match]:
             found.append(Match(col.name, "stage", 0.6, f'values of "{col.name}" are won/lost words'))
         elif col.kind == "date":
             for concept in ("created_date", "close_date", "order_date", "activity_date"):
-                found.append(Match(col.name, concept, 0.35, f'"{col.name}" holds dates ({col.date_min} … {col.date_max})'))
+                found.append(
+                    Match(col.name, concept, 0.35, f'"{col.name}" holds dates ({col.date_min} … {col.date_max})')
+                )
         elif col.kind == "number" and not col.integral:
             found.append(Match(col.name, "amount", 0.35, f'"{col.name}" holds decimal numbers'))
     return sorted(found, key=lambda m: -m.score)
@@ -166,11 +168,11 @@ def is_status_column(col: ColumnProfile) -> bool:
     return {"won", "lost"} <= found
 
 
-def best(matches: list[Match], concept: str, *, minimum: float = MIN_SCORE, exclude: tuple[str, ...] = ()) -> Match | None:
+def best(
+    matches: list[Match], concept: str, *, minimum: float = MIN_SCORE, exclude: tuple[str, ...] = ()
+) -> Match | None:
     """The best match of ``concept`` at or above ``minimum``."""
-    return next(
-        (m for m in matches if m.concept == concept and m.score >= minimum and m.column not in exclude), None
-    )
+    return next((m for m in matches if m.concept == concept and m.score >= minimum and m.column not in exclude), None)
 
 
 def candidates(matches: list[Match], concept: str) -> list[str]:

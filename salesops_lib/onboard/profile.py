@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -196,7 +196,7 @@ def _profile_path(path: Path, rel: str) -> list[SourceFile]:
         frame = pd.read_parquet(path).astype("string")
         return [profile_frame(frame, rel, None)]
     if suffix in EXCEL_SUFFIXES:
-        engine = "calamine" if suffix == ".xls" else "openpyxl"
+        engine: Literal["calamine", "openpyxl"] = "calamine" if suffix == ".xls" else "openpyxl"
         try:
             sheets = pd.read_excel(
                 path, sheet_name=None, dtype=str, engine=engine, keep_default_na=False, na_values=[""], nrows=MAX_ROWS
@@ -232,7 +232,7 @@ def _profile_path(path: Path, rel: str) -> list[SourceFile]:
 
 
 def detect_encoding(path: Path) -> str | None:
-    """None for UTF-8 (with or without BOM); ``gb18030`` for a Chinese (GBK) export; otherwise the
+    r"""None for UTF-8 (with or without BOM); ``gb18030`` for a Chinese (GBK) export; otherwise the
     single-byte code page whose reading of the non-ASCII bytes gives the most letters.
 
     GBK writes every Chinese character as two bytes, so its non-ASCII runs have even lengths;
@@ -254,7 +254,9 @@ def detect_encoding(path: Path) -> str | None:
         except UnicodeDecodeError:
             pass
     sample = b"".join(runs[:2000])
-    return max(("cp1252", "cp850", "latin-1"), key=lambda enc: sum(ch.isalpha() for ch in sample.decode(enc, "replace")))
+    return max(
+        ("cp1252", "cp850", "latin-1"), key=lambda enc: sum(ch.isalpha() for ch in sample.decode(enc, "replace"))
+    )
 
 
 def _sniff_delimiter(path: Path, encoding: str) -> str:
@@ -271,7 +273,7 @@ def profile_frame(frame: pd.DataFrame, path: str, sheet: str | None) -> SourceFi
     return SourceFile(path, sheet, len(frame), columns)
 
 
-def profile_column(name: str, series: pd.Series) -> ColumnProfile:  # type: ignore[type-arg]
+def profile_column(name: str, series: pd.Series) -> ColumnProfile:
     """Profile one text column: kind, fill, distinct values, date format and range."""
     text = series.dropna().astype(str).str.strip()
     text = text[text != ""]
@@ -281,27 +283,36 @@ def profile_column(name: str, series: pd.Series) -> ColumnProfile:  # type: igno
     unique = filled == rows and distinct == rows and rows > 1
     ordered = tuple(v for v, _ in counts.most_common())
     values = ordered if distinct <= SMALL_SET else ()
-    examples = ordered[:3]
-    common = dict(name=name, filled=filled, distinct=distinct, unique=unique, values=values, examples=examples)
+
+    def make(kind: Kind, **extra: Any) -> ColumnProfile:
+        return ColumnProfile(
+            name=name,
+            kind=kind,
+            filled=filled,
+            distinct=distinct,
+            unique=unique,
+            values=values,
+            examples=ordered[:3],
+            all_values=frozenset(counts),
+            **extra,
+        )
+
     if not filled:
-        return ColumnProfile(kind="empty", all_values=frozenset(), **common)  # type: ignore[arg-type]
+        return make("empty")
     sample = list(counts)[:400]
     fmt = date_format(sample)
     if fmt is not None:
         parsed = sorted(d for d in (_parse(v, fmt) for v in counts) if d is not None)
-        return ColumnProfile(
-            kind="date",
+        return make(
+            "date",
             date_format=fmt,
             date_min=parsed[0].date().isoformat() if parsed else None,
             date_max=parsed[-1].date().isoformat() if parsed else None,
-            all_values=frozenset(counts),
-            **common,  # type: ignore[arg-type]
         )
     numbers = [_number(v) for v in sample]
     if all(n is not None for n in numbers):
-        integral = all(n is not None and float(n).is_integer() for n in numbers)
-        return ColumnProfile(kind="number", integral=integral, all_values=frozenset(counts), **common)  # type: ignore[arg-type]
-    return ColumnProfile(kind="text", all_values=frozenset(counts), **common)  # type: ignore[arg-type]
+        return make("number", integral=all(n is not None and float(n).is_integer() for n in numbers))
+    return make("text")
 
 
 def date_format(values: list[str]) -> str | None:
@@ -327,7 +338,7 @@ def date_format(values: list[str]) -> str | None:
 
 def _parse(value: str, fmt: str) -> datetime | None:
     try:
-        return datetime.strptime(value, fmt)  # noqa: DTZ007 - calendar dates, no time zone
+        return datetime.strptime(value, fmt)
     except ValueError:
         return None
 
@@ -359,4 +370,3 @@ def find_links(files: list[SourceFile]) -> list[Link]:
                     if share >= JOIN_SHARE:
                         links.append(Link(source.label, col.name, target.label, key.name, round(share, 3)))
     return links
-

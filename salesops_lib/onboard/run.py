@@ -34,7 +34,8 @@ def _words() -> dict[str, Any]:
 def word(key: str, lang: str, section: str = "labels", **values: object) -> str:
     """The onboarding word ``key`` in ``lang`` (zh or en), formatted with ``values``."""
     entry = _words()[section][key]
-    return str(entry["zh" if lang == "zh" else "en"]).format(**values)
+    text = str(entry["zh" if lang == "zh" else "en"])
+    return text.format(**values) if values else text
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,10 @@ def summary(outcome: Outcome, lang: str) -> list[str]:
     """The console summary: files, matched tables and columns, what is missing, the validation
     and which reports will run or be skipped.
     """
-    w = lambda key, **v: word(key, lang, **v)  # noqa: E731 - a local shorthand
+
+    def w(key: str, **values: object) -> str:
+        return word(key, lang).format(**values)
+
     plan, lines = outcome.plan, []
     lines.append(f"{w('wrote')}: {outcome.out}")
     lines.append(f"{w('files')}: " + ", ".join(f"{f.label} ({f.rows:,} {w('rows')})" for f in outcome.profile.files))
