@@ -19,7 +19,7 @@ from salesops_lib.onboard import onboard
 from salesops_lib.onboard.match import status_of, vocabulary
 from salesops_lib.onboard.run import check_draft
 from tests.conftest import ROOT
-from tests.onboard.fixtures import chinese_crm, lead_funnel, order_lines
+from tests.onboard.fixtures import chinese_crm, crm_with_history, lead_funnel, order_lines
 
 DATASETS = Path("/work/shared/datasets")
 if not DATASETS.is_dir():
@@ -151,6 +151,33 @@ def test_order_lines_with_a_managers_sheet(tmp_path: Path) -> None:
     assert "opportunities" in m["absent"]
 
 
+def test_rep_and_history_files_need_no_v2_and_validate(tmp_path: Path) -> None:
+    m, _, outcome = draft(crm_with_history(tmp_path / "h"), tmp_path)
+    assert m["tables"]["reps"]["columns"] == {
+        "rep_id": "Rep ID",
+        "name": "Rep Name",
+        "team": "Team",
+        "region": "Region",
+    }
+    sh = m["tables"]["stage_history"]
+    assert sh["from"] == "stage_changes.csv" and source_of(sh["columns"]["entered_at"]) == "Changed At"
+    assert m["tables"]["opportunities"]["columns"]["rep_id"] == "Owner ID"
+    assert outcome.check.ok and not outcome.check.v2_keys, outcome.check
+
+
+def test_order_lines_without_reps_credit_the_managers(tmp_path: Path) -> None:
+    m, text, _ = draft(order_lines(tmp_path / "ol", with_reps=False), tmp_path)
+    assert rule(m["tables"]["orders"], "rep_id") == {"from": "managers.Manager", "agg": "any"}
+    assert "GUESS (low, no rep column: the manager is credited" in text
+    reps = m["tables"]["reps"]
+    assert (reps["from"], reps["sheet"], reps["columns"]["rep_id"], reps["columns"]["region"]) == (
+        "orders.xlsx",
+        "Managers",
+        "Manager",
+        "Region",
+    )
+
+
 def test_every_guess_and_todo_is_marked(tmp_path: Path) -> None:
     _, text, outcome = draft(lead_funnel(tmp_path / "funnel"), tmp_path)
     for tp in outcome.plan.tables.values():
@@ -230,7 +257,8 @@ def test_vocabulary_shape() -> None:
     voc = vocabulary()
     assert voc.kinds and set(voc.kinds.values()) <= {"date", "number", "id", "text", "any"}
     for table, entry in voc.tables.items():
-        assert entry["key"] in voc.kinds, table
+        keys = entry["key"] if isinstance(entry["key"], list) else [entry["key"]]
+        assert set(keys) <= set(voc.kinds), table
         for concepts in entry.get("columns", {}).values():
             assert set(concepts) <= set(voc.kinds), table
     assert status_of("已签约") == "won" and status_of("丢单") == "lost" and status_of("失败") == "lost"

@@ -230,6 +230,11 @@ class Planner:
                 ref, jcol, jm, why = joined
                 tp.entries.append(Entry(col.name, self._rule(tp, col.name, ref, jcol, agg=agg), _note(jm, why)))
                 continue
+            if col.name == "rep_id" and (by_manager := self._joined(tp, ["manager"])) is not None:
+                ref, jcol, _, why = by_manager
+                note = f"GUESS (low, no rep column: the manager is credited — {why})"
+                tp.entries.append(Entry(col.name, self._rule(tp, col.name, ref, jcol, agg=agg), note))
+                continue
             if col.required:
                 hint = _HINTS.get(col.name, "")
                 tp.entries.append(self._todo(tp, col.name, concepts, hint))
@@ -263,6 +268,8 @@ class Planner:
                 self.plan.tables[table] = tp
             else:
                 self._dimension_from_facts(table)
+        if "reps" not in self.plan.tables:
+            self._reps_from_managers()
         self._check_lead_reps()
         for tp in self.plan.tables.values():
             order = TABLES[tp.name].column_names
@@ -505,6 +512,36 @@ class Planner:
                 return  # a product column alone is no price list: leave products absent
             self.plan.tables[table] = tp
             return
+
+    def _reps_from_managers(self) -> None:
+        """No rep anywhere, but facts credited to a joined manager: the managers are the reps."""
+        credited = [
+            e.rule
+            for tp in self.plan.tables.values()
+            if (e := tp.entry("rep_id")) is not None and e.rule is not None and "managers." in str(e.rule)
+        ]
+        found = self.classes.get("managers")
+        if not credited or not found:
+            return
+        source = self.profile.file(found[0].label)
+        manager, region = self._pick(source, ["manager"]), self._pick(source, ["region", "team"])
+        if manager is None or region is None:
+            return
+        tp = TablePlan(
+            "reps", source, f"GUESS (low, no rep file or column: the managers of {source.label} are the reps)"
+        )
+        if not source.column(manager.column).unique:
+            tp.group_by = [manager.column]
+        agg = "any" if tp.group_by else None
+        tp.entries += [
+            Entry("rep_id", manager.column, _note(manager)),
+            Entry("name", manager.column, _note(manager)),
+            Entry("team", manager.column, "GUESS (low, each manager is a team of one)"),
+            Entry(
+                "region", self._rule(tp, "region", region.column, source.column(region.column), agg=agg), _note(region)
+            ),
+        ]
+        self.plan.tables["reps"] = tp
 
     def _check_lead_reps(self) -> None:
         """leads.rep_id whose values are not reps (SDRs apart from the deal owners): a commented candidate."""

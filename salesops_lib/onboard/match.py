@@ -208,11 +208,11 @@ def classify(profile: FolderProfile) -> dict[str, list[Classified]]:
             if words:
                 score += 2
                 reasons.append(f'name has "{words[0]}"')
-            key = best(matches, rule["key"])
+            keys = rule["key"] if isinstance(rule["key"], list) else [rule["key"]]
+            key = next((m for m in (best(matches, k) for k in keys) if m is not None), None)
             if key is not None:
                 col = source.column(key.column)
-                dimension = table in ("reps", "customers", "products", "managers")
-                if not dimension or col.unique:
+                if not rule.get("unique", False) or col.unique:
                     score += 2
                     reasons.append(f'key "{key.column}"' + (" (unique)" if col.unique else ""))
             signs = [c for c in rule.get("signs", []) if best(matches, c) is not None]

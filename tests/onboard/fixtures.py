@@ -83,9 +83,9 @@ def lead_funnel(folder: Path) -> Path:
     return folder
 
 
-def order_lines(folder: Path) -> Path:
+def order_lines(folder: Path, *, with_reps: bool = True) -> Path:
     """orders.xlsx: sheet Order Lines (Order Number, Line, Product, Quantity, Sales, Order Date,
-    Customer, Region, Sales Rep) and sheet Managers (Region, Manager).
+    Customer, Region, Sales Rep — unless not ``with_reps``) and sheet Managers (Region, Manager).
     """
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -106,6 +106,46 @@ def order_lines(folder: Path) -> Path:
             )
     managers = pd.DataFrame({"Region": ["North", "South", "West"], "Manager": ["Ann Lee", "Bo Chen", "Cy Diaz"]})
     with pd.ExcelWriter(folder / "orders.xlsx") as writer:
-        pd.DataFrame(rows).to_excel(writer, sheet_name="Order Lines", index=False)
+        lines = pd.DataFrame(rows)
+        (lines if with_reps else lines.drop(columns=["Sales Rep"])).to_excel(
+            writer, sheet_name="Order Lines", index=False
+        )
         managers.to_excel(writer, sheet_name="Managers", index=False)
+    return folder
+
+
+def crm_with_history(folder: Path) -> Path:
+    """opportunities.csv, reps.csv (with a Rep ID and SDRs) and a stage_changes.csv history: a
+    draft needing no mapping v2 feature.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stages = ("Discovery", "Proposal", "Won", "Lost")
+    opps = pd.DataFrame(
+        {
+            "Opportunity ID": [f"O{i:03d}" for i in range(24)],
+            "Owner ID": [f"R{i % 4}" for i in range(24)],
+            "Stage": [stages[i % 4] for i in range(24)],
+            "Amount": [f"{1000 + i * 10:,}.00" for i in range(24)],
+            "Created Date": [_day(i) for i in range(24)],
+            "Close Date": [_day(i + 30) if stages[i % 4] in ("Won", "Lost") else "" for i in range(24)],
+        }
+    )
+    opps.to_csv(folder / "opportunities.csv", index=False)
+    reps = pd.DataFrame(
+        {
+            "Rep ID": ["R0", "R1", "R2", "R3"],
+            "Rep Name": ["Ann", "Ben", "Cy", "Di"],
+            "Team": ["T1", "T1", "T2", "T2"],
+            "Region": ["East", "East", "West", "West"],
+        }
+    )
+    reps.to_csv(folder / "reps.csv", index=False)
+    history = [
+        (f"O{i:03d}", stage, _day(i + k * 10))
+        for i in range(24)
+        for k, stage in enumerate(stages[: (i % 4) + 1] if i % 4 < 3 else ("Discovery", "Lost"))
+    ]
+    pd.DataFrame(history, columns=["Opportunity ID", "Stage", "Changed At"]).to_csv(
+        folder / "stage_changes.csv", index=False
+    )
     return folder
