@@ -19,7 +19,7 @@ from salesops_lib.onboard import onboard
 from salesops_lib.onboard.match import status_of, vocabulary
 from salesops_lib.onboard.run import check_draft
 from tests.conftest import ROOT
-from tests.onboard.fixtures import chinese_crm, crm_with_history, lead_funnel, order_lines
+from tests.onboard.fixtures import chinese_contracts, chinese_crm, crm_with_history, lead_funnel, order_lines
 
 DATASETS = Path("/work/shared/datasets")
 if not DATASETS.is_dir():
@@ -123,6 +123,25 @@ def test_chinese_gbk_export(tmp_path: Path) -> None:
     assert m["tables"]["customers"]["group_by"] == ["客户名称"]
     assert set(m["tables"]["stage_history"]["stage_dates"]) == {"初步接洽", "赢单", "输单"}
     assert "导出中没有业绩目标" in m["absent"]["targets"]  # --lang zh words the reasons
+
+
+def test_chinese_contract_ledger_without_ids_or_creation_dates(tmp_path: Path) -> None:
+    m, text, outcome = draft(chinese_contracts(tmp_path / "ht"), tmp_path)
+    opp = m["tables"]["opportunities"]
+    assert {k: source_of(v) for k, v in opp["columns"].items()} == {
+        "opp_id": "合同号",
+        "customer_id": "客户",
+        "rep_id": "销售",
+        "amount": "回款金额",
+        "created_at": "成交日期",  # stands in, marked low
+        "status": "状态",
+        "closed_at": "成交日期",
+    }
+    assert "GUESS (low, no created_date column: 成交日期 stands in" in text
+    assert rule(opp, "status")["values"] == {"跟进中": "open", "谈判中": "open", "已签约": "won", "丢单": "lost"}
+    assert m["stages"] == {"open_stages": ["跟进中", "谈判中"], "won": "已签约", "lost": "丢单"}
+    assert rule(m["tables"]["reps"], "team") == {"from": "经理", "agg": "any"}
+    assert outcome.check.loaded and not outcome.check.errors, outcome.check
 
 
 def test_lead_funnel_joins_deals_to_leads(tmp_path: Path) -> None:

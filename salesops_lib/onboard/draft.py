@@ -43,6 +43,9 @@ DIMENSIONS = ("reps", "customers", "products")
 #: where reps/customers/products are built from when they have no file of their own
 DIMENSION_SOURCES = ("opportunities", "orders", "leads", "activities")
 _SIMPLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ID_HEADER = re.compile(r"(编号|单号|号码|代码|ID|Id|id|No\.?$|Number|number|Code|code|#)")
+#: (table, column) → the concept that stands in when the column's own is missing
+_STAND_INS = {("opportunities", "created_at"): "close_date", ("leads", "created_at"): "activity_date"}
 _HINTS = {
     "rep_id": "without a rep column, `rep_id: {const: company}` credits every row to one rep (as parameters/sources/robyn_mmm.yaml)",
     "team": "without a team, the region (or a constant) may stand for it",
@@ -168,8 +171,9 @@ class Planner:
     def _rule(self, tp: TablePlan, canonical: str, ref: str, col: ColumnProfile, *, agg: str | None = None) -> Rule:
         kind = TABLES[tp.name].column(canonical).kind
         rule: dict[str, Any] = {}
-        if kind == "date" and col.date_format:
-            rule = {"from": ref, "format": col.date_format}
+        fmt = date_format_for(tp.source if "." not in ref else None, col)
+        if kind == "date" and fmt:
+            rule = {"from": ref, "format": fmt}
         elif kind in ("float", "int") and agg in ("sum", "mean"):
             rule = {"expr": f"TRY_CAST({'.'.join(ident(p) for p in ref.split('.', 1))} AS DOUBLE)"}
         elif agg is not None:
@@ -235,9 +239,34 @@ class Planner:
                 note = f"GUESS (low, no rep column: the manager is credited — {why})"
                 tp.entries.append(Entry(col.name, self._rule(tp, col.name, ref, jcol, agg=agg), note))
                 continue
+            stand_in = _STAND_INS.get((tp.name, col.name))
+            if stand_in is not None and (other := self._pick(tp.source, [stand_in])) is not None:
+                note = f"GUESS (low, no {' / '.join(concepts)} column: {other.column} stands in; rows without it get a warning)"
+                tp.entries.append(
+                    Entry(
+                        col.name, self._rule(tp, col.name, other.column, tp.source.column(other.column), agg=agg), note
+                    )
+                )
+                continue
+            if spec.key and col.name == spec.key[0] and (key := self._key_fallback(tp)) is not None:
+                tp.entries.append(
+                    Entry(col.name, key, f"GUESS (low, no {col.name} header: {key} is unique and named like an id)")
+                )
+                continue
             if col.required:
                 hint = _HINTS.get(col.name, "")
                 tp.entries.append(self._todo(tp, col.name, concepts, hint))
+
+    def _key_fallback(self, tp: TablePlan) -> str | None:
+        """A unique column whose header reads like an id (编号, 单号, ID, No, Number, Code)."""
+        used = {e.rule for e in tp.entries if isinstance(e.rule, str)}
+        for name in tp.source.keys:
+            col = tp.source.column(name)
+            if name in used or col.kind == "date" or (col.kind == "number" and not col.integral):
+                continue
+            if _ID_HEADER.search(name):
+                return name
+        return None
 
     # ------------------------------------------------------------------ tables
     def build(self) -> DraftPlan:
@@ -403,7 +432,7 @@ class Planner:
             if named is None and created is not None and created.column == col.name and opened[0] not in dates:
                 named = opened[0]
             if named is not None and named not in dates:
-                dates[named] = {"from": col.name, "format": col.date_format}
+                dates[named] = {"from": col.name, "format": date_format_for(opp.source, col)}
                 notes.append(f"{named} ← {col.name}")
         if close is not None:
             ccol = opp.source.column(close.column)
@@ -413,7 +442,7 @@ class Planner:
                     if len(words) > 1
                     else f"{ident(column)} = {sql_text(words[0])}"
                 )
-                dates[name] = {"from": close.column, "where": where, "format": ccol.date_format}
+                dates[name] = {"from": close.column, "where": where, "format": date_format_for(opp.source, ccol)}
                 notes.append(f"{name} ← {close.column}")
         if not dates:
             return
@@ -566,6 +595,16 @@ class Planner:
                 f"CHECK: only {share:.0%} of {entry.rule} are reps of {reps.source.label} ({key.rule}); "
                 "validation would flag every other lead — add those people (SDRs) to reps, then uncomment"
             )
+
+
+def date_format_for(source: SourceFile | None, col: ColumnProfile) -> str | None:
+    """The ``format:`` to write for a date column: none for the ISO dates of a workbook, which
+    the loader reads without one (its text form of a date cell may differ from the profile's).
+    """
+    excel = source is None or source.path.lower().endswith((".xlsx", ".xlsm", ".xls"))
+    if col.date_format and excel and col.date_format.startswith("%Y-%m-%d"):
+        return None
+    return col.date_format
 
 
 def _uses(rule: Rule, alias: str) -> bool:

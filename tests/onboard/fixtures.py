@@ -149,3 +149,30 @@ def crm_with_history(folder: Path) -> Path:
         folder / "stage_changes.csv", index=False
     )
     return folder
+
+
+def chinese_contracts(folder: Path) -> Path:
+    """合同台账.csv (GBK): 合同号, 客户, 销售, 大区, 经理, 成交日期, 回款金额 (with thousands
+    separators), 状态 (跟进中/谈判中/已签约/丢单); no creation date, unpadded dates.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    states = ("跟进中", "谈判中", "已签约", "丢单")
+    rows = [["合同号", "客户", "销售", "大区", "经理", "成交日期", "回款金额", "状态"]]
+    for i in range(40):
+        state = states[i % 4]
+        closed = f"2025/{1 + i % 12}/{1 + i % 27}" if state in ("已签约", "丢单") else ""
+        rows.append(
+            [
+                f"HT-{i:03d}",
+                f"客户{i % 7}",
+                ("张三", "李四", "王五")[i % 3],
+                ("华东", "华南")[i % 2],
+                ("赵经理", "钱经理")[i % 2],
+                closed,
+                f"{i * 100:,}",
+                state,
+            ]
+        )
+    with (folder / "合同台账.csv").open("w", encoding="gbk", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return folder
