@@ -197,6 +197,31 @@ def test_order_lines_without_reps_credit_the_managers(tmp_path: Path) -> None:
     )
 
 
+def test_parquet_targets_and_tsv_leads(tmp_path: Path) -> None:
+    import pandas as pd
+
+    folder = chinese_crm(tmp_path / "zh")
+    months = [f"2025-{m:02d}" for m in range(1, 13) for _ in range(5)]
+    pd.DataFrame(
+        {"月份": months, "负责人": ["张伟", "王芳", "李娜", "刘洋", "陈静"] * 12, "目标金额": [1e4] * 60}
+    ).to_parquet(folder / "targets.parquet")
+    pd.DataFrame({"Lead ID": ["a", "b"], "Created": ["2025-01-02", "2025-01-03"], "Source": ["web", "expo"]}).to_csv(
+        folder / "leads.tsv", sep="\t", index=False
+    )
+    m, _, outcome = draft(folder, tmp_path)
+    targets = m["tables"]["targets"]
+    assert targets["from"] == "targets.parquet"
+    assert targets["columns"] == {
+        "period": {"from": "月份", "format": "%Y-%m"},
+        "level": {"const": "rep"},
+        "unit_id": "负责人",
+        "amount": "目标金额",
+    }
+    assert m["tables"]["leads"]["columns"]["channel"] == "Source" and m["tables"]["leads"]["delimiter"] == "\t"
+    assert "target_tracking" in {r.name for r in outcome.reports if r.runs}
+    assert outcome.check.loaded and not outcome.check.errors, outcome.check
+
+
 def test_every_guess_and_todo_is_marked(tmp_path: Path) -> None:
     _, text, outcome = draft(lead_funnel(tmp_path / "funnel"), tmp_path)
     for tp in outcome.plan.tables.values():

@@ -221,7 +221,7 @@ class Planner:
                     if o.concept == m.concept and o.score >= MIN_SCORE and o.column != m.column
                 ]
                 extra = f"also possible: {', '.join(dict.fromkeys(others))}" if others else ""
-                if spec.key and col.name == spec.key[0] and not source_col.unique and tp.group_by is None:
+                if spec.key == (col.name,) and not source_col.unique and tp.group_by is None:
                     extra = (
                         extra + "; " if extra else ""
                     ) + f"not unique in {tp.source.label}: validation will report the duplicates"
