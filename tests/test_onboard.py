@@ -260,6 +260,16 @@ def test_kaggle_draft_validates_after_one_edit(tmp_path: Path) -> None:
     assert check_draft("\n".join(lines), KAGGLE, origin="edited").ok
 
 
+def test_a_folder_with_nothing_recognised_still_gets_a_loadable_draft(tmp_path: Path) -> None:
+    folder = tmp_path / "misc"
+    folder.mkdir()
+    (folder / "weekly.csv").write_text("wk,tv_S,ooh_S\n1,2.5,3.5\n2,1.5,0.5\n", encoding="utf-8")
+    (folder / "README.txt").write_text("not a table, just notes\nline two: a, b, c\n", encoding="utf-8")
+    m, text, outcome = draft(folder, tmp_path)
+    assert m["tables"] == {} and "opportunities" in m["absent"] and "# TODO no file was recognised" in text
+    assert outcome.check.loaded and "weekly.csv" in outcome.plan.unused
+
+
 def test_an_existing_draft_is_kept_without_force(tmp_path: Path) -> None:
     from salesops_lib.errors import ConfigError
 

@@ -63,7 +63,12 @@ def render(plan: DraftPlan, *, source: str, command: str, schema: str | None = N
         out.append(f"stages:  # {plan.stages_note}")
         for key in ("open_stages", "won", "lost"):
             out.append(f"  {key}: {flow(plan.stages[key])}")
-    out.append("tables:")
+    if not plan.tables:
+        out.append(
+            "tables: {}  # TODO no file was recognised: map them by hand (parameters/sources/*.yaml are examples)"
+        )
+    else:
+        out.append("tables:")
     for tp in plan.tables.values():
         out += _table(tp)
     if plan.absent:

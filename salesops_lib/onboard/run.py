@@ -185,6 +185,8 @@ def summary(outcome: Outcome, lang: str) -> list[str]:
         mapped = [e.column for e in tp.entries if e.rule is not None and not e.commented]
         guesses = sum(1 for e in tp.entries if e.note.startswith("GUESS"))
         extra = f" [{w('todo')}: {', '.join(tp.todos)}]" if tp.todos else ""
+        if tp.stage_dates:
+            mapped.append("stage_dates: " + ", ".join(tp.stage_dates))
         lines.append(f"  {tp.name} ← {tp.source.label}: {', '.join(mapped)} ({w('guesses')}: {guesses}){extra}")
     todo = [f"{tp.name}.{c}" for tp in plan.tables.values() for c in tp.todos]
     if todo:
