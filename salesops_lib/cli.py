@@ -332,6 +332,22 @@ def notify(
     )
 
 
+@app.command()
+def onboard(
+    folder: Annotated[Path, typer.Argument(help="Folder of CRM exports (CSV, TSV, XLSX/XLS, Parquet).")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Draft mapping to write.")] = Path("mapping.yaml"),
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "en",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file.")] = False,
+) -> None:
+    """Profile a folder of exports, write a commented draft mapping, validate it and say which reports run."""
+    from salesops_lib.onboard import onboard as draft_mapping
+    from salesops_lib.onboard import summary
+
+    outcome = draft_mapping(folder, out_path, lang=lang, force=force)
+    for line in summary(outcome, lang):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command("reports")
 def list_reports(lang: Annotated[str, typer.Option(help="zh or en")] = "en") -> None:
     """List the registered reports with their notebooks and required tables."""

@@ -1,0 +1,627 @@
+"""Plan a draft mapping (v2 syntax) from a profiled folder: which file feeds which canonical
+table, and where each canonical column comes from, with a confidence and a reason per guess.
+
+The rules, in the order they apply:
+
+- each profiled table goes to the canonical table it looks most like (:func:`match.classify`);
+- order lines (an order id that repeats, plus a line or quantity column) become ``orders`` with
+  ``group_by`` the order id and ``agg: sum`` of the amounts;
+- a column the table's file lacks is looked up in a file it links to by a key, through a
+  ``join:`` (deals → leads by lead id; reps → a managers sheet by region);
+- reps, customers and products without a file of their own are built from a fact file with
+  ``group_by`` their key;
+- stage history without a file of its own comes from the deal file's date columns (``stage_dates``);
+- the status value map and the ``stages:`` order come from the observed stage values;
+- every required column nothing fills is a TODO with candidates; tables not found are ``absent:``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from salesops_lib.data.canonical import TABLES
+from salesops_lib.onboard.match import (
+    MIN_SCORE,
+    Classified,
+    Match,
+    best,
+    candidates,
+    classify,
+    column_matches,
+    norm,
+    status_of,
+    vocabulary,
+)
+from salesops_lib.onboard.profile import ColumnProfile, FolderProfile, SourceFile
+
+Rule = str | dict[str, Any]
+#: fact tables, in the order their files are chosen
+FACTS = ("opportunities", "leads", "orders", "invoices", "payments", "activities", "expenses", "targets")
+DIMENSIONS = ("reps", "customers", "products")
+#: where reps/customers/products are built from when they have no file of their own
+DIMENSION_SOURCES = ("opportunities", "orders", "leads", "activities")
+_SIMPLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ID_HEADER = re.compile(r"(编号|单号|号码|代码|ID|Id|id|No\.?$|Number|number|Code|code|#)")
+#: (table, column) → the concept that stands in when the column's own is missing
+_STAND_INS = {("opportunities", "created_at"): "close_date", ("leads", "created_at"): "activity_date"}
+_HINTS = {
+    "rep_id": "without a rep column, `rep_id: {const: company}` credits every row to one rep (as parameters/sources/robyn_mmm.yaml)",
+    "team": "without a team, the region (or a constant) may stand for it",
+}
+
+
+@dataclass
+class Entry:
+    """One canonical column of a drafted table: its rule (None = TODO) and its comment."""
+
+    column: str
+    rule: Rule | None
+    note: str
+    #: written as a comment (a candidate the analyst should confirm before it counts)
+    commented: bool = False
+
+
+@dataclass
+class TablePlan:
+    """One drafted canonical table."""
+
+    name: str
+    source: SourceFile
+    why: str
+    entries: list[Entry] = field(default_factory=list)
+    joins: list[dict[str, Any]] = field(default_factory=list)
+    group_by: list[str] | None = None
+    stage_dates: dict[str, Rule] | None = None
+    distinct: bool = False
+
+    def entry(self, column: str) -> Entry | None:
+        """The entry of canonical ``column``, if drafted."""
+        return next((e for e in self.entries if e.column == column), None)
+
+    @property
+    def todos(self) -> list[str]:
+        """Required columns left to fill."""
+        return [e.column for e in self.entries if e.rule is None]
+
+
+@dataclass
+class DraftPlan:
+    """The whole draft: tables, stage order, absent tables and files left unused."""
+
+    folder_name: str
+    tables: dict[str, TablePlan] = field(default_factory=dict)
+    stages: dict[str, Any] | None = None
+    stages_note: str = ""
+    absent: dict[str, str] = field(default_factory=dict)
+    unused: dict[str, str] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+def ident(name: str) -> str:
+    """``name`` as an SQL identifier (double-quoted unless plain ASCII)."""
+    return name if _SIMPLE.match(name) else '"' + name.replace('"', '""') + '"'
+
+
+def sql_text(value: str) -> str:
+    """``value`` as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _note(m: Match, extra: str = "") -> str:
+    return f"GUESS ({m.level}, {m.why}{'; ' + extra if extra else ''})"
+
+
+class Planner:
+    """Builds a :class:`DraftPlan` from a :class:`FolderProfile` (one use)."""
+
+    def __init__(self, profile: FolderProfile, absent_reasons: dict[str, str]) -> None:
+        self.profile = profile
+        self.voc = vocabulary()
+        self.matches = {f.label: column_matches(f) for f in profile.files}
+        self.classes = classify(profile)
+        self.plan = DraftPlan(profile.folder.name)
+        self.absent_reasons = absent_reasons
+        self.aliases: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def _class_of(self, label: str) -> Classified | None:
+        return next((c for items in self.classes.values() for c in items if c.label == label), None)
+
+    def _pick(self, source: SourceFile, concepts: list[str], *, minimum: float = MIN_SCORE) -> Match | None:
+        matches = self.matches[source.label]
+        for concept in concepts:
+            m = best(matches, concept, minimum=minimum)
+            if m is not None:
+                return m
+        return None
+
+    def _alias(self, target: SourceFile) -> str:
+        if target.label not in self.aliases:
+            cls = self._class_of(target.label)
+            base = cls.table if cls else re.sub(r"\W+", "_", target.stem.strip()).strip("_").lower()
+            if not base or not _SIMPLE.match(base):
+                base = f"j{len(self.aliases) + 1}"
+            taken = set(self.aliases.values())
+            alias, n = base, 2
+            while alias in taken:
+                alias, n = f"{base}{n}", n + 1
+            self.aliases[target.label] = alias
+        return self.aliases[target.label]
+
+    def _joined(self, tp: TablePlan, concepts: list[str]) -> tuple[str, ColumnProfile, Match, str] | None:
+        """A column for ``concepts`` in a file ``tp.source`` links to by a key: adds the join."""
+        for link in self.profile.links_from(tp.source.label):
+            target = self.profile.file(link.target)
+            m = self._pick(target, concepts)
+            if m is None or m.column == link.key:
+                continue
+            alias = self._alias(target)
+            if not any(j["as"] == alias for j in tp.joins):
+                join: dict[str, Any] = {"from": target.path, "as": alias, "on": {link.column: link.key}}
+                if target.sheet is not None:
+                    join["sheet"] = target.sheet
+                tp.joins.append(join)
+            why = f"joined from {target.label} on {link.column} = {link.key} ({link.share:.0%} of values match)"
+            weaker = Match(m.column, m.concept, min(m.score, 0.8), m.why)  # another file's column: check it
+            return f"{alias}.{m.column}", target.column(m.column), weaker, why
+        return None
+
+    def _rule(self, tp: TablePlan, canonical: str, ref: str, col: ColumnProfile, *, agg: str | None = None) -> Rule:
+        kind = TABLES[tp.name].column(canonical).kind
+        rule: dict[str, Any] = {}
+        fmt = date_format_for(tp.source if "." not in ref else None, col)
+        if kind == "date" and fmt:
+            rule = {"from": ref, "format": fmt}
+        elif kind in ("float", "int") and agg in ("sum", "mean"):
+            rule = {"expr": f"TRY_CAST({'.'.join(ident(p) for p in ref.split('.', 1))} AS DOUBLE)"}
+        elif agg is not None:
+            rule = {"from": ref}
+        if agg is not None:
+            rule["agg"] = agg
+        return rule if rule else ref
+
+    def _todo(self, tp: TablePlan, canonical: str, concepts: list[str], hint: str = "") -> Entry:
+        matches = self.matches[tp.source.label]
+        offered = [c for concept in concepts for c in candidates(matches, concept)]
+        kind = TABLES[tp.name].column(canonical).kind
+        if kind == "date":
+            offered += [c.name for c in tp.source.columns if c.kind == "date"]
+        elif canonical.endswith("_id") and canonical == (TABLES[tp.name].key or ("",))[0]:
+            offered += list(tp.source.keys)
+        offered = list(dict.fromkeys(offered))[:5]
+        cands = f"candidates: {', '.join(offered)}" if offered else "no candidate column"
+        return Entry(
+            canonical,
+            None,
+            f"TODO required: {' / '.join(concepts)} not found in {tp.source.label}; {cands}"
+            + (f"; {hint}" if hint else ""),
+        )
+
+    def _fill(self, tp: TablePlan, *, agg_default: str | None = None, skip: tuple[str, ...] = ()) -> None:
+        """Draft every canonical column of ``tp`` from its recipe in the vocabulary."""
+        recipe: dict[str, list[str]] = self.voc.tables[tp.name].get("columns", {})
+        spec = TABLES[tp.name]
+        for col in spec.columns:
+            if col.name in skip or tp.entry(col.name) or col.name not in recipe:
+                continue
+            concepts = list(recipe[col.name])
+            m = self._pick(tp.source, concepts)
+            if m is None and col.required and col.kind == "date":
+                m = self._pick(tp.source, concepts, minimum=0.34)  # a date column no name explains
+            agg = None
+            if tp.group_by is not None and (m is None or m.column not in tp.group_by):
+                agg = agg_default or _default_agg(col.kind)
+            if m is not None:
+                source_col = tp.source.column(m.column)
+                others = [
+                    o.column
+                    for o in self.matches[tp.source.label]
+                    if o.concept == m.concept and o.score >= MIN_SCORE and o.column != m.column
+                ]
+                extra = f"also possible: {', '.join(dict.fromkeys(others))}" if others else ""
+                if spec.key == (col.name,) and not source_col.unique and tp.group_by is None:
+                    extra = (
+                        extra + "; " if extra else ""
+                    ) + f"not unique in {tp.source.label}: validation will report the duplicates"
+                tp.entries.append(
+                    Entry(col.name, self._rule(tp, col.name, m.column, source_col, agg=agg), _note(m, extra))
+                )
+                continue
+            joined = self._joined(tp, concepts)
+            if joined is not None:
+                ref, jcol, jm, why = joined
+                tp.entries.append(Entry(col.name, self._rule(tp, col.name, ref, jcol, agg=agg), _note(jm, why)))
+                continue
+            if col.name == "rep_id" and (by_manager := self._joined(tp, ["manager"])) is not None:
+                ref, jcol, _, why = by_manager
+                note = f"GUESS (low, no rep column: the manager is credited — {why})"
+                tp.entries.append(Entry(col.name, self._rule(tp, col.name, ref, jcol, agg=agg), note))
+                continue
+            stand_in = _STAND_INS.get((tp.name, col.name))
+            if stand_in is not None and (other := self._pick(tp.source, [stand_in])) is not None:
+                note = f"GUESS (low, no {' / '.join(concepts)} column: {other.column} stands in; rows without it get a warning)"
+                tp.entries.append(
+                    Entry(
+                        col.name, self._rule(tp, col.name, other.column, tp.source.column(other.column), agg=agg), note
+                    )
+                )
+                continue
+            if spec.key and col.name == spec.key[0] and (key := self._key_fallback(tp)) is not None:
+                tp.entries.append(
+                    Entry(col.name, key, f"GUESS (low, no {col.name} header: {key} is unique and named like an id)")
+                )
+                continue
+            if col.required:
+                hint = _HINTS.get(col.name, "")
+                tp.entries.append(self._todo(tp, col.name, concepts, hint))
+
+    def _key_fallback(self, tp: TablePlan) -> str | None:
+        """A unique column whose header reads like an id (编号, 单号, ID, No, Number, Code)."""
+        used = {e.rule for e in tp.entries if isinstance(e.rule, str)}
+        for name in tp.source.keys:
+            col = tp.source.column(name)
+            if name in used or col.kind == "date" or (col.kind == "number" and not col.integral):
+                continue
+            if _ID_HEADER.search(name):
+                return name
+        return None
+
+    # ------------------------------------------------------------------ tables
+    def build(self) -> DraftPlan:
+        """Draft every table, then list what is absent and which files stayed unused."""
+        for table in FACTS:
+            found = self.classes.get(table)
+            if not found:
+                continue
+            source = self.profile.file(found[0].label)
+            tp = TablePlan(table, source, f"GUESS ({_level(found[0].score)}, {found[0].why})")
+            if table == "orders":
+                self._order_lines(tp)
+            if table == "opportunities":
+                self._status(tp)
+            if table == "targets":
+                self._targets(tp)
+            self._fill(tp)
+            self.plan.tables[table] = tp
+        self._stage_history()
+        for table in DIMENSIONS:
+            found = self.classes.get(table)
+            if found:
+                source = self.profile.file(found[0].label)
+                tp = TablePlan(table, source, f"GUESS ({_level(found[0].score)}, {found[0].why})")
+                if table == "reps":
+                    self._team(tp)
+                self._fill(tp)
+                self.plan.tables[table] = tp
+            else:
+                self._dimension_from_facts(table)
+        if "reps" not in self.plan.tables:
+            self._reps_from_managers()
+        self._check_lead_reps()
+        for tp in self.plan.tables.values():
+            order = TABLES[tp.name].column_names
+            tp.entries.sort(key=lambda e: order.index(e.column))
+        used = {tp.source.label for tp in self.plan.tables.values()}
+        used |= {self.profile.file(lab).label for lab in self.aliases}
+        for f in self.profile.files:
+            if f.label not in used:
+                cls = self._class_of(f.label)
+                self.plan.unused[f.label] = (
+                    f"looks like {cls.table} ({cls.why}) but {self.plan.tables[cls.table].source.label} was chosen; add it as a `union:` part if it holds more rows"
+                    if cls and cls.table in self.plan.tables
+                    else f"looks like {cls.table} ({cls.why})"
+                    if cls
+                    else "no canonical table recognised"
+                )
+        self.plan.unreadable = {u.path: u.reason for u in self.profile.unreadable}
+        for name in TABLES:
+            if name not in self.plan.tables:
+                self.plan.absent[name] = self.absent_reasons.get(name, self.absent_reasons["default"])
+        return self.plan
+
+    def _order_lines(self, tp: TablePlan) -> None:
+        order = self._pick(tp.source, ["order_id"])
+        lines = self._pick(tp.source, ["line_no", "quantity"])
+        if order is None or tp.source.column(order.column).unique or lines is None:
+            return
+        tp.group_by = [order.column]
+        col = tp.source.column(order.column)
+        tp.why += f"; order lines: {order.column} repeats ({col.distinct:,} orders in {tp.source.rows:,} rows) and {lines.column} numbers the lines, so one order per {order.column}"
+        tp.entries.append(Entry("order_id", order.column, _note(order, "the group key")))
+        date = self._pick(tp.source, ["order_date", "close_date", "created_date"]) or self._pick(
+            tp.source, ["order_date"], minimum=0.34
+        )
+        if date is not None:
+            tp.entries.append(
+                Entry(
+                    "ordered_at",
+                    self._rule(tp, "ordered_at", date.column, tp.source.column(date.column), agg="any"),
+                    _note(date, "the order's date (its lines share it)"),
+                )
+            )
+        amount = self._pick(tp.source, ["amount"])
+        qty, price = self._pick(tp.source, ["quantity"]), self._pick(tp.source, ["list_price"])
+        if amount is not None:
+            tp.entries.append(
+                Entry(
+                    "amount",
+                    self._rule(tp, "amount", amount.column, tp.source.column(amount.column), agg="sum"),
+                    _note(amount, "summed over the lines"),
+                )
+            )
+        elif qty is not None and price is not None:
+            expr = f"TRY_CAST({ident(qty.column)} AS DOUBLE) * TRY_CAST({ident(price.column)} AS DOUBLE)"
+            tp.entries.append(
+                Entry(
+                    "amount",
+                    {"expr": expr, "agg": "sum"},
+                    _note(qty, f"no amount column: quantity × {price.column}, summed"),
+                )
+            )
+
+    def _status(self, tp: TablePlan) -> None:
+        m = self._pick(tp.source, ["stage"])
+        if m is None:
+            return
+        col = tp.source.column(m.column)
+        observed = list(col.values) or (sorted(col.all_values) if col.distinct <= 40 else [])
+        if not observed:
+            tp.entries.append(
+                Entry(
+                    "status",
+                    m.column,
+                    _note(m, f"{col.distinct} distinct values: map them to open/won/lost with `values:`"),
+                )
+            )
+            return
+        kinds = {v: status_of(v) for v in observed}
+        won = [v for v in observed if kinds[v] == "won"]
+        lost = [v for v in observed if kinds[v] == "lost"]
+        opened = [v for v in observed if kinds[v] is None]
+        values = {v: kinds[v] or "open" for v in observed}
+        extra = "won: " + (", ".join(won) or "none seen") + "; lost: " + (", ".join(lost) or "none seen")
+        if opened:
+            extra += "; read as open: " + ", ".join(opened)
+        tp.entries.append(Entry("status", {"from": m.column, "values": values}, _note(m, extra)))
+        order = {w: i for i, w in enumerate(self.voc.stage_order)}
+        opened.sort(key=lambda v: min((i for w, i in order.items() if w and w in norm(v)), default=len(order)))
+        if won and lost and opened:
+            self.plan.stages = {"open_stages": opened, "won": won[0], "lost": lost[0]}
+            self.plan.stages_note = (
+                f"GUESS (medium, the values of {m.column}; open stages in the usual funnel order — check it)"
+            )
+        self._stage_column = (m.column, won, lost, opened)
+
+    def _targets(self, tp: TablePlan) -> None:
+        unit = self._pick(tp.source, ["rep_id", "rep", "team", "region"])
+        if unit is None:
+            return
+        level = {"rep_id": "rep", "rep": "rep", "team": "team", "region": "region"}[unit.concept]
+        tp.entries.append(
+            Entry("level", {"const": level}, f"GUESS (medium, the unit column {unit.column} is a {level})")
+        )
+
+    def _stage_history(self) -> None:
+        found = self.classes.get("stage_history")
+        if found:
+            source = self.profile.file(found[0].label)
+            tp = TablePlan("stage_history", source, f"GUESS ({_level(found[0].score)}, {found[0].why})")
+            self._fill(tp)
+            self.plan.tables["stage_history"] = tp
+            return
+        opp = self.plan.tables.get("opportunities")
+        stage = getattr(self, "_stage_column", None)
+        if opp is None or stage is None or self.plan.stages is None:
+            return
+        column, won, lost, opened = stage
+        key = opp.entry("opp_id")
+        if key is None or key.rule is None:
+            return
+        dates: dict[str, Rule] = {}
+        notes: list[str] = []
+        matches = self.matches[opp.source.label]
+        expected = best(matches, "expected_close")
+        close = best(matches, "close_date")
+        for col in opp.source.columns:
+            if col.kind != "date" or (expected and col.name == expected.column) or (close and col.name == close.column):
+                continue
+            named = next((s for s in opened if len(norm(s)) >= 3 and (norm(s)[:5] in norm(col.name))), None)
+            created = best(matches, "created_date")
+            if named is None and created is not None and created.column == col.name and opened[0] not in dates:
+                named = opened[0]
+            if named is not None and named not in dates:
+                dates[named] = {"from": col.name, "format": date_format_for(opp.source, col)}
+                notes.append(f"{named} ← {col.name}")
+        if close is not None:
+            ccol = opp.source.column(close.column)
+            for name, words in ((won[0], won), (lost[0], lost)):
+                where = (
+                    f"{ident(column)} IN ({', '.join(sql_text(w) for w in words)})"
+                    if len(words) > 1
+                    else f"{ident(column)} = {sql_text(words[0])}"
+                )
+                dates[name] = {"from": close.column, "where": where, "format": date_format_for(opp.source, ccol)}
+                notes.append(f"{name} ← {close.column}")
+        if not dates:
+            return
+        tp = TablePlan(
+            "stage_history",
+            opp.source,
+            f"GUESS (medium, no stage-history file: the dates of {opp.source.label} — {'; '.join(notes)})",
+            stage_dates=dates,
+        )
+        tp.entries.append(Entry("opp_id", key.rule, "the deal's id, as in opportunities"))
+        self.plan.tables["stage_history"] = tp
+
+    def _team(self, tp: TablePlan) -> None:
+        """reps.team: a team column, else the manager (a team is one manager's reps), else a joined
+        manager by region, else the region.
+        """
+        rule_agg = "any" if tp.group_by is not None else None
+        m = self._pick(tp.source, ["team", "manager"])
+        if m is not None:
+            why = "a team is one manager's reps" if m.concept == "manager" else ""
+            ref = m.column
+            tp.entries.append(
+                Entry("team", self._rule(tp, "team", ref, tp.source.column(ref), agg=rule_agg), _note(m, why))
+            )
+            return
+        joined = self._joined(tp, ["team", "manager"])
+        if joined is not None:
+            ref, jcol, jm, why = joined
+            tp.entries.append(
+                Entry(
+                    "team",
+                    self._rule(tp, "team", ref, jcol, agg=rule_agg),
+                    _note(jm, why + "; a team is one manager's reps"),
+                )
+            )
+            return
+        region = self._pick(tp.source, ["region"])
+        if region is not None:
+            tp.entries.append(
+                Entry(
+                    "team",
+                    self._rule(tp, "team", region.column, tp.source.column(region.column), agg=rule_agg),
+                    f"GUESS (low, no team or manager column: one team per region {region.column})",
+                )
+            )
+
+    def _dimension_from_facts(self, table: str) -> None:
+        key_concepts = {
+            "reps": ["rep_id", "rep"],
+            "customers": ["customer_id", "customer_name"],
+            "products": ["product"],
+        }[table]
+        for fact in DIMENSION_SOURCES:
+            ftp = self.plan.tables.get(fact)
+            if ftp is None:
+                continue
+            m = self._pick(ftp.source, key_concepts)
+            if m is None:
+                continue
+            tp = TablePlan(
+                table,
+                ftp.source,
+                f"GUESS (medium, no {table} file: one row per distinct {m.column} of {ftp.source.label})",
+                group_by=[m.column],
+            )
+            for j in ftp.joins:  # the fact's joins stay available (a region's manager)
+                tp.joins.append(dict(j))
+            key = TABLES[table].key[0]
+            tp.entries.append(Entry(key, m.column, _note(m, "the group key")))
+            if table == "reps":
+                name = self._pick(ftp.source, ["rep"])
+                if name is not None and name.column != m.column:
+                    tp.entries.append(Entry("name", {"from": name.column, "agg": "any"}, _note(name)))
+                else:
+                    tp.entries.append(Entry("name", m.column, "the rep's id is the name"))
+                self._team(tp)
+                region = self._pick(ftp.source, ["region"])
+                if region is None:
+                    tp.entries.append(
+                        Entry("region", {"const": "company"}, "GUESS (low, no region column: every rep in one region)")
+                    )
+                    if tp.entry("team") is None:
+                        tp.entries.append(
+                            Entry(
+                                "team", {"const": "company"}, "GUESS (low, no team, manager or region column: one team)"
+                            )
+                        )
+            skip = ("segment",) if table == "customers" else ()  # a deal's size is no account's segment
+            self._fill(tp, agg_default="any", skip=skip)
+            tp.joins = [
+                j
+                for j in tp.joins
+                if any(isinstance(e.rule, str | dict) and _uses(e.rule, j["as"]) for e in tp.entries)
+            ]
+            if table == "products" and len(tp.entries) < 2:
+                return  # a product column alone is no price list: leave products absent
+            self.plan.tables[table] = tp
+            return
+
+    def _reps_from_managers(self) -> None:
+        """No rep anywhere, but facts credited to a joined manager: the managers are the reps."""
+        credited = [
+            e.rule
+            for tp in self.plan.tables.values()
+            if (e := tp.entry("rep_id")) is not None and e.rule is not None and "managers." in str(e.rule)
+        ]
+        found = self.classes.get("managers")
+        if not credited or not found:
+            return
+        source = self.profile.file(found[0].label)
+        manager, region = self._pick(source, ["manager"]), self._pick(source, ["region", "team"])
+        if manager is None or region is None:
+            return
+        tp = TablePlan(
+            "reps", source, f"GUESS (low, no rep file or column: the managers of {source.label} are the reps)"
+        )
+        if not source.column(manager.column).unique:
+            tp.group_by = [manager.column]
+        agg = "any" if tp.group_by else None
+        tp.entries += [
+            Entry("rep_id", manager.column, _note(manager)),
+            Entry("name", manager.column, _note(manager)),
+            Entry("team", manager.column, "GUESS (low, each manager is a team of one)"),
+            Entry(
+                "region", self._rule(tp, "region", region.column, source.column(region.column), agg=agg), _note(region)
+            ),
+        ]
+        self.plan.tables["reps"] = tp
+
+    def _check_lead_reps(self) -> None:
+        """leads.rep_id whose values are not reps (SDRs apart from the deal owners): a commented candidate."""
+        leads, reps = self.plan.tables.get("leads"), self.plan.tables.get("reps")
+        if leads is None or reps is None:
+            return
+        entry, key = leads.entry("rep_id"), reps.entry("rep_id")
+        if (
+            entry is None
+            or key is None
+            or not isinstance(entry.rule, str)
+            or not isinstance(key.rule, str)
+            or "." in entry.rule
+        ):
+            return
+        values = leads.source.column(entry.rule).all_values
+        rep_values = reps.source.column(key.rule).all_values
+        share = len(values & rep_values) / len(values) if values else 1.0
+        if share < 0.8:
+            entry.commented = True
+            entry.note = (
+                f"CHECK: only {share:.0%} of {entry.rule} are reps of {reps.source.label} ({key.rule}); "
+                "validation would flag every other lead — add those people (SDRs) to reps, then uncomment"
+            )
+
+
+def date_format_for(source: SourceFile | None, col: ColumnProfile) -> str | None:
+    """The ``format:`` to write for a date column: none for the ISO dates of a workbook, which
+    the loader reads without one (its text form of a date cell may differ from the profile's).
+    """
+    excel = source is None or source.path.lower().endswith((".xlsx", ".xlsm", ".xls"))
+    if col.date_format and excel and col.date_format.startswith("%Y-%m-%d"):
+        return None
+    return col.date_format
+
+
+def _uses(rule: Rule, alias: str) -> bool:
+    text = rule if isinstance(rule, str) else " ".join(str(v) for v in rule.values())
+    return f"{alias}." in text
+
+
+def _default_agg(kind: str) -> str:
+    return "sum" if kind in ("float", "int") else "any"
+
+
+def _level(score: float) -> str:
+    return "high" if score >= 6 else ("medium" if score >= 4 else "low")
+
+
+def plan_draft(profile: FolderProfile, absent_reasons: dict[str, str]) -> DraftPlan:
+    """The draft mapping of ``profile``; ``absent_reasons`` words why a table was not found
+    (by table name, ``default`` for the rest).
+    """
+    return Planner(profile, absent_reasons).build()

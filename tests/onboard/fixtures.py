@@ -1,0 +1,178 @@
+"""Small synthetic CRM exports for the onboarding tests, written into a folder on demand.
+
+- ``chinese_crm``: one GBK-encoded deal export with Chinese headers (客户名称, 负责人, 签约日期 …);
+- ``lead_funnel``: leads with SDR ids and lead source/origin, deals joined to them by lead id;
+- ``order_lines``: one workbook with an order-lines sheet and a managers sheet (region → manager).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+_REGIONS = ("华东", "华南", "华北")
+_STAGES_ZH = ("初步接洽", "需求确认", "方案报价", "赢单", "输单")
+
+
+def _day(n: int) -> str:
+    return (date(2025, 1, 1) + timedelta(days=n)).isoformat()
+
+
+def chinese_crm(folder: Path) -> Path:
+    """商机导出.csv (GBK): 商机编号, 客户名称, 负责人, 区域, 行业, 创建日期, 签约日期, 金额, 阶段."""
+    folder.mkdir(parents=True, exist_ok=True)
+    reps = [("张伟", "华东"), ("王芳", "华东"), ("李娜", "华南"), ("刘洋", "华南"), ("陈静", "华北")]
+    rows = []
+    for i in range(60):
+        rep, region = reps[i % len(reps)]
+        stage = _STAGES_ZH[i % len(_STAGES_ZH)]
+        closed = stage in ("赢单", "输单")
+        created = date(2025, 1, 1) + timedelta(days=i * 3)
+        rows.append(
+            [
+                f"SJ{1000 + i}",
+                f"客户{i % 17:02d}有限公司",
+                rep,
+                region,
+                ("制造", "零售", "金融")[i % 3],
+                created.strftime("%Y/%m/%d"),
+                (created + timedelta(days=30)).strftime("%Y/%m/%d") if closed else "",
+                f"{(i + 1) * 1000:.2f}" if stage != "输单" else "0",
+                stage,
+            ]
+        )
+    path = folder / "商机导出.csv"
+    with path.open("w", encoding="gbk", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["商机编号", "客户名称", "负责人", "区域", "行业", "创建日期", "签约日期", "金额", "阶段"])
+        writer.writerows(rows)
+    return folder
+
+
+def lead_funnel(folder: Path) -> Path:
+    """leads.csv (Lead ID, Created Date, Lead Source, Origin, SDR ID, Company) and deals.csv
+    (Deal ID, Lead ID, Opportunity Owner, Deal Stage, Amount, Close Date): the company lives in leads.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    leads = pd.DataFrame(
+        {
+            "Lead ID": [f"L-{i:04d}" for i in range(80)],
+            "Created Date": [_day(i) for i in range(80)],
+            "Lead Source": [("Web", "Referral", "Expo", "Webinar")[i % 4] for i in range(80)],
+            "Origin": [("inbound", "outbound")[i % 2] for i in range(80)],
+            "SDR ID": [f"SDR{i % 4}" for i in range(80)],
+            "Company": [f"Company {i % 23}" for i in range(80)],
+        }
+    )
+    leads.to_csv(folder / "leads.csv", index=False)
+    stages = ("Qualification", "Proposal", "Closed Won", "Closed Lost", "Negotiation")
+    deals = pd.DataFrame(
+        {
+            "Deal ID": [f"D-{i:04d}" for i in range(40)],
+            "Lead ID": [f"L-{i * 2:04d}" for i in range(40)],
+            "Opportunity Owner": [f"AE{i % 5}" for i in range(40)],
+            "Deal Stage": [stages[i % 5] for i in range(40)],
+            "Amount": [str(1000 + 50 * i) for i in range(40)],
+            "Close Date": [_day(i * 2 + 40) if stages[i % 5].startswith("Closed") else "" for i in range(40)],
+        }
+    )
+    deals.to_csv(folder / "deals.csv", index=False)
+    return folder
+
+
+def order_lines(folder: Path, *, with_reps: bool = True) -> Path:
+    """orders.xlsx: sheet Order Lines (Order Number, Line, Product, Quantity, Sales, Order Date,
+    Customer, Region, Sales Rep — unless not ``with_reps``) and sheet Managers (Region, Manager).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for order in range(30):
+        for line in range(1, 1 + order % 3 + 1):
+            rows.append(
+                {
+                    "Order Number": f"SO{5000 + order}",
+                    "Line": line,
+                    "Product": f"P{line}",
+                    "Quantity": line * 2,
+                    "Sales": 120.5 * line,
+                    "Order Date": date(2025, 2, 1) + timedelta(days=order),
+                    "Customer": f"Client {order % 9}",
+                    "Region": ("North", "South", "West")[order % 3],
+                    "Sales Rep": f"Rep {order % 6}",
+                }
+            )
+    managers = pd.DataFrame({"Region": ["North", "South", "West"], "Manager": ["Ann Lee", "Bo Chen", "Cy Diaz"]})
+    with pd.ExcelWriter(folder / "orders.xlsx") as writer:
+        lines = pd.DataFrame(rows)
+        (lines if with_reps else lines.drop(columns=["Sales Rep"])).to_excel(
+            writer, sheet_name="Order Lines", index=False
+        )
+        managers.to_excel(writer, sheet_name="Managers", index=False)
+    return folder
+
+
+def crm_with_history(folder: Path) -> Path:
+    """opportunities.csv, reps.csv (with a Rep ID and SDRs) and a stage_changes.csv history: a
+    draft needing no mapping v2 feature.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stages = ("Discovery", "Proposal", "Won", "Lost")
+    opps = pd.DataFrame(
+        {
+            "Opportunity ID": [f"O{i:03d}" for i in range(24)],
+            "Owner ID": [f"R{i % 4}" for i in range(24)],
+            "Stage": [stages[i % 4] for i in range(24)],
+            "Amount": [f"{1000 + i * 10:,}.00" for i in range(24)],
+            "Created Date": [_day(i) for i in range(24)],
+            "Close Date": [_day(i + 30) if stages[i % 4] in ("Won", "Lost") else "" for i in range(24)],
+        }
+    )
+    opps.to_csv(folder / "opportunities.csv", index=False)
+    reps = pd.DataFrame(
+        {
+            "Rep ID": ["R0", "R1", "R2", "R3"],
+            "Rep Name": ["Ann", "Ben", "Cy", "Di"],
+            "Team": ["T1", "T1", "T2", "T2"],
+            "Region": ["East", "East", "West", "West"],
+        }
+    )
+    reps.to_csv(folder / "reps.csv", index=False)
+    history = [
+        (f"O{i:03d}", stage, _day(i + k * 10))
+        for i in range(24)
+        for k, stage in enumerate(stages[: (i % 4) + 1] if i % 4 < 3 else ("Discovery", "Lost"))
+    ]
+    pd.DataFrame(history, columns=["Opportunity ID", "Stage", "Changed At"]).to_csv(
+        folder / "stage_changes.csv", index=False
+    )
+    return folder
+
+
+def chinese_contracts(folder: Path) -> Path:
+    """合同台账.csv (GBK): 合同号, 客户, 销售, 大区, 经理, 成交日期, 回款金额 (with thousands
+    separators), 状态 (跟进中/谈判中/已签约/丢单); no creation date, unpadded dates.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    states = ("跟进中", "谈判中", "已签约", "丢单")
+    rows = [["合同号", "客户", "销售", "大区", "经理", "成交日期", "回款金额", "状态"]]
+    for i in range(40):
+        state = states[i % 4]
+        closed = f"2025/{1 + i % 12}/{1 + i % 27}" if state in ("已签约", "丢单") else ""
+        rows.append(
+            [
+                f"HT-{i:03d}",
+                f"客户{i % 7}",
+                ("张三", "李四", "王五")[i % 3],
+                ("华东", "华南")[i % 2],
+                ("赵经理", "钱经理")[i % 2],
+                closed,
+                f"{i * 100:,}",
+                state,
+            ]
+        )
+    with (folder / "合同台账.csv").open("w", encoding="gbk", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return folder
