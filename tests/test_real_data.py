@@ -9,6 +9,7 @@ with the engine (no mapping, no canonical tables).
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from salesops_lib.catalog import CATALOG
 from tests.conftest import ROOT, SALESOPS, SHARED
@@ -27,11 +29,20 @@ from tests.page_text import leaked_values, visible_text
 pytestmark = pytest.mark.slow
 
 
-def _revenue_sql(sql: str) -> Callable[[Path], float]:
-    """A function of the dataset folder: the month's revenue by ``sql`` (``{dir}`` = the folder)."""
+def _revenue_sql(sql: str, *, lines: tuple[str, str] | None = None) -> Callable[[Path], float]:
+    """A function of the dataset folder: the month's revenue by ``sql`` (``{dir}`` = the folder).
+
+    ``lines`` = (file, encoding) of an export DuckDB cannot decode: read as text by the standard
+    library and given to the SQL as the table ``lines``.
+    """
 
     def revenue(folder: Path) -> float:
-        row = duckdb.sql(sql.replace("{dir}", str(folder))).fetchone()
+        con = duckdb.connect()
+        if lines is not None:
+            with (folder / lines[0]).open(encoding=lines[1], newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            con.register("lines", pd.DataFrame(rows, dtype=str))
+        row = con.sql(sql.replace("{dir}", str(folder))).fetchone()
         return float(row[0]) if row and row[0] is not None else 0.0
 
     return revenue
@@ -78,6 +89,19 @@ CORPUS = (
         _revenue_sql(
             """SELECT sum(revenue) FROM read_csv('{dir}/dt_simulated_weekly.csv')
                WHERE DATE >= DATE '2019-10-01' AND DATE < DATE '2019-11-01'"""
+        ),
+    ),
+    RealSource(
+        "kaggle_sample_sales",
+        SHARED / "kaggle_sample_sales_data",
+        "parameters/kaggle_review.yaml",
+        frozenset({"kpi_overview", "monthly_review", "forecast", "collections_customers"}),
+        _revenue_sql(
+            """SELECT sum(TRY_CAST(SALES AS DOUBLE)) FROM lines
+               WHERE STATUS <> 'Cancelled'
+                 AND strptime(ORDERDATE, '%m/%d/%Y %H:%M') >= DATE '2005-05-01'
+                 AND strptime(ORDERDATE, '%m/%d/%Y %H:%M') < DATE '2005-06-01'""",
+            lines=("sales_data_sample.csv", "cp850"),  # a DOS code page DuckDB's reader does not know
         ),
     ),
 )
@@ -137,3 +161,28 @@ def test_the_month_revenue_equals_plain_sql_on_the_export(published: tuple[RealS
     assert len(revenue_rows) == 1, labels.tolist()
     shown = pd.to_numeric(revenue_rows.iloc[0, 1:], errors="coerce").fillna(0).sum()
     assert shown == pytest.approx(source.revenue(source.folder), abs=0.5)
+
+
+def test_the_kaggle_mapping_is_the_onboard_draft_with_two_edits(tmp_path: Path) -> None:
+    """`salesops onboard` drafts the committed mapping of the order-lines export but for its two
+    hand edits (the rep, the cancelled orders): the onboarding path is the one users take."""
+    folder = SHARED / "kaggle_sample_sales_data"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not available")
+    draft_file = tmp_path / "kaggle.yaml"
+    done = subprocess.run(
+        [str(SALESOPS), "onboard", str(folder), "--out", str(draft_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SALESOPS_CACHE": str(tmp_path / "cache")},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    draft = yaml.safe_load(draft_file.read_text(encoding="utf-8"))
+    committed = yaml.safe_load((ROOT / "parameters/sources/kaggle_sample_sales.yaml").read_text(encoding="utf-8"))
+    draft["tables"]["orders"]["columns"]["rep_id"] = {"const": "company"}  # edit 1
+    draft["tables"]["orders"]["where"] = "STATUS <> 'Cancelled'"  # edit 2
+    assert draft["tables"] == committed["tables"]
+    assert draft["absent"] == committed["absent"]
