@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from salesops_lib.errors import SourceError
 _CHUNK = 1 << 20
 _UTF8_NAMES = {"utf-8", "utf8", "utf_8", "utf-8-sig", "utf_8_sig"}
 _GBK_FAMILY = {"gbk", "gb2312", "gb18030", "cp936"}
+_SAMPLE = 4 << 20
+#: the single-byte code pages a Western export is guessed in, most likely first
+WESTERN = ("cp1252", "cp850", "latin-1")
 
 
 def normalize_encoding(name: str, *, where: str | None = None) -> str:
@@ -106,13 +110,16 @@ def utf8_path(path: Path, encoding: str = "auto", *, delimiter: str | None = Non
                 fix="set `encoding: gbk` (or the file's real encoding) for this file in the mapping, "
                 "or `encoding: auto` to detect it",
             )
-        if _decodes_as(path, "gb18030"):
+        guessed = guess_encoding(path)
+        if guessed == "gb18030":
             return _transcode(path, "gb18030")
         offset, line, raw = bad
+        western = f" It looks like a Western code page, probably {guessed}." if guessed else ""
         raise SourceError(
-            f"cannot detect the text encoding: not UTF-8 (byte {offset:,}, line {line}: {raw!r}) and not GBK",
+            f"cannot detect the text encoding: not UTF-8 (byte {offset:,}, line {line}: {raw!r}) and not GBK.{western}",
             where=str(path),
-            fix="declare the file's encoding in the mapping, e.g. `encoding: latin-1`",
+            fix=f"declare the file's encoding in the mapping, e.g. `encoding: {guessed or 'latin-1'}`"
+            + (" (check a name with accents after `salesops validate`)" if guessed else ""),
         )
     if enc in _GBK_FAMILY:
         enc = "gb18030"  # superset: every GBK file decodes, and so do the few extra characters
@@ -134,6 +141,31 @@ def utf8_path(path: Path, encoding: str = "auto", *, delimiter: str | None = Non
             fix="check the export's encoding and declare it in the mapping (`encoding: auto` detects UTF-8/GBK)",
         )
     return _transcode(path, enc)
+
+
+def guess_encoding(path: Path) -> str | None:
+    r"""The encoding of a text export: None for UTF-8 (with or without BOM), ``gb18030`` for a
+    Chinese (GBK) export, otherwise the Western code page whose reading of the non-ASCII bytes
+    gives the most letters (cp1252, cp850 or latin-1).
+
+    GBK writes every Chinese character as two bytes, so its non-ASCII runs have even lengths; an
+    accented Latin letter is one byte (``Berguvsv\x84gen`` is cp850's ``ä``). Without that test,
+    a Western export whose bytes happen to pair up decodes as GB18030 and its names are garbled.
+    The first 4 MiB are read.
+    """
+    raw = path.read_bytes()[:_SAMPLE]
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        if exc.start > len(raw) - 4:
+            return None  # a character cut by the sample's end
+    runs = re.findall(rb"[\x80-\xff]+", raw)
+    even = sum(1 for r in runs if len(r) % 2 == 0)
+    if runs and even / len(runs) >= 0.9 and _decodes(raw, "gb18030"):
+        return "gb18030"
+    sample = b"".join(runs[:2000])
+    return max(WESTERN, key=lambda enc: sum(ch.isalpha() for ch in sample.decode(enc, "replace")))
 
 
 def _line_chunks(path: Path) -> Iterator[tuple[int, bytes]]:

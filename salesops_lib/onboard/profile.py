@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from salesops_lib.data.encoding import guess_encoding
 from salesops_lib.errors import SalesOpsError
 
 Kind = Literal["date", "number", "text", "empty"]
@@ -204,7 +205,7 @@ def _profile_path(path: Path, rel: str) -> list[SourceFile]:
         except ImportError:
             raise ValueError(".xls workbooks need python-calamine (pip install python-calamine)") from None
         return [profile_frame(frame, rel, str(name)) for name, frame in sheets.items() if not frame.columns.empty]
-    encoding = detect_encoding(path)
+    encoding = guess_encoding(path)
     delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(path, encoding or "utf-8-sig")
     frame = pd.read_csv(
         path,
@@ -229,34 +230,6 @@ def _profile_path(path: Path, rel: str) -> list[SourceFile]:
             truncated=truncated,
         )
     ]
-
-
-def detect_encoding(path: Path) -> str | None:
-    r"""None for UTF-8 (with or without BOM); ``gb18030`` for a Chinese (GBK) export; otherwise the
-    single-byte code page whose reading of the non-ASCII bytes gives the most letters.
-
-    GBK writes every Chinese character as two bytes, so its non-ASCII runs have even lengths;
-    an accented Latin letter is one byte (``Berguvsv\x84gen`` is cp850's ``ä``).
-    """
-    raw = path.read_bytes()[: 4 << 20]
-    try:
-        raw.decode("utf-8")
-        return None
-    except UnicodeDecodeError as exc:
-        if exc.start > len(raw) - 4:
-            return None  # a character cut by the sample's end
-    runs = re.findall(rb"[\x80-\xff]+", raw)
-    even = sum(1 for r in runs if len(r) % 2 == 0)
-    if runs and even / len(runs) >= 0.9:
-        try:
-            raw.decode("gb18030")
-            return "gb18030"
-        except UnicodeDecodeError:
-            pass
-    sample = b"".join(runs[:2000])
-    return max(
-        ("cp1252", "cp850", "latin-1"), key=lambda enc: sum(ch.isalpha() for ch in sample.decode(enc, "replace"))
-    )
 
 
 def _sniff_delimiter(path: Path, encoding: str) -> str:
