@@ -12,14 +12,15 @@ from salesops_lib.analyses.collections_customers.compute import compute
 from salesops_lib.analyses.collections_customers.findings import KINDS
 from salesops_lib.analyses.collections_customers.params import CollectionsCustomersParams
 from salesops_lib.analyses.collections_customers.result import CollectionsCustomersResult, CustomerValue, Receivables
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, Section
 
 SPEC = AnalysisSpec(
     "collections_customers",
     CollectionsCustomersParams,
     compute,
-    requires=("reps", "opportunities"),
+    requires=("revenue", "reps"),
     finding_kinds=KINDS,
+    sections=(Section("receivables_title", ("invoices", "payments")),),
 )
 
 __all__ = [

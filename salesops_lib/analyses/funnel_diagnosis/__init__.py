@@ -13,14 +13,15 @@ from salesops_lib.analyses.funnel_diagnosis.compute import compute
 from salesops_lib.analyses.funnel_diagnosis.findings import KINDS
 from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
 from salesops_lib.analyses.funnel_diagnosis.result import FunnelResult
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, Section
 
 SPEC = AnalysisSpec(
     "funnel_diagnosis",
     FunnelDiagnosisParams,
     compute,
-    requires=("opportunities", "stage_history", "reps"),
+    requires=("funnel", "reps"),
     finding_kinds=KINDS,
+    sections=(Section("bridge_title", ("leads",)), Section("segments_title", ("org",))),
 )
 
 __all__ = ["SPEC", "FunnelDiagnosisParams", "FunnelResult", "compute"]
