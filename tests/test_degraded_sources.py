@@ -19,7 +19,14 @@ from salesops_lib.runner.review import run_review
 from tests.conftest import PLANTED
 
 PERIOD = "2025-06"
-REVENUE_REPORTS = {"kpi_overview", "monthly_review", "team_efficiency", "target_split", "collections_customers", "forecast"}
+REVENUE_REPORTS = {
+    "kpi_overview",
+    "monthly_review",
+    "team_efficiency",
+    "target_split",
+    "collections_customers",
+    "forecast",
+}
 DEAL_REPORTS = {"funnel_diagnosis", "team_efficiency"}
 
 
@@ -112,9 +119,7 @@ def test_review_of_a_partial_export(
     request: pytest.FixtureRequest, tmp_path: Path, fixture: str, published: set[str], skipped: set[str]
 ) -> None:
     data: Dataset = request.getfixturevalue(fixture)
-    run = run_review(
-        ReviewConfig(source=data.source, period=PERIOD, lang="en", output_dir=str(tmp_path), jobs=2)
-    )
+    run = run_review(ReviewConfig(source=data.source, period=PERIOD, lang="en", output_dir=str(tmp_path), jobs=2))
     status = {o.name: o.status for o in run.outcomes}
     assert {n for n, s in status.items() if s == "published"} >= published
     assert {n for n, s in status.items() if s == "skipped"} == skipped

@@ -93,9 +93,7 @@ class Coverage:
         return self.complete and not self.outliers
 
 
-def check_coverage(
-    spec: AnalysisSpec[Any, Any], data: Dataset, period: str, *, end: dt.date | None = None
-) -> Coverage:
+def check_coverage(spec: AnalysisSpec[Any, Any], data: Dataset, period: str, *, end: dt.date | None = None) -> Coverage:
     """The coverage of ``data`` for ``spec`` in month ``period`` (``end``: the run's last day,
     the month's last day when None).
 
@@ -144,7 +142,9 @@ def period_deals(data: Dataset, start: dt.date, end: dt.date) -> pd.DataFrame | 
     table: ir.Table
     if data.has("orders"):
         o = data.table("orders")
-        table = o.select(deal_id=o.order_id, at=o.ordered_at, rep_id=o.rep_id, customer_id=o.customer_id, amount=o.amount)
+        table = o.select(
+            deal_id=o.order_id, at=o.ordered_at, rep_id=o.rep_id, customer_id=o.customer_id, amount=o.amount
+        )
     elif data.has("opportunities"):
         o = data.table("opportunities")
         won = o.filter((o.status == "won") & o.closed_at.notnull())
@@ -182,21 +182,19 @@ def outlier_deals(deals: pd.DataFrame, start: dt.date) -> tuple[OutlierDeal, ...
     flagged = inside.assign(share=share, z=z)[big | (z > OUTLIER_Z)].sort_values("amount", ascending=False)
     return tuple(
         OutlierDeal(
-            str(row.deal_id),
-            pd.Timestamp(row.at).date(),
-            _text(row.rep_id),
-            _text(row.customer_id),
-            float(row.amount),
-            float(row.share),
-            float(row.z),
+            str(row["deal_id"]),
+            pd.Timestamp(str(row["at"])).date(),
+            _text(row["rep_id"]),
+            _text(row["customer_id"]),
+            float(row["amount"]),
+            float(row["share"]),
+            float(row["z"]),
         )
-        for row in flagged.itertuples(index=False)
+        for row in flagged.to_dict("records")
     )
 
 
-def guard_findings(
-    findings: Sequence[Finding], coverage: Coverage, units: Iterable[str] = ()
-) -> tuple[Finding, ...]:
+def guard_findings(findings: Sequence[Finding], coverage: Coverage, units: Iterable[str] = ()) -> tuple[Finding, ...]:
     """``findings`` as the coverage allows: downgraded to info with the reason when the data stop
     before the period end or a method lacks history; marked when an outlier deal drives them
     (a finding about an outlier's rep or customer, one of ``units`` holding them, or the company).
@@ -219,7 +217,12 @@ def _guard(finding: Finding, coverage: Coverage, units: set[str]) -> Finding:
     caveats: list[dict[str, Any]] = []
     for reach in coverage.short_tables:
         caveats.append(
-            {"code": "partial_period", "table": reach.table, "data_end": str(reach.last), "end": str(coverage.period_end)}
+            {
+                "code": "partial_period",
+                "table": reach.table,
+                "data_end": str(reach.last),
+                "end": str(coverage.period_end),
+            }
         )
     for short in coverage.short_history:
         if not short.kinds or finding.kind in short.kinds:

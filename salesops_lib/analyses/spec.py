@@ -8,8 +8,8 @@ may raise (each needs zh and en words in its report catalogue).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 

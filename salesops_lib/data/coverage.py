@@ -97,7 +97,9 @@ def table_reach(dataset: Dataset, name: str, *, until: dt.date | None = None) ->
     Examples
     --------
     >>> from salesops_lib.data import connect
-    >>> table_reach(connect("examples/maven_crm", "parameters/sources/maven_crm.yaml"), "opportunities")  # doctest: +SKIP
+    >>> table_reach(
+    ...     connect("examples/maven_crm", "parameters/sources/maven_crm.yaml"), "opportunities"
+    ... )  # doctest: +SKIP
     TableReach(table='opportunities', first=datetime.date(2016, 10, 20), last=datetime.date(2017, 12, 31), slack_days=3)
     """
     if not dataset.has(name) or name not in EVENT_COLUMNS:

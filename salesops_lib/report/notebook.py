@@ -67,9 +67,7 @@ class ReportContext:
         """The page's title line, then what the page must say about its data first (coverage
         banner, derived roster, sections left out, outlier deals; nothing on complete data).
         """
-        notices = notices_html(
-            self.coverage, self.data.derived, self.skipped_sections, self.lang, report=self.name
-        )
+        notices = notices_html(self.coverage, self.data.derived, self.skipped_sections, self.lang, report=self.name)
         return HtmlFragment(f"<h1>{_e(self.title)} · {_e(self.scope.period)}</h1>{notices}")
 
     def findings(self, findings: tuple[Finding, ...] | list[Finding]) -> HtmlFragment:
@@ -93,7 +91,6 @@ class ReportContext:
             **tables,
         }
         display({PAYLOAD_MIME: json_safe(payload)}, raw=True)
-
 
     def _degraded(self) -> dict[str, Any]:
         """What the index says about a report that ran on less than full data (empty otherwise)."""
