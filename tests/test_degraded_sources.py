@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from salesops_lib.analyses.capabilities import unmet
@@ -16,6 +17,7 @@ from salesops_lib.data.roster import UNASSIGNED, with_derived_roster
 from salesops_lib.report.notebook import ReportContext
 from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.review import run_review
+from tests.builders import d, dataset_from_frames
 from tests.conftest import PLANTED
 
 PERIOD = "2025-06"
@@ -129,3 +131,23 @@ def test_review_of_a_partial_export(
     if fixture == "orders_only":
         page = (run.path / "collections_customers.html").read_text(encoding="utf-8")
         assert "Sections left out" in page and "needs invoices, payments" in page
+
+
+def test_the_derived_roster_holds_deal_owners_not_lead_sdrs(tmp_path: Path) -> None:
+    opportunities = pd.DataFrame(
+        {
+            "opp_id": ["D1", "D2"],
+            "customer_id": ["C1", "C2"],
+            "rep_id": ["AE1", "AE2"],
+            "amount": [100.0, 200.0],
+            "created_at": [d("2025-05-02"), d("2025-05-09")],
+            "status": ["won", "open"],
+            "closed_at": [d("2025-06-03"), None],
+        }
+    ).astype({"closed_at": "object"})
+    leads = pd.DataFrame({"lead_id": ["L1", "L2"], "created_at": [d("2025-04-01")] * 2, "rep_id": ["SDR1", "SDR2"]})
+    data = with_derived_roster(dataset_from_frames(tmp_path, {"opportunities": opportunities, "leads": leads}))
+    assert sorted(data.table("reps").execute()["rep_id"]) == ["AE1", "AE2"]
+    assert data.derived["reps"].startswith("derived from the rep ids in opportunities:")
+    only_leads = with_derived_roster(dataset_from_frames(tmp_path / "leads", {"leads": leads}))
+    assert sorted(only_leads.table("reps").execute()["rep_id"]) == ["SDR1", "SDR2"]  # nobody else to name

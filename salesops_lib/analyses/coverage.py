@@ -35,7 +35,7 @@ from salesops_lib.data import Dataset
 from salesops_lib.data.coverage import EVENT_COLUMNS, TableReach, table_reach
 
 if TYPE_CHECKING:
-    from salesops_lib.analyses.spec import AnalysisSpec, HistoryNeed
+    from salesops_lib.analyses.spec import AnalysisSpec
 
 OUTLIER_SHARE = 0.20
 """A deal above this share of the period's revenue (and well above its median deal) is an outlier."""
@@ -93,9 +93,11 @@ class Coverage:
         return self.complete and not self.outliers
 
 
-def check_coverage(spec: AnalysisSpec[Any, Any], data: Dataset, period: str, *, end: dt.date | None = None) -> Coverage:
-    """The coverage of ``data`` for ``spec`` in month ``period`` (``end``: the run's last day,
-    the month's last day when None).
+def check_coverage(
+    spec: AnalysisSpec[Any, Any], data: Dataset, period: str, params: object = None, *, end: dt.date | None = None
+) -> Coverage:
+    """The coverage of ``data`` for ``spec`` in month ``period`` with the analysis' ``params``
+    (the defaults when None; ``end``: the run's last day, the month's last day when None).
 
     Examples
     --------
@@ -112,7 +114,9 @@ def check_coverage(spec: AnalysisSpec[Any, Any], data: Dataset, period: str, *, 
     short = tuple(r for r in reaches if not r.reaches(end))
     first = min((r.first for r in reaches), default=None)
     available = months_between(first, end) + 1 if first is not None else 0
-    history = tuple(_short(need, available) for need in spec.history if available < need.months)
+    params = params if params is not None else spec.params()
+    needs = [(need, need.needed(params)) for need in spec.history]
+    history = tuple(ShortHistory(n.method, months, available, n.kinds) for n, months in needs if available < months)
     coverage = Coverage(end, short, history)
     deals = period_deals(data, start, end) if "revenue" in _needs(spec) else None
     if deals is None:
@@ -241,10 +245,6 @@ def _guard(finding: Finding, coverage: Coverage, units: set[str]) -> Finding:
         severity="info" if downgrade else finding.severity,
         facts={**finding.facts, "caveats": caveats},
     )
-
-
-def _short(need: HistoryNeed, available: int) -> ShortHistory:
-    return ShortHistory(need.method, need.months, available, need.kinds)
 
 
 def _needs(spec: AnalysisSpec[Any, Any]) -> tuple[str, ...]:

@@ -52,8 +52,13 @@ class HistoryNeed:
 
     #: the method: a key of the glossary (``method_<name>``)
     method: str
-    months: int
+    #: months it needs up to the period end: a number, or computed from the analysis' parameters
+    months: int | Callable[[Any], int]
     kinds: tuple[str, ...] = ()
+
+    def needed(self, params: object) -> int:
+        """The months needed with ``params``."""
+        return self.months if isinstance(self.months, int) else self.months(params)
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,8 @@ class AnalysisSpec(Generic[P, R]):
         """What ``data`` carry for this analysis in the scope's period (up to the parameters'
         ``as_of`` day when they have one).
         """
-        return check_coverage(self, data, scope.period, end=_as_of(params) or scope.as_of)
+        params = params if params is not None else self.params()
+        return check_coverage(self, data, scope.period, params, end=_as_of(params) or scope.as_of)
 
     def missing(self, data: Dataset) -> dict[str, str]:
         """The required capabilities ``data`` does not meet, each with the reason (empty: it runs)."""

@@ -19,6 +19,9 @@ from salesops_lib.data.dataset import Dataset
 
 #: fact tables whose ``rep_id`` names a rep, in the order they are read
 REP_FACTS = ("orders", "opportunities", "leads", "invoices", "activities", "expenses")
+#: the tables whose reps own revenue: when the source has one, the roster comes from them only (a
+#: lead export's SDR ids, say, are not sellers and would dilute every per-FTE figure)
+OWNER_FACTS = ("orders", "opportunities")
 UNASSIGNED = "unassigned"
 """Team and region of every rep of a derived roster."""
 DERIVED_REPS = "derived from the rep ids in {tables}: name = id, no team, region or dates"
@@ -38,7 +41,8 @@ def with_derived_roster(data: Dataset) -> Dataset:
     """
     if data.has("reps"):
         return data
-    sources = [name for name in REP_FACTS if data.has(name) and "rep_id" in data.table(name).columns]
+    carrying = [name for name in REP_FACTS if data.has(name) and "rep_id" in data.table(name).columns]
+    sources = [name for name in carrying if name in OWNER_FACTS] or carrying
     if not sources:
         return data
     ids = _rep_ids([data.table(name) for name in sources])

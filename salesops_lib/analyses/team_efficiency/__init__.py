@@ -9,7 +9,7 @@ one concern per maths module: :mod:`.panel` (the rep × month aggregates from th
 :mod:`.incentives`. ``SPEC`` ties them together.
 """
 
-from salesops_lib.analyses.spec import AnalysisSpec, Section
+from salesops_lib.analyses.spec import AnalysisSpec, HistoryNeed, Section
 from salesops_lib.analyses.team_efficiency.compute import compute
 from salesops_lib.analyses.team_efficiency.findings import ANALYSIS, KINDS
 from salesops_lib.analyses.team_efficiency.params import TeamEfficiencyParams
@@ -22,6 +22,7 @@ SPEC = AnalysisSpec(
     requires=("revenue", "reps"),
     finding_kinds=KINDS,
     sections=(Section("units", ("org",)), Section("scorecard", ("deals",))),
+    history=(HistoryNeed("baseline", lambda p: p.window_months),),
 )
 
 __all__ = ["ANALYSIS", "KINDS", "SPEC", "TeamEfficiencyParams", "TeamEfficiencyResult", "compute"]
