@@ -131,6 +131,7 @@ def test_review_of_a_partial_export(
     if fixture == "orders_only":
         page = (run.path / "collections_customers.html").read_text(encoding="utf-8")
         assert "Sections left out" in page and "needs invoices, payments" in page
+        assert "Aging</h2>" not in page and "Key accounts at risk</h2>" in page  # cut, the rest kept
 
 
 def test_the_derived_roster_holds_deal_owners_not_lead_sdrs(tmp_path: Path) -> None:
@@ -151,3 +152,14 @@ def test_the_derived_roster_holds_deal_owners_not_lead_sdrs(tmp_path: Path) -> N
     assert data.derived["reps"].startswith("derived from the rep ids in opportunities:")
     only_leads = with_derived_roster(dataset_from_frames(tmp_path / "leads", {"leads": leads}))
     assert sorted(only_leads.table("reps").execute()["rep_id"]) == ["SDR1", "SDR2"]  # nobody else to name
+
+
+def test_left_out_sections_are_cut_from_the_page_up_to_the_next_heading() -> None:
+    from salesops_lib.runner.html_export import _SectionCut
+
+    cut = _SectionCut({"Risks"})
+    assert cut.html("<h2>Outlook</h2><p>a</p><h2>Risks</h2><p>none</p><h3>Slips</h3>") == "<h2>Outlook</h2><p>a</p>"
+    assert cut.skipping  # the next outputs (a figure) belong to the cut section
+    assert cut.html("<p>more</p><h2>Method</h2><p>b</p>") == "<h2>Method</h2><p>b</p>"
+    assert not cut.skipping
+    assert _SectionCut(set()).html("<h2>Risks</h2>") == "<h2>Risks</h2>"

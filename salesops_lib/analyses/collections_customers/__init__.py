@@ -20,7 +20,17 @@ SPEC = AnalysisSpec(
     compute,
     requires=("revenue", "reps"),
     finding_kinds=KINDS,
-    sections=(Section("receivables_title", ("invoices", "payments")),),
+    sections=tuple(
+        Section(title, ("invoices", "payments"))
+        for title in (
+            "receivables_title",
+            "collections_trend_title",
+            "slip_title",
+            "aging_title",
+            "chase_title",
+            "credits_title",
+        )
+    ),
 )
 
 __all__ = [
