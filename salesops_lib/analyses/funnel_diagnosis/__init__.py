@@ -13,7 +13,7 @@ from salesops_lib.analyses.funnel_diagnosis.compute import compute
 from salesops_lib.analyses.funnel_diagnosis.findings import KINDS
 from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
 from salesops_lib.analyses.funnel_diagnosis.result import FunnelResult
-from salesops_lib.analyses.spec import AnalysisSpec, HistoryNeed, Section
+from salesops_lib.analyses.spec import AnalysisSpec, HistoryNeed
 
 SPEC = AnalysisSpec(
     "funnel_diagnosis",
@@ -21,7 +21,6 @@ SPEC = AnalysisSpec(
     compute,
     requires=("funnel", "reps"),
     finding_kinds=KINDS,
-    sections=(Section("bridge_title", ("leads",)), Section("segments_title", ("org",))),
     # the month and its baseline months before it
     history=(HistoryNeed("baseline", lambda p: max(p.baseline_months) + 1),),
 )
