@@ -21,7 +21,7 @@ SPEC = AnalysisSpec(
     compute,
     requires=("revenue", "reps"),
     finding_kinds=KINDS,
-    sections=(Section("units", ("org",)), Section("scorecard", ("deals",))),
+    sections=(Section("units", ("org",)),),
     history=(HistoryNeed("baseline", lambda p: p.window_months),),
 )
 
