@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from salesops_lib.analyses.coverage import check_coverage
-from salesops_lib.catalog import CATALOG
+from salesops_lib.catalog import CATALOG, period_findings
 from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from salesops_lib.data.coverage import table_reach
@@ -93,8 +93,8 @@ def test_short_history_downgrades_the_seasonal_forecast(tmp_path: Path) -> None:
     assert result.findings and all(f.severity == "info" for f in result.findings)
     assert all(c["code"] == "short_history" for f in result.findings for c in f.facts["caveats"])
     assert "needs 24 months of history, the data have 10" in _page("forecast", data)
-    kpi = CATALOG["kpi_overview"].spec.coverage(data, _scope(data))
-    assert [s.method for s in kpi.short_history] == ["year_over_year"]
+    # the KPI overview has no method that needs a long history (a missing year-ago month has no change)
+    assert not CATALOG["kpi_overview"].spec.coverage(data, _scope(data)).short_history
 
 
 def test_an_outlier_deal_is_listed_with_its_influence(tmp_path: Path) -> None:
@@ -118,3 +118,10 @@ def test_an_outlier_deal_is_listed_with_its_influence(tmp_path: Path) -> None:
     assert driven, findings  # the revenue jump at company level says what drives it
     assert all(f.severity != "info" for f in driven)  # marked, not downgraded
     assert "driven by outlier deal(s) BIG1" in finding_text(driven[0], "en")
+
+
+def test_no_analysis_raises_an_alarm_on_a_mid_month_extract(tmp_path: Path) -> None:
+    data = _source(tmp_path, _orders("2022-01-03", "2025-06-13"))
+    findings = period_findings(data, _scope(data))
+    assert findings and {f.severity for f in findings} == {"info"}
+    assert {c["code"] for f in findings for c in f.facts["caveats"]} >= {"partial_period"}

@@ -8,7 +8,7 @@ from salesops_lib.analyses.kpi_overview.compute import compute, tiles_from_trend
 from salesops_lib.analyses.kpi_overview.findings import KINDS
 from salesops_lib.analyses.kpi_overview.params import KpiOverviewParams
 from salesops_lib.analyses.kpi_overview.result import KpiOverviewResult
-from salesops_lib.analyses.spec import AnalysisSpec, HistoryNeed, Section
+from salesops_lib.analyses.spec import AnalysisSpec, Section
 
 SPEC = AnalysisSpec(
     "kpi_overview",
@@ -17,7 +17,6 @@ SPEC = AnalysisSpec(
     requires=("revenue", "reps"),
     finding_kinds=KINDS,
     sections=(Section("by_region_title", ("org",)),),
-    history=(HistoryNeed("year_over_year", 13),),
 )
 
 __all__ = ["SPEC", "KpiOverviewParams", "KpiOverviewResult", "compute", "tiles_from_trend"]
