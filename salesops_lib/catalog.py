@@ -41,7 +41,7 @@ class Report:
 
     @property
     def requires(self) -> tuple[str, ...]:
-        """The canonical tables without which the report is skipped."""
+        """The capabilities (or canonical tables) without which the report is skipped."""
         return self.spec.requires
 
     def title(self, lang: str) -> str:
@@ -137,7 +137,7 @@ def start_report(name: str, namespace: Mapping[str, Any]) -> ReportContext:
     values = {key: namespace[key] for key in report.parameter_names() if key in namespace}
     scope, params = report.load(values, where=f"notebook {report.notebook.name}")
     apply_theme()
-    data = connect(scope.source, scope.mapping or None)
+    data = report.spec.prepare(connect(scope.source, scope.mapping or None))
     return ReportContext(spec=report.spec, title=report.title(scope.lang), scope=scope, params=params, data=data)
 
 
@@ -157,7 +157,7 @@ def period_findings(data: Dataset, scope: RunScope) -> list[Finding]:
     """
     found: list[Finding] = []
     for report in CATALOG.values():
-        if report.spec.summary or report.spec.missing_tables(data):
+        if report.spec.summary or report.spec.missing(data):
             continue
         found += list(report.spec.run(data, scope).findings)
     return found

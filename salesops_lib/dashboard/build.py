@@ -52,9 +52,9 @@ def build_cube(ds: Dataset, period: str, *, progress: Callable[[str], None] | No
         spec, name = report.spec, report.name
         if spec.summary or not spec.on_dashboard:
             continue
-        missing = spec.missing_tables(ds)
+        missing = spec.missing(ds)
         if missing:
-            skipped[name] = f"missing table {missing[0]}"
+            skipped[name] = "; ".join(missing.values())
             continue
         started = time.perf_counter()
         try:

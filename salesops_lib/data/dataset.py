@@ -30,6 +30,8 @@ class Dataset:
     stages: StageOrder = field(default_factory=StageOrder)
     mapping_origin: str | None = None
     fingerprint: str = ""
+    #: tables the source lacks that were derived from others (name → how), e.g. a rep roster
+    derived: Mapping[str, str] = field(default_factory=dict)
 
     def has(self, *names: str) -> bool:
         """True when every table in ``names`` is provided."""

@@ -19,7 +19,7 @@ from typing import Any
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_value, is_missing_number
-from salesops_lib.report.i18n import catalogue
+from salesops_lib.report.i18n import catalogue, t
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,26 @@ def finding_text(finding: Finding, lang: str) -> str:
     """
     template = template_for(finding)
     try:
-        return _worded(finding, lang, template)
+        text = _worded(finding, lang, template)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-        return _worded(finding, lang, GENERIC)
+        text = _worded(finding, lang, GENERIC)
+    caveats = caveat_texts(finding.facts.get("caveats") or [], lang)
+    return "".join([text, *caveats]) if lang == "zh" else " ".join([text, *caveats])
+
+
+def caveat_texts(caveats: list[dict[str, Any]], lang: str) -> list[str]:
+    """The sentences of a finding's caveats (``facts["caveats"]``, set by the data-coverage guard:
+    :func:`salesops_lib.analyses.coverage.guard_findings`).
+    """
+    texts = []
+    for caveat in caveats:
+        fields = {k: v for k, v in caveat.items() if k != "code"}
+        if "method" in fields:
+            fields["method"] = t(f"method_{fields['method']}", lang)
+        if isinstance(fields.get("share"), int | float):
+            fields["share"] = f"{float(fields['share']):.1%}"
+        texts.append(t(f"caveat_{caveat['code']}", lang).format(**fields))
+    return texts
 
 
 def _worded(finding: Finding, lang: str, template: FindingText) -> str:

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
+from salesops_lib.analyses.coverage import Coverage
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.analyses.spec import AnalysisSpec
 from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from salesops_lib.report.html import HtmlFragment, findings_html
 from salesops_lib.report.i18n import t
+from salesops_lib.report.notices import notices_html
 
 PAYLOAD_MIME = "application/vnd.salesops.report+json"
 
@@ -40,8 +43,20 @@ class ReportContext:
         return self.spec.name
 
     def compute(self, **extra: Any) -> Any:
-        """The analysis' result for this run (``extra``: inputs only a summary takes)."""
-        return self.spec.compute(self.data, self.scope, self.params, **extra)
+        """The analysis' result for this run (``extra``: inputs only a summary takes), its
+        findings as the data's coverage allows.
+        """
+        return self.spec.run(self.data, self.scope, self.params, **extra)
+
+    @cached_property
+    def coverage(self) -> Coverage:
+        """What the data carry for this run (reach, history, outlier deals)."""
+        return self.spec.coverage(self.data, self.scope, self.params)
+
+    @cached_property
+    def skipped_sections(self) -> dict[str, tuple[str, ...]]:
+        """The sections the source cannot feed (label → the tables they lack)."""
+        return self.spec.skipped_sections(self.data)
 
     @property
     def lang(self) -> str:
@@ -49,8 +64,11 @@ class ReportContext:
         return self.scope.lang
 
     def heading(self) -> HtmlFragment:
-        """The page's title line."""
-        return HtmlFragment(f"<h1>{_e(self.title)} · {_e(self.scope.period)}</h1>")
+        """The page's title line, then what the page must say about its data first (coverage
+        banner, derived roster, sections left out, outlier deals; nothing on complete data).
+        """
+        notices = notices_html(self.coverage, self.data.derived, self.skipped_sections, self.lang, report=self.name)
+        return HtmlFragment(f"<h1>{_e(self.title)} · {_e(self.scope.period)}</h1>{notices}")
 
     def findings(self, findings: tuple[Finding, ...] | list[Finding]) -> HtmlFragment:
         """The findings section."""
@@ -68,10 +86,24 @@ class ReportContext:
             "period": self.scope.period,
             "lang": self.lang,
             "findings": [f.to_dict() for f in findings],
+            **self._degraded(),
             **extra,
             **tables,
         }
         display({PAYLOAD_MIME: json_safe(payload)}, raw=True)
+
+    def _degraded(self) -> dict[str, Any]:
+        """What the index says about a report that ran on less than full data (empty otherwise)."""
+        out: dict[str, Any] = {}
+        if self.skipped_sections:
+            out["skipped_sections"] = {
+                t(label, self.lang, self.name): list(tables) for label, tables in self.skipped_sections.items()
+            }
+        if not self.coverage.complete:
+            out["coverage_incomplete"] = True
+        if self.data.derived:
+            out["derived"] = dict(self.data.derived)
+        return out
 
 
 def json_safe(value: Any) -> Any:

@@ -1,7 +1,9 @@
 """Executed notebook → static HTML page: no code, no prompts, images embedded, no CDN, a TOC.
 
 Headings that reports display (``<h1>``–``<h3>`` in HTML outputs) become anchors and the
-table of contents. The runner's payload output, stderr noise and analysts' markdown notes are
+table of contents. Sections the source could not feed (the payload's ``skipped_sections``, listed
+at the top of the page) are left out: from their heading to the next heading of the same or a
+higher level, figures included. The runner's payload output, stderr noise and analysts' markdown notes are
 left out of the page; the executed notebook keeps everything (it is the audit log).
 """
 
@@ -43,6 +45,7 @@ class _ReportOutputs(Preprocessor):
 
     def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         toc: list[dict[str, Any]] = []
+        cut = _SectionCut(_skipped_titles(nb))
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -54,7 +57,12 @@ class _ReportOutputs(Preprocessor):
                 if PAYLOAD_MIME in data:
                     continue
                 if "text/html" in data:
-                    data["text/html"] = self._anchor(_text(data["text/html"]), toc)
+                    html = cut.html(_text(data["text/html"]))
+                    if not html.strip():
+                        continue
+                    data["text/html"] = self._anchor(html, toc)
+                elif cut.skipping:
+                    continue
                 kept.append(output)
             cell.outputs = kept
         resources["salesops_toc"] = toc
@@ -72,6 +80,54 @@ class _ReportOutputs(Preprocessor):
             return f'<h{level}{attrs} id="{anchor}">{inner}</h{level}>'
 
         return _HEADING.sub(replace, html)
+
+
+class _SectionCut:
+    """Cuts the sections titled ``titles`` out of a page's HTML outputs, in page order."""
+
+    def __init__(self, titles: set[str]) -> None:
+        self.titles = titles
+        #: level of the heading being cut (None: keeping)
+        self.level: int | None = None
+
+    @property
+    def skipping(self) -> bool:
+        """True while inside a section being cut (outputs without headings are dropped)."""
+        return self.level is not None
+
+    def html(self, html: str) -> str:
+        """The part of ``html`` outside the cut sections."""
+        if not self.titles:
+            return html
+        kept: list[str] = []
+        start: int | None = None if self.skipping else 0
+        for match in _HEADING.finditer(html):
+            level, text = int(match.group(1)), _heading_text(match.group(3))
+            if text in self.titles:
+                if start is not None:
+                    kept.append(html[start : match.start()])
+                start, self.level = None, level if self.level is None else min(self.level, level)
+            elif self.level is not None and level <= self.level:
+                start, self.level = match.start(), None
+        if start is not None:
+            kept.append(html[start:])
+        return "".join(kept)
+
+
+def _skipped_titles(nb: Any) -> set[str]:
+    """The titles of the sections the report's payload says it left out."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            payload = output.get("data", {}).get(PAYLOAD_MIME)
+            if isinstance(payload, dict):
+                return set(payload.get("skipped_sections") or {})
+    return set()
+
+
+def _heading_text(inner: str) -> str:
+    import html as html_lib
+
+    return html_lib.unescape(_TAGS.sub("", inner)).strip()
 
 
 def with_embedded_font(page: str) -> str:

@@ -176,6 +176,16 @@ def write_manifest(
     return manifest
 
 
+def _degraded_note(payload: dict[str, Any], lang: str) -> str:
+    """What a published report left out (its sections without data), for the index; "" if nothing."""
+    skipped = payload.get("skipped_sections") or {}
+    if not skipped:
+        return ""
+    return f"{t('skipped_sections_index', lang)}: " + "; ".join(
+        f"{label} ({t('needs_tables', lang).format(tables=', '.join(tables))})" for label, tables in skipped.items()
+    )
+
+
 def write_index(
     staging: Path,
     *,
@@ -200,6 +210,7 @@ def write_index(
             **asdict(o),
             "title": CATALOG[o.name].title(lang) if o.name in CATALOG else o.name,
             "status_label": t(o.status, lang),
+            "degraded": _degraded_note(o.payload, lang),
         }
         for o in outcomes
     ]

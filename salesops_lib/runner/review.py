@@ -188,10 +188,7 @@ def _report_params(report: Report, config: ReviewConfig) -> dict[str, Any]:
 
 
 def _skip_reason(spec: Report, dataset: Any) -> str:
-    missing = [name for name in spec.requires if not dataset.has(name)]
-    if not missing:
-        return ""
-    return "; ".join(f"{name}: {dataset.missing.get(name, 'not provided')}" for name in missing)
+    return "; ".join(spec.spec.missing(dataset).values())
 
 
 def _task(spec: Report, params: dict[str, Any], staging: Path, config: ReviewConfig) -> ReportTask:

@@ -12,14 +12,25 @@ from salesops_lib.analyses.collections_customers.compute import compute
 from salesops_lib.analyses.collections_customers.findings import KINDS
 from salesops_lib.analyses.collections_customers.params import CollectionsCustomersParams
 from salesops_lib.analyses.collections_customers.result import CollectionsCustomersResult, CustomerValue, Receivables
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, Section
 
 SPEC = AnalysisSpec(
     "collections_customers",
     CollectionsCustomersParams,
     compute,
-    requires=("reps", "opportunities"),
+    requires=("revenue", "reps"),
     finding_kinds=KINDS,
+    sections=tuple(
+        Section(title, ("invoices", "payments"))
+        for title in (
+            "receivables_title",
+            "collections_trend_title",
+            "slip_title",
+            "aging_title",
+            "chase_title",
+            "credits_title",
+        )
+    ),
 )
 
 __all__ = [

@@ -14,8 +14,20 @@ from salesops_lib.analyses.forecast.compute import compute, target_quarter
 from salesops_lib.analyses.forecast.findings import ANALYSIS, KINDS
 from salesops_lib.analyses.forecast.params import ForecastParams
 from salesops_lib.analyses.forecast.result import ForecastResult
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, HistoryNeed, Section
 
-SPEC = AnalysisSpec("forecast", ForecastParams, compute, requires=("reps", "opportunities"), finding_kinds=KINDS)
+SPEC = AnalysisSpec(
+    "forecast",
+    ForecastParams,
+    compute,
+    requires=("revenue", "reps"),
+    finding_kinds=KINDS,
+    sections=(
+        Section("coverage_title", ("deals", "targets")),
+        Section("slipping_title", ("funnel",)),
+        Section("units_title", ("org",)),
+    ),
+    history=(HistoryNeed("seasonality", 24),),
+)
 
 __all__ = ["ANALYSIS", "SPEC", "ForecastParams", "ForecastResult", "compute", "target_quarter"]

@@ -13,14 +13,16 @@ from salesops_lib.analyses.funnel_diagnosis.compute import compute
 from salesops_lib.analyses.funnel_diagnosis.findings import KINDS
 from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
 from salesops_lib.analyses.funnel_diagnosis.result import FunnelResult
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, HistoryNeed
 
 SPEC = AnalysisSpec(
     "funnel_diagnosis",
     FunnelDiagnosisParams,
     compute,
-    requires=("opportunities", "stage_history", "reps"),
+    requires=("funnel", "reps"),
     finding_kinds=KINDS,
+    # the month and its baseline months before it
+    history=(HistoryNeed("baseline", lambda p: max(p.baseline_months) + 1),),
 )
 
 __all__ = ["SPEC", "FunnelDiagnosisParams", "FunnelResult", "compute"]

@@ -8,8 +8,15 @@ from salesops_lib.analyses.kpi_overview.compute import compute, tiles_from_trend
 from salesops_lib.analyses.kpi_overview.findings import KINDS
 from salesops_lib.analyses.kpi_overview.params import KpiOverviewParams
 from salesops_lib.analyses.kpi_overview.result import KpiOverviewResult
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, Section
 
-SPEC = AnalysisSpec("kpi_overview", KpiOverviewParams, compute, requires=("opportunities", "reps"), finding_kinds=KINDS)
+SPEC = AnalysisSpec(
+    "kpi_overview",
+    KpiOverviewParams,
+    compute,
+    requires=("revenue", "reps"),
+    finding_kinds=KINDS,
+    sections=(Section("by_region_title", ("org",)),),
+)
 
 __all__ = ["SPEC", "KpiOverviewParams", "KpiOverviewResult", "compute", "tiles_from_trend"]

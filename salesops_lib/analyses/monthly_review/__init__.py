@@ -10,7 +10,7 @@ from salesops_lib.analyses.monthly_review.result import MonthlyReviewResult
 from salesops_lib.analyses.spec import AnalysisSpec
 
 SPEC = AnalysisSpec(
-    "monthly_review", MonthlyReviewParams, compute, requires=("opportunities", "reps"), finding_kinds=(), summary=True
+    "monthly_review", MonthlyReviewParams, compute, requires=("revenue", "reps"), finding_kinds=(), summary=True
 )
 
 __all__ = ["HEADLINE_METRICS", "SPEC", "MonthlyReviewParams", "MonthlyReviewResult", "compute"]

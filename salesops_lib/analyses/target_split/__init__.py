@@ -15,7 +15,7 @@ the sum of its children at every level, in the year and in every month. The Exce
 written by :mod:`salesops_lib.report.target_split.workbook`.
 """
 
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, Section
 from salesops_lib.analyses.target_split.allocation import TargetSplitError
 from salesops_lib.analyses.target_split.compute import compare, compute, split
 from salesops_lib.analyses.target_split.findings import KINDS
@@ -26,8 +26,9 @@ SPEC = AnalysisSpec(
     "target_split",
     TargetSplitParams,
     compute,
-    requires=("reps", "opportunities"),
+    requires=("revenue", "reps"),
     finding_kinds=KINDS,
+    sections=(Section("units", ("org",)),),
     on_dashboard=False,
 )
 

@@ -7,7 +7,7 @@ seasonal plan, early warnings.
 rule). ``SPEC`` ties them together.
 """
 
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, Section
 from salesops_lib.analyses.target_tracking.compute import as_of_date, compute
 from salesops_lib.analyses.target_tracking.findings import KINDS
 from salesops_lib.analyses.target_tracking.params import TargetTrackingParams
@@ -17,8 +17,9 @@ SPEC = AnalysisSpec(
     "target_tracking",
     TargetTrackingParams,
     compute,
-    requires=("reps", "targets", "opportunities"),
+    requires=("revenue", "reps", "targets"),
     finding_kinds=KINDS,
+    sections=(Section("units", ("org",)), Section("heatmap", ("org",))),
     check=as_of_date,
 )
 

@@ -9,14 +9,20 @@ one concern per maths module: :mod:`.panel` (the rep × month aggregates from th
 :mod:`.incentives`. ``SPEC`` ties them together.
 """
 
-from salesops_lib.analyses.spec import AnalysisSpec
+from salesops_lib.analyses.spec import AnalysisSpec, HistoryNeed, Section
 from salesops_lib.analyses.team_efficiency.compute import compute
 from salesops_lib.analyses.team_efficiency.findings import ANALYSIS, KINDS
 from salesops_lib.analyses.team_efficiency.params import TeamEfficiencyParams
 from salesops_lib.analyses.team_efficiency.result import TeamEfficiencyResult
 
 SPEC = AnalysisSpec(
-    "team_efficiency", TeamEfficiencyParams, compute, requires=("opportunities", "reps"), finding_kinds=KINDS
+    "team_efficiency",
+    TeamEfficiencyParams,
+    compute,
+    requires=("revenue", "reps"),
+    finding_kinds=KINDS,
+    sections=(Section("units", ("org",)),),
+    history=(HistoryNeed("baseline", lambda p: p.window_months),),
 )
 
 __all__ = ["ANALYSIS", "KINDS", "SPEC", "TeamEfficiencyParams", "TeamEfficiencyResult", "compute"]
