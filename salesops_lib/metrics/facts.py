@@ -42,6 +42,17 @@ def revenue_events(ds: Dataset) -> ir.Table:
     )
 
 
+def first_booking(ds: Dataset) -> pd.Timestamp | None:
+    """The day of the source's first booking of any amount (None when it has none).
+
+    Months from then on are booked history, where a month without bookings is a zero; months
+    before it are missing data. A booking of 0 counts: zero is a value.
+    """
+    events = revenue_events(ds)
+    value = events.filter(events.at.notnull()).at.min().execute()
+    return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+
 def won_deals(ds: Dataset) -> ir.Table:
     """Won opportunities with a close date."""
     o = ds.table("opportunities")
