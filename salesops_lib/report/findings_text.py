@@ -88,12 +88,12 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
     unit = metric.unit if metric else "count"
     change = _number(finding.facts.get("change", finding.change))
     zh = lang == "zh"
-    unit = MISSING_TEXT if is_missing_number(finding.unit) else finding.unit
-    where = "" if finding.level == "company" else (f"{unit}：" if zh else f"{unit}: ")
+    place = MISSING_TEXT if is_missing_number(finding.unit) else finding.unit
+    where = "" if finding.level == "company" else (f"{place}：" if zh else f"{place}: ")
     rose = change is not None and change >= 0
     fields: dict[str, Any] = {
         "where": where,
-        "unit": unit,
+        "unit": place,
         "metric": metric.label(lang) if metric else finding.metric,
         "value": format_value(finding.value, unit),
         "baseline": format_value(finding.baseline, unit),
