@@ -366,6 +366,70 @@ def test_cohorts_count_quarters_after_the_first_booking(tmp_path: Path) -> None:
     assert pd.Timestamp("2022-01-01") not in cohorts.index.get_level_values("cohort")  # warm-up
 
 
+# --------------------------------------------------------------------------- key accounts: owner and risk
+
+
+def _bookings_ds(folder: Path, rows: list[tuple[str, str, str, float]]) -> Dataset:
+    """Orders from (customer, rep, day, amount)."""
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "customer_id": [r[0] for r in rows],
+            "rep_id": [r[1] for r in rows],
+            "ordered_at": [d(r[2]) for r in rows],
+            "amount": [r[3] for r in rows],
+            "cost": 0.0,
+        }
+    )
+    reps = reps_frame([("r1", "t", "n"), ("r2", "t", "n"), ("r3", "t", "n")])
+    return dataset_from_frames(folder, {"reps": reps, "orders": orders})
+
+
+def test_the_account_owner_is_the_rep_with_most_value_ties_to_the_latest_deal_then_the_smallest_id(
+    tmp_path: Path,
+) -> None:
+    """Issue 18: the owner was the mode of the bookings, ties broken at random (pages named two owners)."""
+    from salesops_lib.analyses.churn import key_account_risk
+
+    ds = _bookings_ds(
+        tmp_path,
+        [
+            *[("most", "r1", f"2024-0{m}-05", 10.0) for m in (1, 2, 3)],  # r1: three small deals
+            ("most", "r2", "2024-01-10", 500.0),  # r2: one large deal (the mode would say r1)
+            ("latest", "r3", "2024-01-05", 100.0),
+            ("latest", "r1", "2024-01-20", 100.0),  # tie in value: r1 booked last
+            ("same", "r3", "2024-01-05", 100.0),
+            ("same", "r2", "2024-01-05", 100.0),  # tie in value and day: the smaller id, r2
+        ],
+    )
+    as_of = dt.date(2024, 12, 31)
+    expected = {"most": "r2", "latest": "r1", "same": "r2"}
+    for _ in range(3):  # the same answer every run
+        values = cust.customer_values(ds, as_of).execute().set_index("customer_id")["owner"]
+        assert values.to_dict() == expected
+    risk = key_account_risk(ds, as_of, silence_factor=0.1).set_index("customer_id")["owner"]
+    assert risk.to_dict() == {k: v for k, v in expected.items() if k in risk.index} and len(risk) == 3
+
+
+def test_a_growing_account_is_never_silent_and_nothing_at_risk_is_no_alert(tmp_path: Path) -> None:
+    """Issue 18: 'silent account' alerts fired for an account that rose 102 % with 0 at risk."""
+    from salesops_lib.analyses.churn import key_account_risk
+
+    ds = _bookings_ds(
+        tmp_path,
+        [
+            *[("growing", "r1", f"2024-01-0{k}", 100.0) for k in (5, 6, 7)],  # 300 in the window before
+            ("growing", "r1", "2024-07-01", 303.0),
+            ("growing", "r1", "2024-07-02", 303.0),  # 606 since July (+102 %), then six months of quiet
+            *[("fading", "r2", f"2024-0{m}-05", 100.0) for m in range(1, 7)],  # 600, then nothing
+            *[("steady", "r3", f"2024-{m:02d}-05", 100.0) for m in (1, 2, 3, 7, 8, 9)],  # 300 and 300, quiet since
+        ],
+    )
+    risk = key_account_risk(ds, dt.date(2024, 12, 31)).set_index("customer_id")
+    assert list(risk.index) == ["fading"] and risk.loc["fading", "value_at_risk"] == 1200
+    assert (risk["value_at_risk"] > 0).all()
+
+
 # --------------------------------------------------------------------------- the demo: planted truth and null
 
 

@@ -226,6 +226,19 @@ def test_young_cohorts_are_compared_at_equal_age_not_to_date(tmp_path: Path) -> 
 
 
 # --------------------------------------------------------------------------- statistics
+def test_the_median_cycle_tile_shows_the_median_not_the_mean(tmp_path: Path) -> None:
+    """Three deals won in June 2024 after 10, 20 and 90 days: median 20, mean 40 (issue 18)."""
+    from salesops_lib.report.funnel_diagnosis import tiles
+
+    deals = Deals()
+    for created, cycle in (("2024-06-15", 10), ("2024-06-05", 20), ("2024-03-27", 90)):
+        path = _won(created, (cycle // 2, cycle - cycle // 2, 0, 0))
+        deals.add("r1", path, status="won")
+    data = dataset_from_frames(tmp_path / "src", {"reps": reps_frame([("r1", "t1", "north")]), **deals.frames()})
+    result = compute(data, _scope(data.source, period="2024-06"), FunnelDiagnosisParams(window_months=0))
+    assert result.bridge_factors.loc["cycle_days", "latest"] == 20
+    page = tiles(result, "en").html
+    assert "Median cycle (days)" in page and ">20.0<" in page and "40.0" not in page
 
 
 def test_statistics_match_statsmodels() -> None:

@@ -211,3 +211,22 @@ def test_report_tables_download_as_excel(isolated_run: ReviewRun) -> None:
     assert "Regions" in sheet.title
     values = [c.value for row in sheet.iter_rows() for c in row]
     assert any(isinstance(v, float) for v in values) and "Win rate" in values
+
+
+def test_a_malformed_finding_fails_its_report_alone_and_missing_facts_print_as_dashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: one report's NaN/None facts or malformed finding aborted the whole publication
+    with a traceback; now the malformed report fails alone, named on the index, and the others publish."""
+    for name in ("bad_finding", "missing_facts", "ok"):
+        monkeypatch.setitem(CATALOG, name, _fixture(name))
+    run = run_review(_maven_config(tmp_path, reports=("bad_finding", "missing_facts", "ok")))
+    status = {o.name: o for o in run.outcomes}
+    assert status["ok"].status == "published" and status["missing_facts"].status == "published"
+    assert status["bad_finding"].status == "failed" and "'outlook' cannot be published" in status["bad_finding"].error
+    index = (run.path / "index.html").read_text(encoding="utf-8")
+    assert "cannot be published" in index and "north" in index  # the failure, and the finding in words
+    text = re.sub(r"<style.*?</style>|<script.*?</script>|<[^>]+>", " ", index, flags=re.S)
+    assert not re.search(r"\b(nan|NaN|None|inf|Traceback)\b", text), text
+    findings = json.loads((run.path / "findings.json").read_text(encoding="utf-8"))
+    assert [f["analysis"] for f in findings] == ["forecast"] and findings[0]["at_stake"] is None

@@ -317,3 +317,35 @@ def test_pages_and_findings_render_in_both_languages(demo_planted: TargetSplitRe
             assert fields <= set(finding_fields(finding, lang)) | set(template.words), (finding.kind, lang)
             text = finding_text(finding, lang)
             assert "{" not in text and "nan" not in text
+
+
+# --------------------------------------------------------------------------- zero is a value
+
+
+@pytest.mark.parametrize("before", ["zero_orders", "old_booking"])
+def test_months_of_zero_bookings_are_zeros_not_missing_history(
+    tmp_path_factory: pytest.TempPathFactory, before: str
+) -> None:
+    """Bookings of 100 a month from September 2024 only; before that the source has orders worth 0
+    (``zero_orders``) or one booking in 2020, before the 36 months read (``old_booking``). Either way
+    January–August are months of zero sales: the base is 400, not 400 annualised to 1,200."""
+    rows = [("r1", dt.date(2024, m, 10), 100.0) for m in range(9, 13)]
+    if before == "zero_orders":
+        rows += [("r1", dt.date(2024, m, 10), 0.0) for m in range(1, 9)]
+    else:
+        rows += [("r1", dt.date(2020, 3, 10), 50.0)]
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "customer_id": "c1",
+            "rep_id": [r[0] for r in rows],
+            "ordered_at": [r[1] for r in rows],
+            "amount": [r[2] for r in rows],
+            "cost": 0.0,
+        }
+    )
+    reps = reps_frame([("r1", "t1", "north")])
+    ds = dataset_from_frames(tmp_path_factory.mktemp("zeros") / "src", {"reps": reps, "orders": orders})
+    result = _split(ds, growth=0.0)
+    assert result.plan.base_months_covered == 12
+    assert result.units.iloc[0]["base"] == 400 and result.units.iloc[0]["target"] == 400

@@ -334,6 +334,32 @@ def test_too_little_data_gives_no_fit() -> None:
     assert fit_drivers(panel, ("visit",)) is None
 
 
+# --------------------------------------------------------------------------- windows without revenue
+
+
+@pytest.fixture(scope="module")
+def no_revenue(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Two teams booking orders worth 0 every month of the first half of 2024 (issue 18: real exports
+    have such months), and nothing before."""
+    reps = reps_frame([("r1", "A", "n"), ("r2", "A", "n"), ("r3", "B", "s"), ("r4", "B", "s")])
+    orders = _orders([(rep, f"2024-{m:02d}-10", 0.0) for rep in ("r1", "r2", "r3", "r4") for m in range(1, 7)])
+    return dataset_from_frames(tmp_path_factory.mktemp("no-revenue"), {"reps": reps, "orders": orders})
+
+
+@pytest.mark.parametrize("period", ["2024-06", "2023-12"])
+def test_a_window_without_revenue_computes_and_renders_without_flags(no_revenue, period: str) -> None:  # type: ignore[no-untyped-def]
+    """2024-06: every month booked 0 (the trend heat map had no cell and divided by zero);
+    2023-12: the window lies before the first booking (no unit has FTE in it)."""
+    from salesops_lib.report import team_efficiency as view
+
+    result = compute(no_revenue, RunScope(source="x", period=period), TeamEfficiencyParams())
+    assert not result.units["flagged"].any() and not [f for f in result.findings if f.kind.startswith("low_")]
+    assert not np.isinf(result.monthly["gap"]).any() and not np.isinf(result.units["gap"].astype(float)).any()
+    for lang in ("zh", "en"):
+        for section in view.SECTIONS:
+            section(result, lang)
+
+
 # --------------------------------------------------------------------------- demo: planted truth and null
 
 

@@ -16,7 +16,7 @@ import ibis
 import pandas as pd
 
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.facts import revenue_events
+from salesops_lib.metrics.facts import account_owners, revenue_events
 
 COLUMNS = [
     "customer_id",
@@ -63,8 +63,9 @@ def key_account_risk(
         last_order=events.at.max(),
         first_order=events.at.min(),
         orders=events.count(),
-        owner=events.rep_id.mode(),
     )
+    owners = account_owners(data, as_of).rename(__owned="customer_id")
+    per_customer = per_customer.left_join(owners, per_customer.customer_id == owners["__owned"]).drop("__owned")
     key = per_customer.order_by(ibis.desc("value_12m")).limit(top_n).execute()
     if key.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -75,11 +76,13 @@ def key_account_risk(
     key["usual_gap_days"] = (span / (key["orders"] - 1).clip(lower=1)).where(key["orders"] > 1)
     key["change"] = (key["last_window"] / key["previous_window"] - 1).where(key["previous_window"] > 0)
     declining = key["change"] <= -decline
-    silent = key["days_since_last"] > silence_factor * key["usual_gap_days"].clip(lower=7)
+    grew = key["last_window"] > key["previous_window"]  # a growing account is not silent, however long its gap
+    silent = (key["days_since_last"] > silence_factor * key["usual_gap_days"].clip(lower=7)) & ~grew
     at_risk = key[declining | silent].copy()
     at_risk["reason"] = ["decline" if d else "silence" for d in declining[declining | silent]]
     lost = (at_risk["previous_window"] - at_risk["last_window"]).clip(lower=0)
     at_risk["value_at_risk"] = lost * 12 / window_months
+    at_risk = at_risk[at_risk["value_at_risk"] > 0]  # nothing at risk is no alert
     return _with_names(data, at_risk).sort_values("value_at_risk", ascending=False)[COLUMNS].reset_index(drop=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -76,5 +77,13 @@ def findings_from_json(text: str) -> list[Finding]:
 
 
 def rank(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
-    """Most severe first, then most money at stake."""
-    return sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], -abs(f.at_stake), f.unit))
+    """Most severe first, then most money at stake (none when missing or not finite)."""
+    return sorted(findings, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), -_stake(f.at_stake), str(f.unit)))
+
+
+def _stake(value: object) -> float:
+    try:
+        number = abs(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0

@@ -4,6 +4,7 @@ roster analyses need in pandas.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import ibis
@@ -44,6 +45,31 @@ def revenue_events(ds: Dataset) -> ir.Table:
     return w.select(
         at=w.closed_at, rep_id=w.rep_id, customer_id=w.customer_id, amount=w.amount, cost=ibis.null("float64")
     )
+
+
+def first_booking(ds: Dataset) -> pd.Timestamp | None:
+    """The day of the source's first booking of any amount (None when it has none).
+
+    Months from then on are booked history, where a month without bookings is a zero; months
+    before it are missing data. A booking of 0 counts: zero is a value.
+    """
+    events = revenue_events(ds)
+    value = events.filter(events.at.notnull()).at.min().execute()
+    return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+
+def account_owners(ds: Dataset, as_of: dt.date) -> ir.Table:
+    """The owner of every account booked by ``as_of``: ``customer_id``, ``owner`` (a rep id).
+
+    The owner is the rep with the most booked value on the account; a tie goes to the rep of the
+    latest booking, then to the smallest rep id, so every page and every run names the same owner.
+    """
+    events = revenue_events(ds)
+    events = events.filter(events.customer_id.notnull() & events.rep_id.notnull() & (events.at <= as_of))
+    per = events.group_by(["customer_id", "rep_id"]).agg(value=events.amount.sum().fill_null(0), latest=events.at.max())
+    order = [ibis.desc(per.value), ibis.desc(per.latest), per.rep_id]
+    ranked = per.mutate(_rank=ibis.row_number().over(group_by=per.customer_id, order_by=order))
+    return ranked.filter(ranked._rank == 0).select("customer_id", owner=ranked.rep_id)
 
 
 def won_deals(ds: Dataset) -> ir.Table:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from salesops_lib.data import TABLES, Dataset
 from salesops_lib.metrics.dictionary import Builder, Metric, Unit, register
@@ -348,9 +349,13 @@ def _fte(ds: Dataset, g: Grain, lo: ir.Scalar, hi: ir.Scalar) -> ir.Table:
     """FTE per period × unit: each rep's active days in the period ÷ days in the period."""
     bounds = ibis.memtable({"x": [0]}).select(lo=lo, hi=hi).execute().iloc[0]
     if bounds["lo"] is None or bounds["hi"] is None or str(bounds["lo"]) == "NaT":
-        return ibis.memtable(
-            {"period": [], "unit": [], "fte": []}, schema={"period": "date", "unit": "string", "fte": "float64"}
-        )
+        # a window with no bookings: an empty, typed table (untyped empty columns cannot be cast to dates)
+        empty = {
+            "period": pa.array([], pa.date32()),
+            "unit": pa.array([], pa.string()),
+            "fte": pa.array([], pa.float64()),
+        }
+        return ibis.memtable(pa.table(empty))
     cal = calendar(g, _to_date(bounds["lo"]), _to_date(bounds["hi"]))
     cal_t = ibis.memtable(
         cal.assign(period=cal["period"].dt.date, start=cal["start"].dt.date, period_end=cal["period_end"].dt.date),

@@ -12,14 +12,17 @@ Standard fields: ``where`` (unit, or nothing at company level), ``metric`` (labe
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import format_value, is_missing_number
+from salesops_lib.metrics.formatting import MISSING, MISSING_TEXT, fill, format_value, is_missing_number
 from salesops_lib.report.i18n import catalogue, t
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,18 +86,18 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
     """The standard fields plus the finding's own facts, formatted for ``lang``."""
     metric = METRICS.get(finding.metric)
     unit = metric.unit if metric else "count"
-    change = finding.facts.get("change", finding.change)
-    change = None if is_missing_number(change) else change
+    change = _number(finding.facts.get("change", finding.change))
     zh = lang == "zh"
-    where = "" if finding.level == "company" else (f"{finding.unit}：" if zh else f"{finding.unit}: ")
+    place = MISSING_TEXT if is_missing_number(finding.unit) else finding.unit
+    where = "" if finding.level == "company" else (f"{place}：" if zh else f"{place}: ")
     rose = change is not None and change >= 0
     fields: dict[str, Any] = {
         "where": where,
-        "unit": finding.unit,
+        "unit": place,
         "metric": metric.label(lang) if metric else finding.metric,
         "value": format_value(finding.value, unit),
         "baseline": format_value(finding.baseline, unit),
-        "change": "—" if change is None else f"{abs(change):.1%}",
+        "change": MISSING_TEXT if change is None else f"{abs(change):.1%}",
         "direction": ("上升" if rose else "下降") if zh else ("rose" if rose else "fell"),
         "at_stake": format_value(finding.at_stake, "currency"),
         "period": finding.period,
@@ -107,14 +110,19 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
 def finding_text(finding: Finding, lang: str) -> str:
     """One sentence plus the recommended action for ``finding`` in ``lang`` (zh or en).
 
-    A finding whose facts do not fit its template (a missing value, a wrong type) is worded by
-    the generic template instead: one odd finding never fails a page.
+    Missing facts print as a dash. A finding whose facts do not fit its template (a wrong type)
+    is worded by the generic template instead, with a logged note: one odd finding never fails
+    a page. Only a finding the generic template cannot word either raises (a :class:`ValueError`).
     """
     template = template_for(finding)
     try:
         text = _worded(finding, lang, template)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-        text = _worded(finding, lang, GENERIC)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        log.warning("finding %s/%s (%s) worded generically: %s", finding.analysis, finding.kind, finding.unit, exc)
+        try:
+            text = _worded(finding, lang, GENERIC)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as again:
+            raise ValueError(f"finding {finding.analysis}/{finding.kind} cannot be worded: {again}") from again
     caveats = caveat_texts(finding.facts.get("caveats") or [], lang)
     return "".join([text, *caveats]) if lang == "zh" else " ".join([text, *caveats])
 
@@ -134,36 +142,25 @@ def caveat_texts(caveats: list[dict[str, Any]], lang: str) -> list[str]:
     return texts
 
 
+def _number(value: Any) -> float | None:
+    """``value`` as a finite float, None when it is missing or not a number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if is_missing_number(number) else number
+
+
 def _worded(finding: Finding, lang: str, template: FindingText) -> str:
     zh = lang == "zh"
-    fields = _Defaulting(finding_fields(finding, lang))
+    fields = finding_fields(finding, lang)
     for key, table in template.words.items():
         pair = table.get(str(finding.facts.get(key)))
         if pair:
             fields[key] = pair[0] if zh else pair[1]
-    sentence = (template.zh if zh else template.en).format_map(fields)
+    sentence = fill(template.zh if zh else template.en, **fields)
     pair = template.actions.get(finding.action)
     if not pair:
         return sentence
-    action = (pair[0] if zh else pair[1]).format_map(fields)
+    action = fill(pair[0] if zh else pair[1], **fields)
     return sentence + action if zh else f"{sentence} {action}"
-
-
-class _Missing:
-    """A missing fact: prints as a dash whatever format spec the template gives it."""
-
-    def __format__(self, spec: str) -> str:
-        return "—"
-
-    def __str__(self) -> str:
-        return "—"
-
-
-MISSING = _Missing()
-
-
-class _Defaulting(dict[str, Any]):
-    """Missing template fields print as a dash rather than failing a whole page."""
-
-    def __missing__(self, key: str) -> _Missing:
-        return MISSING

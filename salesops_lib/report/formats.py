@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from salesops_lib.metrics.formatting import format_value
+from salesops_lib.metrics.formatting import MISSING_TEXT, format_value, is_missing_number
 from salesops_lib.report.html import e, table_html
 
 
@@ -71,8 +71,17 @@ Columns = dict[str, tuple[str, Callable[[Any], str]]]
 
 
 def labelled_table(frame: pd.DataFrame, columns: Columns, label: Callable[[str], str]) -> str:
-    """``frame``'s ``columns`` (name → (label key, formatter)) as an escaped HTML table, headed in the page language."""
-    shown = pd.DataFrame({label(key): frame[name].map(fmt) for name, (key, fmt) in columns.items()})
+    """``frame``'s ``columns`` (name → (label key, formatter)) as an escaped HTML table, headed in the page language.
+
+    A missing cell never reaches its formatter: a missing number is a dash, a missing name (a
+    text column) the glossary's ``unknown``.
+    """
+
+    def cells(name: str, fmt: Callable[[Any], str]) -> pd.Series:
+        gap = MISSING_TEXT if pd.api.types.is_numeric_dtype(frame[name]) else label("unknown")
+        return frame[name].map(lambda v: gap if is_missing_number(v) else fmt(v))
+
+    shown = pd.DataFrame({label(key): cells(name, fmt) for name, (key, fmt) in columns.items()})
     return table_html(shown, index=False)
 
 

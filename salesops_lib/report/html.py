@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -11,9 +12,11 @@ import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, rank
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import format_change, format_value
+from salesops_lib.metrics.formatting import MISSING_TEXT, format_change, format_value, is_missing_number
 from salesops_lib.report.findings_text import finding_text
 from salesops_lib.report.i18n import t
+
+log = logging.getLogger(__name__)
 
 TILE_CSS = """
 .so-tiles{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0 16px}
@@ -76,13 +79,27 @@ def findings_html(
     ranked = rank(list(findings))[:limit]
     if not ranked:
         return f"<p>{e(t('no_findings', lang))}</p>"
-    items = "".join(
-        f"<li><span class='so-sev so-sev-{e(f.severity)}'>{e(t(f.severity, lang))}</span>{e(word(f))}</li>"
-        for f in ranked
-    )
+    items = "".join(_finding_item(f, word, lang) for f in ranked)
     return f"<style>{TILE_CSS}</style><ul class='so-findings'>{items}</ul>"
 
 
-def table_html(frame: pd.DataFrame, *, index: bool = True) -> str:
-    """A data frame as an escaped HTML table."""
-    return frame.to_html(index=index, escape=True, na_rep="—", border=0, classes="so-table")
+def _finding_item(finding: Finding, word: Callable[[Finding], str], lang: str) -> str:
+    """One finding as a list item; a finding that cannot be worded is left out with a logged note."""
+    try:
+        text, severity = word(finding), t(finding.severity, lang)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("finding %s/%s left out of the page: %s", finding.analysis, finding.kind, exc)
+        return ""
+    return f"<li><span class='so-sev so-sev-{e(finding.severity)}'>{e(severity)}</span>{e(text)}</li>"
+
+
+def table_html(frame: pd.DataFrame, *, index: bool = True, lang: str = "") -> str:
+    """A data frame as an escaped HTML table: a missing cell is a dash, a missing row or column
+    label (a pivot over a column with gaps) the glossary's ``unknown`` in ``lang`` (a dash without).
+    """
+    unknown = t("unknown", lang) if lang else MISSING_TEXT
+    frame = frame.rename(
+        index=lambda v: unknown if is_missing_number(v) else v,
+        columns=lambda v: unknown if is_missing_number(v) else v,
+    )
+    return frame.to_html(index=index, escape=True, na_rep=MISSING_TEXT, border=0, classes="so-table")

@@ -20,6 +20,7 @@ import yaml
 
 from salesops_lib.config.yaml_safe import UniqueKeyLoader
 from salesops_lib.errors import ConfigError
+from salesops_lib.metrics.formatting import fill
 
 LANGUAGES = ("zh", "en")
 Pair = tuple[str, str]
@@ -98,23 +99,37 @@ def _code_pair(pair: Any, where: str) -> Pair:
     return pair[0], pair[1]
 
 
-def t(key: str, lang: str, labels: Mapping[str, Mapping[str, str]] | str | None = None) -> str:
+class Words(str):
+    """A label: text whose :meth:`format` prints a missing or non-finite number as a dash
+    (:func:`~salesops_lib.metrics.formatting.fill`), whatever format spec the words give it.
+    """
+
+    __slots__ = ()
+
+    def format(self, *args: object, **fields: Any) -> str:  # noqa: D102 - str.format, made total
+        if args:
+            raise TypeError("labels are filled by name")
+        return fill(self, **fields)
+
+
+def t(key: str, lang: str, labels: Mapping[str, Mapping[str, str]] | str | None = None) -> Words:
     """The label ``key`` in ``lang`` (zh or en): from report ``labels`` (a report name, or a
-    legacy dict of its own labels) when it has the key, else from the glossary.
+    legacy dict of its own labels) when it has the key, else from the glossary. Its ``format``
+    never prints ``nan``, ``None`` or ``inf`` (see :class:`Words`).
     """
     index = 0 if lang == "zh" else 1
     if isinstance(labels, str):
         own = catalogue(labels).labels
         if key in own:
-            return own[key][index]
+            return Words(own[key][index])
     elif labels is not None and key in labels:
-        return labels[key]["zh" if lang == "zh" else "en"]
+        return Words(labels[key]["zh" if lang == "zh" else "en"])
     shared = catalogue("glossary").labels
     if key not in shared:
         raise KeyError(
             f"label {key!r} is in neither the glossary nor {labels if isinstance(labels, str) else 'the report'}"
         )
-    return shared[key][index]
+    return Words(shared[key][index])
 
 
 def title(report: str, lang: str) -> str:

@@ -16,25 +16,28 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from salesops_lib.analyses.findings import Finding, rank
+from salesops_lib.analyses.findings import SEVERITY_RANK, Finding, rank
 from salesops_lib.catalog import CATALOG
 from salesops_lib.core.atomic import recover_swap, swap_folder, write_text_atomic
 from salesops_lib.errors import PublishError
+from salesops_lib.report.findings_text import finding_text
 from salesops_lib.report.html import TILE_CSS, findings_html, tiles_html
 from salesops_lib.report.i18n import t
 from salesops_lib.runner.execute import ReportOutcome
 from salesops_lib.runner.html_export import PAGE_CSS, TEMPLATES, with_embedded_font
 
+log = logging.getLogger(__name__)
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
 HEADLINE_FINDINGS = 10
 
@@ -128,6 +131,30 @@ def output_errors(root: Path) -> Iterator[None]:
             where=str(exc.filename or root),
             fix=fixes[exc.errno] + "; the previous publication is untouched",
         ) from None
+
+
+def checked(outcome: ReportOutcome, lang: str) -> ReportOutcome:
+    """``outcome``, failed instead of published when a finding it hands over cannot be read,
+    ranked or worded in ``lang``: the report fails alone, with the finding named, and never stops
+    the publication of the others (missing facts are not malformed: they print as dashes).
+    """
+    if outcome.status != "published":
+        return outcome
+    for raw in outcome.payload.get("findings", []):
+        try:
+            finding = Finding.from_dict(raw)
+            if finding.severity not in SEVERITY_RANK:
+                raise ValueError(f"unknown severity {finding.severity!r}")
+            rank([finding])
+            finding_text(finding, lang)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            kind = raw.get("kind", "?") if isinstance(raw, dict) else "?"
+            error = (
+                f"a finding of kind {kind!r} cannot be published ({type(exc).__name__}: {exc}); its page was withheld"
+            )
+            log.warning("report %s: %s", outcome.name, error)
+            return replace(outcome, status="failed", error=error, html_file=None, html_bytes=0, payload={})
+    return outcome
 
 
 def findings_of(outcomes: list[ReportOutcome]) -> list[Finding]:

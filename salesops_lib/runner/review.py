@@ -131,7 +131,7 @@ def _run_reports(
     progress: Progress | None,
 ) -> list[ReportOutcome]:
     """Skip what the source cannot feed, run the rest (the summary last), in catalog order."""
-    kept = _carry_over(root / config.period, staging, {s.name for s in specs}) if merge else []
+    kept = _carry_over(root / config.period, staging, {s.name for s in specs}, config.lang) if merge else []
     reasons = {s.name: _skip_reason(s, dataset) for s in specs}
     skipped = [ReportOutcome(s.name, "skipped", error=reasons[s.name]) for s in specs if reasons[s.name]]
     tasks = [_task(s, params[s.name], staging, config) for s in specs if not reasons[s.name]]
@@ -234,13 +234,14 @@ def _execute(pool: ProcessPoolExecutor, tasks: list[ReportTask], *, progress: Pr
             outcome = future.result()
         except Exception as exc:  # the worker process itself died
             outcome = ReportOutcome(task.name, "failed", error=f"worker failed: {type(exc).__name__}: {exc}")
+        outcome = publish.checked(outcome, task.lang)  # a malformed finding fails its report alone
         outcomes.append(outcome)
         if progress:
             progress(outcome)
     return outcomes
 
 
-def _carry_over(live: Path, staging: Path, replaced: set[str]) -> list[ReportOutcome]:
+def _carry_over(live: Path, staging: Path, replaced: set[str], lang: str) -> list[ReportOutcome]:
     """Copy the published reports that this run does not replace into ``staging``."""
     import json
 
@@ -259,7 +260,7 @@ def _carry_over(live: Path, staging: Path, replaced: set[str]) -> list[ReportOut
         fields = {
             k: entry[k] for k in ("name", "status", "seconds", "error", "notebook_file", "html_file", "html_bytes")
         }
-        kept.append(ReportOutcome(**fields, payload=payload))
+        kept.append(publish.checked(ReportOutcome(**fields, payload=payload), lang))
     return kept
 
 

@@ -92,3 +92,60 @@ def test_tiles_with_json_nulls_render_as_dashes() -> None:
     )
     html = tiles_html(tiles, "en")
     assert "—" in html and "nan" not in html.lower() and "None" not in html
+
+
+# --------------------------------------------------------------------------- pages (issue 18: "nan%", a `nan` header, "Gini nan")
+
+
+def test_labels_and_format_specs_print_missing_numbers_as_dashes() -> None:
+    from salesops_lib.metrics.formatting import fill, formatted
+    from salesops_lib.report.i18n import t
+
+    for value in MISSING:
+        assert formatted(value, ".1%") == formatted(value, ",.0f") == "—"
+        assert fill("{share:.1%} of {total:,.0f}", share=value, total=value) == "— of —"
+    assert formatted(0.125, ".1%") == "12.5%" and fill("{n:,}", n=1234) == "1,234"
+    # every label's format is total: a NaN under a format spec is a dash, never "nan%"
+    note = t("achievability_note", "en", "target_split")
+    assert "nan" not in note.format(gap=float("nan"), q_high=float("nan"), q_low=None, min_points=3)
+
+
+def test_tables_label_missing_names_as_unknown_and_missing_numbers_as_dashes() -> None:
+    from salesops_lib.report.formats import labelled_table, number
+    from salesops_lib.report.html import table_html
+    from salesops_lib.report.i18n import t
+
+    frame = pd.DataFrame({"unit": ["north", None, float("nan")], "gini": [0.25, float("nan"), float("inf")]})
+    html = labelled_table(
+        frame, {"unit": ("unit", str), "gini": ("gini", lambda v: number(v, 3))}, lambda k: t(k, "zh", "target_split")
+    )
+    assert "未知" in html and "—" in html and "nan" not in html.lower() and "None" not in html and "inf" not in html
+    pivot = pd.DataFrame({"north": [1.0], float("nan"): [float("nan")]})  # a pivot over regions with a gap
+    for lang, word in (("zh", "未知"), ("en", "unknown")):
+        page = table_html(pivot, lang=lang)
+        assert f"<th>{word}</th>" in page and "nan" not in page.lower()
+
+
+def test_the_fairness_table_has_no_gini_nan() -> None:
+    from types import SimpleNamespace
+
+    from salesops_lib.report.target_split import sections
+
+    fairness = pd.DataFrame(
+        [
+            {
+                "level": "rep",
+                "measure": "per_fte",
+                "units": 1,
+                "min": 1.0,
+                "median": 1.0,
+                "max": 1.0,
+                "cv": float("nan"),
+                "gini": float("nan"),
+            }
+        ]
+    )
+    result = SimpleNamespace(fairness=fairness, region="", findings=())
+    for lang in ("zh", "en"):
+        html = sections.fairness(result, lang).html  # type: ignore[arg-type]
+        assert "nan" not in html.lower(), html

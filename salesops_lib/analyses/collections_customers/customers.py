@@ -19,7 +19,7 @@ import pandas as pd
 
 from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.facts import revenue_events
+from salesops_lib.metrics.facts import account_owners, revenue_events
 from salesops_lib.metrics.grain import unit_via_rep
 
 DIMENSIONS: tuple[str, ...] = ("segment", "industry", "channel")
@@ -43,8 +43,9 @@ def customer_values(data: Dataset, as_of: dt.date, *, region: str = "", attribut
     """One row per customer with bookings: value to date and over the last 12 months (lazy).
 
     Columns: ``customer_id``, ``first_at``, ``last_at``, ``bookings`` (count), ``revenue``,
-    ``gross_profit``, ``revenue_12m``, ``gross_profit_12m``, ``owner`` (the rep with most
-    bookings), and — when the source has opportunities — ``won_deals``, ``won_value`` and
+    ``gross_profit``, ``revenue_12m``, ``gross_profit_12m``, ``owner`` (see
+    :func:`~salesops_lib.metrics.facts.account_owners`), and — when the source has opportunities —
+    ``won_deals``, ``won_value`` and
     ``closed_deals`` (won + lost, closed by ``as_of``); plus, with ``attributes``, ``name``,
     ``segment``, ``industry``, ``region`` and ``channel`` (NULL where unknown).
 
@@ -62,8 +63,9 @@ def customer_values(data: Dataset, as_of: dt.date, *, region: str = "", attribut
         gross_profit=ev.profit.sum(),
         revenue_12m=ev.amount.sum(where=ev.at > year_ago).fill_null(0.0),
         gross_profit_12m=ev.profit.sum(where=ev.at > year_ago).fill_null(0.0),
-        owner=ev.rep_id.mode(),
     )
+    owners = account_owners(data, as_of).rename(__owned="customer_id")
+    per = per.left_join(owners, per.customer_id == owners["__owned"]).drop("__owned")
     if data.has("opportunities"):
         o = data.table("opportunities")
         closed = o.filter(
@@ -228,7 +230,7 @@ def historical_ltv(
         revenue=joined.amount.sum(), gross_profit=joined.profit.sum(), days=joined.at.nunique()
     )
     if region:
-        owner = ev.group_by(__o=ev.customer_id).agg(rep_id=ev.rep_id.mode())
+        owner = account_owners(data, as_of).rename(__o="customer_id", rep_id="owner")
         per = per.join(owner, per.customer_id == owner["__o"]).drop("__o")
         per = unit_via_rep(data, per, "region")
         per = per.filter(per.unit == region).drop("unit", "rep_id")

@@ -62,6 +62,7 @@ def slip_test(moments: pd.DataFrame, *, alpha: float = 0.01, min_increase: float
     --------
     >>> slip_test(overdue_moments(ds, cuts, 91, "region"))  # doctest: +SKIP
     """
+    moments = moments[moments["unit"].notna()]  # receivables no unit can be told for are no unit's slip
     current = moments[moments["label"] == "current"].set_index("unit")
     history = moments[moments["label"] == "history"].set_index("unit")
     units = sorted(current.index)

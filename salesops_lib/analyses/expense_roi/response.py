@@ -43,6 +43,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from salesops_lib.analyses.expense_roi.money import safe_ratio, to_cents
 from salesops_lib.analyses.expense_roi.panel import SpendPanel
+from salesops_lib.metrics.formatting import formatted
 
 DECAY_GRID = tuple(round(0.1 * k, 1) for k in range(9))
 START_DECAY = 0.3
@@ -436,7 +437,7 @@ def _warnings(
     if collinear:
         out.append(("collinear", ", ".join(collinear)))
     if not np.isfinite(condition) or condition > CONDITION_LIMIT:
-        out.append(("ill_conditioned", f"{condition:.0f}"))
+        out.append(("ill_conditioned", formatted(condition, ".0f")))
     gap = (estimates["beta"] - estimates["ridge_beta"]).abs()
     scale = np.maximum(estimates["beta"].abs(), estimates["ridge_beta"].abs())
     unstable = estimates.loc[

@@ -17,7 +17,7 @@ import pandas as pd
 
 from salesops_lib.core.periods import month_start
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.facts import rep_roster, revenue_events
+from salesops_lib.metrics.facts import first_booking, rep_roster, revenue_events
 
 UNASSIGNED = "(unassigned)"
 MAX_HISTORY_MONTHS = 60
@@ -28,7 +28,7 @@ def monthly_revenue(data: Dataset, as_of: dt.date) -> pd.DataFrame:
     """Revenue per rep (rows) and month (columns, month starts) up to ``as_of``'s month.
 
     Months without a booking are 0; at most :data:`MAX_HISTORY_MONTHS` months, starting with
-    the first month that has revenue.
+    the month of the source's first booking (of any amount: zero is a value).
     """
     events = revenue_events(data)
     first_allowed = (month_start(as_of) - pd.DateOffset(months=MAX_HISTORY_MONTHS - 1)).date()
@@ -44,8 +44,8 @@ def monthly_revenue(data: Dataset, as_of: dt.date) -> pd.DataFrame:
         return pd.DataFrame(columns=months[-1:], dtype=float)
     frame["month"] = pd.to_datetime(frame["month"])
     matrix = frame.pivot_table(index="rep_id", columns="month", values="amount", aggfunc="sum", fill_value=0.0)
-    months_seen = cast("pd.DatetimeIndex", matrix.columns)  # the pivot's columns are the months
-    first = months_seen[(matrix.sum(axis=0) != 0).to_numpy()].min()
+    start = first_booking(data)  # a month of zero bookings after it is a zero, not missing history
+    first = month_start(start) if start is not None else months[0]
     matrix = matrix.reindex(columns=months[months >= first], fill_value=0.0).astype(float)
     return matrix
 

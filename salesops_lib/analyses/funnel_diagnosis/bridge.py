@@ -34,27 +34,31 @@ TIMING = "timing"
 
 
 def won_counts(deals: ir.Table, by: str, first: dt.date, as_of: dt.date) -> pd.DataFrame:
-    """Per month × ``by``: deals created (``created``), deals won (``won``), won value (``value``)
-    and the summed days from creation to win of the won deals (``cycle_days``).
-    """
+    """Per month × ``by``: deals created (``created``), deals won (``won``) and won value (``value``)."""
     created = deals.filter(deals.created.notnull() & (deals.created >= first) & (deals.created <= as_of))
     created = created.mutate(month=created.created.truncate("M"))
     made: pd.DataFrame = created.group_by(["month", by]).agg(created=created.count()).execute()
     won = deals.filter(deals.won_at.notnull() & (deals.won_at >= first) & (deals.won_at <= as_of))
-    won = won.mutate(month=won.won_at.truncate("M"), days=won.won_at.delta(won.created, unit="day"))
-    closed = (
-        won.group_by(["month", by])
-        .agg(
-            won=won.count(),
-            value=won.amount.sum().fill_null(0),
-            cycle_days=won.days.sum().cast("float64"),
-            cycle_n=won.days.count(),
-        )
-        .execute()
-    )
+    won = won.mutate(month=won.won_at.truncate("M"))
+    closed = won.group_by(["month", by]).agg(won=won.count(), value=won.amount.sum().fill_null(0)).execute()
     frame = made.merge(closed, on=["month", by], how="outer").fillna(0.0)
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
+
+
+def cycle_medians(deals: ir.Table, by: str, months: list[pd.Timestamp]) -> pd.Series:
+    """Median days from creation to win of the deals won in ``months``, per ``by`` and for the
+    ``company`` (a row for each unit that won a dated deal then).
+    """
+    first = min(months).date()
+    last = (max(months) + pd.offsets.MonthEnd(0)).date()
+    won = deals.filter(deals.won_at.notnull() & deals.created.notnull() & deals.won_at.between(first, last))
+    won = won.filter(won.won_at.truncate("M").isin([m.date() for m in months]))
+    won = won.mutate(days=won.won_at.delta(won.created, unit="day").cast("float64"))
+    units: pd.DataFrame = won.group_by(by).agg(days=won.days.median()).execute()
+    company = won.aggregate(days=won.days.median()).execute()["days"]
+    medians = units.set_index(by)["days"].astype("float64")
+    return pd.concat([medians, pd.Series({"company": float(company.iloc[0])})]).dropna()
 
 
 def _period(frame: pd.DataFrame, months: list[pd.Timestamp]) -> pd.DataFrame:
@@ -62,17 +66,25 @@ def _period(frame: pd.DataFrame, months: list[pd.Timestamp]) -> pd.DataFrame:
 
 
 def factor_table(
-    monthly: pd.DataFrame, won: pd.DataFrame, by: str, months: list[pd.Timestamp], plan: StagePlan, with_leads: bool
+    monthly: pd.DataFrame,
+    won: pd.DataFrame,
+    by: str,
+    months: list[pd.Timestamp],
+    plan: StagePlan,
+    with_leads: bool,
+    cycles: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Per unit, the factor values of the average month over ``months`` (and the company row)."""
+    """Per unit, the factor values of the average month over ``months`` (and the company row), with
+    ``cycle_days`` from ``cycles`` (:func:`cycle_medians` of the same months; NaN without it).
+    """
     scale = 1.0 / len(months)
     steps = _period(monthly, months)
     wins = _period(won, months)
     units = sorted(set(steps[by]) | set(wins[by]))
     counts = steps.groupby([by, "k"])[["n", "x"]].sum()
-    totals = wins.groupby(by)[["created", "won", "value", "cycle_days", "cycle_n"]].sum()
+    totals = wins.groupby(by)[["created", "won", "value"]].sum()
     company_counts = steps.groupby("k")[["n", "x"]].sum()
-    company_tot = wins[["created", "won", "value", "cycle_days", "cycle_n"]].sum()
+    company_tot = wins[["created", "won", "value"]].sum()
     rows = []
     for unit in [*units, None]:
         tot = company_tot if unit is None else totals.reindex([unit]).fillna(0.0).iloc[0]
@@ -87,7 +99,8 @@ def factor_table(
             row[f"rate:{stage}"] = x / n if n else np.nan
         row[SIZE] = tot["value"] / tot["won"] if tot["won"] else np.nan
         row["won_value"] = tot["value"] * scale
-        row["cycle_days"] = tot["cycle_days"] / tot["cycle_n"] if tot["cycle_n"] else np.nan
+        key = "company" if unit is None else unit
+        row["cycle_days"] = float(cycles[key]) if cycles is not None and key in cycles.index else np.nan
         rows.append(row)
     return pd.DataFrame(rows).set_index("unit")
 

@@ -165,8 +165,9 @@ def _diagnose(
     # --- the won-value bridge
     won = bridges.won_counts(deals, unit, baseline[0], as_of)
     with_leads = lead_unit is not None
-    before = bridges.factor_table(monthly, won, unit, months, plan, with_leads)
-    after = bridges.factor_table(monthly, won, unit, [latest], plan, with_leads)
+    before_cycles, cycles = bridges.cycle_medians(deals, unit, months), bridges.cycle_medians(deals, unit, [latest])
+    before = bridges.factor_table(monthly, won, unit, months, plan, with_leads, before_cycles)
+    after = bridges.factor_table(monthly, won, unit, [latest], plan, with_leads, cycles)
     contributions = bridges.lmdi(before, after, plan, with_leads)
     bridge = bridges.bridge_steps(contributions, plan, with_leads) if not contributions.empty else pd.DataFrame()
     factors = (

@@ -13,7 +13,7 @@ import pandas as pd
 from salesops_lib.analyses.target_split.capacity import month_starts
 from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.facts import rep_roster, revenue_events
+from salesops_lib.metrics.facts import first_booking, rep_roster, revenue_events
 
 HISTORY_MONTHS = 36
 """Months of bookings read (ending with the as-of month): base window, seasonality, achieved growth."""
@@ -27,7 +27,8 @@ class SplitInputs:
     as_of: dt.date
     #: the history months (month starts), oldest first
     months: pd.DatetimeIndex
-    #: first month with any booking (months before it are missing data, not zero sales)
+    #: day of the source's first booking of any amount, also before the history (months before it
+    #: are missing data; from it on a month without bookings is a zero, not a gap)
     data_start: pd.Timestamp | None
     #: rep_id, name, team, region, hire_date, exit_date
     reps: pd.DataFrame
@@ -57,11 +58,10 @@ def load_inputs(data: Dataset, as_of: dt.date, plan_months: pd.DatetimeIndex) ->
         .reindex(index=reps["rep_id"], columns=months)
         .fillna(0.0)
     )
-    booked = monthly.loc[monthly["amount"] != 0, "month"]
     return SplitInputs(
         as_of=as_of,
         months=months,
-        data_start=booked.min() if len(booked) else None,
+        data_start=first_booking(data),
         reps=reps,
         revenue=revenue,
         potential=_potential(data, int(plan_months[0].year)),

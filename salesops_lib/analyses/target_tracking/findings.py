@@ -13,6 +13,7 @@ import pandas as pd
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 from salesops_lib.analyses.target_tracking.params import TargetTrackingParams
+from salesops_lib.metrics.formatting import formatted
 
 ANALYSIS = "target_tracking"
 KINDS = ("persistent_underperformance", "off_pace", "off_pace_quarter")
@@ -49,7 +50,7 @@ def tracking_findings(
                     "periods": int(row.periods),
                     "grain": row.grain,
                     "threshold": float(params.alert_threshold),
-                    "attainments": " / ".join(f"{a:.0%}" for a in row.attainments),
+                    "attainments": " / ".join(formatted(a, ".0%") for a in row.attainments),
                     "shortfall": float(row.shortfall),
                     "extra_per_week": float(row.extra_per_week),
                     "required_per_week": float(row.required_per_week),

@@ -168,8 +168,9 @@ def _scorecard_and_pay(panel: pd.DataFrame, params: TeamEfficiencyParams, end: d
 
 
 def _first_row(frame: pd.DataFrame) -> dict[str, Any]:
-    """The first row of ``frame`` as a dict keyed by column name."""
-    return cast("dict[str, Any]", frame.iloc[0].to_dict())
+    """The first row of ``frame`` as a dict keyed by column name (NaN everywhere when it has no row)."""
+    row = frame.iloc[0] if len(frame) else pd.Series(np.nan, index=frame.columns, dtype="float64")
+    return cast("dict[str, Any]", row.to_dict())
 
 
 def _plain(value: Any) -> Any:
@@ -231,7 +232,8 @@ def _monthly(panel: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.
     months = pd.concat(frames, ignore_index=True)
     months = months[months["month"].between(start, end)].copy()
     company = months[months["level"] == "company"].set_index("month")["revenue_per_fte"]
-    months["gap"] = months["revenue_per_fte"] / months["month"].map(company) - 1
+    benchmark = months["month"].map(company)
+    months["gap"] = months["revenue_per_fte"] / benchmark.where(benchmark > 0) - 1  # NaN in a month without revenue
     return months.reset_index(drop=True)
 
 

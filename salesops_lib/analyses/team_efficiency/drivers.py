@@ -101,8 +101,8 @@ def fit_drivers(panel: pd.DataFrame, activity_types: tuple[str, ...], *, confide
     if design.empty:
         return None
     y = cast("pd.Series", np.log(sample["revenue"] / sample["fte"])).to_numpy()  # a ufunc keeps the Series
-    rep_code = pd.factorize(sample["rep_id"])[0]
-    cell_code = pd.factorize(sample["cell"])[0]
+    rep_code = pd.factorize(sample["rep_id"], use_na_sentinel=False)[0]
+    cell_code = pd.factorize(sample["cell"], use_na_sentinel=False)[0]  # reps without a team: one group too
     data = absorb(np.column_stack([y, design.to_numpy()]), (rep_code, cell_code))
     y_w, x_w = data[:, 0], data[:, 1:]
     keep = x_w.std(axis=0) > 1e-8  # terms fully absorbed by the effects carry no information

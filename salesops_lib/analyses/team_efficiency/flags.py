@@ -112,6 +112,9 @@ def compare(
     >>> compare(teams, team_months, kind="company", rule=FlagRule())  # doctest: +SKIP
     """
     out = window.copy()
+    if out.empty:  # no unit with FTE in the window (e.g. no bookings yet): nothing to compare or flag
+        flags = ("eligible", "flagged", "strong")
+        return out.assign(**{c: pd.Series(dtype="bool" if c in flags else "float64") for c in COLUMNS})
     big = out.set_index("unit")["fte"] >= rule.min_fte
     if eligible is not None:
         # pandas-stubs: Index.map does take a Series as the mapping, and Series & Index is elementwise
@@ -119,12 +122,13 @@ def compare(
     out["eligible"] = out["unit"].map(big).fillna(False).astype(bool)
     bench_w, bench_m = benchmark_values(out, monthly, kind, groups, out.set_index("unit")["eligible"])
     out["benchmark"] = bench_w
-    out["gap"] = out["revenue_per_fte"] / out["benchmark"] - 1
-    gaps = monthly.assign(gap=monthly["revenue_per_fte"] / bench_m - 1)
+    # a gap to a benchmark without revenue is undefined (NaN), not ±inf
+    out["gap"] = out["revenue_per_fte"] / out["benchmark"].where(out["benchmark"] > 0) - 1
+    gaps = monthly.assign(gap=monthly["revenue_per_fte"] / bench_m.where(bench_m > 0) - 1)
     gaps = gaps[(gaps["fte"] > 0) & np.isfinite(gaps["gap"])]
     spread = gaps.groupby("unit")["gap"].agg(["std", "count"])
     out["se"] = out["unit"].map(spread["std"] / np.sqrt(spread["count"]))
-    months = out["unit"].map(spread["count"]).fillna(0)
+    months = out["unit"].map(spread["count"]).astype("float64").fillna(0)  # float even when no unit has months
     crit = pd.Series(stats.t.ppf(0.5 + rule.confidence / 2, np.maximum(months - 1, 1)), index=out.index)
     crit[months < MIN_MONTHS] = np.nan
     out["gap_low"] = out["gap"] - crit * out["se"]

@@ -15,7 +15,7 @@ from salesops_lib.analyses.collections_customers import CollectionsCustomersResu
 from salesops_lib.analyses.collections_customers.compute import OUTLOOK_DAYS
 from salesops_lib.analyses.collections_customers.receivables import BUCKETS, DOUBTFUL_DAYS
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import format_change, format_value
+from salesops_lib.metrics.formatting import format_change, format_value, formatted
 from salesops_lib.report.collections_customers.words import (
     Formatter,
     bucket_label,
@@ -65,7 +65,7 @@ def receivables_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFrag
     for row in result.receivables.tiles.itertuples():
         name = METRICS[row.key].label(lang) if row.key in METRICS else label(row.key, lang)
         value = (
-            f"{row.value:.1f}"
+            formatted(row.value, ".1f")
             if row.unit == "index" and row.value == row.value
             else format_value(row.value, "currency" if row.unit == "currency" else row.unit)
         )
@@ -240,7 +240,7 @@ def customers_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
     """Customer headline figures and the top customers of the last 12 months."""
     cv = result.customers
     top20 = cv.concentration.set_index("tier")["share"].get(0.20, np.nan) if not cv.concentration.empty else np.nan
-    tiles = [(label("customers", lang), f"{cv.customers:,}"), (label("top20_share", lang), ratio(top20))]
+    tiles = [(label("customers", lang), formatted(cv.customers, ",")), (label("top20_share", lang), ratio(top20))]
     if cv.prediction is not None:
         tiles.append(
             (label("predicted_gp", lang).format(months=cv.prediction.horizon_months), money(cv.prediction.total_gp))
@@ -385,7 +385,7 @@ def summary_html(result: CollectionsCustomersResult, lang: str = "zh") -> str:
                     ),
                 )
             )
-    rows.append(("customers", f"{result.customers.customers:,}"))
+    rows.append(("customers", formatted(result.customers.customers, ",")))
     rows.append(("key_accounts_at_risk", str(len(result.churn))))
     head = f"<th>{html.escape(label('summary_item', lang))}</th><th>{html.escape(label('summary_value', lang))}</th>"
     body = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(v)}</td></tr>" for k, v in rows)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesops_lib.metrics.formatting import format_value
+from salesops_lib.metrics.formatting import format_value, formatted
 from salesops_lib.report.i18n import t
 
 REPORT = "collections_customers"
@@ -44,13 +44,13 @@ def ratio(v: object) -> str:
 def two(v: object) -> str:
     """A number with two decimals and thousands separators ("—" when missing)."""
     value = _f(v)
-    return "—" if value is None or np.isnan(value) else f"{value:,.2f}"
+    return "—" if value is None or np.isnan(value) else formatted(value, ",.2f")
 
 
 def integer(v: object) -> str:
     """A number rounded to a whole one, with thousands separators ("—" when missing)."""
     value = _f(v)
-    return "—" if value is None or np.isnan(value) else f"{value:,.0f}"
+    return "—" if value is None or np.isnan(value) else formatted(value, ",.0f")
 
 
 def text(v: object) -> str:

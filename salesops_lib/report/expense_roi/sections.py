@@ -12,6 +12,7 @@ import pandas as pd
 from salesops_lib.analyses.expense_roi import ExpenseRoiResult
 from salesops_lib.analyses.expense_roi.budget import TOTAL
 from salesops_lib.analyses.findings import rank
+from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.expense_roi.words import Formatter, intervals, label, points, word, words
 from salesops_lib.report.formats import integer, money, number, paragraph, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
@@ -374,7 +375,7 @@ def summary_html(result: ExpenseRoiResult, lang: str = "zh") -> str:
     """The ranked findings and the skipped sections (how a result shows when a notebook cell ends with it)."""
     rows = "".join(
         f"<tr><td>{html.escape(f.kind)}</td><td>{html.escape(f.severity)}</td><td>{html.escape(f.unit)}</td>"
-        f"<td>{f.at_stake:,.0f}</td></tr>"
+        f"<td>{formatted(f.at_stake, ',.0f')}</td></tr>"
         for f in rank(result.findings)
     )
     head = "".join(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.forecast import ForecastResult
+from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.forecast.words import coded, word
 from salesops_lib.report.formats import money, number, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
@@ -21,7 +22,7 @@ def _day(value: Any) -> str:
 
 def _change(value: Any) -> str:
     """A relative change as a signed whole percentage, "—" when missing."""
-    return "—" if pd.isna(value) else f"{value:+.0%}"
+    return "—" if pd.isna(value) else formatted(value, "+.0%")
 
 
 def summary_html(result: ForecastResult, lang: str = "zh") -> str:
@@ -236,7 +237,7 @@ def calibration(result: ForecastResult, lang: str) -> HtmlFragment:
     shown = pd.DataFrame(
         {
             word("level", lang): [coded("level", x, lang) for x in frame["level"]],
-            word("band", lang): frame["band"].map(lambda v: f"{v:.0%}"),
+            word("band", lang): frame["band"].map(lambda v: formatted(v, ".0%")),
             word("coverage_raw", lang): frame["coverage_raw"].map(lambda v: pct(v, 0)),
             word("factor", lang): frame["factor"].map(number),
             word("coverage_calibrated", lang): frame["coverage_calibrated"].map(lambda v: pct(v, 0)),

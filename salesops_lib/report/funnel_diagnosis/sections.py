@@ -13,6 +13,7 @@ import pandas as pd
 from salesops_lib.analyses.funnel_diagnosis import FunnelResult
 from salesops_lib.analyses.funnel_diagnosis.bridge import LEAD_RATE, SIZE, TIMING
 from salesops_lib.analyses.funnel_diagnosis.process_change import BEFORE_DAYS, SETTLE_DAYS
+from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.formats import Columns, labelled_table, money, pct
 from salesops_lib.report.formats import signed_pct as signed
 from salesops_lib.report.funnel_diagnosis.words import (
@@ -65,8 +66,8 @@ def summary_html(result: FunnelResult, lang: str = "zh") -> str:
         f"<th>{e(label(key, lang))}</th>" for key in ("stage", "reached", "advanced", "lost", "open", "conversion")
     )
     rows = "".join(
-        f"<tr><td>{e(str(r.step))}</td><td>{r.reached:,.0f}</td><td>{r.advanced:,.0f}</td>"
-        f"<td>{r.lost:,.0f}</td><td>{r.open:,.0f}</td>"
+        f"<tr><td>{e(str(r.step))}</td><td>{formatted(r.reached, ',.0f')}</td><td>{formatted(r.advanced, ',.0f')}</td>"
+        f"<td>{formatted(r.lost, ',.0f')}</td><td>{formatted(r.open, ',.0f')}</td>"
         f"<td>{'—' if pd.isna(r.conversion) else f'{r.conversion:.1%}'}</td></tr>"
         # a funnel row's values are known only at run time (a conversion may be NaN)
         for r in cast("Iterable[Any]", result.funnel.itertuples())
@@ -113,7 +114,7 @@ def funnel_section(result: FunnelResult, lang: str) -> HtmlFragment:
     )
     text = label("funnel_note", lang, window=window, leads=label("funnel_leads_note", lang) if result.has_leads else "")
     if result.undated:
-        text += " " + label("undated_note", lang, n=f"{result.undated:,}")
+        text += " " + label("undated_note", lang, n=formatted(result.undated, ","))
     frame = result.funnel.copy()
     frame["label"] = [
         step_word(s, result.stages, lang) if k < len(result.stages) - 1 else word(s, lang)
@@ -351,7 +352,7 @@ def segments_section(result: FunnelResult, lang: str) -> HtmlFragment:
 
 def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
     """The screen of units × steps, then the split of each flagged drop and the company's change."""
-    lag = "—" if not np.isfinite(result.lead_lag_p90) else f"{result.lead_lag_p90:.0f}"
+    lag = "—" if not np.isfinite(result.lead_lag_p90) else formatted(result.lead_lag_p90, ".0f")
     compare = compare_words(result.compare_to, lang)
     text = label("changes_note", lang, basis=compare)
     if result.has_leads:
@@ -464,7 +465,7 @@ def bridge_section(result: FunnelResult, lang: str) -> HtmlFragment:
                 fmt = (
                     money
                     if name == "won_value"
-                    else (lambda v: f"{v:.3f}" if np.isfinite(v) else "—")
+                    else (lambda v: formatted(v, ".3f") if np.isfinite(v) else "—")
                     if name == LEAD_RATE
                     else pct
                 )
@@ -517,7 +518,7 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
                     "week_label": ("break_week", str),
                     "before_days": ("before", days),
                     "after_days": ("after", days),
-                    "t": ("t_stat", lambda v: f"{v:+.1f}"),
+                    "t": ("t_stat", lambda v: formatted(v, "+.1f")),
                 },
                 lang,
             )
@@ -535,7 +536,7 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
     for row in est.itertuples():
         in_days = row.metric == "days"
         fmt = days if in_days else pct
-        diff = (lambda v: f"{v:+.1f}" if np.isfinite(v) else "—") if in_days else signed_points
+        diff = (lambda v: formatted(v, "+.1f") if np.isfinite(v) else "—") if in_days else signed_points
         rows.append(
             {
                 label("metric", lang): label(

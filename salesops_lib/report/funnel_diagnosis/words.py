@@ -8,7 +8,7 @@ import numpy as np
 
 from salesops_lib.analyses.funnel_diagnosis import FunnelResult
 from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
-from salesops_lib.metrics.formatting import format_value
+from salesops_lib.metrics.formatting import format_value, formatted
 from salesops_lib.report.i18n import catalogue, t
 
 REPORT = "funnel_diagnosis"
@@ -67,7 +67,7 @@ def factor_word(name: str, result: FunnelResult, lang: str) -> str:
 
 def points(value: float | None) -> str:
     """A rate difference in percentage points, signed, two decimals ("—" when missing)."""
-    return "—" if value is None or not np.isfinite(value) else f"{value * 100:+.2f}"
+    return "—" if value is None or not np.isfinite(value) else formatted(value * 100, "+.2f")
 
 
 def signed_points(value: float | None) -> str:
@@ -89,4 +89,4 @@ def p_text(value: float | None) -> str:
     """A p-value with three decimals ("<0.001" below that, "—" when missing)."""
     if value is None or not np.isfinite(value):
         return "—"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
+    return "<0.001" if value < 0.001 else formatted(value, ".3f")

@@ -40,7 +40,7 @@ def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
         index=[METRICS[m].label(lang) for m in result.by_region.index],
     )
     shown.index.name = t("metric", lang)
-    return HtmlFragment(f"<h2>{e(t('by_region_title', lang))}</h2>" + table_html(shown))
+    return HtmlFragment(f"<h2>{e(t('by_region_title', lang))}</h2>" + table_html(shown, lang=lang))
 
 
 def summary_html(result: KpiOverviewResult, lang: str = "zh") -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.analyses.target_split.audit import MIN_POINTS
 from salesops_lib.core.periods import months_between
+from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.formats import Columns, heading, labelled_table, money, paragraph, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.target_split.frames import in_scope, monthly_with_region
@@ -53,7 +54,7 @@ def overview(result: TargetSplitResult, lang: str) -> HtmlFragment:
         end=plan.base_window[1].strftime("%Y-%m"),
         covered=plan.base_months_covered,
         annualised=label("annualised", lang) if plan.base_months_covered < 12 else "",
-        step=f"{plan.step:g}",
+        step=formatted(plan.step, "g"),
         floor=pct(params["growth_floor"], signed=True),
         cap=pct(params["growth_cap"], signed=True),
         levels=("、" if lang == "zh" else ", ").join(label(x, lang) for x in params["bound_levels"])
@@ -108,7 +109,7 @@ def units(result: TargetSplitResult, lang: str) -> HtmlFragment:
     if frame["w_potential"].notna().any():
         columns["w_potential"] = ("w_potential", pct)
     columns |= {
-        "fte": ("fte", lambda v: f"{float(v):.1f}"),
+        "fte": ("fte", lambda v: formatted(v, ".1f")),
         "per_fte": ("per_fte", money),
         "bound": ("bound", lambda c: bound_word(c, lang)),
     }
@@ -163,7 +164,7 @@ def reps(result: TargetSplitResult, lang: str) -> HtmlFragment:
         "base": ("base", money),
         "target": ("target", money),
         "growth": ("growth", signed_pct),
-        "fte": ("fte", lambda v: f"{float(v):.2f}"),
+        "fte": ("fte", lambda v: formatted(v, ".2f")),
         "per_fte": ("per_fte", money),
         "assessment": ("assessment", lambda a: label(f"as_{a}", lang)),
         "bound": ("bound", lambda c: bound_word(c, lang)),
@@ -182,7 +183,7 @@ def achievability(result: TargetSplitResult, lang: str) -> HtmlFragment:
     gap = months_between(plan.base_window[0], plan.plan_months[0])
     q = result.settings["stretch_quantile"]
     note = label("achievability_note", lang).format(
-        gap=gap, q_high=f"{q:.0%}", q_low=f"{1 - q:.0%}", min_points=MIN_POINTS
+        gap=gap, q_high=formatted(q, ".0%"), q_low=formatted(1 - q, ".0%"), min_points=MIN_POINTS
     )
     frame = in_scope(result, result.achievability)
     upper = frame[frame["level"].isin(["region", "team"])].copy()
@@ -216,7 +217,7 @@ def fairness(result: TargetSplitResult, lang: str) -> HtmlFragment:
     frame = result.fairness.copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
     frame["measure_label"] = frame["measure"].map(lambda m: label(f"m_{m}", lang))
-    value = {"per_fte": money, "per_potential": lambda v: f"{float(v):.3f}"}
+    value = {"per_fte": money, "per_potential": lambda v: formatted(v, ".3f")}
     for column in ("min", "median", "max"):
         frame[column] = [value[m](v) for m, v in zip(frame["measure"], frame[column], strict=True)]
     columns: Columns = {
@@ -226,8 +227,8 @@ def fairness(result: TargetSplitResult, lang: str) -> HtmlFragment:
         "min": ("min", str),
         "median": ("median", str),
         "max": ("max", str),
-        "cv": ("cv", lambda v: f"{float(v):.2f}"),
-        "gini": ("gini", lambda v: f"{float(v):.3f}"),
+        "cv": ("cv", lambda v: formatted(v, ".2f")),
+        "gini": ("gini", lambda v: formatted(v, ".3f")),
     }
     return HtmlFragment(
         heading(label("fairness", lang))
@@ -246,7 +247,7 @@ def alignment(result: TargetSplitResult, lang: str) -> HtmlFragment:
         "target_share": ("target_share", pct),
         "fte_share": ("fte_share", pct),
         "budget_share": ("budget_share", pct),
-        "index": ("index", lambda v: f"{float(v):.2f}"),
+        "index": ("index", lambda v: formatted(v, ".2f")),
     }
     return HtmlFragment(
         heading(label("alignment", lang))
@@ -310,8 +311,8 @@ def summary_html(result: TargetSplitResult, lang: str = "zh") -> str:
     cell ends with it).
     """
     rows = "".join(
-        f"<tr><td>{html.escape(str(r.unit_id))}</td><td>{r.base:,.0f}</td><td>{r.target:,.0f}</td>"
-        f"<td>{r.growth:+.1%}</td></tr>"
+        f"<tr><td>{html.escape(str(r.unit_id))}</td><td>{formatted(r.base, ',.0f')}</td><td>{formatted(r.target, ',.0f')}</td>"
+        f"<td>{formatted(r.growth, '+.1%')}</td></tr>"
         for r in result.units[result.units["level"].isin(["company", "region"])].itertuples()
     )
     head = "".join(f"<th>{e(label(key, lang))}</th>" for key in ("unit", "base", "target", "growth"))

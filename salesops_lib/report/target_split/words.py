@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from salesops_lib.analyses.target_split import TargetSplitResult
+from salesops_lib.metrics.formatting import is_missing_number
 from salesops_lib.report.i18n import t
 
 REPORT = "target_split"
@@ -20,6 +21,8 @@ def label(key: str, lang: str) -> str:
 def unit_label(row: Any, lang: str) -> str:
     """How a unit reads: "Company", a new position, or a rep's name with its id."""
     level, unit, name = (row.level, row.unit_id, getattr(row, "name", None))
+    if is_missing_number(unit):  # a team or region the source leaves blank
+        unit = label("unknown", lang)
     if level == "company":
         return label("company", lang)
     if level == "rep" and bool(getattr(row, "new_position", False)):

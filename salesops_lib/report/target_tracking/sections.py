@@ -11,6 +11,7 @@ from typing import Any, cast
 import pandas as pd
 
 from salesops_lib.analyses.target_tracking import TargetTrackingResult
+from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.formats import Columns, heading, labelled_table, money, paragraph, pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.target_tracking.words import label, percent, who
@@ -161,7 +162,7 @@ def _run_table(frame: pd.DataFrame, lang: str, *, full: bool) -> str:
     }
     if full:
         columns |= {
-            "weeks_left": ("weeks_left", lambda v: f"{float(v):.1f}"),
+            "weeks_left": ("weeks_left", lambda v: formatted(v, ".1f")),
             "extra_per_week": ("extra_per_week", money),
             "required_per_week": ("required_per_week", money),
         }
@@ -172,8 +173,8 @@ def summary_html(result: TargetTrackingResult, lang: str = "zh") -> str:
     """The company's pace per horizon (how a result shows when a notebook cell ends with it)."""
     company = result.pacing[result.pacing["level"] == "company"]
     rows = "".join(
-        f"<tr><td>{html.escape(r.horizon)}</td><td>{r.target:,.0f}</td><td>{r.actual:,.0f}</td>"
-        f"<td>{r.attainment:.1%}</td><td>{r.projected_attainment:.1%}</td></tr>"
+        f"<tr><td>{html.escape(r.horizon)}</td><td>{formatted(r.target, ',.0f')}</td><td>{formatted(r.actual, ',.0f')}</td>"
+        f"<td>{formatted(r.attainment, '.1%')}</td><td>{formatted(r.projected_attainment, '.1%')}</td></tr>"
         for r in cast("Iterable[Any]", company.itertuples())  # rows' field types are known only at run time
     )
     head = "".join(

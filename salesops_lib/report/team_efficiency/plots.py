@@ -107,6 +107,8 @@ def trend_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragmen
         return HtmlFragment("")
     apply_theme()
     grid = teams.pivot_table(index="unit", columns="month", values="gap")
+    if grid.empty:  # no month with a company benchmark (no revenue in the window): nothing to compare
+        return HtmlFragment("")
     grid = grid.loc[grid.mean(axis=1).sort_values().index]
     grid.columns = [c.strftime("%Y-%m") for c in cast("pd.DatetimeIndex", grid.columns)]  # the months
     fig, ax = plt.subplots(figsize=(9.0, max(2.5, 0.3 * len(grid) + 1.5)))

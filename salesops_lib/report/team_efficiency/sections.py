@@ -14,7 +14,7 @@ import pandas as pd
 from salesops_lib.analyses.team_efficiency import TeamEfficiencyResult
 from salesops_lib.core.periods import month_start, months_between
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import format_change, format_value
+from salesops_lib.metrics.formatting import format_change, format_value, formatted
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.team_efficiency.words import (
     COMPONENT_UNITS,
@@ -118,9 +118,9 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         columns.pop("gross_profit_per_fte")
     note = label("units_note", lang).format(
         benchmark=benchmark(result, lang),
-        threshold=f"{result.threshold:.0%}",
-        confidence=f"{result.confidence:.0%}",
-        min_fte=f"{result.min_fte:g}",
+        threshold=formatted(result.threshold, ".0%"),
+        confidence=formatted(result.confidence, ".0%"),
+        min_fte=formatted(result.min_fte, "g"),
     )
     page = _h2("units", lang) + _p(note)
     for level in ("region", "team"):
@@ -138,7 +138,9 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
 
 def spread_heading(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     """Heading and note of the spread section."""
-    return HtmlFragment(_h2("spread", lang) + _p(label("spread_note", lang).format(min_fte=f"{result.min_rep_fte:g}")))
+    return HtmlFragment(
+        _h2("spread", lang) + _p(label("spread_note", lang).format(min_fte=formatted(result.min_rep_fte, "g")))
+    )
 
 
 # --------------------------------------------------------------------------- scorecard
@@ -204,13 +206,15 @@ def drivers(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         return HtmlFragment(
             page + _p(label("note_no_activities" if "no_activities" in result.notes else "note_few_rep_months", lang))
         )
-    page += _p(label("drivers_note", lang).format(n=f"{result.fit.n_obs:,}", reps=f"{result.fit.n_reps:,}"))
-    conf = f"{result.confidence:.0%}"
+    page += _p(
+        label("drivers_note", lang).format(n=formatted(result.fit.n_obs, ","), reps=formatted(result.fit.n_reps, ","))
+    )
+    conf = formatted(result.confidence, ".0%")
     sentences = [
         label(f"driver_{row.verdict}", lang).format(
             activity=activity(row.activity, lang),
             confidence=conf,
-            effect=f"{abs(row.effect):.1%}",
+            effect=formatted(abs(row.effect), ".1%"),
             low=format_change(row.effect_low),
             high=format_change(row.effect_high),
         )
@@ -220,8 +224,10 @@ def drivers(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     d = result.drivers
     frame = d.assign(
         activity_word=[activity(a, lang) for a in d["activity"]],
-        interval=[f"{lo:.3f} ~ {hi:.3f}" for lo, hi in zip(d["low"], d["high"], strict=True)],
-        elasticity_text=[f"{v:.3f}" for v in d["elasticity"]],
+        interval=[
+            f"{formatted(lo, '.3f')} ~ {formatted(hi, '.3f')}" for lo, hi in zip(d["low"], d["high"], strict=True)
+        ],
+        elasticity_text=[formatted(v, ".3f") for v in d["elasticity"]],
     )
     page += _table(
         frame,
@@ -247,13 +253,13 @@ def ramp(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         page
         + _p(
             label("ramp_note", lang).format(
-                tau=f"{r.tau:.2f}",
-                tau_low=f"{r.tau_low:.2f}",
-                tau_high=f"{r.tau_high:.2f}",
-                months=f"{r.months_to_full:.1f}",
-                months_low=f"{r.months_to_full_low:.1f}",
-                months_high=f"{r.months_to_full_high:.1f}",
-                level=f"{r.full_level:.0%}",
+                tau=formatted(r.tau, ".2f"),
+                tau_low=formatted(r.tau_low, ".2f"),
+                tau_high=formatted(r.tau_high, ".2f"),
+                months=formatted(r.months_to_full, ".1f"),
+                months_low=formatted(r.months_to_full_low, ".1f"),
+                months_high=formatted(r.months_to_full_high, ".1f"),
+                level=formatted(r.full_level, ".0%"),
             )
         )
     )
@@ -269,17 +275,17 @@ def incentives(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     note = label("plan_note", lang).format(
         quarter=quarter(result.quarter, lang),
         to_date=to_date,
-        base=f"{p.base_rate:.1%}",
-        accelerator=f"{p.accelerator_rate:.1%}",
-        cap=f"{p.attainment_cap:.0%}",
+        base=formatted(p.base_rate, ".1%"),
+        accelerator=formatted(p.accelerator_rate, ".1%"),
+        cap=formatted(p.attainment_cap, ".0%"),
         bonus=format_value(p.star_bonus, "currency"),
     )
     items = [
         (label("payout", lang), format_value(s.get("payout"), "currency")),
         (label("cost_of_sales", lang), format_value(s.get("cost_of_sales"), "ratio")),
-        (label("above_target", lang), f"{s.get('above_target', 0):,.0f}"),
-        (label("capped", lang), f"{s.get('capped', 0):,.0f}"),
-        (label("stars_count", lang), f"{s.get('stars', 0):,.0f}"),
+        (label("above_target", lang), formatted(s.get("above_target", 0), ",.0f")),
+        (label("capped", lang), formatted(s.get("capped", 0), ",.0f")),
+        (label("stars_count", lang), formatted(s.get("stars", 0), ",.0f")),
     ]
     w = result.whatif.copy()
     w["scenario_word"] = [
@@ -313,7 +319,7 @@ def summary_html(result: TeamEfficiencyResult, lang: str = "zh") -> str:
         for key in ("summary_unit", "summary_revenue_per_fte", "summary_gap", "summary_flagged")
     )
     rows = "".join(
-        f"<tr><td>{html.escape(str(r.unit))}</td><td>{r.revenue_per_fte:,.0f}</td><td>{r.gap:+.1%}</td>"
+        f"<tr><td>{html.escape(str(r.unit))}</td><td>{formatted(r.revenue_per_fte, ',.0f')}</td><td>{formatted(r.gap, '+.1%')}</td>"
         f"<td>{'●' if r.flagged else ''}</td></tr>"
         for r in cast("Iterable[Any]", result.units.itertuples())  # rows: unit, figures, flag
         if np.isfinite(r.revenue_per_fte) and np.isfinite(r.gap)

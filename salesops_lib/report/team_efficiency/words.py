@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from salesops_lib.analyses.team_efficiency import TeamEfficiencyResult
-from salesops_lib.metrics.formatting import format_change, format_value
+from salesops_lib.metrics.formatting import format_change, format_value, formatted
 from salesops_lib.report.i18n import catalogue, t
 
 REPORT = "team_efficiency"
@@ -67,7 +67,7 @@ def fmt(value: object, unit: str) -> str:
             number = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return "—"
-        return f"{number:,.1f}" if np.isfinite(number) else "—"
+        return formatted(number, ",.1f") if np.isfinite(number) else "—"
     if unit == "change":
         return format_change(value)  # type: ignore[arg-type]
     return format_value(value, unit)  # type: ignore[arg-type]
