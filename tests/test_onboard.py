@@ -19,7 +19,14 @@ from salesops_lib.onboard import onboard
 from salesops_lib.onboard.match import status_of, vocabulary
 from salesops_lib.onboard.run import check_draft
 from tests.conftest import ROOT
-from tests.onboard.fixtures import chinese_contracts, chinese_crm, crm_with_history, lead_funnel, order_lines
+from tests.onboard.fixtures import (
+    chinese_contracts,
+    chinese_crm,
+    chinese_roster,
+    crm_with_history,
+    lead_funnel,
+    order_lines,
+)
 
 DATASETS = Path("/work/shared/datasets")
 if not DATASETS.is_dir():
@@ -229,6 +236,34 @@ def test_every_guess_and_todo_is_marked(tmp_path: Path) -> None:
         for e in tp.entries:
             assert e.note.startswith(("GUESS (", "TODO required", "CHECK")) or e.note.startswith("the "), e
             assert f"  # {e.note}" in text
+
+
+# ------------------------------------------------------------------ foreign keys match their dimension
+
+
+def test_names_in_the_facts_are_translated_to_the_dimension_keys(tmp_path: Path) -> None:
+    """销售负责人 holds 姓名 while reps are keyed by 工号 (and 客户名称 vs 客户编号): join, not orphans."""
+    m, _, outcome = draft(chinese_roster(tmp_path / "zh", customers=True), tmp_path, lang="zh")
+    opp = m["tables"]["opportunities"]
+    assert opp["join"] == [
+        {"from": "客户.csv", "as": "customers", "on": {"客户名称": "客户名称"}},
+        {"from": "销售人员.xlsx", "as": "reps", "on": {"销售负责人": "姓名"}, "sheet": "人员"},
+    ]
+    assert (opp["columns"]["rep_id"], opp["columns"]["customer_id"]) == ("reps.工号", "customers.客户编号")
+    assert m["tables"]["reps"]["columns"]["rep_id"] == "工号"
+    assert m["tables"]["customers"]["columns"]["customer_id"] == "客户编号"
+    assert outcome.check.ok, outcome.check
+
+
+def test_a_name_two_people_share_keys_the_dimension_by_name(tmp_path: Path) -> None:
+    m, _, outcome = draft(chinese_roster(tmp_path / "zh", twin=True), tmp_path)
+    reps = m["tables"]["reps"]
+    assert reps["group_by"] == ["姓名"] and reps["columns"]["rep_id"] == "姓名"
+    assert reps["columns"]["team"] == {"from": "所属团队", "agg": "any"}
+    assert (
+        m["tables"]["opportunities"]["columns"]["rep_id"] == "销售负责人" and "join" not in m["tables"]["opportunities"]
+    )
+    assert outcome.check.ok, outcome.check
 
 
 # ------------------------------------------------------------------ validation and CLI

@@ -11,6 +11,10 @@ The rules, in the order they apply:
 - reps, customers and products without a file of their own are built from a fact file with
   ``group_by`` their key;
 - stage history without a file of its own comes from the deal file's date columns (``stage_dates``);
+- every foreign key (a fact's rep, customer, product) is checked against the key drafted for its
+  dimension: a fact column holding another column of the dimension's file (a rep's 姓名 where
+  reps are keyed by 工号) is translated through a join on that column when it is unique there,
+  else the dimension is keyed by it; an optional key nothing matches (SDRs) is commented out;
 - the status value map and the ``stages:`` order come from the observed stage values;
 - every required column nothing fills is a TODO with candidates; tables not found are ``absent:``.
 """
@@ -34,7 +38,7 @@ from salesops_lib.onboard.match import (
     status_of,
     vocabulary,
 )
-from salesops_lib.onboard.profile import ColumnProfile, FolderProfile, SourceFile
+from salesops_lib.onboard.profile import JOIN_SHARE, ColumnProfile, FolderProfile, SourceFile
 
 Rule = str | dict[str, Any]
 #: fact tables, in the order their files are chosen
@@ -45,7 +49,10 @@ DIMENSION_SOURCES = ("opportunities", "orders", "leads", "activities")
 _SIMPLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID_HEADER = re.compile(r"(编号|单号|号码|代码|ID|Id|id|No\.?$|Number|number|Code|code|#)")
 #: (table, column) → the concept that stands in when the column's own is missing
-_STAND_INS = {("opportunities", "created_at"): "close_date", ("leads", "created_at"): "activity_date"}
+_STAND_INS = {
+    ("opportunities", "created_at"): "close_date",
+    ("leads", "created_at"): "activity_date",
+}
 _HINTS = {
     "rep_id": "without a rep column, `rep_id: {const: company}` credits every row to one rep (as parameters/sources/robyn_mmm.yaml)",
     "team": "without a team, the region (or a constant) may stand for it",
@@ -299,7 +306,7 @@ class Planner:
                 self._dimension_from_facts(table)
         if "reps" not in self.plan.tables:
             self._reps_from_managers()
-        self._check_lead_reps()
+        self._reconcile_references()
         for tp in self.plan.tables.values():
             order = TABLES[tp.name].column_names
             tp.entries.sort(key=lambda e: order.index(e.column))
@@ -572,29 +579,132 @@ class Planner:
         ]
         self.plan.tables["reps"] = tp
 
-    def _check_lead_reps(self) -> None:
-        """leads.rep_id whose values are not reps (SDRs apart from the deal owners): a commented candidate."""
-        leads, reps = self.plan.tables.get("leads"), self.plan.tables.get("reps")
-        if leads is None or reps is None:
-            return
-        entry, key = leads.entry("rep_id"), reps.entry("rep_id")
-        if (
-            entry is None
-            or key is None
-            or not isinstance(entry.rule, str)
-            or not isinstance(key.rule, str)
-            or "." in entry.rule
-        ):
-            return
-        values = leads.source.column(entry.rule).all_values
-        rep_values = reps.source.column(key.rule).all_values
-        share = len(values & rep_values) / len(values) if values else 1.0
-        if share < 0.8:
-            entry.commented = True
+    # ------------------------------------------------------------------ foreign keys
+    def _values(self, tp: TablePlan, rule: Rule | None) -> frozenset[str] | None:
+        """The distinct values a column rule reads (a plain or joined column; None for an expression)."""
+        ref = rule.get("from") if isinstance(rule, dict) and "values" not in rule else rule
+        if not isinstance(ref, str):
+            return None
+        source, column = tp.source, ref
+        if "." in ref and not _has_column(tp.source, ref):
+            alias, column = ref.split(".", 1)
+            join = next((j for j in tp.joins if j["as"] == alias), None)
+            if join is None:
+                return None
+            label = f"{join['from']}[{join['sheet']}]" if "sheet" in join else join["from"]
+            source = self.profile.file(label)
+        return source.column(column).all_values if _has_column(source, column) else None
+
+    def _reconcile_references(self) -> None:
+        """Check every foreign key the draft writes against the key drafted for its dimension.
+
+        A fact column whose values are not the dimension's keys but another column of the
+        dimension's file (a rep's name where reps are keyed by 工号) is translated through a
+        join when that column is unique there, else the dimension is keyed by it. A key nothing
+        matches is flagged: commented out when optional (SDRs who are no reps), noted when required.
+        """
+        for tp in list(self.plan.tables.values()):
+            spec = TABLES[tp.name]
+            for entry in tp.entries:
+                col = spec.column(entry.column)
+                ref = col.references
+                if ref is None or ref.table not in DIMENSIONS or entry.rule is None or entry.commented:
+                    continue
+                dim = self.plan.tables.get(ref.table)
+                if dim is None or dim is tp or (key := dim.entry(ref.column)) is None:
+                    continue
+                values, keys = self._values(tp, entry.rule), self._values(dim, key.rule)
+                if not values or keys is None:
+                    continue
+                share = _share(values, keys)
+                if share >= JOIN_SHARE:
+                    continue
+                found = max(
+                    (c for c in dim.source.columns if c.kind not in ("date", "empty")),
+                    key=lambda c: _share(values, c.all_values),
+                    default=None,
+                )
+                found_share = _share(values, found.all_values) if found is not None else 0.0
+                if found is not None and found_share >= JOIN_SHARE and found_share > share:
+                    self._link(tp, entry, dim, found, found_share)
+                elif col.required:
+                    entry.note += (
+                        f"; CHECK: only {share:.0%} of its values are {ref.table}.{ref.column} ({dim.source.label})"
+                    )
+                else:
+                    entry.commented = True
+                    entry.note = (
+                        f"CHECK: only {share:.0%} of {_ref_text(entry.rule)} are {ref.table} of {dim.source.label} "
+                        f"({_ref_text(key.rule)}); validation would flag every other row — add the missing ones "
+                        f"(SDRs) to {ref.table}, then uncomment"
+                    )
+
+    def _link(self, tp: TablePlan, entry: Entry, dim: TablePlan, found: ColumnProfile, share: float) -> None:
+        """``entry`` of ``tp`` holds values of ``found`` (not the key) of ``dim``'s file: translate
+        it through a join on ``found`` when ``found`` is unique there, else key ``dim`` by ``found``.
+        """
+        key = dim.entry(TABLES[dim.name].key[0])
+        assert key is not None
+        fk = _ref_text(entry.rule)
+        key_col = _ref_text(key.rule)
+        own_file = dim.source.label != tp.source.label and dim.group_by is None
+        if own_file and found.unique and _has_column(dim.source, key_col):
+            alias = self._alias(dim.source)
+            if not any(j["as"] == alias for j in tp.joins):
+                join: dict[str, Any] = {"from": dim.source.path, "as": alias, "on": {fk: found.name}}
+                if dim.source.sheet is not None:
+                    join["sheet"] = dim.source.sheet
+                tp.joins.append(join)
+            on = next(j for j in tp.joins if j["as"] == alias)["on"]
+            if on != {fk: found.name}:  # the file is joined on another column already: the analyst decides
+                entry.note += (
+                    f"; CHECK: {fk} holds {dim.name}' {found.name}, not their key {key_col}: "
+                    f"translate it with a join on {fk} = {found.name}"
+                )
+                return
+            agg = "any" if tp.group_by is not None else None
+            ref = f"{alias}.{key_col}"
+            entry.rule = self._rule(tp, entry.column, ref, dim.source.column(key_col), agg=agg)
             entry.note = (
-                f"CHECK: only {share:.0%} of {entry.rule} are reps of {reps.source.label} ({key.rule}); "
-                "validation would flag every other lead — add those people (SDRs) to reps, then uncomment"
+                f"GUESS (medium, {fk} holds {dim.name}' {found.name} ({share:.0%} of values match), "
+                f"not their key {key_col}: translated through a join on {fk} = {found.name})"
             )
+            return
+        self._rekey(dim, found, f"{fk} of {tp.source.label} holds {found.name} ({share:.0%} of values match)")
+
+    def _rekey(self, dim: TablePlan, found: ColumnProfile, why: str) -> None:
+        """Key ``dim`` by ``found``: one row per its value (``group_by`` unless it is unique)."""
+        name = TABLES[dim.name].key[0]
+        grouped = dim.group_by is not None or not found.unique
+        for e in dim.entries:
+            if (
+                e.column == name
+                or not isinstance(e.rule, str)
+                or ("." in e.rule and not _has_column(dim.source, e.rule))
+            ):
+                continue
+            if grouped and e.rule != found.name:
+                e.rule = self._rule(dim, e.column, e.rule, dim.source.column(e.rule), agg="any")
+        if grouped:
+            dim.group_by = [found.name]
+        key = dim.entry(name)
+        assert key is not None
+        key.rule = found.name
+        key.note = f"GUESS (medium, keyed by {found.name}: {why}" + ("; one row per value)" if grouped else ")")
+
+
+def _has_column(source: SourceFile, name: str) -> bool:
+    return any(c.name == name for c in source.columns)
+
+
+def _share(values: frozenset[str], keys: frozenset[str]) -> float:
+    return len(values & keys) / len(values) if values else 1.0
+
+
+def _ref_text(rule: Rule | None) -> str:
+    """The column a rule reads (``from`` of a rule), as written."""
+    ref = rule.get("from", "") if isinstance(rule, dict) else rule
+    return str(ref or "")
 
 
 def date_format_for(source: SourceFile | None, col: ColumnProfile) -> str | None:

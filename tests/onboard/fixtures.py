@@ -2,7 +2,8 @@
 
 - ``chinese_crm``: one GBK-encoded deal export with Chinese headers (客户名称, 负责人, 签约日期 …);
 - ``lead_funnel``: leads with SDR ids and lead source/origin, deals joined to them by lead id;
-- ``order_lines``: one workbook with an order-lines sheet and a managers sheet (region → manager).
+- ``order_lines``: one workbook with an order-lines sheet and a managers sheet (region → manager);
+- ``chinese_roster``: a GBK deal file naming reps and customers by name, a staff workbook keyed by 工号.
 """
 
 from __future__ import annotations
@@ -175,4 +176,56 @@ def chinese_contracts(folder: Path) -> Path:
         )
     with (folder / "合同台账.csv").open("w", encoding="gbk", newline="") as fh:
         csv.writer(fh).writerows(rows)
+    return folder
+
+
+_NAMES_ZH = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊")
+
+
+def chinese_roster(folder: Path, *, customers: bool = False, twin: bool = False) -> Path:
+    """商机明细.csv (GBK) whose 销售负责人 holds a person's NAME and 客户名称 a company name, with
+    销售人员.xlsx sheet 人员 (工号, 姓名, 所属团队, 大区, 入职日期) keyed by 工号; with ``customers``
+    also 客户.csv (客户编号, 客户名称, 行业); with ``twin`` two people share a name (姓名 is no key).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stages = ("初步接洽", "需求确认", "商务谈判", "赢单", "输单")
+    rows = [["商机编号", "客户名称", "销售负责人", "商机阶段", "预计金额(元)", "创建时间", "成交日期", "产品线"]]
+    for i in range(50):
+        stage = stages[i % 5]
+        created = date(2025, 1, 1) + timedelta(days=i * 4)
+        rows.append(
+            [
+                f"OP{i:05d}",
+                f"客户{i % 11:03d}有限公司",
+                _NAMES_ZH[i % 5],
+                stage,
+                f"{(i + 1) * 1234.5:,.2f}",
+                created.strftime("%Y/%m/%d"),
+                (created + timedelta(days=20)).strftime("%Y/%m/%d") if stage in ("赢单", "输单") else "",
+                ("硬件", "软件", "服务")[i % 3],
+            ]
+        )
+    with (folder / "商机明细.csv").open("w", encoding="gbk", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    names = list(_NAMES_ZH) + (["张伟"] if twin else [])
+    staff = pd.DataFrame(
+        {
+            "工号": [f"S{i + 1:03d}" for i in range(len(names))],
+            "姓名": names,
+            "所属团队": [("华东一组", "华东二组", "华北一组")[i % 3] for i in range(len(names))],
+            "大区": [("华东", "华东", "华北")[i % 3] for i in range(len(names))],
+            "入职日期": ["2022-01-01"] * len(names),
+        }
+    )
+    with pd.ExcelWriter(folder / "销售人员.xlsx") as writer:
+        staff.to_excel(writer, sheet_name="人员", index=False)
+    if customers:
+        accounts = pd.DataFrame(
+            {
+                "客户编号": [f"C{i:04d}" for i in range(11)],
+                "客户名称": [f"客户{i:03d}有限公司" for i in range(11)],
+                "行业": [("制造", "零售")[i % 2] for i in range(11)],
+            }
+        )
+        accounts.to_csv(folder / "客户.csv", index=False, encoding="utf-8")
     return folder
