@@ -102,7 +102,11 @@ def test_kaggle_order_lines_become_orders_with_group_by(tmp_path: Path) -> None:
     assert m["tables"]["customers"]["group_by"] == ["CUSTOMERNAME"]
     assert rule(m["tables"]["customers"], "region") == {"from": "TERRITORY", "agg": "any"}
     assert {"reps", "opportunities"} <= set(m["absent"])
-    assert not any(r.runs for r in outcome.reports)  # every report needs deals and reps
+    # by the analyses' capabilities: orders are the revenue and carry the rep ids (a roster is derived)
+    plans = {r.name: r for r in outcome.reports}
+    assert plans["kpi_overview"].runs and plans["kpi_overview"].pending_todos
+    assert plans["kpi_overview"].skipped_sections == {"by_region_title": ("reps",)}
+    assert plans["funnel_diagnosis"].missing == {"funnel": ("opportunities", "stage_history")}
     assert orders["encoding"] == "cp850"  # Berguvsv\x84gen is cp850's ä, not GBK
 
 
@@ -264,6 +268,30 @@ def test_a_name_two_people_share_keys_the_dimension_by_name(tmp_path: Path) -> N
         m["tables"]["opportunities"]["columns"]["rep_id"] == "销售负责人" and "join" not in m["tables"]["opportunities"]
     )
     assert outcome.check.ok, outcome.check
+
+
+# ------------------------------------------------------------------ which reports run
+
+
+def test_reports_are_planned_by_the_analyses_capabilities(tmp_path: Path) -> None:
+    from salesops_lib.onboard.run import summary
+
+    folder = chinese_roster(tmp_path / "zh")
+    _, _, outcome = draft(folder, tmp_path, lang="zh")
+    plans = {r.name: r for r in outcome.reports}
+    assert plans["kpi_overview"].runs and plans["kpi_overview"].missing == {}
+    assert plans["funnel_diagnosis"].runs  # funnel = opportunities + stage_history (from the date columns)
+    assert plans["target_tracking"].missing == {"targets": ("targets",)}
+    assert plans["forecast"].runs and plans["forecast"].skipped_sections == {"coverage_title": ("targets",)}
+    text = "\n".join(summary(outcome, "zh"))
+    assert "缺少 revenue" not in text and "将跳过 — 缺少 targets (导出中没有业绩目标)" in text
+    assert "不展示的部分: 商机覆盖率" in text
+    assert "sections left out: Pipeline coverage" in "\n".join(summary(outcome, "en"))
+    # not validated: the same capabilities, evaluated on the drafted tables
+    unchecked = onboard(folder, tmp_path / "unchecked.yaml", force=True, validate=False)
+    assert [(r.name, r.runs, r.missing, r.skipped_sections) for r in unchecked.reports] == [
+        (r.name, r.runs, r.missing, r.skipped_sections) for r in outcome.reports
+    ]
 
 
 # ------------------------------------------------------------------ validation and CLI

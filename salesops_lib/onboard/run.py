@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salesops_lib.config.paths import project_root
 from salesops_lib.config.yaml_safe import load_yaml
@@ -20,6 +20,9 @@ from salesops_lib.errors import ConfigError, SalesOpsError, SourceError
 from salesops_lib.onboard.draft import DraftPlan, plan_draft
 from salesops_lib.onboard.profile import FolderProfile, profile_folder
 from salesops_lib.onboard.render import render
+
+if TYPE_CHECKING:
+    from salesops_lib.data import Dataset
 
 V2_TABLE_KEYS = ("join", "group_by", "distinct", "stage_dates")
 
@@ -40,12 +43,18 @@ def word(key: str, lang: str, section: str = "labels", **values: object) -> str:
 
 @dataclass(frozen=True)
 class ReportPlan:
-    """Whether a catalogued report will run on the draft, and why not."""
+    """Whether a catalogued report will run on the draft, why not, and which of its sections
+    will be left out (the analysis' own :meth:`~salesops_lib.analyses.spec.AnalysisSpec.missing`
+    and :meth:`~salesops_lib.analyses.spec.AnalysisSpec.skipped_sections`).
+    """
 
     name: str
     runs: bool
-    missing: tuple[str, ...]
+    #: unmet capability (``revenue``, ``funnel``, ``targets`` …) → the canonical tables it lacks
+    missing: dict[str, tuple[str, ...]]
     pending_todos: bool
+    #: section label → the canonical tables it lacks
+    skipped_sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,12 +128,21 @@ def onboard(folder: Path, out: Path, *, lang: str = "en", force: bool = False, v
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
-    check = check_draft(text, folder, origin=str(out)) if validate else Check(loaded=False, problem="not validated")
-    return Outcome(out, text, profile, plan, check, report_plans(plan))
+    check, dataset = _validated(text, folder, origin=str(out)) if validate else (_NOT_VALIDATED, None)
+    usable = dataset if dataset is not None and not check.set_aside else None
+    return Outcome(out, text, profile, plan, check, report_plans(plan, usable))
+
+
+_NOT_VALIDATED = Check(loaded=False, problem="not validated")
 
 
 def check_draft(text: str, folder: Path, *, origin: str) -> Check:
     """Validate the draft's text against ``folder`` as ``salesops validate`` does."""
+    return _validated(text, folder, origin=origin)[0]
+
+
+def _validated(text: str, folder: Path, *, origin: str) -> tuple[Check, Dataset | None]:
+    """:func:`check_draft`, and the dataset the draft connects to (None when it does not load)."""
     from salesops_lib.data import connect
     from salesops_lib.data.mapping import Mapping, TableMapping, parse_mapping
     from salesops_lib.data.validation import validate as run_validation
@@ -145,28 +163,83 @@ def check_draft(text: str, folder: Path, *, origin: str) -> Check:
     try:
         mapping = parse_mapping(raw, origin=origin)
         with engine_errors("cannot validate the draft", where=str(folder)):
-            report = run_validation(connect(folder, mapping))
+            dataset = connect(folder, mapping)
+            report = run_validation(dataset)
     except SalesOpsError as exc:
-        return Check(loaded=False, problem=exc.render(), v2_keys=tuple(sorted(v2)), set_aside=tuple(set_aside))
-    return Check(
+        check = Check(loaded=False, problem=exc.render(), v2_keys=tuple(sorted(v2)), set_aside=tuple(set_aside))
+        return check, None
+    check = Check(
         loaded=True,
         errors=tuple(i.describe() for i in report.errors),
         warnings=len(report.warnings),
         v2_keys=tuple(sorted(v2)),
         set_aside=tuple(set_aside),
     )
+    return check, dataset
 
 
-def report_plans(plan: DraftPlan) -> tuple[ReportPlan, ...]:
-    """Each catalogued report: runs when the draft has every table it ``requires``."""
+def report_plans(plan: DraftPlan, dataset: Dataset | None = None) -> tuple[ReportPlan, ...]:
+    """Each catalogued report: whether its analysis runs and which sections it leaves out, by the
+    analysis' own spec — on ``dataset`` (the connected draft) when given, else on a stand-in with
+    the drafted tables (:func:`planned_dataset`).
+    """
+    from salesops_lib.analyses.capabilities import capability
     from salesops_lib.catalog import CATALOG
 
+    data = dataset if dataset is not None else planned_dataset(plan)
     out = []
     for report in CATALOG.values():
-        missing = tuple(t for t in report.requires if t not in plan.tables)
-        todos = any(plan.tables[t].todos for t in report.requires if t in plan.tables)
-        out.append(ReportPlan(report.name, not missing, missing, todos))
+        spec = report.spec
+        missing = {need: capability(need).missing_tables(data) for need in spec.missing(data)}
+        todos = any(tp.todos for tp in plan.tables.values())
+        out.append(ReportPlan(report.name, not missing, missing, todos, spec.skipped_sections(data)))
     return tuple(out)
+
+
+def planned_dataset(plan: DraftPlan) -> Dataset:
+    """A dataset with the drafted tables (empty, never read) and the ``absent:`` reasons: what
+    the capabilities of an analysis are checked on when the draft does not load yet.
+    """
+    import ibis
+
+    from salesops_lib.data import TABLES, Dataset
+    from salesops_lib.data.conform import ConformedTable
+
+    tables = {}
+    for name in plan.tables:
+        expr = ibis.table(dict.fromkeys(TABLES[name].column_names, "string"), name=name)
+        tables[name] = ConformedTable(name, expr, expr, origin="draft")
+    missing = {name: plan.absent.get(name, "") for name in TABLES if name not in tables}
+    return Dataset(
+        source=plan.folder_name, kind="folder", backend=ibis.duckdb.connect(), tables=tables, missing=missing
+    )
+
+
+def report_lines(r: ReportPlan, plan: DraftPlan, lang: str) -> list[str]:
+    """One report's lines of the summary: runs or skipped (each unmet need with the tables it
+    lacks and the ``absent:`` reason), then the sections it leaves out.
+    """
+    from salesops_lib.report.i18n import t
+
+    def lacking(need: str, tables: tuple[str, ...]) -> str:
+        why = "; ".join(
+            (why if name == need else f"{name}: {why}") if (why := plan.absent.get(name)) else name for name in tables
+        )
+        return f"{need} ({why})" if why and why != need else need
+
+    if r.runs:
+        head = f"{r.name}: {word('will_run', lang)}" + (f" {word('after_todo', lang)}" if r.pending_todos else "")
+    else:
+        needs = ", ".join(lacking(need, tables) for need, tables in r.missing.items())
+        head = f"{r.name}: {word('skipped', lang)} — {word('needs', lang, tables=needs)}"
+    lines = [head]
+    if r.runs and r.skipped_sections:
+        sections = "; ".join(
+            f"{t(label, lang, r.name)} ({word('needs', lang, tables=', '.join(tables))})"
+            for label, tables in r.skipped_sections.items()
+        )
+        lines.append(f"  {word('sections_left_out', lang)}: {sections}")
+    return lines
 
 
 def summary(outcome: Outcome, lang: str) -> list[str]:
@@ -209,11 +282,6 @@ def summary(outcome: Outcome, lang: str) -> list[str]:
     else:
         lines.append("  " + w("valid_ok", warnings=check.warnings))
     lines.append(f"{w('reports')}:")
-    for r in outcome.reports:
-        if r.runs:
-            lines.append(f"  {r.name}: {w('will_run')}" + (f" {w('after_todo')}" if r.pending_todos else ""))
-        else:
-            why = "; ".join(f"{t}: {plan.absent.get(t, '')}" for t in r.missing)
-            lines.append(f"  {r.name}: {w('skipped')} — {w('needs', tables=', '.join(r.missing))} ({why})")
+    lines += [f"  {line}" for r in outcome.reports for line in report_lines(r, plan, lang)]
     lines.append(f"{w('next')}: salesops validate --source {outcome.profile.folder} --mapping {outcome.out}")
     return lines
