@@ -22,10 +22,13 @@ from tests.conftest import ROOT
 from tests.onboard.fixtures import (
     chinese_contracts,
     chinese_crm,
+    chinese_orders_payments,
     chinese_roster,
     crm_with_history,
     lead_funnel,
     order_lines,
+    order_lines_managers,
+    salesforce_funnel,
 )
 
 DATASETS = Path("/work/shared/datasets")
@@ -292,6 +295,37 @@ def test_reports_are_planned_by_the_analyses_capabilities(tmp_path: Path) -> Non
     assert [(r.name, r.runs, r.missing, r.skipped_sections) for r in unchecked.reports] == [
         (r.name, r.runs, r.missing, r.skipped_sections) for r in outcome.reports
     ]
+
+
+# ------------------------------------------------------------------ fresh shapes validate without edits
+
+
+def test_salesforce_funnel_with_names_for_owners_and_sdrs(tmp_path: Path) -> None:
+    m, _, outcome = draft(salesforce_funnel(tmp_path / "sf"), tmp_path)
+    assert m["tables"]["opportunities"]["columns"]["rep_id"] == "reps.User ID"
+    assert m["tables"]["leads"]["columns"]["rep_id"] == "reps.User ID"  # SDRs are users too
+    assert m["tables"]["leads"]["join"] == [{"from": "users.csv", "as": "reps", "on": {"SDR": "Full Name"}}]
+    assert m["tables"]["reps"]["columns"]["rep_id"] == "User ID"
+    assert outcome.check.ok, outcome.check
+
+
+def test_order_lines_whose_region_manager_is_the_rep(tmp_path: Path) -> None:
+    m, _, outcome = draft(order_lines_managers(tmp_path / "ol"), tmp_path)
+    orders = m["tables"]["orders"]
+    assert orders["group_by"] == ["Order ID"] and rule(orders, "rep_id") == {"from": "managers.Manager", "agg": "any"}
+    assert m["tables"]["reps"]["columns"]["rep_id"] == "Manager"
+    assert outcome.check.ok, outcome.check
+
+
+def test_chinese_orders_and_payments_without_invoices(tmp_path: Path) -> None:
+    m, text, outcome = draft(chinese_orders_payments(tmp_path / "hk"), tmp_path)
+    assert m["tables"]["payments"]["columns"]["invoice_id"] == "订单号"
+    assert "no invoice_id column: 订单号 stands in; each order is its own receivable" in text
+    invoices = m["tables"]["invoices"]
+    assert invoices["from"] == "订单.csv" and invoices["columns"]["invoice_id"] == "订单号"
+    assert source_of(invoices["columns"]["amount"]) == "订单金额"
+    assert outcome.check.ok, outcome.check
+    assert {r.name for r in outcome.reports if r.runs} >= {"kpi_overview", "collections_customers"}
 
 
 # ------------------------------------------------------------------ validation and CLI

@@ -11,6 +11,7 @@ The rules, in the order they apply:
 - reps, customers and products without a file of their own are built from a fact file with
   ``group_by`` their key;
 - stage history without a file of its own comes from the deal file's date columns (``stage_dates``);
+- payments against order ids without an invoice file: each order is its own invoice;
 - every foreign key (a fact's rep, customer, product) is checked against the key drafted for its
   dimension: a fact column holding another column of the dimension's file (a rep's 姓名 where
   reps are keyed by 工号) is translated through a join on that column when it is unique there,
@@ -52,6 +53,7 @@ _ID_HEADER = re.compile(r"(编号|单号|号码|代码|ID|Id|id|No\.?$|Number|nu
 _STAND_INS = {
     ("opportunities", "created_at"): "close_date",
     ("leads", "created_at"): "activity_date",
+    ("payments", "invoice_id"): "order_id",  # money received against orders (回款 by 订单号)
 }
 _HINTS = {
     "rep_id": "without a rep column, `rep_id: {const: company}` credits every row to one rep (as parameters/sources/robyn_mmm.yaml)",
@@ -248,7 +250,9 @@ class Planner:
                 continue
             stand_in = _STAND_INS.get((tp.name, col.name))
             if stand_in is not None and (other := self._pick(tp.source, [stand_in])) is not None:
-                note = f"GUESS (low, no {' / '.join(concepts)} column: {other.column} stands in; rows without it get a warning)"
+                note = f"GUESS (low, no {' / '.join(concepts)} column: {other.column} stands in; " + (
+                    "each order is its own receivable)" if stand_in == "order_id" else "rows without it get a warning)"
+                )
                 tp.entries.append(
                     Entry(
                         col.name, self._rule(tp, col.name, other.column, tp.source.column(other.column), agg=agg), note
@@ -293,6 +297,7 @@ class Planner:
             self._fill(tp)
             self.plan.tables[table] = tp
         self._stage_history()
+        self._invoices_from_orders()
         for table in DIMENSIONS:
             found = self.classes.get(table)
             if found:
@@ -461,6 +466,37 @@ class Planner:
         )
         tp.entries.append(Entry("opp_id", key.rule, "the deal's id, as in opportunities"))
         self.plan.tables["stage_history"] = tp
+
+    def _invoices_from_orders(self) -> None:
+        """Payments against order ids and no invoice file: each order is its own invoice (its
+        receivable, issued on the order date), so the payments have the invoices they point at.
+        """
+        payments, orders = self.plan.tables.get("payments"), self.plan.tables.get("orders")
+        if payments is None or orders is None or "invoices" in self.plan.tables:
+            return
+        paid, order_id = payments.entry("invoice_id"), orders.entry("order_id")
+        if paid is None or order_id is None or not paid.note.startswith("GUESS (low, no invoice_id column"):
+            return
+        values, keys = self._values(payments, paid.rule), self._values(orders, order_id.rule)
+        if not values or not keys or _share(values, keys) < JOIN_SHARE:
+            return
+        tp = TablePlan(
+            "invoices",
+            orders.source,
+            f"GUESS (low, no invoice file: the payments of {payments.source.label} name orders, so each order "
+            f"of {orders.source.label} is one invoice, due on its order date)",
+            joins=[dict(j) for j in orders.joins],
+            group_by=orders.group_by,
+        )
+        for column, source in (("invoice_id", "order_id"), ("order_id", "order_id"), ("issued_at", "ordered_at")):
+            entry = orders.entry(source)
+            if entry is not None and entry.rule is not None:
+                tp.entries.append(Entry(column, entry.rule, f"the order's {source}"))
+        amount = orders.entry("amount")
+        if amount is not None and amount.rule is not None:
+            tp.entries.append(Entry("amount", amount.rule, "the order's amount"))
+        if len(tp.entries) == 4:
+            self.plan.tables["invoices"] = tp
 
     def _team(self, tp: TablePlan) -> None:
         """reps.team: a team column, else the manager (a team is one manager's reps), else a joined

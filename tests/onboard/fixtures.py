@@ -3,7 +3,10 @@
 - ``chinese_crm``: one GBK-encoded deal export with Chinese headers (客户名称, 负责人, 签约日期 …);
 - ``lead_funnel``: leads with SDR ids and lead source/origin, deals joined to them by lead id;
 - ``order_lines``: one workbook with an order-lines sheet and a managers sheet (region → manager);
-- ``chinese_roster``: a GBK deal file naming reps and customers by name, a staff workbook keyed by 工号.
+- ``chinese_roster``: a GBK deal file naming reps and customers by name, a staff workbook keyed by 工号;
+- ``salesforce_funnel``: leads (SDR names), opportunities (owner names) and users keyed by User ID;
+- ``order_lines_managers``: order lines with no rep column, the region's manager is the rep;
+- ``chinese_orders_payments``: GBK orders and payments by order number, no invoices.
 """
 
 from __future__ import annotations
@@ -228,4 +231,106 @@ def chinese_roster(folder: Path, *, customers: bool = False, twin: bool = False)
             }
         )
         accounts.to_csv(folder / "客户.csv", index=False, encoding="utf-8")
+    return folder
+
+
+def salesforce_funnel(folder: Path) -> Path:
+    """leads.csv (Lead ID, Lead Source, SDR, Created Date, Converted Date), opportunities.csv
+    (Opportunity ID, Lead ID, Owner, Stage, Amount, Close Date, Created Date) and users.csv (User ID,
+    Full Name, Team, Region): SDRs and owners are named by their full name, users keyed by User ID.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    sdrs, owners = ["Sam Reed", "Tia Ng"], ["Ann Lee", "Bob Cruz", "Cat Diaz"]
+    leads = pd.DataFrame(
+        {
+            "Lead ID": [f"00Q{i:05d}" for i in range(90)],
+            "Lead Source": [("Web", "Partner", "Event", "Cold Call")[i % 4] for i in range(90)],
+            "SDR": [sdrs[i % 2] for i in range(90)],
+            "Created Date": [(date(2025, 1, 1) + timedelta(days=i)).strftime("%m/%d/%Y") for i in range(90)],
+            "Converted Date": [
+                (date(2025, 1, 8) + timedelta(days=i)).strftime("%m/%d/%Y") if i % 3 == 0 else "" for i in range(90)
+            ],
+        }
+    )
+    leads.to_csv(folder / "leads.csv", index=False)
+    stages = ("Prospecting", "Qualification", "Proposal", "Closed Won", "Closed Lost")
+    opps = pd.DataFrame(
+        {
+            "Opportunity ID": [f"006{i:05d}" for i in range(30)],
+            "Lead ID": [f"00Q{i * 3:05d}" for i in range(30)],
+            "Owner": [owners[i % 3] for i in range(30)],
+            "Stage": [stages[i % 5] for i in range(30)],
+            "Amount": [f"{2500 + 100 * i}" for i in range(30)],
+            "Close Date": [
+                (date(2025, 3, 1) + timedelta(days=i * 3)).strftime("%m/%d/%Y") if stages[i % 5][:6] == "Closed" else ""
+                for i in range(30)
+            ],
+            "Created Date": [(date(2025, 1, 8) + timedelta(days=i * 3)).strftime("%m/%d/%Y") for i in range(30)],
+        }
+    )
+    opps.to_csv(folder / "opportunities.csv", index=False)
+    people = owners + sdrs
+    users = pd.DataFrame(
+        {
+            "User ID": [f"005{i:04d}" for i in range(len(people))],
+            "Full Name": people,
+            "Team": ["AE East", "AE East", "AE West", "SDR", "SDR"],
+            "Region": ["East", "East", "West", "East", "East"],
+        }
+    )
+    users.to_csv(folder / "users.csv", index=False)
+    return folder
+
+
+def order_lines_managers(folder: Path) -> Path:
+    """sales.xlsx: sheet Orders (Order ID, Line, Order Date, Customer, Region, Product, Qty, Unit
+    Price, Sales) and sheet Managers (Region, Manager): no rep column, the region's manager is the rep.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for order in range(40):
+        for line in range(1, 2 + order % 3):
+            qty, price = line + order % 4, 19.99 * line
+            rows.append(
+                {
+                    "Order ID": f"CA-2025-{100000 + order}",
+                    "Line": line,
+                    "Order Date": date(2025, 1, 5) + timedelta(days=order * 2),
+                    "Customer": f"Customer {order % 13}",
+                    "Region": ("Central", "East", "South", "West")[order % 4],
+                    "Product": f"SKU-{line}",
+                    "Qty": qty,
+                    "Unit Price": price,
+                    "Sales": round(qty * price, 2),
+                }
+            )
+    managers = pd.DataFrame(
+        {
+            "Region": ["Central", "East", "South", "West"],
+            "Manager": ["Kelly Williams", "Chuck Magee", "Cassandra Brandow", "Anna Andreadi"],
+        }
+    )
+    with pd.ExcelWriter(folder / "sales.xlsx") as writer:
+        pd.DataFrame(rows).to_excel(writer, sheet_name="Orders", index=False)
+        managers.to_excel(writer, sheet_name="Managers", index=False)
+    return folder
+
+
+def chinese_orders_payments(folder: Path) -> Path:
+    """订单.csv (GBK: 订单号, 下单日期, 客户, 业务员, 订单金额) and 回款.csv (GBK: 回款单号, 回款日期,
+    回款金额, 订单号): bookings and the money received against them, no invoices.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    orders = [["订单号", "下单日期", "客户", "业务员", "订单金额"]]
+    payments = [["回款单号", "回款日期", "回款金额", "订单号"]]
+    for i in range(45):
+        day = date(2025, 1, 3) + timedelta(days=i * 5)
+        amount = 8000 + 250 * i
+        orders.append([f"DD{20250000 + i}", day.strftime("%Y-%m-%d"), f"客户{i % 9}", _NAMES_ZH[i % 4], f"{amount:,}"])
+        if i % 3:
+            paid = day + timedelta(days=30)
+            payments.append([f"HK{i:05d}", paid.strftime("%Y-%m-%d"), f"{amount:,}", f"DD{20250000 + i}"])
+    for name, rows in (("订单.csv", orders), ("回款.csv", payments)):
+        with (folder / name).open("w", encoding="gbk", newline="") as fh:
+            csv.writer(fh).writerows(rows)
     return folder
