@@ -222,3 +222,19 @@ def test_unknown_metric_and_dimension_are_clear_errors(sales) -> None:  # type: 
         compute_metric(sales, "nope")
     with pytest.raises(MetricError, match="dimensions for revenue"):
         compute_metric(sales, "revenue", Grain(dimension="channel"))
+
+
+def test_gross_profit_needs_order_costs_not_just_an_orders_table(tmp_path: Path) -> None:
+    """An export without order costs has no gross profit: it would equal revenue (issue 18)."""
+    from salesops_lib.data import connect
+    from salesops_lib.metrics.dictionary import get_metric
+
+    (tmp_path / "reps.csv").write_text("rep_id,name,team,region\nr1,Ann,t1,north\n", encoding="utf-8")
+    orders = "order_id,customer_id,rep_id,ordered_at,amount{}\no1,c1,r1,2025-01-05,100{}\no2,c1,r1,2025-01-09,50{}\n"
+    (tmp_path / "orders.csv").write_text(orders.format("", "", ""), encoding="utf-8")
+    gross_profit, revenue = get_metric("gross_profit_per_fte"), get_metric("revenue_per_fte")
+    without_cost = connect(tmp_path)
+    assert revenue.available(without_cost)
+    assert not gross_profit.available(without_cost)
+    (tmp_path / "orders.csv").write_text(orders.format(",cost", ",60", ","), encoding="utf-8")
+    assert gross_profit.available(connect(tmp_path))

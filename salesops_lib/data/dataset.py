@@ -32,10 +32,24 @@ class Dataset:
     fingerprint: str = ""
     #: tables the source lacks that were derived from others (name → how), e.g. a rep roster
     derived: Mapping[str, str] = field(default_factory=dict)
+    #: answers of :meth:`has_values`, asked once per source
+    _filled: dict[tuple[str, str], bool] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def has(self, *names: str) -> bool:
         """True when every table in ``names`` is provided."""
         return all(n in self.tables for n in names)
+
+    def has_values(self, table: str, column: str) -> bool:
+        """True when ``table`` is provided and ``column`` holds a value in at least one row
+        (a column the mapping does not map is all null).
+        """
+        if table not in self.tables:
+            return False
+        key = (table, column)
+        if key not in self._filled:
+            values = self.tables[table].expr[column]
+            self._filled[key] = bool(values.notnull().any().execute())
+        return self._filled[key]
 
     def require(self, *names: str) -> None:
         """Raise :class:`MissingTableError` naming the first missing table and why."""

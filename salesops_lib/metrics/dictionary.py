@@ -52,6 +52,9 @@ class Metric:
     fallback_tables: tuple[str, ...] = ()
     #: columns a ``Grain.where`` filter may read (the fact rows' own and borrowed ones); () = none
     filters: tuple[str, ...] = ()
+    #: (table, column) pairs that must hold a value somewhere: a source that maps no order cost has
+    #: no gross profit (it would equal revenue), though its orders table exists
+    needs_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def cohort(self) -> bool:
@@ -64,7 +67,8 @@ class Metric:
 
     def available(self, ds: Dataset) -> bool:
         """True when ``ds`` provides what the metric needs."""
-        return ds.has(*self.tables) or bool(self.fallback_tables and ds.has(*self.fallback_tables))
+        tables = ds.has(*self.tables) or bool(self.fallback_tables and ds.has(*self.fallback_tables))
+        return tables and all(ds.has_values(table, column) for table, column in self.needs_values)
 
     def fits(self, grain: Grain) -> bool:
         """True when the metric is defined at the grain's level and period."""

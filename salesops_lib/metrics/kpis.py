@@ -438,6 +438,7 @@ for _name, _zh, _en, _unit, _kind, _what in _PER_FTE:
             _per_fte_metric(_kind),
             # gross profit needs order costs; revenue and new customers can come from won deals
             fallback_tables=() if _kind == "profit" else ("opportunities", "reps"),
+            needs_values=(("orders", "cost"),) if _kind == "profit" else (),
         )
     )
 
