@@ -273,6 +273,15 @@ def test_a_name_two_people_share_keys_the_dimension_by_name(tmp_path: Path) -> N
     assert outcome.check.ok, outcome.check
 
 
+def test_names_missing_from_the_staff_sheet_stay_names_so_validation_lists_them(tmp_path: Path) -> None:
+    m, _, outcome = draft(chinese_roster(tmp_path / "zh", departed=True), tmp_path)
+    assert m["tables"]["opportunities"]["columns"]["rep_id"] == {"expr": 'coalesce(reps."工号", "销售负责人")'}
+    assert outcome.check.loaded and len(outcome.check.errors) == 1, outcome.check
+    assert (
+        "rep_id value(s) not found in reps.rep_id" in outcome.check.errors[0] and "离职员工" in outcome.check.errors[0]
+    )
+
+
 # ------------------------------------------------------------------ which reports run
 
 

@@ -703,8 +703,13 @@ class Planner:
             entry.rule = self._rule(tp, entry.column, ref, dim.source.column(key_col), agg=agg)
             entry.note = (
                 f"GUESS (medium, {fk} holds {dim.name}' {found.name} ({share:.0%} of values match), "
-                f"not their key {key_col}: translated through a join on {fk} = {found.name})"
+                f"not their key {key_col}: translated through a join on {fk} = {found.name}"
             )
+            if share < 1:  # the rest keep their own value, so validation names them (not an empty key)
+                expr = f"coalesce({_sql_ref(ref, tp.source)}, {_sql_ref(fk, tp.source)})"
+                entry.rule = {"expr": expr} | ({"agg": agg} if agg else {})
+                entry.note += f"; the {1 - share:.0%} in no row of {dim.source.label} stay as they are"
+            entry.note += ")"
             return
         self._rekey(dim, found, f"{fk} of {tp.source.label} holds {found.name} ({share:.0%} of values match)")
 
@@ -727,6 +732,13 @@ class Planner:
         assert key is not None
         key.rule = found.name
         key.note = f"GUESS (medium, keyed by {found.name}: {why}" + ("; one row per value)" if grouped else ")")
+
+
+def _sql_ref(ref: str, source: SourceFile) -> str:
+    """A column of ``source`` or a joined ``alias.column`` as SQL."""
+    if _has_column(source, ref) or "." not in ref:
+        return ident(ref)
+    return ".".join(ident(part) for part in ref.split(".", 1))
 
 
 def _has_column(source: SourceFile, name: str) -> bool:

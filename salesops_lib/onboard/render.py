@@ -16,15 +16,16 @@ _RULE_ORDER = ("from", "expr", "const", "agg", "format", "where", "values")
 
 
 def scalar(value: Any) -> str:
-    """``value`` as a YAML scalar (quoted only when YAML needs it).
+    """``value`` as a YAML scalar (quoted only when YAML needs it, inside a flow mapping too:
+    an expression's ``, `` would end a plain scalar there).
 
     Examples
     --------
-    >>> scalar("deal_stage"), scalar("%Y-%m-%d"), scalar("yes"), scalar("赢单")
-    ('deal_stage', "'%Y-%m-%d'", "'yes'", '赢单')
+    >>> scalar("deal_stage"), scalar("%Y-%m-%d"), scalar("yes"), scalar("赢单"), scalar("coalesce(a, b)")
+    ('deal_stage', "'%Y-%m-%d'", "'yes'", '赢单', "'coalesce(a, b)'")
     """
-    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1 << 20).strip()
-    return text.removesuffix("...").strip()
+    text = yaml.safe_dump([value], allow_unicode=True, default_flow_style=True, width=1 << 20).strip()
+    return text.removeprefix("[").removesuffix("]")
 
 
 def flow(value: Any) -> str:

@@ -185,10 +185,11 @@ def chinese_contracts(folder: Path) -> Path:
 _NAMES_ZH = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊")
 
 
-def chinese_roster(folder: Path, *, customers: bool = False, twin: bool = False) -> Path:
+def chinese_roster(folder: Path, *, customers: bool = False, twin: bool = False, departed: bool = False) -> Path:
     """商机明细.csv (GBK) whose 销售负责人 holds a person's NAME and 客户名称 a company name, with
     销售人员.xlsx sheet 人员 (工号, 姓名, 所属团队, 大区, 入职日期) keyed by 工号; with ``customers``
-    also 客户.csv (客户编号, 客户名称, 行业); with ``twin`` two people share a name (姓名 is no key).
+    also 客户.csv (客户编号, 客户名称, 行业); with ``twin`` two people share a name (姓名 is no key);
+    with ``departed`` the deals of 离职员工 name someone the staff sheet no longer lists.
     """
     folder.mkdir(parents=True, exist_ok=True)
     stages = ("初步接洽", "需求确认", "商务谈判", "赢单", "输单")
@@ -200,7 +201,7 @@ def chinese_roster(folder: Path, *, customers: bool = False, twin: bool = False)
             [
                 f"OP{i:05d}",
                 f"客户{i % 11:03d}有限公司",
-                _NAMES_ZH[i % 5],
+                "离职员工" if departed and i % 10 == 9 else _NAMES_ZH[i % 5],
                 stage,
                 f"{(i + 1) * 1234.5:,.2f}",
                 created.strftime("%Y/%m/%d"),
