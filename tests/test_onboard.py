@@ -333,6 +333,8 @@ def test_chinese_orders_and_payments_without_invoices(tmp_path: Path) -> None:
     invoices = m["tables"]["invoices"]
     assert invoices["from"] == "订单.csv" and invoices["columns"]["invoice_id"] == "订单号"
     assert source_of(invoices["columns"]["amount"]) == "订单金额"
+    # no terms in the export: 30 days assumed, so an unpaid order is not overdue on its order date
+    assert "INTERVAL 30 DAY" in invoices["columns"]["due_at"]["expr"]
     assert outcome.check.ok, outcome.check
     assert {r.name for r in outcome.reports if r.runs} >= {"kpi_overview", "collections_customers"}
 

@@ -484,7 +484,7 @@ class Planner:
             "invoices",
             orders.source,
             f"GUESS (low, no invoice file: the payments of {payments.source.label} name orders, so each order "
-            f"of {orders.source.label} is one invoice, due on its order date)",
+            f"of {orders.source.label} is one invoice, issued on its order date)",
             joins=[dict(j) for j in orders.joins],
             group_by=orders.group_by,
         )
@@ -496,6 +496,17 @@ class Planner:
         if amount is not None and amount.rule is not None:
             tp.entries.append(Entry("amount", amount.rule, "the order's amount"))
         if len(tp.entries) == 4:
+            issued = next(e.rule for e in tp.entries if e.column == "issued_at")
+            due = _days_after(issued, ASSUMED_PAYMENT_DAYS) if issued is not None else None
+            if due is not None:
+                tp.entries.append(
+                    Entry(
+                        "due_at",
+                        due,
+                        f"GUESS (low, the export has no due date or terms: {ASSUMED_PAYMENT_DAYS} days after the "
+                        "order assumed; without it every unpaid order would be overdue on its order date)",
+                    )
+                )
             self.plan.tables["invoices"] = tp
 
     def _team(self, tp: TablePlan) -> None:
@@ -753,6 +764,24 @@ def _ref_text(rule: Rule | None) -> str:
     """The column a rule reads (``from`` of a rule), as written."""
     ref = rule.get("from", "") if isinstance(rule, dict) else rule
     return str(ref or "")
+
+
+#: payment terms assumed for receivables drafted from orders (月结30天, net 30)
+ASSUMED_PAYMENT_DAYS = 30
+
+
+def _days_after(rule: Rule, days: int) -> Rule | None:
+    """A rule for the date ``days`` after the date ``rule`` reads (None when it cannot be said)."""
+    spec = {"from": rule} if isinstance(rule, str) else dict(rule)
+    if "from" in spec:
+        column = ident(str(spec.pop("from")))
+        fmt = spec.pop("format", None)
+        date = f"CAST(try_strptime({column}, {sql_text(fmt)}) AS DATE)" if fmt else f"TRY_CAST({column} AS DATE)"
+    elif "expr" in spec:
+        date = f"CAST(({spec.pop('expr')}) AS DATE)"
+    else:
+        return None
+    return {"expr": f"{date} + INTERVAL {days} DAY", **({"agg": spec["agg"]} if "agg" in spec else {})}
 
 
 def date_format_for(source: SourceFile | None, col: ColumnProfile) -> str | None:
