@@ -322,3 +322,17 @@ def test_metric_catalogue_doc_is_generated() -> None:
         "regenerate: python -c 'import salesops_lib.metrics; from salesops_lib.metrics.dictionary import "
         'describe_markdown as d; open("docs/metrics.md", "w", encoding="utf-8").write(d())\''
     )
+
+
+def test_every_metric_at_the_rep_level_carries_names() -> None:
+    """Rep rows get name/team/region for every metric, including those whose expression ends in
+    a join of its own (the expense ratio's spend ⟗ revenue broke the dashboard's cube)."""
+    ds = connect(PLANTED)
+    grain = Grain(period="month", level="rep", start=d("2025-04-01"), end=d(SMALL_DEMO_AS_OF))
+    for name, metric in METRICS.items():
+        if not (metric.available(ds) and metric.fits(grain)):
+            continue
+        frame = compute_metric(ds, name, grain)
+        ranked = frame[frame["unit"].notna()]
+        assert {"name", "team", "region"} <= set(frame.columns), name
+        assert ranked["name"].notna().all(), name

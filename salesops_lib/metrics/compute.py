@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -54,9 +52,9 @@ def compute_metric(ds: Dataset, name: str, grain: Grain | None = None, *, where:
     expr = metric.build(ds, grain)
     dims = [grain.dimension] if grain.dimension else []
     extra = list(REP_COLUMNS) if grain.level == "rep" else []
-    if extra:
-        expr = _with_rep_attributes(ds, expr)
     frame: pd.DataFrame = expr.execute()
+    if extra:
+        frame = _with_rep_attributes(ds, frame)
     keys = ["period", "unit", *dims]
     frame = frame[["period", "unit", *extra, *dims, "numerator", "denominator"]].copy()
     frame["period"] = pd.to_datetime(frame["period"]) if grain.period != "all" else pd.NaT
@@ -78,17 +76,27 @@ def with_filter(grain: Grain, where: Filter | None) -> Grain:
     return grain.model_copy(update={"where": both})
 
 
-def _with_rep_attributes(ds: Dataset, expr: ir.Table) -> ir.Table:
-    """``expr`` (one row per rep ``unit``) with :data:`REP_COLUMNS`, in the engine."""
-    if not ds.has("reps"):
-        return expr.mutate(name=expr.unit.cast("string"), team=ibis.null("string"), region=ibis.null("string"))
-    reps = ds.table("reps")
-    # one row per rep even if the key repeats (min(), as unit_via_rep: portable and deterministic)
-    lookup = reps.group_by(__rep=reps.rep_id).agg(
-        __name=reps.name.min(), team=reps.team.min(), region=reps.region.min()
-    )
-    joined = expr.left_join(lookup, expr.unit == lookup["__rep"])
-    return joined.mutate(name=ibis.coalesce(joined["__name"], joined.unit)).drop("__rep", "__name")
+def _with_rep_attributes(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (one row per rep ``unit``) with :data:`REP_COLUMNS` from the reps table.
+
+    Joined after the query, in pandas: the roster is small, and a metric's expression may end in
+    a join of its own (expense ratio: spend ⟗ revenue) to which Ibis cannot attach another.
+    A rep missing from the roster keeps its id as its name.
+    """
+    if ds.has("reps"):
+        reps = ds.table("reps")
+        # one row per rep even if the key repeats (min(), as unit_via_rep: portable and deterministic)
+        lookup = (
+            reps.group_by(unit=reps.rep_id)
+            .agg(name=reps.name.min(), team=reps.team.min(), region=reps.region.min())
+            .execute()
+        )
+    else:
+        lookup = pd.DataFrame(columns=["unit", *REP_COLUMNS])
+    frame = frame.drop(columns=[c for c in REP_COLUMNS if c in frame.columns])
+    out = frame.merge(lookup.astype({"unit": "object"}), on="unit", how="left")
+    out["name"] = out["name"].where(out["name"].notna(), out["unit"].astype("string"))
+    return out
 
 
 def metric_summary(
