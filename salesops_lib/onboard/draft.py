@@ -17,7 +17,11 @@ The rules, in the order they apply:
   reps are keyed by 工号) is translated through a join on that column when it is unique there,
   else the dimension is keyed by it; an optional key nothing matches (SDRs) is commented out;
 - the status value map and the ``stages:`` order come from the observed stage values;
-- every required column nothing fills is a TODO with candidates; tables not found are ``absent:``.
+- every required column nothing fills is a TODO with candidates; tables not found are ``absent:``;
+- a period series (one row per week or month, no id column, a revenue column: :mod:`series`) is
+  no record table: when nothing else gives orders, it books one order per period, and one
+  expense per period and spend column (a ``union:``); beside it, files of numbers only (other
+  series, cross-sections) are left unused with a reason.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from salesops_lib.onboard.match import (
     vocabulary,
 )
 from salesops_lib.onboard.profile import JOIN_SHARE, ColumnProfile, FolderProfile, SourceFile
+from salesops_lib.onboard.series import PeriodSeries, numbers_only, period_series
 
 Rule = str | dict[str, Any]
 #: fact tables, in the order their files are chosen
@@ -84,6 +89,11 @@ class TablePlan:
     group_by: list[str] | None = None
     stage_dates: dict[str, Rule] | None = None
     distinct: bool = False
+    where: str | None = None
+    #: the parts of a ``union:`` (each with its own source and entries); none for one part
+    parts: list[TablePlan] = field(default_factory=list)
+    #: comment lines written under the table's header
+    notes: list[str] = field(default_factory=list)
 
     def entry(self, column: str) -> Entry | None:
         """The entry of canonical ``column``, if drafted."""
@@ -282,6 +292,7 @@ class Planner:
     # ------------------------------------------------------------------ tables
     def build(self) -> DraftPlan:
         """Draft every table, then list what is absent and which files stayed unused."""
+        self._set_series_aside()
         for table in FACTS:
             found = self.classes.get(table)
             if not found:
@@ -296,9 +307,12 @@ class Planner:
                 self._targets(tp)
             self._fill(tp)
             self.plan.tables[table] = tp
+        self._from_series()
         self._stage_history()
         self._invoices_from_orders()
         for table in DIMENSIONS:
+            if table in self.plan.tables:
+                continue
             found = self.classes.get(table)
             if found:
                 source = self.profile.file(found[0].label)
@@ -315,10 +329,12 @@ class Planner:
         for tp in self.plan.tables.values():
             order = TABLES[tp.name].column_names
             tp.entries.sort(key=lambda e: order.index(e.column))
-        used = {tp.source.label for tp in self.plan.tables.values()}
+        used = {p.source.label for tp in self.plan.tables.values() for p in (tp, *tp.parts)}
         used |= {self.profile.file(lab).label for lab in self.aliases}
         for f in self.profile.files:
-            if f.label not in used:
+            if f.label in self.set_aside and f.label not in used:
+                self.plan.unused[f.label] = self.set_aside[f.label]
+            elif f.label not in used:
                 cls = self._class_of(f.label)
                 self.plan.unused[f.label] = (
                     f"looks like {cls.table} ({cls.why}) but {self.plan.tables[cls.table].source.label} was chosen; add it as a `union:` part if it holds more rows"
@@ -332,6 +348,128 @@ class Planner:
             if name not in self.plan.tables:
                 self.plan.absent[name] = self.absent_reasons.get(name, self.absent_reasons["default"])
         return self.plan
+
+    # ------------------------------------------------------------------ period series
+    def _set_series_aside(self) -> None:
+        """Take period series (and, beside one, files of numbers only) out of the classification:
+        their unique date or number columns are no record keys.
+        """
+        self.series: list[PeriodSeries] = []
+        self.set_aside: dict[str, str] = {}
+        for f in self.profile.files:
+            if (found := period_series(f)) is not None:
+                self.series.append(found)
+        if not self.series:
+            return
+        self.series.sort(key=lambda s: (-len(s.spend), -s.periods))
+        for f in self.profile.files:
+            if any(s.source is f for s in self.series) or not numbers_only(f):
+                continue
+            dates = [c.name for c in f.columns if c.kind == "date"]
+            self.set_aside[f.label] = (
+                f"numbers only, dated by {', '.join(dates)} but no column named like revenue or sales"
+                if dates
+                else "numbers only and no date or month column (a time index or a cross-section): no period series"
+            )
+        drop = set(self.set_aside) | {s.source.label for s in self.series}
+        self.classes = {t: [c for c in items if c.label not in drop] for t, items in self.classes.items()}
+
+    def _from_series(self) -> None:
+        """Orders (one per period) and expenses (one per period and spend column) from the best
+        period series, when the folder gives them no other way; the other series stay unused.
+        """
+        if not self.series:
+            return
+        chosen = self.series[0]
+        why_series = (
+            f"a {chosen.step} period series: one row per {chosen.date.name} ({chosen.periods} periods, "
+            f"{chosen.date.date_min} .. {chosen.date.date_max}), no id column"
+        )
+        for other in self.series[1:]:
+            self.set_aside[other.source.label] = (
+                f"another {other.step} period series ({other.revenue} by {other.date.name}); an alternative to "
+                f"{chosen.source.label}: swap `from:` and the column names to report it instead"
+            )
+        revenue_from = next((t for t in ("orders", "opportunities") if t in self.plan.tables), None)
+        if revenue_from is not None:
+            self.set_aside[chosen.source.label] = (
+                f"{why_series}; revenue comes from {self.plan.tables[revenue_from].source.label} ({revenue_from})"
+            )
+            return
+        src, date = chosen.source, chosen.date
+        key = "M" if chosen.step == "monthly" else "W"
+        period = _period_text(date, chosen.step)
+        when = _period_date(date, chosen)
+        dated = (
+            f"GUESS (medium, the month's last day: the figure is known when the month closes, and dating it "
+            f"on the 1st would make the data-coverage check read a mid-month extract — {date.name} {date.date_format})"
+            if chosen.step == "monthly" and chosen.month_start
+            else f"GUESS (high, the {chosen.step[:-2]}'s date {date.name})"
+        )
+        orders = TablePlan("orders", src, f"GUESS (medium, {why_series}; one synthetic order per period)")
+        alt = f"; also named like revenue: {', '.join(chosen.other_revenue)}" if chosen.other_revenue else ""
+        orders.entries = [
+            Entry(
+                "order_id",
+                {"expr": f"{sql_text(key + '-')} || {period}"},
+                f"GUESS (medium, one order per {chosen.step[:-2]}: its id is the period)",
+            ),
+            Entry("customer_id", {"const": "market"}, "GUESS (low, no customer in a period series: one account)"),
+            Entry("rep_id", {"const": "company"}, "GUESS (low, no rep in a period series: the company books it)"),
+            Entry("ordered_at", when, dated),
+            Entry(
+                "amount",
+                self._rule(orders, "amount", chosen.revenue, src.column(chosen.revenue)),
+                f"GUESS (medium, {chosen.revenue} is named like revenue{alt})",
+            ),
+        ]
+        if chosen.context:
+            orders.notes.append(
+                "not mapped (context, no canonical column): "
+                + ", ".join(chosen.context)
+                + " — impressions, clicks, competitor sales, events, row numbers …"
+            )
+        self.plan.tables["orders"] = orders
+        if chosen.spend and "expenses" not in self.plan.tables:
+            expenses = TablePlan(
+                "expenses",
+                src,
+                f"GUESS (medium, spend columns {', '.join(c for c, _ in chosen.spend)}: one expense per "
+                f"period and channel, company-wide)",
+            )
+            for column, name in chosen.spend:
+                part = TablePlan("expenses", src, "")
+                part.entries = [
+                    Entry(
+                        "expense_id",
+                        {"expr": f"{sql_text(name + '-')} || {period}"},
+                        "GUESS (medium, channel and period)",
+                    ),
+                    Entry("spent_at", when, "GUESS (medium, as the orders' date)"),
+                    Entry("category", {"const": name}, f"GUESS (medium, the channel of {column})"),
+                    Entry(
+                        "amount",
+                        self._rule(part, "amount", column, src.column(column)),
+                        f"GUESS (medium, {column} is named like spend)",
+                    ),
+                ]
+                expenses.parts.append(part)
+            self.plan.tables["expenses"] = expenses
+        first = f"{ident(date.name)} = {sql_text(chosen.first)}"
+        reps = TablePlan("reps", src, "GUESS (low, no people in a period series: the company is its one rep)")
+        reps.where = first
+        reps.entries = [
+            Entry(c, {"const": "company"}, "GUESS (low, one row: the first period's)" if c == "rep_id" else "")
+            for c in ("rep_id", "name", "team", "region")
+        ]
+        customers = TablePlan("customers", src, "GUESS (low, no accounts in a period series: the market is one)")
+        customers.where = first
+        customers.entries = [
+            Entry(c, {"const": "market"}, "GUESS (low, one row: the first period's)" if c == "customer_id" else "")
+            for c in ("customer_id", "name")
+        ]
+        self.plan.tables["reps"] = reps
+        self.plan.tables["customers"] = customers
 
     def _order_lines(self, tp: TablePlan) -> None:
         order = self._pick(tp.source, ["order_id"])
@@ -743,6 +881,23 @@ class Planner:
         assert key is not None
         key.rule = found.name
         key.note = f"GUESS (medium, keyed by {found.name}: {why}" + ("; one row per value)" if grouped else ")")
+
+
+def _period_text(date: ColumnProfile, step: str) -> str:
+    """SQL for a period's text (``2015-11-23``, ``1987-01``), for ids built from it."""
+    fmt = date.date_format or "%Y-%m-%d"
+    out = "%Y-%m" if step == "monthly" else "%Y-%m-%d"
+    if fmt == out:
+        return ident(date.name)
+    return f"strftime(strptime({ident(date.name)}, {sql_text(fmt)}), {sql_text(out)})"
+
+
+def _period_date(date: ColumnProfile, series: PeriodSeries) -> Rule:
+    """The rule for a period's date: the column itself, or a month's last day."""
+    fmt = date.date_format or "%Y-%m-%d"
+    if series.step == "monthly" and series.month_start:
+        return {"expr": f"last_day(CAST(strptime({ident(date.name)}, {sql_text(fmt)}) AS DATE))"}
+    return {"from": date.name, "format": fmt}
 
 
 def _sql_ref(ref: str, source: SourceFile) -> str:

@@ -51,6 +51,10 @@ DATE_FORMATS: tuple[str, ...] = (
     "%d-%m-%Y",
     "%Y-%m",
     "%Y年%m月",
+    "%Y %b",  # a month as R and spreadsheets print it: "1987 Jan"
+    "%b %Y",
+    "%Y %B",
+    "%B %Y",
 )
 _NUMBER_NOISE = re.compile(r"[,\s¥$€£￥]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -207,6 +211,8 @@ def _profile_path(path: Path, rel: str) -> list[SourceFile]:
         return [profile_frame(frame, rel, str(name)) for name, frame in sheets.items() if not frame.columns.empty]
     encoding = guess_encoding(path)
     delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(path, encoding or "utf-8-sig")
+    if suffix == ".txt" and not _looks_tabular(path, encoding or "utf-8-sig", delimiter):
+        return []  # a README or a description page, not a table
     frame = pd.read_csv(
         path,
         dtype=str,
@@ -230,6 +236,18 @@ def _profile_path(path: Path, rel: str) -> list[SourceFile]:
             truncated=truncated,
         )
     ]
+
+
+def _looks_tabular(path: Path, encoding: str, delimiter: str, lines: int = 20) -> bool:
+    """Most of the first ``lines`` non-blank lines hold as many delimiters as the header (a text
+    page — a README, an R help page — does not).
+    """
+    with path.open(encoding=encoding, errors="replace", newline="") as fh:
+        head = [line for _, line in zip(range(lines * 2), fh, strict=False) if line.strip()][:lines]
+    if not head or head[0].count(delimiter) == 0:
+        return False
+    same = sum(line.count(delimiter) == head[0].count(delimiter) for line in head)
+    return same >= 0.9 * len(head)
 
 
 def _sniff_delimiter(path: Path, encoding: str) -> str:

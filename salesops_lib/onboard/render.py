@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from salesops_lib.onboard.draft import DraftPlan, Entry, Rule, TablePlan
+from salesops_lib.onboard.draft import DraftPlan, Rule, TablePlan
 
 _RULE_ORDER = ("from", "expr", "const", "agg", "format", "where", "values")
 
@@ -83,33 +83,44 @@ def render(plan: DraftPlan, *, source: str, command: str, schema: str | None = N
 
 
 def _table(tp: TablePlan) -> list[str]:
-    out = [f"  {tp.name}:  # {tp.why}", f"    from: {scalar(tp.source.path)}"]
+    out = [f"  {tp.name}:  # {tp.why}"]
+    out += [f"    # {note}" for note in tp.notes]
+    if tp.parts:
+        out.append("    union:")
+        for part in tp.parts:
+            lines = _part(part, indent=8)
+            out += [f"      - {lines[0].lstrip()}", *lines[1:]]
+        return out
+    return out + _part(tp, indent=4)
+
+
+def _part(tp: TablePlan, indent: int) -> list[str]:
+    pad = " " * indent
+    out = [f"{pad}from: {scalar(tp.source.path)}"]
     if tp.source.sheet is not None:
-        out.append(f"    sheet: {scalar(tp.source.sheet)}")
+        out.append(f"{pad}sheet: {scalar(tp.source.sheet)}")
     if tp.source.encoding:
         why = (
             "GUESS (high, not UTF-8: a Chinese (GBK) export)"
             if tp.source.encoding == "gb18030"
             else "GUESS (low, not UTF-8 and not Chinese: accented letters of a Western code page; if names look wrong try cp1252, cp850 or latin-1)"
         )
-        out.append(f"    encoding: {scalar(tp.source.encoding)}  # {why}")
+        out.append(f"{pad}encoding: {scalar(tp.source.encoding)}  # {why}")
     if tp.source.delimiter:
-        out.append(f"    delimiter: {scalar(tp.source.delimiter)}")
+        out.append(f"{pad}delimiter: {scalar(tp.source.delimiter)}")
     if tp.joins:
-        out.append("    join:")
+        out.append(f"{pad}join:")
         for j in tp.joins:
-            out.append(f"      - {flow({k: j[k] for k in ('from', 'as', 'on', 'sheet') if k in j})}")
+            out.append(f"{pad}  - {flow({k: j[k] for k in ('from', 'as', 'on', 'sheet') if k in j})}")
     if tp.group_by is not None:
-        out.append(f"    group_by: {flow(tp.group_by)}")
+        out.append(f"{pad}group_by: {flow(tp.group_by)}")
     if tp.distinct:
-        out.append("    distinct: true")
+        out.append(f"{pad}distinct: true")
     if tp.stage_dates is not None:
-        out.append("    stage_dates:")
-        out += [_line(6, stage, rule, "") for stage, rule in tp.stage_dates.items()]
-    out.append("    columns:")
-    out += [_entry(e) for e in tp.entries]
+        out.append(f"{pad}stage_dates:")
+        out += [_line(indent + 2, stage, rule, "") for stage, rule in tp.stage_dates.items()]
+    if tp.where is not None:
+        out.append(f"{pad}where: {scalar(tp.where)}")
+    out.append(f"{pad}columns:")
+    out += [_line(indent + 2, e.column, e.rule, e.note, commented=e.commented) for e in tp.entries]
     return out
-
-
-def _entry(e: Entry) -> str:
-    return _line(6, e.column, e.rule, e.note, commented=e.commented)

@@ -255,8 +255,9 @@ def summary(outcome: Outcome, lang: str) -> list[str]:
     lines.append(f"{w('files')}: " + ", ".join(f"{f.label} ({f.rows:,} {w('rows')})" for f in outcome.profile.files))
     lines.append(f"{w('matched')}:")
     for tp in plan.tables.values():
-        mapped = [e.column for e in tp.entries if e.rule is not None and not e.commented]
-        guesses = sum(1 for e in tp.entries if e.note.startswith("GUESS"))
+        entries = [e for part in (tp, *tp.parts) for e in part.entries]
+        mapped = list(dict.fromkeys(e.column for e in entries if e.rule is not None and not e.commented))
+        guesses = sum(1 for e in entries if e.note.startswith("GUESS"))
         extra = f" [{w('todo')}: {', '.join(tp.todos)}]" if tp.todos else ""
         if tp.stage_dates:
             mapped.append("stage_dates: " + ", ".join(tp.stage_dates))
