@@ -26,9 +26,11 @@ from tests.onboard.fixtures import (
     chinese_roster,
     crm_with_history,
     lead_funnel,
+    monthly_sales,
     order_lines,
     order_lines_managers,
     salesforce_funnel,
+    weekly_mmm,
 )
 
 DATASETS = Path("/work/shared/datasets")
@@ -425,3 +427,85 @@ def test_vocabulary_shape() -> None:
             assert set(concepts) <= set(voc.kinds), table
     assert status_of("已签约") == "won" and status_of("丢单") == "lost" and status_of("失败") == "lost"
     assert status_of("Closed Won") == "won" and status_of("Negotiation") is None
+
+
+# ------------------------------------------------------------------ period series (weekly MMM, monthly sales)
+
+ROBYN = DATASETS / "robyn_simulated_mmm"
+RDATASETS = DATASETS / "rdatasets_small_real_business"
+
+
+def test_a_weekly_mmm_export_books_one_order_per_week_and_one_expense_per_channel(tmp_path: Path) -> None:
+    m, text, outcome = draft(weekly_mmm(tmp_path / "mmm"), tmp_path)
+    assert outcome.check.ok, outcome.check
+    orders = m["tables"]["orders"]
+    assert orders["from"] == "weekly_mmm.csv"
+    assert rule(orders, "order_id") == {"expr": "'W-' || DATE"}
+    assert rule(orders, "ordered_at") == {"from": "DATE", "format": "%Y-%m-%d"}
+    assert rule(orders, "amount") == "revenue"
+    assert rule(orders, "rep_id") == {"const": "company"} and rule(orders, "customer_id") == {"const": "market"}
+    parts = m["tables"]["expenses"]["union"]
+    assert [p["columns"]["category"] for p in parts] == [{"const": "tv"}, {"const": "search"}]
+    assert [p["columns"]["amount"] for p in parts] == ["tv_S", "search_S"]
+    assert parts[0]["columns"]["expense_id"] == {"expr": "'tv-' || DATE"}
+    assert m["tables"]["reps"]["where"] == "DATE = '2024-01-01'"
+    assert "not mapped (context, no canonical column): facebook_I, competitor_sales_B, events" in text
+    assert "opportunities" in m["absent"] and "expenses" not in m["absent"]
+    assert text.count("# GUESS (") >= 5 + 4 * 2
+    assert next(r for r in outcome.reports if r.name == "expense_roi").runs
+
+
+def test_monthly_sales_among_unrelated_series_dates_each_month_on_its_last_day(tmp_path: Path) -> None:
+    m, _, outcome = draft(monthly_sales(tmp_path / "series"), tmp_path)
+    assert outcome.check.ok, outcome.check
+    orders = m["tables"]["orders"]
+    assert orders["from"] == "shop_monthly_sales.csv"
+    assert rule(orders, "ordered_at") == {"expr": "last_day(CAST(strptime(Month, '%Y %b') AS DATE))"}
+    assert rule(orders, "order_id") == {"expr": "'M-' || strftime(strptime(Month, '%Y %b'), '%Y-%m')"}
+    assert rule(orders, "amount") == "Sales"
+    assert set(m["tables"]) == {"orders", "reps", "customers"}  # the alternative's spend is not mixed in
+    unused = outcome.plan.unused
+    assert "an alternative to shop_monthly_sales.csv" in unused["门店月度.csv"]
+    assert "no date or month column" in unused["index_series.csv"]
+    assert "no date or month column" in unused["stores_cross_section.csv"]
+    assert not any("DESCRIPTION" in f.label for f in outcome.profile.files)  # a help page is no table
+
+
+def test_a_chinese_monthly_series_with_spend(tmp_path: Path) -> None:
+    folder = tmp_path / "cn"
+    folder.mkdir()
+    monthly = monthly_sales(tmp_path / "all")
+    (folder / "门店月度.csv").write_bytes((monthly / "门店月度.csv").read_bytes())
+    m, _, outcome = draft(folder, tmp_path)
+    assert outcome.check.ok, outcome.check
+    assert rule(m["tables"]["orders"], "ordered_at") == {"expr": "last_day(CAST(strptime(\"月份\", '%Y-%m') AS DATE))"}
+    assert rule(m["tables"]["orders"], "amount") == "销售额"
+    (part,) = m["tables"]["expenses"]["union"]
+    assert part["columns"]["category"] == {"const": "抖音"} and part["columns"]["amount"] == "抖音投放费用"
+
+
+def test_record_level_orders_win_over_a_period_series(tmp_path: Path) -> None:
+    folder = order_lines(tmp_path / "lines")
+    weekly_mmm(folder)
+    m, _, outcome = draft(folder, tmp_path)
+    assert m["tables"]["orders"]["from"] != "weekly_mmm.csv"
+    assert "revenue comes from" in outcome.plan.unused["weekly_mmm.csv"]
+
+
+@pytest.mark.skipif(not ROBYN.is_dir(), reason="the shared datasets are not on this machine")
+def test_robyn_weekly_mmm_draft_validates(tmp_path: Path) -> None:
+    m, _, outcome = draft(ROBYN, tmp_path)
+    assert outcome.check.ok and not outcome.check.errors, outcome.check
+    assert rule(m["tables"]["orders"], "amount") == "revenue"
+    cats = [p["columns"]["category"]["const"] for p in m["tables"]["expenses"]["union"]]
+    assert sorted(cats) == ["facebook", "ooh", "print", "search", "tv"]
+
+
+@pytest.mark.skipif(not RDATASETS.is_dir(), reason="the shared datasets are not on this machine")
+def test_rdatasets_draft_picks_the_souvenir_sales(tmp_path: Path) -> None:
+    m, _, outcome = draft(RDATASETS, tmp_path)
+    assert outcome.check.ok and not outcome.check.errors, outcome.check
+    orders = m["tables"]["orders"]
+    assert orders["from"] == "fpp3_souvenirs_monthly_sales.csv" and rule(orders, "amount") == "Sales"
+    assert rule(orders, "ordered_at") == {"expr": "last_day(CAST(strptime(Month, '%Y %b') AS DATE))"}
+    assert len(outcome.plan.unused) == 5

@@ -44,7 +44,7 @@ from salesops_lib.onboard.match import (
     vocabulary,
 )
 from salesops_lib.onboard.profile import JOIN_SHARE, ColumnProfile, FolderProfile, SourceFile
-from salesops_lib.onboard.series import PeriodSeries, numbers_only, period_series
+from salesops_lib.onboard.series import PeriodSeries, numbers_only, period_series, revenue_score
 
 Rule = str | dict[str, Any]
 #: fact tables, in the order their files are chosen
@@ -361,7 +361,7 @@ class Planner:
                 self.series.append(found)
         if not self.series:
             return
-        self.series.sort(key=lambda s: (-len(s.spend), -s.periods))
+        self.series.sort(key=lambda s: (-revenue_score(s.revenue), -s.periods, -len(s.spend)))  # the longest history
         for f in self.profile.files:
             if any(s.source is f for s in self.series) or not numbers_only(f):
                 continue

@@ -120,12 +120,12 @@ def channel(name: str) -> str | None:
     for suffix in w.spend_suffixes:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)].strip("_ .-").lower()
-    key = norm(name)
+    key = rest = norm(name)
     for word in sorted(w.spend, key=len, reverse=True):
-        if word in key:
-            rest = key.replace(word, "")
-            return rest or key
-    return None
+        rest = rest.replace(word, "")
+    if rest == key:
+        return None
+    return rest or key
 
 
 def _step(dates: list[datetime]) -> Step | None:

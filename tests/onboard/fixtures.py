@@ -6,7 +6,12 @@
 - ``chinese_roster``: a GBK deal file naming reps and customers by name, a staff workbook keyed by 工号;
 - ``salesforce_funnel``: leads (SDR names), opportunities (owner names) and users keyed by User ID;
 - ``order_lines_managers``: order lines with no rep column, the region's manager is the rep;
-- ``chinese_orders_payments``: GBK orders and payments by order number, no invoices.
+- ``chinese_orders_payments``: GBK orders and payments by order number, no invoices;
+- ``weekly_mmm``: a marketing-mix export, one row per week: revenue, spend per channel (``*_S``)
+  and context columns (impressions, competitor sales, events), as Robyn's demo data;
+- ``monthly_sales``: a folder of statistical series around one monthly sales series ("2020 Jan"),
+  as the rdatasets folder: a time-indexed series, a cross-section, a help page, and a Chinese
+  monthly series (月份, 销售额, 抖音投放费用) as the alternative.
 """
 
 from __future__ import annotations
@@ -334,4 +339,46 @@ def chinese_orders_payments(folder: Path) -> Path:
     for name, rows in (("订单.csv", orders), ("回款.csv", payments)):
         with (folder / name).open("w", encoding="gbk", newline="") as fh:
             csv.writer(fh).writerows(rows)
+    return folder
+
+
+def weekly_mmm(folder: Path, weeks: int = 30) -> Path:
+    """One weekly marketing-mix file: DATE, revenue, tv_S, search_S, facebook_I, competitor_sales_B, events."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [
+        {
+            "DATE": (date(2024, 1, 1) + timedelta(weeks=i)).isoformat(),
+            "revenue": 100_000 + 1_000 * i,
+            "tv_S": 5_000.0 if i % 3 else 0.0,
+            "search_S": 1_000.0 + 10 * i,
+            "facebook_I": 200_000 + i,
+            "competitor_sales_B": 900_000 - i,
+            "events": "event1" if i == 5 else "na",
+        }
+        for i in range(weeks)
+    ]
+    pd.DataFrame(rows).to_csv(folder / "weekly_mmm.csv", index=False)
+    return folder
+
+
+def monthly_sales(folder: Path) -> Path:
+    """Monthly sales ("2020 Jan", Sales) beside series that are no sales export."""
+    folder.mkdir(parents=True, exist_ok=True)
+    months = pd.date_range("2020-01-01", periods=24, freq="MS")
+    pd.DataFrame(
+        {"rownames": range(1, 25), "Month": months.strftime("%Y %b"), "Sales": [1000.5 + 10 * i for i in range(24)]}
+    ).to_csv(folder / "shop_monthly_sales.csv", index=False)
+    pd.DataFrame({"rownames": range(1, 31), "time": range(1, 31), "value": [200.0 + i for i in range(30)]}).to_csv(
+        folder / "index_series.csv", index=False
+    )
+    pd.DataFrame({"rownames": range(1, 11), "tsales": range(100, 110), "margin": [40.0] * 10}).to_csv(
+        folder / "stores_cross_section.csv", index=False
+    )
+    pd.DataFrame(
+        {"月份": months[:12].strftime("%Y-%m"), "销售额": range(500, 512), "抖音投放费用": [30.0] * 12}
+    ).to_csv(folder / "门店月度.csv", index=False)
+    (folder / "shop_monthly_sales.DESCRIPTION.txt").write_text(
+        "Sales| R Documentation\n---|---\n\n## Monthly sales of a shop\n\nA data frame with 24 rows.\n",
+        encoding="utf-8",
+    )
     return folder
