@@ -18,6 +18,7 @@ from salesops_lib.data.mapping import TableMapping
 from salesops_lib.onboard import onboard
 from salesops_lib.onboard.match import status_of, vocabulary
 from salesops_lib.onboard.run import check_draft
+from salesops_lib.onboard.series import channel, revenue_score
 from tests.conftest import ROOT
 from tests.onboard.fixtures import (
     chinese_contracts,
@@ -489,7 +490,33 @@ def test_record_level_orders_win_over_a_period_series(tmp_path: Path) -> None:
     weekly_mmm(folder)
     m, _, outcome = draft(folder, tmp_path)
     assert m["tables"]["orders"]["from"] != "weekly_mmm.csv"
+    assert [p["from"] for p in m["tables"]["expenses"]["union"]] == ["weekly_mmm.csv"] * 2  # its spend still counts
+    (folder / "weekly_mmm.csv").write_text(
+        (folder / "weekly_mmm.csv").read_text(encoding="utf-8").replace("tv_S", "tv").replace("search_S", "search"),
+        encoding="utf-8",
+    )
+    _, _, outcome = draft(folder, tmp_path)
     assert "revenue comes from" in outcome.plan.unused["weekly_mmm.csv"]
+
+
+def test_revenue_is_named_like_an_outcome_not_a_plan_or_a_competitor() -> None:
+    scores = {
+        h: revenue_score(h) for h in ("Sales", "销售额", "net_sales", "Target Sales", "销售目标", "competitor_sales_B")
+    }
+    assert scores == {
+        "Sales": 3,
+        "销售额": 3,
+        "net_sales": 3,
+        "Target Sales": 0,
+        "销售目标": 0,
+        "competitor_sales_B": 0,
+    }
+    assert (channel("tv_S"), channel("TV.advert"), channel("抖音投放费用"), channel("facebook_I")) == (
+        "tv",
+        "tv",
+        "抖音",
+        None,
+    )
 
 
 @pytest.mark.skipif(not ROBYN.is_dir(), reason="the shared datasets are not on this machine")

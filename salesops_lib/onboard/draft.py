@@ -390,16 +390,19 @@ class Planner:
                 f"another {other.step} period series ({other.revenue} by {other.date.name}); an alternative to "
                 f"{chosen.source.label}: swap `from:` and the column names to report it instead"
             )
-        revenue_from = next((t for t in ("orders", "opportunities") if t in self.plan.tables), None)
-        if revenue_from is not None:
-            self.set_aside[chosen.source.label] = (
-                f"{why_series}; revenue comes from {self.plan.tables[revenue_from].source.label} ({revenue_from})"
-            )
-            return
         src, date = chosen.source, chosen.date
         key = "M" if chosen.step == "monthly" else "W"
         period = _period_text(date, chosen.step)
         when = _period_date(date, chosen)
+        if chosen.spend and "expenses" not in self.plan.tables:
+            self._series_expenses(chosen, period, when)
+        revenue_from = next((t for t in ("orders", "opportunities") if t in self.plan.tables), None)
+        if revenue_from is not None:
+            if "expenses" not in self.plan.tables or self.plan.tables["expenses"].source is not src:
+                self.set_aside[src.label] = (
+                    f"{why_series}; revenue comes from {self.plan.tables[revenue_from].source.label} ({revenue_from})"
+                )
+            return
         dated = (
             f"GUESS (medium, the month's last day: the figure is known when the month closes, and dating it "
             f"on the 1st would make the data-coverage check read a mid-month extract — {date.name} {date.date_format})"
@@ -430,31 +433,6 @@ class Planner:
                 + " — impressions, clicks, competitor sales, events, row numbers …"
             )
         self.plan.tables["orders"] = orders
-        if chosen.spend and "expenses" not in self.plan.tables:
-            expenses = TablePlan(
-                "expenses",
-                src,
-                f"GUESS (medium, spend columns {', '.join(c for c, _ in chosen.spend)}: one expense per "
-                f"period and channel, company-wide)",
-            )
-            for column, name in chosen.spend:
-                part = TablePlan("expenses", src, "")
-                part.entries = [
-                    Entry(
-                        "expense_id",
-                        {"expr": f"{sql_text(name + '-')} || {period}"},
-                        "GUESS (medium, channel and period)",
-                    ),
-                    Entry("spent_at", when, "GUESS (medium, as the orders' date)"),
-                    Entry("category", {"const": name}, f"GUESS (medium, the channel of {column})"),
-                    Entry(
-                        "amount",
-                        self._rule(part, "amount", column, src.column(column)),
-                        f"GUESS (medium, {column} is named like spend)",
-                    ),
-                ]
-                expenses.parts.append(part)
-            self.plan.tables["expenses"] = expenses
         first = f"{ident(date.name)} = {sql_text(chosen.first)}"
         reps = TablePlan("reps", src, "GUESS (low, no people in a period series: the company is its one rep)")
         reps.where = first
@@ -470,6 +448,33 @@ class Planner:
         ]
         self.plan.tables["reps"] = reps
         self.plan.tables["customers"] = customers
+
+    def _series_expenses(self, chosen: PeriodSeries, period: str, when: Rule) -> None:
+        """Expenses: one ``union:`` part per spend column of ``chosen`` (its category the channel)."""
+        expenses = TablePlan(
+            "expenses",
+            chosen.source,
+            f"GUESS (medium, spend columns {', '.join(c for c, _ in chosen.spend)}: one expense per "
+            f"period and channel, company-wide)",
+        )
+        for column, name in chosen.spend:
+            part = TablePlan("expenses", chosen.source, "")
+            part.entries = [
+                Entry(
+                    "expense_id",
+                    {"expr": f"{sql_text(name + '-')} || {period}"},
+                    "GUESS (medium, channel and period)",
+                ),
+                Entry("spent_at", when, "GUESS (medium, the period's date, as the orders')"),
+                Entry("category", {"const": name}, f"GUESS (medium, the channel of {column})"),
+                Entry(
+                    "amount",
+                    self._rule(part, "amount", column, chosen.source.column(column)),
+                    f"GUESS (medium, {column} is named like spend)",
+                ),
+            ]
+            expenses.parts.append(part)
+        self.plan.tables["expenses"] = expenses
 
     def _order_lines(self, tp: TablePlan) -> None:
         order = self._pick(tp.source, ["order_id"])

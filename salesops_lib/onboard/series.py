@@ -36,6 +36,7 @@ class Words:
     """``synonyms.yaml`` ``series:``, normalised."""
 
     revenue: tuple[str, ...]
+    not_revenue: tuple[str, ...]
     spend: tuple[str, ...]
     spend_suffixes: tuple[str, ...]
     context: tuple[str, ...]
@@ -49,6 +50,7 @@ def words() -> Words:
     raw = load_yaml(path.read_text(encoding="utf-8"), where=str(path))["series"]
     return Words(
         revenue=tuple(norm(str(w)) for w in raw["revenue"]),
+        not_revenue=tuple(norm(str(w)) for w in raw["not_revenue"]),
         spend=tuple(norm(str(w)) for w in raw["spend"]),
         spend_suffixes=tuple(str(s) for s in raw["spend_suffixes"]),
         context=tuple(norm(str(w)) for w in raw["context"]),
@@ -102,11 +104,11 @@ def _is_context(name: str) -> bool:
 
 def revenue_score(name: str) -> int:
     """3: the header is a revenue word (``Sales``, ``销售额``); 2: it contains one; 0: neither, or
-    it is a context column (``competitor_sales_B``).
+    it is a context column (``competitor_sales_B``) or a plan (``Target Sales``, ``销售目标``).
     """
-    if _is_context(name):
-        return 0
     key = norm(name)
+    if _is_context(name) or any(word in key for word in words().not_revenue):
+        return 0
     if key in words().revenue:
         return 3
     return 2 if any((len(word) >= 4 or not word.isascii()) and word in key for word in words().revenue) else 0
