@@ -22,6 +22,20 @@ from tests.builders import dataset_from_frames, reps_frame
 LEVEL_PARENT = {"region": "company", "team": "region", "rep": "team"}
 
 
+def _orders(rows: list[tuple[str, dt.date, float]]) -> pd.DataFrame:
+    """Orders of customer ``c1`` from (rep, date, amount) rows, at no cost."""
+    return pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "customer_id": "c1",
+            "rep_id": [r[0] for r in rows],
+            "ordered_at": [r[1] for r in rows],
+            "amount": [r[2] for r in rows],
+            "cost": 0.0,
+        }
+    )
+
+
 def assert_exact(plan: Plan) -> None:
     """Every parent equals the sum of its children, in the year and in every month; nothing negative."""
     units, monthly = plan.units, plan.monthly
@@ -51,16 +65,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
         for rep, amount in MONTHLY.items():
             booked = amount * 2 if rep == "r3" and month.month == 12 else amount
             rows.append((rep, (month + pd.Timedelta(days=9)).date(), booked))
-    orders = pd.DataFrame(
-        {
-            "order_id": [f"o{i}" for i in range(len(rows))],
-            "customer_id": "c1",
-            "rep_id": [r[0] for r in rows],
-            "ordered_at": [r[1] for r in rows],
-            "amount": [r[2] for r in rows],
-            "cost": 0.0,
-        }
-    )
+    orders = _orders(rows)
     reps = reps_frame([("r1", "t1", "north"), ("r2", "t1", "north"), ("r3", "t2", "south")])
     opps = pd.DataFrame({"opp_id": ["x"], "rep_id": ["r1"], "status": ["open"], "created_at": [dt.date(2024, 1, 1)]})
     return dataset_from_frames(
@@ -334,16 +339,7 @@ def test_months_of_zero_bookings_are_zeros_not_missing_history(
         rows += [("r1", dt.date(2024, m, 10), 0.0) for m in range(1, 9)]
     else:
         rows += [("r1", dt.date(2020, 3, 10), 50.0)]
-    orders = pd.DataFrame(
-        {
-            "order_id": [f"o{i}" for i in range(len(rows))],
-            "customer_id": "c1",
-            "rep_id": [r[0] for r in rows],
-            "ordered_at": [r[1] for r in rows],
-            "amount": [r[2] for r in rows],
-            "cost": 0.0,
-        }
-    )
+    orders = _orders(rows)
     reps = reps_frame([("r1", "t1", "north")])
     ds = dataset_from_frames(tmp_path_factory.mktemp("zeros") / "src", {"reps": reps, "orders": orders})
     result = _split(ds, growth=0.0)
