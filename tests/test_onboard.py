@@ -25,12 +25,14 @@ from tests.onboard.fixtures import (
     chinese_crm,
     chinese_orders_payments,
     chinese_roster,
+    closed_deals_funnel,
     crm_with_history,
     lead_funnel,
     monthly_sales,
     order_lines,
     order_lines_managers,
     salesforce_funnel,
+    superstore,
     weekly_mmm,
 )
 
@@ -536,3 +538,26 @@ def test_rdatasets_draft_picks_the_souvenir_sales(tmp_path: Path) -> None:
     assert orders["from"] == "fpp3_souvenirs_monthly_sales.csv" and rule(orders, "amount") == "Sales"
     assert rule(orders, "ordered_at") == {"expr": "last_day(CAST(strptime(Month, '%Y %b') AS DATE))"}
     assert len(outcome.plan.unused) == 5
+
+
+def test_closed_deals_funnel_credits_the_rep_not_the_account_won(tmp_path: Path) -> None:
+    """Olist-shaped: `seller_id` is new on every deal (the account won), so it is no rep; `sr_id`
+    is; `lead_type` only contains "lead" and is no lead id; a deal with a won date is won."""
+    m, _, outcome = draft(closed_deals_funnel(tmp_path / "olist"), tmp_path)
+    deals = m["tables"]["opportunities"]["columns"]
+    assert deals["rep_id"] == "sr_id"
+    assert deals.get("lead_id") != "lead_type"
+    assert "'won'" in deals["status"]["expr"] and "won_date" in deals["status"]["expr"]
+    assert outcome.check.ok, outcome.check
+
+
+def test_superstore_people_sheet_names_the_reps_and_profit_gives_the_cost(tmp_path: Path) -> None:
+    m, _, outcome = draft(superstore(tmp_path / "ss"), tmp_path)
+    orders = m["tables"]["orders"]
+    assert orders["group_by"] == ["Order ID"]
+    assert orders["join"][0]["sheet"] == "People"
+    assert source_of(orders["columns"]["rep_id"]).endswith(".Person")
+    cost = orders["columns"]["cost"]
+    assert "Sales" in cost["expr"] and "- TRY_CAST(Profit AS DOUBLE)" in cost["expr"] and cost["agg"] == "sum"
+    assert m["tables"]["reps"]["columns"]["rep_id"] == "Person"
+    assert outcome.check.ok, outcome.check

@@ -32,6 +32,7 @@ from typing import Any
 
 from salesops_lib.data.canonical import TABLES
 from salesops_lib.onboard.match import (
+    ID_HEADER,
     MIN_SCORE,
     Classified,
     Match,
@@ -53,7 +54,9 @@ DIMENSIONS = ("reps", "customers", "products")
 #: where reps/customers/products are built from when they have no file of their own
 DIMENSION_SOURCES = ("opportunities", "orders", "leads", "activities")
 _SIMPLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ID_HEADER = re.compile(r"(编号|单号|号码|代码|ID|Id|id|No\.?$|Number|number|Code|code|#)")
+#: fact files shorter than this may have one row per rep
+_OWNER_MIN_ROWS = 20
+_WON_WORD = re.compile(r"won|win|赢|成交|签约", re.IGNORECASE)
 #: (table, column) → the concept that stands in when the column's own is missing
 _STAND_INS = {
     ("opportunities", "created_at"): "close_date",
@@ -148,10 +151,19 @@ class Planner:
     def _class_of(self, label: str) -> Classified | None:
         return next((c for items in self.classes.values() for c in items if c.label == label), None)
 
-    def _pick(self, source: SourceFile, concepts: list[str], *, minimum: float = MIN_SCORE) -> Match | None:
+    def _pick(
+        self, source: SourceFile, concepts: list[str], *, minimum: float = MIN_SCORE, owner: bool = False
+    ) -> Match | None:
+        """The best match of the first concept that has one. ``owner``: the column names the rep
+        who owns the rows of a fact file, and an owner has many rows, so a column with a new value
+        on every row (Olist's `seller_id`: the account won) is passed over.
+        """
         matches = self.matches[source.label]
+        exclude: tuple[str, ...] = ()
+        if owner and source.rows >= _OWNER_MIN_ROWS:
+            exclude = tuple(c.name for c in source.columns if c.unique)
         for concept in concepts:
-            m = best(matches, concept, minimum=minimum)
+            m = best(matches, concept, minimum=minimum, exclude=exclude)
             if m is not None:
                 return m
         return None
@@ -226,7 +238,7 @@ class Planner:
             if col.name in skip or tp.entry(col.name) or col.name not in recipe:
                 continue
             concepts = list(recipe[col.name])
-            m = self._pick(tp.source, concepts)
+            m = self._pick(tp.source, concepts, owner=col.name == "rep_id" and tp.name != "reps")
             if m is None and col.required and col.kind == "date":
                 m = self._pick(tp.source, concepts, minimum=0.34)  # a date column no name explains
             agg = None
@@ -274,9 +286,23 @@ class Planner:
                     Entry(col.name, key, f"GUESS (low, no {col.name} header: {key} is unique and named like an id)")
                 )
                 continue
+            if col.name == "status" and (won := self._won_date(tp)) is not None:
+                tp.entries.append(won)
+                continue
             if col.required:
                 hint = _HINTS.get(col.name, "")
                 tp.entries.append(self._todo(tp, col.name, concepts, hint))
+
+    def _won_date(self, tp: TablePlan) -> Entry | None:
+        """No stage or status column, but a date named like a win (won date, 赢单日期): a deal with
+        that date is won, the others are open (a closed-deals export holds only wins).
+        """
+        m = self._pick(tp.source, ["close_date"])
+        if m is None or not _WON_WORD.search(m.column):
+            return None
+        column = ident(m.column)
+        rule = {"expr": f"CASE WHEN NULLIF(TRIM({column}), '') IS NOT NULL THEN 'won' ELSE 'open' END"}
+        return Entry("status", rule, f"GUESS (low, no stage column: a deal with a {m.column} is won, the others open)")
 
     def _key_fallback(self, tp: TablePlan) -> str | None:
         """A unique column whose header reads like an id (编号, 单号, ID, No, Number, Code)."""
@@ -285,7 +311,7 @@ class Planner:
             col = tp.source.column(name)
             if name in used or col.kind == "date" or (col.kind == "number" and not col.integral):
                 continue
-            if _ID_HEADER.search(name):
+            if ID_HEADER.search(name):
                 return name
         return None
 
@@ -325,6 +351,7 @@ class Planner:
                 self._dimension_from_facts(table)
         if "reps" not in self.plan.tables:
             self._reps_from_managers()
+        self._cost_from_profit()
         self._reconcile_references()
         for tp in self.plan.tables.values():
             order = TABLES[tp.name].column_names
@@ -609,6 +636,28 @@ class Planner:
         )
         tp.entries.append(Entry("opp_id", key.rule, "the deal's id, as in opportunities"))
         self.plan.tables["stage_history"] = tp
+
+    def _cost_from_profit(self) -> None:
+        """Orders with a profit column and no cost column: cost = amount − profit (so gross profit
+        is the export's own profit figure, not revenue).
+        """
+        orders = self.plan.tables.get("orders")
+        if orders is None or orders.entry("cost") is not None:
+            return
+        amount, profit = orders.entry("amount"), self._pick(orders.source, ["profit"])
+        if amount is None or amount.rule is None or profit is None:
+            return
+        spec = {"from": amount.rule} if isinstance(amount.rule, str) else dict(amount.rule)
+        if "from" in spec:
+            value = f"TRY_CAST({ident(str(spec['from']))} AS DOUBLE)"
+        elif "expr" in spec:
+            value = f"({spec['expr']})"
+        else:
+            return
+        rule: dict[str, Any] = {"expr": f"{value} - TRY_CAST({ident(profit.column)} AS DOUBLE)"}
+        if "agg" in spec:
+            rule["agg"] = spec["agg"]
+        orders.entries.append(Entry("cost", rule, _note(profit, "cost = amount − profit")))
 
     def _invoices_from_orders(self) -> None:
         """Payments against order ids and no invoice file: each order is its own invoice (its

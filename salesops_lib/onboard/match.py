@@ -78,6 +78,10 @@ class Match:
         return "high" if self.score >= 0.85 else ("medium" if self.score >= 0.65 else "low")
 
 
+#: a header that reads like an id (a partial name match of an id concept needs one)
+ID_HEADER = re.compile(r"(编号|单号|号码|代码|ID|Id|id|No\.?$|Number|number|Code|code|#)")
+
+
 def _kind_fits(kind: str, col: ColumnProfile) -> bool:
     if col.kind == "empty":
         return False
@@ -123,6 +127,10 @@ def column_matches(source: SourceFile) -> list[Match]:
             what = f'header "{col.name}" is "{syn}"' if exact else f'header "{col.name}" contains "{syn}"'
             if not _kind_fits(kind, col):
                 found.append(Match(col.name, concept, min(score, 0.2), f"{what}, but its values are {col.kind}"))
+                continue
+            if kind == "id" and not exact and not ID_HEADER.search(col.name):
+                # `lead_type` contains "lead" but is no lead id: a partial name match needs an id-like header
+                found.append(Match(col.name, concept, min(score, 0.3), f"{what}, but it is not named like an id"))
                 continue
             explained = True
             if kind == "id" and col.unique:

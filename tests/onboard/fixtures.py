@@ -9,6 +9,8 @@
 - ``chinese_orders_payments``: GBK orders and payments by order number, no invoices;
 - ``weekly_mmm``: a marketing-mix export, one row per week: revenue, spend per channel (``*_S``)
   and context columns (impressions, competitor sales, events), as Robyn's demo data;
+- ``closed_deals_funnel``: marketing-qualified leads and closed deals linked by mql_id (as Olist's);
+- ``superstore``: order lines with a Profit column, a People sheet (region managers) and Returns;
 - ``monthly_sales``: a folder of statistical series around one monthly sales series ("2020 Jan"),
   as the rdatasets folder: a time-indexed series, a cross-section, a help page, and a Chinese
   monthly series (月份, 销售额, 抖音投放费用) as the alternative.
@@ -381,4 +383,61 @@ def monthly_sales(folder: Path) -> Path:
         "Sales| R Documentation\n---|---\n\n## Monthly sales of a shop\n\nA data frame with 24 rows.\n",
         encoding="utf-8",
     )
+    return folder
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def closed_deals_funnel(folder: Path) -> Path:
+    """A marketing-lead funnel in two files (as Olist's): leads (mql_id, first_contact_date, origin)
+    and closed deals (mql_id, seller_id = the account won, sdr_id, sr_id = the rep, won_date,
+    lead_type, declared_monthly_revenue). No stage column: every closed deal is a win."""
+    folder.mkdir(parents=True, exist_ok=True)
+    leads = [["mql_id", "first_contact_date", "landing_page_id", "origin"]]
+    deals = [["mql_id", "seller_id", "sdr_id", "sr_id", "won_date", "lead_type", "declared_monthly_revenue"]]
+    for i in range(120):
+        leads.append([f"m{i:04x}", _day(i), f"lp{i % 7}", ("organic_search", "paid_search", "social", "")[i % 4]])
+        if i % 3 == 0:
+            won = f"{_day(i + 20)} 10:{i % 60:02d}:00"
+            kind = ("online_medium", "industry", "offline")[i % 3]
+            deals.append([f"m{i:04x}", f"s{i:05x}", f"sdr{i % 4}", f"sr{i % 6}", won, kind, str(1000.0 * (i % 5))])
+    _write_csv(folder / "marketing_qualified_leads.csv", leads)
+    _write_csv(folder / "closed_deals.csv", deals)
+    return folder
+
+
+def superstore(folder: Path) -> Path:
+    """One workbook as the retail 'Superstore' sample: an Orders sheet of order lines (Order ID,
+    Order Date, Customer ID, Region, Product ID, Sales, Quantity, Profit), a People sheet (Person,
+    Region: the regional managers) and a Returns sheet (Returned, Order ID)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    people = {"West": "Anna Andreadi", "East": "Chuck Magee", "Central": "Kelly Williamson"}
+    lines = []
+    for i in range(90):
+        region = list(people)[i % 3]
+        lines.append(
+            {
+                "Row ID": i + 1,
+                "Order ID": f"CA-2025-{100 + i // 2}",
+                "Order Date": date(2025, 1, 1) + timedelta(days=(i // 2) * 3),
+                "Customer ID": f"CG-{10 + (i // 2) % 9}",
+                "Customer Name": f"Customer {(i // 2) % 9}",
+                "Region": region if i % 2 == 0 else list(people)[(i - 1) % 3],
+                "Product ID": f"FUR-{i % 5}",
+                "Sales": 100.0 + i,
+                "Quantity": 1 + i % 3,
+                "Profit": 10.0 + i % 7,
+            }
+        )
+    with pd.ExcelWriter(folder / "Sample - Superstore.xlsx") as book:
+        pd.DataFrame(lines).to_excel(book, sheet_name="Orders", index=False)
+        pd.DataFrame({"Person": list(people.values()), "Region": list(people)}).to_excel(
+            book, sheet_name="People", index=False
+        )
+        pd.DataFrame({"Returned": ["Yes"], "Order ID": ["CA-2025-100"]}).to_excel(
+            book, sheet_name="Returns", index=False
+        )
     return folder
