@@ -546,7 +546,7 @@ def test_closed_deals_funnel_credits_the_rep_not_the_account_won(tmp_path: Path)
     m, _, outcome = draft(closed_deals_funnel(tmp_path / "olist"), tmp_path)
     deals = m["tables"]["opportunities"]["columns"]
     assert deals["rep_id"] == "sr_id"
-    assert deals.get("lead_id") != "lead_type"
+    assert deals["lead_id"] == "mql_id"  # by content: its values are the leads' keys
     assert "'won'" in deals["status"]["expr"] and "won_date" in deals["status"]["expr"]
     assert outcome.check.ok, outcome.check
 

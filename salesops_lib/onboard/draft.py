@@ -352,6 +352,7 @@ class Planner:
         if "reps" not in self.plan.tables:
             self._reps_from_managers()
         self._cost_from_profit()
+        self._links_by_values()
         self._reconcile_references()
         for tp in self.plan.tables.values():
             order = TABLES[tp.name].column_names
@@ -833,6 +834,42 @@ class Planner:
             label = f"{join['from']}[{join['sheet']}]" if "sheet" in join else join["from"]
             source = self.profile.file(label)
         return source.column(column).all_values if _has_column(source, column) else None
+
+    def _links_by_values(self) -> None:
+        """A reference no header names (deals.lead_id), found by content: a column of the fact file
+        whose values are the keys drafted for the referenced table (Olist's deals carry the lead's
+        `mql_id`). Only for tables drafted from another file, and never a column already used.
+        """
+        for tp in list(self.plan.tables.values()):
+            if tp.group_by is not None:
+                continue
+            for col in TABLES[tp.name].columns:
+                ref = col.references
+                if ref is None or tp.entry(col.name) is not None:
+                    continue
+                dim = self.plan.tables.get(ref.table)
+                if dim is None or dim is tp or dim.source.label == tp.source.label:
+                    continue
+                key = dim.entry(ref.column)
+                keys = self._values(dim, key.rule) if key is not None else None
+                if not keys:
+                    continue
+                best_col, best_share = None, 0.0
+                for c in tp.source.columns:
+                    if c.kind in ("date", "empty") or not c.all_values:
+                        continue
+                    share = _share(c.all_values, keys)
+                    if share > best_share:
+                        best_col, best_share = c, share
+                if best_col is not None and best_share >= JOIN_SHARE:
+                    tp.entries.append(
+                        Entry(
+                            col.name,
+                            best_col.name,
+                            f"GUESS (medium, {best_share:.0%} of {best_col.name} are {ref.table}.{ref.column} "
+                            f"of {dim.source.label})",
+                        )
+                    )
 
     def _reconcile_references(self) -> None:
         """Check every foreign key the draft writes against the key drafted for its dimension.
