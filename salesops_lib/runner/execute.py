@@ -72,14 +72,22 @@ def init_worker(cwd: str) -> None:
 
 
 def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
-    """Kill this worker's kernel and exit as soon as ``parent`` is no longer our parent."""
+    """Kill this worker's kernel and exit as soon as ``parent`` is no longer our parent.
+
+    Every child process is killed, not only the kernel this worker holds: a kernel still starting
+    (not yet handed back by ``replace_kernel``) would otherwise outlive the run, as the kernel's
+    own parent poller only starts once it has finished starting.
+    """
+    import psutil
+
     while os.getppid() == parent:
         time.sleep(interval)
     kernel = _kernel
     pid = getattr(getattr(kernel, "provisioner", None), "pid", None)
-    if pid:
+    children = {p.pid for p in psutil.Process().children(recursive=True)} | ({pid} if pid else set())
+    for child in children:
         with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+            os.kill(child, signal.SIGKILL)
     from salesops_lib.runner.kernels import remove_socket_dirs
 
     remove_socket_dirs()
