@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses import capabilities
@@ -121,8 +120,7 @@ def check_coverage(
     deals = period_deals(data, start, end) if "revenue" in _needs(spec) else None
     if deals is None:
         return coverage
-    outliers = outlier_deals(deals, start)
-    revenue = float(deals.loc[deals["at"] >= pd.Timestamp(start), "amount"].sum())
+    revenue, outliers = outlier_deals(deals, start)
     without = revenue - sum(o.amount for o in outliers)
     return replace(coverage, outliers=outliers, revenue=revenue, revenue_without=without)
 
@@ -139,9 +137,10 @@ def used_tables(spec: AnalysisSpec[Any, Any], data: Dataset) -> list[str]:
     return tables
 
 
-def period_deals(data: Dataset, start: dt.date, end: dt.date) -> pd.DataFrame | None:
-    """Deals booked from twelve months before ``start`` to ``end`` (one row per order or won
-    deal: ``deal_id``, ``at``, ``rep_id``, ``customer_id``, ``amount``); None without revenue facts.
+def period_deals(data: Dataset, start: dt.date, end: dt.date) -> ir.Table | None:
+    """Deals booked from twelve months before ``start`` to ``end``, one row per order or won deal
+    (``deal_id``, ``at``, ``rep_id``, ``customer_id``, ``amount``), as an engine expression; None
+    without revenue facts.
     """
     table: ir.Table
     if data.has("orders"):
@@ -159,32 +158,42 @@ def period_deals(data: Dataset, start: dt.date, end: dt.date) -> pd.DataFrame | 
         return None
     day = table.at.cast("date")
     window = table.filter((day >= ibis.literal(add_months(start, -12))) & (day <= ibis.literal(end)))
-    per = window.group_by("deal_id").agg(
+    return window.group_by("deal_id").agg(
         at=window.at.cast("date").max(),
         rep_id=window.rep_id.cast("string").min(),
         customer_id=window.customer_id.cast("string").min(),
         amount=window.amount.cast("float64").sum(),
     )
-    frame: pd.DataFrame = per.to_pandas()
-    frame["at"] = pd.to_datetime(frame["at"])
-    return frame
 
 
-def outlier_deals(deals: pd.DataFrame, start: dt.date) -> tuple[OutlierDeal, ...]:
-    """The outlier deals of the period starting ``start`` among ``deals`` (see :func:`period_deals`)."""
-    positive = deals[deals["amount"] > 0]
-    inside = positive[positive["at"] >= pd.Timestamp(start)]
-    total = float(inside["amount"].sum())
-    if inside.empty or total <= 0:
-        return ()
-    logs = np.log(positive["amount"].to_numpy(dtype=float))
-    median = float(np.median(logs))
-    mad = float(np.median(np.abs(logs - median))) * _MAD_SCALE
-    z = (np.log(inside["amount"].to_numpy(dtype=float)) - median) / mad if mad > 0 else np.zeros(len(inside))
-    share = inside["amount"].to_numpy(dtype=float) / total
-    big = (share > OUTLIER_SHARE) & (inside["amount"].to_numpy(dtype=float) >= 2 * float(inside["amount"].median()))
-    flagged = inside.assign(share=share, z=z)[big | (z > OUTLIER_Z)].sort_values("amount", ascending=False)
-    return tuple(
+def outlier_deals(deals: ir.Table, start: dt.date) -> tuple[float, tuple[OutlierDeal, ...]]:
+    """The period's revenue (from ``start``) and its outlier deals among ``deals`` (see
+    :func:`period_deals`). The medians and the flags are computed in the engine: only the
+    flagged deals come back.
+    """
+    revenue = float(deals.filter(deals.at >= ibis.literal(start)).amount.sum().fill_null(0.0).execute())
+    positive = deals.filter(deals.amount > 0)
+    logs = positive.amount.ln()
+    in_period = positive.at >= ibis.literal(start)
+    stats = positive.aggregate(
+        median_log=logs.median(),
+        total=positive.amount.sum(where=in_period),
+        median_deal=positive.amount.median(where=in_period),
+    ).execute()
+    total = float(stats["total"].iloc[0] or 0.0)
+    if total <= 0 or pd.isna(stats["median_log"].iloc[0]):
+        return revenue, ()
+    median, median_deal = float(stats["median_log"].iloc[0]), float(stats["median_deal"].iloc[0])
+    mad = float(positive.aggregate(mad=(logs - median).abs().median()).execute()["mad"].iloc[0]) * _MAD_SCALE
+    inside = positive.filter(in_period)
+    share = inside.amount / total
+    flag = (share > OUTLIER_SHARE) & (inside.amount >= 2 * median_deal)
+    z = ((inside.amount.ln() - median) / mad) if mad > 0 else (inside.amount * 0.0)
+    if mad > 0:
+        flag = flag | (z > ibis.literal(OUTLIER_Z))
+    flagged = inside.mutate(share=share, z=z).filter(flag).order_by(ibis.desc("amount"))
+    rows = flagged.execute().to_dict("records")
+    return revenue, tuple(
         OutlierDeal(
             str(row["deal_id"]),
             pd.Timestamp(str(row["at"])).date(),
@@ -194,7 +203,7 @@ def outlier_deals(deals: pd.DataFrame, start: dt.date) -> tuple[OutlierDeal, ...
             float(row["share"]),
             float(row["z"]),
         )
-        for row in flagged.to_dict("records")
+        for row in rows
     )
 
 

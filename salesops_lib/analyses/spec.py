@@ -90,17 +90,26 @@ class AnalysisSpec(Generic[P, R]):
     #: months of history its methods need (e.g. seasonality: 24)
     history: tuple[HistoryNeed, ...] = ()
 
-    def run(self, data: Dataset, scope: RunScope, params: P | None = None, **extra: Any) -> R:
+    def run(
+        self,
+        data: Dataset,
+        scope: RunScope,
+        params: P | None = None,
+        *,
+        coverage: Coverage | None = None,
+        **extra: Any,
+    ) -> R:
         """``compute`` with the default parameters unless ``params`` is given, on the data as
         :meth:`prepare` completes it, its findings as the data's coverage allows
-        (:func:`~salesops_lib.analyses.coverage.guard_findings`).
+        (:func:`~salesops_lib.analyses.coverage.guard_findings`; ``coverage``: already measured
+        by the caller, e.g. for the page's banner, so it is not measured twice).
         """
         data = self.prepare(data)
         params = params if params is not None else self.params()
         result = self.compute(data, scope, params, **extra)
         if self.summary or not result.findings:
             return result
-        coverage = self.coverage(data, scope, params)
+        coverage = coverage if coverage is not None else self.coverage(data, scope, params)
         if coverage.quiet:
             return result
         units = outlier_units(coverage, data)

@@ -46,7 +46,7 @@ class ReportContext:
         """The analysis' result for this run (``extra``: inputs only a summary takes), its
         findings as the data's coverage allows.
         """
-        return self.spec.run(self.data, self.scope, self.params, **extra)
+        return self.spec.run(self.data, self.scope, self.params, coverage=self.coverage, **extra)
 
     @cached_property
     def coverage(self) -> Coverage:
