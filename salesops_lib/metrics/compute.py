@@ -10,6 +10,7 @@ import pandas as pd
 from salesops_lib.data import Dataset
 from salesops_lib.errors import MetricError
 from salesops_lib.metrics.dictionary import METRICS, Metric, get_metric
+from salesops_lib.metrics.facts import rep_roster
 from salesops_lib.metrics.filters import Filter, checked_where, where_columns, where_sql
 from salesops_lib.metrics.grain import Grain
 
@@ -77,20 +78,15 @@ def with_filter(grain: Grain, where: Filter | None) -> Grain:
 
 
 def _with_rep_attributes(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (one row per rep ``unit``) with :data:`REP_COLUMNS` from the reps table.
+    """``frame`` (one row per rep ``unit``) with :data:`REP_COLUMNS` from the rep roster
+    (:func:`~salesops_lib.metrics.facts.rep_roster`).
 
     Joined after the query, in pandas: the roster is small, and a metric's expression may end in
     a join of its own (expense ratio: spend ⟗ revenue) to which Ibis cannot attach another.
     A rep missing from the roster keeps its id as its name.
     """
     if ds.has("reps"):
-        reps = ds.table("reps")
-        # one row per rep even if the key repeats (min(), as unit_via_rep: portable and deterministic)
-        lookup = (
-            reps.group_by(unit=reps.rep_id)
-            .agg(name=reps.name.min(), team=reps.team.min(), region=reps.region.min())
-            .execute()
-        )
+        lookup = rep_roster(ds)[["rep_id", *REP_COLUMNS]].rename(columns={"rep_id": "unit"})
     else:
         lookup = pd.DataFrame(columns=["unit", *REP_COLUMNS])
     frame = frame.drop(columns=[c for c in REP_COLUMNS if c in frame.columns])

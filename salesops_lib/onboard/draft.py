@@ -648,16 +648,9 @@ class Planner:
         amount, profit = orders.entry("amount"), self._pick(orders.source, ["profit"])
         if amount is None or amount.rule is None or profit is None:
             return
-        spec = {"from": amount.rule} if isinstance(amount.rule, str) else dict(amount.rule)
-        if "from" in spec:
-            value = f"TRY_CAST({ident(str(spec['from']))} AS DOUBLE)"
-        elif "expr" in spec:
-            value = f"({spec['expr']})"
-        else:
+        rule = _derived(amount.rule, "DOUBLE", f"{{}} - TRY_CAST({ident(profit.column)} AS DOUBLE)")
+        if rule is None:
             return
-        rule: dict[str, Any] = {"expr": f"{value} - TRY_CAST({ident(profit.column)} AS DOUBLE)"}
-        if "agg" in spec:
-            rule["agg"] = spec["agg"]
         orders.entries.append(Entry("cost", rule, _note(profit, "cost = amount − profit")))
 
     def _invoices_from_orders(self) -> None:
@@ -690,7 +683,9 @@ class Planner:
             tp.entries.append(Entry("amount", amount.rule, "the order's amount"))
         if len(tp.entries) == 4:
             issued = next(e.rule for e in tp.entries if e.column == "issued_at")
-            due = _days_after(issued, ASSUMED_PAYMENT_DAYS) if issued is not None else None
+            due = (
+                _derived(issued, "DATE", f"{{}} + INTERVAL {ASSUMED_PAYMENT_DAYS} DAY") if issued is not None else None
+            )
             if due is not None:
                 tp.entries.append(
                     Entry(
@@ -1016,18 +1011,29 @@ def _ref_text(rule: Rule | None) -> str:
 ASSUMED_PAYMENT_DAYS = 30
 
 
-def _days_after(rule: Rule, days: int) -> Rule | None:
-    """A rule for the date ``days`` after the date ``rule`` reads (None when it cannot be said)."""
+def _value_sql(rule: Rule, *, kind: str) -> tuple[str, dict[str, Any]] | None:
+    """The SQL value ``rule`` reads, typed as ``kind`` ("DOUBLE" or "DATE"), and the rule's other
+    keys (``agg``); None for a rule that reads no column (a constant).
+    """
     spec = {"from": rule} if isinstance(rule, str) else dict(rule)
     if "from" in spec:
         column = ident(str(spec.pop("from")))
         fmt = spec.pop("format", None)
-        date = f"CAST(try_strptime({column}, {sql_text(fmt)}) AS DATE)" if fmt else f"TRY_CAST({column} AS DATE)"
-    elif "expr" in spec:
-        date = f"CAST(({spec.pop('expr')}) AS DATE)"
-    else:
+        if kind == "DATE" and fmt:
+            return f"CAST(try_strptime({column}, {sql_text(fmt)}) AS DATE)", spec
+        return f"TRY_CAST({column} AS {kind})", spec
+    if "expr" in spec:
+        return f"CAST(({spec.pop('expr')}) AS {kind})", spec
+    return None
+
+
+def _derived(rule: Rule, kind: str, template: str) -> Rule | None:
+    """A rule computing ``template`` (``{}`` = the value ``rule`` reads) with the same ``agg``."""
+    read = _value_sql(rule, kind=kind)
+    if read is None:
         return None
-    return {"expr": f"{date} + INTERVAL {days} DAY", **({"agg": spec["agg"]} if "agg" in spec else {})}
+    value, rest = read
+    return {"expr": template.format(value), **({"agg": rest["agg"]} if "agg" in rest else {})}
 
 
 def date_format_for(source: SourceFile | None, col: ColumnProfile) -> str | None:

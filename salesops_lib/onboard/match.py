@@ -36,10 +36,19 @@ class Vocabulary:
 
 
 @cache
+def synonyms() -> dict[str, Any]:
+    """``synonyms.yaml`` as written (read once; :func:`vocabulary` and the period-series words
+    read their parts of it).
+    """
+    path = files("salesops_lib.onboard") / "synonyms.yaml"
+    raw: dict[str, Any] = load_yaml(path.read_text(encoding="utf-8"), where=str(path))
+    return raw
+
+
+@cache
 def vocabulary() -> Vocabulary:
     """The onboarding vocabulary (read once)."""
-    path = files("salesops_lib.onboard") / "synonyms.yaml"
-    raw = load_yaml(path.read_text(encoding="utf-8"), where=str(path))
+    raw = synonyms()
     concepts = raw["concepts"]
     status = raw["status"]
     return Vocabulary(

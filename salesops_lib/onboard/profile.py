@@ -293,7 +293,7 @@ def profile_column(name: str, series: pd.Series) -> ColumnProfile:
     sample = list(counts)[:400]
     fmt = date_format(sample)
     if fmt is not None:
-        parsed = sorted(d for d in (_parse(v, fmt) for v in counts) if d is not None)
+        parsed = sorted(d for d in (parse_date(v, fmt) for v in counts) if d is not None)
         return make(
             "date",
             date_format=fmt,
@@ -320,14 +320,15 @@ def date_format(values: list[str]) -> str | None:
         return None  # years, ids and amounts are not dates
     best, best_share = None, 0.0
     for fmt in DATE_FORMATS:
-        ok = sum(_parse(v, fmt) is not None for v in values)
+        ok = sum(parse_date(v, fmt) is not None for v in values)
         share = ok / len(values)
         if share > best_share:
             best, best_share = fmt, share
     return best if best_share >= 0.95 else None
 
 
-def _parse(value: str, fmt: str) -> datetime | None:
+def parse_date(value: str, fmt: str) -> datetime | None:
+    """``value`` read with ``fmt``; None when it does not match."""
     try:
         return datetime.strptime(value, fmt)
     except ValueError:

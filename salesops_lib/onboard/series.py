@@ -13,14 +13,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from importlib.resources import files
 from itertools import pairwise
 from statistics import median
 from typing import Literal
 
-from salesops_lib.config.yaml_safe import load_yaml
-from salesops_lib.onboard.match import norm
-from salesops_lib.onboard.profile import ColumnProfile, SourceFile
+from salesops_lib.onboard.match import norm, synonyms
+from salesops_lib.onboard.profile import ColumnProfile, SourceFile, parse_date
 
 Step = Literal["weekly", "monthly"]
 #: share of the gaps between consecutive periods that must be one step
@@ -46,8 +44,7 @@ class Words:
 @cache
 def words() -> Words:
     """The period-series words (read once)."""
-    path = files("salesops_lib.onboard") / "synonyms.yaml"
-    raw = load_yaml(path.read_text(encoding="utf-8"), where=str(path))["series"]
+    raw = synonyms()["series"]
     return Words(
         revenue=tuple(norm(str(w)) for w in raw["revenue"]),
         not_revenue=tuple(norm(str(w)) for w in raw["not_revenue"]),
@@ -142,13 +139,6 @@ def _step(dates: list[datetime]) -> Step | None:
     return None
 
 
-def _parse(value: str, fmt: str) -> datetime | None:
-    try:
-        return datetime.strptime(value, fmt)
-    except ValueError:
-        return None
-
-
 def period_series(source: SourceFile) -> PeriodSeries | None:
     """``source`` as a period series, or None when it is not one (an id column, no date or month
     column unique per row, irregular spacing, or no column named like revenue).
@@ -158,7 +148,7 @@ def period_series(source: SourceFile) -> PeriodSeries | None:
     for date in source.columns:
         if date.kind != "date" or not date.date_format or date.distinct < 0.95 * source.rows:
             continue
-        parsed = {v: d for v in date.all_values if (d := _parse(v, date.date_format)) is not None}
+        parsed = {v: d for v in date.all_values if (d := parse_date(v, date.date_format)) is not None}
         ordered = sorted(parsed.values())
         step = _step(ordered)
         if step is None:
