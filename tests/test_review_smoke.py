@@ -16,22 +16,11 @@ from salesops_lib.data.demo import load_truth
 from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.review import ReviewRun, run_review
 from tests.conftest import NULL, PLANTED
+from tests.truth_battery import RECALL
 
 pytestmark = pytest.mark.slow  # whole reviews of the small demo
 
 PERIOD = "2025-06"
-
-# truth effect kind → (finding kinds that report it, key of its unit in the truth, expected sign of value − baseline)
-RECALL: dict[str, tuple[tuple[str, ...], str, int]] = {
-    "conversion_drop": (("conversion_drop",), "unit_id", -1),
-    "low_efficiency_team": (("low_efficiency",), "unit_id", -1),
-    "expo_low_roi": (("campaign_low_roi",), "campaign_id", -1),
-    "persistent_underperformance": (("persistent_underperformance",), "unit_id", -1),
-    "churn_risk": (("key_account_churn", "key_account_risk", "churn_risk"), "customer_id", -1),
-    "collections_slip": (("collections_slip",), "unit_id", 0),
-    "budget_overrun": (("budget_overrun", "category_overrun"), "category", +1),
-    "process_change": (("process_change_effect",), "", -1),
-}
 
 
 def _review(tmp_path_factory: pytest.TempPathFactory, source: str, lang: str) -> ReviewRun:
