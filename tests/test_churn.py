@@ -43,6 +43,20 @@ def test_decline_silence_and_steady_accounts(tmp_path: Path) -> None:
     assert risk.loc["falling", "owner"] == "r1"
 
 
+def test_a_decline_of_a_few_lumpy_deals_is_a_watch_item_not_an_alert(tmp_path: Path) -> None:
+    """Three deals then one, of uneven size: −60 % that chance explains; a weekly buyer's −60 % is not chance."""
+    rows = [("lumpy", "2024-02-10", 500.0), ("lumpy", "2024-04-10", 100.0), ("lumpy", "2024-05-10", 400.0)]
+    rows += [("lumpy", "2024-09-10", 400.0)]
+    for week in range(52):
+        day = (dt.date(2024, 1, 1) + dt.timedelta(weeks=week)).isoformat()
+        rows.append(("weekly", day, 100.0 if week < 26 else 40.0))
+    ds = dataset_from_frames(tmp_path / "src", {"reps": reps_frame([("r1", "t", "n")]), "orders": _orders(rows)})
+    risk = key_account_risk(ds, dt.date(2024, 12, 31)).set_index("customer_id")
+    assert risk.loc["lumpy", "reason"] == "decline" and risk.loc["weekly", "reason"] == "decline"
+    assert not risk.loc["lumpy", "significant"] and risk.loc["lumpy", "p_value"] > 0.1
+    assert risk.loc["weekly", "significant"] and risk.loc["weekly", "q_value"] < 0.01
+
+
 def test_no_orders_gives_an_empty_frame(tmp_path: Path) -> None:
     ds = dataset_from_frames(
         tmp_path / "src", {"reps": reps_frame([("r1", "t", "n")]), "orders": _orders([("a", "2020-01-01", 1.0)])}

@@ -6,7 +6,8 @@ Kinds and severities:
 * ``collections_slip`` (high / medium) — a region's overdue share rose significantly against its
   own history and its peers (:mod:`.slip`); high when the rise is at least twice the material
   threshold. Money at stake: the unpaid amount above the higher baseline.
-* ``key_account_churn`` (high for a decline, medium for a silence) — a key account of
+* ``key_account_churn`` (high for a decline, medium for a silence; low when the account's change
+  does not survive the multiplicity policy) — a key account of
   :func:`salesops_lib.analyses.churn.key_account_risk`; money at stake: the yearly value at risk.
 * ``overdue_chase`` (low) — the overdue invoices to chase first.
 * ``doubtful_debt`` (low) — invoices more than a year past due: review for write-off.
@@ -173,7 +174,7 @@ def _churn(churn: pd.DataFrame, period: str) -> list[Finding]:
     out = []
     row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in churn.itertuples():
-        severity: Severity = "high" if row.reason == "decline" else "medium"
+        severity: Severity = ("high" if row.reason == "decline" else "medium") if row.significant else "low"
         out.append(
             Finding(
                 analysis=ANALYSIS,
@@ -194,6 +195,7 @@ def _churn(churn: pd.DataFrame, period: str) -> list[Finding]:
                     "owner_id": str(row.owner),
                     "reason": str(row.reason),
                     "days_since_last": int(row.days_since_last),
+                    "q_value": float(row.q_value),
                     **({"change": float(row.change)} if pd.notna(row.change) else {}),
                 },
             )

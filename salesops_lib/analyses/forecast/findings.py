@@ -12,7 +12,8 @@ Severity rules (material size and statistical support only):
 * ``slipping_deals`` — ``low``; ``medium`` when they hold at least 5 % of the remaining target.
 * ``key_account_decline`` — ``high`` for a decline of half or more whose yearly value at risk is at
   least :data:`MATERIAL_ACCOUNT` of the root's revenue over the last 12 months or
-  :data:`MATERIAL_OWNER_SHARE` of the owner's, else ``medium``.
+  :data:`MATERIAL_OWNER_SHARE` of the owner's, else ``medium``; ``low`` when the change does not
+  survive the multiplicity policy (a watch list).
 * ``interval_recalibrated`` (root and monthly bands corrected by ≥ 10 %) and ``accuracy`` — ``info``.
 """
 
@@ -203,7 +204,7 @@ def build(
         out.append(
             finding(
                 "key_account_decline",
-                "high" if (material and strong) else "medium",
+                ("high" if (material and strong) else "medium") if a["significant"] else "low",
                 "customer",
                 str(a["customer_id"]),
                 "revenue",
