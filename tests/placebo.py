@@ -12,17 +12,21 @@ A placebo world is written as a folder of canonical Parquet tables and opened li
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from salesops_lib.analyses.findings import Finding
-from salesops_lib.catalog import period_findings
+from salesops_lib.catalog import CATALOG
 from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset, connect
 
+ROOT = Path(__file__).resolve().parents[1]
 Frames = dict[str, pd.DataFrame]
 Shuffle = Callable[[Frames, np.random.Generator], Frames]
 
@@ -153,7 +157,50 @@ def shuffle_months(frames: Frames, rng: np.random.Generator) -> Frames:
     return out
 
 
-def alerts(data: Dataset, period: str) -> list[Finding]:
-    """The medium-or-high findings every analysis raises on ``data`` for ``period``."""
-    found = period_findings(data, RunScope(source=str(data.source), period=period, lang="en"))
-    return [f for f in found if f.severity in ("medium", "high")]
+def alerts(data: Dataset, period: str, report_params: Mapping[str, Mapping[str, Any]] | None = None) -> list[Finding]:
+    """The medium-or-high findings every analysis raises on ``data`` for ``period`` (with the
+    review configuration's ``report_params`` where it has them)."""
+    scope = RunScope(source=str(data.source), period=period, lang="en")
+    found: list[Finding] = []
+    for report in CATALOG.values():
+        if report.spec.summary or report.spec.missing(data):
+            continue
+        params = report.spec.params.load(dict((report_params or {}).get(report.name, {})), where="placebo")
+        found += [f for f in report.spec.run(data, scope, params).findings if f.severity in ("medium", "high")]
+    return found
+
+
+@dataclass(frozen=True)
+class RealSet:
+    """A real dataset of ``../shared/datasets`` as its review configuration opens it."""
+
+    name: str
+    config: str
+
+    def load(self) -> tuple[Dataset, str, dict[str, Any]]:
+        """The dataset, the review's period and its report parameters."""
+        settings = yaml.safe_load((ROOT / self.config).read_text(encoding="utf-8"))
+        source = (ROOT / settings["source"]).resolve()
+        if self.name == "maven_crm" and not source.is_dir():
+            source = ROOT / "examples" / "maven_crm"
+        return connect(source, ROOT / settings["mapping"]), str(settings["period"]), settings.get("report_params", {})
+
+
+REAL_SETS = (
+    RealSet("maven_crm", "parameters/maven_review.yaml"),
+    RealSet("souvenirs_monthly", "parameters/souvenirs_review.yaml"),
+    RealSet("robyn_mmm", "parameters/robyn_review.yaml"),
+    RealSet("kaggle_sample_sales", "parameters/kaggle_review.yaml"),
+)
+"""Every real dataset the review runs on (their configurations in ``parameters/``)."""
+
+
+def placebo_alerts(real: RealSet, shuffle: Shuffle, shuffles: int, folder: Path) -> list[list[Finding]]:
+    """The alerts of ``shuffles`` placebo worlds of ``real`` (seeded 0, 1, …), one list per world."""
+    data, period, params = real.load()
+    frames = materialise(data)
+    out = []
+    for seed in range(shuffles):
+        world = reopen(folder / f"{real.name}-{seed}", shuffle(frames, np.random.default_rng(seed)), data)
+        out.append(alerts(world, period, params))
+    return out

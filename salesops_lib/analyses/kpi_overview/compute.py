@@ -51,7 +51,7 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
         if "region" in metric.levels:
             regional = compute_metric(data, name, month)
             region_parts.append(regional.set_index("unit")["value"].rename(name))
-    trend = pd.concat(trend_parts, axis=1).sort_index() if trend_parts else pd.DataFrame()
+    trend = pd.concat(trend_parts, axis=1, sort=True) if trend_parts else pd.DataFrame()
     by_region = pd.concat(region_parts, axis=1).T if region_parts else pd.DataFrame()
     tiles = tiles_from_trend(trend, start)
     return KpiOverviewResult(
