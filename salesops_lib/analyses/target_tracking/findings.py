@@ -1,5 +1,11 @@
 """Target tracking's findings: persistent under-performance (the rule) and units off pace for
 the quarter or the year.
+
+A persistence alert is medium only when its unit survives the review's multiplicity policy
+(Benjamini–Hochberg at :data:`~salesops_lib.analyses.multiplicity.FDR` over every unit the rule
+screens, ``q_run``); a team or region whose q-value is below
+:data:`~salesops_lib.analyses.multiplicity.STRONG` is high. Other alerts are low: a coaching
+watch list, not a warning.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding
+from salesops_lib.analyses.multiplicity import FDR, STRONG
 from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 from salesops_lib.analyses.target_tracking.params import TargetTrackingParams
 from salesops_lib.metrics.formatting import formatted
@@ -33,7 +40,7 @@ def tracking_findings(
             Finding(
                 analysis=ANALYSIS,
                 kind="persistent_underperformance",
-                severity="medium" if row.level == "rep" else "high",
+                severity=_run_severity(row.level, float(row.q_run)),
                 level=row.level,
                 unit=row.unit_id,
                 metric="attainment",
@@ -56,6 +63,12 @@ def tracking_findings(
                     "required_per_week": float(row.required_per_week),
                     "weeks_left": float(row.weeks_left),
                     "horizon_end": row.horizon_end.date().isoformat(),
+                    "mode": params.alert_mode,
+                    "typical": float(row.typical),
+                    "spread": float(row.spread),
+                    "z": " / ".join(formatted(x, "+.1f") for x in row.z),
+                    "p_run": float(row.p_run),
+                    "q_run": float(row.q_run),
                 },
                 cause="below_threshold_run",
                 action="coach_and_recover",
@@ -94,3 +107,10 @@ def tracking_findings(
             )
         )
     return tuple(out)
+
+
+def _run_severity(level: str, q: float) -> str:
+    """Medium when the unit survives Benjamini–Hochberg, high for a team or region far beyond it."""
+    if not np.isfinite(q) or q > FDR:
+        return "low"
+    return "high" if level != "rep" and q < STRONG else "medium"
