@@ -114,7 +114,8 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
     every = _only_region(every, region)
     alerts = every[every["alert"]].drop(columns="alert")
     watch = every[~every["alert"] & (every["periods"] > 0)].drop(columns="alert")
-    result_findings = tracking_findings(alerts, pacing_frame, params, scope.period, as_of)
+    plain = watch[watch["fixed_rule"]]
+    result_findings = tracking_findings(alerts, plain, pacing_frame, params, scope.period, as_of)
     return TargetTrackingResult(
         period=scope.period,
         as_of=as_of,

@@ -27,20 +27,27 @@ KINDS = ("persistent_underperformance", "off_pace", "off_pace_quarter")
 
 
 def tracking_findings(
-    alerts: pd.DataFrame, pacing: pd.DataFrame, params: TargetTrackingParams, period: str, as_of: dt.date
+    alerts: pd.DataFrame,
+    plain: pd.DataFrame,
+    pacing: pd.DataFrame,
+    params: TargetTrackingParams,
+    period: str,
+    as_of: dt.date,
 ) -> tuple[Finding, ...]:
-    """One finding per unit that reaches the persistence rule, and one per company, region or
-    team whose projected attainment at the end of the year (or of the quarter in progress) is
-    below ``params.pace_threshold``.
+    """One finding per unit that reaches the persistence rule; one (low, a coaching watch list) per
+    unit of ``plain`` — long enough below the threshold but within its own normal range; and one
+    per company, region or team whose projected attainment at the end of the year (or of the
+    quarter in progress) is below ``params.pace_threshold``.
     """
     out: list[Finding] = []
     row: Any  # itertuples() rows: their fields' types are known only at run time
-    for row in alerts.itertuples():
+    runs = [(row, True) for row in alerts.itertuples()] + [(row, False) for row in plain.itertuples()]
+    for row, alert in runs:
         out.append(
             Finding(
                 analysis=ANALYSIS,
                 kind="persistent_underperformance",
-                severity=_run_severity(row.level, float(row.q_run)),
+                severity=_run_severity(row.level, float(row.q_run)) if alert else "low",
                 level=row.level,
                 unit=row.unit_id,
                 metric="attainment",
@@ -63,14 +70,14 @@ def tracking_findings(
                     "required_per_week": float(row.required_per_week),
                     "weeks_left": float(row.weeks_left),
                     "horizon_end": row.horizon_end.date().isoformat(),
-                    "mode": params.alert_mode,
+                    "normal": "outside" if row.own_rule else "within",
                     "typical": float(row.typical),
                     "spread": float(row.spread),
                     "z": " / ".join(formatted(x, "+.1f") for x in row.z),
                     "p_run": float(row.p_run),
                     "q_run": float(row.q_run),
                 },
-                cause="below_threshold_run",
+                cause="below_own_range" if row.own_rule else "below_threshold_run",
                 action="coach_and_recover",
             )
         )
