@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from salesops_lib.analyses.multiplicity import discoveries
 from salesops_lib.analyses.target_tracking import TargetTrackingParams, TargetTrackingResult, as_of_date, compute
 from salesops_lib.analyses.target_tracking.calendar import complete_weeks, daily_targets, last_complete_week_end
-from salesops_lib.analyses.multiplicity import discoveries
 from salesops_lib.analyses.target_tracking.persistence import alerts, below, current_run
 from salesops_lib.analyses.target_tracking.variability import judge, own_noise, run_p_values
 from salesops_lib.catalog import CATALOG
@@ -94,7 +94,8 @@ def test_a_run_below_the_threshold_alerts_only_outside_the_reps_own_range() -> N
     assert fixed[:3].tolist() == [True, True, False]
     assert own[:3].tolist() == [True, False, False]  # 60 % is far outside one rep's range, within the other's
     assert judged.z[0, -3:].max() < -2 < -1 < judged.z[1, -3:].max()
-    assert judged.p_run[0] < 0.01 and judged.p_run[0] <= judged.p_run[1]
+    # the run is below every window of the rep's own record: p is its floor, 1 / (24 windows + 1)
+    assert judged.p_run[0] == pytest.approx(1 / 25) and judged.p_run[0] <= judged.p_run[1]
 
 
 def test_run_p_values_are_calibrated_under_each_reps_own_noise() -> None:
@@ -102,8 +103,8 @@ def test_run_p_values_are_calibrated_under_each_reps_own_noise() -> None:
     spreads = rng.uniform(0.1, 0.6, 400)
     att = np.clip(rng.normal(1.0, spreads[:, None], (400, 29)), 0, None)
     p = judge(att, 3, 26, 1.0).p_run
-    assert 0.02 < np.mean(p <= 0.05) < 0.08
-    assert discoveries(p).sum() <= 2
+    assert np.mean(p <= 0.05) < 0.08
+    assert discoveries(p).sum() == 0
     # few windows: independent normal weeks
     assert run_p_values(np.array([-1.0]), np.empty(3), 3)[0] == pytest.approx(0.1587**3, rel=1e-3)
 
@@ -212,7 +213,9 @@ def test_team_level_rule_and_a_higher_threshold(hand: Dataset) -> None:
     # t1: 490 + 560 of 1,400 = 75 %; t2: 700 + 350 then 490 + 350 (r_new's weeks count for the team)
     assert teams.alerts["unit_id"].tolist() == ["t1", "t2"]
     assert teams.alerts["attainments"].tolist() == [[0.75, 0.75, 0.75], [0.75, 0.6, 0.6]]
-    assert {f.severity for f in teams.findings if f.kind == "persistent_underperformance"} == {"high"}
+    # was "high" for every team alert; now the multiplicity policy: 10 weeks of own record cannot make
+    # a run rare enough to survive Benjamini–Hochberg, so these are low (a coaching watch list)
+    assert {f.severity for f in teams.findings if f.kind == "persistent_underperformance"} == {"low"}
     strict = _track(hand, alert_threshold=0.81)
     assert set(strict.alerts["unit_id"]) == {"r_low", "r_edge"}
     longer = _track(hand, alert_periods=4)

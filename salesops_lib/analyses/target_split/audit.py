@@ -90,8 +90,17 @@ def plan_achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | N
     base, target = float(company["base"] or 0.0), float(company["target"])
     implied = (target / base) ** (12 / gap) - 1 if base > 0 and gap > 0 else np.nan
     if values.size < MIN_POINTS or not np.isfinite(implied):
-        return {"implied": implied, "high": np.nan, "median": np.nan, "points": int(values.size),
-                "achievable": np.nan, "excess": 0.0, "assessment": "unknown", "target": target, "base": base}
+        return {
+            "implied": implied,
+            "high": np.nan,
+            "median": np.nan,
+            "points": int(values.size),
+            "achievable": np.nan,
+            "excess": 0.0,
+            "assessment": "unknown",
+            "target": target,
+            "base": base,
+        }
     median, high = np.quantile(values, [0.5, quantile])
     achievable = base * (1 + high) ** (gap / 12)
     stretch = implied > high

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses.findings import Finding
+from salesops_lib.analyses.findings import Finding, Severity
 from salesops_lib.analyses.multiplicity import FDR, STRONG
 from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 from salesops_lib.analyses.target_tracking.params import TargetTrackingParams
@@ -116,7 +116,7 @@ def tracking_findings(
     return tuple(out)
 
 
-def _run_severity(level: str, q: float) -> str:
+def _run_severity(level: str, q: float) -> Severity:
     """Medium when the unit survives Benjamini–Hochberg, high for a team or region far beyond it."""
     if not np.isfinite(q) or q > FDR:
         return "low"

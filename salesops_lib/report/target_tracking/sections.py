@@ -158,7 +158,9 @@ def _rates_table(result: TargetTrackingResult, lang: str) -> str:
         return ""
     frame = result.rates.copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    frame["own"] = [f"{n} / {pct(s)}" for n, s in zip(frame["own_variability"], frame["own_variability_share"], strict=True)]
+    frame["own"] = [
+        f"{n} / {pct(s)}" for n, s in zip(frame["own_variability"], frame["own_variability_share"], strict=True)
+    ]
     frame["fix"] = [f"{n} / {pct(s)}" for n, s in zip(frame["fixed"], frame["fixed_share"], strict=True)]
     columns: Columns = {
         "level_label": ("level", str),
