@@ -94,8 +94,7 @@ def test_a_run_below_the_threshold_alerts_only_outside_the_reps_own_range() -> N
     assert fixed[:3].tolist() == [True, True, False]
     assert own[:3].tolist() == [True, False, False]  # 60 % is far outside one rep's range, within the other's
     assert judged.z[0, -3:].max() < -2 < -1 < judged.z[1, -3:].max()
-    # the run is below every window of the rep's own record: p is its floor, 1 / (24 windows + 1)
-    assert judged.p_run[0] == pytest.approx(1 / 25) and judged.p_run[0] <= judged.p_run[1]
+    assert judged.p_run[0] < 0.01 and judged.p_run[0] <= judged.p_run[1]
 
 
 def test_run_p_values_are_calibrated_under_each_reps_own_noise() -> None:
@@ -213,9 +212,9 @@ def test_team_level_rule_and_a_higher_threshold(hand: Dataset) -> None:
     # t1: 490 + 560 of 1,400 = 75 %; t2: 700 + 350 then 490 + 350 (r_new's weeks count for the team)
     assert teams.alerts["unit_id"].tolist() == ["t1", "t2"]
     assert teams.alerts["attainments"].tolist() == [[0.75, 0.75, 0.75], [0.75, 0.6, 0.6]]
-    # was "high" for every team alert; now the multiplicity policy: 10 weeks of own record cannot make
-    # a run rare enough to survive Benjamini–Hochberg, so these are low (a coaching watch list)
-    assert {f.severity for f in teams.findings if f.kind == "persistent_underperformance"} == {"low"}
+    # teams that booked exactly their target for 10 weeks, then 75 %: far beyond their own range, and
+    # the q-values (too few past windows for a backtest: independent normal weeks) are below STRONG
+    assert {f.severity for f in teams.findings if f.kind == "persistent_underperformance"} == {"high"}
     strict = _track(hand, alert_threshold=0.81)
     assert set(strict.alerts["unit_id"]) == {"r_low", "r_edge"}
     longer = _track(hand, alert_periods=4)

@@ -72,7 +72,7 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
     >>> result.alerts[["unit_id", "since", "periods", "shortfall"]]  # doctest: +SKIP
     """
     as_of = as_of_date(scope, params)
-    rule_span = params.alert_periods + params.alert_history
+    rule_span = params.alert_periods + 2 * params.alert_history  # the history, and the backtest's before it
     weeks = complete_weeks(as_of, max(params.weeks_shown, rule_span))
     rule_months = _complete_months(as_of, max(rule_span, MONTHS_OF_RULE))
     horizon = quarter_bounds(as_of + dt.timedelta(days=1))

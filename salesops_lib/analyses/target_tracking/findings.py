@@ -20,6 +20,7 @@ from salesops_lib.analyses.findings import Finding, Severity
 from salesops_lib.analyses.multiplicity import FDR, STRONG
 from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 from salesops_lib.analyses.target_tracking.params import TargetTrackingParams
+from salesops_lib.analyses.target_tracking.variability import PRIOR_PERIODS
 from salesops_lib.metrics.formatting import formatted
 
 ANALYSIS = "target_tracking"
@@ -47,7 +48,7 @@ def tracking_findings(
             Finding(
                 analysis=ANALYSIS,
                 kind="persistent_underperformance",
-                severity=_run_severity(row.level, float(row.q_run)) if alert else "low",
+                severity=_run_severity(row.level, float(row.q_run), int(row.history)) if alert else "low",
                 level=row.level,
                 unit=row.unit_id,
                 metric="attainment",
@@ -116,8 +117,10 @@ def tracking_findings(
     return tuple(out)
 
 
-def _run_severity(level: str, q: float) -> Severity:
-    """Medium when the unit survives Benjamini–Hochberg, high for a team or region far beyond it."""
-    if not np.isfinite(q) or q > FDR:
+def _run_severity(level: str, q: float, history: int) -> Severity:
+    """Medium when the unit survives Benjamini–Hochberg and has a record of its own (at least
+    ``PRIOR_PERIODS`` periods; with less, its normal range is mostly its peers'), high for a team or
+    region far beyond it."""
+    if not np.isfinite(q) or q > FDR or history < PRIOR_PERIODS:
         return "low"
     return "high" if level != "rep" and q < STRONG else "medium"

@@ -8,12 +8,12 @@ few weeks borrows the team's variability and a new rep takes it whole.
 
 A period's *standardised shortfall* is ``z = (attainment − typical) / spread``. The statistic of a
 run of ``k`` periods is its highest ``z`` (every period of the run is at least this far below
-normal); its p-value is the share of all ``k``-period windows in the units' own histories (each
-standardised by its own unit) whose highest ``z`` is as low or lower — an empirical null that
-keeps the heavy tails and the week-to-week correlation of real bookings (with fewer than
-:data:`MIN_WINDOWS` windows, independent normal weeks, ``Φ(z)^k``) — and never below the share of
-the unit's *own* past windows as low (:func:`own_p_values`): on the noisier demo the pooled
-p-value alone raised medium alerts on a third of null worlds (new reps at zero, drifting reps).
+normal); its p-value is the share of all earlier ``k``-period windows of all units, each judged
+out of sample like the run (its unit's noise from the periods before it), whose highest ``z`` is
+as low or lower — a backtest null that keeps the heavy tails, the week-to-week correlation and the
+drift of real bookings (with fewer than :data:`MIN_WINDOWS` windows, independent normal weeks,
+``Φ(z)^k``). Past windows standardised in sample understate those tails: on the noisier demo
+that raised medium alerts on a third of null worlds.
 """
 
 from __future__ import annotations
@@ -80,17 +80,6 @@ def standardised(attainment: np.ndarray, noise: OwnNoise) -> np.ndarray:
     return z
 
 
-def window_maxima(z: np.ndarray, k: int) -> np.ndarray:
-    """The highest ``z`` of every window of ``k`` consecutive periods all evaluated, pooled over units."""
-    z = np.asarray(z, dtype=float)
-    if z.shape[1] < k:
-        return np.empty(0)
-    windows = np.lib.stride_tricks.sliding_window_view(z, k, axis=1)
-    maxima: np.ndarray = windows.max(axis=2)  # NaN when a period of the window is not evaluated
-    finite: np.ndarray = maxima[np.isfinite(maxima)]
-    return finite
-
-
 def run_p_values(run_max: np.ndarray, null_maxima: np.ndarray, k: int) -> np.ndarray:
     """P(a run of ``k`` periods at least as low as observed | own variability), per unit (NaN stays NaN).
 
@@ -130,7 +119,11 @@ def judge(attainment: np.ndarray, k: int, history: int, spreads: float) -> Judge
     """Units × periods of attainment (NaN = not evaluated), oldest first → the own-variability view.
 
     The noise comes from the ``history`` periods before the last ``k`` (the run never sets its own
-    baseline); a period is *outside* when its ``z`` is below ``−spreads``.
+    baseline); a period is *outside* when its ``z`` is below ``−spreads``. The null of the run's
+    p-value is a backtest: every earlier ``k``-period window of every unit with at least
+    :data:`PRIOR_PERIODS` periods before it, standardised by the noise of the ``history`` periods
+    before *that* window — exactly how the current run is judged (periods before the current
+    history, when given, only feed this backtest).
     """
     attainment = np.asarray(attainment, dtype=float)
     size = attainment.shape[1]
@@ -138,21 +131,17 @@ def judge(attainment: np.ndarray, k: int, history: int, spreads: float) -> Judge
     z = standardised(attainment, noise)
     outside = np.nan_to_num(z, nan=np.inf) < -spreads
     run_max = z[:, -k:].max(axis=1) if size >= k else np.full(attainment.shape[0], np.nan)
-    past = z[:, max(0, size - k - history) : max(size - k, 0)]
-    pooled = run_p_values(run_max, window_maxima(past, k), k)
-    return Judged(noise=noise, z=z, outside=outside, p_run=np.fmax(pooled, own_p_values(run_max, past, k)))
+    null = backtest_maxima(attainment[:, : max(size - k, 0)], k, history)
+    return Judged(noise=noise, z=z, outside=outside, p_run=run_p_values(run_max, null, k))
 
 
-def own_p_values(run_max: np.ndarray, past: np.ndarray, k: int) -> np.ndarray:
-    """Per unit: the share of its own past ``k``-period windows as low as the run (+1 for the run itself).
-
-    The rarity a unit's own record can show: with 26 weeks it is never below 1/25, so a run is
-    medium only where the unit's own record (and not only its peers') makes it rare.
-    """
-    out = np.ones(run_max.shape)
-    if past.shape[1] >= k:
-        maxima = np.lib.stride_tricks.sliding_window_view(past, k, axis=1).max(axis=2)
-        seen = np.isfinite(maxima)
-        as_low = (maxima <= run_max[:, None]) & seen
-        out = (1 + as_low.sum(axis=1)) / (1 + seen.sum(axis=1))
-    return np.where(np.isfinite(run_max), out, np.nan)
+def backtest_maxima(attainment: np.ndarray, k: int, history: int) -> np.ndarray:
+    """The highest ``z`` of every past ``k``-period window, each judged out of sample by the noise of
+    the ``history`` periods before it (units with fewer than :data:`PRIOR_PERIODS` of them skipped)."""
+    first = k + int(PRIOR_PERIODS)
+    out = [np.empty(0)]
+    for end in range(first, attainment.shape[1] + 1):
+        noise = own_noise(attainment[:, max(0, end - k - history) : end - k])
+        window = standardised(attainment[:, end - k : end], noise).max(axis=1)
+        out.append(window[np.isfinite(window) & (noise.periods >= PRIOR_PERIODS)])
+    return np.concatenate(out)
