@@ -120,7 +120,8 @@ def tracking_findings(
 def _run_severity(level: str, q: float, history: int) -> Severity:
     """Medium when the unit survives Benjamini–Hochberg and has a record of its own (at least
     ``PRIOR_PERIODS`` periods; with less, its normal range is mostly its peers'), high for a team or
-    region far beyond it."""
+    region far beyond it.
+    """
     if not np.isfinite(q) or q > FDR or history < PRIOR_PERIODS:
         return "low"
     return "high" if level != "rep" and q < STRONG else "medium"

@@ -137,7 +137,8 @@ def judge(attainment: np.ndarray, k: int, history: int, spreads: float) -> Judge
 
 def backtest_maxima(attainment: np.ndarray, k: int, history: int) -> np.ndarray:
     """The highest ``z`` of every past ``k``-period window, each judged out of sample by the noise of
-    the ``history`` periods before it (units with fewer than :data:`PRIOR_PERIODS` of them skipped)."""
+    the ``history`` periods before it (units with fewer than :data:`PRIOR_PERIODS` of them skipped).
+    """
     first = k + int(PRIOR_PERIODS)
     out = [np.empty(0)]
     for end in range(first, attainment.shape[1] + 1):
