@@ -237,14 +237,43 @@ def test_demo_split_is_exact_and_complete(demo_planted: TargetSplitResult) -> No
     assert not demo_planted.whatif.empty and demo_planted.whatif["target_whatif"].notna().all()
 
 
-def test_demo_null_raises_no_high_finding() -> None:
+def _null_split(**values: object) -> TargetSplitResult:
     from salesops_lib.data import connect
 
     scope = RunScope(source="demo:small:null:2025-06-30", period="2025-06")
-    result = target_split.compute(connect(scope.source), scope, TargetSplitParams())  # type: ignore[arg-type]
+    return target_split.compute(connect(scope.source), scope, TargetSplitParams.load(values))  # type: ignore[arg-type]
+
+
+def test_demo_null_raises_no_high_finding() -> None:
+    result = _null_split()
     assert_exact(result.plan)
     assert not [f for f in result.findings if f.severity == "high"]
     assert all(f.analysis == "target_split" for f in result.findings)
+
+
+def test_stretch_is_one_finding_per_plan_listing_the_stretched_units() -> None:
+    # was: one medium finding per stretched region or team (~1-5 per null run, issue 19)
+    result = _null_split()
+    stretch = [f for f in result.findings if f.kind == "stretch_target"]
+    assessed = result.achievability
+    units = assessed[assessed["level"].isin(["region", "team"]) & (assessed["assessment"] == "stretch")]
+    assert len(units) >= 1  # the pinned null world has stretched units: the summary must carry them
+    assert len(stretch) == 1 and (stretch[0].level, stretch[0].unit) == ("company", "company")
+    facts = stretch[0].facts
+    assert facts["count"] == len(units) and set(facts["units"].split(", ")) == set(units["unit_id"])
+    assert facts["units_excess"] == pytest.approx(units["excess"].sum())
+    # a +10 % plan is within the company's own record of yearly growth: not an alert
+    assert facts["whole_code"] == "within" and stretch[0].severity == "low"
+    assert facts["implied"] < facts["high"]
+
+
+def test_a_plan_beyond_the_companys_record_is_medium() -> None:
+    result = _null_split(growth=1.0, growth_cap=2.0)
+    [stretch] = [f for f in result.findings if f.kind == "stretch_target"]
+    assert stretch.severity == "medium" and stretch.facts["whole_code"] == "stretch"
+    assert stretch.facts["implied"] > stretch.facts["high"]
+    assert stretch.at_stake == pytest.approx(stretch.facts["company_excess"])
+    assert stretch.at_stake >= 0.05 * stretch.value
 
 
 def test_excel_workbooks_add_up(demo_planted: TargetSplitResult, tmp_path: Path) -> None:

@@ -76,6 +76,47 @@ def achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) 
     return frame
 
 
+def plan_achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) -> dict[str, Any]:
+    """The plan as a whole: the company's implied growth against the ``quantile`` of its own
+    rolling year-on-year growth, the achievable total at that quantile and the excess over it.
+
+    ``assessment`` is "stretch" when the total is above the achievable total, i.e. the plan needs a
+    year better than the company achieved in ``1 − quantile`` of its own years; "unknown" with
+    fewer than :data:`MIN_POINTS` values.
+    """
+    company = plan.units[plan.units["level"] == "company"].iloc[0]
+    values = _achieved_growth(plan, data_start).get(("company", company["unit_id"]), np.empty(0))
+    gap = months_between(plan.base_window[0], plan.plan_months[0])
+    base, target = float(company["base"] or 0.0), float(company["target"])
+    implied = (target / base) ** (12 / gap) - 1 if base > 0 and gap > 0 else np.nan
+    if values.size < MIN_POINTS or not np.isfinite(implied):
+        return {
+            "implied": implied,
+            "high": np.nan,
+            "median": np.nan,
+            "points": int(values.size),
+            "achievable": np.nan,
+            "excess": 0.0,
+            "assessment": "unknown",
+            "target": target,
+            "base": base,
+        }
+    median, high = np.quantile(values, [0.5, quantile])
+    achievable = base * (1 + high) ** (gap / 12)
+    stretch = implied > high
+    return {
+        "implied": float(implied),
+        "high": float(high),
+        "median": float(median),
+        "points": int(values.size),
+        "achievable": float(achievable),
+        "excess": float(target - achievable) if stretch else 0.0,
+        "assessment": "stretch" if stretch else "within",
+        "target": target,
+        "base": base,
+    }
+
+
 def _achieved_growth(plan: Plan, data_start: pd.Timestamp | None) -> dict[tuple[str, str], np.ndarray]:
     revenue = plan.history_revenue.to_numpy(float)
     cap = plan.history_capacity.to_numpy(float)
@@ -93,8 +134,6 @@ def _achieved_growth(plan: Plan, data_start: pd.Timestamp | None) -> dict[tuple[
     now, before = slice(12, None), slice(None, -12)
     usable = full[now] & full[before]
     for i, (level, unit) in enumerate(plan.history_revenue.index):
-        if level == "company":
-            continue
         if level == "rep":
             ok = usable & (roll_cap[i, now] >= MIN_WINDOW_CAPACITY) & (roll_cap[i, before] >= MIN_WINDOW_CAPACITY)
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -44,7 +44,8 @@ def compute(data: Dataset, scope: RunScope, params: TargetSplitParams) -> Target
     achievable = audit.achievability(plan, params.stretch_quantile, inputs.data_start)
     fairness = audit.fairness(plan)
     aligned = audit.alignment(plan, inputs.budget)
-    findings = split_findings(plan, achievable, fairness, aligned, params, scope.period, scope.region)
+    whole = audit.plan_achievability(plan, params.stretch_quantile, inputs.data_start)
+    findings = split_findings(plan, whole, achievable, fairness, aligned, params, scope.period, scope.region)
     return TargetSplitResult(
         period=scope.period,
         region=scope.region,

@@ -15,11 +15,13 @@ from salesops_lib.analyses.target_split.plan import Plan
 ANALYSIS = "target_split"
 KINDS = ("stretch_target", "stretch_reps", "uneven_load", "resource_misalignment", "bounds_binding")
 MATERIAL_EXCESS = 0.05
-"""A stretch target is medium severity when it exceeds the achievable target by at least 5 % of itself."""
+"""The plan's stretch finding is medium when its total exceeds the company's achievable total (the
+stretch quantile of its own yearly growth) by at least 5 % of the total."""
 
 
 def split_findings(
     plan: Plan,
+    whole: dict[str, Any],
     achievable: pd.DataFrame,
     fairness: pd.DataFrame,
     aligned: pd.DataFrame,
@@ -27,32 +29,45 @@ def split_findings(
     period: str,
     region: str,
 ) -> tuple[Finding, ...]:
-    """The findings of a split for ``period``; with a ``region``, only its units' and the company's."""
+    """The findings of a split for ``period``; with a ``region``, only its units' and the company's.
+
+    Stretch targets are one finding per plan (level company): the stretched regions and teams and
+    their total excess in its facts; medium only when the plan as a whole (``whole``, from
+    :func:`~salesops_lib.analyses.target_split.audit.plan_achievability`) is above the company's
+    own achievable total by at least :data:`MATERIAL_EXCESS` of the target, else low.
+    """
     out: list[Finding] = []
     base: dict[str, Any] = {"analysis": ANALYSIS, "period": period, "metric": "revenue"}
     row: Any  # an itertuples() row: its fields' types are known only at run time
     stretched = achievable[achievable["level"].isin(["region", "team"]) & (achievable["assessment"] == "stretch")]
-    for row in stretched.itertuples():
-        material = row.excess >= MATERIAL_EXCESS * row.target
+    if region:
+        stretched = stretched[stretched["region"] == region]
+    material = whole["assessment"] == "stretch" and whole["excess"] >= MATERIAL_EXCESS * whole["target"]
+    if len(stretched) or whole["assessment"] == "stretch":
+        worst = stretched.sort_values("excess", ascending=False)
         out.append(
             Finding(
                 **base,
                 kind="stretch_target",
                 severity="medium" if material else "low",
-                level=row.level,
-                unit=row.unit_id,
-                value=float(row.target),
-                baseline=float(row.base),
-                at_stake=float(row.excess),
+                level="company",
+                unit="company",
+                value=float(whole["target"]),
+                baseline=float(whole["base"]),
+                at_stake=float(whole["excess"]) if material else float(stretched["excess"].sum()),
                 facts={
-                    "implied": float(row.implied_growth),
-                    "high": float(row.high),
-                    "low": float(row.low),
-                    "median": float(row.median),
-                    "reference": row.reference,
-                    "points": int(row.points),
-                    "quantile": params.stretch_quantile,
                     "plan": plan.label,
+                    "implied": float(whole["implied"]),
+                    "high": float(whole["high"]),
+                    "median": float(whole["median"]),
+                    "points": int(whole["points"]),
+                    "quantile": params.stretch_quantile,
+                    "chance": 1 - params.stretch_quantile,
+                    "whole_code": whole["assessment"] if whole["assessment"] != "stretch" or material else "slight",
+                    "company_excess": float(whole["excess"]),
+                    "count": len(stretched),
+                    "units": ", ".join(worst["unit_id"].head(8)) or "—",
+                    "units_excess": float(stretched["excess"].sum()),
                 },
                 cause="above_own_record",
                 action="review_target",

@@ -23,7 +23,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses.target_tracking import persistence
+from salesops_lib.analyses import multiplicity
+from salesops_lib.analyses.target_tracking import persistence, variability
 from salesops_lib.analyses.target_tracking.calendar import (
     complete_weeks,
     daily_targets,
@@ -71,8 +72,9 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
     >>> result.alerts[["unit_id", "since", "periods", "shortfall"]]  # doctest: +SKIP
     """
     as_of = as_of_date(scope, params)
-    weeks = complete_weeks(as_of, max(params.weeks_shown, params.alert_periods))
-    rule_months = _complete_months(as_of, max(params.alert_periods, MONTHS_OF_RULE))
+    rule_span = params.alert_periods + 2 * params.alert_history  # the history, and the backtest's before it
+    weeks = complete_weeks(as_of, max(params.weeks_shown, rule_span))
+    rule_months = _complete_months(as_of, max(rule_span, MONTHS_OF_RULE))
     horizon = quarter_bounds(as_of + dt.timedelta(days=1))
     first_day = min(
         weeks[0].date(), dt.date(as_of.year, 1, 1), rule_months[0].date() if params.alert_grain == "month" else as_of
@@ -96,7 +98,7 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
         quarterly.append(_quarter_rows(key, level, inputs, actual_m, as_of))
         daily.append(_daily_rows(key, level, inputs, expected, year_days, as_of))
         week_frame, week_target, week_actual, week_eval = _weekly(key, level, inputs, weeks)
-        weekly.append(week_frame)
+        weekly.append(week_frame[week_frame["period"] >= weeks[-params.weeks_shown]])
         if name in params.levels:
             if params.alert_grain == "week":
                 periods, target, actual, evaluated = weeks, week_target, week_actual, week_eval
@@ -107,16 +109,13 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
 
     region = scope.region
     pacing_frame = _only_region(pd.concat(pacing, ignore_index=True), region)
-    alerts_all = pd.concat(runs, ignore_index=True) if runs else pd.DataFrame()
-    alerts = (
-        _only_region(alerts_all[alerts_all["alert"]].drop(columns="alert"), region) if len(alerts_all) else alerts_all
-    )
-    watch = (
-        _only_region(alerts_all[~alerts_all["alert"] & (alerts_all["periods"] > 0)].drop(columns="alert"), region)
-        if len(alerts_all)
-        else alerts_all
-    )
-    result_findings = tracking_findings(alerts, pacing_frame, params, scope.period, as_of)
+    every = pd.concat(runs, ignore_index=True) if runs else pd.DataFrame(columns=["level", *RUN_COLUMNS])
+    every["q_run"] = multiplicity.bh_adjust(every["p_run"].to_numpy(float))  # every unit screened, all levels
+    every = _only_region(every, region)
+    alerts = every[every["alert"]].drop(columns="alert")
+    watch = every[~every["alert"] & (every["periods"] > 0)].drop(columns="alert")
+    plain = watch[watch["fixed_rule"]]
+    result_findings = tracking_findings(alerts, plain, pacing_frame, params, scope.period, as_of)
     return TargetTrackingResult(
         period=scope.period,
         as_of=as_of,
@@ -127,7 +126,11 @@ def compute(data: Dataset, scope: RunScope, params: TargetTrackingParams) -> Tar
             "threshold": params.alert_threshold,
             "levels": params.levels,
             "recovery_end": horizon[1].isoformat(),
+            "mode": params.alert_mode,
+            "z": params.alert_z,
+            "history": params.alert_history,
         },
+        rates=rule_rates(every),
         pacing=pacing_frame,
         weekly=_only_region(pd.concat(weekly, ignore_index=True), region),
         monthly=_only_region(pd.concat(monthly, ignore_index=True), region),
@@ -257,55 +260,101 @@ def _runs(
     horizon: tuple[dt.date, dt.date],
     as_of: dt.date,
 ) -> pd.DataFrame:
-    """Every unit with a current run below the threshold (``alert`` when it reaches the rule)."""
-    flags = persistence.below(actual, target, evaluated, params.alert_threshold)
-    run = persistence.current_run(flags)
-    rows = np.flatnonzero(run > 0)
+    """Every unit of the level: its own typical level and spread, its current runs under the fixed
+    threshold and under the configured rule (``alert`` when that reaches ``alert_periods``), the
+    p-value of its last ``alert_periods`` periods under its own variability, and the run's gap.
+    """
+    k = params.alert_periods
+    attainment = np.where(evaluated & (target > 0), _ratio(actual, target), np.nan)
+    judged = variability.judge(attainment, k, params.alert_history, params.alert_z)
+    noise, z, p_run = judged.noise, judged.z, judged.p_run
+    fixed_flags = persistence.below(actual, target, evaluated, params.alert_threshold)
+    fixed_run = persistence.current_run(fixed_flags)
+    own_run = persistence.current_run(fixed_flags & judged.outside)
+    run = own_run if params.alert_mode == "own_variability" else fixed_run
     remaining_days = pd.date_range(as_of + dt.timedelta(days=1), horizon[1], freq="D")
-    remaining_target = daily_targets(level.targets[rows], inputs.months, remaining_days).sum(axis=1)
+    remaining_target = daily_targets(level.targets, inputs.months, remaining_days).sum(axis=1)
     weeks_left = remaining_days.size / 7
-    attainment = _ratio(actual, target)
+    shown = np.where(run >= k, run, fixed_run)  # the alert's run, else the plain run below the threshold
     out = []
-    for k, i in enumerate(rows):
-        span = slice(periods.size - run[i], periods.size)
+    for i in range(len(key)):
+        span = slice(periods.size - shown[i], periods.size)
         shortfall = float((target[i, span] - actual[i, span]).sum())
+        run_target = float(target[i, span].sum())
         out.append(
             {
                 **key.iloc[i].to_dict(),
-                "alert": bool(run[i] >= params.alert_periods),
+                "alert": bool(run[i] >= k),
+                "screened": bool(np.isfinite(p_run[i])),
+                "own_rule": bool(own_run[i] >= k),
+                "fixed_rule": bool(fixed_run[i] >= k),
                 "grain": params.alert_grain,
-                "since": periods[span][0],
-                "periods": int(run[i]),
+                "since": periods[span][0] if shown[i] else pd.NaT,
+                "periods": int(shown[i]),
                 "attainments": [round(float(a), 4) for a in attainment[i, span]],
-                "latest_attainment": float(attainment[i, -1]),
-                "run_attainment": float(actual[i, span].sum() / target[i, span].sum()),
-                "run_target": float(target[i, span].sum()),
+                "z": [round(float(x), 2) for x in z[i, span]],
+                "typical": float(noise.typical[i]),
+                "spread": float(noise.spread[i]),
+                "history": int(noise.periods[i]),
+                "p_run": float(p_run[i]),
+                "latest_attainment": float(attainment[i, -1]) if periods.size else np.nan,
+                "run_attainment": float(actual[i, span].sum() / run_target) if run_target > 0 else np.nan,
+                "run_target": run_target,
                 "shortfall": shortfall,
                 "horizon_end": pd.Timestamp(horizon[1]),
                 "weeks_left": weeks_left,
-                "remaining_target": float(remaining_target[k]),
-                "required_per_week": (float(remaining_target[k]) + shortfall) / weeks_left if weeks_left else np.nan,
+                "remaining_target": float(remaining_target[i]),
+                "required_per_week": (float(remaining_target[i]) + shortfall) / weeks_left if weeks_left else np.nan,
                 "extra_per_week": shortfall / weeks_left if weeks_left else np.nan,
             }
         )
-    columns = [
-        *key.columns,
-        "alert",
-        "grain",
-        "since",
-        "periods",
-        "attainments",
-        "latest_attainment",
-        "run_attainment",
-        "run_target",
-        "shortfall",
-        "horizon_end",
-        "weeks_left",
-        "remaining_target",
-        "required_per_week",
-        "extra_per_week",
-    ]
-    return pd.DataFrame(out, columns=columns)
+    return pd.DataFrame(out, columns=[*key.columns, *RUN_COLUMNS])
+
+
+RUN_COLUMNS = (
+    "alert",
+    "screened",
+    "own_rule",
+    "fixed_rule",
+    "grain",
+    "since",
+    "periods",
+    "attainments",
+    "z",
+    "typical",
+    "spread",
+    "history",
+    "p_run",
+    "latest_attainment",
+    "run_attainment",
+    "run_target",
+    "shortfall",
+    "horizon_end",
+    "weeks_left",
+    "remaining_target",
+    "required_per_week",
+    "extra_per_week",
+)
+"""Columns of a level's runs (after the unit's key)."""
+
+
+def rule_rates(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per level: units screened and the share that fires under each rule — what switching shows."""
+    rows = []
+    for name, group in runs[runs["screened"]].groupby("level", sort=False):
+        screened = len(group)
+        rows.append(
+            {
+                "level": name,
+                "screened": screened,
+                "own_variability": int(group["own_rule"].sum()),
+                "fixed": int(group["fixed_rule"].sum()),
+                "own_variability_share": group["own_rule"].mean() if screened else np.nan,
+                "fixed_share": group["fixed_rule"].mean() if screened else np.nan,
+            }
+        )
+    columns = ["level", "screened", "own_variability", "fixed", "own_variability_share", "fixed_share"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _curve(company: Level, inputs: TrackingInputs, year_days: pd.DatetimeIndex, as_of: dt.date) -> pd.DataFrame:

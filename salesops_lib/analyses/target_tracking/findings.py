@@ -1,5 +1,11 @@
 """Target tracking's findings: persistent under-performance (the rule) and units off pace for
 the quarter or the year.
+
+A persistence alert is medium only when its unit survives the review's multiplicity policy
+(Benjamini–Hochberg at :data:`~salesops_lib.analyses.multiplicity.FDR` over every unit the rule
+screens, ``q_run``); a team or region whose q-value is below
+:data:`~salesops_lib.analyses.multiplicity.STRONG` is high. Other alerts are low: a coaching
+watch list, not a warning.
 """
 
 from __future__ import annotations
@@ -10,9 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses.findings import Finding
+from salesops_lib.analyses.findings import Finding, Severity
+from salesops_lib.analyses.multiplicity import FDR, STRONG
 from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 from salesops_lib.analyses.target_tracking.params import TargetTrackingParams
+from salesops_lib.analyses.target_tracking.variability import PRIOR_PERIODS
 from salesops_lib.metrics.formatting import formatted
 
 ANALYSIS = "target_tracking"
@@ -20,20 +28,27 @@ KINDS = ("persistent_underperformance", "off_pace", "off_pace_quarter")
 
 
 def tracking_findings(
-    alerts: pd.DataFrame, pacing: pd.DataFrame, params: TargetTrackingParams, period: str, as_of: dt.date
+    alerts: pd.DataFrame,
+    plain: pd.DataFrame,
+    pacing: pd.DataFrame,
+    params: TargetTrackingParams,
+    period: str,
+    as_of: dt.date,
 ) -> tuple[Finding, ...]:
-    """One finding per unit that reaches the persistence rule, and one per company, region or
-    team whose projected attainment at the end of the year (or of the quarter in progress) is
-    below ``params.pace_threshold``.
+    """One finding per unit that reaches the persistence rule; one (low, a coaching watch list) per
+    unit of ``plain`` — long enough below the threshold but within its own normal range; and one
+    per company, region or team whose projected attainment at the end of the year (or of the
+    quarter in progress) is below ``params.pace_threshold``.
     """
     out: list[Finding] = []
     row: Any  # itertuples() rows: their fields' types are known only at run time
-    for row in alerts.itertuples():
+    runs = [(row, True) for row in alerts.itertuples()] + [(row, False) for row in plain.itertuples()]
+    for row, alert in runs:
         out.append(
             Finding(
                 analysis=ANALYSIS,
                 kind="persistent_underperformance",
-                severity="medium" if row.level == "rep" else "high",
+                severity=_run_severity(row.level, float(row.q_run), int(row.history)) if alert else "low",
                 level=row.level,
                 unit=row.unit_id,
                 metric="attainment",
@@ -56,8 +71,14 @@ def tracking_findings(
                     "required_per_week": float(row.required_per_week),
                     "weeks_left": float(row.weeks_left),
                     "horizon_end": row.horizon_end.date().isoformat(),
+                    "normal": "outside" if row.own_rule else "within",
+                    "typical": float(row.typical),
+                    "spread": float(row.spread),
+                    "z": " / ".join(formatted(x, "+.1f") for x in row.z),
+                    "p_run": float(row.p_run),
+                    "q_run": float(row.q_run),
                 },
-                cause="below_threshold_run",
+                cause="below_own_range" if row.own_rule else "below_threshold_run",
                 action="coach_and_recover",
             )
         )
@@ -94,3 +115,13 @@ def tracking_findings(
             )
         )
     return tuple(out)
+
+
+def _run_severity(level: str, q: float, history: int) -> Severity:
+    """Medium when the unit survives Benjamini–Hochberg and has a record of its own (at least
+    ``PRIOR_PERIODS`` periods; with less, its normal range is mostly its peers'), high for a team or
+    region far beyond it.
+    """
+    if not np.isfinite(q) or q > FDR or history < PRIOR_PERIODS:
+        return "low"
+    return "high" if level != "rep" and q < STRONG else "medium"

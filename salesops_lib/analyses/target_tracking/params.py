@@ -29,12 +29,25 @@ class TargetTrackingParams(AnalysisParams):
         0.8, description="attainment threshold - an alert needs attainment strictly below it in each period"
     )
     alert_levels: str = Field("rep", description="levels the rule watches - rep, team, region (comma-separated)")
+    alert_mode: Literal["own_variability", "fixed"] = Field(
+        "own_variability",
+        description="own_variability - each period also below the unit's own normal range (alert_z spreads under "
+        "its typical level); fixed - the threshold alone",
+    )
+    alert_z: float = Field(
+        1.0,
+        description="own_variability - a period counts only when attainment lies more than this many of the "
+        "unit's own period-to-period spreads below its typical level",
+    )
+    alert_history: int = Field(
+        26, description="complete periods before the run that set each unit's typical level and spread"
+    )
     weeks_shown: int = Field(13, description="complete ISO weeks in the weekly table and heat map")
     pace_threshold: float = Field(
         0.9, description="projected attainment at the end of the quarter or year below which a unit is off pace"
     )
 
-    @field_validator("alert_periods", "weeks_shown")
+    @field_validator("alert_periods", "weeks_shown", "alert_history")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
@@ -46,6 +59,13 @@ class TargetTrackingParams(AnalysisParams):
     def _ratio(cls, value: float) -> float:
         if not 0 < value <= 2:
             raise ValueError("an attainment threshold lies between 0 and 2 (0.8 = 80 %)")
+        return value
+
+    @field_validator("alert_z")
+    @classmethod
+    def _spreads(cls, value: float) -> float:
+        if not 0 <= value <= 5:
+            raise ValueError("alert_z is a number of spreads between 0 and 5 (1 = one spread below normal)")
         return value
 
     @field_validator("alert_levels")

@@ -18,8 +18,8 @@ class TargetTrackingResult:
     period: str
     as_of: dt.date
     region: str
-    #: the rule: grain, periods, threshold, levels, recovery_end (end of the quarter in progress);
-    #: values of mixed types (str, int, float, a tuple of levels)
+    #: the rule: grain, periods, threshold, levels, recovery_end (end of the quarter in progress),
+    #: mode (own_variability or fixed), z, history; values of mixed types (str, int, float, a tuple)
     rule: dict[str, Any]
     #: one row per unit (level, unit_id, name, team, region) × horizon (month, quarter, year)
     pacing: pd.DataFrame
@@ -33,8 +33,13 @@ class TargetTrackingResult:
     daily: pd.DataFrame
     #: the company's year: day, actual, expected (seasonal) and straight-line target, cumulated
     curve: pd.DataFrame
-    #: units whose current run reaches the rule: who, since, how far behind, gap per remaining week
+    #: units whose current run reaches the rule: who, since, how far behind, gap per remaining week,
+    #: their own typical level and spread, z of each period, p_run (such a run under their own
+    #: variability) and q_run (Benjamini–Hochberg over every unit screened)
     alerts: pd.DataFrame
-    #: units below the threshold in the latest period(s) but not (yet) long enough to alert
+    #: units below the threshold in the latest period(s) that do not alert: not yet long enough, or
+    #: (``fixed_rule``) long enough but within their own normal range — a coaching watch list
     watch: pd.DataFrame
+    #: per level: units screened and how many fire under the own-variability rule and the fixed one
+    rates: pd.DataFrame
     findings: tuple[Finding, ...]

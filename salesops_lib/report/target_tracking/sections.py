@@ -124,14 +124,21 @@ def alerts(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     rule = result.rule
     grain = label(f"grain_{rule['grain']}", lang)
     levels = label("list_sep", lang).join(label(x, lang) for x in rule["levels"])
-    note = label("rule", lang).format(
+    note = label("rule_own" if rule["mode"] == "own_variability" else "rule", lang).format(
         periods=rule["periods"],
         grain=grain,
         threshold=percent(float(rule["threshold"])),
         levels=levels,
         horizon=rule["recovery_end"],
+        z=formatted(float(rule["z"]), "g"),
+        history=rule["history"],
     )
-    page = heading(label("alerts", lang)) + paragraph(note)
+    page = (
+        heading(label("alerts", lang))
+        + paragraph(note)
+        + paragraph(label("multiplicity_policy", lang))
+        + _rates_table(result, lang)
+    )
     if result.alerts.empty:
         return HtmlFragment(page + paragraph(label("no_alerts", lang)))
     return HtmlFragment(page + _run_table(result.alerts, lang, full=True))
@@ -143,6 +150,29 @@ def watch(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     if result.watch.empty:
         return HtmlFragment(page + paragraph(label("watch_none", lang)))
     return HtmlFragment(page + _run_table(result.watch.sort_values("latest_attainment"), lang, full=False))
+
+
+def _rates_table(result: TargetTrackingResult, lang: str) -> str:
+    """The share of units each rule would flag as of this period (shown before a rule is switched on)."""
+    if result.rates.empty:
+        return ""
+    frame = result.rates.copy()
+    frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
+    frame["own"] = [
+        f"{n} / {pct(s)}" for n, s in zip(frame["own_variability"], frame["own_variability_share"], strict=True)
+    ]
+    frame["fix"] = [f"{n} / {pct(s)}" for n, s in zip(frame["fixed"], frame["fixed_share"], strict=True)]
+    columns: Columns = {
+        "level_label": ("level", str),
+        "screened": ("screened", str),
+        "own": ("rate_own", str),
+        "fix": ("rate_fixed", str),
+    }
+    return (
+        f"<h3>{e(label('rates', lang))}</h3>"
+        + paragraph(label("rates_note", lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang))
+    )
 
 
 def _run_table(frame: pd.DataFrame, lang: str, *, full: bool) -> str:
@@ -158,6 +188,9 @@ def _run_table(frame: pd.DataFrame, lang: str, *, full: bool) -> str:
         "periods": ("run_periods", str),
         "attainments": ("attainments", lambda a: " / ".join(pct(x) for x in a)),
         "run_attainment": ("run_attainment", pct),
+        "typical": ("typical", pct),
+        "spread": ("spread", pct),
+        "p_run": ("p_run", lambda v: formatted(v, ".1%")),
         "shortfall": ("shortfall", money),
     }
     if full:
