@@ -60,7 +60,7 @@ def correct(raw: float, check: pd.DataFrame, *, seed: int = 0) -> LtvCorrection:
     --------
     >>> rng = np.random.default_rng(1)
     >>> actual = rng.gamma(2.0, 50.0, 400)
-    >>> check = pd.DataFrame({"predicted_revenue": actual * 1.25 + 1, "actual_revenue": actual})
+    >>> check = pd.DataFrame({"predicted_revenue": actual * 1.25, "actual_revenue": actual})
     >>> c = correct(1000.0, check)
     >>> c.status, round(c.bias, 2), round(c.headline)
     ('calibrated', 0.25, 800)

@@ -71,11 +71,11 @@ def unit_biases(windows: pd.DataFrame) -> pd.Series:
     """
     if windows.empty:
         return pd.Series(dtype=float)
-    level_mean = windows["error"].groupby(windows["level"]).mean().fillna(0.0)
+    level_mean = windows["error"].groupby(windows["level"]).mean().fillna(0.0).to_dict()
     keys = [windows["level"], windows["unit"]]
     total = windows["error"].groupby(keys).sum()
     count = windows["error"].notna().groupby(keys).sum()
-    prior = pd.Series(total.index.get_level_values(0).map(level_mean), index=total.index).astype(float)
+    prior = windows["level"].map(level_mean).astype(float).groupby(keys).first()
     biases: pd.Series = (total + PRIOR_ORIGINS * prior) / (count + PRIOR_ORIGINS)
     return biases
 
