@@ -232,7 +232,7 @@ def _ltv(result: CollectionsCustomersResult, period: str, where: tuple[str, str]
                 "calibrated": "yes" if calibrated else "no",
                 "status": status,
                 **(
-                    {"bias": fix.bias, "raw": fix.raw, "headline": fix.headline, "reason": fix.reason}
+                    {"bias": _num(fix.bias), "raw": fix.raw, "headline": _num(fix.headline), "reason": fix.reason}
                     if fix is not None
                     else {}
                 ),
