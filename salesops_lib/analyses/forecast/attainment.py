@@ -12,9 +12,10 @@ project each unit's attainment of its target with the probability of reaching 10
   overlapping windows is itself uncertain), shrunk toward the median of its level (:data:`PRIOR_ORIGINS` pseudo-origins).
   Bands are log-normal around the remainder of the period; booked revenue is certain.
 * **P(hit)**: σ rests on a few overlapping backtest windows, so the probability of reaching
-  target uses a Student-t with the unit's independent windows (origins ÷ window months) plus the
-  :data:`PRIOR_ORIGINS` pseudo-origins as degrees of freedom, not a normal: a miss by 2.5 σ is
-  not read as a one-in-a-hundred event when σ was measured on four windows.
+  target uses a Student-t, not a normal: its degrees of freedom are the unit's origins divided by
+  the variance inflation of overlapping windows (Bartlett: ``1 + 2 Σ ((h − k) / h)²`` for
+  windows of ``h`` months one month apart) plus the :data:`PRIOR_ORIGINS` pseudo-origins — a
+  miss by 2.5 σ is not read as a one-in-a-hundred event when σ rests on a handful of windows.
 * **Calibration**: the standardised errors (σ left out for the origin under test) give, per
   level, the empirical coverage of the 80 % and 95 % bands; :func:`.intervals.calibrate`
   widens or narrows them when the coverage misses by more than the tolerance.
@@ -81,13 +82,22 @@ def unit_biases(windows: pd.DataFrame) -> pd.Series:
 
 
 def degrees_of_freedom(windows: pd.DataFrame, window_months: int) -> pd.Series:
-    """Student-t degrees of freedom of each unit's σ: its complete windows ÷ the window's months
-    (consecutive origins share all but one month) plus :data:`PRIOR_ORIGINS`.
+    """Student-t degrees of freedom of each unit's σ: its complete windows ÷ the variance inflation
+    of windows of ``window_months`` one month apart (they share all but one month), plus
+    :data:`PRIOR_ORIGINS`.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"level": "region", "unit": "a", "error": [0.01] * 19})
+    >>> degrees_of_freedom(w, 1).tolist(), degrees_of_freedom(w, 3).round(1).tolist()
+    ([22.0], [12.0])
     """
     if windows.empty:
         return pd.Series(dtype=float)
+    h = max(window_months, 1)
+    inflation = 1 + 2 * sum(((h - k) / h) ** 2 for k in range(1, h))
     count = windows["error"].notna().groupby([windows["level"], windows["unit"]]).sum()
-    df: pd.Series = count / max(window_months, 1) + PRIOR_ORIGINS
+    df: pd.Series = count / inflation + PRIOR_ORIGINS
     return df
 
 
