@@ -510,6 +510,71 @@ def test_predictive_ltv_holdout_calibration_is_reported(planted: tuple[Dataset, 
     assert any(f.kind == "ltv_calibration" for f in result.findings)
 
 
+def test_predictive_ltv_headline_is_corrected_by_its_holdout_bias(
+    planted: tuple[Dataset, CollectionsCustomersResult],
+) -> None:
+    _, result = planted
+    prediction = result.customers.prediction
+    assert prediction is not None and prediction.correction is not None
+    fix = prediction.correction
+    ratio = prediction.holdout["predicted_revenue"] / prediction.holdout["actual_revenue"]  # type: ignore[operator]
+    assert fix.raw == pytest.approx(prediction.total_gp) and fix.bias == pytest.approx(ratio - 1)
+    assert fix.status == "calibrated" and fix.headline == pytest.approx(fix.raw / ratio)
+    outlook = next(f for f in result.findings if f.kind == "ltv_outlook")
+    assert outlook.value == pytest.approx(fix.headline)  # the finding quotes the corrected figure
+    calibration = next(f for f in result.findings if f.kind == "ltv_calibration")
+    assert calibration.facts["status"] == "calibrated" and calibration.action == "headline_calibrated"
+
+
+def _holdout(n: int, over: float, seed: int = 0) -> pd.DataFrame:
+    actual = np.random.default_rng(seed).gamma(1.0, 100.0, n)
+    return pd.DataFrame({"predicted_revenue": actual * (1 + over) + 1.0, "actual_revenue": actual})
+
+
+def test_ltv_correction_calibrates_suppresses_or_leaves_the_headline() -> None:
+    from salesops_lib.analyses.collections_customers.ltv_correction import MIN_BUYERS, correct
+
+    good = correct(1200.0, _holdout(500, 0.2))
+    assert good.status == "calibrated" and good.headline == pytest.approx(1000.0, rel=0.01)
+    assert 0 < good.bias_se < 0.05 and good.buyers == 500
+    few = _holdout(MIN_BUYERS - 1, 0.25)
+    suppressed = correct(1200.0, few)
+    assert suppressed.status == "suppressed" and suppressed.reason == "too_few_buyers"
+    assert np.isnan(suppressed.headline) and suppressed.raw == 1200.0
+    small = correct(1200.0, _holdout(MIN_BUYERS - 1, 0.05))
+    assert small.status == "uncorrected" and small.headline == 1200.0
+    # many customers but a bias driven by a handful of huge buyers: unstable, not corrected
+    lumpy = _holdout(200, 0.0)
+    lumpy.loc[:2, "predicted_revenue"] = 1e5
+    assert correct(1200.0, lumpy).reason == "unstable_bias"
+
+
+def test_ltv_page_shows_raw_calibrated_and_bias_or_says_why_not(
+    planted: tuple[Dataset, CollectionsCustomersResult],
+) -> None:
+    import dataclasses
+
+    from salesops_lib.analyses.collections_customers.ltv_correction import correct
+    from salesops_lib.report import collections_customers as view
+    from salesops_lib.report.formats import money
+
+    result = planted[1]
+    prediction = result.customers.prediction
+    assert prediction is not None and prediction.correction is not None
+    html = view.customers_tiles(result, "en").html
+    assert "(calibrated)" in html and money(prediction.correction.headline) in html
+    assert money(prediction.correction.raw) in html and "Hold-out revenue bias" in html
+    suppressed = dataclasses.replace(prediction, correction=correct(prediction.total_gp, _holdout(10, 0.3)))
+    changed = dataclasses.replace(result, customers=dataclasses.replace(result.customers, prediction=suppressed))
+    html = view.customers_tiles(changed, "en").html
+    assert "is not shown" in html and "Only 10 customers bought" in html
+    from salesops_lib.analyses.collections_customers.findings import build_findings
+
+    found = build_findings(changed, RunScope(period="2025-06"), CollectionsCustomersParams())
+    assert not [f for f in found if f.kind == "ltv_outlook"]
+    assert next(f for f in found if f.kind == "ltv_calibration").action == "headline_suppressed"
+
+
 def test_receivable_figures_tie_out(planted: tuple[Dataset, CollectionsCustomersResult]) -> None:
     _, result = planted
     receivables = result.receivables

@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesops_lib.analyses.forecast import ForecastParams, compute, target_quarter
+from salesops_lib.analyses.forecast import attainment as att
+from salesops_lib.analyses.forecast import findings as statements
 from salesops_lib.analyses.forecast import pipeline as pl
 from salesops_lib.analyses.forecast.accuracy import accuracy_table, hubspot_accuracy
 from salesops_lib.analyses.forecast.intervals import calibrate, probability_at_least
@@ -97,6 +99,93 @@ def test_probability_of_hitting() -> None:
     assert probability_at_least(90, 100, 0.05) > 0.9
     assert probability_at_least(0, 100, 0.1) == 1.0  # nothing left to book
     assert probability_at_least(100, 0, 0.1) == 0.0
+
+
+def test_probability_with_few_errors_has_heavier_tails() -> None:
+    normal = probability_at_least(100, 90, 0.04)
+    few = probability_at_least(100, 90, 0.04, df=5)
+    assert normal < 0.005 < 0.02 < few < 0.03  # 2.6 σ below target: 1 in 240 vs 1 in 43
+    assert probability_at_least(100, 90, 0.04, df=1e6) == pytest.approx(normal, rel=1e-3)
+
+
+def _backtest(errors: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [
+        {"level": "region", "unit": unit, "origin": i, "error": e}
+        for unit, values in errors.items()
+        for i, e in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_backtest_bias_shifts_the_centre_and_not_the_band() -> None:
+    windows = _backtest({"a": [0.05] * 9, "b": [0.03] * 9})
+    biases = att.unit_biases(windows)
+    assert biases[("region", "a")] == pytest.approx((9 * 0.05 + 3 * 0.04) / 12)
+    final = pd.DataFrame({"level": ["region"] * 2, "unit": ["a", "b"], "booked": [0.0, 0.0], "remaining": [100.0] * 2})
+    final["target"] = 104.0
+    sigmas = att.unit_sigmas(windows)
+    raw = att.project(final, sigmas, pd.DataFrame())
+    shifted = att.project(final, sigmas, pd.DataFrame(), biases, att.degrees_of_freedom(windows, 3))
+    assert shifted["forecast"].iloc[0] == pytest.approx(100 * np.exp(biases[("region", "a")]))
+    assert (shifted["p_hit"] > raw["p_hit"]).all()  # a blend that ran low is raised
+    assert np.allclose(np.log(shifted["hi80"] / shifted["lo80"]), np.log(raw["hi80"] / raw["lo80"]))
+
+
+def _units(rows: list[tuple[str, str, float, float, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["level", "unit", "forecast", "target", "p_hit"])
+    frame["attainment"] = frame["forecast"] / frame["target"]
+    frame["lo80"], frame["hi80"], frame["booked"], frame["remaining"] = 0.9 * frame["forecast"], frame["forecast"], 0, 0
+    return frame
+
+
+def _risk_findings(units: pd.DataFrame) -> dict[str, str]:
+    empty = pd.DataFrame()
+    coverage = pd.DataFrame(columns=["level", "unit", "thin"])
+    found = statements.build(
+        period="2025-06",
+        label="2025Q3",
+        root_level="company",
+        root="company",
+        units=units,
+        accuracy=pd.DataFrame(columns=["level", "method"]),
+        calibration=pd.DataFrame(columns=["level", "factor"]),
+        coverage=coverage,
+        slipping=empty,
+        accounts=empty,
+        annual_revenue=1.0,
+        owner_revenue={},
+        risk_probability=0.2,
+    )
+    return {f.unit: f.severity for f in found if f.kind in ("outlook", "unit_at_risk")}
+
+
+def test_near_misses_on_a_plan_on_track_are_watch_items_not_alerts() -> None:
+    # regions 5-8 % below target with P(hit) 3-15 %: what chance alone gives across 5 regions
+    units = _units(
+        [
+            ("company", "company", 96.0, 100.0, 0.15),
+            ("region", "a", 18.5, 20.0, 0.03),
+            ("region", "b", 19.0, 20.0, 0.06),
+            ("region", "c", 20.5, 20.0, 0.7),
+            ("region", "d", 20.0, 20.0, 0.5),
+            ("region", "e", 18.0, 20.0, 0.15),
+            ("team", "a-1", 8.0, 10.0, 0.01),
+        ]
+    )
+    assert _risk_findings(units) == {"company": "low", "a": "low", "b": "low", "e": "low", "a-1": "low"}
+
+
+def test_a_sure_miss_stays_an_alert() -> None:
+    units = _units(
+        [
+            ("company", "company", 90.0, 100.0, 0.004),
+            ("region", "a", 15.0, 20.0, 1e-4),
+            ("region", "b", 19.0, 20.0, 0.06),
+            ("region", "c", 20.5, 20.0, 0.7),
+        ]
+    )
+    found = _risk_findings(units)
+    assert found == {"company": "medium", "a": "medium", "b": "low"}
 
 
 def test_accuracy_metrics() -> None:

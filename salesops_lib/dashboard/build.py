@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses.kpi_overview import tiles_from_trend
+from salesops_lib.analyses.kpi_overview import history_start, matured_cohorts, tiles_from_trend
 from salesops_lib.analyses.monthly_review import HEADLINE_METRICS
 from salesops_lib.catalog import CATALOG
 from salesops_lib.config.scope import RunScope
-from salesops_lib.core.periods import add_months, period_bounds, resolve_period
+from salesops_lib.core.periods import period_bounds, resolve_period
 from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, save_cube
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
@@ -100,11 +100,13 @@ def _org(ds: Dataset) -> pd.DataFrame:
 
 def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
     """The monthly review's headline tiles for every org unit: value, previous month, same month
-    last year, the changes and (for revenue) the month's target, from the metric layer at each level.
+    last year, the changes and (for revenue) the month's target, from the metric layer at each level;
+    a cohort KPI at its latest matured cohort (``cohort``), as in the monthly review.
     """
     start, end = period_bounds(period)
-    first = add_months(start, -12)
     names = [n for n in HEADLINE_METRICS if METRICS[n].available(ds)]
+    cohorts = matured_cohorts(ds, names, start, end)
+    first = history_start(start, cohorts)
     parts, targets = [], []
     unit: Any  # a unit's name; pandas-stubs types a group key as a tuple
     for level in LEVELS:
@@ -118,7 +120,7 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
             index=["unit", "period"], columns="metric", values="value", aggfunc="first", dropna=False
         )
         for unit, frame in trend.groupby(level="unit", sort=True):
-            tiles = tiles_from_trend(frame.droplevel("unit")[[n for n in names if n in frame]], start)
+            tiles = tiles_from_trend(frame.droplevel("unit")[[n for n in names if n in frame]], start, cohorts)
             parts.append(tiles.rename(columns={"unit": "unit_kind"}).assign(level=level, unit=unit))
         att = long[(long["metric"] == "attainment") & (long["period"] == pd.Timestamp(start))]
         if not att.empty:  # attainment's denominator is the month's target (as in the monthly review)
@@ -143,6 +145,7 @@ def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
         "last_year",
         "change_prev",
         "change_yoy",
+        "cohort",
         "target",
     ]
     if not parts:

@@ -58,11 +58,21 @@ def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
             deltas.append(f"<span class='{css}'>{e(t(key, lang))} {e(format_change(change))}</span>")
         metric = row.metric
         parts.append(
-            f"<div class='so-tile' data-metric='{e(metric)}'><div class='so-label'>{e(_metric_label(metric, lang))}</div>"
+            f"<div class='so-tile' data-metric='{e(metric)}'><div class='so-label'>{e(tile_label(metric, getattr(row, 'cohort', ''), lang))}</div>"
             f"<div class='so-value'>{e(format_value(row.value, row.unit))}</div>"
             f"<div class='so-delta'>{' · '.join(deltas)}</div></div>"
         )
-    return f"<style>{TILE_CSS}</style><div class='so-tiles'>{''.join(parts)}</div>"
+    cohorts = tiles["cohort"].fillna("").astype(str) if "cohort" in tiles else pd.Series(dtype=str)
+    note = f"<p class='so-note'>{e(t('cohort_tiles_note', lang))}</p>" if cohorts.ne("").any() else ""
+    return f"<style>{TILE_CSS}</style><div class='so-tiles'>{''.join(parts)}</div>{note}"
+
+
+def tile_label(metric: str, cohort: object, lang: str) -> str:
+    """A tile's metric label, with its cohort month (``cohort``, "YYYY-MM") for a cohort KPI shown
+    at its matured cohort.
+    """
+    label = _metric_label(metric, lang)
+    return f"{label} · {t('cohort_month', lang).format(month=cohort)}" if isinstance(cohort, str) and cohort else label
 
 
 def _metric_label(metric: str, lang: str) -> str:

@@ -12,9 +12,11 @@ Kinds and severities:
 * ``overdue_chase`` (low) — the overdue invoices to chase first.
 * ``doubtful_debt`` (low) — invoices more than a year past due: review for write-off.
 * ``credit_balances`` (low) — over-payments and unapplied credit notes to refund or apply.
-* ``ltv_calibration`` (info; low when the hold-out check is off by more than 15 %).
-* ``ltv_outlook`` (info) — predicted gross profit of the current customers and the segment
-  that yields most per customer.
+* ``ltv_calibration`` (info; low when the hold-out check is off by more than 15 %) — with the
+  revenue bias and what it did to the headline (corrected, left uncorrected, suppressed).
+* ``ltv_outlook`` (info) — predicted gross profit of the current customers, corrected by the
+  hold-out bias, and the segment that yields most per customer; none when the headline is
+  suppressed.
 """
 
 from __future__ import annotations
@@ -210,6 +212,8 @@ def _ltv(result: CollectionsCustomersResult, period: str, where: tuple[str, str]
     ratio = float(prediction.holdout["ratio"])
     calibrated = CALIBRATION_BAND[0] <= ratio <= CALIBRATION_BAND[1]
     low, high = prediction.calibration["ratio"].iloc[0], prediction.calibration["ratio"].iloc[-1]
+    fix = prediction.correction
+    status = fix.status if fix is not None else "uncorrected"
     out = [
         Finding(
             analysis=ANALYSIS,
@@ -221,20 +225,28 @@ def _ltv(result: CollectionsCustomersResult, period: str, where: tuple[str, str]
             value=float(prediction.holdout["predicted"]),
             baseline=float(prediction.holdout["actual"]),
             period=period,
-            action="" if calibrated else "read_as_range",
+            action=f"headline_{status}",
             facts={
                 "ratio": ratio,
                 "months": _months(prediction.holdout),
                 "low_decile": float(low),
                 "high_decile": float(high),
                 "calibrated": "yes" if calibrated else "no",
+                "status": status,
+                **(
+                    {"bias": _num(fix.bias), "raw": fix.raw, "headline": _num(fix.headline), "reason": fix.reason}
+                    if fix is not None
+                    else {}
+                ),
             },
         )
     ]
     segments = prediction.by_dimension.get("segment", pd.DataFrame())
-    if not segments.empty:
+    if not segments.empty and status != "suppressed":
+        factor = fix.headline / fix.raw if fix is not None and fix.raw else 1.0
+        total = prediction.total_gp * factor
         best = segments.sort_values("per_customer", ascending=False).iloc[0]
-        average = prediction.total_gp / max(float(segments["customers"].sum()), 1.0)
+        average = total / max(float(segments["customers"].sum()), 1.0)
         out.append(
             Finding(
                 analysis=ANALYSIS,
@@ -243,17 +255,18 @@ def _ltv(result: CollectionsCustomersResult, period: str, where: tuple[str, str]
                 level=where[0],
                 unit=where[1],
                 metric="",
-                value=prediction.total_gp,
+                value=total,
                 baseline=None,
                 period=period,
                 action="protect_best_segment",
                 facts={
-                    "total": prediction.total_gp,
+                    "total": total,
                     "months": prediction.horizon_months,
                     "segment": str(best["segment"]),
-                    "per_customer": float(best["per_customer"]),
+                    "per_customer": float(best["per_customer"]) * factor,
                     "average": float(average),
-                    "index": float(best["per_customer"] / average) if average else float("nan"),
+                    "index": float(best["per_customer"] * factor / average) if average else float("nan"),
+                    "status": status,
                 },
             )
         )

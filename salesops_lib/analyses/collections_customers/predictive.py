@@ -8,7 +8,9 @@ The check: fit on the history up to ``as_of − holdout_months``, predict every 
 purchases (and value) in the hold-out window, and compare with what they actually did, by
 decile of the prediction. The forecast: refit up to ``as_of`` and predict the next
 ``horizon_months``; predicted gross profit = predicted revenue × the customer's own gross margin
-to date (the overall margin when it has no revenue).
+to date (the overall margin when it has no revenue). The headline is then corrected by the
+hold-out's revenue bias (:mod:`.ltv_correction`), or suppressed when that bias is large and
+cannot be measured reliably.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.collections_customers.customers import DIMENSIONS, UNKNOWN, bookings, with_attributes
+from salesops_lib.analyses.collections_customers.ltv_correction import LtvCorrection, correct
 from salesops_lib.analyses.collections_customers.ltv_model import BgNbd, GammaGamma, fit_bgnbd, fit_gamma_gamma
 from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
@@ -51,8 +54,10 @@ class LtvPrediction:
     #: customers with the highest predicted gross profit: ``customer_id``, ``name``, ``segment``,
     #: ``purchases``, ``p_alive``, ``predicted_purchases``, ``predicted_value``, ``predicted_gp``
     top: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: predicted gross profit of all current customers over the horizon
+    #: predicted gross profit of all current customers over the horizon (the model's, uncorrected)
     total_gp: float = 0.0
+    #: the headline corrected by the hold-out bias (raw, bias, calibrated or suppressed)
+    correction: LtvCorrection | None = None
 
 
 def purchase_histories(data: Dataset, cutoff: dt.date, *, region: str = "", attributes: bool = False) -> pd.DataFrame:
@@ -161,6 +166,7 @@ def predict_ltv(
             ]
         ].reset_index(drop=True),
         total_gp=float(current["predicted_gp"].sum()),
+        correction=correct(float(current["predicted_gp"].sum()), check),
     )
 
 

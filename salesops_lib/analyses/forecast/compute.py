@@ -11,6 +11,7 @@ deals for a CRM without orders).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -34,6 +35,17 @@ from salesops_lib.data import Dataset
 from salesops_lib.errors import ConfigError, DataValidationError
 
 HISTORY_SHOWN = 24
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """Per (level, unit), from the blend's backtest: log bias, σ of the corrected errors, and the
+    Student-t degrees of freedom of P(hit).
+    """
+
+    biases: pd.Series
+    sigmas: pd.Series
+    dfs: pd.Series
 
 
 def target_quarter(choice: str, as_of: dt.date) -> tuple[str, pd.Timestamp, pd.Timestamp]:
@@ -102,9 +114,9 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         usual = risks.usual_coverage(open_by_origin, _window_targets(targets, windows, ahead, skip))
     else:
         windows["pipeline"] = np.nan
-    windows, weight, sigmas, calibration = _blend(windows, root_level, params.coverage_tolerance)
+    windows, weight, uncertainty, calibration = _blend(windows, root_level, params.coverage_tolerance, ahead)
     complete = windows[windows["actual"].notna()]
-    units, booked, target = _project_units(org, tree, windows, targets, sigmas, calibration, first, last, month)
+    units, booked, target = _project_units(org, tree, windows, targets, uncertainty, calibration, first, last, month)
 
     scales = pd.Series([mase_scale(org.history[i], 12) * ahead for i in range(len(index))], index=index)
     accuracy = accuracy_table(complete, scales)
@@ -179,10 +191,10 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
 
 
 def _blend(
-    windows: pd.DataFrame, root_level: str, tolerance: float
-) -> tuple[pd.DataFrame, float, pd.Series, pd.DataFrame]:
+    windows: pd.DataFrame, root_level: str, tolerance: float, window_months: int
+) -> tuple[pd.DataFrame, float, Uncertainty, pd.DataFrame]:
     """Blend the time-series and pipeline totals by the root's backtested weight; then each unit's
-    σ and the per-level band calibration from the blend's backtest errors.
+    bias, σ, degrees of freedom and the per-level band calibration from the blend's backtest errors.
     """
     weight = att.blend_weight(windows[(windows["level"] == root_level) & windows["actual"].notna()])
     windows = windows.assign(
@@ -192,7 +204,14 @@ def _blend(
     )
     windows["error"] = att.log_errors(windows, "blend")
     complete = windows[windows["actual"].notna()]
-    return windows, weight, att.unit_sigmas(complete), att.calibration_table(complete, tolerance=tolerance)
+    # σ stays the root mean square of the raw errors: it already holds the bias, whose estimate
+    # from a few overlapping windows is itself uncertain (the bands are not narrowed by the shift)
+    uncertainty = Uncertainty(
+        biases=att.unit_biases(complete),
+        sigmas=att.unit_sigmas(complete),
+        dfs=att.degrees_of_freedom(complete, window_months),
+    )
+    return windows, weight, uncertainty, att.calibration_table(complete, tolerance=tolerance)
 
 
 def _project_units(
@@ -200,7 +219,7 @@ def _project_units(
     tree: pd.DataFrame,
     windows: pd.DataFrame,
     targets: pd.DataFrame,
-    sigmas: pd.Series,
+    uncertainty: Uncertainty,
     calibration: pd.DataFrame,
     first: pd.Timestamp,
     last: pd.Timestamp,
@@ -222,8 +241,10 @@ def _project_units(
                 "pipeline": final["pipeline"] + booked,
             }
         ).reset_index(),
-        sigmas,
+        uncertainty.sigmas,
         calibration,
+        uncertainty.biases,
+        uncertainty.dfs,
     )
     names = dict(zip(tree["rep_id"], tree["name"], strict=True))
     units["name"] = [

@@ -3,10 +3,16 @@ slipping deals, declining key accounts, and notes on accuracy and interval calib
 
 Severity rules (material size and statistical support only):
 
-* ``outlook`` — the root's projection; ``medium`` when the probability of hitting is below
-  ``risk_probability`` and the projected gap is at least :data:`MATERIAL_GAP` of target, else ``info``.
-* ``unit_at_risk`` — regions (``medium``) and teams (``low``, the :data:`MAX_TEAMS` largest gaps)
-  with the same two conditions.
+* ``outlook`` — the root's projection; ``medium`` when the miss is a discovery (below) and the
+  projected gap is at least :data:`MATERIAL_GAP` of target; ``low`` when the probability of
+  hitting is below ``risk_probability`` with that gap but not a discovery; else ``info``.
+* ``unit_at_risk`` — regions with the same rules (``medium`` / ``low``), and teams (``low``, the
+  :data:`MAX_TEAMS` largest gaps) below ``risk_probability`` with a material gap.
+
+Discoveries follow the review's multiplicity policy (:mod:`salesops_lib.analyses.multiplicity`):
+a unit's P(hit) is the p-value of "it will reach target" (small when a miss is likely), and
+Benjamini–Hochberg runs across every unit screened for a medium finding — the root and its
+regions — so on a plan that is on track a run raises no medium miss in ≥ 95 % of quarters.
 * ``thin_pipeline`` — coverage below the threshold share of the unit's usual coverage while the
   unit is also below 50 % probability of hitting: ``medium`` for the root and regions, ``low`` for teams.
 * ``slipping_deals`` — ``low``; ``medium`` when they hold at least 5 % of the remaining target.
@@ -23,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, Severity
+from salesops_lib.analyses.multiplicity import bh_adjust, discoveries
 
 ANALYSIS = "forecast"
 KINDS = (
@@ -92,14 +99,15 @@ def build(
         )
 
     out: list[Finding] = []
+    screened = _screened(units, root_level, root)
     head = units[(units["level"] == root_level) & (units["unit"] == root)].iloc[0]
     has_target = bool(np.isfinite(head["target"]) and head["target"] > 0)
     if has_target:
-        at_risk = _at_risk(head, risk_probability)
+        severity = _severity(head, screened, root_level, risk_probability, "info")
         out.append(
             finding(
                 "outlook",
-                "medium" if at_risk else "info",
+                severity,
                 root_level,
                 root,
                 "revenue",
@@ -111,6 +119,7 @@ def build(
                 low=float(head["lo80"] / head["target"]),
                 high=float(head["hi80"] / head["target"]),
                 p_hit=float(head["p_hit"]),
+                q_value=_q(screened, root_level, root),
             )
         )
     else:
@@ -128,8 +137,7 @@ def build(
             )
         )
 
-    risk_levels: tuple[tuple[str, Severity], ...] = (("region", "medium"), ("team", "low"))
-    for level, severity in risk_levels:
+    for level in ("region", "team"):
         rows = units[(units["level"] == level) & units["target"].gt(0)]
         rows = rows[[_at_risk(r, risk_probability) for _, r in rows.iterrows()]] if len(rows) else rows
         rows = rows.assign(gap=rows["target"] - rows["forecast"]).sort_values("gap", ascending=False)
@@ -139,7 +147,7 @@ def build(
             out.append(
                 finding(
                     "unit_at_risk",
-                    severity,
+                    _severity(r, screened, level, risk_probability, "low"),
                     level,
                     r["unit"],
                     "revenue",
@@ -149,6 +157,7 @@ def build(
                     action="recovery_plan",
                     attainment=float(r["attainment"]),
                     p_hit=float(r["p_hit"]),
+                    q_value=_q(screened, level, str(r["unit"])),
                 )
             )
 
@@ -259,7 +268,37 @@ def build(
     return out
 
 
+def _screened(units: pd.DataFrame, root_level: str, root: str) -> pd.DataFrame:
+    """The units screened for a medium miss — the root and the regions below it — with their
+    Benjamini–Hochberg q-value (of P(hit)) and whether they survive the policy.
+    """
+    rows = units[
+        ((units["level"] == root_level) & (units["unit"] == root))
+        | ((units["level"] == "region") & (root_level != "region"))
+    ]
+    p = rows["p_hit"].where(rows["target"].gt(0))
+    return rows[["level", "unit"]].assign(q=bh_adjust(p), survives=discoveries(p)).set_index(["level", "unit"])
+
+
+def _q(screened: pd.DataFrame, level: str, unit: str) -> float | None:
+    q = screened["q"].get((level, unit), np.nan) if len(screened) else np.nan
+    return float(q) if np.isfinite(q) else None
+
+
+def _severity(
+    row: pd.Series, screened: pd.DataFrame, level: str, risk_probability: float, otherwise: Severity
+) -> Severity:
+    """``medium`` for a unit at risk whose miss survives the policy, ``low`` for one that does not
+    (a watch item), ``otherwise`` for a unit not at risk.
+    """
+    if not _at_risk(row, risk_probability):
+        return otherwise
+    survives = bool(screened["survives"].get((level, str(row["unit"])), False)) if len(screened) else False
+    return "medium" if survives else "low"
+
+
 def _at_risk(row: pd.Series, risk_probability: float) -> bool:
+    """P(hit) below ``risk_probability`` and a gap of at least :data:`MATERIAL_GAP` of target."""
     p, target, forecast = row["p_hit"], row["target"], row["forecast"]
     if not (np.isfinite(p) and np.isfinite(target) and target > 0):
         return False

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import norm
+from scipy.stats import t as student_t
 
 LEVELS: tuple[float, ...] = (0.8, 0.95)
 MIN_ERRORS = 8
@@ -132,15 +133,23 @@ def bands(
     return out
 
 
-def probability_at_least(target: float, median: float, sd: float) -> float:
-    """P(outcome ≥ target) when log(outcome) ~ N(log median, sd²)."""
+def probability_at_least(target: float, median: float, sd: float, *, df: float = np.inf) -> float:
+    """P(outcome ≥ target) when log(outcome) ~ N(log median, sd²), or log(outcome) = log median +
+    sd · t with ``df`` degrees of freedom when ``df`` is finite (σ estimated from few errors).
+
+    Examples
+    --------
+    >>> round(probability_at_least(100.0, 90.0, 0.04), 3), round(probability_at_least(100.0, 90.0, 0.04, df=5), 3)
+    (0.004, 0.023)
+    """
     if not np.isfinite(target) or target <= 0:
         return 1.0
     if median <= 0:
         return 0.0
     if sd <= 0:
         return float(median >= target)
-    return float(norm.sf((np.log(target) - np.log(median)) / sd))
+    z = (np.log(target) - np.log(median)) / sd
+    return float(norm.sf(z) if not np.isfinite(df) else student_t.sf(z, df))
 
 
 def pooled_quantiles(z: np.ndarray, levels: Sequence[float] = LEVELS) -> dict[float, tuple[np.ndarray, np.ndarray]]:

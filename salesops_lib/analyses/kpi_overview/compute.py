@@ -1,16 +1,22 @@
 """KPI overview: every metric of the dictionary for the month, against the previous month and
 the same month last year, by region. Pure: no I/O, no plotting, no words.
+
+A cohort metric (lead conversion, campaign ROI, cost per lead, customer LTV) is shown for its
+latest *matured* cohort (:mod:`.maturity`), against the cohort a month and a year before it —
+never the month's own cohort, which has had no time to convert, win or buy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.kpi_overview.findings import kpi_moves
+from salesops_lib.analyses.kpi_overview.maturity import AGE_DEPENDENT, history_start, matured_cohorts
 from salesops_lib.analyses.kpi_overview.params import KpiOverviewParams
 from salesops_lib.analyses.kpi_overview.result import KpiOverviewResult
 from salesops_lib.config.scope import RunScope
@@ -22,7 +28,18 @@ from salesops_lib.metrics import METRICS, Grain, compute_metric
 if TYPE_CHECKING:
     from salesops_lib.metrics.grain import Level
 
-TILE_COLUMNS = ["metric", "unit", "higher_is_better", "value", "previous", "last_year", "change_prev", "change_yoy"]
+TILE_COLUMNS = [
+    "metric",
+    "unit",
+    "higher_is_better",
+    "value",
+    "previous",
+    "last_year",
+    "change_prev",
+    "change_yoy",
+    "cohort",
+]
+TREND_MONTHS = 13
 
 
 def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOverviewResult:
@@ -37,7 +54,8 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
     names = list(parse_list(params.metrics)) or list(METRICS)
     names = [n for n in names if METRICS[n].available(data)]
     level: Level = "region" if scope.region else "company"
-    history = Grain(period="month", level=level, start=add_months(start, -12), end=end)
+    cohorts = matured_cohorts(data, [n for n in names if level in METRICS[n].levels], start, end)
+    history = Grain(period="month", level=level, start=history_start(start, cohorts), end=end)
     month = Grain(period="month", level="region", start=start, end=end)
     trend_parts, region_parts = [], []
     for name in names:
@@ -49,26 +67,40 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
             series = series[series["unit"] == scope.region]
         trend_parts.append(series.set_index("period")["value"].rename(name))
         if "region" in metric.levels:
-            regional = compute_metric(data, name, month)
+            cohort = cohorts.get(name)
+            cohort_end = None if cohort is None else (cohort + pd.offsets.MonthEnd(0)).date()
+            at = month if cohort is None else Grain(period="month", level="region", start=cohort.date(), end=cohort_end)
+            regional = compute_metric(data, name, at)  # a cohort metric: the regions' matured cohort, as on the tile
             region_parts.append(regional.set_index("unit")["value"].rename(name))
     trend = pd.concat(trend_parts, axis=1, sort=True) if trend_parts else pd.DataFrame()
     by_region = pd.concat(region_parts, axis=1).T if region_parts else pd.DataFrame()
-    tiles = tiles_from_trend(trend, start)
+    tiles = tiles_from_trend(trend, start, cohorts)
+    trend = trend[trend.index >= pd.Timestamp(add_months(start, 1 - TREND_MONTHS))]
     return KpiOverviewResult(
         period=scope.period, tiles=tiles, trend=trend, by_region=by_region, findings=tuple(kpi_moves(tiles, scope))
     )
 
 
-def tiles_from_trend(trend: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+def tiles_from_trend(
+    trend: pd.DataFrame, start: dt.date, cohorts: Mapping[str, pd.Timestamp] | None = None
+) -> pd.DataFrame:
     """One tile per metric column of ``trend`` (month × metric): the month, the previous month,
     the same month last year and the relative changes (also what the dashboard keeps per unit).
+
+    A metric in ``cohorts`` is read at its cohort month instead of ``start`` (its previous and
+    last-year values are the cohorts a month and a year before that, left out for a value that
+    grows with the cohort's age, :data:`.maturity.AGE_DEPENDENT`); ``cohort`` names the month
+    ("" for the period's own month).
     """
-    current, previous, last_year = (pd.Timestamp(d) for d in (start, add_months(start, -1), add_months(start, -12)))
     rows = []
     for name in trend.columns:
         metric = METRICS[name]
         col = trend[name]
+        at = (cohorts or {}).get(name, pd.Timestamp(start))
+        current, previous, last_year = (at - pd.DateOffset(months=k) for k in (0, 1, 12))
         value, prev, ly = (col.get(p, np.nan) for p in (current, previous, last_year))
+        if name in (cohorts or {}) and name in AGE_DEPENDENT:  # older cohorts have had longer: no like for like
+            prev, ly = np.nan, np.nan
         rows.append(
             {
                 "metric": name,
@@ -79,6 +111,7 @@ def tiles_from_trend(trend: pd.DataFrame, start: dt.date) -> pd.DataFrame:
                 "last_year": ly,
                 "change_prev": _change(value, prev),
                 "change_yoy": _change(value, ly),
+                "cohort": f"{at:%Y-%m}" if name in (cohorts or {}) else "",
             }
         )
     return pd.DataFrame(rows, columns=TILE_COLUMNS)

@@ -21,7 +21,7 @@ def kpi_moves(tiles: pd.DataFrame, scope: RunScope) -> list[Finding]:
     out: list[Finding] = []
     row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in tiles.itertuples():
-        if METRICS[row.metric].cohort:  # the month's cohort is still maturing: no move to report yet
+        if METRICS[row.metric].cohort:  # a cohort tile shows an older, matured cohort: not a move of the month
             continue
         for basis, change, baseline in (
             ("prev", row.change_prev, row.previous),

@@ -13,6 +13,7 @@ import pandas as pd
 
 from salesops_lib.analyses.collections_customers import CollectionsCustomersResult
 from salesops_lib.analyses.collections_customers.compute import OUTLOOK_DAYS
+from salesops_lib.analyses.collections_customers.predictive import LtvPrediction
 from salesops_lib.analyses.collections_customers.receivables import BUCKETS, DOUBTFUL_DAYS
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_change, format_value, formatted
@@ -27,6 +28,7 @@ from salesops_lib.report.collections_customers.words import (
     text,
     two,
 )
+from salesops_lib.report.formats import signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.i18n import t
 
@@ -241,11 +243,10 @@ def customers_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
     cv = result.customers
     top20 = cv.concentration.set_index("tier")["share"].get(0.20, np.nan) if not cv.concentration.empty else np.nan
     tiles = [(label("customers", lang), formatted(cv.customers, ",")), (label("top20_share", lang), ratio(top20))]
+    headline_note = ""
     if cv.prediction is not None:
-        tiles.append(
-            (label("predicted_gp", lang).format(months=cv.prediction.horizon_months), money(cv.prediction.total_gp))
-        )
-        tiles.append((label("holdout_ratio", lang), two(cv.prediction.holdout["ratio"])))
+        tiles += _ltv_tiles(cv.prediction, lang)
+        headline_note = _ltv_note(cv.prediction, lang)
     body = "".join(
         f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div></div>"
         for k, v in tiles
@@ -265,9 +266,40 @@ def customers_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
     return HtmlFragment(
         _h2("customers_title", lang)
         + f"<style>{TILE_CSS}</style><div class='so-tiles'>{body}</div>"
+        + headline_note
         + _note(note)
         + _table(cv.top, columns, lang)
     )
+
+
+def _ltv_tiles(prediction: LtvPrediction, lang: str) -> list[tuple[str, str]]:
+    """Predicted gross profit corrected by the hold-out bias, the model's raw figure and the bias
+    (the headline shows "—" when it is suppressed).
+    """
+    months = prediction.horizon_months
+    fix = prediction.correction
+    if fix is None:
+        return [(label("predicted_gp", lang).format(months=months), money(prediction.total_gp))]
+    key = {"calibrated": "predicted_gp_calibrated", "uncorrected": "predicted_gp_uncorrected"}.get(
+        fix.status, "predicted_gp"
+    )
+    headline = money(fix.headline) if fix.status != "suppressed" else "—"
+    return [
+        (label(key, lang).format(months=months), headline),
+        (label("predicted_gp_raw", lang), money(fix.raw)),
+        (label("ltv_bias", lang), signed_pct(fix.bias)),
+    ]
+
+
+def _ltv_note(prediction: LtvPrediction, lang: str) -> str:
+    """One line on what the hold-out bias did to the headline (corrected, left, suppressed and why)."""
+    fix = prediction.correction
+    if fix is None:
+        return ""
+    words = label(f"ltv_{fix.status}", lang).format(bias=fix.bias, ratio=1 + fix.bias)
+    if fix.reason:
+        words += " " + label(f"ltv_reason_{fix.reason}", lang).format(buyers=fix.buyers)
+    return _note(words)
 
 
 def cohorts_heading(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:

@@ -101,6 +101,8 @@ def units(result: ForecastResult, lang: str) -> HtmlFragment:
     parts = [f"<h2>{e(word('units_title', lang))}</h2>"]
     top = frame[frame["level"].isin(["company", "region"])]
     parts.append(table_html(_units_table(top, lang), index=False))
+    note = f"{word('risk_screen_note', lang)} {word('multiplicity_policy', lang)}"
+    parts.append(f"<p class='so-note' style='color:#51606f;font-size:13px'>{e(note)}</p>")
     teams = frame[frame["level"] == "team"]
     if not teams.empty:
         order = teams.sort_values("p_hit" if teams["p_hit"].notna().any() else "forecast").head(8)

@@ -9,7 +9,7 @@ import pandas as pd
 from salesops_lib.analyses.kpi_overview import KpiOverviewResult
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_change, format_value
-from salesops_lib.report.html import HtmlFragment, e, table_html, tiles_html
+from salesops_lib.report.html import HtmlFragment, e, table_html, tile_label, tiles_html
 from salesops_lib.report.i18n import t
 
 if TYPE_CHECKING:
@@ -29,15 +29,16 @@ def trend_heading(result: KpiOverviewResult, lang: str) -> HtmlFragment:
 
 
 def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
-    """Metric × region table for the month, formatted per unit."""
+    """Metric × region table for the month (a cohort KPI at its matured cohort, as on its tile), formatted per unit."""
     if result.by_region.empty:
         return HtmlFragment("")
+    cohorts = dict(zip(result.tiles["metric"], result.tiles.get("cohort", ""), strict=False))
     shown = pd.DataFrame(
         {
             region: [format_value(result.by_region.loc[m, region], METRICS[m].unit) for m in result.by_region.index]
             for region in result.by_region.columns
         },
-        index=[METRICS[m].label(lang) for m in result.by_region.index],
+        index=[tile_label(m, cohorts.get(m, ""), lang) for m in result.by_region.index],
     )
     shown.index.name = t("metric", lang)
     return HtmlFragment(f"<h2>{e(t('by_region_title', lang))}</h2>" + table_html(shown, lang=lang))
@@ -46,7 +47,7 @@ def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
 def summary_html(result: KpiOverviewResult, lang: str = "zh") -> str:
     """A compact table of the tiles (how a result shows when a notebook cell ends with it)."""
     rows = "".join(
-        f"<tr><td>{e(METRICS[r.metric].label(lang))}</td><td>{format_value(r.value, r.unit)}</td>"
+        f"<tr><td>{e(tile_label(r.metric, getattr(r, 'cohort', ''), lang))}</td><td>{format_value(r.value, r.unit)}</td>"
         f"<td>{format_change(r.change_prev)}</td><td>{format_change(r.change_yoy)}</td></tr>"
         for r in cast("Iterable[Any]", result.tiles.itertuples())  # rows' field types are known only at run time
     )
