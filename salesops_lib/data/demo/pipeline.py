@@ -8,8 +8,8 @@ are the open pipeline (their stage history is cut at ``as_of``).
 Leads: 70 % of deals come from a lead created 0–6 days earlier (the conversion decision is
 made at the lead: a lead whose opportunity would follow after ``as_of`` converts on ``as_of``,
 so the latest month is fully measurable — no right-censoring); each converted
-lead has Poisson((1 − p)/p) unconverted siblings of the same channel, rep and campaign, so the
-channel's conversion rate is ``p``.
+lead has about (1 − p)/p unconverted siblings of the same channel, rep and campaign, so the
+channel's conversion rate is ``p`` (× the season of the lead's calendar month).
 """
 
 from __future__ import annotations
@@ -243,8 +243,11 @@ def _leads(
         channel[special] = EXPO
         campaign[special] = camps.special
 
-    # unconverted siblings of every converted lead (stochastic rounding keeps the rate stable)
-    lam = (1 - conv[channel]) / conv[channel]
+    # unconverted siblings of every converted lead (stochastic rounding keeps the rate stable);
+    # conversion follows the season of the lead's calendar month
+    calendar = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+    rate = np.minimum(conv[channel] * np.asarray(m.conversion_season)[calendar], 0.95)
+    lam = (1 - rate) / rate
     n_sib = np.where(has, round_random(rng, lam), 0)
     if cfg.planted:
         n_sib[special] = 0

@@ -3,7 +3,7 @@
 Campaigns: a monthly online programme and a monthly seminar series per region, about three
 expos per region and year, and one extra expo (the planted one). Leads of the channels web,
 seminar and expo are attributed to the campaign running in their region on their day.
-A campaign's cost is its sourced pipeline ÷ a ratio drawn in ``campaign_pipeline_ratio``
+A campaign's cost is its sourced pipeline ÷ a log-normal ratio (``campaign_pipeline_ratio``)
 (the extra expo costs ~100k whatever it sources). Expense lines: travel follows visits,
 entertainment follows key accounts, events and promotion are the campaigns' costs.
 """
@@ -17,7 +17,7 @@ import numpy as np
 from salesops_lib.data.demo.bookings import Workdays
 from salesops_lib.data.demo.customers import KeyAccounts
 from salesops_lib.data.demo.org import Allocation, Org
-from salesops_lib.data.demo.sampling import lognormal1, round_random, sample_in_ranges, split_amounts, stream
+from salesops_lib.data.demo.sampling import campaign_ratio, lognormal1, round_random, sample_in_ranges, split_amounts, stream
 from salesops_lib.data.demo.scenario import Units
 from salesops_lib.data.demo.spec import EXPENSE_CATEGORIES, REGION_NAMES, REGIONS, DemoConfig
 from salesops_lib.data.demo.timeline import Timeline, to_date
@@ -130,8 +130,7 @@ def build_campaigns(cfg: DemoConfig, tl: Timeline, units: Units) -> Campaigns:
 def campaign_costs(cfg: DemoConfig, camps: Campaigns, pipeline: np.ndarray) -> np.ndarray:
     """Cost of every campaign: sourced pipeline ÷ a drawn ratio; the planted expo ~100k."""
     rng = stream(cfg.seed, "campaign-costs")
-    lo, hi = cfg.model.campaign_pipeline_ratio
-    ratio = rng.uniform(lo, hi, camps.n)
+    ratio = campaign_ratio(rng, cfg.model, camps.n)
     cost = np.maximum(pipeline / ratio, np.asarray(MIN_COST)[camps.kind])
     cost[camps.special] = cfg.plant.expo_cost * rng.uniform(0.97, 1.03)
     rounded: np.ndarray = np.round(cost, -2)
