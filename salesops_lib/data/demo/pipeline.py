@@ -307,6 +307,13 @@ def _leads(
     }
 
 
+def seasonal_ratio(cfg: DemoConfig, tl: Timeline) -> float:
+    """Lead conversion's seasonal factor of the ``as_of`` month ÷ the mean of the 6 months before."""
+    season = np.asarray(cfg.model.conversion_season)
+    calendar = tl.month_calendar[tl.as_of_month - 6 : tl.as_of_month + 1] - 1
+    return float(season[calendar[-1]] / season[calendar[:-1]].mean())
+
+
 def _conversion_drop(
     cfg: DemoConfig,
     tl: Timeline,
@@ -322,7 +329,8 @@ def _conversion_drop(
     status: np.ndarray,
 ) -> np.ndarray:
     """Planted: in the latest month, enough of one channel's converted leads in one region lose
-    their opportunity that the region's conversion is ``1 − drop`` × its 6-month average.
+    their opportunity that the region's conversion is ``1 − drop`` × its seasonal expectation
+    (the 6-month average × :func:`seasonal_ratio`).
     """
     p = cfg.plant
     x = units.conversion_region
@@ -341,7 +349,7 @@ def _conversion_drop(
         rates = converted[prev] / leads[prev]
     if leads[latest] == 0 or not np.isfinite(rates).all():
         return np.zeros(region.size, dtype=bool)
-    target = (1 - p.conversion_drop) * rates.mean()
+    target = (1 - p.conversion_drop) * rates.mean() * seasonal_ratio(cfg, tl)
     n_drop = round(converted[latest] - target * leads[latest])
     pool = np.flatnonzero((conv_month == latest) & (channel == units.conversion_channel) & (status != WON))
     dropped = np.zeros(region.size, dtype=bool)

@@ -71,11 +71,14 @@ def pick_units(cfg: DemoConfig, tl: Timeline, org: Org) -> Units:
     )
 
 
-def pick_reps(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ka_owner: np.ndarray) -> Reps:
+def pick_reps(
+    cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ka_owner: np.ndarray, ka_value: np.ndarray
+) -> Reps:
     """Pick the persistent underperformer, the edge case and the churning key account.
 
     Both reps are tenured (hired a year before the alert window's month), still employed, own no
-    key account and sit outside the low-efficiency team, in different teams.
+    key account, sell throughout the last year and sit outside the low-efficiency team, in
+    different teams. ``ka_value`` is the key accounts' monthly order value (account × month).
     """
     rng = stream(cfg.seed, "scenario-reps")
     window_first = int(tl.alert_weeks(cfg.plant.alert_weeks)[0]) * 7 + 4
@@ -92,4 +95,8 @@ def pick_reps(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ka_owner: n
     first = int(rng.choice(candidates))
     others = candidates[org.rep_team[candidates] != org.rep_team[first]]
     second = int(rng.choice(others if others.size else candidates[candidates != first]))
-    return Reps(underperformer=first, edge=second, churn_account=int(rng.integers(0, 3)))
+    # the churning account: one of the three largest over the year before the churn starts
+    churn_first = tl.as_of_month - len(cfg.plant.churn_factors) + 1
+    value = ka_value[:, churn_first - 12 : churn_first].sum(axis=1)
+    largest = np.argsort(-value, kind="stable")[:3]
+    return Reps(underperformer=first, edge=second, churn_account=int(largest[int(rng.integers(0, 3))]))

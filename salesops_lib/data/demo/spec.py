@@ -194,7 +194,7 @@ class Plant:
 
     conversion_drop: float = 0.15
     conversion_channel: str = "web"
-    low_team_factor: float = 0.70
+    low_team_factor: float = 0.65
     expo_cost: float = 100_000.0
     expo_pipeline: float = 20_000.0
     alert_weeks: int = 8

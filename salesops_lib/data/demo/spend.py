@@ -166,7 +166,8 @@ def rep_expenses(cfg: DemoConfig, tl: Timeline, org: Org, ka: KeyAccounts, work:
     travel_total = visits * cost * lognormal1(rng, 0.15, visits.shape)
     travel_lines = np.ceil(visits / 6).astype(np.int64)
     owned = np.bincount(np.searchsorted(reps, ka.owner[np.isin(ka.owner, reps)]), minlength=reps.size)
-    ent_mean = (ENTERTAINMENT_BASE + ENTERTAINMENT_PER_ACCOUNT * owned)[:, None] * org.fte_past[reps, :months]
+    selling = org.fte_past[reps, :months] * org.selling[reps, :months]
+    ent_mean = (ENTERTAINMENT_BASE + ENTERTAINMENT_PER_ACCOUNT * owned)[:, None] * selling
     ent_lines = round_random(rng, ent_mean)
     travel_amount = split_amounts(rng, travel_total.ravel(), travel_lines.ravel(), alpha=3.0)
     ent_amount = np.round(m.entertainment_line * lognormal1(rng, 0.3, int(ent_lines.sum())), 2)
@@ -277,10 +278,11 @@ def budgets(
     months = alloc.target_months
     nr = len(REGIONS)
     value = np.zeros((len(EXPENSE_CATEGORIES), nr, months))
-    travel = m.visits_norm * org.prop_visit[:, None] * org.fte[:, :months]
+    selling = org.fte[:, :months] * org.selling[:, :months]  # no budget for reps on leave
+    travel = m.visits_norm * org.prop_visit[:, None] * selling
     travel = travel * np.asarray(m.travel_per_visit)[org.rep_region][:, None]
     owned = np.bincount(ka.owner, minlength=org.n_reps)
-    ent = (ENTERTAINMENT_BASE + ENTERTAINMENT_PER_ACCOUNT * owned)[:, None] * org.fte[:, :months] * m.entertainment_line
+    ent = (ENTERTAINMENT_BASE + ENTERTAINMENT_PER_ACCOUNT * owned)[:, None] * selling * m.entertainment_line
     np.add.at(value[0], org.rep_region, travel)
     np.add.at(value[1], org.rep_region, ent)
     month = tl.month_of(camps.start)
