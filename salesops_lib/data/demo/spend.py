@@ -17,7 +17,14 @@ import numpy as np
 from salesops_lib.data.demo.bookings import Workdays
 from salesops_lib.data.demo.customers import KeyAccounts
 from salesops_lib.data.demo.org import Allocation, Org
-from salesops_lib.data.demo.sampling import campaign_ratio, lognormal1, round_random, sample_in_ranges, split_amounts, stream
+from salesops_lib.data.demo.sampling import (
+    campaign_ratio,
+    lognormal1,
+    round_random,
+    sample_in_ranges,
+    split_amounts,
+    stream,
+)
 from salesops_lib.data.demo.scenario import Units
 from salesops_lib.data.demo.spec import EXPENSE_CATEGORIES, REGION_NAMES, REGIONS, DemoConfig
 from salesops_lib.data.demo.timeline import Timeline, to_date
