@@ -1,7 +1,7 @@
 """Demo data with planted truth: determinism, contracts, and every planted effect re-measured from
 the raw tables with plain SQL — found on the planted variant, absent (within noise) on the null.
 
-Nothing is forced clean (generator v2): ordinary reps, teams, accounts, campaigns and regions move
+Nothing is forced clean (generator v3): ordinary reps, teams, accounts, campaigns and regions move
 by noise and season, so the tests below compare the planted unit with its own null twin and check
 noise bands wide enough for any seed; the calibration tests check, across three seeds, that the
 noise sits in the range of real sales data (see docs/demo_data.md, benchmarks/calibrate_demo.py).
