@@ -120,10 +120,12 @@ def test_every_canonical_table_with_its_exact_columns_and_types(variant: Demo) -
 
 
 @pytest.mark.slow
-def test_validate_reports_zero_errors_and_no_warnings(variant: Demo) -> None:
+def test_validate_reports_zero_errors_and_only_reps_without_deals(variant: Demo) -> None:
     report = validate(connect(variant.path))
     assert report.errors == (), [(i.table, i.message, i.count) for i in report.errors]
-    assert len(report.warnings) == 0, [(i.table, i.message, i.count) for i in report.warnings]
+    # like real CRM exports (Maven: 5 of 35 agents), a few reps have no deal at all: new hires, leave
+    assert {i.rule for i in report.warnings} <= {"rep_without_deals"}, [(i.table, i.message) for i in report.warnings]
+    assert sum(i.count for i in report.warnings) <= 3
     assert not report.missing
 
 
