@@ -1,11 +1,10 @@
 """Demo data with planted truth: determinism, contracts, and every planted effect re-measured from
 the raw tables with plain SQL — found on the planted variant, absent (within noise) on the null.
 
-Noise bands used below (small size, fixed seed and as_of; see docs/demo_data.md):
-conversion ±0.10 relative for any region-month; team revenue per FTE > −0.15 vs company;
-campaign pipeline ÷ cost ≥ 3; weekly rule fires for no one; top-20 accounts decline < 30 %;
-follow-up days 15 ± 1; overdue share within 0.5–1.5 × the other regions; collection rate ± 15 % of its
-own history; budgets ± 5 %.
+Nothing is forced clean (generator v3): ordinary reps, teams, accounts, campaigns and regions move
+by noise and season, so the tests below compare the planted unit with its own null twin and check
+noise bands wide enough for any seed; the calibration tests check, across three seeds, that the
+noise sits in the range of real sales data (see docs/demo_data.md, benchmarks/calibrate_demo.py).
 """
 
 from __future__ import annotations
@@ -121,10 +120,12 @@ def test_every_canonical_table_with_its_exact_columns_and_types(variant: Demo) -
 
 
 @pytest.mark.slow
-def test_validate_reports_zero_errors_and_no_warnings(variant: Demo) -> None:
+def test_validate_reports_zero_errors_and_only_reps_without_deals(variant: Demo) -> None:
     report = validate(connect(variant.path))
     assert report.errors == (), [(i.table, i.message, i.count) for i in report.errors]
-    assert len(report.warnings) == 0, [(i.table, i.message, i.count) for i in report.warnings]
+    # like real CRM exports (Maven: 5 of 35 agents), a few reps have no deal at all: new hires, leave
+    assert {i.rule for i in report.warnings} <= {"rep_without_deals"}, [(i.table, i.message) for i in report.warnings]
+    assert sum(i.count for i in report.warnings) <= 3
     assert not report.missing
 
 
@@ -171,16 +172,17 @@ def test_conversion_drop_found_in_its_region_channel_and_stage(planted: Demo, nu
     assert where["stage"] == "lead" and where["channel"] == "web"
     regions = [r for (r,) in planted.sql("SELECT DISTINCT region FROM reps ORDER BY 1")]
     change = {r: relative_change(conversion_by_month(planted, r)) for r in regions}
-    assert change[where["unit_id"]] == pytest.approx(-0.15, abs=0.02)
-    assert change[where["unit_id"]] == pytest.approx(planted.measured("conversion_drop")["relative_change"], abs=1e-3)
-    assert min(change, key=change.get) == where["unit_id"]  # the funnel finds the region …
-    assert all(abs(v) < 0.10 for r, v in change.items() if r != where["unit_id"])
+    measured = planted.measured("conversion_drop")
+    assert change[where["unit_id"]] == pytest.approx(measured["relative_change"], abs=1e-3)
+    # −15 % against the seasonal expectation (the latest month's season ÷ the 6 months before)
+    assert (1 + change[where["unit_id"]]) / measured["seasonal_ratio"] - 1 == pytest.approx(-0.15, abs=0.02)
     channels = [c for (c,) in planted.sql("SELECT DISTINCT channel FROM leads WHERE channel <> 'expo' ORDER BY 1")]
     by_channel = {c: relative_change(conversion_by_month(planted, where["unit_id"], c)) for c in channels}
-    assert min(by_channel, key=by_channel.get) == "web" and by_channel["web"] < -0.30  # … and the channel
-    assert all(abs(v) < 0.15 for c, v in by_channel.items() if c != "web")
-    # null: no region-month moves beyond noise
-    assert all(abs(relative_change(conversion_by_month(null, r))) < 0.10 for r in regions)
+    assert min(by_channel, key=by_channel.get) == "web" and by_channel["web"] < -0.25  # the channel
+    # null: the same region without the drop; every region moves only by season and noise
+    twin = relative_change(conversion_by_month(null, where["unit_id"]))
+    assert twin - change[where["unit_id"]] > 0.10
+    assert all(abs(relative_change(conversion_by_month(null, r))) < 0.25 for r in regions)
 
 
 def revenue_per_fte_gaps(demo: Demo) -> dict[str, float]:
@@ -199,13 +201,13 @@ def revenue_per_fte_gaps(demo: Demo) -> dict[str, float]:
     return {team: revenue / days / company - 1 for team, revenue, days in rows}
 
 
-def test_low_efficiency_team_is_the_only_one_20_percent_below(planted: Demo, null: Demo) -> None:
+def test_low_efficiency_team_falls_about_a_third_against_its_null_twin(planted: Demo, null: Demo) -> None:
     team = planted.where("low_efficiency_team")["unit_id"]
-    gaps = revenue_per_fte_gaps(planted)
+    gaps, twins = revenue_per_fte_gaps(planted), revenue_per_fte_gaps(null)
     assert gaps[team] <= -0.20
     assert gaps[team] == pytest.approx(planted.measured("low_efficiency_team")["gap"], abs=1e-3)
-    assert [t for t, g in gaps.items() if g <= -0.20] == [team]
-    assert min(revenue_per_fte_gaps(null).values()) > -0.15
+    assert (1 + gaps[team]) / (1 + twins[team]) == pytest.approx(0.65 / 0.98, abs=0.12)  # factor 0.65 vs ~1
+    assert min(twins.values()) > -0.35  # noise: other teams move, none by as much as the planted one
 
 
 def campaign_sources(demo: Demo) -> dict[str, tuple]:
@@ -229,9 +231,10 @@ def test_expo_costing_100k_sources_20k_of_pipeline(planted: Demo, null: Demo) ->
             for k, v in campaign_sources(demo).items()
             if k != cid and AS_OF - dt.timedelta(365) <= v[1] <= AS_OF - dt.timedelta(90)
         ]
-        assert len(others) > 20 and min(others) >= 3.0  # a normal campaign sources ≥ 3× its cost
+        # a normal campaign sources ≥ 2× its cost (the ratio is log-normal around 10 with a floor of 2)
+        assert len(others) > 20 and min(others) >= 2.0 and np.median(others) >= 6.0
     _, _, cost, _, _, pipeline = campaign_sources(null)[cid]
-    assert pipeline / cost >= 3.0  # without the planted effect the same expo is normal
+    assert pipeline / cost >= 2.0  # without the planted effect the same expo is normal
 
 
 def weekly_attainment(demo: Demo) -> dict[str, list[float | None]]:
@@ -271,15 +274,16 @@ def fires(values: list[float | None]) -> bool:
     return False
 
 
-def test_weekly_alert_fires_for_the_underperformer_only_and_not_for_the_edge_case(planted: Demo, null: Demo) -> None:
+def test_weekly_alert_fires_for_the_underperformer_and_not_for_the_edge_case(planted: Demo, null: Demo) -> None:
     weekly = weekly_attainment(planted)
     low, edge = planted.where("persistent_underperformance")["unit_id"], planted.where("edge_no_alert")["unit_id"]
-    assert all(0.55 <= v < 0.80 for v in weekly[low][-3:]) and weekly[low][-4] >= 0.80
+    assert all(0.45 <= v < 0.60 for v in weekly[low][-3:]) and weekly[low][-4] >= 0.80
     assert weekly[edge][-3:] == pytest.approx([0.79, 0.81, 0.79], abs=0.005)
     assert weekly[edge][-3:] == pytest.approx(planted.measured("edge_no_alert")["weekly_attainment"][-3:], abs=1e-5)
-    assert [rep for rep, values in weekly.items() if fires(values)] == [low]
-    assert not fires(weekly[edge])
-    assert [rep for rep, values in weekly_attainment(null).items() if fires(values)] == []
+    assert fires(weekly[low]) and not fires(weekly[edge][-4:])
+    # the null variant is not forced clean: the rule fires for ordinary reps too (the manifest records whom)
+    firing = sorted(rep for rep, values in weekly_attainment(null).items() if fires(values))
+    assert firing and firing == sorted(null.measured("persistent_underperformance")["reps_firing"])
 
 
 def account_changes(demo: Demo) -> list[tuple[str, float]]:
@@ -303,8 +307,9 @@ def test_key_account_churn_is_the_only_large_decline(planted: Demo, null: Demo) 
     assert change == pytest.approx(planted.measured("churn_risk")["account"]["change"], abs=1e-3)
     owner = planted.sql("SELECT DISTINCT rep_id FROM orders WHERE customer_id = ?", [account])
     assert owner == [(planted.where("churn_risk")["owner_rep_id"],)]
-    assert all(c > -0.30 for a, c in top if a != account)
-    assert all(c > -0.30 for _, c in account_changes(null))
+    # other accounts drift (no account is forced flat), none as far as the planted decline
+    assert all(c > change + 0.15 for a, c in top if a != account and c is not None)
+    assert all(c > -0.50 for _, c in account_changes(null) if c is not None)
 
 
 def follow_up_days(demo: Demo, change: dt.date) -> dict[tuple[str, bool], float]:
@@ -434,9 +439,10 @@ def test_forecast_truth_matches_the_generated_history(variant: Demo) -> None:
     expected = truth.magnitude["designed"]["expected_monthly"]
     actual = monthly_revenue(variant)
     last12 = [month_add(AS_OF, k).isoformat() for k in range(-11, 1)]
-    assert sum(actual[m] for m in last12) == pytest.approx(sum(expected[m] for m in last12), rel=0.03)
+    # company noise ~5 % a month plus order noise: the year within 6 %, any month within 30 %
+    assert sum(actual[m] for m in last12) == pytest.approx(sum(expected[m] for m in last12), rel=0.06)
     for m in actual:
-        assert actual[m] == pytest.approx(expected[m], rel=0.12), m
+        assert actual[m] == pytest.approx(expected[m], rel=0.30), m
     nxt = truth.magnitude["designed"]["next_quarter"]
     assert list(nxt) == ["2025-07-01", "2025-08-01", "2025-09-01"] and truth.when["next_quarter"] == "2025Q3"
     model = truth.magnitude["designed"]["model"]
@@ -506,6 +512,104 @@ def test_activities_drive_revenue_with_the_recorded_elasticities_and_ramp(null: 
     ramp = null.truth.effect("ramp_curve").magnitude["designed"]["by_month"]
     for month in (1, 2, 3, 6):
         assert np.exp(coef[1 + month]) == pytest.approx(ramp[str(month)], abs=0.10)
+
+
+# --------------------------------------------------------------------------- calibration against real data
+
+CALIBRATION_SEEDS = (11, 23, 37)
+"""Real ranges (benchmarks/calibrate_demo.py, docs/demo_data.md): Maven CRM has 49 % of rep-weeks below
+80 % of the rep's own mean, 42 % of rep × 8-week windows with three such weeks running, won deal size
+p99/p50 5.7, rep revenue CV 0.56 and 5 of 35 agents without a deal."""
+
+
+@pytest.fixture(scope="module")
+def calibration(tmp_path_factory: pytest.TempPathFactory) -> list[Demo]:
+    """The null variant (small) of three seeds: noise must not depend on the planted effects."""
+    folder = tmp_path_factory.mktemp("calibration")
+    return [
+        Demo(path, generate_demo(path, size="small", variant="null", seed=seed, as_of=AS_OF))
+        for seed in CALIBRATION_SEEDS
+        for path in [folder / f"null-{seed}.duckdb"]
+    ]
+
+
+def weekly_low_flags(demo: Demo) -> dict[str, list[bool]]:
+    """Per rep, for the 48 complete ISO weeks before AS_OF where the rep worked all 7 days:
+    booked below 80 % of the rep's own weekly mean?"""
+    last_monday = AS_OF - dt.timedelta(days=(AS_OF.weekday() + 1) % 7 + 6)
+    rows = demo.sql(
+        """
+        WITH weeks AS (SELECT unnest(generate_series($1::DATE, $2::DATE, INTERVAL 7 DAY))::DATE AS week),
+             cells AS (SELECT r.rep_id, w.week FROM reps r, weeks w
+                       WHERE r.hire_date <= w.week AND (r.exit_date IS NULL OR r.exit_date >= w.week + 6)),
+             booked AS (SELECT rep_id, date_trunc('week', ordered_at)::DATE AS week, sum(amount) AS amount
+                        FROM orders GROUP BY ALL),
+             x AS (SELECT c.rep_id, c.week, coalesce(b.amount, 0) AS amount
+                   FROM cells c LEFT JOIN booked b USING (rep_id, week)),
+             y AS (SELECT *, avg(amount) OVER (PARTITION BY rep_id) AS mean FROM x)
+        SELECT rep_id, amount < 0.8 * mean FROM y WHERE mean > 0 ORDER BY rep_id, week""",
+        [last_monday - dt.timedelta(weeks=47), last_monday],
+    )
+    out: dict[str, list[bool]] = {}
+    for rep, low in rows:
+        out.setdefault(rep, []).append(bool(low))
+    return out
+
+
+def test_weekly_noise_is_in_the_range_of_real_sales_data(calibration: list[Demo]) -> None:
+    for demo in calibration:
+        flags = weekly_low_flags(demo)
+        low = [f for values in flags.values() for f in values]
+        assert 0.35 <= np.mean(low) <= 0.65, demo.truth.seed  # Maven: 0.49
+        windows = [values[i : i + 8] for values in flags.values() for i in range(0, len(values) - 7, 8)]
+        firing = np.mean([fires([0.0 if f else 1.0 for f in w]) for w in windows])
+        assert 0.20 <= firing <= 0.65, demo.truth.seed  # Maven: 0.42
+
+
+def test_deal_sizes_are_heavy_tailed_with_rare_outliers(calibration: list[Demo]) -> None:
+    for demo in calibration:
+        p50, p99 = demo.sql(
+            "SELECT quantile_cont(amount, 0.5), quantile_cont(amount, 0.99) FROM opportunities WHERE status = 'won'"
+        )[0]
+        (top,) = demo.sql("""
+            SELECT sum(amount) FILTER (WHERE rnk <= n / 100) / sum(amount)
+            FROM (SELECT amount, row_number() OVER (ORDER BY amount DESC) AS rnk, count(*) OVER () AS n
+                  FROM opportunities WHERE status = 'won')""")[0]
+        assert p99 / p50 >= 4.0 and top >= 0.04, demo.truth.seed  # Maven: 5.7 and 0.06; log-normal sd 0.3: 2.0
+
+
+def test_reps_differ_and_some_on_the_roster_have_no_deals(calibration: list[Demo]) -> None:
+    zero = []
+    for demo in calibration:
+        year = AS_OF - dt.timedelta(days=364)
+        revenue = [
+            v
+            for (v,) in demo.sql(
+                """SELECT coalesce(sum(o.amount), 0) FROM reps r
+                   LEFT JOIN orders o ON o.rep_id = r.rep_id AND o.ordered_at BETWEEN $1 AND $2
+                   WHERE r.hire_date <= $1 AND (r.exit_date IS NULL OR r.exit_date >= $2) GROUP BY r.rep_id""",
+                [year, AS_OF],
+            )
+        ]
+        assert np.std(revenue, ddof=1) / np.mean(revenue) >= 0.35, demo.truth.seed  # Maven: 0.56
+        half = AS_OF - dt.timedelta(days=182)
+        roster, idle = demo.sql(
+            """SELECT count(*), count(*) FILTER (WHERE r.rep_id NOT IN
+                   (SELECT rep_id FROM orders WHERE ordered_at BETWEEN $1 AND $2))
+               FROM reps r WHERE r.hire_date <= $1 AND (r.exit_date IS NULL OR r.exit_date > $2)""",
+            [half, AS_OF],
+        )[0]
+        assert idle / roster <= 0.25
+        zero.append(idle)
+    assert sum(zero) >= 2  # reps on leave or inactive (Maven: 5 of 35 agents without a deal)
+
+
+def test_null_variant_is_noisy_not_forced_clean(calibration: list[Demo]) -> None:
+    for demo in calibration:
+        gaps = list(revenue_per_fte_gaps(demo).values())
+        assert np.std(gaps) >= 0.03, demo.truth.seed  # teams differ by noise
+        months = list(monthly_revenue(demo).values())
+        assert np.std(np.diff(np.log(months)), ddof=1) >= 0.15  # Maven: 0.44, Robyn: 0.33
 
 
 # --------------------------------------------------------------------------- structure and realism
@@ -599,7 +703,7 @@ def test_connect_demo_shortcut_generates_once_into_the_cache(
     ds = connect("demo:small:2025-06-30")
     assert set(ds.tables) == set(TABLES) and ds.kind == "duckdb"
     path = demo_source_path("small", as_of="2025-06-30", show_progress=False)
-    assert path.name == "demo-small-planted-s42-20250630-v1.duckdb" and path.parent.name == "demo"
+    assert path.name == "demo-small-planted-s42-20250630-v3.duckdb" and path.parent.name == "demo"
     stamp = path.stat().st_mtime_ns
     connect("demo:small:2025-06-30")
     assert path.stat().st_mtime_ns == stamp  # cached, not regenerated

@@ -1,13 +1,17 @@
 """Weekly bookings: how much each rep closes in each ISO week, and the close events behind it.
 
 A rep's expected revenue of a month is spread over the days they work, weighted by weekday,
-holidays and the Spring Festival; a week's booked amount is that expectation × log-normal
-noise, split into orders. Lost deals close alongside. Weeks after ``as_of`` are simulated the
-same way: their deals, created before ``as_of``, are the open pipeline.
+holidays, the Spring Festival and the month-end push. A week's number of won orders is
+negative binomial (Poisson × a gamma rep-month factor × a gamma rep-week factor) and each
+order's amount is heavy-tailed (log-normal with rare outliers) around the expected order size,
+so the expected booking is the allocation but weeks and reps vary as much as real sales data.
+Lost deals close alongside (win odds vary by calendar month). Weeks after ``as_of`` are
+simulated the same way: their deals, created before ``as_of``, are the open pipeline.
 
-The alert window (the last complete ISO weeks before ``as_of``) obeys a contract: no fully
-employed rep is below 80 % of the weekly target three weeks running — except the planted
-underperformer; the planted edge case sits at 79 %/81 %/79 %.
+Nothing is forced in the null variant: ordinary reps fall below 80 % of their weekly target
+three weeks running as often as the noise makes them. In the planted variant the persistent
+underperformer's last three complete weeks are set to the designed band, the edge case's to
+79 %/81 %/79 %.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 
 from salesops_lib.data.demo.customers import KeyAccounts
 from salesops_lib.data.demo.org import Allocation, Org
-from salesops_lib.data.demo.sampling import lognormal1, sample_in_ranges, split_amounts, stream
+from salesops_lib.data.demo.sampling import gamma1, heavy_tailed1, lognormal1, sample_in_ranges, stream
 from salesops_lib.data.demo.scenario import Reps
 from salesops_lib.data.demo.spec import DemoConfig
 from salesops_lib.data.demo.timeline import Timeline
@@ -78,8 +82,9 @@ def book_chunk(
     m = cfg.model
     reps = work.reps
     mod = tl.month_of_day
-    msum = np.add.reduceat(work.qa, work.month_index, axis=1)
-    density = np.divide(work.qa, msum[:, mod], out=np.zeros_like(work.qa), where=msum[:, mod] > 0)
+    qa = work.qa * tl.push[None, :]
+    msum = np.add.reduceat(qa, work.month_index, axis=1)
+    density = np.divide(qa, msum[:, mod], out=np.zeros_like(qa), where=msum[:, mod] > 0)
     lam = alloc.lam[reps]
     owned_actual = ka.per_rep(ka.actual, org.n_reps)[reps]
     owned_plan = ka.per_rep(ka.plan, org.n_reps)[reps]
@@ -89,30 +94,51 @@ def book_chunk(
     expected = np.add.reduceat(rate, tl.period_first, axis=1)
     expected_count = np.add.reduceat(deal_count[:, mod] * density, tl.period_first, axis=1)
     rng = stream(cfg.seed, "bookings", chunk)
-    booked = expected * lognormal1(rng, m.week_noise, expected.shape)
-
     calloffs, per_rep_period = _call_offs(cfg, tl, ka, reps, chunk)
-    booked = _alert_contract(cfg, tl, alloc, reps_sel, work, booked, per_rep_period, chunk)
 
+    # order counts: negative binomial (Poisson × gamma rep-month × gamma rep-week factors)
     counts = stream(cfg.seed, "deal-counts", chunk)
+    period_month = mod[tl.period_first]
     mean_n = expected_count / org.deal_size[reps][:, None]
-    n_won = counts.poisson(mean_n)
-    n_won = np.where(booked > 0, np.maximum(n_won, 1), 0)
-    odds = ((1 - org.win_rate) / org.win_rate)[reps][:, None]
+    mix = gamma1(counts, m.rep_month_shape, (reps.size, tl.n_months))[:, period_month]
+    mix = mix * gamma1(counts, m.rep_week_shape, expected.shape)
+    n_won = counts.poisson(mean_n * mix)
+    season = np.asarray(m.win_season)[tl.month_calendar[period_month] - 1][None, :]
+    odds = ((1 - org.win_rate) / org.win_rate)[reps][:, None] / season
     n_lost = counts.poisson(mean_n * odds)
 
+    planted = _planted_weeks(cfg, tl, alloc, reps_sel, work, per_rep_period) if cfg.planted else None
+    if planted is not None:
+        n_won[planted.row, planted.period] = np.maximum(n_won[planted.row, planted.period], 1)
+    # deal sizes: heavy-tailed around the cell's expected size, so E[booked] = expected
+    unit = np.divide(expected, mean_n, out=np.zeros_like(expected), where=mean_n > 0).ravel()
+    cell = np.repeat(np.arange(n_won.size), n_won.ravel())
+    amounts = unit[cell] * heavy_tailed1(rng, m.deal_size_sd, m.outlier_share, m.outlier_range, cell.size)
+    if planted is not None:
+        booked = np.bincount(cell, amounts, minlength=n_won.size)
+        flat = planted.row * n_won.shape[1] + planted.period
+        want = planted.amount(booked[flat])
+        scale = np.ones(n_won.size)
+        scale[flat] = np.divide(want, booked[flat], out=np.zeros_like(want), where=booked[flat] > 0)
+        amounts = amounts * scale[cell]
+    amounts = np.round(amounts, 2)
+
     period_last = np.append(tl.period_first[1:], tl.n_days)
-    amounts = split_amounts(rng, booked.ravel(), n_won.ravel())
     won_rep, won_day = _days(rng, n_won, tl.period_first, period_last, rate)
     lost_rep, lost_day = _days(rng, n_lost, tl.period_first, period_last, rate)
-    lost_amount = 1.15 * org.deal_size[reps][lost_rep] * lognormal1(rng, 0.6, lost_rep.size)
-    rep = np.concatenate([reps[won_rep], reps[lost_rep]])
-    close = tl.days[np.concatenate([won_day, lost_day])]
+    lost_amount = (
+        1.15
+        * org.deal_size[reps][lost_rep]
+        * heavy_tailed1(rng, m.deal_size_sd, m.outlier_share, m.outlier_range, lost_rep.size)
+    )
+    keep = amounts > 0
+    rep = np.concatenate([reps[won_rep[keep]], reps[lost_rep]])
+    close = tl.days[np.concatenate([won_day[keep], lost_day])]
     events = CloseEvents(
         rep=rep,
         close=close,
-        amount=np.concatenate([amounts, np.round(lost_amount, 2)]),
-        won=np.concatenate([np.ones(won_rep.size, bool), np.zeros(lost_rep.size, bool)]),
+        amount=np.concatenate([amounts[keep], np.round(lost_amount, 2)]),
+        won=np.concatenate([np.ones(int(keep.sum()), bool), np.zeros(lost_rep.size, bool)]),
         future=close > tl.as_of_day,
     )
     return events, calloffs
@@ -165,48 +191,58 @@ def weekly_targets(tl: Timeline, alloc: Allocation, reps: np.ndarray, weeks: np.
     return weekly
 
 
-def _alert_contract(
-    cfg: DemoConfig,
-    tl: Timeline,
-    alloc: Allocation,
-    reps_sel: Reps,
-    work: Workdays,
-    booked: np.ndarray,
-    calloffs: np.ndarray,
-    chunk: int,
-) -> np.ndarray:
-    """Enforce the weekly-alert contract on the last complete ISO weeks (see module docstring)."""
+@dataclass(frozen=True)
+class PlantedWeeks:
+    """The planted reps' alert-window cells: the last three weeks are set to a designed attainment,
+    the week before is lifted to 85–100 % if it fell below 80 % (so the run is exactly three weeks).
+    """
+
+    row: np.ndarray  #: row in the chunk's reps
+    period: np.ndarray  #: revenue period
+    target: np.ndarray  #: weekly target
+    extra: np.ndarray  #: call-off orders booked in the week
+    exact: np.ndarray  #: designed attainment (NaN: the week before the run)
+    lift: np.ndarray  #: attainment the week before is lifted to
+
+    def amount(self, booked: np.ndarray) -> np.ndarray:
+        """Deal amount each cell must book, given what it booked without the planting."""
+        att = (booked + self.extra) / self.target
+        goal = np.where(np.isnan(self.exact), np.where(att < ALERT_THRESHOLD, self.lift, att), self.exact)
+        wanted: np.ndarray = np.maximum(goal * self.target - self.extra, 0.0)
+        return wanted
+
+
+def _planted_weeks(
+    cfg: DemoConfig, tl: Timeline, alloc: Allocation, reps_sel: Reps, work: Workdays, calloffs: np.ndarray
+) -> PlantedWeeks | None:
+    """Cells of the persistent underperformer and the edge case in this chunk (planted variant)."""
     p = cfg.plant
-    reps = work.reps
-    weeks = tl.alert_weeks(p.alert_weeks)
+    k = len(p.edge_pattern)
+    weeks = tl.alert_weeks(k + 1)
     periods = np.array([np.flatnonzero((tl.period_week == w) & ~tl.period_future)[0] for w in weeks])
-    target = weekly_targets(tl, alloc, reps, weeks)
-    days = tl.day_index((weeks[:, None] * 7 + 4 + np.arange(7)[None, :]).ravel())
-    full = (work.qa[:, days] > 0).reshape(reps.size, weeks.size, 7).all(axis=2) & (target > 0)
-    extra = calloffs[:, periods]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        att = np.where(full, (booked[:, periods] + extra) / target, np.nan)
-    rng = stream(cfg.seed, "alerts", chunk)
-    lift = rng.uniform(0.85, 1.0, att.shape)
-    band = rng.uniform(*p.underperformer_band, att.shape)
-    jitter = rng.uniform(-0.003, 0.003, att.shape)
-    fixed = np.zeros(att.shape, bool)
-    if cfg.planted:
-        k = len(p.edge_pattern)
-        for rep, pattern in ((reps_sel.underperformer, None), (reps_sel.edge, p.edge_pattern)):
-            hit = np.flatnonzero(reps == rep)
-            if hit.size:
-                i = int(hit[0])
-                att[i, -k:] = band[i, -k:] if pattern is None else np.asarray(pattern) + jitter[i, -k:]
-                att[i, -k - 1] = max(att[i, -k - 1], lift[i, -k - 1])
-                fixed[i, -k - 1 :] = True
-    run = np.zeros(reps.size, dtype=np.int64)
-    for j in range(weeks.size):
-        low = full[:, j] & (att[:, j] < ALERT_THRESHOLD)
-        run = np.where(low, run + 1, 0)
-        fire = (run >= 3) & ~fixed[:, j]
-        att[fire, j] = lift[fire, j]
-        run[fire] = 0
-    out = booked.copy()
-    out[:, periods] = np.where(full, np.maximum(att * target - extra, 0.0), booked[:, periods])
-    return out
+    rng = stream(cfg.seed, "alerts")
+    band = rng.uniform(*p.underperformer_band, k)
+    jitter = rng.uniform(-0.003, 0.003, k)
+    lift = rng.uniform(0.85, 1.0, 2)
+    rows, designs, lifts = [], [], []
+    for j, (rep, design) in enumerate(
+        ((reps_sel.underperformer, band), (reps_sel.edge, np.asarray(p.edge_pattern) + jitter))
+    ):
+        hit = np.flatnonzero(work.reps == rep)
+        if hit.size:
+            rows.append(int(hit[0]))
+            designs.append(np.concatenate([[np.nan], design]))
+            lifts.append(lift[j])
+    if not rows:
+        return None
+    row = np.repeat(np.asarray(rows), k + 1)
+    period = np.tile(periods, len(rows))
+    target = weekly_targets(tl, alloc, work.reps[np.asarray(rows)], weeks).ravel()
+    return PlantedWeeks(
+        row=row,
+        period=period,
+        target=target,
+        extra=calloffs[row, period],
+        exact=np.concatenate(designs),
+        lift=np.repeat(np.asarray(lifts), k + 1),
+    )

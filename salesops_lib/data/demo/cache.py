@@ -67,7 +67,7 @@ def demo_source_path(
     Examples
     --------
     >>> demo_source_path()  # doctest: +SKIP
-    PosixPath('/home/me/.cache/salesops/demo/demo-default-planted-s42-20251031-v1.duckdb')
+    PosixPath('/home/me/.cache/salesops/demo/demo-default-planted-s42-20251031-v3.duckdb')
     """
     cfg = resolve_config(size, variant, seed, as_of)
     folder = cache_dir() / "demo"

@@ -131,8 +131,8 @@ def build_books(cfg: DemoConfig, tl: Timeline, org: Org, slots: np.ndarray, firs
 def plan_key_accounts(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation, low_team: int) -> KeyAccounts:
     """Key accounts, largest first, each given to the tenured rep with the most spare capacity.
 
-    A key account's monthly value follows the company's seasonal path; its owner's total stays
-    the rep's allocation (the rest is ordinary deal business).
+    A key account's monthly value follows the company's seasonal path times its own random-walk
+    drift; its owner's total stays the rep's allocation (the rest is ordinary deal business).
     """
     m = cfg.model
     rng = stream(cfg.seed, "key-accounts")
@@ -141,7 +141,12 @@ def plan_key_accounts(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation
     shape = tl.r_star / tl.r_star[window].mean()
     value = m.key_account_top * per_fte * m.key_account_decay ** np.arange(m.key_accounts)
     plan = value[:, None] * shape[None, :]
-    candidates = np.flatnonzero((org.hire < tl.start_day - 365) & (org.exit == NO_EXIT) & (org.rep_team != low_team))
+    candidates = np.flatnonzero(
+        (org.hire < tl.start_day - 365)
+        & (org.exit == NO_EXIT)
+        & (org.rep_team != low_team)
+        & (org.selling[:, window].min(axis=1) == 1)
+    )
     capacity = 0.55 * alloc.plan[candidates][:, window].mean(axis=1)
     owner = np.empty(m.key_accounts, dtype=np.int64)
     for i in range(m.key_accounts):
@@ -151,12 +156,18 @@ def plan_key_accounts(cfg: DemoConfig, tl: Timeline, org: Org, alloc: Allocation
     industry = choose(rng, INDUSTRY_P, m.key_accounts)
     names = company_names(rng, org.rep_region[owner], industry, np.ones(m.key_accounts, bool), REGIONS, INDUSTRIES)
     created = tl.start_day - rng.integers(2 * 365, 8 * 365, m.key_accounts)
-    return KeyAccounts(owner=owner, plan=plan, actual=plan.copy(), created=created, industry=industry, names=names)
+    # each account drifts (a random walk of its log level, month by month): some grow, some shrink
+    sd = m.key_account_drift
+    steps = stream(cfg.seed, "key-account-drift").normal(-0.5 * sd * sd, sd, plan.shape)
+    steps[:, tl.n_window_months :] = 0.0  # the expectation after as_of stays at the last level
+    drift = np.exp(np.cumsum(steps, axis=1))
+    actual = plan * drift
+    return KeyAccounts(owner=owner, plan=plan, actual=actual, created=created, industry=industry, names=names)
 
 
 def with_churn(ka: KeyAccounts, index: int, factors: tuple[float, ...], tl: Timeline) -> KeyAccounts:
     """Key accounts where account ``index`` declines by ``factors`` over the last months."""
-    actual = ka.plan.copy()
+    actual = ka.actual.copy()
     n = len(factors)
     last = tl.as_of_month
     actual[index, last - n + 1 : last + 1] *= np.asarray(factors)

@@ -142,7 +142,7 @@ def _generate(cfg: DemoConfig, path: Path, progress: Progress) -> Truth:
         team_factor = base_factor.copy()
         team_factor[units.low_team] = cfg.plant.low_team_factor
         alloc = allocate_revenue(cfg, tl, org, team_factor)
-    reps_sel = pick_reps(cfg, tl, org, units, ka.owner)
+    reps_sel = pick_reps(cfg, tl, org, units, ka.owner, ka.actual)
     if cfg.planted:
         ka = with_churn(ka, reps_sel.churn_account, cfg.plant.churn_factors, tl)
     camps = build_campaigns(cfg, tl, units)

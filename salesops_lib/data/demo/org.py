@@ -6,7 +6,9 @@ Revenue model (one month ``m``)::
     company   R(m)  = R*(m) · η(m)                              R* = trend × season × Spring Festival
     team      T(m)  = R(m) · f_team · FTE_team / Σ_teams f · FTE
     rep       λ(m)  = T(m) · w_rep / Σ_team w
-    w_rep           = skill · ramp(tenure) · (visits/FTE ÷ 20)^0.45 · (calls/FTE ÷ 35)^0.15 · FTE
+    w_rep           = skill · ramp(tenure) · (visits/FTE ÷ 20)^0.45 · (calls/FTE ÷ 35)^0.15 · FTE · selling
+
+``selling`` is 0 in the months of a rep's leave spell (a few reps: no deals, activity or target).
 
 The plan (targets) uses the same formula with η = 1 and each rep's expected activity.
 """
@@ -51,6 +53,7 @@ class Org:
     fte: np.ndarray
     fte_past: np.ndarray
     ramp: np.ndarray
+    selling: np.ndarray  #: 1 = selling, 0 = on leave (no deals, activity or target) in the month
     visits: np.ndarray
     calls: np.ndarray
     meetings: np.ndarray
@@ -182,10 +185,11 @@ def build_org(cfg: DemoConfig, tl: Timeline) -> Org:
     fte_past = active_past / tl.month_days[None, :]
     tenure = ((lo + hi) / 2.0 - hire[:, None]) / DAYS_PER_MONTH
     ramp = np.where(active > 0, ramp_curve(tenure, m.ramp_tau), 0.0)
+    selling = _leave_spells(cfg, tl, hire, exit_)
     act = stream(cfg.seed, "org-activity")
-    visits = act.poisson(m.visits_norm * prop_visit[:, None] * fte_past)
-    calls = act.poisson(m.calls_norm * prop_call[:, None] * fte_past)
-    meetings = act.poisson(m.meetings_norm * fte_past)
+    visits = act.poisson(m.visits_norm * prop_visit[:, None] * fte_past * selling)
+    calls = act.poisson(m.calls_norm * prop_call[:, None] * fte_past * selling)
+    meetings = act.poisson(m.meetings_norm * fte_past * selling)
     return Org(
         team_region=team_region,
         team_ids=tuple(team_ids),
@@ -206,11 +210,37 @@ def build_org(cfg: DemoConfig, tl: Timeline) -> Org:
         fte=fte,
         fte_past=fte_past,
         ramp=ramp,
+        selling=selling,
         visits=visits,
         calls=calls,
         meetings=meetings,
         slot_team=slot_team,
     )
+
+
+def _leave_spells(cfg: DemoConfig, tl: Timeline, hire: np.ndarray, exit_: np.ndarray) -> np.ndarray:
+    """Rep × month selling indicator: a share of reps has one spell of leave (whole months) that
+    starts in a random month of their employment up to ``as_of``; a few tenured reps employed at
+    ``as_of`` stopped selling 6–12 months before it.
+    """
+    m = cfg.model
+    rng = stream(cfg.seed, "org-leave")
+    n = hire.size
+    first = np.searchsorted(tl.month_first, np.maximum(hire, tl.start_day), side="right") - 1
+    last = np.searchsorted(tl.month_first, np.minimum(exit_, tl.as_of_day), side="right") - 1
+    span = np.maximum(last - first + 1, 1)
+    start = first + (rng.random(n) * span).astype(np.int64)
+    length = rng.integers(m.leave_months[0], m.leave_months[1] + 1, n)
+    on = rng.random(n) < m.leave_share
+    month = np.arange(tl.n_months)[None, :]
+    leave = on[:, None] & (month >= start[:, None]) & (month < (start + length)[:, None])
+    # a few tenured reps on the roster at as_of stopped selling 6-12 months before it
+    tenured = (exit_ > tl.as_of_day) & (hire < tl.as_of_day - 540)
+    stop = tl.as_of_month - rng.integers(5, 12, n)
+    quiet = tenured & (rng.random(n) < m.inactive_share)
+    leave |= quiet[:, None] & (month >= stop[:, None])
+    selling: np.ndarray = (~leave).astype(np.float64)
+    return selling
 
 
 def allocate_revenue(cfg: DemoConfig, tl: Timeline, org: Org, team_factor: np.ndarray) -> Allocation:
@@ -224,7 +254,7 @@ def allocate_revenue(cfg: DemoConfig, tl: Timeline, org: Org, team_factor: np.nd
         vf = (np.maximum(org.visits, 0.5) / (m.visits_norm * org.fte_past)) ** m.visit_elasticity
         cf = (np.maximum(org.calls, 0.5) / (m.calls_norm * org.fte_past)) ** m.call_elasticity
     activity = np.where(org.fte_past > 0, vf * cf, expected)
-    base = org.skill[:, None] * org.ramp * org.fte
+    base = org.skill[:, None] * org.ramp * org.fte * org.selling
     lam = _allocate(tl.r_star * eta, base * activity, org, team_factor)
     plan = _allocate(tl.r_star, base * expected, org, team_factor)
     target_months = tl.n_window_months + (12 - tl.as_of.month)

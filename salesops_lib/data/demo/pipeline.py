@@ -8,8 +8,8 @@ are the open pipeline (their stage history is cut at ``as_of``).
 Leads: 70 % of deals come from a lead created 0–6 days earlier (the conversion decision is
 made at the lead: a lead whose opportunity would follow after ``as_of`` converts on ``as_of``,
 so the latest month is fully measurable — no right-censoring); each converted
-lead has Poisson((1 − p)/p) unconverted siblings of the same channel, rep and campaign, so the
-channel's conversion rate is ``p``.
+lead has about (1 − p)/p unconverted siblings of the same channel, rep and campaign, so the
+channel's conversion rate is ``p`` (× the season of the lead's calendar month).
 """
 
 from __future__ import annotations
@@ -243,8 +243,11 @@ def _leads(
         channel[special] = EXPO
         campaign[special] = camps.special
 
-    # unconverted siblings of every converted lead (stochastic rounding keeps the rate stable)
-    lam = (1 - conv[channel]) / conv[channel]
+    # unconverted siblings of every converted lead (stochastic rounding keeps the rate stable);
+    # conversion follows the season of the lead's calendar month
+    calendar = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+    rate = np.minimum(conv[channel] * np.asarray(m.conversion_season)[calendar], 0.95)
+    lam = (1 - rate) / rate
     n_sib = np.where(has, round_random(rng, lam), 0)
     if cfg.planted:
         n_sib[special] = 0
@@ -304,6 +307,13 @@ def _leads(
     }
 
 
+def seasonal_ratio(cfg: DemoConfig, tl: Timeline) -> float:
+    """Lead conversion's seasonal factor of the ``as_of`` month ÷ the mean of the 6 months before."""
+    season = np.asarray(cfg.model.conversion_season)
+    calendar = tl.month_calendar[tl.as_of_month - 6 : tl.as_of_month + 1] - 1
+    return float(season[calendar[-1]] / season[calendar[:-1]].mean())
+
+
 def _conversion_drop(
     cfg: DemoConfig,
     tl: Timeline,
@@ -319,7 +329,8 @@ def _conversion_drop(
     status: np.ndarray,
 ) -> np.ndarray:
     """Planted: in the latest month, enough of one channel's converted leads in one region lose
-    their opportunity that the region's conversion is ``1 − drop`` × its 6-month average.
+    their opportunity that the region's conversion is ``1 − drop`` × its seasonal expectation
+    (the 6-month average × :func:`seasonal_ratio`).
     """
     p = cfg.plant
     x = units.conversion_region
@@ -338,7 +349,7 @@ def _conversion_drop(
         rates = converted[prev] / leads[prev]
     if leads[latest] == 0 or not np.isfinite(rates).all():
         return np.zeros(region.size, dtype=bool)
-    target = (1 - p.conversion_drop) * rates.mean()
+    target = (1 - p.conversion_drop) * rates.mean() * seasonal_ratio(cfg, tl)
     n_drop = round(converted[latest] - target * leads[latest])
     pool = np.flatnonzero((conv_month == latest) & (channel == units.conversion_channel) & (status != WON))
     dropped = np.zeros(region.size, dtype=bool)

@@ -10,6 +10,8 @@ import zlib
 
 import numpy as np
 
+from salesops_lib.data.demo.spec import Model
+
 
 def stream(seed: int, name: str, *keys: int) -> np.random.Generator:
     """An independent PCG64 generator for ``name`` (and optional integer keys such as the chunk)."""
@@ -20,6 +22,32 @@ def stream(seed: int, name: str, *keys: int) -> np.random.Generator:
 def lognormal1(rng: np.random.Generator, sd: float, size: int | tuple[int, ...]) -> np.ndarray:
     """Log-normal noise with mean exactly 1 and log-sd ``sd``."""
     return rng.lognormal(-0.5 * sd * sd, sd, size)
+
+
+def heavy_tailed1(
+    rng: np.random.Generator, sd: float, outlier_share: float, outlier_range: tuple[float, float], size: int
+) -> np.ndarray:
+    """Mean-1 multipliers with a heavy right tail: log-normal (log-sd ``sd``), and a share
+    ``outlier_share`` of them times U(``outlier_range``) (rare outliers).
+    """
+    lo, hi = outlier_range
+    base = rng.lognormal(-0.5 * sd * sd, sd, size)
+    boost = np.where(rng.random(size) < outlier_share, rng.uniform(lo, hi, size), 1.0)
+    out: np.ndarray = base * boost / (1.0 + outlier_share * (0.5 * (lo + hi) - 1.0))
+    return out
+
+
+def gamma1(rng: np.random.Generator, shape: float, size: int | tuple[int, ...]) -> np.ndarray:
+    """Gamma noise with mean 1 and coefficient of variation 1/sqrt(``shape``)."""
+    out: np.ndarray = rng.gamma(shape, 1.0 / shape, size)
+    return out
+
+
+def campaign_ratio(rng: np.random.Generator, model: Model, size: int) -> np.ndarray:
+    """Sourced pipeline ÷ cost of ``size`` campaigns: log-normal around the median, with a floor."""
+    median, sd = model.campaign_pipeline_ratio
+    ratio: np.ndarray = np.maximum(median * rng.lognormal(0.0, sd, size), model.campaign_ratio_floor)
+    return ratio
 
 
 def choose(rng: np.random.Generator, p: np.ndarray | tuple[float, ...], size: int) -> np.ndarray:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from salesops_lib.data.demo.org import NO_EXIT, Org
-from salesops_lib.data.demo.sampling import stream
+from salesops_lib.data.demo.sampling import campaign_ratio, stream
 from salesops_lib.data.demo.spec import CHANNELS, REGIONS, DemoConfig
 from salesops_lib.data.demo.timeline import Timeline, month_index, month_start, to_day
 
@@ -56,7 +56,6 @@ def pick_units(cfg: DemoConfig, tl: Timeline, org: Org) -> Units:
     change_day = to_day(change) + int(rng.integers(0, 20))
     change_day += (7 - (change_day - 4) % 7) % 7  # a Monday
     adopting = tuple(sorted(int(r) for r in rng.choice(n_regions, p.adopting_regions, replace=False)))
-    lo, hi = cfg.model.campaign_pipeline_ratio
     return Units(
         conversion_region=int(rng.integers(0, n_regions)),
         conversion_channel=CHANNELS.index(p.conversion_channel),
@@ -65,24 +64,29 @@ def pick_units(cfg: DemoConfig, tl: Timeline, org: Org) -> Units:
         expo_team=expo_team,
         expo_start=expo_day,
         expo_lead_end=expo_day + 20,
-        expo_ratio=float(rng.uniform(lo, hi)),
+        expo_ratio=float(campaign_ratio(rng, cfg.model, 1)[0]),
         change_day=change_day,
         adopting=adopting,
         collections_region=int(rng.integers(0, n_regions)),
     )
 
 
-def pick_reps(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ka_owner: np.ndarray) -> Reps:
+def pick_reps(
+    cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ka_owner: np.ndarray, ka_value: np.ndarray
+) -> Reps:
     """Pick the persistent underperformer, the edge case and the churning key account.
 
     Both reps are tenured (hired a year before the alert window's month), still employed, own no
-    key account and sit outside the low-efficiency team, in different teams.
+    key account, sell throughout the last year and sit outside the low-efficiency team, in
+    different teams. ``ka_value`` is the key accounts' monthly order value (account × month).
     """
     rng = stream(cfg.seed, "scenario-reps")
     window_first = int(tl.alert_weeks(cfg.plant.alert_weeks)[0]) * 7 + 4
     month_first = int(tl.month_first[tl.month_of(np.asarray([window_first]))[0]])
+    window = tl.month_of(np.asarray([window_first]))[0]
     eligible = (
-        (org.hire <= month_first - 365)
+        (org.selling[:, window - 12 : tl.as_of_month + 1].min(axis=1) == 1)
+        & (org.hire <= month_first - 365)
         & (org.exit == NO_EXIT)
         & (org.rep_team != units.low_team)
         & ~np.isin(np.arange(org.n_reps), ka_owner)
@@ -91,4 +95,8 @@ def pick_reps(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ka_owner: n
     first = int(rng.choice(candidates))
     others = candidates[org.rep_team[candidates] != org.rep_team[first]]
     second = int(rng.choice(others if others.size else candidates[candidates != first]))
-    return Reps(underperformer=first, edge=second, churn_account=int(rng.integers(0, 3)))
+    # the churning account: one of the three largest over the year before the churn starts
+    churn_first = tl.as_of_month - len(cfg.plant.churn_factors) + 1
+    value = ka_value[:, churn_first - 12 : churn_first].sum(axis=1)
+    largest = np.argsort(-value, kind="stable")[:3]
+    return Reps(underperformer=first, edge=second, churn_account=int(largest[int(rng.integers(0, 3))]))

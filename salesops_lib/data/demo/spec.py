@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from salesops_lib.errors import ConfigError
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "3"
 """Bumped whenever the generator's output changes, so cached demo files are never stale."""
 
 SIZES: tuple[str, ...] = ("small", "default", "large")
@@ -116,20 +116,41 @@ class Model:
     revenue_per_rep_month: float = 225_000.0
     #: yearly revenue growth of the trend
     growth: float = 0.10
-    #: seasonal factors by calendar month (mean 1); Jan/Feb are further cut by the Spring Festival
-    season: tuple[float, ...] = (0.97, 1.02, 1.00, 0.95, 0.96, 1.05, 0.88, 0.88, 0.99, 0.92, 1.10, 1.28)
+    #: seasonal factors by calendar month (mean ~1): strong Q4, the "618" bump in June and a
+    #: quarter-end push (the last month of each quarter × ~1.08, the first × ~0.92); Jan/Feb are
+    #: further cut by the Spring Festival
+    season: tuple[float, ...] = (0.89, 1.02, 1.08, 0.87, 0.96, 1.13, 0.81, 0.88, 1.07, 0.85, 1.10, 1.38)
     #: day multiplier from 7 days before to 7 days after Spring Festival, then for the following week
     cny_core: float = 0.25
     cny_tail: float = 0.60
     #: weekday weights Mon..Sun for when business happens inside a month
     weekday: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.10)
-    #: company-wide monthly noise (log-sd) and rep-week noise (log-sd)
-    month_noise: float = 0.025
-    week_noise: float = 0.10
+    #: month-end push: business days among the last ``month_end_days`` of a month weigh × this
+    month_end_push: float = 1.4
+    month_end_days: int = 4
+    #: company-wide monthly noise (log-sd)
+    month_noise: float = 0.05
+    #: order counts are negative binomial: Poisson × a gamma(k) rep-month factor × a gamma(k) rep-week
+    #: factor (mean 1; CV 1/sqrt(k))
+    rep_month_shape: float = 20.0
+    rep_week_shape: float = 16.0
+    #: deal size ÷ the rep's average: log-normal (log-sd) with rare outliers × U(lo, hi), mean 1
+    deal_size_sd: float = 0.75
+    outlier_share: float = 0.008
+    outlier_range: tuple[float, float] = (3.0, 10.0)
+    #: win odds and lead conversion by calendar month of the close / lead (× the base; Jan … Dec)
+    win_season: tuple[float, ...] = (0.90, 0.92, 1.02, 0.98, 1.00, 1.08, 0.92, 0.92, 1.02, 0.94, 1.06, 1.14)
+    conversion_season: tuple[float, ...] = (0.93, 0.92, 1.02, 1.00, 1.00, 1.05, 0.96, 0.95, 1.02, 0.96, 1.04, 1.10)
     # --- org
     growth_headcount: float = 0.08
     attrition_monthly: float = 0.012
-    skill_sd: float = 0.30
+    skill_sd: float = 0.45
+    #: share of reps with one spell of leave (no selling, no activity, no target) of ``leave_months``
+    leave_share: float = 0.06
+    leave_months: tuple[int, int] = (3, 9)
+    #: share of tenured reps employed at as_of who have stopped selling 6–12 months before it
+    #: (still on the roster: zero deals in the latest half year)
+    inactive_share: float = 0.08
     #: ramp: productivity of a new hire after t months = 1 - exp(-t / ramp_tau) (90 % at month 6)
     ramp_tau: float = 2.6058
     team_factor_range: tuple[float, float] = (0.93, 1.07)
@@ -151,12 +172,15 @@ class Model:
     #: channel shares of all leads and their lead→opportunity conversion (order of CHANNELS)
     channel_lead_share: tuple[float, ...] = (0.42, 0.20, 0.10, 0.13, 0.12, 0.03)
     channel_conversion: tuple[float, ...] = (0.15, 0.12, 0.55, 0.40, 0.30, 0.25)
-    #: sourced pipeline ÷ campaign cost, drawn per campaign
-    campaign_pipeline_ratio: tuple[float, float] = (8.0, 16.0)
+    #: sourced pipeline ÷ campaign cost, drawn per campaign: log-normal (median, log-sd), floor
+    campaign_pipeline_ratio: tuple[float, float] = (10.0, 0.45)
+    campaign_ratio_floor: float = 2.0
     # --- key accounts: framework agreements with weekly call-off orders
     key_accounts: int = 24
     key_account_top: float = 0.5
     key_account_decay: float = 0.94
+    #: monthly log-sd of each key account's random-walk drift (accounts grow and shrink)
+    key_account_drift: float = 0.05
     # --- receivables
     payment_terms: tuple[int, ...] = (60, 45, 30)
     # --- expenses
@@ -170,11 +194,11 @@ class Plant:
 
     conversion_drop: float = 0.15
     conversion_channel: str = "web"
-    low_team_factor: float = 0.70
+    low_team_factor: float = 0.65
     expo_cost: float = 100_000.0
     expo_pipeline: float = 20_000.0
     alert_weeks: int = 8
-    underperformer_band: tuple[float, float] = (0.55, 0.70)
+    underperformer_band: tuple[float, float] = (0.45, 0.60)
     edge_pattern: tuple[float, ...] = (0.79, 0.81, 0.79)
     churn_factors: tuple[float, ...] = (0.80, 0.60, 0.40, 0.25, 0.15, 0.10)
     process_change_months_before: int = 9

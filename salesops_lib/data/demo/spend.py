@@ -3,7 +3,7 @@
 Campaigns: a monthly online programme and a monthly seminar series per region, about three
 expos per region and year, and one extra expo (the planted one). Leads of the channels web,
 seminar and expo are attributed to the campaign running in their region on their day.
-A campaign's cost is its sourced pipeline ÷ a ratio drawn in ``campaign_pipeline_ratio``
+A campaign's cost is its sourced pipeline ÷ a log-normal ratio (``campaign_pipeline_ratio``)
 (the extra expo costs ~100k whatever it sources). Expense lines: travel follows visits,
 entertainment follows key accounts, events and promotion are the campaigns' costs.
 """
@@ -17,7 +17,14 @@ import numpy as np
 from salesops_lib.data.demo.bookings import Workdays
 from salesops_lib.data.demo.customers import KeyAccounts
 from salesops_lib.data.demo.org import Allocation, Org
-from salesops_lib.data.demo.sampling import lognormal1, round_random, sample_in_ranges, split_amounts, stream
+from salesops_lib.data.demo.sampling import (
+    campaign_ratio,
+    lognormal1,
+    round_random,
+    sample_in_ranges,
+    split_amounts,
+    stream,
+)
 from salesops_lib.data.demo.scenario import Units
 from salesops_lib.data.demo.spec import EXPENSE_CATEGORIES, REGION_NAMES, REGIONS, DemoConfig
 from salesops_lib.data.demo.timeline import Timeline, to_date
@@ -130,8 +137,7 @@ def build_campaigns(cfg: DemoConfig, tl: Timeline, units: Units) -> Campaigns:
 def campaign_costs(cfg: DemoConfig, camps: Campaigns, pipeline: np.ndarray) -> np.ndarray:
     """Cost of every campaign: sourced pipeline ÷ a drawn ratio; the planted expo ~100k."""
     rng = stream(cfg.seed, "campaign-costs")
-    lo, hi = cfg.model.campaign_pipeline_ratio
-    ratio = rng.uniform(lo, hi, camps.n)
+    ratio = campaign_ratio(rng, cfg.model, camps.n)
     cost = np.maximum(pipeline / ratio, np.asarray(MIN_COST)[camps.kind])
     cost[camps.special] = cfg.plant.expo_cost * rng.uniform(0.97, 1.03)
     rounded: np.ndarray = np.round(cost, -2)
@@ -167,7 +173,8 @@ def rep_expenses(cfg: DemoConfig, tl: Timeline, org: Org, ka: KeyAccounts, work:
     travel_total = visits * cost * lognormal1(rng, 0.15, visits.shape)
     travel_lines = np.ceil(visits / 6).astype(np.int64)
     owned = np.bincount(np.searchsorted(reps, ka.owner[np.isin(ka.owner, reps)]), minlength=reps.size)
-    ent_mean = (ENTERTAINMENT_BASE + ENTERTAINMENT_PER_ACCOUNT * owned)[:, None] * org.fte_past[reps, :months]
+    selling = org.fte_past[reps, :months] * org.selling[reps, :months]
+    ent_mean = (ENTERTAINMENT_BASE + ENTERTAINMENT_PER_ACCOUNT * owned)[:, None] * selling
     ent_lines = round_random(rng, ent_mean)
     travel_amount = split_amounts(rng, travel_total.ravel(), travel_lines.ravel(), alpha=3.0)
     ent_amount = np.round(m.entertainment_line * lognormal1(rng, 0.3, int(ent_lines.sum())), 2)
@@ -278,10 +285,11 @@ def budgets(
     months = alloc.target_months
     nr = len(REGIONS)
     value = np.zeros((len(EXPENSE_CATEGORIES), nr, months))
-    travel = m.visits_norm * org.prop_visit[:, None] * org.fte[:, :months]
+    selling = org.fte[:, :months] * org.selling[:, :months]  # no budget for reps on leave
+    travel = m.visits_norm * org.prop_visit[:, None] * selling
     travel = travel * np.asarray(m.travel_per_visit)[org.rep_region][:, None]
     owned = np.bincount(ka.owner, minlength=org.n_reps)
-    ent = (ENTERTAINMENT_BASE + ENTERTAINMENT_PER_ACCOUNT * owned)[:, None] * org.fte[:, :months] * m.entertainment_line
+    ent = (ENTERTAINMENT_BASE + ENTERTAINMENT_PER_ACCOUNT * owned)[:, None] * selling * m.entertainment_line
     np.add.at(value[0], org.rep_region, travel)
     np.add.at(value[1], org.rep_region, ent)
     month = tl.month_of(camps.start)

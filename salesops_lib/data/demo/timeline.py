@@ -56,7 +56,7 @@ def cny_factor(days: np.ndarray, core: float, tail: float) -> np.ndarray:
 
 
 def holiday_factor(dates_month: np.ndarray, dates_day: np.ndarray) -> np.ndarray:
-    """Golden weeks: 1–7 October and 1–3 May are slow."""
+    """Golden weeks: 1–7 October (国庆) and 1–3 May are slow."""
     out = np.ones(dates_month.shape, dtype=np.float64)
     out[(dates_month == 10) & (dates_day <= 7)] = 0.3
     out[(dates_month == 5) & (dates_day <= 3)] = 0.4
@@ -79,6 +79,7 @@ class Timeline:
     weekday: np.ndarray  #: 0 = Monday
     q: np.ndarray  #: business weight of the day (weekday × holidays × Spring Festival)
     cny: np.ndarray  #: Spring Festival multiplier of the day
+    push: np.ndarray  #: month-end push multiplier of the day (orders only)
     period_of_day: np.ndarray  #: revenue period (ISO week, split at as_of) of each day
     period_first: np.ndarray  #: index of the first day of each period
     period_week: np.ndarray  #: ISO week of each period
@@ -145,6 +146,8 @@ def build_timeline(cfg: DemoConfig) -> Timeline:
     weekday = (days - 4) % 7
     cny = cny_factor(days, m.cny_core, m.cny_tail)
     q = np.asarray(m.weekday)[weekday] * holiday_factor(cal_month, cal_day) * cny
+    days_left = (as_dates.astype("datetime64[M]") + 1).astype("datetime64[D]") - as_dates
+    push = np.where(days_left.astype(np.int64) <= m.month_end_days, m.month_end_push, 1.0)
     # revenue periods: ISO weeks, split where the future begins
     key = iso_week(days) * 2 + (days > to_day(as_of))
     _, first, period_of_day = np.unique(key, return_index=True, return_inverse=True)
@@ -170,6 +173,7 @@ def build_timeline(cfg: DemoConfig) -> Timeline:
         weekday=weekday,
         q=q,
         cny=cny,
+        push=push,
         period_of_day=period_of_day,
         period_first=first,
         period_week=period_week,
