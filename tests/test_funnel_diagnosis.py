@@ -396,15 +396,19 @@ def test_planted_conversion_drop_is_named_with_region_stage_and_channel(
     assert drop.facts["stage"] == truth.where["stage"]
     assert (drop.facts["driver_dimension"], drop.facts["driver_segment"]) == ("channel", truth.where["channel"])
     assert drop.value == pytest.approx(measured["rate_latest"], abs=1e-4)
-    assert drop.baseline == pytest.approx(measured["rate_baseline"], abs=1e-4)
-    assert drop.facts["change"] == pytest.approx(measured["relative_change"], abs=1e-3)
+    # the level (mean of the 6 months) is the truth's baseline; the finding's baseline is the
+    # rate expected from it channel by channel and season by season, so the change differs a little
+    assert drop.facts["rate_level"] == pytest.approx(measured["rate_baseline"], abs=1e-4)
+    assert drop.value / drop.facts["rate_level"] - 1 == pytest.approx(measured["relative_change"], abs=1e-3)
+    assert drop.baseline == pytest.approx(measured["rate_baseline"], rel=0.05)
+    assert drop.facts["change"] == pytest.approx(measured["relative_change"], abs=0.04)
     assert drop.facts["driver_change"] == pytest.approx(
         measured["channel_relative_change"][truth.where["channel"]], abs=0.02
     )
-    # the other regions' moves are not reported
-    screen = planted_result.screen.set_index(["step", "unit"])
-    for region in measured["other_regions_relative_change"]:
-        assert not screen.loc[("leads", region), "significant"]
+    # the other regions' moves are not reported, neither as regions nor channel by channel
+    screen = planted_result.screen
+    others = screen[(screen["step"] == "leads") & screen["unit"].isin(measured["other_regions_relative_change"])]
+    assert len(others) > len(measured["other_regions_relative_change"]) and not others["significant"].any()
 
 
 @pytest.mark.slow
@@ -442,12 +446,11 @@ def test_planted_process_change_is_found_without_a_date(planted: Dataset, plante
 
 @pytest.mark.slow
 def test_null_variant_reports_no_drop_and_no_process_effect(null_result: FunnelResult) -> None:
-    kinds = {f.kind for f in null_result.findings}
-    assert not {"conversion_drop", "process_change_effect"} & kinds
+    alerts = {f.kind for f in null_result.findings if f.severity in ("medium", "high")}
+    assert not {"conversion_drop", "process_change_effect"} & alerts
+    assert "process_change_effect" not in {f.kind for f in null_result.findings}
     assert not [f for f in null_result.findings if f.severity == "high"]
-    assert not null_result.screen[
-        (null_result.screen["change"] < 0) & null_result.screen["significant"] & (null_result.screen["step"] == "leads")
-    ].shape[0]
+    assert not null_result.screen["significant"].any()  # no cell of any step survives the FDR control
     assert null_result.process.method in ("none", "company_wide")
 
 
