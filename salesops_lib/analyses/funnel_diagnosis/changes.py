@@ -3,11 +3,10 @@
 Rates per calendar month: the lead → opportunity step by the lead's creation month (leads
 created in the month that have a deal), and each stage by the month a deal *left* it (of the
 deals that left the stage in the month, the share that moved on rather than being lost), so
-the month is complete on its last day. The change is the month's rate ÷ the mean of the
-baseline months' rates − 1. Each unit's month is tested against its pooled baseline with a
-two-proportion z-test, widened by the dispersion the units' monthly rates show over the year
-before (quasi-binomial: seasons and campaigns move rates more than chance does), and the
-p-values of the units of one step are Holm-adjusted.
+the month is complete on its last day. Each unit's (and the company's) month is tested against
+its seasonal expectation (:mod:`.seasonal`: the baseline months' mean rate × the calendar
+month's factor, with the dispersion of the same method's errors over the year before), and
+the p-values of every cell of the screen are Benjamini–Hochberg-adjusted together.
 
 A change is then explained by a shift-share split over every other dimension: the change of
 the unit's rate = Σ over segments of the *mix* effect (the segment's share of volume moved) and
@@ -51,6 +50,7 @@ SCREEN_COLUMNS = [
     "dispersion",
     "df",
     "significant",
+    "survives",
     "material",
 ]
 
@@ -138,12 +138,25 @@ def screen(
     table = pd.concat(rows, ignore_index=True).rename(columns={"series": "unit"})
     table["p_adjusted"] = bh_adjust(table["p_value"])
     table["significant"] = discoveries(table["p_value"])
+    table["survives"] = _survives(table)
     table["material"] = table["change"].abs() >= min_change
     return table[SCREEN_COLUMNS]
 
 
 MIX_HELD = "*"
 """``stratum`` of a lead-step row tested with its channel mix held (other strata are channels)."""
+
+
+def _survives(table: pd.DataFrame) -> pd.Series:
+    """True for a unit row (``stratum`` "") that, or one of whose strata moving the same way,
+    is a discovery; strata rows keep their own ``significant``.
+    """
+    sign = np.sign(table["change"])
+    key = [table["k"], table["unit"], sign]
+    any_cell = table["significant"].groupby(key).transform("any")
+    return pd.Series(np.where(table["stratum"] == "", any_cell, table["significant"]), index=table.index)
+
+
 RAMP_SHARE = 0.75
 """A series starts at its first month with at least this share of its median monthly volume:
 the first months of an export are often partial (deals that left a stage only by moving on)."""

@@ -1,10 +1,11 @@
 """Findings of the funnel diagnosis: what changed or leaks, where, the likely cause, the action.
 
-Severity follows the evidence: ``high`` only for a drop that is both material (at least
-``min_change`` relative) and significant after Holm's correction — for the unit itself or for
-a segment inside it that carries the drop; ``medium`` for significant weak spots and a
-measured process-change effect; descriptive statements (the bottleneck stage, stalled deals,
-the bridge) are ``low`` or ``info``.
+Severity follows the evidence and the review's one multiplicity policy
+(:mod:`salesops_lib.analyses.multiplicity`): a ``conversion_drop`` is ``medium`` or ``high``
+only when its cell survives Benjamini–Hochberg across every cell of the month's screen
+(:func:`drop_severity`), otherwise at most a ``low`` watch item; ``medium`` for significant
+weak spots and a measured process-change effect; descriptive statements (the bottleneck stage,
+stalled deals, the bridge) are ``low`` or ``info``.
 """
 
 from __future__ import annotations
@@ -178,8 +179,8 @@ def drop_severity(screen: pd.DataFrame, min_change: float, alpha: float) -> pd.S
     Benjamini–Hochberg discovery across every cell of the screen. A survivor that fell by at
     least half of ``min_change`` is ``medium``, ``high`` when it fell by ``min_change`` and its
     adjusted p-value is below :data:`~salesops_lib.analyses.multiplicity.STRONG`. A row that
-    does not survive but whose own test (or its best channel's, Bonferroni over the unit's
-    channels) is below ``alpha`` with the same fall is a ``low`` watch item.
+    does not survive but whose own test, or its best stratum's (Bonferroni over the row's mix-held
+    and channel rows), is below ``alpha`` with the same fall is a ``low`` watch item.
     """
     units = screen[screen["stratum"] == ""]
     cells = screen[(screen["stratum"] != "") & (screen["change"] < 0)]
@@ -187,12 +188,11 @@ def drop_severity(screen: pd.DataFrame, min_change: float, alpha: float) -> pd.S
     row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in units[units["change"] <= -min_change / 2].itertuples():
         mine = cells[(cells["k"] == row.k) & (cells["unit"] == row.unit)]
-        n_cells = int((screen["k"].eq(row.k) & screen["unit"].eq(row.unit) & screen["stratum"].ne("")).sum())
-        survives = bool(row.significant) or bool(mine["significant"].any())
+        strata = int((screen["k"].eq(row.k) & screen["unit"].eq(row.unit) & screen["stratum"].ne("")).sum())
         q = min([row.p_adjusted, *mine["p_adjusted"]])
-        if survives:
+        if row.survives:
             out[row.Index] = "high" if q < STRONG and row.change <= -min_change else "medium"
-        elif min([row.p_value, *(mine["p_value"] * n_cells)]) < alpha:
+        elif min([row.p_value, *(mine["p_value"] * strata)]) < alpha:
             out[row.Index] = "low"
     return out
 

@@ -187,10 +187,10 @@ def dispersion(diff: np.ndarray, var: np.ndarray, months: np.ndarray) -> tuple[f
 
 def test(diff: float, var: float, phi: float, df: int) -> tuple[float, float]:
     """Z-score (observed − expected over its widened standard error) and the two-sided p-value,
-    Student-t on ``df`` residual months (normal when none were measured).
+    Student-t on ``df`` residual months; NaN (not tested) when no month's error could be
+    measured, since then nothing says how noisy the series is.
     """
-    if not (np.isfinite(diff) and np.isfinite(var) and var > 0):
+    if df <= 0 or not (np.isfinite(diff) and np.isfinite(var) and var > 0):
         return float("nan"), float("nan")
     z = diff / np.sqrt(var * phi)
-    p = 2 * (stats.t.sf(abs(z), df) if df > 0 else stats.norm.sf(abs(z)))
-    return float(z), float(p)
+    return float(z), float(2 * stats.t.sf(abs(z), df))
