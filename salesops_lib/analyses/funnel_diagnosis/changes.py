@@ -129,7 +129,7 @@ def screen(
             ],
             ignore_index=True,
         )
-        if k == -1 and strata is not None and not strata.empty:
+        if k == -1 and strata is not None and strata["channel"].nunique() > 1:  # one channel: nothing to hold
             frame = _stratified(frame, strata, unit, index[keep:], offsets, seasonal)
         frame["step"], frame["k"] = step, k
         rows.append(frame)
