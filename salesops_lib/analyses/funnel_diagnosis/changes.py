@@ -3,11 +3,10 @@
 Rates per calendar month: the lead → opportunity step by the lead's creation month (leads
 created in the month that have a deal), and each stage by the month a deal *left* it (of the
 deals that left the stage in the month, the share that moved on rather than being lost), so
-the month is complete on its last day. The change is the month's rate ÷ the mean of the
-baseline months' rates − 1. Each unit's month is tested against its pooled baseline with a
-two-proportion z-test, widened by the dispersion the units' monthly rates show over the year
-before (quasi-binomial: seasons and campaigns move rates more than chance does), and the
-p-values of the units of one step are Holm-adjusted.
+the month is complete on its last day. Each unit's (and the company's) month is tested against
+its seasonal expectation (:mod:`.seasonal`: the baseline months' mean rate × the calendar
+month's factor, with the dispersion of the same method's errors over the year before), and
+the p-values of every cell of the screen are Benjamini–Hochberg-adjusted together.
 
 A change is then explained by a shift-share split over every other dimension: the change of
 the unit's rate = Σ over segments of the *mix* effect (the segment's share of volume moved) and
@@ -23,14 +22,17 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from salesops_lib.analyses.funnel_diagnosis import seasonal as season
 from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
-from salesops_lib.analyses.funnel_diagnosis.stats import dispersion, holm, rate, two_proportion
+from salesops_lib.analyses.funnel_diagnosis.stats import rate, two_proportion
+from salesops_lib.analyses.multiplicity import bh_adjust, discoveries
 
 COMPANY = "company"
 SCREEN_COLUMNS = [
     "step",
     "k",
     "unit",
+    "stratum",
     "n_latest",
     "x_latest",
     "rate_latest",
@@ -38,12 +40,17 @@ SCREEN_COLUMNS = [
     "x_baseline",
     "rate_baseline",
     "rate_baseline_pooled",
+    "seasonal_factor",
+    "seasonal_years",
+    "rate_expected",
     "change",
     "z",
     "p_value",
     "p_adjusted",
     "dispersion",
+    "df",
     "significant",
+    "survives",
     "material",
 ]
 
@@ -54,91 +61,234 @@ def monthly_counts(
     """Per month × ``by`` × step: ``n`` (leads, or deals that left the stage) and ``x``
     (converted leads, or deals that moved on). Steps: ``leads`` (k = −1) then each open stage.
     """
-    parts = []
-    if leads is not None:
-        window = leads.filter((leads.created >= first) & (leads.created <= as_of))
-        window = window.mutate(month=window.created.truncate("M"))
-        frame: pd.DataFrame = (
-            window.group_by(["month", *by]).agg(n=window.count(), x=window.converted.sum().cast("float64")).execute()
-        )
-        parts.append(frame.assign(step=LEADS, k=-1))
+    parts = [] if leads is None else [lead_counts(leads, by, first, as_of)]
     done = stay.filter(stay.left.notnull() & (stay.left >= first) & (stay.left <= as_of))
     done = done.mutate(month=done.left.truncate("M"))
     frame = done.group_by(["month", "k", *by]).agg(n=done.count(), x=done.advanced.sum().cast("float64")).execute()
     parts.append(frame)
-    out = pd.concat(parts, ignore_index=True)
-    out["month"] = pd.to_datetime(out["month"])
-    out[["n", "x"]] = out[["n", "x"]].astype(float)
-    return out
+    return _tidy(pd.concat(parts, ignore_index=True))
+
+
+def lead_counts(leads: ir.Table, by: list[str], first: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """Leads created per month × ``by`` (``n``) and those that became a deal (``x``), step ``leads``."""
+    window = leads.filter((leads.created >= first) & (leads.created <= as_of))
+    window = window.mutate(month=window.created.truncate("M"))
+    frame: pd.DataFrame = (
+        window.group_by(["month", *by]).agg(n=window.count(), x=window.converted.sum().cast("float64")).execute()
+    )
+    return _tidy(frame.assign(step=LEADS, k=-1))
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame[["n", "x"]] = frame[["n", "x"]].astype(float)
+    return frame
 
 
 def screen(
     monthly: pd.DataFrame,
     unit: str,
     latest: pd.Timestamp,
-    baseline: list[pd.Timestamp],
+    offsets: tuple[int, ...],
     *,
-    alpha: float,
     min_change: float,
     steps: dict[int, str],
-    history: list[pd.Timestamp],
+    strata: pd.DataFrame | None = None,
+    seasonal: bool = True,
 ) -> pd.DataFrame:
-    """One row per step × unit (and the company): the month's rate against the baseline.
+    """One row per step × unit (and the company): the month's rate against its expected rate.
 
-    The dispersion of each step is measured on the ``history`` months (the year before the
-    month), so a one-month baseline is tested as carefully as a six-month one.
+    Expected = the mean rate of the months ``offsets`` before × the calendar month's seasonal
+    factor (:mod:`.seasonal`, from the company's series of the step; ``seasonal`` False for
+    none). Each row is tested with the dispersion its kind of series showed over the
+    :data:`HISTORY` months before. ``strata`` (lead counts by month × unit × ``channel``)
+    adds to the lead step, per unit, a stratified row (``stratum`` :data:`MIX_HELD`: each
+    channel of the unit against its own expected rate, summed, Cochran–Mantel–Haenszel-like,
+    so a drop inside channels is not diluted by a moving mix) and one row per channel. Every row's p-value is then
+    Benjamini–Hochberg-adjusted with all the others (:mod:`salesops_lib.analyses.multiplicity`).
     """
-    rows = []
+    index = pd.date_range(monthly["month"].min() if len(monthly) else latest, latest, freq="MS")
+    rows: list[pd.DataFrame] = []
     for k, step in steps.items():
         part = monthly[monthly["k"] == k]
-        if part.empty:
+        if part.empty or not (part["month"] == latest).any():
             continue
-        company = part.groupby("month", as_index=False)[["n", "x"]].sum().assign(**{unit: COMPANY})
-        past = part[part["month"].isin(history)]
-        phi = dispersion(past["x"].to_numpy(), past["n"].to_numpy(), past[unit].to_numpy())
-        step_rows = [_screen_row(g, latest, baseline) | {"unit": name} for name, g in part.groupby(unit)]
-        frame = pd.DataFrame(step_rows)
-        if frame.empty:
-            continue
-        frame["z"], frame["p_value"] = two_proportion(
-            frame["x_latest"], frame["n_latest"], frame["x_baseline"], frame["n_baseline"], dispersion=phi
+        n, x, names = _wide(part, [unit], index)
+        keep = _settled(n.sum(axis=1))
+        n, x = n[keep:], x[keep:]
+        company = season.season(x.sum(axis=1, keepdims=True), n.sum(axis=1, keepdims=True), offsets, adjust=seasonal)
+        units = season.Season(
+            np.repeat(company.factor, n.shape[1], axis=1),
+            np.repeat(company.var, n.shape[1], axis=1),
+            company.years.repeat(n.shape[1]),
         )
-        frame["p_adjusted"] = holm(frame["p_value"])
-        total = pd.DataFrame([_screen_row(company, latest, baseline) | {"unit": COMPANY}])
-        total["z"], total["p_value"] = two_proportion(
-            total["x_latest"], total["n_latest"], total["x_baseline"], total["n_baseline"], dispersion=phi
+        frame = pd.concat(
+            [
+                _rows(x.sum(axis=1, keepdims=True), n.sum(axis=1, keepdims=True), [COMPANY], offsets, company),
+                _rows(x, n, [name[0] for name in names], offsets, units),
+            ],
+            ignore_index=True,
         )
-        total["p_adjusted"] = total["p_value"]
-        frame = pd.concat([total, frame], ignore_index=True)
-        frame["step"], frame["k"], frame["dispersion"] = step, k, phi
+        if k == -1 and strata is not None and strata["channel"].nunique() > 1:  # one channel: nothing to hold
+            frame = _stratified(frame, strata, unit, index[keep:], offsets, seasonal)
+        frame["step"], frame["k"] = step, k
         rows.append(frame)
     if not rows:
         return pd.DataFrame(columns=SCREEN_COLUMNS)
-    table = pd.concat(rows, ignore_index=True)
-    table["significant"] = table["p_adjusted"] < alpha
+    table = pd.concat(rows, ignore_index=True).rename(columns={"series": "unit"})
+    table["p_adjusted"] = bh_adjust(table["p_value"])
+    table["significant"] = discoveries(table["p_value"])
+    table["survives"] = _survives(table)
     table["material"] = table["change"].abs() >= min_change
     return table[SCREEN_COLUMNS]
 
 
-def _screen_row(group: pd.DataFrame, latest: pd.Timestamp, baseline: list[pd.Timestamp]) -> dict[str, float]:
-    now = group[group["month"] == latest]
-    base = group[group["month"].isin(baseline)]
-    n1, x1 = float(now["n"].sum()), float(now["x"].sum())
-    n0, x0 = float(base["n"].sum()), float(base["x"].sum())
-    monthly = rate(base["x"], base["n"])
-    monthly = monthly[np.isfinite(monthly)]
-    mean = float(monthly.mean()) if monthly.size else np.nan
-    r1 = float(rate(x1, n1))
-    return {
-        "n_latest": n1,
-        "x_latest": x1,
-        "rate_latest": r1,
-        "n_baseline": n0,
-        "x_baseline": x0,
-        "rate_baseline": mean,
-        "rate_baseline_pooled": float(rate(x0, n0)),
-        "change": r1 / mean - 1 if mean and np.isfinite(mean) and np.isfinite(r1) else np.nan,
-    }
+MIX_HELD = "*"
+"""``stratum`` of a lead-step row tested with its channel mix held (other strata are channels)."""
+
+
+def _survives(table: pd.DataFrame) -> pd.Series:
+    """True for a unit row (``stratum`` "") that, or one of whose strata moving the same way,
+    is a discovery; strata rows keep their own ``significant``.
+    """
+    sign = np.sign(table["change"])
+    key = [table["k"], table["unit"], sign]
+    any_cell = table["significant"].groupby(key).transform("any")
+    return pd.Series(np.where(table["stratum"] == "", any_cell, table["significant"]), index=table.index)
+
+
+RAMP_SHARE = 0.75
+"""A series starts at its first month with at least this share of its median monthly volume:
+the first months of an export are often partial (deals that left a stage only by moving on)."""
+HISTORY = 12
+"""Months before the reporting month whose prediction errors measure the dispersion."""
+
+
+def _settled(volume: np.ndarray) -> int:
+    """Row of the first month past the ramp-up of ``volume`` (see :data:`RAMP_SHARE`)."""
+    positive = volume[volume > 0]
+    if positive.size == 0:
+        return 0
+    full = np.flatnonzero(volume >= RAMP_SHARE * float(np.median(positive)))
+    return int(full[0]) if full.size else 0
+
+
+def _wide(
+    part: pd.DataFrame, keys: list[str], index: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+    """Month × series matrices of ``n`` and ``x`` (zeros where a series had nothing), and the series' keys."""
+    wide = part.pivot_table(index="month", columns=keys, values=["n", "x"], aggfunc="sum", fill_value=0.0)
+    wide = wide.reindex(index, fill_value=0.0)
+    n = wide["n"]
+    names = [tuple(str(v) for v in (c if isinstance(c, tuple) else (c,))) for c in n.columns]
+    return n.to_numpy(dtype=float), wide["x"][n.columns].to_numpy(dtype=float), names
+
+
+def _rows(
+    x: np.ndarray, n: np.ndarray, names: list[str], offsets: tuple[int, ...], seasons: season.Season
+) -> pd.DataFrame:
+    """The reporting month (last row) of each series against its expectation, tested with the
+    dispersion the series showed over the :data:`HISTORY` months before (pooled over them).
+    """
+    expected = season.expect(x, n, offsets, seasons)
+    diff, var, _ = season.observed_minus_expected(x, n, expected)
+    phi, df = season.dispersion(diff, var, _history(n.shape[0]))
+    tests = [season.test(diff[-1, j], var[-1, j], phi, df) for j in range(n.shape[1])]
+    return _describe(x, n, offsets, names, expected.rate[-1], seasons, tests, phi, df)
+
+
+def _describe(
+    x: np.ndarray,
+    n: np.ndarray,
+    offsets: tuple[int, ...],
+    names: list[str],
+    expected: np.ndarray,
+    seasons: season.Season,
+    tests: list[tuple[float, float]],
+    phi: float,
+    df: int,
+) -> pd.DataFrame:
+    t = n.shape[0]
+    base = [t - 1 - o for o in offsets if o < t]
+    level, _ = season.levels(x, n, offsets)
+    n1, x1 = n[-1], x[-1]
+    n0, x0 = n[base].sum(axis=0), x[base].sum(axis=0)
+    r1 = rate(x1, n1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.where(expected > 0, r1 / expected - 1, np.nan)
+    return pd.DataFrame(
+        {
+            "series": names,
+            "stratum": "",
+            "n_latest": n1,
+            "x_latest": x1,
+            "rate_latest": r1,
+            "n_baseline": n0,
+            "x_baseline": x0,
+            "rate_baseline": level[-1],
+            "rate_baseline_pooled": rate(x0, n0),
+            "seasonal_factor": seasons.factor[-1],
+            "seasonal_years": seasons.years,
+            "rate_expected": expected,
+            "change": change,
+            "z": [z for z, _ in tests],
+            "p_value": [p for _, p in tests],
+            "dispersion": phi,
+            "df": df,
+        }
+    )
+
+
+def _history(t: int) -> np.ndarray:
+    months = np.zeros(t, dtype=bool)
+    months[max(t - 1 - HISTORY, 0) : t - 1] = True
+    return months
+
+
+def _stratified(
+    frame: pd.DataFrame,
+    strata: pd.DataFrame,
+    unit: str,
+    index: pd.DatetimeIndex,
+    offsets: tuple[int, ...],
+    seasonal: bool,
+) -> pd.DataFrame:
+    """The lead step's unit rows, plus per unit (and the company) a row with its channel mix held
+    (:data:`MIX_HELD`: each channel against its own expected rate, summed) and a row per channel.
+    """
+    n, x, names = _wide(strata, [unit, "channel"], index)
+    channels = sorted({c for _, c in names})
+    by_channel = np.array([channels.index(c) for _, c in names])
+    totals_n = np.stack([n[:, by_channel == i].sum(axis=1) for i in range(len(channels))], axis=1)
+    totals_x = np.stack([x[:, by_channel == i].sum(axis=1) for i in range(len(channels))], axis=1)
+    own = season.season(totals_x, totals_n, offsets, adjust=seasonal)
+    cells = season.Season(own.factor[:, by_channel], own.var[:, by_channel], own.years[by_channel])
+    expected = season.expect(x, n, offsets, cells)
+    diff, var, _ = season.observed_minus_expected(x, n, expected)
+    history = _history(n.shape[0])
+    phi, df = season.dispersion(diff, var, history)
+    tests = [season.test(diff[-1, j], var[-1, j], phi, df) for j in range(n.shape[1])]
+    rows = _describe(x, n, offsets, [u for u, _ in names], expected.rate[-1], cells, tests, phi, df)
+    rows["stratum"] = [c for _, c in names]
+    units = [COMPANY, *sorted({u for u, _ in names})]
+    member = np.array([[v in (u, COMPANY) for v in units] for u, _ in names], dtype=float)  # cell × unit
+    unit_diff, unit_var = np.nan_to_num(diff) @ member, np.nan_to_num(var) @ member
+    unit_var = np.where(unit_var > 0, unit_var, np.nan)
+    unit_phi, unit_df = season.dispersion(unit_diff[:, 1:], unit_var[:, 1:], history)
+    company_phi, company_df = season.dispersion(unit_diff[:, :1], unit_var[:, :1], history)
+    position = {name: j for j, name in enumerate(units)}
+    out = frame[frame["series"].isin(position)].copy()
+    out["stratum"] = MIX_HELD
+    for i, name in zip(out.index, out["series"], strict=True):
+        j = position[name]
+        phi_j, df_j = (company_phi, company_df) if name == COMPANY else (unit_phi, unit_df)
+        out.loc[i, ["z", "p_value"]] = season.test(unit_diff[-1, j], unit_var[-1, j], phi_j, df_j)
+        out.loc[i, ["dispersion", "df"]] = [phi_j, df_j]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = unit_diff[-1, [position[name] for name in out["series"]]]
+        out["rate_expected"] = rate(out["x_latest"].to_numpy() - diff, out["n_latest"].to_numpy())
+        out["change"] = out["rate_latest"] / out["rate_expected"] - 1
+    return pd.concat([frame, out, rows[rows["n_latest"] > 0]], ignore_index=True)
 
 
 def period_counts(

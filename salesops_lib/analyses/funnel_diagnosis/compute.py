@@ -39,8 +39,8 @@ REQUIRED = ("opportunities", "stage_history", "reps")
 MAX_DRILLS = 6
 """Changes explained segment by segment (the largest material drops first)."""
 ORG = ("region", "team", "rep")
-DISPERSION_MONTHS = 12
-"""Months before the reporting month on which the month-to-month dispersion of rates is measured."""
+SEASON_YEARS = 3
+"""Earlier years of the same calendar month behind a month's seasonal factor (at most)."""
 
 
 def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> FunnelResult:
@@ -63,7 +63,7 @@ def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> Fu
         dimensions.insert(0, unit)
     change_stages, change_level = _change_stages(plan, params), _change_level(data, scope, params)  # fail early
     change_day = params.change_day
-    starts = [baseline[0], add_months(first, -DISPERSION_MONTHS), as_of - dt.timedelta(days=process_change.SEARCH_DAYS)]
+    starts = [baseline[0], _history_start(first, params), as_of - dt.timedelta(days=process_change.SEARCH_DAYS)]
     if change_day:
         starts.append(change_day - dt.timedelta(days=process_change.BEFORE_DAYS))
     since = None if window_start is None else min(window_start, *starts)
@@ -90,6 +90,13 @@ def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> Fu
             as_of=as_of,
             change=(change_stages, change_level),
         )
+
+
+def _history_start(first: dt.date, params: FunnelDiagnosisParams) -> dt.date:
+    """First month the month-vs-baseline screen reads: :data:`SEASON_YEARS` years of seasonal
+    factors, each needing its own baseline months before it.
+    """
+    return add_months(first, -(SEASON_YEARS * 12 + max(params.baseline_months)))
 
 
 def _available(dimension: str, data: Dataset) -> bool:
@@ -153,11 +160,23 @@ def _diagnose(
     latest = pd.Timestamp(first)
     months = [pd.Timestamp(m) for m in baseline]
     lead_unit = leads if leads is not None and unit in LEAD_DIMENSIONS else None
-    history = [latest - pd.DateOffset(months=m) for m in range(DISPERSION_MONTHS, 0, -1)]
-    monthly = changes.monthly_counts(stay, lead_unit, [unit], min(baseline[0], history[0].date()), as_of)
+    start = _history_start(first, params)
+    monthly = changes.monthly_counts(stay, lead_unit, [unit], start, as_of)
+    strata = (
+        changes.lead_counts(lead_unit, [unit, "channel"], start, as_of)
+        if lead_unit is not None and unit != "channel"
+        else None
+    )
     steps = {**({-1: stages.LEADS} if lead_unit is not None else {}), **dict(enumerate(plan.open_stages))}
     screen = changes.screen(
-        monthly, unit, latest, months, alpha=alpha, min_change=params.min_change, steps=steps, history=history
+        monthly,
+        unit,
+        latest,
+        params.baseline_months,
+        min_change=params.min_change,
+        steps=steps,
+        strata=strata,
+        seasonal=params.compare_to != "same-month-last-year",  # that baseline is seasonal already
     )
     drivers = _drivers(screen, stay, leads, unit, dimensions, first, as_of, baseline, params)
     decomposition = _decomposition(monthly, unit, latest, months, steps)
@@ -265,7 +284,10 @@ def _drivers(
 ) -> pd.DataFrame:
     """Mix/rate split of each material or significant drop of a unit, over every other dimension."""
     flagged = screen[
-        (screen["unit"] != changes.COMPANY) & (screen["change"] < 0) & (screen["material"] | screen["significant"])
+        (screen["unit"] != changes.COMPANY)
+        & (screen["stratum"] == "")
+        & (screen["change"] < 0)
+        & (screen["material"] | screen["significant"])
     ]
     flagged = flagged.sort_values("change").head(MAX_DRILLS)
     periods = [(m, (pd.Timestamp(m) + pd.offsets.MonthEnd(0)).date()) for m in baseline]

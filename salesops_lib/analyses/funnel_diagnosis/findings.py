@@ -1,10 +1,11 @@
 """Findings of the funnel diagnosis: what changed or leaks, where, the likely cause, the action.
 
-Severity follows the evidence: ``high`` only for a drop that is both material (at least
-``min_change`` relative) and significant after Holm's correction — for the unit itself or for
-a segment inside it that carries the drop; ``medium`` for significant weak spots and a
-measured process-change effect; descriptive statements (the bottleneck stage, stalled deals,
-the bridge) are ``low`` or ``info``.
+Severity follows the evidence and the review's one multiplicity policy
+(:mod:`salesops_lib.analyses.multiplicity`): a ``conversion_drop`` is ``medium`` or ``high``
+only when its cell survives Benjamini–Hochberg across every cell of the month's screen
+(:func:`drop_severity`), otherwise at most a ``low`` watch item; ``medium`` for significant
+weak spots and a measured process-change effect; descriptive statements (the bottleneck stage,
+stalled deals, the bridge) are ``low`` or ``info``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from salesops_lib.analyses.funnel_diagnosis.facts import NONE, StagePlan
 from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
 from salesops_lib.analyses.funnel_diagnosis.process_change import ProcessChange
 from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
+from salesops_lib.analyses.multiplicity import STRONG
 from salesops_lib.config.scope import RunScope
 
 ANALYSIS = "funnel_diagnosis"
@@ -107,14 +109,10 @@ def _drops(
     is material, ``medium`` when at least half that; its cause is the segment that carries it.
     """
     out = []
+    units = screen[screen["stratum"] == ""].assign(severity=drop_severity(screen, params.min_change, params.alpha))
     row: Any  # an itertuples() row: its fields' types are known only at run time
-    for row in screen[screen["significant"] & (screen["change"] < 0)].itertuples():
-        if row.change <= -params.min_change:
-            severity = "high"
-        elif row.change <= -params.min_change / 2:
-            severity = "medium"
-        else:
-            continue
+    for row in units[units["severity"] != ""].itertuples():
+        severity = row.severity
         company = row.unit == COMPANY
         driver = _driver(
             decomposition.assign(unit=COMPANY, dimension=unit, small=False, significant=False)
@@ -123,7 +121,7 @@ def _drops(
             row.step,
             str(row.unit),
         )
-        lost_rate = max(row.rate_baseline - row.rate_latest, 0.0)
+        lost_rate = max(row.rate_expected - row.rate_latest, 0.0)
         at_stake = (
             lost_rate * row.n_latest * _downstream(funnel, row.k, plan) * (avg_won if np.isfinite(avg_won) else 0)
         )
@@ -133,8 +131,11 @@ def _drops(
             "stage": _stage_of(row.step, plan),
             "change": float(row.change),
             "rate_latest": float(row.rate_latest),
-            "rate_baseline": float(row.rate_baseline),
+            "rate_baseline": float(row.rate_expected),
+            "rate_level": float(row.rate_baseline),
+            "seasonal_factor": float(row.seasonal_factor),
             "n_latest": float(row.n_latest),
+            "p_value": float(row.p_value),
             "p_adjusted": float(row.p_adjusted),
             "compare_to": params.compare_to,
         }
@@ -156,18 +157,43 @@ def _drops(
             Finding(
                 **base,
                 kind="conversion_drop",
-                severity=severity,  # type: ignore[arg-type]
+                severity=severity,
                 level="company" if company else unit,
                 unit=str(row.unit),
                 metric=LEAD_METRIC if row.step == LEADS else STAGE_METRIC,
                 value=float(row.rate_latest),
-                baseline=float(row.rate_baseline),
+                baseline=float(row.rate_expected),
                 at_stake=float(at_stake),
                 facts=facts,
                 cause=cause,
                 action=action or "review_stage",
             )
         )
+    return out
+
+
+def drop_severity(screen: pd.DataFrame, min_change: float, alpha: float) -> pd.Series:
+    """Severity of each unit row's drop under the review's multiplicity policy ("" for none).
+
+    A row *survives* when it, or one of its channel cells (``stratum``) with a drop, is a
+    Benjamini–Hochberg discovery across every cell of the screen. A survivor that fell by at
+    least half of ``min_change`` is ``medium``, ``high`` when it fell by ``min_change`` and its
+    adjusted p-value is below :data:`~salesops_lib.analyses.multiplicity.STRONG`. A row that
+    does not survive but whose own test, or its best stratum's (Bonferroni over the row's mix-held
+    and channel rows), is below ``alpha`` with the same fall is a ``low`` watch item.
+    """
+    units = screen[screen["stratum"] == ""]
+    cells = screen[(screen["stratum"] != "") & (screen["change"] < 0)]
+    out = pd.Series("", index=units.index, dtype=object)
+    row: Any  # an itertuples() row: its fields' types are known only at run time
+    for row in units[units["change"] <= -min_change / 2].itertuples():
+        mine = cells[(cells["k"] == row.k) & (cells["unit"] == row.unit)]
+        strata = int((screen["k"].eq(row.k) & screen["unit"].eq(row.unit) & screen["stratum"].ne("")).sum())
+        q = min([row.p_adjusted, *mine["p_adjusted"]])
+        if row.survives:
+            out[row.Index] = "high" if q < STRONG and row.change <= -min_change else "medium"
+        elif min([row.p_value, *(mine["p_value"] * strata)]) < alpha:
+            out[row.Index] = "low"
     return out
 
 

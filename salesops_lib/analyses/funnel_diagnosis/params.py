@@ -37,7 +37,10 @@ class FunnelDiagnosisParams(AnalysisParams):
         description="dimensions compared segment by segment, comma-separated",
     )
     horizon_days: int = Field(90, description="age in days at which creation-month cohorts are compared")
-    alpha: float = Field(0.05, description="significance level after Holm correction")
+    alpha: float = Field(
+        0.05,
+        description="significance level of segment tests (Holm) and of the month's low watch items; alerts use the review's 5 % FDR",
+    )
     min_segment_size: int = Field(30, description="fewest decided deals or leads for a segment to be ranked")
     min_change: float = Field(0.10, description="smallest relative change worth a finding, 0.10 for 10 percent")
     change_date: str = Field(

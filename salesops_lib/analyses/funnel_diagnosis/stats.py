@@ -110,24 +110,6 @@ def shrink(k: np.ndarray | pd.Series, n: np.ndarray | pd.Series) -> np.ndarray:
     return np.where(keep, (k + strength * mean) / (n + strength), np.nan)
 
 
-def dispersion(k: np.ndarray, n: np.ndarray, groups: np.ndarray) -> float:
-    """Pearson dispersion of monthly counts around each group's pooled rate (≥ 1).
-
-    The baseline months of every unit enter once; 1 when there are no degrees of freedom.
-    """
-    frame = pd.DataFrame({"k": np.asarray(k, dtype=float), "n": np.asarray(n, dtype=float), "g": groups})
-    frame = frame[frame["n"] > 0]
-    pooled = frame.groupby("g")[["k", "n"]].transform("sum")
-    p = pooled["k"] / pooled["n"]
-    var = frame["n"] * p * (1 - p)
-    ok = var > 0
-    df = int(ok.sum()) - frame.loc[ok, "g"].nunique()
-    if df <= 0:
-        return 1.0
-    chi2 = float((((frame["k"] - frame["n"] * p) ** 2)[ok] / var[ok]).sum())
-    return max(chi2 / df, 1.0)
-
-
 def normal_interval(estimate: float, se: float, alpha: float = 0.05) -> tuple[float, float, float]:
     """Lower and upper bound of a normal-theory interval, and the two-sided p-value of 0."""
     if not np.isfinite(se) or se <= 0:

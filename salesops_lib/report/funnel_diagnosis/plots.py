@@ -113,8 +113,11 @@ def segment_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
 
 
 def change_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
-    """Heat map of the relative changes (units × steps); significant cells are marked."""
+    """Heat map of the relative changes against the expected rate (units × steps); cells that
+    survive the review's false-discovery-rate control are marked.
+    """
     screen = result.screen
+    screen = screen[screen["stratum"] == ""] if "stratum" in screen else screen
     if screen.empty:
         return HtmlFragment("")
     apply_theme()
@@ -123,7 +126,7 @@ def change_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     fig, ax = plt.subplots(figsize=(8.0, 0.5 * max(screen["step"].nunique(), 1) + 1.6))
     screen = screen.assign(label=[step_word(s, result.stages, lang) for s in screen["step"]])
     values = screen.pivot_table(index="label", columns="unit", values="change", aggfunc="first")
-    marks = screen.pivot_table(index="label", columns="unit", values="significant", aggfunc="first")
+    marks = screen.pivot_table(index="label", columns="unit", values="survives", aggfunc="first")
     rows = list(dict.fromkeys(screen["label"]))
     cols = ["company", *sorted(u for u in values.columns if u != "company")]
     values, marks = values.reindex(index=rows, columns=cols), marks.reindex(index=rows, columns=cols)

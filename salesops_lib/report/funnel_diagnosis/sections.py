@@ -350,20 +350,31 @@ def segments_section(result: FunnelResult, lang: str) -> HtmlFragment:
 # --------------------------------------------------------------------------- changes
 
 
+def _season_words(screen: pd.DataFrame, compare_to: str, lang: str) -> str:
+    """How the expected rate was made seasonal: from how many earlier years, or why not at all."""
+    if compare_to == "same-month-last-year":
+        return label("season_same_month", lang)
+    company = screen[screen["unit"] == "company"]
+    years = int(company["seasonal_years"].min()) if len(company) else 0
+    return label("season_note", lang, years=years) if years else label("season_none", lang)
+
+
 def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
     """The screen of units × steps, then the split of each flagged drop and the company's change."""
     lag = "—" if not np.isfinite(result.lead_lag_p90) else formatted(result.lead_lag_p90, ".0f")
     compare = compare_words(result.compare_to, lang)
+    space = " " if lang != "zh" else ""
     text = label("changes_note", lang, basis=compare)
     if result.has_leads:
-        text += (" " if lang != "zh" else "") + label("changes_leads_note", lang, lag=lag)
-    parts = [h2("changes_title", lang), note(text)]
-    screen = result.screen
+        text += space + label("changes_leads_note", lang, lag=lag)
+    screen = result.screen[result.screen["stratum"] == ""]
+    parts = [h2("changes_title", lang), note(text + space + _season_words(screen, result.compare_to, lang))]
+    parts.append(note(label("multiplicity_policy", lang)))
     if screen.empty:
         return HtmlFragment("".join(parts))
     screen = screen.assign(
         label=[step_word(s, result.stages, lang) for s in screen["step"]],
-        cell=[f"{signed(c)}{'*' if s else ''}" for c, s in zip(screen["change"], screen["significant"], strict=True)],
+        cell=[f"{signed(c)}{'*' if s else ''}" for c, s in zip(screen["change"], screen["survives"], strict=True)],
     )
     pivot = screen.pivot_table(index="label", columns="unit", values="cell", aggfunc="first")
     pivot = pivot.reindex(index=list(dict.fromkeys(screen["label"])))
