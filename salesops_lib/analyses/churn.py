@@ -8,9 +8,9 @@ before ``as_of``; it is *at risk* when its value in the last ``window_months`` f
 a year: (previous window − last window) × 12 / window_months.
 
 Every rule comes with its chance under "nothing changed", so a small account's noise is not an
-alert: a decline's p-value treats each window's value as a compound Poisson sum of its orders
-(var ≈ Σ amount², both windows pooled), a silence's is the chance of no order for that many days
-at the account's 12-month order rate. The key accounts' p-values share the review's multiplicity
+alert: a decline's p-value is a permutation test of the account's weekly values over both windows
+(how often would half of its weeks, picked at random, sum to as little as the last window's do?)
+— a lumpy account's one big order is one high week, not proof of a decline; a silence's is the chance of no order for that many days at its 12-month order rate. The key accounts' p-values share the review's multiplicity
 policy (:mod:`salesops_lib.analyses.multiplicity`): ``significant`` marks the survivors, which
 alone may be alerts; the others are a watch list.
 """
@@ -20,9 +20,9 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from salesops_lib.analyses.multiplicity import bh_adjust, discoveries
 from salesops_lib.data import Dataset
@@ -73,7 +73,6 @@ def key_account_risk(
         value_12m=events.amount.sum(where=events.at >= year_start).fill_null(0),
         previous_window=events.amount.sum(where=(events.at >= previous_start) & (events.at < last_start)).fill_null(0),
         last_window=events.amount.sum(where=events.at >= last_start).fill_null(0),
-        squares=(events.amount * events.amount).sum(where=events.at >= previous_start).fill_null(0),
         orders_12m=events.count(where=events.at >= year_start),
         last_order=events.at.max(),
         first_order=events.at.min(),
@@ -93,7 +92,7 @@ def key_account_risk(
     declining = key["change"] <= -decline
     grew = key["last_window"] > key["previous_window"]  # a growing account is not silent, however long its gap
     silent = (key["days_since_last"] > silence_factor * key["usual_gap_days"].clip(lower=7)) & ~grew
-    key["p_decline"] = _decline_p(key)
+    key["p_decline"] = _decline_p(events, key["customer_id"], previous_start, as_of)
     key["p_silence"] = np.exp(-key["orders_12m"].astype(float) / 365.0 * key["days_since_last"].clip(lower=0))
     key["p_value"] = np.where(declining, key["p_decline"], np.where(silent, key["p_silence"], np.nan))
     tested = np.where(declining, key["p_decline"], key["p_silence"])  # every key account is a tested cell
@@ -107,15 +106,37 @@ def key_account_risk(
     return _with_names(data, at_risk).sort_values("value_at_risk", ascending=False)[COLUMNS].reset_index(drop=True)
 
 
-def _decline_p(key: pd.DataFrame) -> np.ndarray:
-    """One-sided p-value of the fall from the previous window to the last one, each window's value
-    a compound Poisson sum of its orders (variance ≈ Σ amount² over both windows).
+BUCKETS = 52
+"""Equal slices (about weeks) of the two windows the decline's permutation test shuffles."""
+
+
+def _decline_p(events: ir.Table, customers: pd.Series, start: dt.date, as_of: dt.date) -> np.ndarray:
+    """One-sided permutation p-value, per customer, that the last half of its :data:`BUCKETS`
+    slices since ``start`` sums as low as it does by chance (20,000 seeded random splits).
     """
-    drop = (key["previous_window"] - key["last_window"]).to_numpy(dtype=float)
-    spread = np.sqrt(key["squares"].to_numpy(dtype=float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(spread > 0, drop / spread, 0.0)
-    return np.asarray(stats.norm.sf(z), dtype=float)
+    mine = events.filter(events.customer_id.isin(customers.tolist()) & (events.at >= start))
+    daily = mine.group_by(["customer_id", "at"]).agg(amount=mine.amount.sum()).execute()
+    span = (as_of - start).days + 1
+    offset = (pd.to_datetime(daily["at"]) - pd.Timestamp(start)).dt.days.to_numpy()
+    daily["slice"] = np.minimum(offset * BUCKETS // span, BUCKETS - 1)
+    values = (
+        daily.pivot_table(index="customer_id", columns="slice", values="amount", aggfunc="sum", fill_value=0.0)
+        .reindex(index=customers.to_numpy(), columns=range(BUCKETS), fill_value=0.0)
+        .to_numpy(dtype=float)
+    )
+    splits = _splits(BUCKETS, BUCKETS // 2)
+    observed = values[:, BUCKETS - BUCKETS // 2 :].sum(axis=1)
+    below = (values @ splits.T <= observed[:, None] * (1 + 1e-12) + 1e-9).sum(axis=1)
+    return np.asarray((below + 1) / (len(splits) + 1), dtype=float)
+
+
+def _splits(slices: int, chosen: int, draws: int = 20_000) -> np.ndarray:
+    """``draws`` random 0/1 rows choosing ``chosen`` of ``slices`` (seeded: the same every run)."""
+    rng = np.random.default_rng(0)
+    picks = np.argsort(rng.random((draws, slices)), axis=1)[:, :chosen]
+    out = np.zeros((draws, slices))
+    np.put_along_axis(out, picks, 1.0, axis=1)
+    return out
 
 
 def _with_names(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
