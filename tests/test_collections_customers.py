@@ -483,18 +483,18 @@ def test_planted_churning_key_account_is_flagged_through_the_shared_risk(
 ) -> None:
     ds, result = planted
     truth = _truth(ds, "churn_risk")
-    churn = [f for f in result.findings if f.kind == "key_account_churn"]
-    assert [f.unit for f in churn] == [truth.where["customer_id"]]
+    churn = [f for f in result.findings if f.kind == "key_account_churn" and f.severity != "low"]
+    assert [f.unit for f in churn] == [truth.where["customer_id"]]  # other accounts that fell are watch items
     assert churn[0].facts["owner_id"] == truth.where["owner_rep_id"] and churn[0].severity == "high"
     assert churn[0].facts["change"] == pytest.approx(truth.magnitude["measured"]["account"]["change"], abs=1e-3)
 
 
 @pytest.mark.slow
 def test_null_variant_raises_nothing_planted(null: CollectionsCustomersResult) -> None:
-    kinds = {f.kind for f in null.findings}
+    kinds = {f.kind for f in null.findings if f.severity != "low"}
     assert not kinds & {"collections_slip", "key_account_churn"}
     assert not [f for f in null.findings if f.severity == "high"]
-    assert not null.receivables.slip["slipping"].any() and null.churn.empty  # type: ignore[union-attr]
+    assert not null.receivables.slip["slipping"].any() and not null.churn["significant"].any()  # type: ignore[union-attr]
 
 
 def test_predictive_ltv_holdout_calibration_is_reported(planted: tuple[Dataset, CollectionsCustomersResult]) -> None:

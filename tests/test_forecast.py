@@ -395,14 +395,18 @@ def test_demo_planted_churn_account_is_a_risk(demo_results: dict[str, object]) -
     ds, result = demo_results["planted"]  # type: ignore[misc]
     where = load_truth(Path(ds.source)).effect("churn_risk").where
     assert result.key_accounts["customer_id"].iloc[0] == where["customer_id"]
-    churn = [f for f in result.findings if f.kind == "key_account_decline"]
+    churn = [f for f in result.findings if f.kind == "key_account_decline" and f.severity != "low"]
     assert [f.unit for f in churn] == [where["customer_id"]] and churn[0].severity == "high"
+    # other accounts that fell (a one-off big order last year) are at most watch items
+    assert all(f.severity == "low" for f in result.findings if f.kind == "key_account_decline" and f not in churn)
 
 
 def test_demo_null_raises_no_alarm(demo_results: dict[str, object]) -> None:
     _ds, result = demo_results["null"]  # type: ignore[misc]
-    assert not [f for f in result.findings if f.severity == "high" or f.kind == "key_account_decline"]
-    assert result.key_accounts.empty
+    assert not [
+        f for f in result.findings if f.severity == "high" or f.kind == "key_account_decline" and f.severity != "low"
+    ]
+    assert not result.key_accounts["significant"].any()
 
 
 def test_demo_backtest_and_calibration_are_reported(demo_results: dict[str, object]) -> None:

@@ -14,7 +14,8 @@ a unit's P(hit) is the p-value of "it will reach target" (small when a miss is l
 Benjamini–Hochberg runs across every unit screened for a medium finding — the root and its
 regions — so on a plan that is on track a run raises no medium miss in ≥ 95 % of quarters.
 * ``thin_pipeline`` — coverage below the threshold share of the unit's usual coverage while the
-  unit is also below 50 % probability of hitting: ``medium`` for the root and regions, ``low`` for teams.
+  unit is also below 50 % probability of hitting: ``medium`` for the root and regions whose miss is
+  a discovery (below), else ``low`` (teams always ``low``).
 * ``slipping_deals`` — ``low``; ``medium`` when they hold at least 5 % of the remaining target.
 * ``key_account_decline`` — ``high`` for a decline of half or more whose yearly value at risk is at
   least :data:`MATERIAL_ACCOUNT` of the root's revenue over the last 12 months or
@@ -166,7 +167,8 @@ def build(
         p = hit.get((r["level"], r["unit"]), np.nan)
         if not (np.isfinite(p) and p < 0.5):
             continue
-        severity = "low" if r["level"] == "team" else "medium"
+        survives = bool(screened["survives"].get((r["level"], str(r["unit"])), False)) if len(screened) else False
+        severity = "medium" if survives and r["level"] != "team" else "low"
         out.append(
             finding(
                 "thin_pipeline",
