@@ -83,7 +83,8 @@ def selling_fte(
     first = out["rep_id"].map(span["first_seen"]) - pad
     last = out["rep_id"].map(span["last_seen"]) + pad
     last = last.where(last < pd.Timestamp(end), pd.Timestamp(end) + pd.Timedelta(days=1))
-    hire, exit_ = out["rep_id"].map(roster["hire_date"]), out["rep_id"].map(roster["exit_date"])
+    hire = out["rep_id"].map(pd.to_datetime(roster["hire_date"]))
+    exit_ = out["rep_id"].map(pd.to_datetime(roster["exit_date"]))
     month_end = out["month"] + pd.offsets.MonthEnd(0)
     start = pd.concat([out["month"], first, hire], axis=1).max(axis=1)
     stop = pd.concat([month_end, last, exit_], axis=1).min(axis=1)  # inclusive last day

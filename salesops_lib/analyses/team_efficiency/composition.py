@@ -66,7 +66,10 @@ def composition_test(
         below = (null <= observed[None, :] + 1e-12).sum(axis=0)
         above = (null >= observed[None, :] - 1e-12).sum(axis=0)
     finite = np.isfinite(observed)
-    band = np.nanquantile(np.where(np.isfinite(null), null, np.nan), BAND, axis=0)
+    band = np.full((len(BAND), len(units)), np.nan)
+    some = np.isfinite(null).any(axis=0)
+    if some.any():
+        band[:, some] = np.nanquantile(np.where(np.isfinite(null[:, some]), null[:, some], np.nan), BAND, axis=0)
     out = pd.DataFrame(
         {
             "unit": units,
