@@ -24,6 +24,8 @@ import pandas as pd
 DRAWS = 2000
 SEED = 20240619
 BAND = (0.025, 0.975)
+CELLS = 2_000_000
+"""Draw × rep cells shuffled at once (the draws run in chunks of this size)."""
 COLUMNS = ["reps_tested", "p_low", "p_high", "null_low", "null_high"]
 
 
@@ -60,8 +62,22 @@ def composition_test(
         strata = pd.factorize(frame["unit"].map(groups).fillna("").astype(str))[0]
     observed = _gaps(code[None, :], revenue, fte, len(units), kind, _eligible(units, eligible), units, groups)[0]
     rng = np.random.default_rng(seed)
-    shuffled = _shuffle(code, strata, draws, rng)
-    null = _gaps(shuffled, revenue, fte, len(units), kind, _eligible(units, eligible), units, groups)
+    chunk = max(1, CELLS // max(len(frame), 1))  # bounded memory for thousands of reps
+    null = np.vstack(
+        [
+            _gaps(
+                _shuffle(code, strata, min(chunk, draws - done), rng),
+                revenue,
+                fte,
+                len(units),
+                kind,
+                _eligible(units, eligible),
+                units,
+                groups,
+            )
+            for done in range(0, draws, chunk)
+        ]
+    )
     with np.errstate(invalid="ignore"):
         below = (null <= observed[None, :] + 1e-12).sum(axis=0)
         above = (null >= observed[None, :] - 1e-12).sum(axis=0)
