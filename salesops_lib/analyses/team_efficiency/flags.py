@@ -167,8 +167,8 @@ def screen(units: pd.DataFrame, tests: pd.DataFrame, rule: FlagRule) -> pd.DataF
     Adds ``p_value`` (one-sided, low), ``q_value`` (Benjamini–Hochberg over every eligible unit with
     a p-value, all levels together), ``survives`` and ``watch``; ``flagged`` and ``strong`` keep
     only the survivors. ``watch``: a tested unit that is not flagged but is materially below
-    (gap ≤ −threshold) or individually unlikely (p ≤ 5 % and gap ≤ −threshold ÷ 2) — at most a
-    low finding. Cells that are not tested (not eligible) get no p-value.
+    (gap ≤ −threshold) — at most a low finding. Cells that are not tested (not eligible) get no
+    p-value.
     """
     out = units.drop(columns=[c for c in tests.columns if c not in ("level", "unit") and c in units], errors="ignore")
     out = out.merge(tests, on=["level", "unit"], how="left")
@@ -177,11 +177,10 @@ def screen(units: pd.DataFrame, tests: pd.DataFrame, rule: FlagRule) -> pd.DataF
     out["survives"] = (out["q_value"] <= FDR).fillna(False).astype(bool)
     tested = out["eligible"] & (out["months"] >= MIN_MONTHS)
     material = out["gap"] <= -rule.threshold
-    unlikely = (out["p_value"] <= FDR) & (out["gap"] <= -rule.threshold / 2)
     clear = out["flagged"].astype(bool)
     out["flagged"] = clear & out["survives"]
     out["strong"] = out["strong"].astype(bool) & out["flagged"]
-    out["watch"] = (tested & (material | unlikely)).fillna(False).astype(bool) & ~out["flagged"]
+    out["watch"] = (tested & material).fillna(False).astype(bool) & ~out["flagged"]
     return out
 
 
