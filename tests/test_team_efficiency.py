@@ -271,8 +271,10 @@ def test_a_material_gap_that_does_not_survive_the_policy_is_a_low_watch_item() -
     tests = pd.DataFrame({"level": "team", "unit": ["a", "b", "c"], "p_low": [0.001, 0.04, 0.6]})
     out = flags.screen(units, tests, flags.FlagRule()).set_index("unit")
     assert out["q_value"].tolist() == pytest.approx([0.003, 0.06, 0.6])
-    assert out["flagged"].tolist() == [True, False, False] and out["strong"].tolist() == [True, False, False]
-    assert out["watch"].tolist() == [False, True, False]
+    assert out["flagged"].tolist() == [True, False, False] and out["watch"].tolist() == [False, True, False]
+    assert not out["strong"].any()  # q = 0.003: an alert, but high needs q ≤ 0.001 (the policy's STRONG)
+    strong = flags.screen(units, tests.assign(p_low=[0.0002, 0.04, 0.6]), flags.FlagRule()).set_index("unit")
+    assert strong["strong"].tolist() == [True, False, False]
 
 
 # --------------------------------------------------------------------------- scorecard

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from salesops_lib.analyses.multiplicity import FDR, bh_adjust
+from salesops_lib.analyses.multiplicity import FDR, STRONG, bh_adjust
 
 MIN_MONTHS = 3
 COLUMNS = [
@@ -165,8 +165,9 @@ def screen(units: pd.DataFrame, tests: pd.DataFrame, rule: FlagRule) -> pd.DataF
 
     ``tests`` has ``level``, ``unit`` and the columns of :func:`.composition.composition_test`.
     Adds ``p_value`` (one-sided, low), ``q_value`` (Benjamini–Hochberg over every eligible unit with
-    a p-value, all levels together), ``survives`` and ``watch``; ``flagged`` and ``strong`` keep
-    only the survivors. ``watch``: a tested unit that is not flagged but is materially below
+    a p-value, all levels together), ``survives`` and ``watch``; ``flagged`` keeps only the
+    survivors, ``strong`` (high) only those with q ≤ :data:`~salesops_lib.analyses.multiplicity.STRONG`
+    (which takes at least cells ÷ 0.001 permutations to resolve). ``watch``: a tested unit that is not flagged but is materially below
     (gap ≤ −threshold) — at most a low finding. Cells that are not tested (not eligible) get no
     p-value.
     """
@@ -179,7 +180,7 @@ def screen(units: pd.DataFrame, tests: pd.DataFrame, rule: FlagRule) -> pd.DataF
     material = out["gap"] <= -rule.threshold
     clear = out["flagged"].astype(bool)
     out["flagged"] = clear & out["survives"]
-    out["strong"] = out["strong"].astype(bool) & out["flagged"]
+    out["strong"] = out["strong"].astype(bool) & out["flagged"] & (out["q_value"] <= STRONG).fillna(False)
     out["watch"] = (tested & material).fillna(False).astype(bool) & ~out["flagged"]
     return out
 

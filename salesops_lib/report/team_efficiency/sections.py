@@ -113,8 +113,8 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     frame["q_text"] = [formatted(v, ".3f") for v in _column(frame, "q_value")]
     causes = frame["cause"] if "cause" in frame else pd.Series("", index=frame.index)
     frame["cause_word"] = [
-        label(f"cause_{c}", lang) if f and isinstance(c, str) else ""
-        for f, c in zip(frame["flagged"], causes, strict=True)
+        label(f"cause_{c}", lang) if (f or w) and isinstance(c, str) else ""
+        for f, w, c in zip(frame["flagged"], watch, causes, strict=True)
     ]
     columns = {
         "unit": ("unit", ""),
