@@ -1,18 +1,23 @@
 """Team efficiency: orchestration of the parts into a :class:`.TeamEfficiencyResult`.
 
-``compute(data, scope, params)`` is pure: it reads the source through the engine (:mod:`.panel`),
-then works on aggregates only. No words: the page (``salesops_lib.report.team_efficiency``) words it.
+``compute(data, scope, params)`` is pure: :func:`read` takes what it needs from the source through
+the engine (:mod:`.panel`, :mod:`.active`), :func:`analyse` works on those aggregates only (so a
+placebo test can reshuffle reps across teams without reading the source again). No words: the page
+(``salesops_lib.report.team_efficiency``) words it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.team_efficiency import (
+    active,
+    composition,
     explain,
     flags,
     incentives,
@@ -39,16 +44,31 @@ def _month(scope: RunScope, offset: int = 0) -> pd.Timestamp:
     return month_start(add_months(scope.month[0], offset))
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What the analysis reads from the source: the rep × month panel (``fte`` = selling FTE, see
+    :mod:`.active`), the roster and the codes of what the source cannot feed.
+    """
+
+    panel: pd.DataFrame
+    reps: pd.DataFrame
+    notes: tuple[str, ...]
+
+
 def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> TeamEfficiencyResult:
     """Compute the team-efficiency analysis for ``scope.period``.
 
     Examples
     --------
     >>> result = compute(connect("demo"), RunScope(period="2026-10"), TeamEfficiencyParams())  # doctest: +SKIP
-    >>> result.units.query("flagged")[["unit", "gap", "gap_low", "gap_high"]]  # doctest: +SKIP
+    >>> result.units.query("flagged")[["unit", "gap", "gap_low", "gap_high", "q_value"]]  # doctest: +SKIP
     """
+    return analyse(read(data, scope, params), scope, params)
+
+
+def read(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Inputs:
+    """The rep × month panel with selling FTE, the roster and the source notes for ``scope``."""
     end_day = scope.as_of
-    last = _month(scope)
     window_start = _month(scope, 1 - params.window_months)
     history_start = _month(scope, 1 - params.history_months)
     first = min(history_start, window_start, _month(scope, 1 - TREND_MONTHS), _month(scope, -3 * STAR_QUARTERS))
@@ -56,22 +76,26 @@ def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Tea
         data, first.date(), end_day, activity_types=params.activity_types, proposal_stage=params.proposal_stage
     )
     reps = rep_roster(data)
+    spans = active.selling_spans(data, end_day)
+    panel = active.selling_fte(panel, reps, spans, end=end_day, grace=params.active_grace_days)
+    return Inputs(panel, reps, tuple(_notes(data, panel, params)))
+
+
+def analyse(inputs: Inputs, scope: RunScope, params: TeamEfficiencyParams) -> TeamEfficiencyResult:
+    """The analysis of :func:`read`'s aggregates (no access to the source)."""
+    panel, reps, notes = inputs.panel, inputs.reps, list(inputs.notes)
+    end_day = scope.as_of
+    last = _month(scope)
+    window_start = _month(scope, 1 - params.window_months)
+    history_start = _month(scope, 1 - params.history_months)
     team_region = reps.drop_duplicates("team").set_index("team")["region"]
-    notes = _notes(data, panel, params)
 
     fit = fit_drivers(panel[panel["month"] >= history_start], params.activity_types, confidence=params.confidence)
     ramp = ramp_curve(fit, full_level=params.full_productivity) if fit is not None else None
     if fit is None and not {"no_activities", "no_hire_dates"} <= set(notes):
         notes.append("few_rep_months")
 
-    rule = flags.FlagRule(params.gap_threshold, params.confidence, params.min_fte)
-    units = pd.concat(
-        [
-            _level(panel, reps, "region", params.benchmark, rule, window_start, last, None),
-            _level(panel, reps, "team", params.benchmark, rule, window_start, last, team_region),
-        ],
-        ignore_index=True,
-    )
+    units = screened_units(panel, reps, params, window_start, last)
     units = _with_causes(units, panel, fit, ramp, window_start, last)
     ramped = _ramped(reps, window_start, ramp)
     rep_rule = flags.FlagRule(params.gap_threshold, params.confidence, params.min_rep_fte)
@@ -88,6 +112,7 @@ def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Tea
     )
     rep_rows["ramping"] = ~rep_rows["unit"].map(ramped).fillna(True).astype(bool)
     rep_rows = rep_rows.merge(reps[["rep_id", "name", "team", "region"]], left_on="unit", right_on="rep_id", how="left")
+    inactive = active.inactive_reps(reps, panel, window_start, last)
     company = _first_row(per_fte.window(panel, "company", window_start, last))
     company.update(_first_row(per_fte.headcount(reps, "company", window_start, last)))
     monthly = _monthly(panel, _month(scope, 1 - TREND_MONTHS), last)
@@ -95,6 +120,7 @@ def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Tea
     if scope.region:  # the benchmark stays the company's; the region's units, reps and scorecard are shown
         units = units[(units["unit"] == scope.region) | units["unit"].map(team_region).eq(scope.region)]
         rep_rows = rep_rows[rep_rows["region"] == scope.region]
+        inactive = inactive[inactive["region"] == scope.region].reset_index(drop=True)
         monthly = monthly[monthly["unit"].isin(["company", *units["unit"]])]
         panel = panel[panel["region"] == scope.region]
     card = _scorecard_and_pay(panel, params, end_day)
@@ -137,9 +163,32 @@ def compute(data: Dataset, scope: RunScope, params: TeamEfficiencyParams) -> Tea
         fit=fit,
         ramp=ramp,
         findings=tuple(found),
+        inactive=inactive,
+        permutations=params.permutations,
+        grace_days=params.active_grace_days,
         notes=tuple(dict.fromkeys(notes)),
         **card,
     )
+
+
+def screened_units(
+    panel: pd.DataFrame, reps: pd.DataFrame, params: TeamEfficiencyParams, start: pd.Timestamp, last: pd.Timestamp
+) -> pd.DataFrame:
+    """Regions and teams over the months ``start``…``last`` against the benchmark, with the
+    month-to-month rule, the rep-composition test and the multiplicity policy (:func:`.flags.screen`).
+    """
+    team_region = reps.drop_duplicates("team").set_index("team")["region"]
+    rule = flags.FlagRule(params.gap_threshold, params.confidence, params.min_fte)
+    regions = _level(panel, reps, "region", params.benchmark, rule, start, last, None)
+    teams = _level(panel, reps, "team", params.benchmark, rule, start, last, team_region)
+    tests = pd.concat(
+        [
+            _composition(panel, regions, "region", params, start, last, None),
+            _composition(panel, teams, "team", params, start, last, team_region),
+        ],
+        ignore_index=True,
+    )
+    return flags.screen(pd.concat([regions, teams], ignore_index=True), tests, rule)
 
 
 def _scorecard_and_pay(panel: pd.DataFrame, params: TeamEfficiencyParams, end: dt.date) -> dict[str, Any]:
@@ -199,6 +248,31 @@ def _level(
         parent = reps.drop_duplicates("team").set_index("team")["region"]
         compared["region"] = compared["unit"] if level == "region" else compared["unit"].map(parent)
     return compared
+
+
+def _composition(
+    panel: pd.DataFrame,
+    units: pd.DataFrame,
+    level: str,
+    params: TeamEfficiencyParams,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    groups: pd.Series | None,
+) -> pd.DataFrame:
+    """The rep-composition permutation test of every unit at ``level`` (see :mod:`.composition`)."""
+    reps = per_fte.window(panel, "rep", start, end)
+    unit_of = panel.drop_duplicates("rep_id", keep="last").set_index("rep_id")[per_fte.unit_column(level)]
+    reps = reps.assign(unit=reps["unit"].map(unit_of))
+    reps = reps[(reps["fte"] > 0) | (reps["revenue"].fillna(0) != 0)]
+    tested = composition.composition_test(
+        reps,
+        kind=params.benchmark,
+        eligible=units.set_index("unit")["eligible"] if not units.empty else None,
+        groups=groups,
+        draws=params.permutations,
+        seed=params.seed,
+    )
+    return tested.assign(level=level)
 
 
 def _ramped(reps: pd.DataFrame, window_start: pd.Timestamp, ramp: RampCurve | None) -> pd.Series:

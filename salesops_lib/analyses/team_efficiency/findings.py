@@ -27,6 +27,8 @@ ACTIONS = {
     "other": "review_territory_and_coaching",
     "unknown": "review_team",
 }
+WATCH_ACTION = "watch_team"
+"""A material gap the rep-composition test cannot tell from chance: watch it, do not act on it yet."""
 TOP_NAMES = 3
 
 
@@ -46,17 +48,24 @@ def _num(value: object) -> float | None:
 def low_efficiency(
     units: pd.DataFrame, *, period: str, benchmark: str, window: str, confidence: float
 ) -> list[Finding]:
-    """One finding per flagged region or team (high when the shortfall is clear by half the threshold)."""
+    """One finding per flagged region or team and per watched one.
+
+    Flagged (survives the multiplicity policy over the rep-composition p-values, and clear of the
+    month-to-month noise): medium, high when the shortfall is clear by half the threshold. Watched
+    (a material gap chance can produce): low, with the action to watch rather than act.
+    """
     out = []
     row: Any  # a unit's row: names, flags and figures (NaN where undefined)
-    for row in units[units["flagged"]].itertuples():
+    watch = units["watch"] if "watch" in units else pd.Series(False, index=units.index)
+    for row in units[units["flagged"] | watch].itertuples():
         cause = getattr(row, "cause", None)
         cause = cause if isinstance(cause, str) and cause in ACTIONS else "unknown"
+        alert = bool(row.flagged)
         out.append(
             Finding(
                 analysis=ANALYSIS,
                 kind="low_efficiency",
-                severity="high" if row.strong else "medium",
+                severity=("high" if row.strong else "medium") if alert else "low",
                 level=row.level,
                 unit=str(row.unit),
                 metric="revenue_per_fte",
@@ -76,12 +85,18 @@ def low_efficiency(
                     "window": window,
                     "confidence": confidence,
                     "cause": cause,
+                    "verdict": "alert" if alert else "watch",
+                    "p_value": _num(getattr(row, "p_value", None)),
+                    "q_value": _num(getattr(row, "q_value", None)),
+                    "null_low": _num(getattr(row, "null_low", None)),
+                    "null_high": _num(getattr(row, "null_high", None)),
+                    "active_reps": int(getattr(row, "active_reps", 0) or 0),
                     "activity_part": _num(getattr(row, "activity_part", None)),
                     "tenure_part": _num(getattr(row, "tenure_part", None)),
                     "unexplained_part": _num(getattr(row, "unexplained_part", None)),
                 },
                 cause=cause,
-                action=ACTIONS[cause],
+                action=ACTIONS[cause] if alert else WATCH_ACTION,
             )
         )
     return out

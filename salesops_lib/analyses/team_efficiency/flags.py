@@ -14,6 +14,15 @@ is **flagged** when
 
 ``robust_z`` (gap − median gap) ÷ (1.4826 · MAD) places each unit in the distribution of its
 peers; it is reported, not used to flag, because a broad weak tail would hide real shortfalls.
+
+Regions and teams then go through :func:`screen`: month-to-month clarity is not enough, because
+a team's reps are a small sample of very different people. The permutation test of
+:mod:`.composition` gives each unit a p-value for "this far below by the luck of its rep mix";
+the review's multiplicity policy (:mod:`salesops_lib.analyses.multiplicity`: Benjamini–Hochberg
+at 5 % over every region and team tested) turns them into q-values. A unit is an alert
+(``flagged``: a medium finding; ``strong``: high) only when it passes the rule above *and*
+survives; a material gap that does not survive is a ``watch`` (a low finding).
+Only a shortfall is screened (one-sided p-values): a team far *above* the benchmark raises nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from salesops_lib.analyses.multiplicity import FDR, STRONG, bh_adjust
 
 MIN_MONTHS = 3
 COLUMNS = [
@@ -146,6 +157,31 @@ def compare(
     )
     out["strong"] = out["flagged"] & (out["shrunk_high"] <= -rule.threshold / 2)
     out["shortfall"] = (out["benchmark"] * out["fte"] - out["revenue"]).clip(lower=0)
+    return out
+
+
+def screen(units: pd.DataFrame, tests: pd.DataFrame, rule: FlagRule) -> pd.DataFrame:
+    """``units`` (regions and teams from :func:`compare`) with the composition test and the policy.
+
+    ``tests`` has ``level``, ``unit`` and the columns of :func:`.composition.composition_test`.
+    Adds ``p_value`` (one-sided, low), ``q_value`` (Benjamini–Hochberg over every eligible unit with
+    a p-value, all levels together), ``survives`` and ``watch``; ``flagged`` keeps only the
+    survivors, ``strong`` (high) only those with q ≤ :data:`~salesops_lib.analyses.multiplicity.STRONG`
+    (which takes at least cells ÷ 0.001 permutations to resolve). ``watch``: a tested unit that is not flagged but is materially below
+    (gap ≤ −threshold) — at most a low finding. Cells that are not tested (not eligible) get no
+    p-value.
+    """
+    out = units.drop(columns=[c for c in tests.columns if c not in ("level", "unit") and c in units], errors="ignore")
+    out = out.merge(tests, on=["level", "unit"], how="left")
+    out["p_value"] = out["p_low"].where(out["eligible"] & (out["months"] >= MIN_MONTHS))
+    out["q_value"] = bh_adjust(out["p_value"].to_numpy(dtype="float64"))
+    out["survives"] = (out["q_value"] <= FDR).fillna(False).astype(bool)
+    tested = out["eligible"] & (out["months"] >= MIN_MONTHS)
+    material = out["gap"] <= -rule.threshold
+    clear = out["flagged"].astype(bool)
+    out["flagged"] = clear & out["survives"]
+    out["strong"] = out["strong"].astype(bool) & out["flagged"] & (out["q_value"] <= STRONG).fillna(False)
+    out["watch"] = (tested & material).fillna(False).astype(bool) & ~out["flagged"]
     return out
 
 

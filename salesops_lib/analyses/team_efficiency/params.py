@@ -31,6 +31,15 @@ class TeamEfficiencyParams(AnalysisParams):
         0.95, description="confidence level of the intervals that decide whether a shortfall is clear"
     )
     min_fte: float = Field(2.0, description="teams and regions averaging fewer FTE are shown but never flagged")
+    active_grace_days: int = Field(
+        30,
+        description="days a rep counts as selling before their first and after their last lead, deal, order or "
+        "activity (FTE is employed time inside that span; a rep with no trace in or around the window counts 0)",
+    )
+    permutations: int = Field(
+        2000, description="random reassignments of reps to teams behind each team's composition p-value"
+    )
+    seed: int = Field(20240619, description="seed of the reassignments (the same data gives the same p-values)")
     min_rep_fte: float = Field(
         0.5, description="reps employed less than this FTE are left out of rep flags and the scorecard"
     )
@@ -59,7 +68,7 @@ class TeamEfficiencyParams(AnalysisParams):
         "-0.1,0.1,0.2", description="comma-separated revenue changes simulated on the commission plan"
     )
 
-    @field_validator("window_months", "history_months", "stars")
+    @field_validator("window_months", "history_months", "stars", "permutations")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
@@ -73,6 +82,7 @@ class TeamEfficiencyParams(AnalysisParams):
         "star_bonus",
         "min_fte",
         "min_rep_fte",
+        "active_grace_days",
         "w_visits",
         "w_calls",
         "w_proposals",

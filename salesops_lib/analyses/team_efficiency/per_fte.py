@@ -3,8 +3,10 @@ spread across reps.
 
 Everything rolls up from the rep × month panel (:mod:`.panel`), whose numerators and FTE come
 from the metric dictionary (``revenue_per_fte`` & co. at rep × month), so a team's figure is
-exactly ``compute_metric(..., Grain(level="team"))``. Over a window of whole months a unit's FTE
-is its employed days ÷ the window's days (hire and exit days inclusive): Σ FTE_m · days_m ÷ Σ days_m.
+exactly ``compute_metric(..., Grain(level="team"))`` when every rep sells all the time they are
+employed; the analysis replaces the panel's FTE by selling FTE first (:mod:`.active`: employed
+*and* selling days). Over a window of whole months a unit's FTE is its selling days ÷ the window's
+days (hire and exit days inclusive): Σ FTE_m · days_m ÷ Σ days_m.
 """
 
 from __future__ import annotations
@@ -60,8 +62,10 @@ def window(panel: pd.DataFrame, level: str, start: pd.Timestamp, end: pd.Timesta
     inside = inside.assign(fte_days=inside["fte"].fillna(0) * inside["days"])
     sums = inside.groupby(column, as_index=False)[["fte_days", "fte", *AMOUNTS]].sum(min_count=1)
     months = inside[inside["fte"] > 0].groupby(column)["month"].nunique()
+    selling = inside[inside["fte"] > 0].groupby(column)["rep_id"].nunique()
     sums = sums.rename(columns={column: "unit", "fte": "fte_months"})
     sums["months"] = sums["unit"].map(months).fillna(0).astype(int)
+    sums["active_reps"] = sums["unit"].map(selling).fillna(0).astype(int)
     sums["fte"] = sums.pop("fte_days") / days
     sums.insert(0, "level", level)
     out = _per_fte(sums)

@@ -31,8 +31,10 @@ class TeamEfficiencyResult:
     quarter_complete: bool
     #: company over the window: revenue, fte, the three per-FTE values, headcount, hires, exits
     company: dict[str, float]
-    #: one row per region and team: window totals, per-FTE values, headcount, benchmark, gap with
-    #: intervals, shrunk gap, robust z, flagged/strong, shortfall and (flagged) cause parts
+    #: one row per region and team: window totals, selling FTE, active reps, per-FTE values,
+    #: headcount, benchmark, gap with intervals, shrunk gap, robust z, the rep-composition test
+    #: (p_value, q_value, null_low…null_high, survives), flagged/strong (alerts), watch (low),
+    #: shortfall and cause parts
     units: pd.DataFrame
     #: one row per rep with window FTE > 0: the same columns plus ``ramping``
     reps: pd.DataFrame
@@ -56,5 +58,10 @@ class TeamEfficiencyResult:
     payout_summary: dict[str, float]
     whatif: pd.DataFrame
     findings: tuple[Finding, ...]
+    #: roster reps employed in the window without any selling trace in or around it (FTE 0, not heads)
+    inactive: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: permutations behind the composition p-values; days a selling span is widened at each end
+    permutations: int = 0
+    grace_days: int = 0
     #: codes of what the source could not support (no_activities, no_hire_dates, no_targets, …)
     notes: tuple[str, ...] = field(default=())

@@ -29,7 +29,9 @@ JITTER, JITTER_SEED = 0.15, 0
 
 
 def gap_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragment:
-    """Each team's gap with its interval; flagged teams in red, the flag threshold dashed."""
+    """Each team's gap with its interval; flagged teams in red, the flag threshold dashed, and in
+    light grey the band a team of its size reaches by the luck of its rep mix (the permutation's 95 %).
+    """
     teams = result.units[(result.units["level"] == "team") & np.isfinite(result.units["gap"])]
     if teams.empty:
         return HtmlFragment("")
@@ -45,6 +47,16 @@ def gap_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragment:
             (teams["gap_high"] - teams["gap"]).clip(lower=0).fillna(0),
         ]
     )
+    if {"null_low", "null_high"} <= set(teams.columns):
+        ax.hlines(
+            y,
+            teams["null_low"],
+            teams["null_high"],
+            color=GREY,
+            linewidth=7,
+            alpha=0.35,
+            label=label("null_band", lang),
+        )
     ax.errorbar(teams["gap"], y, xerr=err, fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.axvline(-result.threshold, color=RED, linestyle="--", linewidth=1, label=label("threshold_line", lang))

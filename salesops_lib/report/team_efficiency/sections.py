@@ -11,6 +11,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from salesops_lib.analyses.multiplicity import FDR
 from salesops_lib.analyses.team_efficiency import TeamEfficiencyResult
 from salesops_lib.core.periods import month_start, months_between
 from salesops_lib.metrics import METRICS
@@ -28,6 +29,8 @@ from salesops_lib.report.team_efficiency.words import (
 )
 
 SCORECARD_TOP, SCORECARD_BOTTOM = 10, 5
+INACTIVE_NAMES = 10
+"""Inactive reps named in the overview's note (the rest are counted)."""
 
 
 def _h2(key: str, lang: str) -> str:
@@ -75,10 +78,18 @@ def overview(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     items += [
         (label("fte", lang), fmt(c.get("fte"), "rate1")),
         *((label(key, lang), format_value(c.get(key, 0), "count")) for key in ("headcount", "hires", "exits")),
+        (label("inactive_reps", lang), format_value(len(result.inactive), "count")),
         (label("flagged_units", lang), f"{int(teams['flagged'].sum())} / {len(teams)}"),
     ]
-    note = label("overview_note", lang).format(start=result.window[0], end=result.window[1], months=months)
+    definition = label("fte_definition", lang).format(grace=result.grace_days)
+    note = label("overview_note", lang).format(
+        start=result.window[0], end=result.window[1], months=months, fte_definition=definition
+    )
     notes = "".join(_p(label(f"note_{code}", lang)) for code in result.notes if has_label(f"note_{code}"))
+    if not result.inactive.empty:
+        names = result.inactive["name"].astype(str).tolist()
+        shown = joined(names[:INACTIVE_NAMES], lang) + ("…" if len(names) > INACTIVE_NAMES else "")
+        notes += _p(label("inactive_note", lang).format(count=len(names), names=shown))
     return HtmlFragment(_h2("overview", lang) + _tiles(items) + _p(note) + notes)
 
 
@@ -92,16 +103,24 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         f"{lo:+.1%}…{hi:+.1%}" if np.isfinite(lo) and np.isfinite(hi) else "—"
         for lo, hi in zip(frame["gap_low"], frame["gap_high"], strict=True)
     ]
-    frame["flag"] = np.where(frame["flagged"], label("flag_yes", lang), "")
+    watch = frame["watch"] if "watch" in frame else pd.Series(False, index=frame.index)
+    frame["flag"] = np.where(frame["flagged"], label("flag_yes", lang), np.where(watch, label("flag_watch", lang), ""))
+    frame["band"] = [
+        f"{lo:+.0%}…{hi:+.0%}" if np.isfinite(lo) and np.isfinite(hi) else "—"
+        for lo, hi in zip(_column(frame, "null_low"), _column(frame, "null_high"), strict=True)
+    ]
+    frame["p_text"] = [formatted(v, ".3f") for v in _column(frame, "p_value")]
+    frame["q_text"] = [formatted(v, ".3f") for v in _column(frame, "q_value")]
     causes = frame["cause"] if "cause" in frame else pd.Series("", index=frame.index)
     frame["cause_word"] = [
-        label(f"cause_{c}", lang) if f and isinstance(c, str) else ""
-        for f, c in zip(frame["flagged"], causes, strict=True)
+        label(f"cause_{c}", lang) if (f or w) and isinstance(c, str) else ""
+        for f, w, c in zip(frame["flagged"], watch, causes, strict=True)
     ]
     columns = {
         "unit": ("unit", ""),
         "region": ("region", ""),
         "fte": ("fte", "rate1"),
+        "active_reps": ("active_reps", "count"),
         "headcount": ("headcount", "count"),
         "hires": ("hires", "count"),
         "exits": ("exits", "count"),
@@ -110,6 +129,9 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         "gross_profit_per_fte": ("gross_profit_per_fte_w", "currency"),
         "gap": ("gap", "change"),
         "interval": ("interval", ""),
+        "band": ("null_band", ""),
+        "p_text": ("p_value", ""),
+        "q_text": ("q_value", ""),
         "flag": ("flag", ""),
         "cause_word": ("cause", ""),
         "shortfall": ("shortfall", "currency"),
@@ -121,8 +143,10 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         threshold=formatted(result.threshold, ".0%"),
         confidence=formatted(result.confidence, ".0%"),
         min_fte=formatted(result.min_fte, "g"),
+        draws=formatted(result.permutations, ","),
+        fdr=formatted(FDR, "g"),
     )
-    page = _h2("units", lang) + _p(note)
+    page = _h2("units", lang) + _p(note) + _p(label("multiplicity_policy", lang))
     for level in ("region", "team"):
         rows = frame[frame["level"] == level]
         if rows.empty:
@@ -131,6 +155,12 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         shown["unit"] = (level, "")
         page += f"<h3>{e(label(level + 's', lang))}</h3>" + _table(rows, shown, lang)
     return HtmlFragment(page)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """``frame[name]`` as floats (NaN when the column is absent, e.g. a result without units)."""
+    values = frame[name] if name in frame else pd.Series(np.nan, index=frame.index)
+    return values.astype("float64")
 
 
 # --------------------------------------------------------------------------- spread and trend
