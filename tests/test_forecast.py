@@ -404,7 +404,7 @@ def test_demo_planted_churn_account_is_a_risk(demo_results: dict[str, object]) -
 def test_demo_null_raises_no_alarm(demo_results: dict[str, object]) -> None:
     _ds, result = demo_results["null"]  # type: ignore[misc]
     assert not [
-        f for f in result.findings if f.severity == "high" or f.kind == "key_account_decline" and f.severity != "low"
+        f for f in result.findings if f.severity == "high" or (f.kind == "key_account_decline" and f.severity != "low")
     ]
     assert not result.key_accounts["significant"].any()
 

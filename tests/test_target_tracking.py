@@ -271,16 +271,19 @@ def demo_runs() -> dict[str, tuple[TargetTrackingResult, object]]:
 
 
 def test_demo_flags_the_planted_rep_and_not_the_edge_rep(demo_runs: dict) -> None:
+    """In the noisy demo a rep's weeks swing by ±40-50 % of target, so the planted run (45-60 %)
+    may sit inside the rep's own range: it is then a watch item, not an alert — but it is found."""
     result, truth = demo_runs["planted"]
     planted = truth.effect("persistent_underperformance")
     edge = truth.effect("edge_no_alert")
-    assert result.alerts["unit_id"].tolist() == [planted.where["unit_id"]]
-    assert edge.where["unit_id"] not in set(result.alerts["unit_id"])
-    alert = result.alerts.iloc[0]
-    assert alert["since"] == pd.Timestamp(planted.when["weeks"][0]) and alert["periods"] == 3
-    assert alert["team"] == planted.where["team"] and alert["region"] == planted.where["region"]
+    flagged = pd.concat([result.alerts, result.watch[result.watch["fixed_rule"] | result.watch["own_rule"]]])
+    row = flagged[flagged["unit_id"] == planted.where["unit_id"]].iloc[0]
+    assert edge.where["unit_id"] not in set(flagged["unit_id"])
+    assert row["since"] == pd.Timestamp(planted.when["weeks"][0]) and row["periods"] == 3
+    assert row["team"] == planted.where["team"] and row["region"] == planted.where["region"]
     kinds = [f for f in result.findings if f.kind == "persistent_underperformance"]
-    assert [f.unit for f in kinds] == [planted.where["unit_id"]]
+    assert planted.where["unit_id"] in [f.unit for f in kinds]
+    assert not [f for f in kinds if f.severity in ("medium", "high") and f.unit != planted.where["unit_id"]]
 
 
 @pytest.mark.parametrize("variant", ["planted", "null"])
@@ -297,7 +300,7 @@ def test_weekly_attainment_matches_the_truths_measurement(demo_runs: dict, varia
 def test_demo_null_raises_no_alert(demo_runs: dict) -> None:
     result, _ = demo_runs["null"]
     assert result.alerts.empty
-    assert not [f for f in result.findings if f.severity == "high" or f.kind == "persistent_underperformance"]
+    assert not [f for f in result.findings if f.severity in ("medium", "high")]  # watch items may be there
     assert result.rates.set_index("level")["own_variability"].sum() == 0
 
 
@@ -330,7 +333,7 @@ def test_pages_and_findings_render_in_both_languages(demo_runs: dict) -> None:
     from salesops_lib.report import target_tracking as view
     from salesops_lib.report.findings_text import finding_fields, finding_text, templates
 
-    result, _ = demo_runs["planted"]
+    result, truth = demo_runs["planted"]
     for lang in ("zh", "en"):
         for show in (
             view.overview,
@@ -343,9 +346,27 @@ def test_pages_and_findings_render_in_both_languages(demo_runs: dict) -> None:
             view.weekly_heatmap,
         ):
             assert show(result, lang) is not None
-        assert "江晨" in view.alerts(result, lang).html or lang == "en"
+        planted = truth.effect("persistent_underperformance").where["unit_id"]
+        name = pd.concat([result.alerts, result.watch]).set_index("unit_id").loc[planted, "name"]
+        assert name in view.alerts(result, lang).html + view.watch(result, lang).html
         for finding in result.findings:
             template = templates("target_tracking")[finding.kind]
             fields = {name for _, name, _, _ in string.Formatter().parse(getattr(template, lang)) if name}
             assert fields <= set(finding_fields(finding, lang)) | set(template.words), (finding.kind, lang)
             assert "{" not in finding_text(finding, lang)
+
+
+def test_off_pace_states_its_chance_from_the_units_own_monthly_spread() -> None:
+    """The same 85 % pace is unusual for a steady unit and ordinary for a noisy one."""
+    from salesops_lib.analyses.target_tracking.pacing import expected_by_day, pace_table
+
+    months = pd.date_range("2023-01-01", "2024-12-01", freq="MS")
+    rng = np.random.default_rng(3)
+    target = np.full((2, months.size), 100.0)
+    actual = target * np.exp(np.vstack([rng.normal(0, 0.02, months.size), rng.normal(0, 0.40, months.size)]))
+    actual[:, 12:18] = 85.0  # this year so far: both at 85 % of target
+    days = pd.date_range("2024-01-01", "2024-12-31", freq="D")
+    expected = expected_by_day(target, months, days, pd.Series(1.0, index=range(7)))
+    table = pace_table(pd.Index(["steady", "noisy"]), target, months, actual, expected, days, dt.date(2024, 6, 30))
+    year = table[table["horizon"] == "year"].set_index("unit_id")
+    assert year.loc["steady", "p_value"] < 1e-6 < 0.05 < year.loc["noisy", "p_value"]

@@ -6,6 +6,11 @@ A persistence alert is medium only when its unit survives the review's multiplic
 screens, ``q_run``); a team or region whose q-value is below
 :data:`~salesops_lib.analyses.multiplicity.STRONG` is high. Other alerts are low: a coaching
 watch list, not a warning.
+
+Off pace (year, and the quarter in progress) is medium for the company or a region only when the
+chance of a pace this low on target (:mod:`.pacing`'s ``p_value``, from the unit's own
+month-to-month spread) survives the same policy across every company, region and team row
+screened; otherwise, and for teams, low.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, Severity
-from salesops_lib.analyses.multiplicity import FDR, STRONG
+from salesops_lib.analyses.multiplicity import FDR, STRONG, bh_adjust, discoveries
 from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 from salesops_lib.analyses.target_tracking.params import TargetTrackingParams
 from salesops_lib.analyses.target_tracking.variability import PRIOR_PERIODS
@@ -83,16 +88,20 @@ def tracking_findings(
             )
         )
     quarter_open = as_of < quarter_bounds(as_of)[1]
-    for row in pacing[pacing["level"].isin(["company", "region", "team"])].itertuples():
-        if row.horizon == "month" or (row.horizon == "quarter" and not quarter_open):
-            continue
+    screened = pacing[
+        pacing["level"].isin(["company", "region", "team"])
+        & ((pacing["horizon"] == "year") | ((pacing["horizon"] == "quarter") & quarter_open))
+    ]
+    survives = dict(zip(screened.index, discoveries(screened["p_value"].to_numpy(dtype=float)), strict=True))
+    q_values = dict(zip(screened.index, bh_adjust(screened["p_value"].to_numpy(dtype=float)), strict=True))
+    for index, row in zip(screened.index, screened.itertuples(), strict=True):
         if not np.isfinite(row.projected_attainment) or row.projected_attainment >= params.pace_threshold:
             continue
         out.append(
             Finding(
                 analysis=ANALYSIS,
                 kind="off_pace" if row.horizon == "year" else "off_pace_quarter",
-                severity="low" if row.level == "team" else "medium",
+                severity="medium" if survives[index] and row.level != "team" else "low",
                 level=row.level,
                 unit=row.unit_id,
                 metric="attainment",
@@ -109,6 +118,8 @@ def tracking_findings(
                     "actual": float(row.actual),
                     "expected": float(row.expected),
                     "end": row.end.date().isoformat(),
+                    "p_value": float(row.p_value),
+                    "q_value": float(q_values[index]),
                 },
                 cause="behind_seasonal_plan",
                 action="close_gap",

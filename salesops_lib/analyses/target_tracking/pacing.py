@@ -5,6 +5,11 @@ plan's seasonality, and within a month each day's share follows the company's we
 (Monday-heavy, little at weekends) from the last half year of bookings. Pace = actual ÷ expected
 to date; the projection to the period end is the seasonal run rate, pace × the period's target
 (equivalently: actual to date + the rest of the plan at the pace so far).
+
+How far off pace chance alone goes: each unit's month-to-month spread of log attainment (actual ÷
+target) over up to :data:`SPREAD_MONTHS` complete months before this one (at least
+:data:`MIN_SPREAD_MONTHS`), shrinking with the months the horizon has run (spread ÷ √months).
+``p_value`` is the chance of a pace this low if the unit were on target.
 """
 
 from __future__ import annotations
@@ -13,10 +18,32 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 
 HORIZONS = ("month", "quarter", "year")
+SPREAD_MONTHS = 24
+MIN_SPREAD_MONTHS = 6
+MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+
+
+def monthly_spread(
+    monthly_target: np.ndarray, monthly_actual: np.ndarray, months: pd.DatetimeIndex, as_of: dt.date
+) -> np.ndarray:
+    """Per unit: the standard deviation of log attainment over the complete months before
+    ``as_of``'s month (the last :data:`SPREAD_MONTHS`; NaN with fewer than :data:`MIN_SPREAD_MONTHS`).
+    """
+    done = np.flatnonzero(pd.Index(months) < pd.Timestamp(as_of.replace(day=1)))[-SPREAD_MONTHS:]
+    target, actual = monthly_target[:, done], monthly_actual[:, done]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(target > 0, np.log(np.maximum(actual / np.where(target > 0, target, 1), 0.05)), np.nan)
+    counts = np.isfinite(ratio).sum(axis=1)
+    spread = np.full(ratio.shape[0], np.nan)
+    ok = counts >= MIN_SPREAD_MONTHS
+    if ok.any():
+        spread[ok] = np.nanstd(ratio[ok], axis=1, ddof=1)
+    return spread
 
 
 def expected_by_day(
@@ -61,6 +88,7 @@ def pace_table(
     """
     rows = []
     month_ts = pd.Index(months)
+    spread = monthly_spread(monthly_target, monthly_actual, months, as_of)
     for horizon, (first, last) in horizon_bounds(as_of).items():
         in_months = (month_ts >= pd.Timestamp(first)) & (month_ts <= pd.Timestamp(last))
         to_date_months = in_months & (month_ts <= pd.Timestamp(as_of))
@@ -74,6 +102,9 @@ def pace_table(
             pace = np.where(expected_to_date > 0, actual / expected_to_date, np.nan)
             projection = np.where(expected_to_date > 0, pace * target, np.nan)
             projected = np.where(target > 0, projection / target, np.nan)
+            run = max(MONTHS_IN[horizon] * elapsed / total_days, 0.25)
+            z = np.log(np.where(pace > 0, pace, np.nan)) / (spread / np.sqrt(run))
+        p_value = np.where(np.isfinite(z), stats.norm.cdf(z), np.where(pace == 0, 0.0, np.nan))
         rows.append(
             pd.DataFrame(
                 {
@@ -90,6 +121,8 @@ def pace_table(
                     "projection": projection,
                     "projected_attainment": projected,
                     "gap": target - projection,
+                    "spread": spread,
+                    "p_value": p_value,
                 }
             )
         )
