@@ -575,7 +575,9 @@ def test_maven_funnel_and_win_rate_by_segment_equal_hand_sql(
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_page_names_the_planted_region_stage_and_channel(planted_result: FunnelResult, lang: str) -> None:
+def test_page_names_the_planted_region_stage_and_channel(
+    planted: Dataset, planted_result: FunnelResult, lang: str
+) -> None:
     from matplotlib.figure import Figure
 
     from salesops_lib.report import funnel_diagnosis as view
@@ -603,12 +605,17 @@ def test_page_names_the_planted_region_stage_and_channel(planted_result: FunnelR
         view.process_plot,
     ):
         assert isinstance(plot(planted_result, lang), Figure | HtmlFragment)
-    drop = next(f for f in planted_result.findings if f.kind == "conversion_drop" and f.severity == "high")
+    region = _truth(planted, "conversion_drop").where["unit_id"]
+    drop = next(
+        f
+        for f in planted_result.findings
+        if f.kind == "conversion_drop" and f.unit == region and f.severity in ("medium", "high")
+    )
     sentence = finding_text(drop, lang)
     stage, channel = ("线索", "官网/线上推广") if lang == "zh" else ("lead", "web")
-    assert "north" in sentence and f"「{stage}」" in sentence if lang == "zh" else f"the {stage} stage" in sentence
+    assert region in sentence and f"「{stage}」" in sentence if lang == "zh" else f"the {stage} stage" in sentence
     assert channel in sentence
-    assert "north" in page and ("降幅来源" if lang == "zh" else "where the drop comes from") in page
+    assert region in page and ("降幅来源" if lang == "zh" else "where the drop comes from") in page
     if lang == "zh":
         assert "lead" not in sentence and "web" not in sentence
 

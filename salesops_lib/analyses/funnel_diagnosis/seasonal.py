@@ -55,9 +55,9 @@ def levels(x: np.ndarray, n: np.ndarray, offsets: tuple[int, ...]) -> tuple[np.n
     Examples
     --------
     >>> x = np.array([[10.0], [20.0], [30.0]])
-    ... n = np.full((3, 1), 100.0)
+    >>> n = np.full((3, 1), 100.0)
     >>> levels(x, n, (2, 1))[0].ravel().round(2)
-    array([ nan,  nan, 0.15])
+    array([ nan, 0.1 , 0.15])
     """
     r = rates(x, n)
     t = r.shape[0]
@@ -173,7 +173,7 @@ def dispersion(diff: np.ndarray, var: np.ndarray, months: np.ndarray) -> tuple[f
     Examples
     --------
     >>> d = np.array([[3.0], [-3.0], [0.0]])
-    ... v = np.full((3, 1), 1.0)
+    >>> v = np.full((3, 1), 1.0)
     >>> dispersion(d, v, np.array([True, True, False]))
     (9.0, 2)
     """
