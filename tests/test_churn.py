@@ -75,3 +75,17 @@ def test_demo_planted_churn_account_is_found_and_null_is_quiet() -> None:
     assert risk["customer_id"].iloc[0] == truth.where["customer_id"]
     assert risk["owner"].iloc[0] == truth.where["owner_rep_id"]
     assert key_account_risk(connect("demo:small:null:2025-06-30"), dt.date(2025, 6, 30)).empty
+
+
+def test_a_silence_is_judged_against_the_accounts_own_gaps(tmp_path: Path) -> None:
+    """An account that orders in bursts with two-month pauses is not alarming after 70 quiet days;
+    one that ordered every week for a year is."""
+    rows = []
+    for month in (1, 2, 5, 6, 9, 10):  # bursts, then ~2 months of nothing
+        rows += [("bursty", f"2024-{month:02d}-{day:02d}", 100.0) for day in (3, 10, 17, 24)]
+    for week in range(40):
+        rows.append(("weekly", (dt.date(2024, 1, 1) + dt.timedelta(weeks=week)).isoformat(), 100.0))
+    ds = dataset_from_frames(tmp_path / "src", {"reps": reps_frame([("r1", "t", "n")]), "orders": _orders(rows)})
+    risk = key_account_risk(ds, dt.date(2024, 12, 31), decline=0.99).set_index("customer_id")
+    assert risk.loc["weekly", "reason"] == "silence" and risk.loc["weekly", "significant"]
+    assert "bursty" not in risk.index or not risk.loc["bursty", "significant"]

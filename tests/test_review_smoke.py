@@ -83,4 +83,5 @@ def test_null_variant_raises_no_high_severity_finding(null: ReviewRun) -> None:
     high = [f for f in _findings(null) if f["severity"] == "high"]
     assert not high, high
     planted_kinds = {kind for kinds, _, _ in RECALL.values() for kind in kinds}
-    assert not [f for f in _findings(null) if f["kind"] in planted_kinds and f["severity"] != "info"]
+    # watch items (low) may name a unit chance put at the edge; no planted kind may be an alert
+    assert not [f for f in _findings(null) if f["kind"] in planted_kinds and f["severity"] in ("medium", "high")]

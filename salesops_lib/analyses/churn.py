@@ -10,7 +10,9 @@ a year: (previous window − last window) × 12 / window_months.
 Every rule comes with its chance under "nothing changed", so a small account's noise is not an
 alert: a decline's p-value is a permutation test of the account's weekly values over both windows
 (how often would half of its weeks, picked at random, sum to as little as the last window's do?)
-— a lumpy account's one big order is one high week, not proof of a decline; a silence's is the chance of no order for that many days at its 12-month order rate. The key accounts' p-values share the review's multiplicity
+— a lumpy account's one big order is one high week, not proof of a decline; a silence's is the
+share of the account's own gaps between orders over the year at least as long (orders come in
+bursts, so no Poisson clock). The key accounts' p-values share the review's multiplicity
 policy (:mod:`salesops_lib.analyses.multiplicity`): ``significant`` marks the survivors, which
 alone may be alerts; the others are a watch list.
 """
@@ -73,7 +75,6 @@ def key_account_risk(
         value_12m=events.amount.sum(where=events.at >= year_start).fill_null(0),
         previous_window=events.amount.sum(where=(events.at >= previous_start) & (events.at < last_start)).fill_null(0),
         last_window=events.amount.sum(where=events.at >= last_start).fill_null(0),
-        orders_12m=events.count(where=events.at >= year_start),
         last_order=events.at.max(),
         first_order=events.at.min(),
         orders=events.count(),
@@ -92,8 +93,9 @@ def key_account_risk(
     declining = key["change"] <= -decline
     grew = key["last_window"] > key["previous_window"]  # a growing account is not silent, however long its gap
     silent = (key["days_since_last"] > silence_factor * key["usual_gap_days"].clip(lower=7)) & ~grew
-    key["p_decline"] = _decline_p(events, key["customer_id"], previous_start, as_of)
-    key["p_silence"] = np.exp(-key["orders_12m"].astype(float) / 365.0 * key["days_since_last"].clip(lower=0))
+    daily = _daily(events, key["customer_id"], first)
+    key["p_decline"] = _decline_p(daily, key["customer_id"], previous_start, as_of)
+    key["p_silence"] = _silence_p(daily, key[["customer_id", "days_since_last"]])
     key["p_value"] = np.where(declining, key["p_decline"], np.where(silent, key["p_silence"], np.nan))
     tested = np.where(declining, key["p_decline"], key["p_silence"])  # every key account is a tested cell
     key["q_value"] = bh_adjust(tested)
@@ -110,14 +112,21 @@ BUCKETS = 52
 """Equal slices (about weeks) of the two windows the decline's permutation test shuffles."""
 
 
-def _decline_p(events: ir.Table, customers: pd.Series, start: dt.date, as_of: dt.date) -> np.ndarray:
+def _daily(events: ir.Table, customers: pd.Series, start: dt.date) -> pd.DataFrame:
+    """The customers' booked amount per day since ``start`` (``customer_id``, ``at``, ``amount``)."""
+    mine = events.filter(events.customer_id.isin(customers.tolist()) & (events.at >= start))
+    daily: pd.DataFrame = mine.group_by(["customer_id", "at"]).agg(amount=mine.amount.sum()).execute()
+    daily["at"] = pd.to_datetime(daily["at"])
+    return daily
+
+
+def _decline_p(daily: pd.DataFrame, customers: pd.Series, start: dt.date, as_of: dt.date) -> np.ndarray:
     """One-sided permutation p-value, per customer, that the last half of its :data:`BUCKETS`
     slices since ``start`` sums as low as it does by chance (20,000 seeded random splits).
     """
-    mine = events.filter(events.customer_id.isin(customers.tolist()) & (events.at >= start))
-    daily = mine.group_by(["customer_id", "at"]).agg(amount=mine.amount.sum()).execute()
+    daily = daily[daily["at"] >= pd.Timestamp(start)].copy()
     span = (as_of - start).days + 1
-    offset = (pd.to_datetime(daily["at"]) - pd.Timestamp(start)).dt.days.to_numpy()
+    offset = (daily["at"] - pd.Timestamp(start)).dt.days.to_numpy()
     daily["slice"] = np.minimum(offset * BUCKETS // span, BUCKETS - 1)
     values = (
         daily.pivot_table(index="customer_id", columns="slice", values="amount", aggfunc="sum", fill_value=0.0)
@@ -128,6 +137,19 @@ def _decline_p(events: ir.Table, customers: pd.Series, start: dt.date, as_of: dt
     observed = values[:, BUCKETS - BUCKETS // 2 :].sum(axis=1)
     below = (values @ splits.T <= observed[:, None] * (1 + 1e-12) + 1e-9).sum(axis=1)
     return np.asarray((below + 1) / (len(splits) + 1), dtype=float)
+
+
+def _silence_p(daily: pd.DataFrame, key: pd.DataFrame) -> np.ndarray:
+    """Per customer: the share of its own gaps between order days (plus the silence itself) at
+    least as long as the current silence — orders come in bursts, so no Poisson clock.
+    """
+    gaps = daily.sort_values(["customer_id", "at"]).groupby("customer_id")["at"].diff().dt.days.dropna()
+    by_customer = gaps.groupby(daily.loc[gaps.index, "customer_id"]).apply(np.asarray)
+    out = []
+    for customer, silence in zip(key["customer_id"], key["days_since_last"], strict=True):
+        own = by_customer.get(customer, np.empty(0))
+        out.append((1 + float(np.sum(own >= silence))) / (1 + own.size))
+    return np.asarray(out, dtype=float)
 
 
 def _splits(slices: int, chosen: int, draws: int = 20_000) -> np.ndarray:

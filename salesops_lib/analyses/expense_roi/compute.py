@@ -88,9 +88,10 @@ def compute(data: Dataset, scope: RunScope, params: ExpenseRoiParams) -> Expense
     findings: list[Finding] = []
     if budget is not None:
         findings += budget_findings(budget, scope.period)
-    if campaigns is not None:
-        findings += campaign_findings(campaigns, scope.period)
-    findings += reallocation_findings(moves, shift, response, scope.period)
+    low_roi = campaign_findings(campaigns, scope.period) if campaigns is not None else []
+    findings += low_roi
+    backed = any(f.severity in ("medium", "high") for f in low_roi)
+    findings += reallocation_findings(moves, shift, response, scope.period, backed=backed)
     if alignment is not None:
         findings += alignment_findings(alignment, scope.period)
     return ExpenseRoiResult(

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from salesops_lib.analyses.expense_roi.alignment import ExpenseAlignment
 from salesops_lib.analyses.expense_roi.budget import TOTAL, BudgetControl
@@ -20,6 +21,8 @@ from salesops_lib.analyses.expense_roi.money import safe_ratio, to_cents
 from salesops_lib.analyses.expense_roi.reallocation import BudgetShift
 from salesops_lib.analyses.expense_roi.response import ResponseModel
 from salesops_lib.analyses.findings import Finding, Severity
+from salesops_lib.analyses.multiplicity import FDR as POLICY_FDR
+from salesops_lib.analyses.multiplicity import STRONG, bh_adjust
 
 ANALYSIS = "expense_roi"
 """``Finding.analysis`` of every finding of this report (= the report's name)."""
@@ -38,7 +41,8 @@ HIGH_FACTOR = 1.5
 PERSISTENT_SHARE = 2 / 3
 """… and the spend was over budget in at least this share of the months so far."""
 HIGH_Z = -3.0
-"""A low-ROI campaign is ``high`` when its log pipeline ÷ cost is this many robust sds below its peers'."""
+"""A low-ROI campaign is ``high`` when its log pipeline ÷ cost is this many robust sds below its
+peers' (and its shortfall survives the policy strongly, q ≤ ``STRONG``)."""
 
 
 def finite_or(value: object, default: float) -> float:
@@ -116,18 +120,36 @@ def _finding(row: dict[Hashable, Any], level: str, control: BudgetControl, perio
 # --------------------------------------------------------------------------- campaigns
 
 
+def campaign_q_values(roi: CampaignRoi) -> pd.Series:
+    """Per judged campaign (by id): the q-value of its shortfall against its peers — p = Φ(robust
+    z), the chance of a log pipeline ÷ cost this low among peers like these — under the review's
+    multiplicity policy across every judged campaign.
+    """
+    judged = roi.campaigns[roi.campaigns["robust_z"].notna()]
+    p = stats.norm.cdf(judged["robust_z"].to_numpy(dtype=float))
+    return pd.Series(bh_adjust(p), index=judged["campaign_id"].to_numpy())
+
+
 def campaign_findings(roi: CampaignRoi, period: str) -> list[Finding]:
-    """One finding per low-ROI campaign; at stake = the cost above what its pipeline costs at the peers' median."""
+    """One finding per low-ROI campaign; at stake = the cost above what its pipeline costs at the
+    peers' median. Medium or high only when the shortfall survives the multiplicity policy
+    (:func:`campaign_q_values`); a low-ROI campaign chance explains is a low watch item.
+    """
     out = []
+    q_values = campaign_q_values(roi)
     for row in roi.low_roi.to_dict("records"):
         typical_cost = safe_ratio(row["pipeline"], row["peer_median_ratio"])
         excess = float(to_cents(row["cost"] - (typical_cost if np.isfinite(typical_cost) else 0.0)))
         z = float(row["robust_z"]) if pd.notna(row["robust_z"]) else 0.0
+        q = float(q_values.get(row["campaign_id"], np.nan))
+        severity: Severity = "low"
+        if np.isfinite(q) and q <= POLICY_FDR:
+            severity = "high" if z <= HIGH_Z and q <= STRONG else "medium"
         out.append(
             Finding(
                 analysis=ANALYSIS,
                 kind="campaign_low_roi",
-                severity="high" if z <= HIGH_Z else "medium",
+                severity=severity,
                 level="campaign",
                 unit=str(row["campaign_id"]),
                 metric="pipeline_to_cost",
@@ -148,6 +170,7 @@ def campaign_findings(roi: CampaignRoi, period: str) -> list[Finding]:
                     "ratio": float(row["pipeline_to_cost"]),
                     "peer_ratio": float(row["peer_median_ratio"]),
                     "robust_z": z if np.isfinite(z) else -99.0,
+                    "q_value": q if np.isfinite(q) else 1.0,
                     "excess_cost": excess,
                     "attribution": roi.attribution,
                     "start": str(pd.Timestamp(row["start_date"]).date()),
@@ -162,10 +185,16 @@ def campaign_findings(roi: CampaignRoi, period: str) -> list[Finding]:
 
 
 def reallocation_findings(
-    moves: pd.DataFrame, shift: BudgetShift | None, model: ResponseModel | None, period: str
+    moves: pd.DataFrame,
+    shift: BudgetShift | None,
+    model: ResponseModel | None,
+    period: str,
+    *,
+    backed: bool = True,
 ) -> list[Finding]:
-    """The campaign move (medium: it rests on a flagged campaign) and the model shift (low, or info
-    when the model cannot separate the categories or the gain's interval includes zero).
+    """The campaign move (medium when it rests on a low-ROI campaign that is an alert, ``backed``;
+    else low) and the model shift (low, or info when the model cannot separate the categories or
+    the gain's interval includes zero).
     """
     out = []
     if not moves.empty:
@@ -176,7 +205,7 @@ def reallocation_findings(
             Finding(
                 analysis=ANALYSIS,
                 kind="campaign_reallocation",
-                severity="medium",
+                severity="medium" if backed else "low",
                 level="company",
                 unit="company",
                 metric="pipeline_to_cost",

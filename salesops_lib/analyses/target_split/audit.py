@@ -82,7 +82,7 @@ def plan_achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | N
 
     ``assessment`` is "stretch" when the total is above the achievable total, i.e. the plan needs a
     year better than the company achieved in ``1 − quantile`` of its own years; "unknown" with
-    fewer than :data:`MIN_POINTS` values.
+    fewer than :data:`MIN_POINTS` values. ``best`` is the best rolling year it ever achieved.
     """
     company = plan.units[plan.units["level"] == "company"].iloc[0]
     values = _achieved_growth(plan, data_start).get(("company", company["unit_id"]), np.empty(0))
@@ -93,6 +93,7 @@ def plan_achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | N
         return {
             "implied": implied,
             "high": np.nan,
+            "best": np.nan,
             "median": np.nan,
             "points": int(values.size),
             "achievable": np.nan,
@@ -107,6 +108,7 @@ def plan_achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | N
     return {
         "implied": float(implied),
         "high": float(high),
+        "best": float(values.max()),
         "median": float(median),
         "points": int(values.size),
         "achievable": float(achievable),

@@ -16,7 +16,11 @@ ANALYSIS = "target_split"
 KINDS = ("stretch_target", "stretch_reps", "uneven_load", "resource_misalignment", "bounds_binding")
 MATERIAL_EXCESS = 0.05
 """The plan's stretch finding is medium when its total exceeds the company's achievable total (the
-stretch quantile of its own yearly growth) by at least 5 % of the total."""
+stretch quantile of its own yearly growth) by at least 5 % of the total …"""
+MIN_YEARS_OF_GROWTH = 12
+"""… and asks for more growth than the best rolling year the company ever achieved, measured on at
+least this many rolling years (overlapping 12-month windows are few independent years: with less
+history a stretch is a planning note, low)."""
 
 
 def split_findings(
@@ -34,7 +38,8 @@ def split_findings(
     Stretch targets are one finding per plan (level company): the stretched regions and teams and
     their total excess in its facts; medium only when the plan as a whole (``whole``, from
     :func:`~salesops_lib.analyses.target_split.audit.plan_achievability`) is above the company's
-    own achievable total by at least :data:`MATERIAL_EXCESS` of the target, else low.
+    own achievable total by at least :data:`MATERIAL_EXCESS` of the target and beyond its best
+    year (:data:`MIN_YEARS_OF_GROWTH`), else low.
     """
     out: list[Finding] = []
     base: dict[str, Any] = {"analysis": ANALYSIS, "period": period, "metric": "revenue"}
@@ -42,7 +47,12 @@ def split_findings(
     stretched = achievable[achievable["level"].isin(["region", "team"]) & (achievable["assessment"] == "stretch")]
     if region:
         stretched = stretched[stretched["region"] == region]
-    material = whole["assessment"] == "stretch" and whole["excess"] >= MATERIAL_EXCESS * whole["target"]
+    material = (
+        whole["assessment"] == "stretch"
+        and whole["excess"] >= MATERIAL_EXCESS * whole["target"]
+        and whole["points"] >= MIN_YEARS_OF_GROWTH
+        and whole["implied"] > whole["best"]
+    )
     if len(stretched) or whole["assessment"] == "stretch":
         worst = stretched.sort_values("excess", ascending=False)
         out.append(
