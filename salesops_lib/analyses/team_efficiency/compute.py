@@ -262,10 +262,11 @@ def _composition(
     """The rep-composition permutation test of every unit at ``level`` (see :mod:`.composition`)."""
     reps = per_fte.window(panel, "rep", start, end)
     unit_of = panel.drop_duplicates("rep_id", keep="last").set_index("rep_id")[per_fte.unit_column(level)]
-    reps = reps.assign(unit=reps["unit"].map(unit_of))
+    reps = reps.assign(unit_rep=reps["unit"], unit=reps["unit"].map(unit_of))
     reps = reps[(reps["fte"] > 0) | (reps["revenue"].fillna(0) != 0)]
     tested = composition.composition_test(
         reps,
+        noise=reps["unit_rep"].map(_revenue_noise(panel, start, end)) if "unit_rep" in reps else None,
         kind=params.benchmark,
         eligible=units.set_index("unit")["eligible"] if not units.empty else None,
         groups=groups,
@@ -273,6 +274,19 @@ def _composition(
         seed=params.seed,
     )
     return tested.assign(level=level)
+
+
+def _revenue_noise(panel: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Per rep: the log-sd of its window revenue as a draw — its monthly revenue per FTE's
+    coefficient of variation ÷ √months (the peers' median for reps with fewer than 3 months).
+    """
+    inside = panel[panel["month"].between(start, end) & (panel["fte"] > 0)]
+    rate = inside["revenue"].fillna(0.0) / inside["fte"]
+    stats = rate.groupby(inside["rep_id"]).agg(["mean", "std", "count"])
+    cv = (stats["std"] / stats["mean"].where(stats["mean"] > 0)) / np.sqrt(stats["count"])
+    cv = cv.where(stats["count"] >= 3)
+    typical = float(cv.median()) if cv.notna().any() else 0.0
+    return pd.Series(np.sqrt(np.log1p(cv.fillna(typical).clip(upper=2.0) ** 2)), index=cv.index)
 
 
 def _ramped(reps: pd.DataFrame, window_start: pd.Timestamp, ramp: RampCurve | None) -> pd.Series:
