@@ -120,6 +120,11 @@ def _finding(row: dict[Hashable, Any], level: str, control: BudgetControl, perio
 # --------------------------------------------------------------------------- campaigns
 
 
+LOSS_RATIO = 1.0
+"""A low-ROI campaign is an alert only when it sourced less pipeline than it cost (it cannot pay
+back even if every deal is won); one merely far below its peers is a watch item."""
+
+
 def campaign_q_values(roi: CampaignRoi) -> pd.Series:
     """Per judged campaign (by id): the q-value of its shortfall against its peers — p = Φ(robust
     z), the chance of a log pipeline ÷ cost this low among peers like these — under the review's
@@ -133,7 +138,8 @@ def campaign_q_values(roi: CampaignRoi) -> pd.Series:
 def campaign_findings(roi: CampaignRoi, period: str) -> list[Finding]:
     """One finding per low-ROI campaign; at stake = the cost above what its pipeline costs at the
     peers' median. Medium or high only when the shortfall survives the multiplicity policy
-    (:func:`campaign_q_values`); a low-ROI campaign chance explains is a low watch item.
+    (:func:`campaign_q_values`) and the campaign sourced less than it cost (:data:`LOSS_RATIO`);
+    otherwise a low watch item.
     """
     out = []
     q_values = campaign_q_values(roi)
@@ -143,7 +149,7 @@ def campaign_findings(roi: CampaignRoi, period: str) -> list[Finding]:
         z = float(row["robust_z"]) if pd.notna(row["robust_z"]) else 0.0
         q = float(q_values.get(row["campaign_id"], np.nan))
         severity: Severity = "low"
-        if np.isfinite(q) and q <= POLICY_FDR:
+        if np.isfinite(q) and q <= POLICY_FDR and row["pipeline_to_cost"] < LOSS_RATIO:
             severity = "high" if z <= HIGH_Z and q <= STRONG else "medium"
         out.append(
             Finding(

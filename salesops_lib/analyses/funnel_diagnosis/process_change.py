@@ -12,8 +12,10 @@ the control: their change over the same dates is what would have happened anyway
 
 Without a date, the data are searched for one: on the stays entered on *even* days, each
 unit's weekly stage durations are split at every week and the largest before/after
-difference is tested with a Bonferroni bound over all splits, units and stages; the units with
-a significant break of the same sign are the adopters and the median break week the date. A
+difference is tested with a Bonferroni bound over all splits, units and stages, and must move
+the stage's days by at least :data:`MIN_BREAK` (on large data a season's small shift is
+"significant" too); the stage whose breaks are strongest (Σ |t|, then the number of units)
+wins, the units with a break of the same sign are the adopters and the median break week the date. A
 break in every unit at once has no control units and cannot be told apart from a company-wide
 shift (a season, the start of the data), so it is reported as such and not measured.
 The estimate then uses only the stays entered on *odd* days — data the search never saw — so
@@ -42,6 +44,8 @@ SEARCH_DAYS = 540
 """How far back the search for an undated change looks (entries from as-of − 540 days)."""
 MIN_WEEKS = 8
 """Weeks a search split keeps on each side."""
+MIN_BREAK = 0.10
+"""A searched break must change the stage's mean days by at least this share to count."""
 ORG_LEVELS = ("region", "team", "rep")
 METRICS = ("days", "conversion")
 
@@ -287,7 +291,8 @@ def search(
     tests = table["splits"].sum()
     critical = float(stats.norm.isf(alpha / (2 * tests)))
     table["critical"] = critical
-    table["significant"] = table["t"].abs() > critical
+    size = (table["after_days"] - table["before_days"]).abs() / table["before_days"].where(table["before_days"] > 0)
+    table["significant"] = (table["t"].abs() > critical) & (size >= MIN_BREAK)
     hits = table[table["significant"]]
     if hits.empty:
         return table, None
@@ -298,7 +303,7 @@ def search(
     score = score[score["units"] < score["all_units"]]  # every unit at once: no control, a company-wide shift
     if score.empty:
         return table, None
-    k, sign = score.sort_values(["units", "strength"], ascending=False).index[0]
+    k, sign = score.sort_values(["strength", "units"], ascending=False).index[0]
     chosen = hits[(hits["k"] == k) & (hits["sign"] == sign)]
     weeks = sorted(chosen["week"])
     date = weeks[(len(weeks) - 1) // 2].date()
