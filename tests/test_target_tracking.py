@@ -369,4 +369,4 @@ def test_off_pace_states_its_chance_from_the_units_own_monthly_spread() -> None:
     expected = expected_by_day(target, months, days, pd.Series(1.0, index=range(7)))
     table = pace_table(pd.Index(["steady", "noisy"]), target, months, actual, expected, days, dt.date(2024, 6, 30))
     year = table[table["horizon"] == "year"].set_index("unit_id")
-    assert year.loc["steady", "p_value"] < 1e-6 < 0.05 < year.loc["noisy", "p_value"]
+    assert year.loc["steady", "p_value"] < 0.05 < 0.2 < year.loc["noisy", "p_value"]

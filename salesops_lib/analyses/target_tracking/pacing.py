@@ -8,8 +8,9 @@ to date; the projection to the period end is the seasonal run rate, pace × the 
 
 How far off pace chance alone goes: each unit's month-to-month spread of log attainment (actual ÷
 target) over up to :data:`SPREAD_MONTHS` complete months before this one (at least
-:data:`MIN_SPREAD_MONTHS`), shrinking with the months the horizon has run (spread ÷ √months).
-``p_value`` is the chance of a pace this low if the unit were on target.
+:data:`MIN_SPREAD_MONTHS`), not shrunk with the months the horizon has run: a unit's shortfalls
+persist from month to month (staffing, a plan set too high), so its months are not independent
+draws. ``p_value`` is the chance of a pace this low if the unit were on target.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from salesops_lib.analyses.target_tracking.calendar import quarter_bounds
 HORIZONS = ("month", "quarter", "year")
 SPREAD_MONTHS = 24
 MIN_SPREAD_MONTHS = 6
-MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
 
 
 def monthly_spread(
@@ -102,8 +102,7 @@ def pace_table(
             pace = np.where(expected_to_date > 0, actual / expected_to_date, np.nan)
             projection = np.where(expected_to_date > 0, pace * target, np.nan)
             projected = np.where(target > 0, projection / target, np.nan)
-            run = max(MONTHS_IN[horizon] * elapsed / total_days, 0.25)
-            z = np.log(np.where(pace > 0, pace, np.nan)) / (spread / np.sqrt(run))
+            z = np.log(np.where(pace > 0, pace, np.nan)) / spread
         p_value = np.where(np.isfinite(z), stats.norm.cdf(z), np.where(pace == 0, 0.0, np.nan))
         rows.append(
             pd.DataFrame(
