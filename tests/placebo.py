@@ -42,6 +42,20 @@ DATE_COLUMNS: dict[str, tuple[str, ...]] = {
 """Dated fact tables and their date columns (what :func:`shuffle_months` moves)."""
 
 
+MOVES: tuple[tuple[str, str, str], ...] = (
+    ("opportunities", "opp_id", "opp"),
+    ("stage_history", "opp_id", "opp"),
+    ("orders", "opp_id", "opp"),
+    ("activities", "opp_id", "opp"),
+    ("leads", "lead_id", "lead"),
+    ("invoices", "order_id", "order"),
+    ("payments", "invoice_id", "invoice"),
+)
+"""Tables :func:`shuffle_months` moves, in order: (table, key to its parent, the parent's offsets)."""
+PARENTS = {"orders": ("order_id", "order"), "invoices": ("invoice_id", "invoice")}
+"""Moved tables other tables hang on: their id column and the name of their offsets."""
+
+
 def materialise(data: Dataset) -> Frames:
     """The source's own canonical tables as frames (derived ones are derived again on reopening)."""
     return {name: table.expr.execute() for name, table in data.tables.items() if name not in data.derived}
@@ -122,38 +136,22 @@ def shuffle_months(frames: Frames, rng: np.random.Generator) -> Frames:
         mapped = keys.map(offsets[source]).to_numpy(dtype=float)
         return np.where(np.isfinite(mapped), mapped, own)
 
-    plan: list[tuple[str, str, str]] = [
-        ("opportunities", "opp_id", "opp"),
-        ("stage_history", "opp_id", "opp"),
-        ("orders", "opp_id", "opp"),
-        ("activities", "opp_id", "opp"),
-    ]
-    for name, key, source in plan:
-        if name in frames:
-            shift = moved(name, frames[name].get(key, None), source)
-            frame = frames[name].copy()
-            for col in DATE_COLUMNS[name]:
-                if col in frame:
-                    frame[col] = _shift(frame[col], shift)
-            out[name] = frame
-            if name == "orders":
-                offsets["order"] = pd.Series(shift, index=frame["order_id"].to_numpy())
-    if "leads" in frames and "opportunities" in frames:
-        lead_shift = frames["opportunities"].set_index("lead_id")["opp_id"].map(offsets["opp"])
-        lead_shift = lead_shift[lead_shift.index.notna()]
-        offsets["lead"] = lead_shift[~lead_shift.index.duplicated()]
-        shift = moved("leads", frames["leads"]["lead_id"], "lead")
-        out["leads"] = frames["leads"].assign(created_at=_shift(frames["leads"]["created_at"], shift))
-    for name, key, source in (("invoices", "order_id", "order"), ("payments", "invoice_id", "invoice")):
-        if name in frames:
-            shift = moved(name, frames[name][key], source)
-            frame = frames[name].copy()
-            for col in DATE_COLUMNS[name]:
-                if col in frame:
-                    frame[col] = _shift(frame[col], shift)
-            out[name] = frame
-            if name == "invoices":
-                offsets["invoice"] = pd.Series(shift, index=frame["invoice_id"].to_numpy())
+    for name, key, source in MOVES:
+        if name not in frames:
+            continue
+        if name == "leads" and "opp" in offsets:  # a lead moves with the deal it became
+            lead_shift = frames["opportunities"].set_index("lead_id")["opp_id"].map(offsets["opp"])
+            lead_shift = lead_shift[lead_shift.index.notna()]
+            offsets["lead"] = lead_shift[~lead_shift.index.duplicated()]
+        shift = moved(name, frames[name].get(key, None), source)
+        frame = frames[name].copy()
+        for col in DATE_COLUMNS[name]:
+            if col in frame:
+                frame[col] = _shift(frame[col], shift)
+        out[name] = frame
+        if name in PARENTS:  # its rows carry their offset to the tables that hang on them
+            id_column, label = PARENTS[name]
+            offsets[label] = pd.Series(shift, index=frame[id_column].to_numpy())
     return out
 
 
