@@ -10,8 +10,6 @@ sets ``c`` to the ratio of the empirical to the nominal quantile of the standard
 reports the coverage of the corrected bands by leave-one-origin-out (so the check is honest).
 A band's own correction needs enough errors to see its tail (5 expected outside it: 25 errors
 for 80 %, 100 for 95 %); with fewer, it takes the factor of the narrower band.
-For a collection of series (M3), :func:`pooled_quantiles` takes the empirical quantiles of the
-standardised errors per step across series instead.
 """
 
 from __future__ import annotations
@@ -150,15 +148,3 @@ def probability_at_least(target: float, median: float, sd: float, *, df: float =
         return float(median >= target)
     z = (np.log(target) - np.log(median)) / sd
     return float(norm.sf(z) if not np.isfinite(df) else student_t.sf(z, df))
-
-
-def pooled_quantiles(z: np.ndarray, levels: Sequence[float] = LEVELS) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Per step, the empirical lower and upper quantiles of standardised errors ``z``
-    (series × steps) pooled across series, made monotone in the step (bands never narrow).
-    """
-    out = {}
-    for level in levels:
-        lo = np.nanquantile(z, 0.5 - level / 2, axis=0)
-        hi = np.nanquantile(z, 0.5 + level / 2, axis=0)
-        out[level] = (np.minimum.accumulate(np.minimum(lo, 0)), np.maximum.accumulate(np.maximum(hi, 0)))
-    return out

@@ -13,7 +13,7 @@ applied when the M3 autocorrelation test finds seasonality), then puts the seaso
 * ``comb`` — the equal-weight mean of ``ses``, ``damped``, ``theta`` and ``arima``: the best
   combination on a validation split of the 1,428 M3 monthly series (the last 18 months of each
   training part), then sMAPE 13.6 on the competition's test periods against 13.9 for Theta
-  (``benchmarks/bench_forecast_m3.py``);
+  (``benchmarks/bench_forecast.py``);
 * ``comb3`` — the same without ARIMA (the "SHD + Theta" family).
 
 :func:`forecast_series` backtests all of them from rolling origins and keeps ``comb`` unless

