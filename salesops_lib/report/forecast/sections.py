@@ -72,7 +72,7 @@ def headline(result: ForecastResult, lang: str) -> HtmlFragment:
     )
     sentence = summary_html(result, lang)
     return HtmlFragment(
-        f"<style>{TILE_CSS}{BANNER_CSS}</style><h2>{e(word('headline_title', lang))} · {e(result.target_label)}</h2>"
+        f"<style>{TILE_CSS}</style><h2>{e(word('headline_title', lang))} · {e(result.target_label)}</h2>"
         f"{weak_notice(result, lang)}{sentence}<div class='so-tiles'>{body}</div>"
     )
 
@@ -83,7 +83,8 @@ def weak_notice(result: ForecastResult, lang: str) -> str:
     if not s.weak:
         return ""
     note = word("weak_note", lang).format(naive=money(s.naive_forecast), naive_rule=word("naive_rule", lang))
-    return banner_html(word("weak_title", lang), weak_reason_texts(s.reasons, s.figures(), lang), note)
+    banner = banner_html(word("weak_title", lang), weak_reason_texts(s.reasons, s.figures(), lang), note)
+    return f"<style>{BANNER_CSS}</style>{banner}"
 
 
 def _units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
