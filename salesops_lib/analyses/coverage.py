@@ -252,7 +252,7 @@ def _guard(finding: Finding, coverage: Coverage, units: set[str]) -> Finding:
     return replace(
         finding,
         severity="info" if downgrade else finding.severity,
-        facts={**finding.facts, "caveats": caveats},
+        facts={**finding.facts, "caveats": [*(finding.facts.get("caveats") or []), *caveats]},
     )
 
 

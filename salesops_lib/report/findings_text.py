@@ -13,6 +13,7 @@ Standard fields: ``where`` (unit, or nothing at company level), ``metric`` (labe
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -138,8 +139,22 @@ def caveat_texts(caveats: list[dict[str, Any]], lang: str) -> list[str]:
             fields["method"] = t(f"method_{fields['method']}", lang)
         if isinstance(fields.get("share"), int | float):
             fields["share"] = f"{float(fields['share']):.1%}"
+        if isinstance(fields.get("reasons"), list):
+            fields["reasons"] = t("reason_separator", lang).join(weak_reason_texts(fields["reasons"], fields, lang))
         texts.append(t(f"caveat_{caveat['code']}", lang).format(**fields))
     return texts
+
+
+def weak_reason_texts(reasons: Sequence[str], figures: Mapping[str, Any], lang: str) -> list[str]:
+    """Why a forecast is weak, one phrase per reason code (``weak_<code>`` in the glossary)
+    filled with ``figures`` (months, windows, needed_months, needed_windows, vs_snaive).
+
+    Examples
+    --------
+    >>> weak_reason_texts(["few_backtests"], {"windows": 1, "needed_windows": 8}, "en")
+    ['1 complete backtest window(s) (at least 8 needed)']
+    """
+    return [t(f"weak_{code}", lang).format(**figures) for code in reasons]
 
 
 def _number(value: Any) -> float | None:

@@ -7,7 +7,7 @@ is unchanged). Every word comes from ``report/glossary.yaml``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -59,10 +59,21 @@ def _banner(coverage: Coverage, lang: str) -> str:
         )
         for s in coverage.short_history
     ]
-    if not lines:
-        return ""
+    return banner_html(t("banner_title", lang), lines) if lines else ""
+
+
+def banner_html(title: str, lines: Sequence[str], note: str = "") -> str:
+    """A red-edged banner (class ``so-banner``, styled by :data:`BANNER_CSS`): ``title`` in bold,
+    ``lines`` as a list, then ``note``; the words escaped.
+
+    Examples
+    --------
+    >>> banner_html("Careful", ["a < b"])
+    "<div class='so-banner'><strong>Careful</strong><ul><li>a &lt; b</li></ul></div>"
+    """
     items = "".join(f"<li>{e(line)}</li>" for line in lines)
-    return f"<div class='so-banner'><strong>{e(t('banner_title', lang))}</strong><ul>{items}</ul></div>"
+    tail = f"<p>{e(note)}</p>" if note else ""
+    return f"<div class='so-banner'><strong>{e(title)}</strong><ul>{items}</ul>{tail}</div>"
 
 
 def _derived(derived: Mapping[str, str], lang: str) -> str:

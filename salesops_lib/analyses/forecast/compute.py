@@ -29,6 +29,7 @@ from salesops_lib.analyses.forecast.org import OrgForecasts, forecast_org, windo
 from salesops_lib.analyses.forecast.params import ForecastParams
 from salesops_lib.analyses.forecast.result import ForecastResult
 from salesops_lib.analyses.forecast.series import mase_scale
+from salesops_lib.analyses.forecast.strength import root_strength
 from salesops_lib.config.scope import RunScope
 from salesops_lib.core.periods import month_start, months_between
 from salesops_lib.data import Dataset
@@ -141,6 +142,10 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
 
     head = cast("dict[str, Any]", units[(units["level"] == root_level) & (units["unit"] == root)].iloc[0].to_dict())
     head["blend_weight"] = weight
+    strength = root_strength(
+        pd.Series(org.history[0], index=org.months), complete, accuracy, root_level, root, first, last
+    )
+    head.update(weak=strength.weak, weak_reasons=list(strength.reasons), naive_forecast=strength.naive_forecast)
     model = {
         "methods": org.methods[org.methods.index.get_level_values(0).isin(["company", "region"])].to_dict(),
         "seasonality": org.seasonality,
@@ -166,6 +171,7 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         annual_revenue=annual,
         owner_revenue=cast("dict[str, float]", revenue.iloc[:, -12:].sum(axis=1).to_dict()),  # rep id → revenue
         risk_probability=params.risk_probability,
+        strength=strength,
     )
     return ForecastResult(
         period=scope.period,
@@ -187,6 +193,7 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         slipping=slipping,
         key_accounts=accounts,
         findings=tuple(findings),
+        strength=strength,
     )
 
 

@@ -22,14 +22,23 @@ regions — so on a plan that is on track a run raises no medium miss in ≥ 95 
   :data:`MATERIAL_OWNER_SHARE` of the owner's, else ``medium``; ``low`` when the change does not
   survive the multiplicity policy (a watch list).
 * ``interval_recalibrated`` (root and monthly bands corrected by ≥ 10 %) and ``accuracy`` — ``info``.
+
+A weak forecast (:mod:`.strength`: short history, few backtest windows or no better than the
+seasonal naive) raises no confident finding: the findings that rest on it
+(:data:`RESTS_ON_FORECAST`, and slipping deals when their share is of the forecast remainder for
+want of a target) are at most ``low`` and carry a ``weak_forecast`` caveat with the reasons;
+slipping deals against a target and key accounts, which do not rest on the forecast, keep theirs.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, Severity
+from salesops_lib.analyses.forecast.strength import ForecastStrength
 from salesops_lib.analyses.multiplicity import bh_adjust, discoveries
 
 ANALYSIS = "forecast"
@@ -49,6 +58,8 @@ MATERIAL_OWNER_SHARE = 0.1
 MAX_TEAMS = 5
 MATERIAL_RECALIBRATION = 0.1
 """A band widened or narrowed by at least this share is worth a note (monthly and root level only)."""
+RESTS_ON_FORECAST = ("outlook", "outlook_no_target", "unit_at_risk", "thin_pipeline")
+"""The findings a weak forecast cannot support (capped at ``low``)."""
 
 
 def build(
@@ -66,8 +77,11 @@ def build(
     annual_revenue: float,
     owner_revenue: dict[str, float],
     risk_probability: float,
+    strength: ForecastStrength | None = None,
 ) -> list[Finding]:
-    """Every finding of the forecast, in the order the page shows them."""
+    """Every finding of the forecast, in the order the page shows them (``strength``: the root
+    forecast's, see :mod:`.strength`; None = not assessed, nothing capped).
+    """
 
     def finding(
         kind: str,
@@ -203,6 +217,7 @@ def build(
                 deals=len(slipping),
                 share=share,
                 reason=str(slipping["reason"].iloc[0]),
+                against="target" if has_target else "forecast",
             )
         )
 
@@ -267,7 +282,24 @@ def build(
                 better="yes" if r["vs_snaive"] < 1 else "no",
             )
         )
-    return out
+    return weakened(out, strength) if strength is not None and strength.weak else out
+
+
+def weakened(findings: list[Finding], strength: ForecastStrength) -> list[Finding]:
+    """``findings`` with those that rest on a weak forecast capped at ``low`` and a
+    ``weak_forecast`` caveat (its reasons and figures) added to their facts.
+    """
+    caveat = {"code": "weak_forecast", "reasons": list(strength.reasons), **strength.figures()}
+    return [
+        replace(
+            f,
+            severity="low" if f.severity in ("medium", "high") else f.severity,
+            facts={**f.facts, "weak": True, "caveats": [*f.facts.get("caveats", []), caveat]},
+        )
+        if f.kind in RESTS_ON_FORECAST or f.facts.get("against") == "forecast"
+        else f
+        for f in findings
+    ]
 
 
 def _screened(units: pd.DataFrame, root_level: str, root: str) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding
+from salesops_lib.analyses.forecast.strength import ForecastStrength
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class ForecastResult:
     root_level: str
     root: str
     #: the root's line: booked, remaining, forecast, lo80/hi80, lo95/hi95, target, attainment,
-    #: p_hit, ts, pipeline (period totals), blend_weight
+    #: p_hit, ts, pipeline (period totals), blend_weight; weak, weak_reasons and naive_forecast
+    #: (the seasonal-naive total of the period) from :attr:`strength`
     headline: dict[str, Any]
     #: root by month: actual (history), forecast and its bands (ahead), target
     monthly: pd.DataFrame
@@ -51,3 +53,5 @@ class ForecastResult:
     #: key accounts with declining or stopped orders (shared churn rule)
     key_accounts: pd.DataFrame
     findings: tuple[Finding, ...]
+    #: whether the root's forecast rests on enough history and backtest (short-history guard)
+    strength: ForecastStrength

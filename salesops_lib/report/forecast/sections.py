@@ -10,9 +10,11 @@ import pandas as pd
 
 from salesops_lib.analyses.forecast import ForecastResult
 from salesops_lib.metrics.formatting import formatted
+from salesops_lib.report.findings_text import weak_reason_texts
 from salesops_lib.report.forecast.words import coded, word
 from salesops_lib.report.formats import money, number, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.notices import BANNER_CSS, banner_html
 
 
 def _day(value: Any) -> str:
@@ -47,6 +49,8 @@ def headline(result: ForecastResult, lang: str) -> HtmlFragment:
     """The seed's sentence and the headline tiles."""
     h = result.headline
     tiles = [(word("forecast", lang), money(h["forecast"]))]
+    if result.strength.weak:
+        tiles.append((word("naive_forecast", lang), money(result.strength.naive_forecast)))
     if np.isfinite(h["target"]) and h["target"] > 0:
         tiles += [
             (word("target", lang), money(h["target"])),
@@ -69,8 +73,18 @@ def headline(result: ForecastResult, lang: str) -> HtmlFragment:
     sentence = summary_html(result, lang)
     return HtmlFragment(
         f"<style>{TILE_CSS}</style><h2>{e(word('headline_title', lang))} · {e(result.target_label)}</h2>"
-        f"{sentence}<div class='so-tiles'>{body}</div>"
+        f"{weak_notice(result, lang)}{sentence}<div class='so-tiles'>{body}</div>"
     )
+
+
+def weak_notice(result: ForecastResult, lang: str) -> str:
+    """The banner of a weak forecast (why, what not to do with it, its naive benchmark); "" otherwise."""
+    s = result.strength
+    if not s.weak:
+        return ""
+    note = word("weak_note", lang).format(naive=money(s.naive_forecast), naive_rule=word("naive_rule", lang))
+    banner = banner_html(word("weak_title", lang), weak_reason_texts(s.reasons, s.figures(), lang), note)
+    return f"<style>{BANNER_CSS}</style>{banner}"
 
 
 def _units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
