@@ -37,7 +37,11 @@ def _assert_same_forecast(data: Dataset, period: str, origin: dt.date) -> None:
     pd.testing.assert_series_equal(today.loc[units], then.loc[units], check_names=False, rtol=1e-9, atol=0)
 
 
-@pytest.mark.parametrize("origin", [dt.date(2025, 3, 31), dt.date(2024, 9, 30)])
+@pytest.mark.parametrize(
+    "origin",
+    # on 2024-09-30 the seasonality mode the origin could choose differs from today's ("tested", not "forced")
+    [dt.date(2024, 9, 30), pytest.param(dt.date(2025, 3, 31), marks=pytest.mark.slow)],
+)
 def test_demo_pipeline_backtest_uses_only_what_was_known(origin: dt.date) -> None:
     _assert_same_forecast(connect(PLANTED), "2025-06", origin)
 
