@@ -333,7 +333,7 @@ def test_win_probability_of_a_stage_and_age(tmp_path: Path) -> None:
         tmp_path / "src", {"reps": _reps(), "opportunities": _opportunities(rows), "stage_history": stage_history}
     )
     origins = [pl.month_end(m) for m in pd.date_range("2024-01-01", periods=6, freq="MS")]
-    snaps = pl.snapshots(ds, origins, 1, dt.date(2024, 8, 31))
+    snaps = pl.snapshots(ds, origins, 1)
     q = pl.win_probabilities(snaps)
     assert set(q["stage"]) == {"proposal"} and q["q"].iloc[0] == pytest.approx(0.5)
 

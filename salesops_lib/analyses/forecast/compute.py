@@ -25,7 +25,7 @@ from salesops_lib.analyses.forecast import pipeline as pl
 from salesops_lib.analyses.forecast import risks
 from salesops_lib.analyses.forecast.accuracy import accuracy_table
 from salesops_lib.analyses.forecast.intervals import bands, calibrate, horizon_sd
-from salesops_lib.analyses.forecast.org import OrgForecasts, forecast_org, window_totals
+from salesops_lib.analyses.forecast.org import OrgForecasts, forecast_org, season_at, window_totals
 from salesops_lib.analyses.forecast.params import ForecastParams
 from salesops_lib.analyses.forecast.result import ForecastResult
 from salesops_lib.analyses.forecast.series import mase_scale
@@ -108,7 +108,7 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
     usual = pd.Series(dtype=float)
     means = pl.won_means(data, as_of) if data.has("opportunities") else None
     if means is not None:
-        windows, open_by_origin = _with_pipeline(data, org, tree, revenue, windows, ahead, skip, as_of, means)
+        windows, open_by_origin = _with_pipeline(data, org, tree, revenue, windows, ahead, skip, as_of)
         open_now = open_by_origin[open_by_origin["origin"] == windows["origin"].max()].set_index(["level", "unit"])[
             "open_pipeline"
         ]
@@ -270,16 +270,17 @@ def _with_pipeline(
     ahead: int,
     skip: int,
     as_of: dt.date,
-    means: pl.WonMeans | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Add each origin's pipeline forecast to ``windows``; also the open pipeline per origin × node."""
+    """Add each origin's pipeline forecast to ``windows``, from what was known at the origin
+    (snapshots, slips and seasonal indices as of then); also the open pipeline per origin × node.
+    """
     origins = sorted(pd.to_datetime(windows["origin"].unique()))
     # no snapshot before the first month with revenue: before any deal was won, the pipeline's
     # timing says nothing (Maven's deals engaged from Oct 2016 all close from March 2017 on)
     start = max(month_start(origins[0] - pd.DateOffset(months=skip + ahead + pl.LEARN_ORIGINS)), org.months[0])
     snap_origins = [pl.month_end(m) for m in pd.date_range(start, pd.Timestamp(as_of), freq="MS")]
-    snaps = pl.snapshots(data, snap_origins, ahead, as_of, skip=skip, means=means)
-    slips = pl.slip_distribution(data, as_of)
+    snaps = pl.snapshots(data, snap_origins, ahead, skip=skip)
+    slips = pl.slip_distributions(data, origins)
     cells = pl.learning_cells(snaps)
     bottom = list(org.hierarchy.bottom["unit"])
     reps = tree.set_index("rep_id").loc[bottom].reset_index()
@@ -288,7 +289,16 @@ def _with_pipeline(
     for origin in origins:
         active = pd.Series(hist.employed_at(reps, origin), index=bottom)
         per_rep = pl.pipeline_forecast(
-            snaps, revenue, origin, ahead, org.season, active, skip=skip, slips=slips, origins=snap_origins, cells=cells
+            snaps,
+            revenue,
+            origin,
+            ahead,
+            season_at(org, origin),
+            active,
+            skip=skip,
+            slips=slips[origin],
+            origins=snap_origins,
+            cells=cells,
         )
         values = per_rep["forecast"].reindex(bottom, fill_value=0.0).to_numpy()
         parts.append(

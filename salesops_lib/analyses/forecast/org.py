@@ -14,6 +14,7 @@ each node's one-step error variance).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,9 @@ class OrgForecasts:
     candidates: dict[tuple[int, str], np.ndarray]
     #: seasonal index per calendar month (1..12 → position 0..11) of the root, or None
     season: np.ndarray | None
+    #: the root's seasonal indices as they could be estimated at each origin, mode included
+    #: (origins × 12; ones: none; :func:`known_seasons`)
+    seasons_known: np.ndarray
     #: how the root's seasonality was decided: "tested" or "forced" (see :func:`root_seasons`)
     seasonality: str
     reconciliation: str
@@ -75,29 +79,75 @@ def _positions(calendar: np.ndarray, first_month: int) -> np.ndarray:
     return np.array([calendar[(first_month - 1 + p) % 12] for p in range(12)])
 
 
+MODES = (("tested", True), ("forced", False))
+"""How the root's seasonality may be decided: the M3 test, or decomposing whatever the test says."""
+
+
+def _mode_fits(
+    root: np.ndarray, months: pd.DatetimeIndex, lengths: np.ndarray, h: int, test: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per training length: the root's seasonal indices by calendar month (lengths × 12) in one
+    mode, and the default method's ``h``-month forecasts from them (lengths × h).
+    """
+    rows, indices, seasons = [], [], []
+    for L in lengths:
+        series, start = _trim(root[:L])
+        index = sm.seasonal_profile(series, 12, test=test)
+        first = months[min(start, len(months) - 1)].month
+        calendar = _calendar(index, first) if len(index) == 12 else np.ones(12)
+        seasons.append(calendar)
+        rows.append(series)
+        indices.append(_positions(calendar, first))
+    fc = ts.forecast_many(rows, h, methods=ts.COMBINATIONS[ts.DEFAULT_METHOD], indices=indices)[ts.DEFAULT_METHOD]
+    return np.array(seasons), fc
+
+
+def _mean_error(root: np.ndarray, fc: dict[int, np.ndarray], tested: Sequence[int], upto: int, h: int) -> float:
+    """Mean absolute error of the forecasts from the lengths ``tested`` over the months before ``upto``."""
+    errors = [np.abs(fc[L][: len(root[L : min(L + h, upto)])] - root[L : min(L + h, upto)]) for L in tested]
+    flat = np.concatenate(errors) if errors else np.array([])
+    return float(flat.mean()) if len(flat) else np.inf
+
+
 def root_seasons(root: np.ndarray, months: pd.DatetimeIndex, lengths: np.ndarray, h: int) -> tuple[np.ndarray, str]:
     """The root's seasonal indices by calendar month at each origin (origins × 12), and how they
     were chosen: ``tested`` (the M3 autocorrelation test decides), or ``forced`` when
     decomposing at every origin backtests better by :data:`.series.SWITCH_MARGIN` — short
     company series (2–3 years) often miss the test although the calendar clearly matters.
+    The choice uses every origin's errors: see :func:`known_seasons` for the choice as it could
+    be made at each origin.
     """
     modes = {}
-    for mode, test in (("tested", True), ("forced", False)):
-        rows, indices, seasons = [], [], []
-        for L in lengths:
-            series, start = _trim(root[:L])
-            index = sm.seasonal_profile(series, 12, test=test)
-            calendar = _calendar(index, months[min(start, len(months) - 1)].month) if len(index) == 12 else np.ones(12)
-            seasons.append(calendar)
-            rows.append(series)
-            indices.append(_positions(calendar, months[min(start, len(months) - 1)].month))
-        fc = ts.forecast_many(rows, h, methods=ts.COMBINATIONS[ts.DEFAULT_METHOD], indices=indices)[ts.DEFAULT_METHOD]
-        errors = [np.abs(fc[k, : len(root[L : L + h])] - root[L : L + h]) for k, L in enumerate(lengths[:-1])]
-        flat = np.concatenate(errors) if errors else np.array([])
-        modes[mode] = (float(flat.mean()) if len(flat) else np.inf, np.array(seasons))
+    for mode, test in MODES:
+        seasons, fc = _mode_fits(root, months, lengths, h, test)
+        by_length = dict(zip(lengths.tolist(), fc, strict=True))
+        modes[mode] = (_mean_error(root, by_length, lengths[:-1].tolist(), len(root), h), seasons)
     forced = modes["forced"][0] < modes["tested"][0] * (1 - ts.SWITCH_MARGIN)
     chosen = "forced" if forced else "tested"
     return modes[chosen][1], chosen
+
+
+def known_seasons(
+    root: np.ndarray, months: pd.DatetimeIndex, lengths: np.ndarray, h: int, origins: int, period: int = 12
+) -> np.ndarray:
+    """The root's seasonal indices (lengths × 12) as :func:`root_seasons` run on the first ``L``
+    months alone would give them at each training length ``L``: the mode is chosen on the errors
+    of its own backtest origins over the months up to ``L``, so nothing after an origin decides
+    its seasonality (what the pipeline's run-rate at that origin may use).
+    """
+    tested = {int(L): ts.backtest_origins(int(L), h, period, origins).tolist() for L in lengths}
+    every = np.unique(np.r_[np.asarray(lengths, dtype=int), *[np.asarray(t, dtype=int) for t in tested.values()]])
+    fits = {mode: _mode_fits(root, months, every, h, test) for mode, test in MODES}
+    position = {int(L): i for i, L in enumerate(every)}
+    out = []
+    for L in lengths:
+        error = {
+            mode: _mean_error(root, dict(zip(every.tolist(), fc, strict=True)), tested[int(L)], int(L), h)
+            for mode, (_, fc) in fits.items()
+        }
+        mode = "forced" if error["forced"] < error["tested"] * (1 - ts.SWITCH_MARGIN) else "tested"
+        out.append(fits[mode][0][position[int(L)]])
+    return np.array(out)
 
 
 def forecast_org(
@@ -182,9 +232,20 @@ def forecast_org(
         variance=variance,
         candidates=candidates,
         season=None if np.allclose(seasons[-1], 1) else seasons[-1],
+        seasons_known=known_seasons(history[0], months, lengths, h, origins, period),
         seasonality=seasonality,
         reconciliation=reconciliation,
     )
+
+
+def season_at(org: OrgForecasts, origin: pd.Timestamp) -> np.ndarray | None:
+    """The root's seasonal indices as they could be estimated at the month-end ``origin`` (from
+    the months up to it: the latest training length that ends by then), or None without
+    seasonality or before the first origin.
+    """
+    ends = pd.DatetimeIndex(org.months[org.lengths - 1] + pd.offsets.MonthEnd(0))
+    k = int(ends.searchsorted(pd.Timestamp(origin), side="right")) - 1
+    return None if k < 0 or np.allclose(org.seasons_known[k], 1) else org.seasons_known[k]
 
 
 def _choose(

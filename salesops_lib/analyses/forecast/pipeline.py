@@ -15,12 +15,33 @@ close and the fate of ageing deals. When closed deals keep their ``expected_clos
 :data:`MIN_SLIP_DEALS` of them), an open deal's timing comes instead from its own expected close
 and the past slippage (closed − expected): ``P = p_win(stage, age) · P(expected + slip ≤ window end)``.
 
-**Value** of a deal = its amount, or for deals without one (Maven's open deals) the mean won
-amount of its product, else of all won deals, before the origin.
+**Value** of a deal at an origin = the mean amount of its product's deals won by the origin,
+else of all deals won by then.
 
 **Run-rate** = the share ρ of window revenue that did not come from the opening pipeline
 (learned on the same snapshots) × the rep's mean monthly revenue of the last 3 months × the
-window's months × the seasonal ratio of the window to those 3 months.
+window's months × the seasonal ratio of the window to those 3 months (the root's seasonal
+indices as they could be estimated at the origin: :func:`.org.known_seasons`).
+
+**What is known when.** The backtest's forecast at an origin uses only what was known then, so
+that it equals the forecast a run on the data as of that day would have made
+(``tests/test_forecast_no_lookahead.py`` checks it on the demo and on Maven):
+
+* *history*: a deal created after the origin does not exist; one closed after it is open (its
+  ``status`` and ``closed_at`` are read against the origin); its stage is the last stage entered
+  by then (``stage_history``); its age counts from ``created_at``. Outcomes (won in the window)
+  are learned only from snapshots whose window had ended by the origin; the won means, the
+  slippage (:func:`slip_distributions`) and ρ only from deals and revenue dated by the origin.
+* *no history*: the canonical tables keep one value per deal of ``amount``, ``expected_close``,
+  ``rep_id`` and ``product``. A closed deal's ``amount`` is its outcome (the booked value; 0 for
+  Maven's lost deals) and an open deal's is today's estimate, so deals are valued at the won
+  means above at every origin, today's included (valuing today's pipeline by amounts and the
+  backtest's by means would calibrate one method on another). ``expected_close`` is today's
+  estimate (for a deal still open, after today): it is used only at origins on or after the
+  data's last event, i.e. for the forecast of today; so are deals without a creation date.
+  Owner and product are taken as they are now (a reassigned deal moves between reps, not out of
+  the total).
+* *known in advance*: hires and exits (reps employed at the origin get a run-rate) and targets.
 """
 
 from __future__ import annotations
@@ -116,15 +137,14 @@ def open_deals(
     data: Dataset,
     origins: Sequence[pd.Timestamp],
     months: int,
-    as_of: dt.date,
     *,
     skip: int = 0,
-    means: WonMeans | None = None,
 ) -> ir.Table:
     """Deals open at each origin (one row per deal × origin): ``origin``, ``opp_id``, ``rep_id``,
     ``customer_id``, ``stage``, ``stage_entered``, ``created_at``, ``expected_close``, ``age_band``,
-    ``value``, ``won_in_window`` (won in the ``months`` months that follow the first ``skip``
-    months after the origin), ``won_ever`` (lazy).
+    ``close_step``, ``value``, ``won_in_window`` (won in the ``months`` months that follow the
+    first ``skip`` months after the origin), ``won_ever`` (lazy). Every attribute is as known at
+    the origin (see the module docstring).
     """
     o = data.table("opportunities")
     last = _last_event(data)
@@ -144,21 +164,22 @@ def open_deals(
         & (o.closed_at.isnull() | (o.closed_at > first))
     )
     pairs = deals.cross_join(grid)
+    # the data's latest state (deals without a creation date, expected closes) is known only at
+    # origins on or after its last event
+    now = ibis.literal(last is not None) & (pairs.origin >= (last or dt.date(1900, 1, 1)))
     created_known = pairs.created_at.notnull() & (pairs.created_at <= pairs.origin)
-    created_unknown = (
-        pairs.created_at.isnull() & ibis.literal(last is not None) & (pairs.origin >= (last or dt.date(1900, 1, 1)))
-    )
     pairs = pairs.filter(
-        (created_known | created_unknown) & (pairs.closed_at.isnull() | (pairs.closed_at > pairs.origin))
+        (created_known | (pairs.created_at.isnull() & now))
+        & (pairs.closed_at.isnull() | (pairs.closed_at > pairs.origin))
     )
-    pairs = with_value(data, pairs, as_of, means)
+    pairs = _with_value_then(data, pairs, grid)
     age = pairs.origin.delta(pairs.created_at, unit="day")
     band = ibis.cases(*[(age < limit, label) for limit, label in AGE_BANDS], else_=ibis.literal(OLDEST_BAND))
     won = pairs.status == "won"
     close_in = pairs.expected_close.delta(pairs.origin, unit="day")
     pairs = pairs.mutate(
         close_step=ibis.cases(
-            (pairs.expected_close.isnull(), ibis.null("int64")),
+            (pairs.expected_close.isnull() | ~now, ibis.null("int64")),
             else_=(close_in / CLOSE_STEP_DAYS).floor().cast("int64"),
         ),
         age_band=ibis.cases((pairs.created_at.isnull(), ibis.literal(UNKNOWN)), else_=band),
@@ -166,6 +187,26 @@ def open_deals(
         won_ever=won,
     )
     return _with_stage(data, pairs)
+
+
+def _with_value_then(data: Dataset, pairs: ir.Table, grid: ir.Table) -> ir.Table:
+    """Add ``value`` of each deal × origin as known at the origin: the mean amount of its
+    product's deals won by the origin, else of all deals won by then (0 before the first win).
+    """
+    o = data.table("opportunities")
+    won = o.filter((o.status == "won") & o.closed_at.notnull() & (o.amount > 0)).cross_join(grid.select("origin"))
+    won = won.filter(won.closed_at <= won.origin)
+    by_product = won.group_by(m_origin=won.origin, m_product=won.product.fill_null(UNKNOWN)).agg(
+        product_mean=won.amount.mean()
+    )
+    overall = won.group_by(a_origin=won.origin).agg(overall_mean=won.amount.mean())
+    joined = pairs.left_join(
+        by_product,
+        [pairs.origin == by_product.m_origin, pairs.product.fill_null(UNKNOWN) == by_product.m_product],
+    ).drop("m_origin", "m_product")
+    joined = joined.left_join(overall, joined.origin == overall.a_origin).drop("a_origin")
+    value = joined.product_mean.fill_null(joined.overall_mean).fill_null(0.0)
+    return joined.mutate(value=value.cast("float64")).drop("product_mean", "overall_mean")
 
 
 def _with_stage(data: Dataset, pairs: ir.Table) -> ir.Table:
@@ -193,17 +234,16 @@ def snapshots(
     data: Dataset,
     origins: Sequence[pd.Timestamp],
     months: int,
-    as_of: dt.date,
     *,
     skip: int = 0,
-    means: WonMeans | None = None,
 ) -> pd.DataFrame:
-    """Open pipeline per origin × rep × stage × age band: deals, value, value won in the window
-    and value won at any time after the origin.
+    """Open pipeline per origin × rep × stage × age band (× expected close step): deals, value,
+    value won in the window and value won at any time after the origin, each deal as known at
+    the origin.
     """
     if not len(origins):
         return pd.DataFrame(columns=SNAPSHOT_COLUMNS)
-    deals = open_deals(data, origins, months, as_of, skip=skip, means=means)
+    deals = open_deals(data, origins, months, skip=skip)
     agg: pd.DataFrame = (
         deals.group_by(["origin", "rep_id", "stage", "age_band", "close_step"])
         .agg(
@@ -243,16 +283,25 @@ def _lookup(table: pd.DataFrame, stage: pd.Series, band: pd.Series, fallback: fl
     return q.fillna(stage_mean).fillna(fallback).to_numpy(dtype=float)
 
 
-def slip_distribution(data: Dataset, as_of: dt.date) -> np.ndarray | None:
-    """Days from expected to actual close of the deals won by ``as_of`` that kept an expected
-    close (sorted), or None when fewer than :data:`MIN_SLIP_DEALS` did.
+def slip_distributions(data: Dataset, origins: Sequence[pd.Timestamp]) -> dict[pd.Timestamp, np.ndarray | None]:
+    """Per origin: days from expected to actual close of the deals won by the origin that kept an
+    expected close (sorted), or None when fewer than :data:`MIN_SLIP_DEALS` did.
     """
     o = data.table("opportunities")
-    won = o.filter((o.status == "won") & o.closed_at.notnull() & o.expected_close.notnull() & (o.closed_at <= as_of))
-    counts = won.group_by(slip=won.closed_at.delta(won.expected_close, unit="day")).agg(n=won.count()).execute()
-    if counts["n"].sum() < MIN_SLIP_DEALS:
-        return None
-    return np.sort(np.repeat(counts["slip"].to_numpy(dtype=float), counts["n"].to_numpy()))
+    won = o.filter((o.status == "won") & o.closed_at.notnull() & o.expected_close.notnull())
+    counts = (
+        won.group_by(closed_at=won.closed_at, slip=won.closed_at.delta(won.expected_close, unit="day"))
+        .agg(n=won.count())
+        .execute()
+    )
+    closed = pd.to_datetime(counts["closed_at"])
+    out: dict[pd.Timestamp, np.ndarray | None] = {}
+    for origin in origins:
+        known = counts[(closed <= pd.Timestamp(origin)).to_numpy()]
+        enough = known["n"].sum() >= MIN_SLIP_DEALS
+        slips = np.repeat(known["slip"].to_numpy(dtype=float), known["n"].to_numpy())
+        out[pd.Timestamp(origin)] = np.sort(slips) if enough else None
+    return out
 
 
 def timing_probability(
@@ -285,8 +334,10 @@ def expected_from_pipeline(
     """Expected value won in the window after ``origin``, per rep, from the pipeline at ``origin``.
 
     With a slip distribution, deals that carry an expected close are timed by it instead:
-    ``p_win(stage, age) × P(expected + slip in the window)``. ``cells``: :func:`learning_cells`
-    of ``snaps`` when already computed.
+    ``p_win(stage, age) × P(expected + slip in the window)``, ``p_win`` learned from the value
+    won at any time (deals are dated only at origins on or after the data's last event, where
+    "won at any time" is "won by the origin"). ``cells``: :func:`learning_cells` of ``snaps``
+    when already computed.
     """
     learn = learning_set(learning_cells(snaps) if cells is None else cells, origin, months, skip)
     table = win_probabilities(learn)

@@ -1,10 +1,11 @@
 """Early risk warnings: thin pipeline for the remaining target, deals that keep slipping, key
 accounts whose orders decline.
 
-* **Pipeline coverage** = open pipeline value ÷ the target still to book in the period. A unit's
-  *usual* coverage is the median, over the backtest origins, of its open pipeline then ÷ its
-  target of the same window; coverage below ``threshold`` × usual is thin (a fixed 3× rule would
-  misfire where cycles are shorter than the period).
+* **Pipeline coverage** = open pipeline value (each deal valued as the pipeline forecast values
+  it: the mean won amount of its product, the same at every origin) ÷ the target still to book
+  in the period. A unit's *usual* coverage is the median, over the backtest origins, of its open
+  pipeline then ÷ its target of the same window; coverage below ``threshold`` × usual is thin (a
+  fixed 3× rule would misfire where cycles are shorter than the period).
 * **Slipping deals**: the CRM keeps only the current expected close, so a slip is counted each
   time the deal passes a month-end after its expected close without closing: an expected close
   in May still open on 30 June has slipped twice. Sources without expected close dates count an
