@@ -44,8 +44,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses.forecast.conformal import band_limits, error_sample, horizon_scale
-from salesops_lib.analyses.forecast.intervals import LEVELS
+from salesops_lib.analyses.forecast.conformal import (
+    LEVELS,
+    band_limits,
+    error_sample,
+    probability_beyond,
+    shrunk_total_half_width,
+    step_scale,
+)
 from salesops_lib.analyses.forecast.series import BASE_METHODS, COMBINATIONS, forecast_many, mase_scale
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +64,7 @@ WINDOWS = 12
 CANDIDATES: tuple[str, ...] = (*BASE_METHODS, *COMBINATIONS)
 GROWTH = (-0.15, 0.25)
 PHIT_QUARTERS = 4
+SEED = 2020
 
 
 @dataclass
@@ -122,9 +129,9 @@ def _validation(args: tuple[list[np.ndarray], int, int]) -> dict[str, np.ndarray
 def _backtest(args: tuple[list[np.ndarray], int, int, str]) -> tuple[np.ndarray, np.ndarray]:
     """Log errors (series × windows × h) of rolling origins, and the final forecasts (series × h)."""
     series, h, period, method = args
-    errors = np.full((len(series), WINDOWS + h, h), np.nan)
+    errors = np.full((len(series), WINDOWS, h), np.nan)
     minimum = max(4, 2 * period)
-    for j in range(1, WINDOWS + h + 1):
+    for j in range(1, WINDOWS + 1):
         rows = [i for i, y in enumerate(series) if len(y) - j >= minimum]
         if not rows:
             break
@@ -149,123 +156,78 @@ def totals(values: np.ndarray, width: int) -> np.ndarray:
     """Sums over consecutive windows of ``width`` steps along the last axis (NaN if any is)."""
     steps = values.shape[-1] // width * width
     shaped = values[..., :steps].reshape(*values.shape[:-1], steps // width, width)
-    return (
-        shaped.sum(axis=-1)
-        if not np.isnan(shaped).any()
-        else np.where(np.isnan(shaped).any(axis=-1), np.nan, shaped.sum(axis=-1))
-    )
+    return np.where(np.isnan(shaped).any(axis=-1), np.nan, np.nansum(shaped, axis=-1))
 
 
-def evaluate(
-    group: Group,
-    errors: np.ndarray,
-    forecast: np.ndarray,
-    rng: np.random.Generator,
-    inflation: dict[str, dict[float, float]] | None = None,
-) -> dict[str, object]:
-    """Coverage of the point and quarter-total bands (half-widths × ``inflation`` per kind and
-    level), the inflation each would have needed, and the P(hit) pairs.
-    """
-    inflation = inflation or {}
+def evaluate(group: Group, errors: np.ndarray, forecast: np.ndarray, seed: list[int]) -> dict[str, object]:
+    """Whether each test point and quarter total fell inside its bands, and the P(hit) pairs."""
+    rng = np.random.default_rng(seed)
     width = 3 if group.period == 12 else 1
-    inside = {("points", lvl): [] for lvl in LEVELS} | {("totals", lvl): [] for lvl in LEVELS}
-    ratios: dict[tuple[str, float], list[float]] = {key: [] for key in inside}
-    probabilities, hits = [], []
-    widened = 0
+    with_totals = group.period in (4, 12)
+    inside: dict[str, list[bool]] = {f"{kind} {level:.0%}": [] for kind in ("points", "totals") for level in LEVELS}
+    probabilities, hits, widened = [], [], 0
     for i, y in enumerate(group.train):
-        e = errors[i]
-        scale = horizon_scale(e)
-        sample = error_sample(e, scale)
+        scale = step_scale(group.h)
+        sample = error_sample(errors[i], scale)
         widened += sample.widened
-        for level, (lo, hi) in band_limits(forecast[i], sample, scale, LEVELS, inflation.get("points")).items():
-            inside[("points", level)].extend((group.test[i] >= lo) & (group.test[i] <= hi))
-            ratios[("points", level)].extend(_ratios(group.test[i], forecast[i], lo, hi))
-        if width == 1 and group.period != 4:
+        point_bands = band_limits(forecast[i], sample, scale, LEVELS)
+        for level, (lo, hi) in point_bands.items():
+            inside[f"points {level:.0%}"].extend((group.test[i] >= lo) & (group.test[i] <= hi))
+        if not with_totals:
             continue
-        base = forecast[i][: group.h // width * width]
+        fc_totals = totals(forecast[i][None, :], width)[0]
         seen_totals = totals(group.test[i][None, :], width)[0]
-        total_errors = _total_errors(y, e, width, group.h) if width > 1 else e
-        t_scale = horizon_scale(total_errors)
-        t_sample = error_sample(total_errors, t_scale)
-        fc_totals = totals(base[None, :], width)[0]
-        for level, (lo, hi) in band_limits(fc_totals, t_sample, t_scale, LEVELS, inflation.get("totals")).items():
-            inside[("totals", level)].extend((seen_totals >= lo) & (seen_totals <= hi))
-            ratios[("totals", level)].extend(_ratios(seen_totals, fc_totals, lo, hi))
+        if width > 1:
+            total_errors = _total_errors(y, errors[i], width, group.h)
+            t_scale = step_scale(total_errors.shape[1], width)
+            t_sample = error_sample(total_errors, t_scale)
+            summed = {lvl: totals(hi[None, :], width)[0] for lvl, (_lo, hi) in point_bands.items()}
+            windows = np.isfinite(total_errors).sum(axis=0)
+            t_bands, halves = {}, {}
+            for level in LEVELS:
+                half = shrunk_total_half_width(
+                    t_sample.half_width(level) * t_scale, np.log(summed[level] / fc_totals), windows
+                )
+                t_bands[level], halves[level] = (fc_totals * np.exp(-half), fc_totals * np.exp(half)), half
+        else:
+            t_bands = point_bands
+            halves = {lvl: sample.half_width(lvl) * scale for lvl in LEVELS}
+        for level, (lo, hi) in t_bands.items():
+            inside[f"totals {level:.0%}"].extend((seen_totals >= lo) & (seen_totals <= hi))
         for q in range(min(PHIT_QUARTERS, len(fc_totals))):
             start = len(y) + q * width - group.period
-            if start < 0:
+            if start < 0 or fc_totals[q] <= 0:
                 continue
-            last_year = float(y[start : start + width].sum())
-            target = last_year * (1 + rng.uniform(*GROWTH))
-            threshold = np.log(target / fc_totals[q]) / t_scale[q]
-            probabilities.append(
-                t_sample.probability_above(float(threshold), inflation.get("totals", {}).get(LEVELS[0], 1.0))
-            )
+            target = float(y[start : start + width].sum()) * (1 + rng.uniform(*GROWTH))
+            probabilities.append(probability_beyond(float(np.log(target / fc_totals[q])), float(halves[LEVELS[0]][q])))
             hits.append(bool(seen_totals[q] >= target))
     return {
-        "coverage": {f"{kind} {level:.0%}": float(np.mean(v)) for (kind, level), v in inside.items() if v},
+        "inside": {k: np.asarray(v, dtype=bool) for k, v in inside.items()},
         "widened": widened,
-        "ratios": {key: np.asarray(v, dtype=float) for key, v in ratios.items()},
-        "p_hit": np.array(probabilities),
-        "hit": np.array(hits),
+        "p_hit": np.asarray(probabilities, dtype=float),
+        "hit": np.asarray(hits, dtype=bool),
     }
 
 
-def _evaluate(args: tuple) -> dict[str, object]:  # type: ignore[type-arg]
-    group, errors, forecast, seed, inflation = args
-    return evaluate(group, errors, forecast, np.random.default_rng(seed), inflation)
-
-
-def _pieces(
-    group: Group,
-    errors: np.ndarray,
-    forecast: np.ndarray,
-    chunks: list[np.ndarray],
-    seed: int,
-    inflation: dict[str, dict[float, float]] | None,
-) -> list[tuple]:  # type: ignore[type-arg]
-    """Arguments of :func:`_evaluate` for each chunk of the group's series."""
-    return [
-        (
-            Group(group.name, group.period, group.h, [group.train[i] for i in c], group.test[c]),
-            errors[c],
-            forecast[c],
-            [seed, k],
-            inflation,
-        )
-        for k, c in enumerate(chunks)
-    ]
+def _evaluate(args: tuple[Group, np.ndarray, np.ndarray, list[int]]) -> dict[str, object]:
+    return evaluate(*args)
 
 
 def _merge(parts: list[dict[str, object]]) -> dict[str, object]:
-    """One chunk's results after another: coverage weighted by points, samples concatenated."""
-    ratios = {key: np.concatenate([p["ratios"][key] for p in parts]) for key in parts[0]["ratios"]}
+    """The chunks' results as one: coverage over every point, P(hit) pairs concatenated."""
+    inside = {key: np.concatenate([p["inside"][key] for p in parts]) for key in parts[0]["inside"]}  # type: ignore[index]
     return {
-        "coverage": {
-            f"{kind} {level:.0%}": float(np.mean(np.isfinite(v) & (v <= 1.0)))
-            for (kind, level), v in ratios.items()
-            if len(v)
-        },
-        "widened": sum(int(p["widened"]) for p in parts),
-        "inflation": {
-            kind: {lvl: float(np.nanquantile(v, lvl)) for (k, lvl), v in ratios.items() if k == kind and len(v)}
-            for kind in ("points", "totals")
-        },
-        "p_hit": np.concatenate([p["p_hit"] for p in parts]),
-        "hit": np.concatenate([p["hit"] for p in parts]),
+        "coverage": {key: float(v.mean()) for key, v in inside.items() if len(v)},
+        "widened": sum(int(p["widened"]) for p in parts),  # type: ignore[call-overload]
+        "p_hit": np.concatenate([p["p_hit"] for p in parts]),  # type: ignore[misc]
+        "hit": np.concatenate([p["hit"] for p in parts]),  # type: ignore[misc]
     }
 
 
-def _ratios(actual: np.ndarray, forecast: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Factor by which each band's log half-widths must grow to reach the actual value."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.log(actual / forecast)
-        up, down = np.log(hi / forecast), np.log(lo / forecast)
-        return np.where(z >= 0, z / np.maximum(up, 1e-12), z / np.minimum(down, -1e-12))
-
-
 def _total_errors(y: np.ndarray, errors: np.ndarray, width: int, h: int) -> np.ndarray:
-    """Log errors of quarter totals at each origin, from the step errors and the actuals."""
+    """Log errors of the ``width``-step totals (steps 1–3, 4–6, …) at each origin, from the
+    step errors and the actuals (NaN where the total is not complete).
+    """
     out = np.full((errors.shape[0], h // width), np.nan)
     n = len(y)
     for j in range(errors.shape[0]):
@@ -308,7 +270,6 @@ def main() -> None:
     started = time.perf_counter()
     groups = load(args.dataset, args.limit)
     loaded = time.perf_counter()
-    seed = 2020
     published = pd.read_csv(PUBLISHED_TABLE).set_index("method") if args.dataset == "M3" else None
     pool = ProcessPoolExecutor(max_workers=args.jobs) if args.jobs > 1 else None
     rows, p_all, hit_all = [], [], []
@@ -323,16 +284,11 @@ def main() -> None:
             back = _map(pool, _backtest, [([g.train[i] for i in c], g.h, g.period, chosen) for c in chunks])
             errors = np.concatenate([b[0] for b in back])
             forecast = np.concatenate([b[1] for b in back])
-            # the validation split: origins before the last h points, actuals up to there only
-            before = errors[:, g.h : g.h + WINDOWS, :].copy()
-            j = np.arange(g.h + 1, g.h + WINDOWS + 1)[:, None]
-            before[:, np.arange(g.h)[None, :] >= (j - g.h)] = np.nan
-
-            inner = Group(g.name, g.period, g.h, [y[: -g.h] for y in g.train], held_out)
-            inflation = _merge(_map(pool, _evaluate, _pieces(inner, before, valid[chosen], chunks, seed, None)))[
-                "inflation"
+            pieces = [
+                (Group(g.name, g.period, g.h, [g.train[i] for i in c], g.test[c]), errors[c], forecast[c], [SEED, k])
+                for k, c in enumerate(chunks)
             ]
-            ev = _merge(_map(pool, _evaluate, _pieces(g, errors[:, :WINDOWS, :], forecast, chunks, seed, inflation)))
+            ev = _merge(_map(pool, _evaluate, pieces))
             p_all.append(ev["p_hit"])
             hit_all.append(ev["hit"])
             best = np.nan
@@ -352,7 +308,6 @@ def main() -> None:
                     "best entrant": best_name if published is not None else "—",
                     **ev["coverage"],
                     "widened": ev["widened"],
-                    **{f"x {k} {lvl:.0%}": v for k, by in inflation.items() for lvl, v in by.items()},
                 }
             )
     finally:

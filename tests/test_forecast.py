@@ -18,7 +18,8 @@ from salesops_lib.analyses.forecast import attainment as att
 from salesops_lib.analyses.forecast import findings as statements
 from salesops_lib.analyses.forecast import pipeline as pl
 from salesops_lib.analyses.forecast.accuracy import accuracy_table, hubspot_accuracy
-from salesops_lib.analyses.forecast.intervals import calibrate, probability_at_least
+from salesops_lib.analyses.forecast.attainment import _p_hit
+from salesops_lib.analyses.forecast.conformal import error_sample
 from salesops_lib.analyses.forecast.reconcile import Hierarchy, is_coherent, reconcile
 from salesops_lib.analyses.forecast.series import forecast_many, forecast_series
 from salesops_lib.analyses.forecast.smoothing import fit_arima011, seasonal_profile
@@ -85,27 +86,14 @@ def test_m3_sanity_on_20_series() -> None:
 # --------------------------------------------------------------------------- intervals, accuracy
 
 
-def test_calibration_widens_too_narrow_bands_and_keeps_good_ones() -> None:
-    rng = np.random.default_rng(0)
-    wide = calibrate(rng.normal(0, 2, (12, 3)))[0.8]
-    assert wide.coverage_raw < 0.7 and wide.factor > 1.3 and wide.coverage_calibrated > wide.coverage_raw
-    good = calibrate(rng.normal(0, 1, (200, 3)))[0.8]
-    assert good.factor == 1.0 and abs(good.coverage_raw - 0.8) < 0.05
-    assert calibrate(np.array([[0.5, np.nan]]))[0.8].factor == 1.0  # too few errors: left alone
-
-
-def test_probability_of_hitting() -> None:
-    assert probability_at_least(100, 100, 0.1) == pytest.approx(0.5)
-    assert probability_at_least(90, 100, 0.05) > 0.9
-    assert probability_at_least(0, 100, 0.1) == 1.0  # nothing left to book
-    assert probability_at_least(100, 0, 0.1) == 0.0
-
-
-def test_probability_with_few_errors_has_heavier_tails() -> None:
-    normal = probability_at_least(100, 90, 0.04)
-    few = probability_at_least(100, 90, 0.04, df=5)
-    assert normal < 0.005 < 0.02 < few < 0.03  # 2.6 σ below target: 1 in 240 vs 1 in 43
-    assert probability_at_least(100, 90, 0.04, df=1e6) == pytest.approx(normal, rel=1e-3)
+def test_p_hit_follows_the_booked_revenue_and_the_units_own_errors() -> None:
+    sample = error_sample(np.random.default_rng(0).normal(0, 0.05, (12, 1)))
+    assert _p_hit(100, 100, 10, sample) == 1.0  # booked already
+    assert _p_hit(100, 50, 0, sample) == 0.0  # nothing left to come
+    assert _p_hit(100, 50, 50, sample) == pytest.approx(0.5)
+    wide = error_sample(np.random.default_rng(0).normal(0, 0.20, (12, 1)))
+    assert 0.5 > _p_hit(100, 50, 45, wide) > _p_hit(100, 50, 45, sample) > 0.0
+    assert np.isnan(_p_hit(np.nan, 50, 45, sample))
 
 
 def _backtest(errors: dict[str, list[float]]) -> pd.DataFrame:
@@ -117,18 +105,22 @@ def _backtest(errors: dict[str, list[float]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_backtest_bias_shifts_the_centre_and_not_the_band() -> None:
-    windows = _backtest({"a": [0.05] * 9, "b": [0.03] * 9})
+def test_backtest_bias_shifts_the_centre_and_the_band_follows_it() -> None:
+    noise = np.random.default_rng(4).normal(0, 0.02, 9)
+    windows = _backtest({"a": list(0.05 + noise), "b": list(0.03 + noise)})
     biases = att.unit_biases(windows)
-    assert biases[("region", "a")] == pytest.approx((9 * 0.05 + 3 * 0.04) / 12)
+    assert biases[("region", "a")] == pytest.approx((9 * (0.05 + noise.mean()) + 3 * (0.04 + noise.mean())) / 12)
     final = pd.DataFrame({"level": ["region"] * 2, "unit": ["a", "b"], "booked": [0.0, 0.0], "remaining": [100.0] * 2})
     final["target"] = 104.0
-    sigmas = att.unit_sigmas(windows)
-    raw = att.project(final, sigmas, pd.DataFrame())
-    shifted = att.project(final, sigmas, pd.DataFrame(), biases, att.degrees_of_freedom(windows, 3))
+    raw = att.project(final, att.unit_samples(windows, pd.Series(dtype=float)))
+    shifted = att.project(final, att.unit_samples(windows, biases), biases)
     assert shifted["forecast"].iloc[0] == pytest.approx(100 * np.exp(biases[("region", "a")]))
     assert (shifted["p_hit"] > raw["p_hit"]).all()  # a blend that ran low is raised
-    assert np.allclose(np.log(shifted["hi80"] / shifted["lo80"]), np.log(raw["hi80"] / raw["lo80"]))
+    # symmetric in the log around the corrected centre, and no wider than the uncorrected errors' band
+    centre = np.log(shifted["forecast"])
+    assert np.allclose(np.log(shifted["hi80"]) - centre, centre - np.log(shifted["lo80"]))
+    assert (np.log(shifted["hi80"] / shifted["lo80"]) <= np.log(raw["hi80"] / raw["lo80"])).all()
+    assert (shifted["windows"] == 9).all() and not shifted["widened"].any()
 
 
 def _units(rows: list[tuple[str, str, float, float, float]]) -> pd.DataFrame:
@@ -148,7 +140,6 @@ def _risk_findings(units: pd.DataFrame) -> dict[str, str]:
         root="company",
         units=units,
         accuracy=pd.DataFrame(columns=["level", "method"]),
-        calibration=pd.DataFrame(columns=["level", "factor"]),
         coverage=coverage,
         slipping=empty,
         accounts=empty,
@@ -416,7 +407,10 @@ def test_demo_backtest_and_calibration_are_reported(demo_results: dict[str, obje
     company = result.accuracy[result.accuracy["level"] == "company"].set_index("method")
     assert company.loc["blend", "vs_snaive"] < 1  # better than the seasonal naive forecast
     assert {0.8, 0.95} <= set(result.calibration["band"])
-    assert result.calibration["coverage_raw"].between(0, 1).all()
+    check = result.calibration.set_index(["level", "band"])["coverage"]
+    assert check.between(0, 1).all()
+    # the bands held the outcomes they were not built from about as often as they say
+    assert 0.6 <= check[("region", 0.8)] <= 0.95 and check[("region", 0.95)] >= 0.8
 
 
 # --------------------------------------------------------------------------- Maven (real data)

@@ -149,7 +149,6 @@ def _build(strength: Any, *, target: float = 100.0) -> list[Finding]:
         root="company",
         units=units,
         accuracy=pd.DataFrame(columns=["level", "method"]),
-        calibration=pd.DataFrame(columns=["level", "factor"]),
         coverage=coverage,
         slipping=slipping,
         accounts=accounts,

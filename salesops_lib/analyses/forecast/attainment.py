@@ -7,33 +7,29 @@ project each unit's attainment of its target with the probability of reaching 10
 * **Bias**: per unit, the mean of ``log(actual / blend)`` over the origins, shrunk toward the
   mean of its level (:data:`PRIOR_ORIGINS` pseudo-origins); the remainder's centre is shifted
   by it (a blend that ran 3 % low in the backtest is raised 3 %).
-* **Uncertainty**: per unit, σ = the root mean square of ``log(actual / blend)`` over the
-  origins (the raw errors: the shift does not narrow the bands, as the bias estimate from a few
-  overlapping windows is itself uncertain), shrunk toward the median of its level (:data:`PRIOR_ORIGINS` pseudo-origins).
-  Bands are log-normal around the remainder of the period; booked revenue is certain.
-* **P(hit)**: σ rests on a few overlapping backtest windows, so the probability of reaching
-  target uses a Student-t, not a normal: its degrees of freedom are the unit's origins divided by
-  the variance inflation of overlapping windows (Bartlett: ``1 + 2 Σ ((h − k) / h)²`` for
-  windows of ``h`` months one month apart) plus the :data:`PRIOR_ORIGINS` pseudo-origins — a
-  miss by 2.5 σ is not read as a one-in-a-hundred event when σ rests on a handful of windows.
-* **Calibration**: the standardised errors (σ left out for the origin under test) give, per
-  level, the empirical coverage of the 80 % and 95 % bands; :func:`.intervals.calibrate`
-  widens or narrows them when the coverage misses by more than the tolerance.
+* **Bands**: per unit, its backtest errors around that bias are one split-conformal sample
+  (:mod:`.conformal`, one window per origin): the 80 % and 95 % bands of the period's remainder
+  are symmetric in the log around the bias-corrected centre, widened (and said so) below
+  :data:`.conformal.MIN_WINDOWS` windows; a unit without any error gets a 15 % default.
+  Booked revenue is certain.
+* **P(hit)**: from the same distribution (the Student-t matched to the 80 % band), so the
+  probability and the band never disagree.
+* **Check**: each level's bands are rebuilt leaving each origin out in turn and the left-out
+  error is checked against them: the share inside is the coverage the page shows.
 """
 
 from __future__ import annotations
 
-from typing import cast
-
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses.forecast.intervals import LEVELS, calibrate, probability_at_least, quantile_of
+from salesops_lib.analyses.forecast.conformal import LEVELS, ErrorSample, error_sample, probability_beyond
 
 PRIOR_ORIGINS = 3.0
 MIN_ORIGINS = 3
-DEFAULT_SIGMA = 0.15
-"""Relative uncertainty of a unit without any usable backtest error (15 %)."""
+EMPTY = ErrorSample(z=np.array([]), windows=0)
+"""A unit without any backtest error: the 15 % default, widened."""
+CHECK_COLUMNS = ["level", "band", "coverage", "windows", "widened", "errors"]
 
 
 def blend_weight(root: pd.DataFrame) -> float:
@@ -81,114 +77,85 @@ def unit_biases(windows: pd.DataFrame) -> pd.Series:
     return biases
 
 
-def degrees_of_freedom(windows: pd.DataFrame, window_months: int) -> pd.Series:
-    """Student-t degrees of freedom of each unit's σ: its complete windows ÷ the variance inflation
-    of windows of ``window_months`` one month apart (they share all but one month), plus
-    :data:`PRIOR_ORIGINS`.
+def unit_samples(windows: pd.DataFrame, biases: pd.Series) -> dict[tuple[str, str], ErrorSample]:
+    """Per (level, unit): its complete windows' log errors (column ``error``) less its bias."""
+    out = {}
+    for key, group in windows.groupby(["level", "unit"], sort=False):
+        residual = group["error"].to_numpy(dtype=float) - float(biases.get(key, 0.0))
+        out[(str(key[0]), str(key[1]))] = error_sample(residual[:, None])
+    return out
 
-    Examples
-    --------
-    >>> w = pd.DataFrame({"level": "region", "unit": "a", "error": [0.01] * 19})
-    >>> degrees_of_freedom(w, 1).tolist(), degrees_of_freedom(w, 3).round(1).tolist()
-    ([22.0], [12.0])
+
+def band_check(windows: pd.DataFrame, biases: pd.Series) -> pd.DataFrame:
+    """Per level and band: the share of backtest errors inside the band built without their
+    origin (leave one origin out), the median windows per unit and the units whose band is widened.
     """
-    if windows.empty:
-        return pd.Series(dtype=float)
-    h = max(window_months, 1)
-    inflation = 1 + 2 * sum(((h - k) / h) ** 2 for k in range(1, h))
-    count = windows["error"].notna().groupby([windows["level"], windows["unit"]]).sum()
-    df: pd.Series = count / inflation + PRIOR_ORIGINS
-    return df
-
-
-def unit_sigmas(windows: pd.DataFrame) -> pd.Series:
-    """σ per (level, unit) from the complete backtest windows (column ``error`` = log error)."""
-    if windows.empty:
-        return pd.Series(dtype=float)
-    priors = windows["level"].map(_level_priors(windows)).astype(float)
-    keys = [windows["level"], windows["unit"]]
-    total = (windows["error"] ** 2).groupby(keys).sum()
-    count = windows["error"].notna().groupby(keys).sum()
-    prior = priors.groupby(keys).first()
-    sigmas: pd.Series = np.sqrt((total + PRIOR_ORIGINS * prior**2) / (count + PRIOR_ORIGINS))
-    return sigmas
-
-
-def _level_priors(windows: pd.DataFrame) -> dict[str, float]:
-    squared = (windows["error"] ** 2).groupby([windows["level"], windows["unit"]]).mean()
-    priors = np.sqrt(squared).groupby(level=0).median()
-    return {lvl: float(v) if np.isfinite(v) and v > 0 else DEFAULT_SIGMA for lvl, v in priors.items()}
-
-
-def standardised_errors(windows: pd.DataFrame) -> pd.Series:
-    """Each backtest error divided by its unit's σ computed without that origin."""
-    if windows.empty:
-        return pd.Series(dtype=float)
-    priors = windows["level"].map(_level_priors(windows)).astype(float)
-    squared = windows["error"] ** 2
-    keys = [windows["level"], windows["unit"]]
-    total = squared.groupby(keys).transform("sum")
-    count = windows["error"].notna().groupby(keys).transform("sum")
-    # a ufunc of a Series is a Series (numpy's stubs say ndarray)
-    sigma = cast("pd.Series", np.sqrt((total - squared + PRIOR_ORIGINS * priors**2) / (count - 1 + PRIOR_ORIGINS)))
-    return windows["error"] / sigma.where(sigma > 0)
-
-
-def calibration_table(windows: pd.DataFrame, *, tolerance: float) -> pd.DataFrame:
-    """Per level and band: backtest coverage before and after the correction, and the factor."""
-    z = standardised_errors(windows)
     rows = []
-    for level, group in windows.assign(z=z).groupby("level", sort=False):
-        matrix = group.pivot_table(index="origin", columns="unit", values="z").to_numpy()
-        for band, cal in calibrate(matrix, LEVELS, tolerance=tolerance).items():
+    for level, group in windows.groupby("level", sort=False):
+        inside = {band: [] for band in LEVELS}  # type: dict[float, list[bool]]
+        windows_per_unit, widened = [], 0
+        for unit, own in group.groupby("unit", sort=False):
+            residual = own["error"].to_numpy(dtype=float) - float(biases.get((level, unit), 0.0))
+            residual = residual[np.isfinite(residual)]
+            windows_per_unit.append(len(residual))
+            widened += error_sample(residual[:, None]).widened
+            for i in range(len(residual)):
+                rest = error_sample(np.delete(residual, i)[:, None])
+                for band in LEVELS:
+                    inside[band].append(abs(residual[i]) <= rest.half_width(band))
+        for band in LEVELS:
             rows.append(
                 {
                     "level": level,
                     "band": band,
-                    "coverage_raw": cal.coverage_raw,
-                    "factor": cal.factor,
-                    "coverage_calibrated": cal.coverage_calibrated,
-                    "errors": cal.errors,
+                    "coverage": float(np.mean(inside[band])) if inside[band] else np.nan,
+                    "windows": int(np.median(windows_per_unit)) if windows_per_unit else 0,
+                    "widened": widened,
+                    "errors": len(inside[band]),
                 }
             )
-    return pd.DataFrame(rows, columns=["level", "band", "coverage_raw", "factor", "coverage_calibrated", "errors"])
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
 def project(
     final: pd.DataFrame,
-    sigmas: pd.Series,
-    calibration: pd.DataFrame,
+    samples: dict[tuple[str, str], ErrorSample],
     biases: pd.Series | None = None,
-    dfs: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Period totals with bands and the probability of reaching target.
 
     ``final`` per (level, unit): ``booked`` (period to date), ``remaining`` (forecast of the rest,
     before the bias correction), ``target`` (NaN without one). ``biases`` (log, per unit) shift the
-    remainder; ``dfs`` are the Student-t degrees of freedom of P(hit) (normal without).
+    remainder; ``samples`` (per unit, :func:`unit_samples`) size its bands and P(hit).
     """
     out = final.copy()
-    factors = calibration.set_index(["level", "band"])["factor"] if not calibration.empty else pd.Series(dtype=float)
-    keys = list(zip(out["level"], out["unit"], strict=True))
-    sigma = [sigmas.get(key, DEFAULT_SIGMA) for key in keys]
-    out["sigma"] = np.asarray(sigma, dtype=float)
+    keys = [(str(lvl), str(u)) for lvl, u in zip(out["level"], out["unit"], strict=True)]
+    chosen = [samples.get(key, EMPTY) for key in keys]
     bias = np.array([biases.get(key, 0.0) if biases is not None else 0.0 for key in keys], dtype=float)
     out["bias"] = np.nan_to_num(bias)
     out["remaining"] = out["remaining"] * np.exp(out["bias"])
-    df = np.array([dfs.get(key, np.inf) if dfs is not None else np.inf for key in keys], dtype=float)
     out["forecast"] = out["booked"] + out["remaining"]
+    out["windows"] = [sample.windows for sample in chosen]
+    out["widened"] = [sample.widened for sample in chosen]
     for band in LEVELS:
-        factor = np.array([factors.get((lvl, band), 1.0) for lvl in out["level"]])
-        width = quantile_of(band) * factor * out["sigma"].to_numpy()
+        width = np.array([sample.half_width(band) for sample in chosen])
         tag = f"{round(band * 100)}"
         out[f"lo{tag}"] = out["booked"] + out["remaining"] * np.exp(-width)
         out[f"hi{tag}"] = out["booked"] + out["remaining"] * np.exp(width)
-    scale = np.array([factors.get((lvl, LEVELS[0]), 1.0) for lvl in out["level"]])
     out["attainment"] = np.where(out["target"] > 0, out["forecast"] / out["target"], np.nan)
     out["p_hit"] = [
-        probability_at_least(t - b, r, s * c, df=d) if np.isfinite(t) and t > 0 else np.nan
-        for t, b, r, s, c, d in zip(
-            out["target"], out["booked"], out["remaining"], out["sigma"], scale, df, strict=True
-        )
+        _p_hit(t, b, r, sample)
+        for t, b, r, sample in zip(out["target"], out["booked"], out["remaining"], chosen, strict=True)
     ]
     return out
+
+
+def _p_hit(target: float, booked: float, remaining: float, sample: ErrorSample) -> float:
+    """P(booked + remaining · e^error ≥ target); NaN without a target."""
+    if not np.isfinite(target) or target <= 0:
+        return np.nan
+    if target <= booked:
+        return 1.0
+    if remaining <= 0:
+        return 0.0
+    return probability_beyond(float(np.log((target - booked) / remaining)), sample.half_width(LEVELS[0]))

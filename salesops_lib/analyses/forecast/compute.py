@@ -24,7 +24,7 @@ from salesops_lib.analyses.forecast import history as hist
 from salesops_lib.analyses.forecast import pipeline as pl
 from salesops_lib.analyses.forecast import risks
 from salesops_lib.analyses.forecast.accuracy import accuracy_table
-from salesops_lib.analyses.forecast.intervals import bands, calibrate, horizon_sd
+from salesops_lib.analyses.forecast.conformal import LEVELS, ErrorSample, band_limits, error_sample, step_scale
 from salesops_lib.analyses.forecast.org import OrgForecasts, forecast_org, season_at, window_totals
 from salesops_lib.analyses.forecast.params import ForecastParams
 from salesops_lib.analyses.forecast.result import ForecastResult
@@ -40,13 +40,12 @@ HISTORY_SHOWN = 24
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """Per (level, unit), from the blend's backtest: log bias, σ of the corrected errors, and the
-    Student-t degrees of freedom of P(hit).
+    """Per (level, unit), from the blend's backtest: log bias and the sample of errors around it
+    that sizes the bands and P(hit).
     """
 
     biases: pd.Series
-    sigmas: pd.Series
-    dfs: pd.Series
+    samples: dict[tuple[str, str], ErrorSample]
 
 
 def target_quarter(choice: str, as_of: dt.date) -> tuple[str, pd.Timestamp, pd.Timestamp]:
@@ -115,13 +114,13 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         usual = risks.usual_coverage(open_by_origin, _window_targets(targets, windows, ahead, skip))
     else:
         windows["pipeline"] = np.nan
-    windows, weight, uncertainty, calibration = _blend(windows, root_level, params.coverage_tolerance, ahead)
+    windows, weight, uncertainty, calibration = _blend(windows, root_level)
     complete = windows[windows["actual"].notna()]
-    units, booked, target = _project_units(org, tree, windows, targets, uncertainty, calibration, first, last, month)
+    units, booked, target = _project_units(org, tree, windows, targets, uncertainty, first, last, month)
 
     scales = pd.Series([mase_scale(org.history[i], 12) * ahead for i in range(len(index))], index=index)
     accuracy = accuracy_table(complete, scales)
-    monthly, monthly_calibration = _monthly(org, params, targets, horizon)
+    monthly, monthly_calibration = _monthly(org, targets, horizon)
     calibration = pd.concat([monthly_calibration, calibration], ignore_index=True)
 
     coverage = risks.coverage_table(
@@ -164,7 +163,6 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         root=root,
         units=units,
         accuracy=accuracy,
-        calibration=calibration,
         coverage=coverage,
         slipping=slipping,
         accounts=accounts,
@@ -197,11 +195,9 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
     )
 
 
-def _blend(
-    windows: pd.DataFrame, root_level: str, tolerance: float, window_months: int
-) -> tuple[pd.DataFrame, float, Uncertainty, pd.DataFrame]:
+def _blend(windows: pd.DataFrame, root_level: str) -> tuple[pd.DataFrame, float, Uncertainty, pd.DataFrame]:
     """Blend the time-series and pipeline totals by the root's backtested weight; then each unit's
-    bias, σ, degrees of freedom and the per-level band calibration from the blend's backtest errors.
+    bias and error sample, and the per-level check of the bands, from the blend's backtest errors.
     """
     weight = att.blend_weight(windows[(windows["level"] == root_level) & windows["actual"].notna()])
     windows = windows.assign(
@@ -211,14 +207,9 @@ def _blend(
     )
     windows["error"] = att.log_errors(windows, "blend")
     complete = windows[windows["actual"].notna()]
-    # σ stays the root mean square of the raw errors: it already holds the bias, whose estimate
-    # from a few overlapping windows is itself uncertain (the bands are not narrowed by the shift)
-    uncertainty = Uncertainty(
-        biases=att.unit_biases(complete),
-        sigmas=att.unit_sigmas(complete),
-        dfs=att.degrees_of_freedom(complete, window_months),
-    )
-    return windows, weight, uncertainty, att.calibration_table(complete, tolerance=tolerance)
+    biases = att.unit_biases(complete)
+    uncertainty = Uncertainty(biases=biases, samples=att.unit_samples(complete, biases))
+    return windows, weight, uncertainty, att.band_check(complete, biases)
 
 
 def _project_units(
@@ -227,7 +218,6 @@ def _project_units(
     windows: pd.DataFrame,
     targets: pd.DataFrame,
     uncertainty: Uncertainty,
-    calibration: pd.DataFrame,
     first: pd.Timestamp,
     last: pd.Timestamp,
     month: pd.Timestamp,
@@ -248,10 +238,8 @@ def _project_units(
                 "pipeline": final["pipeline"] + booked,
             }
         ).reset_index(),
-        uncertainty.sigmas,
-        calibration,
+        uncertainty.samples,
         uncertainty.biases,
-        uncertainty.dfs,
     )
     names = dict(zip(tree["rep_id"], tree["name"], strict=True))
     units["name"] = [
@@ -339,22 +327,20 @@ def _window_targets(targets: pd.DataFrame, windows: pd.DataFrame, ahead: int, sk
     return pd.concat(parts, ignore_index=True)
 
 
-def _monthly(
-    org: OrgForecasts, params: ForecastParams, targets: pd.DataFrame, horizon: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The root's monthly history and forecast with bands calibrated on its own monthly backtest."""
+def _monthly(org: OrgForecasts, targets: pd.DataFrame, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The root's monthly history and forecast with empirical bands from its own monthly backtest."""
     T = org.history.shape[1]
     y = org.history[0]
-    sd = horizon_sd(float(org.residual_sd[0]), float(org.alpha[0]), horizon)
-    z = np.full((len(org.lengths) - 1, horizon), np.nan)
+    errors = np.full((len(org.lengths) - 1, horizon), np.nan)
     for k, L in enumerate(org.lengths[:-1]):
         seen = y[L : min(L + horizon, T)]
         forecast = org.reconciled[k, 0, : len(seen)]
         with np.errstate(divide="ignore", invalid="ignore"):
-            z[k, : len(seen)] = np.where((seen > 0) & (forecast > 0), np.log(seen / forecast) / sd[: len(seen)], np.nan)
-    cal = calibrate(z, tolerance=params.coverage_tolerance)
+            errors[k, : len(seen)] = np.where((seen > 0) & (forecast > 0), np.log(seen / forecast), np.nan)
+    scale = step_scale(horizon)
+    sample = error_sample(errors, scale)
     mean = org.reconciled[-1, 0]
-    band = bands(mean, sd, cal)
+    band = band_limits(mean, sample, scale, LEVELS)
     future = pd.date_range(org.months[-1] + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
     shown = org.months[-HISTORY_SHOWN:]
     frame = pd.DataFrame(
@@ -374,15 +360,31 @@ def _monthly(
         frame = frame.merge(mine[["month", "target"]], on="month", how="left")
     else:
         frame["target"] = np.nan
-    rows = [
-        {
-            "level": "month",
-            "band": c.level,
-            "coverage_raw": c.coverage_raw,
-            "factor": c.factor,
-            "coverage_calibrated": c.coverage_calibrated,
-            "errors": c.errors,
-        }
-        for c in cal.values()
-    ]
-    return frame, pd.DataFrame(rows)
+    return frame, _monthly_check(errors, scale)
+
+
+def _monthly_check(errors: np.ndarray, scale: np.ndarray) -> pd.DataFrame:
+    """Share of the monthly backtest errors inside the bands built without their origin."""
+    rows = []
+    windows = int(np.isfinite(errors).any(axis=1).sum())
+    widened = int(error_sample(errors, scale).widened)
+    for band in LEVELS:
+        inside = []
+        for k in range(errors.shape[0]):
+            own = errors[k] / scale
+            seen = np.isfinite(own)
+            if not seen.any():
+                continue
+            rest = error_sample(np.delete(errors, k, axis=0), scale)
+            inside.extend(np.abs(own[seen]) <= rest.half_width(band))
+        rows.append(
+            {
+                "level": "month",
+                "band": band,
+                "coverage": float(np.mean(inside)) if inside else np.nan,
+                "windows": windows,
+                "widened": widened,
+                "errors": len(inside),
+            }
+        )
+    return pd.DataFrame(rows, columns=att.CHECK_COLUMNS)

@@ -1,5 +1,5 @@
 """The forecast's findings: the period outlook, units unlikely to reach target, thin pipeline,
-slipping deals, declining key accounts, and notes on accuracy and interval calibration.
+slipping deals, declining key accounts, and a note on accuracy.
 
 Severity rules (material size and statistical support only):
 
@@ -21,7 +21,7 @@ regions — so on a plan that is on track a run raises no medium miss in ≥ 95 
   least :data:`MATERIAL_ACCOUNT` of the root's revenue over the last 12 months or
   :data:`MATERIAL_OWNER_SHARE` of the owner's, else ``medium``; ``low`` when the change does not
   survive the multiplicity policy (a watch list).
-* ``interval_recalibrated`` (root and monthly bands corrected by ≥ 10 %) and ``accuracy`` — ``info``.
+* ``accuracy`` — ``info``.
 
 A weak forecast (:mod:`.strength`: short history, few backtest windows or no better than the
 seasonal naive) raises no confident finding: the findings that rest on it
@@ -49,14 +49,12 @@ KINDS = (
     "thin_pipeline",
     "slipping_deals",
     "key_account_decline",
-    "interval_recalibrated",
     "accuracy",
 )
 MATERIAL_GAP = 0.03
 MATERIAL_ACCOUNT = 0.005
 MATERIAL_OWNER_SHARE = 0.1
 MAX_TEAMS = 5
-MATERIAL_RECALIBRATION = 0.1
 """A band widened or narrowed by at least this share is worth a note (monthly and root level only)."""
 RESTS_ON_FORECAST = ("outlook", "outlook_no_target", "unit_at_risk", "thin_pipeline")
 """The findings a weak forecast cannot support (capped at ``low``)."""
@@ -70,7 +68,6 @@ def build(
     root: str,
     units: pd.DataFrame,
     accuracy: pd.DataFrame,
-    calibration: pd.DataFrame,
     coverage: pd.DataFrame,
     slipping: pd.DataFrame,
     accounts: pd.DataFrame,
@@ -246,24 +243,6 @@ def build(
             )
         )
 
-    material = (calibration["factor"] - 1).abs() >= MATERIAL_RECALIBRATION
-    for _, c in calibration[material & calibration["level"].isin(["month", root_level])].iterrows():
-        out.append(
-            finding(
-                "interval_recalibrated",
-                "info",
-                root_level,
-                root,
-                "revenue",
-                None,
-                None,
-                band=float(c["band"]),
-                scope=str(c["level"]),
-                raw=float(c["coverage_raw"]),
-                calibrated=float(c["coverage_calibrated"]),
-                factor=float(c["factor"]),
-            )
-        )
     top = accuracy[(accuracy["level"] == root_level) & (accuracy["method"] == "blend")]
     if not top.empty:
         r = top.iloc[0]

@@ -28,10 +28,6 @@ class ForecastParams(AnalysisParams):
     backtest_origins: int = Field(
         12, description="earlier month-ends whose forecasts are checked against what happened"
     )
-    #: how far a band's backtest coverage may miss its level (80 % / 95 %) before it is corrected
-    coverage_tolerance: float = Field(
-        0.05, description="how far a band's backtest coverage may miss 80 or 95 percent before it is corrected"
-    )
     #: pipeline coverage (open pipeline ÷ remaining target) below this share of the unit's usual
     #: coverage raises a thin-pipeline warning
     pipeline_coverage_threshold: float = Field(
@@ -63,13 +59,6 @@ class ForecastParams(AnalysisParams):
     def _target(cls, value: str) -> str:
         if value not in ("current", "next") and not _QUARTER.fullmatch(value):
             raise ValueError(f"target_period is current, next or a quarter like 2025Q3, got {value!r}")
-        return value
-
-    @field_validator("coverage_tolerance")
-    @classmethod
-    def _tolerance(cls, value: float) -> float:
-        if not 0 < value < 0.5:
-            raise ValueError("coverage_tolerance is a share between 0 and 0.5 (0.05 = 5 points)")
         return value
 
     @field_validator("pipeline_coverage_threshold", "risk_probability")

@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from salesops_lib.analyses.forecast.conformal import MIN_WINDOWS
 from salesops_lib.core.periods import months_between
 
 Reason = Literal["short_history", "few_backtests", "low_signal"]
@@ -29,13 +30,13 @@ REASONS: tuple[Reason, ...] = ("short_history", "few_backtests", "low_signal")
 SEASON = 12
 MIN_HISTORY_MONTHS = 2 * SEASON
 """Two yearly cycles: with fewer, a seasonal pattern and a one-off month look alike."""
-MIN_BACKTEST_WINDOWS = 8
+MIN_BACKTEST_WINDOWS = MIN_WINDOWS
 """Complete backtest windows the root needs for its band to mean what it says. The 80 % band's
 ends are the 10 % and 90 % quantiles of the out-of-sample errors; with ``n`` exchangeable errors
 even the widest band they allow (smallest to largest error) holds a new one with probability
 ``(n − 1) / (n + 1)``: 78 % at 8 — the lower edge of the 78–82 % an 80 % band is held to —,
 71 % at 6, 33 % at 2. Below 8 no set of backtest errors can support an 80 % band (the floor of
-:data:`~.intervals.MIN_ERRORS` too)."""
+the empirical bands, which widen below it: :data:`.conformal.MIN_WINDOWS`)."""
 RECENT_MONTHS = 3
 """Without the same months a year earlier, the naive benchmark runs at the mean of these last months."""
 

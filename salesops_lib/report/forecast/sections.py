@@ -246,7 +246,7 @@ def accuracy(result: ForecastResult, lang: str) -> HtmlFragment:
 
 
 def calibration(result: ForecastResult, lang: str) -> HtmlFragment:
-    """Empirical coverage of the 80 % and 95 % bands in the backtest, before and after correction."""
+    """How often the 80 % and 95 % bands held a backtest outcome they were not built from."""
     frame = result.calibration
     if frame.empty:
         return HtmlFragment("")
@@ -254,9 +254,9 @@ def calibration(result: ForecastResult, lang: str) -> HtmlFragment:
         {
             word("level", lang): [coded("level", x, lang) for x in frame["level"]],
             word("band", lang): frame["band"].map(lambda v: formatted(v, ".0%")),
-            word("coverage_raw", lang): frame["coverage_raw"].map(lambda v: pct(v, 0)),
-            word("factor", lang): frame["factor"].map(number),
-            word("coverage_calibrated", lang): frame["coverage_calibrated"].map(lambda v: pct(v, 0)),
+            word("band_coverage", lang): frame["coverage"].map(lambda v: pct(v, 0)),
+            word("band_windows", lang): frame["windows"],
+            word("band_widened", lang): frame["widened"],
             word("errors", lang): frame["errors"],
         }
     )
