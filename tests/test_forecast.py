@@ -432,3 +432,22 @@ def test_maven_q4_2017_from_september(maven) -> None:  # type: ignore[no-untyped
     assert result.target_label == "2017Q4" and np.isnan(h["target"])
     assert abs(blend_error) < 0.35 and abs(ts_error) < 0.35
     assert len(result.slipping) > 0 and result.slipping["reason"].eq("age").all()
+
+
+def test_hit_backtest_states_p_hit_without_the_window_or_its_overlapping_neighbours() -> None:
+    origins = pd.date_range("2024-01-31", periods=12, freq="ME")
+    errors = np.random.default_rng(5).normal(0, 0.03, 12)
+    windows = pd.DataFrame({"origin": origins, "level": "region", "unit": "a", "blend": 100.0, "error": errors}).assign(
+        actual=lambda f: 100.0 * np.exp(f["error"])
+    )
+    targets = windows[["origin", "level", "unit"]].assign(target=101.0)
+    first = att.hit_backtest(windows, targets, window_months=3)
+    assert first["p_hit"].between(0, 1).all() and len(first) == 12
+    # window 5's P(hit) rests on windows ≥ 3 months away: its own outcome and the overlapping
+    # windows 3, 4, 6 and 7 do not move it; a window far away does
+    near = windows.copy()
+    near.loc[[3, 4, 5, 6, 7], "error"] = [0.2, -0.3, 0.5, 0.4, 0.1]
+    assert att.hit_backtest(near, targets, 3).loc[5, "p_hit"] == pytest.approx(first.loc[5, "p_hit"])
+    far = windows.copy()
+    far.loc[0, "error"] = 0.5
+    assert att.hit_backtest(far, targets, 3).loc[5, "p_hit"] != pytest.approx(first.loc[5, "p_hit"])

@@ -117,6 +117,35 @@ def band_check(windows: pd.DataFrame, biases: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
+def hit_backtest(windows: pd.DataFrame, targets: pd.DataFrame, window_months: int) -> pd.DataFrame:
+    """P(hit) as it would have been stated at each backtest origin, and whether the target was hit.
+
+    ``windows``: complete backtest windows (``origin``, ``level``, ``unit``, ``actual``, ``blend``,
+    ``error``); ``targets``: the target of each origin's window (``origin``, ``level``, ``unit``,
+    ``target``). A window's P(hit) rests only on the unit's windows that share no month with it
+    (bias and band alike), so it is out of sample; with fewer than :data:`.conformal.MIN_WINDOWS`
+    of them the band is widened, as on the page.
+    """
+    columns = ["origin", "level", "unit", "target", "actual", "p_hit", "hit"]
+    if windows.empty or targets.empty:
+        return pd.DataFrame(columns=columns)
+    frame = windows.merge(targets, on=["origin", "level", "unit"])
+    frame = frame[(frame["target"] > 0) & frame["error"].notna() & (frame["blend"] > 0)]
+    rows = []
+    for (level, unit), own in frame.groupby(["level", "unit"], sort=False):
+        months = pd.to_datetime(own["origin"]).dt.to_period("M").astype("int64").to_numpy()
+        errors = own["error"].to_numpy(dtype=float)
+        blend, target, actual = (own[c].to_numpy(dtype=float) for c in ("blend", "target", "actual"))
+        for i, origin in enumerate(own["origin"]):
+            others = errors[np.abs(months - months[i]) >= window_months]
+            bias = float(others.sum() / (len(others) + PRIOR_ORIGINS)) if len(others) else 0.0
+            sample = error_sample((others - bias)[:, None]) if len(others) else EMPTY
+            threshold = float(np.log(target[i] / (blend[i] * np.exp(bias))))
+            p = probability_beyond(threshold, sample.half_width(LEVELS[0]))
+            rows.append([origin, level, unit, target[i], actual[i], p, bool(actual[i] >= target[i])])
+    return pd.DataFrame(rows, columns=columns)
+
+
 def project(
     final: pd.DataFrame,
     samples: dict[tuple[str, str], ErrorSample],

@@ -116,6 +116,7 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         windows["pipeline"] = np.nan
     windows, weight, uncertainty, calibration = _blend(windows, root_level)
     complete = windows[windows["actual"].notna()]
+    hits = att.hit_backtest(complete, _window_targets(targets, windows, ahead, skip), ahead)
     units, booked, target = _project_units(org, tree, windows, targets, uncertainty, first, last, month)
 
     scales = pd.Series([mase_scale(org.history[i], 12) * ahead for i in range(len(index))], index=index)
@@ -187,6 +188,7 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         accuracy=accuracy,
         calibration=calibration,
         backtest=windows.drop(columns=["error"]),
+        hit_backtest=hits,
         coverage=coverage,
         slipping=slipping,
         key_accounts=accounts,

@@ -46,6 +46,8 @@ class ForecastResult:
     calibration: pd.DataFrame
     #: origin × unit: actual and every method's period total (the backtest itself)
     backtest: pd.DataFrame
+    #: origin × unit with a target: the P(hit) stated then (out of sample) and whether it was hit
+    hit_backtest: pd.DataFrame
     #: per (level, unit): pipeline coverage of the remaining target vs the unit's usual coverage
     coverage: pd.DataFrame
     #: open deals that slipped more than once
