@@ -7,9 +7,10 @@ project each unit's attainment of its target with the probability of reaching 10
 * **Bias**: per unit, the mean of ``log(actual / blend)`` over the origins, shrunk toward the
   mean of its level (:data:`PRIOR_ORIGINS` pseudo-origins); the remainder's centre is shifted
   by it (a blend that ran 3 % low in the backtest is raised 3 %).
-* **Bands**: per unit, its backtest errors around that bias are one split-conformal sample
-  (:mod:`.conformal`, one window per origin): the 80 % and 95 % bands of the period's remainder
-  are symmetric in the log around the bias-corrected centre, widened (and said so) below
+* **Bands**: per unit, its backtest errors are one split-conformal sample (:mod:`.conformal`,
+  one window per origin; the raw errors: the bias estimate from a few overlapping windows is
+  itself uncertain, so the shift does not narrow the bands): the 80 % and 95 % bands of the
+  period's remainder are symmetric in the log around the bias-corrected centre, widened (and said so) below
   :data:`.conformal.MIN_WINDOWS` windows; a unit without any error gets a 15 % default.
   Booked revenue is certain.
 * **P(hit)**: from the same distribution (the Student-t matched to the 80 % band), so the
@@ -77,32 +78,36 @@ def unit_biases(windows: pd.DataFrame) -> pd.Series:
     return biases
 
 
-def unit_samples(windows: pd.DataFrame, biases: pd.Series) -> dict[tuple[str, str], ErrorSample]:
-    """Per (level, unit): its complete windows' log errors (column ``error``) less its bias."""
-    out = {}
-    for key, group in windows.groupby(["level", "unit"], sort=False):
-        residual = group["error"].to_numpy(dtype=float) - float(biases.get(key, 0.0))
-        out[(str(key[0]), str(key[1]))] = error_sample(residual[:, None])
-    return out
+def unit_samples(windows: pd.DataFrame) -> dict[tuple[str, str], ErrorSample]:
+    """Per (level, unit): its complete windows' log errors (column ``error``), as they were: the
+    bias shifts the centre, not the band (its estimate from a few overlapping windows is itself
+    uncertain, so the errors around it would understate the spread).
+    """
+    return {
+        (str(key[0]), str(key[1])): error_sample(group["error"].to_numpy(dtype=float)[:, None])
+        for key, group in windows.groupby(["level", "unit"], sort=False)
+    }
 
 
 def band_check(windows: pd.DataFrame, biases: pd.Series) -> pd.DataFrame:
-    """Per level and band: the share of backtest errors inside the band built without their
-    origin (leave one origin out), the median windows per unit and the units whose band is widened.
+    """Per level and band: the share of backtest outcomes inside the band built without their
+    origin (leave one origin out) around the bias-corrected centre, the median windows per unit
+    and the units whose band is widened.
     """
     rows = []
     for level, group in windows.groupby("level", sort=False):
-        inside = {band: [] for band in LEVELS}  # type: dict[float, list[bool]]
+        inside: dict[float, list[bool]] = {band: [] for band in LEVELS}
         windows_per_unit, widened = [], 0
         for unit, own in group.groupby("unit", sort=False):
-            residual = own["error"].to_numpy(dtype=float) - float(biases.get((level, unit), 0.0))
-            residual = residual[np.isfinite(residual)]
-            windows_per_unit.append(len(residual))
-            widened += error_sample(residual[:, None]).widened
-            for i in range(len(residual)):
-                rest = error_sample(np.delete(residual, i)[:, None])
+            errors = own["error"].to_numpy(dtype=float)
+            errors = errors[np.isfinite(errors)]
+            bias = float(biases.get((level, unit), 0.0))
+            windows_per_unit.append(len(errors))
+            widened += error_sample(errors[:, None]).widened
+            for i in range(len(errors)):
+                rest = error_sample(np.delete(errors, i)[:, None])
                 for band in LEVELS:
-                    inside[band].append(abs(residual[i]) <= rest.half_width(band))
+                    inside[band].append(abs(errors[i] - bias) <= rest.half_width(band))
         for band in LEVELS:
             rows.append(
                 {
@@ -139,7 +144,7 @@ def hit_backtest(windows: pd.DataFrame, targets: pd.DataFrame, window_months: in
         for i, origin in enumerate(own["origin"]):
             others = errors[np.abs(months - months[i]) >= window_months]
             bias = float(others.sum() / (len(others) + PRIOR_ORIGINS)) if len(others) else 0.0
-            sample = error_sample((others - bias)[:, None]) if len(others) else EMPTY
+            sample = error_sample(others[:, None]) if len(others) else EMPTY
             threshold = float(np.log(target[i] / (blend[i] * np.exp(bias))))
             p = probability_beyond(threshold, sample.half_width(LEVELS[0]))
             rows.append([origin, level, unit, target[i], actual[i], p, bool(actual[i] >= target[i])])

@@ -210,7 +210,7 @@ def _blend(windows: pd.DataFrame, root_level: str) -> tuple[pd.DataFrame, float,
     windows["error"] = att.log_errors(windows, "blend")
     complete = windows[windows["actual"].notna()]
     biases = att.unit_biases(complete)
-    uncertainty = Uncertainty(biases=biases, samples=att.unit_samples(complete, biases))
+    uncertainty = Uncertainty(biases=biases, samples=att.unit_samples(complete))
     return windows, weight, uncertainty, att.band_check(complete, biases)
 
 
