@@ -53,6 +53,8 @@ class ReportOutcome:
     html_file: str | None = None
     html_bytes: int = 0
     payload: dict[str, Any] = field(default_factory=dict)
+    #: the page's tables as an Excel workbook (None when the page has no table)
+    excel_file: str | None = None
 
 
 _kernel: Any = None
@@ -173,7 +175,17 @@ def _publish_page(task: ReportTask, output: Path, seconds: float) -> ReportOutco
         excel=workbook.name if workbook else "",
     )
     payload = read_payload(output)
-    return ReportOutcome(task.name, "published", seconds, "", output.name, page.path.name, page.bytes, payload)
+    return ReportOutcome(
+        task.name,
+        "published",
+        seconds,
+        "",
+        output.name,
+        page.path.name,
+        page.bytes,
+        payload,
+        excel_file=workbook.name if workbook else None,
+    )
 
 
 def read_payload(notebook: Path) -> dict[str, Any]:
