@@ -256,7 +256,7 @@ def _carry_over(live: Path, staging: Path, replaced: set[str], lang: str) -> lis
         if entry["name"] in replaced:
             continue
         if "excel_file" not in entry and (live / f"{entry['name']}.xlsx").is_file():
-            entry = {**entry, "excel_file": f"{entry['name']}.xlsx"}
+            entry["excel_file"] = f"{entry['name']}.xlsx"
         for key in ("notebook_file", "html_file", "excel_file"):
             if entry.get(key) and (live / entry[key]).exists():
                 shutil.copy2(live / entry[key], staging / entry[key])
