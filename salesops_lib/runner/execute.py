@@ -163,7 +163,7 @@ def _publish_page(task: ReportTask, output: Path, seconds: float) -> ReportOutco
     from salesops_lib.runner.html_export import export_html
     from salesops_lib.runner.tables_export import write_workbook
 
-    workbook = write_workbook(output, task.out_dir / f"{task.name}.xlsx")
+    workbook = write_workbook(output, task.out_dir / f"{task.name}.xlsx", task.lang)
     page = export_html(
         output,
         task.out_dir / f"{task.name}.html",
