@@ -450,18 +450,35 @@ def _validated(model: type[_Model], values: dict[str, object], where: str) -> _M
         ) from None
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def lab(
+    ctx: typer.Context,
     port: Annotated[int | None, typer.Option(help="Port for JupyterLab.")] = None,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
 ) -> None:
-    """Open JupyterLab on notebooks/ with the project's kernel."""
+    """Open JupyterLab on notebooks/ with the project's kernel.
+
+    Any other option is passed to ``jupyter lab`` as given, e.g. ``salesops lab --allow-root
+    --ip 0.0.0.0`` (as root JupyterLab refuses to start without ``--allow-root``).
+    """
+    os.execv(sys.executable, lab_command(port=port, no_browser=no_browser, extra=list(ctx.args)))  # noqa: S606 - becomes JupyterLab: this interpreter, arguments as a list
+
+
+def lab_command(*, port: int | None = None, no_browser: bool = False, extra: list[str] | None = None) -> list[str]:
+    """The ``jupyter lab`` command line ``salesops lab`` runs: this interpreter, the notebook folder,
+    then ``extra`` (flags for JupyterLab, unchanged).
+
+    Examples
+    --------
+    >>> lab_command(port=8890, extra=["--allow-root"])[-2:]
+    ['--port=8890', '--allow-root']
+    """
     args = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={project_root() / 'notebooks'}"]
     if port:
         args.append(f"--port={port}")
     if no_browser:
         args.append("--no-browser")
-    os.execv(sys.executable, args)  # noqa: S606 - becomes JupyterLab: this interpreter, arguments as a list
+    return [*args, *(extra or [])]
 
 
 @app.command()

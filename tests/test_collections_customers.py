@@ -682,3 +682,17 @@ def test_sections_render_and_a_chinese_page_has_no_english_label(
             english = {en for _, en in words if len(en) > 3} - {zh for zh, _ in words}
             assert not [label for label in english if f">{label}<" in html]
         assert "<script" not in html
+
+
+def test_the_excel_download_lists_every_overdue_invoice(planted: tuple[Dataset, CollectionsCustomersResult]) -> None:
+    """Issue 21: the page shows the chase list's first invoices; the download holds all overdue ones."""
+    from salesops_lib.report.collections_customers import sheets
+
+    _, result = planted
+    assert result.receivables is not None
+    overdue, chase = result.receivables.overdue, result.receivables.chase
+    assert len(overdue) > len(chase) and (overdue["days_past_due"] > 0).all()
+    assert set(chase["invoice_id"]) <= set(overdue["invoice_id"])  # doubtful ones too, which the chase list leaves out
+    (sheet,) = sheets(result, "zh")
+    assert sheet.title == "全部逾期发票" and len(sheet.rows) == len(overdue)
+    assert "money" in sheet.kinds and "date" in sheet.kinds

@@ -452,3 +452,17 @@ def test_hit_backtest_states_p_hit_without_the_window_or_its_overlapping_neighbo
     far = windows.copy()
     far.loc[0, "error"] = 0.5
     assert att.hit_backtest(far, targets, 3).loc[5, "p_hit"] != pytest.approx(first.loc[5, "p_hit"])
+
+
+def test_the_excel_download_lists_every_slipping_deal_and_key_account(demo_results: dict[str, object]) -> None:
+    """Issue 21: the page shows the ten largest slipping deals; the download holds them all."""
+    from salesops_lib.report.forecast import sheets
+
+    _, result = demo_results["planted"]  # type: ignore[misc]
+    made = {sheet.title: sheet for sheet in sheets(result, "en")}
+    assert len(made) == (not result.slipping.empty) + (not result.key_accounts.empty) > 0
+    for title, frame in (
+        ("Deals that slipped more than once", result.slipping),
+        ("Key accounts with declining orders", result.key_accounts),
+    ):
+        assert len(made[title].rows) == len(frame) if not frame.empty else title not in made

@@ -230,3 +230,50 @@ def test_a_malformed_finding_fails_its_report_alone_and_missing_facts_print_as_d
     assert not re.search(r"\b(nan|NaN|None|inf|Traceback)\b", text), text
     findings = json.loads((run.path / "findings.json").read_text(encoding="utf-8"))
     assert [f["analysis"] for f in findings] == ["forecast"] and findings[0]["at_stake"] is None
+
+
+def test_running_one_report_keeps_the_other_reports_excel_downloads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: ``salesops run REPORT`` carried the other reports' notebooks and pages over but
+    not their ``.xlsx``, so their download links went dead."""
+    for name in ("ok", "table"):
+        monkeypatch.setitem(CATALOG, name, _fixture(name))
+    first = run_review(_maven_config(tmp_path, reports=("ok", "table")))
+    assert (first.path / "table.xlsx").is_file()
+    again = run_review(_maven_config(tmp_path, reports=("ok",)), merge=True)
+    assert (again.path / "table.xlsx").is_file()
+    page = (again.path / "table.html").read_text(encoding="utf-8")
+    assert 'href="table.xlsx"' in page
+    manifest = json.loads((again.path / "manifest.json").read_text(encoding="utf-8"))
+    assert {r["name"]: r["excel_file"] for r in manifest["reports"]}["table"] == "table.xlsx"
+
+
+def test_a_publication_older_than_the_listed_workbook_keeps_its_excel_on_a_single_run(tmp_path: Path) -> None:
+    """A manifest written before ``excel_file`` existed: the workbook ``<report>.xlsx`` is carried over."""
+    from salesops_lib.runner.review import _carry_over
+
+    live, staging = tmp_path / "live", tmp_path / "staging"
+    live.mkdir(), staging.mkdir()
+    reports = []
+    for name in ("forecast", "funnel_diagnosis", "kpi_overview"):
+        for suffix in ("html", "xlsx"):
+            (live / f"{name}.{suffix}").write_text(name, encoding="utf-8")
+        reports.append(
+            {
+                "name": name,
+                "status": "published",
+                "seconds": 1.0,
+                "error": "",
+                "notebook_file": None,
+                "html_file": f"{name}.html",
+                "html_bytes": 4,
+            }
+        )
+    (live / "manifest.json").write_text(json.dumps({"reports": reports}), encoding="utf-8")
+    kept = _carry_over(live, staging, {"kpi_overview"}, "en")
+    assert sorted(p.name for p in staging.glob("*.xlsx")) == ["forecast.xlsx", "funnel_diagnosis.xlsx"]
+    assert {o.name: o.excel_file for o in kept} == {
+        "forecast": "forecast.xlsx",
+        "funnel_diagnosis": "funnel_diagnosis.xlsx",
+    }

@@ -374,3 +374,20 @@ def test_months_of_zero_bookings_are_zeros_not_missing_history(
     result = _split(ds, growth=0.0)
     assert result.plan.base_months_covered == 12
     assert result.units.iloc[0]["base"] == 400 and result.units.iloc[0]["target"] == 400
+
+
+def test_the_page_download_holds_every_rep_by_month_and_the_workbooks_are_working_sheets(
+    demo_planted: TargetSplitResult, tmp_path: Path
+) -> None:
+    """Issue 21: a rep × month grid in the page's download; frozen header and a filter in the workbooks."""
+    from salesops_lib.report.target_split import sheets, write_workbooks
+
+    (grid,) = sheets(demo_planted, "zh")
+    reps = demo_planted.plan.units[demo_planted.plan.units["level"] == "rep"]
+    assert grid.title == "销售代表月度目标" and len(grid.rows) == len(reps)
+    assert grid.columns[4] == "2026-01" and len(grid.columns) == 4 + 12 + 1
+    for row in grid.rows:
+        assert abs(sum(row[4:-1]) - row[-1]) < 1e-6  # each rep's months add up to the year
+    write_workbooks(demo_planted, "zh", tmp_path)
+    sheet = load_workbook(tmp_path / "2026_targets_north.xlsx").worksheets[1]
+    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")

@@ -9,6 +9,7 @@ written by the notebook itself).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -23,8 +24,11 @@ from salesops_lib.data import Dataset
 from salesops_lib.report.html import HtmlFragment, findings_html
 from salesops_lib.report.i18n import t
 from salesops_lib.report.notices import notices_html
+from salesops_lib.report.sheets import Sheet
 
 PAYLOAD_MIME = "application/vnd.salesops.report+json"
+SHEETS_MIME = "application/vnd.salesops.sheets+json"
+"""Complete lists for the page's Excel download (see :meth:`ReportContext.excel`)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,15 @@ class ReportContext:
             **tables,
         }
         display({PAYLOAD_MIME: json_safe(payload)}, raw=True)
+
+    def excel(self, sheets: Sequence[Sheet]) -> None:
+        """Add ``sheets`` (complete lists the page shows only in part, e.g. every stalled deal)
+        to the page's Excel download, after the page's tables (invisible on the page).
+        """
+        from IPython.display import display
+
+        if sheets:
+            display({SHEETS_MIME: json_safe({"sheets": [sheet.to_dict() for sheet in sheets]})}, raw=True)
 
     def _degraded(self) -> dict[str, Any]:
         """What the index says about a report that ran on less than full data (empty otherwise)."""

@@ -53,6 +53,8 @@ class ReportOutcome:
     html_file: str | None = None
     html_bytes: int = 0
     payload: dict[str, Any] = field(default_factory=dict)
+    #: the page's tables as an Excel workbook (None when the page has no table)
+    excel_file: str | None = None
 
 
 _kernel: Any = None
@@ -161,7 +163,7 @@ def _publish_page(task: ReportTask, output: Path, seconds: float) -> ReportOutco
     from salesops_lib.runner.html_export import export_html
     from salesops_lib.runner.tables_export import write_workbook
 
-    workbook = write_workbook(output, task.out_dir / f"{task.name}.xlsx")
+    workbook = write_workbook(output, task.out_dir / f"{task.name}.xlsx", task.lang)
     page = export_html(
         output,
         task.out_dir / f"{task.name}.html",
@@ -173,7 +175,17 @@ def _publish_page(task: ReportTask, output: Path, seconds: float) -> ReportOutco
         excel=workbook.name if workbook else "",
     )
     payload = read_payload(output)
-    return ReportOutcome(task.name, "published", seconds, "", output.name, page.path.name, page.bytes, payload)
+    return ReportOutcome(
+        task.name,
+        "published",
+        seconds,
+        "",
+        output.name,
+        page.path.name,
+        page.bytes,
+        payload,
+        excel_file=workbook.name if workbook else None,
+    )
 
 
 def read_payload(notebook: Path) -> dict[str, Any]:

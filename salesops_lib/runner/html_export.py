@@ -18,7 +18,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
-from salesops_lib.report.notebook import PAYLOAD_MIME
+from salesops_lib.report.notebook import PAYLOAD_MIME, SHEETS_MIME
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_CSS = (TEMPLATES / "page.css").read_text(encoding="utf-8") if (TEMPLATES / "page.css").exists() else ""
@@ -54,7 +54,7 @@ class _ReportOutputs(Preprocessor):
                 if output.get("output_type") == "stream" and output.get("name") == "stderr":
                     continue
                 data = output.get("data", {})
-                if PAYLOAD_MIME in data:
+                if PAYLOAD_MIME in data or SHEETS_MIME in data:
                     continue
                 if "text/html" in data:
                     html = cut.html(_text(data["text/html"]))

@@ -242,7 +242,10 @@ def _execute(pool: ProcessPoolExecutor, tasks: list[ReportTask], *, progress: Pr
 
 
 def _carry_over(live: Path, staging: Path, replaced: set[str], lang: str) -> list[ReportOutcome]:
-    """Copy the published reports that this run does not replace into ``staging``."""
+    """Copy the published reports that this run does not replace into ``staging``: each one's
+    notebook, page and Excel workbook (publications made before the workbook was listed in the
+    manifest name it ``<report>.xlsx``).
+    """
     import json
 
     manifest_path = live / "manifest.json"
@@ -252,13 +255,16 @@ def _carry_over(live: Path, staging: Path, replaced: set[str], lang: str) -> lis
     for entry in json.loads(manifest_path.read_text(encoding="utf-8")).get("reports", []):
         if entry["name"] in replaced:
             continue
-        for key in ("notebook_file", "html_file"):
+        if "excel_file" not in entry and (live / f"{entry['name']}.xlsx").is_file():
+            entry["excel_file"] = f"{entry['name']}.xlsx"
+        for key in ("notebook_file", "html_file", "excel_file"):
             if entry.get(key) and (live / entry[key]).exists():
                 shutil.copy2(live / entry[key], staging / entry[key])
         notebook = staging / entry["notebook_file"] if entry.get("notebook_file") else None
         payload = read_payload(notebook) if notebook and notebook.exists() and entry["status"] == "published" else {}
         fields = {
-            k: entry[k] for k in ("name", "status", "seconds", "error", "notebook_file", "html_file", "html_bytes")
+            k: entry.get(k)
+            for k in ("name", "status", "seconds", "error", "notebook_file", "html_file", "html_bytes", "excel_file")
         }
         kept.append(publish.checked(ReportOutcome(**fields, payload=payload), lang))
     return kept

@@ -94,6 +94,7 @@ def compute_receivables(data: Dataset, scope: RunScope, params: CollectionsCusto
         cells = ar.open_by_owner(items)
         outlook = ar.bucket_outlook(data, items, lookback_days=OUTLOOK_DAYS, region=region)
         chase = ar.chase_list(data, items, outlook, top=params.chase_list, max_days=ar.DOUBTFUL_DAYS)
+        overdue = ar.chase_list(data, items, outlook, top=None, max_days=None)
         doubtful = table.filter((table.open > 0) & (table.days_past_due > ar.DOUBTFUL_DAYS))
         doubtful_sum = doubtful.aggregate(amount=doubtful.open.sum(), n=doubtful.count()).execute().iloc[0]
     credits = snapshot.credits.order_by([snapshot.credits.credit.desc(), snapshot.credits.customer_id]).execute()
@@ -126,6 +127,7 @@ def compute_receivables(data: Dataset, scope: RunScope, params: CollectionsCusto
         credit_total=float(credits["credit"].sum()) if not credits.empty else 0.0,
         doubtful=float(np.nan_to_num(doubtful_sum["amount"] or 0.0)),
         doubtful_invoices=int(doubtful_sum["n"]),
+        overdue=overdue,
     )
 
 

@@ -229,19 +229,22 @@ def bucket_outlook(data: Dataset, now: OpenItems, *, lookback_days: int = 180, r
 
 
 def chase_list(
-    data: Dataset, open_: OpenItems, outlook: pd.Series, *, top: int = 20, max_days: int = 365
+    data: Dataset, open_: OpenItems, outlook: pd.Series, *, top: int | None = 20, max_days: int | None = 365
 ) -> pd.DataFrame:
     """The overdue invoices to chase first: open amount × the bucket's share still open later.
 
     Invoices more than ``max_days`` past due are left out: they are a write-off review, not a
-    collection call (see :data:`DOUBTFUL_DAYS`).
+    collection call (see :data:`DOUBTFUL_DAYS`). ``top=None`` and ``max_days=None``: every
+    overdue invoice.
 
     Columns: ``invoice_id``, ``customer_id``, ``customer``, ``owner`` (rep id), ``owner_name``,
     ``region``, ``due``, ``days_past_due``, ``bucket``, ``open``, ``still_open`` (the bucket's
     outlook), ``expected_unpaid`` (open × still_open, the ranking key).
     """
     items = open_.items
-    overdue = items.filter((items.open > 0) & (items.days_past_due > 0) & (items.days_past_due <= max_days))
+    overdue = items.filter((items.open > 0) & (items.days_past_due > 0))
+    if max_days is not None:
+        overdue = overdue.filter(overdue.days_past_due <= max_days)
     weights = outlook.dropna()
     if weights.empty:
         weights = pd.Series(1.0, index=list(OVERDUE_BUCKETS))

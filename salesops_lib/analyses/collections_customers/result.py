@@ -41,6 +41,9 @@ class Receivables:
     #: open amount more than ``DOUBTFUL_DAYS`` past due, and how many invoices
     doubtful: float
     doubtful_invoices: int
+    #: every overdue invoice, in the chase list's order and columns (the page shows the first
+    #: ones, the Excel download all of them; doubtful ones included)
+    overdue: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)

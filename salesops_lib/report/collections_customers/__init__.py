@@ -25,10 +25,10 @@ from salesops_lib.report.collections_customers.sections import (
     summary_html,
     trend_heading,
 )
+from salesops_lib.report.collections_customers.sheets import sheets
 from salesops_lib.report.display import register_html
 
 register_html(CollectionsCustomersResult, summary_html)
-
 __all__ = [
     "aging_chart",
     "aging_section",
@@ -44,6 +44,7 @@ __all__ = [
     "historical_section",
     "predictive_section",
     "receivables_tiles",
+    "sheets",
     "slip_section",
     "trend_heading",
 ]

@@ -15,9 +15,9 @@ from salesops_lib.report.forecast.sections import (
     summary_html,
     units,
 )
+from salesops_lib.report.forecast.sheets import sheets
 
 register_html(ForecastResult, summary_html)
-
 __all__ = [
     "accuracy",
     "calibration",
@@ -26,6 +26,7 @@ __all__ = [
     "outlook_chart",
     "regions_chart",
     "risks",
+    "sheets",
     "summary_html",
     "units",
 ]

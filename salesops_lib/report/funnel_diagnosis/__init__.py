@@ -24,9 +24,9 @@ from salesops_lib.report.funnel_diagnosis.sections import (
     summary_html,
     tiles,
 )
+from salesops_lib.report.funnel_diagnosis.sheets import sheets
 
 register_html(FunnelResult, summary_html)
-
 __all__ = [
     "bridge_plot",
     "bridge_section",
@@ -42,5 +42,6 @@ __all__ = [
     "process_section",
     "segment_plot",
     "segments_section",
+    "sheets",
     "tiles",
 ]

@@ -201,6 +201,23 @@ def losses_section(result: FunnelResult, lang: str) -> HtmlFragment:
 # --------------------------------------------------------------------------- durations
 
 
+def stalled_units(result: FunnelResult, lang: str) -> pd.DataFrame:
+    """The units × stages with stalled open deals, most stalled value first, with ``stage`` and
+    ``unit_label`` in words.
+    """
+    stages = list(result.stages)
+    stalled = result.stalled.copy()
+    level = next(
+        c
+        for c in stalled.columns
+        if c not in {"k", "open_deals", "open_value", "stalled", "stalled_value", "norm_days", "stalled_share"}
+    )
+    stalled = stalled[stalled["stalled"] > 0].sort_values("stalled_value", ascending=False)
+    stalled["stage"] = [word(stages[k], lang) for k in stalled["k"]]
+    stalled["unit_label"] = [unit_word(u, level, lang) for u in stalled[level]]
+    return stalled
+
+
 def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
     """Median and 80th-percentile days per stage and unit, and the stalled open deals."""
     stages = list(result.stages)
@@ -238,15 +255,7 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
         pivot.columns.name = None
         parts += [h3(label("unit_durations_title", lang)), table_html(pivot)]
     if not result.stalled.empty:
-        stalled = result.stalled.copy()
-        level = next(
-            c
-            for c in stalled.columns
-            if c not in {"k", "open_deals", "open_value", "stalled", "stalled_value", "norm_days", "stalled_share"}
-        )
-        stalled = stalled[stalled["stalled"] > 0].sort_values("stalled_value", ascending=False).head(12)
-        stalled["stage"] = [word(stages[k], lang) for k in stalled["k"]]
-        stalled["unit_label"] = [unit_word(u, level, lang) for u in stalled[level]]
+        stalled = stalled_units(result, lang).head(12)
         parts += [
             h3(label("stalled_title", lang)),
             frame_table(

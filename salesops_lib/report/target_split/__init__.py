@@ -19,11 +19,11 @@ from salesops_lib.report.target_split.sections import (
     units,
     whatif,
 )
+from salesops_lib.report.target_split.sheets import sheets
 from salesops_lib.report.target_split.words import plan_label
 from salesops_lib.report.target_split.workbook import write_workbooks
 
 register_html(TargetSplitResult, summary_html)
-
 __all__ = [
     "achievability",
     "achievability_chart",
@@ -37,6 +37,7 @@ __all__ = [
     "phasing_table",
     "plan_label",
     "reps",
+    "sheets",
     "units",
     "whatif",
     "write_workbooks",

@@ -17,12 +17,11 @@ from typing import cast
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.report.target_split.words import label
-from salesops_lib.report.xlsx import write_row
+from salesops_lib.report.xlsx import finish_sheet, write_row
 
 
 def write_workbooks(result: TargetSplitResult, lang: str, folder: Path) -> list[Path]:
@@ -31,7 +30,7 @@ def write_workbooks(result: TargetSplitResult, lang: str, folder: Path) -> list[
     """
     folder.mkdir(parents=True, exist_ok=True)
     plan = result.plan
-    wide = _wide(result)
+    wide = wide_plan(result)
     units = plan.units
     paths = []
     book = Workbook()
@@ -83,7 +82,8 @@ def write_workbooks(result: TargetSplitResult, lang: str, folder: Path) -> list[
     return paths
 
 
-def _wide(result: TargetSplitResult) -> pd.DataFrame:
+def wide_plan(result: TargetSplitResult) -> pd.DataFrame:
+    """Every unit of the plan with a column per month (``YYYY-MM``) and its year ``target``."""
     plan = result.plan
     months = plan.monthly.pivot_table(
         index=["level", "unit_id"], columns="month", values="amount", aggfunc="sum", sort=False
@@ -121,8 +121,9 @@ def _frame_sheet(sheet: Worksheet, title: str, frame: pd.DataFrame, step: float)
             fmt = "0.0%" if str(name) in {label("growth", "zh"), label("growth", "en")} else number
             for line in range(2, len(frame) + 2):
                 sheet.cell(row=line, column=col).number_format = fmt
-        sheet.column_dimensions[get_column_letter(col)].width = max(10, min(28, len(str(name)) + 4))
-    sheet.freeze_panes = "C2"
+    finish_sheet(sheet)  # bold frozen header, autofilter, fitted widths
+    if len(frame.columns) > 2:
+        sheet.freeze_panes = "C2"  # level and unit stay in view
 
 
 def _first_sheet(book: Workbook) -> Worksheet:
