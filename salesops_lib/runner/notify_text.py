@@ -205,7 +205,7 @@ def clip(text: str, max_bytes: int) -> str:
 
 def finding_line(record: Mapping[str, Any], period: str, fmt: Format, lang: str, base_url: str, cap: int) -> str:
     """One finding on one line: severity word, sentence (at most ``cap`` bytes), link to its page."""
-    finding = Finding.from_dict(dict(record))
+    finding = Finding.from_dict({k: v for k, v in record.items() if k != "url"})  # url: added by compose
     severity = word(finding.severity, lang) if finding.severity in ("high", "medium", "low", "info") else "?"
     mark = f"【{severity}】" if lang == "zh" else f"[{severity}] "
     sentence = escape_text(clip(finding_text(finding, lang), cap), fmt)
