@@ -361,7 +361,8 @@ def _refusal(fmt: Format, answer: bytes) -> tuple[int | str, str] | None:
     """(errcode, errmsg) when a 2xx answer still refuses the message; None when it accepts it.
 
     WeCom and DingTalk always answer ``{"errcode": …, "errmsg": …}``: a non-zero ``errcode``, or an
-    answer that is not that JSON (a proxy's page, say), is a refusal. Slack answers ``ok`` (or JSON
+    answer that is not a JSON object (a proxy's page, say), is a refusal; an object without
+    ``errcode`` (a relay in between) is taken as accepted. Slack answers ``ok`` (or JSON
     with ``"ok": false``); a generic receiver's JSON ``errcode`` is honoured when it sends one.
     """
     try:

@@ -246,20 +246,19 @@ def _render(
     fmt: Format, title: str, kpi: str, lines: list[str], records: list[Mapping[str, Any]], period: str
 ) -> tuple[bytes, str, int]:
     """A message's JSON body, its text, and its size as the platform counts it (bytes)."""
-    head = "\n".join(x for x in (kpi,) if x)
     items = "\n".join(f"- {line}" for line in lines)
     payload: dict[str, Any]
     if fmt == "wecom":
-        text = "\n".join(x for x in (f"**{title}**", head, items) if x)
+        text = "\n".join(x for x in (f"**{title}**", kpi, items) if x)
         payload = {"msgtype": "markdown", "markdown": {"content": text}}
     elif fmt == "dingtalk":
-        text = "\n".join(x for x in (f"### {title}", head, items) if x)
+        text = "\n".join(x for x in (f"### {title}", kpi, items) if x)
         payload = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
     elif fmt == "slack":
-        text = "\n".join(x for x in (f"*{title}*", head, items) if x)
+        text = "\n".join(x for x in (f"*{title}*", kpi, items) if x)
         payload = {"text": text}
     else:
-        text = "\n".join(x for x in (title, head, items) if x)
+        text = "\n".join(x for x in (title, kpi, items) if x)
         payload = {"title": title, "period": period, "kpi": kpi, "findings": list(records), "text": lines}
     body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     counted = text.encode("utf-8") if fmt in ("wecom", "slack") else body  # what the platform measures
