@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from salesops_lib.runner.config import ReviewConfig
+    from salesops_lib.runner.mail import Security
     from salesops_lib.runner.notify import Format
 
 _Model = TypeVar("_Model", bound="BaseModel")
@@ -298,7 +299,7 @@ def run(
 
 @app.command()
 def notify(
-    webhook: Annotated[str, typer.Option(help="Webhook URL (its secret is never printed).")],
+    webhook: Annotated[str, typer.Option(help="Webhook URL (its secret is never printed).")] = "",
     period: Annotated[str, typer.Option(help="YYYY-MM or last-month.")] = "last-month",
     fmt: Annotated[str, typer.Option("--format", help="generic, wecom, dingtalk or slack.")] = "generic",
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
@@ -306,30 +307,80 @@ def notify(
     output: Annotated[Path, typer.Option("--output", help="Folder that holds the published periods.")] = Path(
         "reports"
     ),
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Where --output is served (http/https): links become clickable.")
+    ] = "",
+    email: Annotated[bool, typer.Option("--email", help="Also (or only) e-mail the findings over SMTP.")] = False,
+    smtp_host: Annotated[str, typer.Option(envvar="SALESOPS_SMTP_HOST", help="SMTP server.")] = "",
+    smtp_port: Annotated[int, typer.Option(envvar="SALESOPS_SMTP_PORT", help="587 STARTTLS, 465 ssl.")] = 587,
+    smtp_security: Annotated[
+        str, typer.Option(envvar="SALESOPS_SMTP_SECURITY", help="starttls, ssl or none (trusted relay only).")
+    ] = "starttls",
+    smtp_user: Annotated[str, typer.Option(envvar="SALESOPS_SMTP_USER", help="SMTP login (none if empty).")] = "",
+    smtp_password_env: Annotated[
+        str, typer.Option(help="Environment variable holding the SMTP password (never pass it as an option).")
+    ] = "SALESOPS_SMTP_PASSWORD",  # noqa: S107 - the variable's name, not a password
+    mail_from: Annotated[str, typer.Option(envvar="SALESOPS_MAIL_FROM", help="Sender address.")] = "",
+    mail_to: Annotated[str, typer.Option(envvar="SALESOPS_MAIL_TO", help="Recipients, comma-separated.")] = "",
+    attach: Annotated[Path | None, typer.Option(help="File to attach to the e-mail (e.g. the review's PDF).")] = None,
 ) -> None:
-    """Post the period's new findings to a chat webhook (each finding once per webhook)."""
+    """Post the period's new findings to a chat webhook and/or e-mail them (each finding once per channel)."""
     from salesops_lib.core.periods import resolve_period
     from salesops_lib.errors import ConfigError
+    from salesops_lib.runner.mail import MailSettings
+    from salesops_lib.runner.notify import mail_review
     from salesops_lib.runner.notify import notify as post_findings
 
+    if not webhook and not email:
+        raise ConfigError("nothing to deliver to", fix="pass --webhook URL, --email (with --smtp-host …), or both")
     if fmt not in ("generic", "wecom", "dingtalk", "slack"):
         raise ConfigError(f"unknown format {fmt!r}", fix="use generic, wecom, dingtalk or slack")
+    if attach is not None and not email:
+        raise ConfigError("--attach goes with --email", fix="add --email, or drop --attach")
     try:
         resolved = resolve_period(period)
     except ValueError as exc:
         raise ConfigError(str(exc), fix="write --period 2026-10 or --period last-month") from None
-    result = post_findings(
-        output.resolve(),
-        resolved,
-        webhook,
-        fmt=cast("Format", fmt),  # one of the formats: checked above
-        lang=lang,
-        min_severity=min_severity,
-    )
-    out.print(
-        f"{result.posted} new finding(s) posted in {result.messages} message(s) to {result.webhook}; "
-        f"{result.skipped_known} already posted"
-    )
+    settings = None
+    if email:  # checked before anything is posted, so a bad mail option stops the run early
+        from salesops_lib.runner.mail import checked
+
+        settings = checked(
+            MailSettings(
+                host=smtp_host,
+                sender=mail_from,
+                to=parse_list(mail_to),
+                port=smtp_port,
+                security=cast("Security", smtp_security),  # checked() rejects any other word
+                user=smtp_user,
+                password_env=smtp_password_env,
+            )
+        )
+    if webhook:
+        result = post_findings(
+            output.resolve(),
+            resolved,
+            webhook,
+            fmt=cast("Format", fmt),  # one of the formats: checked above
+            lang=lang,
+            min_severity=min_severity,
+            base_url=base_url,
+        )
+        out.print(
+            f"{result.posted} new finding(s) posted in {result.messages} message(s) to {result.webhook}; "
+            f"{result.skipped_known} already posted"
+        )
+    if settings is not None:
+        mailed = mail_review(
+            output.resolve(), resolved, settings, lang=lang, min_severity=min_severity, base_url=base_url, attach=attach
+        )
+        if mailed.sent:
+            out.print(
+                f"e-mailed {mailed.findings} finding(s) ({mailed.new} new) to {len(settings.to)} recipient(s) "
+                f"via {escape(mailed.server)}" + (f", with {escape(attach.name)} attached" if attach else "")
+            )
+        else:
+            out.print(f"already e-mailed for {resolved} and nothing new: no mail sent")
 
 
 @app.command()

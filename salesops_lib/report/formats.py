@@ -50,20 +50,39 @@ def integer(value: Any) -> str:
     return "—" if missing(value) else f"{int(value):,d}"
 
 
+def _short(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def money_axis(lang: str) -> FuncFormatter:
     """Axis money in 万 (zh) or k / M (en), with as many decimals as the ticks need."""
 
-    def short(value: float) -> str:
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-
     def fmt(value: float, _pos: int) -> str:
         if lang == "zh":
-            return f"{short(value / 1e4)}万" if abs(value) >= 1e4 else short(value)
+            return f"{_short(value / 1e4)}万" if abs(value) >= 1e4 else _short(value)
         if abs(value) >= 1e6:
-            return f"{short(value / 1e6)}M"
-        return f"{short(value / 1e3)}k" if abs(value) >= 1e3 else short(value)
+            return f"{_short(value / 1e6)}M"
+        return f"{_short(value / 1e3)}k" if abs(value) >= 1e3 else _short(value)
 
     return FuncFormatter(fmt)
+
+
+def money_short(value: Any, lang: str) -> str:
+    """One money figure in words' size: 亿 / 万 (zh), M / k (en), at most two decimals.
+
+    Examples
+    --------
+    >>> money_short(117421794.46, "zh"), money_short(118122200, "en"), money_short(None, "zh")
+    ('1.17亿', '118.12M', '—')
+    """
+    if missing(value):
+        return "—"
+    amount = float(value)
+    steps = ((1e8, "亿"), (1e4, "万")) if lang == "zh" else ((1e6, "M"), (1e3, "k"))
+    for size, unit in steps:
+        if abs(amount) >= size:
+            return f"{_short(amount / size)}{unit}"
+    return _short(amount)
 
 
 Columns = dict[str, tuple[str, Callable[[Any], str]]]

@@ -201,8 +201,8 @@ def test_markdown_targets_get_mentions_links_and_emphasis_neutralised(
     assert first.startswith("**" if fmt == "wecom" else "### ")  # the code's own markup stays
     assert len(lines) == len(HOSTILE_NAMES)  # names with line breaks stay on their line
     for line in lines:
-        assert line.startswith("- [high] ")
-        data = line.removeprefix("- [high] ")
+        assert line.startswith("- 【高】")  # the zh severity word, not the code
+        data = line.removeprefix("- 【高】")
         for mark in ("@", "[", "]", "(", ")", "*", "_", "`", "#", "<", ">", "~"):
             assert mark not in data.removesuffix(" (kpi＿overview.html)"), (mark, line)
     assert "＠all" in text and "＠13800000000" in text and "［x］（http://evil）" in text
