@@ -252,6 +252,9 @@ def review(
     reports: ReportsOpt = None,
     output: Annotated[Path | None, typer.Option("--output", help="Folder that holds the published periods.")] = None,
     force: ForceOpt = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print the published review to reports/<period>/monthly_review.pdf.")
+    ] = False,
 ) -> None:
     """Run every registered report for a period and publish reports/<period>/ (exit 0 only if none failed)."""
     overrides: dict[str, object] = {
@@ -263,7 +266,31 @@ def review(
         "output_dir": str(output) if output else None,
         "reports": list(parse_list(reports)) or None,
     }
-    _run_and_report(_review_config(config, overrides), merge=False, force=force)
+    _run_and_report(_review_config(config, overrides), merge=False, force=force, pdf=pdf)
+
+
+@app.command("export-pdf")
+def export_pdf(
+    period: Annotated[str, typer.Option(help="YYYY-MM or last-month.")] = "last-month",
+    output: Annotated[Path, typer.Option("--output", help="Folder that holds the published periods.")] = Path(
+        "reports"
+    ),
+) -> None:
+    """Print the period's published review to reports/<period>/monthly_review.pdf (A4, headless Chromium)."""
+    from salesops_lib.core.periods import resolve_period
+    from salesops_lib.errors import ConfigError
+
+    try:
+        resolved = resolve_period(period)
+    except ValueError as exc:
+        raise ConfigError(str(exc), fix="write --period 2026-10 or --period last-month") from None
+    _print_pdf(output.resolve(), resolved)
+
+
+def _print_pdf(root: Path, period: str) -> None:
+    from salesops_lib.runner.pdf_export import export_pdf as print_review
+
+    out.print(f"pdf: {print_review(root, period)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -424,7 +451,7 @@ def _review_config(path: Path, overrides: dict[str, object]) -> ReviewConfig:
     return _validated(ReviewConfig, values, str(path))
 
 
-def _run_and_report(config: ReviewConfig, *, merge: bool, force: bool) -> None:
+def _run_and_report(config: ReviewConfig, *, merge: bool, force: bool, pdf: bool = False) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -465,6 +492,8 @@ def _run_and_report(config: ReviewConfig, *, merge: bool, force: bool) -> None:
         )
     else:
         out.print(f"published: {result.index}")
+        if pdf:
+            _print_pdf(Path(config.output_dir).resolve(), result.period)
     raise typer.Exit(0 if result.ok else 1)
 
 

@@ -86,6 +86,11 @@ class PublishError(SalesOpsError):
     """
 
 
+class ExportError(SalesOpsError):
+    """A published page cannot be exported (the period is not published, Chromium is missing or
+    fails to print)."""
+
+
 #: top-level modules of database drivers: their exceptions are about the data, not our code
 _ENGINE_MODULES = frozenset({"duckdb", "_duckdb", "psycopg", "psycopg2", "pyarrow"})
 
