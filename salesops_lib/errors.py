@@ -88,7 +88,8 @@ class PublishError(SalesOpsError):
 
 class ExportError(SalesOpsError):
     """A published page cannot be exported (the period is not published, Chromium is missing or
-    fails to print)."""
+    fails to print).
+    """
 
 
 #: top-level modules of database drivers: their exceptions are about the data, not our code

@@ -50,27 +50,35 @@ install_postgres() {
     fi
 }
 
-# Install Debian's chromium when missing (the browser tests skip without it, and fail under CI=true).
-ensure_chromium() {
-    if command -v chromium >/dev/null 2>&1; then
+# Install a Debian package for a command the tests need when the command is missing (the tests
+# that need it skip without it, and fail under CI=true): ensure_package COMMAND PACKAGE.
+ensure_package() {
+    local command=$1 package=$2
+    if command -v "$command" >/dev/null 2>&1; then
         return 0
     fi
     local sudo=()
     if [ "$(id -u)" -ne 0 ]; then
         if ! command -v sudo >/dev/null 2>&1 || ! sudo -n true 2>/dev/null; then
-            say "chromium is not installed; installing it needs root or passwordless sudo (browser tests will skip)"
+            say "$package is not installed; installing it needs root or passwordless sudo (its tests will skip)"
             return 0
         fi
         sudo=(sudo -n)
     fi
     mkdir -p "$BASE"
-    say "installing chromium (apt-get, one time)"
+    say "installing $package (apt-get, one time)"
     if ! { "${sudo[@]}" apt-get update -qq &&
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$BASE/chromium-install.log" 2>&1; then
-        tail -n 5 "$BASE/chromium-install.log" >&2
-        say "chromium could not be installed: the browser tests will skip (and fail under CI=true)"
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"; } >"$BASE/$package-install.log" 2>&1; then
+        tail -n 5 "$BASE/$package-install.log" >&2
+        say "$package could not be installed: its tests will skip (and fail under CI=true)"
     fi
 }
+
+# Debian's chromium: the browser tests and `salesops export-pdf` print with it.
+ensure_chromium() { ensure_package chromium chromium; }
+
+# poppler-utils (pdftoppm, pdftotext): the PDF test renders and reads the review's PDF with them.
+ensure_poppler() { ensure_package pdftoppm poppler-utils; }
 
 # Run a PostgreSQL tool as the cluster owner: `postgres` when we are root, else ourselves.
 as_owner() {
@@ -137,6 +145,7 @@ SQL
 start() {
     local started=$SECONDS action
     ensure_chromium
+    ensure_poppler
     if ! BIN="$(find_bindir)" && ! { install_postgres && BIN="$(find_bindir)"; }; then
         say "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin:" \
             "the postgres tests will skip (and fail under CI=true)"

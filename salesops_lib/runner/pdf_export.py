@@ -53,7 +53,8 @@ INSTALL_FIX = (
 
 def find_chromium() -> str | None:
     """The Chromium to print with: ``SALESOPS_CHROMIUM`` when it exists, else the first of
-    :data:`CHROMIUM_NAMES` on ``PATH``; None when there is none."""
+    :data:`CHROMIUM_NAMES` on ``PATH``; None when there is none.
+    """
     given = os.environ.get("SALESOPS_CHROMIUM")
     if given:
         return given if Path(given).is_file() else None
@@ -137,8 +138,11 @@ def export_pdf(root: Path, period: str, *, chromium: str | None = None, timeout:
                 f"chromium did not finish printing within {timeout:.0f} s", where=str(page), fix="run again"
             ) from None
         except OSError as exc:
-            raise ExportError(f"cannot print the review: {exc.strerror or exc}", where=str(exc.filename or page),
-                              fix="check free disk space and the folder's permissions") from None
+            raise ExportError(
+                f"cannot print the review: {exc.strerror or exc}",
+                where=str(exc.filename or page),
+                fix="check free disk space and the folder's permissions",
+            ) from None
         finally:
             partial.unlink(missing_ok=True)
     return target
