@@ -15,6 +15,7 @@ from salesops_lib.report.money import MONEY_UNITS
 from salesops_lib.report.money import MoneyColumn as MoneyColumn  # re-exported: pages import money from here
 from salesops_lib.report.money import money as money
 from salesops_lib.report.money import money_column as money_column
+from salesops_lib.report.money import signed_money as signed_money
 
 
 def _lang(lang: str) -> str:
@@ -31,10 +32,32 @@ def missing(value: Any) -> bool:
         return True
 
 
-def money_cells(values: pd.Series, header: str, lang: str) -> tuple[str, pd.Series]:
-    """A money column ``values`` as (header with its unit, cell texts) in one unit for ``lang``."""
+def in_column(values: Any, heading: str, fmt: Callable[[Any], str], lang: str) -> tuple[str, Callable[[Any], str]]:
+    """A table column's (heading, formatter): a :func:`money` column in ``lang`` gets one unit
+    for all its ``values`` (:func:`money_column`), stated in its heading; any other as given.
+
+    Examples
+    --------
+    >>> heading, fmt = in_column([34746000, 1200000], "销售额", money, "zh")
+    >>> heading, fmt(34746000)
+    ('销售额（万元）', '3,474.6')
+    """
+    if not lang or fmt is not money:
+        return heading, fmt
     column = money_column(values, lang)
-    return column.header(header), values.map(column)
+    return column.header(heading), column
+
+
+def money_cells(values: pd.Series, header: str, lang: str) -> dict[str, pd.Series]:
+    """A money column as ``{header with its unit: cell texts}`` in one unit (``**`` it into a table).
+
+    Examples
+    --------
+    >>> money_cells(pd.Series([34746000.0, 1200000.0]), "销售额", "zh")["销售额（万元）"].tolist()
+    ['3,474.6', '120.0']
+    """
+    column = money_column(values, lang)
+    return {column.header(header): values.map(column)}
 
 
 def pct(value: Any, digits: int = 1, signed: bool = False) -> str:
@@ -136,11 +159,8 @@ def labelled_table(frame: pd.DataFrame, columns: Columns, label: Callable[[str],
 
     shown: dict[str, pd.Series] = {}
     for name, (key, fmt) in columns.items():
-        if lang and fmt is money:
-            column = money_column(frame[name], lang)
-            shown[column.header(label(key))] = cells(name, column)
-        else:
-            shown[label(key)] = cells(name, fmt)
+        heading, cell = in_column(frame[name], label(key), fmt, lang)
+        shown[heading] = cells(name, cell)
     return table_html(pd.DataFrame(shown), index=False)
 
 

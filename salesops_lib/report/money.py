@@ -81,6 +81,18 @@ def money(value: Any, lang: str = "") -> str:
     return f"{amount:,.0f}"
 
 
+def signed_money(value: Any, lang: str) -> str:
+    """A change of money with its sign: ``+12.3万``, ``-864K``.
+
+    Examples
+    --------
+    >>> signed_money(123456, "zh"), signed_money(-864000, "en"), signed_money(0, "zh")
+    ('+12.3万', '-864K', '+0')
+    """
+    text = money(value, lang)
+    return text if text == MISSING_TEXT or text.startswith("-") else f"+{text}"
+
+
 @dataclass(frozen=True)
 class MoneyColumn:
     """One unit for a whole money column: its size, header suffix and decimals."""
@@ -128,3 +140,38 @@ def money_column(values: Any, lang: str) -> MoneyColumn:
         if middle >= size:
             return MoneyColumn(size, unit, 2 if middle < 10 * size else 1, lang)
     return MoneyColumn(1.0, "", 0, lang)
+
+
+def metric_value(value: Any, unit: str, lang: str) -> str:
+    """A metric value for ``lang``: money (``currency``) sized by :func:`money`, other units as
+    :func:`salesops_lib.metrics.formatting.format_value` prints them.
+
+    Examples
+    --------
+    >>> metric_value(117421794, "currency", "zh"), metric_value(0.372, "ratio", "zh")
+    ('1.17亿', '37.2%')
+    """
+    return money(value, lang) if unit == "currency" else format_value(value, unit)
+
+
+class Amount:
+    """A money fact of a sentence template: ``{spent:money}`` prints it sized for the language
+    (``1.17亿``), ``{gap:+money}`` with its sign; any other spec (``{spent:,.0f}``, ``{months}``) formats the plain number as before.
+
+    Examples
+    --------
+    >>> "{a:money} · {a:,.0f} · {n}".format(a=Amount(34746000.0, "zh"), n=Amount(12, "zh"))
+    '3,475万 · 34,746,000 · 12'
+    """
+
+    def __init__(self, value: float | int, lang: str) -> None:
+        self.value, self.lang = value, lang
+
+    def __format__(self, spec: str) -> str:
+        """The amount under ``spec`` (``money``: sized for the language)."""
+        if spec in ("money", "+money"):
+            return (signed_money if spec == "+money" else money)(self.value, self.lang)
+        return format(self.value, spec)
+
+    def __str__(self) -> str:
+        return str(self.value)
