@@ -98,3 +98,29 @@ def test_excel_reads_a_column_unit_header_back_into_yuan(tmp_path: Path) -> None
     assert sheet["B1"].value == "销售额（万元）"
     assert sheet["B2"].value == 34_746_000 and sheet["B3"].value == 1_200_000
     assert "万" in sheet["B2"].number_format
+
+
+def test_finding_sentences_size_money_facts_and_keep_counts_plain() -> None:
+    from salesops_lib.analyses.findings import Finding
+    from salesops_lib.report.findings_text import finding_text
+
+    facts = {
+        "category": "marketing",
+        "over": 0.25,
+        "spent": 34_746_000.0,
+        "budget_amount": 27_800_000.0,
+        "projected_over": 117_421_794.0,
+        "months": 6,
+        "months_over": 4,
+    }
+    finding = Finding("expense_roi", "budget_overrun", "high", "company", "company", "expenses", None, None, "2025-06")
+    finding.facts.update(facts)
+    zh, en = finding_text(finding, "zh"), finding_text(finding, "en")
+    assert "3,475万" in zh and "2,780万" in zh and "1.17亿" in zh and "6 个月中 4 个月" in zh
+    assert "34.7M" in en and "117M" in en and "34,746,000" not in en
+
+
+def test_a_signed_money_fact_keeps_its_sign() -> None:
+    from salesops_lib.report.money import Amount
+
+    assert f"{Amount(-123_456.0, 'zh'):+money} / {Amount(123_456.0, 'zh'):+money}" == "-12.3万 / +12.3万"
