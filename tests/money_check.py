@@ -3,8 +3,9 @@
 The check, precisely:
 
 - a **tile** (``so-tile``: label and value) whose value holds a plain number of five or more
-  integer digits (``117,421,794``, ``12345``) with no unit after it (万, 亿, %, …) is raw, unless
-  its label names a count (:data:`COUNT_WORDS`);
+  integer digits (``117,421,794``, ``12345``; not part of an id such as ``INV00015786``) with no
+  unit after it (万, 亿, %, …) is raw, unless its label names a count (:data:`COUNT_WORDS`:
+  ``商机数``, a funnel's ``进入``/``流失`` deals, ``线索``);
 - a **table cell** (``so-table``) is raw on the same rule, unless its column header states a
   unit (``销售额（万元）``: the cells are in that unit) or names a count;
 - anywhere in the visible text, a plain number of seven or more integer digits (``1,234,567``)
@@ -19,11 +20,11 @@ from html.parser import HTMLParser
 from tests.page_text import visible_text
 
 #: a header or tile label that names a count, a duration or an id, not money
-COUNT_WORDS = re.compile(r"(数|数量|次数|人数|笔数|个数|天|月|编号|ID|id|排名|年份|期间)\s*$|数（|数\(")
+COUNT_WORDS = re.compile(r"((?<!中位)数|数量|天|月|编号|ID|id)\s*$|数（|数\(|^(进入|推进|流失|在途|线索|商机|发票)$")
 #: a column header that states its money unit: its cells are in that unit
 UNIT_HEADER = re.compile(r"[（(](万元|亿元|元|K|M|B)[)）]\s*$")
-_RAW = re.compile(r"(?<![\d.,])-?(\d{1,3}(?:,\d{3})+|\d{5,})(?:\.\d+)?(?![\d.,]*\s*[万亿%KMB])")
-_BIG = re.compile(r"(?<![\d.,])-?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?(?![\d.,]*\s*[万亿%KMB])")
+_RAW = re.compile(r"(?<![\w.,])-?(\d{1,3}(?:,\d{3})+|\d{5,})(?:\.\d+)?(?![\d.,]*\s*[万亿%KMB])")
+_BIG = re.compile(r"(?<![\w.,])-?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?(?![\d.,]*\s*[万亿%KMB])")
 
 
 def _raw_numbers(text: str, digits: int = 5) -> list[str]:

@@ -43,6 +43,10 @@ COLUMN_UNITS: dict[str, dict[str, str]] = {
 """How a money column's header states its unit (``销售额（万元）``, ``Revenue (K)``)."""
 
 
+MONEY_METRIC_UNITS = ("currency", "currency_per_fte")
+"""The metric units (:mod:`salesops_lib.metrics.dictionary`) that are money."""
+
+
 def _units(lang: str) -> tuple[tuple[float, str], ...]:
     return MONEY_UNITS["zh" if lang == "zh" else "en"]
 
@@ -151,7 +155,7 @@ def metric_value(value: Any, unit: str, lang: str) -> str:
     >>> metric_value(117421794, "currency", "zh"), metric_value(0.372, "ratio", "zh")
     ('1.17亿', '37.2%')
     """
-    return money(value, lang) if unit == "currency" else format_value(value, unit)
+    return money(value, lang) if unit in MONEY_METRIC_UNITS else format_value(value, unit)
 
 
 class Amount:

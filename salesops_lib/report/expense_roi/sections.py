@@ -15,6 +15,7 @@ from salesops_lib.analyses.findings import rank
 from salesops_lib.report.expense_roi.words import Formatter, intervals, label, points, word, words
 from salesops_lib.report.formats import in_column, integer, money, number, paragraph, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.money import Amount
 
 NOTE_CSS = "color:#51606f;font-size:13px"
 
@@ -101,7 +102,7 @@ def budget_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         as_of=b.as_of,
         level=word(b.level, lang),
         threshold=b.thresholds.overrun,
-        amount=b.thresholds.min_amount,
+        amount=Amount(b.thresholds.min_amount, lang),
     )
     company = b.company.assign(months_over=b.company["months_over"].where(b.company["category"] != TOTAL))
     shown = _shown(
@@ -158,7 +159,7 @@ def campaign_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         start=c.window_start,
         as_of=c.as_of,
         maturity=rule.maturity_days,
-        min_cost=rule.min_cost,
+        min_cost=Amount(rule.min_cost, lang),
         fraction=rule.fraction,
     )
     types = _shown(
@@ -251,9 +252,9 @@ def reallocation_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
             intro = label("shift_intro", lang).format(
                 period_word=label(f"period_{model.period}", lang),
                 share=result.max_shift,
-                gain=shift.gain,
-                low=shift.gain_low,
-                high=shift.gain_high,
+                gain=Amount(shift.gain, lang),
+                low=Amount(shift.gain_low, lang),
+                high=Amount(shift.gain_high, lang),
             )
             table = _shown(
                 shift.table,

@@ -14,6 +14,7 @@ from salesops_lib.report.findings_text import weak_reason_texts
 from salesops_lib.report.forecast.words import coded, word
 from salesops_lib.report.formats import money, money_cells, number, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.money import Amount
 from salesops_lib.report.notices import BANNER_CSS, banner_html
 
 
@@ -40,7 +41,10 @@ def summary_html(result: ForecastResult, lang: str = "zh") -> str:
         )
     else:
         text = word("summary_forecast", lang).format(
-            quarter=result.target_label, forecast=h["forecast"], low=h["lo80"], high=h["hi80"]
+            quarter=result.target_label,
+            forecast=Amount(h["forecast"], lang),
+            low=Amount(h["lo80"], lang),
+            high=Amount(h["hi80"], lang),
         )
     return f"<p class='salesops-forecast'>{html.escape(text)}</p>"
 

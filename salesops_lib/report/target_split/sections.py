@@ -227,7 +227,10 @@ def fairness(result: TargetSplitResult, lang: str) -> HtmlFragment:
     frame = result.fairness.copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
     frame["measure_label"] = frame["measure"].map(lambda m: label(f"m_{m}", lang))
-    value = {"per_fte": money, "per_potential": lambda v: formatted(v, ".3f")}
+    value = {
+        "per_fte": lambda v: money(v, lang),
+        "per_potential": lambda v: formatted(v, ".3f"),
+    }  # rows differ: sized per cell
     for column in ("min", "median", "max"):
         frame[column] = [value[m](v) for m, v in zip(frame["measure"], frame[column], strict=True)]
     columns: Columns = {

@@ -17,7 +17,7 @@ from salesops_lib.core.periods import month_start, months_between
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_change, format_value, formatted
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
-from salesops_lib.report.money import metric_value, money, money_column
+from salesops_lib.report.money import MONEY_METRIC_UNITS, metric_value, money, money_column
 from salesops_lib.report.team_efficiency.words import (
     COMPONENT_UNITS,
     activity,
@@ -54,7 +54,7 @@ def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], lang: str) 
     """``columns``: frame column → (label key, format unit)."""
     shown = {}
     for col, (key, unit) in columns.items():
-        if unit == "currency":  # money: one unit for the column, stated in its header
+        if unit in MONEY_METRIC_UNITS:  # money: one unit for the column, stated in its header
             column = money_column(frame[col], lang)
             shown[column.header(label(key, lang))] = [column(v) for v in frame[col]]
         else:
