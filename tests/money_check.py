@@ -22,7 +22,7 @@ from tests.page_text import visible_text
 #: a header or tile label that names a count, a duration or an id, not money
 COUNT_WORDS = re.compile(r"((?<!中位)数|数量|天|月|编号|ID|id)\s*$|数（|数\(|^(进入|推进|流失|在途|线索|商机|发票)$")
 #: a column header that states its money unit: its cells are in that unit
-UNIT_HEADER = re.compile(r"[（(](万元|亿元|元|K|M|B)[)）]\s*$")
+UNIT_HEADER = re.compile(r"[（(，,]\s*(万元|亿元|元|K|M|B)[)）]\s*$")
 _RAW = re.compile(r"(?<![\w.,])-?(\d{1,3}(?:,\d{3})+|\d{5,})(?:\.\d+)?(?![\d.,]*\s*[万亿%KMB])")
 _BIG = re.compile(r"(?<![\w.,])-?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?(?![\d.,]*\s*[万亿%KMB])")
 

@@ -58,6 +58,10 @@ def test_a_column_takes_the_unit_of_its_median_and_states_it_in_the_header() -> 
     assert (small.header("单价"), small(950.0)) == ("单价（元）", "950")
     assert money_column([800.0], "en").header("Price") == "Price"
     assert money_column([], "zh").header("金额") == "金额（元）"
+    assert (
+        zh.header("人均销售额（窗口）") == "人均销售额（窗口，万元）"
+        and en.header("Revenue (window)") == "Revenue (window, M)"
+    )
 
 
 def test_labelled_table_gives_money_columns_one_unit_when_it_knows_the_language() -> None:

@@ -111,11 +111,15 @@ class MoneyColumn:
     lang: str
 
     def header(self, text: str) -> str:
-        """``text`` with the unit stated: ``销售额（万元）``, ``Revenue (K)`` (en whole units: as is)."""
+        """``text`` with the unit stated: ``销售额（万元）``, ``Revenue (K)``, ``人均销售额（窗口，万元）``
+        (en whole units: as is).
+        """
         word = COLUMN_UNITS["zh" if self.lang == "zh" else "en"][self.unit]
         if not word:
             return text
-        return f"{text}（{word}）" if self.lang == "zh" else f"{text} ({word})"
+        if self.lang == "zh":  # 人均销售额（窗口） → 人均销售额（窗口，万元）
+            return f"{text[:-1]}，{word}）" if text.endswith("）") else f"{text}（{word}）"
+        return f"{text[:-1]}, {word})" if text.endswith(")") else f"{text} ({word})"
 
     def __call__(self, value: Any) -> str:
         """One cell in the column's unit (no unit word: the header states it)."""

@@ -29,7 +29,7 @@ _SCALES = {"万": 1e4, "亿": 1e8, "K": 1e3, "M": 1e6, "B": 1e9}
 _POINTS = ("pp", "个百分点", "pts")
 _ARROWS = "▲▼△▽↑↓"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_HEADER_UNIT = re.compile(r"[（(](万元|亿元|元|K|M|B)[)）]\s*$")
+_HEADER_UNIT = re.compile(r"[（(，,]\s*(万元|亿元|元|K|M|B)[)）]\s*$")
 _HEADER_SCALES = {"元": 1.0, "万元": 1e4, "亿元": 1e8, "K": 1e3, "M": 1e6, "B": 1e9}
 
 
@@ -196,8 +196,10 @@ def header_scale(text: str) -> float | None:
 
     Examples
     --------
-    >>> header_scale("销售额（万元）"), header_scale("Revenue (K)"), header_scale("Region")
-    (10000.0, 1000.0, None)
+    >>> header_scale("销售额（万元）"), header_scale("人均销售额（窗口，亿元）"), header_scale("Revenue (K)")
+    (10000.0, 100000000.0, 1000.0)
+    >>> header_scale("Region"), header_scale("Rate (%)")
+    (None, None)
     """
     found = _HEADER_UNIT.search(text)
     return _HEADER_SCALES[found.group(1)] if found else None
