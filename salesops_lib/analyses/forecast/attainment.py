@@ -24,7 +24,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from salesops_lib.analyses.forecast.conformal import LEVELS, ErrorSample, error_sample, probability_beyond
+from salesops_lib.analyses.forecast.conformal import (
+    LEVELS,
+    ErrorSample,
+    error_sample,
+    left_out_inside,
+    probability_beyond,
+)
 
 PRIOR_ORIGINS = 3.0
 MIN_ORIGINS = 3
@@ -96,27 +102,25 @@ def band_check(windows: pd.DataFrame, biases: pd.Series) -> pd.DataFrame:
     """
     rows = []
     for level, group in windows.groupby("level", sort=False):
-        inside: dict[float, list[bool]] = {band: [] for band in LEVELS}
+        inside: dict[float, list[np.ndarray]] = {band: [] for band in LEVELS}
         windows_per_unit, widened = [], 0
         for unit, own in group.groupby("unit", sort=False):
             errors = own["error"].to_numpy(dtype=float)
-            errors = errors[np.isfinite(errors)]
-            bias = float(biases.get((level, unit), 0.0))
+            errors = errors[np.isfinite(errors)][:, None]
             windows_per_unit.append(len(errors))
-            widened += error_sample(errors[:, None]).widened
-            for i in range(len(errors)):
-                rest = error_sample(np.delete(errors, i)[:, None])
-                for band in LEVELS:
-                    inside[band].append(abs(errors[i] - bias) <= rest.half_width(band))
+            widened += error_sample(errors).widened
+            for band in LEVELS:
+                inside[band].append(left_out_inside(errors, 1.0, band, float(biases.get((level, unit), 0.0))))
         for band in LEVELS:
+            flags = np.concatenate(inside[band]) if inside[band] else np.array([], dtype=bool)
             rows.append(
                 {
                     "level": level,
                     "band": band,
-                    "coverage": float(np.mean(inside[band])) if inside[band] else np.nan,
+                    "coverage": float(flags.mean()) if len(flags) else np.nan,
                     "windows": int(np.median(windows_per_unit)) if windows_per_unit else 0,
                     "widened": widened,
-                    "errors": len(inside[band]),
+                    "errors": len(flags),
                 }
             )
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)

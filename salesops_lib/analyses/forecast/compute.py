@@ -24,7 +24,14 @@ from salesops_lib.analyses.forecast import history as hist
 from salesops_lib.analyses.forecast import pipeline as pl
 from salesops_lib.analyses.forecast import risks
 from salesops_lib.analyses.forecast.accuracy import accuracy_table
-from salesops_lib.analyses.forecast.conformal import LEVELS, ErrorSample, band_limits, error_sample, step_scale
+from salesops_lib.analyses.forecast.conformal import (
+    LEVELS,
+    ErrorSample,
+    band_limits,
+    error_sample,
+    left_out_inside,
+    step_scale,
+)
 from salesops_lib.analyses.forecast.org import OrgForecasts, forecast_org, season_at, window_totals
 from salesops_lib.analyses.forecast.params import ForecastParams
 from salesops_lib.analyses.forecast.result import ForecastResult
@@ -371,19 +378,12 @@ def _monthly_check(errors: np.ndarray, scale: np.ndarray) -> pd.DataFrame:
     windows = int(np.isfinite(errors).any(axis=1).sum())
     widened = int(error_sample(errors, scale).widened)
     for band in LEVELS:
-        inside = []
-        for k in range(errors.shape[0]):
-            own = errors[k] / scale
-            seen = np.isfinite(own)
-            if not seen.any():
-                continue
-            rest = error_sample(np.delete(errors, k, axis=0), scale)
-            inside.extend(np.abs(own[seen]) <= rest.half_width(band))
+        inside = left_out_inside(errors, scale, band)
         rows.append(
             {
                 "level": "month",
                 "band": band,
-                "coverage": float(np.mean(inside)) if inside else np.nan,
+                "coverage": float(inside.mean()) if len(inside) else np.nan,
                 "windows": windows,
                 "widened": widened,
                 "errors": len(inside),

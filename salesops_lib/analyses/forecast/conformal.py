@@ -143,6 +143,27 @@ def error_sample(errors: np.ndarray, scale: np.ndarray | float = 1.0) -> ErrorSa
     return ErrorSample(z=np.sort(z[seen]), windows=int(seen.any(axis=1).sum()))
 
 
+def left_out_inside(errors: np.ndarray, scale: np.ndarray | float, level: float, centre: float = 0.0) -> np.ndarray:
+    """For every seen error (origins × steps): whether it falls inside the ``level`` band built
+    from the other origins' errors, around ``centre`` (leave one origin out).
+
+    Examples
+    --------
+    >>> left_out_inside(np.array([[0.01], [-0.02], [0.5], [0.0], [0.015]]), 1.0, 0.8).tolist()
+    [True, True, False, True, True]
+    """
+    errors = np.atleast_2d(np.asarray(errors, dtype=float))
+    steps = np.broadcast_to(np.asarray(scale, dtype=float), errors.shape[1:])
+    inside: list[bool] = []
+    for k in range(errors.shape[0]):
+        seen = np.isfinite(errors[k])
+        if not seen.any():
+            continue
+        rest = error_sample(np.delete(errors, k, axis=0), steps)
+        inside.extend(np.abs(errors[k][seen] - centre) / steps[seen] <= rest.half_width(level))
+    return np.asarray(inside, dtype=bool)
+
+
 def shrunk_total_half_width(own: np.ndarray, summed: np.ndarray, windows: np.ndarray) -> np.ndarray:
     """Half-width (log) of a total's band: its own errors' (``own``, from ``windows`` origins)
     weighted ``windows / (windows + MIN_WINDOWS)``, the rest from ``summed`` — the band of its
