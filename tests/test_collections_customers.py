@@ -562,8 +562,8 @@ def test_ltv_page_shows_raw_calibrated_and_bias_or_says_why_not(
     prediction = result.customers.prediction
     assert prediction is not None and prediction.correction is not None
     html = view.customers_tiles(result, "en").html
-    assert "(calibrated)" in html and money(prediction.correction.headline) in html
-    assert money(prediction.correction.raw) in html and "Hold-out revenue bias" in html
+    assert "(calibrated)" in html and money(prediction.correction.headline, "en") in html
+    assert money(prediction.correction.raw, "en") in html and "Hold-out revenue bias" in html
     suppressed = dataclasses.replace(prediction, correction=correct(prediction.total_gp, _holdout(10, 0.3)))
     changed = dataclasses.replace(result, customers=dataclasses.replace(result.customers, prediction=suppressed))
     html = view.customers_tiles(changed, "en").html

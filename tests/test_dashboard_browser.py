@@ -71,13 +71,14 @@ def browser(server: DashboardProcess) -> Iterator[object]:
 
 
 def _expected_revenue(source: Path, level: str, unit: str) -> str:
+    from salesops_lib.dashboard.panels import format_tile
     from salesops_lib.data import connect
     from salesops_lib.metrics import Grain, compute_metric
-    from salesops_lib.metrics.formatting import format_value
 
     grain = Grain(period="month", level=level, start=dt.date(2025, 6, 1), end=dt.date.fromisoformat(AS_OF))
     frame = compute_metric(connect(source), "revenue", grain)
-    return format_value(float(frame.loc[frame["unit"].astype(str) == unit, "value"].iloc[0]), "currency")
+    value = float(frame.loc[frame["unit"].astype(str) == unit, "value"].iloc[0])
+    return format_tile("revenue", value, "zh")  # the dashboard opens in zh: money in 万/亿
 
 
 def test_dashboard_loads_with_the_periods_figures_and_filters(browser, server, hostile_source) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from salesops_lib.data.demo import load_truth
 from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.review import ReviewRun, run_review
 from tests.conftest import NULL, PLANTED
+from tests.money_check import raw_money
 from tests.truth_battery import RECALL
 
 pytestmark = pytest.mark.slow  # whole reviews of the small demo
@@ -85,3 +86,12 @@ def test_null_variant_raises_no_high_severity_finding(null: ReviewRun) -> None:
     planted_kinds = {kind for kinds, _, _ in RECALL.values() for kind in kinds}
     # watch items (low) may name a unit chance put at the edge; no planted kind may be an alert
     assert not [f for f in _findings(null) if f["kind"] in planted_kinds and f["severity"] in ("medium", "high")]
+
+
+def test_zh_pages_show_money_in_wan_or_yi(planted: ReviewRun) -> None:
+    """Issue 21: no tile, table cell or sentence of a zh page shows money as a raw number
+    (the rule: :mod:`tests.money_check`)."""
+    pages = sorted(planted.path.glob("*.html"))
+    assert len(pages) >= len(REPORTS)
+    raw = {page.name: found[:5] for page in pages if (found := raw_money(page.read_text(encoding="utf-8")))}
+    assert not raw, raw

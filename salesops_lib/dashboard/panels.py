@@ -19,6 +19,7 @@ from salesops_lib.metrics.formatting import format_value
 from salesops_lib.report.formats import heading, integer, labelled_table, money, money_axis, pct, signed_pct
 from salesops_lib.report.html import e, findings_html, tiles_html
 from salesops_lib.report.i18n import t
+from salesops_lib.report.money import metric_value
 from salesops_lib.report.theme import PALETTE, apply_light_theme
 
 DASHBOARD_CSS = """
@@ -47,7 +48,7 @@ def _h2(key: str, lang: str, **facts: Any) -> str:
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[Any], str]]], lang: str) -> str:
-    return labelled_table(frame, columns, lambda key: _t(key, lang))
+    return labelled_table(frame, columns, lambda key: _t(key, lang), lang)
 
 
 def _no_data(lang: str) -> str:
@@ -66,8 +67,8 @@ def kpi_tiles(cube: DashboardCube, scope: Scope, lang: str) -> str:
     if not revenue.empty and pd.notna(revenue["target"].iloc[0]) and revenue["target"].iloc[0] > 0:
         row = revenue.iloc[0]
         html += (
-            f"<p class='so-note so-target'>{e(METRICS['revenue'].label(lang))} {e(money(row['value']))} / "
-            f"{e(_t('target', lang))} {e(money(row['target']))} = "
+            f"<p class='so-note so-target'>{e(METRICS['revenue'].label(lang))} {e(money(row['value'], lang))} / "
+            f"{e(_t('target', lang))} {e(money(row['target'], lang))} = "
             f"{e(pct(row['value'] / row['target']))} {e(_t('vs_target', lang))}</p>"
         )
     return f"<div class='so-kpis' data-scope='{e(scope.level)}:{e(scope.unit)}'>{_h2('kpis', lang)}{html}</div>"
@@ -104,10 +105,10 @@ def attainment(cube: DashboardCube, scope: Scope, lang: str) -> str:
                     "forecast_line",
                     lang,
                     quarter=cube.forecast_target,
-                    forecast=money(row["forecast"]),
-                    lo=money(row["lo80"]),
-                    hi=money(row["hi80"]),
-                    target=money(row["target"]),
+                    forecast=money(row["forecast"], lang),
+                    lo=money(row["lo80"], lang),
+                    hi=money(row["hi80"], lang),
+                    target=money(row["target"], lang),
                     att=pct(row["attainment"]),
                     p=pct(row["p_hit"], 0),
                 )
@@ -271,6 +272,6 @@ def _png(fig: Any, name: str) -> str:
     return f"<img class='so-plot' data-plot='{e(name)}' alt='{e(name)}' src='data:image/png;base64,{data}'/>"
 
 
-def format_tile(metric: str, value: float) -> str:
-    """How a tile shows ``value`` of ``metric`` (the browser tests compare against this)."""
-    return format_value(value, METRICS[metric].unit)
+def format_tile(metric: str, value: float, lang: str = "") -> str:
+    """How a tile shows ``value`` of ``metric`` in ``lang`` (the browser tests compare against this)."""
+    return metric_value(value, METRICS[metric].unit, lang) if lang else format_value(value, METRICS[metric].unit)

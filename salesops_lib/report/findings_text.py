@@ -20,8 +20,9 @@ from typing import Any
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import MISSING, MISSING_TEXT, fill, format_value, is_missing_number
+from salesops_lib.metrics.formatting import MISSING, MISSING_TEXT, fill, is_missing_number
 from salesops_lib.report.i18n import catalogue, t
+from salesops_lib.report.money import Amount, metric_value, money
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +97,11 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
         "where": where,
         "unit": place,
         "metric": metric.label(lang) if metric else finding.metric,
-        "value": format_value(finding.value, unit),
-        "baseline": format_value(finding.baseline, unit),
+        "value": metric_value(finding.value, unit, lang),
+        "baseline": metric_value(finding.baseline, unit, lang),
         "change": MISSING_TEXT if change is None else f"{abs(change):.1%}",
         "direction": ("上升" if rose else "下降") if zh else ("rose" if rose else "fell"),
-        "at_stake": format_value(finding.at_stake, "currency"),
+        "at_stake": money(finding.at_stake, lang),
         "period": finding.period,
     }
     for key, value in finding.facts.items():
@@ -157,6 +158,13 @@ def weak_reason_texts(reasons: Sequence[str], figures: Mapping[str, Any], lang: 
     return [t(f"weak_{code}", lang).format(**figures) for code in reasons]
 
 
+def _fact(value: Any, lang: str) -> Any:
+    """A fact for a template: missing as a dash, a number as an :class:`Amount` (so ``{x:money}``
+    sizes it in 万/亿 or K/M while ``{x:,.0f}`` and ``{x:.1%}`` print as before), else as is.
+    """
+    return Amount(value, lang) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 def _number(value: Any) -> float | None:
     """``value`` as a finite float, None when it is missing or not a number."""
     try:
@@ -168,7 +176,7 @@ def _number(value: Any) -> float | None:
 
 def _worded(finding: Finding, lang: str, template: FindingText) -> str:
     zh = lang == "zh"
-    fields = finding_fields(finding, lang)
+    fields = {key: _fact(value, lang) for key, value in finding_fields(finding, lang).items()}
     for key, table in template.words.items():
         pair = table.get(str(finding.facts.get(key)))
         if pair:

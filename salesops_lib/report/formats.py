@@ -7,10 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter
 
-from salesops_lib.metrics.formatting import MISSING_TEXT, format_value, is_missing_number
+from salesops_lib.metrics.formatting import MISSING_TEXT, is_missing_number
 from salesops_lib.report.html import e, table_html
+from salesops_lib.report.money import MONEY_UNITS
+from salesops_lib.report.money import MoneyColumn as MoneyColumn  # re-exported: pages import money from here
+from salesops_lib.report.money import money as money
+from salesops_lib.report.money import money_column as money_column
+from salesops_lib.report.money import signed_money as signed_money
+
+
+def _lang(lang: str) -> str:
+    return "zh" if lang == "zh" else "en"
 
 
 def missing(value: Any) -> bool:
@@ -23,9 +32,32 @@ def missing(value: Any) -> bool:
         return True
 
 
-def money(value: Any) -> str:
-    """Whole currency units with thousands separators."""
-    return "—" if missing(value) else format_value(float(value), "currency")
+def in_column(values: Any, heading: str, fmt: Callable[[Any], str], lang: str) -> tuple[str, Callable[[Any], str]]:
+    """A table column's (heading, formatter): a :func:`money` column in ``lang`` gets one unit
+    for all its ``values`` (:func:`money_column`), stated in its heading; any other as given.
+
+    Examples
+    --------
+    >>> heading, fmt = in_column([34746000, 1200000], "销售额", money, "zh")
+    >>> heading, fmt(34746000)
+    ('销售额（万元）', '3,474.6')
+    """
+    if not lang or fmt is not money:
+        return heading, fmt
+    column = money_column(values, lang)
+    return column.header(heading), column
+
+
+def money_cells(values: pd.Series, header: str, lang: str) -> dict[str, pd.Series]:
+    """A money column as ``{header with its unit: cell texts}`` in one unit (``**`` it into a table).
+
+    Examples
+    --------
+    >>> money_cells(pd.Series([34746000.0, 1200000.0]), "销售额", "zh")["销售额（万元）"].tolist()
+    ['3,474.6', '120.0']
+    """
+    column = money_column(values, lang)
+    return {column.header(header): values.map(column)}
 
 
 def pct(value: Any, digits: int = 1, signed: bool = False) -> str:
@@ -54,17 +86,41 @@ def _short(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def money_axis(lang: str) -> FuncFormatter:
-    """Axis money in 万 (zh) or k / M (en), with as many decimals as the ticks need."""
+class MoneyAxis(Formatter):
+    """Axis money in ONE unit per axis: the unit of the largest tick (亿 / 万 in zh, B / M / K in en).
 
-    def fmt(value: float, _pos: int) -> str:
-        if lang == "zh":
-            return f"{_short(value / 1e4)}万" if abs(value) >= 1e4 else _short(value)
-        if abs(value) >= 1e6:
-            return f"{_short(value / 1e6)}M"
-        return f"{_short(value / 1e3)}k" if abs(value) >= 1e3 else _short(value)
+    Every tick carries the same unit (``0``, ``500万``, ``1,000万``, ``1,500万``), with as many
+    decimals as the ticks need.
+    """
 
-    return FuncFormatter(fmt)
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.size, self.unit = 1.0, ""
+
+    def set_locs(self, locs: Any) -> None:
+        """Pick the unit from the ticks about to be drawn."""
+        super().set_locs(locs)
+        top = max((abs(float(v)) for v in locs), default=0.0)
+        self.size, self.unit = next(((s, u) for s, u in MONEY_UNITS[_lang(self.lang)] if top >= s), (1.0, ""))
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        """The tick ``x`` in the axis unit."""
+        if x == 0:
+            return "0"
+        return f"{_short(x / self.size)}{self.unit}"
+
+
+def money_axis(lang: str) -> MoneyAxis:
+    """Axis money in one unit per axis (see :class:`MoneyAxis`).
+
+    Examples
+    --------
+    >>> axis = money_axis("zh")
+    >>> axis.set_locs([0, 5e6, 1e7, 1.5e7])
+    >>> [axis(v) for v in (0, 5e6, 1e7, 1.5e7)]
+    ['0', '500万', '1,000万', '1,500万']
+    """
+    return MoneyAxis(lang)
 
 
 def money_short(value: Any, lang: str) -> str:
@@ -89,19 +145,23 @@ Columns = dict[str, tuple[str, Callable[[Any], str]]]
 """A table's columns: frame column → (label key, cell formatter), in display order."""
 
 
-def labelled_table(frame: pd.DataFrame, columns: Columns, label: Callable[[str], str]) -> str:
+def labelled_table(frame: pd.DataFrame, columns: Columns, label: Callable[[str], str], lang: str = "") -> str:
     """``frame``'s ``columns`` (name → (label key, formatter)) as an escaped HTML table, headed in the page language.
 
     A missing cell never reaches its formatter: a missing number is a dash, a missing name (a
-    text column) the glossary's ``unknown``.
+    text column) the glossary's ``unknown``. With ``lang``, a column formatted by :func:`money`
+    gets one unit for the whole column (:func:`money_column`), stated in its header.
     """
 
     def cells(name: str, fmt: Callable[[Any], str]) -> pd.Series:
         gap = MISSING_TEXT if pd.api.types.is_numeric_dtype(frame[name]) else label("unknown")
         return frame[name].map(lambda v: gap if is_missing_number(v) else fmt(v))
 
-    shown = pd.DataFrame({label(key): cells(name, fmt) for name, (key, fmt) in columns.items()})
-    return table_html(shown, index=False)
+    shown: dict[str, pd.Series] = {}
+    for name, (key, fmt) in columns.items():
+        heading, cell = in_column(frame[name], label(key), fmt, lang)
+        shown[heading] = cells(name, cell)
+    return table_html(pd.DataFrame(shown), index=False)
 
 
 def heading(text: str) -> str:

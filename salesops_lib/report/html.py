@@ -12,9 +12,10 @@ import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, rank
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import MISSING_TEXT, format_change, format_value, is_missing_number
+from salesops_lib.metrics.formatting import MISSING_TEXT, format_change, is_missing_number
 from salesops_lib.report.findings_text import finding_text
 from salesops_lib.report.i18n import t
+from salesops_lib.report.money import metric_value
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
         metric = row.metric
         parts.append(
             f"<div class='so-tile' data-metric='{e(metric)}'><div class='so-label'>{e(tile_label(metric, getattr(row, 'cohort', ''), lang))}</div>"
-            f"<div class='so-value'>{e(format_value(row.value, row.unit))}</div>"
+            f"<div class='so-value'>{e(metric_value(row.value, row.unit, lang))}</div>"
             f"<div class='so-delta'>{' · '.join(deltas)}</div></div>"
         )
     cohorts = tiles["cohort"].fillna("").astype(str) if "cohort" in tiles else pd.Series(dtype=str)

@@ -97,9 +97,9 @@ def _outliers(coverage: Coverage, lang: str) -> str:
         return ""
     frame = pd.DataFrame([o.__dict__ for o in coverage.outliers])
     influence = t("outliers_influence", lang).format(
-        with_=money(coverage.revenue), without=money(coverage.revenue_without)
+        with_=money(coverage.revenue, lang), without=money(coverage.revenue_without, lang)
     )
-    table = labelled_table(frame, OUTLIER_COLUMNS, lambda key: t(key, lang))
+    table = labelled_table(frame, OUTLIER_COLUMNS, lambda key: t(key, lang), lang)
     return (
         f"<div class='so-note'><strong>{e(t('outliers_title', lang))}</strong>"
         f"<p>{e(t('outliers_rule', lang))} {e(influence)}</p>{table}</div>"

@@ -9,6 +9,8 @@ from matplotlib.ticker import FuncFormatter
 
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_value
+from salesops_lib.report.formats import money_axis
+from salesops_lib.report.money import MONEY_METRIC_UNITS
 from salesops_lib.report.theme import apply_theme
 
 
@@ -23,7 +25,11 @@ def small_multiples(frame: pd.DataFrame, lang: str, *, columns: int = 3) -> Figu
         series = frame[name].dropna()
         ax.plot(series.index, series.values, marker="o", markersize=3)
         ax.set_title(metric.label(lang), fontsize=11)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, unit=metric.unit: format_value(v, unit)))
+        ax.yaxis.set_major_formatter(
+            money_axis(lang)
+            if metric.unit in MONEY_METRIC_UNITS
+            else FuncFormatter(lambda v, _pos, unit=metric.unit: format_value(v, unit))
+        )
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         ax.set_xlabel("")
     for ax in list(axes.flat)[len(names) :]:

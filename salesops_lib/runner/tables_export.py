@@ -29,6 +29,8 @@ _SCALES = {"万": 1e4, "亿": 1e8, "K": 1e3, "M": 1e6, "B": 1e9}
 _POINTS = ("pp", "个百分点", "pts")
 _ARROWS = "▲▼△▽↑↓"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HEADER_UNIT = re.compile(r"[（(，,]\s*(万元|亿元|元|K|M|B)[)）]\s*$")
+_HEADER_SCALES = {"元": 1.0, "万元": 1e4, "亿元": 1e8, "K": 1e3, "M": 1e6, "B": 1e9}
 
 
 @dataclass
@@ -124,12 +126,14 @@ def write_workbook(notebook: Path, target: Path, lang: str = "en") -> Path | Non
     used: set[str] = set()
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table.title, used))
+        head = table.rows[table.header_rows - 1] if table.header_rows else []
+        scales = [header_scale(text) for text in head]
         for r, row in enumerate(table.rows, start=1):
             for c, text in enumerate(row, start=1):
                 if r <= table.header_rows:
                     write_cell(sheet, r, c, text)
                     continue
-                value, kind = _value(text)
+                value, kind = _in_unit(*_value(text), scales[c - 1] if c <= len(scales) else None)
                 cell = write_cell(sheet, r, c, value)
                 fmt = number_format(kind, lang)
                 if fmt:
@@ -185,6 +189,28 @@ def _value(text: str) -> tuple[Any, Kind]:
         kind = "number"
     value = round(number * scale, 10) if scale != 1 else number
     return (int(value) if kind in ("integer", "money") and float(value).is_integer() else value), kind
+
+
+def header_scale(text: str) -> float | None:
+    """The money unit a column header states (``销售额（万元）``, ``Revenue (K)``), or None.
+
+    Examples
+    --------
+    >>> header_scale("销售额（万元）"), header_scale("人均销售额（窗口，亿元）"), header_scale("Revenue (K)")
+    (10000.0, 100000000.0, 1000.0)
+    >>> header_scale("Region"), header_scale("Rate (%)")
+    (None, None)
+    """
+    found = _HEADER_UNIT.search(text)
+    return _HEADER_SCALES[found.group(1)] if found else None
+
+
+def _in_unit(value: Any, kind: Kind, scale: float | None) -> tuple[Any, Kind]:
+    """A plain number of a column whose header states a money unit, in yuan."""
+    if scale is None or kind not in ("integer", "number"):
+        return value, kind
+    amount = round(float(value) * scale, 10)
+    return (int(amount) if amount.is_integer() else amount), "money"
 
 
 def _sheet_name(title: str, used: set[str]) -> str:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 from salesops_lib.analyses.collections_customers import CollectionsCustomersResult
 from salesops_lib.analyses.collections_customers.receivables import BUCKETS
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import format_value
 from salesops_lib.report.collections_customers.words import bucket_label, label
+from salesops_lib.report.formats import money_axis
 from salesops_lib.report.html import HtmlFragment, e
 from salesops_lib.report.theme import PALETTE, apply_theme
 
@@ -75,7 +75,7 @@ def aging_chart(result: CollectionsCustomersResult, lang: str) -> Figure | HtmlF
         ax.barh(frame.index, frame[bucket], left=left, color=colour, label=bucket_label(bucket, lang))
         left += frame[bucket].to_numpy()
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_value(v, "currency")))
+    ax.xaxis.set_major_formatter(money_axis(lang))
     ax.set_xlabel(label("amount_axis", lang))
     ax.set_title(label("aging_title", lang), fontsize=11)
     ax.legend(fontsize=8, ncol=5, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))

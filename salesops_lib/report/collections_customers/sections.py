@@ -16,7 +16,7 @@ from salesops_lib.analyses.collections_customers.compute import OUTLOOK_DAYS
 from salesops_lib.analyses.collections_customers.predictive import LtvPrediction
 from salesops_lib.analyses.collections_customers.receivables import BUCKETS, DOUBTFUL_DAYS
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import format_change, format_value, formatted
+from salesops_lib.metrics.formatting import format_change, formatted
 from salesops_lib.report.collections_customers.words import (
     Formatter,
     bucket_label,
@@ -28,9 +28,10 @@ from salesops_lib.report.collections_customers.words import (
     text,
     two,
 )
-from salesops_lib.report.formats import signed_pct
+from salesops_lib.report.formats import in_column, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.i18n import t
+from salesops_lib.report.money import metric_value
 
 
 def _h2(key: str, lang: str) -> str:
@@ -43,15 +44,17 @@ def _note(words: str) -> str:
 
 def _table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]], lang: str) -> str:
     """``frame``'s ``columns`` (name → label key, formatter), labelled in ``lang``, as an escaped table."""
-    return _words_table(frame, {name: (label(key, lang), fmt) for name, (key, fmt) in columns.items()})
+    return _words_table(frame, {name: (label(key, lang), fmt) for name, (key, fmt) in columns.items()}, lang)
 
 
-def _words_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]]) -> str:
-    """``frame``'s ``columns`` (name → heading, formatter) as an escaped table."""
-    shown = pd.DataFrame(
-        {heading: [fmt(v) for v in frame[name]] for name, (heading, fmt) in columns.items() if name in frame}
-    )
-    return table_html(shown, index=False)
+def _words_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]], lang: str) -> str:
+    """``frame``'s ``columns`` (name → heading, formatter) as an escaped table, money in one unit a column."""
+    shown = {}
+    for name, (heading, fmt) in columns.items():
+        if name in frame:
+            head, cell = in_column(frame[name], heading, fmt, lang)
+            shown[head] = [cell(v) for v in frame[name]]
+    return table_html(pd.DataFrame(shown), index=False)
 
 
 # --------------------------------------------------------------------------- receivables
@@ -69,7 +72,7 @@ def receivables_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFrag
         value = (
             formatted(row.value, ".1f")
             if row.unit == "index" and row.value == row.value
-            else format_value(row.value, "currency" if row.unit == "currency" else row.unit)
+            else metric_value(row.value, row.unit, lang)
         )
         deltas = []
         for key, change in (("vs_prev", row.change_prev), ("vs_yoy", row.change_yoy)):
@@ -111,7 +114,7 @@ def slip_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
         result.receivables.collection_by_region[["unit", "recent", "previous"]], on="unit", how="left"
     )
     slip = slip.assign(flag=[label("yes" if s else "no", lang) for s in slip["slipping"]])
-    columns = {
+    columns: dict[str, tuple[str, Formatter]] = {
         "unit": ("region", text),
         "share": ("share", ratio),
         "history_share": ("history_share", ratio),
@@ -140,7 +143,7 @@ def aging_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
             continue
         frame = frame.head(top) if top else frame
         name = "name" if "name" in frame else "unit"
-        columns = {
+        columns: dict[str, tuple[str, Formatter]] = {
             name: (label(level, lang), text),
             **buckets,
             "open": (label("open", lang), money),
@@ -148,7 +151,7 @@ def aging_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
             "overdue_share": (label("overdue_of_open", lang), ratio),
             "invoices": (label("invoices", lang), integer),
         }
-        parts.append(f"<h3>{e(label(level, lang))}</h3>" + _words_table(frame, columns))
+        parts.append(f"<h3>{e(label(level, lang))}</h3>" + _words_table(frame, columns, lang))
     return HtmlFragment("".join(parts))
 
 
@@ -157,7 +160,7 @@ def chase_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
     if result.receivables is None:
         return HtmlFragment("")
     chase = result.receivables.chase.assign(bucket=lambda f: [bucket_label(str(b), lang) for b in f["bucket"]])
-    columns = {
+    columns: dict[str, tuple[str, Formatter]] = {
         "invoice_id": ("invoice", text),
         "customer": ("customer", text),
         "owner_name": ("owner", text),
@@ -188,7 +191,7 @@ def credits_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
     receivables = result.receivables
     lines = [
         label("doubtful_line", lang).format(
-            days=DOUBTFUL_DAYS, n=receivables.doubtful_invoices, amount=money(receivables.doubtful)
+            days=DOUBTFUL_DAYS, n=receivables.doubtful_invoices, amount=money(receivables.doubtful, lang)
         )
     ]
     if receivables.credits.empty:
@@ -196,9 +199,9 @@ def credits_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
         table = ""
     else:
         lines.append(
-            label("credits_line", lang).format(amount=money(receivables.credit_total), n=len(receivables.credits))
+            label("credits_line", lang).format(amount=money(receivables.credit_total, lang), n=len(receivables.credits))
         )
-        columns = {
+        columns: dict[str, tuple[str, Formatter]] = {
             "customer": ("customer", text),
             "overpaid": ("overpaid", money),
             "unapplied_credit_notes": ("unapplied_credit_notes", money),
@@ -220,7 +223,7 @@ def churn_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
     if result.churn.empty:
         return HtmlFragment(head + f"<p>{e(label('no_churn', lang))}</p>")
     churn = result.churn.assign(reason=lambda f: [label(str(r), lang) for r in f["reason"]])
-    columns = {
+    columns: dict[str, tuple[str, Formatter]] = {
         "name": ("customer", text),
         "owner_name": ("owner", text),
         "owner_region": ("region", text),
@@ -251,7 +254,7 @@ def customers_tiles(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
         f"<div class='so-tile'><div class='so-label'>{e(k)}</div><div class='so-value'>{e(v)}</div></div>"
         for k, v in tiles
     )
-    columns = {
+    columns: dict[str, tuple[str, Formatter]] = {
         "name": ("customer", text),
         "segment": ("segment", text),
         "industry": ("industry", text),
@@ -279,14 +282,14 @@ def _ltv_tiles(prediction: LtvPrediction, lang: str) -> list[tuple[str, str]]:
     months = prediction.horizon_months
     fix = prediction.correction
     if fix is None:
-        return [(label("predicted_gp", lang).format(months=months), money(prediction.total_gp))]
+        return [(label("predicted_gp", lang).format(months=months), money(prediction.total_gp, lang))]
     key = {"calibrated": "predicted_gp_calibrated", "uncorrected": "predicted_gp_uncorrected"}.get(
         fix.status, "predicted_gp"
     )
-    headline = money(fix.headline) if fix.status != "suppressed" else "—"
+    headline = money(fix.headline, lang) if fix.status != "suppressed" else "—"
     return [
         (label(key, lang).format(months=months), headline),
-        (label("predicted_gp_raw", lang), money(fix.raw)),
+        (label("predicted_gp_raw", lang), money(fix.raw, lang)),
         (label("ltv_bias", lang), signed_pct(fix.bias)),
     ]
 
@@ -316,7 +319,7 @@ def historical_section(result: CollectionsCustomersResult, lang: str) -> HtmlFra
     for dimension, frame in cv.historical.items():
         if frame.empty:
             continue
-        columns = {
+        columns: dict[str, tuple[str, Formatter]] = {
             dimension: (dimension, text),
             "customers": ("cohort_size", integer),
             "revenue_per_customer": ("revenue_per_customer", money),
@@ -380,7 +383,7 @@ def forecast_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragm
         return HtmlFragment("")
     parts = [f"<h3>{e(label('predicted_gp', lang).format(months=prediction.horizon_months))}</h3>"]
     for dimension, frame in prediction.by_dimension.items():
-        columns = {
+        columns: dict[str, tuple[str, Formatter]] = {
             dimension: (dimension, text),
             "customers": ("cohort_size", integer),
             "predicted_gp": ("predicted_gp_col", money),
@@ -412,8 +415,10 @@ def summary_html(result: CollectionsCustomersResult, lang: str = "zh") -> str:
             rows.append(
                 (
                     r.key,
-                    format_value(
-                        r.value, "ratio" if r.unit == "ratio" else "days" if r.unit in ("days", "index") else "currency"
+                    metric_value(
+                        r.value,
+                        "ratio" if r.unit == "ratio" else "days" if r.unit in ("days", "index") else "currency",
+                        lang,
                     ),
                 )
             )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from salesops_lib.metrics.formatting import format_value, formatted
 from salesops_lib.report.i18n import t
+from salesops_lib.report.money import money as money  # one money format for every page
 
 REPORT = "collections_customers"
 
@@ -29,11 +30,6 @@ def bucket_label(bucket: str, lang: str) -> str:
     if bucket in ("current", "90+"):
         return label(f"bucket.{bucket}", lang)
     return label("bucket.days", lang).format(range=bucket.replace("-", "–"))
-
-
-def money(v: object) -> str:
-    """An amount of money in the currency's format ("—" when missing)."""
-    return format_value(_f(v), "currency")
 
 
 def ratio(v: object) -> str:

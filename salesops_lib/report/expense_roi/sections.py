@@ -12,17 +12,21 @@ import pandas as pd
 from salesops_lib.analyses.expense_roi import ExpenseRoiResult
 from salesops_lib.analyses.expense_roi.budget import TOTAL
 from salesops_lib.analyses.findings import rank
-from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.expense_roi.words import Formatter, intervals, label, points, word, words
-from salesops_lib.report.formats import integer, money, number, paragraph, pct, signed_pct
+from salesops_lib.report.formats import in_column, integer, money, number, paragraph, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.money import Amount
 
 NOTE_CSS = "color:#51606f;font-size:13px"
 
 
 def _shown(frame: pd.DataFrame, columns: dict[str, Formatter], lang: str) -> pd.DataFrame:
-    """``frame``'s ``columns`` formatted (name → formatter) under their ``lang`` labels."""
-    return pd.DataFrame({label(name, lang): [fmt(v) for v in frame[name]] for name, fmt in columns.items()})
+    """``frame``'s ``columns`` formatted (name → formatter) under their ``lang`` labels (money in one unit a column)."""
+    shown = {}
+    for name, fmt in columns.items():
+        heading, cell = in_column(frame[name], label(name, lang), fmt, lang)
+        shown[heading] = [cell(v) for v in frame[name]]
+    return pd.DataFrame(shown)
 
 
 def _section(title_key: str, lang: str, body: str = "") -> HtmlFragment:
@@ -52,7 +56,7 @@ def summary(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         tiles.append(
             (
                 label("tile_spent", lang),
-                money(total["spent_ytd"]),
+                money(total["spent_ytd"], lang),
                 f"{label('vs_budget', lang)} {signed_pct(total['variance_pct'])}",
                 total["variance_pct"] > 0,
             )
@@ -60,7 +64,7 @@ def summary(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         tiles.append(
             (
                 label("tile_projected", lang),
-                money(total["projected"]),
+                money(total["projected"], lang),
                 f"{label('vs_annual', lang)} {signed_pct(total['projected_over_pct'])}",
                 total["projected_over_pct"] > 0,
             )
@@ -98,7 +102,7 @@ def budget_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         as_of=b.as_of,
         level=word(b.level, lang),
         threshold=b.thresholds.overrun,
-        amount=b.thresholds.min_amount,
+        amount=Amount(b.thresholds.min_amount, lang),
     )
     company = b.company.assign(months_over=b.company["months_over"].where(b.company["category"] != TOTAL))
     shown = _shown(
@@ -155,7 +159,7 @@ def campaign_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
         start=c.window_start,
         as_of=c.as_of,
         maturity=rule.maturity_days,
-        min_cost=rule.min_cost,
+        min_cost=Amount(rule.min_cost, lang),
         fraction=rule.fraction,
     )
     types = _shown(
@@ -248,9 +252,9 @@ def reallocation_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
             intro = label("shift_intro", lang).format(
                 period_word=label(f"period_{model.period}", lang),
                 share=result.max_shift,
-                gain=shift.gain,
-                low=shift.gain_low,
-                high=shift.gain_high,
+                gain=Amount(shift.gain, lang),
+                low=Amount(shift.gain_low, lang),
+                high=Amount(shift.gain_high, lang),
             )
             table = _shown(
                 shift.table,
@@ -295,10 +299,12 @@ def response_section(result: ExpenseRoiResult, lang: str) -> HtmlFragment:
     )
     est = m.estimates
     est = est.assign(
-        interval=intervals(est, "beta_low", "beta_high", money),
+        interval=intervals(est, "beta_low", "beta_high", lambda v: money(v, lang)),
         ridge=[
-            f"{money(b)} ({i})"
-            for b, i in zip(est["ridge_beta"], intervals(est, "ridge_low", "ridge_high", money), strict=True)
+            f"{money(b, lang)} ({i})"
+            for b, i in zip(
+                est["ridge_beta"], intervals(est, "ridge_low", "ridge_high", lambda v: money(v, lang)), strict=True
+            )
         ],
         roi_interval=intervals(est, "roi_low", "roi_high"),
         marginal_interval=intervals(est, "marginal_low", "marginal_high"),
@@ -375,7 +381,7 @@ def summary_html(result: ExpenseRoiResult, lang: str = "zh") -> str:
     """The ranked findings and the skipped sections (how a result shows when a notebook cell ends with it)."""
     rows = "".join(
         f"<tr><td>{html.escape(f.kind)}</td><td>{html.escape(f.severity)}</td><td>{html.escape(f.unit)}</td>"
-        f"<td>{formatted(f.at_stake, ',.0f')}</td></tr>"
+        f"<td>{money(f.at_stake, lang)}</td></tr>"
         for f in rank(result.findings)
     )
     head = "".join(

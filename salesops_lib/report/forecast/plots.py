@@ -10,13 +10,13 @@ from matplotlib.ticker import FuncFormatter
 
 from salesops_lib.analyses.forecast import ForecastResult
 from salesops_lib.report.forecast.words import word
+from salesops_lib.report.formats import money_axis
 from salesops_lib.report.html import HtmlFragment
 from salesops_lib.report.theme import PALETTE, apply_theme
 
 
-def _millions(ax: plt.Axes, lang: str) -> None:
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v / 1e6:,.1f}"))
-    ax.set_ylabel(word("millions", lang))
+def _money_axis(ax: plt.Axes, lang: str) -> None:
+    ax.yaxis.set_major_formatter(money_axis(lang))  # one unit per axis, stated on every tick
 
 
 def outlook_chart(result: ForecastResult, lang: str) -> Figure:
@@ -71,7 +71,7 @@ def outlook_chart(result: ForecastResult, lang: str) -> Figure:
         alpha=0.08,
         label=f"{word('target_quarter', lang)} {result.target_label}",
     )
-    _millions(ax, lang)
+    _money_axis(ax, lang)
     ax.set_title(word("outlook_title", lang))
     ax.legend(loc="upper left", fontsize=8, ncols=3)
     ax.set_xlabel("")

@@ -12,8 +12,9 @@ from salesops_lib.analyses.forecast import ForecastResult
 from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.findings_text import weak_reason_texts
 from salesops_lib.report.forecast.words import coded, word
-from salesops_lib.report.formats import money, number, pct, signed_pct
+from salesops_lib.report.formats import money, money_cells, number, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.money import Amount
 from salesops_lib.report.notices import BANNER_CSS, banner_html
 
 
@@ -40,7 +41,10 @@ def summary_html(result: ForecastResult, lang: str = "zh") -> str:
         )
     else:
         text = word("summary_forecast", lang).format(
-            quarter=result.target_label, forecast=h["forecast"], low=h["lo80"], high=h["hi80"]
+            quarter=result.target_label,
+            forecast=Amount(h["forecast"], lang),
+            low=Amount(h["lo80"], lang),
+            high=Amount(h["hi80"], lang),
         )
     return f"<p class='salesops-forecast'>{html.escape(text)}</p>"
 
@@ -48,22 +52,22 @@ def summary_html(result: ForecastResult, lang: str = "zh") -> str:
 def headline(result: ForecastResult, lang: str) -> HtmlFragment:
     """The seed's sentence and the headline tiles."""
     h = result.headline
-    tiles = [(word("forecast", lang), money(h["forecast"]))]
+    tiles = [(word("forecast", lang), money(h["forecast"], lang))]
     if result.strength.weak:
-        tiles.append((word("naive_forecast", lang), money(result.strength.naive_forecast)))
+        tiles.append((word("naive_forecast", lang), money(result.strength.naive_forecast, lang)))
     if np.isfinite(h["target"]) and h["target"] > 0:
         tiles += [
-            (word("target", lang), money(h["target"])),
+            (word("target", lang), money(h["target"], lang)),
             (word("attainment", lang), pct(h["attainment"], 0)),
             (word("interval80", lang), f"{pct(h['lo80'] / h['target'], 0)}–{pct(h['hi80'] / h['target'], 0)}"),
             (word("p_hit", lang), pct(h["p_hit"], 0)),
         ]
     else:
-        tiles.append((word("interval80", lang), f"{money(h['lo80'])}–{money(h['hi80'])}"))
-    tiles += [(word("booked", lang), money(h["booked"])), (word("ts_part", lang), money(h["ts"]))]
+        tiles.append((word("interval80", lang), f"{money(h['lo80'], lang)}–{money(h['hi80'], lang)}"))
+    tiles += [(word("booked", lang), money(h["booked"], lang)), (word("ts_part", lang), money(h["ts"], lang))]
     if np.isfinite(h.get("pipeline", np.nan)):
         tiles += [
-            (word("pipeline_part", lang), money(h["pipeline"])),
+            (word("pipeline_part", lang), money(h["pipeline"], lang)),
             (word("weight", lang), pct(h["blend_weight"], 0)),
         ]
     body = "".join(
@@ -82,7 +86,7 @@ def weak_notice(result: ForecastResult, lang: str) -> str:
     s = result.strength
     if not s.weak:
         return ""
-    note = word("weak_note", lang).format(naive=money(s.naive_forecast), naive_rule=word("naive_rule", lang))
+    note = word("weak_note", lang).format(naive=money(s.naive_forecast, lang), naive_rule=word("naive_rule", lang))
     banner = banner_html(word("weak_title", lang), weak_reason_texts(s.reasons, s.figures(), lang), note)
     return f"<style>{BANNER_CSS}</style>{banner}"
 
@@ -95,14 +99,14 @@ def _units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
                 word("level_company", lang) if lvl == "company" else name
                 for lvl, name in zip(rows["level"], rows["name"], strict=True)
             ],
-            word("forecast", lang): rows["forecast"].map(money),
+            **money_cells(rows["forecast"], word("forecast", lang), lang),
             word("interval80", lang): [
-                f"{money(lo)}–{money(hi)}" for lo, hi in zip(rows["lo80"], rows["hi80"], strict=True)
+                f"{money(lo, lang)}–{money(hi, lang)}" for lo, hi in zip(rows["lo80"], rows["hi80"], strict=True)
             ],
         }
     )
     if has_target:
-        table[word("target", lang)] = rows["target"].map(money)
+        table = table.assign(**money_cells(rows["target"], word("target", lang), lang))
         table[word("attainment", lang)] = rows["attainment"].map(lambda v: pct(v, 0))
         table[word("p_hit", lang)] = rows["p_hit"].map(lambda v: pct(v, 0))
     table[word("method", lang)] = [coded("m", m, lang) for m in rows["method"]]
@@ -139,8 +143,8 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                         word("unit", lang): cov["unit"].map(
                             lambda u: word("level_company", lang) if u == "company" else u
                         ),
-                        word("open_pipeline", lang): cov["open_pipeline"].map(money),
-                        word("remaining_target", lang): cov["remaining_target"].map(money),
+                        **money_cells(cov["open_pipeline"], word("open_pipeline", lang), lang),
+                        **money_cells(cov["remaining_target"], word("remaining_target", lang), lang),
                         word("coverage", lang): cov["coverage"].map(lambda v: pct(v, 0)),
                         word("usual_coverage", lang): cov["usual_coverage"].map(lambda v: pct(v, 0)),
                         word("thin", lang): cov["thin"].map(lambda v: word("yes" if v else "no", lang)),
@@ -162,7 +166,7 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                         word("rep", lang): slip["rep_id"],
                         word("customer", lang): slip["customer_id"],
                         word("stage", lang): slip["stage"],
-                        word("value", lang): slip["value"].map(money),
+                        **money_cells(slip["value"], word("value", lang), lang),
                         word("expected_close", lang): slip["expected_close"].map(_day),
                         word("age_days", lang): slip["age_days"],
                         word("slips", lang): slip["slips"],
@@ -182,11 +186,11 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                     {
                         word("account", lang): acc["name"],
                         word("owner", lang): acc["owner"],
-                        word("value_12m", lang): acc["value_12m"].map(money),
-                        word("previous_window", lang): acc["previous_window"].map(money),
-                        word("last_window", lang): acc["last_window"].map(money),
+                        **money_cells(acc["value_12m"], word("value_12m", lang), lang),
+                        **money_cells(acc["previous_window"], word("previous_window", lang), lang),
+                        **money_cells(acc["last_window"], word("last_window", lang), lang),
                         word("change", lang): acc["change"].map(_change),
-                        word("value_at_risk", lang): acc["value_at_risk"].map(money),
+                        **money_cells(acc["value_at_risk"], word("value_at_risk", lang), lang),
                     }
                 ),
                 index=False,

@@ -12,7 +12,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from salesops_lib.analyses.funnel_diagnosis import FunnelResult
 from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
-from salesops_lib.report.formats import money
+from salesops_lib.report.formats import money, money_axis, signed_money
 from salesops_lib.report.formats import signed_pct as signed
 from salesops_lib.report.funnel_diagnosis.words import factor_word, label, step_word, unit_word, word
 from salesops_lib.report.html import HtmlFragment
@@ -181,10 +181,10 @@ def bridge_plot(result: FunnelResult, lang: str) -> Figure | HtmlFragment:
     ax.bar(x, heights, bottom=bottoms, color=colors)
     for xi, row in enumerate(bridge.itertuples()):  # xi: the bar's position in x
         top = bottoms[xi] + heights[xi]
-        text = money(row.value) if row.item in ("baseline", "latest") else f"{row.value:+,.0f}"
+        text = money(row.value, lang) if row.item in ("baseline", "latest") else signed_money(row.value, lang)
         ax.text(xi, top, text, ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=9)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v)))
+    ax.yaxis.set_major_formatter(money_axis(lang))
     lo = min([*bottoms[1:-1], min(bottoms[0] + heights[0], bottoms[-1] + heights[-1])]) if len(bottoms) > 2 else 0
     ax.set_ylim(max(0.0, lo * 0.9), max(b + h for b, h in zip(bottoms, heights, strict=True)) * 1.06)
     ax.set_title(

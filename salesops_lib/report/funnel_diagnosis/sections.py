@@ -14,7 +14,7 @@ from salesops_lib.analyses.funnel_diagnosis import FunnelResult
 from salesops_lib.analyses.funnel_diagnosis.bridge import LEAD_RATE, SIZE, TIMING
 from salesops_lib.analyses.funnel_diagnosis.process_change import BEFORE_DAYS, SETTLE_DAYS
 from salesops_lib.metrics.formatting import formatted
-from salesops_lib.report.formats import Columns, labelled_table, money, pct
+from salesops_lib.report.formats import Columns, labelled_table, money, money_column, pct
 from salesops_lib.report.formats import signed_pct as signed
 from salesops_lib.report.funnel_diagnosis.words import (
     compare_words,
@@ -57,7 +57,7 @@ def _interval(diff: Callable[[Any], str], lo: Any, hi: Any) -> str:
 
 def frame_table(frame: pd.DataFrame, columns: Columns, lang: str) -> str:
     """``frame``'s ``columns`` (column → (label key, format)) as a table with labelled headers."""
-    return labelled_table(frame, columns, lambda key: label(key, lang))
+    return labelled_table(frame, columns, lambda key: label(key, lang), lang)
 
 
 def summary_html(result: FunnelResult, lang: str = "zh") -> str:
@@ -96,7 +96,7 @@ def tiles(result: FunnelResult, lang: str) -> HtmlFragment:
         ("tile_win_rate", pct(win_rate)),
         ("tile_cycle", days(cycle)),
         ("tile_bottleneck", bottleneck),
-        ("tile_stalled", money(value)) if value > 0 else ("tile_stalled_deals", num(stalled["stalled"].sum())),
+        ("tile_stalled", money(value, lang)) if value > 0 else ("tile_stalled_deals", num(stalled["stalled"].sum())),
     ]
     cells = "".join(
         f"<div class='so-tile'><div class='so-label'>{e(label(k, lang))}</div><div class='so-value'>{e(v)}</div></div>"
@@ -472,10 +472,12 @@ def bridge_section(result: FunnelResult, lang: str) -> HtmlFragment:
         return HtmlFragment("".join(parts))
     factors = [c for c in units.columns if c.startswith(("volume:", "rate:")) or c in (SIZE, TIMING)]
     shown = pd.DataFrame({label("unit", lang): [unit_word(u, result.unit, lang) for u in units["unit"]]})
-    shown[label("baseline_value", lang)] = units["won_value_baseline"].map(money)
+    # one unit for the whole bridge, so baseline + factors = latest reads across a row
+    column = money_column(units[["won_value_baseline", *factors, "won_value_latest"]].to_numpy().ravel(), lang)
+    shown[column.header(label("baseline_value", lang))] = units["won_value_baseline"].map(column)
     for name in factors:
-        shown[factor_word(name, result, lang)] = units[name].map(money)
-    shown[label("latest_value", lang)] = units["won_value_latest"].map(money)
+        shown[column.header(factor_word(name, result, lang))] = units[name].map(column)
+    shown[column.header(label("latest_value", lang))] = units["won_value_latest"].map(column)
     parts += [h3(label("bridge_units_title", lang)), table_html(shown, index=False)]
     values = result.bridge_factors
     if not values.empty:
@@ -483,7 +485,7 @@ def bridge_section(result: FunnelResult, lang: str) -> HtmlFragment:
         for name in values.index:
             if name in ("won_value",) or name.startswith("rate:") or name in (LEAD_RATE,):
                 fmt = (
-                    money
+                    (lambda v: money(v, lang))
                     if name == "won_value"
                     else (lambda v: formatted(v, ".3f") if np.isfinite(v) else "—")
                     if name == LEAD_RATE
@@ -492,7 +494,7 @@ def bridge_section(result: FunnelResult, lang: str) -> HtmlFragment:
             elif name == "cycle_days":
                 fmt = days
             else:
-                fmt = money if name == SIZE else num
+                fmt = (lambda v: money(v, lang)) if name == SIZE else num
             name_text = label(name, lang) if has_label(name) else factor_word(name, result, lang)
             rows.append(
                 {

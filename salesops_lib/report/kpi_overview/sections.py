@@ -8,9 +8,10 @@ import pandas as pd
 
 from salesops_lib.analyses.kpi_overview import KpiOverviewResult
 from salesops_lib.metrics import METRICS
-from salesops_lib.metrics.formatting import format_change, format_value
+from salesops_lib.metrics.formatting import format_change
 from salesops_lib.report.html import HtmlFragment, e, table_html, tile_label, tiles_html
 from salesops_lib.report.i18n import t
+from salesops_lib.report.money import metric_value
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -35,7 +36,9 @@ def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
     cohorts = dict(zip(result.tiles["metric"], result.tiles.get("cohort", ""), strict=False))
     shown = pd.DataFrame(
         {
-            region: [format_value(result.by_region.loc[m, region], METRICS[m].unit) for m in result.by_region.index]
+            region: [
+                metric_value(result.by_region.loc[m, region], METRICS[m].unit, lang) for m in result.by_region.index
+            ]
             for region in result.by_region.columns
         },
         index=[tile_label(m, cohorts.get(m, ""), lang) for m in result.by_region.index],
@@ -47,7 +50,7 @@ def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
 def summary_html(result: KpiOverviewResult, lang: str = "zh") -> str:
     """A compact table of the tiles (how a result shows when a notebook cell ends with it)."""
     rows = "".join(
-        f"<tr><td>{e(tile_label(r.metric, getattr(r, 'cohort', ''), lang))}</td><td>{format_value(r.value, r.unit)}</td>"
+        f"<tr><td>{e(tile_label(r.metric, getattr(r, 'cohort', ''), lang))}</td><td>{metric_value(r.value, r.unit, lang)}</td>"
         f"<td>{format_change(r.change_prev)}</td><td>{format_change(r.change_yoy)}</td></tr>"
         for r in cast("Iterable[Any]", result.tiles.itertuples())  # rows' field types are known only at run time
     )

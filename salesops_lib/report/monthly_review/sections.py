@@ -10,6 +10,7 @@ from salesops_lib.metrics.formatting import format_value
 from salesops_lib.report.findings_text import finding_text
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, tiles_html
 from salesops_lib.report.i18n import catalogue, t
+from salesops_lib.report.money import money
 
 REPORT = "monthly_review"
 
@@ -21,8 +22,8 @@ def headline(result: MonthlyReviewResult, lang: str) -> HtmlFragment:
     if not revenue.empty and revenue["target"].notna().iloc[0]:
         row = revenue.iloc[0]
         html += (
-            f"<p class='so-target'>{e(METRICS['revenue'].label(lang))}: {e(format_value(row['value'], 'currency'))}"
-            f" / {e(t('target', lang, REPORT))} {e(format_value(row['target'], 'currency'))}"
+            f"<p class='so-target'>{e(METRICS['revenue'].label(lang))}: {e(money(row['value'], lang))}"
+            f" / {e(t('target', lang, REPORT))} {e(money(row['target'], lang))}"
             f" = {e(format_value(row['vs_target'], 'ratio'))} {e(t('vs_target', lang, REPORT))}</p>"
         )
     return HtmlFragment(html)
@@ -33,7 +34,7 @@ def findings_table(result: MonthlyReviewResult, lang: str) -> HtmlFragment:
     rows = "".join(
         f"<tr><td><span class='so-sev so-sev-{e(f.severity)}'>{e(t(f.severity, lang, REPORT))}</span></td>"
         f"<td style='text-align:left'>{e(finding_text(f, lang))}</td>"
-        f"<td>{e(format_value(f.at_stake, 'currency')) if f.at_stake else '—'}</td>"
+        f"<td>{e(money(f.at_stake, lang)) if f.at_stake else '—'}</td>"
         f"<td><a href='{e(f.analysis)}.html'>{e(_title(f.analysis, lang))}</a></td></tr>"
         for f in result.findings
     )

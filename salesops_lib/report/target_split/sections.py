@@ -14,7 +14,16 @@ from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.analyses.target_split.audit import MIN_POINTS
 from salesops_lib.core.periods import months_between
 from salesops_lib.metrics.formatting import formatted
-from salesops_lib.report.formats import Columns, heading, labelled_table, money, paragraph, pct, signed_pct
+from salesops_lib.report.formats import (
+    Columns,
+    heading,
+    labelled_table,
+    money,
+    money_column,
+    paragraph,
+    pct,
+    signed_pct,
+)
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.target_split.frames import in_scope, monthly_with_region
 from salesops_lib.report.target_split.words import bound_word, label, plan_label, unit_label
@@ -39,8 +48,8 @@ def overview(result: TargetSplitResult, lang: str) -> HtmlFragment:
     reps = plan.units[plan.units["level"] == "rep"]
     tiles = [
         (label("plan_year", lang), plan_label(result, lang)),
-        (label("company_target", lang), money(company["target"])),
-        (label("base", lang), money(company["base"])),
+        (label("company_target", lang), money(company["target"], lang)),
+        (label("base", lang), money(company["base"], lang)),
         (label("growth", lang), pct(company["growth"], signed=True)),
         (label("reps_count", lang), f"{len(reps)}"),
     ]
@@ -118,7 +127,7 @@ def units(result: TargetSplitResult, lang: str) -> HtmlFragment:
     return HtmlFragment(
         heading(label("units", lang))
         + paragraph(label("units_note", lang))
-        + labelled_table(frame, columns, lambda k: label(k, lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang), lang)
     )
 
 
@@ -145,9 +154,10 @@ def phasing_table(result: TargetSplitResult, lang: str) -> HtmlFragment:
         rows += [(m.strftime("%Y-%m"), wide.loc[m]) for m in months]
         rows.append((label("quarter_n", lang).format(n=q), wide.loc[months].sum()))
     rows.append((label("year_total", lang), wide.sum()))
-    shown = pd.DataFrame({row: values.map(money) for row, values in rows}).T
+    column = money_column(wide.to_numpy().ravel(), lang)  # one unit for the whole grid
+    shown = pd.DataFrame({row: values.map(column) for row, values in rows}).T
     level_units = cast("pd.MultiIndex", shown.columns)  # (level, unit_id) pairs of the pivot
-    shown.columns = [label("company", lang) if lvl == "company" else unit for lvl, unit in level_units]
+    shown.columns = [column.header(label("company", lang) if lvl == "company" else unit) for lvl, unit in level_units]
     shown.index.name = label("month_label", lang)
     return HtmlFragment(table_html(shown))
 
@@ -169,7 +179,7 @@ def reps(result: TargetSplitResult, lang: str) -> HtmlFragment:
         "assessment": ("assessment", lambda a: label(f"as_{a}", lang)),
         "bound": ("bound", lambda c: bound_word(c, lang)),
     }
-    table = labelled_table(frame, columns, lambda k: label(k, lang))
+    table = labelled_table(frame, columns, lambda k: label(k, lang), lang)
     summary = label("reps_summary", lang).format(n=len(frame))
     return HtmlFragment(heading(label("reps", lang)) + f"<details><summary>{e(summary)}</summary>{table}</details>")
 
@@ -207,7 +217,7 @@ def achievability(result: TargetSplitResult, lang: str) -> HtmlFragment:
     return HtmlFragment(
         heading(label("achievability", lang))
         + paragraph(note)
-        + labelled_table(upper, columns, lambda k: label(k, lang))
+        + labelled_table(upper, columns, lambda k: label(k, lang), lang)
         + paragraph(rep_line)
     )
 
@@ -217,7 +227,10 @@ def fairness(result: TargetSplitResult, lang: str) -> HtmlFragment:
     frame = result.fairness.copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
     frame["measure_label"] = frame["measure"].map(lambda m: label(f"m_{m}", lang))
-    value = {"per_fte": money, "per_potential": lambda v: formatted(v, ".3f")}
+    value = {
+        "per_fte": lambda v: money(v, lang),
+        "per_potential": lambda v: formatted(v, ".3f"),
+    }  # rows differ: sized per cell
     for column in ("min", "median", "max"):
         frame[column] = [value[m](v) for m, v in zip(frame["measure"], frame[column], strict=True)]
     columns: Columns = {
@@ -233,7 +246,7 @@ def fairness(result: TargetSplitResult, lang: str) -> HtmlFragment:
     return HtmlFragment(
         heading(label("fairness", lang))
         + paragraph(label("fairness_note", lang))
-        + labelled_table(frame, columns, lambda k: label(k, lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang), lang)
     )
 
 
@@ -252,7 +265,7 @@ def alignment(result: TargetSplitResult, lang: str) -> HtmlFragment:
     return HtmlFragment(
         heading(label("alignment", lang))
         + paragraph(label("alignment_note", lang))
-        + labelled_table(frame, columns, lambda k: label(k, lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang), lang)
     )
 
 
@@ -287,8 +300,12 @@ def whatif(result: TargetSplitResult, lang: str) -> HtmlFragment:
     return HtmlFragment(
         heading(label("whatif", lang))
         + paragraph(note)
-        + labelled_table(upper, columns, lambda k: label(k, lang))
-        + (paragraph(reps_note) + labelled_table(movers, columns, lambda k: label(k, lang)) if len(movers) else "")
+        + labelled_table(upper, columns, lambda k: label(k, lang), lang)
+        + (
+            paragraph(reps_note) + labelled_table(movers, columns, lambda k: label(k, lang), lang)
+            if len(movers)
+            else ""
+        )
     )
 
 
@@ -311,7 +328,7 @@ def summary_html(result: TargetSplitResult, lang: str = "zh") -> str:
     cell ends with it).
     """
     rows = "".join(
-        f"<tr><td>{html.escape(str(r.unit_id))}</td><td>{formatted(r.base, ',.0f')}</td><td>{formatted(r.target, ',.0f')}</td>"
+        f"<tr><td>{html.escape(str(r.unit_id))}</td><td>{money(r.base, lang)}</td><td>{money(r.target, lang)}</td>"
         f"<td>{formatted(r.growth, '+.1%')}</td></tr>"
         for r in result.units[result.units["level"].isin(["company", "region"])].itertuples()
     )

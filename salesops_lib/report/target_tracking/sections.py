@@ -26,7 +26,7 @@ def overview(result: TargetTrackingResult, lang: str) -> HtmlFragment:
         (
             label(f"pace.{h}", lang),
             pct(company.loc[h, "attainment"]),
-            f"{money(company.loc[h, 'actual'])} / {money(company.loc[h, 'expected'])}",
+            f"{money(company.loc[h, 'actual'], lang)} / {money(company.loc[h, 'expected'], lang)}",
         )
         for h in ("month", "quarter", "year")
         if h in company.index
@@ -36,7 +36,7 @@ def overview(result: TargetTrackingResult, lang: str) -> HtmlFragment:
             (
                 label("projected_year", lang),
                 pct(company.loc["year", "projected_attainment"]),
-                money(company.loc["year", "projection"]),
+                money(company.loc["year", "projection"], lang),
             )
         )
     tiles.append((label("alerts_count", lang), str(len(result.alerts)), ""))
@@ -97,7 +97,7 @@ def units(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     return HtmlFragment(
         heading(label("units", lang))
         + paragraph(label("units_note", lang))
-        + labelled_table(frame, columns, lambda k: label(k, lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang), lang)
     )
 
 
@@ -171,7 +171,7 @@ def _rates_table(result: TargetTrackingResult, lang: str) -> str:
     return (
         f"<h3>{e(label('rates', lang))}</h3>"
         + paragraph(label("rates_note", lang))
-        + labelled_table(frame, columns, lambda k: label(k, lang))
+        + labelled_table(frame, columns, lambda k: label(k, lang), lang)
     )
 
 
@@ -199,14 +199,14 @@ def _run_table(frame: pd.DataFrame, lang: str, *, full: bool) -> str:
             "extra_per_week": ("extra_per_week", money),
             "required_per_week": ("required_per_week", money),
         }
-    return labelled_table(frame, columns, lambda k: label(k, lang))
+    return labelled_table(frame, columns, lambda k: label(k, lang), lang)
 
 
 def summary_html(result: TargetTrackingResult, lang: str = "zh") -> str:
     """The company's pace per horizon (how a result shows when a notebook cell ends with it)."""
     company = result.pacing[result.pacing["level"] == "company"]
     rows = "".join(
-        f"<tr><td>{html.escape(r.horizon)}</td><td>{formatted(r.target, ',.0f')}</td><td>{formatted(r.actual, ',.0f')}</td>"
+        f"<tr><td>{html.escape(r.horizon)}</td><td>{money(r.target, lang)}</td><td>{money(r.actual, lang)}</td>"
         f"<td>{formatted(r.attainment, '.1%')}</td><td>{formatted(r.projected_attainment, '.1%')}</td></tr>"
         for r in cast("Iterable[Any]", company.itertuples())  # rows' field types are known only at run time
     )

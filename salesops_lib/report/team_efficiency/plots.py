@@ -11,11 +11,11 @@ import numpy as np
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 from salesops_lib.analyses.team_efficiency import TeamEfficiencyResult
 from salesops_lib.analyses.team_efficiency.incentives import commission
-from salesops_lib.metrics.formatting import format_value
+from salesops_lib.report.formats import money_axis
 from salesops_lib.report.html import HtmlFragment
 from salesops_lib.report.team_efficiency.words import activity, label
 from salesops_lib.report.theme import PALETTE, apply_theme
@@ -89,7 +89,7 @@ def spread_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragme
     if np.isfinite(company):
         ax.axvline(company, color=RED, linestyle="--", linewidth=1, label=label("company_line", lang))
         ax.legend(loc="lower right", fontsize=9)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_value(v, "currency")))
+    ax.xaxis.set_major_formatter(money_axis(lang))
     ax.tick_params(axis="y", labelsize=8)
     ax.set_xlabel("")
     ax.set_ylabel("")

@@ -17,6 +17,7 @@ from salesops_lib.core.periods import month_start, months_between
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_change, format_value, formatted
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.money import MONEY_METRIC_UNITS, metric_value, money, money_column
 from salesops_lib.report.team_efficiency.words import (
     COMPONENT_UNITS,
     activity,
@@ -51,13 +52,14 @@ def _tiles(items: list[tuple[str, str]]) -> str:
 
 def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], lang: str) -> str:
     """``columns``: frame column → (label key, format unit)."""
-    shown = pd.DataFrame(
-        {
-            label(key, lang): [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v)) for v in frame[col]]
-            for col, (key, unit) in columns.items()
-        }
-    )
-    return table_html(shown, index=False)
+    shown = {}
+    for col, (key, unit) in columns.items():
+        if unit in MONEY_METRIC_UNITS:  # money: one unit for the column, stated in its header
+            column = money_column(frame[col], lang)
+            shown[column.header(label(key, lang))] = [column(v) for v in frame[col]]
+        else:
+            shown[label(key, lang)] = [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v)) for v in frame[col]]
+    return table_html(pd.DataFrame(shown), index=False)
 
 
 # --------------------------------------------------------------------------- overview
@@ -70,7 +72,7 @@ def overview(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     suffix = label("window_suffix", lang)
     per_head = ("revenue_per_fte", "new_customers_per_fte", "gross_profit_per_fte")
     items = [
-        (METRICS[m].label(lang) + suffix, format_value(c.get(m), METRICS[m].unit))
+        (METRICS[m].label(lang) + suffix, metric_value(c.get(m), METRICS[m].unit, lang))
         for m in per_head
         if np.isfinite(c.get(m, np.nan))
     ]
@@ -308,10 +310,10 @@ def incentives(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         base=formatted(p.base_rate, ".1%"),
         accelerator=formatted(p.accelerator_rate, ".1%"),
         cap=formatted(p.attainment_cap, ".0%"),
-        bonus=format_value(p.star_bonus, "currency"),
+        bonus=money(p.star_bonus, lang),
     )
     items = [
-        (label("payout", lang), format_value(s.get("payout"), "currency")),
+        (label("payout", lang), money(s.get("payout"), lang)),
         (label("cost_of_sales", lang), format_value(s.get("cost_of_sales"), "ratio")),
         (label("above_target", lang), formatted(s.get("above_target", 0), ",.0f")),
         (label("capped", lang), formatted(s.get("capped", 0), ",.0f")),
@@ -349,7 +351,7 @@ def summary_html(result: TeamEfficiencyResult, lang: str = "zh") -> str:
         for key in ("summary_unit", "summary_revenue_per_fte", "summary_gap", "summary_flagged")
     )
     rows = "".join(
-        f"<tr><td>{html.escape(str(r.unit))}</td><td>{formatted(r.revenue_per_fte, ',.0f')}</td><td>{formatted(r.gap, '+.1%')}</td>"
+        f"<tr><td>{html.escape(str(r.unit))}</td><td>{money(r.revenue_per_fte, lang)}</td><td>{formatted(r.gap, '+.1%')}</td>"
         f"<td>{'●' if r.flagged else ''}</td></tr>"
         for r in cast("Iterable[Any]", result.units.itertuples())  # rows: unit, figures, flag
         if np.isfinite(r.revenue_per_fte) and np.isfinite(r.gap)
