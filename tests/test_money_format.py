@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from salesops_lib.report.formats import labelled_table, money, money_axis, money_column
+from salesops_lib.report.html import table_html
 from salesops_lib.runner.tables_export import write_workbook
 
 
@@ -85,12 +86,7 @@ def test_axis_money_uses_one_unit_per_language() -> None:
     assert en(800, 0) == "800"
 
 
-def test_excel_reads_a_column_unit_header_back_into_yuan(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"region": ["华东", "西南"], "revenue": [34_746_000.0, 1_200_000.0]})
-    words = {"region": "大区", "revenue": "销售额", "unknown": "未知"}
-    page = "<h2>各大区</h2>" + labelled_table(
-        frame, {"region": ("region", str), "revenue": ("revenue", money)}, words.__getitem__, "zh"
-    )
+def _page_workbook(tmp_path: Path, page: str) -> Path:
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("view.section()")
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": page})]
@@ -98,10 +94,31 @@ def test_excel_reads_a_column_unit_header_back_into_yuan(tmp_path: Path) -> None
     nbformat.write(nb, tmp_path / "page.ipynb")
     target = write_workbook(tmp_path / "page.ipynb", tmp_path / "page.xlsx", "zh")
     assert target is not None
-    sheet = load_workbook(target)["各大区"]
+    return target
+
+
+def test_excel_reads_a_column_unit_header_back_into_yuan(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"region": ["华东", "西南"], "revenue": [34_746_000.0, 1_200_000.0]})
+    words = {"region": "大区", "revenue": "销售额", "unknown": "未知"}
+    page = "<h2>各大区</h2>" + labelled_table(
+        frame, {"region": ("region", str), "revenue": ("revenue", money)}, words.__getitem__, "zh"
+    )
+    sheet = load_workbook(_page_workbook(tmp_path, page))["各大区"]
     assert sheet["B1"].value == "销售额（万元）"
     assert sheet["B2"].value == 34_746_000 and sheet["B3"].value == 1_200_000
     assert "万" in sheet["B2"].number_format
+
+
+def test_excel_gets_the_exact_yuan_of_money_shown_rounded(tmp_path: Path) -> None:
+    """The page shows 3,474.6 万 and 1.17亿; the download holds the exact amounts, not the rounded text."""
+    frame = pd.DataFrame({"region": ["华东", "西南"], "revenue": [34_746_012.37, 1_234_567.0]})
+    words = {"region": "大区", "revenue": "销售额", "unknown": "未知"}
+    table = labelled_table(frame, {"region": ("region", str), "revenue": ("revenue", money)}, words.__getitem__, "zh")
+    single = table_html(pd.DataFrame({"合计": [money(117_421_794.46, "zh")]}, dtype=object), index=False)
+    assert ">3,474.6<" in table and ">1.17亿<" in single
+    book = load_workbook(_page_workbook(tmp_path, "<h2>各大区</h2>" + table + "<h2>合计</h2>" + single))
+    assert book["各大区"]["B2"].value == pytest.approx(34_746_012.37) and book["各大区"]["B3"].value == 1_234_567
+    assert book["合计"]["A2"].value == pytest.approx(117_421_794.46)
 
 
 def test_finding_sentences_size_money_facts_and_keep_counts_plain() -> None:

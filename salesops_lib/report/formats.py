@@ -57,7 +57,7 @@ def money_cells(values: pd.Series, header: str, lang: str) -> dict[str, pd.Serie
     ['3,474.6', '120.0']
     """
     column = money_column(values, lang)
-    return {column.header(header): values.map(column)}
+    return {column.header(header): column.cells(values)}
 
 
 def pct(value: Any, digits: int = 1, signed: bool = False) -> str:
@@ -155,7 +155,8 @@ def labelled_table(frame: pd.DataFrame, columns: Columns, label: Callable[[str],
 
     def cells(name: str, fmt: Callable[[Any], str]) -> pd.Series:
         gap = MISSING_TEXT if pd.api.types.is_numeric_dtype(frame[name]) else label("unknown")
-        return frame[name].map(lambda v: gap if is_missing_number(v) else fmt(v))
+        shown = [gap if is_missing_number(v) else fmt(v) for v in frame[name]]
+        return pd.Series(shown, index=frame.index, dtype=object)  # money cells keep their exact amount
 
     shown: dict[str, pd.Series] = {}
     for name, (key, fmt) in columns.items():

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, rank
@@ -15,7 +17,7 @@ from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import MISSING_TEXT, format_change, is_missing_number
 from salesops_lib.report.findings_text import finding_text
 from salesops_lib.report.i18n import t
-from salesops_lib.report.money import metric_value
+from salesops_lib.report.money import MoneyText, metric_value
 
 log = logging.getLogger(__name__)
 
@@ -113,4 +115,38 @@ def table_html(frame: pd.DataFrame, *, index: bool = True, lang: str = "") -> st
         index=lambda v: unknown if is_missing_number(v) else v,
         columns=lambda v: unknown if is_missing_number(v) else v,
     )
-    return frame.to_html(index=index, escape=True, na_rep=MISSING_TEXT, border=0, classes="so-table")
+    exact = _exact_cells(frame)
+    table = frame.to_html(index=index, escape=True, na_rep=MISSING_TEXT, border=0, classes="so-table")
+    return _with_exact_values(table, exact) if exact else table
+
+
+def _exact_cells(frame: pd.DataFrame) -> dict[tuple[int, int], float]:
+    """The exact amounts of ``frame``'s money cells (:class:`MoneyText`), by (row, column) position."""
+    return {
+        (r, c): float(cell.value)
+        for c in range(frame.shape[1])
+        if frame.dtypes.iloc[c] is np.dtype(object)
+        for r, cell in enumerate(frame.iloc[:, c])
+        if isinstance(cell, MoneyText)
+    }
+
+
+_BODY_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+_DATA_CELL = re.compile(r"<td>")
+
+
+def _with_exact_values(table: str, exact: dict[tuple[int, int], float]) -> str:
+    """``table`` (pandas HTML) with each money cell's exact amount as its ``data-value``."""
+    head, _, body = table.partition("<tbody>")
+    rows = iter(range(1_000_000_000))
+
+    def row(match: re.Match[str]) -> str:
+        r, columns = next(rows), iter(range(1_000_000_000))
+
+        def cell(_: re.Match[str]) -> str:
+            value = exact.get((r, next(columns)))
+            return "<td>" if value is None else f"<td data-value='{value!r}'>"
+
+        return f"<tr>{_DATA_CELL.sub(cell, match.group(1))}</tr>"
+
+    return f"{head}<tbody>{_BODY_ROW.sub(row, body)}"

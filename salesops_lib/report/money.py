@@ -18,6 +18,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from salesops_lib.metrics.formatting import MISSING_TEXT, format_value
 
 
@@ -56,6 +58,27 @@ def _significant(scaled: float) -> int:
     return max(0, 3 - len(str(int(abs(scaled))))) if abs(scaled) >= 1 else 2
 
 
+class MoneyText(str):
+    """A money cell's text that remembers its exact amount (``.value``, in yuan), so a table
+    shown in 万 still exports exact yuan (:func:`salesops_lib.report.html.table_html` writes it
+    as the cell's ``data-value``).
+
+    Examples
+    --------
+    >>> cell = MoneyText("3,474.6", 34746000.0)
+    >>> cell, cell.value
+    ('3,474.6', 34746000.0)
+    """
+
+    value: float
+
+    def __new__(cls, text: str, value: float) -> MoneyText:
+        """The cell ``text`` holding ``value``."""
+        cell = super().__new__(cls, text)
+        cell.value = value
+        return cell
+
+
 def money(value: Any, lang: str = "") -> str:
     """One money figure: whole units with separators (no ``lang``), or sized for ``lang``.
 
@@ -81,8 +104,8 @@ def money(value: Any, lang: str = "") -> str:
         digits = _significant(round(scaled, _significant(max(abs(scaled), 1.0))))
         text = f"{scaled:,.{digits}f}"
         if abs(float(text.replace(",", ""))) >= 1:
-            return f"{text}{unit}"
-    return f"{amount:,.0f}"
+            return MoneyText(f"{text}{unit}", amount)
+    return MoneyText(f"{amount:,.0f}", amount)
 
 
 def signed_money(value: Any, lang: str) -> str:
@@ -94,7 +117,9 @@ def signed_money(value: Any, lang: str) -> str:
     ('+12.3万', '-864K', '+0')
     """
     text = money(value, lang)
-    return text if text == MISSING_TEXT or text.startswith("-") else f"+{text}"
+    if text == MISSING_TEXT or text.startswith("-"):
+        return text
+    return MoneyText(f"+{text}", float(value)) if lang else f"+{text}"
 
 
 @dataclass(frozen=True)
@@ -121,9 +146,17 @@ class MoneyColumn:
             return f"{text[:-1]}，{word}）" if text.endswith("）") else f"{text}（{word}）"
         return f"{text[:-1]}, {word})" if text.endswith(")") else f"{text} ({word})"
 
+    def cells(self, values: pd.Series) -> pd.Series:
+        """``values`` as cells in the column's unit, each keeping its exact amount (object dtype:
+        pandas would otherwise infer plain strings and drop them).
+        """
+        return pd.Series([self(v) for v in values], index=values.index, dtype=object)
+
     def __call__(self, value: Any) -> str:
         """One cell in the column's unit (no unit word: the header states it)."""
-        return MISSING_TEXT if _missing(value) else f"{float(value) / self.size:,.{self.digits}f}"
+        if _missing(value):
+            return MISSING_TEXT
+        return MoneyText(f"{float(value) / self.size:,.{self.digits}f}", float(value))
 
 
 def money_column(values: Any, lang: str) -> MoneyColumn:

@@ -3,8 +3,9 @@
 Every HTML table in the executed notebook's outputs becomes a sheet named after the heading
 above it; cells that read as numbers are written as numbers with a number format
 (:func:`salesops_lib.report.xlsx.number_format`): ``12,345`` as ``#,##0``, ``37.2%`` as the
-fraction 0.372 in ``0.0%``, ``+3.1 pp``/``+3.1个百分点`` as 3.1 in points, money shown as
-``1,234.5万``/``1.2亿``/``12.3K``/``4.5M`` back in yuan in the money format, ``2025-06-30`` as a
+fraction 0.372 in ``0.0%``, ``+3.1 pp``/``+3.1个百分点`` as 3.1 in points, money as its exact
+amount in yuan (the cell's ``data-value``, written by :func:`salesops_lib.report.html.table_html`)
+or, without one, shown as ``1,234.5万``/``1.2亿``/``12.3K``/``4.5M`` back in yuan, in the money format; ``2025-06-30`` as a
 date; everything else as text — string cells, never formulas (:mod:`salesops_lib.report.xlsx`),
 so a name such as ``=HYPERLINK(…)`` stays text. Each sheet gets a frozen header, an autofilter
 and fitted widths. Complete lists the page shows only in part (deal lists) come as sheets of
@@ -13,6 +14,7 @@ their own (:data:`salesops_lib.report.notebook.SHEETS_MIME`), after the page's t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -39,6 +41,8 @@ class _Table:
     rows: list[list[str]] = field(default_factory=list)
     #: rows of the table's head (``<thead>``, or leading rows of ``<th>`` cells only)
     header_rows: int = 0
+    #: exact amounts of money cells shown rounded (their ``data-value``), by (row, column) index
+    exact: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 class _TableParser(HTMLParser):
@@ -69,6 +73,11 @@ class _TableParser(HTMLParser):
         elif tag in ("td", "th") and self._depth == 1:
             self._cell = []
             self._row_heads.append(tag == "th")
+            value = dict(attrs).get("data-value")
+            table = self.tables[-1]
+            if value is not None and table.rows:
+                with contextlib.suppress(ValueError):  # not a number: the cell's text stands
+                    table.exact[(len(table.rows) - 1, len(table.rows[-1]))] = float(value)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("h1", "h2", "h3", "h4"):
@@ -133,7 +142,12 @@ def write_workbook(notebook: Path, target: Path, lang: str = "en") -> Path | Non
                 if r <= table.header_rows:
                     write_cell(sheet, r, c, text)
                     continue
-                value, kind = _in_unit(*_value(text), scales[c - 1] if c <= len(scales) else None)
+                exact = table.exact.get((r - 1, c - 1))
+                kind: Kind
+                if exact is not None:
+                    value, kind = (int(exact) if exact.is_integer() else exact), "money"
+                else:
+                    value, kind = _in_unit(*_value(text), scales[c - 1] if c <= len(scales) else None)
                 cell = write_cell(sheet, r, c, value)
                 fmt = number_format(kind, lang)
                 if fmt:

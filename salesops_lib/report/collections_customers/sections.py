@@ -54,7 +54,7 @@ def _words_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter
         if name in frame:
             head, cell = in_column(frame[name], heading, fmt, lang)
             shown[head] = [cell(v) for v in frame[name]]
-    return table_html(pd.DataFrame(shown), index=False)
+    return table_html(pd.DataFrame(shown, dtype=object), index=False)  # money cells keep their exact amount
 
 
 # --------------------------------------------------------------------------- receivables

@@ -26,7 +26,7 @@ def _shown(frame: pd.DataFrame, columns: dict[str, Formatter], lang: str) -> pd.
     for name, fmt in columns.items():
         heading, cell = in_column(frame[name], label(name, lang), fmt, lang)
         shown[heading] = [cell(v) for v in frame[name]]
-    return pd.DataFrame(shown)
+    return pd.DataFrame(shown, dtype=object)  # money cells keep their exact amount
 
 
 def _section(title_key: str, lang: str, body: str = "") -> HtmlFragment:

@@ -474,10 +474,10 @@ def bridge_section(result: FunnelResult, lang: str) -> HtmlFragment:
     shown = pd.DataFrame({label("unit", lang): [unit_word(u, result.unit, lang) for u in units["unit"]]})
     # one unit for the whole bridge, so baseline + factors = latest reads across a row
     column = money_column(units[["won_value_baseline", *factors, "won_value_latest"]].to_numpy().ravel(), lang)
-    shown[column.header(label("baseline_value", lang))] = units["won_value_baseline"].map(column)
+    shown[column.header(label("baseline_value", lang))] = column.cells(units["won_value_baseline"])
     for name in factors:
-        shown[column.header(factor_word(name, result, lang))] = units[name].map(column)
-    shown[column.header(label("latest_value", lang))] = units["won_value_latest"].map(column)
+        shown[column.header(factor_word(name, result, lang))] = column.cells(units[name])
+    shown[column.header(label("latest_value", lang))] = column.cells(units["won_value_latest"])
     parts += [h3(label("bridge_units_title", lang)), table_html(shown, index=False)]
     values = result.bridge_factors
     if not values.empty:
@@ -503,7 +503,7 @@ def bridge_section(result: FunnelResult, lang: str) -> HtmlFragment:
                     label("latest_value", lang): fmt(values.loc[name, "latest"]),
                 }
             )
-        parts += [h3(label("bridge_factors_title", lang)), table_html(pd.DataFrame(rows), index=False)]
+        parts += [h3(label("bridge_factors_title", lang)), table_html(pd.DataFrame(rows, dtype=object), index=False)]
     return HtmlFragment("".join(parts))
 
 

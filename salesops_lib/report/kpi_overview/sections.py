@@ -42,6 +42,7 @@ def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
             for region in result.by_region.columns
         },
         index=[tile_label(m, cohorts.get(m, ""), lang) for m in result.by_region.index],
+        dtype=object,  # money cells keep their exact amount for the Excel download
     )
     shown.index.name = t("metric", lang)
     return HtmlFragment(f"<h2>{e(t('by_region_title', lang))}</h2>" + table_html(shown, lang=lang))

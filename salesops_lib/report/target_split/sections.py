@@ -155,7 +155,7 @@ def phasing_table(result: TargetSplitResult, lang: str) -> HtmlFragment:
         rows.append((label("quarter_n", lang).format(n=q), wide.loc[months].sum()))
     rows.append((label("year_total", lang), wide.sum()))
     column = money_column(wide.to_numpy().ravel(), lang)  # one unit for the whole grid
-    shown = pd.DataFrame({row: values.map(column) for row, values in rows}).T
+    shown = pd.DataFrame({row: column.cells(values) for row, values in rows}).T
     level_units = cast("pd.MultiIndex", shown.columns)  # (level, unit_id) pairs of the pivot
     shown.columns = [column.header(label("company", lang) if lvl == "company" else unit) for lvl, unit in level_units]
     shown.index.name = label("month_label", lang)

@@ -59,7 +59,7 @@ def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], lang: str) 
             shown[column.header(label(key, lang))] = [column(v) for v in frame[col]]
         else:
             shown[label(key, lang)] = [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v)) for v in frame[col]]
-    return table_html(pd.DataFrame(shown), index=False)
+    return table_html(pd.DataFrame(shown, dtype=object), index=False)  # money cells keep their exact amount
 
 
 # --------------------------------------------------------------------------- overview
