@@ -265,7 +265,7 @@ def test_messages_open_with_a_kpi_line_in_wan_and_yi(hook: _Hook, tmp_path: Path
 
 
 def test_kpi_line_in_english_and_without_a_target() -> None:
-    assert kpi_line([REVENUE], "en") == "Revenue 117.42M vs target 118.12M (99.4% attained), +19.2% vs previous month"
+    assert kpi_line([REVENUE], "en") == "Revenue 117M vs target 118M (99.4% attained), +19.2% vs previous month"
     assert kpi_line([{**REVENUE, "target": None}], "zh") == "销售额 1.17亿，环比 +19.2%"
     assert kpi_line([], "zh") == ""
 

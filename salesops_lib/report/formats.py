@@ -123,24 +123,6 @@ def money_axis(lang: str) -> MoneyAxis:
     return MoneyAxis(lang)
 
 
-def money_short(value: Any, lang: str) -> str:
-    """One money figure in words' size: 亿 / 万 (zh), M / k (en), at most two decimals.
-
-    Examples
-    --------
-    >>> money_short(117421794.46, "zh"), money_short(118122200, "en"), money_short(None, "zh")
-    ('1.17亿', '118.12M', '—')
-    """
-    if missing(value):
-        return "—"
-    amount = float(value)
-    steps = ((1e8, "亿"), (1e4, "万")) if lang == "zh" else ((1e6, "M"), (1e3, "k"))
-    for size, unit in steps:
-        if abs(amount) >= size:
-            return f"{_short(amount / size)}{unit}"
-    return _short(amount)
-
-
 Columns = dict[str, tuple[str, Callable[[Any], str]]]
 """A table's columns: frame column → (label key, cell formatter), in display order."""
 

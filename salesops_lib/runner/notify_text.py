@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.errors import ConfigError
 from salesops_lib.report.findings_text import finding_text
-from salesops_lib.report.formats import money_short, pct
+from salesops_lib.report.formats import money, pct
 from salesops_lib.report.i18n import catalogue_at, label_table, t
 from salesops_lib.report.i18n import title as report_title
 
@@ -180,8 +180,8 @@ def kpi_line(tiles: list[Any], lang: str) -> str:
         return ""
     fields = {
         "metric": word("revenue", lang),
-        "value": money_short(tile.get("value"), lang),
-        "target": money_short(tile.get("target"), lang),
+        "value": money(tile.get("value"), lang),
+        "target": money(tile.get("target"), lang),
         "attainment": pct(tile.get("vs_target")),
         "change": pct(tile.get("change_prev"), signed=True),
     }
