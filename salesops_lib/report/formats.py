@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from salesops_lib.metrics.formatting import MISSING_TEXT, is_missing_number
 from salesops_lib.report.html import e, table_html
 from salesops_lib.report.money import MONEY_UNITS
 from salesops_lib.report.money import MoneyColumn as MoneyColumn  # re-exported: pages import money from here
+from salesops_lib.report.money import missing as missing
 from salesops_lib.report.money import money as money
 from salesops_lib.report.money import money_column as money_column
 from salesops_lib.report.money import signed_money as signed_money
@@ -20,16 +20,6 @@ from salesops_lib.report.money import signed_money as signed_money
 
 def _lang(lang: str) -> str:
     return "zh" if lang == "zh" else "en"
-
-
-def missing(value: Any) -> bool:
-    """True for None, NaN and infinities."""
-    if value is None:
-        return True
-    try:
-        return not math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return True
 
 
 def in_column(values: Any, heading: str, fmt: Callable[[Any], str], lang: str) -> tuple[str, Callable[[Any], str]]:

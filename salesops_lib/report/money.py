@@ -23,7 +23,8 @@ import pandas as pd
 from salesops_lib.metrics.formatting import MISSING_TEXT, format_value
 
 
-def _missing(value: Any) -> bool:
+def missing(value: Any) -> bool:
+    """True for None, NaN, infinities and anything that is not a number."""
     if value is None:
         return True
     try:
@@ -94,7 +95,7 @@ def money(value: Any, lang: str = "") -> str:
     >>> money(99999600, "zh"), money(-864000, "en"), money(float("nan"), "en")
     ('1.00亿', '-864K', '—')
     """
-    if _missing(value):
+    if missing(value):
         return MISSING_TEXT
     amount = float(value)
     if not lang:
@@ -154,7 +155,7 @@ class MoneyColumn:
 
     def __call__(self, value: Any) -> str:
         """One cell in the column's unit (no unit word: the header states it)."""
-        if _missing(value):
+        if missing(value):
             return MISSING_TEXT
         return MoneyText(f"{float(value) / self.size:,.{self.digits}f}", float(value))
 
@@ -175,7 +176,7 @@ def money_column(values: Any, lang: str) -> MoneyColumn:
     >>> col.header("Revenue"), col(864000), col(None)
     ('Revenue (K)', '864.0', '—')
     """
-    sizes = [abs(float(v)) for v in values if not _missing(v) and float(v) != 0]
+    sizes = [abs(float(v)) for v in values if not missing(v) and float(v) != 0]
     middle = statistics.median(sizes) if sizes else 0.0
     for size, unit in _units(lang):
         if middle >= size:
