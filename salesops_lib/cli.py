@@ -603,7 +603,9 @@ def dashboard(
 ) -> None:
     """Serve the leadership dashboard with Voila (builds each period's data once, then serves it)."""
     from salesops_lib.core.periods import resolve_period
-    from salesops_lib.dashboard.build import ensure_cubes, recent_periods
+    from salesops_lib.dashboard.background import build_latest, spawn_pending
+    from salesops_lib.dashboard.build import build_cube, recent_periods
+    from salesops_lib.dashboard.cube import cube_root
     from salesops_lib.dashboard.server import (
         TOKEN_ENV,
         ServerOptions,
@@ -643,14 +645,17 @@ def dashboard(
         raise ConfigError(str(exc), where="--period", fix="use YYYY-MM or last-month") from None
     if source is None and mapping is None:
         source = "demo"
+    say = lambda msg: err.print(f"[dashboard] {msg}", markup=False, highlight=False)  # noqa: E731
     with engine_errors("building the dashboard data", where=source or str(mapping)):
         ds = connect(source, mapping)
-        root = ensure_cubes(
-            ds,
-            recent_periods(latest, months),
-            refresh=refresh,
-            progress=lambda msg: err.print(f"[dashboard] {msg}", markup=False, highlight=False),
+        root = cube_root(ds.fingerprint)
+        say(f"building dashboard data for {latest}")
+        later = build_latest(
+            root, recent_periods(latest, months), lambda p: build_cube(ds, p, progress=say), refresh=refresh
         )
+    if later:  # the latest period is served now; the older ones follow in the background
+        spawn_pending(root, source, str(mapping) if mapping else None)
+        say(f"building {', '.join(later)} in the background (log: {root / 'background.log'})")
     env = voila_env(
         os.environ,
         {"SALESOPS_DASHBOARD_CUBES": str(root), "SALESOPS_DASHBOARD_PERIOD": latest, "SALESOPS_DASHBOARD_LANG": lang},
