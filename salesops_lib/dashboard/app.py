@@ -19,9 +19,9 @@ from salesops_lib.config.paths import cache_dir
 from salesops_lib.core.atomic import write_text_atomic
 from salesops_lib.core.periods import resolve_period
 from salesops_lib.dashboard import panels
-from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, load_cube
 from salesops_lib.dashboard.background import pending
-from salesops_lib.dashboard.labels import LABELS, display_words, display_name
+from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, load_cube
+from salesops_lib.dashboard.labels import LABELS, display_name, display_words
 from salesops_lib.dashboard.scope import DRILL_LEVELS, Scope, children, resolve
 from salesops_lib.errors import ConfigError
 from salesops_lib.report.fonts import font_face_css
@@ -118,7 +118,7 @@ class LeadershipDashboard:
         self._boxes = {"region": self.region, "team": self.team, "rep": self.rep}
         for box in (self.period, self.region, self.team, self.rep):
             box.layout.width = "250px"
-            box.style.description_width = "40px"
+            box.style.description_width = "4.5em"
         self.crumbs = [widgets.Button() for _ in range(4)]
         for i, button in enumerate(self.crumbs):
             button.add_class("so-crumb")
@@ -271,6 +271,8 @@ def font_css(cube: DashboardCube, lang: str) -> str:
     """The CJK font subset covering every label and name the dashboard can show, cached on disk."""
     words = [v for entry in LABELS.values() for v in entry.values()] + display_words()
     text = "".join(words) + "".join(cube.org["name"].astype(str)) + "".join(cube.org["team"].astype(str))
+    if "customer" in cube.deals:
+        text += "".join(cube.deals["customer"].astype(str))
     if lang == "zh":
         from salesops_lib.metrics import METRICS
         from salesops_lib.report.i18n import glossary

@@ -29,10 +29,12 @@ DASHBOARD_CSS = """
 .so-dash{font-family:"SalesOps CJK",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2d3d}
 .so-dash h1{font-size:22px;margin:4px 0 2px}.so-dash h2{font-size:16px;margin:14px 0 6px;color:#1f5aa6}
 .so-dash .so-meta{color:#6b7b8c;font-size:12px}
-.so-dash,.so-dash *{box-sizing:border-box}.so-dash{max-width:100%;overflow-wrap:anywhere}
+.so-dash,.so-dash *{box-sizing:border-box}.so-dash{max-width:100%}.so-dash p,.so-dash li{overflow-wrap:break-word}
+.widget-html.so-dash{min-width:0;max-width:100%}
+.widget-html.so-dash>.widget-html-content{min-width:0;max-width:100%;flex:1 1 auto;white-space:normal;line-height:1.5;height:auto}
 .so-dash .so-scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
 .so-dash table.so-table{border-collapse:collapse;font-size:13px;width:100%}
-.so-dash table.so-table th,.so-dash table.so-table td{padding:3px 8px;border-bottom:1px solid #e3e8ee;text-align:right}
+.so-dash table.so-table th,.so-dash table.so-table td{white-space:nowrap;padding:3px 8px;border-bottom:1px solid #e3e8ee;text-align:right}
 .so-dash table.so-table th:first-child,.so-dash table.so-table td:first-child{text-align:left}
 .so-dash .so-flag{color:#c8423b;font-weight:600}
 .so-dash .so-note{color:#51606f;font-size:13px;margin:4px 0}
@@ -271,10 +273,7 @@ def trend_plot(cube: DashboardCube, scope: Scope, lang: str) -> str:
     ax.bar(months, rows["actual"], color=PALETTE[0], label=_t("actual", lang))
     ax.plot(months, rows["target"], color=PALETTE[1], marker="o", lw=2, label=_t("target", lang))
     ax.yaxis.set_major_formatter(money_axis(lang))
-    ax.set_title(
-        _t("trend_title", lang)
-        + f" · {_name(cube, scope.level, scope.unit, lang)}"
-    )
+    ax.set_title(_t("trend_title", lang) + f" · {_name(cube, scope.level, scope.unit, lang)}")
     ax.tick_params(axis="x", labelsize=8)
     top = max(rows["actual"].max(), rows["target"].max())
     if top == top and top > 0:
@@ -296,21 +295,27 @@ def bars_plot(cube: DashboardCube, scope: Scope, lang: str) -> str:
         return ""
     apply_light_theme()
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    level = scope.child_level or scope.level
+    level = scope.child_level
     names = [_name(cube, level, u, lang) for u in rows["unit"]]
     fig = Figure(figsize=(PLOT_WIDTH, 1.0 + 0.32 * len(rows)), dpi=PLOT_DPI)
     ax = fig.add_subplot()
     ys = list(range(len(rows)))[::-1]
     met = (rows["actual"] >= rows["target"]).tolist()
     ax.barh(ys, rows["actual"].fillna(0), color=[PALETTE[2] if m else PALETTE[0] for m in met], height=0.6)
-    ax.scatter(rows["target"], ys, marker="|", s=260, linewidths=2.5, color=PALETTE[3], zorder=3, label=_t("target", lang))
+    ax.scatter(
+        rows["target"], ys, marker="|", s=260, linewidths=2.5, color=PALETTE[3], zorder=3, label=_t("target", lang)
+    )
     ax.set_yticks(ys, _short_names(names), fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.xaxis.set_major_formatter(money_axis(lang))
     ax.tick_params(axis="x", labelsize=8)
     ax.set_title(_t("bars_title", lang, level=t(level, lang, LABELS)), fontsize=11)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.45 / (1.0 + 0.32 * len(rows)), bottom=0.35 / (1.0 + 0.32 * len(rows)))
+    fig.subplots_adjust(
+        left=0.3, right=0.97, top=1 - 0.45 / (1.0 + 0.32 * len(rows)), bottom=0.35 / (1.0 + 0.32 * len(rows))
+    )
     return _png(fig, "bars")
 
 
@@ -323,36 +328,43 @@ def bridge_plot(cube: DashboardCube, scope: Scope, lang: str) -> str:
         return ""
     apply_light_theme()
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    level = scope.child_level or scope.level
-    labels, lefts, widths, colours = [], [], [], []
+    level = scope.child_level
+    labels: list[str] = []
+    lefts: list[float] = []
+    widths: list[float] = []
+    colours: list[str] = []
     running = 0.0
-    for row in steps.itertuples():
-        if row.kind == "total":
-            labels.append(_t(f"bridge_{row.item}", lang))
+    for item, kind, amount, units in zip(steps["item"], steps["kind"], steps["value"], steps["units"], strict=True):
+        value = float(amount)
+        if kind == "total":
+            labels.append(_t(f"bridge_{item}", lang))
             lefts.append(0.0)
-            widths.append(row.value)
+            widths.append(value)
             colours.append(PALETTE[0])
-            running = row.value
+            running = value
             continue
-        if row.kind == "other":
-            labels.append(_t("bridge_other", lang, n=max(len(views.target_vs_actual(cube, scope)) - (len(steps) - 3), 0)))
-        else:
-            labels.append(_name(cube, level, str(row.item), lang))
-        lefts.append(running if row.value >= 0 else running + row.value)
-        widths.append(abs(row.value))
-        colours.append(PALETTE[2] if row.value >= 0 else PALETTE[3])
-        running += row.value
+        labels.append(
+            _t("bridge_other", lang, n=int(units)) if kind == "other" else _name(cube, level, str(item), lang)
+        )
+        lefts.append(running if value >= 0 else running + value)
+        widths.append(abs(value))
+        colours.append(PALETTE[2] if value >= 0 else PALETTE[3])
+        running += value
     height = 1.0 + 0.32 * len(labels)
     fig = Figure(figsize=(PLOT_WIDTH, height), dpi=PLOT_DPI)
     ax = fig.add_subplot()
     ys = list(range(len(labels)))[::-1]
     ax.barh(ys, widths, left=lefts, color=colours, height=0.6)
     ax.set_yticks(ys, _short_names(labels), fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.xaxis.set_major_formatter(money_axis(lang))
     ax.tick_params(axis="x", labelsize=8)
-    low = min(lefts)
-    ax.set_xlim(min(0.0, low) if low < 0.5 * max(widths) else low * 0.9, (max(l + w for l, w in zip(lefts, widths, strict=True))) * 1.03)
+    ends = [value for left, width in zip(lefts, widths, strict=True) for value in (left, left + width)]
+    moving = [v for v, c in zip(lefts, colours, strict=True) if c != PALETTE[0]] + [widths[0], widths[-1]]
+    low, high = min(moving), max(ends)
+    ax.set_xlim(max(0.0, low - 0.15 * (high - low)), high + 0.03 * (high - low))  # zoomed on the steps
     ax.set_title(_t("bridge_title", lang, level=t(level, lang, LABELS)), fontsize=11)
     fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.45 / height, bottom=0.35 / height)
     return _png(fig, "bridge")

@@ -50,9 +50,7 @@ def breakdown(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
     level = scope.child_level
     units = children(cube.org, scope)
     if not level or not units:
-        return pd.DataFrame(
-            columns=["unit", "revenue", "attainment", "win_rate", "forecast_attainment", "p_hit"]
-        )
+        return pd.DataFrame(columns=["unit", "revenue", "attainment", "win_rate", "forecast_attainment", "p_hit"])
     picked = cube.tiles[(cube.tiles["level"] == level) & cube.tiles["unit"].isin(units)]
     values = picked.pivot_table(index="unit", columns="metric", values="value", aggfunc="first")
     table = pd.DataFrame(index=pd.Index(units, name="unit"))
@@ -85,12 +83,11 @@ def deals(cube: DashboardCube, scope: Scope, *, limit: int = 10) -> pd.DataFrame
 
 
 def target_vs_actual(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
-    """The month's revenue and target of the units one level down (for a rep: the scope's own
-    unit), in the order of the drill table: unit, actual, target.
+    """The month's revenue and target of the units one level down (empty at rep scope), by unit id:
+    unit, actual, target.
     """
     level = scope.child_level
-    units = children(cube.org, scope) if level else [scope.unit]
-    level = level or scope.level
+    units = children(cube.org, scope)
     rows = cube.tiles[(cube.tiles["level"] == level) & (cube.tiles["metric"] == "revenue")]
     rows = rows[rows["unit"].astype(str).isin(units)]
     table = pd.DataFrame({"unit": rows["unit"].astype(str), "actual": rows["value"], "target": rows["target"]})
@@ -101,22 +98,26 @@ def bridge(cube: DashboardCube, scope: Scope, *, most: int = 6) -> pd.DataFrame:
     """Target → actual of the scope's month as a waterfall: the target, each unit one level down
     with its actual minus its target (largest gaps first, the rest summed as ``other``), then the actual.
     The steps add up exactly when the units' targets and actuals add up to the scope's.
-    Columns: ``item`` (target, a unit id, other, actual), ``kind`` (total, unit, other), ``value``.
+    Columns: ``item`` (target, a unit id, other, actual), ``kind`` (total, unit, other), ``value``,
+    ``units`` (how many units a step sums). Empty at rep scope (nothing below a rep).
     """
     own = tiles(cube, scope)
     own = own[own["metric"] == "revenue"]
-    if own.empty or not pd.notna(own["target"].iloc[0]):
-        return pd.DataFrame(columns=["item", "kind", "value"])
+    if not scope.child_level or own.empty or not pd.notna(own["target"].iloc[0]):
+        return pd.DataFrame(columns=["item", "kind", "value", "units"])
     target, actual = float(own["target"].iloc[0]), float(own["value"].iloc[0])
-    parts = target_vs_actual(cube, scope) if scope.child_level else pd.DataFrame(columns=["unit", "actual", "target"])
+    parts = target_vs_actual(cube, scope)
     parts = parts.assign(gap=parts["actual"].fillna(0) - parts["target"].fillna(0))
     parts = parts.reindex(parts["gap"].abs().sort_values(ascending=False, kind="stable").index)
-    rows = [{"item": "target", "kind": "total", "value": target}]
-    rows += [{"item": u, "kind": "unit", "value": g} for u, g in zip(parts["unit"].head(most), parts["gap"].head(most), strict=True)]
-    rest = actual - target - float(parts["gap"].head(most).sum())
+    shown = parts.head(most)
+    rows = [{"item": "target", "kind": "total", "value": target, "units": 0}]
+    rows += [
+        {"item": u, "kind": "unit", "value": g, "units": 1} for u, g in zip(shown["unit"], shown["gap"], strict=True)
+    ]
+    rest = actual - target - float(shown["gap"].sum())
     if len(parts) > most or abs(rest) > 1e-6 * max(abs(target), 1.0):
-        rows.append({"item": "other", "kind": "other", "value": rest})
-    rows.append({"item": "actual", "kind": "total", "value": actual})
+        rows.append({"item": "other", "kind": "other", "value": rest, "units": len(parts) - len(shown)})
+    rows.append({"item": "actual", "kind": "total", "value": actual, "units": 0})
     return pd.DataFrame(rows)
 
 
