@@ -582,7 +582,11 @@ def dashboard(
     mapping: MappingOpt = None,
     period: Annotated[str, typer.Option(help="Latest period shown, YYYY-MM or last-month.")] = "last-month",
     months: Annotated[
-        int, typer.Option(help="Periods offered in the period filter (each built once, then cached).")
+        int,
+        typer.Option(
+            help="Periods offered in the period filter (each built once, then cached; the latest first, "
+            "the others in the background)."
+        ),
     ] = 3,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     pool: Annotated[int, typer.Option(help="Preheated kernels kept ready (0: start one per viewer).")] = 2,
@@ -601,7 +605,7 @@ def dashboard(
     ] = 60,
     refresh: Annotated[bool, typer.Option("--refresh", help="Rebuild the dashboard data even if cached.")] = False,
 ) -> None:
-    """Serve the leadership dashboard with Voila (builds each period's data once, then serves it)."""
+    """Serve the leadership dashboard with Voila (builds the latest period's data, serves it, builds the others in the background)."""
     from salesops_lib.core.periods import resolve_period
     from salesops_lib.dashboard.background import build_latest, spawn_pending
     from salesops_lib.dashboard.build import build_cube, recent_periods

@@ -270,6 +270,12 @@ def test_cube_holds_what_the_analyses_found(small_demo_cube: DashboardCube) -> N
     pace = CATALOG["target_tracking"].spec.run(ds, scope).pacing
     assert len(cube.pacing) == len(pace)
     assert {f.analysis for f in cube.findings} >= {"target_tracking", "team_efficiency", "forecast"}
+    won = cube.funnel[cube.funnel["step"] == "won"].groupby("level")["reached"].sum()
+    assert won["region"] == won["company"] == won["team"] == won["rep"]  # every unit funnel ends with won
+    deals = cube.deals
+    assert len(deals) > 0 and deals.groupby("rep_id").size().max() <= 10
+    assert set(deals["stage"]) <= set(ds.stages.open_stages) and (deals["days_in_stage"] >= 0).all()
+    assert set(deals["rep_id"]) <= set(cube.org["rep_id"]) and cube.org["departed"].any()
 
 
 def test_server_is_safe_by_default() -> None:

@@ -49,6 +49,16 @@ DASHBOARD_CSS = """
 """
 
 
+PLOT_WIDTH = 4.4
+"""Inches: about a phone's width, so text keeps its size at 390 px (the image scales to its cell)."""
+PLOT_DPI = 160
+"""Pixels per inch of the inline plots: sharp on high-density screens."""
+
+
+def _short_names(names: list[str], most: int = 9) -> list[str]:
+    return [n if len(n) <= most else n[: most - 1] + "…" for n in names]
+
+
 def _t(key: str, lang: str, **facts: Any) -> str:
     text = t(key, lang, LABELS)
     return text.format(**facts) if facts else text
@@ -392,16 +402,6 @@ def deals(cube: DashboardCube, scope: Scope, lang: str) -> str:
         lang,
     )
     return f"<div class='so-deals'>{title}{table}</div>"
-
-
-PLOT_WIDTH = 4.4
-"""Inches: about a phone's width, so text keeps its size at 390 px (the image scales to its cell)."""
-PLOT_DPI = 160
-"""Pixels per inch of the inline plots: sharp on high-density screens."""
-
-
-def _short_names(names: list[str], most: int = 9) -> list[str]:
-    return [n if len(n) <= most else n[: most - 1] + "…" for n in names]
 
 
 def _png(fig: Any, name: str) -> str:
