@@ -582,7 +582,11 @@ def dashboard(
     mapping: MappingOpt = None,
     period: Annotated[str, typer.Option(help="Latest period shown, YYYY-MM or last-month.")] = "last-month",
     months: Annotated[
-        int, typer.Option(help="Periods offered in the period filter (each built once, then cached).")
+        int,
+        typer.Option(
+            help="Periods offered in the period filter (each built once, then cached; the latest first, "
+            "the others in the background)."
+        ),
     ] = 3,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     pool: Annotated[int, typer.Option(help="Preheated kernels kept ready (0: start one per viewer).")] = 2,
@@ -601,9 +605,11 @@ def dashboard(
     ] = 60,
     refresh: Annotated[bool, typer.Option("--refresh", help="Rebuild the dashboard data even if cached.")] = False,
 ) -> None:
-    """Serve the leadership dashboard with Voila (builds each period's data once, then serves it)."""
+    """Serve the leadership dashboard with Voila (builds the latest period's data, serves it, builds the others in the background)."""
     from salesops_lib.core.periods import resolve_period
-    from salesops_lib.dashboard.build import ensure_cubes, recent_periods
+    from salesops_lib.dashboard.background import build_latest, spawn_pending
+    from salesops_lib.dashboard.build import build_cube, recent_periods
+    from salesops_lib.dashboard.cube import cube_root
     from salesops_lib.dashboard.server import (
         TOKEN_ENV,
         ServerOptions,
@@ -643,14 +649,17 @@ def dashboard(
         raise ConfigError(str(exc), where="--period", fix="use YYYY-MM or last-month") from None
     if source is None and mapping is None:
         source = "demo"
+    say = lambda msg: err.print(f"[dashboard] {msg}", markup=False, highlight=False)  # noqa: E731
     with engine_errors("building the dashboard data", where=source or str(mapping)):
         ds = connect(source, mapping)
-        root = ensure_cubes(
-            ds,
-            recent_periods(latest, months),
-            refresh=refresh,
-            progress=lambda msg: err.print(f"[dashboard] {msg}", markup=False, highlight=False),
+        root = cube_root(ds.fingerprint)
+        say(f"building dashboard data for {latest}")
+        later = build_latest(
+            root, recent_periods(latest, months), lambda p: build_cube(ds, p, progress=say), refresh=refresh
         )
+    if later:  # the latest period is served now; the older ones follow in the background
+        spawn_pending(root, source, str(mapping) if mapping else None)
+        say(f"building {', '.join(later)} in the background (log: {root / 'background.log'})")
     env = voila_env(
         os.environ,
         {"SALESOPS_DASHBOARD_CUBES": str(root), "SALESOPS_DASHBOARD_PERIOD": latest, "SALESOPS_DASHBOARD_LANG": lang},

@@ -135,10 +135,12 @@ class DashboardProcess:
                 os.killpg(self.proc.pid, 9)
 
 
-def open_dashboard(browser: Any, url: str, *, timeout_ms: int = 60_000) -> tuple[Any, float]:
-    """A new viewer (fresh browser context) opens ``url``; returns the page and seconds until
-    the KPI tiles were on screen."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+def open_dashboard(
+    browser: Any, url: str, *, timeout_ms: int = 60_000, width: int = 1280, height: int = 1600
+) -> tuple[Any, float]:
+    """A new viewer (fresh browser context, ``width`` × ``height`` CSS pixels) opens ``url``; returns
+    the page and seconds until the KPI tiles were on screen."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     started = time.perf_counter()
     page.goto(url, wait_until="commit")

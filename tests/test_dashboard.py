@@ -4,6 +4,7 @@ analyses it comes from, widget callbacks, and the server's safety checks."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -269,6 +270,12 @@ def test_cube_holds_what_the_analyses_found(small_demo_cube: DashboardCube) -> N
     pace = CATALOG["target_tracking"].spec.run(ds, scope).pacing
     assert len(cube.pacing) == len(pace)
     assert {f.analysis for f in cube.findings} >= {"target_tracking", "team_efficiency", "forecast"}
+    won = cube.funnel[cube.funnel["step"] == "won"].groupby("level")["reached"].sum()
+    assert won["region"] == won["company"] == won["team"] == won["rep"]  # every unit funnel ends with won
+    deals = cube.deals
+    assert len(deals) > 0 and deals.groupby("rep_id").size().max() <= 10
+    assert set(deals["stage"]) <= set(ds.stages.open_stages) and (deals["days_in_stage"] >= 0).all()
+    assert set(deals["rep_id"]) <= set(cube.org["rep_id"]) and cube.org["departed"].any()
 
 
 def test_server_is_safe_by_default() -> None:
@@ -327,3 +334,166 @@ def test_notebook_runs_top_to_bottom_outside_voila(tmp_path, small_demo_cube) ->
     assert "application/vnd.jupyter.widget-view+json" in kinds
     assert any("Sales leadership dashboard" in o.get("data", {}).get("text/html", "") for o in outputs)
     assert not any("building dashboard data" in o.get("text", "") for o in outputs)  # loaded, not rebuilt
+
+
+# ------------------------------------------------------------------ issue 21: drill state, names, deals, charts
+
+
+def test_drill_clears_the_levels_below_and_resolve_never_goes_deeper_than_the_filters() -> None:
+    deep = Scope("north", "n-1", "r1")
+    assert deep.drill("team", "") == Scope("north")  # drilling up from a rep: the team's "all" clears the rep
+    assert deep.drill("region", "") == Scope()
+    assert deep.drill("region", "south") == Scope("south")
+    assert Scope("north").drill("team", "n-2") == Scope("north", "n-2")
+    assert resolve(ORG, "north", "", "r1") == Scope("north")  # a rep under "all teams" is no scope
+    assert deep.path() == [("company", "company"), ("region", "north"), ("team", "n-1"), ("rep", "r1")]
+    with pytest.raises(ValueError, match="drill level"):
+        deep.drill("company", "")
+
+
+def test_drilling_up_from_a_rep_shows_what_the_filters_say(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Regression: choosing 全部 as team while a rep was shown left the page on that rep."""
+    from salesops_lib.dashboard.app import CubeStore, LeadershipDashboard
+
+    save_cube(hand_cube(), tmp_path)
+    dash = LeadershipDashboard(CubeStore(tmp_path), "2026-10", "zh")
+    dash.region.value = "north"
+    dash.team.value = "n-1"
+    dash.rep.value = "r2"
+    assert dash.crumb_text() == "全部 › 华北 › n-1 › 乙" and "data-scope='rep:r2'" in dash.page.value
+    dash.team.value = ""  # up: all teams of north
+    assert dash.scope == Scope("north") and dash.rep.value == "" and dash.rep.options == (("全部", ""),)
+    assert "data-scope='region:north'" in dash.page.value and dash.crumb_text() == "全部 › 华北"
+    dash.team.value = "n-1"
+    dash.rep.value = "r1"
+    dash.crumbs[0].click()  # the breadcrumb 全部: back to the company, every filter on all
+    assert dash.scope == Scope() and (dash.region.value, dash.team.value, dash.rep.value) == ("", "", "")
+    assert "data-scope='company:company'" in dash.page.value and dash.crumb_text() == "全部"
+    dash.select(region="north", team="n-1", rep="r1")
+    dash.crumbs[1].click()  # 华北
+    assert dash.scope == Scope("north") and dash.team.value == "" and "data-scope='region:north'" in dash.page.value
+
+
+def test_names_for_codes_go_through_one_lookup() -> None:
+    from salesops_lib.dashboard.labels import display_name
+
+    org = ORG.assign(departed=[False, True, False, False])
+    assert display_name("region", "north", "zh") == "华北" and display_name("region", "north", "en") == "North"
+    assert display_name("team", "southwest-05", "zh") == "西南5组"
+    assert display_name("team", "mars-01", "zh") == "mars-01"  # an unknown region: the code as it is
+    assert display_name("rep", "r2", "zh", org) == "乙（已离职）" and display_name("rep", "r1", "en", org) == "甲"
+    assert (
+        display_name("stage", "negotiation", "zh") == "谈判" and display_name("campaign_type", "expo", "zh") == "展会"
+    )
+    page = __import__("salesops_lib.dashboard.app", fromlist=["render_page"]).render_page(hand_cube(), Scope(), "zh")
+    assert "华北" in page and ">north<" not in page and "展会" in page and ">expo<" not in page
+
+
+def test_unit_funnels_end_with_the_won_row() -> None:
+    """The segment comparison stops at the last conversion: the cube adds each unit's won step."""
+    from types import SimpleNamespace
+
+    from salesops_lib.dashboard.build import _funnel
+
+    company = pd.DataFrame({"step": ["lead", "proposal", "won"], "k": [0, 1, 2], "reached": [100.0, 50.0, 20.0]})
+    segments = pd.DataFrame(
+        {
+            "dimension": ["region", "region", "rep", "rep", "channel"],
+            "segment": ["north", "north", "r1", "r1", "web"],
+            "step": ["lead", "proposal", "lead", "proposal", "proposal"],
+            "k": [0, 1, 0, 1, 1],
+            "reached": [60.0, 30.0, 10.0, 5.0, 9.0],
+            "advanced": [30.0, 15.0, 5.0, 2.0, 4.0],
+        }
+    )
+    frame = _funnel(SimpleNamespace(funnel=company, segments=segments))  # type: ignore[arg-type]
+    north = frame[(frame["level"] == "region") & (frame["unit"] == "north")]
+    assert north["step"].tolist() == ["lead", "proposal", "won"] and north["reached"].tolist() == [60.0, 30.0, 15.0]
+    rep = frame[frame["unit"] == "r1"]
+    assert rep["step"].iloc[-1] == "won" and rep["reached"].iloc[-1] == 2.0
+    assert "web" not in set(frame["unit"])
+    shown = views.funnel(replace(hand_cube(), funnel=frame), Scope("north"))
+    assert shown["step"].iloc[-1] == "won" and shown["conversion"].iloc[-1] == pytest.approx(0.5)
+
+
+def _deals() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "rep_id": ["r1", "r1", "r1", "r2"],
+            "opp_id": ["o1", "o2", "o3", "o4"],
+            "customer": ["<i>甲公司</i>", "乙公司", "丙公司", "丁公司"],
+            "amount": [10.0, 300.0, 20.0, 99.0],
+            "stage": ["proposal", "negotiation", "lead", "lead"],
+            "expected_close": ["2026-11-20", "2026-12-01", "", "2026-11-02"],
+            "days_in_stage": [12, 40, 3, 1],
+        }
+    )
+
+
+def test_a_reps_open_deals_are_listed_at_rep_scope_only() -> None:
+    from salesops_lib.dashboard import panels
+
+    cube = replace(hand_cube(), deals=_deals())
+    listed = views.deals(cube, Scope("north", "n-1", "r1"))
+    assert listed["opp_id"].tolist() == ["o2", "o3", "o1"]  # largest first
+    assert views.deals(cube, Scope("north", "n-1", "r1"), limit=2)["opp_id"].tolist() == ["o2", "o3"]
+    assert views.deals(cube, Scope("north", "n-1")).empty and panels.deals(cube, Scope("north"), "zh") == ""
+    html = panels.deals(cube, Scope("north", "n-1", "r1"), "zh")
+    assert "谈判" in html and "2026-12-01" in html and "&lt;i&gt;甲公司" in html and "<i>" not in html
+    assert "class='so-scroll'" in html  # scrolls inside its container on a phone
+    assert "没有在手商机" in panels.deals(cube, Scope("south", "s-1", "r4"), "zh")
+
+
+def test_bridge_steps_add_up_from_target_to_actual() -> None:
+    cube = hand_cube()
+    steps = views.bridge(cube, Scope("north"))
+    assert steps["item"].tolist()[0] == "target" and steps["item"].tolist()[-1] == "actual"
+    assert steps["value"].iloc[0] == pytest.approx(77.0) and steps["value"].iloc[-1] == pytest.approx(70.0)
+    inner = steps[steps["kind"] != "total"]
+    assert inner["value"].sum() == pytest.approx(70.0 - 77.0)
+    assert set(inner["item"]) == {"n-1", "n-2"}
+    few = views.bridge(cube, Scope(), most=1)  # the smaller region's gap goes into "other"
+    assert few["item"].tolist() == ["target", "north", "other", "actual"] and few.iloc[2]["units"] == 1
+    assert views.bridge(cube, Scope("north", "n-1", "r1")).empty
+    bars = views.target_vs_actual(cube, Scope())
+    assert bars.set_index("unit").loc["south", "target"] == pytest.approx(33.0)
+
+
+def test_charts_sit_beside_the_tables() -> None:
+    from salesops_lib.dashboard.app import render_page
+
+    page = render_page(hand_cube(), Scope("north"), "zh")
+    assert "data-plot='bars'" in page and "data-plot='bridge'" in page
+    assert page.count("<div class='so-scroll'>") >= 3
+
+
+def test_the_latest_period_is_served_before_the_others_are_built(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Order and state, not speed: after the first step only the latest cube exists and the dashboard
+    serves it, offering the others with an ETA; the background step then adds them."""
+    from salesops_lib.dashboard.app import CubeStore, LeadershipDashboard
+    from salesops_lib.dashboard.background import build_latest, build_pending, pending
+    from salesops_lib.dashboard.cube import available_periods
+
+    built: list[str] = []
+
+    def build(period: str) -> DashboardCube:
+        built.append(period)
+        return replace(hand_cube(), period=period)
+
+    periods = ["2026-10", "2026-09", "2026-08"]
+    later = build_latest(tmp_path, periods, build)
+    assert built == ["2026-10"] and later == ["2026-09", "2026-08"]
+    assert available_periods(tmp_path) == ["2026-10"] and list(pending(tmp_path)) == ["2026-09", "2026-08"]
+    dash = LeadershipDashboard(CubeStore(tmp_path), "2026-10", "zh")
+    labels = {v: k for k, v in dash.period.options}
+    assert labels["2026-10"] == "2026-10" and "生成中" in labels["2026-09"] and "分钟" in labels["2026-08"]
+    dash.period.value = "2026-09"  # not ready: the page stays on the latest and says when
+    assert dash.cube.period == "2026-10" and dash.period.value == "2026-10" and "2026-09" in dash.notice.value
+
+    assert build_pending(tmp_path, build) == ["2026-09", "2026-08"]
+    assert built == periods and available_periods(tmp_path) == periods and pending(tmp_path) == {}
+    dash.refresh()
+    assert [v for _, v in dash.period.options] == periods and all(k == v for k, v in dash.period.options)
+    dash.period.value = "2026-08"
+    assert dash.cube.period == "2026-08" and dash.notice.value == ""
+    assert build_latest(tmp_path, periods, build) == [] and built == periods  # all stored: nothing rebuilt

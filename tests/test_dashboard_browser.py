@@ -94,14 +94,14 @@ def test_dashboard_loads_with_the_periods_figures_and_filters(browser, server, h
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-company.png"), full_page=True)
 
-    change_filter(page, 1, "north")
+    change_filter(page, 1, "华北")  # regions are offered by name (code north)
     assert page.get_attribute(".so-kpis", "data-scope") == "region:north"
     assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(
         hostile_source, "region", "north"
     )
     assert page.get_attribute("img[data-plot=trend]", "src") != plot_before
     teams = page.locator(".so-filters select").nth(2).locator("option").all_inner_texts()
-    assert len(teams) > 1 and all(t.startswith("north") for t in teams[1:])  # drill: north's teams only
+    assert len(teams) > 1 and all(t.startswith("华北") for t in teams[1:])  # drill: north's teams only, by name
     page.screenshot(path=str(ARTIFACTS / "dashboard-north.png"), full_page=True)
     assert (ARTIFACTS / "dashboard-north.png").stat().st_size > 10_000
     assert errors == []
@@ -113,7 +113,7 @@ def test_html_in_names_is_shown_as_text_and_never_runs(browser, server) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     assert CUSTOMER_PAYLOAD in page.inner_text("body")  # the planted key account is among the open alerts
-    change_filter(page, 1, "north")
+    change_filter(page, 1, "华北")
     team_select = page.locator(".so-filters select").nth(2)
     for team in team_select.locator("option").all_inner_texts()[1:]:
         change_filter(page, 2, team)
@@ -123,4 +123,75 @@ def test_html_in_names_is_shown_as_text_and_never_runs(browser, server) -> None:
     assert REP_PAYLOAD in body  # the name is shown, as text
     assert page.evaluate("window.__xss") is None and dialogs == []
     assert page.locator("img[src='x']").count() == 0 and page.locator("script:text('__xss')").count() == 0
+    page.context.close()
+
+
+def _crumbs(page) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(t.strip() for t in page.locator(".so-crumbs button:visible").all_inner_texts())
+
+
+def _selected(page, index: int) -> str:  # type: ignore[no-untyped-def]
+    return str(page.locator(".so-filters select").nth(index).evaluate("s => s.options[s.selectedIndex].text")).strip()
+
+
+WITHIN_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width) return ['page', document.documentElement.scrollWidth];
+  const boxes = '.so-filters, .so-crumbs, .so-dash .so-row, .so-dash .so-cell, .so-dash .so-scroll, .so-dash img, '
+    + '.so-dash .so-tile, .so-dash h2, .so-dash p';
+  return Array.from(document.querySelectorAll(boxes))
+    .filter(el => el.getBoundingClientRect().right > width + 0.5)
+    .map(el => [el.tagName + '.' + el.className, Math.round(el.getBoundingClientRect().right)]);
+}"""
+"""What sticks out beyond the screen's right edge: the page itself, or a block the page clips
+(Voila's output area hides overflow, so a clipped block is cut off rather than scrollable)."""
+
+
+def _no_sideways_scroll(page) -> bool:  # type: ignore[no-untyped-def]
+    outside = page.evaluate(WITHIN_SCREEN)
+    assert outside == [], outside
+    return True
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_charts_breadcrumbs_and_a_phone_screen(browser, server, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Charts beside the tables, breadcrumbs that follow drilling down and up, a rep's open deals,
+    and at 390 px no horizontal overflow (tables scroll inside their own container)."""
+    page, _ = open_dashboard(browser, server.url, width=width, height=900)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    for plot in ("trend", "bars", "bridge"):
+        assert page.locator(f"img[data-plot={plot}]").count() == 1, plot
+        box = page.locator(f"img[data-plot={plot}]").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width
+    assert _crumbs(page) == "全部"
+    assert "north" not in page.inner_text(".so-filters") and "华北" in page.inner_text(".so-filters")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-company-{width}.png"), full_page=True)
+    if width == 390:
+        assert _no_sideways_scroll(page)
+
+    change_filter(page, 1, "华北")
+    assert _crumbs(page) == "全部 › 华北"
+    team = page.locator(".so-filters select").nth(2).locator("option").nth(1).inner_text().strip()
+    change_filter(page, 2, team)
+    rep_name = page.locator(".so-filters select").nth(3).locator("option").nth(1).inner_text()
+    change_filter(page, 3, rep_name)
+    rep_name = rep_name.replace("\xa0", " ").strip()  # the select shows spaces as no-break spaces
+    assert page.get_attribute(".so-kpis", "data-scope").startswith("rep:")
+    assert _crumbs(page).startswith("全部 › 华北 › 华北") and _crumbs(page).endswith(rep_name)
+    assert page.locator(".so-deals").count() == 1  # the deals behind the rep's numbers
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-rep-{width}.png"), full_page=True)
+    if width == 390:
+        assert _no_sideways_scroll(page)
+
+    change_filter(page, 2, "全部")  # drill up: all of north's teams
+    assert page.get_attribute(".so-kpis", "data-scope") == "region:north"
+    assert _selected(page, 3) == "全部" and _crumbs(page) == "全部 › 华北"
+    before = page.get_attribute(".so-kpis", "data-scope")
+    page.locator(".so-crumbs button:visible").first.click()  # the breadcrumb 全部
+    page.wait_for_function("b => document.querySelector('.so-kpis').dataset.scope !== b", arg=before, timeout=30_000)
+    assert page.get_attribute(".so-kpis", "data-scope") == "company:company" and _crumbs(page) == "全部"
+    assert [_selected(page, i) for i in (1, 2, 3)] == ["全部"] * 3
+    assert errors == []
     page.context.close()

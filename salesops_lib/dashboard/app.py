@@ -19,9 +19,10 @@ from salesops_lib.config.paths import cache_dir
 from salesops_lib.core.atomic import write_text_atomic
 from salesops_lib.core.periods import resolve_period
 from salesops_lib.dashboard import panels
+from salesops_lib.dashboard.background import pending
 from salesops_lib.dashboard.cube import DashboardCube, available_periods, cube_root, load_cube
-from salesops_lib.dashboard.labels import LABELS
-from salesops_lib.dashboard.scope import Scope, children, resolve
+from salesops_lib.dashboard.labels import LABELS, display_name, display_words
+from salesops_lib.dashboard.scope import DRILL_LEVELS, Scope, children, resolve
 from salesops_lib.errors import ConfigError
 from salesops_lib.report.fonts import font_face_css
 from salesops_lib.report.html import TILE_CSS, e
@@ -32,12 +33,22 @@ ENV_PREFIX = "SALESOPS_DASHBOARD_"
 
 
 class CubeStore:
-    """The periods' cubes of one source, loaded on first use and kept."""
+    """The periods' cubes of one source, loaded on first use and kept; the periods on disk are
+    looked up again on every call, so periods built in the background appear as they are stored.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.periods = available_periods(root)
         self._loaded: dict[str, DashboardCube] = {}
+
+    @property
+    def periods(self) -> list[str]:
+        """Periods with a stored cube, newest first."""
+        return available_periods(self.root)
+
+    def pending(self) -> dict[str, float]:
+        """Periods still being built → estimated seconds until ready (:func:`background.pending`)."""
+        return pending(self.root)
 
     def get(self, period: str) -> DashboardCube:
         """The cube of ``period``, read from disk the first time it is asked for."""
@@ -76,8 +87,10 @@ def render_page(cube: DashboardCube, scope: Scope, lang: str) -> str:
         [
             panels.kpi_tiles(cube, scope, lang),
             row(panels.attainment(cube, scope, lang), panels.trend_plot(cube, scope, lang)),
-            panels.breakdown(cube, scope, lang),
-            row(panels.funnel(cube, scope, lang), panels.ranking(cube, scope, lang)),
+            panels.deals(cube, scope, lang),
+            row(panels.breakdown(cube, scope, lang), panels.bars_plot(cube, scope, lang)),
+            row(panels.bridge_plot(cube, scope, lang), panels.funnel(cube, scope, lang)),
+            panels.ranking(cube, scope, lang),
             row(panels.expenses(cube, scope, lang), panels.alerts(cube, scope, lang)),
             panels.notes(cube, lang),
         ]
@@ -85,33 +98,47 @@ def render_page(cube: DashboardCube, scope: Scope, lang: str) -> str:
 
 
 class LeadershipDashboard:
-    """The filter bar over the page of panels, as one small ipywidgets tree (:attr:`widget`).
+    """The filter bar and breadcrumbs over the page of panels, as one small ipywidgets tree (:attr:`widget`).
 
-    Few widget models make a fast first render: the browser fetches every model's state before it
-    draws, so the panels are one HTML widget rather than one widget each.
+    The drill state is one :class:`Scope` (:attr:`state`): a pick in a filter or a click on a
+    breadcrumb moves it (:meth:`Scope.drill` clears the levels below), and the filters and
+    breadcrumbs are then redrawn from it, so the page, the filters and the trail always agree.
+    Few widget models make a fast first render: the panels are one HTML widget rather than one each.
     """
 
     def __init__(self, store: CubeStore, period: str, lang: str) -> None:
         self.store, self.lang, self.cache = store, lang, PanelCache()
         self.cube = store.get(period)
+        self.state = Scope()
         word = lambda key: t(key, lang, LABELS)  # noqa: E731 - a one-line shorthand for the labels below
-        self.period = widgets.Dropdown(options=store.periods, value=period, description=word("period"))
+        self.period = widgets.Dropdown(options=self._period_options(), value=period, description=word("period"))
         self.region = widgets.Dropdown(description=word("region"))
         self.team = widgets.Dropdown(description=word("team"))
         self.rep = widgets.Dropdown(description=word("rep"))
+        self._boxes = {"region": self.region, "team": self.team, "rep": self.rep}
         for box in (self.period, self.region, self.team, self.rep):
             box.layout.width = "250px"
-            box.style.description_width = "40px"
+            box.style.description_width = "4.5em"
+        self.crumbs = [widgets.Button() for _ in range(4)]
+        for i, button in enumerate(self.crumbs):
+            button.add_class("so-crumb")
+            button.layout.width = "auto"
+            button.on_click(lambda _b, depth=i: self.drill_up(depth))
         self.page = widgets.HTML()
         self.page.add_class("so-dash")
+        self.notice = widgets.HTML()
+        self.notice.add_class("so-dash")
         self._updating = False
         self._fill_filters()
         self.period.observe(self._on_period, "value")
-        for box in (self.region, self.team, self.rep):
+        for box in self._boxes.values():
             box.observe(self._on_scope, "value")
         filters = widgets.HBox([self.period, self.region, self.team, self.rep])
         filters.add_class("so-filters")
-        self.widget = widgets.VBox([filters, self.page])
+        trail = widgets.HBox(self.crumbs)
+        trail.add_class("so-crumbs")
+        self.widget = widgets.VBox([filters, trail, self.notice, self.page])
+        self.widget.layout.max_width = "100%"
         self.refresh()
 
     def header(self) -> str:
@@ -121,21 +148,33 @@ class LeadershipDashboard:
 
     @property
     def scope(self) -> Scope:
-        """The scope the filter bar selects (made consistent with the org)."""
-        return resolve(self.cube.org, self.region.value or "", self.team.value or "", self.rep.value or "")
+        """The scope shown (the drill state, made consistent with the period's org)."""
+        return resolve(self.cube.org, self.state.region, self.state.team, self.state.rep)
+
+    def _name(self, level: str, unit: str) -> str:
+        return display_name(level, unit, self.lang, self.cube.org)
 
     def _options(self, level: str, scope: Scope) -> list[tuple[str, str]]:
         everyone = [(t("all", self.lang, LABELS), "")]
-        if level == "rep":
-            names = self.cube.org.set_index("rep_id")["name"]
-            return everyone + [(f"{names.get(r, r)} ({r})", r) for r in children(self.cube.org, scope)]
-        return everyone + [(u, u) for u in children(self.cube.org, scope)]
+        return everyone + [(self._name(level, u), u) for u in children(self.cube.org, scope)]
+
+    def _period_options(self) -> list[tuple[str, str]]:
+        """Stored periods, then those still being built, labelled with their ETA."""
+        ready = [(p, p) for p in self.store.periods]
+        later = [
+            (t("pending_period", self.lang, LABELS).format(period=p, eta=self._eta(s)), p)
+            for p, s in self.store.pending().items()
+        ]
+        return sorted(ready + later, key=lambda option: option[1], reverse=True)
+
+    def _eta(self, seconds: float) -> str:
+        return t("minutes", self.lang, LABELS).format(n=max(1, round(seconds / 60)))
 
     def _fill_filters(self) -> None:
-        """Options of each filter from the level above (region → team → rep), keeping valid picks."""
+        """Options and values of every filter and the breadcrumbs, from the drill state."""
         self._updating = True
         try:
-            scope = self.scope if self.region.options else Scope()
+            self.state = scope = self.scope
             everyone = [(t("all", self.lang, LABELS), "")]
             self.region.options = self._options("region", Scope())
             self.region.value = scope.region
@@ -143,10 +182,49 @@ class LeadershipDashboard:
             self.team.value = scope.team
             self.rep.options = self._options("rep", Scope(scope.region, scope.team)) if scope.team else everyone
             self.rep.value = scope.rep
+            trail = scope.path()
+            for depth, button in enumerate(self.crumbs):
+                here = depth == len(trail) - 1
+                if depth < len(trail):
+                    level, unit = trail[depth]
+                    name = t("all", self.lang, LABELS) if level == "company" else self._name(level, unit)
+                    button.description = name if here else f"{name} ›"
+                    button.layout.display = ""
+                else:
+                    button.description, button.layout.display = "", "none"
+                button.disabled = here
+                button.remove_class("so-crumb-here")
+                if here:
+                    button.add_class("so-crumb-here")
         finally:
             self._updating = False
 
+    def crumb_text(self) -> str:
+        """The breadcrumb trail as shown (``全部 › 华北 › 华北1组 › 张三``)."""
+        return " ".join(b.description for b in self.crumbs if b.layout.display != "none")
+
     def _on_period(self, change: dict) -> None:
+        if self._updating:
+            return
+        if change["new"] not in self.store.periods:  # still being built: say when, keep what is shown
+            self._updating = True
+            try:
+                self.period.options = self._period_options()
+                self.period.value = self.cube.period
+            finally:
+                self._updating = False
+            eta = self.store.pending().get(change["new"])
+            self.notice.value = (
+                "<p class='so-note so-pending'>"
+                + e(
+                    t("pending_note", self.lang, LABELS).format(
+                        period=change["new"], eta=self._eta(eta or 0), shown=self.cube.period
+                    )
+                )
+                + "</p>"
+            )
+            return
+        self.notice.value = ""
         self.cube = self.store.get(change["new"])
         self._fill_filters()
         self.refresh()
@@ -154,34 +232,47 @@ class LeadershipDashboard:
     def _on_scope(self, change: dict) -> None:
         if self._updating:
             return
+        level = next(name for name, box in self._boxes.items() if box is change["owner"])
+        self.state = self.state.drill(level, change["new"] or "")
+        self._fill_filters()
+        self.refresh()
+
+    def drill_up(self, depth: int) -> None:
+        """Go back to the ``depth``-th breadcrumb (0: the whole company), clearing the levels below."""
+        trail = self.state.path()
+        if depth >= len(trail) - 1:
+            return
+        self.state = self.state.drill(DRILL_LEVELS[depth], "")
         self._fill_filters()
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-render the page for the current period and scope."""
+        """Re-render the page for the current period and scope (and offer periods built meanwhile)."""
+        options = self._period_options()
+        if list(self.period.options) != options:
+            self._updating = True
+            try:
+                self.period.options = options
+                self.period.value = self.cube.period
+            finally:
+                self._updating = False
         html = self.cache.render(self.cube, self.scope, self.lang)
         if self.page.value != html:
             self.page.value = html
 
     def select(self, *, region: str = "", team: str = "", rep: str = "") -> None:
-        """Drill to a scope programmatically (what the dropdowns do), refreshing once."""
-        self._updating = True
-        try:
-            self.region.value = region
-            self._fill_filters()
-            self.team.value = team
-            self._fill_filters()
-            self.rep.value = rep
-        finally:
-            self._updating = False
+        """Drill to a scope programmatically (what the filters do), refreshing once."""
+        self.state = Scope(region, team, rep)
         self._fill_filters()
         self.refresh()
 
 
 def font_css(cube: DashboardCube, lang: str) -> str:
     """The CJK font subset covering every label and name the dashboard can show, cached on disk."""
-    words = [v for entry in LABELS.values() for v in entry.values()]
+    words = [v for entry in LABELS.values() for v in entry.values()] + display_words()
     text = "".join(words) + "".join(cube.org["name"].astype(str)) + "".join(cube.org["team"].astype(str))
+    if "customer" in cube.deals:
+        text += "".join(cube.deals["customer"].astype(str))
     if lang == "zh":
         from salesops_lib.metrics import METRICS
         from salesops_lib.report.i18n import glossary

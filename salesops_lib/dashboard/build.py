@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from salesops_lib.analyses.team_efficiency import TeamEfficiencyResult
 
 LEVELS: tuple[Level, ...] = ("company", "region", "team", "rep")
+DEALS_PER_REP = 10
+"""Open deals kept per rep (the largest): what the dashboard lists at rep scope."""
 
 
 def recent_periods(latest: str, months: int) -> list[str]:
@@ -73,13 +75,14 @@ def build_cube(ds: Dataset, period: str, *, progress: Callable[[str], None] | No
         source=ds.source,
         fingerprint=ds.fingerprint,
         built_at=dt.datetime.now().isoformat(timespec="seconds"),
-        org=_org(ds),
+        org=_org(ds, period),
         tiles=unit_tiles(ds, period),
         pacing=_frame(tracking.pacing if tracking else None),
         monthly=_frame(tracking.monthly if tracking else None),
         forecast=_frame(forecast.units if forecast else None),
         efficiency=_efficiency(efficiency),
         funnel=_funnel(funnel),
+        deals=open_deals(ds, period),
         campaigns=_frame(campaigns),
         expense_units=_frame(alignment),
         findings=findings,
@@ -93,9 +96,12 @@ def _frame(frame: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame() if frame is None else frame.reset_index(drop=True)
 
 
-def _org(ds: Dataset) -> pd.DataFrame:
-    roster = rep_roster(ds)[["rep_id", "name", "team", "region"]]
-    return roster.astype({"rep_id": str, "name": str, "team": str, "region": str})
+def _org(ds: Dataset, period: str) -> pd.DataFrame:
+    roster = rep_roster(ds)
+    _start, end = period_bounds(period)
+    departed = roster["exit_date"].notna() & (roster["exit_date"] <= pd.Timestamp(end))
+    org = roster[["rep_id", "name", "team", "region"]].astype({"rep_id": str, "name": str, "team": str, "region": str})
+    return org.assign(departed=departed.to_numpy())
 
 
 def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:
@@ -192,12 +198,74 @@ def _funnel(result: FunnelResult | None) -> pd.DataFrame:
     company = result.funnel.assign(level="company", unit="company")[["level", "unit", "step", "k", "reached"]]
     segments = result.segments
     segments = segments[segments["dimension"].isin(["region", "team", "rep"])]
-    segments = segments.rename(columns={"dimension": "level", "segment": "unit"})[
-        ["level", "unit", "step", "k", "reached"]
-    ]
-    out = pd.concat([company, segments], ignore_index=True)
+    segments = segments.rename(columns={"dimension": "level", "segment": "unit"})
+    out = pd.concat([company, segments[["level", "unit", "step", "k", "reached"]], _won_rows(result, segments)])
+    out = out.sort_values(["level", "unit", "k"], kind="stable").reset_index(drop=True)
     out["unit"] = out["unit"].astype(str)
     return out
+
+
+def _won_rows(result: FunnelResult, segments: pd.DataFrame) -> pd.DataFrame:
+    """Each unit's won step: the deals that advanced from its last open stage (the segment
+    comparison stops at the last conversion, so it has no row for the won stage itself).
+    """
+    last = segments["k"].max() if len(segments) else None
+    won = result.funnel[result.funnel["k"] == (last + 1 if last is not None else -2)]
+    if won.empty or "advanced" not in segments:
+        return pd.DataFrame(columns=["level", "unit", "step", "k", "reached"])
+    rows = segments[segments["k"] == last]
+    return pd.DataFrame(
+        {
+            "level": rows["level"],
+            "unit": rows["unit"],
+            "step": won["step"].iloc[0],
+            "k": int(won["k"].iloc[0]),
+            "reached": rows["advanced"].astype("float64"),
+        }
+    )
+
+
+def open_deals(ds: Dataset, period: str, *, top: int = DEALS_PER_REP) -> pd.DataFrame:
+    """Each rep's open deals at the period's end, the ``top`` largest by amount: deal, customer,
+    amount, current stage, expected close and days in that stage (from the funnel's deal facts).
+    """
+    from salesops_lib.analyses.funnel_diagnosis.facts import deal_facts, entry, stage_plan
+
+    columns = ["rep_id", "opp_id", "customer", "amount", "stage", "expected_close", "days_in_stage"]
+    if not (ds.has("opportunities") and ds.has("stage_history")):
+        return pd.DataFrame(columns=columns)
+    _start, as_of = period_bounds(period)
+    plan = stage_plan(ds.stages)
+    facts = deal_facts(ds, plan, as_of, since=as_of)
+    facts = facts.filter(facts.status == "open")
+    frame: pd.DataFrame = facts.select(
+        "opp_id", "rep", "amount", "furthest", "created", *[entry(k) for k in range(plan.n)]
+    ).execute()
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = frame.sort_values(["rep", "amount"], ascending=[True, False], kind="stable").groupby("rep").head(top)
+    entered = [
+        frame[entry(k)].iloc[i] if pd.notna(frame[entry(k)].iloc[i]) else frame["created"].iloc[i]
+        for i, k in enumerate(frame["furthest"])
+    ]
+    frame["days_in_stage"] = (pd.Timestamp(as_of) - pd.to_datetime(pd.Series(entered, index=frame.index))).dt.days
+    frame["stage"] = [plan.open_stages[int(k)] for k in frame["furthest"]]
+    opps = ds.table("opportunities")
+    extra = ["opp_id", *[c for c in ("customer_id", "expected_close") if c in opps.columns]]
+    details = opps.filter(opps.opp_id.isin(frame["opp_id"].tolist())).select(*extra).execute()
+    frame = frame.merge(details.drop_duplicates("opp_id"), on="opp_id", how="left")
+    frame["customer"] = frame.get("customer_id", pd.Series("", index=frame.index)).astype("string").fillna("")
+    if ds.has("customers") and "customer_id" in frame:
+        customers = ds.table("customers")
+        names = customers.filter(customers.customer_id.isin(frame["customer_id"].dropna().tolist()))
+        names = names.select("customer_id", "name").execute().drop_duplicates("customer_id")
+        lookup = dict(zip(names["customer_id"].astype(str), names["name"].astype(str), strict=True))
+        frame["customer"] = [lookup.get(str(c), str(c)) for c in frame["customer"]]
+    close = frame["expected_close"] if "expected_close" in frame else pd.Series(pd.NaT, index=frame.index)
+    frame["expected_close"] = pd.to_datetime(close).dt.strftime("%Y-%m-%d").fillna("")
+    frame = frame.rename(columns={"rep": "rep_id"})
+    frame["rep_id"] = frame["rep_id"].astype(str)
+    return frame[columns].reset_index(drop=True)
 
 
 def ensure_cubes(

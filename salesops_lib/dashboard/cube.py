@@ -23,10 +23,21 @@ from salesops_lib.config.paths import cache_dir
 from salesops_lib.core.atomic import swap_folder
 from salesops_lib.errors import ConfigError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bumped whenever the stored layout changes; older cubes are rebuilt."""
 
-FRAMES = ("org", "tiles", "pacing", "monthly", "forecast", "efficiency", "funnel", "campaigns", "expense_units")
+FRAMES = (
+    "org",
+    "tiles",
+    "pacing",
+    "monthly",
+    "forecast",
+    "efficiency",
+    "funnel",
+    "campaigns",
+    "expense_units",
+    "deals",
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,7 @@ class DashboardCube:
     source: str
     fingerprint: str
     built_at: str
-    #: rep_id, name, team, region (the drill path)
+    #: rep_id, name, team, region (the drill path), departed (left by the period's end)
     org: pd.DataFrame
     #: level, unit, metric, unit_kind, higher_is_better, value, previous, last_year, target
     tiles: pd.DataFrame
@@ -55,6 +66,9 @@ class DashboardCube:
     campaigns: pd.DataFrame
     #: expense ratio per region (expense alignment)
     expense_units: pd.DataFrame
+    #: each rep's largest open deals at the period's end: rep_id, opp_id, customer, amount, stage,
+    #: expected_close, days_in_stage
+    deals: pd.DataFrame = field(default_factory=pd.DataFrame)
     findings: tuple[Finding, ...] = ()
     #: finding id → {"zh": sentence, "en": sentence}, worded when the cube was built
     finding_texts: dict[str, dict[str, str]] = field(default_factory=dict)

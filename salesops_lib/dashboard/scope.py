@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 CHILD_LEVEL = {"company": "region", "region": "team", "team": "rep", "rep": ""}
+DRILL_LEVELS = ("region", "team", "rep")
+"""The levels a viewer picks, top down: a pick at one level clears every level below it."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,40 @@ class Scope:
         """The level one step down the drill path (empty at rep level)."""
         return CHILD_LEVEL[self.level]
 
+    def drill(self, level: str, unit: str) -> Scope:
+        """The scope after picking ``unit`` at ``level`` (``""``: all): the levels above are kept, the
+        levels below are cleared, whether the pick goes down or up the path.
+
+        >>> Scope("north", "north-01", "R1").drill("team", "")
+        Scope(region='north', team='', rep='')
+        >>> Scope("north", "north-01", "R1").drill("region", "south")
+        Scope(region='south', team='', rep='')
+        """
+        if level not in DRILL_LEVELS:
+            raise ValueError(f"unknown drill level {level!r}")
+        keep = DRILL_LEVELS[: DRILL_LEVELS.index(level)]
+        picked = {name: getattr(self, name) for name in keep} | {level: unit}
+        return Scope(**picked)
+
+    def path(self) -> list[tuple[str, str]]:
+        """The breadcrumb trail as (level, unit) from the company down to the scope's unit."""
+        trail = [("company", "company")]
+        for level in DRILL_LEVELS:
+            unit = getattr(self, level)
+            if not unit:
+                break
+            trail.append((level, unit))
+        return trail
+
 
 def resolve(org: pd.DataFrame, region: str = "", team: str = "", rep: str = "") -> Scope:
-    """A consistent scope: a team outside the region, or a rep outside the team, is dropped."""
+    """A consistent scope: a level below an unchosen one ("all"), a team outside the region, or a
+    rep outside the team, is dropped — so the scope never goes deeper than the filters say.
+    """
+    if not region:
+        team = ""
+    if not team:
+        rep = ""
     if rep and not ((org["rep_id"] == rep) & _match(org, region, team)).any():
         rep = ""
     if team and not ((org["team"] == team) & _match(org, region, "")).any():

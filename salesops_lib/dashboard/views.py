@@ -9,6 +9,7 @@ import pandas as pd
 
 from salesops_lib.analyses.findings import Finding, rank
 from salesops_lib.dashboard.cube import DashboardCube
+from salesops_lib.dashboard.labels import display_name
 from salesops_lib.dashboard.scope import Scope, children, contains
 
 
@@ -49,9 +50,7 @@ def breakdown(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
     level = scope.child_level
     units = children(cube.org, scope)
     if not level or not units:
-        return pd.DataFrame(
-            columns=["unit", "name", "revenue", "attainment", "win_rate", "forecast_attainment", "p_hit"]
-        )
+        return pd.DataFrame(columns=["unit", "revenue", "attainment", "win_rate", "forecast_attainment", "p_hit"])
     picked = cube.tiles[(cube.tiles["level"] == level) & cube.tiles["unit"].isin(units)]
     values = picked.pivot_table(index="unit", columns="metric", values="value", aggfunc="first")
     table = pd.DataFrame(index=pd.Index(units, name="unit"))
@@ -65,16 +64,61 @@ def breakdown(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
         table["p_hit"] = fc["p_hit"].reindex(table.index)
     else:
         table["forecast_attainment"] = table["p_hit"] = np.nan
-    table["name"] = [display_name(cube, level, u) for u in table.index]
     return table.reset_index().sort_values("attainment", na_position="last", kind="stable").reset_index(drop=True)
 
 
-def display_name(cube: DashboardCube, level: str, unit: str) -> str:
-    """A rep's name (with its id), or the unit id for regions and teams."""
-    if level != "rep":
-        return unit
-    names = cube.org.loc[cube.org["rep_id"] == unit, "name"]
-    return f"{names.iloc[0]} ({unit})" if len(names) and names.iloc[0] != unit else unit
+def unit_name(cube: DashboardCube, level: str, unit: str, lang: str) -> str:
+    """The display name of an org unit of the cube (:func:`salesops_lib.dashboard.labels.display_name`)."""
+    return display_name(level, unit, lang, cube.org)
+
+
+def deals(cube: DashboardCube, scope: Scope, *, limit: int = 10) -> pd.DataFrame:
+    """The rep's largest open deals at the period's end (empty above rep scope), largest first."""
+    columns = ["opp_id", "customer", "amount", "stage", "expected_close", "days_in_stage"]
+    frame = cube.deals
+    if not scope.rep or frame.empty:
+        return pd.DataFrame(columns=columns)
+    rows = frame[frame["rep_id"].astype(str) == scope.rep]
+    return rows.sort_values("amount", ascending=False, kind="stable").head(limit)[columns].reset_index(drop=True)
+
+
+def target_vs_actual(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
+    """The month's revenue and target of the units one level down (empty at rep scope), by unit id:
+    unit, actual, target.
+    """
+    level = scope.child_level
+    units = children(cube.org, scope)
+    rows = cube.tiles[(cube.tiles["level"] == level) & (cube.tiles["metric"] == "revenue")]
+    rows = rows[rows["unit"].astype(str).isin(units)]
+    table = pd.DataFrame({"unit": rows["unit"].astype(str), "actual": rows["value"], "target": rows["target"]})
+    return table.sort_values("unit").reset_index(drop=True)
+
+
+def bridge(cube: DashboardCube, scope: Scope, *, most: int = 6) -> pd.DataFrame:
+    """Target → actual of the scope's month as a waterfall: the target, each unit one level down
+    with its actual minus its target (largest gaps first, the rest summed as ``other``), then the actual.
+    The steps add up exactly when the units' targets and actuals add up to the scope's.
+    Columns: ``item`` (target, a unit id, other, actual), ``kind`` (total, unit, other), ``value``,
+    ``units`` (how many units a step sums). Empty at rep scope (nothing below a rep).
+    """
+    own = tiles(cube, scope)
+    own = own[own["metric"] == "revenue"]
+    if not scope.child_level or own.empty or not pd.notna(own["target"].iloc[0]):
+        return pd.DataFrame(columns=["item", "kind", "value", "units"])
+    target, actual = float(own["target"].iloc[0]), float(own["value"].iloc[0])
+    parts = target_vs_actual(cube, scope)
+    parts = parts.assign(gap=parts["actual"].fillna(0) - parts["target"].fillna(0))
+    parts = parts.reindex(parts["gap"].abs().sort_values(ascending=False, kind="stable").index)
+    shown = parts.head(most)
+    rows = [{"item": "target", "kind": "total", "value": target, "units": 0}]
+    rows += [
+        {"item": u, "kind": "unit", "value": g, "units": 1} for u, g in zip(shown["unit"], shown["gap"], strict=True)
+    ]
+    rest = actual - target - float(shown["gap"].sum())
+    if len(parts) > most or abs(rest) > 1e-6 * max(abs(target), 1.0):
+        rows.append({"item": "other", "kind": "other", "value": rest, "units": len(parts) - len(shown)})
+    rows.append({"item": "actual", "kind": "total", "value": actual, "units": 0})
+    return pd.DataFrame(rows)
 
 
 def funnel(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
@@ -99,9 +143,8 @@ def ranking(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
     if eff.empty:
         return eff
     rows = eff[(eff["level"] == level) & eff["unit"].isin(units)].copy()
-    rows["name"] = [display_name(cube, level, u) for u in rows["unit"]]
     rows["selected"] = rows["unit"] == scope.rep
-    keep = ["unit", "name", "fte", "revenue_per_fte", "win_rate", "gap", "flagged", "selected"]
+    keep = ["unit", "fte", "revenue_per_fte", "win_rate", "gap", "flagged", "selected"]
     return rows.sort_values("revenue_per_fte", ascending=False)[keep].reset_index(drop=True)
 
 
