@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import itertools
 import logging
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,6 +29,7 @@ TILE_CSS = """
 .so-tile .so-delta{font-size:12px;color:#51606f}
 .so-good{color:#2e7d4f!important}.so-bad{color:#c8423b!important}
 .so-findings li{margin:4px 0}.so-sev{font-size:11px;padding:1px 6px;border-radius:8px;margin-right:6px;color:#fff}
+.so-table td.so-short{background:#fbe3e1;color:#9c2f29}.so-table td.so-met{background:#e3f2e8;color:#23603c}
 .so-sev-high{background:#c8423b}.so-sev-medium{background:#e07b39}.so-sev-low{background:#6b7b8c}.so-sev-info{background:#9aa6b2}
 """
 
@@ -104,13 +107,83 @@ def _finding_item(finding: Finding, word: Callable[[Finding], str], lang: str) -
     return f"<li><span class='so-sev so-sev-{e(finding.severity)}'>{e(severity)}</span>{e(text)}</li>"
 
 
-def table_html(frame: pd.DataFrame, *, index: bool = True, lang: str = "") -> str:
+def table_html(
+    frame: pd.DataFrame, *, index: bool = True, lang: str = "", tints: Mapping[str, Sequence[str]] | None = None
+) -> str:
     """A data frame as an escaped HTML table: a missing cell is a dash, a missing row or column
     label (a pivot over a column with gaps) the glossary's ``unknown`` in ``lang`` (a dash without).
+    ``tints`` (column label → one CSS class per row, e.g. from :func:`attainment_tints`) colour
+    the cells of those columns.
     """
     unknown = t("unknown", lang) if lang else MISSING_TEXT
     frame = frame.rename(
         index=lambda v: unknown if is_missing_number(v) else v,
         columns=lambda v: unknown if is_missing_number(v) else v,
     )
-    return frame.to_html(index=index, escape=True, na_rep=MISSING_TEXT, border=0, classes="so-table")
+    html = frame.to_html(index=index, escape=True, na_rep=MISSING_TEXT, border=0, classes="so-table")
+    if tints:
+        positions = {list(frame.columns).index(col): list(css) for col, css in tints.items() if col in frame.columns}
+        html = _tinted(html, positions)
+    return html
+
+
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+_TD = re.compile(r"<td>")
+
+
+def _tinted(html: str, positions: Mapping[int, Sequence[str]]) -> str:
+    """``html`` (a table from ``to_html``) with the body cells at ``positions`` (data column →
+    class per row) classed; row labels are ``<th>`` and do not count.
+    """
+    head, _, body = html.partition("<tbody>")
+    rows = itertools.count()
+
+    def row(match: re.Match[str]) -> str:
+        number, cells = next(rows), itertools.count()
+
+        def cell(_: re.Match[str]) -> str:
+            column = next(cells)
+            classes = positions.get(column)
+            css = classes[number] if classes is not None and number < len(classes) else ""
+            return f'<td class="{e(css)}">' if css else "<td>"
+
+        return "<tr>" + _TD.sub(cell, match.group(1)) + "</tr>"
+
+    return head + "<tbody>" + _ROW.sub(row, body) if body else html
+
+
+def attainment_tints(values: Iterable[Any], *, goal: float = 1.0) -> list[str]:
+    """One CSS class per value: ``so-short`` below ``goal`` (attainment under 100 %), ``so-met``
+    at or above it, none when missing.
+
+    Examples
+    --------
+    >>> attainment_tints([0.8, 1.0, None, float("nan")])
+    ['so-short', 'so-met', '', '']
+    """
+    return ["" if is_missing_number(v) else "so-short" if float(v) < goal else "so-met" for v in values]
+
+
+def worst_first(
+    frame: pd.DataFrame, column: str, *, higher_is_better: bool = True, within: str | None = None
+) -> pd.DataFrame:
+    """``frame`` sorted worst ``column`` first (missing last), keeping the groups of ``within``
+    (e.g. company, regions, teams) in the order they first appear.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"level": ["region", "region", "team", "team"], "att": [1.1, 0.7, None, 0.9]})
+    >>> worst_first(frame, "att", within="level")["att"].tolist()
+    [0.7, 1.1, 0.9, nan]
+    """
+    ordered = frame.assign(_so_missing=frame[column].isna())
+    if within is not None:
+        first = {value: n for n, value in enumerate(dict.fromkeys(frame[within]))}
+        ordered = ordered.assign(_so_group=frame[within].map(first))
+        keys = ["_so_group", "_so_missing", column]
+    else:
+        keys = ["_so_missing", column]
+    ascending = [True] * (len(keys) - 1) + [higher_is_better]
+    return ordered.sort_values(keys, ascending=ascending, kind="stable").drop(
+        columns=["_so_missing", "_so_group"], errors="ignore"
+    )

@@ -31,6 +31,7 @@ from salesops_lib.report.funnel_diagnosis.words import (
     word,
 )
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.layout import list_note, methods_note
 
 """A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
 
@@ -255,7 +256,8 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
         pivot.columns.name = None
         parts += [h3(label("unit_durations_title", lang)), table_html(pivot)]
     if not result.stalled.empty:
-        stalled = stalled_units(result, lang).head(12)
+        every = stalled_units(result, lang)
+        stalled = every.head(12)
         parts += [
             h3(label("stalled_title", lang)),
             frame_table(
@@ -271,6 +273,7 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
                 },
                 lang,
             ),
+            list_note(len(stalled), len(every), lang),
         ]
     return HtmlFragment("".join(parts))
 
@@ -313,7 +316,7 @@ def cohorts_section(result: FunnelResult, lang: str) -> HtmlFragment:
 def segments_section(result: FunnelResult, lang: str) -> HtmlFragment:
     """Significant segments per dimension and step, with the small ones counted."""
     seg = result.segments
-    parts = [h2("segments_title", lang), note(label("segments_note", lang, n=result.min_segment_size))]
+    parts = [h2("segments_title", lang), methods_note(note(label("segments_note", lang, n=result.min_segment_size)))]
     if seg.empty:
         return HtmlFragment("".join(parts))
     for dimension, group in seg.groupby("dimension", sort=False):
@@ -325,7 +328,7 @@ def segments_section(result: FunnelResult, lang: str) -> HtmlFragment:
             f"{step_word(step, result.stages, lang)} {p_text(p)}"
             for step, p in zip(chi2["step"], chi2["chi2_p"], strict=True)
         )
-        parts.append(note(label("chi2", lang, items=items)))
+        parts.append(methods_note(note(label("chi2", lang, items=items))))
         if significant.empty:
             parts.append(note(label("no_significant", lang)))
         else:
