@@ -14,7 +14,7 @@ from salesops_lib.report.findings_text import weak_reason_texts
 from salesops_lib.report.forecast.words import coded, word
 from salesops_lib.report.formats import money, money_cells, number, pct, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, attainment_tints, e, table_html, worst_first
-from salesops_lib.report.layout import list_note
+from salesops_lib.report.layout import list_note, methods_note
 from salesops_lib.report.money import Amount
 from salesops_lib.report.notices import BANNER_CSS, banner_html
 
@@ -130,7 +130,7 @@ def units(result: ForecastResult, lang: str) -> HtmlFragment:
         top = worst_first(top, "p_hit", within="level")
     parts.append(_units_html(top, lang))
     note = f"{word('risk_screen_note', lang)} {word('multiplicity_policy', lang)}"
-    parts.append(f"<p class='so-note' style='color:#51606f;font-size:13px'>{e(note)}</p>")
+    parts.append(methods_note(f"<p class='so-note' style='color:#51606f;font-size:13px'>{e(note)}</p>"))
     teams = frame[frame["level"] == "team"]
     if not teams.empty:
         order = teams.sort_values("p_hit" if teams["p_hit"].notna().any() else "forecast").head(8)

@@ -306,7 +306,9 @@ def cohorts_section(result: FunnelResult, lang: str) -> HtmlFragment:
         }
     )
     return HtmlFragment(
-        h2("cohorts_title", lang) + note(label("cohorts_note", lang, h=h)) + table_html(shown, index=False)
+        h2("cohorts_title", lang)
+        + methods_note(note(label("cohorts_note", lang, h=h)))
+        + table_html(shown, index=False)
     )
 
 
@@ -380,8 +382,11 @@ def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
     if result.has_leads:
         text += space + label("changes_leads_note", lang, lag=lag)
     screen = result.screen[result.screen["stratum"] == ""]
-    parts = [h2("changes_title", lang), note(text + space + _season_words(screen, result.compare_to, lang))]
-    parts.append(note(label("multiplicity_policy", lang)))
+    parts = [
+        h2("changes_title", lang),
+        methods_note(note(text + space + _season_words(screen, result.compare_to, lang))),
+    ]
+    parts.append(methods_note(note(label("multiplicity_policy", lang))))
     if screen.empty:
         return HtmlFragment("".join(parts))
     screen = screen.assign(
@@ -416,7 +421,7 @@ def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
                     "drivers_title", lang, unit=finding.unit, step=step_word(finding.facts["step"], result.stages, lang)
                 )
             ),
-            note(label("drivers_note", lang)),
+            methods_note(note(label("drivers_note", lang))),
             frame_table(
                 mine,
                 {
@@ -551,7 +556,7 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
     if process.method == "too_recent":
         return HtmlFragment("".join(parts) + note(label("process_too_recent", lang, **fields)))
     if process.method == "detected":
-        parts.append(note(label("process_detected", lang, **fields)))
+        parts.append(methods_note(note(label("process_detected", lang, **fields))))
     parts.append(note(label("process_given", lang, **fields)))
     est = process.estimates
     if est.empty:

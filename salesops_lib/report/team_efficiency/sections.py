@@ -105,6 +105,10 @@ def overview(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
 # --------------------------------------------------------------------------- units vs benchmark
 
 
+STATISTICS = {"band": ("null_band", ""), "p_text": ("p_value", ""), "q_text": ("q_value", "")}
+"""The units' permutation-test columns, shown in the page's methods section."""
+
+
 def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     """Regions, then teams: window per-FTE figures, gap with interval, flag, likely cause, shortfall."""
     frame = result.units.copy()
@@ -138,9 +142,6 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         "gross_profit_per_fte": ("gross_profit_per_fte_w", "currency"),
         "gap": ("gap", "change"),
         "interval": ("interval", ""),
-        "band": ("null_band", ""),
-        "p_text": ("p_value", ""),
-        "q_text": ("q_value", ""),
         "flag": ("flag", ""),
         "cause_word": ("cause", ""),
         "shortfall": ("shortfall", "currency"),
@@ -165,6 +166,9 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         rows = worst_first(rows, "gap")  # the largest shortfall first, red below the benchmark
         tints = {"gap": attainment_tints(rows["gap"], goal=0.0)}
         page += f"<h3>{e(label(level + 's', lang))}</h3>" + _table(rows, shown, lang, tints=tints)
+        # the test behind each flag: the reader of the page needs the flag, the analyst the p-values
+        tests = {"unit": (level, ""), "gap": ("gap", "change"), **STATISTICS}
+        page += methods_note(_table(rows, tests, lang))  # under "units · regions/teams" there
     return HtmlFragment(page)
 
 
