@@ -202,6 +202,36 @@ def losses_section(result: FunnelResult, lang: str) -> HtmlFragment:
 # --------------------------------------------------------------------------- durations
 
 
+STUCK_SHOWN = 10
+"""Stalled deals on the page; the Excel download has them all."""
+STUCK_COLUMNS: Columns = {
+    "opp_id": ("deal", str),
+    "unit_label": ("unit", str),
+    "rep_label": ("rep", str),
+    "stage": ("stage", str),
+    "amount": ("amount", money),
+    "entered": ("entered", lambda v: str(v)[:10]),
+    "age_days": ("days_in_stage", num),
+    "norm_days": ("norm_days", days),
+}
+
+
+def stuck_deals(result: FunnelResult, lang: str) -> pd.DataFrame:
+    """The stalled open deals one by one, largest first, with ``stage``, ``unit_label`` and
+    ``rep_label`` in words (the page shows the first :data:`STUCK_SHOWN`, the Excel download all).
+    """
+    deals = result.stalled_deals.copy()
+    if deals.empty:
+        return deals
+    level = next(
+        c for c in deals.columns if c not in {"opp_id", "k", "rep", "amount", "entered", "age_days", "norm_days"}
+    )
+    deals["stage"] = [word(result.stages[k], lang) for k in deals["k"]]
+    deals["unit_label"] = [unit_word(u, level, lang) for u in deals[level]]
+    deals["rep_label"] = [unit_word(u, "rep", lang) for u in deals["rep"]]
+    return deals
+
+
 def stalled_units(result: FunnelResult, lang: str) -> pd.DataFrame:
     """The units × stages with stalled open deals, most stalled value first, with ``stage`` and
     ``unit_label`` in words.
@@ -274,6 +304,14 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
                 lang,
             ),
             list_note(len(stalled), len(every), lang),
+        ]
+    stuck = stuck_deals(result, lang)
+    if not stuck.empty:
+        shown = stuck.head(STUCK_SHOWN)
+        parts += [
+            h3(label("stuck_title", lang)),
+            frame_table(shown, STUCK_COLUMNS, lang),
+            list_note(len(shown), len(stuck), lang),
         ]
     return HtmlFragment("".join(parts))
 
