@@ -122,8 +122,8 @@ class _Where:
     def __init__(self) -> None:
         self.section = ""
         self.sub = ""
-        #: the title of the last note moved (a run of notes from one place shares one heading)
-        self.last_title = ""
+        #: where the last part was taken from (parts taken one after another from one place share a heading)
+        self.last_place: str | None = None
 
     def read(self, html: str) -> None:
         """Move past ``html`` (page content that stays in place)."""
@@ -136,17 +136,15 @@ class _Where:
 
     def part(self, html: str) -> str:
         """A part of the methods section: its headings one level down; a note without a heading
-        of its own under the title of the place it came from.
+        of its own under the title of the place it came from, unless it continues the part
+        taken just before from the same place (a figure after its section, notes of one section).
         """
         demoted = re.sub(r"<(/?)h([2-4])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html)
-        if _OPENS_WITH_HEADING.match(html):
-            self.last_title = ""
+        place = " · ".join(text for text in (self.section, self.sub) if text)
+        continues, self.last_place = place == self.last_place, place
+        if _OPENS_WITH_HEADING.match(html) or continues or not place:
             return demoted
-        title = " · ".join(text for text in (self.section, self.sub) if text)
-        if not title or title == self.last_title:
-            return demoted
-        self.last_title = title
-        return f"<h3>{_esc(title)}</h3>{demoted}"
+        return f"<h3>{_esc(place)}</h3>{demoted}"
 
 
 def _only_style(html: str) -> bool:
