@@ -175,6 +175,20 @@ def test_stalled_deals_are_measured_against_the_units_own_norm(small_result: Fun
     assert stalled.loc[(2, "north"), "stalled_value"] == 100
 
 
+def test_the_stalled_deals_are_listed_one_by_one_on_the_page_and_in_excel(small_result: FunnelResult) -> None:
+    from salesops_lib.report.funnel_diagnosis import sections, sheets
+
+    deals = small_result.stalled_deals
+    assert len(deals) == int(small_result.stalled["stalled"].sum())  # the deals the counts count, no other
+    assert deals["age_days"].tolist() == [171, 145, 100]  # equal amounts: the longest stuck first
+    deal = deals.set_index("k").loc[2]  # north's proposal deal, 100 days in a stage its unit leaves in 10
+    assert (deal["region"], deal["rep"], deal["amount"], deal["norm_days"]) == ("north", "r1", 100, 10)
+    page = sections.durations_section(small_result, "zh").html
+    assert "停滞商机清单" in page and f"<td>{deal['opp_id']}</td>" in page
+    (stuck,) = [sheet for sheet in sheets(small_result, "zh") if sheet.title == "停滞商机（逐笔）"]
+    assert [row[0] for row in stuck.rows] == deals["opp_id"].tolist() and stuck.kinds[4] == "money"
+
+
 def test_loss_reasons_and_value_lost(small_result: FunnelResult) -> None:
     reasons = small_result.lost_reasons.set_index(["k", "lost_reason"])
     assert reasons.loc[(1, "price"), "deals"] == 2 and reasons.loc[(1, "price"), "share_of_stage"] == 1.0

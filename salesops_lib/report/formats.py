@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -117,8 +117,16 @@ Columns = dict[str, tuple[str, Callable[[Any], str]]]
 """A table's columns: frame column → (label key, cell formatter), in display order."""
 
 
-def labelled_table(frame: pd.DataFrame, columns: Columns, label: Callable[[str], str], lang: str = "") -> str:
+def labelled_table(
+    frame: pd.DataFrame,
+    columns: Columns,
+    label: Callable[[str], str],
+    lang: str = "",
+    *,
+    tints: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """``frame``'s ``columns`` (name → (label key, formatter)) as an escaped HTML table, headed in the page language.
+    ``tints`` (column name → one CSS class per row) colour those columns' cells.
 
     A missing cell never reaches its formatter: a missing number is a dash, a missing name (a
     text column) the glossary's ``unknown``. With ``lang``, a column formatted by :func:`money`
@@ -131,10 +139,12 @@ def labelled_table(frame: pd.DataFrame, columns: Columns, label: Callable[[str],
         return pd.Series(shown, index=frame.index, dtype=object)  # money cells keep their exact amount
 
     shown: dict[str, pd.Series] = {}
+    headings: dict[str, str] = {}
     for name, (key, fmt) in columns.items():
         heading, cell = in_column(frame[name], label(key), fmt, lang)
-        shown[heading] = cells(name, cell)
-    return table_html(pd.DataFrame(shown), index=False)
+        shown[heading], headings[name] = cells(name, cell), heading
+    coloured = {headings[name]: css for name, css in (tints or {}).items() if name in headings}
+    return table_html(pd.DataFrame(shown), index=False, tints=coloured)
 
 
 def heading(text: str) -> str:

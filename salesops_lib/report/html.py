@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
+import itertools
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -29,6 +30,7 @@ TILE_CSS = """
 .so-tile .so-delta{font-size:12px;color:#51606f}
 .so-good{color:#2e7d4f!important}.so-bad{color:#c8423b!important}
 .so-findings li{margin:4px 0}.so-sev{font-size:11px;padding:1px 6px;border-radius:8px;margin-right:6px;color:#fff}
+.so-table td.so-short{background:#fbe3e1;color:#9c2f29}.so-table td.so-met{background:#e3f2e8;color:#23603c}
 .so-sev-high{background:#c8423b}.so-sev-medium{background:#e07b39}.so-sev-low{background:#6b7b8c}.so-sev-info{background:#9aa6b2}
 """
 
@@ -106,24 +108,36 @@ def _finding_item(finding: Finding, word: Callable[[Finding], str], lang: str) -
     return f"<li><span class='so-sev so-sev-{e(finding.severity)}'>{e(severity)}</span>{e(text)}</li>"
 
 
-def table_html(frame: pd.DataFrame, *, index: bool = True, lang: str = "") -> str:
+def table_html(
+    frame: pd.DataFrame, *, index: bool = True, lang: str = "", tints: Mapping[str, Sequence[str]] | None = None
+) -> str:
     """A data frame as an escaped HTML table: a missing cell is a dash, a missing row or column
     label (a pivot over a column with gaps) the glossary's ``unknown`` in ``lang`` (a dash without).
+    ``tints`` (column label → one CSS class per row, e.g. from :func:`attainment_tints`) colour
+    the cells of those columns.
     """
     unknown = t("unknown", lang) if lang else MISSING_TEXT
     frame = frame.rename(
         index=lambda v: unknown if is_missing_number(v) else v,
         columns=lambda v: unknown if is_missing_number(v) else v,
     )
-    exact = _exact_cells(frame)
     table = frame.to_html(index=index, escape=True, na_rep=MISSING_TEXT, border=0, classes="so-table")
-    return _with_exact_values(table, exact) if exact else table
+    attributes = _exact_values(frame)
+    for column, classes in (tints or {}).items():
+        if column in frame.columns:
+            c = list(frame.columns).index(column)
+            for r, css in enumerate(classes):
+                if css:
+                    attributes[(r, c)] = f"{attributes.get((r, c), '')} class='{e(css)}'"
+    return _with_cell_attributes(table, attributes) if attributes else table
 
 
-def _exact_cells(frame: pd.DataFrame) -> dict[tuple[int, int], float]:
-    """The exact amounts of ``frame``'s money cells (:class:`MoneyText`), by (row, column) position."""
+def _exact_values(frame: pd.DataFrame) -> dict[tuple[int, int], str]:
+    """The ``data-value`` attribute (exact amount) of ``frame``'s money cells (:class:`MoneyText`),
+    by (row, data column) position, so the Excel download holds exact yuan.
+    """
     return {
-        (r, c): float(cell.value)
+        (r, c): f" data-value='{float(cell.value)!r}'"
         for c in range(frame.shape[1])
         if frame.dtypes.iloc[c] is np.dtype(object)
         for r, cell in enumerate(frame.iloc[:, c])
@@ -131,22 +145,62 @@ def _exact_cells(frame: pd.DataFrame) -> dict[tuple[int, int], float]:
     }
 
 
-_BODY_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+_BODY_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
 _DATA_CELL = re.compile(r"<td>")
 
 
-def _with_exact_values(table: str, exact: dict[tuple[int, int], float]) -> str:
-    """``table`` (pandas HTML) with each money cell's exact amount as its ``data-value``."""
+def _with_cell_attributes(table: str, attributes: Mapping[tuple[int, int], str]) -> str:
+    """``table`` (pandas ``to_html``) with ``attributes`` added to the body cells at (row, data
+    column); row labels are ``<th>`` and do not count.
+    """
     head, _, body = table.partition("<tbody>")
-    rows = iter(range(1_000_000_000))
+    if not body:
+        return table
+    rows = itertools.count()
 
     def row(match: re.Match[str]) -> str:
-        r, columns = next(rows), iter(range(1_000_000_000))
+        r, columns = next(rows), itertools.count()
 
         def cell(_: re.Match[str]) -> str:
-            value = exact.get((r, next(columns)))
-            return "<td>" if value is None else f"<td data-value='{value!r}'>"
+            return f"<td{attributes.get((r, next(columns)), '')}>"
 
         return f"<tr>{_DATA_CELL.sub(cell, match.group(1))}</tr>"
 
     return f"{head}<tbody>{_BODY_ROW.sub(row, body)}"
+
+
+def attainment_tints(values: Iterable[Any], *, goal: float = 1.0) -> list[str]:
+    """One CSS class per value: ``so-short`` below ``goal`` (attainment under 100 %), ``so-met``
+    at or above it, none when missing.
+
+    Examples
+    --------
+    >>> attainment_tints([0.8, 1.0, None, float("nan")])
+    ['so-short', 'so-met', '', '']
+    """
+    return ["" if is_missing_number(v) else "so-short" if float(v) < goal else "so-met" for v in values]
+
+
+def worst_first(
+    frame: pd.DataFrame, column: str, *, higher_is_better: bool = True, within: str | None = None
+) -> pd.DataFrame:
+    """``frame`` sorted worst ``column`` first (missing last), keeping the groups of ``within``
+    (e.g. company, regions, teams) in the order they first appear.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"level": ["region", "region", "team", "team"], "att": [1.1, 0.7, None, 0.9]})
+    >>> worst_first(frame, "att", within="level")["att"].tolist()
+    [0.7, 1.1, 0.9, nan]
+    """
+    ordered = frame.assign(_so_missing=frame[column].isna())
+    if within is not None:
+        first = {value: n for n, value in enumerate(dict.fromkeys(frame[within]))}
+        ordered = ordered.assign(_so_group=frame[within].map(first))
+        keys = ["_so_group", "_so_missing", column]
+    else:
+        keys = ["_so_missing", column]
+    ascending = [True] * (len(keys) - 1) + [higher_is_better]
+    return ordered.sort_values(keys, ascending=ascending, kind="stable").drop(
+        columns=["_so_missing", "_so_group"], errors="ignore"
+    )

@@ -23,6 +23,7 @@ from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
 from salesops_lib.report.html import HtmlFragment, findings_html
 from salesops_lib.report.i18n import t
+from salesops_lib.report.layout import methods
 from salesops_lib.report.notices import notices_html
 from salesops_lib.report.sheets import Sheet
 
@@ -77,6 +78,12 @@ class ReportContext:
     def findings(self, findings: tuple[Finding, ...] | list[Finding]) -> HtmlFragment:
         """The findings section."""
         return HtmlFragment(f"<h2>{_e(t('findings', self.lang))}</h2>" + findings_html(findings, self.lang))
+
+    def methods(self, *parts: object) -> HtmlFragment:
+        """``parts`` (sections, figures) for the page's collapsed 「方法说明」/"Methods" section at
+        its end (see :mod:`salesops_lib.report.layout`); in Jupyter they show in place.
+        """
+        return methods(*parts)
 
     def publish(self, findings: tuple[Finding, ...] | list[Finding], **extra: Any) -> None:
         """Hand the structured result to the runner (invisible on the page); data frames in

@@ -1,7 +1,10 @@
 """Executed notebook → static HTML page: no code, no prompts, images embedded, no CDN, a TOC.
 
-Headings that reports display (``<h1>``–``<h3>`` in HTML outputs) become anchors and the
-table of contents. Sections the source could not feed (the payload's ``skipped_sections``, listed
+Headings that reports display (``<h1>``–``<h3>`` in HTML outputs) become anchors; the section
+headings (``<h2>``) make a short table of contents, collapsed. Parts a report marked as methods
+(:mod:`salesops_lib.report.layout`: tests, models, backtests) leave their place and close the
+page in one collapsed 「方法说明」/"Methods" section, in page order, each under the heading of the
+section it came from. Sections the source could not feed (the payload's ``skipped_sections``, listed
 at the top of the page) are left out: from their heading to the next heading of the same or a
 higher level, figures included. The runner's payload output, stderr noise and analysts' markdown notes are
 left out of the page; the executed notebook keeps everything (it is the audit log).
@@ -18,6 +21,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from salesops_lib.report.i18n import t
+from salesops_lib.report.layout import METHODS_PART
 from salesops_lib.report.notebook import PAYLOAD_MIME, SHEETS_MIME
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -25,6 +30,10 @@ PAGE_CSS = (TEMPLATES / "page.css").read_text(encoding="utf-8") if (TEMPLATES / 
 MAX_PAGE_BYTES = 3 * 1024 * 1024
 _HEADING = re.compile(r"<h([1-3])([^>]*)>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
+_OPENS_WITH_HEADING = re.compile(r"\s*(?:<style[^>]*>.*?</style>\s*)*<h[1-4]", re.IGNORECASE | re.DOTALL)
+TOC_LEVEL = 2
+"""Only section headings make the table of contents (the page title and sub-headings do not)."""
+METHODS_ANCHOR = "so-methods"
 
 
 @dataclass(frozen=True)
@@ -41,10 +50,16 @@ class Page:
 
 
 class _ReportOutputs(Preprocessor):
-    """Drop payload and stderr outputs; anchor headings and collect the table of contents."""
+    """Drop payload and stderr outputs; anchor headings, collect the table of contents and move
+    the parts marked as methods into one collapsed section at the end of the page.
+    """
+
+    lang = "zh"
 
     def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         toc: list[dict[str, Any]] = []
+        methods: list[str] = []
+        where = _Where()  # the section being read: inline method notes go under its heading
         cut = _SectionCut(_skipped_titles(nb))
         for cell in nb.cells:
             if cell.cell_type != "code":
@@ -58,14 +73,33 @@ class _ReportOutputs(Preprocessor):
                     continue
                 if "text/html" in data:
                     html = cut.html(_text(data["text/html"]))
-                    if not html.strip():
+                    shown, start = [], 0
+                    for match in METHODS_PART.finditer(html):
+                        shown.append(html[start : match.start()])
+                        where.read(html[start : match.start()])
+                        start = match.end()
+                        if match.group(1).strip():
+                            methods.append(where.part(match.group(1)))
+                    shown.append(html[start:])
+                    where.read(html[start:])
+                    html = "".join(shown)
+                    if not html.strip() or _only_style(html):
                         continue
                     data["text/html"] = self._anchor(html, toc)
                 elif cut.skipping:
                     continue
                 kept.append(output)
             cell.outputs = kept
-        resources["salesops_toc"] = toc
+        if methods:
+            title = t("methods_section", self.lang)
+            toc.append({"level": TOC_LEVEL, "anchor": METHODS_ANCHOR, "text": title})
+            closing = (
+                f'<details class="so-methods" id="{METHODS_ANCHOR}"><summary>{_esc(title)}</summary>'
+                f'<div class="so-methods-body">{"".join(methods)}</div></details>'
+            )
+            output = nbformat.v4.new_output("display_data", data={"text/html": closing})
+            nb.cells.append(nbformat.v4.new_code_cell(source="", outputs=[output]))
+        resources["salesops_toc"] = [item for item in toc if item["level"] == TOC_LEVEL]
         return nb, resources
 
     @staticmethod
@@ -80,6 +114,49 @@ class _ReportOutputs(Preprocessor):
             return f'<h{level}{attrs} id="{anchor}">{inner}</h{level}>'
 
         return _HEADING.sub(replace, html)
+
+
+class _Where:
+    """The headings above the current point of the page, to title the method notes taken from it."""
+
+    def __init__(self) -> None:
+        self.section = ""
+        self.sub = ""
+        #: where the last part was taken from (parts taken one after another from one place share a heading)
+        self.last_place: str | None = None
+
+    def read(self, html: str) -> None:
+        """Move past ``html`` (page content that stays in place)."""
+        for match in _HEADING.finditer(html):
+            level, text = int(match.group(1)), _heading_text(match.group(3))
+            if level <= 2:
+                self.section, self.sub = text, ""
+            else:
+                self.sub = text
+
+    def part(self, html: str) -> str:
+        """A part of the methods section: its headings one level down; a note without a heading
+        of its own under the title of the place it came from, unless it continues the part
+        taken just before from the same place (a figure after its section, notes of one section).
+        """
+        demoted = re.sub(r"<(/?)h([2-4])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html)
+        place = " · ".join(text for text in (self.section, self.sub) if text)
+        continues, self.last_place = place == self.last_place, place
+        if _OPENS_WITH_HEADING.match(html) or continues or not place:
+            return demoted
+        return f"<h3>{_esc(place)}</h3>{demoted}"
+
+
+def _only_style(html: str) -> bool:
+    """Whether ``html`` holds nothing visible (only style sheets, e.g. a section whose notes all moved)."""
+    rest = re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.IGNORECASE | re.DOTALL)
+    return not _TAGS.sub("", rest).strip() and "<img" not in rest and "<table" not in rest
+
+
+def _esc(text: str) -> str:
+    import html as html_lib
+
+    return html_lib.escape(text)
 
 
 class _SectionCut:
@@ -157,7 +234,9 @@ def export_html(
         exclude_raw=True,
         language_code="zh" if lang == "zh" else "en",  # nbconvert overwrites resources["language_code"]
     )
-    exporter.register_preprocessor(_ReportOutputs(), enabled=True)
+    outputs = _ReportOutputs()
+    outputs.lang = lang
+    exporter.register_preprocessor(outputs, enabled=True)
     resources = {
         "salesops_css": PAGE_CSS,
         "salesops_title": title,

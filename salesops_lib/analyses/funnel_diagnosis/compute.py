@@ -141,6 +141,7 @@ def _diagnose(
     unit_durations = stages.durations(stay, [norm_level], window_start, as_of)
     norms = _norms(unit_durations, durations, norm_level, params.min_segment_size)
     stalled = stages.stalled(stay, norms, norm_level, as_of) if not norms.empty else pd.DataFrame()
+    stuck = stages.stalled_deals(stay, norms, norm_level, as_of) if not norms.empty else pd.DataFrame()
     reasons = stages.lost_reasons(window)
 
     # --- cohorts by creation month (right-censoring handled by the incidence estimator)
@@ -217,6 +218,7 @@ def _diagnose(
         "durations": durations,
         "unit_durations": unit_durations,
         "stalled": stalled,
+        "stalled_deals": stuck,
         "lost_reasons": reasons,
         "cohorts": cohort_table,
         "curves": curves,

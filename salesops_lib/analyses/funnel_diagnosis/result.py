@@ -48,6 +48,9 @@ class FunnelResult:
     unit_durations: pd.DataFrame
     #: per unit and stage: open deals, those beyond the unit's 80th percentile (stalled) and their value
     stalled: pd.DataFrame
+    #: the stalled open deals one by one (the counts above), largest amount first: opp_id, k, the
+    #: unit, rep, amount, entered, age_days, norm_days
+    stalled_deals: pd.DataFrame
     #: lost deals by stage and reason (empty when the source records no reasons)
     lost_reasons: pd.DataFrame
     #: per creation month: deals, reached per stage, won/lost/open, win rate to date, won within the horizon

@@ -126,7 +126,7 @@ def funnel_table(
 def stays(deals: ir.Table, plan: StagePlan) -> ir.Table:
     """One row per deal and open stage it entered: ``k``, ``entered``, ``left`` (null while it is
     still there), ``days``, ``advanced``, ``recorded`` (the entry is in the stage history) and the
-    deal's dimensions, ``amount`` and ``created``.
+    deal's ``opp_id``, dimensions, ``amount`` and ``created``.
 
     A deal always enters the first stage when it is created; other stages count only when recorded.
     """
@@ -146,6 +146,7 @@ def stays(deals: ir.Table, plan: StagePlan) -> ir.Table:
                 days=left.delta(entered, unit="day").cast("int64"),
                 advanced=indicator(part.furthest > k),
                 recorded=part[entry(k)].notnull(),
+                opp_id=part.opp_id,
                 amount=part.amount,
                 created=part.created,
                 status=part.status,
@@ -174,15 +175,20 @@ def durations(stay: ir.Table, by: list[str], start: dt.date | None, end: dt.date
     return frame
 
 
+def _open_stays(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> ir.Table:
+    """The open deals' current stays with their ``age`` at ``as_of`` and their unit's ``norm_days``."""
+    still = stay.filter(stay.left.isnull() & stay.recorded & (stay.status == "open"))
+    still = still.mutate(age=cast("ir.DateScalar", ibis.literal(as_of)).delta(still.entered, unit="day"))
+    table = ibis.memtable(norms[["k", by, "norm_days"]].rename(columns={"k": "__k", by: "__unit"}))
+    return still.left_join(table, (still.k == table["__k"]) & (still[by] == table["__unit"]))
+
+
 def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.DataFrame:
     """Open deals per ``by`` unit and stage, and those in the stage longer than the unit's norm.
 
     ``norms`` has ``k``, ``by`` and ``norm_days`` (the unit's 80th percentile of completed stays).
     """
-    still = stay.filter(stay.left.isnull() & stay.recorded & (stay.status == "open"))
-    still = still.mutate(age=cast("ir.DateScalar", ibis.literal(as_of)).delta(still.entered, unit="day"))
-    table = ibis.memtable(norms[["k", by, "norm_days"]].rename(columns={"k": "__k", by: "__unit"}))
-    joined = still.left_join(table, (still.k == table["__k"]) & (still[by] == table["__unit"]))
+    joined = _open_stays(stay, norms, by, as_of)
     over = joined.age > joined.norm_days
     frame: pd.DataFrame = (
         joined.group_by(["k", by])
@@ -197,6 +203,22 @@ def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.
         .execute()
     )
     frame["stalled_share"] = rate(frame["stalled"], frame["open_deals"])
+    return frame
+
+
+def stalled_deals(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.DataFrame:
+    """The stalled open deals themselves (those :func:`stalled` counts), the largest first, then the
+    longest stuck: ``opp_id``, ``k``, the ``by`` unit, ``rep``, ``amount``, ``entered``,
+    ``age_days`` and the unit's ``norm_days``.
+    """
+    joined = _open_stays(stay, norms, by, as_of)
+    over = joined.filter(joined.age > joined.norm_days)
+    columns = {"opp_id": over.opp_id, "k": over.k, by: over[by], "rep": over.rep, "amount": over.amount}
+    frame: pd.DataFrame = (
+        over.select(**columns, entered=over.entered, age_days=over.age.cast("int64"), norm_days=over.norm_days)
+        .order_by([ibis.desc("amount"), ibis.desc("age_days"), "opp_id"])
+        .execute()
+    )
     return frame
 
 

@@ -31,6 +31,7 @@ from salesops_lib.report.collections_customers.words import (
 from salesops_lib.report.formats import in_column, signed_pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.i18n import t
+from salesops_lib.report.layout import list_note, methods_note
 from salesops_lib.report.money import metric_value
 
 
@@ -128,7 +129,7 @@ def slip_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
     note = label("slip_note", lang).format(
         history=params.history_windows, alpha=params.alpha, increase=params.min_overdue_increase
     )
-    return HtmlFragment(_h2("slip_title", lang) + _note(note) + _table(slip, columns, lang))
+    return HtmlFragment(_h2("slip_title", lang) + methods_note(_note(note)) + _table(slip, columns, lang))
 
 
 def aging_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
@@ -179,6 +180,7 @@ def chase_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
         _h2("chase_title", lang)
         + _note(note)
         + _table(chase, columns, lang)
+        + list_note(len(chase), len(result.receivables.overdue), lang)
         + caption
         + _table(outlook, {"bucket": ("bucket", text), "still_open": ("still_open", ratio)}, lang)
     )
@@ -350,8 +352,7 @@ def predictive_section(result: CollectionsCustomersResult, lang: str) -> HtmlFra
     months = round((pd.Timestamp(str(holdout["end"])) - pd.Timestamp(str(holdout["cutoff"]))).days / 30.44)
     bg, gg = prediction.purchase_model, prediction.spend_model
     totals = {k: float(holdout[k]) for k in ("predicted", "actual", "ratio", "revenue_ratio")}
-    parts = [
-        head,
+    method = [
         _note(label("predictive_note", lang).format(cutoff=holdout["cutoff"], months=months)),
         _note(
             label("model_params", lang).format(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q, gamma=gg.gamma)
@@ -373,7 +374,7 @@ def predictive_section(result: CollectionsCustomersResult, lang: str) -> HtmlFra
             lang,
         ),
     ]
-    return HtmlFragment("".join(parts))
+    return HtmlFragment(head + methods_note("".join(method)))
 
 
 def forecast_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:

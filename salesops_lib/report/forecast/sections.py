@@ -13,7 +13,8 @@ from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.findings_text import weak_reason_texts
 from salesops_lib.report.forecast.words import coded, word
 from salesops_lib.report.formats import money, money_cells, number, pct, signed_pct
-from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.html import TILE_CSS, HtmlFragment, attainment_tints, e, table_html, worst_first
+from salesops_lib.report.layout import list_note, methods_note
 from salesops_lib.report.money import Amount
 from salesops_lib.report.notices import BANNER_CSS, banner_html
 
@@ -91,6 +92,13 @@ def weak_notice(result: ForecastResult, lang: str) -> str:
     return f"<style>{BANNER_CSS}</style>{banner}"
 
 
+def _units_html(rows: pd.DataFrame, lang: str) -> str:
+    """The units' table, attainment tinted below 100 % and at or above it."""
+    table = _units_table(rows, lang)
+    tints = {word("attainment", lang): attainment_tints(rows["attainment"])} if rows["target"].notna().any() else {}
+    return table_html(table, index=False, tints=tints)
+
+
 def _units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     has_target = rows["target"].notna().any()
     table = pd.DataFrame(
@@ -118,13 +126,15 @@ def units(result: ForecastResult, lang: str) -> HtmlFragment:
     frame = result.units
     parts = [f"<h2>{e(word('units_title', lang))}</h2>"]
     top = frame[frame["level"].isin(["company", "region"])]
-    parts.append(table_html(_units_table(top, lang), index=False))
+    if top["p_hit"].notna().any():  # the company, then the regions least likely to hit first
+        top = worst_first(top, "p_hit", within="level")
+    parts.append(_units_html(top, lang))
     note = f"{word('risk_screen_note', lang)} {word('multiplicity_policy', lang)}"
-    parts.append(f"<p class='so-note' style='color:#51606f;font-size:13px'>{e(note)}</p>")
+    parts.append(methods_note(f"<p class='so-note' style='color:#51606f;font-size:13px'>{e(note)}</p>"))
     teams = frame[frame["level"] == "team"]
     if not teams.empty:
         order = teams.sort_values("p_hit" if teams["p_hit"].notna().any() else "forecast").head(8)
-        parts.append(f"<h3>{e(word('teams_at_risk', lang))}</h3>" + table_html(_units_table(order, lang), index=False))
+        parts.append(f"<h3>{e(word('teams_at_risk', lang))}</h3>" + _units_html(order, lang))
     return HtmlFragment("".join(parts))
 
 
@@ -175,6 +185,7 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                 index=False,
             )
         )
+        parts.append(list_note(len(slip), len(result.slipping), lang))
     parts.append(f"<h3>{e(word('accounts_title', lang))}</h3>")
     acc = result.key_accounts
     if acc.empty:

@@ -31,6 +31,7 @@ from salesops_lib.report.funnel_diagnosis.words import (
     word,
 )
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.layout import list_note, methods_note
 
 """A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
 
@@ -201,6 +202,36 @@ def losses_section(result: FunnelResult, lang: str) -> HtmlFragment:
 # --------------------------------------------------------------------------- durations
 
 
+STUCK_SHOWN = 10
+"""Stalled deals on the page; the Excel download has them all."""
+STUCK_COLUMNS: Columns = {
+    "opp_id": ("deal", str),
+    "unit_label": ("unit", str),
+    "rep_label": ("rep", str),
+    "stage": ("stage", str),
+    "amount": ("amount", money),
+    "entered": ("entered", lambda v: str(v)[:10]),
+    "age_days": ("days_in_stage", num),
+    "norm_days": ("norm_days", days),
+}
+
+
+def stuck_deals(result: FunnelResult, lang: str) -> pd.DataFrame:
+    """The stalled open deals one by one, largest first, with ``stage``, ``unit_label`` and
+    ``rep_label`` in words (the page shows the first :data:`STUCK_SHOWN`, the Excel download all).
+    """
+    deals = result.stalled_deals.copy()
+    if deals.empty:
+        return deals
+    level = next(
+        c for c in deals.columns if c not in {"opp_id", "k", "rep", "amount", "entered", "age_days", "norm_days"}
+    )
+    deals["stage"] = [word(result.stages[k], lang) for k in deals["k"]]
+    deals["unit_label"] = [unit_word(u, level, lang) for u in deals[level]]
+    deals["rep_label"] = [unit_word(u, "rep", lang) for u in deals["rep"]]
+    return deals
+
+
 def stalled_units(result: FunnelResult, lang: str) -> pd.DataFrame:
     """The units × stages with stalled open deals, most stalled value first, with ``stage`` and
     ``unit_label`` in words.
@@ -255,7 +286,8 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
         pivot.columns.name = None
         parts += [h3(label("unit_durations_title", lang)), table_html(pivot)]
     if not result.stalled.empty:
-        stalled = stalled_units(result, lang).head(12)
+        every = stalled_units(result, lang)
+        stalled = every.head(12)
         parts += [
             h3(label("stalled_title", lang)),
             frame_table(
@@ -271,6 +303,15 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
                 },
                 lang,
             ),
+            list_note(len(stalled), len(every), lang),
+        ]
+    stuck = stuck_deals(result, lang)
+    if not stuck.empty:
+        shown = stuck.head(STUCK_SHOWN)
+        parts += [
+            h3(label("stuck_title", lang)),
+            frame_table(shown, STUCK_COLUMNS, lang),
+            list_note(len(shown), len(stuck), lang),
         ]
     return HtmlFragment("".join(parts))
 
@@ -303,7 +344,9 @@ def cohorts_section(result: FunnelResult, lang: str) -> HtmlFragment:
         }
     )
     return HtmlFragment(
-        h2("cohorts_title", lang) + note(label("cohorts_note", lang, h=h)) + table_html(shown, index=False)
+        h2("cohorts_title", lang)
+        + methods_note(note(label("cohorts_note", lang, h=h)))
+        + table_html(shown, index=False)
     )
 
 
@@ -313,7 +356,7 @@ def cohorts_section(result: FunnelResult, lang: str) -> HtmlFragment:
 def segments_section(result: FunnelResult, lang: str) -> HtmlFragment:
     """Significant segments per dimension and step, with the small ones counted."""
     seg = result.segments
-    parts = [h2("segments_title", lang), note(label("segments_note", lang, n=result.min_segment_size))]
+    parts = [h2("segments_title", lang), methods_note(note(label("segments_note", lang, n=result.min_segment_size)))]
     if seg.empty:
         return HtmlFragment("".join(parts))
     for dimension, group in seg.groupby("dimension", sort=False):
@@ -325,7 +368,7 @@ def segments_section(result: FunnelResult, lang: str) -> HtmlFragment:
             f"{step_word(step, result.stages, lang)} {p_text(p)}"
             for step, p in zip(chi2["step"], chi2["chi2_p"], strict=True)
         )
-        parts.append(note(label("chi2", lang, items=items)))
+        parts.append(methods_note(note(label("chi2", lang, items=items))))
         if significant.empty:
             parts.append(note(label("no_significant", lang)))
         else:
@@ -377,8 +420,11 @@ def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
     if result.has_leads:
         text += space + label("changes_leads_note", lang, lag=lag)
     screen = result.screen[result.screen["stratum"] == ""]
-    parts = [h2("changes_title", lang), note(text + space + _season_words(screen, result.compare_to, lang))]
-    parts.append(note(label("multiplicity_policy", lang)))
+    parts = [
+        h2("changes_title", lang),
+        methods_note(note(text + space + _season_words(screen, result.compare_to, lang))),
+    ]
+    parts.append(methods_note(note(label("multiplicity_policy", lang))))
     if screen.empty:
         return HtmlFragment("".join(parts))
     screen = screen.assign(
@@ -413,7 +459,7 @@ def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
                     "drivers_title", lang, unit=finding.unit, step=step_word(finding.facts["step"], result.stages, lang)
                 )
             ),
-            note(label("drivers_note", lang)),
+            methods_note(note(label("drivers_note", lang))),
             frame_table(
                 mine,
                 {
@@ -548,7 +594,7 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
     if process.method == "too_recent":
         return HtmlFragment("".join(parts) + note(label("process_too_recent", lang, **fields)))
     if process.method == "detected":
-        parts.append(note(label("process_detected", lang, **fields)))
+        parts.append(methods_note(note(label("process_detected", lang, **fields))))
     parts.append(note(label("process_given", lang, **fields)))
     est = process.estimates
     if est.empty:

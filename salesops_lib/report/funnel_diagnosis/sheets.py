@@ -5,16 +5,15 @@ from __future__ import annotations
 from functools import partial
 
 from salesops_lib.analyses.funnel_diagnosis import FunnelResult
-from salesops_lib.report.funnel_diagnosis.sections import stalled_units
+from salesops_lib.report.funnel_diagnosis.sections import stalled_units, stuck_deals
 from salesops_lib.report.funnel_diagnosis.words import label
 from salesops_lib.report.sheets import Sheet, sheet_of
 from salesops_lib.report.xlsx import Kind
 
 
 def sheets(result: FunnelResult, lang: str) -> list[Sheet]:
-    """Every unit × stage with stalled open deals (the page shows the first 12).
-
-    The analysis counts stalled deals per unit and stage; it keeps no deal-level list.
+    """Every unit × stage with stalled open deals (the page shows the first 12), and every stalled
+    deal (the page shows the ten largest).
     """
     if result.stalled.empty:
         return []
@@ -27,5 +26,19 @@ def sheets(result: FunnelResult, lang: str) -> list[Sheet]:
         "norm_days": ("norm_days", "number"),
         "stalled_value": ("stalled_value", "money"),
     }
+    deals: dict[str, tuple[str, Kind]] = {
+        "opp_id": ("deal", "text"),
+        "unit_label": ("unit", "text"),
+        "rep_label": ("rep", "text"),
+        "stage": ("stage", "text"),
+        "amount": ("amount", "money"),
+        "entered": ("entered", "date"),
+        "age_days": ("days_in_stage", "integer"),
+        "norm_days": ("norm_days", "number"),
+    }
     word = partial(label, lang=lang)
-    return [sheet_of(label("stalled_title", lang), stalled_units(result, lang), columns, word)]
+    out = [sheet_of(label("stalled_title", lang), stalled_units(result, lang), columns, word)]
+    stuck = stuck_deals(result, lang)
+    if not stuck.empty:
+        out.append(sheet_of(label("stuck_sheet", lang), stuck, deals, word))
+    return out

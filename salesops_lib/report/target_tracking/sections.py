@@ -13,7 +13,7 @@ import pandas as pd
 from salesops_lib.analyses.target_tracking import TargetTrackingResult
 from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.formats import Columns, heading, labelled_table, money, paragraph, pct
-from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.html import TILE_CSS, HtmlFragment, attainment_tints, e, table_html, worst_first
 from salesops_lib.report.target_tracking.words import label, percent, who
 
 """A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
@@ -94,10 +94,12 @@ def units(result: TargetTrackingResult, lang: str) -> HtmlFragment:
         "projected": ("projected", pct),
         "gap": ("gap", money),
     }
+    frame = worst_first(frame, "month_att", within="level")  # company, then regions, then teams
+    tints = {name: attainment_tints(frame[name]) for name in ("month_att", "quarter_att", "year_att", "projected")}
     return HtmlFragment(
         heading(label("units", lang))
         + paragraph(label("units_note", lang))
-        + labelled_table(frame, columns, lambda k: label(k, lang), lang)
+        + labelled_table(frame, columns, lambda k: label(k, lang), lang, tints=tints)
     )
 
 

@@ -16,7 +16,8 @@ from salesops_lib.analyses.team_efficiency import TeamEfficiencyResult
 from salesops_lib.core.periods import month_start, months_between
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_change, format_value, formatted
-from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.html import TILE_CSS, HtmlFragment, attainment_tints, e, table_html, worst_first
+from salesops_lib.report.layout import methods_note
 from salesops_lib.report.money import MONEY_METRIC_UNITS, metric_value, money, money_column
 from salesops_lib.report.team_efficiency.words import (
     COMPONENT_UNITS,
@@ -50,16 +51,22 @@ def _tiles(items: list[tuple[str, str]]) -> str:
     return f"<style>{TILE_CSS}</style><div class='so-tiles'>{parts}</div>"
 
 
-def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], lang: str) -> str:
-    """``columns``: frame column → (label key, format unit)."""
+def _table(
+    frame: pd.DataFrame, columns: dict[str, tuple[str, str]], lang: str, *, tints: dict[str, list[str]] | None = None
+) -> str:
+    """``columns``: frame column → (label key, format unit); ``tints``: frame column → CSS class per row."""
     shown = {}
+    headings = {}
     for col, (key, unit) in columns.items():
         if unit in MONEY_METRIC_UNITS:  # money: one unit for the column, stated in its header
             column = money_column(frame[col], lang)
-            shown[column.header(label(key, lang))] = [column(v) for v in frame[col]]
+            headings[col] = column.header(label(key, lang))
+            shown[headings[col]] = [column(v) for v in frame[col]]
         else:
-            shown[label(key, lang)] = [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v)) for v in frame[col]]
-    return table_html(pd.DataFrame(shown, dtype=object), index=False)  # money cells keep their exact amount
+            headings[col] = label(key, lang)
+            shown[headings[col]] = [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v)) for v in frame[col]]
+    coloured = {headings[col]: css for col, css in (tints or {}).items() if col in headings}
+    return table_html(pd.DataFrame(shown, dtype=object), index=False, tints=coloured)  # money cells keep exact amounts
 
 
 # --------------------------------------------------------------------------- overview
@@ -98,6 +105,10 @@ def overview(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
 # --------------------------------------------------------------------------- units vs benchmark
 
 
+STATISTICS = {"band": ("null_band", ""), "p_text": ("p_value", ""), "q_text": ("q_value", "")}
+"""The units' permutation-test columns, shown in the page's methods section."""
+
+
 def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     """Regions, then teams: window per-FTE figures, gap with interval, flag, likely cause, shortfall."""
     frame = result.units.copy()
@@ -131,9 +142,6 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         "gross_profit_per_fte": ("gross_profit_per_fte_w", "currency"),
         "gap": ("gap", "change"),
         "interval": ("interval", ""),
-        "band": ("null_band", ""),
-        "p_text": ("p_value", ""),
-        "q_text": ("q_value", ""),
         "flag": ("flag", ""),
         "cause_word": ("cause", ""),
         "shortfall": ("shortfall", "currency"),
@@ -148,14 +156,19 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         draws=formatted(result.permutations, ","),
         fdr=formatted(FDR, "g"),
     )
-    page = _h2("units", lang) + _p(note) + _p(label("multiplicity_policy", lang))
+    page = _h2("units", lang) + methods_note(_p(note) + _p(label("multiplicity_policy", lang)))
     for level in ("region", "team"):
         rows = frame[frame["level"] == level]
         if rows.empty:
             continue
         shown = {k: v for k, v in columns.items() if not (level == "region" and k == "region")}
         shown["unit"] = (level, "")
-        page += f"<h3>{e(label(level + 's', lang))}</h3>" + _table(rows, shown, lang)
+        rows = worst_first(rows, "gap")  # the largest shortfall first, red below the benchmark
+        tints = {"gap": attainment_tints(rows["gap"], goal=0.0)}
+        page += f"<h3>{e(label(level + 's', lang))}</h3>" + _table(rows, shown, lang, tints=tints)
+        # the test behind each flag: the reader of the page needs the flag, the analyst the p-values
+        tests = {"unit": (level, ""), "gap": ("gap", "change"), **STATISTICS}
+        page += methods_note(_table(rows, tests, lang))  # under "units · regions/teams" there
     return HtmlFragment(page)
 
 
