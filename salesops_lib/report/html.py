@@ -128,7 +128,7 @@ def table_html(
             c = list(frame.columns).index(column)
             for r, css in enumerate(classes):
                 if css:
-                    attributes[(r, c)] = f"{attributes.get((r, c), '')} class='{e(css)}'"
+                    attributes[(r, c)] = f'{attributes.get((r, c), "")} class="{e(css)}"'
     return _with_cell_attributes(table, attributes) if attributes else table
 
 
@@ -137,7 +137,7 @@ def _exact_values(frame: pd.DataFrame) -> dict[tuple[int, int], str]:
     by (row, data column) position, so the Excel download holds exact yuan.
     """
     return {
-        (r, c): f" data-value='{float(cell.value)!r}'"
+        (r, c): f' data-value="{float(cell.value)!r}"'
         for c in range(frame.shape[1])
         if frame.dtypes.iloc[c] is np.dtype(object)
         for r, cell in enumerate(frame.iloc[:, c])
