@@ -81,4 +81,4 @@ def _roster(data: Dataset, end: object) -> pd.DataFrame:
         frame["region"] = None
     exits = pd.to_datetime(frame["exit_date"]) if "exit_date" in frame else pd.Series(pd.NaT, index=frame.index)
     frame["departed"] = exits.notna() & (exits <= pd.Timestamp(str(end)))
-    return frame.drop_duplicates("rep_id")[["rep_id", "name", "region", "departed"]]
+    return pd.DataFrame(frame.drop_duplicates("rep_id")[["rep_id", "name", "region", "departed"]])

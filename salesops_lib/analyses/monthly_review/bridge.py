@@ -49,10 +49,10 @@ def bridge(target: Drivers, actual: Drivers) -> pd.Series:
     --------
     >>> idx = ["a", "b"]
     >>> plan = Drivers(pd.Series([100.0, 100.0], idx), pd.Series([0.5, 0.5], idx), pd.Series([10.0, 10.0], idx))
-    >>> real = Drivers(pd.Series([120.0, 80.0], idx), pd.Series([0.5, 0.25], idx), pd.Series([10.0, 20.0], idx))
+    >>> real = Drivers(pd.Series([120.0, 80.0], idx), pd.Series([0.5, 0.25], idx), pd.Series([12.0, 20.0], idx))
     >>> parts = bridge(plan, real)
-    >>> round(parts.sum(), 6), round(revenue(real) - revenue(plan), 6)
-    (0.0, 0.0)
+    >>> revenue(plan), revenue(real), round(float(parts.sum()), 6)
+    (1000.0, 1120.0, 120.0)
     """
     regions = target.closed.index.union(actual.closed.index)
     plan, real = _factors(target, regions), _factors(actual, regions)

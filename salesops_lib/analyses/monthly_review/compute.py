@@ -61,13 +61,13 @@ def compute(
     of the period (one per subject); ``forecast``: the forecast analysis' result of the period,
     computed here with its default parameters when not handed over.
     """
-    names = ",".join(n for n in HEADLINE_METRICS if n in METRICS and METRICS[n].available(data))
-    overview = kpi_overview.compute(data, scope, kpi_overview.KpiOverviewParams(metrics=names))
+    start, end = scope.month
+    shown = ",".join(n for n in HEADLINE_METRICS if n in METRICS and METRICS[n].available(data))
+    overview = kpi_overview.compute(data, scope, kpi_overview.KpiOverviewParams(metrics=shown))
     tiles = overview.tiles.copy()
     tiles["target"] = float("nan")
     tiles["vs_target"] = float("nan")
     if METRICS["attainment"].available(data):
-        start, end = scope.month
         level: Level = "region" if scope.region else "company"
         att = compute_metric(data, "attainment", Grain(period="month", level=level, start=start, end=end))
         if scope.region:
@@ -90,8 +90,7 @@ def compute(
     )
     if forecast is None and not forecast_analysis.SPEC.missing(data):
         forecast = forecast_analysis.SPEC.run(data, scope)
-    names = _region_names(forecast)
-    regions = region_board(data, scope, names)
+    regions = region_board(data, scope, _region_names(forecast))
     bridge = month_bridge(data, start, end) if not scope.region else pd.DataFrame(columns=["step", "amount"])
     quarter = _quarter(forecast)
     return MonthlyReviewResult(
@@ -133,7 +132,7 @@ def headline_facts(
             driver = str((toward * sign).idxmax())
             facts |= {"driver": driver, "driver_amount": float(parts[driver])}
     if len(regions) > 1 and regions["attainment"].notna().any():
-        worst = regions.loc[regions["attainment"].idxmin()]
+        worst = regions.sort_values("attainment").iloc[0]
         facts |= {"worst_region": str(worst["name"]), "worst_attainment": float(worst["attainment"])}
     if quarter and pd.notna(quarter.get("p_hit")):
         facts |= {"quarter": quarter["label"], "p_hit": float(quarter["p_hit"])}
@@ -162,7 +161,7 @@ def _trend(forecast: ForecastResult | None, start: dt.date) -> pd.DataFrame:
     first = pd.Timestamp(add_months(start, 1 - TREND_MONTHS))
     ahead = monthly["month"].dt.strftime("%Y-%m").isin(forecast.target_months)
     shown = monthly[((monthly["month"] >= first) & (monthly["month"] <= pd.Timestamp(start))) | ahead]
-    return shown.reindex(columns=columns).reset_index(drop=True)
+    return pd.DataFrame(shown.reindex(columns=columns).reset_index(drop=True))
 
 
 def _quarter(forecast: ForecastResult | None) -> dict[str, Any]:
