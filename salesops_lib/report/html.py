@@ -26,6 +26,8 @@ TILE_CSS = """
 .so-tile .so-value{font-size:22px;font-weight:600;color:#1f2d3d;margin:2px 0}
 .so-tile .so-delta{font-size:12px;color:#51606f}
 .so-tile .so-goal{font-size:12px;color:#1f2d3d}
+@media (max-width:520px){.so-tiles{gap:8px}.so-tile{min-width:0;flex:1 1 calc(50% - 8px);box-sizing:border-box;padding:8px 10px}
+.so-tile .so-value{font-size:19px}}
 .so-status-good{border-left:5px solid #2e7d4f}.so-status-warn{border-left:5px solid #e0a030}.so-status-bad{border-left:5px solid #c8423b}
 .so-good{color:#2e7d4f!important}.so-bad{color:#c8423b!important}
 .so-findings li{margin:4px 0}.so-sev{font-size:11px;padding:1px 6px;border-radius:8px;margin-right:6px;color:#fff}
@@ -71,7 +73,7 @@ def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
         goal = (
             f"<div class='so-goal'>{e(t('tile_target', lang))} {e(metric_value(target, row.unit, lang))}"
             f" · {e(t('attained', lang))} {e(metric_value(row.vs_target, 'ratio', lang))}</div>"
-            if status
+            if status and not is_missing_number(target) and target is not None
             else ""
         )
         css = f"so-tile so-status-{status}" if status else "so-tile"

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from salesops_lib.analyses.monthly_review import MonthlyReviewResult
 from salesops_lib.report.formats import money_axis, money_short
@@ -39,10 +41,8 @@ def region_chart(result: MonthlyReviewResult, lang: str) -> str:
         fig, ax = chart(height=max(2.6, 0.62 * len(frame) + 1.2))
         y = np.arange(len(frame))
         colours = [STATUS_COLOURS[attainment_status(a)] for a in frame["attainment"]]
-        ax.barh(y, frame["actual"], color=colours, height=0.62, label=_w("actual", lang))
-        ax.scatter(
-            frame["target"], y, marker="|", s=900, linewidths=3, color=TARGET_COLOUR, label=_w("target", lang), zorder=3
-        )
+        ax.barh(y, frame["actual"], color=colours, height=0.62)
+        ax.scatter(frame["target"], y, marker="|", s=900, linewidths=3, color=TARGET_COLOUR, zorder=3)
         right = float(np.nanmax([frame["actual"].max(), frame["target"].max()]))
         rows = zip(frame["actual"], frame["target"], frame["attainment"], strict=True)
         for yi, (actual, target, att) in enumerate(rows):
@@ -54,7 +54,10 @@ def region_chart(result: MonthlyReviewResult, lang: str) -> str:
         ax.xaxis.set_major_formatter(money_axis(lang))
         few_ticks(ax, "x", 3)
         ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower right", frameon=False, ncols=2, bbox_to_anchor=(1.0, 1.0))
+        target = Line2D([], [], marker="|", markersize=16, markeredgewidth=3, linestyle="", color=TARGET_COLOUR)
+        handles = [Patch(color=MUTED, label=_w("actual", lang)), target]
+        target.set_label(_w("target", lang))
+        ax.legend(handles=handles, loc="lower right", frameon=False, ncols=2, bbox_to_anchor=(1.0, 1.0))
         return figure_html(fig, _w("regions_chart", lang))
 
 

@@ -97,7 +97,7 @@ def headline(result: MonthlyReviewResult, lang: str) -> HtmlFragment:
     attainment; rates' changes in percentage points).
     """
     sentence = headline_text(result, lang)
-    lead = f"<p class='so-headline' data-headline='1'>{e(sentence)}</p>" if sentence else ""
+    lead = f'<p class="so-headline" data-headline="1">{e(sentence)}</p>' if sentence else ""
     return HtmlFragment(
         f"<style>{TILE_CSS}{HEADLINE_CSS}</style>{lead}<h2>{e(_w('tiles_title', lang))}</h2>"
         + tiles_html(_tiles_with_targets(result.tiles), lang)
@@ -105,10 +105,9 @@ def headline(result: MonthlyReviewResult, lang: str) -> HtmlFragment:
 
 
 def _tiles_with_targets(tiles: pd.DataFrame) -> pd.DataFrame:
-    """The tiles; attainment itself gets its status colour (target 100 %)."""
+    """The tiles; attainment itself gets its status colour."""
     tiles = tiles.copy()
     att = tiles["metric"] == "attainment"
-    tiles.loc[att, "target"] = 1.0
     tiles.loc[att, "vs_target"] = tiles.loc[att, "value"]
     return tiles
 
