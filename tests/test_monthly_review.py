@@ -198,3 +198,14 @@ def test_kpi_page_without_findings_speaks_only_of_its_test() -> None:
     other = get_report("team_efficiency").spec
     page = ReportContext(spec=other, title="t", scope=scope, params=other.params(), data=None).findings([]).html  # type: ignore[arg-type]
     assert "本期无显著变化" not in page and "月度经营回顾" in page
+
+
+def test_review_findings_link_the_list_behind_them() -> None:
+    from salesops_lib.report.monthly_review import findings_table
+
+    churn = _finding("collections_customers", "key_account_churn", "high", "customer", "C1", 9.0)
+    region = _finding("funnel_diagnosis", "conversion_drop", "medium", "region", "north", 1.0)
+    result = monthly_review.MonthlyReviewResult(PERIOD, pd.DataFrame(), (churn, region), pd.DataFrame())
+    page = findings_table(result, "zh").html
+    assert "href='collections_customers.html'" in page and "href='forecast.xlsx'" in page  # the key-account list
+    assert page.count(".xlsx") == 1  # a conversion drop has no list behind it

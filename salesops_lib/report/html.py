@@ -24,7 +24,7 @@ TILE_CSS = """
 .so-tile{border:1px solid #d8dee6;border-radius:6px;padding:10px 14px;min-width:150px;background:#fafbfc}
 .so-tile .so-label{color:#51606f;font-size:12px}
 .so-tile .so-value{font-size:22px;font-weight:600;color:#1f2d3d;margin:2px 0}
-.so-tile .so-delta{font-size:12px;color:#51606f}
+.so-tile .so-delta{font-size:12px;color:#51606f}.so-tile .so-delta span{white-space:nowrap}
 .so-tile .so-goal{font-size:12px;color:#1f2d3d}
 @media (max-width:520px){.so-tiles{gap:8px}.so-tile{min-width:0;flex:1 1 calc(50% - 8px);box-sizing:border-box;padding:8px 10px}
 .so-tile .so-value{font-size:19px}}

@@ -21,19 +21,17 @@ from salesops_lib.report.money import money
 from salesops_lib.report.monthly_review import charts
 
 REPORT = "monthly_review"
-DEAL_LIST_KINDS = frozenset(
-    {
-        "stalled_deals",
-        "key_account_churn",
-        "key_account_decline",
-        "overdue_chase",
-        "doubtful_debt",
-        "credit_balances",
-        "slipping_deals",
-        "campaign_low_roi",
-    }
-)
-"""Finding kinds whose report lists the deals, accounts or invoices behind them (in its Excel)."""
+DEAL_LISTS = {
+    "stalled_deals": "funnel_diagnosis",
+    "stalled_deals_unpriced": "funnel_diagnosis",
+    "slipping_deals": "forecast",
+    "key_account_decline": "forecast",
+    "key_account_churn": "forecast",
+    "overdue_chase": "collections_customers",
+    "doubtful_debt": "collections_customers",
+}
+"""Finding kind → the report whose Excel download lists the deals, accounts or invoices behind it
+(stalled deals, slipping deals, key accounts, overdue invoices)."""
 HEADLINE_CSS = (
     ".so-headline{font-size:19px;line-height:1.5;font-weight:600;color:#1f2d3d;margin:10px 0 14px;"
     "padding:10px 14px;border-left:5px solid #1f5aa6;background:#f5f7fa}"
@@ -186,8 +184,8 @@ def findings_table(result: MonthlyReviewResult, lang: str) -> HtmlFragment:
 
 def _finding_row(finding: Finding, lang: str) -> str:
     links = f"<a href='{e(finding.analysis)}.html'>{e(_title(finding.analysis, lang))}</a>"
-    if finding.kind in DEAL_LIST_KINDS:
-        links += f"<br><a href='{e(finding.analysis)}.xlsx'>{e(_w('deal_list', lang))}</a>"
+    if finding.kind in DEAL_LISTS:
+        links += f"<br><a href='{e(DEAL_LISTS[finding.kind])}.xlsx'>{e(_w('deal_list', lang))}</a>"
     return (
         f"<tr><td><span class='so-sev so-sev-{e(finding.severity)}'>{e(t(finding.severity, lang))}</span></td>"
         f"<td style='text-align:left'>{e(finding_text(finding, lang))}</td>"
