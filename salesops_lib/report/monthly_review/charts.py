@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from salesops_lib.analyses.monthly_review import MonthlyReviewResult
-from salesops_lib.report.formats import money_axis, money_short
+from salesops_lib.report.formats import money, money_axis
 from salesops_lib.report.html import attainment_status
 from salesops_lib.report.i18n import t
 from salesops_lib.report.plots import chart, few_ticks, figure_html, readable
@@ -82,12 +82,12 @@ def bridge_chart(result: MonthlyReviewResult, lang: str) -> str:
         for i, amount in enumerate(amounts):
             if i in (0, len(steps) - 1):
                 left, width, colour = floor, amount - floor, PALETTE[0] if i == 0 else TARGET_COLOUR
-                text = money_short(amount, lang)
+                text = money(amount, lang)
             else:
                 end = levels[i]
                 left, width = end - amount, amount
                 colour = STATUS_COLOURS["good"] if amount >= 0 else STATUS_COLOURS["bad"]
-                text = ("+" if amount >= 0 else "−") + money_short(abs(amount), lang)
+                text = ("+" if amount >= 0 else "−") + money(abs(amount), lang)
             ax.barh(y[i], width, left=left, color=colour, height=0.62)
             right_end = float(left) + max(float(width), 0.0)
             ax.text(right_end + span * 0.04, y[i], text, va="center", fontsize=14)
@@ -158,7 +158,7 @@ def leaders_chart(result: MonthlyReviewResult, lang: str) -> str:
         ax.barh(y, value, color=colours, height=0.62)
         top = float(np.nanmax(value)) if len(value) else 1.0
         for yi, v in zip(y, value, strict=True):
-            text = f"{v:.0%}" if by_attainment else money_short(v, lang)
+            text = f"{v:.0%}" if by_attainment else money(v, lang)
             ax.text(v + top * 0.02, yi, text, va="center", fontsize=13)
         if by_attainment:
             ax.axvline(1.0, color=TARGET_COLOUR, linestyle="--", linewidth=1.4)
