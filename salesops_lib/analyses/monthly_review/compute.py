@@ -112,7 +112,7 @@ def headline_facts(
 ) -> dict[str, Any]:
     """The figures of the one-sentence headline: ``actual``, ``target``, ``attainment`` and
     ``gap`` of revenue; the ``driver`` (the bridge step that moved revenue most in the gap's
-    direction) and its ``driver_amount``; the ``worst_region`` (name) and its ``worst_attainment``
+    direction) and its ``driver_amount``; the ``worst_region`` (name; ``worst_unit`` its id) and its ``worst_attainment``
     when there are several regions; the quarter's ``quarter``, ``p_hit`` and ``quarter_attainment``.
     A figure the data cannot give is left out.
     """
@@ -133,7 +133,11 @@ def headline_facts(
             facts |= {"driver": driver, "driver_amount": float(parts[driver])}
     if len(regions) > 1 and regions["attainment"].notna().any():
         worst = regions.sort_values("attainment").iloc[0]
-        facts |= {"worst_region": str(worst["name"]), "worst_attainment": float(worst["attainment"])}
+        facts |= {
+            "worst_region": str(worst["name"]),
+            "worst_unit": str(worst["unit"]),
+            "worst_attainment": float(worst["attainment"]),
+        }
     if quarter and pd.notna(quarter.get("p_hit")):
         facts |= {"quarter": quarter["label"], "p_hit": float(quarter["p_hit"])}
         if pd.notna(quarter.get("attainment")):
