@@ -80,10 +80,10 @@ def test_html_fragments_escape_text_from_data() -> None:
 
 
 def test_monthly_review_lists_a_customer_once() -> None:
-    from salesops_lib.analyses.monthly_review.compute import _distinct
+    from salesops_lib.analyses.findings import distinct
 
     base = {"metric": "revenue", "value": 1.0, "baseline": 2.0, "period": "2025-06"}
     churn_a = Finding("forecast", "key_account_risk", "high", "customer", "C1", at_stake=10.0, **base)  # type: ignore[arg-type]
     churn_b = Finding("collections_customers", "key_account_churn", "high", "customer", "C1", at_stake=9.0, **base)  # type: ignore[arg-type]
     region = Finding("funnel_diagnosis", "conversion_drop", "high", "region", "north", **base)  # type: ignore[arg-type]
-    assert _distinct([churn_a, churn_b, region]) == [churn_a, region]
+    assert distinct([churn_a, churn_b, region]) == [churn_a, region]

@@ -81,6 +81,31 @@ def rank(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), -_stake(f.at_stake), str(f.unit)))
 
 
+def subject(finding: Finding) -> tuple[str, ...]:
+    """What a finding is about, across analyses: a customer is one subject whichever analysis
+    flags it (the forecast's key-account decline and collections' key-account churn apply the
+    same churn rule to the same account); any other finding is its own subject (its :attr:`~Finding.id`).
+    """
+    if finding.level == "customer":
+        return (finding.level, str(finding.unit), finding.period)
+    return (finding.id,)
+
+
+def distinct(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
+    """:func:`rank`-ed ``findings`` with one finding per :func:`subject` (its most severe, then
+    most money at stake; on a tie the first handed over): what the index, ``findings.json``, the
+    alerts and the monthly review list.
+    """
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for finding in rank(findings):
+        key = subject(finding)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
 def _stake(value: object) -> float:
     try:
         number = abs(float(value))  # type: ignore[arg-type]

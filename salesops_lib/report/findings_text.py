@@ -99,7 +99,7 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
         "metric": metric.label(lang) if metric else finding.metric,
         "value": metric_value(finding.value, unit, lang),
         "baseline": metric_value(finding.baseline, unit, lang),
-        "change": MISSING_TEXT if change is None else f"{abs(change):.1%}",
+        "change": _change_text(change, finding, unit, lang),
         "direction": ("上升" if rose else "下降") if zh else ("rose" if rose else "fell"),
         "at_stake": money(finding.at_stake, lang),
         "period": finding.period,
@@ -107,6 +107,16 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
     for key, value in finding.facts.items():
         fields.setdefault(key, MISSING if is_missing_number(value) else value)
     return fields
+
+
+def _change_text(change: float | None, finding: Finding, unit: str, lang: str) -> str:
+    """The size of a change: a rate's in percentage points (value − baseline), any other's relative."""
+    if change is None:
+        return MISSING_TEXT
+    value, baseline = _number(finding.value), _number(finding.baseline)
+    if unit == "ratio" and value is not None and baseline is not None:
+        return t("points", lang).format(points=f"{abs(value - baseline) * 100:.1f}")
+    return f"{abs(change):.1%}"
 
 
 def finding_text(finding: Finding, lang: str) -> str:

@@ -27,7 +27,11 @@ TILE_CSS = """
 .so-tile{border:1px solid #d8dee6;border-radius:6px;padding:10px 14px;min-width:150px;background:#fafbfc}
 .so-tile .so-label{color:#51606f;font-size:12px}
 .so-tile .so-value{font-size:22px;font-weight:600;color:#1f2d3d;margin:2px 0}
-.so-tile .so-delta{font-size:12px;color:#51606f}
+.so-tile .so-delta{font-size:12px;color:#51606f}.so-tile .so-delta span{white-space:nowrap}
+.so-tile .so-goal{font-size:12px;color:#1f2d3d}
+@media (max-width:520px){.so-tiles{gap:8px}.so-tile{min-width:0;flex:1 1 calc(50% - 8px);box-sizing:border-box;padding:8px 10px}
+.so-tile .so-value{font-size:19px}}
+.so-status-good{border-left:5px solid #2e7d4f}.so-status-warn{border-left:5px solid #e0a030}.so-status-bad{border-left:5px solid #c8423b}
 .so-good{color:#2e7d4f!important}.so-bad{color:#c8423b!important}
 .so-findings li{margin:4px 0}.so-sev{font-size:11px;padding:1px 6px;border-radius:8px;margin-right:6px;color:#fff}
 .so-table td.so-short{background:#fbe3e1;color:#9c2f29}.so-table td.so-met{background:#e3f2e8;color:#23603c}
@@ -51,25 +55,71 @@ def e(value: object) -> str:
 
 
 def tiles_html(tiles: pd.DataFrame, lang: str) -> str:
-    """KPI tiles: value, then the change vs previous month and vs last year, coloured by direction."""
+    """KPI tiles: value, then the change vs previous month and vs last year, coloured by direction
+    (a rate's change in percentage points, any other's relative); a tile with a ``target`` also
+    shows it, and its border the status of the attainment (``vs_target``, :func:`attainment_status`).
+    """
     parts = []
     # a tile row's values are known only at run time (a change may be None or NaN)
     for row in cast("Iterable[Any]", tiles.itertuples()):
         deltas = []
-        for key, change in (("vs_prev", row.change_prev), ("vs_yoy", row.change_yoy)):
+        for key, change, base in (
+            ("vs_prev", row.change_prev, getattr(row, "previous", None)),
+            ("vs_yoy", row.change_yoy, getattr(row, "last_year", None)),
+        ):
             css = ""
             if change == change and change is not None:  # not NaN
                 css = "so-good" if (change >= 0) == bool(row.higher_is_better) else "so-bad"
-            deltas.append(f"<span class='{css}'>{e(t(key, lang))} {e(format_change(change))}</span>")
+            text = change_text(row.value, base, change, row.unit, lang)
+            deltas.append(f"<span class='{css}'>{e(t(key, lang))} {e(text)}</span>")
         metric = row.metric
+        target, status = getattr(row, "target", None), attainment_status(getattr(row, "vs_target", None))
+        goal = (
+            f"<div class='so-goal'>{e(t('tile_target', lang))} {e(metric_value(target, row.unit, lang))}"
+            f" · {e(t('attained', lang))} {e(metric_value(row.vs_target, 'ratio', lang))}</div>"
+            if status and not is_missing_number(target) and target is not None
+            else ""
+        )
+        css = f"so-tile so-status-{status}" if status else "so-tile"
         parts.append(
-            f"<div class='so-tile' data-metric='{e(metric)}'><div class='so-label'>{e(tile_label(metric, getattr(row, 'cohort', ''), lang))}</div>"
-            f"<div class='so-value'>{e(metric_value(row.value, row.unit, lang))}</div>"
+            f"<div class='{css}' data-metric='{e(metric)}'>"
+            f"<div class='so-label'>{e(tile_label(metric, getattr(row, 'cohort', ''), lang))}</div>"
+            f"<div class='so-value'>{e(metric_value(row.value, row.unit, lang))}</div>{goal}"
             f"<div class='so-delta'>{' · '.join(deltas)}</div></div>"
         )
     cohorts = tiles["cohort"].fillna("").astype(str) if "cohort" in tiles else pd.Series(dtype=str)
     note = f"<p class='so-note'>{e(t('cohort_tiles_note', lang))}</p>" if cohorts.ne("").any() else ""
     return f"<style>{TILE_CSS}</style><div class='so-tiles'>{''.join(parts)}</div>{note}"
+
+
+ATTAINMENT_BANDS = ((1.0, "good"), (0.9, "warn"))
+"""Attainment at or above 100 % is good, from 90 % a warning, below it bad."""
+
+
+def attainment_status(attainment: object) -> str:
+    """``good``, ``warn`` or ``bad`` for an attainment (a ratio), "" when there is none.
+
+    >>> attainment_status(1.02), attainment_status(0.95), attainment_status(0.8), attainment_status(None)
+    ('good', 'warn', 'bad', '')
+    """
+    if attainment is None or is_missing_number(attainment):
+        return ""
+    return next((name for floor, name in ATTAINMENT_BANDS if float(attainment) >= floor), "bad")  # type: ignore[arg-type]
+
+
+def change_text(value: object, baseline: object, change: object, unit: str, lang: str) -> str:
+    """A tile's change: a rate's in percentage points (``value − baseline``), any other's relative.
+
+    >>> change_text(0.374, 0.352, 0.064, "ratio", "zh"), change_text(0.374, 0.352, 0.064, "ratio", "en")
+    ('+2.2个百分点', '+2.2 pp')
+    >>> change_text(120.0, 100.0, 0.2, "currency", "en")
+    '+20.0%'
+    """
+    if unit != "ratio":
+        return format_change(change)  # type: ignore[arg-type]
+    if is_missing_number(value) or is_missing_number(baseline) or value is None or baseline is None:
+        return MISSING_TEXT
+    return t("points", lang).format(points=f"{(float(value) - float(baseline)) * 100:+.1f}")  # type: ignore[arg-type]
 
 
 def tile_label(metric: str, cohort: object, lang: str) -> str:
@@ -85,15 +135,21 @@ def _metric_label(metric: str, lang: str) -> str:
 
 
 def findings_html(
-    findings: Iterable[Finding], lang: str, *, limit: int | None = None, wording: Callable[[Finding], str] | None = None
+    findings: Iterable[Finding],
+    lang: str,
+    *,
+    limit: int | None = None,
+    wording: Callable[[Finding], str] | None = None,
+    empty: str = "",
 ) -> str:
     """Findings as a list, most severe first, each as its zh/en sentence (``wording`` supplies
-    sentences made earlier, e.g. stored with the dashboard's cube).
+    sentences made earlier, e.g. stored with the dashboard's cube); ``empty``: what to say when
+    there are none (the glossary's ``no_findings`` by default).
     """
     word = wording or (lambda f: finding_text(f, lang))
     ranked = rank(list(findings))[:limit]
     if not ranked:
-        return f"<p>{e(t('no_findings', lang))}</p>"
+        return f"<p>{e(empty or t('no_findings', lang))}</p>"
     items = "".join(_finding_item(f, word, lang) for f in ranked)
     return f"<style>{TILE_CSS}</style><ul class='so-findings'>{items}</ul>"
 

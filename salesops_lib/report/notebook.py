@@ -21,8 +21,9 @@ from salesops_lib.analyses.findings import Finding
 from salesops_lib.analyses.spec import AnalysisSpec
 from salesops_lib.config.scope import RunScope
 from salesops_lib.data import Dataset
+from salesops_lib.errors import ConfigError
 from salesops_lib.report.html import HtmlFragment, findings_html
-from salesops_lib.report.i18n import t
+from salesops_lib.report.i18n import catalogue, t
 from salesops_lib.report.layout import methods
 from salesops_lib.report.notices import notices_html
 from salesops_lib.report.sheets import Sheet
@@ -76,8 +77,18 @@ class ReportContext:
         return HtmlFragment(f"<h1>{_e(self.title)} · {_e(self.scope.period)}</h1>{notices}")
 
     def findings(self, findings: tuple[Finding, ...] | list[Finding]) -> HtmlFragment:
-        """The findings section."""
-        return HtmlFragment(f"<h2>{_e(t('findings', self.lang))}</h2>" + findings_html(findings, self.lang))
+        """The findings section; without findings it says what the report's own tests found
+        (its catalogue's ``no_findings_text`` when it has one) and points to the monthly review,
+        never that the period has no notable change (other reports may raise high findings).
+        """
+        try:
+            own = catalogue(self.name).labels.get("no_findings_text")
+        except ConfigError:  # a report without a word catalogue (a test fixture)
+            own = None
+        empty = (own[0] if self.lang == "zh" else own[1]) if own else t("no_findings_here", self.lang)
+        return HtmlFragment(
+            f"<h2>{_e(t('findings', self.lang))}</h2>" + findings_html(findings, self.lang, empty=empty)
+        )
 
     def methods(self, *parts: object) -> HtmlFragment:
         """``parts`` (sections, figures) for the page's collapsed 「方法说明」/"Methods" section at

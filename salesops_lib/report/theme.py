@@ -6,12 +6,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 
 from salesops_lib.report.fonts import FAMILY, cjk_font_path
 
 PALETTE = ["#1f5aa6", "#e07b39", "#3a9d5d", "#c8423b", "#7d5ba6", "#8c6d46", "#d16ba5", "#6b7b8c"]
 """Brand colours: blue for the company, then one per series; red is kept for alerts."""
+
+READABLE: dict[str, Any] = {
+    "font.size": 15,
+    "axes.titlesize": 16,
+    "axes.labelsize": 15,
+    "xtick.labelsize": 14,
+    "ytick.labelsize": 14,
+    "legend.fontsize": 13,
+    "lines.linewidth": 2.4,
+}
+"""Sizes of a chart read on a phone: a figure of about 6.4 in shown 360 px wide still has
+text of about 12 px (:func:`salesops_lib.report.plots.chart`)."""
+STATUS_COLOURS = {"good": "#3a9d5d", "warn": "#e0a030", "bad": "#c8423b", "": "#1f5aa6"}
+"""Colour of an attainment status (see :func:`salesops_lib.report.html.attainment_status`)."""
 
 _applied = False
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from salesops_lib.analyses.findings import SEVERITY_RANK, Finding, rank
+from salesops_lib.analyses.findings import SEVERITY_RANK, Finding, distinct, rank
 from salesops_lib.catalog import CATALOG
 from salesops_lib.core.atomic import recover_swap, swap_folder, write_text_atomic
 from salesops_lib.errors import PublishError
@@ -167,8 +167,10 @@ def findings_of(outcomes: list[ReportOutcome]) -> list[Finding]:
 
 
 def write_findings(staging: Path, outcomes: list[ReportOutcome]) -> list[Finding]:
-    """``findings.json``: every finding with its id and a link to its report page."""
-    findings = rank(findings_of(outcomes))
+    """``findings.json``: the findings, one per subject (:func:`~salesops_lib.analyses.findings.distinct`:
+    the index and the monthly review list the same ones), each with its id and a link to its report page.
+    """
+    findings = distinct(findings_of(outcomes))
     pages = {o.name: o.html_file for o in outcomes}
     records = [{**f.to_dict(), "link": pages.get(f.analysis) or ""} for f in findings]
     (staging / "findings.json").write_text(json.dumps(records, ensure_ascii=False, indent=2, default=str), "utf-8")

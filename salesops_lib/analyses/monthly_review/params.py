@@ -14,3 +14,4 @@ class MonthlyReviewParams(AnalysisParams):
         "", description="findings.json of the other reports of the period, empty to compute every analysis here"
     )
     top: int = Field(12, description="how many findings the summary lists")
+    leaders: int = Field(5, description="how many reps the leaderboard shows at the top and at the bottom")
