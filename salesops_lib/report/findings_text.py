@@ -23,8 +23,23 @@ from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import MISSING, MISSING_TEXT, fill, is_missing_number
 from salesops_lib.report.i18n import catalogue, t
 from salesops_lib.report.money import Amount, metric_value, money
+from salesops_lib.report.names import names_list, unit_name
 
 log = logging.getLogger(__name__)
+
+NAMED_FACTS: dict[str, str | None] = {
+    "owner": "rep",
+    "rep": "rep",
+    "reps": "rep",
+    "team": "team",
+    "region": "region",
+    "segment": "segment",
+    "channel": "channel",
+    "industry": "industry",
+    "units": None,
+}
+"""Facts that hold codes (a comma list of them), by the kind that names them (None: units of any
+org level); a fact that is not text (``reps`` as a count) is left as it is."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,7 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
     unit = metric.unit if metric else "count"
     change = _number(finding.facts.get("change", finding.change))
     zh = lang == "zh"
-    place = MISSING_TEXT if is_missing_number(finding.unit) else finding.unit
+    place = MISSING_TEXT if is_missing_number(finding.unit) else _place(finding.level, finding.unit, lang)
     where = "" if finding.level == "company" else (f"{place}：" if zh else f"{place}: ")
     rose = change is not None and change >= 0
     fields: dict[str, Any] = {
@@ -105,8 +120,22 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
         "period": finding.period,
     }
     for key, value in finding.facts.items():
-        fields.setdefault(key, MISSING if is_missing_number(value) else value)
+        fields.setdefault(key, MISSING if is_missing_number(value) else _named_fact(key, value, lang))
     return fields
+
+
+def _named_fact(key: str, value: Any, lang: str) -> Any:
+    """A fact that holds codes (:data:`NAMED_FACTS`) as names; any other as it is."""
+    if key in NAMED_FACTS and isinstance(value, str) and value:
+        return names_list(value, NAMED_FACTS[key], lang)
+    return value
+
+
+def _place(level: str, unit: str, lang: str) -> str:
+    """Where a finding is, by name (a comma list of units, each by name)."""
+    if "," in unit:
+        return names_list(unit, level if level in ("region", "team", "rep") else None, lang)
+    return unit_name(level, unit, lang)
 
 
 def finding_text(finding: Finding, lang: str) -> str:

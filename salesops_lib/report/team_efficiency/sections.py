@@ -18,6 +18,7 @@ from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_change, format_value, formatted
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.money import MONEY_METRIC_UNITS, metric_value, money, money_column
+from salesops_lib.report.names import display, is_kind, unit_name
 from salesops_lib.report.team_efficiency.words import (
     COMPONENT_UNITS,
     activity,
@@ -51,12 +52,14 @@ def _tiles(items: list[tuple[str, str]]) -> str:
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], lang: str) -> str:
-    """``columns``: frame column → (label key, format unit)."""
+    """``columns``: frame column → (label key, format unit or the kind of code it shows by name)."""
     shown = {}
     for col, (key, unit) in columns.items():
         if unit in MONEY_METRIC_UNITS:  # money: one unit for the column, stated in its header
             column = money_column(frame[col], lang)
             shown[column.header(label(key, lang))] = [column(v) for v in frame[col]]
+        elif is_kind(unit):  # a code shown by its name
+            shown[label(key, lang)] = [display(unit, v, lang) for v in frame[col]]
         else:
             shown[label(key, lang)] = [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v)) for v in frame[col]]
     return table_html(pd.DataFrame(shown), index=False)
@@ -120,7 +123,7 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     ]
     columns = {
         "unit": ("unit", ""),
-        "region": ("region", ""),
+        "region": ("region", "region"),
         "fte": ("fte", "rate1"),
         "active_reps": ("active_reps", "count"),
         "headcount": ("headcount", "count"),
@@ -154,7 +157,7 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         if rows.empty:
             continue
         shown = {k: v for k, v in columns.items() if not (level == "region" and k == "region")}
-        shown["unit"] = (level, "")
+        shown["unit"] = (level, level)
         page += f"<h3>{e(label(level + 's', lang))}</h3>" + _table(rows, shown, lang)
     return HtmlFragment(page)
 
@@ -198,8 +201,8 @@ def scorecard(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     columns = {
         "rank": ("rank", "count"),
         "star_mark": ("star", ""),
-        "name": ("name", ""),
-        "team": ("team", ""),
+        "rep_id": ("name", "rep"),
+        "team": ("team", "team"),
         "score": ("score", "rate1"),
         **{c: (c, COMPONENT_UNITS[c]) for c in result.components},
     }
@@ -219,8 +222,8 @@ def scorecard(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
             {
                 "quarter": ("quarter", ""),
                 "rank": ("rank", "count"),
-                "name": ("name", ""),
-                "team": ("team", ""),
+                "rep_id": ("name", "rep"),
+                "team": ("team", "team"),
                 "score": ("score", "rate1"),
             },
             lang,
@@ -351,7 +354,7 @@ def summary_html(result: TeamEfficiencyResult, lang: str = "zh") -> str:
         for key in ("summary_unit", "summary_revenue_per_fte", "summary_gap", "summary_flagged")
     )
     rows = "".join(
-        f"<tr><td>{html.escape(str(r.unit))}</td><td>{money(r.revenue_per_fte, lang)}</td><td>{formatted(r.gap, '+.1%')}</td>"
+        f"<tr><td>{html.escape(unit_name(r.level, r.unit, lang))}</td><td>{money(r.revenue_per_fte, lang)}</td><td>{formatted(r.gap, '+.1%')}</td>"
         f"<td>{'●' if r.flagged else ''}</td></tr>"
         for r in cast("Iterable[Any]", result.units.itertuples())  # rows: unit, figures, flag
         if np.isfinite(r.revenue_per_fte) and np.isfinite(r.gap)
