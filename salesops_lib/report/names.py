@@ -188,7 +188,11 @@ def named(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> pd.Data
     Examples
     --------
     >>> frame = pd.DataFrame({"region": ["north", "x"], "stage": ["won", "lost"]})
-    >>> named(frame, {"region": "region", "stage": "stage"}, "zh", ).values.tolist()
+    >>> named(
+    ...     frame,
+    ...     {"region": "region", "stage": "stage"},
+    ...     "zh",
+    ... ).values.tolist()
     [['north', '赢单'], ['x', '流失']]
     """
     out = frame.copy()

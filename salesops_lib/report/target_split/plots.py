@@ -29,7 +29,13 @@ def phasing_chart(result: TargetSplitResult, lang: str) -> Figure:
     bottom = np.zeros(len(regions))
     labels = [m.strftime("%m") for m in regions.index]
     for k, column in enumerate(regions.columns):
-        ax.bar(labels, regions[column].to_numpy(), bottom=bottom, label=display("region", column, lang), color=PALETTE[k % len(PALETTE)])
+        ax.bar(
+            labels,
+            regions[column].to_numpy(),
+            bottom=bottom,
+            label=display("region", column, lang),
+            color=PALETTE[k % len(PALETTE)],
+        )
         bottom += regions[column].to_numpy()
     ax.set_title(f"{label('phasing_chart', lang)} · {plan_label(result, lang)}")
     ax.set_xlabel(label("month_label", lang))
@@ -79,7 +85,11 @@ def alignment_chart(result: TargetSplitResult, lang: str) -> Figure:
     row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in teams[~teams["aligned"]].itertuples():
         ax.annotate(
-            display("team", row.unit_id, lang), (row.fte_share, row.target_share), fontsize=8, xytext=(4, 4), textcoords="offset points"
+            display("team", row.unit_id, lang),
+            (row.fte_share, row.target_share),
+            fontsize=8,
+            xytext=(4, 4),
+            textcoords="offset points",
         )
     ax.set_xlabel(label("fte_share", lang))
     ax.set_ylabel(label("target_share", lang))
