@@ -37,9 +37,14 @@ NAMED_FACTS: dict[str, str | None] = {
     "channel": "channel",
     "industry": "industry",
     "units": None,
+    "parent": None,
+    "adopting": None,
+    "control": None,
 }
 """Facts that hold codes (a comma list of them), by the kind that names them (None: units of any
 org level); a fact that is not text (``reps`` as a count) is left as it is."""
+KIND_FACTS = {"driver_segment": "driver_dimension"}
+"""Facts that hold a code whose kind another fact names (a funnel driver: its dimension)."""
 
 
 @dataclass(frozen=True)
@@ -120,14 +125,18 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
         "period": finding.period,
     }
     for key, value in finding.facts.items():
-        fields.setdefault(key, MISSING if is_missing_number(value) else _named_fact(key, value, lang))
+        fields.setdefault(key, MISSING if is_missing_number(value) else _named_fact(key, value, finding.facts, lang))
     return fields
 
 
-def _named_fact(key: str, value: Any, lang: str) -> Any:
-    """A fact that holds codes (:data:`NAMED_FACTS`) as names; any other as it is."""
-    if key in NAMED_FACTS and isinstance(value, str) and value:
+def _named_fact(key: str, value: Any, facts: Mapping[str, Any], lang: str) -> Any:
+    """A fact that holds codes (:data:`NAMED_FACTS`, :data:`KIND_FACTS`) as names; any other as it is."""
+    if not (isinstance(value, str) and value):
+        return value
+    if key in NAMED_FACTS:
         return names_list(value, NAMED_FACTS[key], lang)
+    if key in KIND_FACTS and isinstance(facts.get(KIND_FACTS[key]), str):
+        return unit_name(facts[KIND_FACTS[key]], value, lang)
     return value
 
 

@@ -411,7 +411,10 @@ def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
         parts += [
             h3(
                 label(
-                    "drivers_title", lang, unit=finding.unit, step=step_word(finding.facts["step"], result.stages, lang)
+                    "drivers_title",
+                    lang,
+                    unit=unit_word(finding.unit, finding.level, lang),
+                    step=step_word(finding.facts["step"], result.stages, lang),
                 )
             ),
             note(label("drivers_note", lang)),
