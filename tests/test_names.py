@@ -75,7 +75,7 @@ def test_vocabulary_words_and_unknown_codes_pass_through() -> None:
     assert display("stage", "follow-up", "zh", Names()) == "跟进"
     assert display("channel", "referral", "en", Names()) == "referral"
     assert display("campaign_type", "expo", "zh", Names()) == "展会"
-    assert display("segment", "mid-market", "zh", Names()) == "中型客户"
+    assert display("segment", "mid-market", "zh", Names()) == "中型企业"
     assert display("channel", "抖音直播", "zh", Names()) == "抖音直播"  # a real export's own word
     assert display("stage", "Closed Won", "zh", Names()) == "Closed Won"
     assert display("region", "unassigned", "zh", Names()) == "未分配"  # a derived roster's region
