@@ -76,6 +76,27 @@ class Names:
             departed = frozenset(left["rep_id"].astype(str))
         return cls(found, departed)
 
+    @classmethod
+    def of_frames(cls, frames: Mapping[str, pd.DataFrame], departed: Iterable[str] = ()) -> Names:
+        """The names in canonical frames already loaded (``{"reps": …, "customers": …}``, e.g. a
+        dashboard cube's roster), with the rep ids in ``departed`` marked as departed.
+
+        Examples
+        --------
+        >>> reps = pd.DataFrame(
+        ...     {"rep_id": ["R1"], "name": ["张三"], "team": ["n-01"], "region": ["n"], "region_name": ["华北"]}
+        ... )
+        >>> names = Names.of_frames({"reps": reps}, departed=["R1"])
+        >>> display("rep", "R1", "en", names), display("region", "n", "zh", names), display("team", "n-01", "zh", names)
+        ('张三 (left)', '华北', 'n-01')
+        """
+        found: dict[str, dict[str, str]] = {}
+        for kind, (table, key, name) in DATA_NAMES.items():
+            frame = frames.get(table)
+            if frame is not None and {key, name} <= set(frame.columns):
+                found[kind] = _first_names(frame[[key, name]].dropna(), key, name)
+        return cls(found, frozenset(str(rep) for rep in departed))
+
 
 def _first_names(frame: pd.DataFrame, key: str, name: str) -> dict[str, str]:
     """Code → name, the first name in code order when a code has several; a name that only
