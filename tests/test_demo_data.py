@@ -23,6 +23,7 @@ from salesops_lib.data import connect
 from salesops_lib.data.canonical import TABLES
 from salesops_lib.data.demo import (
     EFFECT_KINDS,
+    GENERATOR_VERSION,
     Truth,
     demo_source_path,
     generate_demo,
@@ -703,7 +704,7 @@ def test_connect_demo_shortcut_generates_once_into_the_cache(
     ds = connect("demo:small:2025-06-30")
     assert set(ds.tables) == set(TABLES) and ds.kind == "duckdb"
     path = demo_source_path("small", as_of="2025-06-30", show_progress=False)
-    assert path.name == "demo-small-planted-s42-20250630-v3.duckdb" and path.parent.name == "demo"
+    assert path.name == f"demo-small-planted-s42-20250630-v{GENERATOR_VERSION}.duckdb" and path.parent.name == "demo"
     stamp = path.stat().st_mtime_ns
     connect("demo:small:2025-06-30")
     assert path.stat().st_mtime_ns == stamp  # cached, not regenerated

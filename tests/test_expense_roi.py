@@ -418,11 +418,14 @@ def test_pages_render_every_section_in_both_languages(demo_results) -> None:  # 
 
 
 def test_findings_word_coded_facts_like_the_page() -> None:
-    """The findings' `words:` tables repeat the page's coded values (labels ``word.<code>``)."""
+    """The findings' `words:` tables repeat the page's coded values (labels ``word.<code>``, then
+    the shared vocabulary's expense categories and campaign types)."""
     from salesops_lib.report.findings_text import templates
     from salesops_lib.report.i18n import catalogue
+    from salesops_lib.report.names import vocabulary
 
-    page = {
+    page = {**vocabulary()["expense_category"], **vocabulary()["campaign_type"]}
+    page |= {
         key.removeprefix("word."): pair
         for key, pair in catalogue("expense_roi").labels.items()
         if key.startswith("word.")

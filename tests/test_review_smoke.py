@@ -17,6 +17,7 @@ from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.review import ReviewRun, run_review
 from tests.conftest import NULL, PLANTED
 from tests.money_check import raw_money
+from tests.name_check import codes_shown
 from tests.truth_battery import RECALL
 
 pytestmark = pytest.mark.slow  # whole reviews of the small demo
@@ -95,3 +96,14 @@ def test_zh_pages_show_money_in_wan_or_yi(planted: ReviewRun) -> None:
     assert len(pages) >= len(REPORTS)
     raw = {page.name: found[:5] for page in pages if (found := raw_money(page.read_text(encoding="utf-8")))}
     assert not raw, raw
+
+
+def test_zh_pages_show_names_not_codes(planted: ReviewRun) -> None:
+    """Issue 21: no zh page shows a team code (``southwest-05``) or a region code the data name
+    (``north`` = 华北) in its text (the rule: :mod:`tests.name_check`)."""
+    reps = connect(PLANTED).table("reps").execute()
+    named = reps.loc[reps["region_name"].notna(), "region"].unique().tolist()
+    assert named, "the demo's roster names its regions"
+    pages = sorted(planted.path.glob("*.html"))
+    shown = {page.name: found[:5] for page in pages if (found := codes_shown(page.read_text(encoding="utf-8"), named))}
+    assert not shown, shown

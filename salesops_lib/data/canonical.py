@@ -100,6 +100,8 @@ TABLES: dict[str, Table] = {
                 Column("name", _S, "display name"),
                 Column("team", _S, "team id; a team belongs to exactly one region", required=True, nullable=False),
                 Column("region", _S, "region id (the company is the root)", required=True, nullable=False),
+                Column("team_name", _S, "display name of the team (missing: pages show the team id)"),
+                Column("region_name", _S, "display name of the region (missing: pages show the region id)"),
                 Column("hire_date", _D, "first working day; missing = employed before the data starts"),
                 Column("exit_date", _D, "last working day; missing = still employed"),
             ),

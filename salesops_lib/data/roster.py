@@ -49,7 +49,14 @@ def with_derived_roster(data: Dataset) -> Dataset:
     unassigned = ibis.literal(UNASSIGNED, type="string")
     null_date = ibis.null("date")
     roster = ids.select(
-        rep_id=ids.rep_id, name=ids.rep_id, team=unassigned, region=unassigned, hire_date=null_date, exit_date=null_date
+        rep_id=ids.rep_id,
+        name=ids.rep_id,
+        team=unassigned,
+        region=unassigned,
+        team_name=ibis.null("string"),
+        region_name=ibis.null("string"),
+        hire_date=null_date,
+        exit_date=null_date,
     )
     table = ConformedTable("reps", roster, roster, origin="derived")
     reason = DERIVED_REPS.format(tables=", ".join(sources))

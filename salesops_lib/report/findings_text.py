@@ -23,8 +23,28 @@ from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import MISSING, MISSING_TEXT, fill, is_missing_number
 from salesops_lib.report.i18n import catalogue, t
 from salesops_lib.report.money import Amount, metric_value, money
+from salesops_lib.report.names import names_list, unit_name
 
 log = logging.getLogger(__name__)
+
+NAMED_FACTS: dict[str, str | None] = {
+    "owner": "rep",
+    "rep": "rep",
+    "reps": "rep",
+    "team": "team",
+    "region": "region",
+    "segment": "segment",
+    "channel": "channel",
+    "industry": "industry",
+    "units": None,
+    "parent": None,
+    "adopting": None,
+    "control": None,
+}
+"""Facts that hold codes (a comma list of them), by the kind that names them (None: units of any
+org level); a fact that is not text (``reps`` as a count) is left as it is."""
+KIND_FACTS = {"driver_segment": "driver_dimension"}
+"""Facts that hold a code whose kind another fact names (a funnel driver: its dimension)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +110,7 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
     unit = metric.unit if metric else "count"
     change = _number(finding.facts.get("change", finding.change))
     zh = lang == "zh"
-    place = MISSING_TEXT if is_missing_number(finding.unit) else finding.unit
+    place = MISSING_TEXT if is_missing_number(finding.unit) else _place(finding.level, finding.unit, lang)
     where = "" if finding.level == "company" else (f"{place}：" if zh else f"{place}: ")
     rose = change is not None and change >= 0
     fields: dict[str, Any] = {
@@ -105,7 +125,7 @@ def finding_fields(finding: Finding, lang: str) -> dict[str, Any]:
         "period": finding.period,
     }
     for key, value in finding.facts.items():
-        fields.setdefault(key, MISSING if is_missing_number(value) else value)
+        fields.setdefault(key, MISSING if is_missing_number(value) else _named_fact(key, value, finding.facts, lang))
     return fields
 
 
@@ -117,6 +137,24 @@ def _change_text(change: float | None, finding: Finding, unit: str, lang: str) -
     if unit == "ratio" and value is not None and baseline is not None:
         return t("points", lang).format(points=f"{abs(value - baseline) * 100:.1f}")
     return f"{abs(change):.1%}"
+
+
+def _named_fact(key: str, value: Any, facts: Mapping[str, Any], lang: str) -> Any:
+    """A fact that holds codes (:data:`NAMED_FACTS`, :data:`KIND_FACTS`) as names; any other as it is."""
+    if not (isinstance(value, str) and value):
+        return value
+    if key in NAMED_FACTS:
+        return names_list(value, NAMED_FACTS[key], lang)
+    if key in KIND_FACTS and isinstance(facts.get(KIND_FACTS[key]), str):
+        return unit_name(facts[KIND_FACTS[key]], value, lang)
+    return value
+
+
+def _place(level: str, unit: str, lang: str) -> str:
+    """Where a finding is, by name (a comma list of units, each by name)."""
+    if "," in unit:
+        return names_list(unit, level if level in ("region", "team", "rep") else None, lang)
+    return unit_name(level, unit, lang)
 
 
 def finding_text(finding: Finding, lang: str) -> str:

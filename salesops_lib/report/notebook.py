@@ -25,6 +25,7 @@ from salesops_lib.errors import ConfigError
 from salesops_lib.report.html import HtmlFragment, findings_html
 from salesops_lib.report.i18n import catalogue, t
 from salesops_lib.report.layout import methods
+from salesops_lib.report.names import Names, use_names
 from salesops_lib.report.notices import notices_html
 from salesops_lib.report.sheets import Sheet
 
@@ -50,9 +51,16 @@ class ReportContext:
 
     def compute(self, **extra: Any) -> Any:
         """The analysis' result for this run (``extra``: inputs only a summary takes), its
-        findings as the data's coverage allows.
+        findings as the data's coverage allows. The page's words name codes by the run's
+        :attr:`names` from here on.
         """
+        use_names(self.names)
         return self.spec.run(self.data, self.scope, self.params, coverage=self.coverage, **extra)
+
+    @cached_property
+    def names(self) -> Names:
+        """The names the data give codes (regions, teams, reps, …; reps who left by the period end)."""
+        return Names.of(self.data, self.scope.as_of)
 
     @cached_property
     def coverage(self) -> Coverage:
@@ -73,6 +81,7 @@ class ReportContext:
         """The page's title line, then what the page must say about its data first (coverage
         banner, derived roster, sections left out, outlier deals; nothing on complete data).
         """
+        use_names(self.names)
         notices = notices_html(self.coverage, self.data.derived, self.skipped_sections, self.lang, report=self.name)
         return HtmlFragment(f"<h1>{_e(self.title)} · {_e(self.scope.period)}</h1>{notices}")
 

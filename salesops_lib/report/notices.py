@@ -15,6 +15,7 @@ from salesops_lib.analyses.coverage import Coverage
 from salesops_lib.report.formats import Columns, labelled_table, money, pct
 from salesops_lib.report.html import e
 from salesops_lib.report.i18n import t
+from salesops_lib.report.names import namer
 
 BANNER_CSS = (
     ".so-banner{border-left:4px solid #c8423b;background:#fdf1f0;padding:8px 12px;margin:8px 0}"
@@ -99,7 +100,11 @@ def _outliers(coverage: Coverage, lang: str) -> str:
     influence = t("outliers_influence", lang).format(
         with_=money(coverage.revenue, lang), without=money(coverage.revenue_without, lang)
     )
-    table = labelled_table(frame, OUTLIER_COLUMNS, lambda key: t(key, lang), lang)
+    named = {
+        "rep_id": ("outlier_rep", namer("rep", lang)),
+        "customer_id": ("outlier_customer", namer("customer", lang)),
+    }
+    table = labelled_table(frame, OUTLIER_COLUMNS | named, lambda key: t(key, lang), lang)
     return (
         f"<div class='so-note'><strong>{e(t('outliers_title', lang))}</strong>"
         f"<p>{e(t('outliers_rule', lang))} {e(influence)}</p>{table}</div>"

@@ -25,11 +25,13 @@ from typing import Any
 
 from salesops_lib.catalog import CATALOG, Report
 from salesops_lib.config.paths import project_root
+from salesops_lib.core.periods import period_bounds
 from salesops_lib.data import connect
 from salesops_lib.data.sources import redact_url, source_fingerprint
 from salesops_lib.data.validation import validate_for_run
 from salesops_lib.errors import PublishError
 from salesops_lib.report.i18n import t
+from salesops_lib.report.names import Names, use_names
 from salesops_lib.runner import publish
 from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.execute import ReportOutcome, ReportTask, init_worker, read_payload, run_report
@@ -80,6 +82,7 @@ def run_review(
     dataset = connect(config.source, config.mapping or None)
     warnings = [issue.describe() for issue in validate_for_run(dataset).warnings]  # errors stop the run here
     check_run(dataset, config)
+    use_names(Names.of(dataset, period_bounds(config.period)[1]))  # the index and findings.json's words name units
     root = Path(config.output_dir).resolve()
     with publish.output_errors(root), period_lock(root, config.period):
         staging = publish.staging_dir(root, config.period)

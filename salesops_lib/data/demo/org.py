@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesops_lib.data.demo.sampling import lognormal1, stream
-from salesops_lib.data.demo.spec import REGIONS, DemoConfig
+from salesops_lib.data.demo.spec import REGION_NAMES, REGIONS, DemoConfig
 from salesops_lib.data.demo.timeline import Timeline
 from salesops_lib.data.demo.vocab import person_names
 
@@ -36,6 +36,7 @@ class Org:
 
     team_region: np.ndarray
     team_ids: tuple[str, ...]
+    team_names: tuple[str, ...]  #: display names of the teams (华东一组 …), by team
     rep_team: np.ndarray
     rep_region: np.ndarray
     rep_slot: np.ndarray
@@ -106,6 +107,7 @@ def build_org(cfg: DemoConfig, tl: Timeline) -> Org:
     for r in team_region:
         counters[r] += 1
         team_ids.append(f"{REGIONS[r]}-{counters[r]:0{width}d}")
+    team_names = tuple(team_name(REGIONS[r], k) for r, k in zip(team_region, _team_numbers(team_region), strict=True))
 
     slot_team = np.repeat(np.arange(team_region.size), spec.slots_per_team)
     n0 = slot_team.size
@@ -193,6 +195,7 @@ def build_org(cfg: DemoConfig, tl: Timeline) -> Org:
     return Org(
         team_region=team_region,
         team_ids=tuple(team_ids),
+        team_names=team_names,
         rep_team=team,
         rep_region=team_region[team],
         rep_slot=slot,
@@ -274,3 +277,32 @@ def _allocate(company: np.ndarray, weight: np.ndarray, org: Org, team_factor: np
     per_w = np.divide(team_rev, team_w, out=np.zeros_like(team_rev), where=team_w > 0)
     revenue: np.ndarray = per_w[org.rep_team] * weight
     return revenue
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def team_name(region: str, number: int) -> str:
+    """A team's display name: its region's name and its number in Chinese (华东一组, 西南十二组).
+
+    Examples
+    --------
+    >>> team_name("east", 1), team_name("southwest", 12), team_name("north", 20)
+    ('华东一组', '西南十二组', '华北二十组')
+    """
+    tens, ones = divmod(number, 10)
+    if number < 10:
+        words = _DIGITS[number]
+    else:
+        words = ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    return f"{REGION_NAMES[region]}{words}组"
+
+
+def _team_numbers(team_region: np.ndarray) -> list[int]:
+    """Each team's number within its region (1, 2, … in the order of ``team_region``)."""
+    seen: dict[int, int] = {}
+    numbers = []
+    for r in team_region.tolist():
+        seen[r] = seen.get(r, 0) + 1
+        numbers.append(seen[r])
+    return numbers

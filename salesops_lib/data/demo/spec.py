@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from salesops_lib.errors import ConfigError
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 """Bumped whenever the generator's output changes, so cached demo files are never stale."""
 
 SIZES: tuple[str, ...] = ("small", "default", "large")

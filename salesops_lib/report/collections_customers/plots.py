@@ -15,6 +15,7 @@ from salesops_lib.metrics import METRICS
 from salesops_lib.report.collections_customers.words import bucket_label, label
 from salesops_lib.report.formats import money_axis
 from salesops_lib.report.html import HtmlFragment, e
+from salesops_lib.report.names import display
 from salesops_lib.report.theme import PALETTE, apply_theme
 
 
@@ -39,7 +40,11 @@ def collections_trend(result: CollectionsCustomersResult, lang: str) -> Figure |
             series = trend[trend["unit"] == unit].set_index("period")[column].dropna()
             alert = unit in slipping
             colour = "#c8423b" if alert else (PALETTE[0] if unit == "company" else PALETTE[1:][i % 7])
-            name = (result.region or label("company", lang)) if unit == "company" else unit
+            name = (
+                (display("region", result.region, lang) if result.region else label("company", lang))
+                if unit == "company"
+                else display("region", unit, lang)
+            )
             ax.plot(
                 series.index,
                 series.to_numpy(),
@@ -68,6 +73,7 @@ def aging_chart(result: CollectionsCustomersResult, lang: str) -> Figure | HtmlF
         return HtmlFragment("")
     apply_theme()
     frame = result.receivables.aging["region"].set_index("unit")[list(BUCKETS)]
+    frame.index = [display("region", u, lang) for u in frame.index]
     colours = ["#9bb7d9", "#f2c48d", "#e89a5c", "#d8664a", "#a8322c"]
     fig, ax = plt.subplots(figsize=(10, 3.6))
     left = np.zeros(len(frame))

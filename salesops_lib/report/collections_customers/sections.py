@@ -33,6 +33,7 @@ from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.i18n import t
 from salesops_lib.report.layout import list_note, methods_note
 from salesops_lib.report.money import metric_value
+from salesops_lib.report.names import display, named, namer
 
 
 def _h2(key: str, lang: str) -> str:
@@ -50,12 +51,31 @@ def _table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]], la
 
 def _words_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter]], lang: str) -> str:
     """``frame``'s ``columns`` (name → heading, formatter) as an escaped table, money in one unit a column."""
+    frame = _named(frame, lang)
     shown = {}
     for name, (heading, fmt) in columns.items():
         if name in frame:
             head, cell = in_column(frame[name], heading, fmt, lang)
             shown[head] = [cell(v) for v in frame[name]]
     return table_html(pd.DataFrame(shown, dtype=object), index=False)  # money cells keep their exact amount
+
+
+#: columns of this page's frames that hold codes, by the kind that names them
+NAMED_COLUMNS = {"region": "region", "owner_region": "region", "segment": "segment", "industry": "industry"}
+NAMED_COLUMNS |= {"channel": "channel"}
+
+
+def _named(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` with its coded columns by name, and the owner (a rep id in ``owner``) by the
+    rep's name, a departed owner marked.
+    """
+    out = named(frame, NAMED_COLUMNS, lang)
+    if "owner" in out and "owner_name" in out:
+        out["owner_name"] = [
+            display("rep", o, lang) if isinstance(o, str) and o else n
+            for o, n in zip(out["owner"], out["owner_name"], strict=True)
+        ]
+    return out
 
 
 # --------------------------------------------------------------------------- receivables
@@ -116,7 +136,7 @@ def slip_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment:
     )
     slip = slip.assign(flag=[label("yes" if s else "no", lang) for s in slip["slipping"]])
     columns: dict[str, tuple[str, Formatter]] = {
-        "unit": ("region", text),
+        "unit": ("region", namer("region", lang)),
         "share": ("share", ratio),
         "history_share": ("history_share", ratio),
         "peer_share": ("peer_share", ratio),
@@ -143,6 +163,8 @@ def aging_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
         if frame.empty:
             continue
         frame = frame.head(top) if top else frame
+        if level != "customer" and "unit" in frame:  # an org unit by its name
+            frame = frame.assign(name=[display(level, u, lang) for u in frame["unit"]])
         name = "name" if "name" in frame else "unit"
         columns: dict[str, tuple[str, Formatter]] = {
             name: (label(level, lang), text),

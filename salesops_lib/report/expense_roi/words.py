@@ -12,6 +12,7 @@ import pandas as pd
 
 from salesops_lib.report.formats import missing, number
 from salesops_lib.report.i18n import catalogue, t
+from salesops_lib.report.names import any_name
 
 REPORT = "expense_roi"
 
@@ -23,10 +24,17 @@ def label(key: str, lang: str) -> str:
     return t(key, lang, REPORT)
 
 
+#: the kinds of code this page's tables show, in the order they are tried after its own words
+CODE_KINDS = ("expense_category", "campaign_type", "region", "team", "rep")
+
+
 def word(code: object, lang: str) -> str:
-    """A coded value (category, type, status, level) in ``lang``; unknown codes print as they are."""
+    """A coded value (category, type, status, level, a region or team) in ``lang``: the page's
+    words (``word.<code>``), else the shared names (:func:`~salesops_lib.report.names.any_name`);
+    unknown codes print as they are.
+    """
     key = f"word.{code}"
-    return label(key, lang) if key in catalogue(REPORT).labels else str(code)
+    return label(key, lang) if key in catalogue(REPORT).labels else any_name(code, lang, CODE_KINDS)
 
 
 def title_word(code: object, lang: str) -> str:

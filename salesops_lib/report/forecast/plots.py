@@ -12,6 +12,7 @@ from salesops_lib.analyses.forecast import ForecastResult
 from salesops_lib.report.forecast.words import word
 from salesops_lib.report.formats import money_axis
 from salesops_lib.report.html import HtmlFragment
+from salesops_lib.report.names import display
 from salesops_lib.report.theme import PALETTE, apply_theme
 
 
@@ -103,7 +104,7 @@ def regions_chart(result: ForecastResult, lang: str) -> Figure | HtmlFragment:
     ax.axvline(1.0, color=PALETTE[7], linestyle="--")
     for yi, (att, p) in enumerate(zip(frame["attainment"], frame["p_hit"], strict=True)):
         ax.text(float(high.iloc[yi]) + 0.005, yi, f"{att:.0%} · P={p:.0%}", va="center", fontsize=8)
-    ax.set_yticks(y, frame["name"])
+    ax.set_yticks(y, [display("region", u, lang) for u in frame["unit"]])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0%}"))
     lo = min(0.8, float(low.min()) - 0.02)
     ax.set_xlim(lo, max(1.15, float(high.max()) + 0.12))

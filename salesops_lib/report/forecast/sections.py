@@ -16,6 +16,7 @@ from salesops_lib.report.formats import money, money_cells, number, pct, signed_
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, attainment_tints, e, table_html, worst_first
 from salesops_lib.report.layout import list_note, methods_note
 from salesops_lib.report.money import Amount
+from salesops_lib.report.names import namer, unit_name
 from salesops_lib.report.notices import BANNER_CSS, banner_html
 
 
@@ -99,13 +100,19 @@ def _units_html(rows: pd.DataFrame, lang: str) -> str:
     return table_html(table, index=False, tints=tints)
 
 
+def _unit(level: str, unit: object, name: object, lang: str) -> str:
+    """A unit by the run's name for it, else the result's ``name``."""
+    shown = unit_name(level, unit, lang)
+    return str(name) if shown == str(unit) and isinstance(name, str) and name else shown
+
+
 def _units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     has_target = rows["target"].notna().any()
     table = pd.DataFrame(
         {
             word("unit", lang): [
-                word("level_company", lang) if lvl == "company" else name
-                for lvl, name in zip(rows["level"], rows["name"], strict=True)
+                word("level_company", lang) if lvl == "company" else _unit(lvl, unit, name, lang)
+                for lvl, unit, name in zip(rows["level"], rows["unit"], rows["name"], strict=True)
             ],
             **money_cells(rows["forecast"], word("forecast", lang), lang),
             word("interval80", lang): [
@@ -150,9 +157,10 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
             table_html(
                 pd.DataFrame(
                     {
-                        word("unit", lang): cov["unit"].map(
-                            lambda u: word("level_company", lang) if u == "company" else u
-                        ),
+                        word("unit", lang): [
+                            word("level_company", lang) if u == "company" else unit_name(lvl, u, lang)
+                            for lvl, u in zip(cov["level"], cov["unit"], strict=True)
+                        ],
                         **money_cells(cov["open_pipeline"], word("open_pipeline", lang), lang),
                         **money_cells(cov["remaining_target"], word("remaining_target", lang), lang),
                         word("coverage", lang): cov["coverage"].map(lambda v: pct(v, 0)),
@@ -173,9 +181,9 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                 pd.DataFrame(
                     {
                         word("deal", lang): slip["opp_id"],
-                        word("rep", lang): slip["rep_id"],
-                        word("customer", lang): slip["customer_id"],
-                        word("stage", lang): slip["stage"],
+                        word("rep", lang): slip["rep_id"].map(namer("rep", lang)),
+                        word("customer", lang): slip["customer_id"].map(namer("customer", lang)),
+                        word("stage", lang): slip["stage"].map(namer("stage", lang)),
                         **money_cells(slip["value"], word("value", lang), lang),
                         word("expected_close", lang): slip["expected_close"].map(_day),
                         word("age_days", lang): slip["age_days"],
@@ -196,7 +204,7 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                 pd.DataFrame(
                     {
                         word("account", lang): acc["name"],
-                        word("owner", lang): acc["owner"],
+                        word("owner", lang): acc["owner"].map(namer("rep", lang)),
                         **money_cells(acc["value_12m"], word("value_12m", lang), lang),
                         **money_cells(acc["previous_window"], word("previous_window", lang), lang),
                         **money_cells(acc["last_window"], word("last_window", lang), lang),
@@ -224,7 +232,12 @@ def method(result: ForecastResult, lang: str) -> HtmlFragment:
     scores = result.scores.copy()
     methods = [c for c in scores.columns if c not in ("level", "unit")]
     shown = pd.DataFrame(
-        {word("unit", lang): [word("level_company", lang) if u == "company" else u for u in scores["unit"]]}
+        {
+            word("unit", lang): [
+                word("level_company", lang) if u == "company" else unit_name(lvl, u, lang)
+                for lvl, u in zip(scores["level"], scores["unit"], strict=True)
+            ]
+        }
     )
     for m in methods:
         shown[coded("m", m, lang)] = scores[m].map(number)

@@ -6,6 +6,7 @@ from functools import partial
 
 from salesops_lib.analyses.forecast import ForecastResult
 from salesops_lib.report.forecast.words import word
+from salesops_lib.report.names import named
 from salesops_lib.report.sheets import Sheet, sheet_of
 from salesops_lib.report.xlsx import Kind
 
@@ -36,7 +37,9 @@ def sheets(result: ForecastResult, lang: str) -> list[Sheet]:
     }
     out = []
     if not result.slipping.empty:
-        out.append(sheet_of(word("slipping_title", lang), result.slipping, slipping, words))
+        frame = named(result.slipping, {"rep_id": "rep", "customer_id": "customer", "stage": "stage"}, lang)
+        out.append(sheet_of(word("slipping_title", lang), frame, slipping, words))
     if not result.key_accounts.empty:
-        out.append(sheet_of(word("accounts_title", lang), result.key_accounts, accounts, words))
+        frame = named(result.key_accounts, {"owner": "rep"}, lang)
+        out.append(sheet_of(word("accounts_title", lang), frame, accounts, words))
     return out

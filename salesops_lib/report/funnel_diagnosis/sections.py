@@ -32,6 +32,7 @@ from salesops_lib.report.funnel_diagnosis.words import (
 )
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
 from salesops_lib.report.layout import list_note, methods_note
+from salesops_lib.report.names import names_list
 
 """A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
 
@@ -456,7 +457,10 @@ def changes_section(result: FunnelResult, lang: str) -> HtmlFragment:
         parts += [
             h3(
                 label(
-                    "drivers_title", lang, unit=finding.unit, step=step_word(finding.facts["step"], result.stages, lang)
+                    "drivers_title",
+                    lang,
+                    unit=unit_word(finding.unit, finding.level, lang),
+                    step=step_word(finding.facts["step"], result.stages, lang),
                 )
             ),
             methods_note(note(label("drivers_note", lang))),
@@ -562,8 +566,8 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
     parts = [h2("process_title", lang)]
     fields = {
         "date": process.date.isoformat() if process.date else "—",
-        "adopting": ", ".join(process.adopting) or "—",
-        "control": ", ".join(process.control) or "—",
+        "adopting": names_list(", ".join(process.adopting), process.level, lang) or "—",
+        "control": names_list(", ".join(process.control), process.level, lang) or "—",
         "level": label(process.level, lang) if has_label(process.level) else process.level,
         "stage": word(process.stage, lang) if process.stage else "—",
         "before": BEFORE_DAYS,
@@ -581,7 +585,7 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
             + frame_table(
                 search,
                 {
-                    "unit": ("unit", str),
+                    "unit": ("unit", lambda u: unit_word(u, process.level, lang)),
                     "stage_label": ("stage", str),
                     "week_label": ("break_week", str),
                     "before_days": ("before", days),
@@ -630,7 +634,7 @@ def process_section(result: FunnelResult, lang: str) -> HtmlFragment:
             frame_table(
                 cells,
                 {
-                    "unit": ("unit", str),
+                    "unit": ("unit", lambda u: unit_word(u, process.level, lang)),
                     "group": ("adopting", str),
                     "period": ("period", str),
                     "n": ("stays", num),

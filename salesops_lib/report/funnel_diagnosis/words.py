@@ -10,6 +10,7 @@ from salesops_lib.analyses.funnel_diagnosis import FunnelResult
 from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
 from salesops_lib.metrics.formatting import format_value, formatted
 from salesops_lib.report.i18n import catalogue, t
+from salesops_lib.report.names import any_name, unit_name
 
 REPORT = "funnel_diagnosis"
 CODE = "code."
@@ -27,10 +28,18 @@ def has_label(key: str) -> bool:
     return key in catalogue(REPORT).labels or key in catalogue("glossary").labels
 
 
+#: the vocabularies a code of this page may come from, in the order they are tried
+CODE_KINDS = ("stage", "channel", "lost_reason", "industry", "segment")
+
+
 def word(code: object, lang: str) -> str:
-    """A data code (stage, channel, loss reason, industry) in ``lang``; unknown codes as they are."""
+    """A data code (stage, channel, loss reason, industry) in ``lang``: the page's own words
+    (``code.<code>``), else the shared vocabulary; unknown codes as they are.
+    """
     key = f"{CODE}{code}"
-    return t(key, lang, REPORT) if key in catalogue(REPORT).labels else str(code)
+    if key in catalogue(REPORT).labels:
+        return t(key, lang, REPORT)
+    return any_name(code, lang, CODE_KINDS)
 
 
 def step_word(step: str, stages: tuple[str, ...], lang: str) -> str:
@@ -43,10 +52,10 @@ def step_word(step: str, stages: tuple[str, ...], lang: str) -> str:
 
 
 def unit_word(unit: object, dimension: str, lang: str) -> str:
-    """A unit of ``dimension`` in ``lang``: the company, a worded channel or industry, else its name."""
-    if str(unit) == "company":
-        return label("company", lang)
-    return word(unit, lang) if dimension in ("channel", "industry") else str(unit)
+    """A unit of ``dimension`` (region, team, rep, channel, industry, …) in ``lang``: the company,
+    else the unit by its name (:func:`~salesops_lib.report.names.unit_name`).
+    """
+    return unit_name(dimension, unit, lang)
 
 
 def compare_words(compare_to: str, lang: str) -> str:

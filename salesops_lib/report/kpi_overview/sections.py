@@ -12,6 +12,7 @@ from salesops_lib.metrics.formatting import format_change
 from salesops_lib.report.html import HtmlFragment, e, table_html, tile_label, tiles_html
 from salesops_lib.report.i18n import t
 from salesops_lib.report.money import metric_value
+from salesops_lib.report.names import display
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,7 +37,7 @@ def regions(result: KpiOverviewResult, lang: str) -> HtmlFragment:
     cohorts = dict(zip(result.tiles["metric"], result.tiles.get("cohort", ""), strict=False))
     shown = pd.DataFrame(
         {
-            region: [
+            display("region", region, lang): [
                 metric_value(result.by_region.loc[m, region], METRICS[m].unit, lang) for m in result.by_region.index
             ]
             for region in result.by_region.columns

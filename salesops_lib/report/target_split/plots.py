@@ -14,6 +14,7 @@ from matplotlib.ticker import PercentFormatter
 from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.report.formats import money_axis
 from salesops_lib.report.html import HtmlFragment
+from salesops_lib.report.names import display
 from salesops_lib.report.target_split.frames import in_scope, monthly_with_region
 from salesops_lib.report.target_split.words import label, plan_label
 from salesops_lib.report.theme import PALETTE, apply_theme
@@ -28,7 +29,13 @@ def phasing_chart(result: TargetSplitResult, lang: str) -> Figure:
     bottom = np.zeros(len(regions))
     labels = [m.strftime("%m") for m in regions.index]
     for k, column in enumerate(regions.columns):
-        ax.bar(labels, regions[column].to_numpy(), bottom=bottom, label=column, color=PALETTE[k % len(PALETTE)])
+        ax.bar(
+            labels,
+            regions[column].to_numpy(),
+            bottom=bottom,
+            label=display("region", column, lang),
+            color=PALETTE[k % len(PALETTE)],
+        )
         bottom += regions[column].to_numpy()
     ax.set_title(f"{label('phasing_chart', lang)} · {plan_label(result, lang)}")
     ax.set_xlabel(label("month_label", lang))
@@ -54,7 +61,7 @@ def achievability_chart(result: TargetSplitResult, lang: str) -> Figure | HtmlFr
     ax.scatter(
         frame["implied_growth"][stretch], y[stretch], color=PALETTE[3], zorder=3, label=label("as_stretch", lang)
     )
-    ax.set_yticks(y, frame["unit_id"])
+    ax.set_yticks(y, [display(lvl, u, lang) for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(label("achievability_chart", lang))
     ax.legend(fontsize=9, loc="lower right", frameon=False)
@@ -78,7 +85,11 @@ def alignment_chart(result: TargetSplitResult, lang: str) -> Figure:
     row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in teams[~teams["aligned"]].itertuples():
         ax.annotate(
-            row.unit_id, (row.fte_share, row.target_share), fontsize=8, xytext=(4, 4), textcoords="offset points"
+            display("team", row.unit_id, lang),
+            (row.fte_share, row.target_share),
+            fontsize=8,
+            xytext=(4, 4),
+            textcoords="offset points",
         )
     ax.set_xlabel(label("fte_share", lang))
     ax.set_ylabel(label("target_share", lang))

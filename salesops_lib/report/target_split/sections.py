@@ -25,6 +25,7 @@ from salesops_lib.report.formats import (
     signed_pct,
 )
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, table_html
+from salesops_lib.report.names import namer, unit_name
 from salesops_lib.report.target_split.frames import in_scope, monthly_with_region
 from salesops_lib.report.target_split.words import bound_word, label, plan_label, unit_label
 from salesops_lib.report.target_split.workbook import write_workbooks
@@ -157,7 +158,7 @@ def phasing_table(result: TargetSplitResult, lang: str) -> HtmlFragment:
     column = money_column(wide.to_numpy().ravel(), lang)  # one unit for the whole grid
     shown = pd.DataFrame({row: column.cells(values) for row, values in rows}).T
     level_units = cast("pd.MultiIndex", shown.columns)  # (level, unit_id) pairs of the pivot
-    shown.columns = [column.header(label("company", lang) if lvl == "company" else unit) for lvl, unit in level_units]
+    shown.columns = [column.header(unit_name(lvl, unit, lang)) for lvl, unit in level_units]
     shown.index.name = label("month_label", lang)
     return HtmlFragment(table_html(shown))
 
@@ -169,7 +170,7 @@ def reps(result: TargetSplitResult, lang: str) -> HtmlFragment:
     assessed = result.achievability.set_index(["level", "unit_id"])["assessment"]
     frame["assessment"] = [assessed.get(("rep", u), "unknown") for u in frame["unit_id"]]
     columns: Columns = {
-        "team": ("team", str),
+        "team": ("team", namer("team", lang)),
         "unit": ("unit", str),
         "base": ("base", money),
         "target": ("target", money),
@@ -198,10 +199,11 @@ def achievability(result: TargetSplitResult, lang: str) -> HtmlFragment:
     frame = in_scope(result, result.achievability)
     upper = frame[frame["level"].isin(["region", "team"])].copy()
     upper["level_label"] = upper["level"].map(lambda x: label(x, lang))
+    upper["unit"] = [unit_name(lvl, u, lang) for lvl, u in zip(upper["level"], upper["unit_id"], strict=True)]
     upper["reference"] = upper["reference"].where(upper["assessment"] != "unknown", "")
     columns: Columns = {
         "level_label": ("level", str),
-        "unit_id": ("unit", str),
+        "unit": ("unit", str),
         "target": ("target", money),
         "implied_growth": ("implied", signed_pct),
         "low": ("low_quantile", signed_pct),
@@ -254,9 +256,10 @@ def alignment(result: TargetSplitResult, lang: str) -> HtmlFragment:
     """Regions and teams: target share vs FTE share vs budget share."""
     frame = in_scope(result, result.alignment).copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
+    frame["unit"] = [unit_name(lvl, u, lang) for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)]
     columns: Columns = {
         "level_label": ("level", str),
-        "unit_id": ("unit", str),
+        "unit": ("unit", str),
         "target_share": ("target_share", pct),
         "fte_share": ("fte_share", pct),
         "budget_share": ("budget_share", pct),
@@ -280,10 +283,7 @@ def whatif(result: TargetSplitResult, lang: str) -> HtmlFragment:
         return HtmlFragment("")
     frame = in_scope(result, result.whatif).copy()
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    frame["unit"] = [
-        label("company", lang) if lvl == "company" else u
-        for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)
-    ]
+    frame["unit"] = [unit_name(lvl, u, lang) for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)]
     columns: Columns = {
         "level_label": ("level", str),
         "unit": ("unit", str),
@@ -328,7 +328,7 @@ def summary_html(result: TargetSplitResult, lang: str = "zh") -> str:
     cell ends with it).
     """
     rows = "".join(
-        f"<tr><td>{html.escape(str(r.unit_id))}</td><td>{money(r.base, lang)}</td><td>{money(r.target, lang)}</td>"
+        f"<tr><td>{html.escape(unit_name(r.level, r.unit_id, lang))}</td><td>{money(r.base, lang)}</td><td>{money(r.target, lang)}</td>"
         f"<td>{formatted(r.growth, '+.1%')}</td></tr>"
         for r in result.units[result.units["level"].isin(["company", "region"])].itertuples()
     )

@@ -9,6 +9,7 @@ from typing import Any
 from salesops_lib.analyses.target_split import TargetSplitResult
 from salesops_lib.metrics.formatting import is_missing_number
 from salesops_lib.report.i18n import t
+from salesops_lib.report.names import unit_name
 
 REPORT = "target_split"
 
@@ -19,17 +20,16 @@ def label(key: str, lang: str) -> str:
 
 
 def unit_label(row: Any, lang: str) -> str:
-    """How a unit reads: "Company", a new position, or a rep's name with its id."""
+    """How a unit reads: "Company", a new position, or the unit by its name (a departed rep
+    marked; the row's ``name`` when the run has none for it).
+    """
     level, unit, name = (row.level, row.unit_id, getattr(row, "name", None))
     if is_missing_number(unit):  # a team or region the source leaves blank
-        unit = label("unknown", lang)
-    if level == "company":
-        return label("company", lang)
+        return label("unknown", lang)
     if level == "rep" and bool(getattr(row, "new_position", False)):
         return f"{label('new_position', lang)} {unit}"
-    if level != "rep" or not (isinstance(name, str) and name):
-        return str(unit)
-    return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
+    shown = unit_name(level, unit, lang)
+    return name if shown == str(unit) and level == "rep" and isinstance(name, str) and name else shown
 
 
 def plan_label(result: TargetSplitResult, lang: str) -> str:

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from salesops_lib.analyses.target_tracking import TargetTrackingResult
 from salesops_lib.report.formats import money_axis
 from salesops_lib.report.html import HtmlFragment
+from salesops_lib.report.names import display
 from salesops_lib.report.target_tracking.words import label
 from salesops_lib.report.theme import PALETTE, apply_theme
 
@@ -42,6 +43,7 @@ def weekly_heatmap(result: TargetTrackingResult, lang: str) -> Figure | HtmlFrag
     apply_theme()
     grid = frame.pivot_table(index="unit_id", columns="period", values="attainment", aggfunc="first")
     grid.columns = [c.strftime("%m-%d") for c in cast("pd.DatetimeIndex", grid.columns)]  # the weeks' Mondays
+    grid.index = [display("team", u, lang) for u in grid.index]
     fig, ax = plt.subplots(figsize=(min(12.0, 1.0 + 0.62 * grid.shape[1]), max(2.6, 0.3 * len(grid) + 1.3)))
     threshold = float(result.rule["threshold"])
     sns.heatmap(

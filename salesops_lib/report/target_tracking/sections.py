@@ -14,6 +14,7 @@ from salesops_lib.analyses.target_tracking import TargetTrackingResult
 from salesops_lib.metrics.formatting import formatted
 from salesops_lib.report.formats import Columns, heading, labelled_table, money, paragraph, pct
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, attainment_tints, e, table_html, worst_first
+from salesops_lib.report.names import display, unit_name
 from salesops_lib.report.target_tracking.words import label, percent, who
 
 """A table's columns: column → (label key, format of a cell, whose type is known only at run time)."""
@@ -78,10 +79,7 @@ def units(result: TargetTrackingResult, lang: str) -> HtmlFragment:
         }
     )
     frame["level_label"] = frame["level"].map(lambda x: label(x, lang))
-    frame["unit"] = [
-        label("company", lang) if lvl == "company" else u
-        for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)
-    ]
+    frame["unit"] = [unit_name(lvl, u, lang) for lvl, u in zip(frame["level"], frame["unit_id"], strict=True)]
     columns: Columns = {
         "level_label": ("level", str),
         "unit": ("unit", str),
@@ -111,7 +109,7 @@ def monthly(result: TargetTrackingResult, lang: str) -> HtmlFragment:
     )
     shown = wide.apply(lambda col: col.map(pct))
     shown.columns = [c.strftime("%Y-%m") for c in shown.columns]
-    shown.index = [label("company", lang) if lvl == "company" else u for lvl, u in shown.index]
+    shown.index = [unit_name(lvl, u, lang) for lvl, u in shown.index]
     shown.index.name = label("unit", lang)
     return HtmlFragment(heading(label("monthly", lang)) + table_html(shown))
 
@@ -184,8 +182,8 @@ def _run_table(frame: pd.DataFrame, lang: str, *, full: bool) -> str:
     columns: Columns = {
         "level_label": ("level", str),
         "who": ("name", str),
-        "team": ("team", lambda v: v or ""),
-        "region": ("region", lambda v: v or ""),
+        "team": ("team", lambda v: display("team", v, lang) if v else ""),
+        "region": ("region", lambda v: display("region", v, lang) if v else ""),
         "since": ("since", lambda d: d.date().isoformat()),
         "periods": ("run_periods", str),
         "attainments": ("attainments", lambda a: " / ".join(pct(x) for x in a)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from salesops_lib.report.i18n import t
+from salesops_lib.report.names import unit_name
 
 REPORT = "target_tracking"
 
@@ -15,16 +16,16 @@ def label(key: str, lang: str) -> str:
 
 
 def who(row: Any, lang: str) -> str:
-    """A unit as the page names it: the company, a rep's name with its id, else the unit's id.
+    """A unit as the page names it: the company, a unit by its name (a departed rep marked), else
+    the row's ``name``, else the unit's id.
 
     ``row`` is an ``itertuples()`` row with ``level`` and ``unit_id`` (and maybe ``name``).
     """
     level, unit, name = row.level, row.unit_id, getattr(row, "name", None)
-    if level == "company":
-        return label("company", lang)
-    if not (isinstance(name, str) and name):
-        return str(unit)
-    return label("who", lang).format(name=name, unit=unit)
+    shown = unit_name(level, unit, lang)
+    if shown == str(unit) and isinstance(name, str) and name:
+        return name
+    return shown
 
 
 def percent(value: float) -> str:

@@ -4,10 +4,11 @@ map, driver effects, the ramp curve and the commission curve.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -17,11 +18,9 @@ from salesops_lib.analyses.team_efficiency import TeamEfficiencyResult
 from salesops_lib.analyses.team_efficiency.incentives import commission
 from salesops_lib.report.formats import money_axis
 from salesops_lib.report.html import HtmlFragment
+from salesops_lib.report.names import display
 from salesops_lib.report.team_efficiency.words import activity, label
 from salesops_lib.report.theme import PALETTE, apply_theme
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 RED, BLUE, GREY = PALETTE[3], PALETTE[0], "#9aa6b2"
 JITTER, JITTER_SEED = 0.15, 0
@@ -60,7 +59,7 @@ def gap_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragment:
     ax.errorbar(teams["gap"], y, xerr=err, fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.axvline(-result.threshold, color=RED, linestyle="--", linewidth=1, label=label("threshold_line", lang))
-    ax.set_yticks(y, teams["unit"].astype(str), fontsize=8)
+    ax.set_yticks(y, [display("team", u, lang) for u in teams["unit"]], fontsize=8)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(label("gap_chart", lang))
     ax.legend(loc="lower right", fontsize=9)
@@ -77,6 +76,7 @@ def spread_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragme
     if reps.empty or reps["team"].isna().all():
         return HtmlFragment("")
     apply_theme()
+    reps = reps.assign(team=[display("team", u, lang) for u in reps["team"]])
     order = reps.groupby("team")["revenue_per_fte"].median().sort_values().index.tolist()
     fig, ax = plt.subplots(figsize=(8.0, max(2.5, 0.28 * len(order) + 1.2)))
     sns.boxplot(
@@ -122,6 +122,7 @@ def trend_chart(result: TeamEfficiencyResult, lang: str) -> Figure | HtmlFragmen
     if grid.empty:  # no month with a company benchmark (no revenue in the window): nothing to compare
         return HtmlFragment("")
     grid = grid.loc[grid.mean(axis=1).sort_values().index]
+    grid.index = pd.Index([display("team", u, lang) for u in grid.index])
     grid.columns = [c.strftime("%Y-%m") for c in cast("pd.DatetimeIndex", grid.columns)]  # the months
     fig, ax = plt.subplots(figsize=(9.0, max(2.5, 0.3 * len(grid) + 1.5)))
     sns.heatmap(

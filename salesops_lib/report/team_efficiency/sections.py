@@ -19,6 +19,7 @@ from salesops_lib.metrics.formatting import format_change, format_value, formatt
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, attainment_tints, e, table_html, worst_first
 from salesops_lib.report.layout import methods_note
 from salesops_lib.report.money import MONEY_METRIC_UNITS, metric_value, money, money_column
+from salesops_lib.report.names import display, is_kind, unit_name
 from salesops_lib.report.team_efficiency.words import (
     COMPONENT_UNITS,
     activity,
@@ -54,7 +55,9 @@ def _tiles(items: list[tuple[str, str]]) -> str:
 def _table(
     frame: pd.DataFrame, columns: dict[str, tuple[str, str]], lang: str, *, tints: dict[str, list[str]] | None = None
 ) -> str:
-    """``columns``: frame column → (label key, format unit); ``tints``: frame column → CSS class per row."""
+    """``columns``: frame column → (label key, format unit or the kind of code it shows by name);
+    ``tints``: frame column → CSS class per row.
+    """
     shown = {}
     headings = {}
     for col, (key, unit) in columns.items():
@@ -62,6 +65,9 @@ def _table(
             column = money_column(frame[col], lang)
             headings[col] = column.header(label(key, lang))
             shown[headings[col]] = [column(v) for v in frame[col]]
+        elif is_kind(unit):  # a code shown by its name
+            headings[col] = label(key, lang)
+            shown[headings[col]] = [display(unit, v, lang) for v in frame[col]]
         else:
             headings[col] = label(key, lang)
             shown[headings[col]] = [fmt(v, unit) if unit else ("—" if pd.isna(v) else str(v)) for v in frame[col]]
@@ -131,7 +137,7 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     ]
     columns = {
         "unit": ("unit", ""),
-        "region": ("region", ""),
+        "region": ("region", "region"),
         "fte": ("fte", "rate1"),
         "active_reps": ("active_reps", "count"),
         "headcount": ("headcount", "count"),
@@ -162,12 +168,12 @@ def units(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
         if rows.empty:
             continue
         shown = {k: v for k, v in columns.items() if not (level == "region" and k == "region")}
-        shown["unit"] = (level, "")
+        shown["unit"] = (level, level)
         rows = worst_first(rows, "gap")  # the largest shortfall first, red below the benchmark
         tints = {"gap": attainment_tints(rows["gap"], goal=0.0)}
         page += f"<h3>{e(label(level + 's', lang))}</h3>" + _table(rows, shown, lang, tints=tints)
         # the test behind each flag: the reader of the page needs the flag, the analyst the p-values
-        tests = {"unit": (level, ""), "gap": ("gap", "change"), **STATISTICS}
+        tests = {"unit": (level, level), "gap": ("gap", "change"), **STATISTICS}
         page += methods_note(_table(rows, tests, lang))  # under "units · regions/teams" there
     return HtmlFragment(page)
 
@@ -211,8 +217,8 @@ def scorecard(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
     columns = {
         "rank": ("rank", "count"),
         "star_mark": ("star", ""),
-        "name": ("name", ""),
-        "team": ("team", ""),
+        "rep_id": ("name", "rep"),
+        "team": ("team", "team"),
         "score": ("score", "rate1"),
         **{c: (c, COMPONENT_UNITS[c]) for c in result.components},
     }
@@ -232,8 +238,8 @@ def scorecard(result: TeamEfficiencyResult, lang: str) -> HtmlFragment:
             {
                 "quarter": ("quarter", ""),
                 "rank": ("rank", "count"),
-                "name": ("name", ""),
-                "team": ("team", ""),
+                "rep_id": ("name", "rep"),
+                "team": ("team", "team"),
                 "score": ("score", "rate1"),
             },
             lang,
@@ -364,7 +370,7 @@ def summary_html(result: TeamEfficiencyResult, lang: str = "zh") -> str:
         for key in ("summary_unit", "summary_revenue_per_fte", "summary_gap", "summary_flagged")
     )
     rows = "".join(
-        f"<tr><td>{html.escape(str(r.unit))}</td><td>{money(r.revenue_per_fte, lang)}</td><td>{formatted(r.gap, '+.1%')}</td>"
+        f"<tr><td>{html.escape(unit_name(r.level, r.unit, lang))}</td><td>{money(r.revenue_per_fte, lang)}</td><td>{formatted(r.gap, '+.1%')}</td>"
         f"<td>{'●' if r.flagged else ''}</td></tr>"
         for r in cast("Iterable[Any]", result.units.itertuples())  # rows: unit, figures, flag
         if np.isfinite(r.revenue_per_fte) and np.isfinite(r.gap)
