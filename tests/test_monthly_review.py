@@ -140,6 +140,24 @@ def test_headline_sentence_from_the_figures() -> None:
     assert headline_text(_result(), "zh") == ""
 
 
+def test_headline_names_the_worst_region_by_the_runs_name() -> None:
+    """The analysis carries the region's id; the page shows the name the run's data give it."""
+    from salesops_lib.report.names import Names, run_names, use_names
+
+    facts = {"actual": 5e6, "worst_region": "north", "worst_unit": "north", "worst_attainment": 0.8}
+    before = run_names()
+    use_names(Names({"region": {"north": "华北大区"}}))
+    try:
+        assert "华北大区达成最低（80.0%）" in headline_text(_result(**facts), "zh")
+    finally:
+        use_names(before)
+    use_names(Names())
+    try:  # no name in the data: the id as the analysis gave it
+        assert "north达成最低" in headline_text(_result(**facts), "zh")
+    finally:
+        use_names(before)
+
+
 def test_headline_driver_follows_the_gap() -> None:
     tiles = pd.DataFrame([{"metric": "revenue", "value": 110.0, "target": 100.0}])
     steps = pd.DataFrame({"step": ["target", *FACTORS, "actual"], "amount": [100.0, -5.0, 1.0, 12.0, 2.0, 110.0]})

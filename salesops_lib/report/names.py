@@ -175,6 +175,21 @@ def unit_name(level: object, unit: object, lang: str, names: Names | None = None
     return display(str(level), unit, lang, names)
 
 
+def name_or(kind: str, code: object, fallback: object, lang: str, names: Names | None = None) -> str:
+    """``code`` by the run's name for it, else ``fallback`` (a name the result carries), else the code.
+
+    Examples
+    --------
+    >>> name_or("region", "north", "North", "zh", Names()), name_or("region", "north", None, "zh", Names())
+    ('North', 'north')
+    """
+    has_fallback = isinstance(fallback, str) and bool(fallback)
+    if is_missing_number(code) or code == "":
+        return str(fallback) if has_fallback else unit_name(kind, code, lang, names)
+    shown = unit_name(kind, code, lang, names)
+    return str(fallback) if shown == str(code) and has_fallback else shown
+
+
 def any_name(code: object, lang: str, kinds: Iterable[str] = ORG_KINDS, names: Names | None = None) -> str:
     """``code`` by the first of ``kinds`` that names it (a list of mixed units: reps, teams, regions)."""
     for kind in kinds:

@@ -16,7 +16,7 @@ from salesops_lib.report.formats import money, money_cells, number, pct, signed_
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, attainment_tints, e, table_html, worst_first
 from salesops_lib.report.layout import list_note, methods_note
 from salesops_lib.report.money import Amount
-from salesops_lib.report.names import namer, unit_name
+from salesops_lib.report.names import name_or, namer, unit_name
 from salesops_lib.report.notices import BANNER_CSS, banner_html
 
 
@@ -100,18 +100,12 @@ def _units_html(rows: pd.DataFrame, lang: str) -> str:
     return table_html(table, index=False, tints=tints)
 
 
-def _unit(level: str, unit: object, name: object, lang: str) -> str:
-    """A unit by the run's name for it, else the result's ``name``."""
-    shown = unit_name(level, unit, lang)
-    return str(name) if shown == str(unit) and isinstance(name, str) and name else shown
-
-
 def _units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     has_target = rows["target"].notna().any()
     table = pd.DataFrame(
         {
             word("unit", lang): [
-                word("level_company", lang) if lvl == "company" else _unit(lvl, unit, name, lang)
+                word("level_company", lang) if lvl == "company" else name_or(lvl, unit, name, lang)
                 for lvl, unit, name in zip(rows["level"], rows["unit"], rows["name"], strict=True)
             ],
             **money_cells(rows["forecast"], word("forecast", lang), lang),

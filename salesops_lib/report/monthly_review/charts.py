@@ -16,6 +16,7 @@ from salesops_lib.analyses.monthly_review import MonthlyReviewResult
 from salesops_lib.report.formats import money, money_axis
 from salesops_lib.report.html import attainment_status
 from salesops_lib.report.i18n import t
+from salesops_lib.report.names import display, name_or
 from salesops_lib.report.plots import chart, few_ticks, figure_html, readable
 from salesops_lib.report.theme import PALETTE, STATUS_COLOURS
 
@@ -49,7 +50,7 @@ def region_chart(result: MonthlyReviewResult, lang: str) -> str:
             text = "—" if pd.isna(att) else f"{att:.0%}"
             end = np.nanmax([actual, target, 0.0])
             ax.text(end + right * 0.03, yi, text, va="center", fontsize=14)
-        ax.set_yticks(y, frame["name"].astype(str).tolist())
+        ax.set_yticks(y, [name_or("region", u, n, lang) for u, n in zip(frame["unit"], frame["name"], strict=True)])
         ax.set_xlim(0, right * 1.22)
         ax.xaxis.set_major_formatter(money_axis(lang))
         few_ticks(ax, "x", 3)
@@ -139,6 +140,14 @@ def trend_chart(result: MonthlyReviewResult, lang: str) -> str:
         return figure_html(fig, _w("trend_chart", lang))
 
 
+def _rep(rep_id: object, name: object, departed: bool, lang: str) -> str:
+    """A rep by the run's name (marked when departed), else the result's name and departed flag."""
+    shown = display("rep", rep_id, lang)
+    if shown != str(rep_id):
+        return shown
+    return f"{name_or('rep', rep_id, name, lang)}{_w('departed_mark', lang) if departed else ''}"
+
+
 def leaders_chart(result: MonthlyReviewResult, lang: str) -> str:
     """Top and bottom reps by attainment (by revenue without targets) as horizontal bars; a
     departed rep's name is marked.
@@ -148,9 +157,7 @@ def leaders_chart(result: MonthlyReviewResult, lang: str) -> str:
         return ""
     by_attainment = frame["attainment"].notna().any()
     value = frame["attainment"] if by_attainment else frame["actual"]
-    names = [
-        f"{n}{_w('departed_mark', lang) if d else ''}" for n, d in zip(frame["name"], frame["departed"], strict=True)
-    ]
+    names = [_rep(r, n, d, lang) for r, n, d in zip(frame["rep_id"], frame["name"], frame["departed"], strict=True)]
     with readable():
         fig, ax = chart(height=0.5 * len(frame) + 1.2)
         y = np.arange(len(frame))[::-1]

@@ -19,6 +19,7 @@ from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, tiles_html
 from salesops_lib.report.i18n import catalogue, t
 from salesops_lib.report.money import money
 from salesops_lib.report.monthly_review import charts
+from salesops_lib.report.names import name_or
 
 REPORT = "monthly_review"
 DEAL_LISTS = {
@@ -80,7 +81,8 @@ def headline_text(result: MonthlyReviewResult, lang: str) -> str:
         text = _w("headline_revenue_only", lang).format(month=month, actual=money(facts["actual"], lang))
     if "worst_region" in facts:
         text += _w("headline_worst", lang).format(
-            region=facts["worst_region"], attainment=_pct(facts["worst_attainment"])
+            region=name_or("region", facts.get("worst_unit"), facts["worst_region"], lang),
+            attainment=_pct(facts["worst_attainment"]),
         )
     if "p_hit" in facts:
         key = "headline_quarter" if "quarter_attainment" in facts else "headline_quarter_p"
