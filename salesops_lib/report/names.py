@@ -218,8 +218,9 @@ def namer(kind: str, lang: str) -> Callable[[Any], str]:
     return lambda code: display(kind, code, lang)
 
 
-def named(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> pd.DataFrame:
-    """A copy of ``frame`` whose ``columns`` (column → kind) hold names instead of codes.
+def named(frame: pd.DataFrame, columns: Mapping[str, str], lang: str, names: Names | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` whose ``columns`` (column → kind) hold names instead of codes
+    (``names``: the run's, by default).
 
     Examples
     --------
@@ -228,11 +229,12 @@ def named(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> pd.Data
     ...     frame,
     ...     {"region": "region", "stage": "stage"},
     ...     "zh",
+    ...     Names({"region": {"north": "华北"}}),
     ... ).values.tolist()
-    [['north', '赢单'], ['x', '流失']]
+    [['华北', '赢单'], ['x', '流失']]
     """
     out = frame.copy()
     for column, kind in columns.items():
         if column in out:
-            out[column] = out[column].map(lambda code, kind=kind: display(kind, code, lang))
+            out[column] = out[column].map(lambda code, kind=kind: display(kind, code, lang, names))
     return out
