@@ -29,6 +29,7 @@ from salesops_lib.metrics import METRICS, Grain, compute_metric
 from salesops_lib.metrics.facts import rep_roster
 from salesops_lib.metrics.grain import Level
 from salesops_lib.report.findings_text import finding_text
+from salesops_lib.report.i18n import LANGUAGES
 from salesops_lib.report.names import Names, run_names, use_names
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def _worded(findings: tuple[Finding, ...], names: Names) -> dict[str, dict[str, 
     before = run_names()
     use_names(names)
     try:
-        return {f.id: {lang: finding_text(f, lang) for lang in ("zh", "en")} for f in findings}
+        return {f.id: {lang: finding_text(f, lang) for lang in LANGUAGES} for f in findings}
     finally:
         use_names(before)
 

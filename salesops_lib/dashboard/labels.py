@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from salesops_lib.report.i18n import Catalogue, catalogue_at, label_table, t
+from salesops_lib.report.i18n import LANGUAGES, Catalogue, catalogue_at, label_table, t
 from salesops_lib.report.names import Names, unit_name, vocabulary
 
 WORDS: Catalogue = catalogue_at(files("salesops_lib.dashboard") / "labels.yaml", "dashboard")
@@ -43,4 +43,4 @@ def display_words(names: Names | None = None) -> list[str]:
     """
     fixed = [word for table in vocabulary().values() for pair in table.values() for word in pair]
     named = [name for table in (names.names if names else {}).values() for name in table.values()]
-    return fixed + named + [t("rep_departed", lang).format(name="") for lang in ("zh", "en")]
+    return fixed + named + [t("rep_departed", lang).format(name="") for lang in LANGUAGES]
