@@ -145,7 +145,7 @@ def hand_cube() -> DashboardCube:
         source="hand",
         fingerprint="hand",
         built_at="2026-11-01T00:00:00",
-        org=ORG,
+        org=ORG.assign(region_name=["华北", "华北", "华北", "华南"], departed=False),
         tiles=tiles,
         pacing=pd.DataFrame(),
         monthly=pd.DataFrame(),
@@ -375,18 +375,51 @@ def test_drilling_up_from_a_rep_shows_what_the_filters_say(tmp_path) -> None:  #
 
 
 def test_names_for_codes_go_through_one_lookup() -> None:
-    from salesops_lib.dashboard.labels import display_name
+    """The dashboard names codes as the pages do (report.names): the data's names, the shared
+    vocabulary; no guessing of a team's name from its code."""
+    from salesops_lib.dashboard.labels import display_name, display_words
 
-    org = ORG.assign(departed=[False, True, False, False])
-    assert display_name("region", "north", "zh") == "华北" and display_name("region", "north", "en") == "North"
-    assert display_name("team", "southwest-05", "zh") == "西南5组"
-    assert display_name("team", "mars-01", "zh") == "mars-01"  # an unknown region: the code as it is
-    assert display_name("rep", "r2", "zh", org) == "乙（已离职）" and display_name("rep", "r1", "en", org) == "甲"
+    cube = replace(
+        hand_cube(),
+        org=ORG.assign(
+            team_name=["北一组", "北一组", None, None], region_name="华北", departed=[False, True, False, False]
+        ),
+    )
+    names = cube.names
+    assert (
+        display_name("region", "north", "zh", names) == "华北" and display_name("team", "n-1", "zh", names) == "北一组"
+    )
+    assert display_name("team", "southwest-05", "zh", names) == "southwest-05"  # no name in the data: the code
+    assert display_name("rep", "r2", "zh", names) == "乙（已离职）" and display_name("rep", "r1", "en", names) == "甲"
     assert (
         display_name("stage", "negotiation", "zh") == "谈判" and display_name("campaign_type", "expo", "zh") == "展会"
     )
+    assert {"北一组", "华北", "谈判", "展会"} <= set(display_words(names))
     page = __import__("salesops_lib.dashboard.app", fromlist=["render_page"]).render_page(hand_cube(), Scope(), "zh")
     assert "华北" in page and ">north<" not in page and "展会" in page and ">expo<" not in page
+
+
+@pytest.mark.slow
+def test_the_dashboard_names_units_as_the_pages_do(small_demo_cube: DashboardCube) -> None:
+    """Issue 21: the dashboard guessed team names from codes (north-02 → 华北2组) while the pages
+    name them from the data (华北二组); both now go through report.names on the same data."""
+    from salesops_lib.core.periods import period_bounds
+    from salesops_lib.dashboard.labels import display_name
+    from salesops_lib.data import connect
+    from salesops_lib.report.names import Names, display
+
+    cube = small_demo_cube
+    pages = Names.of(connect(f"demo:small:{AS_OF}"), period_bounds(PERIOD)[1])
+    org = cube.org
+    for kind, column in (("region", "region"), ("team", "team"), ("rep", "rep_id")):
+        for code in org[column].unique():
+            for lang in ("zh", "en"):
+                assert display_name(kind, code, lang, cube.names) == display(kind, code, lang, pages), (kind, code)
+    team = org["team"].iloc[0]
+    assert display_name("team", team, "zh", cube.names) != team and org["team_name"].notna().all()
+    assert any("（已离职）" in display_name("rep", rep, "zh", cube.names) for rep in org["rep_id"])
+    texts = " ".join(texts["zh"] for texts in cube.finding_texts.values())
+    assert texts and not any(f"{code}" in texts for code in org["region"].unique())  # findings name their regions
 
 
 def test_unit_funnels_end_with_the_won_row() -> None:

@@ -127,3 +127,29 @@ def test_cli_never_prints_the_secret(hook: str, reports: Path) -> None:
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     for output in (done.stdout + done.stderr, missing.stdout + missing.stderr):
         assert SECRET not in output
+
+
+def test_alerts_name_units_as_the_published_pages_do(hook: str, tmp_path: Path) -> None:
+    """Issue 21: notify worded findings by code ("southwest"); review publishes each finding's
+    sentence with the run's names installed, and notify sends those words."""
+    from salesops_lib.report.names import Names, run_names, use_names
+    from salesops_lib.runner.execute import ReportOutcome
+    from salesops_lib.runner.publish import write_findings
+
+    finding = Finding(
+        "kpi_overview", "kpi_move", "high", "region", "southwest", "win_rate", 0.2, 0.3, PERIOD, at_stake=5000.0,
+        facts={"basis": "prev", "change": -0.33},
+    )  # fmt: skip
+    folder = tmp_path / PERIOD
+    folder.mkdir()
+    outcome = ReportOutcome("kpi_overview", "published", html_file="kpi_overview.html")
+    outcome.payload["findings"] = [finding.to_dict()]
+    before = run_names()
+    use_names(Names({"region": {"southwest": "西南大区"}}))  # what review installs from the data
+    try:
+        write_findings(folder, [outcome])
+    finally:
+        use_names(before)
+    notify(tmp_path, PERIOD, hook, fmt="wecom", lang="zh")
+    text = json.dumps(_Hook.received[0]["body"], ensure_ascii=False)
+    assert "西南大区" in text and "southwest" not in text

@@ -66,9 +66,9 @@ class Finding:
         return cls(**{k: v for k, v in record.items() if k not in DERIVED_KEYS})
 
 
-DERIVED_KEYS = frozenset({"id", "change", "link"})
+DERIVED_KEYS = frozenset({"id", "change", "link", "text"})
 """Keys of a finding record that are not fields: derived (``id``, ``change``) or added by the
-runner (``link`` to the report page)."""
+runner (``link`` to the report page, ``text``: the sentence in zh and en, units by name)."""
 
 
 def findings_from_json(text: str) -> list[Finding]:

@@ -152,7 +152,7 @@ class LeadershipDashboard:
         return resolve(self.cube.org, self.state.region, self.state.team, self.state.rep)
 
     def _name(self, level: str, unit: str) -> str:
-        return display_name(level, unit, self.lang, self.cube.org)
+        return display_name(level, unit, self.lang, self.cube.names)
 
     def _options(self, level: str, scope: Scope) -> list[tuple[str, str]]:
         everyone = [(t("all", self.lang, LABELS), "")]
@@ -269,7 +269,7 @@ class LeadershipDashboard:
 
 def font_css(cube: DashboardCube, lang: str) -> str:
     """The CJK font subset covering every label and name the dashboard can show, cached on disk."""
-    words = [v for entry in LABELS.values() for v in entry.values()] + display_words()
+    words = [v for entry in LABELS.values() for v in entry.values()] + display_words(cube.names)
     text = "".join(words) + "".join(cube.org["name"].astype(str)) + "".join(cube.org["team"].astype(str))
     if "customer" in cube.deals:
         text += "".join(cube.deals["customer"].astype(str))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from salesops_lib.analyses.findings import Finding
 from salesops_lib.analyses.kpi_overview import history_start, matured_cohorts, tiles_from_trend
 from salesops_lib.analyses.monthly_review import HEADLINE_METRICS
 from salesops_lib.catalog import CATALOG
@@ -28,6 +29,8 @@ from salesops_lib.metrics import METRICS, Grain, compute_metric
 from salesops_lib.metrics.facts import rep_roster
 from salesops_lib.metrics.grain import Level
 from salesops_lib.report.findings_text import finding_text
+from salesops_lib.report.i18n import LANGUAGES
+from salesops_lib.report.names import Names, run_names, use_names
 
 if TYPE_CHECKING:
     from salesops_lib.analyses.funnel_diagnosis import FunnelResult
@@ -86,7 +89,7 @@ def build_cube(ds: Dataset, period: str, *, progress: Callable[[str], None] | No
         campaigns=_frame(campaigns),
         expense_units=_frame(alignment),
         findings=findings,
-        finding_texts={f.id: {lang: finding_text(f, lang) for lang in ("zh", "en")} for f in findings},
+        finding_texts=_worded(findings, Names.of(ds, period_bounds(period)[1])),
         forecast_target=forecast.target_label if forecast else "",
         skipped=skipped,
     )
@@ -97,11 +100,39 @@ def _frame(frame: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _org(ds: Dataset, period: str) -> pd.DataFrame:
+    """The roster: the drill path, the data's team and region names, and who left by the period's end."""
     roster = rep_roster(ds)
     _start, end = period_bounds(period)
     departed = roster["exit_date"].notna() & (roster["exit_date"] <= pd.Timestamp(end))
     org = roster[["rep_id", "name", "team", "region"]].astype({"rep_id": str, "name": str, "team": str, "region": str})
+    for column in ORG_NAMES:
+        org[column] = _rep_column(ds, column).reindex(org["rep_id"]).to_numpy()
     return org.assign(departed=departed.to_numpy())
+
+
+ORG_NAMES = ("team_name", "region_name")
+"""The canonical reps' name columns the cube's org carries (missing values when the data has none)."""
+
+
+def _rep_column(ds: Dataset, column: str) -> pd.Series:
+    """``reps.column`` by rep id as text (the first value per rep), empty when the data has none."""
+    if not ds.has_values("reps", column):
+        return pd.Series(dtype=object)
+    reps = ds.table("reps").select("rep_id", column).execute().dropna()
+    reps = reps.astype(str).drop_duplicates("rep_id")
+    return pd.Series(reps[column].to_numpy(dtype=object), index=reps["rep_id"].to_numpy())
+
+
+def _worded(findings: tuple[Finding, ...], names: Names) -> dict[str, dict[str, str]]:
+    """Each finding's sentence in both languages, its units, customers and campaigns named as the
+    pages name them (``names`` installed for the wording, the process' own restored after).
+    """
+    before = run_names()
+    use_names(names)
+    try:
+        return {f.id: {lang: finding_text(f, lang) for lang in LANGUAGES} for f in findings}
+    finally:
+        use_names(before)
 
 
 def unit_tiles(ds: Dataset, period: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ from salesops_lib.analyses.findings import Finding
 from salesops_lib.config.paths import cache_dir
 from salesops_lib.core.atomic import swap_folder
 from salesops_lib.errors import ConfigError
+from salesops_lib.report.names import Names
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """Bumped whenever the stored layout changes; older cubes are rebuilt."""
 
 FRAMES = (
@@ -48,7 +50,8 @@ class DashboardCube:
     source: str
     fingerprint: str
     built_at: str
-    #: rep_id, name, team, region (the drill path), departed (left by the period's end)
+    #: rep_id, name, team, region (the drill path), team_name, region_name (missing when the data
+    #: has none), departed (left by the period's end)
     org: pd.DataFrame
     #: level, unit, metric, unit_kind, higher_is_better, value, previous, last_year, target
     tiles: pd.DataFrame
@@ -80,6 +83,16 @@ class DashboardCube:
     def key(self) -> str:
         """Identifies the cube among every source's and period's: ``<fingerprint>/<period>``."""
         return f"{self.fingerprint}/{self.period}"
+
+    @cached_property
+    def names(self) -> Names:
+        """The names of the cube's org (reps, teams, regions; departed reps marked): what
+        :func:`~salesops_lib.dashboard.labels.display_name` shows, the same as the pages'.
+        """
+        departed: list[str] = []
+        if {"rep_id", "departed"} <= set(self.org.columns):
+            departed = self.org.loc[self.org["departed"].astype(bool), "rep_id"].astype(str).tolist()
+        return Names.of_frames({"reps": self.org}, departed=departed)
 
 
 def cube_root(fingerprint: str) -> Path:

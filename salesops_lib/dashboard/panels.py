@@ -74,7 +74,7 @@ def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[Any], st
 
 
 def _name(cube: DashboardCube, level: str, unit: str, lang: str) -> str:
-    return display_name(level, unit, lang, cube.org)
+    return display_name(level, unit, lang, cube.names)
 
 
 def _no_data(lang: str) -> str:

@@ -69,7 +69,7 @@ def breakdown(cube: DashboardCube, scope: Scope) -> pd.DataFrame:
 
 def unit_name(cube: DashboardCube, level: str, unit: str, lang: str) -> str:
     """The display name of an org unit of the cube (:func:`salesops_lib.dashboard.labels.display_name`)."""
-    return display_name(level, unit, lang, cube.org)
+    return display_name(level, unit, lang, cube.names)
 
 
 def deals(cube: DashboardCube, scope: Scope, *, limit: int = 10) -> pd.DataFrame:

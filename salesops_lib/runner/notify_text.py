@@ -208,8 +208,17 @@ def finding_line(record: Mapping[str, Any], period: str, fmt: Format, lang: str,
     finding = Finding.from_dict({k: v for k, v in record.items() if k != "url"})  # url: added by compose
     severity = word(finding.severity, lang) if finding.severity in ("high", "medium", "low", "info") else "?"
     mark = f"【{severity}】" if lang == "zh" else f"[{severity}] "
-    sentence = escape_text(clip(finding_text(finding, lang), cap), fmt)
+    sentence = escape_text(clip(_sentence(record, finding, lang), cap), fmt)
     return f"{mark}{sentence}{_link(record, period, fmt, lang, base_url)}"
+
+
+def _sentence(record: Mapping[str, Any], finding: Finding, lang: str) -> str:
+    """The sentence review published with the finding (units by the run's names, see
+    :func:`~salesops_lib.runner.publish.write_findings`); worded here, by code, when the record has none.
+    """
+    text = record.get("text")
+    published = text.get(lang) if isinstance(text, Mapping) else None
+    return published if isinstance(published, str) and published else finding_text(finding, lang)
 
 
 def _link(record: Mapping[str, Any], period: str, fmt: Format, lang: str, base_url: str) -> str:

@@ -33,7 +33,7 @@ from salesops_lib.core.atomic import recover_swap, swap_folder, write_text_atomi
 from salesops_lib.errors import PublishError
 from salesops_lib.report.findings_text import finding_text
 from salesops_lib.report.html import TILE_CSS, findings_html, tiles_html
-from salesops_lib.report.i18n import t
+from salesops_lib.report.i18n import LANGUAGES, t
 from salesops_lib.runner.execute import ReportOutcome
 from salesops_lib.runner.html_export import PAGE_CSS, TEMPLATES, with_embedded_font
 
@@ -168,13 +168,35 @@ def findings_of(outcomes: list[ReportOutcome]) -> list[Finding]:
 
 def write_findings(staging: Path, outcomes: list[ReportOutcome]) -> list[Finding]:
     """``findings.json``: the findings, one per subject (:func:`~salesops_lib.analyses.findings.distinct`:
-    the index and the monthly review list the same ones), each with its id and a link to its report page.
+    the index and the monthly review list the same ones), each with its id, a link to its report page
+    and its sentence in zh and en worded with the run's names installed (``salesops notify`` sends
+    these words: it runs without the data, and says what the pages say).
     """
     findings = distinct(findings_of(outcomes))
     pages = {o.name: o.html_file for o in outcomes}
-    records = [{**f.to_dict(), "link": pages.get(f.analysis) or ""} for f in findings]
+    records = [
+        {
+            **f.to_dict(),
+            "link": pages.get(f.analysis) or "",
+            "text": _texts(f),
+        }
+        for f in findings
+    ]
     (staging / "findings.json").write_text(json.dumps(records, ensure_ascii=False, indent=2, default=str), "utf-8")
     return findings
+
+
+def _texts(finding: Finding) -> dict[str, str]:
+    """``finding``'s sentence per language; a language its template cannot word is left out
+    (:func:`checked` vouches for the run's language only; notify then words it by code).
+    """
+    texts = {}
+    for lang in LANGUAGES:
+        try:
+            texts[lang] = finding_text(finding, lang)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            continue
+    return texts
 
 
 def write_manifest(
