@@ -284,7 +284,8 @@ def with_names(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
         c = data.table("customers")
         found = c.filter(c.customer_id.isin(ids)).select("customer_id", "name").execute()
         names = dict(zip(found["customer_id"], found["name"], strict=False))
-        frame["customer"] = frame["customer_id"].map(names).fillna(frame["customer_id"])
+        named = frame["customer_id"].map(names).astype(object)  # all-missing names map to float
+        frame["customer"] = named.where(named.notna(), frame["customer_id"])
     owners = list(frame["owner"].dropna().unique().tolist())
     if data.has("reps") and owners:
         reps = data.table("reps")
