@@ -253,6 +253,8 @@ def test_the_median_cycle_tile_shows_the_median_not_the_mean(tmp_path: Path) -> 
     assert result.bridge_factors.loc["cycle_days", "latest"] == 20
     page = tiles(result, "en").html
     assert "Median cycle (days)" in page and ">20.0<" in page and "40.0" not in page
+    # every deal won: no value was lost at any stage, so no stage is named a bottleneck (was: share 0/0)
+    assert not [f for f in result.findings if f.kind == "bottleneck_stage"]
 
 
 def test_statistics_match_statsmodels() -> None:

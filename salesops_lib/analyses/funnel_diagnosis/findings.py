@@ -219,8 +219,11 @@ def _bottleneck(
     stages_only = value_lost[value_lost["k"] >= 0]
     if stages_only.empty or not np.isfinite(stages_only["expected_value_lost"]).any():
         return []
+    total = float(stages_only["expected_value_lost"].sum())
+    if not total > 0:  # nothing lost at any stage (e.g. no deal left a stage): no bottleneck to name
+        return []
     top = stages_only.sort_values("expected_value_lost", ascending=False).iloc[0]
-    share = top["expected_value_lost"] / stages_only["expected_value_lost"].sum()
+    share = top["expected_value_lost"] / total
     facts: dict[str, Any] = {"stage": top["step"], "share": float(share), "lost_deals": float(top["lost"])}
     cause = ""
     if not reasons.empty:
