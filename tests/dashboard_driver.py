@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -40,6 +40,30 @@ def chromium_path() -> str | None:
     """Debian's chromium, or ``SALESOPS_CHROMIUM``; None when neither is there."""
     given = os.environ.get("SALESOPS_CHROMIUM")
     return given if given and Path(given).exists() else shutil.which("chromium")
+
+
+def need_chromium() -> None:
+    """Skip the test without chromium; fail it under CI, where the test set-up installs it."""
+    import pytest
+
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing under CI: scripts/test-services.sh start installs it")
+        pytest.skip("chromium is not installed (scripts/test-services.sh start installs it)")
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium browser (Playwright ``Browser``) for a test module (see :func:`need_chromium`)."""
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -8,14 +8,13 @@ The source is the small demo with hostile names written into it: a rep and every
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.dashboard_driver import DashboardProcess, change_filter, chromium_path, launch_chromium, open_dashboard
+from tests.dashboard_driver import DashboardProcess, change_filter, chromium, need_chromium, open_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -26,13 +25,6 @@ REP_PAYLOAD = '<img src=x onerror="window.__xss=1">R'
 CUSTOMER_PAYLOAD = "<script>window.__xss=2</script>C"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _need_chromium() -> None:
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing under CI: scripts/test-services.sh start installs it")
-        pytest.skip("chromium is not installed (scripts/test-services.sh start installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +45,7 @@ def hostile_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(hostile_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
-    _need_chromium()
+    need_chromium()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
     with DashboardProcess(source=str(hostile_source), period=PERIOD, log=log, pool=1) as proc:
         proc.wait_ready()
@@ -62,12 +54,8 @@ def server(hostile_source: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture(scope="module")
 def browser(server: DashboardProcess) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _expected_revenue(source: Path, level: str, unit: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SMALL_DEMO_AS_OF
-from tests.dashboard_driver import chromium_path, launch_chromium
+from tests.dashboard_driver import chromium, need_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = SMALL_DEMO_AS_OF[:7]
@@ -41,10 +41,7 @@ def artifacts() -> Path:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The period folder of a published review (index, the two reports, the executive page)."""
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing under CI: scripts/test-services.sh start installs it")
-        pytest.skip("chromium is not installed (scripts/test-services.sh start installs it)")
+    need_chromium()
     root = tmp_path_factory.mktemp("pages") / "reports"
     done = subprocess.run(
         [
@@ -77,12 +74,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(published: Path) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _open(browser: object, page_file: Path, width: int) -> object:

@@ -9,7 +9,6 @@ itself), on the pinned small demo.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from salesops_lib.runner.config import ReviewConfig
 from salesops_lib.runner.review import run_review
 from tests.conftest import PLANTED, SMALL_DEMO_AS_OF
-from tests.dashboard_driver import chromium_path, launch_chromium
+from tests.dashboard_driver import chromium
 
 pytestmark = pytest.mark.slow  # one review of the small demo
 
@@ -53,16 +52,8 @@ def test_published_review_leads_with_its_headline_and_four_charts(page: Path) ->
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing under CI: scripts/test-services.sh start installs it")
-        pytest.skip("chromium is not installed (scripts/test-services.sh start installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.mark.browser
