@@ -19,7 +19,16 @@ from salesops_lib.dashboard.labels import LABELS, display_name
 from salesops_lib.dashboard.scope import Scope
 from salesops_lib.metrics import METRICS
 from salesops_lib.metrics.formatting import format_value
-from salesops_lib.report.formats import heading, integer, labelled_table, money, money_axis, pct, signed_pct
+from salesops_lib.report.formats import (
+    heading,
+    integer,
+    labelled_table,
+    money,
+    money_axis,
+    pct,
+    quarter_forecast,
+    signed_pct,
+)
 from salesops_lib.report.html import e, findings_html, tiles_html
 from salesops_lib.report.i18n import t
 from salesops_lib.report.money import metric_value
@@ -124,23 +133,7 @@ def attainment(cube: DashboardCube, scope: Scope, lang: str) -> str:
     if row is None:
         html += f"<p class='so-note'>{e(_t('no_forecast', lang))}</p>"
     else:
-        html += (
-            "<p class='so-note so-forecast'>"
-            + e(
-                _t(
-                    "forecast_line",
-                    lang,
-                    quarter=cube.forecast_target,
-                    forecast=money(row["forecast"], lang),
-                    lo=money(row["lo80"], lang),
-                    hi=money(row["hi80"], lang),
-                    target=money(row["target"], lang),
-                    att=pct(row["attainment"]),
-                    p=pct(row["p_hit"], 0),
-                )
-            )
-            + "</p>"
-        )
+        html += "<p class='so-note so-forecast'>" + e(quarter_forecast(str(cube.forecast_target), row, lang)) + "</p>"
     return html
 
 

@@ -10,6 +10,7 @@ from matplotlib.ticker import Formatter
 
 from salesops_lib.metrics.formatting import MISSING_TEXT, is_missing_number
 from salesops_lib.report.html import e, table_html
+from salesops_lib.report.i18n import t
 from salesops_lib.report.money import MONEY_UNITS
 from salesops_lib.report.money import MoneyColumn as MoneyColumn  # re-exported: pages import money from here
 from salesops_lib.report.money import missing as missing
@@ -55,6 +56,34 @@ def pct(value: Any, digits: int = 1, signed: bool = False) -> str:
     if missing(value):
         return "—"
     return f"{float(value):+.{digits}%}" if signed else f"{float(value):.{digits}%}"
+
+
+def quarter_forecast(quarter: str, outlook: Mapping[str, Any] | pd.Series, lang: str) -> str:
+    """A quarter's forecast in one sentence: the forecast, its 80 % band, the target, the expected
+    attainment and the chance to hit it (``outlook``: forecast, lo80, hi80, target, attainment, p_hit).
+
+    Examples
+    --------
+    >>> outlook = {
+    ...     "forecast": 3.474e7,
+    ...     "lo80": 3.062e7,
+    ...     "hi80": 3.941e7,
+    ...     "target": 3.348e7,
+    ...     "attainment": 1.038,
+    ...     "p_hit": 0.66,
+    ... }
+    >>> quarter_forecast("2025Q3", outlook, "zh")
+    '2025Q3 预测 3,474万（80% 区间 3,062万 – 3,941万），目标 3,348万，预计达成 103.8%，达标概率 66%。'
+    """
+    return t("quarter_forecast", lang).format(
+        quarter=quarter,
+        forecast=money(outlook["forecast"], lang),
+        lo=money(outlook["lo80"], lang),
+        hi=money(outlook["hi80"], lang),
+        target=money(outlook["target"], lang),
+        attainment=pct(outlook["attainment"]),
+        p_hit=pct(outlook["p_hit"], 0),
+    )
 
 
 def signed_pct(value: Any) -> str:

@@ -15,6 +15,7 @@ from salesops_lib.analyses.findings import Finding
 from salesops_lib.analyses.monthly_review import MonthlyReviewResult
 from salesops_lib.metrics.formatting import MISSING_TEXT, is_missing_number
 from salesops_lib.report.findings_text import finding_text
+from salesops_lib.report.formats import quarter_forecast
 from salesops_lib.report.html import TILE_CSS, HtmlFragment, e, tiles_html
 from salesops_lib.report.i18n import catalogue, t
 from salesops_lib.report.money import money
@@ -145,15 +146,7 @@ def quarter(result: MonthlyReviewResult, lang: str) -> HtmlFragment:
     q = result.quarter
     if not q:
         return HtmlFragment("")
-    text = _w("quarter_text", lang).format(
-        quarter=q["label"],
-        forecast=money(q["forecast"], lang),
-        lo=money(q["lo80"], lang),
-        hi=money(q["hi80"], lang),
-        target=money(q["target"], lang),
-        attainment=_pct(q["attainment"]),
-        p_hit=_pct(q["p_hit"], 0),
-    )
+    text = quarter_forecast(q["label"], q, lang)
     if not is_missing_number(q.get("coverage")):
         text += " " + _w("coverage_text", lang).format(
             coverage=_pct(q["coverage"], 0), usual=_pct(q["usual_coverage"], 0)
