@@ -762,3 +762,25 @@ def test_progress_is_reported_up_to_done(tmp_path: Path) -> None:
     generate_demo(tmp_path / "p.duckdb", size="small", as_of=AS_OF, progress=lambda d, f: seen.append((d, f)))
     fractions = [f for _, f in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and seen[-1][0] == "done"
+
+
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        (1, "一"),
+        (10, "十"),
+        (12, "十二"),
+        (20, "二十"),
+        (99, "九十九"),
+        (100, "一百"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+        (176, "一百七十六"),
+        (1010, "一千零一十"),
+    ],
+)
+def test_team_numbers_read_as_chinese_numerals_past_ninety_nine(number: int, words: str) -> None:
+    # the large demo has 176 teams in a region: 一百七十六组 (it crashed past 九十九)
+    from salesops_lib.data.demo.org import chinese_number
+
+    assert chinese_number(number) == words
