@@ -12,9 +12,11 @@ import pytest
 
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.data.roster import with_derived_roster
+from salesops_lib.report import names as names_module
 from salesops_lib.report.findings_text import finding_text
 from salesops_lib.report.i18n import catalogue_at
 from salesops_lib.report.names import (
+    LookedUpNames,
     Names,
     any_name,
     display,
@@ -61,6 +63,25 @@ def test_names_come_from_the_canonical_name_columns(tmp_path: Path) -> None:
     # no name in the data: the code itself
     assert display("team", "east-01", "zh", names) == "east-01"
     assert display("customer", "C2", "zh", names) == "C2"
+
+
+def test_names_of_a_large_table_are_looked_up_when_asked_with_the_same_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a million customers are not read whole into every kernel: past EAGER_NAMES rows a kind's
+    # names are looked up in the engine per code (or per column, by named()), same answers
+    eager = _roster(tmp_path)
+    monkeypatch.setattr(names_module, "EAGER_NAMES", 0)
+    lazy = _roster(tmp_path / "lazy")
+    assert isinstance(lazy.names["customer"], LookedUpNames)
+    assert not isinstance(eager.names["customer"], LookedUpNames)
+    for kind, code in [("customer", "C1"), ("customer", "C2"), ("customer", "C9"), ("rep", "R2"), ("region", "north")]:
+        assert display(kind, code, "zh", lazy) == display(kind, code, "zh", eager)
+    frame = pd.DataFrame({"customer": ["C1", "C2", None, "C1"]})
+    assert named(frame, {"customer": "customer"}, "zh", lazy).equals(
+        named(frame, {"customer": "customer"}, "zh", eager)
+    )
+    assert dict(lazy.names["customer"]) == {"C1": "东方机械"}
 
 
 def test_a_rep_who_left_by_the_period_end_is_marked(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ value reads as the glossary's ``unknown``. :meth:`ReportContext.compute
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -40,6 +40,10 @@ DATA_NAMES: dict[str, tuple[str, str, str]] = {
     "product": ("products", "product_id", "name"),
     "campaign": ("campaigns", "campaign_id", "name"),
 }
+#: a kind whose table has more named rows than this is looked up code by code (:class:`LookedUpNames`)
+EAGER_NAMES = 50_000
+#: codes looked up per query
+LOOKUP_BATCH = 2_000
 #: org kinds: a code none of their own tables lists is looked up in the vocabulary's ``org`` table
 ORG_KINDS = ("region", "team", "rep")
 
@@ -63,12 +67,15 @@ class Names:
     @classmethod
     def of(cls, data: Dataset, as_of: dt.date | None = None) -> Names:
         """The names ``data`` carry; reps who left on or before ``as_of`` are marked departed."""
-        found: dict[str, dict[str, str]] = {}
+        found: dict[str, Mapping[str, str]] = {}
         for kind, (table, key, name) in DATA_NAMES.items():
             if data.has(table) and data.has_values(table, name):
                 expr = data.table(table)
-                frame = expr.filter(expr[key].notnull() & expr[name].notnull()).select(key, name).execute()
-                found[kind] = _first_names(frame, key, name)
+                named_rows = expr.filter(expr[key].notnull() & expr[name].notnull()).select(key, name)
+                if named_rows.count().execute() > EAGER_NAMES:
+                    found[kind] = LookedUpNames(named_rows, key, name)
+                else:
+                    found[kind] = _first_names(named_rows.execute(), key, name)
         departed: frozenset[str] = frozenset()
         if as_of is not None and data.has("reps") and data.has_values("reps", "exit_date"):
             reps = data.table("reps")
@@ -96,6 +103,46 @@ class Names:
             if frame is not None and {key, name} <= set(frame.columns):
                 found[kind] = _first_names(frame[[key, name]].dropna(), key, name)
         return cls(found, frozenset(str(rep) for rep in departed))
+
+
+class LookedUpNames(Mapping[str, str]):
+    """Code → name of one kind whose table is too large to read whole (a million customers):
+    names are looked up in the engine when first asked (:meth:`prefetch` asks for many at once)
+    and remembered. Iterating gives the names looked up so far.
+    """
+
+    def __init__(self, rows: Any, key: str, name: str) -> None:
+        self._rows, self._key, self._name = rows, key, name
+        self._known: dict[str, str | None] = {}
+
+    def prefetch(self, codes: Iterable[object]) -> None:
+        """Look up every code of ``codes`` not asked before, in batches of one query each."""
+        todo = sorted({str(c) for c in codes if not is_missing_number(c)} - self._known.keys())
+        for start in range(0, len(todo), LOOKUP_BATCH):
+            batch = todo[start : start + LOOKUP_BATCH]
+            frame = self._rows.filter(self._rows[self._key].isin(batch)).execute()
+            found = _first_names(frame, self._key, self._name)
+            self._known.update({code: found.get(code) for code in batch})
+
+    def __getitem__(self, code: str) -> str:
+        self.prefetch([code])
+        value = self._known.get(code)
+        if value is None:
+            raise KeyError(code)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (code for code, value in list(self._known.items()) if value is not None)
+
+    def __len__(self) -> int:
+        return sum(value is not None for value in self._known.values())
+
+
+def prefetch(kind: str, codes: Iterable[object], names: Names | None = None) -> None:
+    """Look up the names of many ``codes`` of ``kind`` at once (a table column about to be shown)."""
+    table = (run_names() if names is None else names).names.get(kind)
+    if isinstance(table, LookedUpNames):
+        table.prefetch(codes)
 
 
 def _first_names(frame: pd.DataFrame, key: str, name: str) -> dict[str, str]:
@@ -236,5 +283,6 @@ def named(frame: pd.DataFrame, columns: Mapping[str, str], lang: str, names: Nam
     out = frame.copy()
     for column, kind in columns.items():
         if column in out:
+            prefetch(kind, out[column].unique(), names)
             out[column] = out[column].map(lambda code, kind=kind: display(kind, code, lang, names))
     return out
