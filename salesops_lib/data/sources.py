@@ -29,6 +29,7 @@ from salesops_lib.data.conform import ConformedTable, SourcePart, conform
 from salesops_lib.data.dataset import Dataset
 from salesops_lib.data.mapping import Mapping, SourceRef, TablePart, load_mapping
 from salesops_lib.data.readers import SUPPORTED_SUFFIXES, read_file, resolve_file
+from salesops_lib.data.shared_results import share_results
 from salesops_lib.errors import MappingError, SourceError
 
 if TYPE_CHECKING:
@@ -119,6 +120,8 @@ def connect(
         _seal(backend, None if _has_views(backend) else set())
     if kind in ("folder", "duckdb"):
         tables = {name: _as_view(backend, conformed) for name, conformed in tables.items()}
+    fingerprint = _fingerprint(kind, label, given)
+    share_results(backend, fingerprint)
     return Dataset(
         source=label,
         kind=kind,
@@ -127,7 +130,7 @@ def connect(
         missing=missing,
         stages=stages or plan.stages or StageOrder(),
         mapping_origin=None if plan.origin.startswith("<") else plan.origin,
-        fingerprint=_fingerprint(kind, label, given),
+        fingerprint=fingerprint,
     )
 
 

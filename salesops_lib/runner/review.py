@@ -27,6 +27,7 @@ from salesops_lib.catalog import CATALOG, Report
 from salesops_lib.config.paths import project_root
 from salesops_lib.core.periods import period_bounds
 from salesops_lib.data import connect
+from salesops_lib.data.shared_results import sharing_results
 from salesops_lib.data.sources import redact_url, source_fingerprint
 from salesops_lib.data.validation import validate_for_run
 from salesops_lib.errors import PublishError
@@ -79,6 +80,21 @@ def run_review(
     started = time.perf_counter()
     specs = [CATALOG[name] for name in (config.reports or tuple(CATALOG))]
     params = {spec.name: _report_params(spec, config) for spec in specs}  # validates before any work
+    with sharing_results():  # the reports' kernels ask the same questions: asked once, read by the others
+        return _review(config, specs, params, started_at, started, progress=progress, merge=merge, force=force)
+
+
+def _review(
+    config: ReviewConfig,
+    specs: list[Report],
+    params: dict[str, dict[str, Any]],
+    started_at: dt.datetime,
+    started: float,
+    *,
+    progress: Progress | None,
+    merge: bool,
+    force: bool,
+) -> ReviewRun:
     dataset = connect(config.source, config.mapping or None)
     warnings = [issue.describe() for issue in validate_for_run(dataset).warnings]  # errors stop the run here
     check_run(dataset, config)
