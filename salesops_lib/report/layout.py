@@ -49,20 +49,28 @@ def methods(*parts: object) -> HtmlFragment:
     return HtmlFragment(methods_note("".join(_html_of(part) for part in parts)))
 
 
-def list_note(shown: int, total: int, lang: str) -> str:
+def list_note(shown: int, total: int, lang: str, *, kept: int | None = None) -> str:
     """Under a list the page shows in part (the first ``shown`` of ``total`` deals or invoices,
-    worst first): where the complete list is. Nothing when the page shows them all.
+    worst first): where the complete list is, or, when the Excel download holds only the first
+    ``kept`` (a bounded list, :mod:`salesops_lib.analyses.bounded`), that it does. Nothing when
+    the page shows them all.
 
     Examples
     --------
     >>> list_note(10, 57, "en")
     "<p class='so-list-note'>The first 10 of 57; the complete list is in this page&#x27;s Excel download.</p>"
+    >>> list_note(10, 120_000, "en", kept=10_000)
+    "<p class='so-list-note'>The first 10 of 120,000; this page&#x27;s Excel download holds the first 10,000.</p>"
     >>> list_note(8, 8, "zh")
     ''
     """
     if total <= shown:
         return ""
-    return f"<p class='so-list-note'>{e(t('list_shown', lang).format(shown=shown, total=total))}</p>"
+    if kept is not None and kept < total:
+        text = t("list_shown_bounded", lang).format(shown=shown, total=f"{total:,}", kept=f"{kept:,}")
+    else:
+        text = t("list_shown", lang).format(shown=shown, total=total)
+    return f"<p class='so-list-note'>{e(text)}</p>"
 
 
 def figure_html(png: bytes) -> str:
