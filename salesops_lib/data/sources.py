@@ -27,6 +27,7 @@ from salesops_lib.config import StageOrder
 from salesops_lib.data.canonical import TABLES
 from salesops_lib.data.conform import ConformedTable, SourcePart, conform
 from salesops_lib.data.dataset import Dataset
+from salesops_lib.data.engine_memory import duckdb_settings
 from salesops_lib.data.mapping import Mapping, SourceRef, TablePart, load_mapping
 from salesops_lib.data.readers import SUPPORTED_SUFFIXES, read_file, resolve_file
 from salesops_lib.data.shared_results import share_results
@@ -81,7 +82,7 @@ def connect(
     else:
         path = Path(text).expanduser()
         if path.is_dir():
-            backend, kind, label = ibis.duckdb.connect(**_DUCKDB_CONFIG), "folder", str(path)
+            backend, kind, label = ibis.duckdb.connect(**_DUCKDB_CONFIG, **duckdb_settings()), "folder", str(path)
             loader = _file_loader(backend, path, plan.encoding if plan else "auto", engine_files)
         elif path.is_file() and path.suffix.lower() in _DUCKDB_SUFFIXES:
             backend, kind, label = _open_duckdb(path), "duckdb", str(path)
@@ -195,7 +196,7 @@ def _open_duckdb(path: Path) -> ibis.BaseBackend:
     shares one database instance per file within a process, so settings made on a direct
     connection would reach every other user of the file (another ``connect``, the demo truth).
     """
-    backend: ibis.BaseBackend = ibis.duckdb.connect(**_DUCKDB_CONFIG)
+    backend: ibis.BaseBackend = ibis.duckdb.connect(**_DUCKDB_CONFIG, **duckdb_settings())
     con = _duckdb_con(backend)
     try:
         con.execute(f"ATTACH {_sql_text(str(path.resolve()))} AS {_ATTACHED} (READ_ONLY)")
