@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from dataclasses import replace
 
 import pandas as pd
 
@@ -41,3 +42,27 @@ def test_another_source_does_not_read_the_first_ones_results() -> None:
         small = _won_by_region(SOURCE)
         other = _won_by_region("demo:small:2025-03-31")
     assert not small.equals(other)
+
+
+def test_an_analysis_run_again_in_the_run_is_read_not_recomputed() -> None:
+    # the monthly review asks for the forecast analysis' result the forecast report computed
+    from salesops_lib.analyses import kpi_overview
+    from salesops_lib.config.scope import RunScope
+
+    calls: list[str] = []
+
+    def counted(data, scope, params):  # type: ignore[no-untyped-def]
+        calls.append(scope.period)
+        return kpi_overview.SPEC.compute(data, scope, params)
+
+    spec = replace(kpi_overview.SPEC, compute=counted)
+    data, scope = connect(SOURCE), RunScope(source=SOURCE, period="2025-06")
+    with sharing_results():
+        first = spec.run(data, scope)
+        again = spec.run(connect(SOURCE), scope)
+        other = spec.run(data, RunScope(source=SOURCE, period="2025-05"))
+    assert calls == ["2025-06", "2025-05"]
+    pd.testing.assert_frame_equal(first.tiles, again.tiles)
+    assert not first.tiles.equals(other.tiles)
+    spec.run(data, scope)  # outside a run: computed
+    assert calls == ["2025-06", "2025-05", "2025-06"]

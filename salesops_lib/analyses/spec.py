@@ -18,6 +18,7 @@ from salesops_lib.analyses.coverage import Coverage, check_coverage, guard_findi
 from salesops_lib.analyses.findings import Finding
 from salesops_lib.config.scope import AnalysisParams, RunScope
 from salesops_lib.data import Dataset
+from salesops_lib.data.shared_results import shared_value
 
 
 class HasFindings(Protocol):
@@ -104,8 +105,15 @@ class AnalysisSpec(Generic[P, R]):
         (:func:`~salesops_lib.analyses.coverage.guard_findings`; ``coverage``: already measured
         by the caller, e.g. for the page's banner, so it is not measured twice).
         """
-        data = self.prepare(data)
         params = params if params is not None else self.params()
+        if extra or not data.fingerprint:
+            return self._run(data, scope, params, coverage=coverage, **extra)
+        # a review's summary asks again for what a report of the run computed (the forecast)
+        key = ("analysis", self.name, data.fingerprint, scope.model_dump_json(), params.model_dump_json())
+        return shared_value(key, lambda: self._run(data, scope, params, coverage=coverage))
+
+    def _run(self, data: Dataset, scope: RunScope, params: P, *, coverage: Coverage | None, **extra: Any) -> R:
+        data = self.prepare(data)
         result = self.compute(data, scope, params, **extra)
         if self.summary or not result.findings:
             return result

@@ -1,4 +1,4 @@
-"""Query results shared by the processes of one run.
+"""Query results (and analysis results) shared by the processes of one run.
 
 A review's reports run in separate kernels and ask the engine many of the same questions: the
 roster and the names, the coverage checks, a metric at a grain, and the monthly review asks again
@@ -16,10 +16,10 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import pandas as pd
@@ -77,6 +77,26 @@ def share_results(backend: ibis.BaseBackend, fingerprint: str) -> None:
     backend.execute = shared_execute  # type: ignore[method-assign,assignment]
 
 
+T = TypeVar("T")
+
+
+def shared_value(key: tuple[str, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, shared like a query result under ``key`` (every input it depends on, the
+    source's fingerprint among them): the first process of a run computes it, the others read it.
+    Without :data:`ENV`, or when the value cannot be stored, it is computed.
+    """
+    folder = os.environ.get(ENV, "")
+    if not folder:
+        return compute()
+    path = Path(folder) / f"{hashlib.sha256(chr(0).join(key).encode()).hexdigest()}.pickle"
+    stored = _read(path)
+    if stored is not _MISSING:
+        return stored  # type: ignore[no-any-return]
+    value = compute()
+    _write(path, value)
+    return value
+
+
 _MISSING = object()
 
 
@@ -97,7 +117,8 @@ def _write(path: Path, value: Any) -> None:
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except OSError:  # a full disk costs the sharing, not the run
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        # a full disk or a value pickle cannot store costs the sharing, not the run
         if tmp:
             Path(tmp).unlink(missing_ok=True)
 
