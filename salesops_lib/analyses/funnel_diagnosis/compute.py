@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from salesops_lib.analyses.bounded import BoundedList
 from salesops_lib.analyses.funnel_diagnosis import bridge as bridges
 from salesops_lib.analyses.funnel_diagnosis import changes, cohorts, process_change, segments, stages
 from salesops_lib.analyses.funnel_diagnosis.facts import (
@@ -24,6 +25,8 @@ from salesops_lib.analyses.funnel_diagnosis.facts import (
     StagePlan,
     deal_facts,
     lead_facts,
+    lead_months,
+    rows_of,
     stage_plan,
 )
 from salesops_lib.analyses.funnel_diagnosis.findings import conclude
@@ -68,18 +71,17 @@ def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> Fu
         starts.append(change_day - dt.timedelta(days=process_change.BEFORE_DAYS))
     since = None if window_start is None else min(window_start, *starts)
 
+    lead_rows = lead_facts(data, as_of, since=since, region=scope.region) if has_leads else None
+    lag_p90 = _lead_lag(_in_window(lead_rows, "created", window_start) if lead_rows is not None else None)
     with ExitStack() as stack:
+        # the deals are cached once (their stays are a union over them, read where asked); the
+        # leads only as monthly counts: every lead question is about whole months
         deals = stack.enter_context(deal_facts(data, plan, as_of, since=since, region=scope.region).cache())
-        leads = (
-            stack.enter_context(lead_facts(data, as_of, since=since, region=scope.region).cache())
-            if has_leads
-            else None
-        )
-        stay = stack.enter_context(stages.stays(deals, plan).cache())
+        leads = stack.enter_context(lead_months(lead_rows).cache()) if lead_rows is not None else None
         return _diagnose(
             deals,
             leads,
-            stay,
+            stages.stays(deals, plan),
             plan,
             scope,
             params,
@@ -89,6 +91,7 @@ def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> Fu
             baseline=baseline,
             as_of=as_of,
             change=(change_stages, change_level),
+            lead_lag_p90=lag_p90,
         )
 
 
@@ -121,6 +124,7 @@ def _diagnose(
     baseline: list[dt.date],
     as_of: dt.date,
     change: tuple[list[int], str],
+    lead_lag_p90: float,
 ) -> FunnelResult:
     first = scope.month[0]
     alpha = params.alpha
@@ -141,7 +145,7 @@ def _diagnose(
     unit_durations = stages.durations(stay, [norm_level], window_start, as_of)
     norms = _norms(unit_durations, durations, norm_level, params.min_segment_size)
     stalled = stages.stalled(stay, norms, norm_level, as_of) if not norms.empty else pd.DataFrame()
-    stuck = stages.stalled_deals(stay, norms, norm_level, as_of) if not norms.empty else pd.DataFrame()
+    stuck = stages.stalled_deals(stay, norms, norm_level, as_of) if not norms.empty else BoundedList(pd.DataFrame(), 0)
     reasons = stages.lost_reasons(window)
 
     # --- cohorts by creation month (right-censoring handled by the incidence estimator)
@@ -212,13 +216,14 @@ def _diagnose(
         "alpha": alpha,
         "min_segment_size": params.min_segment_size,
         "undated": undated,
-        "lead_lag_p90": _lead_lag(window_leads),
+        "lead_lag_p90": lead_lag_p90,
         "funnel": funnel,
         "value_lost": lost,
         "durations": durations,
         "unit_durations": unit_durations,
         "stalled": stalled,
-        "stalled_deals": stuck,
+        "stalled_deals": stuck.rows,
+        "stalled_deals_total": stuck.total,
         "lost_reasons": reasons,
         "cohorts": cohort_table,
         "curves": curves,
@@ -243,9 +248,9 @@ def _lead_counts(leads: ir.Table | None, by: list[str]) -> pd.DataFrame | None:
 def _lead_frame(leads: ir.Table, by: list[str]) -> pd.DataFrame:
     """Leads and converted leads by ``by`` (the totals when ``by`` is empty)."""
     table = (
-        leads.group_by(by).agg(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
+        leads.group_by(by).agg(leads=rows_of(leads), converted=leads.converted.sum().cast("float64"))
         if by
-        else leads.aggregate(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
+        else leads.aggregate(leads=rows_of(leads), converted=leads.converted.sum().cast("float64"))
     )
     frame: pd.DataFrame = table.execute()
     frame[["leads", "converted"]] = frame[["leads", "converted"]].astype(float).fillna(0.0)
