@@ -26,13 +26,15 @@ from salesops_lib.analyses.funnel_diagnosis.facts import (
     deal_facts,
     lead_facts,
     lead_months,
+    restored,
     rows_of,
     stage_plan,
+    stored,
 )
 from salesops_lib.analyses.funnel_diagnosis.findings import conclude
 from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
 from salesops_lib.analyses.funnel_diagnosis.result import FunnelResult
-from salesops_lib.analyses.funnel_diagnosis.stats import holm
+from salesops_lib.analyses.funnel_diagnosis.stats import holm, quantile_of_counts
 from salesops_lib.config.scope import RunScope
 from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
@@ -74,9 +76,11 @@ def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> Fu
     lead_rows = lead_facts(data, as_of, since=since, region=scope.region) if has_leads else None
     lag_p90 = _lead_lag(_in_window(lead_rows, "created", window_start) if lead_rows is not None else None)
     with ExitStack() as stack:
-        # the deals are cached once (their stays are a union over them, read where asked); the
-        # leads only as monthly counts: every lead question is about whole months
-        deals = stack.enter_context(deal_facts(data, plan, as_of, since=since, region=scope.region).cache())
+        # the deals are cached once, without what follows from other columns (their stays are a
+        # union over them, read where asked); the leads only as monthly counts: every lead
+        # question is about whole months
+        facts = deal_facts(data, plan, as_of, since=since, region=scope.region)
+        deals = restored(stack.enter_context(stored(facts).cache()), data)
         leads = stack.enter_context(lead_months(lead_rows).cache()) if lead_rows is not None else None
         return _diagnose(
             deals,
@@ -258,11 +262,14 @@ def _lead_frame(leads: ir.Table, by: list[str]) -> pd.DataFrame:
 
 
 def _lead_lag(leads: ir.Table | None) -> float:
+    """90th percentile of the converted leads' days to their first deal, from the engine's count
+    of leads per day of lag (a few hundred rows, where tens of millions of leads would be sorted).
+    """
     if leads is None:
         return float("nan")
     converted = leads.filter(leads.lag.notnull())
-    value = converted.aggregate(p90=converted.lag.quantile(0.9)).execute()["p90"].iloc[0]
-    return float(value) if value is not None and pd.notna(value) else float("nan")
+    counts = converted.group_by(days=converted.lag).agg(n=converted.count()).execute()
+    return quantile_of_counts(counts["days"].to_numpy(float), counts["n"].to_numpy(float), 0.9)
 
 
 def _norms(by_unit: pd.DataFrame, overall: pd.DataFrame, level: str, min_size: int) -> pd.DataFrame:
