@@ -189,6 +189,21 @@ def test_the_stalled_deals_are_listed_one_by_one_on_the_page_and_in_excel(small_
     assert [row[0] for row in stuck.rows] == deals["opp_id"].tolist() and stuck.kinds[4] == "money"
 
 
+def test_a_long_stalled_list_keeps_its_first_rows_and_counts_them_all(small_result: FunnelResult) -> None:
+    """On a source with ten million deals the stalled list is bounded (analyses.bounded): the
+    result holds the first rows and the full count, and the page says the Excel holds only those."""
+    import dataclasses
+
+    from salesops_lib.report.funnel_diagnosis import sections
+
+    assert small_result.stalled_deals_total == len(small_result.stalled_deals) == 3
+    cut = dataclasses.replace(
+        small_result, stalled_deals=small_result.stalled_deals.head(2), stalled_deals_total=12_345
+    )
+    page = sections.durations_section(cut, "en").html
+    assert "The first 2 of 12,345" in page and "holds the first 2" in page
+
+
 def test_loss_reasons_and_value_lost(small_result: FunnelResult) -> None:
     reasons = small_result.lost_reasons.set_index(["k", "lost_reason"])
     assert reasons.loc[(1, "price"), "deals"] == 2 and reasons.loc[(1, "price"), "share_of_stage"] == 1.0
@@ -516,6 +531,74 @@ def test_only_aggregates_leave_the_engine(planted: Dataset, monkeypatch: pytest.
     compute(planted, _scope(PLANTED, period="2025-06"), FunnelDiagnosisParams(segments="region,channel,product"))
     deals = int(planted.table("opportunities").count().execute())
     assert sizes and max(sizes) < 5_000 < deals
+
+
+@pytest.mark.slow
+def test_no_row_per_stay_or_lead_is_cached(planted: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine caches the deals (one row each) and the leads only as monthly counts; the stays
+    (a row per deal × stage) and the leads' rows are read where asked: on a source with 38 M stage
+    rows and 30 M leads, caching them cost the kernel gigabytes."""
+    import ibis.expr.types.relations as relations
+
+    cached: list[int] = []
+    cache = relations.Table.cache
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        out = cache(self, *args, **kwargs)
+        cached.append(int(out.count().execute()))
+        return out
+
+    monkeypatch.setattr(relations.Table, "cache", counting)
+    result = compute(planted, _scope(PLANTED, period="2025-06"), FunnelDiagnosisParams())
+    deals = int(planted.table("opportunities").count().execute())
+    leads = int(planted.table("leads").count().execute())
+    assert len(cached) == 2 and max(cached) <= deals and min(cached) < leads / 4
+    assert result.lead_lag_p90 > 0
+
+
+@pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 0.9, 1.0])
+def test_a_quantile_of_counted_values_equals_the_quantile_of_the_values(q: float) -> None:
+    """The leads' lag p90 is read from counts per day (tens of millions of leads are not sorted)."""
+    from salesops_lib.analyses.funnel_diagnosis.stats import quantile_of_counts
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        values = rng.integers(0, 40, rng.integers(1, 80)).astype(float)
+        days, counts = np.unique(values, return_counts=True)
+        got = quantile_of_counts(days[::-1].copy(), counts[::-1].copy(), q)
+        assert got == pytest.approx(np.quantile(values, q))
+    assert np.isnan(quantile_of_counts(np.array([]), np.array([]), 0.9))
+
+
+def test_the_cached_deals_restore_every_fact(small_funnel: Dataset) -> None:
+    from salesops_lib.analyses.funnel_diagnosis.facts import deal_facts, restored, stage_plan, stored
+
+    facts = deal_facts(small_funnel, stage_plan(small_funnel.stages), dt.date(2024, 6, 30))
+    again = restored(stored(facts), small_funnel)
+    assert again.schema() == facts.schema() and "region" not in stored(facts).columns
+    pd.testing.assert_frame_equal(again.order_by("opp_id").execute(), facts.order_by("opp_id").execute())
+
+
+def test_monthly_lead_counts_equal_the_leads_counted_one_by_one(planted: Dataset) -> None:
+    from salesops_lib.analyses.funnel_diagnosis import changes
+    from salesops_lib.analyses.funnel_diagnosis.facts import lead_facts, lead_months
+
+    rows = lead_facts(planted, dt.date(2025, 6, 30), since=dt.date(2024, 1, 1))
+    months = lead_months(rows)
+    base = [(dt.date(2025, m, 1), dt.date(2025, m, 28 if m == 2 else 30)) for m in (2, 4)]
+    for by in ("channel", "rep"):
+        one = changes.lead_counts(rows, [by], dt.date(2024, 3, 1), dt.date(2025, 6, 30))
+        summed = changes.lead_counts(months, [by], dt.date(2024, 3, 1), dt.date(2025, 6, 30))
+        key = ["month", by]
+        pd.testing.assert_frame_equal(
+            one.sort_values(key).reset_index(drop=True), summed[one.columns].sort_values(key).reset_index(drop=True)
+        )
+        args = ("created", "converted", by, dt.date(2025, 6, 1), dt.date(2025, 6, 30), base)
+        one, summed = changes.period_counts(rows, *args), changes.period_counts(months, *args)
+        key = ["latest", "segment"]
+        pd.testing.assert_frame_equal(
+            one.sort_values(key).reset_index(drop=True), summed[one.columns].sort_values(key).reset_index(drop=True)
+        )
 
 
 # --------------------------------------------------------------------------- Maven CRM against hand SQL

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.funnel_diagnosis import seasonal as season
+from salesops_lib.analyses.funnel_diagnosis.facts import rows_of
 from salesops_lib.analyses.funnel_diagnosis.stages import LEADS
 from salesops_lib.analyses.funnel_diagnosis.stats import rate, two_proportion
 from salesops_lib.analyses.multiplicity import bh_adjust, discoveries
@@ -74,7 +75,7 @@ def lead_counts(leads: ir.Table, by: list[str], first: dt.date, as_of: dt.date) 
     window = leads.filter((leads.created >= first) & (leads.created <= as_of))
     window = window.mutate(month=window.created.truncate("M"))
     frame: pd.DataFrame = (
-        window.group_by(["month", *by]).agg(n=window.count(), x=window.converted.sum().cast("float64")).execute()
+        window.group_by(["month", *by]).agg(n=rows_of(window), x=window.converted.sum().cast("float64")).execute()
     )
     return _tidy(frame.assign(step=LEADS, k=-1))
 
@@ -300,15 +301,15 @@ def period_counts(
     as_of: dt.date,
     baseline: list[tuple[dt.date, dt.date]],
 ) -> pd.DataFrame:
-    """``n`` and ``x`` (sum of ``flag``) by ``by`` for the latest month and the pooled baseline
-    months, rows of ``table`` placed by ``date``.
+    """``n`` (facts, :func:`~.facts.rows_of`) and ``x`` (sum of ``flag``) by ``by`` for the latest
+    month and the pooled baseline months, rows of ``table`` placed by ``date``.
     """
     at = table[date]
     in_base = ibis.or_(*[(at >= lo) & (at <= hi) for lo, hi in baseline])
     in_latest = (at >= latest) & (at <= as_of)
     window = table.filter(in_base | in_latest).mutate(latest=in_latest)
     frame: pd.DataFrame = (
-        window.group_by(["latest", by]).agg(n=window.count(), x=window[flag].sum().cast("float64")).execute()
+        window.group_by(["latest", by]).agg(n=rows_of(window), x=window[flag].sum().cast("float64")).execute()
     )
     frame[["n", "x"]] = frame[["n", "x"]].astype(float)
     return frame.rename(columns={by: "segment"})

@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from salesops_lib.analyses.bounded import BoundedList
 from salesops_lib.analyses.funnel_diagnosis import bridge as bridges
 from salesops_lib.analyses.funnel_diagnosis import changes, cohorts, process_change, segments, stages
 from salesops_lib.analyses.funnel_diagnosis.facts import (
@@ -24,12 +25,16 @@ from salesops_lib.analyses.funnel_diagnosis.facts import (
     StagePlan,
     deal_facts,
     lead_facts,
+    lead_months,
+    restored,
+    rows_of,
     stage_plan,
+    stored,
 )
 from salesops_lib.analyses.funnel_diagnosis.findings import conclude
 from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
 from salesops_lib.analyses.funnel_diagnosis.result import FunnelResult
-from salesops_lib.analyses.funnel_diagnosis.stats import holm
+from salesops_lib.analyses.funnel_diagnosis.stats import holm, quantile_of_counts
 from salesops_lib.config.scope import RunScope
 from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
@@ -68,18 +73,19 @@ def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> Fu
         starts.append(change_day - dt.timedelta(days=process_change.BEFORE_DAYS))
     since = None if window_start is None else min(window_start, *starts)
 
+    lead_rows = lead_facts(data, as_of, since=since, region=scope.region) if has_leads else None
+    lag_p90 = _lead_lag(_in_window(lead_rows, "created", window_start) if lead_rows is not None else None)
     with ExitStack() as stack:
-        deals = stack.enter_context(deal_facts(data, plan, as_of, since=since, region=scope.region).cache())
-        leads = (
-            stack.enter_context(lead_facts(data, as_of, since=since, region=scope.region).cache())
-            if has_leads
-            else None
-        )
-        stay = stack.enter_context(stages.stays(deals, plan).cache())
+        # the deals are cached once, without what follows from other columns (their stays are a
+        # union over them, read where asked); the leads only as monthly counts: every lead
+        # question is about whole months
+        facts = deal_facts(data, plan, as_of, since=since, region=scope.region)
+        deals = restored(stack.enter_context(stored(facts).cache()), data)
+        leads = stack.enter_context(lead_months(lead_rows).cache()) if lead_rows is not None else None
         return _diagnose(
             deals,
             leads,
-            stay,
+            stages.stays(deals, plan),
             plan,
             scope,
             params,
@@ -89,6 +95,7 @@ def compute(data: Dataset, scope: RunScope, params: FunnelDiagnosisParams) -> Fu
             baseline=baseline,
             as_of=as_of,
             change=(change_stages, change_level),
+            lead_lag_p90=lag_p90,
         )
 
 
@@ -121,6 +128,7 @@ def _diagnose(
     baseline: list[dt.date],
     as_of: dt.date,
     change: tuple[list[int], str],
+    lead_lag_p90: float,
 ) -> FunnelResult:
     first = scope.month[0]
     alpha = params.alpha
@@ -141,7 +149,7 @@ def _diagnose(
     unit_durations = stages.durations(stay, [norm_level], window_start, as_of)
     norms = _norms(unit_durations, durations, norm_level, params.min_segment_size)
     stalled = stages.stalled(stay, norms, norm_level, as_of) if not norms.empty else pd.DataFrame()
-    stuck = stages.stalled_deals(stay, norms, norm_level, as_of) if not norms.empty else pd.DataFrame()
+    stuck = stages.stalled_deals(stay, norms, norm_level, as_of) if not norms.empty else BoundedList(pd.DataFrame(), 0)
     reasons = stages.lost_reasons(window)
 
     # --- cohorts by creation month (right-censoring handled by the incidence estimator)
@@ -212,13 +220,14 @@ def _diagnose(
         "alpha": alpha,
         "min_segment_size": params.min_segment_size,
         "undated": undated,
-        "lead_lag_p90": _lead_lag(window_leads),
+        "lead_lag_p90": lead_lag_p90,
         "funnel": funnel,
         "value_lost": lost,
         "durations": durations,
         "unit_durations": unit_durations,
         "stalled": stalled,
-        "stalled_deals": stuck,
+        "stalled_deals": stuck.rows,
+        "stalled_deals_total": stuck.total,
         "lost_reasons": reasons,
         "cohorts": cohort_table,
         "curves": curves,
@@ -243,9 +252,9 @@ def _lead_counts(leads: ir.Table | None, by: list[str]) -> pd.DataFrame | None:
 def _lead_frame(leads: ir.Table, by: list[str]) -> pd.DataFrame:
     """Leads and converted leads by ``by`` (the totals when ``by`` is empty)."""
     table = (
-        leads.group_by(by).agg(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
+        leads.group_by(by).agg(leads=rows_of(leads), converted=leads.converted.sum().cast("float64"))
         if by
-        else leads.aggregate(leads=leads.count(), converted=leads.converted.sum().cast("float64"))
+        else leads.aggregate(leads=rows_of(leads), converted=leads.converted.sum().cast("float64"))
     )
     frame: pd.DataFrame = table.execute()
     frame[["leads", "converted"]] = frame[["leads", "converted"]].astype(float).fillna(0.0)
@@ -253,11 +262,14 @@ def _lead_frame(leads: ir.Table, by: list[str]) -> pd.DataFrame:
 
 
 def _lead_lag(leads: ir.Table | None) -> float:
+    """90th percentile of the converted leads' days to their first deal, from the engine's count
+    of leads per day of lag (a few hundred rows, where tens of millions of leads would be sorted).
+    """
     if leads is None:
         return float("nan")
     converted = leads.filter(leads.lag.notnull())
-    value = converted.aggregate(p90=converted.lag.quantile(0.9)).execute()["p90"].iloc[0]
-    return float(value) if value is not None and pd.notna(value) else float("nan")
+    counts = converted.group_by(days=converted.lag).agg(n=converted.count()).execute()
+    return quantile_of_counts(counts["days"].to_numpy(float), counts["n"].to_numpy(float), 0.9)
 
 
 def _norms(by_unit: pd.DataFrame, overall: pd.DataFrame, level: str, min_size: int) -> pd.DataFrame:

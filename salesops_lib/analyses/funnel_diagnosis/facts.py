@@ -1,15 +1,18 @@
 """The funnel's fact tables in the engine: one row per deal and one row per lead, as of a date.
 
-Everything later is a small group-by over these two expressions. :func:`deal_facts` pivots
+Everything later is a small group-by over these expressions. :func:`deal_facts` pivots
 ``stage_history`` to one row per deal (first entry into each stage), so a deal that skipped a
 recorded stage still counts as having passed it, and only what happened by ``as_of`` counts:
 later stage entries are ignored and a deal closed after ``as_of`` is open on that date.
+:func:`lead_months` sums the leads up to creation month × unit × channel: every lead question
+the funnel asks is about whole months, and a source has tens of millions of leads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import ibis
 import ibis.expr.types as ir
@@ -69,9 +72,11 @@ def entry(k: int) -> str:
     return f"e{k}"
 
 
-def exit_(k: int) -> str:
-    """Column of the day a deal left open stage ``k`` (next recorded stage, won or lost)."""
-    return f"x{k}"
+def exit_(deals: ir.Table, k: int, n: int) -> ir.DateValue:
+    """The day a deal of :func:`deal_facts` left open stage ``k`` of ``n`` (its next recorded
+    stage, won or lost; null while it is still there).
+    """
+    return cast("ir.DateValue", ibis.coalesce(*(deals[entry(j)] for j in range(k + 1, n)), deals.won_at, deals.lost_at))
 
 
 def _org(data: Dataset) -> ir.Table:
@@ -93,8 +98,8 @@ def deal_facts(
     Columns: ``opp_id``, ``created`` (creation date, else its first dated stage), the
     dimensions (``region team rep channel product industry``), ``amount``, ``lost_reason``,
     ``status`` (open/won/lost on ``as_of``), ``won_at``, ``lost_at``, ``furthest`` (index of the
-    last open stage reached; ``plan.n`` when won), ``e0…`` (entry into each open stage, from
-    the stage history) and ``x0…`` (the day the deal left that stage).
+    last open stage reached; ``plan.n`` when won) and ``e0…`` (entry into each open stage, from
+    the stage history; :func:`exit_` is the day the deal left it).
     """
     opps = data.table("opportunities")
     history = data.table("stage_history")
@@ -134,7 +139,6 @@ def deal_facts(
         *((entries[k].notnull(), k) for k in range(n - 1, 0, -1)),
         else_=0,
     )
-    exits = {exit_(k): ibis.coalesce(*entries[k + 1 :], won_at, lost_at) for k in range(n)}
     facts = t.select(
         opp_id=t.opp_id,
         created=ibis.coalesce(t.created_at, *entries, won_at, lost_at),
@@ -146,16 +150,40 @@ def deal_facts(
         industry=_labelled(industry),
         amount=t.amount.cast("float64"),
         lost_reason=t.lost_reason,
-        status=ibis.cases((won_at.notnull(), "won"), (lost_at.notnull(), "lost"), else_="open"),
+        status=_status(won_at, lost_at),
         won_at=won_at,
         lost_at=lost_at,
         furthest=furthest.cast("int64"),
         **{entry(k): entries[k] for k in range(n)},
-        **exits,
     )
     if region:
         facts = facts.filter(facts.region == region)
     return facts
+
+
+def _status(won_at: ir.Value, lost_at: ir.Value) -> ir.StringValue:
+    return cast("ir.StringValue", ibis.cases((won_at.notnull(), "won"), (lost_at.notnull(), "lost"), else_="open"))
+
+
+DERIVED = ("region", "team", "status")
+"""Columns of :func:`deal_facts` that follow from others (the rep's org, the won and lost dates)."""
+
+
+def stored(facts: ir.Table) -> ir.Table:
+    """:func:`deal_facts` without its :data:`DERIVED` columns: what is worth caching (ten million
+    deals cost a third less memory); :func:`restored` adds them back.
+    """
+    return facts.drop(*DERIVED)
+
+
+def restored(deals: ir.Table, data: Dataset) -> ir.Table:
+    """:func:`stored` deals with their :data:`DERIVED` columns again, in :func:`deal_facts`' order."""
+    org = _org(data)
+    t = deals.left_join(org, deals.rep == org["__rep"])
+    derived = {"region": _labelled(t.region), "team": _labelled(t.team), "status": _status(t.won_at, t.lost_at)}
+    order = ["opp_id", "created", "region", "team", *deals.columns[2:]]
+    order.insert(order.index("won_at"), "status")
+    return t.select(**{c: derived[c] if c in derived else t[c] for c in order})
 
 
 def lead_facts(data: Dataset, as_of: dt.date, *, since: dt.date | None = None, region: str = "") -> ir.Table:
@@ -186,3 +214,23 @@ def lead_facts(data: Dataset, as_of: dt.date, *, since: dt.date | None = None, r
     if region:
         facts = facts.filter(facts.region == region)
     return facts
+
+
+WEIGHT = "weight"
+"""Column of :func:`lead_months` holding how many leads a row stands for."""
+
+
+def lead_months(leads: ir.Table) -> ir.Table:
+    """:func:`lead_facts` summed up per creation month × ``region team rep channel``: ``created``
+    (the month's first day), ``weight`` (leads) and ``converted`` (of them, those with a deal).
+    Counting its rows with :func:`rows_of` gives the leads' counts.
+    """
+    month = leads.mutate(created=leads.created.truncate("M"))
+    return month.group_by(["created", "region", "team", "rep", "channel"]).agg(
+        **{WEIGHT: month.count(), "converted": month.converted.sum()}
+    )
+
+
+def rows_of(table: ir.Table) -> ir.IntegerScalar:
+    """How many facts ``table`` holds: its rows, or the sum of their ``weight`` (:func:`lead_months`)."""
+    return cast("ir.IntegerScalar", table[WEIGHT].sum()) if WEIGHT in table.columns else table.count()

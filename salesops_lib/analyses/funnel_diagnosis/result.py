@@ -49,8 +49,11 @@ class FunnelResult:
     #: per unit and stage: open deals, those beyond the unit's 80th percentile (stalled) and their value
     stalled: pd.DataFrame
     #: the stalled open deals one by one (the counts above), largest amount first: opp_id, k, the
-    #: unit, rep, amount, entered, age_days, norm_days
+    #: unit, rep, amount, entered, age_days, norm_days — the first LIST_ROWS of them
+    #: (:mod:`salesops_lib.analyses.bounded`)
     stalled_deals: pd.DataFrame
+    #: how many stalled open deals there are (``stalled_deals`` holds the first of them)
+    stalled_deals_total: int
     #: lost deals by stage and reason (empty when the source records no reasons)
     lost_reasons: pd.DataFrame
     #: per creation month: deals, reached per stage, won/lost/open, win rate to date, won within the horizon

@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from salesops_lib.analyses.bounded import BoundedList, first_rows
 from salesops_lib.analyses.funnel_diagnosis.facts import StagePlan, entry, exit_
 from salesops_lib.analyses.funnel_diagnosis.stats import rate, wilson
 from salesops_lib.metrics.engine import indicator
@@ -137,7 +138,7 @@ def stays(deals: ir.Table, plan: StagePlan) -> ir.Table:
             entered = ibis.coalesce(entered, deals.created)
         part = deals.filter(entered.notnull() & (deals.furthest >= k))
         entered = part[entry(k)] if k else ibis.coalesce(part[entry(0)], part.created)
-        left = part[exit_(k)]
+        left = exit_(part, k, plan.n)
         parts.append(
             part.select(
                 k=ibis.literal(k, type="int64"),
@@ -206,20 +207,17 @@ def stalled(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.
     return frame
 
 
-def stalled_deals(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> pd.DataFrame:
+def stalled_deals(stay: ir.Table, norms: pd.DataFrame, by: str, as_of: dt.date) -> BoundedList:
     """The stalled open deals themselves (those :func:`stalled` counts), the largest first, then the
     longest stuck: ``opp_id``, ``k``, the ``by`` unit, ``rep``, ``amount``, ``entered``,
-    ``age_days`` and the unit's ``norm_days``.
+    ``age_days`` and the unit's ``norm_days`` — the first :data:`~salesops_lib.analyses.bounded.LIST_ROWS`
+    of them, and how many there are.
     """
     joined = _open_stays(stay, norms, by, as_of)
     over = joined.filter(joined.age > joined.norm_days)
     columns = {"opp_id": over.opp_id, "k": over.k, by: over[by], "rep": over.rep, "amount": over.amount}
-    frame: pd.DataFrame = (
-        over.select(**columns, entered=over.entered, age_days=over.age.cast("int64"), norm_days=over.norm_days)
-        .order_by([ibis.desc("amount"), ibis.desc("age_days"), "opp_id"])
-        .execute()
-    )
-    return frame
+    deals = over.select(**columns, entered=over.entered, age_days=over.age.cast("int64"), norm_days=over.norm_days)
+    return first_rows(deals, [ibis.desc("amount"), ibis.desc("age_days"), "opp_id"])
 
 
 def lost_reasons(deals: ir.Table) -> pd.DataFrame:

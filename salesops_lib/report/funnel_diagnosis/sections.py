@@ -204,7 +204,7 @@ def losses_section(result: FunnelResult, lang: str) -> HtmlFragment:
 
 
 STUCK_SHOWN = 10
-"""Stalled deals on the page; the Excel download has them all."""
+"""Stalled deals on the page; the Excel download has the first LIST_ROWS of them (all, on most sources)."""
 STUCK_COLUMNS: Columns = {
     "opp_id": ("deal", str),
     "unit_label": ("unit", str),
@@ -219,7 +219,8 @@ STUCK_COLUMNS: Columns = {
 
 def stuck_deals(result: FunnelResult, lang: str) -> pd.DataFrame:
     """The stalled open deals one by one, largest first, with ``stage``, ``unit_label`` and
-    ``rep_label`` in words (the page shows the first :data:`STUCK_SHOWN`, the Excel download all).
+    ``rep_label`` in words (the page shows the first :data:`STUCK_SHOWN`, the Excel download those
+    the result holds: the first LIST_ROWS of ``stalled_deals_total``).
     """
     deals = result.stalled_deals.copy()
     if deals.empty:
@@ -312,7 +313,7 @@ def durations_section(result: FunnelResult, lang: str) -> HtmlFragment:
         parts += [
             h3(label("stuck_title", lang)),
             frame_table(shown, STUCK_COLUMNS, lang),
-            list_note(len(shown), len(stuck), lang),
+            list_note(len(shown), max(result.stalled_deals_total, len(stuck)), lang, kept=len(stuck)),
         ]
     return HtmlFragment("".join(parts))
 
