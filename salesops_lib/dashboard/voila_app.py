@@ -12,6 +12,10 @@ On top of Voila 0.5 it adds
 - a cap on kernels alive at once, preheated ones included (:class:`SalesOpsKernelManager`): a page
   gets a preheated kernel if one is ready, else a kernel of its own if the cap allows, else
   ``503`` with a short page; preheated kernels are refilled only within the cap;
+- the dashboard's first view as plain HTML in the page's first bytes (:mod:`~salesops_lib.dashboard.snapshot`),
+  also on the ``503`` page, so figures show before Voila's scripts load and the kernel answers;
+- pool refills starting one at a time (``refill_starts``), so refilling after a crowd took the
+  pool does not start every kernel at once on a machine whose cores the viewers need;
 - culling by what the page did: a kernel whose page never connected is shut down after
   ``cull_unconnected`` seconds, one whose page was closed after ``cull_idle_timeout`` idle seconds,
   one with an open page never.
@@ -48,6 +52,7 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.utils import ENV_VARIABLE
 
+from salesops_lib.dashboard import snapshot
 from salesops_lib.dashboard.labels import LABELS
 from salesops_lib.dashboard.server import TOKEN_ENV
 from salesops_lib.report.i18n import t
@@ -302,6 +307,7 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
     """
 
     max_kernels = Integer(8, config=True, help="Most kernels alive at once, preheated ones included.")
+    refill_starts = Integer(1, config=True, help="Pool refills starting at once (a viewer's own kernel never waits).")
     cull_unconnected = Integer(
         60,
         config=True,
@@ -316,6 +322,9 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         self._connected_once: set[str] = set()
         self._room = asyncio.Event()
         self._closing = False
+        self._refills: asyncio.Semaphore | None = None
+        self.starts_at_once = 0  # kernel starts under way now (a refill holds its turn until started)
+        self.most_starts_at_once = 0  # the most seen, for the logs and the tests
 
     def kernel_count(self) -> int:
         """Kernels alive, starting, or shut down but with their process not yet gone."""
@@ -333,14 +342,27 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
             raise RuntimeError("the dashboard server is shutting down")
 
     async def start_kernel(self, *, kernel_id: str | None = None, **kwargs: Any) -> str:  # type: ignore[override]
-        """Start a kernel within the cap: a pool refill waits for a slot, a viewer's kernel is refused."""
+        """Start a kernel within the cap: a pool refill waits for its turn (``refill_starts`` at
+        once) and for a slot, a viewer's kernel starts at once or is refused.
+        """
         preheat = (kwargs.get("env") or {}).get(ENV_VARIABLE.VOILA_PREHEAT) == "True"
+        if not preheat:
+            return await self._start(kernel_id, preheat, **kwargs)
+        if self._refills is None:
+            self._refills = asyncio.Semaphore(max(1, self.refill_starts))
+        async with self._refills:
+            return await self._start(kernel_id, preheat, **kwargs)
+
+    async def _start(self, kernel_id: str | None, preheat: bool, **kwargs: Any) -> str:
         if preheat:
             await self._wait_for_room()
         elif not self.has_room():
             raise AtCapacityError(self.max_kernels)
         kernel_id = kernel_id or str(uuid.uuid4())
         self._starting.add(kernel_id)  # no await since the check: the slot is ours
+        self.starts_at_once += 1
+        self.most_starts_at_once = max(self.most_starts_at_once, self.starts_at_once)
+        started_at = time.monotonic()
         try:
             started: str = await super().start_kernel(kernel_id=kernel_id, **kwargs)
         except BaseException:
@@ -348,6 +370,14 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
             raise
         finally:
             self._starting.discard(kernel_id)
+            self.starts_at_once -= 1
+        self.log.info(
+            "Kernel %s (%s) ready in %.2f s; %d kernels",
+            started,
+            "pool" if preheat else "viewer",
+            time.monotonic() - started_at,
+            self.kernel_count(),
+        )
         if not preheat:
             self._handed_at[started] = time.monotonic()
         return started
@@ -482,7 +512,7 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             f"<meta http-equiv='refresh' content='{RETRY_AFTER_BUSY}'>"
             f"<title>{t('busy_title', lang, LABELS)}</title></head><body style='font-family:sans-serif;"
             f"margin:3em'><h1>{t('busy_title', lang, LABELS)}</h1>"
-            f"<p>{t('busy_text', lang, LABELS).format(n=n)}</p></body></html>"
+            f"<p>{t('busy_text', lang, LABELS).format(n=n)}</p>{snapshot.served()}</body></html>"
         )
 
 
@@ -506,6 +536,10 @@ class SalesOpsVoila(Voila):
         """Voila's set-up, with :class:`SalesOpsKernelManager` as the kernel manager."""
         super().initialize(argv)
         self.voila_configuration.multi_kernel_manager_class = SalesOpsKernelManager
+        first_view = snapshot.served()
+        if first_view:  # what the template writes before the cells (Voila's renderers read it from the config)
+            config = self.voila_configuration.config.VoilaConfiguration
+            config.resources = {**dict(self.voila_configuration.resources), "salesops_snapshot": first_view}
 
     def init_handlers(self) -> list[Any]:
         """Voila's handlers, with :class:`CappedVoilaHandler` in place of its page handler."""
