@@ -16,6 +16,9 @@ On top of Voila 0.5 it adds
   also on the ``503`` page, so figures show before Voila's scripts load and the kernel answers;
 - pool refills starting one at a time (``refill_starts``), so refilling after a crowd took the
   pool does not start every kernel at once on a machine whose cores the viewers need;
+- static files (Voila's scripts, the widget extensions, the template's styles) cached by browsers:
+  versioned ones (``?v=<hash>`` or a hash in the name) for a year, the others for ten minutes,
+  where Voila has every viewer ask again for each of its ~90 files on every visit;
 - culling by what the page did: a kernel whose page never connected is shut down after
   ``cull_unconnected`` seconds, one whose page was closed after ``cull_idle_timeout`` idle seconds,
   one with an open page never.
@@ -31,10 +34,11 @@ import ipaddress
 import logging
 import math
 import os
+import re
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -516,6 +520,47 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         )
 
 
+# ----------------------------------------------------------------------------- static files
+
+STATIC_MAX_AGE = 600
+"""Seconds a browser keeps a static file whose URL carries no version (Voila's own chunks)."""
+
+VERSIONED = re.compile(r"[.-][0-9a-f]{16,}\.")
+"""A content hash in a file name (``remoteEntry.c8c9eed2cdefdeac.js``)."""
+
+
+def cache_control(path: str, arguments: Mapping[str, Any]) -> str:
+    """The ``Cache-Control`` of a static file: a year for a versioned URL (its content never changes
+    under that URL), else :data:`STATIC_MAX_AGE` seconds.
+
+    >>> cache_control("/voila/labextensions/x/static/remoteEntry.c8c9eed2cdefdeac.js", {})
+    'public, max-age=31536000, immutable'
+    >>> cache_control("/voila/static/voila.js", {}), cache_control("/voila/templates/a/index.css", {"v": [b"1"]})
+    ('public, max-age=600', 'public, max-age=31536000, immutable')
+    """
+    if "v" in arguments or VERSIONED.search(path.rsplit("/", 1)[-1]):
+        return "public, max-age=31536000, immutable"
+    return f"public, max-age={STATIC_MAX_AGE}"
+
+
+_CACHED: dict[type, type[web.StaticFileHandler]] = {}
+
+
+def cached_static(handler: type[web.StaticFileHandler]) -> type[web.StaticFileHandler]:
+    """``handler`` (a static file handler of Voila's) sending :func:`cache_control`."""
+    if handler in _CACHED:
+        return _CACHED[handler]
+
+    class Cached(handler):  # type: ignore[valid-type,misc]
+        def set_headers(self) -> None:
+            super().set_headers()
+            self.set_header("Cache-Control", cache_control(self.request.path, self.request.arguments))
+
+    Cached.__name__ = Cached.__qualname__ = f"Cached{handler.__name__}"
+    _CACHED[handler] = Cached
+    return Cached
+
+
 # ----------------------------------------------------------------------------- the application
 
 
@@ -542,11 +587,19 @@ class SalesOpsVoila(Voila):
             config.resources = {**dict(self.voila_configuration.resources), "salesops_snapshot": first_view}
 
     def init_handlers(self) -> list[Any]:
-        """Voila's handlers, with :class:`CappedVoilaHandler` in place of its page handler."""
-        return [
-            (spec[0], CappedVoilaHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
-            for spec in super().init_handlers()
-        ]
+        """Voila's handlers, with :class:`CappedVoilaHandler` in place of its page handler and its
+        static files sent with :func:`cache_control`.
+        """
+        return [(spec[0], _our_handler(spec[1]), *spec[2:]) for spec in super().init_handlers()]
+
+
+def _our_handler(handler: Any) -> Any:
+    """The handler this server uses where Voila uses ``handler``."""
+    if handler is TornadoVoilaHandler:
+        return CappedVoilaHandler
+    if isinstance(handler, type) and issubclass(handler, web.StaticFileHandler):
+        return cached_static(handler)
+    return handler
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -417,6 +417,24 @@ def test_the_first_view_comes_in_the_pages_first_bytes(server, token) -> None:  
     assert "Filters are loading" in page.body
 
 
+@pytest.mark.slow
+def test_static_files_are_kept_by_browsers(server, token) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: each visit asked again for every one of Voila's ~90 static files (no-cache, or no
+    Cache-Control at all); versioned files are now kept a year, the others ten minutes.
+    """
+    page = fetch(server.port, f"/?token={token}", client="127.0.0.51")
+    style = re.search(r'href="(/voila/templates/[^"]+\.css\?v=[0-9a-f]+)"', page.body)
+    entry = re.search(r'"load": "(static/remoteEntry\.[0-9a-f]+\.js)", "name": "(@jupyter-widgets/[a-z-]+)"', page.body)
+    assert style and entry, "the page names its versioned styles and widget extension"
+    for path, kept in [
+        (style.group(1), "public, max-age=31536000, immutable"),
+        (f"/voila/labextensions/{entry.group(2)}/{entry.group(1)}", "public, max-age=31536000, immutable"),
+        ("/voila/static/voila.js", "public, max-age=600"),
+    ]:
+        reply = fetch(server.port, path, client="127.0.0.51")
+        assert (reply.status, reply.headers["Cache-Control"]) == (200, kept), path
+
+
 def test_pool_refills_start_one_at_a_time_and_viewers_never_wait_for_them() -> None:
     """Issue 22: a crowd that takes the pool set off every refill at once, on the cores the viewers'
     own kernels and browsers needed; refills now take turns, viewers' kernels do not queue behind them.
