@@ -10,8 +10,9 @@ On top of Voila 0.5 it adds
 - a limit on wrong tokens per client address (:class:`AuthThrottle`): after 5 wrong tokens within a
   minute the address gets ``429`` for a minute, doubling at each new block up to an hour;
 - a cap on kernels alive at once, preheated ones included (:class:`SalesOpsKernelManager`): a page
-  gets a preheated kernel if one is ready, else a kernel of its own if the cap allows, else
-  ``503`` with a short page; preheated kernels are refilled only within the cap;
+  gets a preheated kernel if one is ready, else a kernel of its own if the cap allows (the kernel
+  of a page closed meanwhile is shut down to make room), else ``503`` with a short page;
+  preheated kernels are refilled only within the cap;
 - the dashboard's first view as plain HTML in the page's first bytes (:mod:`~salesops_lib.dashboard.snapshot`),
   also on the ``503`` page, so figures show before Voila's scripts load and the kernel answers;
 - pool refills starting one at a time (``refill_starts``), so refilling after a crowd took the
@@ -338,6 +339,30 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         """Whether one more kernel may start now."""
         return self.kernel_count() < self.max_kernels
 
+    def closed_pages(self) -> list[str]:
+        """Kernels whose page connected once and has been closed, the longest idle first."""
+        busy = self._starting | set(self._stopping)
+        closed = [
+            k
+            for k in self._kernels
+            if k in self._connected_once and not self._kernel_connections.get(k, 0) and k not in busy
+        ]
+        return sorted(closed, key=lambda k: self._kernels[k].last_activity)
+
+    async def make_room(self) -> bool:
+        """Whether a viewer's kernel may start, after shutting down the kernel of the page closed
+        longest ago if the cap is reached: a viewer at the door comes before a closed tab's kernel
+        (kept ``cull_idle_timeout`` seconds otherwise, holding a slot the whole time).
+        """
+        if self.has_room():
+            return True
+        closed = self.closed_pages()
+        if not closed:
+            return False
+        self.log.info("Shutting down kernel %s of a closed page: a viewer needs its slot", closed[0])
+        await self.shutdown_kernel(closed[0])
+        return self.has_room()
+
     async def _wait_for_room(self) -> None:
         while not self.has_room() and not self._closing:
             self._room.clear()
@@ -496,7 +521,7 @@ class CappedVoilaHandler(TornadoVoilaHandler):
     async def get(self, path: str | None = None) -> None:
         """The page, or 503 (with ``Retry-After``) when no kernel is ready and the cap is reached."""
         manager = self.kernel_manager
-        if not self._pool_ready() and not manager.has_room():
+        if not self._pool_ready() and not await manager.make_room():
             raise web.HTTPError(503, reason="Dashboard at capacity")
         try:
             await super().get(path=path)

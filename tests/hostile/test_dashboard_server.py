@@ -472,6 +472,47 @@ def test_pool_refills_start_one_at_a_time_and_viewers_never_wait_for_them() -> N
     assert peak["True"] == 1 and peak["False"] == 3 and peak["all"] == 4
 
 
+def test_a_viewer_at_the_cap_takes_the_slot_of_a_closed_page() -> None:
+    """Issue 22: closed tabs' kernels held their slots for --cull-idle (300 s), so viewers arriving
+    after a few visits got the 503 page every 30 s until then; the closed page longest idle now
+    makes way, while open pages and kernels never connected (a page still loading) keep theirs.
+    """
+    import datetime as dt
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from salesops_lib.dashboard.voila_app import SalesOpsKernelManager
+
+    shut: list[str] = []
+
+    async def fake_shutdown(self, kernel_id, now=False, restart=False):  # type: ignore[no-untyped-def]
+        shut.append(kernel_id)
+        self._kernels.pop(kernel_id)
+
+    async def arrive() -> tuple[bool, bool]:
+        manager = SalesOpsKernelManager(max_kernels=4)
+        start = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        for i, name in enumerate(["open", "closed-late", "closed-early", "loading"]):
+            manager._kernels[name] = SimpleNamespace(last_activity=start - dt.timedelta(minutes=i))
+        manager._connected_once |= {"open", "closed-late", "closed-early"}
+        manager._kernel_connections["open"] = 1
+        first = await manager.make_room()
+        manager._kernels["new"] = SimpleNamespace(last_activity=start)
+        second = await manager.make_room()
+        manager._kernels["newer"] = SimpleNamespace(last_activity=start)
+        return first and second, await manager.make_room()
+
+    with (
+        mock.patch.object(AsyncMappingKernelManager, "shutdown_kernel", fake_shutdown),
+        mock.patch("salesops_lib.dashboard.voila_app._process_gone", mock.AsyncMock()),
+    ):
+        made_room, third = asyncio.run(arrive())
+    assert made_room and shut == ["closed-early", "closed-late"]
+    assert not third  # only an open page and a loading one are left: that viewer gets the 503 page
+
+
 @pytest.mark.slow
 def test_an_open_page_keeps_its_kernel_and_a_closed_one_loses_it(server, token) -> None:  # type: ignore[no-untyped-def]
     from tornado.httpclient import HTTPRequest
