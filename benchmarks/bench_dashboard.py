@@ -69,23 +69,30 @@ def summary(name: str, values: list[float], unit: str = "s") -> str:
     )
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds of ``pid`` and its descendants (children that exited meanwhile are not counted)."""
+def cpu_by_process(pid: int) -> dict[int, float]:
+    """CPU seconds of ``pid`` and each of its descendants alive now, by process id."""
     import psutil
 
-    total = 0.0
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0.0
+        return {}
+    seconds = {}
     for process in processes:
         try:
             times = process.cpu_times()
-            total += times.user + times.system
+            seconds[process.pid] = times.user + times.system
         except psutil.Error:
             continue
-    return total
+    return seconds
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two :func:`cpu_by_process` readings by the processes alive at the
+    second (those that exited in between — closed tabs, culled kernels — are not counted).
+    """
+    return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
 
 
 @dataclass
@@ -95,9 +102,12 @@ class Viewer:
     first_render: float = WAIT
     interactive: float = WAIT
     statuses: dict[int, int] = field(default_factory=dict)
+    #: CPU seconds of this process, Playwright's driver and the browser while the viewers loaded
+    #: (the same figure on every viewer of a crowd; 0 unless asked for)
+    browser_cpu: float = 0.0
 
 
-async def open_viewers(url: str, viewers: int, *, gap: float = 0.0) -> list[Viewer]:
+async def open_viewers(url: str, viewers: int, *, gap: float = 0.0, cpu: bool = False) -> list[Viewer]:
     """``viewers`` fresh browser contexts opening ``url``, all at once (or ``gap`` seconds apart, in turn)."""
     from playwright.async_api import async_playwright
 
@@ -118,8 +128,14 @@ async def open_viewers(url: str, viewers: int, *, gap: float = 0.0) -> list[View
                 seen.interactive = time.perf_counter() - started
             except Exception as exc:  # a viewer not served in time counts as WAIT
                 print(f"  a viewer was not served: {str(exc).splitlines()[0]}", file=sys.stderr)
-            await context.close()
+            if gap:  # one at a time: the viewer leaves before the next arrives
+                await context.close()
+            else:
+                contexts.append(context)
             return seen
+
+        contexts: list = []
+        browser_before = cpu_by_process(os.getpid()) if cpu else {}
 
         if gap:
             seen = []
@@ -128,6 +144,12 @@ async def open_viewers(url: str, viewers: int, *, gap: float = 0.0) -> list[View
                 await asyncio.sleep(gap)
         else:
             seen = list(await asyncio.gather(*(one() for _ in range(viewers))))
+        if cpu:  # before the tabs close: their renderers' CPU goes with them
+            spent = cpu_spent(browser_before, cpu_by_process(os.getpid()))
+            for viewer in seen:
+                viewer.browser_cpu = spent
+        for context in contexts:
+            await context.close()
         await browser.close()
     return seen
 
@@ -152,15 +174,16 @@ def filter_changes(url: str, rounds: int = 2) -> tuple[list[float], list[float]]
 def crowd(server: DashboardProcess, viewers: int, name: str) -> tuple[list[str], list[Viewer]]:
     """``viewers`` at once against ``server``: summary lines and what each saw."""
     assert server.proc is not None
-    server_cpu, browser_cpu = cpu_seconds(server.proc.pid), cpu_seconds(os.getpid())
-    seen = asyncio.run(open_viewers(server.url, viewers))
-    server_cpu, browser_cpu = cpu_seconds(server.proc.pid) - server_cpu, cpu_seconds(os.getpid()) - browser_cpu
+    server_before = cpu_by_process(server.proc.pid)
+    seen = asyncio.run(open_viewers(server.url, viewers, cpu=True))
+    server_cpu = cpu_spent(server_before, cpu_by_process(server.proc.pid))
+    browser_cpu = sum(v.browser_cpu for v in seen[:1])
     busy = sum(v.statuses.get(503, 0) for v in seen)
     requests = statistics.median(sum(v.statuses.values()) for v in seen)
     lines = [
         summary(f"(3) {name}: first render", [v.first_render for v in seen]),
         summary(f"(3) {name}: interactive", [v.interactive for v in seen]),
-        f"    503 replies {busy}; requests per page (median) {requests:.0f}; CPU s: server+kernels "
+        f"    503 replies {busy}; requests per page (median) {requests:.0f}; CPU s (processes alive at the end): server+kernels "
         f"{server_cpu:.1f}, browsers {browser_cpu:.1f}",
     ]
     return lines, seen
