@@ -607,6 +607,7 @@ def dashboard(
 ) -> None:
     """Serve the leadership dashboard with Voila (builds the latest period's data, serves it, builds the others in the background)."""
     from salesops_lib.core.periods import resolve_period
+    from salesops_lib.dashboard import snapshot
     from salesops_lib.dashboard.background import build_latest, spawn_pending
     from salesops_lib.dashboard.build import build_cube, recent_periods
     from salesops_lib.dashboard.cube import cube_root
@@ -657,6 +658,7 @@ def dashboard(
         later = build_latest(
             root, recent_periods(latest, months), lambda p: build_cube(ds, p, progress=say), refresh=refresh
         )
+        snapshot.ensure(root / latest, lang)  # the first view, served inside the page before any script runs
     if later:  # the latest period is served now; the older ones follow in the background
         spawn_pending(root, source, str(mapping) if mapping else None)
         say(f"building {', '.join(later)} in the background (log: {root / 'background.log'})")

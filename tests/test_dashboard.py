@@ -231,6 +231,36 @@ def test_widget_callbacks_requery_and_cache(tmp_path) -> None:  # type: ignore[n
     assert len(dash.cache._items) == before  # already rendered: served from the cache
 
 
+def test_the_first_view_is_plain_html_kept_beside_the_cube(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: ten viewers at once waited for Voila's ~90 scripts and a kernel each before any
+    figure showed; the first view now comes as plain HTML in the page itself, rendered once per cube.
+    """
+    from salesops_lib.dashboard import snapshot
+
+    folder = save_cube(hand_cube(), tmp_path)
+    written = snapshot.ensure(folder, "en")
+    html = written.read_text(encoding="utf-8")
+    assert html.count(f"id='{snapshot.SNAPSHOT_ID}'") == 1 and "data-scope='company:company'" in html
+    assert "so-tile' data-metric='revenue'" in html and "Sales leadership dashboard" in html
+    assert "Filters are loading" in html and snapshot.SWAP_SCRIPT in html  # replaced by the live page
+    assert "<script src" not in html and "<img src='http" not in html  # nothing to fetch: charts are inline
+    kept = written.stat().st_mtime_ns
+    assert snapshot.ensure(folder, "en").stat().st_mtime_ns == kept  # rendered once per cube
+    save_cube(hand_cube(), tmp_path)  # a rebuilt cube gets a new snapshot
+    assert snapshot.ensure(folder, "en").stat().st_mtime_ns > kept
+    snapshot.served.cache_clear()
+    monkeypatch.setenv(snapshot.CUBES_ENV, str(tmp_path))
+    monkeypatch.setenv(snapshot.PERIOD_ENV, folder.name)
+    monkeypatch.setenv(snapshot.LANG_ENV, "en")
+    try:
+        assert snapshot.served() == written.read_text(encoding="utf-8")
+        snapshot.served.cache_clear()
+        monkeypatch.setenv(snapshot.LANG_ENV, "zh")  # none written for zh: the page renders as before
+        assert snapshot.served() == ""
+    finally:
+        snapshot.served.cache_clear()
+
+
 def test_cube_round_trips_through_storage(tmp_path) -> None:  # type: ignore[no-untyped-def]
     cube = hand_cube()
     loaded = load_cube(save_cube(cube, tmp_path))

@@ -71,6 +71,7 @@ def _expected_revenue(source: Path, level: str, unit: str) -> str:
 
 def test_dashboard_loads_with_the_periods_figures_and_filters(browser, server, hostile_source) -> None:  # type: ignore[no-untyped-def]
     page, _seconds = open_dashboard(browser, server.url)
+    assert page.locator(".so-kpis").count() == 1  # the snapshot in the page's HTML made way for the live page
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     assert page.inner_text(".so-tile[data-metric=revenue] .so-value") == _expected_revenue(

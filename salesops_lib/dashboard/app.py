@@ -143,8 +143,7 @@ class LeadershipDashboard:
 
     def header(self) -> str:
         """Title and styles (shown as a plain output: it needs no kernel round trip)."""
-        css = font_css(self.cube, self.lang) + panels.DASHBOARD_CSS + TILE_CSS
-        return f"<style>{css}</style><div class='so-dash'><h1>{e(t('title', self.lang, LABELS))}</h1></div>"
+        return header_html(self.cube, self.lang)
 
     @property
     def scope(self) -> Scope:
@@ -265,6 +264,12 @@ class LeadershipDashboard:
         self.state = Scope(region, team, rep)
         self._fill_filters()
         self.refresh()
+
+
+def header_html(cube: DashboardCube, lang: str) -> str:
+    """The dashboard's styles and title (what the page and its snapshot start with)."""
+    css = font_css(cube, lang) + panels.DASHBOARD_CSS + TILE_CSS
+    return f"<style>{css}</style><div class='so-dash'><h1>{e(t('title', lang, LABELS))}</h1></div>"
 
 
 def font_css(cube: DashboardCube, lang: str) -> str:

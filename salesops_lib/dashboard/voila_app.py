@@ -10,8 +10,16 @@ On top of Voila 0.5 it adds
 - a limit on wrong tokens per client address (:class:`AuthThrottle`): after 5 wrong tokens within a
   minute the address gets ``429`` for a minute, doubling at each new block up to an hour;
 - a cap on kernels alive at once, preheated ones included (:class:`SalesOpsKernelManager`): a page
-  gets a preheated kernel if one is ready, else a kernel of its own if the cap allows, else
-  ``503`` with a short page; preheated kernels are refilled only within the cap;
+  gets a preheated kernel if one is ready, else a kernel of its own if the cap allows (the kernel
+  of a page closed meanwhile is shut down to make room), else ``503`` with a short page;
+  preheated kernels are refilled only within the cap;
+- the dashboard's first view as plain HTML in the page's first bytes (:mod:`~salesops_lib.dashboard.snapshot`),
+  also on the ``503`` page, so figures show before Voila's scripts load and the kernel answers;
+- pool refills starting one at a time (``refill_starts``), so refilling after a crowd took the
+  pool does not start every kernel at once on a machine whose cores the viewers need;
+- static files (Voila's scripts, the widget extensions, the template's styles) cached by browsers:
+  versioned ones (``?v=<hash>`` or a hash in the name) for a year, the others for ten minutes,
+  where Voila has every viewer ask again for each of its ~90 files on every visit;
 - culling by what the page did: a kernel whose page never connected is shut down after
   ``cull_unconnected`` seconds, one whose page was closed after ``cull_idle_timeout`` idle seconds,
   one with an open page never.
@@ -27,10 +35,11 @@ import ipaddress
 import logging
 import math
 import os
+import re
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -48,6 +57,7 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.utils import ENV_VARIABLE
 
+from salesops_lib.dashboard import snapshot
 from salesops_lib.dashboard.labels import LABELS
 from salesops_lib.dashboard.server import TOKEN_ENV
 from salesops_lib.report.i18n import t
@@ -302,6 +312,7 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
     """
 
     max_kernels = Integer(8, config=True, help="Most kernels alive at once, preheated ones included.")
+    refill_starts = Integer(1, config=True, help="Pool refills starting at once (a viewer's own kernel never waits).")
     cull_unconnected = Integer(
         60,
         config=True,
@@ -316,6 +327,9 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         self._connected_once: set[str] = set()
         self._room = asyncio.Event()
         self._closing = False
+        self._refills: asyncio.Semaphore | None = None
+        self.starts_at_once = 0  # kernel starts under way now (a refill holds its turn until started)
+        self.most_starts_at_once = 0  # the most seen, for the logs and the tests
 
     def kernel_count(self) -> int:
         """Kernels alive, starting, or shut down but with their process not yet gone."""
@@ -325,6 +339,30 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
         """Whether one more kernel may start now."""
         return self.kernel_count() < self.max_kernels
 
+    def closed_pages(self) -> list[str]:
+        """Kernels whose page connected once and has been closed, the longest idle first."""
+        busy = self._starting | set(self._stopping)
+        closed = [
+            k
+            for k in self._kernels
+            if k in self._connected_once and not self._kernel_connections.get(k, 0) and k not in busy
+        ]
+        return sorted(closed, key=lambda k: self._kernels[k].last_activity)
+
+    async def make_room(self) -> bool:
+        """Whether a viewer's kernel may start, after shutting down the kernel of the page closed
+        longest ago if the cap is reached: a viewer at the door comes before a closed tab's kernel
+        (kept ``cull_idle_timeout`` seconds otherwise, holding a slot the whole time).
+        """
+        if self.has_room():
+            return True
+        closed = self.closed_pages()
+        if not closed:
+            return False
+        self.log.info("Shutting down kernel %s of a closed page: a viewer needs its slot", closed[0])
+        await self.shutdown_kernel(closed[0])
+        return self.has_room()
+
     async def _wait_for_room(self) -> None:
         while not self.has_room() and not self._closing:
             self._room.clear()
@@ -333,14 +371,27 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
             raise RuntimeError("the dashboard server is shutting down")
 
     async def start_kernel(self, *, kernel_id: str | None = None, **kwargs: Any) -> str:  # type: ignore[override]
-        """Start a kernel within the cap: a pool refill waits for a slot, a viewer's kernel is refused."""
+        """Start a kernel within the cap: a pool refill waits for its turn (``refill_starts`` at
+        once) and for a slot, a viewer's kernel starts at once or is refused.
+        """
         preheat = (kwargs.get("env") or {}).get(ENV_VARIABLE.VOILA_PREHEAT) == "True"
+        if not preheat:
+            return await self._start(kernel_id, preheat, **kwargs)
+        if self._refills is None:
+            self._refills = asyncio.Semaphore(max(1, self.refill_starts))
+        async with self._refills:
+            return await self._start(kernel_id, preheat, **kwargs)
+
+    async def _start(self, kernel_id: str | None, preheat: bool, **kwargs: Any) -> str:
         if preheat:
             await self._wait_for_room()
         elif not self.has_room():
             raise AtCapacityError(self.max_kernels)
         kernel_id = kernel_id or str(uuid.uuid4())
         self._starting.add(kernel_id)  # no await since the check: the slot is ours
+        self.starts_at_once += 1
+        self.most_starts_at_once = max(self.most_starts_at_once, self.starts_at_once)
+        started_at = time.monotonic()
         try:
             started: str = await super().start_kernel(kernel_id=kernel_id, **kwargs)
         except BaseException:
@@ -348,6 +399,14 @@ class SalesOpsKernelManager(AsyncMappingKernelManager):
             raise
         finally:
             self._starting.discard(kernel_id)
+            self.starts_at_once -= 1
+        self.log.info(
+            "Kernel %s (%s) ready in %.2f s; %d kernels",
+            started,
+            "pool" if preheat else "viewer",
+            time.monotonic() - started_at,
+            self.kernel_count(),
+        )
         if not preheat:
             self._handed_at[started] = time.monotonic()
         return started
@@ -462,7 +521,7 @@ class CappedVoilaHandler(TornadoVoilaHandler):
     async def get(self, path: str | None = None) -> None:
         """The page, or 503 (with ``Retry-After``) when no kernel is ready and the cap is reached."""
         manager = self.kernel_manager
-        if not self._pool_ready() and not manager.has_room():
+        if not self._pool_ready() and not await manager.make_room():
             raise web.HTTPError(503, reason="Dashboard at capacity")
         try:
             await super().get(path=path)
@@ -482,8 +541,49 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             f"<meta http-equiv='refresh' content='{RETRY_AFTER_BUSY}'>"
             f"<title>{t('busy_title', lang, LABELS)}</title></head><body style='font-family:sans-serif;"
             f"margin:3em'><h1>{t('busy_title', lang, LABELS)}</h1>"
-            f"<p>{t('busy_text', lang, LABELS).format(n=n)}</p></body></html>"
+            f"<p>{t('busy_text', lang, LABELS).format(n=n)}</p>{snapshot.served()}</body></html>"
         )
+
+
+# ----------------------------------------------------------------------------- static files
+
+STATIC_MAX_AGE = 600
+"""Seconds a browser keeps a static file whose URL carries no version (Voila's own chunks)."""
+
+VERSIONED = re.compile(r"[.-][0-9a-f]{16,}\.")
+"""A content hash in a file name (``remoteEntry.c8c9eed2cdefdeac.js``)."""
+
+
+def cache_control(path: str, arguments: Mapping[str, Any]) -> str:
+    """The ``Cache-Control`` of a static file: a year for a versioned URL (its content never changes
+    under that URL), else :data:`STATIC_MAX_AGE` seconds.
+
+    >>> cache_control("/voila/labextensions/x/static/remoteEntry.c8c9eed2cdefdeac.js", {})
+    'public, max-age=31536000, immutable'
+    >>> cache_control("/voila/static/voila.js", {}), cache_control("/voila/templates/a/index.css", {"v": [b"1"]})
+    ('public, max-age=600', 'public, max-age=31536000, immutable')
+    """
+    if "v" in arguments or VERSIONED.search(path.rsplit("/", 1)[-1]):
+        return "public, max-age=31536000, immutable"
+    return f"public, max-age={STATIC_MAX_AGE}"
+
+
+_CACHED: dict[type, type[web.StaticFileHandler]] = {}
+
+
+def cached_static(handler: type[web.StaticFileHandler]) -> type[web.StaticFileHandler]:
+    """``handler`` (a static file handler of Voila's) sending :func:`cache_control`."""
+    if handler in _CACHED:
+        return _CACHED[handler]
+
+    class Cached(handler):  # type: ignore[valid-type,misc]
+        def set_headers(self) -> None:
+            super().set_headers()
+            self.set_header("Cache-Control", cache_control(self.request.path, self.request.arguments))
+
+    Cached.__name__ = Cached.__qualname__ = f"Cached{handler.__name__}"
+    _CACHED[handler] = Cached
+    return Cached
 
 
 # ----------------------------------------------------------------------------- the application
@@ -506,13 +606,25 @@ class SalesOpsVoila(Voila):
         """Voila's set-up, with :class:`SalesOpsKernelManager` as the kernel manager."""
         super().initialize(argv)
         self.voila_configuration.multi_kernel_manager_class = SalesOpsKernelManager
+        first_view = snapshot.served()
+        if first_view:  # what the template writes before the cells (Voila's renderers read it from the config)
+            config = self.voila_configuration.config.VoilaConfiguration
+            config.resources = {**dict(self.voila_configuration.resources), "salesops_snapshot": first_view}
 
     def init_handlers(self) -> list[Any]:
-        """Voila's handlers, with :class:`CappedVoilaHandler` in place of its page handler."""
-        return [
-            (spec[0], CappedVoilaHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
-            for spec in super().init_handlers()
-        ]
+        """Voila's handlers, with :class:`CappedVoilaHandler` in place of its page handler and its
+        static files sent with :func:`cache_control`.
+        """
+        return [(spec[0], _our_handler(spec[1]), *spec[2:]) for spec in super().init_handlers()]
+
+
+def _our_handler(handler: Any) -> Any:
+    """The handler this server uses where Voila uses ``handler``."""
+    if handler is TornadoVoilaHandler:
+        return CappedVoilaHandler
+    if isinstance(handler, type) and issubclass(handler, web.StaticFileHandler):
+        return cached_static(handler)
+    return handler
 
 
 def main(argv: list[str] | None = None) -> None:

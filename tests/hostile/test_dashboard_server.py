@@ -394,12 +394,123 @@ def test_kernels_are_capped_and_unconnected_ones_culled(server, token) -> None: 
     assert statuses.count(200) >= 1 and statuses.count(503) >= 2, statuses
     busy = next(r for r in replies if r.status == 503)
     assert busy.headers["Retry-After"] == "30" and "at capacity" in busy.body
+    assert "id='so-snapshot'" in busy.body and "data-metric='revenue'" in busy.body  # the figures all the same
     for _ in range(10):  # the parked pool refill does not overshoot either
         assert len(kernel_cmdlines(server.proc.pid)) <= CAP
         time.sleep(0.1)
     # none of these pages opened a websocket: their kernels go after CULL_UNCONNECTED s
     settled(server)
     assert fetch(server.port, f"/?token={token}", client="127.0.0.29").status == 200
+
+
+@pytest.mark.slow
+def test_the_first_view_comes_in_the_pages_first_bytes(server, token) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: the figures are in the HTML itself, ahead of Voila's scripts, so a viewer sees them
+    without waiting for ~90 script files and a kernel (ten viewers at once stalled on both).
+    """
+    settled(server)
+    page = fetch(server.port, f"/?token={token}", client="127.0.0.50")
+    assert page.status == 200
+    snapshot_at = page.body.index("id='so-snapshot'")
+    assert snapshot_at < page.body.index("data-metric='revenue'") < page.body.index('src="/voila/static/voila.js"')
+    assert snapshot_at < page.body.index('id="rendered_cells"')  # before the cells the kernel renders
+    assert "Filters are loading" in page.body
+
+
+@pytest.mark.slow
+def test_static_files_are_kept_by_browsers(server, token) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: each visit asked again for every one of Voila's ~90 static files (no-cache, or no
+    Cache-Control at all); versioned files are now kept a year, the others ten minutes.
+    """
+    page = fetch(server.port, f"/?token={token}", client="127.0.0.51")
+    style = re.search(r'href="(/voila/templates/[^"]+\.css\?v=[0-9a-f]+)"', page.body)
+    entry = re.search(r'"load": "(static/remoteEntry\.[0-9a-f]+\.js)", "name": "(@jupyter-widgets/[a-z-]+)"', page.body)
+    assert style and entry, "the page names its versioned styles and widget extension"
+    for path, kept in [
+        (style.group(1), "public, max-age=31536000, immutable"),
+        (f"/voila/labextensions/{entry.group(2)}/{entry.group(1)}", "public, max-age=31536000, immutable"),
+        ("/voila/static/voila.js", "public, max-age=600"),
+    ]:
+        reply = fetch(server.port, path, client="127.0.0.51")
+        assert (reply.status, reply.headers["Cache-Control"]) == (200, kept), path
+
+
+def test_pool_refills_start_one_at_a_time_and_viewers_never_wait_for_them() -> None:
+    """Issue 22: a crowd that takes the pool set off every refill at once, on the cores the viewers'
+    own kernels and browsers needed; refills now take turns, viewers' kernels do not queue behind them.
+    """
+    from unittest import mock
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila.utils import ENV_VARIABLE
+
+    from salesops_lib.dashboard.voila_app import SalesOpsKernelManager
+
+    starting: list[str] = []
+    peak = {"True": 0, "False": 0, "all": 0}
+
+    async def fake_start(self, *, kernel_id=None, **kwargs):  # type: ignore[no-untyped-def]
+        kind = kwargs["env"][ENV_VARIABLE.VOILA_PREHEAT]
+        starting.append(kind)
+        peak[kind] = max(peak[kind], starting.count(kind))
+        peak["all"] = max(peak["all"], len(starting))
+        await asyncio.sleep(0.01)
+        starting.remove(kind)
+        return kernel_id
+
+    async def crowd() -> None:
+        manager = SalesOpsKernelManager(max_kernels=8)
+        refill, viewer = ({"env": {ENV_VARIABLE.VOILA_PREHEAT: flag}} for flag in ("True", "False"))
+        await asyncio.gather(*(manager.start_kernel(**refill) for _ in range(3)))
+        assert manager.most_starts_at_once == 1
+        await asyncio.gather(
+            *(manager.start_kernel(**refill) for _ in range(3)), *(manager.start_kernel(**viewer) for _ in range(3))
+        )
+
+    with mock.patch.object(AsyncMappingKernelManager, "start_kernel", fake_start):
+        asyncio.run(crowd())
+    assert peak["True"] == 1 and peak["False"] == 3 and peak["all"] == 4
+
+
+def test_a_viewer_at_the_cap_takes_the_slot_of_a_closed_page() -> None:
+    """Issue 22: closed tabs' kernels held their slots for --cull-idle (300 s), so viewers arriving
+    after a few visits got the 503 page every 30 s until then; the closed page longest idle now
+    makes way, while open pages and kernels never connected (a page still loading) keep theirs.
+    """
+    import datetime as dt
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from salesops_lib.dashboard.voila_app import SalesOpsKernelManager
+
+    shut: list[str] = []
+
+    async def fake_shutdown(self, kernel_id, now=False, restart=False):  # type: ignore[no-untyped-def]
+        shut.append(kernel_id)
+        self._kernels.pop(kernel_id)
+
+    async def arrive() -> tuple[bool, bool]:
+        manager = SalesOpsKernelManager(max_kernels=4)
+        start = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        for i, name in enumerate(["open", "closed-late", "closed-early", "loading"]):
+            manager._kernels[name] = SimpleNamespace(last_activity=start - dt.timedelta(minutes=i))
+        manager._connected_once |= {"open", "closed-late", "closed-early"}
+        manager._kernel_connections["open"] = 1
+        first = await manager.make_room()
+        manager._kernels["new"] = SimpleNamespace(last_activity=start)
+        second = await manager.make_room()
+        manager._kernels["newer"] = SimpleNamespace(last_activity=start)
+        return first and second, await manager.make_room()
+
+    with (
+        mock.patch.object(AsyncMappingKernelManager, "shutdown_kernel", fake_shutdown),
+        mock.patch("salesops_lib.dashboard.voila_app._process_gone", mock.AsyncMock()),
+    ):
+        made_room, third = asyncio.run(arrive())
+    assert made_room and shut == ["closed-early", "closed-late"]
+    assert not third  # only an open page and a loading one are left: that viewer gets the 503 page
 
 
 @pytest.mark.slow
