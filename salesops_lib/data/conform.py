@@ -208,7 +208,11 @@ def _stage(
         value = selected[col.name]
         typed[col.name] = _typed(value, col, rule.format if rule else None, backend)
         if col.kind != "string":
-            typed[col.name + RAW_SUFFIX] = value.cast("string")
+            # the source text validation reads for values that did not parse; a source column
+            # already of the kind (a DuckDB DOUBLE, a Parquet date) has none to fail, and
+            # casting ten million of them to text only to find that would cost a scan
+            raw = ibis.null("string") if _already_typed(value, col) else value.cast("string")
+            typed[col.name + RAW_SUFFIX] = raw
     keys = {GROUP_PREFIX + str(i): selected[GROUP_PREFIX + str(i)] for i in range(len(select.group_by))}
     result = selected.select(**typed, **keys)
     if select.group_by:
@@ -252,6 +256,14 @@ def _select_item(
     whens = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in rule.values.items())
     otherwise = "NULL" if rule.unmapped == "null" else text
     return f"CASE TRIM({text}) {whens} ELSE {otherwise} END"
+
+
+def _already_typed(value: ir.Value, col: Column) -> bool:
+    """True when the source column has the canonical column's kind already (no text to parse)."""
+    source_type = value.type()
+    if col.kind in ("float", "int"):
+        return bool(source_type.is_numeric())
+    return col.kind == "date" and bool(source_type.is_date() or source_type.is_timestamp())
 
 
 def _typed(value: ir.Value, col: Column, fmt: str | None, backend: str) -> ir.Value:

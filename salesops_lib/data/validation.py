@@ -271,6 +271,14 @@ def _check_table(spec: Table, conformed: ConformedTable, dataset: Dataset) -> tu
     return TableProfile(spec.name, conformed.origin, rows, nulls, duplicates), issues
 
 
+def _as_source_text(table: ir.Table, column: str) -> ir.Table:
+    """``table`` with ``column`` as the source wrote it: its text, or for a source column that
+    was a number already (no text kept), the number as text.
+    """
+    raw = table[column + RAW_SUFFIX]
+    return table.mutate(**{column: ibis.coalesce(raw, table[column].cast("string"))})
+
+
 def _count(flag: ir.BooleanValue) -> ir.NumericScalar:
     """How many rows ``flag`` holds for (every flag here is over a table's columns)."""
     return cast("ir.BooleanColumn", flag).sum()
@@ -330,9 +338,7 @@ def _column_issues(
                 f"{non_finite:,} value(s) are not finite numbers (NaN or ±infinity) in {conformed.origin}",
                 non_finite,
                 column=col.name,
-                examples=_examples(
-                    staged.filter(_non_finite(staged[col.name])), [*key_cols, raw], rename={raw: col.name}
-                ),
+                examples=_examples(_as_source_text(staged.filter(_non_finite(staged[col.name])), col.name), show),
                 fix=f"put the real {col.name} in the source, or leave the cell empty when it is unknown "
                 "(one NaN makes every total it enters NaN)",
             )
