@@ -110,17 +110,25 @@ def labels(vocab: tuple[str, ...], index: np.ndarray) -> pa.Array:
 class DemoWriter:
     """An open DuckDB file with the canonical tables created empty; append chunks, then close.
 
-    Appends are queued and inserted in order by one background thread; at most
-    ``max_pending_bytes`` of Arrow tables wait (``append`` blocks beyond that). :attr:`con`
-    waits until every queued chunk is written.
+    Appends are queued and inserted in order by one background thread (DuckDB with
+    ``insert_threads``: one keeps the other core for generating); at most ``max_pending_bytes``
+    of Arrow tables wait (``append`` blocks beyond that). :attr:`con` waits until every queued
+    chunk is written and then queries with ``threads``.
     """
 
     def __init__(
-        self, path: Path, *, threads: int = 2, memory_limit: str = "1GB", max_pending_bytes: int = 512 << 20
+        self,
+        path: Path,
+        *,
+        threads: int = 2,
+        insert_threads: int = 1,
+        memory_limit: str = "1GB",
+        max_pending_bytes: int = 512 << 20,
     ) -> None:
         self.path = path
+        self.threads = threads
         self._con = duckdb.connect(str(path))
-        self._con.execute(f"SET threads = {int(threads)}")
+        self._con.execute(f"SET threads = {int(insert_threads)}")
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self.rows: Counter[str] = Counter()
         for name, table in TABLES.items():
@@ -130,6 +138,7 @@ class DemoWriter:
         self.max_pending_bytes = max_pending_bytes
         self._queue: deque[tuple[str, pa.Table] | None] = deque()
         self._pending = 0
+        self._querying = False
         self._error: BaseException | None = None
         self._ready = threading.Condition()
         self._thread = threading.Thread(target=self._insert_queued, name="demo-writer", daemon=True)
@@ -139,6 +148,9 @@ class DemoWriter:
     def con(self) -> duckdb.DuckDBPyConnection:
         """The connection, once every appended chunk is written."""
         self.flush()
+        if not self._querying:
+            self._con.execute(f"SET threads = {int(self.threads)}")
+            self._querying = True
         return self._con
 
     def append(self, table: str, columns: Mapping[str, Column]) -> None:
