@@ -289,13 +289,27 @@ def team_name(region: str, number: int) -> str:
     --------
     >>> team_name("east", 1), team_name("southwest", 12), team_name("north", 20)
     ('华东一组', '西南十二组', '华北二十组')
+    >>> team_name("east", 105), team_name("east", 110), team_name("east", 176)
+    ('华东一百零五组', '华东一百一十组', '华东一百七十六组')
     """
-    tens, ones = divmod(number, 10)
-    if number < 10:
-        words = _DIGITS[number]
-    else:
-        words = ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
-    return f"{REGION_NAMES[region]}{words}组"
+    return f"{REGION_NAMES[region]}{chinese_number(number)}组"
+
+
+def chinese_number(number: int) -> str:
+    """``number`` (1…9999) in Chinese numerals: 7 七, 12 十二, 105 一百零五, 1010 一千零一十."""
+    if not 0 < number < 10_000:
+        raise ValueError(f"{number} is outside 1…9999")
+    if number < 20:
+        return _DIGITS[number] if number < 10 else "十" + (_DIGITS[number - 10] if number > 10 else "")
+    words, gap = "", False
+    for unit, size in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit, number = divmod(number, size)
+        if digit:
+            words += ("零" if gap and words else "") + _DIGITS[digit] + unit
+            gap = False
+        else:
+            gap = True
+    return words
 
 
 def _team_numbers(team_region: np.ndarray) -> list[int]:

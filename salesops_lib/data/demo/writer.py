@@ -123,7 +123,7 @@ class DemoWriter:
         threads: int = 2,
         insert_threads: int = 1,
         memory_limit: str = "1GB",
-        max_pending_bytes: int = 512 << 20,
+        max_pending_bytes: int = 256 << 20,
     ) -> None:
         self.path = path
         self.threads = threads
