@@ -16,7 +16,7 @@ from salesops_lib.data.demo.bookings import Workdays
 from salesops_lib.data.demo.customers import Books, KeyAccounts
 from salesops_lib.data.demo.org import Org
 from salesops_lib.data.demo.pipeline import OPEN, Pipeline
-from salesops_lib.data.demo.sampling import sample_in_ranges, stream
+from salesops_lib.data.demo.sampling import sample_in_ranges, sort_order, stream
 from salesops_lib.data.demo.spec import DemoConfig
 from salesops_lib.data.demo.timeline import Timeline
 
@@ -52,7 +52,7 @@ def build_activities(
     rep = reps[row]
 
     # tie to one of the rep's deals open that day
-    by_rep = np.lexsort((pipe.opp_created, pipe.opp_rep))
+    by_rep = sort_order(pipe.opp_created, pipe.opp_rep)
     keys = pipe.opp_rep[by_rep] * 1_000_000 + (pipe.opp_created[by_rep] - tl.start_day + 500_000)
     rep_first = np.searchsorted(pipe.opp_rep[by_rep], rep, side="left")
     j = np.searchsorted(keys, rep * 1_000_000 + (day - tl.start_day + 500_000), side="right") - 1
@@ -92,5 +92,5 @@ def build_activities(
         "customer": np.concatenate([customer, books.first_id + pipe.opp_customer[proposals]]),
         "opp": np.concatenate([opp, proposals]),
     }
-    order = np.lexsort((out["rep"], day))
+    order = sort_order(out["rep"], day)
     return Activities(**{k: v[order] for k, v in out.items()})

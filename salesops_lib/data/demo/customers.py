@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from salesops_lib.data.demo.org import NO_EXIT, Allocation, Org
-from salesops_lib.data.demo.sampling import choose, stream
+from salesops_lib.data.demo.sampling import choose, sort_order, stream
 from salesops_lib.data.demo.spec import INDUSTRIES, REGIONS, SEGMENTS, DemoConfig
 from salesops_lib.data.demo.timeline import Timeline
 from salesops_lib.data.demo.vocab import company_names
@@ -103,7 +103,7 @@ def build_books(cfg: DemoConfig, tl: Timeline, org: Org, slots: np.ndarray, firs
     created = created.reshape(-1, per)
     created[:, :12] = np.minimum(created[:, :12], tl.start_day - 30)
     created = created.ravel()
-    order = np.lexsort((created, slot))
+    order = sort_order(created, slot)
     slot, created = slot[order], created[order]
     weight = np.clip(rng.lognormal(0.0, 0.6, n), 0.25, 3.0)
     region = org.team_region[org.slot_team[slot]]

@@ -27,7 +27,7 @@ from salesops_lib.data.demo.org import NO_EXIT, Allocation, Org, allocate_revenu
 from salesops_lib.data.demo.pipeline import Pipeline, build_pipeline
 from salesops_lib.data.demo.plans import market_potential, target_lines
 from salesops_lib.data.demo.revenue import Orders, Receivables, build_orders, build_receivables
-from salesops_lib.data.demo.sampling import stream
+from salesops_lib.data.demo.sampling import sort_order, stream
 from salesops_lib.data.demo.scenario import pick_reps, pick_units
 from salesops_lib.data.demo.spec import (
     CHANNELS,
@@ -322,7 +322,7 @@ def _write_chunk(
 
 
 def _write_expenses(writer: DemoWriter, org: Org, spend: Expenses, counters: dict[str, int]) -> None:
-    order = np.lexsort((spend.rep, spend.day))
+    order = sort_order(spend.rep, spend.day)
     e = Expenses(*(getattr(spend, f)[order] for f in Expenses.__dataclass_fields__))
     n = e.day.size
     start = counters["expense"]

@@ -331,6 +331,7 @@ def build_truth(
     )
 
     effects.append(_forecast(cfg, tl, con))
+    fit = measure.rep_month_fit(con, as_of)  # one regression for the elasticities and the ramp
     effects.append(
         Effect(
             id="activity_effect",
@@ -346,7 +347,7 @@ def build_truth(
                     "visits_per_fte_month": m.visits_norm,
                     "calls_per_fte_month": m.calls_norm,
                 },
-                "measured": measure.activity_regression(con, as_of),
+                "measured": measure.activity_regression(con, as_of, fit),
             },
             metric="revenue",
             direction="up",
@@ -377,7 +378,7 @@ def build_truth(
                         "7-12": round(float(ramp_curve(np.arange(7, 13), m.ramp_tau).mean()), 4),
                     },
                 },
-                "measured": measure.ramp_ratios(con, as_of),
+                "measured": measure.ramp_ratios(con, as_of, fit),
             },
             metric="revenue",
             direction="up",

@@ -5,6 +5,7 @@ states. The generator records these measurements; tests re-measure independently
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -241,12 +242,15 @@ def follow_up_days(con: duckdb.DuckDBPyConnection, change: dt.date, as_of: dt.da
     rows = _rows(
         con,
         """
-        WITH s AS (
+        WITH deals AS (
+            SELECT DISTINCT opp_id FROM stage_history
+            WHERE stage = 'follow-up' AND entered_at >= $1 - INTERVAL 180 DAY AND entered_at <= $2 - INTERVAL 60 DAY),
+        s AS (
             SELECT opp_id, stage, entered_at,
                    lead(entered_at) OVER (PARTITION BY opp_id ORDER BY entered_at,
                        CASE stage WHEN 'lead' THEN 0 WHEN 'follow-up' THEN 1 WHEN 'proposal' THEN 2
                                   WHEN 'negotiation' THEN 3 ELSE 4 END) AS next_at
-            FROM stage_history)
+            FROM stage_history SEMI JOIN deals USING (opp_id))
         SELECT r.region, s.entered_at < $1 AS before, avg(date_diff('day', s.entered_at, s.next_at)) AS days,
                count(*) AS n
         FROM s JOIN opportunities o ON o.opp_id = s.opp_id JOIN reps r ON r.rep_id = o.rep_id
@@ -377,39 +381,52 @@ _REP_MONTHS = """
     WHERE rev.revenue > 0 AND act.visits > 0 AND act.calls > 0"""
 
 
-def activity_regression(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, float | None]:
-    """Elasticities of revenue on visits and calls: OLS of log(rep-month revenue) on log(visits),
-    log(calls) and tenure-month dummies (1…12) with rep and team × month fixed effects, on fully
-    employed rep-months before as_of's month.
+@dataclass(frozen=True)
+class RepMonthFit:
+    """The rep-month regression behind :func:`activity_regression` and :func:`ramp_ratios`."""
+
+    coef: np.ndarray  #: visits, calls, then tenure months 1…12
+    tenure: np.ndarray  #: tenure month of every rep-month
+    rows: int
+
+
+def rep_month_fit(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> RepMonthFit | None:
+    """OLS of log(rep-month revenue) on log(visits), log(calls) and tenure-month dummies (1…12)
+    with rep and team × month fixed effects, on fully employed rep-months before as_of's month;
+    ``None`` with fewer than 50 rep-months.
     """
     rows = _rows(con, _REP_MONTHS, [as_of])
     if len(rows) < 50:
-        return {}
+        return None
     tenure = np.array([r[2] for r in rows])
     dummies = (tenure[:, None] == np.arange(1, 13)[None, :]).astype(np.float64)
     y = np.array([r[3] for r in rows])
     x = np.column_stack([np.array([r[4] for r in rows]), np.array([r[5] for r in rows]), dummies])
     coef = twoway_ols(y, x, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]))
-    return {"visit_elasticity": _r(coef[0]), "call_elasticity": _r(coef[1]), "rep_months": len(rows)}
+    return RepMonthFit(coef=coef, tenure=tenure, rows=len(rows))
 
 
-def ramp_ratios(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, Any]:
+def activity_regression(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, fit: RepMonthFit | None = None
+) -> dict[str, float | None]:
+    """Elasticities of revenue on visits and calls (:func:`rep_month_fit`, or the given ``fit``)."""
+    fit = fit or rep_month_fit(con, as_of)
+    if fit is None:
+        return {}
+    return {"visit_elasticity": _r(fit.coef[0]), "call_elasticity": _r(fit.coef[1]), "rep_months": fit.rows}
+
+
+def ramp_ratios(con: duckdb.DuckDBPyConnection, as_of: dt.date, fit: RepMonthFit | None = None) -> dict[str, Any]:
     """Productivity by tenure month (1…12 full months after the hire month) relative to reps with
-    longer tenure: exp of the tenure-dummy coefficients in the regression of
-    :func:`activity_regression` (rep and team × month fixed effects).
+    longer tenure: exp of the tenure-dummy coefficients of :func:`rep_month_fit` (or ``fit``).
     """
-    rows = _rows(con, _REP_MONTHS, [as_of])
-    tenure = np.array([r[2] for r in rows])
-    if len(rows) < 50 or not (tenure <= 12).any():
+    fit = fit or rep_month_fit(con, as_of)
+    if fit is None or not (fit.tenure <= 12).any():
         return {}
-    dummies = (tenure[:, None] == np.arange(1, 13)[None, :]).astype(np.float64)
-    y = np.array([r[3] for r in rows])
-    x = np.column_stack([np.array([r[4] for r in rows]), np.array([r[5] for r in rows]), dummies])
-    coef = twoway_ols(y, x, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]))
-    counts = dummies.sum(axis=0)
+    counts = (fit.tenure[:, None] == np.arange(1, 13)[None, :]).sum(axis=0)
     return {
         "by_month": {
-            int(k): _r(float(np.exp(c))) for k, c, n in zip(range(1, 13), coef[2:], counts, strict=False) if n > 0
+            int(k): _r(float(np.exp(c))) for k, c, n in zip(range(1, 13), fit.coef[2:], counts, strict=False) if n > 0
         },
         "rep_months_by_month": {int(k): int(n) for k, n in zip(range(1, 13), counts, strict=True) if n > 0},
     }

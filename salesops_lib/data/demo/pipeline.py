@@ -21,7 +21,7 @@ import numpy as np
 from salesops_lib.data.demo.bookings import CloseEvents
 from salesops_lib.data.demo.customers import Books
 from salesops_lib.data.demo.org import Org
-from salesops_lib.data.demo.sampling import choose, choose_rows, round_random, stream
+from salesops_lib.data.demo.sampling import choose, choose_rows, round_random, sort_order, stream
 from salesops_lib.data.demo.scenario import Units
 from salesops_lib.data.demo.spec import CHANNELS, DemoConfig
 from salesops_lib.data.demo.spend import CHANNEL_CAMPAIGN, Campaigns
@@ -92,11 +92,12 @@ def build_pipeline(
         entry[:, k] = np.where(inside, leave - d, -1)
     # a new hire's first deals are compressed into their tenure
     hire = org.hire[rep]
-    late = entry[:, 0] < hire
-    if late.any():
-        factor = (close - hire) / np.maximum(close - entry[:, 0], 1)
-        squeezed = close[:, None] - np.floor((close[:, None] - entry) * factor[:, None]).astype(np.int64)
-        entry = np.where(late[:, None] & (entry >= 0), squeezed, entry)
+    late = np.flatnonzero(entry[:, 0] < hire)
+    if late.size:
+        c, e = close[late], entry[late]
+        factor = (c - hire[late]) / np.maximum(c - e[:, 0], 1)
+        squeezed = c[:, None] - np.floor((c[:, None] - e) * factor[:, None]).astype(np.int64)
+        entry[late] = np.where(e >= 0, squeezed, e)
     created = entry[:, 0]
     # the lead comes 0–6 days before the opportunity; a lead created by as_of whose opportunity
     # would follow after as_of converts on as_of (the conversion is decided at the lead)
@@ -115,7 +116,7 @@ def build_pipeline(
     nk = idx.size
     customer = books.pick(org.rep_slot[k_rep], k_created, rng.random(nk))
     product = choose(rng, PRODUCT_SHARE, nk)
-    reason = np.where(status == LOST, choose_rows(rng.random(nk), np.asarray(LOST_REASON_P)[k_last]), -1)
+    reason = np.where(status == LOST, choose_rows(rng.random(nk), np.asarray(LOST_REASON_P), k_last), -1)
     expected = np.where(
         status == OPEN, np.maximum(k_close + np.round(rng.normal(0, 10, nk)).astype(np.int64), tl.as_of_day + 1), -1
     )
@@ -124,7 +125,7 @@ def build_pipeline(
     has_lead, lead_of, dropped = leads["has"], leads["lead_of_opp"], leads["dropped"]
     alive = ~dropped
     # final opportunities, ordered by created day
-    order = np.flatnonzero(alive)[np.lexsort((k_close[alive], k_created[alive]))]
+    order = np.flatnonzero(alive)[sort_order(k_close[alive], k_created[alive])]
     new_index = np.full(nk, -1, dtype=np.int64)
     new_index[order] = np.arange(order.size)
     opp_of_event = np.full(n, -1, dtype=np.int64)
@@ -138,7 +139,7 @@ def build_pipeline(
     stage_opp = np.concatenate([new_index[o_rows], new_index[term]])
     stage_code = np.concatenate([s_rows, np.where(status[term] == WON, 4, 5)])
     stage_day = np.concatenate([k_entry[o_rows, s_rows], k_close[term]])
-    s_order = np.lexsort((stage_code, stage_day, stage_opp))
+    s_order = sort_order(stage_code, stage_day, stage_opp)
 
     lead_order = leads["order"]
     lead_index = np.full(lead_order.size, -1, dtype=np.int64)
@@ -212,11 +213,7 @@ def _leads(
     without[EXPO] = 0.0
     expo_open = camps.at(2, region, day) >= 0
     u = rng.random(n)
-    channel = np.where(
-        expo_open,
-        choose_rows(u, np.broadcast_to(with_expo, (n, weight.size))),
-        choose_rows(u, np.broadcast_to(without, (n, weight.size))),
-    )
+    channel = choose_rows(u, np.stack([without, with_expo]), expo_open.astype(np.int64))
     campaign = np.full(n, -1, dtype=np.int64)
     for name, kind in CHANNEL_CAMPAIGN.items():
         sel = channel == CHANNELS.index(name)
@@ -302,7 +299,7 @@ def _leads(
         "channel": all_channel,
         "campaign": all_campaign,
         "customer_of": customer_of,
-        "order": np.lexsort((all_rep, all_day)),
+        "order": sort_order(all_rep, all_day),
         "campaign_of_opp": np.where(has, campaign, -1),
     }
 

@@ -17,7 +17,7 @@ from salesops_lib.data.demo.bookings import CallOffs
 from salesops_lib.data.demo.customers import Books
 from salesops_lib.data.demo.org import Org
 from salesops_lib.data.demo.pipeline import WON, Pipeline
-from salesops_lib.data.demo.sampling import choose, lognormal1, stream
+from salesops_lib.data.demo.sampling import choose, lognormal1, sort_order, stream
 from salesops_lib.data.demo.scenario import Units
 from salesops_lib.data.demo.spec import DemoConfig
 from salesops_lib.data.demo.timeline import Timeline
@@ -63,7 +63,7 @@ def build_orders(cfg: DemoConfig, pipe: Pipeline, books: Books, calloffs: CallOf
     ka_cost = np.round(calloffs.amount * KEY_ACCOUNT_COST * lognormal1(rng, 0.05, calloffs.amount.size), 2)
     terms = np.asarray(cfg.model.payment_terms)
     day = np.concatenate([pipe.opp_closed[won], calloffs.day])
-    order = np.lexsort((np.concatenate([won, np.full(calloffs.day.size, -1)]), day))
+    order = sort_order(np.concatenate([won, np.full(calloffs.day.size, -1)]), day)
     cols = {
         "day": day,
         "rep": np.concatenate([pipe.opp_rep[won], calloffs.rep]),
@@ -130,11 +130,11 @@ def build_receivables(cfg: DemoConfig, tl: Timeline, org: Org, units: Units, ord
     keep = issued <= tl.as_of_day
     new_index = np.cumsum(keep) - 1
     ok = (pay_day <= tl.as_of_day) & keep[pay_invoice]
-    inv_sorted = np.lexsort((inv_order[keep], issued[keep]))
+    inv_sorted = sort_order(inv_order[keep], issued[keep])
     rank = np.empty(inv_sorted.size, dtype=np.int64)
     rank[inv_sorted] = np.arange(inv_sorted.size)
     pay_inv = rank[new_index[pay_invoice[ok]]]
-    pay_order = np.lexsort((pay_inv, pay_day[ok]))
+    pay_order = sort_order(pay_inv, pay_day[ok])
     return Receivables(
         inv_order=inv_order[keep][inv_sorted],
         inv_issued=issued[keep][inv_sorted],

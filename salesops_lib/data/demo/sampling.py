@@ -57,13 +57,45 @@ def choose(rng: np.random.Generator, p: np.ndarray | tuple[float, ...], size: in
     return np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), cdf.size - 1)
 
 
-def choose_rows(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per row of ``weights`` (n × k), the column picked by uniform ``u`` (n,) proportionally."""
+def choose_rows(u: np.ndarray, weights: np.ndarray, row: np.ndarray | None = None) -> np.ndarray:
+    """Per row of ``weights`` (n × k), the column picked by uniform ``u`` (n,) proportionally.
+
+    With ``row``, ``weights`` is a small table and draw ``i`` uses ``weights[row[i]]`` (the
+    same picks as passing ``weights[row]``, without the n × k cumulative sums).
+    """
     cdf = np.cumsum(weights, axis=1)
     total = cdf[:, -1:]
     cdf = np.divide(cdf, total, out=np.ones_like(cdf), where=total > 0)
-    picked: np.ndarray = np.minimum((cdf < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+    k = weights.shape[1]
+    if row is None:
+        counts = (cdf < u[:, None]).sum(axis=1)
+    else:
+        # count of cdf values below u, per distinct distribution (cdf rows are non-decreasing)
+        counts = np.empty(u.size, dtype=np.int64)
+        for r in np.unique(row):
+            sel = row == r
+            counts[sel] = np.searchsorted(cdf[r], u[sel], side="left")
+    picked: np.ndarray = np.minimum(counts, k - 1)
     return picked
+
+
+def sort_order(*keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort(keys)`` (the last key sorts first) for integer keys, as one stable argsort of
+    a combined int64 key when the keys' ranges fit (falls back to ``lexsort`` otherwise).
+    """
+    n = keys[0].size
+    if n == 0 or any(key.dtype.kind not in "biu" for key in keys):
+        return np.lexsort(keys)
+    combined = np.zeros(n, dtype=np.int64)
+    scale = 1
+    for key in keys:
+        lo, hi = int(key.min()), int(key.max())
+        if scale * (hi - lo + 1) >= 1 << 62:
+            return np.lexsort(keys)
+        combined += (key.astype(np.int64) - lo) * scale
+        scale *= hi - lo + 1
+    order: np.ndarray = np.argsort(combined, kind="stable")
+    return order
 
 
 def split_amounts(rng: np.random.Generator, totals: np.ndarray, counts: np.ndarray, alpha: float = 2.0) -> np.ndarray:
