@@ -63,6 +63,7 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
         if level not in metric.levels or ("region" not in metric.levels and scope.region):
             continue
         cohort = cohorts.get(name)
+        regional: pd.DataFrame | None
         if "region" in metric.levels and metric.additive:  # one scan by region serves the trend and the regions
             by_month = compute_metric(data, name, history.model_copy(update={"level": "region"}))
             series = by_month[by_month["unit"] == scope.region] if scope.region else roll_up(by_month, name)

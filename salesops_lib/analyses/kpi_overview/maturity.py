@@ -86,7 +86,7 @@ def maturity_days(data: Dataset, metric: str, as_of: dt.date) -> float:
     table = table.filter(table.lag >= 0)
     counts: pd.DataFrame = table.group_by("lag").agg(n=table.count()).execute()
     value = quantile_of_counts(counts["lag"], counts["n"], QUANTILE)
-    return 0.0 if pd.isna(value) else float(min(max(float(value), 0.0), cap))
+    return 0.0 if math.isnan(value) else min(max(value, 0.0), cap)
 
 
 def quantile_of_counts(values: pd.Series, counts: pd.Series, q: float) -> float:
