@@ -90,3 +90,41 @@ def test_monthly_review_tiles_carry_the_matured_cohort(demo: Demo) -> None:
     assert tiles.loc["lead_conversion_rate", "cohort"] != "" and tiles.loc["customer_ltv", "cohort"] == "2024-06"
     ours = overview.tiles.set_index("metric")
     assert tiles.loc["lead_conversion_rate", "value"] == pytest.approx(ours.loc["lead_conversion_rate", "value"])
+
+
+def test_maturity_quantile_from_counted_lags_is_the_engines_exact_quantile() -> None:
+    import ibis
+
+    from salesops_lib.analyses.kpi_overview.maturity import quantile_of_counts
+
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 3, 10, 101, 2000):
+        lags = rng.integers(0, 400, size)
+        table = ibis.memtable({"lag": lags})
+        for q in (0.0, 0.33, 0.5, 0.9, 1.0):
+            exact = float(table.aggregate(q=table.lag.quantile(q)).execute()["q"].iloc[0])
+            values, counts = np.unique(lags, return_counts=True)
+            assert quantile_of_counts(pd.Series(values), pd.Series(counts), q) == exact
+
+
+def test_kpi_overview_scans_an_additive_metric_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from salesops_lib.data import connect
+    from salesops_lib.metrics import METRICS
+
+    asked: list[str] = []
+
+    def counted(ds: Dataset, name: str, grain: Grain | None = None, **kw: object) -> pd.DataFrame:
+        asked.append(name)
+        return compute_metric(ds, name, grain, **kw)  # type: ignore[arg-type]
+
+    module = importlib.import_module("salesops_lib.analyses.kpi_overview.compute")
+    monkeypatch.setattr(module, "compute_metric", counted)
+    ds = connect(PLANTED)
+    names = ("revenue", "win_rate", "lead_conversion_rate", "attainment")
+    result = module.compute(
+        ds, RunScope(source=PLANTED, period="2025-06"), kpi_overview.KpiOverviewParams(metrics=",".join(names))
+    )
+    assert sorted(result.by_region.index) == sorted(names)
+    assert {n: asked.count(n) for n in names} == {n: 1 if METRICS[n].additive else 2 for n in names}

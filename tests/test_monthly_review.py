@@ -227,3 +227,26 @@ def test_review_findings_link_the_list_behind_them() -> None:
     page = findings_table(result, "zh").html
     assert "href='collections_customers.html'" in page and "href='forecast.xlsx'" in page  # the key-account list
     assert page.count(".xlsx") == 1  # a conversion drop has no list behind it
+
+
+def test_board_and_bridge_share_the_months_attainment_and_scan_deals_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from salesops_lib.analyses.monthly_review.board import month_attainment, region_board
+
+    data, scope = connect(PLANTED), RunScope(source=PLANTED, period=PERIOD)
+    by_region = month_attainment(data, scope)
+    asked: list[str] = []
+
+    def counted(ds: Any, name: str, grain: Grain | None = None, **kw: Any) -> pd.DataFrame:
+        asked.append(name)
+        return compute_metric(ds, name, grain, **kw)
+
+    for module in ("board", "bridge"):
+        monkeypatch.setattr(
+            importlib.import_module(f"salesops_lib.analyses.monthly_review.{module}"), "compute_metric", counted
+        )
+    board = region_board(data, scope, {}, by_region)
+    steps = month_bridge(data, *scope.month, by_region).set_index("step")["amount"]
+    assert sorted(asked) == ["revenue", "win_rate"]  # the reference months' revenue; deals by region and month
+    assert board["actual"].sum() == pytest.approx(steps["actual"], rel=1e-9)

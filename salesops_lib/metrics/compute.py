@@ -12,7 +12,7 @@ from salesops_lib.errors import MetricError
 from salesops_lib.metrics.dictionary import METRICS, Metric, get_metric
 from salesops_lib.metrics.facts import rep_roster
 from salesops_lib.metrics.filters import Filter, checked_where, where_columns, where_sql
-from salesops_lib.metrics.grain import Grain
+from salesops_lib.metrics.grain import COMPANY, Grain
 
 REP_COLUMNS = ("name", "team", "region")
 """What rep-level rows carry beside the rep's id (``unit``): from the reps table; a rep missing
@@ -59,13 +59,47 @@ def compute_metric(ds: Dataset, name: str, grain: Grain | None = None, *, where:
     keys = ["period", "unit", *dims]
     frame = frame[["period", "unit", *extra, *dims, "numerator", "denominator"]].copy()
     frame["period"] = pd.to_datetime(frame["period"]) if grain.period != "all" else pd.NaT
+    return _with_value(frame, metric).sort_values(keys, na_position="first").reset_index(drop=True)
+
+
+def _with_value(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """``frame`` with ``value``: the numerator for a sum, else numerator ÷ denominator (NaN where
+    the denominator is zero or missing).
+    """
     num = frame["numerator"].astype("float64")
     if metric.kind == "sum":
         frame["value"] = num
     else:
         den = frame["denominator"].astype("float64")
         frame["value"] = np.where(den.fillna(0) != 0, num / den.where(den != 0), np.nan)
-    return frame.sort_values(keys, na_position="first").reset_index(drop=True)
+    return frame
+
+
+def roll_up(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The company rows of an additive metric (``Metric.additive``) from its rows at a lower level
+    (``compute_metric``'s frame without a dimension): per period, the units' numerators and
+    denominators summed (NULL where every unit's is NULL, as the engine sums), as
+    ``compute_metric`` at the company level gives them, without a second scan of the facts.
+
+    Examples
+    --------
+    >>> regions = compute_metric(ds, "win_rate", Grain(period="month", level="region"))  # doctest: +SKIP
+    >>> roll_up(regions, "win_rate")  # == compute_metric(ds, "win_rate", Grain(period="month"))  # doctest: +SKIP
+    """
+    metric = get_metric(name)
+    if not metric.additive:
+        raise MetricError(f"{name} cannot be rolled up from a lower level", fix="compute it at the company level")
+    parts = frame[["period", "numerator", "denominator"]].astype({"numerator": "float64", "denominator": "float64"})
+    sums = parts.groupby("period", dropna=False, sort=True).sum(min_count=1).reset_index()
+    out = pd.DataFrame(
+        {
+            "period": sums["period"],
+            "unit": COMPANY,
+            "numerator": sums["numerator"],
+            "denominator": sums["denominator"],
+        }
+    )
+    return _with_value(out, metric).reset_index(drop=True)
 
 
 def with_filter(grain: Grain, where: Filter | None) -> Grain:

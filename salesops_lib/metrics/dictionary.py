@@ -55,6 +55,10 @@ class Metric:
     #: (table, column) pairs that must hold a value somewhere: a source that maps no order cost has
     #: no gross profit (it would equal revenue), though its orders table exists
     needs_values: tuple[tuple[str, str], ...] = ()
+    #: True when the numerator and denominator are sums over fact rows that each fall in one unit
+    #: (or in none): the company's are then the sums of the regions' (:func:`~.compute.roll_up`),
+    #: so one query by region serves both levels
+    additive: bool = False
 
     @property
     def cohort(self) -> bool:

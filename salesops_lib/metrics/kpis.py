@@ -57,6 +57,7 @@ register(
         _lead_conversion,
         dimensions=("channel", "campaign_id", *CUSTOMER),
         filters=_columns("leads", "converted", *CUSTOMER, *REP),
+        additive=True,
     )
 )
 
@@ -78,6 +79,7 @@ register(
         _win_rate,
         dimensions=("product", "lost_reason", *CUSTOMER),
         filters=DEALS,
+        additive=True,
     )
 )
 
@@ -100,6 +102,7 @@ register(
         kind="sum",
         dimensions=("product", *CUSTOMER),
         filters=DEALS,
+        additive=True,
     )
 )
 
@@ -123,6 +126,7 @@ register(
         _avg_deal_size,
         dimensions=("product", *CUSTOMER),
         filters=DEALS,
+        additive=True,
     )
 )
 
@@ -147,6 +151,7 @@ register(
         _sales_cycle,
         dimensions=("product", *CUSTOMER),
         filters=(*DEALS, "days"),
+        additive=True,
     )
 )
 
@@ -172,6 +177,7 @@ register(
         fallback_tables=("opportunities",),
         dimensions=CUSTOMER,
         filters=BOOKINGS,
+        additive=True,
     )
 )
 
@@ -255,6 +261,7 @@ register(
         "does not lift the rate). Credit notes (negative invoices) are excluded.",
         ("invoices", "payments"),
         _collection_rate,
+        additive=True,
     )
 )
 
@@ -339,6 +346,7 @@ register(
         fallback_tables=("opportunities",),
         dimensions=CUSTOMER,
         filters=("customer_id", "first_at", "rep_id", "profit", *CUSTOMER, *REP),
+        additive=True,
     )
 )
 
@@ -476,6 +484,7 @@ register(
         levels=("company", "region"),
         dimensions=("type",),
         filters=_columns("campaigns", "leads"),
+        additive=True,
     )
 )
 
@@ -511,6 +520,7 @@ register(
         levels=("company", "region"),
         dimensions=("type", "campaign_id"),
         filters=_columns("campaigns", "won"),
+        additive=True,
     )
 )
 

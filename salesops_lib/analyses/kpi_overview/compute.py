@@ -23,7 +23,7 @@ from salesops_lib.config.scope import RunScope
 from salesops_lib.core.lists import parse_list
 from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
-from salesops_lib.metrics import METRICS, Grain, compute_metric
+from salesops_lib.metrics import METRICS, Grain, compute_metric, roll_up
 
 if TYPE_CHECKING:
     from salesops_lib.metrics.grain import Level
@@ -62,15 +62,19 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
         metric = METRICS[name]
         if level not in metric.levels or ("region" not in metric.levels and scope.region):
             continue
-        series = compute_metric(data, name, history)
-        if scope.region:
-            series = series[series["unit"] == scope.region]
+        cohort = cohorts.get(name)
+        regional: pd.DataFrame | None
+        if "region" in metric.levels and metric.additive:  # one scan by region serves the trend and the regions
+            by_month = compute_metric(data, name, history.model_copy(update={"level": "region"}))
+            series = by_month[by_month["unit"] == scope.region] if scope.region else roll_up(by_month, name)
+            regional = by_month[by_month["period"] == pd.Timestamp(start if cohort is None else cohort)]
+        else:
+            series = compute_metric(data, name, history)
+            if scope.region:
+                series = series[series["unit"] == scope.region]
+            regional = _regional(data, name, month, cohort) if "region" in metric.levels else None
         trend_parts.append(series.set_index("period")["value"].rename(name))
-        if "region" in metric.levels:
-            cohort = cohorts.get(name)
-            cohort_end = None if cohort is None else (cohort + pd.offsets.MonthEnd(0)).date()
-            at = month if cohort is None else Grain(period="month", level="region", start=cohort.date(), end=cohort_end)
-            regional = compute_metric(data, name, at)  # a cohort metric: the regions' matured cohort, as on the tile
+        if regional is not None:  # a cohort metric: the regions' matured cohort, as on the tile
             region_parts.append(regional.set_index("unit")["value"].rename(name))
     trend = pd.concat(trend_parts, axis=1, sort=True) if trend_parts else pd.DataFrame()
     by_region = pd.concat(region_parts, axis=1).T if region_parts else pd.DataFrame()
@@ -79,6 +83,14 @@ def compute(data: Dataset, scope: RunScope, params: KpiOverviewParams) -> KpiOve
     return KpiOverviewResult(
         period=scope.period, tiles=tiles, trend=trend, by_region=by_region, findings=tuple(kpi_moves(tiles, scope))
     )
+
+
+def _regional(data: Dataset, name: str, month: Grain, cohort: pd.Timestamp | None) -> pd.DataFrame:
+    """``name`` by region in the month, or in the ``cohort`` month when it has one."""
+    if cohort is None:
+        return compute_metric(data, name, month)
+    cohort_end = (cohort + pd.offsets.MonthEnd(0)).date()
+    return compute_metric(data, name, month.model_copy(update={"start": cohort.date(), "end": cohort_end}))
 
 
 def tiles_from_trend(

@@ -14,14 +14,16 @@ REGION_COLUMNS = ["unit", "name", "actual", "target", "attainment"]
 LEADER_COLUMNS = ["rep_id", "name", "departed", "actual", "target", "attainment", "group"]
 
 
-def region_board(data: Dataset, scope: RunScope, names: Mapping[str, str]) -> pd.DataFrame:
+def region_board(
+    data: Dataset, scope: RunScope, names: Mapping[str, str], attainment: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per region (the scope's one region when it has one): revenue, target and attainment of
-    the month, worst attainment first; ``names`` gives a region its display name (else its id).
+    the month, worst attainment first; ``names`` gives a region its display name (else its id);
+    ``attainment``: the month's attainment by region (:func:`month_attainment`) when the caller has it.
     """
     if not METRICS["attainment"].available(data):
         return pd.DataFrame(columns=REGION_COLUMNS)
-    start, end = scope.month
-    att = compute_metric(data, "attainment", Grain(period="all", level="region", start=start, end=end))
+    att = month_attainment(data, scope) if attainment is None else attainment
     if scope.region:
         att = att[att["unit"] == scope.region]
     frame = pd.DataFrame(
@@ -34,6 +36,12 @@ def region_board(data: Dataset, scope: RunScope, names: Mapping[str, str]) -> pd
     )
     frame["attainment"] = (frame["actual"] / frame["target"]).where(frame["target"] > 0)
     return frame.sort_values(["attainment", "unit"], na_position="last").reset_index(drop=True)
+
+
+def month_attainment(data: Dataset, scope: RunScope) -> pd.DataFrame:
+    """Attainment of the scope's month by region (one row per region, ``period`` NaT)."""
+    start, end = scope.month
+    return compute_metric(data, "attainment", Grain(period="all", level="region", start=start, end=end))
 
 
 def leaderboard(data: Dataset, scope: RunScope, *, top: int) -> pd.DataFrame:

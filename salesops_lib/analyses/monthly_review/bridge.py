@@ -91,24 +91,29 @@ def _factors(drivers: Drivers, regions: pd.Index) -> dict[str, np.ndarray]:
     }
 
 
-def month_bridge(data: Dataset, start: dt.date, end: dt.date) -> pd.DataFrame:
+def month_bridge(data: Dataset, start: dt.date, end: dt.date, attainment: pd.DataFrame | None = None) -> pd.DataFrame:
     """The month's bridge as rows ``step`` (target, the four factors, actual) and ``amount``
     (the factors' amounts; target and actual their totals); empty without deals or targets.
+    ``attainment``: the month's attainment by region (``Grain(period="all", level="region")``)
+    when the caller has it already.
 
     Revenue in a region without a won deal, or a target where the usual rates are unknown, is
     read at the company's rates (so no revenue or target is left out of the bridge).
     """
     if not all(METRICS[m].available(data) for m in ("win_rate", "attainment")):
         return pd.DataFrame(columns=["step", "amount"])
-    month = Grain(period="all", level="region", start=start, end=end)
-    before = Grain(
-        period="all", level="region", start=add_months(start, -REFERENCE_MONTHS), end=start - dt.timedelta(1)
-    )
-    att = compute_metric(data, "attainment", month).set_index("unit")
+    first = add_months(start, -REFERENCE_MONTHS)
+    before = Grain(period="all", level="region", start=first, end=start - dt.timedelta(1))
+    if attainment is None:
+        attainment = compute_metric(data, "attainment", Grain(period="all", level="region", start=start, end=end))
+    att = attainment.set_index("unit")
     if att.empty or not att["denominator"].fillna(0).gt(0).any():
         return pd.DataFrame(columns=["step", "amount"])
-    actual = _drivers(data, month, att["numerator"])
-    usual = _drivers(data, before, None)
+    # one scan of the closed deals by region and month: the month's, and the reference months' summed
+    wins = compute_metric(data, "win_rate", Grain(period="month", level="region", start=first, end=end))
+    in_month = wins["period"] >= pd.Timestamp(start)
+    actual = _drivers(data, before, _by_region(wins[in_month]), att["numerator"])
+    usual = _drivers(data, before, _by_region(wins[~in_month]), None)
     targets = att["denominator"].fillna(0.0)
     rate = usual.win_rate.reindex(targets.index)
     size = usual.deal_size.reindex(targets.index)
@@ -123,9 +128,15 @@ def month_bridge(data: Dataset, start: dt.date, end: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "amount"])
 
 
-def _drivers(data: Dataset, grain: Grain, revenue_by_region: pd.Series | None) -> Drivers:
-    """Closed deals, win rate and revenue per won deal by region over ``grain``'s window."""
-    wins = compute_metric(data, "win_rate", grain).set_index("unit")
+def _by_region(wins: pd.DataFrame) -> pd.DataFrame:
+    """Win-rate rows by region and month summed over the months (won and closed deals add up)."""
+    return wins.groupby("unit", dropna=False, sort=True)[["numerator", "denominator"]].sum(min_count=1)
+
+
+def _drivers(data: Dataset, grain: Grain, wins: pd.DataFrame, revenue_by_region: pd.Series | None) -> Drivers:
+    """Closed deals, win rate and revenue per won deal by region: ``wins`` (won deals and closed
+    deals by region) and revenue by region (read over ``grain``'s window when not given).
+    """
     closed, won = wins["denominator"].fillna(0.0), wins["numerator"].fillna(0.0)
     if revenue_by_region is None:
         revenue_by_region = compute_metric(data, "revenue", grain).set_index("unit")["value"]

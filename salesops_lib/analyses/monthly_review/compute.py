@@ -20,7 +20,7 @@ from salesops_lib.analyses import forecast as forecast_analysis
 from salesops_lib.analyses import kpi_overview
 from salesops_lib.analyses.findings import Finding, distinct
 from salesops_lib.analyses.forecast import ForecastResult
-from salesops_lib.analyses.monthly_review.board import leaderboard, region_board
+from salesops_lib.analyses.monthly_review.board import leaderboard, month_attainment, region_board
 from salesops_lib.analyses.monthly_review.bridge import FACTORS, month_bridge
 from salesops_lib.analyses.monthly_review.params import MonthlyReviewParams
 from salesops_lib.analyses.monthly_review.result import MonthlyReviewResult
@@ -90,8 +90,9 @@ def compute(
     )
     if forecast is None and not forecast_analysis.SPEC.missing(data):
         forecast = forecast_analysis.SPEC.run(data, scope)
-    regions = region_board(data, scope, _region_names(forecast))
-    bridge = month_bridge(data, start, end) if not scope.region else pd.DataFrame(columns=["step", "amount"])
+    by_region = month_attainment(data, scope) if METRICS["attainment"].available(data) else None
+    regions = region_board(data, scope, _region_names(forecast), by_region)
+    bridge = month_bridge(data, start, end, by_region) if not scope.region else pd.DataFrame(columns=["step", "amount"])
     quarter = _quarter(forecast)
     return MonthlyReviewResult(
         scope.period,
