@@ -158,13 +158,15 @@ def campaign_roi(
     notes: list[str] = []
     frame = frame.merge(_booked(data, ids), on="campaign_id", how="left")
     if data.has("leads"):
-        returns, has_costs = _returns(data, window, as_of, attribution, deals=data.has("opportunities"))
-        frame = frame.merge(returns, on="campaign_id", how="left")
-        if data.has("opportunities") and not has_costs:
-            notes.append("no_order_costs")
+        frame = frame.merge(_leads(data, ids, as_of), on="campaign_id", how="left")
     else:
         notes.append("no_leads")
-    if not data.has("leads", "opportunities"):
+    if data.has("leads", "opportunities"):
+        outcome, has_costs = _outcomes(data, ids, as_of, attribution)
+        frame = frame.merge(outcome, on="campaign_id", how="left")
+        if not has_costs:
+            notes.append("no_order_costs")
+    else:
         notes.append("no_opportunities")
     frame = _derive(frame, as_of, rule)
     frame, types = _judge(frame, rule, region)
@@ -188,62 +190,51 @@ def _booked(data: Dataset, ids: ir.Column) -> pd.DataFrame:
     return booked
 
 
-def _returns(
-    data: Dataset, window: ir.Table, as_of: dt.date, attribution: str, *, deals: bool
-) -> tuple[pd.DataFrame, bool]:
-    """Leads and, with ``deals``, pipeline, wins, gross profit and new customers per campaign of
-    ``window``, and whether the won deals' orders carry costs.
-
-    One query: the campaigns' leads (a full scan of the leads table) and the credited deals are
-    common parts of it, which the engine reads once for every figure built on them.
-    """
-    ids = window.campaign_id
+def _leads(data: Dataset, ids: ir.Column, as_of: dt.date) -> pd.DataFrame:
     leads = data.table("leads")
     leads = leads.filter(leads.campaign_id.isin(ids) & (leads.created_at <= as_of))
-    parts = [leads.group_by("campaign_id").agg(leads=leads.count())]
-    if deals:
-        parts += _outcomes(data, credited_deals(data, attribution, ids, as_of), as_of)
-    joined = window.select("campaign_id").distinct()
-    for part in parts:  # one row per campaign (the right key, NULL where the campaign has none, dropped)
-        kept = [*joined.columns, *(c for c in part.columns if c != "campaign_id")]
-        joined = joined.left_join(part, "campaign_id").select(*kept)
-    out: pd.DataFrame = joined.execute()
-    if "costed" not in out:
-        return out, False
-    has_costs = bool(out["costed"].fillna(0).sum() > 0)
-    out["gross_profit"] = out["gross_profit"].where(out["costed"].fillna(0) > 0)
-    return out.drop(columns="costed"), has_costs
+    counts: pd.DataFrame = leads.group_by("campaign_id").agg(leads=leads.count()).execute()
+    return counts
 
 
-def _outcomes(data: Dataset, deals: ir.Table, as_of: dt.date) -> list[ir.Table]:
-    """Per campaign (expressions): opportunities, pipeline, won deals and revenue of the credited
-    ``deals``; gross profit of the wins' orders with the count of costed order lines; new customers.
+def _outcomes(data: Dataset, ids: ir.Column, as_of: dt.date, attribution: str) -> tuple[pd.DataFrame, bool]:
+    """Pipeline, wins, gross profit and new customers per campaign (aggregated in the engine; the
+    credited deals are cached there as a temporary table, as three queries read them).
     """
+    deals = credited_deals(data, attribution, ids, as_of).cache()
     won = (deals.status == "won") & deals.closed_at.notnull() & (deals.closed_at <= as_of)
-    per = deals.group_by("campaign_id").agg(
-        opportunities=deals.count(),
-        pipeline=deals.amount.sum().fill_null(0.0),
-        won_deals=cast("ir.NumericColumn", indicator(won)).sum(),  # indicator of a column is a column
-        won_revenue=deals.amount.sum(where=won).fill_null(0.0),
+    per = (
+        deals.group_by("campaign_id")
+        .agg(
+            opportunities=deals.count(),
+            pipeline=deals.amount.sum().fill_null(0.0),
+            won_deals=cast("ir.NumericColumn", indicator(won)).sum(),  # indicator of a column is a column
+            won_revenue=deals.amount.sum(where=won).fill_null(0.0),
+        )
+        .execute()
     )
     wins = deals.filter(won)
-    parts = [per]
+    has_costs = False
     if data.has("orders"):
         orders = data.table("orders")
         orders = orders.filter(orders.opp_id.notnull() & (orders.ordered_at <= as_of))
         credit = wins.select(__opp=wins.opp_id, campaign_id=wins.campaign_id)
         booked = orders.join(credit, orders.opp_id == credit["__opp"])
-        parts.append(
-            booked.group_by("campaign_id").agg(
-                gross_profit=(booked.amount - booked.cost).sum(), costed=booked.cost.count()
-            )
+        gp = (
+            booked.group_by("campaign_id")
+            .agg(gross_profit=(booked.amount - booked.cost).sum(), costed=booked.cost.count())
+            .execute()
         )
-    return [*parts, _new_customers(data, wins, as_of)]
+        has_costs = bool(gp["costed"].sum() > 0)
+        gp["gross_profit"] = gp["gross_profit"].where(gp["costed"] > 0)
+        per = per.merge(gp[["campaign_id", "gross_profit"]], on="campaign_id", how="left")
+    per = per.merge(_new_customers(data, wins, as_of), on="campaign_id", how="left")
+    return per, has_costs
 
 
-def _new_customers(data: Dataset, wins: ir.Table, as_of: dt.date) -> ir.Table:
-    """New customers per campaign and their monthly gross profit since acquisition (an expression:
-    each customer's gross profit ÷ months since acquisition is summed per campaign in the engine).
+def _new_customers(data: Dataset, wins: ir.Table, as_of: dt.date) -> pd.DataFrame:
+    """New customers per campaign and their monthly gross profit since acquisition (one row per
+    campaign: each customer's gross profit ÷ months since acquisition is summed in the engine).
     """
     events = revenue_events(data)
     events = events.filter(events.customer_id.isin(wins.customer_id) & (events.at <= as_of))
@@ -264,7 +255,10 @@ def _new_customers(data: Dataset, wins: ir.Table, as_of: dt.date) -> ir.Table:
     months = ibis.greatest(days.cast("float64") / DAYS_PER_MONTH, 1.0)
     monthly = ibis.ifelse(per.costed > 0, per.gp / months, ibis.null("float64"))
     # monthly_gp_new is NULL when none of the campaign's new customers has order costs
-    return per.group_by("campaign_id").agg(new_customers=per.count(), monthly_gp_new=monthly.sum())
+    out: pd.DataFrame = (
+        per.group_by("campaign_id").agg(new_customers=per.count(), monthly_gp_new=monthly.sum()).execute()
+    )
+    return out.astype({"new_customers": "int64", "monthly_gp_new": "float64"})
 
 
 def _derive(frame: pd.DataFrame, as_of: dt.date, rule: LowRoiRule) -> pd.DataFrame:
