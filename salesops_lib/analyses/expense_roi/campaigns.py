@@ -252,8 +252,8 @@ def _new_customers(data: Dataset, wins: ir.Table, as_of: dt.date) -> pd.DataFram
     )
     # months since acquisition (at least one); a customer with no order cost has no gross profit
     days = cast("ir.DateScalar", ibis.literal(as_of)).delta(per.acquired_at.cast("date"), unit="day") + 1
-    months = ibis.greatest(days.cast("float64") / DAYS_PER_MONTH, 1.0)
-    monthly = ibis.ifelse(per.costed > 0, per.gp / months, ibis.null("float64"))
+    months = ibis.greatest(cast("ir.FloatingValue", days.cast("float64")) / DAYS_PER_MONTH, 1.0)
+    monthly = cast("ir.FloatingColumn", ibis.ifelse(per.costed > 0, per.gp / months, ibis.null("float64")))
     # monthly_gp_new is NULL when none of the campaign's new customers has order costs
     out: pd.DataFrame = (
         per.group_by("campaign_id").agg(new_customers=per.count(), monthly_gp_new=monthly.sum()).execute()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
 import numpy as np
 import pandas as pd
 
@@ -104,40 +103,30 @@ def _activities(data: Dataset, start: dt.date, end: dt.date, types: tuple[str, .
 
 
 def _proposals(data: Dataset, start: dt.date, end: dt.date, stage: str) -> pd.DataFrame | None:
-    """Deals entering ``stage`` per rep-month, and closed deals that had reached it.
-
-    One query: the deals that reached the stage (a scan of the stage history) are a common part
-    of both counts, which the engine reads once; the two counts are combined there.
-    """
+    """Deals entering ``stage`` per rep-month, and closed deals that had reached it."""
     if not stage or not data.has("stage_history", "opportunities") or stage not in data.stages.all:
         return None
     history = data.table("stage_history")
     reached = history.filter(history.stage == stage).group_by("opp_id").agg(entered=history.entered_at.min())
     opps = data.table("opportunities").select("opp_id", "rep_id")
     entered = reached.filter((reached.entered >= start) & (reached.entered <= end)).join(opps, "opp_id")
-    proposals = entered.group_by(rep_id=entered.rep_id, month=entered.entered.truncate("M")).agg(
-        proposals=entered.count().cast("float64")
+    proposals: pd.DataFrame = (
+        entered.group_by(rep_id=entered.rep_id, month=entered.entered.truncate("M"))
+        .agg(proposals=entered.count().cast("float64"))
+        .execute()
     )
     closed = closed_deals(data)
     closed = closed.filter((closed.closed_at >= start) & (closed.closed_at <= end))
     closed = closed.mutate(reached=indicator(closed.opp_id.isin(reached.opp_id), "float64"))
-    with_proposal = closed.group_by(rep_id=closed.rep_id, month=closed.closed_at.truncate("M")).agg(
-        closed_with_proposal=closed.reached.sum()
-    )
-    # stacked and summed rather than outer-joined: a NULL rep (unassigned deals) is one key, as in pandas
-    stacked = ibis.union(
-        proposals.mutate(closed_with_proposal=ibis.literal(0.0)),
-        with_proposal.select(
-            "rep_id", "month", proposals=ibis.literal(0.0), closed_with_proposal="closed_with_proposal"
-        ),
-        distinct=False,
-    )
-    counts: pd.DataFrame = (
-        stacked.group_by(["rep_id", "month"])
-        .agg(proposals=stacked.proposals.sum(), closed_with_proposal=stacked.closed_with_proposal.sum())
+    with_proposal: pd.DataFrame = (
+        closed.group_by(rep_id=closed.rep_id, month=closed.closed_at.truncate("M"))
+        .agg(closed_with_proposal=closed.reached.sum())
         .execute()
     )
-    return counts.assign(month=pd.to_datetime(counts["month"]))
+    both = proposals.assign(month=pd.to_datetime(proposals["month"])).merge(
+        with_proposal.assign(month=pd.to_datetime(with_proposal["month"])), on=KEYS, how="outer"
+    )
+    return both.fillna({"proposals": 0.0, "closed_with_proposal": 0.0})
 
 
 def _with_reps(frame: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
