@@ -475,3 +475,26 @@ def test_robyn_spend_output_estimates_carry_the_simulated_caveat(robyn) -> None:
     codes = [code for code, _ in model.warnings]
     assert codes[0] == "simulated" and "observational" in codes
     assert not [f for f in result.findings if f.severity in ("high", "medium")]
+
+
+def test_campaign_returns_come_back_one_row_per_campaign(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leads, outcomes, gross profit and new customers are aggregated per campaign in the engine:
+    no query returns a row per new customer."""
+    from ibis.expr.types import core
+
+    from salesops_lib.data import connect
+
+    ds = connect("demo:small:2025-06-30")
+    sizes: list[int] = []
+    original = core.Expr.execute
+
+    def counting(self: core.Expr, *args: object, **kwargs: object) -> object:
+        out = original(self, *args, **kwargs)
+        sizes.append(len(out) if hasattr(out, "__len__") else 1)
+        return out
+
+    monkeypatch.setattr(core.Expr, "execute", counting)
+    roi = campaign_roi(ds, dt.date(2025, 6, 30), dt.date(2024, 7, 1))
+    campaigns = len(roi.campaigns)
+    assert campaigns > 0 and int(roi.campaigns["new_customers"].sum()) > campaigns
+    assert max(sizes) <= campaigns

@@ -698,3 +698,29 @@ def test_maven_placebo_shuffling_agents_across_managers_raises_no_alert(maven, m
         found = statements.low_efficiency(units, period="2017-12", benchmark="company", window="", confidence=0.95)
         alerts += any(f.severity in ("medium", "high") for f in found)
     assert alerts <= 0.05 * shuffles
+
+
+def test_panel_counts_activity_types_as_columns_in_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Activity types are columns counted in the engine: one row per rep-month, not per type."""
+    import ibis.expr.operations as ops
+    from ibis.expr.types import core
+
+    from salesops_lib.data import connect
+
+    ds = connect(PLANTED)
+    reads: list[tuple[set[str], int]] = []
+    original = core.Expr.execute
+
+    def recording(self: core.Expr, *args: object, **kwargs: object) -> object:
+        out = original(self, *args, **kwargs)
+        tables = {t.name for t in self.op().find(ops.DatabaseTable)}
+        reads.append((tables, len(out) if hasattr(out, "__len__") else 1))
+        return out
+
+    monkeypatch.setattr(core.Expr, "execute", recording)
+    panel = rep_months(
+        ds, dt.date(2024, 7, 1), dt.date(2025, 6, 30), activity_types=("visit", "call"), proposal_stage="proposal"
+    )
+    assert panel["act_visit"].sum() > 0 and panel["proposals"].sum() > 0
+    activities = [rows for tables, rows in reads if any(t.endswith("activities") for t in tables)]
+    assert len(activities) == 1 and activities[0] <= len(panel)

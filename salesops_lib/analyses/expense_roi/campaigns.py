@@ -233,7 +233,9 @@ def _outcomes(data: Dataset, ids: ir.Column, as_of: dt.date, attribution: str) -
 
 
 def _new_customers(data: Dataset, wins: ir.Table, as_of: dt.date) -> pd.DataFrame:
-    """New customers per campaign and their monthly gross profit since acquisition."""
+    """New customers per campaign and their monthly gross profit since acquisition (one row per
+    campaign: each customer's gross profit ÷ months since acquisition is summed in the engine).
+    """
     events = revenue_events(data)
     events = events.filter(events.customer_id.isin(wins.customer_id) & (events.at <= as_of))
     first = events.group_by(__customer=events.customer_id).agg(first_at=events.at.min())
@@ -245,26 +247,18 @@ def _new_customers(data: Dataset, wins: ir.Table, as_of: dt.date) -> pd.DataFram
         __cust=ranked.customer_id, campaign_id=ranked.campaign_id, acquired_at=ranked.closed_at
     )
     after = events.join(new, [events.customer_id == new["__cust"], events.at >= new.acquired_at])
-    per_customer: pd.DataFrame = (
-        after.group_by(["__cust", "campaign_id", "acquired_at"])
-        .agg(gp=(after.amount - after.cost).sum(), costed=after.cost.count())
-        .execute()
+    per = after.group_by(["__cust", "campaign_id", "acquired_at"]).agg(
+        gp=(after.amount - after.cost).sum(), costed=after.cost.count()
     )
-    if per_customer.empty:
-        return pd.DataFrame(
-            {
-                "campaign_id": pd.Series(dtype=str),
-                "new_customers": pd.Series(dtype="int64"),
-                "monthly_gp_new": pd.Series(dtype=float),
-            }
-        )
-    days = (pd.Timestamp(as_of) - pd.to_datetime(per_customer["acquired_at"])).dt.days + 1
-    months = np.maximum(days / DAYS_PER_MONTH, 1.0)
-    per_customer["monthly_gp"] = (per_customer["gp"] / months).where(per_customer["costed"] > 0)
-    out = per_customer.groupby("campaign_id", as_index=False).agg(
-        new_customers=("__cust", "count"), monthly_gp_new=("monthly_gp", lambda s: s.sum(min_count=1))
+    # months since acquisition (at least one); a customer with no order cost has no gross profit
+    days = cast("ir.DateScalar", ibis.literal(as_of)).delta(per.acquired_at.cast("date"), unit="day") + 1
+    months = ibis.greatest(cast("ir.FloatingValue", days.cast("float64")) / DAYS_PER_MONTH, 1.0)
+    monthly = cast("ir.FloatingColumn", ibis.ifelse(per.costed > 0, per.gp / months, ibis.null("float64")))
+    # monthly_gp_new is NULL when none of the campaign's new customers has order costs
+    out: pd.DataFrame = (
+        per.group_by("campaign_id").agg(new_customers=per.count(), monthly_gp_new=monthly.sum()).execute()
     )
-    return out
+    return out.astype({"new_customers": "int64", "monthly_gp_new": "float64"})
 
 
 def _derive(frame: pd.DataFrame, as_of: dt.date, rule: LowRoiRule) -> pd.DataFrame:

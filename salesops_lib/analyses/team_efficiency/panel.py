@@ -87,16 +87,19 @@ def rep_months(
 
 
 def _activities(data: Dataset, start: dt.date, end: dt.date, types: tuple[str, ...]) -> pd.DataFrame | None:
+    """Activities of each of ``types`` per rep-month, one column per type (counted in the engine)."""
     if not types or not data.has("activities"):
         return None
     acts = data.table("activities")
-    acts = acts.filter(acts.at.notnull() & (acts.at >= start) & (acts.at <= end) & acts.type.isin(list(types)))
-    grouped = acts.group_by(rep_id=acts.rep_id, month=acts.at.truncate("M"), type=acts.type)
-    counts: pd.DataFrame = grouped.agg(n=acts.count()).execute()
-    wide = counts.pivot_table(index=KEYS, columns="type", values="n", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=list(types), fill_value=0).astype("float64")
-    wide.columns = [activity_column(c) for c in wide.columns]
-    return wide.reset_index()
+    acts = acts.filter(
+        acts.rep_id.notnull() & acts.at.notnull() & (acts.at >= start) & (acts.at <= end) & acts.type.isin(list(types))
+    )
+    grouped = acts.group_by(rep_id=acts.rep_id, month=acts.at.truncate("M"))
+    counts = {
+        activity_column(kind): acts.count(where=acts.type == kind).cast("float64") for kind in dict.fromkeys(types)
+    }
+    wide: pd.DataFrame = grouped.agg(**counts).execute()
+    return wide
 
 
 def _proposals(data: Dataset, start: dt.date, end: dt.date, stage: str) -> pd.DataFrame | None:
