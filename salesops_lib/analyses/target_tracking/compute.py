@@ -284,7 +284,8 @@ def _runs(
     shortfall = np.array([float((target[i, span] - actual[i, span]).sum()) for i, span in enumerate(spans)])
     run_target = np.array([float(target[i, span].sum()) for i, span in enumerate(spans)])
     run_actual = np.array([float(actual[i, span].sum()) for i, span in enumerate(spans)])
-    since = [periods[n - s] if s else pd.NaT for s in shown]
+    since = pd.DatetimeIndex([periods[n - s] if s else pd.NaT for s in shown])
+    rows = pd.RangeIndex(len(key))
     out = key.reset_index(drop=True).assign(
         alert=run >= k,
         screened=np.isfinite(p_run),
@@ -293,8 +294,14 @@ def _runs(
         grain=params.alert_grain,
         since=since,
         periods=shown.astype(int),
-        attainments=[[round(float(a), 4) for a in attainment[i, span]] for i, span in enumerate(spans)],
-        z=[[round(float(x), 2) for x in z[i, span]] for i, span in enumerate(spans)],
+        attainments=pd.Series(
+            [[round(float(a), 4) for a in attainment[i, span]] for i, span in enumerate(spans)],
+            index=rows,
+            dtype=object,
+        ),
+        z=pd.Series(
+            [[round(float(x), 2) for x in z[i, span]] for i, span in enumerate(spans)], index=rows, dtype=object
+        ),
         typical=noise.typical.astype(float),
         spread=noise.spread.astype(float),
         history=noise.periods.astype(int),
