@@ -25,7 +25,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from salesops_lib.analyses.bounded import first_rows
+from salesops_lib.analyses.bounded import LIST_ROWS, first_rows
 from salesops_lib.analyses.forecast.pipeline import WonMeans, stage_rank, with_value
 from salesops_lib.data import Dataset
 
@@ -70,10 +70,15 @@ class SlippingDeals:
 
 
 def slipping_deals(
-    data: Dataset, as_of: dt.date, *, minimum_slips: int = 2, means: WonMeans | None = None
+    data: Dataset,
+    as_of: dt.date,
+    *,
+    minimum_slips: int = 2,
+    means: WonMeans | None = None,
+    limit: int = LIST_ROWS,
 ) -> SlippingDeals:
     """Deals open on ``as_of`` that slipped ``minimum_slips`` times or more, largest first (the
-    list bounded in the engine; its count and value over every such deal).
+    first ``limit``, read from the engine in that order; the count and value of every such deal).
     """
     o = data.table("opportunities")
     open_now = o.filter(
@@ -114,7 +119,7 @@ def slipping_deals(
         age_days=cast("ir.DateScalar", ibis.literal(as_of)).delta(rows.created_at, unit="day"),
     )
     listed = _with_stage(data, listed, as_of)
-    first = first_rows(listed, [ibis.desc("value"), ibis.desc("slips"), "opp_id"])
+    first = first_rows(listed, [ibis.desc("value"), ibis.desc("slips"), "opp_id"], limit)
     value = 0.0 if pd.isna(summary["value"]) else float(summary["value"])
     return SlippingDeals(first.rows[SLIP_COLUMNS], total, value)
 

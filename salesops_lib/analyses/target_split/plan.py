@@ -483,6 +483,7 @@ def _finish_units(units: pd.DataFrame, annual: np.ndarray, step: float, existing
         ["lock", "cap", "floor"],
         "",
     )
+    known = existing.to_dict()  # (level, unit) → amount: a dict lookup per unit, not a MultiIndex one
     units["existing"] = [
-        float(existing.get((lvl, u), math.nan)) for lvl, u in zip(units["level"], units["unit_id"], strict=True)
+        float(known.get((lvl, u), math.nan)) for lvl, u in zip(units["level"], units["unit_id"], strict=True)
     ]
