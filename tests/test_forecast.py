@@ -466,3 +466,26 @@ def test_the_excel_download_lists_every_slipping_deal_and_key_account(demo_resul
         ("Key accounts with declining orders", result.key_accounts),
     ):
         assert len(made[title].rows) == len(frame) if not frame.empty else title not in made
+
+
+def test_a_large_hierarchy_sums_with_a_sparse_matrix_and_reconciles_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten thousand reps: a dense summing matrix would take 0.9 GB; above DENSE_CELLS it is sparse,
+    with the same reconciled forecasts."""
+    from scipy import sparse
+
+    from salesops_lib.analyses.forecast import reconcile as rc
+
+    rng = np.random.default_rng(7)
+    dense = Hierarchy.from_tree(_tree(12))
+    monkeypatch.setattr(rc, "DENSE_CELLS", 10)
+    thin = Hierarchy.from_tree(_tree(12))
+    assert sparse.issparse(thin.summing) and not sparse.issparse(dense.summing)
+    assert np.array_equal(thin.summing.toarray(), dense.summing)
+    base = rng.uniform(0, 100, (len(dense.nodes), 4))
+    variance = rng.uniform(0.1, 50, len(dense.nodes))
+    idle = np.arange(12) % 5 == 0
+    for method in ("wls_var", "bottom_up"):
+        expected = reconcile(dense, base, variance, method, fixed_zero=idle)
+        got = reconcile(thin, base, variance, method, fixed_zero=idle)
+        assert np.allclose(got, expected, rtol=1e-12, atol=1e-9) and is_coherent(thin, got)
+    assert np.allclose(thin.aggregate(base[-12:]), dense.aggregate(base[-12:]))

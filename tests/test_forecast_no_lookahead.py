@@ -100,3 +100,40 @@ def test_values_slips_and_expected_closes_are_those_known_at_the_origin(tmp_path
     at_march = deals.loc[march]
     assert list(at_march.index) == ["open"] and at_march["value"].iloc[0] == pytest.approx(550.0)
     assert at_march["close_step"].iloc[0] == 1  # 15 days after the origin
+
+
+def test_slipping_deals_are_bounded_in_the_engine_with_their_count_value_and_stage(tmp_path: Path) -> None:
+    """Issue 22: the list reaches pandas as its first rows (largest first); the count and value
+    cover every slipping deal; the stage is the last one entered by the as-of date, looked up in
+    the engine (the later stage of the funnel on a tie)."""
+    from salesops_lib.analyses.forecast.risks import slipping_deals
+
+    rows = [
+        *[(f"w{i}", "2024-10-01", "2024-12-15", 100.0, "won", "2024-12-01", "p") for i in range(5)],
+        # open, expected to close in January: slipped in January, February and March
+        *[(f"s{i}", "2024-11-01", None, 100.0 * (i + 1), "open", "2025-01-20", "p") for i in range(6)],
+    ]
+    stages = pd.DataFrame(
+        {
+            "opp_id": ["s5", "s5", "s5", "s4", "s4", "s4"],
+            "stage": ["lead", "proposal", "follow-up", "lead", "proposal", "negotiation"],
+            "entered_at": [
+                d(x) for x in ("2024-11-01", "2024-12-01", "2024-12-01", "2024-11-01", "2024-12-01", "2025-04-02")
+            ],
+        }
+    )
+    frames = {"reps": reps_frame([("a", "t", "r")]), "opportunities": _deals(rows), "stage_history": stages}
+    ds = dataset_from_frames(tmp_path / "src", frames)
+    slipping = slipping_deals(ds, dt.date(2025, 3, 31), limit=3)
+    assert slipping.total == 6 and slipping.value == pytest.approx(2100.0)
+    assert slipping.rows["opp_id"].tolist() == ["s5", "s4", "s3"]
+    assert slipping.rows["slips"].tolist() == [3, 3, 3]
+    # s5 entered follow-up and proposal the same day (the later stage counts); s4 entered
+    # negotiation after the as-of date; s3 has no stage history
+    assert slipping.rows["stage"].tolist() == ["proposal", "proposal", "—"]
+    # the pipeline's stage at each origin: the same rule, by the coded as-of lookup
+    deals = pl.open_deals(ds, [pd.Timestamp("2024-11-30"), pd.Timestamp("2025-03-31")], 1).execute()
+    stage = deals.assign(origin=pd.to_datetime(deals["origin"])).set_index(["origin", "opp_id"])["stage"]
+    assert stage[(pd.Timestamp("2024-11-30"), "s5")] == "lead"
+    assert stage[(pd.Timestamp("2025-03-31"), "s5")] == "proposal" == stage[(pd.Timestamp("2025-03-31"), "s4")]
+    assert stage[(pd.Timestamp("2025-03-31"), "s3")] == pl.UNKNOWN

@@ -391,3 +391,30 @@ def test_the_page_download_holds_every_rep_by_month_and_the_workbooks_are_workin
     write_workbooks(demo_planted, "zh", tmp_path)
     sheet = load_workbook(tmp_path / "2026_targets_north.xlsx").worksheets[1]
     assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
+
+
+def test_peer_quantiles_are_computed_once_per_level(
+    demo_planted: TargetSplitResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: ten thousand reps without their own history shared one pooled reference, yet the
+    audit took its quantiles again for each (7,000 sorts of 100,000 values): now once per level,
+    with the same assessments."""
+    from salesops_lib.analyses.target_split import audit
+
+    plan = demo_planted.plan
+    growth = audit.achieved_growth(plan, None)
+    expected = audit.achievability(plan, 0.9, None, growth)
+    calls: list[int] = []
+    quantile = np.quantile
+
+    def counted(values: np.ndarray, q: object) -> np.ndarray:
+        calls.append(len(values))
+        return quantile(values, q)
+
+    monkeypatch.setattr(audit.np, "quantile", counted)
+    again = audit.achievability(plan, 0.9, None, growth)
+    pd.testing.assert_frame_equal(again, expected)
+    known = again["assessment"] != "unknown"
+    own = int((known & (again["reference"] == "own")).sum())
+    peers = again.loc[known & (again["reference"] == "peers"), "level"]
+    assert len(calls) == own + peers.nunique() and peers.size > peers.nunique()

@@ -370,3 +370,32 @@ def test_off_pace_states_its_chance_from_the_units_own_monthly_spread() -> None:
     table = pace_table(pd.Index(["steady", "noisy"]), target, months, actual, expected, days, dt.date(2024, 6, 30))
     year = table[table["horizon"] == "year"].set_index("unit_id")
     assert year.loc["steady", "p_value"] < 0.05 < 0.2 < year.loc["noisy", "p_value"]
+
+
+def test_weekly_heatmap_of_hundreds_of_teams_shows_the_lowest_forty(demo_runs: dict) -> None:
+    """A source with 640 teams gets a readable map (not a figure hundreds of inches tall): the 40
+    teams with the lowest mean attainment over the weeks, and a title that says so."""
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from salesops_lib.report.target_tracking.plots import HEATMAP_TEAMS, weekly_heatmap
+
+    result, _ = demo_runs["planted"]
+    weeks = pd.date_range("2025-04-07", periods=8, freq="7D")
+    teams = [f"T{i:03d}" for i in range(100)]
+    weekly = pd.DataFrame(
+        {
+            "level": "team",
+            "unit_id": np.repeat(teams, len(weeks)),
+            "period": np.tile(weeks, len(teams)),
+            "attainment": np.repeat(np.linspace(0.2, 1.4, len(teams)), len(weeks)),
+        }
+    )
+    fig = weekly_heatmap(dataclasses.replace(result, weekly=weekly), "en")
+    ax = fig.axes[0]
+    shown = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert len(ax.collections[0].get_array().reshape(-1)) == HEATMAP_TEAMS * len(weeks)
+    assert "T000" in shown[0] and all("T09" not in name for name in shown)
+    assert ax.get_title() == f"Weekly attainment: the {HEATMAP_TEAMS} teams lowest on average (of 100)"

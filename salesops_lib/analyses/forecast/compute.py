@@ -141,7 +141,7 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
     slipping = (
         risks.slipping_deals(data, as_of, means=means)
         if data.has("opportunities")
-        else pd.DataFrame(columns=risks.SLIP_COLUMNS)
+        else risks.SlippingDeals(pd.DataFrame(columns=risks.SLIP_COLUMNS), 0, 0.0)
     )
     accounts = key_account_risk(data, as_of, top_n=params.key_accounts)
     if scope.region and not accounts.empty:
@@ -172,7 +172,9 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         units=units,
         accuracy=accuracy,
         coverage=coverage,
-        slipping=slipping,
+        slipping=slipping.rows,
+        slipping_total=slipping.total,
+        slipping_value=slipping.value,
         accounts=accounts,
         annual_revenue=annual,
         owner_revenue=cast("dict[str, float]", revenue.iloc[:, -12:].sum(axis=1).to_dict()),  # rep id → revenue
@@ -197,7 +199,8 @@ def compute(data: Dataset, scope: RunScope, params: ForecastParams) -> ForecastR
         backtest=windows.drop(columns=["error"]),
         hit_backtest=hits,
         coverage=coverage,
-        slipping=slipping,
+        slipping=slipping.rows,
+        slipping_total=slipping.total,
         key_accounts=accounts,
         findings=tuple(findings),
         strength=strength,

@@ -75,9 +75,13 @@ def build(
     owner_revenue: dict[str, float],
     risk_probability: float,
     strength: ForecastStrength | None = None,
+    slipping_total: int | None = None,
+    slipping_value: float | None = None,
 ) -> list[Finding]:
     """Every finding of the forecast, in the order the page shows them (``strength``: the root
-    forecast's, see :mod:`.strength`; None = not assessed, nothing capped).
+    forecast's, see :mod:`.strength`; None = not assessed, nothing capped). ``slipping`` may be
+    the first rows of a longer list: ``slipping_total`` and ``slipping_value`` then count and
+    value all of it (None: ``slipping`` is the whole list).
     """
 
     def finding(
@@ -197,7 +201,7 @@ def build(
         )
 
     if not slipping.empty:
-        value = float(slipping["value"].fillna(0).sum())
+        value = float(slipping["value"].fillna(0).sum()) if slipping_value is None else slipping_value
         remaining = float(head["target"] - head["booked"]) if has_target else float(head["remaining"])
         share = value / remaining if remaining > 0 else 0.0
         out.append(
@@ -211,7 +215,7 @@ def build(
                 None,
                 at_stake=value,
                 action="review_slipping",
-                deals=len(slipping),
+                deals=len(slipping) if slipping_total is None else slipping_total,
                 share=share,
                 reason=str(slipping["reason"].iloc[0]),
                 against="target" if has_target else "forecast",

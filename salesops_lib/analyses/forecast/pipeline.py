@@ -56,7 +56,6 @@ import numpy as np
 import pandas as pd
 
 from salesops_lib.data import Dataset
-from salesops_lib.metrics.engine import asof_left_join
 
 AGE_BANDS: tuple[tuple[int, str], ...] = ((30, "0-29"), (60, "30-59"), (90, "60-89"), (180, "90-179"))
 OLDEST_BAND = "180+"
@@ -67,6 +66,8 @@ LEARN_ORIGINS = 6
 """Snapshots (the most recent with a complete window) that the probabilities learn from."""
 RUN_RATE_MONTHS = 3
 CLOSE_STEP_DAYS = 15
+_RANKS = 1000
+"""Codes of stage entries (:func:`_with_stage`): more than any funnel's open stages."""
 """Open deals' expected close dates are grouped in steps of this many days after the origin."""
 SNAPSHOT_COLUMNS = [
     "origin",
@@ -127,7 +128,8 @@ def with_value(data: Dataset, deals: ir.Table, as_of: dt.date, means: WonMeans |
     return joined.mutate(value=value.cast("float64")).drop("product_mean")
 
 
-def _stage_rank(data: Dataset, stage: ir.StringValue) -> ir.IntegerValue:
+def stage_rank(data: Dataset, stage: ir.StringValue) -> ir.IntegerValue:
+    """Position of ``stage`` among the open stages of the funnel (-1 for any other stage)."""
     order = data.stages.open_stages
     rank = ibis.cases(*[(stage == name, i) for i, name in enumerate(order)], else_=-1)
     return cast("ir.IntegerValue", rank)  # every branch is an integer
@@ -141,7 +143,7 @@ def open_deals(
     skip: int = 0,
 ) -> ir.Table:
     """Deals open at each origin (one row per deal × origin): ``origin``, ``opp_id``, ``rep_id``,
-    ``customer_id``, ``stage``, ``stage_entered``, ``created_at``, ``expected_close``, ``age_band``,
+    ``customer_id``, ``stage``, ``created_at``, ``expected_close``, ``age_band``,
     ``close_step``, ``value``, ``won_in_window`` (won in the ``months`` months that follow the
     first ``skip`` months after the origin), ``won_ever`` (lazy). Every attribute is as known at
     the origin (see the module docstring).
@@ -194,12 +196,17 @@ def _with_value_then(data: Dataset, pairs: ir.Table, grid: ir.Table) -> ir.Table
     product's deals won by the origin, else of all deals won by then (0 before the first win).
     """
     o = data.table("opportunities")
-    won = o.filter((o.status == "won") & o.closed_at.notnull() & (o.amount > 0)).cross_join(grid.select("origin"))
-    won = won.filter(won.closed_at <= won.origin)
-    by_product = won.group_by(m_origin=won.origin, m_product=won.product.fill_null(UNKNOWN)).agg(
-        product_mean=won.amount.mean()
+    won = o.filter((o.status == "won") & o.closed_at.notnull() & (o.amount > 0))
+    # sums per product and close day first: the origins then meet thousands of rows, not every win
+    daily = won.group_by(product=won.product.fill_null(UNKNOWN), closed_at=won.closed_at).agg(
+        total=won.amount.sum(), n=won.count()
     )
-    overall = won.group_by(a_origin=won.origin).agg(overall_mean=won.amount.mean())
+    daily = daily.cross_join(grid.select("origin"))
+    daily = daily.filter(daily.closed_at <= daily.origin)
+    by_product = daily.group_by(m_origin=daily.origin, m_product=daily.product).agg(
+        product_mean=daily.total.sum() / daily.n.sum()
+    )
+    overall = daily.group_by(a_origin=daily.origin).agg(overall_mean=daily.total.sum() / daily.n.sum())
     joined = pairs.left_join(
         by_product,
         [pairs.origin == by_product.m_origin, pairs.product.fill_null(UNKNOWN) == by_product.m_product],
@@ -211,23 +218,29 @@ def _with_value_then(data: Dataset, pairs: ir.Table, grid: ir.Table) -> ir.Table
 
 def _with_stage(data: Dataset, pairs: ir.Table) -> ir.Table:
     """Add each deal's stage at its origin: the last open stage entered by then (the later stage
-    of the funnel on a tie), by an as-of join.
+    of the funnel on a tie).
+
+    An as-of join, planned as one hash join and one aggregate: every entry is coded as its
+    ordering key (entry time + its rank in seconds, see below) × :data:`_RANKS` + its rank, and
+    the largest code entered by the origin names the stage; no window over the entries.
     """
     if not data.has("stage_history"):
-        return pairs.mutate(stage=ibis.literal(UNKNOWN), stage_entered=ibis.null("date"))
+        return pairs.mutate(stage=ibis.literal(UNKNOWN))
+    order = data.stages.open_stages
     sh = data.table("stage_history")
-    sh = sh.filter(sh.stage.isin(list(data.stages.open_stages)))
+    sh = sh.filter(sh.stage.isin(list(order)) & sh.entered_at.notnull())
     # mypy resolves ibis' cast() overloads to a StringValue whatever the target: this is an integer
-    rank = cast("ir.IntegerValue", _stage_rank(data, sh.stage).cast("int64"))
-    entries = sh.select(
-        s_opp=sh.opp_id,
-        stage=sh.stage,
-        stage_entered=sh.entered_at,
-        s_key=sh.entered_at.cast("timestamp") + rank * ibis.interval(seconds=1),
-    )
-    keyed = pairs.mutate(p_key=pairs.origin.cast("timestamp") + ibis.interval(hours=23))
-    joined = asof_left_join(keyed, entries, by=("opp_id", "s_opp"), at=("p_key", "s_key"))
-    return joined.mutate(stage=joined.stage.fill_null(UNKNOWN)).drop("s_opp", "s_key", "p_key")
+    rank = cast("ir.IntegerValue", stage_rank(data, sh.stage).cast("int64"))
+    key = sh.entered_at.cast("timestamp") + rank * ibis.interval(seconds=1)
+    entries = sh.select(s_opp=sh.opp_id, s_key=key, s_code=key.epoch_seconds().cast("int64") * _RANKS + rank)
+    keys = pairs.select(k_opp=pairs.opp_id, k_origin=pairs.origin).distinct()
+    keys = keys.mutate(k_at=keys.k_origin.cast("timestamp") + ibis.interval(hours=23))
+    candidates = keys.join(entries, [keys.k_opp == entries.s_opp, entries.s_key <= keys.k_at])
+    best = candidates.group_by(["k_opp", "k_origin"]).agg(k_code=candidates.s_code.max())
+    joined = pairs.left_join(best, [pairs.opp_id == best.k_opp, pairs.origin == best.k_origin])
+    code = joined.k_code % _RANKS
+    stage = ibis.cases(*[(code == i, name) for i, name in enumerate(order)], else_=ibis.literal(UNKNOWN))
+    return joined.mutate(stage=stage).drop("k_opp", "k_origin", "k_code")
 
 
 def snapshots(

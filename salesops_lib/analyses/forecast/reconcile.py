@@ -14,22 +14,28 @@ differences. ``bottom_up`` (ỹ = S ŷ_bottom) is the alternative.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 Method = Literal["wls_var", "bottom_up"]
 METHODS: tuple[str, ...] = ("wls_var", "bottom_up")
+DENSE_CELLS = 4_000_000
+"""A summing matrix of up to this many cells (nodes × reps) is dense; a larger one (ten thousand
+reps: a hundred million cells, most of them zero) is sparse, rows × one entry per rep and level."""
 
 
 @dataclass(frozen=True)
 class Hierarchy:
-    """Nodes (top-down: root, regions, teams, reps) and the summing matrix nodes × reps."""
+    """Nodes (top-down: root, regions, teams, reps) and the summing matrix nodes × reps (a dense
+    array, or above :data:`DENSE_CELLS` cells a SciPy CSR matrix: both multiply with ``@``).
+    """
 
     #: one row per node: level, unit, parent (the root's parent is "")
     nodes: pd.DataFrame
-    summing: np.ndarray
+    summing: np.ndarray | Any
 
     @property
     def bottom(self) -> pd.DataFrame:
@@ -59,15 +65,16 @@ class Hierarchy:
         rows += [{"level": "rep", "unit": r, "parent": t} for r, t in zip(tree["rep_id"], tree["team"], strict=True)]
         nodes = pd.DataFrame(rows)
         n = len(tree)
-        summing = np.zeros((len(nodes), n))
-        summing[0] = 1.0
-        for i, node in enumerate(nodes.itertuples()):
-            if node.level == "region" and root_level == "company":
-                summing[i] = (tree["region"] == node.unit).to_numpy()
-            elif node.level == "team":
-                summing[i] = (tree["team"] == node.unit).to_numpy()
-        summing[len(nodes) - n :] = np.eye(n)
-        return cls(nodes=nodes, summing=summing)
+        position = {(lvl, u): i for i, (lvl, u) in enumerate(zip(nodes["level"], nodes["unit"], strict=True))}
+        reps = np.arange(n)
+        parts = [(np.zeros(n, dtype=np.int64), reps)]  # the root sums every rep
+        for level in ("region", "team") if root_level == "company" else ("team",):
+            parts.append((np.array([position[(level, u)] for u in tree[level]], dtype=np.int64), reps))
+        parts.append((len(nodes) - n + reps, reps))
+        row = np.concatenate([p[0] for p in parts])
+        col = np.concatenate([p[1] for p in parts])
+        summing = sparse.csr_matrix((np.ones(row.size), (row, col)), shape=(len(nodes), n))
+        return cls(nodes=nodes, summing=summing.toarray() if len(nodes) * n <= DENSE_CELLS else summing)
 
     def aggregate(self, bottom: np.ndarray) -> np.ndarray:
         """Every node's values from the reps' values (reps × k)."""
@@ -114,7 +121,7 @@ def reconcile(
     positive = variance[variance > 0]
     floor = float(positive.min()) if len(positive) else 1.0
     variance = np.where(variance > 0, variance, floor)
-    agg = S[:n_agg][:, free]
+    agg = _dense(S[:n_agg])[:, free]
     d_inv = variance[n_agg:][free]  # 1 / w for the free reps
     w_agg = 1.0 / variance[:n_agg]
     rhs = base[n_agg:][free] / d_inv[:, None] + agg.T @ (w_agg[:, None] * base[:n_agg])
@@ -125,6 +132,12 @@ def reconcile(
     bottom = np.zeros((n_bottom, base.shape[1]))
     bottom[free] = scaled - correction
     return S @ bottom
+
+
+def _dense(matrix: Any) -> np.ndarray:
+    """A dense copy of a sparse matrix; a dense one as it is."""
+    dense: np.ndarray = matrix.toarray() if sparse.issparse(matrix) else np.asarray(matrix)
+    return dense
 
 
 def is_coherent(hierarchy: Hierarchy, values: np.ndarray, *, rtol: float = 1e-6) -> bool:

@@ -50,8 +50,10 @@ class ForecastResult:
     hit_backtest: pd.DataFrame
     #: per (level, unit): pipeline coverage of the remaining target vs the unit's usual coverage
     coverage: pd.DataFrame
-    #: open deals that slipped more than once
+    #: open deals that slipped more than once, largest first (the first
+    #: :data:`~salesops_lib.analyses.bounded.LIST_ROWS`), and how many there are
     slipping: pd.DataFrame
+    slipping_total: int
     #: key accounts with declining or stopped orders (shared churn rule)
     key_accounts: pd.DataFrame
     findings: tuple[Finding, ...]

@@ -18,16 +18,20 @@ accounts whose orders decline.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import cast
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from salesops_lib.analyses.forecast.pipeline import WonMeans, with_value
+from salesops_lib.analyses.bounded import LIST_ROWS, first_rows
+from salesops_lib.analyses.forecast.pipeline import WonMeans, stage_rank, with_value
 from salesops_lib.data import Dataset
 
 SLIP_COLUMNS = ["opp_id", "rep_id", "customer_id", "stage", "value", "expected_close", "age_days", "slips", "reason"]
+NO_STAGE = "—"
+"""The stage of a slipping deal without a stage entered by the as-of date."""
 COVERAGE_COLUMNS = ["level", "unit", "open_pipeline", "remaining_target", "coverage", "usual_coverage", "ratio", "thin"]
 
 
@@ -54,10 +58,28 @@ def coverage_table(open_value: pd.Series, remaining: pd.Series, usual: pd.Series
     return frame[COVERAGE_COLUMNS]
 
 
+@dataclass(frozen=True)
+class SlippingDeals:
+    """The slipping deals, largest first: the first :data:`~salesops_lib.analyses.bounded.LIST_ROWS`
+    (``rows``, :data:`SLIP_COLUMNS`), how many there are and their value.
+    """
+
+    rows: pd.DataFrame
+    total: int
+    value: float
+
+
 def slipping_deals(
-    data: Dataset, as_of: dt.date, *, minimum_slips: int = 2, means: WonMeans | None = None
-) -> pd.DataFrame:
-    """Deals open on ``as_of`` that slipped ``minimum_slips`` times or more, largest first."""
+    data: Dataset,
+    as_of: dt.date,
+    *,
+    minimum_slips: int = 2,
+    means: WonMeans | None = None,
+    limit: int = LIST_ROWS,
+) -> SlippingDeals:
+    """Deals open on ``as_of`` that slipped ``minimum_slips`` times or more, largest first (the
+    first ``limit``, read from the engine in that order; the count and value of every such deal).
+    """
     o = data.table("opportunities")
     open_now = o.filter(
         o.created_at.notnull()
@@ -65,7 +87,7 @@ def slipping_deals(
         & (o.closed_at.isnull() | (o.closed_at > as_of))
         & o.status.isin(["open", "won", "lost"])
     )
-    has_dates = int(o.filter(o.expected_close.notnull()).count().execute()) > 0
+    has_dates = len(o.filter(o.expected_close.notnull()).select("opp_id").limit(1).execute()) > 0
     month_end = pd.Timestamp(as_of) + pd.offsets.MonthEnd(0)
     if has_dates:
         late = open_now.filter(open_now.expected_close.notnull() & (open_now.expected_close < as_of))
@@ -78,13 +100,15 @@ def slipping_deals(
     else:
         usual = _usual_days_to_win(data, as_of)
         if usual is None:
-            return pd.DataFrame(columns=SLIP_COLUMNS)
+            return SlippingDeals(pd.DataFrame(columns=SLIP_COLUMNS), 0, 0.0)
         age = cast("ir.DateScalar", ibis.literal(as_of)).delta(open_now.created_at, unit="day")  # a date literal
         rows = open_now.filter(age > ibis.literal(2 * usual)).mutate(  # ibis types comparisons as Value with Value
             slips=(age / usual).floor().cast("int64"), reason=ibis.literal("age")
         )
     rows = with_value(data, rows.filter(rows.slips >= minimum_slips), as_of, means)
-    frame: pd.DataFrame = rows.select(
+    summary = rows.aggregate(n=rows.count(), value=rows.value.sum()).execute().iloc[0]
+    total = int(summary["n"])
+    listed = rows.select(
         "opp_id",
         "rep_id",
         "customer_id",
@@ -93,11 +117,11 @@ def slipping_deals(
         "slips",
         "reason",
         age_days=cast("ir.DateScalar", ibis.literal(as_of)).delta(rows.created_at, unit="day"),
-    ).execute()
-    frame["stage"] = _stages(data, frame["opp_id"].tolist(), as_of)
-    return frame.sort_values(["value", "slips"], ascending=False, na_position="last")[SLIP_COLUMNS].reset_index(
-        drop=True
     )
+    listed = _with_stage(data, listed, as_of)
+    first = first_rows(listed, [ibis.desc("value"), ibis.desc("slips"), "opp_id"], limit)
+    value = 0.0 if pd.isna(summary["value"]) else float(summary["value"])
+    return SlippingDeals(first.rows[SLIP_COLUMNS], total, value)
 
 
 def _usual_days_to_win(data: Dataset, as_of: dt.date) -> float | None:
@@ -108,14 +132,21 @@ def _usual_days_to_win(data: Dataset, as_of: dt.date) -> float | None:
     return None if pd.isna(value) or value <= 0 else float(value)
 
 
-def _stages(data: Dataset, opp_ids: list[str], as_of: dt.date) -> list[str]:
-    if not opp_ids or not data.has("stage_history"):
-        return ["—"] * len(opp_ids)
+def _with_stage(data: Dataset, deals: ir.Table, as_of: dt.date) -> ir.Table:
+    """Add ``stage``: each deal's last stage entered by ``as_of`` (the later stage of the funnel on
+    a tie; :data:`NO_STAGE` without one), looked up in the engine for these deals only.
+    """
+    if not data.has("stage_history"):
+        return deals.mutate(stage=ibis.literal(NO_STAGE))
     sh = data.table("stage_history")
-    entries = sh.filter(sh.opp_id.isin(opp_ids) & (sh.entered_at <= as_of)).select("opp_id", "stage", "entered_at")
-    frame = entries.execute().sort_values("entered_at")
-    last = frame.groupby("opp_id")["stage"].last()
-    return [last.get(i, "—") for i in opp_ids]
+    ids = deals.select(s_opp=deals.opp_id)
+    mine = sh.filter(sh.entered_at <= as_of)
+    mine = mine.semi_join(ids, mine.opp_id == ids.s_opp)
+    order = [ibis.desc(mine.entered_at), ibis.desc(stage_rank(data, mine.stage))]
+    ranked = mine.mutate(k=ibis.row_number().over(group_by=mine.opp_id, order_by=order))
+    latest = ranked.filter(ranked.k == 0).select(l_opp=ranked.opp_id, stage=ranked.stage)
+    joined = deals.left_join(latest, deals.opp_id == latest.l_opp).drop("l_opp")
+    return joined.mutate(stage=joined.stage.fill_null(NO_STAGE))
 
 
 def usual_coverage(open_by_origin: pd.DataFrame, targets_by_origin: pd.DataFrame) -> pd.Series:

@@ -21,6 +21,8 @@ import pandas as pd
 from salesops_lib.analyses.target_split.plan import Plan
 from salesops_lib.core.periods import month_start, months_between
 
+Growth = dict[tuple[str, str], np.ndarray]
+"""Achieved yearly growth values per (level, unit) (:func:`achieved_growth`)."""
 MIN_POINTS = 6
 """Own growth values a unit needs before its own distribution is used (else its level's pool)."""
 MIN_WINDOW_CAPACITY = 6.0
@@ -29,18 +31,22 @@ ALIGNMENT_BAND = (0.8, 1.25)
 """Target share ÷ headcount share outside this band is a misalignment."""
 
 
-def achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) -> pd.DataFrame:
+def achievability(
+    plan: Plan, quantile: float, data_start: pd.Timestamp | None, growth: Growth | None = None
+) -> pd.DataFrame:
     """One row per region, team and rep with a base: implied growth, its reference quantiles
     (own or pooled), the number of values and the assessment (stretch / within / soft / unknown).
+    ``growth``: :func:`achieved_growth` of the plan when already known.
     """
     units = plan.units[plan.units["level"] != "company"].reset_index(drop=True)
-    growth = _achieved_growth(plan, data_start)
+    growth = achieved_growth(plan, data_start) if growth is None else growth
     gap = months_between(plan.base_window[0], plan.plan_months[0])
     rows = []
     pools = {
         level: np.concatenate([growth.get((cast("str", level), u), np.empty(0)) for u in group["unit_id"]])
         for level, group in units.groupby("level")
     }
+    pooled: dict[str, np.ndarray] = {}  # a level's quantiles, computed once for all its units
     row: Any  # an itertuples() row: its fields' types are known only at run time
     for row in units.itertuples():
         values = growth.get((row.level, row.unit_id), np.empty(0))
@@ -51,7 +57,12 @@ def achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) 
             high = low = median = np.nan
             verdict = "unknown"
         else:
-            low, median, high = np.quantile(reference, [1 - quantile, 0.5, quantile])
+            if source == "own":
+                low, median, high = np.quantile(reference, [1 - quantile, 0.5, quantile])
+            else:
+                if row.level not in pooled:
+                    pooled[row.level] = np.quantile(reference, [1 - quantile, 0.5, quantile])
+                low, median, high = pooled[row.level]
             verdict = "stretch" if implied > high else "soft" if implied < low else "within"
         rows.append(
             {
@@ -76,7 +87,9 @@ def achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) 
     return frame
 
 
-def plan_achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | None) -> dict[str, Any]:
+def plan_achievability(
+    plan: Plan, quantile: float, data_start: pd.Timestamp | None, growth: Growth | None = None
+) -> dict[str, Any]:
     """The plan as a whole: the company's implied growth against the ``quantile`` of its own
     rolling year-on-year growth, the achievable total at that quantile and the excess over it.
 
@@ -85,7 +98,8 @@ def plan_achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | N
     fewer than :data:`MIN_POINTS` values. ``best`` is the best rolling year it ever achieved.
     """
     company = plan.units[plan.units["level"] == "company"].iloc[0]
-    values = _achieved_growth(plan, data_start).get(("company", company["unit_id"]), np.empty(0))
+    growth = achieved_growth(plan, data_start) if growth is None else growth
+    values = growth.get(("company", company["unit_id"]), np.empty(0))
     gap = months_between(plan.base_window[0], plan.plan_months[0])
     base, target = float(company["base"] or 0.0), float(company["target"])
     implied = (target / base) ** (12 / gap) - 1 if base > 0 and gap > 0 else np.nan
@@ -119,7 +133,8 @@ def plan_achievability(plan: Plan, quantile: float, data_start: pd.Timestamp | N
     }
 
 
-def _achieved_growth(plan: Plan, data_start: pd.Timestamp | None) -> dict[tuple[str, str], np.ndarray]:
+def achieved_growth(plan: Plan, data_start: pd.Timestamp | None) -> Growth:
+    """Per (level, unit): its achieved yearly growth, every rolling 12 months against the 12 before."""
     revenue = plan.history_revenue.to_numpy(float)
     cap = plan.history_capacity.to_numpy(float)
     months = cast("pd.DatetimeIndex", plan.history_revenue.columns)  # the history months (see Plan)

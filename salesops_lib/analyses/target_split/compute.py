@@ -41,10 +41,11 @@ def compute(data: Dataset, scope: RunScope, params: TargetSplitParams) -> Target
         alt_months = plan_months_of(alternative, as_of)
         alt_inputs = inputs if alt_months.equals(plan.plan_months) else load_inputs(data, as_of, alt_months)
         comparison = compare(plan, build_plan(alt_inputs, alternative))
-    achievable = audit.achievability(plan, params.stretch_quantile, inputs.data_start)
+    growth = audit.achieved_growth(plan, inputs.data_start)
+    achievable = audit.achievability(plan, params.stretch_quantile, inputs.data_start, growth)
     fairness = audit.fairness(plan)
     aligned = audit.alignment(plan, inputs.budget)
-    whole = audit.plan_achievability(plan, params.stretch_quantile, inputs.data_start)
+    whole = audit.plan_achievability(plan, params.stretch_quantile, inputs.data_start, growth)
     findings = split_findings(plan, whole, achievable, fairness, aligned, params, scope.period, scope.region)
     return TargetSplitResult(
         period=scope.period,

@@ -340,6 +340,10 @@ def _weights(units: pd.DataFrame, params: TargetSplitParams) -> pd.DataFrame:
         "equal": pd.Series(1.0, index=units.index),
     }
     units["weight"] = 1.0
+    weight = np.ones(len(units))
+    shares_of = {name: np.full(len(units), np.nan) for name in COMPONENTS}
+    values_of = {name: raw[name].to_numpy(float) for name in COMPONENTS}
+    set_order: list[str] = []  # the w_ columns in the order a share was first set
     described = []
     for level in LEVELS[1:]:
         method = params.method(level)
@@ -351,14 +355,16 @@ def _weights(units: pd.DataFrame, params: TargetSplitParams) -> pd.DataFrame:
                 fix="map market_potential, or use another method_region",
             )
         fallbacks: list[str] = []
-        for parent, group in units[units["level"] == level].groupby("parent_id", sort=False):
-            shares: dict[str, pd.Series] = {}
+        for parent, rows in _children_by_parent(units, level):
+            shares: dict[str, np.ndarray] = {}
             for name in COMPONENTS:
-                values = raw[name][group.index]
+                values = values_of[name][rows]
                 total = values.sum()
-                if values.notna().all() and total > 0:
+                if not np.isnan(values).any() and total > 0:
                     shares[name] = values / total
-                    units.loc[group.index, f"w_{name}"] = shares[name]
+                    shares_of[name][rows] = shares[name]
+                    if name not in set_order:
+                        set_order.append(name)
             usable = {k: w for k, w in wanted.items() if k in shares and w > 0}
             if not usable:  # e.g. history for a parent whose units are all new: split by capacity
                 usable = {"capacity": 1.0} if "capacity" in shares else {"equal": 1.0}
@@ -370,13 +376,24 @@ def _weights(units: pd.DataFrame, params: TargetSplitParams) -> pd.DataFrame:
                     fix="give every region a potential, or use another method_region",
                 )
             total_weight = sum(usable.values())
-            units.loc[group.index, "weight"] = sum(shares[k] * w / total_weight for k, w in usable.items())
+            weight[rows] = sum(shares[k] * w / total_weight for k, w in usable.items())
+        for name in set_order:
+            units[f"w_{name}"] = shares_of[name]
+        units["weight"] = weight
         used = _components_used(units, level, wanted)
         described.append({"level": level, "method": method, "components": used, "fallback": ", ".join(fallbacks)})
     for name in COMPONENTS:
         if f"w_{name}" not in units:
             units[f"w_{name}"] = np.nan
     return pd.DataFrame(described)
+
+
+def _children_by_parent(units: pd.DataFrame, level: str) -> list[tuple[object, np.ndarray]]:
+    """The units of ``level`` grouped by parent, parents in order of appearance: (parent, positions)."""
+    at_level = np.flatnonzero(units["level"].to_numpy() == level)
+    parents = units["parent_id"].to_numpy()[at_level]
+    groups = pd.Series(np.arange(at_level.size)).groupby(parents, sort=False).indices
+    return [(parent, at_level[members]) for parent, members in groups.items()]
 
 
 def _components_used(units: pd.DataFrame, level: str, wanted: dict[str, float]) -> str:
@@ -434,9 +451,10 @@ def _profiles(
     index = np.ones((len(units), 12))
     index[0] = seasonality.company_index(own)
     parents = units["parent"].to_numpy()
+    new = units["new_position"].to_numpy(bool)
     for i in range(1, len(units)):  # tree order: the parent's index is ready
         parent = index[parents[i]]
-        index[i] = parent if units.loc[i, "new_position"] else seasonality.shrink(own, i, parent)
+        index[i] = parent if new[i] else seasonality.shrink(own, i, parent)
     month_cap = _rollup(roster_units, plan_cap, units)
     profiles: np.ndarray = index[:, plan_months.month.to_numpy() - 1] * month_cap
     return profiles
@@ -465,6 +483,7 @@ def _finish_units(units: pd.DataFrame, annual: np.ndarray, step: float, existing
         ["lock", "cap", "floor"],
         "",
     )
+    known = existing.to_dict()  # (level, unit) → amount: a dict lookup per unit, not a MultiIndex one
     units["existing"] = [
-        float(existing.get((lvl, u), math.nan)) for lvl, u in zip(units["level"], units["unit_id"], strict=True)
+        float(known.get((lvl, u), math.nan)) for lvl, u in zip(units["level"], units["unit_id"], strict=True)
     ]

@@ -276,39 +276,47 @@ def _runs(
     remaining_target = daily_targets(level.targets, inputs.months, remaining_days).sum(axis=1)
     weeks_left = remaining_days.size / 7
     shown = np.where(run >= k, run, fixed_run)  # the alert's run, else the plain run below the threshold
-    out = []
-    for i in range(len(key)):
-        span = slice(periods.size - shown[i], periods.size)
-        shortfall = float((target[i, span] - actual[i, span]).sum())
-        run_target = float(target[i, span].sum())
-        out.append(
-            {
-                **key.iloc[i].to_dict(),
-                "alert": bool(run[i] >= k),
-                "screened": bool(np.isfinite(p_run[i])),
-                "own_rule": bool(own_run[i] >= k),
-                "fixed_rule": bool(fixed_run[i] >= k),
-                "grain": params.alert_grain,
-                "since": periods[span][0] if shown[i] else pd.NaT,
-                "periods": int(shown[i]),
-                "attainments": [round(float(a), 4) for a in attainment[i, span]],
-                "z": [round(float(x), 2) for x in z[i, span]],
-                "typical": float(noise.typical[i]),
-                "spread": float(noise.spread[i]),
-                "history": int(noise.periods[i]),
-                "p_run": float(p_run[i]),
-                "latest_attainment": float(attainment[i, -1]) if periods.size else np.nan,
-                "run_attainment": float(actual[i, span].sum() / run_target) if run_target > 0 else np.nan,
-                "run_target": run_target,
-                "shortfall": shortfall,
-                "horizon_end": pd.Timestamp(horizon[1]),
-                "weeks_left": weeks_left,
-                "remaining_target": float(remaining_target[i]),
-                "required_per_week": (float(remaining_target[i]) + shortfall) / weeks_left if weeks_left else np.nan,
-                "extra_per_week": shortfall / weeks_left if weeks_left else np.nan,
-            }
-        )
-    return pd.DataFrame(out, columns=[*key.columns, *RUN_COLUMNS])
+    columns = [*key.columns, *RUN_COLUMNS]
+    if key.empty:
+        return pd.DataFrame(columns=columns)
+    n = periods.size
+    spans = [slice(n - s, n) for s in shown]  # each unit's run: its last ``shown`` periods
+    shortfall = np.array([float((target[i, span] - actual[i, span]).sum()) for i, span in enumerate(spans)])
+    run_target = np.array([float(target[i, span].sum()) for i, span in enumerate(spans)])
+    run_actual = np.array([float(actual[i, span].sum()) for i, span in enumerate(spans)])
+    since = pd.DatetimeIndex([periods[n - s] if s else pd.NaT for s in shown])
+    rows = pd.RangeIndex(len(key))
+    out = key.reset_index(drop=True).assign(
+        alert=run >= k,
+        screened=np.isfinite(p_run),
+        own_rule=own_run >= k,
+        fixed_rule=fixed_run >= k,
+        grain=params.alert_grain,
+        since=since,
+        periods=shown.astype(int),
+        attainments=pd.Series(
+            [[round(float(a), 4) for a in attainment[i, span]] for i, span in enumerate(spans)],
+            index=rows,
+            dtype=object,
+        ),
+        z=pd.Series(
+            [[round(float(x), 2) for x in z[i, span]] for i, span in enumerate(spans)], index=rows, dtype=object
+        ),
+        typical=noise.typical.astype(float),
+        spread=noise.spread.astype(float),
+        history=noise.periods.astype(int),
+        p_run=p_run.astype(float),
+        latest_attainment=attainment[:, -1] if n else np.nan,
+        run_attainment=[a / t if t > 0 else np.nan for a, t in zip(run_actual, run_target, strict=True)],
+        run_target=run_target,
+        shortfall=shortfall,
+        horizon_end=pd.Timestamp(horizon[1]),
+        weeks_left=weeks_left,
+        remaining_target=remaining_target.astype(float),
+        required_per_week=(remaining_target + shortfall) / weeks_left if weeks_left else np.nan,
+        extra_per_week=shortfall / weeks_left if weeks_left else np.nan,
+    )
+    return out[columns]
 
 
 RUN_COLUMNS = (

@@ -187,7 +187,7 @@ def risks(result: ForecastResult, lang: str) -> HtmlFragment:
                 index=False,
             )
         )
-        parts.append(list_note(len(slip), len(result.slipping), lang))
+        parts.append(list_note(len(slip), result.slipping_total, lang, kept=len(result.slipping)))
     parts.append(f"<h3>{e(word('accounts_title', lang))}</h3>")
     acc = result.key_accounts
     if acc.empty:

@@ -16,6 +16,9 @@ from salesops_lib.report.names import display
 from salesops_lib.report.target_tracking.words import label
 from salesops_lib.report.theme import PALETTE, apply_theme
 
+HEATMAP_TEAMS = 40
+"""Teams the heat map shows at most (with more, those with the lowest attainment over its weeks)."""
+
 
 def curve(result: TargetTrackingResult, lang: str) -> Figure:
     """The company's cumulative bookings of the year against the seasonal plan and a straight line."""
@@ -36,12 +39,18 @@ def curve(result: TargetTrackingResult, lang: str) -> Figure:
 
 
 def weekly_heatmap(result: TargetTrackingResult, lang: str) -> Figure | HtmlFragment:
-    """Teams × the last complete ISO weeks: attainment, red below the alert threshold."""
+    """Teams × the last complete ISO weeks: attainment, red below the alert threshold (at most
+    :data:`HEATMAP_TEAMS` teams: beyond, those with the lowest mean attainment over the weeks).
+    """
     frame = result.weekly[result.weekly["level"] == "team"]
     if frame.empty:
         return HtmlFragment("")
     apply_theme()
     grid = frame.pivot_table(index="unit_id", columns="period", values="attainment", aggfunc="first")
+    teams = len(grid)
+    if teams > HEATMAP_TEAMS:  # hundreds of teams: a readable map of those furthest behind
+        lowest = grid.mean(axis=1).sort_values(kind="stable").index[:HEATMAP_TEAMS]
+        grid = grid.loc[grid.index.isin(lowest)]
     grid.columns = [c.strftime("%m-%d") for c in cast("pd.DatetimeIndex", grid.columns)]  # the weeks' Mondays
     grid.index = [display("team", u, lang) for u in grid.index]
     fig, ax = plt.subplots(figsize=(min(12.0, 1.0 + 0.62 * grid.shape[1]), max(2.6, 0.3 * len(grid) + 1.3)))
@@ -61,7 +70,10 @@ def weekly_heatmap(result: TargetTrackingResult, lang: str) -> Figure | HtmlFrag
     )
     ax.set_xlabel(label("week_of", lang))
     ax.set_ylabel("")
-    ax.set_title(label("heatmap", lang))
+    title = label("heatmap", lang)
+    if len(grid) < teams:
+        title = label("heatmap_lowest", lang).format(shown=len(grid), total=f"{teams:,}")
+    ax.set_title(title)
     fig.tight_layout()
     plt.close(fig)
     return fig
