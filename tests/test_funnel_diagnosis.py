@@ -559,7 +559,7 @@ def test_no_row_per_stay_or_lead_is_cached(planted: Dataset, monkeypatch: pytest
 @pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 0.9, 1.0])
 def test_a_quantile_of_counted_values_equals_the_quantile_of_the_values(q: float) -> None:
     """The leads' lag p90 is read from counts per day (tens of millions of leads are not sorted)."""
-    from salesops_lib.analyses.funnel_diagnosis.stats import quantile_of_counts
+    from salesops_lib.core.quantiles import quantile_of_counts
 
     rng = np.random.default_rng(7)
     for _ in range(200):

@@ -95,7 +95,7 @@ def test_monthly_review_tiles_carry_the_matured_cohort(demo: Demo) -> None:
 def test_maturity_quantile_from_counted_lags_is_the_engines_exact_quantile() -> None:
     import ibis
 
-    from salesops_lib.analyses.kpi_overview.maturity import quantile_of_counts
+    from salesops_lib.core.quantiles import quantile_of_counts
 
     rng = np.random.default_rng(7)
     for size in (1, 2, 3, 10, 101, 2000):

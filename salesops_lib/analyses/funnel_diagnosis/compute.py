@@ -34,9 +34,10 @@ from salesops_lib.analyses.funnel_diagnosis.facts import (
 from salesops_lib.analyses.funnel_diagnosis.findings import conclude
 from salesops_lib.analyses.funnel_diagnosis.params import FunnelDiagnosisParams
 from salesops_lib.analyses.funnel_diagnosis.result import FunnelResult
-from salesops_lib.analyses.funnel_diagnosis.stats import holm, quantile_of_counts
+from salesops_lib.analyses.funnel_diagnosis.stats import holm
 from salesops_lib.config.scope import RunScope
 from salesops_lib.core.periods import add_months
+from salesops_lib.core.quantiles import quantile_of_counts
 from salesops_lib.data import Dataset
 from salesops_lib.errors import ConfigError
 

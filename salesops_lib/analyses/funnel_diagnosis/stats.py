@@ -116,24 +116,3 @@ def normal_interval(estimate: float, se: float, alpha: float = 0.05) -> tuple[fl
         return float("nan"), float("nan"), float("nan")
     q = stats.norm.ppf(1 - alpha / 2)
     return estimate - q * se, estimate + q * se, float(2 * stats.norm.sf(abs(estimate / se)))
-
-
-def quantile_of_counts(values: np.ndarray, counts: np.ndarray, q: float) -> float:
-    """The ``q`` quantile (linear interpolation, as ``numpy.quantile`` and SQL ``quantile_cont``)
-    of ``values`` each repeated ``counts`` times; NaN when there are none.
-
-    Examples
-    --------
-    >>> quantile_of_counts(np.array([3.0, 1.0, 2.0]), np.array([1, 2, 1]), 0.5)  # of 1, 1, 2, 3
-    1.5
-    """
-    order = np.argsort(values)
-    values, counts = values[order], counts[order]
-    total = counts.sum()
-    if total <= 0:
-        return float("nan")
-    position = q * (total - 1)
-    ends = np.cumsum(counts)  # the sorted position of each value's last copy, plus one
-    lo = values[np.searchsorted(ends, np.floor(position), side="right")]
-    hi = values[np.searchsorted(ends, np.ceil(position), side="right")]
-    return float(lo + (hi - lo) * (position - np.floor(position)))

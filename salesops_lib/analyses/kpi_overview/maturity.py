@@ -24,10 +24,10 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 
 from salesops_lib.core.periods import month_start
+from salesops_lib.core.quantiles import quantile_of_counts
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS
 
@@ -85,41 +85,8 @@ def maturity_days(data: Dataset, metric: str, as_of: dt.date) -> float:
     table = lags(data, as_of)
     table = table.filter(table.lag >= 0)
     counts: pd.DataFrame = table.group_by("lag").agg(n=table.count()).execute()
-    value = quantile_of_counts(counts["lag"], counts["n"], QUANTILE)
+    value = quantile_of_counts(counts["lag"].to_numpy(), counts["n"].to_numpy(), QUANTILE)
     return 0.0 if math.isnan(value) else min(max(value, 0.0), cap)
-
-
-def quantile_of_counts(values: pd.Series, counts: pd.Series, q: float) -> float:
-    """The ``q`` quantile, interpolated as SQL's ``QUANTILE_CONT``/``PERCENTILE_CONT``, of a
-    sample given as distinct ``values`` and how often each occurs (NaN for an empty sample).
-
-    Lags are whole days, so the engine returns a few hundred (value, count) rows instead of
-    sorting tens of millions of lags; the quantile of those counts is the exact one.
-
-    Examples
-    --------
-    >>> quantile_of_counts(pd.Series([3, 1, 2]), pd.Series([1, 2, 1]), 0.5)
-    1.5
-    >>> quantile_of_counts(pd.Series([], dtype="int64"), pd.Series([], dtype="int64"), 0.9)
-    nan
-    """
-    frame = pd.DataFrame({"v": values.astype("float64"), "n": counts.astype("int64")})
-    frame = frame[frame["v"].notna() & (frame["n"] > 0)].sort_values("v")
-    total = int(frame["n"].sum())
-    if not total:
-        return math.nan
-    position = q * (total - 1)
-    lower = math.floor(position)
-    ranks = frame["n"].cumsum().to_numpy()  # values of rank < ranks[i] are at or below frame.v[i]
-    sorted_values = frame["v"].to_numpy()
-
-    def at(rank: int) -> float:
-        return float(sorted_values[int(np.searchsorted(ranks, rank, side="right"))])
-
-    low, share = at(lower), position - lower
-    if not share:
-        return low
-    return low * (1 - share) + at(lower + 1) * share  # DuckDB's interpolation, to the last bit
 
 
 def matured_cohorts(
