@@ -84,3 +84,13 @@ def test_a_large_customer_base_is_fitted_on_a_fixed_sample_with_totals_scaled(
     assert sampled.holdout["customers"] == pytest.approx(whole.holdout["customers"])
     # the largest customers are ranked whether or not they are in the sample
     assert sampled.top["customer_id"].iloc[0] == whole.top["customer_id"].iloc[0]
+
+
+def test_naming_every_rep_reads_the_reps_table_with_the_same_names(
+    ds: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owners = ds.table("reps").select("rep_id").execute()["rep_id"].head(40)
+    frame = pd.DataFrame({"customer_id": None, "owner": owners})
+    by_id = ar.with_names(ds, frame)
+    monkeypatch.setattr(ar, "REPS_BY_ID", 10)
+    pd.testing.assert_frame_equal(ar.with_names(ds, frame), by_id)

@@ -40,6 +40,8 @@ BUCKETS: tuple[str, ...] = ("current", "1-30", "31-60", "61-90", "90+")
 OVERDUE_BUCKETS = BUCKETS[1:]
 UNKNOWN_UNIT = "—"
 """The unit of rows without one (an invoice without a customer or rep)."""
+REPS_BY_ID = 500
+"""Naming more reps than this, :func:`with_names` reads the reps table rather than looking them up by id."""
 DOUBTFUL_DAYS = 365
 """Past due longer than this, an invoice is doubtful: reviewed for write-off rather than chased."""
 
@@ -336,7 +338,10 @@ def with_names(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     owners = list(frame["owner"].dropna().unique().tolist())
     if data.has("reps") and owners:
         reps = data.table("reps")
-        found = reps.filter(reps.rep_id.isin(owners)).select("rep_id", "name", "region").execute()
+        if len(owners) > REPS_BY_ID:  # the rep aging names every rep: read the (small) table instead of a long IN list
+            found = reps.select("rep_id", "name", "region").execute()
+        else:
+            found = reps.filter(reps.rep_id.isin(owners)).select("rep_id", "name", "region").execute()
         frame["owner_name"] = (
             frame["owner"].map(dict(zip(found["rep_id"], found["name"], strict=False))).fillna(frame["owner"])
         )
