@@ -100,7 +100,8 @@ def compute_receivables(data: Dataset, scope: RunScope, params: CollectionsCusto
         overdue = first_rows(ar.chase_ranking(data, items, outlook, max_days=None), ar.CHASE_ORDER, limit=LIST_ROWS)
         doubtful = table.filter((table.open > 0) & (table.days_past_due > ar.DOUBTFUL_DAYS))
         doubtful_sum = doubtful.aggregate(amount=doubtful.open.sum(), n=doubtful.count()).execute().iloc[0]
-    credits = _credits(data, snapshot.credits)
+    with cached(snapshot.credits) as credit_table:  # counted, summed and listed: computed once
+        credits = _credits(data, credit_table)
     aging = {level: ar.aging(data, cells, level) for level in ("company", "region", "team", "rep")}
     aging["customer"] = ar.aging(data, customer_cells, "customer").head(AGING_TOP_CUSTOMERS)
     aging["rep"] = _named(data, aging["rep"], "rep")
