@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from salesops_lib.analyses.bounded import LIST_ROWS, first_rows
 from salesops_lib.analyses.churn import key_account_risk
 from salesops_lib.analyses.collections_customers import customers as cust
 from salesops_lib.analyses.collections_customers import receivables as ar
@@ -91,16 +93,19 @@ def compute_receivables(data: Dataset, scope: RunScope, params: CollectionsCusto
     snapshot = ar.open_items(data, as_of, region=region)
     with cached(snapshot.items) as table:
         items = ar.OpenItems(as_of=as_of, items=table, credits=snapshot.credits)
-        cells = ar.open_by_owner(items)
+        cells = ar.open_by_owner(items, by=("rep_id",))
+        customer_cells = ar.top_customer_cells(items, AGING_TOP_CUSTOMERS)
         outlook = ar.bucket_outlook(data, items, lookback_days=OUTLOOK_DAYS, region=region)
         chase = ar.chase_list(data, items, outlook, top=params.chase_list, max_days=ar.DOUBTFUL_DAYS)
-        overdue = ar.chase_list(data, items, outlook, top=None, max_days=None)
+        overdue = first_rows(ar.chase_ranking(data, items, outlook, max_days=None), ar.CHASE_ORDER, limit=LIST_ROWS)
         doubtful = table.filter((table.open > 0) & (table.days_past_due > ar.DOUBTFUL_DAYS))
         doubtful_sum = doubtful.aggregate(amount=doubtful.open.sum(), n=doubtful.count()).execute().iloc[0]
-    credits = snapshot.credits.order_by([snapshot.credits.credit.desc(), snapshot.credits.customer_id]).execute()
-    aging = {level: ar.aging(data, cells, level) for level in ("company", "region", "team", "rep", "customer")}
+    with cached(snapshot.credits) as credit_table:  # counted, summed and listed: computed once
+        credits = _credits(data, credit_table)
+    aging = {level: ar.aging(data, cells, level) for level in ("company", "region", "team", "rep")}
+    aging["customer"] = ar.aging(data, customer_cells, "customer").head(AGING_TOP_CUSTOMERS)
     aging["rep"] = _named(data, aging["rep"], "rep")
-    aging["customer"] = _named(data, aging["customer"].head(AGING_TOP_CUSTOMERS), "customer")
+    aging["customer"] = _named(data, aging["customer"], "customer")
     if region:
         aging["company"] = aging["company"].assign(unit=region)
 
@@ -116,19 +121,42 @@ def compute_receivables(data: Dataset, scope: RunScope, params: CollectionsCusto
     if region:
         by_region = by_region[by_region["unit"] == region].reset_index(drop=True)
     return Receivables(
-        tiles=_tiles(trend, aging["company"], credits, months),
+        tiles=_tiles(trend, aging["company"], credits.total, months),
         aging=aging,
         trend=trend,
         slip=slip,
         collection_by_region=by_region,
         outlook=outlook.rename_axis("bucket").reset_index(),
         chase=chase,
-        credits=ar.with_names(data, credits.assign(owner=None)).drop(columns=["owner", "owner_name", "region"]),
-        credit_total=float(credits["credit"].sum()) if not credits.empty else 0.0,
+        credits=credits.rows,
+        credit_total=credits.total,
+        credit_customers=credits.customers,
         doubtful=float(np.nan_to_num(doubtful_sum["amount"] or 0.0)),
         doubtful_invoices=int(doubtful_sum["n"]),
-        overdue=overdue,
+        overdue=overdue.rows,
+        overdue_total=overdue.total,
     )
+
+
+@dataclass(frozen=True)
+class _Credits:
+    """The customers with a credit balance: the first :data:`LIST_ROWS` (largest first, named),
+    how many there are and their total.
+    """
+
+    rows: pd.DataFrame
+    customers: int
+    total: float
+
+
+def _credits(data: Dataset, credits: ir.Table) -> _Credits:
+    """Credit balances: one engine query for the count and total, one for the largest, named in the engine."""
+    sums = credits.aggregate(n=credits.count(), total=credits.credit.sum()).execute().iloc[0]
+    named = ar.named_in_engine(data, credits.mutate(owner=ibis.null("string")))
+    named = named.drop("owner", "owner_name", "region")
+    rows: pd.DataFrame = named.order_by([ibis.desc("credit"), "customer_id"]).limit(LIST_ROWS).execute()
+    total = float(sums["total"]) if int(sums["n"]) and pd.notna(sums["total"]) else 0.0
+    return _Credits(rows=rows.reset_index(drop=True), customers=int(sums["n"]), total=total)
 
 
 def _named(data: Dataset, frame: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -225,7 +253,7 @@ def _collection_by_region(rates: pd.DataFrame, first: dt.date) -> pd.DataFrame:
 
 
 def _tiles(
-    trend: pd.DataFrame, company_aging: pd.DataFrame, credits: pd.DataFrame, months: list[dt.date]
+    trend: pd.DataFrame, company_aging: pd.DataFrame, credit_total: float, months: list[dt.date]
 ) -> pd.DataFrame:
     """The month's headline figures with their change against the month before and a year before."""
     company = trend[trend["unit"] == "company"].set_index("period")
@@ -260,7 +288,7 @@ def _tiles(
             "key": "credit",
             "unit": "currency",
             "higher_is_better": None,
-            "value": float(credits["credit"].sum()) if not credits.empty else 0.0,
+            "value": credit_total,
             "previous": np.nan,
             "last_year": np.nan,
         }

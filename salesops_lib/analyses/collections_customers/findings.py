@@ -166,7 +166,7 @@ def _receivable_actions(result: CollectionsCustomersResult, period: str, where: 
                 period=period,
                 at_stake=receivables.credit_total,
                 action="refund_or_apply",
-                facts={"amount": receivables.credit_total, "customers": len(receivables.credits)},
+                facts={"amount": receivables.credit_total, "customers": receivables.credit_customers},
             )
         )
     return out

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from salesops_lib.analyses.collections_customers.customers import DIMENSIONS, UNKNOWN, bookings, with_attributes
 from salesops_lib.analyses.collections_customers.ltv_correction import LtvCorrection, correct
 from salesops_lib.analyses.collections_customers.ltv_model import BgNbd, GammaGamma, fit_bgnbd, fit_gamma_gamma
+from salesops_lib.analyses.collections_customers.ltv_sample import customer_sample
 from salesops_lib.core.periods import add_months
 from salesops_lib.data import Dataset
 
@@ -58,14 +60,21 @@ class LtvPrediction:
     total_gp: float = 0.0
     #: the headline corrected by the hold-out bias (raw, bias, calibrated or suppressed)
     correction: LtvCorrection | None = None
+    #: customers the models were fitted on when they saw a sample (0: every customer; see
+    #: :mod:`.ltv_sample`), of ``population`` customers with a purchase
+    sample: int = 0
+    population: int = 0
 
 
-def purchase_histories(data: Dataset, cutoff: dt.date, *, region: str = "", attributes: bool = False) -> pd.DataFrame:
+def purchase_histories(
+    data: Dataset, cutoff: dt.date, *, region: str = "", attributes: bool = False, customers: ir.Table | None = None
+) -> pd.DataFrame:
     """Per customer with a purchase by ``cutoff``: ``x`` (repeat purchases), ``t_x`` and ``T``
     (weeks from the first purchase to the last one and to the cutoff), ``monetary`` (mean value of
-    the repeat purchases), ``revenue``, ``gross_profit`` — summarised in the engine.
+    the repeat purchases), ``revenue``, ``gross_profit`` — summarised in the engine. With
+    ``customers`` (a table of ``__sid``), only those customers.
     """
-    ev = bookings(data, cutoff, region=region)
+    ev = _only(bookings(data, cutoff, region=region), customers)
     days = ev.group_by(["customer_id", "at"]).agg(value=ev.amount.sum(), profit=ev.profit.sum())
     days = days.mutate(__n=ibis.row_number().over(group_by=days.customer_id, order_by=days.at))
     per = days.group_by("customer_id").agg(
@@ -88,9 +97,18 @@ def purchase_histories(data: Dataset, cutoff: dt.date, *, region: str = "", attr
     return frame.sort_values("customer_id").reset_index(drop=True)
 
 
-def window_purchases(data: Dataset, after: dt.date, until: dt.date, *, region: str = "") -> pd.DataFrame:
-    """Per customer: purchase days and revenue in (``after``, ``until``]."""
-    ev = bookings(data, until, region=region)
+def _only(events: ir.Table, customers: ir.Table | None) -> ir.Table:
+    """``events`` of the ``customers`` (``__sid``) only; all of them when None."""
+    if customers is None:
+        return events
+    return events.semi_join(customers, events.customer_id == customers["__sid"])
+
+
+def window_purchases(
+    data: Dataset, after: dt.date, until: dt.date, *, region: str = "", customers: ir.Table | None = None
+) -> pd.DataFrame:
+    """Per customer: purchase days and revenue in (``after``, ``until``] (of ``customers`` only, when given)."""
+    ev = _only(bookings(data, until, region=region), customers)
     ev = ev.filter(ev.at > after)
     per = ev.group_by("customer_id").agg(actual=ev.at.nunique(), actual_revenue=ev.amount.sum())
     purchases: pd.DataFrame = per.execute()
@@ -108,7 +126,8 @@ def predict_ltv(
     >>> prediction.calibration[["decile", "predicted", "actual", "ratio"]]  # doctest: +SKIP
     """
     cutoff = add_months(as_of, -holdout_months)
-    calibration_set = purchase_histories(data, cutoff, region=region)
+    sample = customer_sample(data, as_of, cutoff, region=region)
+    calibration_set = purchase_histories(data, cutoff, region=region, customers=sample.ids)
     if len(calibration_set) < MIN_CUSTOMERS or (calibration_set["x"] > 0).sum() < 3:
         return None
     bg, gg = _fit(calibration_set)
@@ -116,18 +135,19 @@ def predict_ltv(
     x, t_x, T = (calibration_set[c].to_numpy(float) for c in ("x", "t_x", "T"))
     predicted = bg.expected_purchases(weeks, x, t_x, T)
     value = _expected_value(gg, calibration_set)
-    actual = window_purchases(data, cutoff, as_of, region=region)
+    actual = window_purchases(data, cutoff, as_of, region=region, customers=sample.ids)
     check = calibration_set[["customer_id"]].assign(predicted=predicted, predicted_revenue=predicted * value)
     check = check.merge(actual, on="customer_id", how="left").fillna({"actual": 0, "actual_revenue": 0.0})
     calibration = calibration_table(check)
+    scale = sample.population_cutoff / len(check) if sample.sampled else 1.0  # sample totals → population
     holdout: dict[str, float | str] = {
         "cutoff": cutoff.isoformat(),
         "end": as_of.isoformat(),
-        "customers": float(len(check)),
-        "predicted": float(check["predicted"].sum()),
-        "actual": float(check["actual"].sum()),
-        "predicted_revenue": float(check["predicted_revenue"].sum()),
-        "actual_revenue": float(check["actual_revenue"].sum()),
+        "customers": float(len(check)) * scale,
+        "predicted": float(check["predicted"].sum()) * scale,
+        "actual": float(check["actual"].sum()) * scale,
+        "predicted_revenue": float(check["predicted_revenue"].sum()) * scale,
+        "actual_revenue": float(check["actual_revenue"].sum()) * scale,
     }
     # the sums were stored as floats just above
     holdout["ratio"] = _ratio(cast("float", holdout["predicted"]), cast("float", holdout["actual"]))
@@ -135,24 +155,25 @@ def predict_ltv(
         cast("float", holdout["predicted_revenue"]), cast("float", holdout["actual_revenue"])
     )
 
-    current = purchase_histories(data, as_of, region=region, attributes=True)
+    current = purchase_histories(data, as_of, region=region, attributes=True, customers=sample.ids)
     bg, gg = _fit(current)
     horizon = ((pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months)) - pd.Timestamp(as_of)).days / 7.0
-    x, t_x, T = (current[c].to_numpy(float) for c in ("x", "t_x", "T"))
-    current["p_alive"] = bg.p_alive(x, t_x, T)
-    current["predicted_purchases"] = bg.expected_purchases(horizon, x, t_x, T)
-    current["predicted_value"] = _expected_value(gg, current)
     overall_margin = current["gross_profit"].sum() / current["revenue"].sum() if current["revenue"].sum() else 1.0
-    margin = (current["gross_profit"] / current["revenue"]).where(current["revenue"] > 0, overall_margin)
-    current["predicted_gp"] = current["predicted_purchases"] * current["predicted_value"] * margin.clip(0, 1)
-    shown = current.sort_values(["predicted_gp", "customer_id"], ascending=[False, True]).head(top)
+    current = _predicted(current, bg, gg, horizon, overall_margin)
+    pool = current
+    if sample.candidates is not None:  # the top list also ranks the largest customers outside the sample
+        candidates = purchase_histories(data, as_of, region=region, attributes=True, customers=sample.candidates)
+        candidates = _predicted(candidates, bg, gg, horizon, overall_margin)
+        pool = pd.concat([current, candidates], ignore_index=True).drop_duplicates("customer_id")
+    shown = pool.sort_values(["predicted_gp", "customer_id"], ascending=[False, True]).head(top)
+    scale = sample.population / len(current) if sample.sampled else 1.0
     return LtvPrediction(
         horizon_months=horizon_months,
         calibration=calibration,
         holdout=holdout,
         purchase_model=bg,
         spend_model=gg,
-        by_dimension={d: _by(current, d) for d in DIMENSIONS},
+        by_dimension={d: _by(current, d, scale) for d in DIMENSIONS},
         top=shown[
             [
                 "customer_id",
@@ -165,9 +186,27 @@ def predict_ltv(
                 "predicted_gp",
             ]
         ].reset_index(drop=True),
-        total_gp=float(current["predicted_gp"].sum()),
-        correction=correct(float(current["predicted_gp"].sum()), check),
+        total_gp=float(current["predicted_gp"].sum()) * scale,
+        correction=correct(float(current["predicted_gp"].sum()) * scale, check),
+        sample=len(current) if sample.sampled else 0,
+        population=sample.population,
     )
+
+
+def _predicted(
+    histories: pd.DataFrame, bg: BgNbd, gg: GammaGamma, horizon: float, overall_margin: float
+) -> pd.DataFrame:
+    """``histories`` with ``p_alive``, ``predicted_purchases``, ``predicted_value`` and ``predicted_gp``
+    over ``horizon`` weeks (gross profit at the customer's own margin, else ``overall_margin``).
+    """
+    out = histories.copy()
+    x, t_x, T = (out[c].to_numpy(float) for c in ("x", "t_x", "T"))
+    out["p_alive"] = bg.p_alive(x, t_x, T)
+    out["predicted_purchases"] = bg.expected_purchases(horizon, x, t_x, T)
+    out["predicted_value"] = _expected_value(gg, out)
+    margin = (out["gross_profit"] / out["revenue"]).where(out["revenue"] > 0, overall_margin)
+    out["predicted_gp"] = out["predicted_purchases"] * out["predicted_value"] * margin.clip(0, 1)
+    return out
 
 
 def calibration_table(check: pd.DataFrame, deciles: int = DECILES) -> pd.DataFrame:
@@ -209,10 +248,17 @@ def _expected_value(gg: GammaGamma, histories: pd.DataFrame) -> np.ndarray:
     return value
 
 
-def _by(current: pd.DataFrame, dimension: str) -> pd.DataFrame:
+def _by(current: pd.DataFrame, dimension: str, scale: float = 1.0) -> pd.DataFrame:
+    """Predicted gross profit per value of ``dimension``; counts and sums × ``scale`` (a sample's
+    population ÷ sample; 1 when every customer is there).
+    """
     keys = current[dimension].fillna(UNKNOWN) if dimension in current else pd.Series(UNKNOWN, index=current.index)
     grouped = current.assign(**{dimension: keys}).groupby(dimension)
     out = grouped.agg(customers=("customer_id", "size"), predicted_gp=("predicted_gp", "sum"))
+    if scale != 1.0:
+        out = out.assign(
+            customers=(out["customers"] * scale).round().astype("int64"), predicted_gp=out["predicted_gp"] * scale
+        )
     out["per_customer"] = out["predicted_gp"] / out["customers"]
     total = out["predicted_gp"].sum()
     out["share"] = out["predicted_gp"] / total if total else np.nan

@@ -23,6 +23,7 @@ Definitions (every function here is "as of" a day; payments after it are ignored
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -37,6 +38,10 @@ from salesops_lib.metrics.grain import Level, unit_via_rep
 BUCKETS: tuple[str, ...] = ("current", "1-30", "31-60", "61-90", "90+")
 """Aging buckets by days past due: current (not yet due), then 1–30 … > 90."""
 OVERDUE_BUCKETS = BUCKETS[1:]
+UNKNOWN_UNIT = "—"
+"""The unit of rows without one (an invoice without a customer or rep)."""
+REPS_BY_ID = 500
+"""Naming more reps than this, :func:`with_names` reads the reps table rather than looking them up by id."""
 DOUBTFUL_DAYS = 365
 """Past due longer than this, an invoice is doubtful: reviewed for write-off rather than chased."""
 
@@ -158,16 +163,28 @@ def _bucket(days: ir.IntegerValue) -> ir.StringValue:
     return cast("ir.StringValue", bucket)  # every branch is a string
 
 
-def open_by_owner(open_: OpenItems) -> pd.DataFrame:
-    """Open amount and invoices per rep × customer × bucket (open invoices only; one engine query).
+def open_by_owner(open_: OpenItems, by: Sequence[str] = ("rep_id", "customer_id")) -> pd.DataFrame:
+    """Open amount and invoices per ``by`` × bucket (open invoices only; one engine query).
 
-    The aging of every level derives from this frame with :func:`aging`.
+    The aging of every level derives from this frame with :func:`aging`: the company, region,
+    team and rep levels need only ``rep_id`` (one row per rep and bucket, not per customer).
     """
     items = open_.items.filter(open_.items.open > 0)
+    cells: pd.DataFrame = items.group_by([*by, "bucket"]).agg(amount=items.open.sum(), invoices=items.count()).execute()
+    return cells
+
+
+def top_customer_cells(open_: OpenItems, top: int) -> pd.DataFrame:
+    """:func:`open_by_owner` by ``customer_id`` for the ``top`` customers with most overdue only
+    (ties by id; the customer-less invoices are one customer), chosen in the engine.
+    """
+    items = open_.items.filter(open_.items.open > 0)
+    items = items.mutate(__unit=items.customer_id.fill_null(UNKNOWN_UNIT))
+    per = items.group_by("__unit").agg(__overdue=items.open.sum(where=items.bucket != BUCKETS[0]).fill_null(0.0))
+    chosen = per.order_by([ibis.desc("__overdue"), "__unit"]).limit(top).select(__chosen=per["__unit"])
+    mine = items.join(chosen, items["__unit"] == chosen["__chosen"])
     cells: pd.DataFrame = (
-        items.group_by(["rep_id", "customer_id", "bucket"])
-        .agg(amount=items.open.sum(), invoices=items.count())
-        .execute()
+        mine.group_by(["customer_id", "bucket"]).agg(amount=mine.open.sum(), invoices=mine.count()).execute()
     )
     return cells
 
@@ -196,7 +213,7 @@ def _pivot_buckets(grouped: pd.DataFrame) -> pd.DataFrame:
     columns = ["unit", *BUCKETS, "open", "overdue", "overdue_share", "invoices"]
     if grouped.empty:
         return pd.DataFrame(columns=columns)
-    grouped = grouped.assign(unit=grouped["unit"].fillna("—"))
+    grouped = grouped.assign(unit=grouped["unit"].fillna(UNKNOWN_UNIT))
     wide = grouped.pivot_table(index="unit", columns="bucket", values="amount", aggfunc="sum", fill_value=0.0)
     wide = wide.reindex(columns=list(BUCKETS), fill_value=0.0)
     wide["open"] = wide[list(BUCKETS)].sum(axis=1)
@@ -228,18 +245,27 @@ def bucket_outlook(data: Dataset, now: OpenItems, *, lookback_days: int = 180, r
     return share.reindex(list(BUCKETS)).rename("still_open")
 
 
-def chase_list(
-    data: Dataset, open_: OpenItems, outlook: pd.Series, *, top: int | None = 20, max_days: int | None = 365
-) -> pd.DataFrame:
-    """The overdue invoices to chase first: open amount × the bucket's share still open later.
+CHASE_COLUMNS = [
+    "invoice_id",
+    "customer_id",
+    "customer",
+    "owner",
+    "owner_name",
+    "region",
+    "due",
+    "days_past_due",
+    "bucket",
+    "open",
+    "still_open",
+    "expected_unpaid",
+]
+CHASE_ORDER = [ibis.desc("expected_unpaid"), "invoice_id"]
+"""The chase list's order: expected unpaid, largest first (ties by invoice)."""
 
-    Invoices more than ``max_days`` past due are left out: they are a write-off review, not a
-    collection call (see :data:`DOUBTFUL_DAYS`). ``top=None`` and ``max_days=None``: every
-    overdue invoice.
 
-    Columns: ``invoice_id``, ``customer_id``, ``customer``, ``owner`` (rep id), ``owner_name``,
-    ``region``, ``due``, ``days_past_due``, ``bucket``, ``open``, ``still_open`` (the bucket's
-    outlook), ``expected_unpaid`` (open × still_open, the ranking key).
+def chase_ranking(data: Dataset, open_: OpenItems, outlook: pd.Series, *, max_days: int | None = 365) -> ir.Table:
+    """Every overdue invoice with :data:`CHASE_COLUMNS` (names joined in the engine), lazy and
+    unordered: order by :data:`CHASE_ORDER`. See :func:`chase_list`.
     """
     items = open_.items
     overdue = items.filter((items.open > 0) & (items.days_past_due > 0))
@@ -251,26 +277,49 @@ def chase_list(
     table = ibis.memtable(pd.DataFrame({"__bucket": weights.index.astype(str), "still_open": weights.to_numpy(float)}))
     ranked = overdue.left_join(table, overdue.bucket == table["__bucket"]).drop("__bucket")
     ranked = ranked.mutate(still_open=ranked.still_open.fill_null(1.0))
-    ranked = ranked.mutate(expected_unpaid=ranked.open * ranked.still_open)
-    top_rows = ranked.order_by([ibis.desc("expected_unpaid"), "invoice_id"]).limit(top).execute()
-    columns = [
-        "invoice_id",
-        "customer_id",
-        "customer",
-        "owner",
-        "owner_name",
-        "region",
-        "due",
-        "days_past_due",
-        "bucket",
-        "open",
-        "still_open",
-        "expected_unpaid",
-    ]
-    if top_rows.empty:
-        return pd.DataFrame(columns=columns)
-    named = with_names(data, top_rows.rename(columns={"rep_id": "owner"}))
-    return named[columns].reset_index(drop=True)
+    ranked = ranked.mutate(expected_unpaid=ranked.open * ranked.still_open, owner=ranked.rep_id)
+    return named_in_engine(data, ranked).select(*CHASE_COLUMNS)
+
+
+def chase_list(
+    data: Dataset, open_: OpenItems, outlook: pd.Series, *, top: int | None = 20, max_days: int | None = 365
+) -> pd.DataFrame:
+    """The overdue invoices to chase first: open amount × the bucket's share still open later.
+
+    Invoices more than ``max_days`` past due are left out: they are a write-off review, not a
+    collection call (see :data:`DOUBTFUL_DAYS`). ``top=None`` and ``max_days=None``: every
+    overdue invoice (on a large source, read it bounded: :func:`chase_ranking` and
+    :func:`~salesops_lib.analyses.bounded.first_rows`).
+
+    Columns: ``invoice_id``, ``customer_id``, ``customer``, ``owner`` (rep id), ``owner_name``,
+    ``region``, ``due``, ``days_past_due``, ``bucket``, ``open``, ``still_open`` (the bucket's
+    outlook), ``expected_unpaid`` (open × still_open, the ranking key).
+    """
+    ranked = chase_ranking(data, open_, outlook, max_days=max_days)
+    rows: pd.DataFrame = ranked.order_by(CHASE_ORDER).limit(top).execute()
+    if rows.empty:
+        return pd.DataFrame(columns=CHASE_COLUMNS)
+    return rows.reset_index(drop=True)
+
+
+def named_in_engine(data: Dataset, table: ir.Table) -> ir.Table:
+    """:func:`with_names` joined in the engine: ``table`` (with ``customer_id`` and ``owner``)
+    plus ``customer`` (name, else id), ``owner_name`` (the rep's name, else id) and ``region``
+    (the rep's) — for a list too long to name in pandas.
+    """
+    if data.has("customers"):
+        c = data.table("customers")
+        names = c.group_by(__cid=c.customer_id).agg(__cname=c.name.min())
+        table = table.left_join(names, table.customer_id == names["__cid"]).drop("__cid")
+        table = table.mutate(customer=table["__cname"].fill_null(table.customer_id)).drop("__cname")
+    else:
+        table = table.mutate(customer=table.customer_id)
+    if data.has("reps"):
+        reps = data.table("reps")
+        found = reps.group_by(__rid=reps.rep_id).agg(__rname=reps.name.min(), region=reps.region.min())
+        table = table.left_join(found, table.owner == found["__rid"]).drop("__rid")
+        return table.mutate(owner_name=table["__rname"].fill_null(table.owner)).drop("__rname")
+    return table.mutate(owner_name=table.owner, region=ibis.null("string"))
 
 
 def with_names(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
@@ -289,7 +338,10 @@ def with_names(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     owners = list(frame["owner"].dropna().unique().tolist())
     if data.has("reps") and owners:
         reps = data.table("reps")
-        found = reps.filter(reps.rep_id.isin(owners)).select("rep_id", "name", "region").execute()
+        if len(owners) > REPS_BY_ID:  # the rep aging names every rep: read the (small) table instead of a long IN list
+            found = reps.select("rep_id", "name", "region").execute()
+        else:
+            found = reps.filter(reps.rep_id.isin(owners)).select("rep_id", "name", "region").execute()
         frame["owner_name"] = (
             frame["owner"].map(dict(zip(found["rep_id"], found["name"], strict=False))).fillna(frame["owner"])
         )

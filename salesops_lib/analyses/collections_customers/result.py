@@ -36,14 +36,19 @@ class Receivables:
     #: overdue invoices to chase first (see :func:`.receivables.chase_list`)
     chase: pd.DataFrame
     #: customers with a credit balance (over-payments, unapplied credit notes), largest first
+    #: (at most :data:`~salesops_lib.analyses.bounded.LIST_ROWS`; ``credit_customers`` counts them all)
     credits: pd.DataFrame
     credit_total: float
     #: open amount more than ``DOUBTFUL_DAYS`` past due, and how many invoices
     doubtful: float
     doubtful_invoices: int
     #: every overdue invoice, in the chase list's order and columns (the page shows the first
-    #: ones, the Excel download all of them; doubtful ones included)
+    #: ones, the Excel download all of them; doubtful ones included), at most
+    #: :data:`~salesops_lib.analyses.bounded.LIST_ROWS` of them: ``overdue_total`` counts them all
     overdue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overdue_total: int = 0
+    #: customers with a credit balance (``credits`` holds the first of them)
+    credit_customers: int = 0
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from salesops_lib.analyses.collections_customers import CollectionsCustomersResult
 from salesops_lib.analyses.collections_customers.compute import OUTLOOK_DAYS
+from salesops_lib.analyses.collections_customers.ltv_sample import TOP_CANDIDATES
 from salesops_lib.analyses.collections_customers.predictive import LtvPrediction
 from salesops_lib.analyses.collections_customers.receivables import BUCKETS, DOUBTFUL_DAYS
 from salesops_lib.metrics import METRICS
@@ -202,7 +203,7 @@ def chase_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragment
         _h2("chase_title", lang)
         + _note(note)
         + _table(chase, columns, lang)
-        + list_note(len(chase), len(result.receivables.overdue), lang)
+        + list_note(len(chase), result.receivables.overdue_total, lang, kept=len(result.receivables.overdue))
         + caption
         + _table(outlook, {"bucket": ("bucket", text), "still_open": ("still_open", ratio)}, lang)
     )
@@ -223,7 +224,9 @@ def credits_section(result: CollectionsCustomersResult, lang: str) -> HtmlFragme
         table = ""
     else:
         lines.append(
-            label("credits_line", lang).format(amount=money(receivables.credit_total, lang), n=len(receivables.credits))
+            label("credits_line", lang).format(
+                amount=money(receivables.credit_total, lang), n=receivables.credit_customers
+            )
         )
         columns: dict[str, tuple[str, Formatter]] = {
             "customer": ("customer", text),
@@ -378,6 +381,17 @@ def predictive_section(result: CollectionsCustomersResult, lang: str) -> HtmlFra
         _note(label("predictive_note", lang).format(cutoff=holdout["cutoff"], months=months)),
         _note(
             label("model_params", lang).format(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q, gamma=gg.gamma)
+        ),
+        *(
+            [
+                _note(
+                    label("sample_note", lang).format(
+                        sample=prediction.sample, population=prediction.population, candidates=TOP_CANDIDATES
+                    )
+                )
+            ]
+            if prediction.sample
+            else []
         ),
         f"<h3>{e(label('calibration_title', lang))}</h3>",
         f"<p>{e(label('calibration_summary', lang).format(**totals))}</p>",
