@@ -15,14 +15,10 @@ GRAINS = (
     Grain(period="month", level="rep"),
 )
 """Every period kind crossed with every org level, once."""
-MAVEN_FILTER = (
-    "segment IN ('smb', 'mid-market') AND (amount > 1000 OR status = 'lost') AND region <> 'West' AND product LIKE 'GTX%'"
-)
+MAVEN_FILTER = "segment IN ('smb', 'mid-market') AND (amount > 1000 OR status = 'lost') AND region <> 'West' AND product LIKE 'GTX%'"
 """A filter (checked SQL in DuckDB's spelling, transpiled by Ibis) over the deal's, its customer's
 and its rep's columns, in the Maven CRM's values."""
-DEMO_FILTER = (
-    "segment IN ('smb', 'mid-market') AND (amount > 1000 OR status = 'lost') AND region <> 'north' AND product LIKE 'P0%'"
-)
+DEMO_FILTER = "segment IN ('smb', 'mid-market') AND (amount > 1000 OR status = 'lost') AND region <> 'north' AND product LIKE 'P0%'"
 """The same filter in the demo's values."""
 
 
@@ -56,6 +52,8 @@ def metric_cases(metrics: tuple[str, ...] | None = None, *, where: str = MAVEN_F
 
 def case_id(metric: str, grain: Grain) -> str:
     """A readable test id: ``win_rate-quarter-team-product-where``."""
-    return f"{metric}-{grain.period}-{grain.level}" + (f"-{grain.dimension}" if grain.dimension else "") + (
-        "-where" if grain.where else ""
+    return (
+        f"{metric}-{grain.period}-{grain.level}"
+        + (f"-{grain.dimension}" if grain.dimension else "")
+        + ("-where" if grain.where else "")
     )

@@ -28,7 +28,9 @@ def write_parquet_tables(dataset: Dataset, folder: str | Path) -> dict[str, Path
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SourceError(f"cannot create the folder: {exc.strerror}", where=str(out), fix="choose a writable folder") from exc
+        raise SourceError(
+            f"cannot create the folder: {exc.strerror}", where=str(out), fix="choose a writable folder"
+        ) from exc
     written: dict[str, Path] = {}
     for name in dataset.tables:
         path = out / f"{name}.parquet"

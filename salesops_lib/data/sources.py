@@ -267,9 +267,7 @@ def _as_view(backend: ibis.BaseBackend, conformed: ConformedTable) -> ConformedT
         return conformed
     # the view's columns are the expression's, each typed by an explicit cast (asking DuckDB for
     # them would bind the view again: half a second on a folder of CSVs)
-    view = ops.DatabaseTable(
-        name, schema=conformed.staged.schema(), source=backend, namespace=namespace
-    )
+    view = ops.DatabaseTable(name, schema=conformed.staged.schema(), source=backend, namespace=namespace)
     staged: ir.Table = view.to_expr()  # type: ignore[no-untyped-call]  # unannotated in ibis
     expr = staged.select(*conformed.expr.columns)
     return ConformedTable(name=conformed.name, expr=expr, staged=staged, origin=conformed.origin)
@@ -405,7 +403,7 @@ def _split_url(url: str) -> SplitResult:
     path, since it is no host name.
     """
     if is_spark_url(url):
-        target, sep, query = url[len("spark://") :].partition("?")
+        target, _, query = url[len("spark://") :].partition("?")
         return SplitResult("spark", "", target, query, "")
     return urlsplit(url)
 

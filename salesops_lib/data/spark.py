@@ -138,7 +138,11 @@ def parse_spark_url(url: str) -> SparkSource:
             )
     parquet = Path(options["parquet"]).expanduser().resolve() if options.get("parquet") else None
     return SparkSource(
-        master=master, parquet=parquet, database=options.get("database") or None, app=options.get("app") or "salesops", conf=conf
+        master=master,
+        parquet=parquet,
+        database=options.get("database") or None,
+        app=options.get("app") or "salesops",
+        conf=conf,
     )
 
 
