@@ -16,7 +16,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
 import ibis
@@ -29,7 +29,7 @@ from salesops_lib.data.conform import ConformedTable, SourcePart, conform
 from salesops_lib.data.dataset import Dataset
 from salesops_lib.data.mapping import Mapping, SourceRef, TablePart, load_mapping
 from salesops_lib.data.readers import SUPPORTED_SUFFIXES, read_file, resolve_file
-from salesops_lib.data.spark import is_spark_url, open_spark, parquet_tables, parse_spark_url
+from salesops_lib.data.spark import is_spark_url, open_spark, parquet_tables, parse_spark_url, spark_sql
 from salesops_lib.errors import MappingError, SourceError
 
 if TYPE_CHECKING:
@@ -258,7 +258,9 @@ def _as_view(backend: ibis.BaseBackend, conformed: ConformedTable) -> ConformedT
     name = staged_view_name(conformed.name)
     try:
         if backend.name == "pyspark":  # Spark's temporary views live outside any database
-            backend.raw_sql(f"CREATE OR REPLACE TEMP VIEW `{name}` AS {backend.compile(conformed.staged)}")
+            cast("Any", backend).raw_sql(  # ibis.backends.pyspark imports pyspark: an optional extra
+                f"CREATE OR REPLACE TEMP VIEW `{name}` AS {spark_sql(str(backend.compile(conformed.staged)))}"
+            )
             namespace = ops.Namespace(catalog=None, database=None)
         else:
             _duckdb_con(backend).execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {backend.compile(conformed.staged)}')
