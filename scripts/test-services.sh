@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Services the test suite needs: a private PostgreSQL cluster on the loopback interface, and
-# Debian's Chromium for the dashboard's browser tests (Playwright drives it; no bundled browser).
+# Services the test suite needs: a private PostgreSQL cluster on the loopback interface,
+# Debian's Chromium for the dashboard's browser tests (Playwright drives it; no bundled browser),
+# and a Java runtime for the Spark tests (PySpark starts a local JVM).
 #
 #   scripts/test-services.sh start    install PostgreSQL if missing, init the cluster once, start it
 #   scripts/test-services.sh stop     stop the cluster (the data directory is kept)
@@ -77,6 +78,9 @@ ensure_package() {
 # Debian's chromium: the browser tests and `salesops export-pdf` print with it.
 ensure_chromium() { ensure_package chromium chromium; }
 
+# A Java 17 runtime: the Spark tests run Spark in local mode (PySpark 4.0 supports Java 17 and 21).
+ensure_java() { ensure_package java openjdk-17-jre-headless; }
+
 # poppler-utils (pdftoppm, pdftotext): the PDF test renders and reads the review's PDF with them.
 ensure_poppler() { ensure_package pdftoppm poppler-utils; }
 
@@ -146,6 +150,7 @@ start() {
     local started=$SECONDS action
     ensure_chromium
     ensure_poppler
+    ensure_java
     if ! BIN="$(find_bindir)" && ! { install_postgres && BIN="$(find_bindir)"; }; then
         say "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin:" \
             "the postgres tests will skip (and fail under CI=true)"

@@ -20,6 +20,7 @@ from salesops_lib.data.sources import PASSWORD_ENV
 from salesops_lib.data.validation import QualityReport, validate
 from salesops_lib.errors import SourceError
 from salesops_lib.metrics import Grain, compute_metric
+from tests.engine_cases import case_id, metric_cases
 from tests.postgres_fixtures import PgServer, assert_same_tables, copy_tables, fresh_database, open_warehouse
 
 METRICS = (
@@ -32,21 +33,7 @@ METRICS = (
     "customer_ltv",
     "new_customers_per_fte",
 )
-GRAINS = (
-    Grain(period="all", level="company"),
-    Grain(period="year", level="region"),
-    Grain(period="quarter", level="team"),
-    Grain(period="month", level="rep"),
-)
-CASES = [(m, g) for m in METRICS for g in GRAINS]
-CASES.append(("win_rate", Grain(period="quarter", level="company", dimension="product")))
-# ISO weeks (DATE_TRUNC('week') is Monday on both engines), a customer breakdown and a filter (checked
-# SQL in DuckDB's spelling, transpiled by Ibis) over the deal's, its customer's and its rep's columns
-CASES.append(("won_value", Grain(period="week", level="rep")))
-CASES.append(("revenue", Grain(period="week", level="region", dimension="segment")))
-FILTER = "segment IN ('smb', 'mid-market') AND (amount > 1000 OR status = 'lost') AND region <> 'West' AND product LIKE 'GTX%'"
-CASES.append(("win_rate", Grain(period="month", level="team", where=FILTER)))
-CASES.append(("sales_cycle_days", Grain(period="week", level="company", dimension="industry", where=FILTER)))
+CASES = metric_cases(METRICS)
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +61,7 @@ def test_tables_arrive_whole_with_canonical_types(pg_maven: Dataset, maven: Data
 @pytest.mark.parametrize(
     ("metric", "grain"),
     CASES,
-    ids=[
-        f"{m}-{g.period}-{g.level}" + (f"-{g.dimension}" if g.dimension else "") + ("-where" if g.where else "")
-        for m, g in CASES
-    ],
+    ids=[case_id(m, g) for m, g in CASES],
 )
 def test_metric_on_postgres_equals_duckdb(pg_maven: Dataset, maven: Dataset, metric: str, grain: Grain) -> None:
     expected = compute_metric(maven, metric, grain)

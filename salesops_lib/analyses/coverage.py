@@ -178,7 +178,9 @@ def outlier_deals(deals: ir.Table, start: dt.date) -> tuple[float, tuple[Outlier
     stats = positive.aggregate(
         median_log=logs.median(),
         total=positive.amount.sum(where=in_period),
-        median_deal=positive.amount.median(where=in_period),
+        # not median(where=…): Ibis writes that for Spark as percentile(IF(c, x, NULL), IF(c, 0.5, NULL)),
+        # which Spark refuses (the percentage must be a constant); a median skips NULLs everywhere
+        median_deal=ibis.ifelse(in_period, positive.amount, ibis.null("float64")).median(),
     ).execute()
     total = float(stats["total"].iloc[0] or 0.0)
     if total <= 0 or pd.isna(stats["median_log"].iloc[0]):

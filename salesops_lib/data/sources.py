@@ -16,8 +16,8 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
 import ibis
 import ibis.expr.operations as ops
@@ -31,6 +31,7 @@ from salesops_lib.data.engine_memory import duckdb_settings
 from salesops_lib.data.mapping import Mapping, SourceRef, TablePart, load_mapping
 from salesops_lib.data.readers import SUPPORTED_SUFFIXES, read_file, resolve_file
 from salesops_lib.data.shared_results import share_results
+from salesops_lib.data.spark import is_spark_url, open_spark, parquet_tables, parse_spark_url, spark_sql
 from salesops_lib.errors import MappingError, SourceError
 
 if TYPE_CHECKING:
@@ -76,9 +77,13 @@ def connect(
     plan = given = _plan(mapping)
     text = _resolved(source_of(source, plan))
     engine_files: set[Path] = set()  # files the engine reads at query time (folder sources)
-    if "://" in text:
-        backend, kind, label = _open_url(text), "sql", redact_url(text)
+    if is_spark_url(text):
+        label = redact_url(text)
+        backend, kind = open_spark(_checked_url(text), label), "spark"
         loader: Callable[[SourceRef], ir.Table] = _table_loader(backend, label)
+    elif "://" in text:
+        backend, kind, label = _open_url(text), "sql", redact_url(text)
+        loader = _table_loader(backend, label)
     else:
         path = Path(text).expanduser()
         if path.is_dir():
@@ -119,7 +124,7 @@ def connect(
         _seal(backend, engine_files)  # every file is registered: the engine reads those and nothing else
     elif kind == "duckdb":
         _seal(backend, None if _has_views(backend) else set())
-    if kind in ("folder", "duckdb"):
+    if kind in ("folder", "duckdb", "spark"):
         tables = {name: _as_view(backend, conformed) for name, conformed in tables.items()}
     fingerprint = _fingerprint(kind, label, given)
     share_results(backend, fingerprint)
@@ -141,6 +146,8 @@ def source_fingerprint(source: str | Path | None, mapping: str | Path | Mapping 
     """
     plan = _plan(mapping)
     text = _resolved(source_of(source, plan))
+    if is_spark_url(text):
+        return _fingerprint("spark", redact_url(text), plan)
     if "://" in text:
         return _fingerprint("sql", redact_url(text), plan)
     path = Path(text).expanduser()
@@ -245,7 +252,7 @@ def staged_view_name(table: str) -> str:
 
 
 def _as_view(backend: ibis.BaseBackend, conformed: ConformedTable) -> ConformedTable:
-    """``conformed`` read through a temporary view of this private DuckDB connection.
+    """``conformed`` read through a temporary view of this private DuckDB connection (or Spark session).
 
     A canonical table is a deep expression (the mapping's SQL, typing, raw text); every query on
     it would compile all of that again. As a view, it is compiled once and each analysis query
@@ -254,14 +261,19 @@ def _as_view(backend: ibis.BaseBackend, conformed: ConformedTable) -> ConformedT
     """
     name = staged_view_name(conformed.name)
     try:
-        _duckdb_con(backend).execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {backend.compile(conformed.staged)}')
+        if backend.name == "pyspark":  # Spark's temporary views live outside any database
+            cast("Any", backend).raw_sql(  # ibis.backends.pyspark imports pyspark: an optional extra
+                f"CREATE OR REPLACE TEMP VIEW `{name}` AS {spark_sql(str(backend.compile(conformed.staged)))}"
+            )
+            namespace = ops.Namespace(catalog=None, database=None)
+        else:
+            _duckdb_con(backend).execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {backend.compile(conformed.staged)}')
+            namespace = ops.Namespace(catalog=None, database="temp")
     except Exception:
         return conformed
     # the view's columns are the expression's, each typed by an explicit cast (asking DuckDB for
     # them would bind the view again: half a second on a folder of CSVs)
-    view = ops.DatabaseTable(
-        name, schema=conformed.staged.schema(), source=backend, namespace=ops.Namespace(catalog=None, database="temp")
-    )
+    view = ops.DatabaseTable(name, schema=conformed.staged.schema(), source=backend, namespace=namespace)
     staged: ir.Table = view.to_expr()  # type: ignore[no-untyped-call]  # unannotated in ibis
     expr = staged.select(*conformed.expr.columns)
     return ConformedTable(name=conformed.name, expr=expr, staged=staged, origin=conformed.origin)
@@ -271,16 +283,24 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _open_url(url: str) -> ibis.BaseBackend:
-    parts = urlsplit(url)
+def _checked_url(url: str) -> str:
+    """``url``, refused when it carries a password or a secret query value."""
+    parts = _split_url(url)
     secret_keys = [key for key, _ in parse_qsl(parts.query, keep_blank_values=True) if _is_secret_key(key)]
     if parts.password or secret_keys:
         what = "a password" if parts.password else f"a secret in its query ({', '.join(secret_keys)}=…)"
         raise SourceError(
             f"the source URL contains {what}",
             where=redact_url(url),
-            fix=f"remove it from the URL and set it in the environment variable {PASSWORD_ENV} (or PGPASSWORD)",
+            fix="remove it from the URL and set it in Spark's spark-defaults.conf (or the cluster's own config)"
+            if is_spark_url(url)
+            else f"remove it from the URL and set it in the environment variable {PASSWORD_ENV} (or PGPASSWORD)",
         )
+    return url
+
+
+def _open_url(url: str) -> ibis.BaseBackend:
+    _checked_url(url)
     kwargs: dict[str, str] = {}
     if os.environ.get(PASSWORD_ENV):
         kwargs["password"] = os.environ[PASSWORD_ENV]
@@ -346,7 +366,7 @@ SECRET_QUERY_KEYS = frozenset(
 
 
 def _is_secret_key(key: str) -> bool:
-    norm = key.strip().lower().replace("-", "_")
+    norm = key.strip().lower().replace("-", "_").rsplit(".", 1)[-1]  # spark.ssl.keyPassword: keypassword
     return norm in SECRET_QUERY_KEYS or norm.endswith(("password", "_secret", "_token"))
 
 
@@ -365,7 +385,7 @@ def redact_url(url: str) -> str:
     if "://" not in url:
         return url
     try:
-        parts = urlsplit(url)
+        parts = _split_url(url)
         password = parts.password
     except ValueError:  # a malformed port or netloc: show nothing after the scheme
         return url.split("://", 1)[0] + "://***"
@@ -379,7 +399,19 @@ def redact_url(url: str) -> str:
         if item
         for key, sep, value in [item.partition("=")]
     )
+    if parts.scheme == "spark" and not parts.netloc:
+        return f"spark://{parts.path}" + (f"?{query}" if query else "")
     return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _split_url(url: str) -> SplitResult:
+    """``urlsplit(url)``; a ``spark://`` URL's master (``local[2]``, ``k8s://…``) is kept whole as its
+    path, since it is no host name.
+    """
+    if is_spark_url(url):
+        target, _, query = url[len("spark://") :].partition("?")
+        return SplitResult("spark", "", target, query, "")
+    return urlsplit(url)
 
 
 def _file_loader(
@@ -456,6 +488,12 @@ def _fingerprint(kind: str, label: str, plan: Mapping | None) -> str:
     elif kind == "duckdb":
         st = path.stat()
         digest.update(f"{st.st_size}|{st.st_mtime_ns}".encode())
+    elif kind == "spark" and (folder := parse_spark_url(label).parquet) is not None and folder.is_dir():
+        for table in parquet_tables(folder).values():
+            for file in sorted([table] if table.is_file() else table.rglob("*")):
+                if file.is_file():
+                    st = file.stat()
+                    digest.update(f"{file.relative_to(folder)}|{st.st_size}|{st.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 

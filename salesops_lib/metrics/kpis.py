@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from salesops_lib.data import TABLES, Dataset
 from salesops_lib.metrics.dictionary import Builder, Metric, Unit, register
-from salesops_lib.metrics.engine import indicator
+from salesops_lib.metrics.engine import indicator, with_membership
 from salesops_lib.metrics.facts import closed_deals, first_orders, group, revenue_events, with_unit, won_deals
 from salesops_lib.metrics.grain import Grain, calendar, next_period, period_of, unit_direct, within
 
@@ -39,8 +39,8 @@ BOOKINGS = ("at", "rep_id", "customer_id", "amount", "cost", *CUSTOMER, *REP)
 
 def _lead_conversion(ds: Dataset, g: Grain) -> ir.Table:
     leads, opps = ds.table("leads"), ds.table("opportunities")
-    converted = leads.lead_id.isin(opps.filter(opps.lead_id.notnull()).lead_id)
-    facts = with_unit(ds, leads.mutate(converted=indicator(converted)), g)
+    flagged = with_membership(leads, "lead_id", opps.lead_id, "is_converted")
+    facts = with_unit(ds, flagged.mutate(converted=indicator(flagged.is_converted)).drop("is_converted"), g)
     return group(facts, g, "created_at", numerator=lambda t: t.converted.sum(), denominator=lambda t: t.count())
 
 

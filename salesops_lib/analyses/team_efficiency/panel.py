@@ -17,7 +17,7 @@ import pandas as pd
 
 from salesops_lib.data import Dataset
 from salesops_lib.metrics import METRICS, Grain, compute_metric
-from salesops_lib.metrics.engine import indicator
+from salesops_lib.metrics.engine import indicator, with_membership
 from salesops_lib.metrics.facts import closed_deals, rep_roster
 
 KEYS = ["rep_id", "month"]
@@ -117,7 +117,8 @@ def _proposals(data: Dataset, start: dt.date, end: dt.date, stage: str) -> pd.Da
     )
     closed = closed_deals(data)
     closed = closed.filter((closed.closed_at >= start) & (closed.closed_at <= end))
-    closed = closed.mutate(reached=indicator(closed.opp_id.isin(reached.opp_id), "float64"))
+    closed = with_membership(closed, "opp_id", reached.opp_id, "has_reached")
+    closed = closed.mutate(reached=indicator(closed.has_reached, "float64"))
     with_proposal: pd.DataFrame = (
         closed.group_by(rep_id=closed.rep_id, month=closed.closed_at.truncate("M"))
         .agg(closed_with_proposal=closed.reached.sum())
