@@ -21,7 +21,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -180,7 +180,7 @@ def outlier_deals(deals: ir.Table, start: dt.date) -> tuple[float, tuple[Outlier
         total=positive.amount.sum(where=in_period),
         # not median(where=…): Ibis writes that for Spark as percentile(IF(c, x, NULL), IF(c, 0.5, NULL)),
         # which Spark refuses (the percentage must be a constant); a median skips NULLs everywhere
-        median_deal=ibis.ifelse(in_period, positive.amount, ibis.null("float64")).median(),
+        median_deal=cast("ir.FloatingColumn", ibis.ifelse(in_period, positive.amount, ibis.null("float64"))).median(),
     ).execute()
     total = float(stats["total"].iloc[0] or 0.0)
     if total <= 0 or pd.isna(stats["median_log"].iloc[0]):
