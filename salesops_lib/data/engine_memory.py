@@ -1,17 +1,16 @@
 """How much memory each in-process DuckDB engine may take.
 
-DuckDB takes up to 80 % of the machine by default and keeps what it read cached, which is right
-for one analyst in one notebook and wrong for a review whose runner and kernels each open the
-source: the runner gives every process of the run a share (:func:`memory_budget`), and DuckDB
-spills what does not fit to a private temporary folder instead of growing.
+DuckDB takes up to 80 % of the machine by default and keeps what it read cached. A user who
+shares the machine can set :data:`ENV` (``1GB``): every engine a process opens then keeps to it
+and spills what it can to a private temporary folder. The review does not set it: on the large
+demo a 600 MB limit made three reports fail with DuckDB's out-of-memory error (pinned blocks and
+cached tables do not spill), so a limit is the user's choice, not a default.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ENV = "SALESOPS_DUCKDB_MEMORY"
@@ -27,18 +26,3 @@ def duckdb_settings() -> dict[str, object]:
         return {}
     spill = Path(tempfile.gettempdir()) / f"salesops-duckdb-{os.getpid()}"
     return {"memory_limit": limit, "temp_directory": str(spill)}
-
-
-@contextmanager
-def memory_budget(limit: str) -> Iterator[None]:
-    """Within the block, engines opened by this process and those it starts take at most
-    ``limit`` each (``"1GB"``), unless the user set :data:`ENV` already.
-    """
-    before = os.environ.get(ENV)
-    if before is None:
-        os.environ[ENV] = limit
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(ENV, None)

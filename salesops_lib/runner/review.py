@@ -27,7 +27,6 @@ from salesops_lib.catalog import CATALOG, Report
 from salesops_lib.config.paths import project_root
 from salesops_lib.core.periods import period_bounds
 from salesops_lib.data import connect
-from salesops_lib.data.engine_memory import memory_budget
 from salesops_lib.data.shared_results import sharing_results
 from salesops_lib.data.sources import redact_url, source_fingerprint
 from salesops_lib.data.validation import validate_for_run
@@ -41,8 +40,6 @@ from salesops_lib.runner.lock import period_lock
 from salesops_lib.runner.preflight import check_run
 
 Progress = Callable[[ReportOutcome], None]
-ENGINE_MEMORY = "600MB"
-"""DuckDB memory of each process of a run (runner and kernels); more is spilled to disk."""
 SUMMARY_REPORT = CATALOG.summary.name if CATALOG.summary else ""
 """Runs after every other report and reads their findings (``findings_file`` parameter)."""
 
@@ -83,9 +80,8 @@ def run_review(
     started = time.perf_counter()
     specs = [CATALOG[name] for name in (config.reports or tuple(CATALOG))]
     params = {spec.name: _report_params(spec, config) for spec in specs}  # validates before any work
-    # the reports' kernels ask the same questions: asked once, read by the others; and each
-    # process of the run keeps its engine to a share of the memory
-    with sharing_results(), memory_budget(ENGINE_MEMORY):
+    # the reports' kernels ask the same questions: asked once, read by the others
+    with sharing_results():
         return _review(config, specs, params, started_at, started, progress=progress, merge=merge, force=force)
 
 
