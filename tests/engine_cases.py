@@ -1,4 +1,5 @@
-"""The metric × grain cases every engine must compute exactly as DuckDB does.
+"""The metric × grain cases every engine must compute exactly as DuckDB does, and the whole
+review every engine must publish.
 
 Used by the warehouse tests (PostgreSQL: ``test_postgres_warehouse.py``) and the Spark tests
 (``test_spark.py``): one list of grains, so a new case checks every engine.
@@ -6,7 +7,14 @@ Used by the warehouse tests (PostgreSQL: ``test_postgres_warehouse.py``) and the
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
+from salesops_lib.catalog import CATALOG
 from salesops_lib.metrics import METRICS, Grain
+from salesops_lib.runner.config import ReviewConfig
+from salesops_lib.runner.review import ReviewRun, run_review
 
 GRAINS = (
     Grain(period="all", level="company"),
@@ -57,3 +65,17 @@ def case_id(metric: str, grain: Grain) -> str:
         + (f"-{grain.dimension}" if grain.dimension else "")
         + ("-where" if grain.where else "")
     )
+
+
+def publishes_every_report(config: ReviewConfig, record_property: pytest.RecordProperty) -> tuple[ReviewRun, float]:
+    """Run the review of ``config``; assert every registered report published (each failure's
+    error in the message) and return the run and its seconds (recorded as ``review_seconds``).
+    """
+    started = time.perf_counter()
+    run = run_review(config)
+    seconds = time.perf_counter() - started
+    record_property("review_seconds", round(seconds, 1))
+    failed = {o.name: f"{o.status}: {o.error[-1500:]}" for o in run.outcomes if o.status != "published"}
+    assert not failed, "\n\n".join(f"{name} {error}" for name, error in failed.items())
+    assert [o.name for o in run.outcomes] == list(CATALOG)
+    return run, seconds

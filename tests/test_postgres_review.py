@@ -31,6 +31,7 @@ from salesops_lib.data.sources import PASSWORD_ENV
 from salesops_lib.metrics import METRICS, Grain, compute_metric
 from salesops_lib.runner.config import ReviewConfig
 from tests.conftest import SMALL_DEMO_AS_OF
+from tests.engine_cases import publishes_every_report
 from tests.postgres_fixtures import PgServer, assert_same_tables, copy_tables, fresh_database, open_warehouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -151,7 +152,6 @@ def test_whole_review_publishes_every_report(
     monkeypatch: pytest.MonkeyPatch,
     record_property: pytest.RecordProperty,
 ) -> None:
-    from salesops_lib.runner.review import run_review
 
     monkeypatch.setenv(PASSWORD_ENV, pg_server.password)
     monkeypatch.delenv("PGPASSWORD", raising=False)
@@ -165,13 +165,7 @@ def test_whole_review_publishes_every_report(
         jobs=2,
         timeout_seconds=REVIEW_SECONDS / 2,
     )
-    started = time.perf_counter()
-    run = run_review(config)
-    seconds = time.perf_counter() - started
-    record_property("review_seconds", round(seconds, 1))
-    failed = {o.name: f"{o.status}: {o.error[-1500:]}" for o in run.outcomes if o.status != "published"}
-    assert not failed, "\n\n".join(f"{name} {error}" for name, error in failed.items())
-    assert [o.name for o in run.outcomes] == list(REPORTS)
+    run, seconds = publishes_every_report(config, record_property)
     assert run.ok, run.kept_previous
     assert run.index.is_file()
     assert seconds < REVIEW_SECONDS
